@@ -1,0 +1,154 @@
+# SylkServer-class RTC server as Kamailio modules.
+#
+#   make deps    install Debian packages, fetch Kamailio headers
+#   make         build the libraries and the modules
+#   make run     start rtpengine + kamailio on the zero-configuration defaults
+#   make test    deps + build + unit tests (ASan/UBSan) + fuzz smoke + integration
+#   make bench   benchmarks beside their peers (not part of CI)
+
+BUILD   ?= build
+CC      ?= gcc
+CLANG   ?= clang
+PYTHON  ?= /usr/bin/python3
+FUZZ_SECONDS ?= 20
+
+include modules/kamailio.mk
+
+LIBRARIES := sylk_ws conference
+# Each library's external dependencies (pkg-config names).
+sylk_ws_PKGS    := openssl json-c
+conference_PKGS := libxml-2.0 openssl
+
+LIB_CFLAGS  = -I. -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+SAN_FLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+pkg_cflags  = $(shell pkg-config --cflags $(1) 2>/dev/null)
+pkg_libs    = $(shell pkg-config --libs $(1) 2>/dev/null)
+ALL_PKGS    = $(sort $(foreach l,$(LIBRARIES),$($(l)_PKGS)))
+
+lib_srcs    = $(wildcard $(1)/*.c)
+lib_objs    = $(patsubst %.c,$(BUILD)/obj/%.o,$(call lib_srcs,$(1)))
+lib_asan    = $(patsubst %.c,$(BUILD)/asan/%.o,$(call lib_srcs,$(1)))
+
+MODULES      := $(filter-out common,$(notdir $(patsubst %/,%,$(dir $(wildcard modules/*/*.c)))))
+MODULE_SOS   := $(patsubst %,$(BUILD)/modules/%.so,$(sort $(MODULES)))
+STATIC_LIBS  := $(patsubst %,$(BUILD)/lib%.a,$(LIBRARIES))
+ASAN_LIBS    := $(patsubst %,$(BUILD)/asan/lib%.a,$(LIBRARIES))
+
+UNIT_SRCS    := $(wildcard tests/unit/*/test_*.c)
+UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+.PHONY: all deps libs modules check-module-flags run test unit fuzz fuzz-smoke \
+        integration bench clean
+.DELETE_ON_ERROR:
+
+all: libs modules check-module-flags
+
+deps:
+	./packaging/install-deps.sh $(BUILD)
+
+$(KAMAILIO_SRC)/core/sr_module.h:
+	@echo "Kamailio headers missing: run 'make deps'" >&2; exit 1
+
+# ---- Kamailio-free libraries -------------------------------------------------
+
+libs: $(STATIC_LIBS)
+
+$(BUILD)/obj/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -O1 $(SAN_FLAGS) $(call pkg_cflags,$(ALL_PKGS)) -c $< -o $@
+
+define library_rules
+$(BUILD)/lib$(1).a: $(call lib_objs,$(1))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+$(BUILD)/asan/lib$(1).a: $(call lib_asan,$(1))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach l,$(LIBRARIES),$(eval $(call library_rules,$(l))))
+
+# ---- Kamailio modules ----------------------------------------------------------
+
+modules: $(MODULE_SOS)
+
+define module_rules
+$(BUILD)/modules/$(1).so: $(wildcard modules/$(1)/*.c) $(wildcard modules/$(1)/*.h) $(wildcard modules/common/*) $(STATIC_LIBS) modules/kamailio.mk | $(KAMAILIO_SRC)/core/sr_module.h
+	@mkdir -p $$(dir $$@)
+	$(CC) $(MODULE_CFLAGS) -DMOD_NAME='"$(1)"' $(call pkg_cflags,$(ALL_PKGS)) \
+	  $(wildcard modules/$(1)/*.c) $(wildcard modules/common/*.c) -o $$@ $(MODULE_LDFLAGS) \
+	  $(STATIC_LIBS) $(call pkg_libs,$(ALL_PKGS))
+endef
+$(foreach m,$(sort $(MODULES)),$(eval $(call module_rules,$(m))))
+
+# The loader refuses a module whose compile-flags string differs from the
+# core's; catch that here rather than at server start.
+check-module-flags: $(MODULE_SOS)
+	@want="$$(strings $(KAMAILIO_BIN) | grep -m1 '^USE_TCP')"; \
+	for so in $(MODULE_SOS); do \
+	  got="$$(strings $$so | grep -m1 '^USE_TCP')"; \
+	  if [ "$$got" != "$$want" ]; then \
+	    echo "ERROR: $$so compile flags differ from $(KAMAILIO_BIN)" >&2; \
+	    echo "  module: $$got" >&2; echo "  kamailio: $$want" >&2; exit 1; \
+	  fi; \
+	done; echo "module flags match $(KAMAILIO_BIN) ($(words $(MODULE_SOS)) modules)"
+
+# ---- Running -------------------------------------------------------------------
+
+run: all
+	./packaging/run-server.sh $(BUILD)
+
+# ---- Tests ---------------------------------------------------------------------
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) fuzz-smoke
+	$(MAKE) integration
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/check.h $(ASAN_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -O1 $(SAN_FLAGS) -I. -Itests/unit $(call pkg_cflags,$(ALL_PKGS)) \
+	  $< -o $@ $(ASAN_LIBS) $(call pkg_libs,$(ALL_PKGS)) -lm
+
+unit: $(UNIT_BINS)
+	@test -n "$(UNIT_BINS)" || { echo "no unit tests found" >&2; exit 1; }
+	@fail=0; for t in $(UNIT_BINS); do \
+	  echo "== $$t"; \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    $$t || fail=1; \
+	done; exit $$fail
+
+# libFuzzer targets link the library sources directly with clang.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(foreach l,$(LIBRARIES),$(call lib_srcs,$(l)))
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -I. $(call pkg_cflags,$(ALL_PKGS)) \
+	  $< $(foreach l,$(LIBRARIES),$(call lib_srcs,$(l))) -o $@ $(call pkg_libs,$(ALL_PKGS)) -lm
+
+fuzz: $(FUZZ_BINS)
+
+# Each fuzzer runs for a bounded time in CI, starting from its seed corpus.
+fuzz-smoke: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do \
+	  name=$$(basename $$f); corpus=$(BUILD)/fuzz/corpus-$$name; mkdir -p $$corpus; \
+	  seeds=tests/fuzz/corpus/$${name#fuzz_}; \
+	  echo "== $$name for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $$corpus $$( [ -d $$seeds ] && echo $$seeds ) \
+	    2>$(BUILD)/fuzz/$$name.log || { tail -50 $(BUILD)/fuzz/$$name.log; exit 1; }; \
+	done
+
+integration: all
+	cd tests/integration && BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -v -p no:cacheprovider \
+	  --junitxml=$(abspath $(BUILD))/integration.xml .
+	@$(PYTHON) tests/check_junit.py $(BUILD)/integration.xml
+
+bench: all
+	@echo "benchmarks land with issue 7"; exit 1
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/fuzz $(BUILD)/modules $(BUILD)/*.a

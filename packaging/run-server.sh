@@ -1,0 +1,93 @@
+#!/bin/sh
+# Starts the all-in-one server in the foreground: rtpengine, then kamailio
+# with the project's config and modules. Ctrl-C (or SIGTERM) stops both.
+# Usage: run-server.sh BUILD_DIR   (settings below can be overridden from the
+# environment, e.g. SIP_PORT=15060 make run)
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=$(cd "${1:-$top/build}" && pwd)
+STATE_DIR=${STATE_DIR:-$BUILD_DIR/run}
+LISTEN_IP=${LISTEN_IP:-127.0.0.1}
+SIP_PORT=${SIP_PORT:-5060}
+SIPS_PORT=${SIPS_PORT:-5061}
+HTTP_PORT=${HTTP_PORT:-10888}
+HTTPS_PORT=${HTTPS_PORT:-10443}
+SIP_DOMAIN=${SIP_DOMAIN:-sylk.test}
+RTPENGINE_NG_PORT=${RTPENGINE_NG_PORT:-2223}
+KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
+RTPENGINE=${RTPENGINE:-/usr/bin/rtpengine}
+
+"$top/packaging/setup-runtime.sh" "$STATE_DIR" "$SIP_DOMAIN"
+rm -f "$STATE_DIR/kamailio_ctl"
+
+rtpengine_pid=
+kamailio_pid=
+stop() {
+  trap - INT TERM EXIT
+  for pid in $kamailio_pid $rtpengine_pid; do
+    kill "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  echo "stopped"
+}
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+
+"$RTPENGINE" --config-file="$top/rtpengine-conf/rtpengine.conf" \
+  --interface="$LISTEN_IP" --listen-ng="127.0.0.1:$RTPENGINE_NG_PORT" \
+  --pidfile="$STATE_DIR/rtpengine.pid" &
+rtpengine_pid=$!
+
+# kamailio's rtpengine module gives up on an engine that does not answer at
+# start, so wait until it pongs.
+i=0
+until /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.5)
+s.sendto(b"up d7:command4:pinge", ("127.0.0.1", int(sys.argv[1])))
+sys.exit(0 if b"pong" in s.recv(100) else 1)' "$RTPENGINE_NG_PORT" 2>/dev/null; do
+  i=$((i + 1))
+  if [ $i -gt 50 ] || ! kill -0 "$rtpengine_pid" 2>/dev/null; then
+    echo "rtpengine did not start" >&2; exit 1
+  fi
+  sleep 0.1
+done
+
+"$KAMAILIO" -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -x tlsf -X tlsf \
+  -A "LISTEN_IP=$LISTEN_IP" -A "SIP_PORT=$SIP_PORT" -A "SIPS_PORT=$SIPS_PORT" \
+  -A "HTTP_PORT=$HTTP_PORT" -A "HTTPS_PORT=$HTTPS_PORT" -A "SIP_DOMAIN=$SIP_DOMAIN" \
+  -A "DB_URL=\"sqlite://$STATE_DIR/sylk.sqlite\"" \
+  -A "TLS_CERT=\"$STATE_DIR/tls/server.pem\"" -A "TLS_KEY=\"$STATE_DIR/tls/server.key\"" \
+  -A "CTL_SOCKET=\"unix:$STATE_DIR/kamailio_ctl\"" \
+  -A "RTPENGINE_SOCK=\"udp:127.0.0.1:$RTPENGINE_NG_PORT\"" \
+  -A "MODULE_PATH=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/:$BUILD_DIR/modules/\"" &
+kamailio_pid=$!
+
+# The control socket appears once every module has initialised.
+i=0
+until [ -S "$STATE_DIR/kamailio_ctl" ] && kamcmd -s "unix:$STATE_DIR/kamailio_ctl" core.version >/dev/null 2>&1; do
+  i=$((i + 1))
+  if [ $i -gt 100 ] || ! kill -0 "$kamailio_pid" 2>/dev/null; then
+    echo "kamailio did not start" >&2; exit 1
+  fi
+  sleep 0.1
+done
+
+cat <<INFO
+
+  sylk server running (Ctrl-C stops it)
+    SIP        sip:$LISTEN_IP:$SIP_PORT (UDP, TCP)   sips:$LISTEN_IP:$SIPS_PORT (TLS)
+    WebSocket  ws://$LISTEN_IP:$HTTP_PORT/webrtcgateway/ws   wss://$LISTEN_IP:$HTTPS_PORT/webrtcgateway/ws
+    domain     $SIP_DOMAIN   (register as user@$SIP_DOMAIN via proxy $LISTEN_IP:$SIP_PORT)
+    accounts   alice / alice123, bob / bob123, carol / carol123
+    control    kamcmd -s unix:$STATE_DIR/kamailio_ctl sylk_rtc.status
+
+INFO
+
+# Whichever exits first brings the other down.
+while kill -0 "$kamailio_pid" 2>/dev/null && kill -0 "$rtpengine_pid" 2>/dev/null; do
+  sleep 1
+done
+echo "a server process exited" >&2
+exit 1

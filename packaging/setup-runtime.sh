@@ -1,0 +1,48 @@
+#!/bin/sh
+# Creates what a server instance needs at run time, in STATE_DIR:
+#   sylk.sqlite      subscriber table with the demo accounts (HA1 only)
+#   tls/server.pem   self-signed test certificate and key (never committed)
+# Usage: setup-runtime.sh STATE_DIR SIP_DOMAIN
+# Idempotent: existing files are kept.
+set -eu
+
+STATE_DIR=$1
+DOMAIN=${2:-sylk.test}
+DEMO_ACCOUNTS="alice:alice123 bob:bob123 carol:carol123"
+
+mkdir -p "$STATE_DIR/tls"
+DB="$STATE_DIR/sylk.sqlite"
+
+if [ ! -s "$DB" ]; then
+  tmp="$DB.tmp.$$"
+  {
+    # auth_db refuses a table whose registered version differs from its own.
+    echo "CREATE TABLE version (table_name VARCHAR(32) NOT NULL PRIMARY KEY, table_version INTEGER NOT NULL DEFAULT 0);"
+    echo "INSERT INTO version VALUES ('subscriber', 7);"
+    echo "CREATE TABLE subscriber (
+      id INTEGER PRIMARY KEY NOT NULL,
+      username VARCHAR(64) NOT NULL DEFAULT '',
+      domain VARCHAR(64) NOT NULL DEFAULT '',
+      password VARCHAR(64) NOT NULL DEFAULT '',
+      ha1 VARCHAR(128) NOT NULL DEFAULT '',
+      ha1b VARCHAR(128) NOT NULL DEFAULT '',
+      CONSTRAINT subscriber_account_idx UNIQUE (username, domain));"
+    for entry in $DEMO_ACCOUNTS; do
+      user=${entry%%:*}; pass=${entry#*:}
+      ha1=$(printf '%s' "$user:$DOMAIN:$pass" | openssl dgst -md5 -r | cut -d' ' -f1)
+      ha1b=$(printf '%s' "$user@$DOMAIN:$DOMAIN:$pass" | openssl dgst -md5 -r | cut -d' ' -f1)
+      echo "INSERT INTO subscriber (username, domain, ha1, ha1b) VALUES ('$user', '$DOMAIN', '$ha1', '$ha1b');"
+    done
+  } | sqlite3 "$tmp"
+  mv "$tmp" "$DB"
+  echo "setup: demo accounts created in $DB"
+fi
+
+if [ ! -s "$STATE_DIR/tls/server.pem" ] || [ ! -s "$STATE_DIR/tls/server.key" ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 825 \
+    -keyout "$STATE_DIR/tls/server.key" -out "$STATE_DIR/tls/server.pem" \
+    -subj "/CN=$DOMAIN" \
+    -addext "subjectAltName=DNS:$DOMAIN,DNS:localhost,IP:127.0.0.1,IP:::1" 2>/dev/null
+  chmod 600 "$STATE_DIR/tls/server.key"
+  echo "setup: self-signed test certificate in $STATE_DIR/tls/server.pem"
+fi
