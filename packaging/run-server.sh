@@ -15,6 +15,9 @@ HTTP_PORT=${HTTP_PORT:-10888}
 HTTPS_PORT=${HTTPS_PORT:-10443}
 SIP_DOMAIN=${SIP_DOMAIN:-sylk.test}
 RTPENGINE_NG_PORT=${RTPENGINE_NG_PORT:-2223}
+RTPENGINE_CLI_PORT=${RTPENGINE_CLI_PORT:-9900}
+RTP_PORT_MIN=${RTP_PORT_MIN:-30000}
+RTP_PORT_MAX=${RTP_PORT_MAX:-30999}
 KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
 RTPENGINE=${RTPENGINE:-/usr/bin/rtpengine}
 
@@ -36,6 +39,8 @@ trap stop EXIT
 
 "$RTPENGINE" --config-file="$top/rtpengine-conf/rtpengine.conf" \
   --interface="$LISTEN_IP" --listen-ng="127.0.0.1:$RTPENGINE_NG_PORT" \
+  --listen-cli="127.0.0.1:$RTPENGINE_CLI_PORT" \
+  --port-min="$RTP_PORT_MIN" --port-max="$RTP_PORT_MAX" \
   --pidfile="$STATE_DIR/rtpengine.pid" &
 rtpengine_pid=$!
 

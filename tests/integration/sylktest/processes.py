@@ -1,0 +1,107 @@
+"""Real processes for integration tests: started on loopback with free ports,
+stopped by pid, their logs kept so a failed test can print them."""
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import time
+
+# Every process a test started, so the failure hook can print their logs.
+STARTED = []
+
+
+def port_is_free(port, kinds=(socket.SOCK_DGRAM, socket.SOCK_STREAM)):
+    for kind in kinds:
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+
+
+_handed_out = set()
+
+
+def free_port():
+    """A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both)."""
+    for _ in range(200):
+        port = random.randint(20000, 59000)
+        if port not in _handed_out and port_is_free(port):
+            _handed_out.add(port)
+            return port
+    raise RuntimeError("no free port found")
+
+
+def free_port_range(size):
+    """A block of consecutive free UDP ports (rtpengine's media range)."""
+    for _ in range(100):
+        base = random.randrange(20000, 59000 - size, 2)
+        block = range(base, base + size)
+        if any(p in _handed_out for p in block):
+            continue
+        if all(port_is_free(p, (socket.SOCK_DGRAM,)) for p in block[::7]):
+            _handed_out.update(block)
+            return base, base + size - 1
+    raise RuntimeError("no free port range found")
+
+
+class Process:
+    """One child process with its output in a log file."""
+
+    def __init__(self, name, argv, log_path, env=None, cwd=None):
+        self.name = name
+        self.argv = argv
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=env, cwd=cwd,
+                                     start_new_session=True)
+        self.pid = self.proc.pid
+        STARTED.append(self)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def wait(self, timeout):
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self, timeout=5):
+        """SIGTERM, then SIGKILL if it does not exit; the whole process group,
+        because kamailio forks its workers."""
+        if self.alive():
+            try:
+                os.killpg(self.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.pid, signal.SIGKILL)
+                self.proc.wait(timeout=timeout)
+        else:
+            # workers of a dead kamailio main process may linger
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self._log.close()
+        return self.proc.returncode
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+
+def wait_until(predicate, timeout, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")

@@ -1,0 +1,116 @@
+"""The project's server (rtpengine + kamailio with kamailio-cfg/kamailio.cfg)
+started on free loopback ports, exactly as `make run` starts it but with
+every port overridden."""
+
+import os
+import socket
+import subprocess
+
+from .processes import Process, free_port, free_port_range, wait_until
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+BUILD = os.environ.get("BUILD_DIR", os.path.join(TOP, "build"))
+DEBIAN_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+SIP_DOMAIN = "sylk.test"
+DEMO_ACCOUNTS = {"alice": "alice123", "bob": "bob123", "carol": "carol123"}
+
+
+def ng_request(port, payload, cookie, timeout=1.0):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        s.sendto(cookie.encode() + b" " + payload, ("127.0.0.1", port))
+        return s.recv(65535)
+    finally:
+        s.close()
+
+
+class Rtpengine:
+    def __init__(self, workdir):
+        self.ng_port = free_port()
+        self.cli_port = free_port()
+        self.port_min, self.port_max = free_port_range(200)
+        self.process = Process("rtpengine", [
+            "/usr/bin/rtpengine",
+            "--config-file=" + os.path.join(TOP, "rtpengine-conf", "rtpengine.conf"),
+            "--interface=127.0.0.1",
+            f"--listen-ng=127.0.0.1:{self.ng_port}",
+            f"--listen-cli=127.0.0.1:{self.cli_port}",
+            f"--port-min={self.port_min}", f"--port-max={self.port_max}",
+            "--log-level=6",
+        ], os.path.join(workdir, "rtpengine.log"))
+        self._cookie = 0
+        wait_until(self.ping, 10, what="rtpengine ng ping")
+
+    def ping(self):
+        self._cookie += 1
+        try:
+            return b"pong" in ng_request(self.ng_port, b"d7:command4:pinge", f"t{self._cookie}", 0.2)
+        except OSError:
+            if not self.process.alive():
+                raise RuntimeError("rtpengine exited:\n" + self.process.log())
+            return False
+
+    def stop(self):
+        self.process.stop()
+
+
+class Kamailio:
+    """kamailio with the default config; `defines` adds or overrides -A values."""
+
+    def __init__(self, workdir, rtpengine, defines=None):
+        self.workdir = workdir
+        self.state_dir = os.path.join(workdir, "state")
+        subprocess.run([os.path.join(TOP, "packaging", "setup-runtime.sh"),
+                        self.state_dir, SIP_DOMAIN], check=True, stdout=subprocess.DEVNULL)
+        self.sip_port = free_port()
+        self.sips_port = free_port()
+        self.http_port = free_port()
+        self.https_port = free_port()
+        self.ctl_socket = os.path.join(self.state_dir, "kamailio_ctl")
+        values = {
+            "LISTEN_IP": "127.0.0.1",
+            "SIP_PORT": self.sip_port,
+            "SIPS_PORT": self.sips_port,
+            "HTTP_PORT": self.http_port,
+            "HTTPS_PORT": self.https_port,
+            "SIP_DOMAIN": SIP_DOMAIN,
+            "DB_URL": f'"sqlite://{self.state_dir}/sylk.sqlite"',
+            "TLS_CERT": f'"{self.state_dir}/tls/server.pem"',
+            "TLS_KEY": f'"{self.state_dir}/tls/server.key"',
+            "CTL_SOCKET": f'"unix:{self.ctl_socket}"',
+            "RTPENGINE_SOCK": f'"udp:127.0.0.1:{rtpengine.ng_port}"',
+            "MODULE_PATH": f'"{DEBIAN_MODULES}:{BUILD}/modules/"',
+            "WORKERS": 2,
+            "LOG_LEVEL": 2,
+        }
+        values.update(defines or {})
+        self.config = os.path.join(TOP, "kamailio-cfg", "kamailio.cfg")
+        argv = ["/usr/sbin/kamailio", "-DD", "-E", "-f", self.config,
+                "-x", "tlsf", "-X", "tlsf", "-m", "128", "-M", "16"]
+        for key, value in values.items():
+            argv += ["-A", f"{key}={value}"]
+        self.argv = argv
+        self.process = Process("kamailio", argv, os.path.join(workdir, "kamailio.log"))
+        wait_until(self._ready, 15, interval=0.1, what="kamailio control socket")
+
+    def _ready(self):
+        if not self.process.alive():
+            raise RuntimeError("kamailio exited:\n" + self.process.log()[-4000:])
+        if not os.path.exists(self.ctl_socket):
+            return False
+        return self.kamcmd_result("core.version").returncode == 0
+
+    def kamcmd_result(self, *args):
+        return subprocess.run(["/usr/sbin/kamcmd", "-s", "unix:" + self.ctl_socket, *args],
+                              capture_output=True, text=True, timeout=10)
+
+    def kamcmd(self, *args):
+        """Run an RPC command; fail loudly when kamailio refuses it."""
+        r = self.kamcmd_result(*args)
+        if r.returncode != 0 or r.stdout.startswith("error"):
+            raise RuntimeError(f"kamcmd {' '.join(args)} failed: {r.stdout}{r.stderr}")
+        return r.stdout
+
+    def stop(self):
+        self.process.stop()

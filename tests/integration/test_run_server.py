@@ -1,0 +1,82 @@
+"""`make run` (packaging/run-server.sh) brings up a server that answers
+OPTIONS and connects two phones, and Ctrl-C stops all of it."""
+
+import os
+import signal
+import socket
+import uuid
+
+from sylktest.calls import exchange_audio, place_call
+from sylktest.processes import Process, free_port, free_port_range, wait_until
+from sylktest.server import TOP
+
+
+def options(port):
+    """Send an OPTIONS to the server itself; return the status line."""
+    call_id = uuid.uuid4().hex
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(2)
+    local = s.getsockname()[1]
+    request = (f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\n"
+               f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bK{call_id[:10]}\r\n"
+               f"From: <sip:probe@127.0.0.1>;tag=probe\r\n"
+               f"To: <sip:127.0.0.1:{port}>\r\n"
+               f"Call-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+               f"Content-Length: 0\r\n\r\n")
+    try:
+        s.sendto(request.encode(), ("127.0.0.1", port))
+        return s.recv(4096).decode().split("\r\n")[0]
+    finally:
+        s.close()
+
+
+def test_make_run_serves_calls_and_stops_on_ctrl_c(tmp_path):
+    sip_port = free_port()
+    rtp_min, rtp_max = free_port_range(100)
+    env = dict(os.environ,
+               STATE_DIR=str(tmp_path / "state"), SIP_PORT=str(sip_port),
+               SIPS_PORT=str(free_port()), HTTP_PORT=str(free_port()),
+               HTTPS_PORT=str(free_port()), RTPENGINE_NG_PORT=str(free_port()),
+               RTPENGINE_CLI_PORT=str(free_port()),
+               RTP_PORT_MIN=str(rtp_min), RTP_PORT_MAX=str(rtp_max))
+    build = os.environ.get("BUILD_DIR", os.path.join(TOP, "build"))
+    server = Process("make-run", [os.path.join(TOP, "packaging", "run-server.sh"), build],
+                     str(tmp_path / "run.log"), env=env)
+    try:
+        wait_until(lambda: "server running" in server.log() or not server.alive(), 30,
+                   what="run-server.sh banner")
+        assert server.alive(), server.log()
+        banner = server.log()
+        assert f"sip:127.0.0.1:{sip_port}" in banner
+        assert "/webrtcgateway/ws" in banner
+        assert "alice / alice123" in banner
+
+        assert options(sip_port) == "SIP/2.0 200 OK"
+
+        uas, uac, alice_rtp, bob_rtp = place_call(sip_port, str(tmp_path), hold_ms=3000)
+        try:
+            exchange_audio(uac, uas, alice_rtp, bob_rtp)
+            assert uac.wait(20) == 0, uac.report()
+        finally:
+            uac.stop()
+            uas.stop()
+            alice_rtp.close()
+            bob_rtp.close()
+
+        # Ctrl-C in a terminal signals the whole foreground process group
+        os.killpg(server.pid, signal.SIGINT)
+        server.wait(15)
+        assert "stopped" in server.log()
+        # neither rtpengine nor any kamailio worker outlives it
+        wait_until(lambda: not _group_alive(server.pid), 10, what="server processes to exit")
+    finally:
+        server.stop()
+
+
+def _group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
