@@ -100,7 +100,10 @@ check-module-flags: $(MODULE_SOS)
 
 # ---- Running -------------------------------------------------------------------
 
-run: all
+# deps first, then a fresh make: the Kamailio version is read when the
+# Makefile is parsed, so it must be installed by then.
+run: deps
+	$(MAKE) all
 	./packaging/run-server.sh $(BUILD)
 
 # ---- Tests ---------------------------------------------------------------------
