@@ -57,11 +57,13 @@ libs: $(STATIC_LIBS)
 
 $(BUILD)/obj/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(LIB_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) -c $< -o $@
 
 $(BUILD)/asan/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) -O1 $(SAN_FLAGS) $(call pkg_cflags,$(ALL_PKGS)) -c $< -o $@
+	@echo "  CC san  $<"
+	@$(CC) $(LIB_CFLAGS) -O1 $(SAN_FLAGS) $(call pkg_cflags,$(ALL_PKGS)) -c $< -o $@
 
 define library_rules
 $(BUILD)/lib$(1).a: $(call lib_objs,$(1))
@@ -80,7 +82,8 @@ modules: $(MODULE_SOS)
 define module_rules
 $(BUILD)/modules/$(1).so: $(wildcard modules/$(1)/*.c) $(wildcard modules/$(1)/*.h) $(wildcard modules/common/*) $(STATIC_LIBS) modules/kamailio.mk | $(KAMAILIO_SRC)/core/sr_module.h
 	@mkdir -p $$(dir $$@)
-	$(CC) $(MODULE_CFLAGS) -DMOD_NAME='"$(1)"' $(call pkg_cflags,$(ALL_PKGS)) \
+	@echo "  MODULE  $$@"
+	@$(CC) $(MODULE_CFLAGS) -DMOD_NAME='"$(1)"' $(call pkg_cflags,$(ALL_PKGS)) \
 	  $(wildcard modules/$(1)/*.c) $(wildcard modules/common/*.c) -o $$@ $(MODULE_LDFLAGS) \
 	  $(STATIC_LIBS) $(call pkg_libs,$(ALL_PKGS))
 endef
@@ -116,7 +119,8 @@ test: deps
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/check.h $(ASAN_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) -O1 $(SAN_FLAGS) -I. -Itests/unit $(call pkg_cflags,$(ALL_PKGS)) \
+	@echo "  TEST    $@"
+	@$(CC) $(LIB_CFLAGS) -O1 $(SAN_FLAGS) -I. -Itests/unit $(call pkg_cflags,$(ALL_PKGS)) \
 	  $< -o $@ $(ASAN_LIBS) $(call pkg_libs,$(ALL_PKGS)) -lm
 
 unit: $(UNIT_BINS)
@@ -130,7 +134,8 @@ unit: $(UNIT_BINS)
 # libFuzzer targets link the library sources directly with clang.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(foreach l,$(LIBRARIES),$(call lib_srcs,$(l)))
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -I. $(call pkg_cflags,$(ALL_PKGS)) \
+	@echo "  FUZZ    $@"
+	@$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -I. $(call pkg_cflags,$(ALL_PKGS)) \
 	  $< $(foreach l,$(LIBRARIES),$(call lib_srcs,$(l))) -o $@ $(call pkg_libs,$(ALL_PKGS)) -lm
 
 fuzz: $(FUZZ_BINS)

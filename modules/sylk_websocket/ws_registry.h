@@ -1,0 +1,62 @@
+/* Every open WebSocket connection, in shared memory: frames of a connection
+ * are read by whichever TCP worker holds it, sends happen from any process,
+ * and the keepalive timer walks them all. Keyed by Kamailio's TCP id. */
+#ifndef SYLK_WS_REGISTRY_H
+#define SYLK_WS_REGISTRY_H
+
+#include <time.h>
+#include "core/locking.h"
+#include "sylk_ws/ws_message.h"
+
+#define WS_PEER_LEN 64
+
+struct ws_conn {
+	int id;                  /* tcp_connection id */
+	int secure;              /* WSS */
+	int handler;             /* index of the subprotocol handler */
+	char peer[WS_PEER_LEN];  /* "ip:port" of the client */
+	time_t created;
+	time_t last_rx;          /* any frame, for keepalive and idle timeout */
+	time_t close_sent;       /* we sent a close frame at this time, or 0 */
+	unsigned long frames_in;
+	unsigned long frames_out;
+	struct ws_message *reassembly; /* shm, fragments of one message */
+	struct ws_conn *next;
+};
+
+/* Snapshot of a connection, safe to use without the lock. */
+struct ws_conn_info {
+	int id;
+	int secure;
+	int handler;
+	char peer[WS_PEER_LEN];
+	time_t created;
+	time_t last_rx;
+	time_t close_sent;
+	unsigned long frames_in;
+	unsigned long frames_out;
+};
+
+int ws_registry_init(unsigned max_message_size);
+void ws_registry_destroy(void);
+
+/* Adds a connection (after a successful handshake). */
+int ws_registry_add(int id, int secure, int handler, const char *peer);
+
+/* Removes it; fills `info` with its last state. 0 if it was there. */
+int ws_registry_remove(int id, struct ws_conn_info *info);
+
+int ws_registry_get(int id, struct ws_conn_info *info);
+
+/* Lock held between _lock_conn and _unlock: the connection or NULL. */
+struct ws_conn *ws_registry_lock_conn(int id);
+void ws_registry_unlock(void);
+
+void ws_registry_count_out(int id);
+void ws_registry_mark_close_sent(int id);
+
+/* Copies up to `max` snapshots; returns how many connections exist. */
+int ws_registry_list(struct ws_conn_info *out, int max);
+int ws_registry_count(void);
+
+#endif

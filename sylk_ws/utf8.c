@@ -1,0 +1,137 @@
+/**
+ * @file utf8.c  Strict incremental UTF-8 validator
+ *
+ * The lead byte decides both the sequence length and the range the *first*
+ * continuation byte may take (Unicode 15, table 3-7). Narrowing that first
+ * range is what rejects overlongs (E0 80..9F, F0 80..8F), surrogates
+ * (ED A0..BF) and code points above U+10FFFF (F4 90..BF) without ever
+ * assembling a code point, and it is what lets a fragment fail at the
+ * exact byte that makes it hopeless.
+ */
+#include <string.h>
+#include "utf8.h"
+
+/* need value marking a stream that already failed */
+enum { UTF8_BAD = 0xff };
+
+
+void utf8_init(struct utf8_state *st)
+{
+	if (!st)
+		return;
+
+	st->need = 0;
+	st->lo   = 0x80;
+	st->hi   = 0xbf;
+}
+
+
+/* Classify a lead byte: sequence length minus one and the range of the
+ * first continuation byte. Returns false for bytes that never start one. */
+static bool lead_byte(uint8_t c, struct utf8_state *st)
+{
+	st->lo = 0x80;
+	st->hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		st->need = 1;
+	}
+	else if (c >= 0xe0 && c <= 0xef) {
+		st->need = 2;
+		if (c == 0xe0)
+			st->lo = 0xa0;  /* below is an overlong 2-byte form */
+		else if (c == 0xed)
+			st->hi = 0x9f;  /* above is a surrogate half */
+	}
+	else if (c >= 0xf0 && c <= 0xf4) {
+		st->need = 3;
+		if (c == 0xf0)
+			st->lo = 0x90;  /* below is an overlong 3-byte form */
+		else if (c == 0xf4)
+			st->hi = 0x8f;  /* above is beyond U+10FFFF */
+	}
+	else {
+		/* 80..BF stray continuation, C0/C1 always overlong, F5..FF */
+		return false;
+	}
+
+	return true;
+}
+
+
+int utf8_feed(struct utf8_state *st, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	const uint8_t *end;
+
+	if (!st)
+		return UTF8_INVALID;
+	if (st->need == UTF8_BAD)
+		return UTF8_INVALID;
+	if (!len)
+		return st->need ? UTF8_PARTIAL : UTF8_OK;
+	if (!p) {
+		st->need = UTF8_BAD;
+		return UTF8_INVALID;
+	}
+
+	end = p + len;
+
+	while (p < end) {
+
+		if (st->need == 0) {
+			/* JSON and SIP are mostly ASCII: skip it a word
+			 * at a time. memcpy keeps the load alignment-safe. */
+			while ((size_t)(end - p) >= sizeof(uint64_t)) {
+				uint64_t w;
+				memcpy(&w, p, sizeof(w));
+				if (w & 0x8080808080808080ull)
+					break;
+				p += sizeof(w);
+			}
+			if (p == end)
+				break;
+
+			if (*p < 0x80) {
+				++p;
+				continue;
+			}
+			if (!lead_byte(*p, st)) {
+				st->need = UTF8_BAD;
+				return UTF8_INVALID;
+			}
+			++p;
+			continue;
+		}
+
+		if (*p < st->lo || *p > st->hi) {
+			st->need = UTF8_BAD;
+			return UTF8_INVALID;
+		}
+		st->lo = 0x80;
+		st->hi = 0xbf;
+		--st->need;
+		++p;
+	}
+
+	return st->need ? UTF8_PARTIAL : UTF8_OK;
+}
+
+
+int utf8_finish(const struct utf8_state *st)
+{
+	if (!st || st->need != 0)
+		return UTF8_INVALID;
+
+	return UTF8_OK;
+}
+
+
+bool utf8_valid(const void *data, size_t len)
+{
+	struct utf8_state st;
+
+	utf8_init(&st);
+
+	return utf8_feed(&st, data, len) == UTF8_OK;
+}

@@ -1,0 +1,67 @@
+/**
+ * @file utf8.h  Strict UTF-8 validation (RFC 3629, Unicode table 3-7)
+ *
+ * WebSocket text messages and close reasons must be valid UTF-8 (RFC 6455
+ * 5.6, 8.1). "Valid" here is the strict definition: no overlong forms, no
+ * UTF-16 surrogates (U+D800..U+DFFF), nothing above U+10FFFF, no bytes
+ * C0, C1, F5..FF. Noncharacters such as U+FFFE are valid scalar values and
+ * are accepted.
+ *
+ * The incremental API exists because a text message may be split across
+ * frames at any byte, including inside a character, and RFC 6455 8.1 asks
+ * the endpoint to fail the connection as soon as it sees invalid data rather
+ * than after reassembly. Every byte is judged the moment it arrives: a
+ * sequence that can no longer become valid (E0 80, ED A0, F4 90, ...) is
+ * rejected at its second byte.
+ *
+ * No allocation, no globals; the state is a small value the caller owns.
+ */
+#ifndef SYLK_WS_UTF8_H
+#define SYLK_WS_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** Result of utf8_feed() / utf8_finish(). */
+enum utf8_status {
+	UTF8_OK      =  0,  /**< valid so far and at a character boundary    */
+	UTF8_PARTIAL =  1,  /**< valid so far, but inside a multi-byte char  */
+	UTF8_INVALID = -1,  /**< invalid; sticky until utf8_init()           */
+};
+
+/**
+ * Incremental validator state. Treat the fields as private; the struct is
+ * public only so that it can be embedded without allocation.
+ */
+struct utf8_state {
+	uint8_t need;  /* continuation bytes still expected, or UTF8_BAD */
+	uint8_t lo;    /* inclusive bounds for the next continuation byte */
+	uint8_t hi;
+};
+
+/** Reset @p st to "nothing seen yet". */
+void utf8_init(struct utf8_state *st);
+
+/**
+ * Validate the next @p len bytes of a stream.
+ *
+ * @param st    State from utf8_init() or earlier utf8_feed() calls
+ * @param data  Bytes (may be NULL when @p len is 0)
+ * @param len   Number of bytes
+ *
+ * @return UTF8_OK, UTF8_PARTIAL or UTF8_INVALID (see enum utf8_status).
+ *         Once UTF8_INVALID has been returned every later call returns it.
+ */
+int utf8_feed(struct utf8_state *st, const void *data, size_t len);
+
+/**
+ * Judge the end of the stream: UTF8_OK if it ended on a character
+ * boundary, UTF8_INVALID if it was invalid or stopped inside a character.
+ */
+int utf8_finish(const struct utf8_state *st);
+
+/** One-shot check of a complete buffer. */
+bool utf8_valid(const void *data, size_t len);
+
+#endif

@@ -1,0 +1,305 @@
+/**
+ * @file ws_frame.h  RFC 6455 frame codec (section 5) and close payloads (5.5.1, 7.4)
+ *
+ * Pure functions over caller-owned buffers: no I/O, no allocation, no
+ * globals. This header also defines the error codes shared by every sylk_ws
+ * WebSocket file (ws_message.h, ws_handshake.h).
+ *
+ * Receiving, as a server (what the Kamailio module does for each frame the
+ * core hands it):
+ *
+ *     struct ws_frame_rules rules = { .role = WS_ROLE_SERVER,
+ *                                     .max_payload = 65536 };
+ *     struct ws_frame f;
+ *     size_t need;
+ *     int err = ws_frame_parse(&f, buf, len, &rules, &need);
+ *     if (err == WS_NEED_MORE)  -> read at least `need` more bytes, retry
+ *     else if (err < 0)         -> send a close frame with
+ *                                  ws_err_close_code(err), then close
+ *     else                      -> frame is buf[0 .. ws_frame_size(&f)),
+ *                                  hand it to ws_message_feed()
+ *
+ * Sending: ws_frame_build() writes an unmasked server frame into a caller
+ * buffer, or reports the size it needs.
+ */
+#ifndef SYLK_WS_FRAME_H
+#define SYLK_WS_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * Error codes of the sylk_ws WebSocket API.
+ *
+ * Zero is success, WS_NEED_MORE (positive) asks for more input, negative
+ * values are failures. Protocol failures map to the close status the
+ * server must send through ws_err_close_code().
+ */
+enum ws_err {
+	WS_OK                 =   0,
+	WS_NEED_MORE          =   1,  /**< incomplete input, not an error     */
+
+	/* API use, resources, handshake (no close status) */
+	WS_E_INVAL            =  -1,  /**< bad argument                       */
+	WS_E_NOSPC            =  -2,  /**< output buffer too small            */
+	WS_E_NOMEM            =  -3,  /**< allocation failed                  */
+	WS_E_SYNTAX           =  -4,  /**< malformed handshake header value   */
+	WS_E_NOT_FOUND        =  -5,  /**< no match (e.g. no subprotocol)     */
+
+	/* peer violated RFC 6455: close with 1002 */
+	WS_E_RSV              = -10,  /**< RSV bit set, no extension agreed   */
+	WS_E_OPCODE           = -11,  /**< reserved opcode 3-7 or B-F         */
+	WS_E_CTRL_TOO_LONG    = -12,  /**< control frame payload > 125        */
+	WS_E_CTRL_FRAGMENTED  = -13,  /**< control frame without FIN          */
+	WS_E_UNMASKED         = -14,  /**< client frame not masked (5.1)      */
+	WS_E_MASKED           = -15,  /**< server frame masked (5.1)          */
+	WS_E_LENGTH           = -16,  /**< 64-bit length with top bit set     */
+	WS_E_CONT_UNEXPECTED  = -17,  /**< continuation, no message started   */
+	WS_E_CONT_EXPECTED    = -18,  /**< new data frame inside a message    */
+	WS_E_CLOSE_PAYLOAD    = -19,  /**< close payload of exactly 1 byte    */
+	WS_E_CLOSE_CODE       = -20,  /**< close status not allowed on wire   */
+
+	/* invalid payload data: close with 1007 */
+	WS_E_UTF8             = -30,  /**< text or close reason not UTF-8     */
+
+	/* resource limit: close with 1009 */
+	WS_E_TOO_BIG          = -40,  /**< frame or message over the limit    */
+};
+
+/** Opcodes (RFC 6455 5.2, 11.8). */
+enum ws_opcode {
+	WS_OP_CONT   = 0x0,
+	WS_OP_TEXT   = 0x1,
+	WS_OP_BINARY = 0x2,
+	WS_OP_CLOSE  = 0x8,
+	WS_OP_PING   = 0x9,
+	WS_OP_PONG   = 0xa,
+};
+
+/**
+ * Close status codes (RFC 6455 7.4.1). 1005, 1006 and 1015 exist only to
+ * be reported locally and never appear in a close frame.
+ */
+enum ws_close {
+	WS_CLOSE_NORMAL          = 1000,
+	WS_CLOSE_GOING_AWAY      = 1001,
+	WS_CLOSE_PROTOCOL_ERROR  = 1002,
+	WS_CLOSE_UNSUPPORTED     = 1003,
+	WS_CLOSE_NO_STATUS       = 1005,  /**< local: close frame had no code */
+	WS_CLOSE_ABNORMAL        = 1006,  /**< local: no close frame at all   */
+	WS_CLOSE_INVALID_DATA    = 1007,
+	WS_CLOSE_POLICY          = 1008,
+	WS_CLOSE_TOO_BIG         = 1009,
+	WS_CLOSE_MANDATORY_EXT   = 1010,
+	WS_CLOSE_INTERNAL_ERROR  = 1011,
+	WS_CLOSE_TLS_HANDSHAKE   = 1015,  /**< local: TLS handshake failed    */
+};
+
+/** RSV bits as they sit in the first header byte (RFC 6455 5.2). */
+enum ws_rsv {
+	WS_RSV1 = 0x40,
+	WS_RSV2 = 0x20,
+	WS_RSV3 = 0x10,
+};
+
+enum {
+	WS_CTRL_MAX_PAYLOAD  = 125,  /**< control frame payload limit (5.5) */
+	WS_CLOSE_MAX_REASON  = 123,  /**< 125 minus the 2-byte status code */
+	WS_FRAME_MAX_HEADER  = 14,   /**< 2 + 8 byte length + 4 byte mask   */
+};
+
+/** Which end of the connection the parser runs at. */
+enum ws_role {
+	WS_ROLE_SERVER = 0,  /**< peer is a client: its frames MUST be masked */
+	WS_ROLE_CLIENT,      /**< peer is a server: its frames MUST NOT be    */
+};
+
+/** What the parser accepts. Zero-initialised means: server, no extension,
+ *  no size limit. */
+struct ws_frame_rules {
+	enum ws_role role;
+	uint8_t rsv_allowed;  /**< WS_RSV* bits an agreed extension defines   */
+	size_t max_payload;   /**< largest payload accepted (1009 above), 0 = any */
+};
+
+/** A parsed frame header. Offsets are relative to the start of the frame. */
+struct ws_frame {
+	bool fin;              /**< final fragment of a message           */
+	uint8_t rsv;           /**< WS_RSV* bits as received              */
+	uint8_t opcode;        /**< enum ws_opcode value                  */
+	bool masked;           /**< payload is (still) masked with mask[] */
+	uint8_t mask[4];       /**< masking key, if masked                */
+	size_t payload_off;    /**< header length: payload starts here    */
+	size_t payload_len;    /**< payload length in bytes               */
+};
+
+
+/** Total frame length: header plus payload. */
+static inline size_t ws_frame_size(const struct ws_frame *f)
+{
+	return f->payload_off + f->payload_len;
+}
+
+/** True for close, ping, pong and the reserved control opcodes B-F. */
+static inline bool ws_opcode_is_control(unsigned opcode)
+{
+	return (opcode & 0x8) != 0;
+}
+
+/** True for the six opcodes RFC 6455 defines. */
+bool ws_opcode_valid(unsigned opcode);
+
+
+/**
+ * Parse a frame header at the start of @p buf, which may hold only part of
+ * it. Every check that the bytes received so far allow is made at once, so
+ * a bad frame fails before its header (let alone payload) is complete.
+ *
+ * @param f      Receives the header on WS_OK
+ * @param buf    Received bytes, starting at the first byte of the frame
+ * @param len    Number of bytes in @p buf
+ * @param rules  What to accept; NULL is the same as all-zero rules
+ * @param need   Optional; on WS_NEED_MORE the number of further bytes
+ *               needed before trying again is worth it (at least 1),
+ *               otherwise 0
+ *
+ * @return WS_OK            header complete (the payload may not be)
+ *         WS_NEED_MORE     header incomplete
+ *         WS_E_RSV, WS_E_OPCODE, WS_E_CTRL_TOO_LONG, WS_E_CTRL_FRAGMENTED,
+ *         WS_E_UNMASKED, WS_E_MASKED, WS_E_LENGTH    protocol error (1002)
+ *         WS_E_TOO_BIG     payload over rules->max_payload, or too large
+ *                          for this machine's size_t (1009)
+ *         WS_E_INVAL       @p f or @p buf is NULL
+ *
+ * A non-minimal length encoding (e.g. 126 followed by 0x0005) is accepted:
+ * the MUST in RFC 6455 5.2 binds the sender, and rejecting it buys nothing.
+ */
+int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
+			  const struct ws_frame_rules *rules, size_t *need);
+
+/**
+ * Like ws_frame_parse_header() but returns WS_OK only when the whole frame,
+ * header and payload, is in @p buf. On WS_NEED_MORE, @p need counts up to
+ * the end of the payload once the header is known.
+ */
+int ws_frame_parse(struct ws_frame *f, const uint8_t *buf, size_t len,
+		   const struct ws_frame_rules *rules, size_t *need);
+
+/**
+ * XOR @p len bytes with the masking key in place (RFC 6455 5.3). Masking
+ * and unmasking are the same operation.
+ *
+ * @param pos  Offset of data[0] within the payload, so that a payload can
+ *             be unmasked in pieces as it arrives
+ */
+void ws_mask(uint8_t *data, size_t len, const uint8_t key[4], size_t pos);
+
+/**
+ * Unmask the payload of the complete frame @p f that starts at @p frame,
+ * in place, and clear f->masked so that a second call does nothing.
+ */
+void ws_frame_unmask(struct ws_frame *f, uint8_t *frame);
+
+
+/** Header length for a payload of @p payload_len bytes. */
+size_t ws_frame_header_size(size_t payload_len, bool masked);
+
+/**
+ * Write a frame header (FIN, opcode, the shortest length encoding, and the
+ * masking key if @p mask is given). RSV bits are always zero.
+ *
+ * @param buf          Output buffer (may be NULL if @p size is 0)
+ * @param size         Size of @p buf
+ * @param opcode       Any 4-bit opcode
+ * @param fin          FIN bit
+ * @param payload_len  Length of the payload that will follow
+ * @param mask         Masking key, or NULL for an unmasked (server) frame
+ * @param outlen       Bytes written; on WS_E_NOSPC the bytes needed
+ *
+ * @return WS_OK, WS_E_NOSPC, or WS_E_INVAL for an opcode above 0xF or a
+ *         control frame that is fragmented or longer than 125 bytes
+ */
+int ws_frame_build_header(uint8_t *buf, size_t size, unsigned opcode, bool fin,
+			  size_t payload_len, const uint8_t *mask,
+			  size_t *outlen);
+
+/**
+ * Write a complete unmasked frame, as a server sends it (RFC 6455 5.1).
+ * @p payload may overlap @p buf. Returns as ws_frame_build_header().
+ */
+int ws_frame_build(uint8_t *buf, size_t size, unsigned opcode, bool fin,
+		   const void *payload, size_t len, size_t *outlen);
+
+/**
+ * Write a complete frame masked with @p mask, as a client sends it. The
+ * server never needs this; tests and fuzzers do.
+ */
+int ws_frame_build_masked(uint8_t *buf, size_t size, unsigned opcode, bool fin,
+			  const void *payload, size_t len,
+			  const uint8_t mask[4], size_t *outlen);
+
+
+/**
+ * True if @p code may be sent in a close frame: 1000-1003, 1007-1011 and
+ * the application ranges 3000-4999. 1004, 1005, 1006 and 1015 are reserved,
+ * and everything else, including the 1012-1014 codes that IANA registered
+ * after RFC 6455, is rejected because peers that follow the RFC text fail
+ * the connection on them.
+ */
+bool ws_close_code_valid(unsigned code);
+
+/**
+ * Build a close frame payload (RFC 6455 5.5.1): the status code in network
+ * order followed by the UTF-8 reason.
+ *
+ * @param code        Status to send, or 0 for an empty payload (no status;
+ *                    then the reason must be empty too)
+ * @param reason      Reason text (may be NULL if @p reason_len is 0)
+ * @param reason_len  At most WS_CLOSE_MAX_REASON bytes
+ * @param outlen      Bytes written; on WS_E_NOSPC the bytes needed
+ *
+ * @return WS_OK, WS_E_NOSPC, WS_E_INVAL (code not valid on the wire, reason
+ *         too long or not UTF-8)
+ */
+int ws_close_build(uint8_t *buf, size_t size, unsigned code,
+		   const char *reason, size_t reason_len, size_t *outlen);
+
+/**
+ * ws_close_build() wrapped in an unmasked close frame; @p buf receives the
+ * whole frame (at most 2 + 125 bytes).
+ */
+int ws_frame_build_close(uint8_t *buf, size_t size, unsigned code,
+			 const char *reason, size_t reason_len, size_t *outlen);
+
+/**
+ * Parse a received close frame payload (unmasked).
+ *
+ * @param payload     Payload bytes (may be NULL if @p len is 0)
+ * @param len         Payload length
+ * @param code        Receives the status; WS_CLOSE_NO_STATUS (1005) if the
+ *                    payload is empty
+ * @param reason      Optional; receives a pointer into @p payload
+ *                    (not NUL-terminated)
+ * @param reason_len  Optional; receives the reason length
+ *
+ * @return WS_OK, WS_E_CLOSE_PAYLOAD (1 byte, or over 125), WS_E_CLOSE_CODE
+ *         (status not valid on the wire), WS_E_UTF8 (reason not UTF-8),
+ *         WS_E_INVAL
+ */
+int ws_close_parse(const uint8_t *payload, size_t len, uint16_t *code,
+		   const char **reason, size_t *reason_len);
+
+
+/**
+ * Close status a server sends after failing with @p err: 1002, 1007 or
+ * 1009, or 0 for WS_OK, WS_NEED_MORE and the codes above -10 (local or
+ * handshake problems, where no close frame applies or the caller decides;
+ * 1011 is the usual choice for WS_E_NOMEM).
+ */
+uint16_t ws_err_close_code(int err);
+
+/** Short, static, human readable text for @p err, for logs. */
+const char *ws_err_str(int err);
+
+#endif

@@ -1,0 +1,282 @@
+/**
+ * @file ws_message.c  RFC 6455 message reassembly
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "utf8.h"
+#include "ws_frame.h"
+#include "ws_message.h"
+
+/* A buffer that grew beyond this for one large message is given back when
+ * the next message starts, so an idle connection does not pin it. */
+enum { KEEP_BUFFER = 64 * 1024 };
+
+struct ws_message {
+	struct ws_allocator mem;
+	size_t max;              /* message size limit */
+
+	uint8_t *buf;            /* message being reassembled (+1 for NUL) */
+	size_t len;
+	size_t cap;
+
+	uint8_t opcode;          /* WS_OP_TEXT/BINARY in progress, or 0 */
+	struct utf8_state utf8;
+
+	/* control frames get their own storage: they arrive between
+	 * fragments and must not touch the message buffer */
+	uint8_t ctrl[WS_CTRL_MAX_PAYLOAD + 1];
+};
+
+
+static void *libc_alloc(size_t size, void *arg)
+{
+	(void)arg;
+	return malloc(size);
+}
+
+
+static void *libc_realloc(void *ptr, size_t size, void *arg)
+{
+	(void)arg;
+	return realloc(ptr, size);
+}
+
+
+static void libc_free(void *ptr, void *arg)
+{
+	(void)arg;
+	free(ptr);
+}
+
+
+int ws_message_alloc_mem(struct ws_message **mp, size_t max_message_size,
+			 const struct ws_allocator *mem)
+{
+	struct ws_message *m;
+
+	if (!mp || !mem || !mem->alloc || !mem->realloc || !mem->free)
+		return WS_E_INVAL;
+	if (max_message_size == 0 || max_message_size == SIZE_MAX)
+		return WS_E_INVAL;
+
+	m = mem->alloc(sizeof(*m), mem->arg);
+	if (!m)
+		return WS_E_NOMEM;
+
+	memset(m, 0, sizeof(*m));
+	m->mem = *mem;
+	m->max = max_message_size;
+	utf8_init(&m->utf8);
+
+	*mp = m;
+
+	return WS_OK;
+}
+
+
+int ws_message_alloc(struct ws_message **mp, size_t max_message_size)
+{
+	const struct ws_allocator libc = {
+		.alloc   = libc_alloc,
+		.realloc = libc_realloc,
+		.free    = libc_free,
+		.arg     = NULL,
+	};
+
+	return ws_message_alloc_mem(mp, max_message_size, &libc);
+}
+
+
+static void buffer_release(struct ws_message *m)
+{
+	if (m->buf)
+		m->mem.free(m->buf, m->mem.arg);
+
+	m->buf = NULL;
+	m->cap = 0;
+}
+
+
+void ws_message_free(struct ws_message *m)
+{
+	struct ws_allocator mem;
+
+	if (!m)
+		return;
+
+	mem = m->mem;
+	buffer_release(m);
+	mem.free(m, mem.arg);
+}
+
+
+void ws_message_reset(struct ws_message *m)
+{
+	if (!m)
+		return;
+
+	m->opcode = 0;
+	m->len = 0;
+	utf8_init(&m->utf8);
+}
+
+
+bool ws_message_in_progress(const struct ws_message *m)
+{
+	return m && m->opcode != 0;
+}
+
+
+size_t ws_message_pending(const struct ws_message *m)
+{
+	return m && m->opcode ? m->len : 0;
+}
+
+
+/* Make room for @p add more bytes plus the NUL terminator. */
+static int buffer_reserve(struct ws_message *m, size_t add)
+{
+	size_t want = m->len + add + 1;  /* cannot overflow: m->max < SIZE_MAX */
+	size_t cap;
+	uint8_t *p;
+
+	if (want <= m->cap)
+		return WS_OK;
+
+	/* Doubling keeps many small fragments linear overall; the cap at
+	 * the limit keeps a near-limit message from reserving twice that. */
+	cap = m->cap ? m->cap : 256;
+	while (cap < want)
+		cap = cap > (m->max + 1) / 2 ? m->max + 1 : cap * 2;
+	if (cap < want)
+		cap = want;
+
+	p = m->mem.realloc(m->buf, cap, m->mem.arg);
+	if (!p)
+		return WS_E_NOMEM;
+
+	m->buf = p;
+	m->cap = cap;
+
+	return WS_OK;
+}
+
+
+static int fail(struct ws_message *m, int err)
+{
+	ws_message_reset(m);
+	return err;
+}
+
+
+static int control_frame(struct ws_message *m, const struct ws_frame *f,
+			 const uint8_t *payload, struct ws_msg *out)
+{
+	int err;
+
+	/* ws_frame_parse() already refuses these; a frame from elsewhere
+	 * must not overrun ctrl[] though. */
+	if (!f->fin)
+		return fail(m, WS_E_CTRL_FRAGMENTED);
+	if (f->payload_len > WS_CTRL_MAX_PAYLOAD)
+		return fail(m, WS_E_CTRL_TOO_LONG);
+
+	if (f->payload_len)
+		memcpy(m->ctrl, payload, f->payload_len);
+	m->ctrl[f->payload_len] = '\0';
+
+	out->opcode = f->opcode;
+	out->data = m->ctrl;
+	out->len = f->payload_len;
+	out->close_code = 0;
+
+	if (f->opcode == WS_OP_CLOSE) {
+		const char *reason;
+		size_t reason_len;
+		uint16_t code;
+
+		err = ws_close_parse(m->ctrl, f->payload_len, &code,
+				     &reason, &reason_len);
+		if (err)
+			return fail(m, err);
+
+		/* without a reason, point at the NUL so data is never NULL */
+		out->close_code = code;
+		out->data = reason ? (const uint8_t *)reason
+				   : m->ctrl + f->payload_len;
+		out->len = reason_len;
+	}
+
+	return WS_OK;
+}
+
+
+int ws_message_feed(struct ws_message *m, struct ws_frame *f, uint8_t *frame,
+		    struct ws_msg *out)
+{
+	const uint8_t *payload;
+	int err;
+
+	if (!m || !f || !out || (!frame && ws_frame_size(f)))
+		return WS_E_INVAL;
+
+	memset(out, 0, sizeof(*out));
+
+	if (!ws_opcode_valid(f->opcode))
+		return fail(m, WS_E_OPCODE);
+
+	ws_frame_unmask(f, frame);
+	payload = frame ? frame + f->payload_off : NULL;
+
+	if (ws_opcode_is_control(f->opcode))
+		return control_frame(m, f, payload, out);
+
+	if (f->opcode == WS_OP_CONT) {
+		if (!m->opcode)
+			return fail(m, WS_E_CONT_UNEXPECTED);
+	}
+	else {
+		if (m->opcode)
+			return fail(m, WS_E_CONT_EXPECTED);
+
+		if (m->cap > KEEP_BUFFER)
+			buffer_release(m);
+
+		m->opcode = f->opcode;
+		m->len = 0;
+		utf8_init(&m->utf8);
+	}
+
+	if (f->payload_len > m->max - m->len)
+		return fail(m, WS_E_TOO_BIG);
+
+	if (m->opcode == WS_OP_TEXT
+	    && utf8_feed(&m->utf8, payload, f->payload_len) == UTF8_INVALID)
+		return fail(m, WS_E_UTF8);
+
+	err = buffer_reserve(m, f->payload_len);
+	if (err)
+		return fail(m, err);
+
+	if (f->payload_len)
+		memcpy(m->buf + m->len, payload, f->payload_len);
+	m->len += f->payload_len;
+	m->buf[m->len] = '\0';
+
+	if (!f->fin)
+		return WS_NEED_MORE;
+
+	if (m->opcode == WS_OP_TEXT && utf8_finish(&m->utf8) != UTF8_OK)
+		return fail(m, WS_E_UTF8);
+
+	out->opcode = m->opcode;
+	out->data = m->buf;
+	out->len = m->len;
+
+	/* The data stays in m->buf until the next call; only the state
+	 * says "no message in progress" now. */
+	m->opcode = 0;
+	utf8_init(&m->utf8);
+
+	return WS_OK;
+}
