@@ -5,6 +5,7 @@
 set -eu
 
 BUILD_DIR=${1:-build}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
 
@@ -34,6 +35,12 @@ if ! grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sour
   need_update=1
 fi
 
+# Node runs the JavaScript SIP clients of the tests (JsSIP from npm). A
+# machine may already have Node from elsewhere, with npm inside it.
+if ! command -v npm >/dev/null 2>&1; then
+  missing="$missing nodejs npm"
+fi
+
 if [ -n "$missing" ] || [ -n "$need_update" ]; then
   $SUDO apt-get update -q
 fi
@@ -60,4 +67,9 @@ if [ ! -f "$src_dir/src/core/sr_module.h" ]; then
   ( cd "$BUILD_DIR/apt-src" && apt-get source --download-only -q "kamailio=$kver" )
   tar -C "$BUILD_DIR" -xzf "$BUILD_DIR/apt-src/kamailio_$upstream.orig.tar.gz" "kamailio-$upstream/src"
   echo "deps: Kamailio $upstream headers in $src_dir/src"
+fi
+
+# JavaScript test clients, pinned by package-lock.json.
+if [ ! -f "$TOP/tests/js/node_modules/jssip/package.json" ]; then
+  ( cd "$TOP/tests/js" && npm ci --no-audit --no-fund --loglevel=error )
 fi
