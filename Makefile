@@ -31,6 +31,9 @@ lib_asan    = $(patsubst %.c,$(BUILD)/asan/%.o,$(call lib_srcs,$(1)))
 
 MODULES      := $(filter-out common,$(notdir $(patsubst %/,%,$(dir $(wildcard modules/*/*.c)))))
 MODULE_SOS   := $(patsubst %,$(BUILD)/modules/%.so,$(sort $(MODULES)))
+# modules that exist only for the tests (e.g. a subprotocol handler)
+TEST_MODULES := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/modules/*/*.c))))
+TEST_MODULE_SOS := $(patsubst %,$(BUILD)/test-modules/%.so,$(TEST_MODULES))
 STATIC_LIBS  := $(patsubst %,$(BUILD)/lib%.a,$(LIBRARIES))
 ASAN_LIBS    := $(patsubst %,$(BUILD)/asan/lib%.a,$(LIBRARIES))
 
@@ -39,7 +42,7 @@ UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all deps libs modules check-module-flags run test unit fuzz fuzz-smoke \
+.PHONY: all deps libs modules test-modules check-module-flags run test unit fuzz fuzz-smoke \
         integration bench clean
 .DELETE_ON_ERROR:
 
@@ -88,6 +91,13 @@ $(BUILD)/modules/$(1).so: $(wildcard modules/$(1)/*.c) $(wildcard modules/$(1)/*
 	  $(STATIC_LIBS) $(call pkg_libs,$(ALL_PKGS))
 endef
 $(foreach m,$(sort $(MODULES)),$(eval $(call module_rules,$(m))))
+
+$(BUILD)/test-modules/%.so: tests/modules/%/*.c modules/kamailio.mk | $(KAMAILIO_SRC)/core/sr_module.h
+	@mkdir -p $(dir $@)
+	@echo "  MODULE  $@"
+	@$(CC) $(MODULE_CFLAGS) -DMOD_NAME='"$*"' $(wildcard tests/modules/$*/*.c) -o $@ $(MODULE_LDFLAGS)
+
+test-modules: $(TEST_MODULE_SOS)
 
 # The loader refuses a module whose compile-flags string differs from the
 # core's; catch that here rather than at server start.
@@ -150,7 +160,7 @@ fuzz-smoke: $(FUZZ_BINS)
 	    2>$(BUILD)/fuzz/$$name.log || { tail -50 $(BUILD)/fuzz/$$name.log; exit 1; }; \
 	done
 
-integration: all
+integration: all test-modules
 	cd tests/integration && BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -v -p no:cacheprovider \
 	  --junitxml=$(abspath $(BUILD))/integration.xml .
 	@$(PYTHON) tests/check_junit.py $(BUILD)/integration.xml

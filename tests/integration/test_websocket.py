@@ -12,7 +12,7 @@ import pytest
 import websockets
 
 from sylktest.processes import wait_until
-from sylktest.server import Kamailio
+from sylktest.server import BUILD, DEBIAN_MODULES, Kamailio
 from sylktest.wsclient import SIP_OPTIONS, RawWs, frame, http_request, upgrade_lines
 
 ALLOWED_ORIGIN = "https://app.sylk.test"
@@ -28,6 +28,9 @@ def ws_server(tmp_path_factory, rtpengine):
         "WS_KEEPALIVE": 2,
         "WS_IDLE_TIMEOUT": IDLE_TIMEOUT,
         "WS_TIMER_INTERVAL": 1,
+        # the "echo" subprotocol handler, a client of the module's C API
+        "WITH_TEST_MODULES": 1,
+        "MODULE_PATH": f'"{DEBIAN_MODULES}:{BUILD}/modules/:{BUILD}/test-modules/"',
     })
     yield kamailio
     kamailio.stop()
@@ -121,6 +124,36 @@ def test_wss_carries_sip_over_tls(ws_server):
             listing = ws_server.kamcmd("sylk_websocket.list")
             assert "wss" in listing
     asyncio.run(run())
+
+
+# ---- subprotocol handlers through the C API ----------------------------------
+
+def test_subprotocol_handler_gets_open_messages_and_close(ws_server):
+    async def run():
+        url = f"ws://127.0.0.1:{ws_server.http_port}/webrtcgateway/ws"
+        async with websockets.connect(url, subprotocols=["echo"]) as ws:
+            hello = await asyncio.wait_for(ws.recv(), 5)
+            word, conn_id, peer, proto, transport = hello.split()
+            assert (word, proto, transport) == ("hello", "echo", "ws")
+            assert peer.startswith("127.0.0.1:")
+            assert int(conn_id) in ws_ids(ws_server)
+            assert "echo" in ws_server.kamcmd("sylk_websocket.list")
+
+            await ws.send("ünïcödé text")
+            assert await asyncio.wait_for(ws.recv(), 5) == "ünïcödé text"
+            await ws.send(b"\x00\xffbinary")
+            assert await asyncio.wait_for(ws.recv(), 5) == b"\x00\xffbinary"
+            big = "y" * 3000  # sent in fragments by the client below
+            await ws.send(iter([big[:1000], big[1000:2000], big[2000:]]))
+            assert await asyncio.wait_for(ws.recv(), 5) == big
+
+            await ws.send("close 4321")
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 5)
+            assert closed.value.rcvd.code == 4321
+            return int(conn_id)
+    conn_id = asyncio.run(run())
+    wait_until(lambda: conn_id not in ws_ids(ws_server), 5, what="connection removed")
 
 
 # ---- frames ------------------------------------------------------------------
