@@ -1,0 +1,135 @@
+/* rtpengine "ng" control protocol messages (rtpengine 10.5).
+ *
+ * A datagram is a cookie, one space, and a bencoded dictionary; the reply
+ * carries the same cookie. rtpengine caches replies by cookie and answers a
+ * repeated cookie from the cache without acting on it, so every request
+ * needs a cookie never used before -- including across a restart of our
+ * server, which is why the cookie carries an instance value as well as the
+ * process id and counter.
+ */
+#ifndef SYLK_WS_NG_MESSAGE_H
+#define SYLK_WS_NG_MESSAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sylk_ws/bencode.h"
+
+/* Errors are the bencode codes (passed through from the encoder or
+ * decoder) or these, which do not overlap with them. */
+enum ng_err {
+	NG_EINVAL = 100, /* bad argument (cookie with a space, bad command) */
+	NG_EMISSING,     /* request lacks a field its command needs */
+	NG_EFORMAT,      /* reply is not "<cookie> <dict>" */
+	NG_ECOOKIE,      /* reply cookie is not the one we sent */
+	NG_ERESULT,      /* reply has no known "result" */
+};
+
+const char *ng_strerror(int err);
+
+
+/* ---- cookies ---------------------------------------------------------- */
+
+/* "<instance>_<pid>_<counter>" in hex plus NUL fits in this. */
+#define NG_COOKIE_SIZE 40
+
+/* Writes the cookie for one request. Unique as long as no two live
+ * processes share (instance, pid) and the counter never repeats; instance
+ * should differ between server runs (start time, or random bits). */
+int ng_cookie_format(char *buf, size_t size, uint32_t instance, uint32_t pid,
+		     uint64_t counter);
+
+/* Per-process cookie source: one per process, not shared, so it needs no
+ * lock. */
+struct ng_cookie_gen {
+	uint32_t instance;
+	uint32_t pid;
+	uint64_t counter;
+};
+
+void ng_cookie_gen_init(struct ng_cookie_gen *gen, uint32_t instance,
+			uint32_t pid);
+int  ng_cookie_next(struct ng_cookie_gen *gen, char *buf, size_t size);
+
+
+/* ---- requests --------------------------------------------------------- */
+
+enum ng_cmd {
+	NG_CMD_PING,
+	NG_CMD_OFFER,
+	NG_CMD_ANSWER,
+	NG_CMD_DELETE,
+	NG_CMD_QUERY,
+};
+
+const char *ng_cmd_name(enum ng_cmd cmd);
+
+/* String lists are NULL-terminated arrays; NULL or an empty array leaves
+ * the key out. */
+struct ng_codec {
+	const char *const *mask;
+	const char *const *transcode;
+	const char *const *accept;
+};
+
+/* Describes one request; NULL members are left out of the datagram.
+ * Needed: offer call_id, from_tag, sdp; answer call_id, from_tag, to_tag,
+ * sdp; delete and query call_id; ping nothing (everything else is
+ * ignored). */
+struct ng_request {
+	enum ng_cmd cmd;
+	const char *call_id;
+	const char *from_tag;
+	const char *to_tag;
+	const char *sdp;
+	size_t sdp_len;              /* 0: strlen(sdp) */
+	const char *ice;             /* "ICE": remove, force, ... */
+	const char *dtls;            /* "DTLS": off, passive, active */
+	const char *dtls_reverse;    /* "DTLS-reverse" */
+	const char *transport_protocol;
+	const char *const *sdes;     /* "SDES" list */
+	const char *const *rtcp_mux; /* "rtcp-mux" list */
+	const char *const *replace;
+	const char *const *flags;
+	struct ng_codec codec;
+};
+
+/* Appends "<cookie> <dict>" to enc. Keys are written in sorted order, as
+ * BEP 3 asks, although rtpengine would take any. */
+int ng_request_encode(struct benc_enc *enc, const char *cookie,
+		      const struct ng_request *req);
+
+
+/* ---- replies ---------------------------------------------------------- */
+
+enum ng_result {
+	NG_RESULT_OK,
+	NG_RESULT_PONG,
+	NG_RESULT_ERROR,
+	NG_RESULT_LOAD_LIMIT,
+};
+
+/* A parsed reply. The strings point into the decoded document and are
+ * NUL-terminated; dict gives access to any other member (query results). */
+struct ng_reply {
+	enum ng_result result;
+	const char *error_reason;  /* NULL if absent */
+	const char *warning;       /* NULL if absent */
+	const char *sdp;           /* NULL if absent */
+	size_t sdp_len;
+	const struct benc_node *dict;
+	struct benc_doc *doc;
+};
+
+/* Finds the cookie of a datagram, for matching a reply to the request
+ * waiting for it before parsing. */
+int ng_reply_cookie(const void *buf, size_t len, const char **cookiep,
+		    size_t *cookie_lenp);
+
+/* Parses a reply to the request sent with cookie. A reply with result
+ * "error" parses fine: look at (*replyp)->result. */
+int  ng_reply_parse(struct ng_reply **replyp, const void *buf, size_t len,
+		    const char *cookie);
+void ng_reply_free(struct ng_reply *reply);
+
+#endif
