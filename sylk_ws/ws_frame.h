@@ -161,8 +161,10 @@ bool ws_opcode_valid(unsigned opcode);
  * @param len    Number of bytes in @p buf
  * @param rules  What to accept; NULL is the same as all-zero rules
  * @param need   Optional; on WS_NEED_MORE the number of further bytes
- *               needed before trying again is worth it (at least 1),
- *               otherwise 0
+ *               without which the header cannot be complete (at least
+ *               1; the whole header once its size is known from the
+ *               second byte), otherwise 0. The bytes may still reveal an
+ *               error before that many have arrived.
  *
  * @return WS_OK            header complete (the payload may not be)
  *         WS_NEED_MORE     header incomplete
@@ -180,8 +182,10 @@ int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
 
 /**
  * Like ws_frame_parse_header() but returns WS_OK only when the whole frame,
- * header and payload, is in @p buf. On WS_NEED_MORE, @p need counts up to
- * the end of the payload once the header is known.
+ * header and payload, is in @p buf; the frame then occupies
+ * buf[0 .. ws_frame_size(f)) and any bytes after it belong to the next
+ * frame. On WS_NEED_MORE, @p need counts up to the end of the payload once
+ * the header is known. Contents of @p f are unspecified unless WS_OK.
  */
 int ws_frame_parse(struct ws_frame *f, const uint8_t *buf, size_t len,
 		   const struct ws_frame_rules *rules, size_t *need);

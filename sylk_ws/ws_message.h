@@ -73,7 +73,8 @@ struct ws_allocator {
  * Allocate a reassembler using libc malloc.
  *
  * @param mp                Receives the object
- * @param max_message_size  Largest message accepted, in bytes (> 0). Set
+ * @param max_message_size  Largest message accepted, in bytes (from 1 to
+ *                          SIZE_MAX - 1). Set
  *                          the parser's max_payload to the same value so
  *                          that a single oversized frame is refused from
  *                          its header already.
