@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "conference/cpim.h"
+#include "conference/utf8_text.h"
 
 /* ---- character classes ---------------------------------------------------- */
 
@@ -32,59 +33,11 @@ static bool is_mime_token(unsigned char c)
 	return c > 0x20 && c < 0x7f && !strchr("()<>@,;:\\\"/[]?=", c);
 }
 
-/* Well-formed UTF-8 sequence length at s, or 0. */
-static size_t utf8_seq(const uint8_t *s, size_t n)
-{
-	uint8_t c = s[0];
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return (n >= 2 && (s[1] & 0xc0) == 0x80) ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
-			return 0;
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80
-		    || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
-/* Header text: UTF-8 without control characters other than HTAB. */
-static bool text_valid(const char *p, size_t n)
-{
-	const uint8_t *s = (const uint8_t *)p;
-	size_t i = 0;
-
-	while (i < n) {
-		size_t l;
-
-		if (s[i] == '\t' || (s[i] >= 0x20 && s[i] < 0x7f)) {
-			i++;
-			continue;
-		}
-		if (s[i] < 0x80)
-			return false;
-		l = utf8_seq(s + i, n - i);
-		if (!l)
-			return false;
-		i += l;
-	}
-	return true;
-}
 
 static bool str_text(const char *s)
 {
-	return s && text_valid(s, strlen(s));
+	return s && utf8_text_valid(s, strlen(s));
 }
 
 static bool name_valid(const char *s)
@@ -115,7 +68,7 @@ static bool uri_valid(const char *p, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || !text_valid(p, n))
+	if (n == 0 || !utf8_text_valid(p, n))
 		return false;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
@@ -484,7 +437,7 @@ static int parse_msg_header(struct cpim_msg *m, const char *s, size_t ls, size_t
 	vs = i;
 	ve = e;
 	trim(s, &vs, &ve);
-	if (!text_valid(s + ls, ll))
+	if (!utf8_text_valid(s + ls, ll))
 		return EBADMSG;
 
 	if (!has_dot) {
@@ -568,7 +521,7 @@ static int parse_mime_header(struct cpim_msg *m, const char *s, size_t len)
 		return EBADMSG;
 	vs = i + 1;
 	trim(s, &vs, &ve);
-	if (!text_valid(s, len))
+	if (!utf8_text_valid(s, len))
 		return EBADMSG;
 	if (i == 12 && strncasecmp(s, "Content-Type", 12) == 0) {
 		if (m->content_type || vs == ve)

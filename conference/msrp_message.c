@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 
 #include "conference/msrp_message.h"
+#include "conference/utf8_text.h"
 
 /* ---- small character helpers -------------------------------------------- */
 
@@ -68,63 +69,11 @@ bool msrp_ident_valid(const char *s, size_t len)
 	return true;
 }
 
-/* Length of the UTF-8 sequence at s (well-formed per RFC 3629: no
- * overlongs, no surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_seq(const uint8_t *s, size_t n)
-{
-	uint8_t c = s[0];
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return (n >= 2 && (s[1] & 0xc0) == 0x80) ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && s[1] < 0xa0)
-			return 0;
-		if (c == 0xed && s[1] > 0x9f)
-			return 0;
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80
-		    || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && s[1] < 0x90)
-			return 0;
-		if (c == 0xf4 && s[1] > 0x8f)
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
-/* utf8text = *(HTAB / %x20-7E / UTF8-NONASCII) */
-static bool utf8text_valid(const uint8_t *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		size_t l;
-
-		if (s[i] == '\t' || (s[i] >= 0x20 && s[i] < 0x7f)) {
-			i++;
-			continue;
-		}
-		if (s[i] < 0x80)
-			return false;
-		l = utf8_seq(s + i, n - i);
-		if (!l)
-			return false;
-		i += l;
-	}
-	return true;
-}
 
 static bool str_utf8text(const char *s)
 {
-	return s && utf8text_valid((const uint8_t *)s, strlen(s));
+	return s && utf8_text_valid((const uint8_t *)s, strlen(s));
 }
 
 static bool header_name_ok(const char *s)
@@ -552,7 +501,7 @@ static int parse_header(struct msrp_message *m, const char *s, size_t n,
 	ve = n;
 	while (ve > vs && (s[ve - 1] == ' ' || s[ve - 1] == '\t'))
 		ve--;
-	if (!utf8text_valid((const uint8_t *)s + vs, ve - vs)) {
+	if (!utf8_text_valid((const uint8_t *)s + vs, ve - vs)) {
 		*perr = MSRP_PERR_HEADER_SYNTAX;
 		return 0;
 	}
@@ -950,7 +899,7 @@ static int parse_start_line(struct msrp_parser *p, size_t tid_end, size_t e)
 		parse_3digit(s, e, a, &m->status_code);
 		if (i < e) {
 			/* SP comment; comment = utf8text */
-			if (!utf8text_valid((const uint8_t *)s + i + 1, e - i - 1)) {
+			if (!utf8_text_valid((const uint8_t *)s + i + 1, e - i - 1)) {
 				p->pending = MSRP_PERR_STATUS_CODE;
 				return 0;
 			}
