@@ -1,72 +1,348 @@
-/* sylk_rtc: sylkRTC gateway: browser accounts, registrations and calls bridged to SIP. */
+/* sylk_rtc: the sylkRTC gateway. Browsers speak sylkRTC-1 / sylkRTC-2 over
+ * the sylk_websocket transport; the module acts as a SIP user agent for
+ * their accounts through tm, with media bridged by rtpengine. This file is
+ * the Kamailio glue: parameters, script functions, RPC, KEMI, life cycle. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
 #include "core/sr_module.h"
 #include "core/dprint.h"
+#include "core/fmsg.h"
+#include "core/globals.h"
+#include "core/ip_addr.h"
+#include "core/kemi.h"
+#include "core/mod_fix.h"
 #include "core/rpc.h"
 #include "core/rpc_lookup.h"
-#include "core/mod_fix.h"
+#include "core/timer_proc.h"
 
 #include "../common/module_status.h"
+#include "rtc_account.h"
+#include "rtc_call.h"
+#include "rtc_config.h"
+#include "rtc_hooks.h"
+#include "rtc_ng.h"
+#include "rtc_proto.h"
+#include "rtc_store.h"
 
 MODULE_VERSION
+
+struct rtc_config rtc_cfg = {
+	.rtpengine_sock = "udp:127.0.0.1:2223",
+	.rtpengine_timeout_ms = 1000,
+	.outbound_proxy = "",
+	.contact_host = "",
+	.sip_domains = "",
+	.register_expires = 600,
+	.max_accounts_per_conn = 10,
+	.max_sessions_per_account = 8,
+	.max_requests_per_second = 50,
+	.decline_code = 486,
+	.user_agent = "SylkRTC gateway (Kamailio)",
+};
+struct tm_binds rtc_tmb;
+sylk_ws_api_t rtc_ws;
 
 static int mod_init(void);
 static int child_init(int rank);
 static void mod_destroy(void);
 
-static counter_handle_t cnt_connections;
-static counter_handle_t cnt_accounts;
-static counter_handle_t cnt_sessions;
-static counter_handle_t cnt_requests;
-static counter_handle_t cnt_errors;
-
-static counter_def_t sylk_rtc_counters[] = {
-	{&cnt_connections, "connections", 0, 0, 0, "connections"},
-	{&cnt_accounts, "accounts", 0, 0, 0, "accounts"},
-	{&cnt_sessions, "sessions", 0, 0, 0, "sessions"},
-	{&cnt_requests, "requests", 0, 0, 0, "requests"},
-	{&cnt_errors, "errors", 0, 0, 0, "errors"},
-	{0, 0, 0, 0, 0, 0}
-};
+static counter_def_t sylk_rtc_counters[] = {{0, 0, 0, 0, 0, 0}};
 
 static struct module_status sylk_rtc_status = {
 	.module = "sylk_rtc",
 	.counters = sylk_rtc_counters,
 };
 
-static const char *rpc_status_doc[] = {
-	"Version, uptime and counters of the sylk_rtc module.", 0
-};
+/* ---- script functions ------------------------------------------------------ */
 
-static void rpc_status(rpc_t *rpc, void *ctx)
+static int ki_sylk_rtc_deliver(sip_msg_t *msg)
 {
-	module_status_rpc(&sylk_rtc_status, rpc, ctx);
+	return rtc_call_deliver(msg);
 }
 
-static rpc_export_t sylk_rtc_rpc[] = {
-	{"sylk_rtc.status", rpc_status, rpc_status_doc, 0},
-	{0, 0, 0, 0}
-};
+static int w_sylk_rtc_deliver(sip_msg_t *msg, char *p1, char *p2)
+{
+	return rtc_call_deliver(msg);
+}
+
+static int ki_sylk_rtc_reject(sip_msg_t *msg, str *reason)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%.*s", reason->len, reason->s);
+	return rtc_hook_reject(buf);
+}
+
+static int w_sylk_rtc_reject(sip_msg_t *msg, char *p1, char *p2)
+{
+	str reason = STR_NULL;
+
+	if (fixup_get_svalue(msg, (gparam_t *)p1, &reason) < 0)
+		return -1;
+	return ki_sylk_rtc_reject(msg, &reason);
+}
 
 static cmd_export_t cmds[] = {
+	{"sylk_rtc_deliver", (cmd_function)w_sylk_rtc_deliver, 0, 0, 0,
+	 REQUEST_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
+	{"sylk_rtc_reject", (cmd_function)w_sylk_rtc_reject, 1, fixup_spve_null,
+	 fixup_free_spve_null, EVENT_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
 static param_export_t params[] = {
+	{"rtpengine_sock", PARAM_STRING, &rtc_cfg.rtpengine_sock},
+	{"rtpengine_timeout", INT_PARAM, &rtc_cfg.rtpengine_timeout_ms},
+	{"outbound_proxy", PARAM_STRING, &rtc_cfg.outbound_proxy},
+	{"contact_host", PARAM_STRING, &rtc_cfg.contact_host},
+	{"sip_domains", PARAM_STRING, &rtc_cfg.sip_domains},
+	{"register_expires", INT_PARAM, &rtc_cfg.register_expires},
+	{"max_accounts_per_connection", INT_PARAM, &rtc_cfg.max_accounts_per_conn},
+	{"max_sessions_per_account", INT_PARAM, &rtc_cfg.max_sessions_per_account},
+	{"max_requests_per_second", INT_PARAM, &rtc_cfg.max_requests_per_second},
+	{"decline_code", INT_PARAM, &rtc_cfg.decline_code},
+	{"user_agent", PARAM_STRING, &rtc_cfg.user_agent},
 	{0, 0, 0}
 };
 
+/* ---- RPC ------------------------------------------------------------------- */
+
+static const char *rpc_status_doc[] = {"Version, uptime and counts of the gateway.", 0};
+static const char *rpc_connections_doc[] = {"sylkRTC connections: id, version, accounts.", 0};
+static const char *rpc_accounts_doc[] = {"Accounts: AOR, connection, registration state.", 0};
+static const char *rpc_sessions_doc[] = {"Calls: id, account, peer, direction, state.", 0};
+
+static const char *reg_state_name(enum rtc_reg_state s)
+{
+	switch (s) {
+	case RTC_REG_IDLE: return "idle";
+	case RTC_REG_REGISTERING: return "registering";
+	case RTC_REG_REGISTERED: return "registered";
+	case RTC_REG_FAILED: return "failed";
+	}
+	return "?";
+}
+
+static void rpc_status(rpc_t *rpc, void *ctx)
+{
+	int conns = 0, accounts = 0, sessions = 0;
+	void *th;
+
+	rtc_lock();
+	for (struct rtc_conn *c = rtc_conn_first(); c; c = c->next)
+		conns++;
+	for (struct rtc_account *a = rtc_account_first(); a; a = a->next)
+		accounts++;
+	for (struct rtc_session *s = rtc_session_first(); s; s = s->next)
+		sessions++;
+	rtc_unlock();
+	if (rpc->add(ctx, "{", &th) < 0)
+		return;
+	rpc->struct_add(th, "ssddd", "module", "sylk_rtc", "version", SYLK_PROJECT_VERSION,
+			"uptime", (int)(time(NULL) - sylk_rtc_status.started), "connections",
+			conns, "accounts", accounts);
+	rpc->struct_add(th, "d", "sessions", sessions);
+}
+
+/* Replies are built from a snapshot taken under the lock, because the RPC
+ * transport may block on its socket. */
+#define RPC_MAX 1024
+
+static void rpc_connections(rpc_t *rpc, void *ctx)
+{
+	struct {
+		int id, version, accounts;
+	} *snap = pkg_malloc(sizeof(*snap) * RPC_MAX);
+	int n = 0;
+	void *th, *ah, *ch;
+
+	if (!snap) {
+		rpc->fault(ctx, 500, "Out of memory");
+		return;
+	}
+	rtc_lock();
+	for (struct rtc_conn *c = rtc_conn_first(); c && n < RPC_MAX; c = c->next, n++) {
+		snap[n].id = c->id;
+		snap[n].version = c->version;
+		snap[n].accounts = c->account_count;
+	}
+	rtc_unlock();
+	if (rpc->add(ctx, "{", &th) < 0 || rpc->struct_add(th, "d", "count", n) < 0 ||
+	    rpc->struct_add(th, "[", "connections", &ah) < 0) {
+		pkg_free(snap);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		if (rpc->array_add(ah, "{", &ch) >= 0)
+			rpc->struct_add(ch, "dsd", "id", snap[i].id, "protocol",
+					sylkrtc_version_name(snap[i].version), "accounts",
+					snap[i].accounts);
+	pkg_free(snap);
+}
+
+static void rpc_accounts(rpc_t *rpc, void *ctx)
+{
+	struct {
+		char aor[RTC_AOR_SIZE];
+		char reason[RTC_REASON_SIZE];
+		int conn;
+		enum rtc_reg_state state;
+	} *snap = pkg_malloc(sizeof(*snap) * RPC_MAX);
+	int n = 0;
+	void *th, *ah, *ch;
+
+	if (!snap) {
+		rpc->fault(ctx, 500, "Out of memory");
+		return;
+	}
+	rtc_lock();
+	for (struct rtc_account *a = rtc_account_first(); a && n < RPC_MAX; a = a->next, n++) {
+		memcpy(snap[n].aor, a->aor, sizeof(a->aor));
+		memcpy(snap[n].reason, a->reg_reason, sizeof(a->reg_reason));
+		snap[n].conn = a->conn_id;
+		snap[n].state = a->reg_state;
+	}
+	rtc_unlock();
+	if (rpc->add(ctx, "{", &th) < 0 || rpc->struct_add(th, "d", "count", n) < 0 ||
+	    rpc->struct_add(th, "[", "accounts", &ah) < 0) {
+		pkg_free(snap);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		if (rpc->array_add(ah, "{", &ch) >= 0)
+			rpc->struct_add(ch, "sdss", "account", snap[i].aor, "connection",
+					snap[i].conn, "registration", reg_state_name(snap[i].state),
+					"reason", snap[i].reason);
+	pkg_free(snap);
+}
+
+static void rpc_sessions(rpc_t *rpc, void *ctx)
+{
+	struct {
+		char id[RTC_ID_SIZE];
+		char account[RTC_AOR_SIZE];
+		char peer[RTC_AOR_SIZE];
+		char call_id[RTC_CALLID_SIZE];
+		int conn, age;
+		enum rtc_dir dir;
+		enum rtc_call_state state;
+	} *snap = pkg_malloc(sizeof(*snap) * RPC_MAX);
+	time_t now = time(NULL);
+	int n = 0;
+	void *th, *ah, *ch;
+
+	if (!snap) {
+		rpc->fault(ctx, 500, "Out of memory");
+		return;
+	}
+	rtc_lock();
+	for (struct rtc_session *s = rtc_session_first(); s && n < RPC_MAX; s = s->next, n++) {
+		memcpy(snap[n].id, s->id, sizeof(s->id));
+		memcpy(snap[n].account, s->account, sizeof(s->account));
+		memcpy(snap[n].peer, s->peer, sizeof(s->peer));
+		memcpy(snap[n].call_id, s->call_id, sizeof(s->call_id));
+		snap[n].conn = s->conn_id;
+		snap[n].age = (int)(now - s->created);
+		snap[n].dir = s->dir;
+		snap[n].state = s->state;
+	}
+	rtc_unlock();
+	if (rpc->add(ctx, "{", &th) < 0 || rpc->struct_add(th, "d", "count", n) < 0 ||
+	    rpc->struct_add(th, "[", "sessions", &ah) < 0) {
+		pkg_free(snap);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		if (rpc->array_add(ah, "{", &ch) >= 0)
+			rpc->struct_add(ch, "sssssdd", "id", snap[i].id, "account", snap[i].account,
+					"peer", snap[i].peer, "direction",
+					snap[i].dir == RTC_OUTGOING ? "outgoing" : "incoming",
+					"state", rtc_call_state_name(snap[i].state), "connection",
+					snap[i].conn, "age", snap[i].age);
+	pkg_free(snap);
+}
+
+static rpc_export_t sylk_rtc_rpc[] = {
+	{"sylk_rtc.status", rpc_status, rpc_status_doc, 0},
+	{"sylk_rtc.connections", rpc_connections, rpc_connections_doc, 0},
+	{"sylk_rtc.accounts", rpc_accounts, rpc_accounts_doc, 0},
+	{"sylk_rtc.sessions", rpc_sessions, rpc_sessions_doc, 0},
+	{0, 0, 0, 0}
+};
+
+/* ---- KEMI ------------------------------------------------------------------ */
+
+static sr_kemi_t sr_kemi_sylk_rtc_exports[] = {
+	{str_init("sylk_rtc"), str_init("deliver"), SR_KEMIP_INT, ki_sylk_rtc_deliver,
+	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
+	{str_init("sylk_rtc"), str_init("reject"), SR_KEMIP_INT, ki_sylk_rtc_reject,
+	 {SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
+	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}
+};
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+	sr_kemi_modules_add(sr_kemi_sylk_rtc_exports);
+	return 0;
+}
+
 struct module_exports exports = {
-	"sylk_rtc",          /* module name */
-	DEFAULT_DLFLAGS, /* dlopen flags */
-	cmds,            /* exported script functions */
-	params,          /* exported parameters */
-	0,               /* RPC methods (registered in mod_init) */
-	0,               /* pseudo-variables */
-	0,               /* response handler */
+	"sylk_rtc",
+	DEFAULT_DLFLAGS,
+	cmds,
+	params,
+	0,              /* RPC methods (registered in mod_init) */
+	rtc_hook_pvs,
+	0,              /* response handler */
 	mod_init,
 	child_init,
 	mod_destroy
 };
+
+/* ---- life cycle --------------------------------------------------------- */
+
+static char outbound_buf[128];
+static char contact_buf[128];
+
+/* This server's first UDP socket: where our REGISTERs and INVITEs go and
+ * where incoming calls for our Contacts arrive, unless configured. */
+static int derive_addresses(void)
+{
+	struct socket_info *si = udp_listen;
+
+	if (!*rtc_cfg.outbound_proxy || !*rtc_cfg.contact_host) {
+		if (!si) {
+			LM_ERR("no UDP listener: set outbound_proxy and contact_host\n");
+			return -1;
+		}
+	}
+	if (*rtc_cfg.outbound_proxy)
+		snprintf(outbound_buf, sizeof(outbound_buf), "%s", rtc_cfg.outbound_proxy);
+	else
+		snprintf(outbound_buf, sizeof(outbound_buf), "sip:%.*s:%.*s",
+			 si->address_str.len, si->address_str.s, si->port_no_str.len,
+			 si->port_no_str.s);
+	if (*rtc_cfg.contact_host)
+		snprintf(contact_buf, sizeof(contact_buf), "%s", rtc_cfg.contact_host);
+	else
+		snprintf(contact_buf, sizeof(contact_buf), "%.*s:%.*s", si->address_str.len,
+			 si->address_str.s, si->port_no_str.len, si->port_no_str.s);
+	rtc_cfg.outbound_proxy_s.s = outbound_buf;
+	rtc_cfg.outbound_proxy_s.len = (int)strlen(outbound_buf);
+	rtc_cfg.contact_host_s.s = contact_buf;
+	rtc_cfg.contact_host_s.len = (int)strlen(contact_buf);
+	return 0;
+}
+
+static void gateway_timer(unsigned int ticks, void *param)
+{
+	rtc_account_timer();
+	rtc_call_timer();
+}
 
 static int mod_init(void)
 {
@@ -74,14 +350,49 @@ static int mod_init(void)
 		LM_ERR("failed to register RPC commands\n");
 		return -1;
 	}
-	return module_status_init(&sylk_rtc_status);
+	if (module_status_init(&sylk_rtc_status) < 0)
+		return -1;
+	if (load_tm_api(&rtc_tmb) < 0) {
+		LM_ERR("cannot bind tm (load tm.so before sylk_rtc.so)\n");
+		return -1;
+	}
+	if (load_sylk_ws_api(&rtc_ws) < 0)
+		return -1;
+	if (rtc_cfg.register_expires < 10 || rtc_cfg.max_accounts_per_conn < 1 ||
+	    rtc_cfg.max_sessions_per_account < 1 || rtc_cfg.rtpengine_timeout_ms < 10) {
+		LM_ERR("register_expires >= 10, max_* >= 1 and rtpengine_timeout >= 10 please\n");
+		return -1;
+	}
+	if (rtc_cfg.decline_code < 400 || rtc_cfg.decline_code > 699) {
+		LM_ERR("decline_code must be a 4xx-6xx status\n");
+		return -1;
+	}
+	if (rtc_ng_init(rtc_cfg.rtpengine_sock) < 0 || derive_addresses() < 0)
+		return -1;
+	if (rtc_store_init() < 0)
+		return -1;
+	if (rtc_ws.register_handler(&rtc_handler_v1) < 0 ||
+	    rtc_ws.register_handler(&rtc_handler_v2) < 0)
+		return -1;
+	rtc_hooks_init();
+	faked_msg_init();
+	if (register_basic_timers(1) < 0)
+		return -1;
+	LM_INFO("sylkRTC gateway: requests via %s, Contacts at %s\n", outbound_buf, contact_buf);
+	return 0;
 }
 
 static int child_init(int rank)
 {
+	if (rank == PROC_MAIN &&
+	    fork_basic_timer(PROC_TIMER, "SYLKRTC GATEWAY", 1, gateway_timer, NULL, 1) < 0) {
+		LM_ERR("cannot start the gateway timer\n");
+		return -1;
+	}
 	return 0;
 }
 
 static void mod_destroy(void)
 {
+	rtc_store_destroy();
 }

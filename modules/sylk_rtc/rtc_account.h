@@ -1,0 +1,21 @@
+/* Browser accounts: account-* requests and the REGISTER dialog the gateway
+ * keeps for each (digest auth from the HA1, refresh before expiry, retry
+ * with backoff, un-REGISTER when the client or its connection lets go). */
+#ifndef SYLK_RTC_ACCOUNT_H
+#define SYLK_RTC_ACCOUNT_H
+
+#include "sylk_ws/sylkrtc_request.h"
+
+/* Handles one account-* request; replies (ack or error) itself. */
+void rtc_account_request(int conn_id, const struct sylkrtc_request *req);
+
+/* The connection is gone: un-REGISTER and drop its accounts. */
+void rtc_account_conn_closed(int conn_id);
+
+/* Once a second from the timer process: refreshes and retries due. */
+void rtc_account_timer(void);
+
+/* Whether @p domain may be used (sip_domains parameter). */
+int rtc_domain_allowed(const char *domain);
+
+#endif

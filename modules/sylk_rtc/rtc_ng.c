@@ -1,0 +1,202 @@
+/* rtpengine ng client for the gateway. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/dprint.h"
+
+#include "rtc_config.h"
+#include "rtc_ng.h"
+
+static struct sockaddr_storage ng_addr;
+static socklen_t ng_addr_len;
+static int ng_fd = -1;          /* per process, opened on first use */
+static pid_t ng_fd_pid;
+static struct ng_cookie_gen cookies;
+
+int rtc_ng_init(const char *sock)
+{
+	char host[128];
+	const char *p = sock, *colon;
+	struct addrinfo hints, *ai = NULL;
+
+	if (strncmp(p, "udp:", 4) == 0)
+		p += 4;
+	colon = strrchr(p, ':');
+	if (!colon || (size_t)(colon - p) >= sizeof(host) || colon == p) {
+		LM_ERR("rtpengine_sock must be udp:HOST:PORT, not '%s'\n", sock);
+		return -1;
+	}
+	memcpy(host, p, (size_t)(colon - p));
+	host[colon - p] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai) {
+		LM_ERR("rtpengine_sock '%s': need a numeric address and port\n", sock);
+		return -1;
+	}
+	memcpy(&ng_addr, ai->ai_addr, ai->ai_addrlen);
+	ng_addr_len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static int ng_socket(void)
+{
+	pid_t pid = getpid();
+
+	if (ng_fd >= 0 && ng_fd_pid == pid)
+		return ng_fd;
+	ng_fd = socket(ng_addr.ss_family, SOCK_DGRAM, 0);
+	if (ng_fd < 0) {
+		LM_ERR("cannot open the rtpengine socket: %s\n", strerror(errno));
+		return -1;
+	}
+	if (connect(ng_fd, (struct sockaddr *)&ng_addr, ng_addr_len) < 0) {
+		LM_ERR("cannot connect the rtpengine socket: %s\n", strerror(errno));
+		close(ng_fd);
+		ng_fd = -1;
+		return -1;
+	}
+	ng_fd_pid = pid;
+	ng_cookie_gen_init(&cookies, (uint32_t)time(NULL), (uint32_t)pid);
+	return ng_fd;
+}
+
+static int wait_reply(int fd, const char *cookie, struct ng_reply **replyp, int timeout_ms)
+{
+	static char buf[65536];
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		int left, n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = timeout_ms - (int)((now.tv_sec - start.tv_sec) * 1000 +
+					  (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0)
+			return ETIMEDOUT;
+		if (poll(&pfd, 1, left) <= 0)
+			continue;
+		n = (int)recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			return EIO;
+		/* a late reply to an earlier request of this process: skip it */
+		if (ng_reply_parse(replyp, buf, (size_t)n, cookie) == NG_ECOOKIE)
+			continue;
+		return *replyp ? 0 : EBADMSG;
+	}
+}
+
+int rtc_ng_request(const struct ng_request *req, struct ng_reply **replyp, char *why,
+		   size_t why_size)
+{
+	char cookie[NG_COOKIE_SIZE];
+	struct benc_enc *enc = NULL;
+	int fd, err = EIO;
+
+	*replyp = NULL;
+	snprintf(why, why_size, "media server error");
+	fd = ng_socket();
+	if (fd < 0)
+		return EIO;
+	if (ng_cookie_next(&cookies, cookie, sizeof(cookie)) != 0 ||
+	    benc_enc_alloc(&enc, 1024 + (req->sdp ? strlen(req->sdp) : 0)) != 0)
+		return ENOMEM;
+	if (ng_request_encode(enc, cookie, req) != 0) {
+		benc_enc_free(enc);
+		snprintf(why, why_size, "cannot encode the media request");
+		return EINVAL;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (send(fd, benc_enc_buf(enc), benc_enc_len(enc), 0) < 0) {
+			err = errno;
+			continue;
+		}
+		err = wait_reply(fd, cookie, replyp, rtc_cfg.rtpengine_timeout_ms);
+		if (err != ETIMEDOUT)
+			break;
+	}
+	benc_enc_free(enc);
+	if (err == ETIMEDOUT) {
+		snprintf(why, why_size, "media server did not answer");
+		LM_ERR("rtpengine %s: no reply\n", ng_cmd_name(req->cmd));
+		return err;
+	}
+	if (err) {
+		LM_ERR("rtpengine %s failed: %s\n", ng_cmd_name(req->cmd), strerror(err));
+		return err;
+	}
+	if ((*replyp)->result != NG_RESULT_OK && (*replyp)->result != NG_RESULT_PONG) {
+		snprintf(why, why_size, "media server refused: %s",
+			 (*replyp)->error_reason ? (*replyp)->error_reason : "error");
+		LM_ERR("rtpengine %s refused: %s\n", ng_cmd_name(req->cmd),
+		       (*replyp)->error_reason ? (*replyp)->error_reason : "?");
+		ng_reply_free(*replyp);
+		*replyp = NULL;
+		return EPROTO;
+	}
+	return 0;
+}
+
+void rtc_ng_delete(const char *call_id, const char *from_tag)
+{
+	struct ng_request req = {.cmd = NG_CMD_DELETE, .call_id = call_id, .from_tag = from_tag};
+	struct ng_reply *reply = NULL;
+	char why[128];
+
+	if (!call_id || !*call_id)
+		return;
+	if (rtc_ng_request(&req, &reply, why, sizeof(why)) == 0)
+		ng_reply_free(reply);
+}
+
+/* packets counted on any stream of any media of one tag */
+static int64_t leg_packets(const struct benc_node *leg)
+{
+	const struct benc_node *medias = benc_dict_get(leg, "medias"), *m, *st, *s;
+	int64_t total = 0;
+
+	if (!medias || medias->type != BENC_LIST)
+		return -1;
+	for (m = medias->child; m; m = m->next) {
+		st = benc_dict_get(m, "streams");
+		if (!st || st->type != BENC_LIST)
+			continue;
+		for (s = st->child; s; s = s->next) {
+			const struct benc_node *stats = benc_dict_get(s, "stats");
+			int64_t pk = 0;
+
+			if (stats && benc_dict_int(stats, "packets", &pk))
+				total += pk;
+		}
+	}
+	return total;
+}
+
+int rtc_ng_leg_has_media(const char *call_id, const char *tag)
+{
+	struct ng_request req = {.cmd = NG_CMD_QUERY, .call_id = call_id};
+	struct ng_reply *reply = NULL;
+	const struct benc_node *tags, *leg;
+	char why[128];
+	int has = -1;
+
+	if (rtc_ng_request(&req, &reply, why, sizeof(why)) != 0)
+		return -1;
+	tags = benc_dict_get(reply->dict, "tags");
+	leg = tags ? benc_dict_get(tags, tag) : NULL;
+	if (leg)
+		has = leg_packets(leg) > 0;
+	ng_reply_free(reply);
+	return has;
+}

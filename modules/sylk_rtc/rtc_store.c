@@ -1,0 +1,356 @@
+/* The gateway's state in shared memory. Lists, not hashes: a gateway
+ * process holds thousands of accounts at most, and a lookup under the lock
+ * is a short walk. Replace with hash tables when a benchmark says so. */
+#include <string.h>
+
+#include "core/dprint.h"
+#include "core/locking.h"
+#include "core/mem/shm_mem.h"
+
+#include "rtc_config.h"
+#include "rtc_store.h"
+
+struct rtc_store {
+	rec_lock_t lock;
+	unsigned next_key;
+	struct rtc_conn *conns;
+	struct rtc_account *accounts;
+	struct rtc_session *sessions;
+};
+
+static struct rtc_store *store;
+
+const char *rtc_call_state_name(enum rtc_call_state s)
+{
+	switch (s) {
+	case RTC_CALL_NEW: return "new";
+	case RTC_CALL_PROGRESS: return "progress";
+	case RTC_CALL_EARLY: return "early";
+	case RTC_CALL_ACCEPTED: return "accepted";
+	case RTC_CALL_ESTABLISHED: return "established";
+	case RTC_CALL_TERMINATING: return "terminating";
+	}
+	return "?";
+}
+
+int rtc_store_init(void)
+{
+	store = shm_malloc(sizeof(*store));
+	if (!store) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(store, 0, sizeof(*store));
+	if (!rec_lock_init(&store->lock)) {
+		LM_ERR("cannot initialise the gateway lock\n");
+		shm_free(store);
+		store = NULL;
+		return -1;
+	}
+	store->next_key = 1;
+	return 0;
+}
+
+void rtc_store_destroy(void)
+{
+	if (!store)
+		return;
+	while (store->sessions)
+		rtc_session_destroy(store->sessions);
+	while (store->accounts)
+		rtc_account_destroy(store->accounts);
+	while (store->conns)
+		rtc_conn_remove(store->conns->id);
+	rec_lock_destroy(&store->lock);
+	shm_free(store);
+	store = NULL;
+}
+
+void rtc_lock(void)
+{
+	rec_lock_get(&store->lock);
+}
+
+void rtc_unlock(void)
+{
+	rec_lock_release(&store->lock);
+}
+
+unsigned rtc_next_key(void)
+{
+	unsigned k = store->next_key++;
+
+	if (!store->next_key)
+		store->next_key = 1;
+	return k;
+}
+
+char *rtc_shm_strdup(const char *s)
+{
+	size_t len;
+	char *d;
+
+	if (!s)
+		return NULL;
+	len = strlen(s);
+	d = shm_malloc(len + 1);
+	if (!d) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memcpy(d, s, len + 1);
+	return d;
+}
+
+void rtc_shm_free_str(char **s)
+{
+	if (*s) {
+		shm_free(*s);
+		*s = NULL;
+	}
+}
+
+void rtc_copy(char *dst, size_t size, const char *src, size_t len)
+{
+	if (!size)
+		return;
+	if (!src)
+		len = 0;
+	if (len >= size)
+		len = size - 1;
+	if (len)
+		memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+struct rtc_conn *rtc_conn_find(int id)
+{
+	struct rtc_conn *c;
+
+	for (c = store->conns; c; c = c->next)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+struct rtc_conn *rtc_conn_first(void)
+{
+	return store->conns;
+}
+
+struct rtc_conn *rtc_conn_add(int id, enum sylkrtc_version version)
+{
+	struct rtc_conn *c = shm_malloc(sizeof(*c));
+
+	if (!c) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->version = version;
+	c->next = store->conns;
+	store->conns = c;
+	return c;
+}
+
+void rtc_conn_remove(int id)
+{
+	struct rtc_conn **pp;
+
+	for (pp = &store->conns; *pp; pp = &(*pp)->next) {
+		if ((*pp)->id == id) {
+			struct rtc_conn *c = *pp;
+
+			*pp = c->next;
+			shm_free(c);
+			return;
+		}
+	}
+}
+
+/* ---- accounts ------------------------------------------------------------ */
+
+struct rtc_account *rtc_account_find(int conn_id, const char *aor)
+{
+	struct rtc_account *a;
+
+	for (a = store->accounts; a; a = a->next)
+		if (a->conn_id == conn_id && strcmp(a->aor, aor) == 0)
+			return a;
+	return NULL;
+}
+
+struct rtc_account *rtc_account_by_key(unsigned key)
+{
+	struct rtc_account *a;
+
+	for (a = store->accounts; a; a = a->next)
+		if (a->key == key)
+			return a;
+	return NULL;
+}
+
+struct rtc_account *rtc_account_first(void)
+{
+	return store->accounts;
+}
+
+struct rtc_account *rtc_account_new(int conn_id, const char *aor)
+{
+	struct rtc_account *a = shm_malloc(sizeof(*a));
+	const char *at;
+
+	if (!a) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(a, 0, sizeof(*a));
+	a->key = rtc_next_key();
+	a->conn_id = conn_id;
+	rtc_copy(a->aor, sizeof(a->aor), aor, strlen(aor));
+	at = strchr(aor, '@');
+	if (at) {
+		rtc_copy(a->user, sizeof(a->user), aor, (size_t)(at - aor));
+		rtc_copy(a->domain, sizeof(a->domain), at + 1, strlen(at + 1));
+	}
+	a->next = store->accounts;
+	store->accounts = a;
+	return a;
+}
+
+void rtc_account_destroy(struct rtc_account *a)
+{
+	struct rtc_account **pp;
+
+	for (pp = &store->accounts; *pp; pp = &(*pp)->next) {
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	}
+	rtc_shm_free_str(&a->ha1);
+	rtc_shm_free_str(&a->display_name);
+	rtc_shm_free_str(&a->user_agent);
+	rtc_shm_free_str(&a->push_params);
+	for (int i = 0; i < a->prefix_count; i++)
+		rtc_shm_free_str(&a->prefixes[i]);
+	if (a->prefixes)
+		shm_free(a->prefixes);
+	if (a->reg_dlg)
+		rtc_tmb.free_dlg(a->reg_dlg);
+	shm_free(a);
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+bool rtc_session_offered_to(const struct rtc_session *s, int conn_id)
+{
+	for (int i = 0; i < s->offered_count; i++)
+		if (s->offered[i] == conn_id)
+			return true;
+	return false;
+}
+
+struct rtc_session *rtc_session_find(int conn_id, const char *id)
+{
+	struct rtc_session *s;
+
+	for (s = store->sessions; s; s = s->next) {
+		if (strcmp(s->id, id) != 0)
+			continue;
+		if (s->conn_id == conn_id || (s->conn_id < 0 && rtc_session_offered_to(s, conn_id)))
+			return s;
+	}
+	return NULL;
+}
+
+struct rtc_session *rtc_session_by_key(unsigned key)
+{
+	struct rtc_session *s;
+
+	for (s = store->sessions; s; s = s->next)
+		if (s->key == key)
+			return s;
+	return NULL;
+}
+
+static bool str_is(const str *a, const char *b)
+{
+	return a && a->len == (int)strlen(b) && memcmp(a->s, b, a->len) == 0;
+}
+
+struct rtc_session *rtc_session_by_dialog(const str *call_id, const str *local_tag)
+{
+	struct rtc_session *s;
+
+	for (s = store->sessions; s; s = s->next)
+		if (str_is(call_id, s->call_id) && str_is(local_tag, s->local_tag))
+			return s;
+	return NULL;
+}
+
+struct rtc_session *rtc_session_by_callid(const str *call_id, const str *remote_tag)
+{
+	struct rtc_session *s;
+
+	for (s = store->sessions; s; s = s->next)
+		if (str_is(call_id, s->call_id) && str_is(remote_tag, s->remote_tag))
+			return s;
+	return NULL;
+}
+
+struct rtc_session *rtc_session_first(void)
+{
+	return store->sessions;
+}
+
+struct rtc_session *rtc_session_new(int conn_id, const char *id, enum rtc_dir dir)
+{
+	struct rtc_session *s = shm_malloc(sizeof(*s));
+
+	if (!s) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(s, 0, sizeof(*s));
+	s->key = rtc_next_key();
+	s->conn_id = conn_id;
+	s->dir = dir;
+	s->state = RTC_CALL_NEW;
+	s->created = time(NULL);
+	rtc_copy(s->id, sizeof(s->id), id, strlen(id));
+	s->next = store->sessions;
+	store->sessions = s;
+	return s;
+}
+
+void rtc_session_destroy(struct rtc_session *s)
+{
+	struct rtc_session **pp;
+
+	for (pp = &store->sessions; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	if (s->dlg)
+		rtc_tmb.free_dlg(s->dlg);
+	rtc_shm_free_str(&s->pending_sdp);
+	rtc_shm_free_str(&s->extra_hdrs);
+	shm_free(s);
+}
+
+int rtc_session_count_for_account(unsigned account_key)
+{
+	struct rtc_session *s;
+	int n = 0;
+
+	for (s = store->sessions; s; s = s->next)
+		if (s->account_key == account_key)
+			n++;
+	return n;
+}

@@ -1,0 +1,65 @@
+/**
+ * @file ng_bridge.c  rtpengine flag sets that bridge WebRTC and plain SIP media
+ */
+#include <errno.h>
+#include <stddef.h>
+
+#include "sylk_ws/ng_bridge.h"
+
+static const char *const sdes_off[] = {"off", NULL};
+static const char *const mux_demux[] = {"demux", NULL};
+static const char *const mux_require[] = {"require", NULL};
+static const char *const mux_offer_require[] = {"offer", "require", NULL};
+static const char *const replace_origin[] = {"origin", "session-connection", NULL};
+static const char *const flags_to_sip[] = {"trust-address", "strip-extmap", NULL};
+static const char *const flags_to_webrtc_answer[] = {"trust-address", "full-rtcp-attribute",
+						     NULL};
+/* aiortc cannot parse a=rtcp:PORT without an address: full-rtcp-attribute */
+static const char *const flags_to_webrtc_offer[] = {"trust-address", "generate-mid",
+						    "full-rtcp-attribute", NULL};
+
+int ng_bridge_request(struct ng_request *req, enum ng_bridge_step step)
+{
+	if (!req)
+		return EINVAL;
+	switch (step) {
+	case NG_BRIDGE_WEBRTC_OFFER:
+		req->cmd = NG_CMD_OFFER;
+		req->ice = "remove";
+		req->dtls = "off";
+		req->dtls_reverse = "passive";
+		req->sdes = sdes_off;
+		req->transport_protocol = "RTP/AVP";
+		req->rtcp_mux = mux_demux;
+		req->replace = replace_origin;
+		req->flags = flags_to_sip;
+		return 0;
+	case NG_BRIDGE_SIP_ANSWER:
+		req->cmd = NG_CMD_ANSWER;
+		req->ice = "force";
+		req->dtls = "passive";
+		req->transport_protocol = "UDP/TLS/RTP/SAVPF";
+		req->rtcp_mux = mux_require;
+		req->flags = flags_to_webrtc_answer;
+		return 0;
+	case NG_BRIDGE_SIP_OFFER:
+		req->cmd = NG_CMD_OFFER;
+		req->ice = "force";
+		req->dtls = "passive";
+		req->sdes = sdes_off;
+		req->transport_protocol = "UDP/TLS/RTP/SAVPF";
+		req->rtcp_mux = mux_offer_require;
+		req->flags = flags_to_webrtc_offer;
+		return 0;
+	case NG_BRIDGE_WEBRTC_ANSWER:
+		req->cmd = NG_CMD_ANSWER;
+		req->ice = "remove";
+		req->dtls = "off";
+		req->sdes = sdes_off;
+		req->transport_protocol = "RTP/AVP";
+		req->rtcp_mux = mux_demux;
+		req->flags = flags_to_sip;
+		return 0;
+	}
+	return EINVAL;
+}

@@ -1,0 +1,32 @@
+/**
+ * @file ng_bridge.h  rtpengine flag sets that bridge WebRTC and plain SIP media
+ *
+ * The gateway asks rtpengine to turn a browser's ICE + DTLS-SRTP + rtcp-mux
+ * media into plain RTP/AVP for the SIP side and back. Which flags achieve
+ * that depends on who offers; these presets hold the combinations verified
+ * with rtpengine 10.5 and Chromium / aiortc, so the module never spells them
+ * out. One detail matters more than it looks: when the browser offers,
+ * rtpengine must stay the passive DTLS side already in the offer
+ * (DTLS-reverse=passive), or both ends wait for each other and DTLS never
+ * completes.
+ */
+#ifndef SYLK_WS_NG_BRIDGE_H
+#define SYLK_WS_NG_BRIDGE_H
+
+#include "sylk_ws/ng_message.h"
+
+enum ng_bridge_step {
+	NG_BRIDGE_WEBRTC_OFFER,  /**< offer from the browser, toward SIP       */
+	NG_BRIDGE_SIP_ANSWER,    /**< answer from SIP, toward the browser      */
+	NG_BRIDGE_SIP_OFFER,     /**< offer from SIP, toward the browser       */
+	NG_BRIDGE_WEBRTC_ANSWER, /**< answer from the browser, toward SIP      */
+};
+
+/**
+ * Fill the command and media flags of @p req for @p step (offer or answer
+ * with their flags). Call-ID, tags and SDP are left for the caller.
+ * @return 0, or EINVAL for an unknown step or NULL request.
+ */
+int ng_bridge_request(struct ng_request *req, enum ng_bridge_step step);
+
+#endif
