@@ -467,10 +467,17 @@ static void bye_cb(struct cell *t, int type, struct tmcb_params *ps)
 static int reply_on(unsigned hash, unsigned label, int code, const char *text,
 		    const char *body, const char *hdrs, const char *to_tag)
 {
-	struct cell *t = NULL;
+	struct cell *t = NULL, *backup = rtc_tmb.t_gett();
+	int backup_branch = rtc_tmb.t_gett_branch();
 	str reason, b, h, tag;
+	int rc;
 
-	if (rtc_tmb.t_lookup_ident(&t, hash, label) < 0 || !t)
+	/* t_lookup_ident makes the cell this process's current transaction;
+	 * put the previous one back, or a later stateless reply in this
+	 * process (a WebSocket upgrade, say) would go to this transaction */
+	rc = rtc_tmb.t_lookup_ident(&t, hash, label);
+	rtc_tmb.t_sett(backup, backup_branch);
+	if (rc < 0 || !t)
 		return -1;
 	reason.s = (char *)text;
 	reason.len = (int)strlen(text);
@@ -591,8 +598,17 @@ static void hang_up(struct rtc_session *s, int conn_id, bool tell)
 	case RTC_CALL_PROGRESS:
 	case RTC_CALL_EARLY:
 		s->state = RTC_CALL_TERMINATING;
-		if (s->t_valid)
-			rtc_tmb.t_cancel_uac(NULL, NULL, s->t_hash, s->t_label, NULL, NULL);
+		if (s->t_valid) {
+			/* an empty body makes tm write "Content-Length: 0", which
+			 * sanity checks on the way insist on */
+			str empty = {"", 0};
+			struct cell *backup = rtc_tmb.t_gett();
+			int backup_branch = rtc_tmb.t_gett_branch();
+
+			/* it looks the INVITE up, which makes it current: restore */
+			rtc_tmb.t_cancel_uac(NULL, &empty, s->t_hash, s->t_label, NULL, NULL);
+			rtc_tmb.t_sett(backup, backup_branch);
+		}
 		if (!tell)
 			s->conn_id = -1;
 		return;  /* the 487 (or a racing 200) finishes it */
@@ -1023,8 +1039,10 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 		rtc_tmb.t_reply(msg, 488, "Not Acceptable Here");
 		return 1;
 	}
-	if (rtc_tmb.new_dlg_uas(msg, 200, &dlg) < 0 ||
-	    rtc_tmb.t_get_trans_ident(msg, &hash, &label) < 0) {
+	/* suspended, the transaction outlives this script run and waits for
+	 * session-answer; tm answers 408 itself when fr_inv_timer runs out */
+	if (rtc_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || rtc_tmb.t_reply(msg, 180, "Ringing") < 0 ||
+	    rtc_tmb.t_suspend(msg, &hash, &label) < 0) {
 		if (dlg)
 			rtc_tmb.free_dlg(dlg);
 		free(webrtc_sdp);
@@ -1055,7 +1073,6 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 	s->t_valid = true;
 	for (int i = 0; i < off.count; i++)
 		s->offered[s->offered_count++] = off.conns[i];
-	rtc_tmb.t_reply(msg, 180, "Ringing");
 	LM_INFO("incoming call %s from %s for %s offered to %d connection(s)\n", call_id,
 		originator, aor, off.count);
 	for (int i = 0; i < off.count; i++)
@@ -1128,7 +1145,10 @@ static void remote_reinvite(struct sip_msg *msg, struct rtc_session *s)
 		return;
 	}
 	rtc_tmb.dlg_request_uas(s->dlg, msg, IS_TARGET_REFRESH);
-	rtc_tmb.t_get_trans_ident(msg, &hash, &label);
+	if (rtc_tmb.t_suspend(msg, &hash, &label) < 0) {
+		rtc_tmb.t_reply(msg, 500, "Server Internal Error");
+		return;
+	}
 	s->remote_update = true;
 	s->rt_hash = hash;
 	s->rt_label = label;
@@ -1257,6 +1277,32 @@ int rtc_call_deliver(struct sip_msg *msg)
 
 /* ---- established ----------------------------------------------------------- */
 
+/* An unanswered incoming call whose transaction tm has ended (its
+ * fr_inv_timer answered 408): tell the devices it rang. Lock held. */
+static void expire_unanswered(void)
+{
+	struct rtc_session *s, *next;
+
+	for (s = rtc_session_first(); s; s = next) {
+		struct cell *t = NULL;
+
+		next = s->next;
+		if (s->dir != RTC_INCOMING || s->state != RTC_CALL_NEW || !s->t_valid)
+			continue;
+		struct cell *backup = rtc_tmb.t_gett();
+		int backup_branch = rtc_tmb.t_gett_branch(), rc;
+
+		rc = rtc_tmb.t_lookup_ident(&t, s->t_hash, s->t_label);
+		rtc_tmb.t_sett(backup, backup_branch);
+		if (rc >= 0 && t) {
+			rtc_tmb.unref_cell(t);
+			continue;
+		}
+		s->t_valid = false;
+		finish(s, "408 Request Timeout");
+	}
+}
+
 void rtc_call_timer(void)
 {
 	struct rtc_session *s;
@@ -1264,6 +1310,7 @@ void rtc_call_timer(void)
 	int n = 0;
 
 	rtc_lock();
+	expire_unanswered();
 	for (s = rtc_session_first(); s && n < 64; s = s->next)
 		if (s->state == RTC_CALL_ACCEPTED && s->conn_id >= 0)
 			ids_of(s, &pending[n++]);
