@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/dprint.h"
 #include "core/mem/mem.h"
@@ -23,6 +24,7 @@
 #include "modules/tm/t_hooks.h"
 #include "modules/tm/h_table.h"
 
+#include "conference/cpim.h"
 #include "sylk_ws/gateway_sip.h"
 #include "sylk_ws/ng_bridge.h"
 
@@ -735,16 +737,58 @@ static void session_dtmf(int conn_id, const struct sylkrtc_request *req)
 		rtc_send_ack(conn_id, req->transaction);
 }
 
+/* The message/cpim body of session-message: From/To the dialog's parties,
+ * with the IMDN Message-ID the browser chose so receipts can refer to it. */
+static int cpim_body(char **out, const struct rtc_session *s, const struct sylkrtc_request *req)
+{
+	char from[RTC_AOR_SIZE + 8], to[RTC_AOR_SIZE + 8];
+	struct cpim_msg *m = NULL;
+	size_t len;
+	int err;
+
+	*out = NULL;
+	snprintf(from, sizeof(from), "sip:%s", s->account);
+	snprintf(to, sizeof(to), "sip:%s", s->peer);
+	err = cpim_msg_alloc(&m);
+	if (!err)
+		err = cpim_msg_set_from(m, NULL, from);
+	if (!err)
+		err = cpim_msg_add_to(m, NULL, to);
+	if (!err)
+		err = cpim_msg_set_datetime(m, req->timestamp);
+	if (!err)
+		err = cpim_msg_add_ns(m, "imdn", "urn:ietf:params:imdn");
+	if (!err)
+		err = cpim_msg_add_header(m, "urn:ietf:params:imdn", "Message-ID", req->message_id);
+	if (!err)
+		err = cpim_msg_add_header(m, "urn:ietf:params:imdn", "Disposition-Notification",
+					  "positive-delivery, display");
+	if (!err)
+		err = cpim_msg_set_content(m, req->content_type, req->content, strlen(req->content));
+	if (!err)
+		err = cpim_encode(m, out, &len);
+	cpim_msg_free(m);
+	return err;
+}
+
 static void session_message(int conn_id, const struct sylkrtc_request *req)
 {
 	struct rtc_session *s;
+	char *body = NULL;
 	int rc;
 
 	rtc_lock();
 	if (!(s = established_session(conn_id, req)))
 		return;
-	rc = send_within(s, "MESSAGE", req->content_type, req->content, NULL);
+	if (cpim_body(&body, s, req) != 0) {
+		rtc_unlock();
+		rtc_send_error(conn_id, req->transaction, "Cannot encode the message for session %s",
+			       req->session);
+		return;
+	}
+	rc = send_within(s, "MESSAGE", "message/cpim", body, NULL);
 	rtc_unlock();
+	free(body);
 	if (rc < 0)
 		rtc_send_error(conn_id, req->transaction, "Cannot send the message in session %s",
 			       req->session);
@@ -1169,7 +1213,7 @@ static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 {
 	struct sylkrtc_message m = {0};
 	char ctype[128] = "text/plain", *text, *json = NULL;
-	char sender[RTC_AOR_SIZE], mid[40], ts[40];
+	char sender[RTC_AOR_SIZE], mid[SYLKRTC_ID_MAX + 1], ts[64];
 	time_t now = time(NULL);
 	str body;
 
@@ -1190,6 +1234,33 @@ static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 	rtc_copy(sender, sizeof(sender), s->peer, strlen(s->peer));
 	rtc_sip_random_hex(mid, 33);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	/* a CPIM envelope carries the real content type, time and IMDN id */
+	if (strncasecmp(ctype, "message/cpim", 12) == 0) {
+		struct cpim_msg *cpim = NULL;
+		const char *id;
+
+		if (cpim_parse(&cpim, body.s, (size_t)body.len) != 0 || !cpim->body) {
+			cpim_msg_free(cpim);
+			free(text);
+			LM_NOTICE("session %s: undecodable CPIM MESSAGE refused\n", s->id);
+			reply_here(msg, 400, "Bad Request (invalid CPIM)");
+			return;
+		}
+		rtc_copy(ctype, sizeof(ctype), cpim->content_type ? cpim->content_type : "text/plain",
+			 strlen(cpim->content_type ? cpim->content_type : "text/plain"));
+		if (cpim->datetime)
+			rtc_copy(ts, sizeof(ts), cpim->datetime, strlen(cpim->datetime));
+		id = cpim_msg_header(cpim, "urn:ietf:params:imdn", "Message-ID");
+		if (id)
+			rtc_copy(mid, sizeof(mid), id, strlen(id));
+		free(text);
+		text = strdup((const char *)cpim->body);
+		cpim_msg_free(cpim);
+		if (!text) {
+			reply_here(msg, 500, "Server Internal Error");
+			return;
+		}
+	}
 	m.sender.uri = sender;
 	m.timestamp = ts;
 	m.message_id = mid;

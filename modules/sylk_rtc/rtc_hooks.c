@@ -9,7 +9,7 @@
 #include "rtc_hooks.h"
 
 static int hook_routes[2] = {-1, -1};
-static const char *const hook_names[2] = {"sylk_rtc:account-add", "sylk_rtc:session-create"};
+static const char *const hook_names[2] = {"sylkrtc:account-add", "sylkrtc:session-create"};
 
 /* what the running hook route sees; process-local, one hook at a time */
 static struct {

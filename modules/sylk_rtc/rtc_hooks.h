@@ -1,5 +1,5 @@
-/* Operator hooks: event_route[sylk_rtc:account-add] and
- * event_route[sylk_rtc:session-create] run before the gateway acts, with
+/* Operator hooks: event_route[sylkrtc:account-add] and
+ * event_route[sylkrtc:session-create] run before the gateway acts, with
  * $sylkrtc_account, $sylkrtc_uri and $sylkrtc_conid set; calling
  * sylk_rtc_reject("reason") there refuses the request and the reason
  * reaches the browser as the "error" text. */
