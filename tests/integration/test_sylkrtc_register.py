@@ -71,18 +71,19 @@ def test_register_with_wrong_ha1_fails(gateway, connect, version):
     client = connect(version)
     client.add_account("alice", password="not-alices-password")
     client.expect_ack("account-register", account=ALICE)
-    failed = client.wait_registration(ALICE, "failed")
-    assert failed["reason"].startswith(("401", "403")), failed
+    raw = client.wait_event(lambda e: client.is_registration(e, ALICE, "failed"), raw=True)
+    reason = client.flat(raw)["reason"]
+    assert reason.startswith(("401", "403")), raw
     # as each version spells it: v1 keeps state and reason inside "data"
-    raw = client.received[-1]
     if version == 1:
         assert raw == {"sylkrtc": "account_event", "account": ALICE,
                        "event": "registration_state",
-                       "data": {"state": "failed", "reason": failed["reason"]}}
+                       "data": {"state": "failed", "reason": reason}}
     else:
         assert raw == {"sylkrtc": "account-event", "account": ALICE,
-                       "event": "registration-state", "state": "failed",
-                       "reason": failed["reason"]}
+                       "event": "registration-state", "state": "failed", "reason": reason}
+    assert not [e for e in client.events() if client.is_registration(client.flat(e), ALICE,
+                                                                     "registered")]
     assert contacts(gateway, "alice") == []
     client.ping()
 
