@@ -112,7 +112,7 @@ int gw_dtmf_relay_body(char *buf, size_t size, char digit, int duration_ms)
 	int n;
 
 	if (!buf || !strchr("0123456789*#ABCD", digit) || !digit || duration_ms < 0 ||
-	    duration_ms > 10000)
+	    duration_ms > 60000)
 		return EINVAL;
 	n = snprintf(buf, size, "Signal=%c\r\nDuration=%d\r\n", digit,
 		     duration_ms ? duration_ms : 160);

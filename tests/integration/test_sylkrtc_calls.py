@@ -192,6 +192,26 @@ def test_incoming_call_answered_audio_both_ways(server, rtpengine, workdir):
     wait_until(lambda: not rtpengine_calls(rtpengine), 5, what="rtpengine call deleted")
 
 
+def test_phone_puts_browser_on_hold(server, workdir):
+    """A re-INVITE from SIP reaches the browser as an "update" offer; the
+    browser's session-update answers it."""
+    with registered_browser(server) as browser, WebRtcPeer() as peer:
+        caller = calling_phone(server, workdir, hold_ms=500, scenario="uac_hold.xml")
+        incoming = browser.wait_incoming_session(ALICE, timeout=10)
+        session = incoming["session"]
+        browser.expect_ack("session-answer", session=session, sdp=peer.accept_offer(incoming["sdp"]))
+        update = browser.wait_event(lambda e: e.get("event") == "update", 10)
+        assert update["state"] == "received", update
+        # rtpengine turned the phone's sendonly into the browser's offer
+        assert "a=sendonly" in update["sdp"] and "a=fingerprint" in update["sdp"]
+        answer = re.sub(r"a=(sendrecv|sendonly|recvonly|inactive)", "a=recvonly", peer.local_sdp)
+        browser.expect_ack("session-update", session=session, sdp=answer)
+        browser.wait_session_state(session, "terminated", timeout=15)
+    caller.wait(10)
+    assert "hold answered recvonly" in caller.actions(), caller.report()
+    assert caller.actions()[-1] == "hangup 200"
+
+
 def test_incoming_call_rings_every_device_first_answer_wins(server, workdir):
     with registered_browser(server) as first, registered_browser(server, version=1) as second:
         caller = calling_phone(server, workdir, hold_ms=1000)
