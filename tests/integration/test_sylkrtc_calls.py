@@ -170,10 +170,16 @@ def test_dtmf_info_and_hold_unhold_reach_the_phone(server, workdir):
 
 
 def test_incoming_call_answered_audio_both_ways(server, rtpengine, workdir):
-    with registered_browser(server) as browser:
+    browser = SylkRtcClient(server.http_port, version=2)
+    browser.add_account("alice", incoming_header_prefixes=["X-Sylk-"])
+    browser.expect_ack("account-register", account=ALICE)
+    browser.wait_registration(ALICE, "registered")
+    with browser:
         caller = calling_phone(server, workdir, hold_ms=3000)
         incoming = browser.wait_incoming_session(ALICE, timeout=10)
         assert incoming["originator"]["uri"] == BOB
+        # only the headers the account asked for
+        assert incoming["headers"] == {"X-Sylk-Tag": "from-sipp"}
         session = incoming["session"]
         # every device derives the same id from the Call-ID
         assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", session)
@@ -270,3 +276,17 @@ def test_abrupt_websocket_drop_mid_call_cleans_up_everywhere(server, rtpengine, 
         wait_until(lambda: not rtpengine_calls(rtpengine), 5, what="rtpengine call deleted")
         wait_until(lambda: gateway_sessions(server) == 0, 5, what="gateway session gone")
         assert "count: 0" in server.kamcmd("sylk_rtc.accounts")
+
+
+def test_request_flood_is_refused_with_an_error_not_silence(server):
+    with SylkRtcClient(server.http_port, version=2) as c:
+        transactions = []
+        for i in range(80):  # above the default 50 requests per second
+            transactions.append(f"flood-{i}")
+            c.send({"sylkrtc": "ping", "transaction": transactions[-1]})
+        replies = [c.reply_to(t) for t in transactions]
+        refused = [r for r in replies if r["sylkrtc"] == "error"]
+        assert refused and all(r["error"] == "Too many requests (max 50 per second)" for r in refused)
+        assert len(replies) - len(refused) >= 50 - 1
+        time.sleep(1.1)
+        c.ping()  # the connection is still served
