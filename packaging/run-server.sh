@@ -13,6 +13,8 @@ SIP_PORT=${SIP_PORT:-5060}
 SIPS_PORT=${SIPS_PORT:-5061}
 HTTP_PORT=${HTTP_PORT:-10888}
 HTTPS_PORT=${HTTPS_PORT:-10443}
+MSRP_PORT=${MSRP_PORT:-2855}
+MSRPS_PORT=${MSRPS_PORT:-2856}
 SIP_DOMAIN=${SIP_DOMAIN:-sylk.test}
 RTPENGINE_NG_PORT=${RTPENGINE_NG_PORT:-2223}
 RTPENGINE_CLI_PORT=${RTPENGINE_CLI_PORT:-9900}
@@ -62,6 +64,7 @@ done
 "$KAMAILIO" -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -x tlsf -X tlsf \
   -A "LISTEN_IP=$LISTEN_IP" -A "SIP_PORT=$SIP_PORT" -A "SIPS_PORT=$SIPS_PORT" \
   -A "HTTP_PORT=$HTTP_PORT" -A "HTTPS_PORT=$HTTPS_PORT" -A "SIP_DOMAIN=$SIP_DOMAIN" \
+  -A "MSRP_PORT=$MSRP_PORT" -A "MSRPS_PORT=$MSRPS_PORT" -A "CONF_DOMAIN=conference.$SIP_DOMAIN" \
   -A "DB_URL=\"sqlite://$STATE_DIR/sylk.sqlite\"" \
   -A "TLS_CERT=\"$STATE_DIR/tls/server.pem\"" -A "TLS_KEY=\"$STATE_DIR/tls/server.key\"" \
   -A "CTL_SOCKET=\"unix:$STATE_DIR/kamailio_ctl\"" \
@@ -85,6 +88,7 @@ cat <<INFO
     SIP        sip:$LISTEN_IP:$SIP_PORT (UDP, TCP)   sips:$LISTEN_IP:$SIPS_PORT (TLS)
     WebSocket  ws://$LISTEN_IP:$HTTP_PORT/webrtcgateway/ws   wss://$LISTEN_IP:$HTTPS_PORT/webrtcgateway/ws
     domain     $SIP_DOMAIN   (register as user@$SIP_DOMAIN via proxy $LISTEN_IP:$SIP_PORT)
+    rooms      sip:<any-name>@conference.$SIP_DOMAIN   (MSRP chat on $LISTEN_IP:$MSRP_PORT, TLS :$MSRPS_PORT)
     accounts   alice / alice123, bob / bob123, carol / carol123
     control    kamcmd -s unix:$STATE_DIR/kamailio_ctl sylk_rtc.status
 

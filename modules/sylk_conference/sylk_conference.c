@@ -1,68 +1,326 @@
-/* sylk_conference: SIP conference focus: rooms, MSRP chat switch, conference event package. */
+/* sylk_conference: the SIP conference focus. Rooms are created by the
+ * first INVITE to any user of the conference domain (the routing script
+ * decides which requests are the focus's and calls
+ * sylk_conference_handle()); chat is MSRP terminated in Kamailio on its TCP
+ * and TLS listeners; the conference event package and REFER complete it.
+ * This file is the Kamailio glue: parameters, script function, RPC, KEMI,
+ * life cycle. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
 #include "core/sr_module.h"
 #include "core/dprint.h"
+#include "core/events.h"
+#include "core/globals.h"
+#include "core/ip_addr.h"
+#include "core/kemi.h"
+#include "core/mod_fix.h"
 #include "core/rpc.h"
 #include "core/rpc_lookup.h"
-#include "core/mod_fix.h"
+#include "core/timer_proc.h"
 
 #include "../common/module_status.h"
+#include "conf_config.h"
+#include "conf_msrp.h"
+#include "conf_sip.h"
+#include "conf_store.h"
 
 MODULE_VERSION
+
+struct conf_config conf_cfg = {
+	.msrp_host = "",
+	.msrp_port = 2855,
+	.msrps_port = 0,
+	.contact_host = "",
+	.outbound_proxy = "",
+	.history_size = 20,
+	.max_participants = 100,
+	.subscribe_expires = 3600,
+	.deny_users = "",
+};
+struct tm_binds conf_tmb;
 
 static int mod_init(void);
 static int child_init(int rank);
 static void mod_destroy(void);
 
-static counter_handle_t cnt_rooms;
-static counter_handle_t cnt_participants;
-static counter_handle_t cnt_msrp_connections;
-
-static counter_def_t sylk_conference_counters[] = {
-	{&cnt_rooms, "rooms", 0, 0, 0, "rooms"},
-	{&cnt_participants, "participants", 0, 0, 0, "participants"},
-	{&cnt_msrp_connections, "msrp_connections", 0, 0, 0, "msrp_connections"},
-	{0, 0, 0, 0, 0, 0}
-};
+static counter_def_t sylk_conference_counters[] = {{0, 0, 0, 0, 0, 0}};
 
 static struct module_status sylk_conference_status = {
 	.module = "sylk_conference",
 	.counters = sylk_conference_counters,
 };
 
-static const char *rpc_status_doc[] = {
-	"Version, uptime and counters of the sylk_conference module.", 0
-};
+/* ---- script function ---------------------------------------------------- */
 
-static void rpc_status(rpc_t *rpc, void *ctx)
+static int ki_handle(sip_msg_t *msg)
 {
-	module_status_rpc(&sylk_conference_status, rpc, ctx);
+	return conf_sip_handle(msg);
 }
 
-static rpc_export_t sylk_conference_rpc[] = {
-	{"sylk_conference.status", rpc_status, rpc_status_doc, 0},
-	{0, 0, 0, 0}
-};
+static int w_handle(sip_msg_t *msg, char *p1, char *p2)
+{
+	return conf_sip_handle(msg);
+}
 
 static cmd_export_t cmds[] = {
+	{"sylk_conference_handle", (cmd_function)w_handle, 0, 0, 0, REQUEST_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
 static param_export_t params[] = {
+	{"msrp_host", PARAM_STRING, &conf_cfg.msrp_host},
+	{"msrp_port", INT_PARAM, &conf_cfg.msrp_port},
+	{"msrps_port", INT_PARAM, &conf_cfg.msrps_port},
+	{"contact_host", PARAM_STRING, &conf_cfg.contact_host},
+	{"outbound_proxy", PARAM_STRING, &conf_cfg.outbound_proxy},
+	{"history_size", INT_PARAM, &conf_cfg.history_size},
+	{"max_participants", INT_PARAM, &conf_cfg.max_participants},
+	{"subscribe_expires", INT_PARAM, &conf_cfg.subscribe_expires},
+	{"deny_users", PARAM_STRING, &conf_cfg.deny_users},
 	{0, 0, 0}
 };
 
+/* ---- RPC ------------------------------------------------------------------- */
+
+static const char *rpc_status_doc[] = {"Version, uptime, rooms and participants.", 0};
+static const char *rpc_rooms_doc[] = {"Rooms: URI, participants, age.", 0};
+static const char *rpc_participants_doc[] = {"Participants of a room: room URI.", 0};
+static const char *rpc_kick_doc[] = {"BYE a participant out of a room: room URI, participant URI.", 0};
+static const char *rpc_destroy_doc[] = {"End a room, BYEing everyone: room URI.", 0};
+
+static void rpc_status(rpc_t *rpc, void *ctx)
+{
+	int rooms = 0, parts = 0;
+	void *th;
+
+	conf_lock();
+	for (struct conf_room *r = conf_room_first(); r; r = r->next)
+		rooms++;
+	for (struct conf_participant *p = conf_part_first(); p; p = p->next)
+		parts++;
+	conf_unlock();
+	if (rpc->add(ctx, "{", &th) < 0)
+		return;
+	rpc->struct_add(th, "ssddd", "module", "sylk_conference", "version", SYLK_PROJECT_VERSION,
+			"uptime", (int)(time(NULL) - sylk_conference_status.started), "rooms", rooms,
+			"participants", parts);
+}
+
+#define RPC_MAX 1024
+
+static void rpc_rooms(rpc_t *rpc, void *ctx)
+{
+	struct {
+		char uri[CONF_URI_SIZE];
+		int parts, age;
+	} *snap = pkg_malloc(sizeof(*snap) * RPC_MAX);
+	time_t now = time(NULL);
+	int n = 0;
+	void *th, *ah, *ch;
+
+	if (!snap) {
+		rpc->fault(ctx, 500, "Out of memory");
+		return;
+	}
+	conf_lock();
+	for (struct conf_room *r = conf_room_first(); r && n < RPC_MAX; r = r->next, n++) {
+		memcpy(snap[n].uri, r->uri, sizeof(r->uri));
+		snap[n].parts = conf_room_count(r->key);
+		snap[n].age = (int)(now - r->created);
+	}
+	conf_unlock();
+	if (rpc->add(ctx, "{", &th) >= 0 && rpc->struct_add(th, "d", "count", n) >= 0 &&
+	    rpc->struct_add(th, "[", "rooms", &ah) >= 0)
+		for (int i = 0; i < n; i++)
+			if (rpc->array_add(ah, "{", &ch) >= 0)
+				rpc->struct_add(ch, "sdd", "room", snap[i].uri, "participants",
+						snap[i].parts, "age", snap[i].age);
+	pkg_free(snap);
+}
+
+static void rpc_participants(rpc_t *rpc, void *ctx)
+{
+	struct {
+		char uri[CONF_URI_SIZE];
+		int chat, audio, bound, dialed_out;
+	} *snap;
+	char *room = NULL;
+	struct conf_room *r;
+	int n = 0;
+	void *th, *ah, *ch;
+
+	if (rpc->scan(ctx, "s", &room) < 1) {
+		rpc->fault(ctx, 400, "Room URI expected");
+		return;
+	}
+	snap = pkg_malloc(sizeof(*snap) * RPC_MAX);
+	if (!snap) {
+		rpc->fault(ctx, 500, "Out of memory");
+		return;
+	}
+	conf_lock();
+	r = conf_room_find(room);
+	if (r)
+		for (struct conf_participant *p = conf_part_first(); p && n < RPC_MAX; p = p->next) {
+			if (p->room_key != r->key)
+				continue;
+			memcpy(snap[n].uri, p->uri, sizeof(p->uri));
+			snap[n].chat = p->has_chat;
+			snap[n].audio = p->has_audio;
+			snap[n].bound = p->msrp_conn != 0;
+			snap[n].dialed_out = p->dialed_out;
+			n++;
+		}
+	conf_unlock();
+	if (!r) {
+		pkg_free(snap);
+		rpc->fault(ctx, 404, "No such room");
+		return;
+	}
+	if (rpc->add(ctx, "{", &th) >= 0 && rpc->struct_add(th, "d", "count", n) >= 0 &&
+	    rpc->struct_add(th, "[", "participants", &ah) >= 0)
+		for (int i = 0; i < n; i++)
+			if (rpc->array_add(ah, "{", &ch) >= 0)
+				rpc->struct_add(ch, "sssss", "uri", snap[i].uri, "chat",
+						snap[i].chat ? (snap[i].bound ? "connected" : "waiting") : "no",
+						"audio", snap[i].audio ? "offered (not mixed yet)" : "no",
+						"joined", snap[i].dialed_out ? "dialed-out" : "dialed-in",
+						"room", room);
+	pkg_free(snap);
+}
+
+static void rpc_kick(rpc_t *rpc, void *ctx)
+{
+	char *room = NULL, *uri = NULL;
+	struct conf_room *r;
+	struct conf_participant *p = NULL;
+
+	if (rpc->scan(ctx, "ss", &room, &uri) < 2) {
+		rpc->fault(ctx, 400, "Room URI and participant URI expected");
+		return;
+	}
+	conf_lock();
+	r = conf_room_find(room);
+	if (r)
+		p = conf_part_by_uri(r->key, uri);
+	if (p)
+		conf_participant_leave(p->key, 1);
+	conf_unlock();
+	if (!p)
+		rpc->fault(ctx, 404, "No such participant");
+	else
+		rpc->rpl_printf(ctx, "removed %s", uri);
+}
+
+static void rpc_destroy(rpc_t *rpc, void *ctx)
+{
+	char *room = NULL;
+	struct conf_room *r;
+	int n = 0;
+
+	if (rpc->scan(ctx, "s", &room) < 1) {
+		rpc->fault(ctx, 400, "Room URI expected");
+		return;
+	}
+	conf_lock();
+	while ((r = conf_room_find(room))) {
+		struct conf_participant *p;
+
+		for (p = conf_part_first(); p && p->room_key != r->key; p = p->next)
+			;
+		if (!p) {
+			conf_room_destroy(r);
+			break;
+		}
+		conf_participant_leave(p->key, 1);  /* the last one ends the room */
+		n++;
+	}
+	conf_unlock();
+	rpc->rpl_printf(ctx, "room %s ended, %d participants removed", room, n);
+}
+
+static rpc_export_t sylk_conference_rpc[] = {
+	{"sylk_conference.status", rpc_status, rpc_status_doc, 0},
+	{"sylk_conference.rooms", rpc_rooms, rpc_rooms_doc, 0},
+	{"sylk_conference.participants", rpc_participants, rpc_participants_doc, 0},
+	{"sylk_conference.kick", rpc_kick, rpc_kick_doc, 0},
+	{"sylk_conference.destroy", rpc_destroy, rpc_destroy_doc, 0},
+	{0, 0, 0, 0}
+};
+
+/* ---- KEMI ------------------------------------------------------------------ */
+
+static sr_kemi_t sr_kemi_sylk_conference_exports[] = {
+	{str_init("sylk_conference"), str_init("handle"), SR_KEMIP_INT, ki_handle,
+	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
+	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}
+};
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+	sr_kemi_modules_add(sr_kemi_sylk_conference_exports);
+	return 0;
+}
+
 struct module_exports exports = {
-	"sylk_conference",          /* module name */
-	DEFAULT_DLFLAGS, /* dlopen flags */
-	cmds,            /* exported script functions */
-	params,          /* exported parameters */
-	0,               /* RPC methods (registered in mod_init) */
-	0,               /* pseudo-variables */
-	0,               /* response handler */
+	"sylk_conference",
+	DEFAULT_DLFLAGS,
+	cmds,
+	params,
+	0,              /* RPC methods (registered in mod_init) */
+	0,              /* pseudo-variables */
+	0,              /* response handler */
 	mod_init,
 	child_init,
 	mod_destroy
 };
+
+/* ---- life cycle --------------------------------------------------------- */
+
+static char contact_buf[128], proxy_buf[160], msrp_host_buf[128];
+
+static int derive_addresses(void)
+{
+	struct socket_info *udp = udp_listen, *tcp = tcp_listen;
+
+	if (!udp && (!*conf_cfg.contact_host || !*conf_cfg.outbound_proxy)) {
+		LM_ERR("no UDP listener: set contact_host and outbound_proxy\n");
+		return -1;
+	}
+	if (*conf_cfg.contact_host)
+		snprintf(contact_buf, sizeof(contact_buf), "%s", conf_cfg.contact_host);
+	else
+		snprintf(contact_buf, sizeof(contact_buf), "%.*s:%.*s", udp->address_str.len,
+			 udp->address_str.s, udp->port_no_str.len, udp->port_no_str.s);
+	if (*conf_cfg.outbound_proxy)
+		snprintf(proxy_buf, sizeof(proxy_buf), "%s", conf_cfg.outbound_proxy);
+	else
+		snprintf(proxy_buf, sizeof(proxy_buf), "sip:%.*s:%.*s", udp->address_str.len,
+			 udp->address_str.s, udp->port_no_str.len, udp->port_no_str.s);
+	if (*conf_cfg.msrp_host)
+		snprintf(msrp_host_buf, sizeof(msrp_host_buf), "%s", conf_cfg.msrp_host);
+	else if (tcp)
+		snprintf(msrp_host_buf, sizeof(msrp_host_buf), "%.*s", tcp->address_str.len,
+			 tcp->address_str.s);
+	else
+		snprintf(msrp_host_buf, sizeof(msrp_host_buf), "%.*s", udp->address_str.len,
+			 udp->address_str.s);
+	conf_cfg.contact_host_s.s = contact_buf;
+	conf_cfg.contact_host_s.len = (int)strlen(contact_buf);
+	conf_cfg.outbound_proxy_s.s = proxy_buf;
+	conf_cfg.outbound_proxy_s.len = (int)strlen(proxy_buf);
+	conf_cfg.msrp_host_s.s = msrp_host_buf;
+	conf_cfg.msrp_host_s.len = (int)strlen(msrp_host_buf);
+	return 0;
+}
+
+static void focus_timer(unsigned int ticks, void *param)
+{
+	conf_sip_timer();
+}
 
 static int mod_init(void)
 {
@@ -70,14 +328,44 @@ static int mod_init(void)
 		LM_ERR("failed to register RPC commands\n");
 		return -1;
 	}
-	return module_status_init(&sylk_conference_status);
+	if (module_status_init(&sylk_conference_status) < 0)
+		return -1;
+	if (load_tm_api(&conf_tmb) < 0) {
+		LM_ERR("cannot bind tm (load tm.so before sylk_conference.so)\n");
+		return -1;
+	}
+	if (conf_cfg.history_size < 0 || conf_cfg.history_size > 1000 ||
+	    conf_cfg.max_participants < 1 || conf_cfg.subscribe_expires < 60 ||
+	    conf_cfg.msrp_port <= 0 || conf_cfg.msrp_port > 65535) {
+		LM_ERR("history_size 0..1000, max_participants >= 1, subscribe_expires >= 60, "
+		       "msrp_port 1..65535 please\n");
+		return -1;
+	}
+	if (derive_addresses() < 0 || conf_store_init() < 0)
+		return -1;
+	/* the core hands every MSRP frame to one module: this one */
+	if (sr_event_register_cb(SREV_TCP_MSRP_FRAME, conf_msrp_frame) != 0) {
+		LM_ERR("the MSRP frame hook is taken: is msrp.so loaded too?\n");
+		return -1;
+	}
+	if (register_basic_timers(1) < 0)
+		return -1;
+	LM_INFO("conference focus: Contact %s, MSRP at %s:%d%s\n", contact_buf, msrp_host_buf,
+		conf_cfg.msrp_port, conf_cfg.msrps_port ? " (+TLS)" : "");
+	return 0;
 }
 
 static int child_init(int rank)
 {
+	if (rank == PROC_MAIN &&
+	    fork_basic_timer(PROC_TIMER, "CONFERENCE FOCUS", 1, focus_timer, NULL, 1) < 0) {
+		LM_ERR("cannot start the focus timer\n");
+		return -1;
+	}
 	return 0;
 }
 
 static void mod_destroy(void)
 {
+	conf_store_destroy();
 }

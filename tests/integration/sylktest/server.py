@@ -67,6 +67,8 @@ class Kamailio:
         self.sips_port = free_port()
         self.http_port = free_port()
         self.https_port = free_port()
+        self.msrp_port = free_port()
+        self.msrps_port = free_port()
         self.ctl_socket = os.path.join(self.state_dir, "kamailio_ctl")
         values = {
             "LISTEN_IP": "127.0.0.1",
@@ -74,6 +76,8 @@ class Kamailio:
             "SIPS_PORT": self.sips_port,
             "HTTP_PORT": self.http_port,
             "HTTPS_PORT": self.https_port,
+            "MSRP_PORT": self.msrp_port,
+            "MSRPS_PORT": self.msrps_port,
             "SIP_DOMAIN": SIP_DOMAIN,
             "DB_URL": f'"sqlite://{self.state_dir}/sylk.sqlite"',
             "TLS_CERT": f'"{self.state_dir}/tls/server.pem"',

@@ -1,0 +1,311 @@
+/* The MSRP side of the focus. A participant's client connects to the path
+ * we gave it in the SDP answer and sends a first SEND (maybe empty); that
+ * binds the TCP connection to the participant. From then on the focus
+ * relays its chat by the rules of the chat room (conference/chat_room.c)
+ * and sends to others over their own bound connections. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/dprint.h"
+#include "core/ip_addr.h"
+#include "core/tcp_conn.h"
+#include "core/tcp_server.h"
+
+#include "conference/msrp_message.h"
+#include "conference/msrp_uri.h"
+
+#include "conf_config.h"
+#include "conf_msrp.h"
+#include "conf_store.h"
+
+/* the session id in the last URI of a To-Path: that is us */
+static const char *our_session(const struct msrp_message *m, size_t *len)
+{
+	const struct msrp_uri *u = msrp_path_last(&m->to_path);
+
+	if (!u || !u->session_id)
+		return NULL;
+	*len = strlen(u->session_id);
+	return u->session_id;
+}
+
+int conf_msrp_our_path(char *buf, size_t size, const struct conf_participant *p)
+{
+	int n;
+
+	if (p->msrp_secure && conf_cfg.msrps_port > 0)
+		n = snprintf(buf, size, "msrps://%.*s:%d/%s;tcp", conf_cfg.msrp_host_s.len,
+			     conf_cfg.msrp_host_s.s, conf_cfg.msrps_port, p->msrp_id);
+	else
+		n = snprintf(buf, size, "msrp://%.*s:%d/%s;tcp", conf_cfg.msrp_host_s.len,
+			     conf_cfg.msrp_host_s.s, conf_cfg.msrp_port, p->msrp_id);
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+static int send_on(int conn_id, const void *buf, size_t len)
+{
+	struct tcp_connection *con = tcpconn_get(conn_id, 0, 0, 0, 0);
+	struct dest_info dst;
+	int ret;
+
+	if (!con)
+		return -1;
+	init_dst_from_rcv(&dst, &con->rcv);
+	dst.send_flags.f |= SND_F_FORCE_CON_REUSE;
+	ret = tcp_send(&dst, 0, (char *)buf, (unsigned)len);
+	tcpconn_put(con);
+	return ret < 0 ? -1 : 0;
+}
+
+/* A whole message to one participant, as one SEND. Lock held. */
+static int send_to(const struct conf_participant *p, const char *content_type,
+		   const void *body, size_t len)
+{
+	char tid[32], mid[32], ours[CONF_PATH_SIZE];
+	struct msrp_path to = {0}, from = {0};
+	struct msrp_buf b;
+	struct msrp_send_params sp = {0};
+	int rc = -1;
+
+	if (!p->msrp_conn || !p->msrp_their_path[0])
+		return -1;
+	if (conf_msrp_our_path(ours, sizeof(ours), p) < 0 ||
+	    msrp_path_parse(&to, p->msrp_their_path, strlen(p->msrp_their_path)) != 0 ||
+	    msrp_path_parse(&from, ours, strlen(ours)) != 0)
+		goto out;
+	msrp_buf_init(&b);
+	msrp_ident_generate(mid, sizeof(mid));
+	sp.to_path = &to;
+	sp.from_path = &from;
+	sp.message_id = mid;
+	sp.content_type = content_type;
+	sp.body = body;
+	sp.body_len = len;
+	sp.has_body = true;
+	sp.failure_report = MSRP_REPORT_NO;
+	/* a body that happens to contain the end-line: another tid */
+	for (int i = 0; i < 4; i++) {
+		msrp_ident_generate(tid, sizeof(tid));
+		sp.tid = tid;
+		rc = msrp_build_send(&b, &sp);
+		if (rc != EEXIST)
+			break;
+		msrp_buf_reset(&b);
+	}
+	if (rc == 0)
+		rc = send_on(p->msrp_conn, b.data, b.len);
+	else
+		rc = -1;
+	msrp_buf_reset(&b);
+out:
+	msrp_path_reset(&to);
+	msrp_path_reset(&from);
+	return rc;
+}
+
+void conf_msrp_status(unsigned room_key, unsigned except, const char *text)
+{
+	struct conf_room *r = conf_room_by_key(room_key);
+	char *cpim = NULL;
+	size_t len = 0;
+
+	if (!r || chat_status_message(&cpim, &len, r->uri, text) != 0)
+		return;
+	for (struct conf_participant *p = conf_part_first(); p; p = p->next)
+		if (p->room_key == room_key && p->key != except && p->msrp_conn)
+			send_to(p, "message/cpim", cpim, len);
+	free(cpim);
+}
+
+static void respond(int conn_id, const struct msrp_message *req, uint16_t code,
+		    const char *comment)
+{
+	struct msrp_buf b;
+
+	if (req->kind != MSRP_REQUEST || !msrp_response_needed(req, code))
+		return;
+	msrp_buf_init(&b);
+	if (msrp_build_response(&b, req, code, comment) == 0)
+		send_on(conn_id, b.data, b.len);
+	msrp_buf_reset(&b);
+}
+
+/* First frame of a participant on this connection: remember it, replay the
+ * history to it and tell the others. Lock held. */
+static void bind_connection(struct conf_participant *p, int conn_id, const char *from_path)
+{
+	struct conf_room *r = conf_room_by_key(p->room_key);
+	bool first = !p->msrp_conn;
+	char text[CONF_URI_SIZE + 32];
+
+	p->msrp_conn = conn_id;
+	if (from_path && *from_path)
+		conf_copy(p->msrp_their_path, sizeof(p->msrp_their_path), from_path,
+			  strlen(from_path));
+	if (!first || !r)
+		return;
+	LM_INFO("room %s: %s joined the chat on connection %d\n", r->uri, p->uri, conn_id);
+	for (size_t i = 0; i < chat_room_history_count(r->chat); i++) {
+		const void *m;
+		size_t len;
+
+		if (chat_room_history_get(r->chat, i, &m, &len) == 0)
+			send_to(p, "message/cpim", m, len);
+	}
+	snprintf(text, sizeof(text), "%s joined", p->display[0] ? p->display : p->uri);
+	conf_msrp_status(p->room_key, p->key, text);
+}
+
+static void relay_send(int conn_id, struct conf_participant *p, const struct msrp_message *m)
+{
+	struct conf_room *r = conf_room_by_key(p->room_key);
+	struct chat_route route;
+
+	if (!r) {
+		respond(conn_id, m, 481, "Room gone");
+		return;
+	}
+	if (!m->has_body || m->body_len == 0) {  /* the binding SEND */
+		respond(conn_id, m, 200, NULL);
+		return;
+	}
+	if (m->cont != MSRP_CONT_END ||
+	    (m->has_byte_range && m->byte_range.total != MSRP_BR_UNKNOWN &&
+	     m->byte_range.end != m->byte_range.total)) {
+		LM_NOTICE("room %s: chunked chat message from %s refused\n", r->uri, p->uri);
+		respond(conn_id, m, 413, "Chunked chat messages are not accepted");
+		return;
+	}
+	memset(&route, 0, sizeof(route));
+	if (chat_room_route(r->chat, p->key, m->content_type, m->body, m->body_len, &route) != 0) {
+		respond(conn_id, m, 500, NULL);
+		return;
+	}
+	if (route.status != 200) {
+		LM_NOTICE("room %s: message from %s refused with %d: %s\n", r->uri, p->uri,
+			  route.status, route.reason ? route.reason : "");
+		respond(conn_id, m, (uint16_t)route.status, route.reason);
+		free(route.targets);
+		return;
+	}
+	respond(conn_id, m, 200, NULL);
+	for (size_t i = 0; i < route.target_count; i++) {
+		struct conf_participant *t = conf_part_by_key(route.targets[i]);
+
+		if (t && t->room_key == p->room_key)
+			send_to(t, "message/cpim", m->body, m->body_len);
+	}
+	if (route.store)
+		chat_room_history_add(r->chat, m->body, m->body_len);
+	free(route.targets);
+}
+
+static void nickname(int conn_id, struct conf_participant *p, const struct msrp_message *m)
+{
+	struct conf_room *r = conf_room_by_key(p->room_key);
+	int err;
+
+	if (!r || !m->use_nickname) {
+		respond(conn_id, m, 400, "Use-Nickname missing");
+		return;
+	}
+	err = chat_room_set_nickname(r->chat, p->key, m->use_nickname);
+	if (err == EADDRINUSE)
+		respond(conn_id, m, 425, "Nickname already in use");
+	else if (err)
+		respond(conn_id, m, 400, "Invalid nickname");
+	else
+		respond(conn_id, m, 200, NULL);
+}
+
+static void handle(int conn_id, int secure, struct msrp_message *m)
+{
+	struct conf_participant *p;
+	const char *sid;
+	size_t sid_len = 0;
+	char from_path[CONF_PATH_SIZE] = "";
+
+	if (m->kind != MSRP_REQUEST)
+		return;  /* responses to our SENDs: nothing to do */
+	sid = our_session(m, &sid_len);
+	conf_lock();
+	p = sid ? conf_part_by_msrp_id(sid, sid_len) : NULL;
+	if (!p) {
+		conf_unlock();
+		LM_NOTICE("MSRP %s on connection %d for an unknown session\n",
+			  m->method_name ? m->method_name : "?", conn_id);
+		respond(conn_id, m, 481, "No such session");
+		return;
+	}
+	/* answers go back the way the request came */
+	for (size_t i = 0; i < m->from_path.n; i++) {
+		const struct msrp_uri *u = m->from_path.uriv[i];
+
+		if (i)
+			strncat(from_path, " ", sizeof(from_path) - strlen(from_path) - 1);
+		strncat(from_path, u->str, sizeof(from_path) - strlen(from_path) - 1);
+	}
+	p->msrp_secure = secure;
+	bind_connection(p, conn_id, from_path);
+	switch (m->method) {
+	case MSRP_METHOD_SEND:
+		relay_send(conn_id, p, m);
+		break;
+	case MSRP_METHOD_NICKNAME:
+		nickname(conn_id, p, m);
+		break;
+	case MSRP_METHOD_REPORT:
+		break;
+	default:
+		respond(conn_id, m, 501, "Method not understood");
+	}
+	conf_unlock();
+}
+
+int conf_msrp_frame(sr_event_param_t *evp)
+{
+	tcp_event_info_t *tev = (tcp_event_info_t *)evp->data;
+	struct msrp_parser *parser = NULL;
+	struct msrp_message *m = NULL;
+	int conn_id, secure, err;
+
+	if (!tev || !tev->buf || !tev->con)
+		return -1;
+	conn_id = tev->con->id;
+	secure = tev->con->rcv.proto == PROTO_TLS;
+	if (msrp_parser_alloc(&parser, 0, 0) != 0)
+		return -1;
+	if (msrp_parser_feed(parser, tev->buf, tev->len) != 0) {
+		msrp_parser_free(parser);
+		return -1;
+	}
+	for (;;) {
+		err = msrp_parser_next(parser, &m);
+		if (err == EAGAIN)
+			break;
+		if (err == EPROTO) {
+			enum msrp_perr pe = msrp_parser_error(parser);
+
+			LM_NOTICE("malformed MSRP on connection %d: %s\n", conn_id, msrp_perr_str(pe));
+			if (m) {
+				respond(conn_id, m, msrp_perr_status(pe), msrp_perr_str(pe));
+				msrp_message_free(m);
+				m = NULL;
+				continue;
+			}
+			break;
+		}
+		if (err) {
+			LM_ERR("MSRP parser failed on connection %d: %s\n", conn_id, strerror(err));
+			break;
+		}
+		handle(conn_id, secure, m);
+		msrp_message_free(m);
+		m = NULL;
+	}
+	msrp_parser_free(parser);
+	return 0;
+}

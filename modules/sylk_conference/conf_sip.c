@@ -1,0 +1,887 @@
+#define _GNU_SOURCE
+/* The SIP side of the focus. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/dprint.h"
+#include "core/mem/shm_mem.h"
+#include "core/parser/parse_content.h"
+#include "core/parser/parse_expires.h"
+#include "core/parser/parse_from.h"
+#include "core/parser/parse_to.h"
+#include "core/parser/parse_uri.h"
+#include "modules/tm/h_table.h"
+#include "modules/tm/t_hooks.h"
+
+#include "conference/conf_info.h"
+#include "conference/conf_sdp.h"
+#include "conference/msrp_message.h"
+
+#include "conf_config.h"
+#include "conf_msrp.h"
+#include "conf_sip.h"
+#include "conf_store.h"
+
+#define HDRS_SIZE 2048
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+static int msg_body(struct sip_msg *m, str *body)
+{
+	body->s = get_body(m);
+	body->len = 0;
+	if (!body->s)
+		return -1;
+	body->len = m->content_length ? (int)get_content_length(m) : (int)(m->buf + m->len - body->s);
+	return body->len > 0 ? 0 : -1;
+}
+
+/* sip:user@host of a URI, without parameters */
+static void aor_uri(char *buf, size_t size, str *uri)
+{
+	struct sip_uri puri;
+
+	if (parse_uri(uri->s, uri->len, &puri) < 0) {
+		conf_copy(buf, size, uri->s, uri->len);
+		return;
+	}
+	snprintf(buf, size, "sip:%.*s%s%.*s", puri.user.len, puri.user.s, puri.user.len ? "@" : "",
+		 puri.host.len, puri.host.s);
+}
+
+/* answers a request in its own transaction; 0 for a retransmission */
+static int reply(struct sip_msg *msg, int code, char *text)
+{
+	int rc = conf_tmb.t_newtran(msg);
+
+	if (rc > 0 && conf_tmb.t_reply(msg, (unsigned)code, text) < 0)
+		LM_ERR("cannot send %d\n", code);
+	return 1;
+}
+
+/* the current transaction's final reply with body and headers */
+static int reply_body(struct sip_msg *msg, int code, const char *text, const char *body,
+		      const char *hdrs, const str *to_tag)
+{
+	unsigned hash, label;
+	struct cell *t = NULL, *backup = conf_tmb.t_gett();
+	int backup_branch = conf_tmb.t_gett_branch(), rc;
+	str reason = {(char *)text, (int)strlen(text)};
+	str b = {(char *)(body ? body : ""), body ? (int)strlen(body) : 0};
+	str h = {(char *)(hdrs ? hdrs : ""), hdrs ? (int)strlen(hdrs) : 0};
+
+	if (conf_tmb.t_get_trans_ident(msg, &hash, &label) < 0)
+		return -1;
+	rc = conf_tmb.t_lookup_ident(&t, hash, label);
+	if (rc < 0 || !t) {
+		conf_tmb.t_sett(backup, backup_branch);
+		return -1;
+	}
+	/* t_reply_with_body drops the reference t_lookup_ident took */
+	rc = conf_tmb.t_reply_with_body(t, (unsigned)code, &reason, &b, &h, (str *)to_tag);
+	conf_tmb.t_sett(backup, backup_branch);
+	return rc < 0 ? -1 : 0;
+}
+
+static void contact_of(char *buf, size_t size, const char *room_user)
+{
+	snprintf(buf, size, "Contact: <sip:%s@%.*s>;isfocus\r\n", room_user,
+		 conf_cfg.contact_host_s.len, conf_cfg.contact_host_s.s);
+}
+
+static bool denied(const char *uri)
+{
+	const char *p = conf_cfg.deny_users;
+	const char *aor = strncasecmp(uri, "sip:", 4) == 0 ? uri + 4 : uri;
+	size_t alen = strlen(aor);
+
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		while (len && *p == ' ') {
+			p++;
+			len--;
+		}
+		if (len == alen && strncasecmp(p, aor, len) == 0)
+			return true;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
+/* ---- conference-info -------------------------------------------------------------- */
+
+#define MAX_LISTED 256
+
+static int build_info(char **xml, size_t *len, struct conf_room *r, unsigned version)
+{
+	struct conf_info_user *users = calloc(MAX_LISTED, sizeof(*users));
+	struct conf_info_endpoint *eps = calloc(MAX_LISTED, sizeof(*eps));
+	struct conf_info_media *media = calloc(MAX_LISTED * 2, sizeof(*media));
+	char (*ep_entity)[CONF_URI_SIZE + 16] = calloc(MAX_LISTED, sizeof(*ep_entity));
+	struct conf_info ci = {.entity = r->uri, .version = version, .display_text = r->user,
+			       .conf_uri = r->uri, .active = true};
+	size_t n = 0;
+	int rc = -1;
+
+	if (!users || !eps || !media || !ep_entity)
+		goto out;
+	for (struct conf_participant *p = conf_part_first(); p && n < MAX_LISTED; p = p->next) {
+		size_t mc = 0;
+
+		if (p->room_key != r->key)
+			continue;
+		snprintf(ep_entity[n], sizeof(ep_entity[n]), "%s;key=%u", p->uri, p->key);
+		if (p->has_audio) {
+			media[n * 2 + mc].id = "audio";
+			media[n * 2 + mc].type = "audio";
+			media[n * 2 + mc].status = "inactive";  /* until the mixer lands */
+			mc++;
+		}
+		if (p->has_chat) {
+			media[n * 2 + mc].id = "chat";
+			media[n * 2 + mc].type = "message";
+			media[n * 2 + mc].status = "sendrecv";
+			mc++;
+		}
+		eps[n].entity = ep_entity[n];
+		eps[n].display_text = p->display[0] ? p->display : NULL;
+		eps[n].status = "connected";
+		eps[n].joining_method = p->dialed_out ? "dialed-out" : "dialed-in";
+		eps[n].media = &media[n * 2];
+		eps[n].media_count = mc;
+		users[n].entity = p->uri;
+		users[n].display_text = p->display[0] ? p->display : NULL;
+		users[n].endpoints = &eps[n];
+		users[n].endpoint_count = 1;
+		n++;
+	}
+	ci.users = users;
+	ci.user_count_listed = n;
+	ci.user_count = (unsigned)n;
+	rc = conf_info_build(xml, len, &ci);
+out:
+	free(users);
+	free(eps);
+	free(media);
+	free(ep_entity);
+	return rc;
+}
+
+static void notify_cb(struct cell *t, int type, struct tmcb_params *ps)
+{
+	unsigned key = (unsigned)(uintptr_t)*ps->param;
+
+	/* a subscriber that is gone (481) or refuses: drop the subscription */
+	if (ps->code == 481 || ps->code >= 400) {
+		struct conf_subscriber *s;
+
+		conf_lock();
+		s = conf_sub_by_key(key);
+		if (s && !s->is_refer) {
+			LM_INFO("conference subscription %u dropped after %d\n", key, ps->code);
+			conf_sub_destroy(s);
+		}
+		conf_unlock();
+	}
+}
+
+static int send_notify(struct conf_subscriber *s, const char *state, const char *ctype,
+		       const char *body, const char *event)
+{
+	char hdrs[HDRS_SIZE];
+	struct conf_room *r = conf_room_by_key(s->room_key);
+	str method = str_init("NOTIFY"), hs, b;
+	uac_req_t uac_r;
+	int n;
+
+	n = snprintf(hdrs, sizeof(hdrs),
+		     "Event: %s\r\nSubscription-State: %s\r\nContact: <sip:%s@%.*s>;isfocus\r\n%s%s%s",
+		     event, state, r ? r->user : "focus", conf_cfg.contact_host_s.len,
+		     conf_cfg.contact_host_s.s, ctype ? "Content-Type: " : "", ctype ? ctype : "",
+		     ctype ? "\r\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(hdrs) || !s->dlg)
+		return -1;
+	hs.s = hdrs;
+	hs.len = n;
+	b.s = (char *)(body ? body : "");
+	b.len = body ? (int)strlen(body) : 0;
+	set_uac_req(&uac_r, &method, &hs, body ? &b : NULL, s->dlg, TMCB_LOCAL_COMPLETED,
+		    notify_cb, (void *)(uintptr_t)s->key);
+	return conf_tmb.t_request_within(&uac_r) < 0 ? -1 : 0;
+}
+
+static void notify_one(struct conf_subscriber *s, const char *state)
+{
+	struct conf_room *r = conf_room_by_key(s->room_key);
+	char *xml = NULL;
+	size_t len;
+
+	if (!r || build_info(&xml, &len, r, ++s->version) != 0) {
+		LM_ERR("cannot build conference-info\n");
+		return;
+	}
+	send_notify(s, state, "application/conference-info+xml", xml, "conference");
+	free(xml);
+}
+
+static void active_state(char *buf, size_t size, const struct conf_subscriber *s)
+{
+	long left = (long)(s->expires - time(NULL));
+
+	snprintf(buf, size, "active;expires=%ld", left > 0 ? left : 0);
+}
+
+void conf_notify_room(unsigned room_key)
+{
+	char state[64];
+
+	for (struct conf_subscriber *s = conf_sub_first(); s; s = s->next) {
+		if (s->room_key != room_key || s->is_refer)
+			continue;
+		active_state(state, sizeof(state), s);
+		notify_one(s, state);
+	}
+}
+
+/* ---- leaving ------------------------------------------------------------------------- */
+
+static void end_room(struct conf_room *r)
+{
+	struct conf_subscriber *s, *next;
+
+	LM_INFO("room %s ends\n", r->uri);
+	for (s = conf_sub_first(); s; s = next) {
+		next = s->next;
+		if (s->room_key == r->key && !s->is_refer)
+			notify_one(s, "terminated;reason=noresource");
+	}
+	conf_room_destroy(r);
+}
+
+void conf_participant_leave(unsigned part_key, int send_bye)
+{
+	struct conf_participant *p = conf_part_by_key(part_key);
+	struct conf_room *r;
+	char text[CONF_URI_SIZE + 16];
+	unsigned room_key;
+
+	if (!p)
+		return;
+	room_key = p->room_key;
+	r = conf_room_by_key(room_key);
+	if (send_bye && p->dlg) {
+		str method = str_init("BYE"), hs = STR_NULL;
+		uac_req_t uac_r;
+
+		set_uac_req(&uac_r, &method, &hs, NULL, p->dlg, 0, NULL, NULL);
+		p->dlg->state = DLG_CONFIRMED;
+		if (conf_tmb.t_request_within(&uac_r) < 0)
+			LM_ERR("cannot send BYE to %s\n", p->uri);
+	}
+	LM_INFO("room %s: %s left\n", r ? r->uri : "?", p->uri);
+	if (r)
+		chat_room_leave(r->chat, p->key);
+	snprintf(text, sizeof(text), "%s left", p->display[0] ? p->display : p->uri);
+	if (p->msrp_conn)
+		conf_msrp_status(room_key, p->key, text);
+	conf_part_destroy(p);
+	if (!r)
+		return;
+	if (conf_room_count(room_key) == 0)
+		end_room(r);
+	else
+		conf_notify_room(room_key);
+}
+
+/* ---- joining ------------------------------------------------------------------------- */
+
+/* Decide per offered stream; returns how many were accepted. */
+static int decide(const struct conf_sdp_offer *offer, struct conf_sdp_answer_media *ans,
+		  const char *path, struct conf_participant *p)
+{
+	int accepted = 0;
+
+	for (size_t i = 0; i < offer->media_count; i++) {
+		const struct conf_sdp_media *m = &offer->media[i];
+
+		memset(&ans[i], 0, sizeof(ans[i]));
+		ans[i].dir = conf_dir_reverse(m->dir);
+		if (m->port == 0)
+			continue;
+		switch (m->kind) {
+		case CONF_MEDIA_AUDIO:
+			p->has_audio = true;  /* answered with port 0 until the mixer lands */
+			break;
+		case CONF_MEDIA_CHAT:
+			if (p->has_chat || !m->path)
+				break;
+			p->has_chat = true;
+			p->msrp_secure = strcasecmp(m->proto, "TCP/TLS/MSRP") == 0;
+			conf_copy(p->msrp_their_path, sizeof(p->msrp_their_path), m->path,
+				  strlen(m->path));
+			ans[i].accept = true;
+			ans[i].port = (unsigned)(p->msrp_secure && conf_cfg.msrps_port > 0 ?
+						 conf_cfg.msrps_port : conf_cfg.msrp_port);
+			ans[i].path = path;
+			ans[i].accept_types = "message/cpim";
+			ans[i].accept_wrapped_types = "*";
+			ans[i].chatroom = "nickname private-messages";
+			ans[i].dir = CONF_DIR_SENDRECV;
+			accepted++;
+			break;
+		default:
+			break;
+		}
+	}
+	return accepted;
+}
+
+static int join(struct sip_msg *msg, const char *room_uri, const char *room_user)
+{
+	struct conf_sdp_offer *offer = NULL;
+	struct conf_sdp_answer_media ans[CONF_SDP_MAX_MEDIA];
+	struct conf_participant *p = NULL;
+	struct conf_room *r;
+	struct to_body *from;
+	char uri[CONF_URI_SIZE], path[CONF_PATH_SIZE], hdrs[HDRS_SIZE], *sdp = NULL;
+	dlg_t *dlg = NULL;
+	str body;
+	int rc = conf_tmb.t_newtran(msg);
+
+	if (rc == 0)
+		return 1;
+	if (rc < 0) {
+		LM_ERR("cannot create a transaction (%d)\n", rc);
+		return 1;
+	}
+	if (parse_from_header(msg) < 0 || !(from = get_from(msg)) || !msg->callid) {
+		conf_tmb.t_reply(msg, 400, "Bad Request");
+		return 1;
+	}
+	aor_uri(uri, sizeof(uri), &from->uri);
+	if (denied(uri)) {
+		LM_NOTICE("%s refused from room %s by deny_users\n", uri, room_uri);
+		conf_tmb.t_reply(msg, 403, "Forbidden");
+		return 1;
+	}
+	if (msg_body(msg, &body) < 0 || conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0) {
+		LM_NOTICE("INVITE to %s from %s without a usable SDP offer\n", room_uri, uri);
+		conf_tmb.t_reply(msg, 488, "Not Acceptable Here (no usable SDP offer)");
+		return 1;
+	}
+	conf_lock();
+	r = conf_room_find(room_uri);
+	if (r && conf_room_count(r->key) >= conf_cfg.max_participants) {
+		conf_unlock();
+		conf_sdp_offer_free(offer);
+		conf_tmb.t_reply(msg, 486, "Busy Here (room full)");
+		return 1;
+	}
+	if (!r)
+		r = conf_room_new(room_uri, room_user);
+	if (r)
+		p = conf_part_new(r->key);
+	if (!p) {
+		if (r && conf_room_count(r->key) == 0)
+			conf_room_destroy(r);
+		conf_unlock();
+		conf_sdp_offer_free(offer);
+		conf_tmb.t_reply(msg, 500, "Server Internal Error");
+		return 1;
+	}
+	conf_copy(p->uri, sizeof(p->uri), uri, strlen(uri));
+	if (from->display.len > 0) {
+		str d = from->display;
+
+		if (d.len >= 2 && d.s[0] == '"') {
+			d.s++;
+			d.len -= 2;
+		}
+		conf_copy(p->display, sizeof(p->display), d.s, d.len);
+	}
+	msrp_ident_generate(p->msrp_id, sizeof(p->msrp_id));
+	if (decide(offer, ans, NULL, p) == 0) {
+		conf_part_destroy(p);
+		if (conf_room_count(r->key) == 0)
+			conf_room_destroy(r);
+		conf_unlock();
+		conf_sdp_offer_free(offer);
+		LM_NOTICE("INVITE to %s from %s: no stream the focus takes\n", room_uri, uri);
+		conf_tmb.t_reply(msg, 488, "Not Acceptable Here");
+		return 1;
+	}
+	conf_msrp_our_path(path, sizeof(path), p);
+	for (size_t i = 0; i < offer->media_count; i++)
+		if (ans[i].accept && offer->media[i].kind == CONF_MEDIA_CHAT)
+			ans[i].path = path;
+	if (chat_room_join(r->chat, p->key, p->uri, p->display[0] ? p->display : NULL) != 0 ||
+	    conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg ||
+	    conf_sdp_answer_build(&sdp, offer, ans, offer->media_count,
+				  conf_cfg.msrp_host_s.s, p->key, 1) != 0) {
+		if (dlg)
+			conf_tmb.free_dlg(dlg);
+		chat_room_leave(r->chat, p->key);
+		conf_part_destroy(p);
+		if (conf_room_count(r->key) == 0)
+			conf_room_destroy(r);
+		conf_unlock();
+		conf_sdp_offer_free(offer);
+		conf_tmb.t_reply(msg, 500, "Server Internal Error");
+		return 1;
+	}
+	conf_sdp_offer_free(offer);
+	p->dlg = dlg;
+	conf_copy(p->call_id, sizeof(p->call_id), msg->callid->body.s, msg->callid->body.len);
+	conf_copy(p->local_tag, sizeof(p->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
+	contact_of(hdrs, sizeof(hdrs), r->user);
+	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
+	if (reply_body(msg, 200, "OK", sdp, hdrs, &dlg->id.loc_tag) < 0) {
+		LM_ERR("cannot answer the INVITE of %s\n", uri);
+		conf_participant_leave(p->key, 0);
+	} else {
+		LM_INFO("room %s: %s joined (%d participants)\n", r->uri, uri,
+			conf_room_count(r->key));
+		conf_notify_room(r->key);
+	}
+	conf_unlock();
+	free(sdp);
+	return 1;
+}
+
+/* ---- subscriptions --------------------------------------------------------------------- */
+
+static int event_is(struct sip_msg *msg, const char *name)
+{
+	str e;
+	int n = 0;
+
+	if (!msg->event || msg->event->body.len <= 0)
+		return 0;
+	e = msg->event->body;
+	while (n < e.len && e.s[n] != ';' && e.s[n] != ' ' && e.s[n] != '\t')
+		n++;
+	return n == (int)strlen(name) && strncasecmp(e.s, name, n) == 0;
+}
+
+static int requested_expires(struct sip_msg *msg)
+{
+	int e = conf_cfg.subscribe_expires;
+
+	if (msg->expires && parse_expires(msg->expires) == 0)
+		e = (int)((exp_body_t *)msg->expires->parsed)->val;
+	if (e > conf_cfg.subscribe_expires)
+		e = conf_cfg.subscribe_expires;
+	return e < 0 ? 0 : e;
+}
+
+static int subscribe(struct sip_msg *msg, const char *room_uri)
+{
+	struct conf_room *r;
+	struct conf_subscriber *s;
+	char hdrs[HDRS_SIZE];
+	dlg_t *dlg = NULL;
+	int expires, rc;
+
+	if (!event_is(msg, "conference"))
+		return reply(msg, 489, "Bad Event");
+	expires = requested_expires(msg);
+	rc = conf_tmb.t_newtran(msg);
+	if (rc <= 0)
+		return 1;
+	conf_lock();
+	r = conf_room_find(room_uri);
+	if (!r) {
+		conf_unlock();
+		conf_tmb.t_reply(msg, 480, "Temporarily Unavailable (no such conference)");
+		return 1;
+	}
+	if (conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg || !(s = conf_sub_new(r->key))) {
+		if (dlg)
+			conf_tmb.free_dlg(dlg);
+		conf_unlock();
+		conf_tmb.t_reply(msg, 500, "Server Internal Error");
+		return 1;
+	}
+	s->dlg = dlg;
+	s->expires = time(NULL) + expires;
+	conf_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
+	conf_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
+	contact_of(hdrs, sizeof(hdrs), r->user);
+	snprintf(hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs), "Expires: %d\r\n", expires);
+	if (reply_body(msg, 200, "OK", NULL, hdrs, &dlg->id.loc_tag) < 0) {
+		conf_sub_destroy(s);
+	} else if (expires == 0) {
+		notify_one(s, "terminated;reason=timeout");
+		conf_sub_destroy(s);
+	} else {
+		char state[64];
+
+		active_state(state, sizeof(state), s);
+		notify_one(s, state);
+	}
+	conf_unlock();
+	return 1;
+}
+
+static void resubscribe(struct sip_msg *msg, struct conf_subscriber *s)
+{
+	char hdrs[64], state[64];
+	int expires = requested_expires(msg);
+
+	if (conf_tmb.t_newtran(msg) <= 0)
+		return;
+	conf_tmb.dlg_request_uas(s->dlg, msg, IS_TARGET_REFRESH);
+	s->expires = time(NULL) + expires;
+	snprintf(hdrs, sizeof(hdrs), "Expires: %d\r\n", expires);
+	reply_body(msg, 200, "OK", NULL, hdrs, &s->dlg->id.loc_tag);
+	if (expires == 0) {
+		notify_one(s, "terminated;reason=timeout");
+		conf_sub_destroy(s);
+		return;
+	}
+	active_state(state, sizeof(state), s);
+	notify_one(s, state);
+}
+
+void conf_sip_timer(void)
+{
+	struct conf_subscriber *s, *next;
+	time_t now = time(NULL);
+
+	conf_lock();
+	for (s = conf_sub_first(); s; s = next) {
+		next = s->next;
+		if (s->is_refer || s->expires > now)
+			continue;
+		notify_one(s, "terminated;reason=timeout");
+		conf_sub_destroy(s);
+	}
+	conf_unlock();
+}
+
+/* ---- REFER (RFC 4579) ------------------------------------------------------------------ */
+
+static void dialout_cb(struct cell *t, int type, struct tmcb_params *ps);
+
+static void refer_progress(unsigned part_key, int code, const char *reason, bool final)
+{
+	char frag[160], state[64];
+
+	for (struct conf_subscriber *s = conf_sub_first(); s; s = s->next) {
+		if (!s->is_refer || s->refer_part != part_key)
+			continue;
+		snprintf(frag, sizeof(frag), "SIP/2.0 %d %s\r\n", code, reason);
+		snprintf(state, sizeof(state), final ? "terminated;reason=noresource" : "active;expires=60");
+		send_notify(s, state, "message/sipfrag;version=2.0", frag, "refer");
+		if (final) {
+			conf_sub_destroy(s);
+			return;
+		}
+	}
+}
+
+/* The focus INVITEs @p target into the room, offering chat. Lock held. */
+static struct conf_participant *dial_out(struct conf_room *r, const char *target)
+{
+	struct conf_participant *p = conf_part_new(r->key);
+	char path[CONF_PATH_SIZE], sdp[1024], hdrs[HDRS_SIZE], cid[64], tag[24];
+	str callid, ltag, luri, ruri, method = str_init("INVITE"), hs, body;
+	dlg_t *dlg = NULL;
+	uac_req_t uac_r;
+
+	if (!p)
+		return NULL;
+	conf_copy(p->uri, sizeof(p->uri), target, strlen(target));
+	p->dialed_out = true;
+	p->has_chat = true;
+	msrp_ident_generate(p->msrp_id, sizeof(p->msrp_id));
+	msrp_ident_generate(cid, sizeof(cid));
+	msrp_ident_generate(tag, sizeof(tag));
+	conf_msrp_our_path(path, sizeof(path), p);
+	snprintf(sdp, sizeof(sdp),
+		 "v=0\r\no=focus %u 1 IN IP4 %.*s\r\ns=%s\r\nc=IN IP4 %.*s\r\nt=0 0\r\n"
+		 "m=message %d TCP/MSRP *\r\na=path:%s\r\na=accept-types:message/cpim\r\n"
+		 "a=accept-wrapped-types:*\r\na=chatroom:nickname private-messages\r\n"
+		 "a=setup:passive\r\na=sendrecv\r\n",
+		 p->key, conf_cfg.msrp_host_s.len, conf_cfg.msrp_host_s.s, r->user,
+		 conf_cfg.msrp_host_s.len, conf_cfg.msrp_host_s.s, conf_cfg.msrp_port, path);
+	callid.s = cid;
+	callid.len = (int)strlen(cid);
+	ltag.s = tag;
+	ltag.len = (int)strlen(tag);
+	luri.s = r->uri;
+	luri.len = (int)strlen(r->uri);
+	ruri.s = (char *)target;
+	ruri.len = (int)strlen(target);
+	if (conf_tmb.new_dlg_uac(&callid, &ltag, 1, &luri, &ruri, &dlg) < 0 || !dlg)
+		goto fail;
+	dlg->dst_uri.s = shm_malloc(conf_cfg.outbound_proxy_s.len + 1);
+	if (!dlg->dst_uri.s)
+		goto fail;
+	memcpy(dlg->dst_uri.s, conf_cfg.outbound_proxy_s.s, conf_cfg.outbound_proxy_s.len + 1);
+	dlg->dst_uri.len = conf_cfg.outbound_proxy_s.len;
+	conf_tmb.calculate_hooks(dlg);
+	p->dlg = dlg;
+	conf_copy(p->call_id, sizeof(p->call_id), cid, strlen(cid));
+	conf_copy(p->local_tag, sizeof(p->local_tag), tag, strlen(tag));
+	contact_of(hdrs, sizeof(hdrs), r->user);
+	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
+	hs.s = hdrs;
+	hs.len = (int)strlen(hdrs);
+	body.s = sdp;
+	body.len = (int)strlen(sdp);
+	set_uac_req(&uac_r, &method, &hs, &body, dlg, TMCB_LOCAL_COMPLETED | TMCB_LOCAL_RESPONSE_IN,
+		    dialout_cb, (void *)(uintptr_t)p->key);
+	if (conf_tmb.t_uac(&uac_r) < 0)
+		goto fail;
+	LM_INFO("room %s dials %s\n", r->uri, target);
+	return p;
+fail:
+	LM_ERR("cannot dial %s into %s\n", target, r->uri);
+	conf_part_destroy(p);
+	return NULL;
+}
+
+static void dialout_cb(struct cell *t, int type, struct tmcb_params *ps)
+{
+	unsigned key = (unsigned)(uintptr_t)*ps->param;
+	struct conf_participant *p;
+	struct conf_room *r;
+	char reason[100] = "";
+
+	if (ps->rpl && ps->rpl != FAKED_REPLY)
+		conf_copy(reason, sizeof(reason), ps->rpl->first_line.u.reply.reason.s,
+			  ps->rpl->first_line.u.reply.reason.len);
+	else if (ps->code == 408)
+		snprintf(reason, sizeof(reason), "Request Timeout");
+	conf_lock();
+	p = conf_part_by_key(key);
+	if (!p) {
+		conf_unlock();
+		return;
+	}
+	if (!(type & TMCB_LOCAL_COMPLETED)) {
+		if (ps->code > 100)
+			refer_progress(key, ps->code, reason, false);
+		conf_unlock();
+		return;
+	}
+	r = conf_room_by_key(p->room_key);
+	if (ps->code >= 200 && ps->code < 300 && r) {
+		struct conf_sdp_offer *answer = NULL;
+		str body;
+
+		conf_tmb.dlg_response_uac(p->dlg, ps->rpl, IS_TARGET_REFRESH);
+		if (ps->rpl != FAKED_REPLY && msg_body(ps->rpl, &body) == 0 &&
+		    conf_sdp_offer_parse(&answer, body.s, (size_t)body.len) == 0) {
+			for (size_t i = 0; i < answer->media_count; i++)
+				if (answer->media[i].kind == CONF_MEDIA_CHAT && answer->media[i].path)
+					conf_copy(p->msrp_their_path, sizeof(p->msrp_their_path),
+						  answer->media[i].path, strlen(answer->media[i].path));
+			conf_sdp_offer_free(answer);
+		}
+		chat_room_join(r->chat, p->key, p->uri, NULL);
+		refer_progress(key, ps->code, reason, true);
+		conf_notify_room(p->room_key);
+	} else {
+		refer_progress(key, ps->code, reason, true);
+		conf_part_destroy(p);
+		if (r && conf_room_count(r->key) == 0)
+			end_room(r);
+	}
+	conf_unlock();
+}
+
+static int refer(struct sip_msg *msg, const char *room_uri)
+{
+	struct hdr_field *h;
+	struct conf_room *r;
+	struct conf_subscriber *s;
+	char target[CONF_URI_SIZE] = "", method[16] = "INVITE", hdrs[HDRS_SIZE];
+	dlg_t *dlg = NULL;
+	int rc;
+
+	if (parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return reply(msg, 400, "Bad Request");
+	for (h = msg->headers; h; h = h->next) {
+		if (h->type == HDR_REFER_TO_T ||
+		    (h->name.len == 8 && strncasecmp(h->name.s, "Refer-To", 8) == 0) ||
+		    (h->name.len == 1 && (h->name.s[0] == 'r' || h->name.s[0] == 'R'))) {
+			char raw[CONF_URI_SIZE], *lt, *gt, *m;
+
+			conf_copy(raw, sizeof(raw), h->body.s, h->body.len);
+			lt = strchr(raw, '<');
+			gt = lt ? strchr(lt, '>') : NULL;
+			if (lt && gt) {
+				*gt = '\0';
+				memmove(raw, lt + 1, strlen(lt + 1) + 1);
+			}
+			m = strcasestr(raw, ";method=");
+			if (m) {
+				size_t n = strcspn(m + 8, ";?>");
+
+				conf_copy(method, sizeof(method), m + 8, n);
+				memmove(m, m + 8 + n, strlen(m + 8 + n) + 1);
+			}
+			conf_copy(target, sizeof(target), raw, strlen(raw));
+			break;
+		}
+	}
+	if (!target[0] || strncasecmp(target, "sip:", 4) != 0)
+		return reply(msg, 400, "Bad Request (Refer-To missing or not a SIP URI)");
+	if (strcasecmp(method, "INVITE") != 0 && strcasecmp(method, "BYE") != 0)
+		return reply(msg, 488, "Not Acceptable Here (REFER method)");
+	rc = conf_tmb.t_newtran(msg);
+	if (rc <= 0)
+		return 1;
+	conf_lock();
+	r = conf_room_find(room_uri);
+	if (!r) {
+		conf_unlock();
+		conf_tmb.t_reply(msg, 480, "Temporarily Unavailable (no such conference)");
+		return 1;
+	}
+	if (strcasecmp(method, "BYE") == 0) {
+		char aor[CONF_URI_SIZE];
+		str t = {target, (int)strlen(target)};
+		struct conf_participant *p;
+
+		aor_uri(aor, sizeof(aor), &t);
+		p = conf_part_by_uri(r->key, aor);
+		if (!p) {
+			conf_unlock();
+			conf_tmb.t_reply(msg, 404, "Not Found (no such participant)");
+			return 1;
+		}
+	}
+	if (conf_tmb.new_dlg_uas(msg, 202, &dlg) < 0 || !dlg || !(s = conf_sub_new(r->key))) {
+		if (dlg)
+			conf_tmb.free_dlg(dlg);
+		conf_unlock();
+		conf_tmb.t_reply(msg, 500, "Server Internal Error");
+		return 1;
+	}
+	dlg->state = DLG_CONFIRMED;
+	s->dlg = dlg;
+	s->is_refer = true;
+	s->expires = time(NULL) + 60;
+	conf_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
+	conf_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
+	contact_of(hdrs, sizeof(hdrs), r->user);
+	reply_body(msg, 202, "Accepted", NULL, hdrs, &dlg->id.loc_tag);
+	if (strcasecmp(method, "BYE") == 0) {
+		char aor[CONF_URI_SIZE];
+		str t = {target, (int)strlen(target)};
+		struct conf_participant *p;
+
+		aor_uri(aor, sizeof(aor), &t);
+		p = conf_part_by_uri(r->key, aor);
+		send_notify(s, "terminated;reason=noresource", "message/sipfrag;version=2.0",
+			    "SIP/2.0 200 OK\r\n", "refer");
+		conf_sub_destroy(s);
+		if (p)
+			conf_participant_leave(p->key, 1);
+	} else {
+		struct conf_participant *p;
+
+		send_notify(s, "active;expires=60", "message/sipfrag;version=2.0",
+			    "SIP/2.0 100 Trying\r\n", "refer");
+		p = dial_out(r, target);
+		if (p) {
+			s->refer_part = p->key;
+		} else {
+			send_notify(s, "terminated;reason=noresource", "message/sipfrag;version=2.0",
+				    "SIP/2.0 500 Server Internal Error\r\n", "refer");
+			conf_sub_destroy(s);
+		}
+	}
+	conf_unlock();
+	return 1;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------- */
+
+static int in_dialog(struct sip_msg *msg)
+{
+	struct to_body *to = get_to(msg);
+	struct conf_participant *p;
+	struct conf_subscriber *s;
+	int method = msg->first_line.u.request.method_value;
+
+	if (!msg->callid)
+		return -1;
+	conf_lock();
+	p = conf_part_by_dialog(&msg->callid->body, &to->tag_value);
+	if (p) {
+		switch (method) {
+		case METHOD_ACK:
+			break;
+		case METHOD_BYE:
+			reply(msg, 200, "OK");
+			conf_participant_leave(p->key, 0);
+			break;
+		case METHOD_INVITE:
+			/* media changes: keep what was agreed (the mixer issue
+			 * brings audio re-negotiation) */
+			reply(msg, 488, "Not Acceptable Here (media changes not supported yet)");
+			break;
+		case METHOD_REFER:
+			reply(msg, 403, "Forbidden (REFER the room out of dialog)");
+			break;
+		default:
+			reply(msg, 405, "Method Not Allowed");
+		}
+		conf_unlock();
+		return 1;
+	}
+	s = conf_sub_by_dialog(&msg->callid->body, &to->tag_value);
+	if (s && method == METHOD_SUBSCRIBE && !s->is_refer) {
+		resubscribe(msg, s);
+		conf_unlock();
+		return 1;
+	}
+	conf_unlock();
+	return -1;
+}
+
+int conf_sip_handle(struct sip_msg *msg)
+{
+	char room_uri[CONF_URI_SIZE], room_user[CONF_URI_SIZE];
+	int method;
+
+	if (msg->first_line.type != SIP_REQUEST || parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return -1;
+	method = msg->first_line.u.request.method_value;
+	if (method == METHOD_CANCEL)
+		return -1;  /* tm matches CANCELs to the INVITE transaction itself */
+	if (parse_to_header(msg) == 0 && get_to(msg)->tag_value.len > 0)
+		return in_dialog(msg);
+	if (parse_sip_msg_uri(msg) < 0 || msg->parsed_uri.user.len <= 0)
+		return reply(msg, 404, "Not Found (no room name)");
+	conf_copy(room_user, sizeof(room_user), msg->parsed_uri.user.s, msg->parsed_uri.user.len);
+	snprintf(room_uri, sizeof(room_uri), "sip:%.*s@%.*s", msg->parsed_uri.user.len,
+		 msg->parsed_uri.user.s, msg->parsed_uri.host.len, msg->parsed_uri.host.s);
+	switch (method) {
+	case METHOD_INVITE:
+		return join(msg, room_uri, room_user);
+	case METHOD_SUBSCRIBE:
+		return subscribe(msg, room_uri);
+	case METHOD_REFER:
+		return refer(msg, room_uri);
+	case METHOD_OPTIONS:
+		return reply(msg, 200, "OK");
+	case METHOD_ACK:
+		return 1;
+	case METHOD_MESSAGE:
+		return reply(msg, 405, "Method Not Allowed (chat in the room over MSRP)");
+	default:
+		return reply(msg, 405, "Method Not Allowed");
+	}
+}

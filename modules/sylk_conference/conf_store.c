@@ -1,0 +1,305 @@
+/* Rooms, participants and subscriptions in shared memory. */
+#include <string.h>
+#include <strings.h>
+
+#include "core/dprint.h"
+#include "core/locking.h"
+#include "core/mem/shm_mem.h"
+
+#include "conf_config.h"
+#include "conf_store.h"
+
+struct conf_store {
+	rec_lock_t lock;
+	unsigned next_key;
+	struct conf_room *rooms;
+	struct conf_participant *parts;
+	struct conf_subscriber *subs;
+};
+
+static struct conf_store *store;
+
+static void *shm_alloc_cb(size_t size, void *ctx)
+{
+	return shm_malloc(size);
+}
+
+static void shm_free_cb(void *p, void *ctx)
+{
+	if (p)
+		shm_free(p);
+}
+
+const struct chat_mem conf_shm_mem = {shm_alloc_cb, shm_free_cb, NULL};
+
+void conf_copy(char *dst, size_t size, const char *src, size_t len)
+{
+	if (!size)
+		return;
+	if (!src)
+		len = 0;
+	if (len >= size)
+		len = size - 1;
+	if (len)
+		memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+int conf_store_init(void)
+{
+	store = shm_malloc(sizeof(*store));
+	if (!store) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(store, 0, sizeof(*store));
+	if (!rec_lock_init(&store->lock)) {
+		shm_free(store);
+		store = NULL;
+		return -1;
+	}
+	store->next_key = 1;
+	return 0;
+}
+
+void conf_store_destroy(void)
+{
+	if (!store)
+		return;
+	while (store->rooms)
+		conf_room_destroy(store->rooms);
+	rec_lock_destroy(&store->lock);
+	shm_free(store);
+	store = NULL;
+}
+
+void conf_lock(void)
+{
+	rec_lock_get(&store->lock);
+}
+
+void conf_unlock(void)
+{
+	rec_lock_release(&store->lock);
+}
+
+unsigned conf_next_key(void)
+{
+	unsigned k = store->next_key++;
+
+	if (!store->next_key)
+		store->next_key = 1;
+	return k;
+}
+
+/* ---- rooms ----------------------------------------------------------------- */
+
+struct conf_room *conf_room_find(const char *uri)
+{
+	for (struct conf_room *r = store->rooms; r; r = r->next)
+		if (strcasecmp(r->uri, uri) == 0)
+			return r;
+	return NULL;
+}
+
+struct conf_room *conf_room_by_key(unsigned key)
+{
+	for (struct conf_room *r = store->rooms; r; r = r->next)
+		if (r->key == key)
+			return r;
+	return NULL;
+}
+
+struct conf_room *conf_room_first(void)
+{
+	return store->rooms;
+}
+
+struct conf_room *conf_room_new(const char *uri, const char *user)
+{
+	struct conf_room *r = shm_malloc(sizeof(*r));
+
+	if (!r) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(r, 0, sizeof(*r));
+	r->key = conf_next_key();
+	conf_copy(r->uri, sizeof(r->uri), uri, strlen(uri));
+	conf_copy(r->user, sizeof(r->user), user, strlen(user));
+	r->created = time(NULL);
+	if (chat_room_alloc(&r->chat, &conf_shm_mem, uri, (unsigned)conf_cfg.history_size) != 0) {
+		LM_ERR("cannot create the chat of room %s\n", uri);
+		shm_free(r);
+		return NULL;
+	}
+	r->next = store->rooms;
+	store->rooms = r;
+	return r;
+}
+
+void conf_room_destroy(struct conf_room *r)
+{
+	struct conf_room **pp;
+	struct conf_participant *p, *pn;
+	struct conf_subscriber *s, *sn;
+
+	for (p = store->parts; p; p = pn) {
+		pn = p->next;
+		if (p->room_key == r->key)
+			conf_part_destroy(p);
+	}
+	for (s = store->subs; s; s = sn) {
+		sn = s->next;
+		if (s->room_key == r->key)
+			conf_sub_destroy(s);
+	}
+	for (pp = &store->rooms; *pp; pp = &(*pp)->next) {
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	}
+	chat_room_free(r->chat);
+	shm_free(r);
+}
+
+/* ---- participants ------------------------------------------------------------ */
+
+struct conf_participant *conf_part_first(void)
+{
+	return store->parts;
+}
+
+struct conf_participant *conf_part_by_key(unsigned key)
+{
+	for (struct conf_participant *p = store->parts; p; p = p->next)
+		if (p->key == key)
+			return p;
+	return NULL;
+}
+
+struct conf_participant *conf_part_by_msrp_id(const char *id, size_t len)
+{
+	for (struct conf_participant *p = store->parts; p; p = p->next)
+		if (p->msrp_id[0] && strlen(p->msrp_id) == len && memcmp(p->msrp_id, id, len) == 0)
+			return p;
+	return NULL;
+}
+
+static bool str_is(const str *a, const char *b)
+{
+	return a && a->len == (int)strlen(b) && memcmp(a->s, b, a->len) == 0;
+}
+
+struct conf_participant *conf_part_by_dialog(const str *call_id, const str *local_tag)
+{
+	for (struct conf_participant *p = store->parts; p; p = p->next)
+		if (str_is(call_id, p->call_id) && str_is(local_tag, p->local_tag))
+			return p;
+	return NULL;
+}
+
+struct conf_participant *conf_part_by_uri(unsigned room_key, const char *uri)
+{
+	for (struct conf_participant *p = store->parts; p; p = p->next)
+		if (p->room_key == room_key && strcasecmp(p->uri, uri) == 0)
+			return p;
+	return NULL;
+}
+
+struct conf_participant *conf_part_new(unsigned room_key)
+{
+	struct conf_participant *p = shm_malloc(sizeof(*p));
+
+	if (!p) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(p, 0, sizeof(*p));
+	p->key = conf_next_key();
+	p->room_key = room_key;
+	p->joined = time(NULL);
+	p->next = store->parts;
+	store->parts = p;
+	return p;
+}
+
+void conf_part_destroy(struct conf_participant *p)
+{
+	struct conf_participant **pp;
+
+	for (pp = &store->parts; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	if (p->dlg)
+		conf_tmb.free_dlg(p->dlg);
+	shm_free(p);
+}
+
+int conf_room_count(unsigned room_key)
+{
+	int n = 0;
+
+	for (struct conf_participant *p = store->parts; p; p = p->next)
+		if (p->room_key == room_key)
+			n++;
+	return n;
+}
+
+/* ---- subscriptions ------------------------------------------------------------- */
+
+struct conf_subscriber *conf_sub_first(void)
+{
+	return store->subs;
+}
+
+struct conf_subscriber *conf_sub_by_key(unsigned key)
+{
+	for (struct conf_subscriber *s = store->subs; s; s = s->next)
+		if (s->key == key)
+			return s;
+	return NULL;
+}
+
+struct conf_subscriber *conf_sub_by_dialog(const str *call_id, const str *local_tag)
+{
+	for (struct conf_subscriber *s = store->subs; s; s = s->next)
+		if (str_is(call_id, s->call_id) && str_is(local_tag, s->local_tag))
+			return s;
+	return NULL;
+}
+
+struct conf_subscriber *conf_sub_new(unsigned room_key)
+{
+	struct conf_subscriber *s = shm_malloc(sizeof(*s));
+
+	if (!s) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(s, 0, sizeof(*s));
+	s->key = conf_next_key();
+	s->room_key = room_key;
+	s->next = store->subs;
+	store->subs = s;
+	return s;
+}
+
+void conf_sub_destroy(struct conf_subscriber *s)
+{
+	struct conf_subscriber **pp;
+
+	for (pp = &store->subs; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	if (s->dlg)
+		conf_tmb.free_dlg(s->dlg);
+	shm_free(s);
+}

@@ -1,0 +1,96 @@
+/* Rooms, participants and subscriptions of the focus in shared memory,
+ * behind one recursive lock (tm calls made under it may run our callbacks
+ * in the same process). Participants are keyed by a number that is also
+ * their key in the chat room. */
+#ifndef SYLK_CONF_STORE_H
+#define SYLK_CONF_STORE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "modules/tm/dlg.h"
+
+#include "conference/chat_room.h"
+
+#define CONF_URI_SIZE 256
+#define CONF_ID_SIZE 64
+#define CONF_PATH_SIZE 512
+#define CONF_CALLID_SIZE 256
+#define CONF_TAG_SIZE 128
+
+struct conf_participant {
+	unsigned key;
+	unsigned room_key;
+	char uri[CONF_URI_SIZE];          /* sip:alice@x */
+	char display[CONF_URI_SIZE];
+	char call_id[CONF_CALLID_SIZE];
+	char local_tag[CONF_TAG_SIZE];
+	dlg_t *dlg;                       /* shm, UAS or (dial-out) UAC dialog */
+	bool dialed_out;
+	bool has_chat;
+	bool has_audio;                   /* offered (answered with port 0 until the mixer) */
+	char msrp_id[CONF_ID_SIZE];       /* our session id in our path */
+	char msrp_their_path[CONF_PATH_SIZE];
+	bool msrp_secure;
+	int msrp_conn;                    /* TCP connection id once bound, else 0 */
+	time_t joined;
+	struct conf_participant *next;
+};
+
+struct conf_subscriber {
+	unsigned version;                 /* conference-info version last sent to it */
+	bool is_refer;                    /* implicit subscription of a REFER */
+	unsigned refer_part;              /* the participant it dials in */
+	unsigned key;
+	unsigned room_key;
+	char call_id[CONF_CALLID_SIZE];
+	char local_tag[CONF_TAG_SIZE];
+	dlg_t *dlg;
+	time_t expires;
+	struct conf_subscriber *next;
+};
+
+struct conf_room {
+	unsigned key;
+	char uri[CONF_URI_SIZE];          /* sip:room@conference.x */
+	char user[CONF_URI_SIZE];
+	struct chat_room *chat;           /* shm, through the store allocator */
+	unsigned version;                 /* conference-info version last sent */
+	time_t created;
+	struct conf_room *next;
+};
+
+int conf_store_init(void);
+void conf_store_destroy(void);
+void conf_lock(void);
+void conf_unlock(void);
+
+/* lock held for everything below */
+unsigned conf_next_key(void);
+struct conf_room *conf_room_find(const char *uri);
+struct conf_room *conf_room_by_key(unsigned key);
+struct conf_room *conf_room_first(void);
+struct conf_room *conf_room_new(const char *uri, const char *user);
+void conf_room_destroy(struct conf_room *r);   /* with its participants and subscribers */
+
+struct conf_participant *conf_part_first(void);
+struct conf_participant *conf_part_by_key(unsigned key);
+struct conf_participant *conf_part_by_msrp_id(const char *id, size_t len);
+struct conf_participant *conf_part_by_dialog(const str *call_id, const str *local_tag);
+struct conf_participant *conf_part_by_uri(unsigned room_key, const char *uri);
+struct conf_participant *conf_part_new(unsigned room_key);
+void conf_part_destroy(struct conf_participant *p);
+int conf_room_count(unsigned room_key);
+
+struct conf_subscriber *conf_sub_first(void);
+struct conf_subscriber *conf_sub_by_key(unsigned key);
+struct conf_subscriber *conf_sub_by_dialog(const str *call_id, const str *local_tag);
+struct conf_subscriber *conf_sub_new(unsigned room_key);
+void conf_sub_destroy(struct conf_subscriber *s);
+
+/* the allocator chat rooms use: shared memory */
+extern const struct chat_mem conf_shm_mem;
+
+void conf_copy(char *dst, size_t size, const char *src, size_t len);
+
+#endif
