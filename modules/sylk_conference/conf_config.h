@@ -16,6 +16,8 @@ struct conf_config {
 	int max_participants;   /* per room */
 	int subscribe_expires;  /* default/maximum conference subscription */
 	char *deny_users;       /* comma separated AORs refused everywhere (403) */
+	char *file_dir;         /* where shared files live while their room runs */
+	int max_file_size;      /* bytes; larger file offers are refused */
 
 	str contact_host_s;
 	str outbound_proxy_s;

@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "core/dprint.h"
+#include "core/mem/shm_mem.h"
 #include "core/ip_addr.h"
 #include "core/tcp_conn.h"
 #include "core/tcp_server.h"
@@ -19,6 +22,7 @@
 
 #include "conf_config.h"
 #include "conf_msrp.h"
+#include "conf_sip.h"
 #include "conf_store.h"
 
 /* the session id in the last URI of a To-Path: that is us */
@@ -115,7 +119,8 @@ void conf_msrp_status(unsigned room_key, unsigned except, const char *text)
 	if (!r || chat_status_message(&cpim, &len, r->uri, text) != 0)
 		return;
 	for (struct conf_participant *p = conf_part_first(); p; p = p->next)
-		if (p->room_key == room_key && p->key != except && p->msrp_conn)
+		if (p->room_key == room_key && p->key != except && p->msrp_conn &&
+		    p->kind == CONF_PART_CHAT)
 			send_to(p, "message/cpim", cpim, len);
 	free(cpim);
 }
@@ -133,6 +138,131 @@ static void respond(int conn_id, const struct msrp_message *req, uint16_t code,
 	msrp_buf_reset(&b);
 }
 
+/* A stored file to a participant that pulls it, in chunks. Lock held. */
+static void send_file(const struct conf_participant *p)
+{
+	char path[1024], tid[32], mid[32], ours[CONF_PATH_SIZE];
+	struct msrp_path to = {0}, from = {0};
+	struct msrp_send_params sp = {0};
+	struct msrp_byte_range br;
+	static unsigned char chunk[64 * 1024];
+	uint64_t off = 0;
+	int fd;
+
+	if (conf_file_path(path, sizeof(path), p->room_key, p->file_hash) < 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		LM_ERR("file %s for %s is gone\n", p->file_hash, p->uri);
+		return;
+	}
+	if (conf_msrp_our_path(ours, sizeof(ours), p) < 0 ||
+	    msrp_path_parse(&to, p->msrp_their_path, strlen(p->msrp_their_path)) != 0 ||
+	    msrp_path_parse(&from, ours, strlen(ours)) != 0)
+		goto out;
+	msrp_ident_generate(mid, sizeof(mid));
+	sp.to_path = &to;
+	sp.from_path = &from;
+	sp.message_id = mid;
+	sp.content_type = p->file_type[0] ? p->file_type : "application/octet-stream";
+	sp.has_body = true;
+	sp.range = &br;
+	sp.failure_report = MSRP_REPORT_NO;
+	for (;;) {
+		ssize_t n = pread(fd, chunk, sizeof(chunk), (off_t)off);
+		struct msrp_buf b;
+		int rc = EEXIST;
+
+		if (n < 0)
+			break;
+		br.start = off + 1;
+		br.end = off + (uint64_t)n;
+		br.total = p->file_size;
+		sp.body = chunk;
+		sp.body_len = (size_t)n;
+		sp.cont = off + (uint64_t)n >= p->file_size ? MSRP_CONT_END : MSRP_CONT_MORE;
+		msrp_buf_init(&b);
+		for (int i = 0; i < 4 && rc == EEXIST; i++) {
+			msrp_buf_reset(&b);
+			msrp_ident_generate(tid, sizeof(tid));
+			sp.tid = tid;
+			rc = msrp_build_send(&b, &sp);
+		}
+		if (rc != 0 || send_on(p->msrp_conn, b.data, b.len) < 0) {
+			LM_ERR("sending file %s to %s failed at byte %llu\n", p->file_name, p->uri,
+			       (unsigned long long)off);
+			msrp_buf_reset(&b);
+			break;
+		}
+		msrp_buf_reset(&b);
+		off += (uint64_t)n;
+		if (sp.cont == MSRP_CONT_END || n == 0)
+			break;
+	}
+	LM_INFO("sent file %s (%llu bytes) to %s\n", p->file_name, (unsigned long long)off, p->uri);
+out:
+	msrp_path_reset(&to);
+	msrp_path_reset(&from);
+	close(fd);
+}
+
+/* One chunk of a file a participant pushes to the room. Lock held. */
+static void file_chunk(int conn_id, struct conf_participant *p, const struct msrp_message *m)
+{
+	struct conf_room *r = conf_room_by_key(p->room_key);
+	char dir[1024], path[1024], hash[FILE_STORE_HASH_SIZE];
+	uint64_t offset;
+
+	if (!m->has_body || m->body_len == 0 || p->file_done || !r) {
+		respond(conn_id, m, 200, NULL);
+		return;
+	}
+	offset = m->has_byte_range && m->byte_range.start > 0 ? m->byte_range.start - 1 : 0;
+	if (offset + m->body_len > p->file_size) {
+		respond(conn_id, m, 413, "More bytes than the file-selector announced");
+		return;
+	}
+	if (conf_room_dir(dir, sizeof(dir), p->room_key) < 0 || file_store_mkdir(dir) != 0 ||
+	    conf_file_path(path, sizeof(path), p->room_key, p->file_hash) < 0 ||
+	    file_store_write(path, offset, m->body, m->body_len) != 0) {
+		LM_ERR("cannot store a chunk of %s from %s\n", p->file_name, p->uri);
+		respond(conn_id, m, 500, "Cannot store the file");
+		return;
+	}
+	respond(conn_id, m, 200, NULL);
+	if (offset + m->body_len > p->file_received)
+		p->file_received = offset + m->body_len;
+	if (m->cont != MSRP_CONT_END || p->file_received < p->file_size)
+		return;
+	if (file_store_sha1(path, hash, sizeof(hash)) != 0 || !file_store_hash_equal(hash, p->file_hash)) {
+		LM_NOTICE("file %s from %s does not match its hash: dropped\n", p->file_name, p->uri);
+		unlink(path);
+		return;
+	}
+	p->file_done = true;
+	for (struct conf_file *f = r->files; f; f = f->next)
+		if (file_store_hash_equal(f->hash, p->file_hash))
+			return;  /* the same file again */
+	{
+		struct conf_file *f = shm_malloc(sizeof(*f));
+		char text[400];
+
+		if (!f)
+			return;
+		memset(f, 0, sizeof(*f));
+		conf_copy(f->name, sizeof(f->name), p->file_name, strlen(p->file_name));
+		conf_copy(f->type, sizeof(f->type), p->file_type, strlen(p->file_type));
+		conf_copy(f->hash, sizeof(f->hash), p->file_hash, strlen(p->file_hash));
+		conf_copy(f->sender, sizeof(f->sender), p->uri, strlen(p->uri));
+		f->size = p->file_size;
+		f->next = r->files;
+		r->files = f;
+		LM_INFO("room %s: %s shared %s (%llu bytes)\n", r->uri, p->uri, f->name,
+			(unsigned long long)f->size);
+		snprintf(text, sizeof(text), "%s shared the file %s", p->uri, f->name);
+		conf_msrp_status(p->room_key, 0, text);
+		conf_notify_room(p->room_key);
+	}
+}
+
 /* First frame of a participant on this connection: remember it, replay the
  * history to it and tell the others. Lock held. */
 static void bind_connection(struct conf_participant *p, int conn_id, const char *from_path)
@@ -146,6 +276,12 @@ static void bind_connection(struct conf_participant *p, int conn_id, const char 
 		conf_copy(p->msrp_their_path, sizeof(p->msrp_their_path), from_path,
 			  strlen(from_path));
 	if (!first || !r)
+		return;
+	if (p->kind == CONF_PART_FILE_PULL) {
+		send_file(p);
+		return;
+	}
+	if (p->kind != CONF_PART_CHAT)
 		return;
 	LM_INFO("room %s: %s joined the chat on connection %d\n", r->uri, p->uri, conn_id);
 	for (size_t i = 0; i < chat_room_history_count(r->chat); i++) {
@@ -252,7 +388,12 @@ static void handle(int conn_id, int secure, struct msrp_message *m)
 	bind_connection(p, conn_id, from_path);
 	switch (m->method) {
 	case MSRP_METHOD_SEND:
-		relay_send(conn_id, p, m);
+		if (p->kind == CONF_PART_FILE_PUSH)
+			file_chunk(conn_id, p, m);
+		else if (p->kind == CONF_PART_FILE_PULL)
+			respond(conn_id, m, 200, NULL);
+		else
+			relay_send(conn_id, p, m);
 		break;
 	case MSRP_METHOD_NICKNAME:
 		nickname(conn_id, p, m);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/dprint.h"
 #include "core/mem/shm_mem.h"
@@ -127,15 +128,16 @@ static int build_info(char **xml, size_t *len, struct conf_room *r, unsigned ver
 	char (*ep_entity)[CONF_URI_SIZE + 16] = calloc(MAX_LISTED, sizeof(*ep_entity));
 	struct conf_info ci = {.entity = r->uri, .version = version, .display_text = r->user,
 			       .conf_uri = r->uri, .active = true};
-	size_t n = 0;
+	struct conf_info_file *files = calloc(MAX_LISTED, sizeof(*files));
+	size_t n = 0, nf = 0;
 	int rc = -1;
 
-	if (!users || !eps || !media || !ep_entity)
+	if (!users || !eps || !media || !ep_entity || !files)
 		goto out;
 	for (struct conf_participant *p = conf_part_first(); p && n < MAX_LISTED; p = p->next) {
 		size_t mc = 0;
 
-		if (p->room_key != r->key)
+		if (p->room_key != r->key || p->kind != CONF_PART_CHAT)
 			continue;
 		snprintf(ep_entity[n], sizeof(ep_entity[n]), "%s;key=%u", p->uri, p->key);
 		if (p->has_audio) {
@@ -162,6 +164,15 @@ static int build_info(char **xml, size_t *len, struct conf_room *r, unsigned ver
 		users[n].endpoint_count = 1;
 		n++;
 	}
+	for (struct conf_file *f = r->files; f && nf < MAX_LISTED; f = f->next, nf++) {
+		files[nf].name = f->name;
+		files[nf].hash = f->hash;
+		files[nf].size = f->size;
+		files[nf].sender = f->sender;
+		files[nf].status = "completed";
+	}
+	ci.files = files;
+	ci.file_count = nf;
 	ci.users = users;
 	ci.user_count_listed = n;
 	ci.user_count = (unsigned)n;
@@ -171,6 +182,7 @@ out:
 	free(eps);
 	free(media);
 	free(ep_entity);
+	free(files);
 	return rc;
 }
 
@@ -285,6 +297,18 @@ void conf_participant_leave(unsigned part_key, int send_bye)
 		if (conf_tmb.t_request_within(&uac_r) < 0)
 			LM_ERR("cannot send BYE to %s\n", p->uri);
 	}
+	if (p->kind != CONF_PART_CHAT) {
+		char path[1024];
+
+		/* an upload that did not finish leaves nothing behind */
+		if (p->kind == CONF_PART_FILE_PUSH && !p->file_done &&
+		    conf_file_path(path, sizeof(path), room_key, p->file_hash) == 0)
+			unlink(path);
+		conf_part_destroy(p);
+		if (r && conf_room_count(room_key) == 0)
+			end_room(r);
+		return;
+	}
 	LM_INFO("room %s: %s left\n", r ? r->uri : "?", p->uri);
 	if (r)
 		chat_room_leave(r->chat, p->key);
@@ -336,11 +360,55 @@ static int decide(const struct conf_sdp_offer *offer, struct conf_sdp_answer_med
 			ans[i].dir = CONF_DIR_SENDRECV;
 			accepted++;
 			break;
+		case CONF_MEDIA_FILE:
+			if (p->has_chat || p->kind != CONF_PART_CHAT || !m->path ||
+			    !m->has_file_selector || !m->fs.hash)
+				break;
+			if (m->dir == CONF_DIR_SENDONLY) {
+				if (!m->fs.has_size || m->fs.size > (uint64_t)conf_cfg.max_file_size) {
+					LM_NOTICE("file offer of %s refused: size %s\n", p->uri,
+						  m->fs.has_size ? "over max_file_size" : "unknown");
+					break;
+				}
+				p->kind = CONF_PART_FILE_PUSH;
+				p->file_size = m->fs.size;
+			} else if (m->dir == CONF_DIR_RECVONLY) {
+				p->kind = CONF_PART_FILE_PULL;
+			} else {
+				break;
+			}
+			conf_copy(p->file_hash, sizeof(p->file_hash), m->fs.hash, strlen(m->fs.hash));
+			if (m->fs.name)
+				conf_copy(p->file_name, sizeof(p->file_name), m->fs.name,
+					  strlen(m->fs.name));
+			if (m->fs.type)
+				conf_copy(p->file_type, sizeof(p->file_type), m->fs.type,
+					  strlen(m->fs.type));
+			p->msrp_secure = strcasecmp(m->proto, "TCP/TLS/MSRP") == 0;
+			conf_copy(p->msrp_their_path, sizeof(p->msrp_their_path), m->path,
+				  strlen(m->path));
+			ans[i].accept = true;
+			ans[i].port = (unsigned)(p->msrp_secure && conf_cfg.msrps_port > 0 ?
+						 conf_cfg.msrps_port : conf_cfg.msrp_port);
+			ans[i].accept_types = m->accept_types ? m->accept_types : "*";
+			ans[i].dir = conf_dir_reverse(m->dir);
+			ans[i].file_selector_echo = true;
+			accepted++;
+			break;
 		default:
 			break;
 		}
 	}
 	return accepted;
+}
+
+/* The stored file a pull asks for. Lock held. */
+static struct conf_file *room_file(struct conf_room *r, const char *hash)
+{
+	for (struct conf_file *f = r->files; f; f = f->next)
+		if (file_store_hash_equal(f->hash, hash))
+			return f;
+	return NULL;
 }
 
 static int join(struct sip_msg *msg, const char *room_uri, const char *room_user)
@@ -417,11 +485,30 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		conf_tmb.t_reply(msg, 488, "Not Acceptable Here");
 		return 1;
 	}
+	if (p->kind == CONF_PART_FILE_PULL && room_file(r, p->file_hash)) {
+		struct conf_file *f = room_file(r, p->file_hash);
+
+		p->file_size = f->size;
+		if (!p->file_type[0])
+			conf_copy(p->file_type, sizeof(p->file_type), f->type, strlen(f->type));
+		if (!p->file_name[0])
+			conf_copy(p->file_name, sizeof(p->file_name), f->name, strlen(f->name));
+	} else if (p->kind == CONF_PART_FILE_PULL) {
+		conf_part_destroy(p);
+		if (conf_room_count(r->key) == 0)
+			conf_room_destroy(r);
+		conf_unlock();
+		conf_sdp_offer_free(offer);
+		LM_NOTICE("room %s: %s asked for an unknown file\n", room_uri, uri);
+		conf_tmb.t_reply(msg, 404, "Not Found (no such file in this room)");
+		return 1;
+	}
 	conf_msrp_our_path(path, sizeof(path), p);
 	for (size_t i = 0; i < offer->media_count; i++)
-		if (ans[i].accept && offer->media[i].kind == CONF_MEDIA_CHAT)
+		if (ans[i].accept && offer->media[i].kind != CONF_MEDIA_AUDIO)
 			ans[i].path = path;
-	if (chat_room_join(r->chat, p->key, p->uri, p->display[0] ? p->display : NULL) != 0 ||
+	if ((p->kind == CONF_PART_CHAT &&
+	     chat_room_join(r->chat, p->key, p->uri, p->display[0] ? p->display : NULL) != 0) ||
 	    conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg ||
 	    conf_sdp_answer_build(&sdp, offer, ans, offer->media_count,
 				  conf_cfg.msrp_host_s.s, p->key, 1) != 0) {
@@ -446,9 +533,9 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		LM_ERR("cannot answer the INVITE of %s\n", uri);
 		conf_participant_leave(p->key, 0);
 	} else {
-		LM_INFO("room %s: %s joined (%d participants)\n", r->uri, uri,
-			conf_room_count(r->key));
-		conf_notify_room(r->key);
+		LM_INFO("room %s: %s joined (%d sessions)\n", r->uri, uri, conf_room_count(r->key));
+		if (p->kind == CONF_PART_CHAT)
+			conf_notify_room(r->key);
 	}
 	conf_unlock();
 	free(sdp);

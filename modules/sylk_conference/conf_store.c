@@ -1,4 +1,5 @@
 /* Rooms, participants and subscriptions in shared memory. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -160,8 +161,38 @@ void conf_room_destroy(struct conf_room *r)
 			break;
 		}
 	}
+	while (r->files) {
+		struct conf_file *f = r->files;
+
+		r->files = f->next;
+		shm_free(f);
+	}
+	{
+		char dir[1024];
+
+		if (conf_room_dir(dir, sizeof(dir), r->key) == 0)
+			file_store_remove_dir(dir);
+	}
 	chat_room_free(r->chat);
 	shm_free(r);
+}
+
+int conf_room_dir(char *buf, size_t size, unsigned room_key)
+{
+	int n = snprintf(buf, size, "%s/%u", conf_cfg.file_dir, room_key);
+
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+int conf_file_path(char *buf, size_t size, unsigned room_key, const char *hash)
+{
+	char name[48];
+	int n;
+
+	if (file_store_name(name, sizeof(name), hash) != 0)
+		return -1;
+	n = snprintf(buf, size, "%s/%u/%s", conf_cfg.file_dir, room_key, name);
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
 
 /* ---- participants ------------------------------------------------------------ */

@@ -6,11 +6,13 @@
 #define SYLK_CONF_STORE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "modules/tm/dlg.h"
 
 #include "conference/chat_room.h"
+#include "conference/file_store.h"
 
 #define CONF_URI_SIZE 256
 #define CONF_ID_SIZE 64
@@ -18,8 +20,32 @@
 #define CONF_CALLID_SIZE 256
 #define CONF_TAG_SIZE 128
 
+/* what a participant's MSRP session is for */
+enum conf_part_kind {
+	CONF_PART_CHAT,       /* a member of the room's chat */
+	CONF_PART_FILE_PUSH,  /* a session that uploads one file (RFC 5547) */
+	CONF_PART_FILE_PULL,  /* a session that downloads a stored file */
+};
+
+/* a file shared in a room */
+struct conf_file {
+	char name[256];
+	char type[128];
+	char hash[FILE_STORE_HASH_SIZE];
+	char sender[CONF_URI_SIZE];
+	uint64_t size;
+	struct conf_file *next;
+};
+
 struct conf_participant {
 	unsigned key;
+	enum conf_part_kind kind;
+	char file_name[256];
+	char file_type[128];
+	char file_hash[FILE_STORE_HASH_SIZE];
+	uint64_t file_size;
+	uint64_t file_received;           /* bytes written of a push */
+	bool file_done;
 	unsigned room_key;
 	char uri[CONF_URI_SIZE];          /* sip:alice@x */
 	char display[CONF_URI_SIZE];
@@ -55,7 +81,7 @@ struct conf_room {
 	char uri[CONF_URI_SIZE];          /* sip:room@conference.x */
 	char user[CONF_URI_SIZE];
 	struct chat_room *chat;           /* shm, through the store allocator */
-	unsigned version;                 /* conference-info version last sent */
+	struct conf_file *files;          /* shm */
 	time_t created;
 	struct conf_room *next;
 };
@@ -92,5 +118,9 @@ void conf_sub_destroy(struct conf_subscriber *s);
 extern const struct chat_mem conf_shm_mem;
 
 void conf_copy(char *dst, size_t size, const char *src, size_t len);
+
+/* <file_dir>/<room key>, and a file's path in it */
+int conf_room_dir(char *buf, size_t size, unsigned room_key);
+int conf_file_path(char *buf, size_t size, unsigned room_key, const char *hash);
 
 #endif

@@ -38,6 +38,8 @@ struct conf_config conf_cfg = {
 	.max_participants = 100,
 	.subscribe_expires = 3600,
 	.deny_users = "",
+	.file_dir = "/var/lib/sylk/conference",
+	.max_file_size = 100 * 1024 * 1024,
 };
 struct tm_binds conf_tmb;
 
@@ -79,6 +81,8 @@ static param_export_t params[] = {
 	{"max_participants", INT_PARAM, &conf_cfg.max_participants},
 	{"subscribe_expires", INT_PARAM, &conf_cfg.subscribe_expires},
 	{"deny_users", PARAM_STRING, &conf_cfg.deny_users},
+	{"file_dir", PARAM_STRING, &conf_cfg.file_dir},
+	{"max_file_size", INT_PARAM, &conf_cfg.max_file_size},
 	{0, 0, 0}
 };
 
@@ -339,6 +343,14 @@ static int mod_init(void)
 	    conf_cfg.msrp_port <= 0 || conf_cfg.msrp_port > 65535) {
 		LM_ERR("history_size 0..1000, max_participants >= 1, subscribe_expires >= 60, "
 		       "msrp_port 1..65535 please\n");
+		return -1;
+	}
+	if (conf_cfg.max_file_size < 0 || !*conf_cfg.file_dir) {
+		LM_ERR("file_dir must be set and max_file_size >= 0\n");
+		return -1;
+	}
+	if (file_store_mkdir(conf_cfg.file_dir) != 0) {
+		LM_ERR("cannot create file_dir %s\n", conf_cfg.file_dir);
 		return -1;
 	}
 	if (derive_addresses() < 0 || conf_store_init() < 0)

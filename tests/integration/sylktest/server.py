@@ -78,6 +78,7 @@ class Kamailio:
             "HTTPS_PORT": self.https_port,
             "MSRP_PORT": self.msrp_port,
             "MSRPS_PORT": self.msrps_port,
+            "CONF_FILE_DIR": f'"{self.state_dir}/conference"',
             "SIP_DOMAIN": SIP_DOMAIN,
             "DB_URL": f'"sqlite://{self.state_dir}/sylk.sqlite"',
             "TLS_CERT": f'"{self.state_dir}/tls/server.pem"',
