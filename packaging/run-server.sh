@@ -65,7 +65,7 @@ done
   -A "LISTEN_IP=$LISTEN_IP" -A "SIP_PORT=$SIP_PORT" -A "SIPS_PORT=$SIPS_PORT" \
   -A "HTTP_PORT=$HTTP_PORT" -A "HTTPS_PORT=$HTTPS_PORT" -A "SIP_DOMAIN=$SIP_DOMAIN" \
   -A "MSRP_PORT=$MSRP_PORT" -A "MSRPS_PORT=$MSRPS_PORT" -A "CONF_DOMAIN=conference.$SIP_DOMAIN" \
-  -A "CONF_FILE_DIR=\"$STATE_DIR/conference\"" \
+  -A "CONF_FILE_DIR=\"$STATE_DIR/conference\"" -A "CONF_HTTP_BASE=\"http://$LISTEN_IP:$HTTP_PORT\"" \
   -A "DB_URL=\"sqlite://$STATE_DIR/sylk.sqlite\"" \
   -A "TLS_CERT=\"$STATE_DIR/tls/server.pem\"" -A "TLS_KEY=\"$STATE_DIR/tls/server.key\"" \
   -A "CTL_SOCKET=\"unix:$STATE_DIR/kamailio_ctl\"" \

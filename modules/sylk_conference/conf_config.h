@@ -18,6 +18,7 @@ struct conf_config {
 	char *deny_users;       /* comma separated AORs refused everywhere (403) */
 	char *file_dir;         /* where shared files live while their room runs */
 	int max_file_size;      /* bytes; larger file offers are refused */
+	char *http_base;        /* "http://host:port" of this server's HTTP listener */
 
 	str contact_host_s;
 	str outbound_proxy_s;

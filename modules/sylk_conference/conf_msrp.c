@@ -17,7 +17,9 @@
 #include "core/tcp_conn.h"
 #include "core/tcp_server.h"
 
+#include "conference/cpim.h"
 #include "conference/msrp_message.h"
+#include "conference/screen_share.h"
 #include "conference/msrp_uri.h"
 
 #include "conf_config.h"
@@ -295,6 +297,37 @@ static void bind_connection(struct conf_participant *p, int conn_id, const char 
 	conf_msrp_status(p->room_key, p->key, text);
 }
 
+/* A screen image among the chat: keep the latest one of its sharer for the
+ * HTTP viewer. Lock held. */
+static void screen_frame(struct conf_participant *p, const struct msrp_message *m)
+{
+	struct cpim_msg *cpim = NULL;
+	char dir[1024], path[1024], tmp[1100];
+	uint8_t *jpeg = NULL;
+	size_t len = 0;
+
+	if (!m->body || cpim_parse(&cpim, m->body, m->body_len) != 0)
+		return;
+	if (screen_share_is_frame(cpim->content_type) && cpim->body &&
+	    screen_share_decode(&jpeg, &len, (const char *)cpim->body, cpim->body_len) == 0 &&
+	    conf_room_dir(dir, sizeof(dir), p->room_key) == 0 && file_store_mkdir(dir) == 0 &&
+	    conf_screen_path(path, sizeof(path), p->room_key, p->key) == 0) {
+		/* a reader must never see half an image: write aside, then rename */
+		snprintf(tmp, sizeof(tmp), "%s.new", path);
+		unlink(tmp);
+		if (file_store_write(tmp, 0, jpeg, len) == 0 && rename(tmp, path) == 0) {
+			p->screen_last = time(NULL);
+			if (!p->screen_active) {
+				p->screen_active = true;
+				LM_INFO("%s started sharing a screen\n", p->uri);
+				conf_notify_room(p->room_key);
+			}
+		}
+	}
+	free(jpeg);
+	cpim_msg_free(cpim);
+}
+
 static void relay_send(int conn_id, struct conf_participant *p, const struct msrp_message *m)
 {
 	struct conf_room *r = conf_room_by_key(p->room_key);
@@ -328,6 +361,7 @@ static void relay_send(int conn_id, struct conf_participant *p, const struct msr
 		return;
 	}
 	respond(conn_id, m, 200, NULL);
+	screen_frame(p, m);
 	for (size_t i = 0; i < route.target_count; i++) {
 		struct conf_participant *t = conf_part_by_key(route.targets[i]);
 

@@ -20,6 +20,7 @@
 #include "conference/conf_info.h"
 #include "conference/conf_sdp.h"
 #include "conference/msrp_message.h"
+#include "conference/screen_share.h"
 
 #include "conf_config.h"
 #include "conf_msrp.h"
@@ -120,19 +121,28 @@ static bool denied(const char *uri)
 
 #define MAX_LISTED 256
 
+int conf_screen_url(char *buf, size_t size, unsigned room_key, unsigned part_key)
+{
+	int n = snprintf(buf, size, "%s/conference/screen/%u/%u", conf_cfg.http_base, room_key,
+			 part_key);
+
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
 static int build_info(char **xml, size_t *len, struct conf_room *r, unsigned version)
 {
 	struct conf_info_user *users = calloc(MAX_LISTED, sizeof(*users));
 	struct conf_info_endpoint *eps = calloc(MAX_LISTED, sizeof(*eps));
 	struct conf_info_media *media = calloc(MAX_LISTED * 2, sizeof(*media));
 	char (*ep_entity)[CONF_URI_SIZE + 16] = calloc(MAX_LISTED, sizeof(*ep_entity));
+	char (*screen_url)[CONF_URI_SIZE] = calloc(MAX_LISTED, sizeof(*screen_url));
 	struct conf_info ci = {.entity = r->uri, .version = version, .display_text = r->user,
 			       .conf_uri = r->uri, .active = true};
 	struct conf_info_file *files = calloc(MAX_LISTED, sizeof(*files));
 	size_t n = 0, nf = 0;
 	int rc = -1;
 
-	if (!users || !eps || !media || !ep_entity || !files)
+	if (!users || !eps || !media || !ep_entity || !files || !screen_url)
 		goto out;
 	for (struct conf_participant *p = conf_part_first(); p && n < MAX_LISTED; p = p->next) {
 		size_t mc = 0;
@@ -159,6 +169,10 @@ static int build_info(char **xml, size_t *len, struct conf_room *r, unsigned ver
 		eps[n].media = &media[n * 2];
 		eps[n].media_count = mc;
 		users[n].entity = p->uri;
+		if (p->screen_active) {
+			conf_screen_url(screen_url[n], sizeof(screen_url[n]), p->room_key, p->key);
+			users[n].screen_image_url = screen_url[n];
+		}
 		users[n].display_text = p->display[0] ? p->display : NULL;
 		users[n].endpoints = &eps[n];
 		users[n].endpoint_count = 1;
@@ -183,6 +197,7 @@ out:
 	free(media);
 	free(ep_entity);
 	free(files);
+	free(screen_url);
 	return rc;
 }
 
@@ -643,6 +658,17 @@ void conf_sip_timer(void)
 	time_t now = time(NULL);
 
 	conf_lock();
+	for (struct conf_participant *p = conf_part_first(); p; p = p->next) {
+		char path[1024];
+
+		if (!p->screen_active || now - p->screen_last <= SCREEN_SHARE_ACTIVE_SECONDS)
+			continue;
+		p->screen_active = false;
+		LM_INFO("%s stopped sharing a screen\n", p->uri);
+		if (conf_screen_path(path, sizeof(path), p->room_key, p->key) == 0)
+			unlink(path);
+		conf_notify_room(p->room_key);
+	}
 	for (s = conf_sub_first(); s; s = next) {
 		next = s->next;
 		if (s->is_refer || s->expires > now)

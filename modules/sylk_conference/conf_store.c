@@ -184,6 +184,13 @@ int conf_room_dir(char *buf, size_t size, unsigned room_key)
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
 
+int conf_screen_path(char *buf, size_t size, unsigned room_key, unsigned part_key)
+{
+	int n = snprintf(buf, size, "%s/%u/screen-%u.jpg", conf_cfg.file_dir, room_key, part_key);
+
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
 int conf_file_path(char *buf, size_t size, unsigned room_key, const char *hash)
 {
 	char name[48];

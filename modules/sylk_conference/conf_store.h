@@ -46,6 +46,8 @@ struct conf_participant {
 	uint64_t file_size;
 	uint64_t file_received;           /* bytes written of a push */
 	bool file_done;
+	time_t screen_last;               /* last screen image received */
+	bool screen_active;
 	unsigned room_key;
 	char uri[CONF_URI_SIZE];          /* sip:alice@x */
 	char display[CONF_URI_SIZE];
@@ -122,5 +124,7 @@ void conf_copy(char *dst, size_t size, const char *src, size_t len);
 /* <file_dir>/<room key>, and a file's path in it */
 int conf_room_dir(char *buf, size_t size, unsigned room_key);
 int conf_file_path(char *buf, size_t size, unsigned room_key, const char *hash);
+/* the latest screen image of a sharer */
+int conf_screen_path(char *buf, size_t size, unsigned room_key, unsigned part_key);
 
 #endif

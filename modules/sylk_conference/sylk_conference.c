@@ -22,6 +22,7 @@
 
 #include "../common/module_status.h"
 #include "conf_config.h"
+#include "conf_http.h"
 #include "conf_msrp.h"
 #include "conf_sip.h"
 #include "conf_store.h"
@@ -40,6 +41,7 @@ struct conf_config conf_cfg = {
 	.deny_users = "",
 	.file_dir = "/var/lib/sylk/conference",
 	.max_file_size = 100 * 1024 * 1024,
+	.http_base = "http://127.0.0.1:10888",
 };
 struct tm_binds conf_tmb;
 
@@ -66,8 +68,19 @@ static int w_handle(sip_msg_t *msg, char *p1, char *p2)
 	return conf_sip_handle(msg);
 }
 
+static int ki_http(sip_msg_t *msg)
+{
+	return conf_http_handle(msg);
+}
+
+static int w_http(sip_msg_t *msg, char *p1, char *p2)
+{
+	return conf_http_handle(msg);
+}
+
 static cmd_export_t cmds[] = {
 	{"sylk_conference_handle", (cmd_function)w_handle, 0, 0, 0, REQUEST_ROUTE},
+	{"sylk_conference_http", (cmd_function)w_http, 0, 0, 0, EVENT_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
@@ -83,6 +96,7 @@ static param_export_t params[] = {
 	{"deny_users", PARAM_STRING, &conf_cfg.deny_users},
 	{"file_dir", PARAM_STRING, &conf_cfg.file_dir},
 	{"max_file_size", INT_PARAM, &conf_cfg.max_file_size},
+	{"http_base", PARAM_STRING, &conf_cfg.http_base},
 	{0, 0, 0}
 };
 
@@ -260,6 +274,9 @@ static sr_kemi_t sr_kemi_sylk_conference_exports[] = {
 	{str_init("sylk_conference"), str_init("handle"), SR_KEMIP_INT, ki_handle,
 	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 	  SR_KEMIP_NONE}},
+	{str_init("sylk_conference"), str_init("http"), SR_KEMIP_INT, ki_http,
+	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
 	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}
 };
 
@@ -360,7 +377,7 @@ static int mod_init(void)
 		LM_ERR("the MSRP frame hook is taken: is msrp.so loaded too?\n");
 		return -1;
 	}
-	if (register_basic_timers(1) < 0)
+	if (conf_http_init() < 0 || register_basic_timers(1) < 0)
 		return -1;
 	LM_INFO("conference focus: Contact %s, MSRP at %s:%d%s\n", contact_buf, msrp_host_buf,
 		conf_cfg.msrp_port, conf_cfg.msrps_port ? " (+TLS)" : "");

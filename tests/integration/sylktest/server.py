@@ -79,6 +79,7 @@ class Kamailio:
             "MSRP_PORT": self.msrp_port,
             "MSRPS_PORT": self.msrps_port,
             "CONF_FILE_DIR": f'"{self.state_dir}/conference"',
+            "CONF_HTTP_BASE": f'"http://127.0.0.1:{self.http_port}"',
             "SIP_DOMAIN": SIP_DOMAIN,
             "DB_URL": f'"sqlite://{self.state_dir}/sylk.sqlite"',
             "TLS_CERT": f'"{self.state_dir}/tls/server.pem"',

@@ -1,0 +1,59 @@
+/* Unit tests for conference/screen_share.c */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "conference/screen_share.h"
+
+static void test_is_frame(void)
+{
+	CHECK(screen_share_is_frame("application/blink-screensharing"));
+	CHECK(screen_share_is_frame("Application/Blink-ScreenSharing; q=1"));
+	CHECK(!screen_share_is_frame("application/blink-screensharingx"));
+	CHECK(!screen_share_is_frame("text/plain"));
+	CHECK(!screen_share_is_frame(NULL));
+}
+
+static void test_decode(void)
+{
+	uint8_t *out;
+	size_t len;
+
+	CHECK_INT(screen_share_decode(&out, &len, "/9j/4A==", 8), 0);
+	CHECK_INT(len, 4);
+	CHECK_MEM(out, "\xff\xd8\xff\xe0", 4);
+	free(out);
+	/* line breaks as MIME writes them */
+	CHECK_INT(screen_share_decode(&out, &len, "aGVs\r\nbG8=\r\n", 12), 0);
+	CHECK_MEM(out, "hello", 5);
+	CHECK_INT(len, 5);
+	free(out);
+	CHECK_INT(screen_share_decode(&out, &len, "aGVs*bG8=", 9), EBADMSG);
+	CHECK(out == NULL);
+	CHECK_INT(screen_share_decode(&out, &len, "aGVsbG8=aGk=", 12), EBADMSG);
+	CHECK_INT(screen_share_decode(&out, &len, "", 0), EBADMSG);
+	CHECK_INT(screen_share_decode(&out, &len, "====", 4), EBADMSG);
+}
+
+static void test_page(void)
+{
+	char *page;
+	size_t len;
+
+	CHECK_INT(screen_share_page(&page, &len, "Alice <a@x>", "/conference/screen/1/2.jpg", 1), 0);
+	CHECK(strstr(page, "content=\"1\"") != NULL);
+	CHECK(strstr(page, "<title>Alice &lt;a@x&gt;</title>") != NULL);
+	CHECK(strstr(page, "src=\"/conference/screen/1/2.jpg\"") != NULL);
+	CHECK_INT(len, strlen(page));
+	free(page);
+	CHECK_INT(screen_share_page(&page, &len, "t", "u", 0), EINVAL);
+}
+
+int main(void)
+{
+	RUN(test_is_frame);
+	RUN(test_decode);
+	RUN(test_page);
+	return check_summary();
+}
