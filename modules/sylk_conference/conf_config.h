@@ -3,6 +3,8 @@
 #ifndef SYLK_CONF_CONFIG_H
 #define SYLK_CONF_CONFIG_H
 
+#include <stdbool.h>
+
 #include "core/str.h"
 #include "modules/tm/tm_load.h"
 
@@ -16,6 +18,8 @@ struct conf_config {
 	int max_participants;   /* per room */
 	int subscribe_expires;  /* default/maximum conference subscription */
 	char *deny_users;       /* comma separated AORs refused everywhere (403) */
+	char *allow_users;      /* when set, only these AORs may join any room */
+	char *persistent_rooms; /* room names that outlive their last participant */
 	char *file_dir;         /* where shared files live while their room runs */
 	int max_file_size;      /* bytes; larger file offers are refused */
 	char *http_base;        /* "http://host:port" of this server's HTTP listener */
@@ -26,6 +30,17 @@ struct conf_config {
 };
 
 extern struct conf_config conf_cfg;
+
+/* one room_access parameter: "ROOM allow AOR,AOR" or "ROOM deny AOR,AOR" */
+struct conf_access {
+	char *room;
+	char *allow;  /* NULL: no allow list */
+	char *deny;
+};
+
+/* the room's own access lists, NULL when it has none */
+const struct conf_access *conf_access_for(const char *room_user);
+bool conf_room_persistent(const char *room_user);
 extern struct tm_binds conf_tmb;
 
 #endif

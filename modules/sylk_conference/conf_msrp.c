@@ -140,6 +140,22 @@ static void respond(int conn_id, const struct msrp_message *req, uint16_t code,
 	msrp_buf_reset(&b);
 }
 
+/* Success-Report: yes asks for a REPORT once the focus has the bytes
+ * (RFC 4975 section 7.1.2). */
+static void report_success(int conn_id, const struct msrp_message *m)
+{
+	struct msrp_buf b;
+	char tid[32];
+
+	if (m->success_report != MSRP_REPORT_YES)
+		return;
+	msrp_buf_init(&b);
+	msrp_ident_generate(tid, sizeof(tid));
+	if (msrp_build_report_for(&b, tid, m, NULL, 200, "OK") == 0)
+		send_on(conn_id, b.data, b.len);
+	msrp_buf_reset(&b);
+}
+
 /* A stored file to a participant that pulls it, in chunks. Lock held. */
 static void send_file(const struct conf_participant *p)
 {
@@ -230,6 +246,7 @@ static void file_chunk(int conn_id, struct conf_participant *p, const struct msr
 		return;
 	}
 	respond(conn_id, m, 200, NULL);
+	report_success(conn_id, m);
 	if (offset + m->body_len > p->file_received)
 		p->file_received = offset + m->body_len;
 	if (m->cont != MSRP_CONT_END || p->file_received < p->file_size)
@@ -361,6 +378,7 @@ static void relay_send(int conn_id, struct conf_participant *p, const struct msr
 		return;
 	}
 	respond(conn_id, m, 200, NULL);
+	report_success(conn_id, m);
 	screen_frame(p, m);
 	for (size_t i = 0; i < route.target_count; i++) {
 		struct conf_participant *t = conf_part_by_key(route.targets[i]);

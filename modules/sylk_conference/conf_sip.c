@@ -94,26 +94,44 @@ static void contact_of(char *buf, size_t size, const char *room_user)
 		 conf_cfg.contact_host_s.len, conf_cfg.contact_host_s.s);
 }
 
-static bool denied(const char *uri)
+/* whether @p aor ("user@host", no scheme) is in a comma separated list */
+static bool in_list(const char *list, const char *aor)
 {
-	const char *p = conf_cfg.deny_users;
-	const char *aor = strncasecmp(uri, "sip:", 4) == 0 ? uri + 4 : uri;
 	size_t alen = strlen(aor);
 
-	while (p && *p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
+	while (list && *list) {
+		const char *end = strchr(list, ',');
+		size_t len = end ? (size_t)(end - list) : strlen(list);
 
-		while (len && *p == ' ') {
-			p++;
+		while (len && (*list == ' ' || *list == '\t')) {
+			list++;
 			len--;
 		}
-		if (len == alen && strncasecmp(p, aor, len) == 0)
+		while (len && (list[len - 1] == ' ' || list[len - 1] == '\t'))
+			len--;
+		if (len == alen && strncasecmp(list, aor, len) == 0)
 			return true;
 		if (!end)
 			break;
-		p = end + 1;
+		list = end + 1;
 	}
+	return false;
+}
+
+/* Access lists: the global deny and allow lists, then the room's own. */
+static bool denied(const char *room_user, const char *uri)
+{
+	const char *aor = strncasecmp(uri, "sip:", 4) == 0 ? uri + 4 : uri;
+	const struct conf_access *acl = conf_access_for(room_user);
+
+	if (in_list(conf_cfg.deny_users, aor))
+		return true;
+	if (conf_cfg.allow_users && *conf_cfg.allow_users && !in_list(conf_cfg.allow_users, aor))
+		return true;
+	if (acl && acl->deny && in_list(acl->deny, aor))
+		return true;
+	if (acl && acl->allow && !in_list(acl->allow, aor))
+		return true;
 	return false;
 }
 
@@ -320,7 +338,7 @@ void conf_participant_leave(unsigned part_key, int send_bye)
 		    conf_file_path(path, sizeof(path), room_key, p->file_hash) == 0)
 			unlink(path);
 		conf_part_destroy(p);
-		if (r && conf_room_count(room_key) == 0)
+		if (r && conf_room_count(room_key) == 0 && !conf_room_persistent(r->user))
 			end_room(r);
 		return;
 	}
@@ -333,7 +351,7 @@ void conf_participant_leave(unsigned part_key, int send_bye)
 	conf_part_destroy(p);
 	if (!r)
 		return;
-	if (conf_room_count(room_key) == 0)
+	if (conf_room_count(room_key) == 0 && !conf_room_persistent(r->user))
 		end_room(r);
 	else
 		conf_notify_room(room_key);
@@ -449,7 +467,7 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		return 1;
 	}
 	aor_uri(uri, sizeof(uri), &from->uri);
-	if (denied(uri)) {
+	if (denied(room_user, uri)) {
 		LM_NOTICE("%s refused from room %s by deny_users\n", uri, room_uri);
 		conf_tmb.t_reply(msg, 403, "Forbidden");
 		return 1;
@@ -526,7 +544,7 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	     chat_room_join(r->chat, p->key, p->uri, p->display[0] ? p->display : NULL) != 0) ||
 	    conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg ||
 	    conf_sdp_answer_build(&sdp, offer, ans, offer->media_count,
-				  conf_cfg.msrp_host_s.s, p->key, 1) != 0) {
+				  conf_cfg.msrp_host_s.s, p->key, ++p->sdp_version) != 0) {
 		if (dlg)
 			conf_tmb.free_dlg(dlg);
 		chat_room_leave(r->chat, p->key);
@@ -555,6 +573,60 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	conf_unlock();
 	free(sdp);
 	return 1;
+}
+
+/* A participant adds or removes streams. Lock held. */
+static void reinvite(struct sip_msg *msg, struct conf_participant *p)
+{
+	struct conf_sdp_offer *offer = NULL;
+	struct conf_sdp_answer_media ans[CONF_SDP_MAX_MEDIA];
+	struct conf_room *r = conf_room_by_key(p->room_key);
+	char path[CONF_PATH_SIZE], hdrs[HDRS_SIZE], *sdp = NULL;
+	bool had_chat = p->has_chat, had_audio = p->has_audio;
+	int accepted;
+	str body;
+
+	if (conf_tmb.t_newtran(msg) <= 0)
+		return;
+	if (!r || p->kind != CONF_PART_CHAT || msg_body(msg, &body) < 0 ||
+	    conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0) {
+		conf_tmb.t_reply(msg, 488, "Not Acceptable Here (no usable SDP offer)");
+		return;
+	}
+	p->has_chat = false;
+	p->has_audio = false;
+	accepted = decide(offer, ans, NULL, p);
+	conf_msrp_our_path(path, sizeof(path), p);
+	for (size_t i = 0; i < offer->media_count; i++)
+		if (ans[i].accept)
+			ans[i].path = path;
+	conf_tmb.dlg_request_uas(p->dlg, msg, IS_TARGET_REFRESH);
+	if (conf_sdp_answer_build(&sdp, offer, ans, offer->media_count, conf_cfg.msrp_host_s.s,
+				  p->key, ++p->sdp_version) != 0) {
+		conf_sdp_offer_free(offer);
+		p->has_chat = had_chat;
+		p->has_audio = had_audio;
+		conf_tmb.t_reply(msg, 500, "Server Internal Error");
+		return;
+	}
+	conf_sdp_offer_free(offer);
+	contact_of(hdrs, sizeof(hdrs), r->user);
+	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
+	reply_body(msg, 200, "OK", sdp, hdrs, &p->dlg->id.loc_tag);
+	free(sdp);
+	if (!accepted && !p->has_audio) {
+		/* every stream removed: the participant's session is over */
+		conf_participant_leave(p->key, 1);
+		return;
+	}
+	if (had_chat != p->has_chat) {
+		/* a new chat stream binds a new connection; a removed one
+		 * leaves its connection unused */
+		p->msrp_conn = 0;
+		LM_INFO("%s %s chat\n", p->uri, p->has_chat ? "added" : "removed");
+	}
+	if (had_chat != p->has_chat || had_audio != p->has_audio)
+		conf_notify_room(p->room_key);
 }
 
 /* ---- subscriptions --------------------------------------------------------------------- */
@@ -806,7 +878,7 @@ static void dialout_cb(struct cell *t, int type, struct tmcb_params *ps)
 	} else {
 		refer_progress(key, ps->code, reason, true);
 		conf_part_destroy(p);
-		if (r && conf_room_count(r->key) == 0)
+		if (r && conf_room_count(r->key) == 0 && !conf_room_persistent(r->user))
 			end_room(r);
 	}
 	conf_unlock();
@@ -941,9 +1013,7 @@ static int in_dialog(struct sip_msg *msg)
 			conf_participant_leave(p->key, 0);
 			break;
 		case METHOD_INVITE:
-			/* media changes: keep what was agreed (the mixer issue
-			 * brings audio re-negotiation) */
-			reply(msg, 488, "Not Acceptable Here (media changes not supported yet)");
+			reinvite(msg, p);
 			break;
 		case METHOD_REFER:
 			reply(msg, 403, "Forbidden (REFER the room out of dialog)");

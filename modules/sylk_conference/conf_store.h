@@ -62,6 +62,7 @@ struct conf_participant {
 	bool msrp_secure;
 	int msrp_conn;                    /* TCP connection id once bound, else 0 */
 	time_t joined;
+	unsigned sdp_version;             /* o= version of our last answer */
 	struct conf_participant *next;
 };
 

@@ -7,6 +7,7 @@
  * life cycle. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/sr_module.h"
@@ -15,6 +16,7 @@
 #include "core/globals.h"
 #include "core/ip_addr.h"
 #include "core/kemi.h"
+#include "core/mem/mem.h"
 #include "core/mod_fix.h"
 #include "core/rpc.h"
 #include "core/rpc_lookup.h"
@@ -39,6 +41,8 @@ struct conf_config conf_cfg = {
 	.max_participants = 100,
 	.subscribe_expires = 3600,
 	.deny_users = "",
+	.allow_users = "",
+	.persistent_rooms = "",
 	.file_dir = "/var/lib/sylk/conference",
 	.max_file_size = 100 * 1024 * 1024,
 	.http_base = "http://127.0.0.1:10888",
@@ -55,6 +59,78 @@ static struct module_status sylk_conference_status = {
 	.module = "sylk_conference",
 	.counters = sylk_conference_counters,
 };
+
+/* ---- access lists ------------------------------------------------------------ */
+
+#define MAX_ROOM_ACCESS 64
+
+/* parsed before the fork, read-only after: every process has a copy */
+static struct conf_access room_access[MAX_ROOM_ACCESS];
+static int room_access_count;
+
+static int add_room_access(modparam_t type, void *val)
+{
+	char *v = (char *)val, *room, *kind, *list, *save = NULL, *copy;
+	struct conf_access *a = NULL;
+
+	copy = pkg_malloc(strlen(v) + 1);
+	if (!copy)
+		return -1;
+	strcpy(copy, v);
+	room = strtok_r(copy, " \t", &save);
+	kind = strtok_r(NULL, " \t", &save);
+	list = strtok_r(NULL, "", &save);
+	if (!room || !kind || !list || (strcasecmp(kind, "allow") && strcasecmp(kind, "deny"))) {
+		LM_ERR("room_access must read \"ROOM allow|deny AOR[,AOR...]\", not \"%s\"\n", v);
+		return -1;
+	}
+	for (int i = 0; i < room_access_count; i++)
+		if (strcasecmp(room_access[i].room, room) == 0)
+			a = &room_access[i];
+	if (!a) {
+		if (room_access_count == MAX_ROOM_ACCESS) {
+			LM_ERR("more than %d rooms with access lists\n", MAX_ROOM_ACCESS);
+			return -1;
+		}
+		a = &room_access[room_access_count++];
+		a->room = room;
+	}
+	if (strcasecmp(kind, "allow") == 0)
+		a->allow = list;
+	else
+		a->deny = list;
+	return 0;
+}
+
+const struct conf_access *conf_access_for(const char *room_user)
+{
+	for (int i = 0; i < room_access_count; i++)
+		if (strcasecmp(room_access[i].room, room_user) == 0)
+			return &room_access[i];
+	return NULL;
+}
+
+bool conf_room_persistent(const char *room_user)
+{
+	const char *p = conf_cfg.persistent_rooms;
+	size_t n = strlen(room_user);
+
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		while (len && *p == ' ') {
+			p++;
+			len--;
+		}
+		if (len == n && strncasecmp(p, room_user, n) == 0)
+			return true;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
 
 /* ---- script function ---------------------------------------------------- */
 
@@ -94,6 +170,9 @@ static param_export_t params[] = {
 	{"max_participants", INT_PARAM, &conf_cfg.max_participants},
 	{"subscribe_expires", INT_PARAM, &conf_cfg.subscribe_expires},
 	{"deny_users", PARAM_STRING, &conf_cfg.deny_users},
+	{"allow_users", PARAM_STRING, &conf_cfg.allow_users},
+	{"persistent_rooms", PARAM_STRING, &conf_cfg.persistent_rooms},
+	{"room_access", PARAM_STRING | PARAM_USE_FUNC, (void *)add_room_access},
 	{"file_dir", PARAM_STRING, &conf_cfg.file_dir},
 	{"max_file_size", INT_PARAM, &conf_cfg.max_file_size},
 	{"http_base", PARAM_STRING, &conf_cfg.http_base},
