@@ -372,6 +372,12 @@ static int decide(const struct conf_sdp_offer *offer, struct conf_sdp_answer_med
 		ans[i].dir = conf_dir_reverse(m->dir);
 		if (m->port == 0)
 			continue;
+		/* RFC 6135: an offerer that only listens would need the focus to
+		 * connect out, which it does not do */
+		if (m->kind != CONF_MEDIA_AUDIO && m->setup && strcasecmp(m->setup, "passive") == 0) {
+			LM_NOTICE("%s offers a passive MSRP stream: refused\n", p->uri);
+			continue;
+		}
 		switch (m->kind) {
 		case CONF_MEDIA_AUDIO:
 			p->has_audio = true;  /* answered with port 0 until the mixer lands */
