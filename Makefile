@@ -17,7 +17,7 @@ include modules/kamailio.mk
 LIBRARIES := sylk_ws conference
 # Each library's external dependencies (pkg-config names).
 sylk_ws_PKGS    := openssl json-c
-conference_PKGS := libxml-2.0 openssl
+conference_PKGS := libxml-2.0 openssl opus spandsp
 
 LIB_CFLAGS  = -I. -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 SAN_FLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -627,6 +627,30 @@ static void put_rtp(struct out *o, const struct conf_sdp_media *m,
 	put_line(o, "a=", conf_dir_name(a->dir));
 }
 
+/* A verbatim media section: starts with m=, then only media-level lines,
+ * every one CRLF terminated and free of other control characters. */
+static bool raw_section_valid(const char *s)
+{
+	bool first = true;
+
+	if (!s || strncmp(s, "m=", 2) != 0)
+		return false;
+	while (*s) {
+		const char *eol = strstr(s, "\r\n");
+
+		if (!eol || eol - s < 3 || s[1] != '=')
+			return false;
+		if (!first && !strchr("cbika", s[0]))
+			return false;
+		for (const char *p = s; p < eol; p++)
+			if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+				return false;
+		first = false;
+		s = eol + 2;
+	}
+	return true;
+}
+
 int conf_sdp_answer_build(char **sdpp, const struct conf_sdp_offer *offer,
 			  const struct conf_sdp_answer_media *answers, size_t answer_count,
 			  const char *local_addr, uint64_t session_id, uint64_t session_version)
@@ -650,6 +674,11 @@ int conf_sdp_answer_build(char **sdpp, const struct conf_sdp_offer *offer,
 			return EINVAL;
 		if (!a->accept || m->port == 0)
 			continue;
+		if (a->raw_section) {
+			if (!raw_section_valid(a->raw_section))
+				return EINVAL;
+			continue;
+		}
 		if (a->port == 0 || a->port > 65535 || (unsigned)a->dir > CONF_DIR_INACTIVE)
 			return EINVAL;
 		if (m->kind == CONF_MEDIA_CHAT || m->kind == CONF_MEDIA_FILE) {
@@ -682,7 +711,9 @@ int conf_sdp_answer_build(char **sdpp, const struct conf_sdp_offer *offer,
 			put_m_line(&o, m, 0, m->fmt);
 			continue;
 		}
-		if (m->kind == CONF_MEDIA_CHAT || m->kind == CONF_MEDIA_FILE)
+		if (a->raw_section)
+			put_s(&o, a->raw_section);
+		else if (m->kind == CONF_MEDIA_CHAT || m->kind == CONF_MEDIA_FILE)
 			put_msrp(&o, m, a);
 		else
 			put_rtp(&o, m, a);

@@ -83,6 +83,11 @@ struct conf_sdp_answer_media {
 	const char *chatroom;              /* "nickname private-messages" or NULL */
 	enum conf_dir dir;
 	bool file_selector_echo;           /* copy the offer's file-selector/-transfer-id lines */
+	/* a media section written elsewhere (rtpengine's answer for an audio
+	 * stream): "m=...\r\n" then c=, b=, i=, k= or a= lines, each CRLF
+	 * terminated. When set it replaces the section the builder would
+	 * write; port and dir are ignored. */
+	const char *raw_section;
 };
 
 /* Build the answer into a new NUL-terminated buffer (CRLF lines); free()

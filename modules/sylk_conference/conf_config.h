@@ -23,6 +23,11 @@ struct conf_config {
 	char *file_dir;         /* where shared files live while their room runs */
 	int max_file_size;      /* bytes; larger file offers are refused */
 	char *http_base;        /* "http://host:port" of this server's HTTP listener */
+	char *rtpengine_sock;   /* ng socket of the rtpengine in front of the mixers */
+	int mixer_processes;    /* 0 = one per CPU */
+	int mixer_port_min;     /* the mixers' RTP ports on loopback */
+	int mixer_port_max;
+	int rtp_timeout;        /* seconds without RTP that end an audio-only participant */
 
 	str contact_host_s;
 	str outbound_proxy_s;

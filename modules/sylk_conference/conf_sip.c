@@ -22,6 +22,7 @@
 #include "conference/msrp_message.h"
 #include "conference/screen_share.h"
 
+#include "conf_audio.h"
 #include "conf_config.h"
 #include "conf_msrp.h"
 #include "conf_sip.h"
@@ -171,7 +172,7 @@ static int build_info(char **xml, size_t *len, struct conf_room *r, unsigned ver
 		if (p->has_audio) {
 			media[n * 2 + mc].id = "audio";
 			media[n * 2 + mc].type = "audio";
-			media[n * 2 + mc].status = "inactive";  /* until the mixer lands */
+			media[n * 2 + mc].status = p->on_hold ? "inactive" : "sendrecv";
 			mc++;
 		}
 		if (p->has_chat) {
@@ -182,7 +183,7 @@ static int build_info(char **xml, size_t *len, struct conf_room *r, unsigned ver
 		}
 		eps[n].entity = ep_entity[n];
 		eps[n].display_text = p->display[0] ? p->display : NULL;
-		eps[n].status = "connected";
+		eps[n].status = p->on_hold ? "on-hold" : "connected";
 		eps[n].joining_method = p->dialed_out ? "dialed-out" : "dialed-in";
 		eps[n].media = &media[n * 2];
 		eps[n].media_count = mc;
@@ -342,6 +343,7 @@ void conf_participant_leave(unsigned part_key, int send_bye)
 			end_room(r);
 		return;
 	}
+	conf_audio_teardown(p);
 	LM_INFO("room %s: %s left\n", r ? r->uri : "?", p->uri);
 	if (r)
 		chat_room_leave(r->chat, p->key);
@@ -380,7 +382,7 @@ static int decide(const struct conf_sdp_offer *offer, struct conf_sdp_answer_med
 		}
 		switch (m->kind) {
 		case CONF_MEDIA_AUDIO:
-			p->has_audio = true;  /* answered with port 0 until the mixer lands */
+			/* set up by negotiate_audio() once the dialog exists */
 			break;
 		case CONF_MEDIA_CHAT:
 			if (p->has_chat || !m->path)
@@ -450,6 +452,39 @@ static struct conf_file *room_file(struct conf_room *r, const char *hash)
 	return NULL;
 }
 
+static void free_raw(struct conf_sdp_answer_media *ans, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((char *)ans[i].raw_section);
+		ans[i].raw_section = NULL;
+	}
+}
+
+/* The first offered audio stream goes through rtpengine to a mixer; the
+ * others are refused. Returns 1 when audio was accepted. Lock held. */
+static int negotiate_audio(struct conf_participant *p, const struct conf_sdp_offer *offer,
+			   struct conf_sdp_answer_media *ans, const str *from_tag)
+{
+	char tag[CONF_TAG_SIZE];
+
+	p->has_audio = false;
+	conf_copy(tag, sizeof(tag), from_tag->s, from_tag->len);
+	for (size_t i = 0; i < offer->media_count; i++) {
+		char *section;
+
+		if (offer->media[i].kind != CONF_MEDIA_AUDIO || offer->media[i].port == 0 ||
+		    p->has_audio || p->kind != CONF_PART_CHAT)
+			continue;
+		section = conf_audio_setup(p, offer, i, p->call_id, tag, p->local_tag);
+		if (!section)
+			continue;
+		ans[i].accept = true;
+		ans[i].raw_section = section;
+		p->has_audio = true;
+	}
+	return p->has_audio ? 1 : 0;
+}
+
 static int join(struct sip_msg *msg, const char *room_uri, const char *room_user)
 {
 	struct conf_sdp_offer *offer = NULL;
@@ -514,7 +549,21 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		conf_copy(p->display, sizeof(p->display), d.s, d.len);
 	}
 	msrp_ident_generate(p->msrp_id, sizeof(p->msrp_id));
-	if (decide(offer, ans, NULL, p) == 0) {
+	if (conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg) {
+		conf_part_destroy(p);
+		if (conf_room_count(r->key) == 0)
+			conf_room_destroy(r);
+		conf_unlock();
+		conf_sdp_offer_free(offer);
+		conf_tmb.t_reply(msg, 500, "Server Internal Error");
+		return 1;
+	}
+	p->dlg = dlg;
+	dlg = NULL;
+	conf_copy(p->call_id, sizeof(p->call_id), msg->callid->body.s, msg->callid->body.len);
+	conf_copy(p->local_tag, sizeof(p->local_tag), p->dlg->id.loc_tag.s,
+		  p->dlg->id.loc_tag.len);
+	if (decide(offer, ans, NULL, p) + negotiate_audio(p, offer, ans, &from->tag_value) == 0) {
 		conf_part_destroy(p);
 		if (conf_room_count(r->key) == 0)
 			conf_room_destroy(r);
@@ -548,12 +597,11 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 			ans[i].path = path;
 	if ((p->kind == CONF_PART_CHAT &&
 	     chat_room_join(r->chat, p->key, p->uri, p->display[0] ? p->display : NULL) != 0) ||
-	    conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg ||
 	    conf_sdp_answer_build(&sdp, offer, ans, offer->media_count,
 				  conf_cfg.msrp_host_s.s, p->key, ++p->sdp_version) != 0) {
-		if (dlg)
-			conf_tmb.free_dlg(dlg);
+		free_raw(ans, offer->media_count);
 		chat_room_leave(r->chat, p->key);
+		conf_audio_teardown(p);
 		conf_part_destroy(p);
 		if (conf_room_count(r->key) == 0)
 			conf_room_destroy(r);
@@ -562,13 +610,11 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		conf_tmb.t_reply(msg, 500, "Server Internal Error");
 		return 1;
 	}
+	free_raw(ans, offer->media_count);
 	conf_sdp_offer_free(offer);
-	p->dlg = dlg;
-	conf_copy(p->call_id, sizeof(p->call_id), msg->callid->body.s, msg->callid->body.len);
-	conf_copy(p->local_tag, sizeof(p->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
 	contact_of(hdrs, sizeof(hdrs), r->user);
 	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
-	if (reply_body(msg, 200, "OK", sdp, hdrs, &dlg->id.loc_tag) < 0) {
+	if (reply_body(msg, 200, "OK", sdp, hdrs, &p->dlg->id.loc_tag) < 0) {
 		LM_ERR("cannot answer the INVITE of %s\n", uri);
 		conf_participant_leave(p->key, 0);
 	} else {
@@ -600,8 +646,17 @@ static void reinvite(struct sip_msg *msg, struct conf_participant *p)
 		return;
 	}
 	p->has_chat = false;
-	p->has_audio = false;
 	accepted = decide(offer, ans, NULL, p);
+	{
+		struct to_body *from = (parse_from_header(msg) == 0) ? get_from(msg) : NULL;
+
+		/* the audio leg is set up anew: new direction, maybe new codecs */
+		conf_audio_teardown(p);
+		if (from)
+			accepted += negotiate_audio(p, offer, ans, &from->tag_value);
+		else
+			p->has_audio = false;
+	}
 	conf_msrp_our_path(path, sizeof(path), p);
 	for (size_t i = 0; i < offer->media_count; i++)
 		if (ans[i].accept)
@@ -609,18 +664,20 @@ static void reinvite(struct sip_msg *msg, struct conf_participant *p)
 	conf_tmb.dlg_request_uas(p->dlg, msg, IS_TARGET_REFRESH);
 	if (conf_sdp_answer_build(&sdp, offer, ans, offer->media_count, conf_cfg.msrp_host_s.s,
 				  p->key, ++p->sdp_version) != 0) {
+		free_raw(ans, offer->media_count);
 		conf_sdp_offer_free(offer);
 		p->has_chat = had_chat;
 		p->has_audio = had_audio;
 		conf_tmb.t_reply(msg, 500, "Server Internal Error");
 		return;
 	}
+	free_raw(ans, offer->media_count);
 	conf_sdp_offer_free(offer);
 	contact_of(hdrs, sizeof(hdrs), r->user);
 	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
 	reply_body(msg, 200, "OK", sdp, hdrs, &p->dlg->id.loc_tag);
 	free(sdp);
-	if (!accepted && !p->has_audio) {
+	if (!accepted) {
 		/* every stream removed: the participant's session is over */
 		conf_participant_leave(p->key, 1);
 		return;
@@ -631,8 +688,8 @@ static void reinvite(struct sip_msg *msg, struct conf_participant *p)
 		p->msrp_conn = 0;
 		LM_INFO("%s %s chat\n", p->uri, p->has_chat ? "added" : "removed");
 	}
-	if (had_chat != p->has_chat || had_audio != p->has_audio)
-		conf_notify_room(p->room_key);
+	/* holds and media changes show in conference-info */
+	conf_notify_room(p->room_key);
 }
 
 /* ---- subscriptions --------------------------------------------------------------------- */
@@ -736,6 +793,15 @@ void conf_sip_timer(void)
 	time_t now = time(NULL);
 
 	conf_lock();
+	for (struct conf_participant *p = conf_part_first(), *next; p; p = next) {
+		next = p->next;
+		/* an audio-only participant that went silent on the wire is gone */
+		if (p->mixer_port && !p->has_chat && !p->on_hold && conf_cfg.rtp_timeout > 0 &&
+		    p->audio_idle_ms > (unsigned)conf_cfg.rtp_timeout * 1000u) {
+			LM_INFO("%s: no RTP for %us, hanging up\n", p->uri, p->audio_idle_ms / 1000);
+			conf_participant_leave(p->key, 1);
+		}
+	}
 	for (struct conf_participant *p = conf_part_first(); p; p = p->next) {
 		char path[1024];
 

@@ -46,6 +46,16 @@ struct conf_participant {
 	uint64_t file_size;
 	uint64_t file_received;           /* bytes written of a push */
 	bool file_done;
+	/* audio through the mixer */
+	int mixer_port;                   /* 0 when no audio */
+	bool on_hold;                     /* sendonly/inactive: hears nothing */
+	bool speaking;                    /* written by the mixer */
+	int audio_level;                  /* dBov, written by the mixer */
+	unsigned audio_idle_ms;           /* since the last RTP, by the mixer */
+	uint64_t audio_packets_in;
+	char rtp_call_id[CONF_CALLID_SIZE]; /* rtpengine call of the audio leg */
+	char rtp_from_tag[CONF_TAG_SIZE];
+	char audio_codec[16];
 	time_t screen_last;               /* last screen image received */
 	bool screen_active;
 	unsigned room_key;

@@ -23,7 +23,9 @@
 #include "core/timer_proc.h"
 
 #include "../common/module_status.h"
+#include "../common/ng_client.h"
 #include "conf_config.h"
+#include "conf_mixer.h"
 #include "conf_http.h"
 #include "conf_msrp.h"
 #include "conf_sip.h"
@@ -46,6 +48,11 @@ struct conf_config conf_cfg = {
 	.file_dir = "/var/lib/sylk/conference",
 	.max_file_size = 100 * 1024 * 1024,
 	.http_base = "http://127.0.0.1:10888",
+	.rtpengine_sock = "udp:127.0.0.1:2223",
+	.mixer_processes = 0,
+	.mixer_port_min = 40000,
+	.mixer_port_max = 40999,
+	.rtp_timeout = 30,
 };
 struct tm_binds conf_tmb;
 
@@ -176,6 +183,11 @@ static param_export_t params[] = {
 	{"file_dir", PARAM_STRING, &conf_cfg.file_dir},
 	{"max_file_size", INT_PARAM, &conf_cfg.max_file_size},
 	{"http_base", PARAM_STRING, &conf_cfg.http_base},
+	{"rtpengine_sock", PARAM_STRING, &conf_cfg.rtpengine_sock},
+	{"mixer_processes", INT_PARAM, &conf_cfg.mixer_processes},
+	{"mixer_port_min", INT_PARAM, &conf_cfg.mixer_port_min},
+	{"mixer_port_max", INT_PARAM, &conf_cfg.mixer_port_max},
+	{"rtp_timeout", INT_PARAM, &conf_cfg.rtp_timeout},
 	{0, 0, 0}
 };
 
@@ -241,7 +253,8 @@ static void rpc_participants(rpc_t *rpc, void *ctx)
 {
 	struct {
 		char uri[CONF_URI_SIZE];
-		int chat, audio, bound, dialed_out;
+		int chat, audio, bound, dialed_out, speaking, level, hold;
+		char codec[16];
 	} *snap;
 	char *room = NULL;
 	struct conf_room *r;
@@ -268,6 +281,10 @@ static void rpc_participants(rpc_t *rpc, void *ctx)
 			snap[n].audio = p->has_audio;
 			snap[n].bound = p->msrp_conn != 0;
 			snap[n].dialed_out = p->dialed_out;
+			snap[n].speaking = p->speaking;
+			snap[n].level = p->audio_level;
+			snap[n].hold = p->on_hold;
+			memcpy(snap[n].codec, p->audio_codec, sizeof(snap[n].codec));
 			n++;
 		}
 	conf_unlock();
@@ -280,11 +297,12 @@ static void rpc_participants(rpc_t *rpc, void *ctx)
 	    rpc->struct_add(th, "[", "participants", &ah) >= 0)
 		for (int i = 0; i < n; i++)
 			if (rpc->array_add(ah, "{", &ch) >= 0)
-				rpc->struct_add(ch, "sssss", "uri", snap[i].uri, "chat",
+				rpc->struct_add(ch, "sssssdd", "uri", snap[i].uri, "chat",
 						snap[i].chat ? (snap[i].bound ? "connected" : "waiting") : "no",
-						"audio", snap[i].audio ? "offered (not mixed yet)" : "no",
+						"audio", snap[i].audio ? (snap[i].hold ? "on-hold" : snap[i].codec) : "no",
 						"joined", snap[i].dialed_out ? "dialed-out" : "dialed-in",
-						"room", room);
+						"room", room, "speaking", snap[i].speaking, "level_db",
+						snap[i].level);
 	pkg_free(snap);
 }
 
@@ -456,6 +474,8 @@ static int mod_init(void)
 		LM_ERR("the MSRP frame hook is taken: is msrp.so loaded too?\n");
 		return -1;
 	}
+	if (ng_client_init(conf_cfg.rtpengine_sock, 1000) < 0 || conf_mixer_init() < 0)
+		return -1;
 	if (conf_http_init() < 0 || register_basic_timers(1) < 0)
 		return -1;
 	LM_INFO("conference focus: Contact %s, MSRP at %s:%d%s\n", contact_buf, msrp_host_buf,
@@ -465,12 +485,13 @@ static int mod_init(void)
 
 static int child_init(int rank)
 {
-	if (rank == PROC_MAIN &&
-	    fork_basic_timer(PROC_TIMER, "CONFERENCE FOCUS", 1, focus_timer, NULL, 1) < 0) {
+	if (rank != PROC_MAIN)
+		return 0;
+	if (fork_basic_timer(PROC_TIMER, "CONFERENCE FOCUS", 1, focus_timer, NULL, 1) < 0) {
 		LM_ERR("cannot start the focus timer\n");
 		return -1;
 	}
-	return 0;
+	return conf_mixer_fork();
 }
 
 static void mod_destroy(void)

@@ -32,7 +32,7 @@
 #include "rtc_config.h"
 #include "rtc_events.h"
 #include "rtc_hooks.h"
-#include "rtc_ng.h"
+#include "../common/ng_client.h"
 #include "rtc_sip.h"
 #include "rtc_store.h"
 
@@ -94,7 +94,7 @@ static int media(enum ng_bridge_step step, const char *call_id, const char *from
 
 	*out = NULL;
 	ng_bridge_request(&req, step);
-	if (rtc_ng_request(&req, &reply, why, why_size) != 0)
+	if (ng_client_request(&req, &reply, why, why_size) != 0)
 		return -1;
 	if (!reply->sdp) {
 		ng_reply_free(reply);
@@ -131,7 +131,7 @@ static void finish(struct rtc_session *s, const char *reason)
 	memcpy(tag, s->dir == RTC_OUTGOING ? s->local_tag : s->remote_tag, sizeof(tag));
 	rtc_session_destroy(s);
 	if (had_media)
-		rtc_ng_delete(call_id, tag);
+		ng_client_delete(call_id, tag);
 }
 
 static int add_common_headers(char *hdrs, size_t size, unsigned account_key, const char *ua,
@@ -275,7 +275,7 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 	if (!s) {  /* the connection went away meanwhile */
 		rtc_unlock();
 		free(sip_sdp);
-		rtc_ng_delete(call_id, tag);
+		ng_client_delete(call_id, tag);
 		return;
 	}
 	s->pending_sdp = rtc_shm_strdup(sip_sdp);
@@ -283,7 +283,7 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 	if (send_invite(s, NULL) < 0) {
 		rtc_session_destroy(s);
 		rtc_unlock();
-		rtc_ng_delete(call_id, tag);
+		ng_client_delete(call_id, tag);
 		rtc_send_error(conn_id, req->transaction, "Cannot send INVITE for session %s",
 			       req->session);
 		return;
@@ -1090,7 +1090,7 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 		if (dlg)
 			rtc_tmb.free_dlg(dlg);
 		free(webrtc_sdp);
-		rtc_ng_delete(call_id, from_tag);
+		ng_client_delete(call_id, from_tag);
 		rtc_tmb.t_reply(msg, 500, "Server Internal Error");
 		return 1;
 	}
@@ -1101,7 +1101,7 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 		rtc_unlock();
 		rtc_tmb.free_dlg(dlg);
 		free(webrtc_sdp);
-		rtc_ng_delete(call_id, from_tag);
+		ng_client_delete(call_id, from_tag);
 		rtc_tmb.t_reply(msg, 500, "Server Internal Error");
 		return 1;
 	}
@@ -1387,7 +1387,7 @@ void rtc_call_timer(void)
 			ids_of(s, &pending[n++]);
 	rtc_unlock();
 	for (int i = 0; i < n; i++) {
-		if (rtc_ng_leg_has_media(pending[i].call_id, browser_tag(&pending[i])) != 1)
+		if (ng_client_leg_has_media(pending[i].call_id, browser_tag(&pending[i])) != 1)
 			continue;
 		rtc_lock();
 		s = rtc_session_by_key(pending[i].key);

@@ -22,7 +22,7 @@
 #include "rtc_call.h"
 #include "rtc_config.h"
 #include "rtc_hooks.h"
-#include "rtc_ng.h"
+#include "../common/ng_client.h"
 #include "rtc_proto.h"
 #include "rtc_store.h"
 
@@ -367,7 +367,7 @@ static int mod_init(void)
 		LM_ERR("decline_code must be a 4xx-6xx status\n");
 		return -1;
 	}
-	if (rtc_ng_init(rtc_cfg.rtpengine_sock) < 0 || derive_addresses() < 0)
+	if (ng_client_init(rtc_cfg.rtpengine_sock, rtc_cfg.rtpengine_timeout_ms) < 0 || derive_addresses() < 0)
 		return -1;
 	if (rtc_store_init() < 0)
 		return -1;

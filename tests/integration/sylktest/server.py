@@ -69,6 +69,7 @@ class Kamailio:
         self.https_port = free_port()
         self.msrp_port = free_port()
         self.msrps_port = free_port()
+        self.mixer_ports = free_port_range(64)
         self.ctl_socket = os.path.join(self.state_dir, "kamailio_ctl")
         values = {
             "LISTEN_IP": "127.0.0.1",
@@ -80,6 +81,9 @@ class Kamailio:
             "MSRPS_PORT": self.msrps_port,
             "CONF_FILE_DIR": f'"{self.state_dir}/conference"',
             "CONF_HTTP_BASE": f'"http://127.0.0.1:{self.http_port}"',
+            "MIXER_PORT_MIN": self.mixer_ports[0],
+            "MIXER_PORT_MAX": self.mixer_ports[1],
+            "MIXER_PROCESSES": 1,
             "SIP_DOMAIN": SIP_DOMAIN,
             "DB_URL": f'"sqlite://{self.state_dir}/sylk.sqlite"',
             "TLS_CERT": f'"{self.state_dir}/tls/server.pem"',

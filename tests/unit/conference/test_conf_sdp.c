@@ -521,8 +521,43 @@ static void test_misc_accepted(void)
 	conf_sdp_offer_free(NULL);
 }
 
+/* rtpengine's answer for the audio stream goes in verbatim */
+static void test_answer_raw_section(void)
+{
+	const char *s = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+			"m=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x\r\n"
+			"m=message 9 TCP/MSRP *\r\na=path:msrp://192.0.2.1:9/z;tcp\r\n";
+	struct conf_sdp_offer *o = parse(s);
+	struct conf_sdp_answer_media ans[2] = {
+		{ .accept = true, .raw_section = "m=audio 30000 RTP/SAVP 0\r\nc=IN IP4 127.0.0.1\r\n"
+						 "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:y\r\n" },
+		{ .accept = true, .port = 2855, .path = "msrp://198.51.100.1:2855/q;tcp" },
+	};
+	char *sdp = NULL;
+
+	if (!o)
+		return;
+	CHECK_INT(conf_sdp_answer_build(&sdp, o, ans, 2, "198.51.100.1", 1, 1), 0);
+	if (sdp) {
+		CHECK(strstr(sdp, "t=0 0\r\nm=audio 30000 RTP/SAVP 0\r\nc=IN IP4 127.0.0.1\r\n"
+				  "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:y\r\nm=message 2855") != NULL);
+		free(sdp);
+	}
+	/* anything that is not a clean media section is refused */
+	ans[0].raw_section = "v=0\r\n";
+	CHECK_INT(conf_sdp_answer_build(&sdp, o, ans, 2, "198.51.100.1", 1, 1), EINVAL);
+	ans[0].raw_section = "m=audio 1 RTP/AVP 0\r\no=- 1 1 IN IP4 1.2.3.4\r\n";
+	CHECK_INT(conf_sdp_answer_build(&sdp, o, ans, 2, "198.51.100.1", 1, 1), EINVAL);
+	ans[0].raw_section = "m=audio 1 RTP/AVP 0\r\na=x\ny\r\n";
+	CHECK_INT(conf_sdp_answer_build(&sdp, o, ans, 2, "198.51.100.1", 1, 1), EINVAL);
+	ans[0].raw_section = "m=audio 1 RTP/AVP 0";
+	CHECK_INT(conf_sdp_answer_build(&sdp, o, ans, 2, "198.51.100.1", 1, 1), EINVAL);
+	conf_sdp_offer_free(o);
+}
+
 int main(void)
 {
+	RUN(test_answer_raw_section);
 	RUN(test_blink_chat_audio);
 	RUN(test_file_push);
 	RUN(test_file_pull);

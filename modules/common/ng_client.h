@@ -1,25 +1,26 @@
-/* rtpengine ng client for the gateway: one UDP socket per process, a
+/* rtpengine ng client shared by the modules (the gateway's calls, the
+ * focus's audio legs): one UDP socket per process, a
  * request waits for its reply (rtpengine answers in about a millisecond),
  * with one retry under the same cookie, which rtpengine answers from its
  * cache instead of acting twice. */
-#ifndef SYLK_RTC_NG_H
-#define SYLK_RTC_NG_H
+#ifndef SYLK_NG_CLIENT_H
+#define SYLK_NG_CLIENT_H
 
 #include "sylk_ws/ng_message.h"
 
-/* Parses "udp:HOST:PORT" once, in mod_init. */
-int rtc_ng_init(const char *sock);
+/* Parses "udp:HOST:PORT" once, in mod_init; @p timeout_ms per try. */
+int ng_client_init(const char *sock, int timeout_ms);
 
 /* Sends @p req and waits. On 0, *replyp holds a reply with result ok (free
  * with ng_reply_free); otherwise @p why says what went wrong. */
-int rtc_ng_request(const struct ng_request *req, struct ng_reply **replyp, char *why,
+int ng_client_request(const struct ng_request *req, struct ng_reply **replyp, char *why,
 		   size_t why_size);
 
 /* delete, ignoring the outcome (the call may already be gone) */
-void rtc_ng_delete(const char *call_id, const char *from_tag);
+void ng_client_delete(const char *call_id, const char *from_tag);
 
 /* Whether the leg @p tag of the call has received media packets (ICE and
  * DTLS are done once a browser's SRTP decrypts). -1 when unknown. */
-int rtc_ng_leg_has_media(const char *call_id, const char *tag);
+int ng_client_leg_has_media(const char *call_id, const char *tag);
 
 #endif

@@ -1,4 +1,4 @@
-/* rtpengine ng client for the gateway. */
+/* rtpengine ng client shared by the modules. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -11,21 +11,22 @@
 
 #include "core/dprint.h"
 
-#include "rtc_config.h"
-#include "rtc_ng.h"
+#include "ng_client.h"
 
 static struct sockaddr_storage ng_addr;
 static socklen_t ng_addr_len;
 static int ng_fd = -1;          /* per process, opened on first use */
 static pid_t ng_fd_pid;
 static struct ng_cookie_gen cookies;
+static int ng_timeout_ms = 1000;
 
-int rtc_ng_init(const char *sock)
+int ng_client_init(const char *sock, int timeout_ms)
 {
 	char host[128];
 	const char *p = sock, *colon;
 	struct addrinfo hints, *ai = NULL;
 
+	ng_timeout_ms = timeout_ms;
 	if (strncmp(p, "udp:", 4) == 0)
 		p += 4;
 	colon = strrchr(p, ':');
@@ -97,7 +98,7 @@ static int wait_reply(int fd, const char *cookie, struct ng_reply **replyp, int 
 	}
 }
 
-int rtc_ng_request(const struct ng_request *req, struct ng_reply **replyp, char *why,
+int ng_client_request(const struct ng_request *req, struct ng_reply **replyp, char *why,
 		   size_t why_size)
 {
 	char cookie[NG_COOKIE_SIZE];
@@ -122,7 +123,7 @@ int rtc_ng_request(const struct ng_request *req, struct ng_reply **replyp, char 
 			err = errno;
 			continue;
 		}
-		err = wait_reply(fd, cookie, replyp, rtc_cfg.rtpengine_timeout_ms);
+		err = wait_reply(fd, cookie, replyp, ng_timeout_ms);
 		if (err != ETIMEDOUT)
 			break;
 	}
@@ -148,7 +149,7 @@ int rtc_ng_request(const struct ng_request *req, struct ng_reply **replyp, char 
 	return 0;
 }
 
-void rtc_ng_delete(const char *call_id, const char *from_tag)
+void ng_client_delete(const char *call_id, const char *from_tag)
 {
 	struct ng_request req = {.cmd = NG_CMD_DELETE, .call_id = call_id, .from_tag = from_tag};
 	struct ng_reply *reply = NULL;
@@ -156,7 +157,7 @@ void rtc_ng_delete(const char *call_id, const char *from_tag)
 
 	if (!call_id || !*call_id)
 		return;
-	if (rtc_ng_request(&req, &reply, why, sizeof(why)) == 0)
+	if (ng_client_request(&req, &reply, why, sizeof(why)) == 0)
 		ng_reply_free(reply);
 }
 
@@ -183,7 +184,7 @@ static int64_t leg_packets(const struct benc_node *leg)
 	return total;
 }
 
-int rtc_ng_leg_has_media(const char *call_id, const char *tag)
+int ng_client_leg_has_media(const char *call_id, const char *tag)
 {
 	struct ng_request req = {.cmd = NG_CMD_QUERY, .call_id = call_id};
 	struct ng_reply *reply = NULL;
@@ -191,7 +192,7 @@ int rtc_ng_leg_has_media(const char *call_id, const char *tag)
 	char why[128];
 	int has = -1;
 
-	if (rtc_ng_request(&req, &reply, why, sizeof(why)) != 0)
+	if (ng_client_request(&req, &reply, why, sizeof(why)) != 0)
 		return -1;
 	tags = benc_dict_get(reply->dict, "tags");
 	leg = tags ? benc_dict_get(tags, tag) : NULL;

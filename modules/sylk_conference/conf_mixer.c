@@ -1,0 +1,397 @@
+/* The audio mixer processes of the focus. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cfg/cfg_struct.h"
+#include "core/dprint.h"
+#include "core/locking.h"
+#include "core/mem/shm_mem.h"
+#include "core/pt.h"
+
+#include "conf_config.h"
+#include "conf_mixer.h"
+#include "conf_store.h"
+
+#define QUEUE_SIZE 1024
+#define MAX_LOCAL 1024        /* participants one mixer process handles */
+#define STATS_EVERY 10        /* ticks between stats write-backs */
+
+enum mix_op { MIX_ADD, MIX_REMOVE, MIX_HOLD };
+
+struct mix_cmd {
+	enum mix_op op;
+	unsigned room_key, part_key;
+	int port;
+	char remote_ip[48];
+	int remote_port;
+	struct mix_participant_cfg cfg;
+	bool hold;
+};
+
+struct mix_queue {
+	gen_lock_t lock;
+	unsigned head, count;
+	struct mix_cmd cmd[QUEUE_SIZE];
+};
+
+struct mix_ports {
+	gen_lock_t lock;
+	int min, max, next;
+	uint8_t used[];       /* one byte per port, max - min + 1 */
+};
+
+static struct mix_queue *queues;   /* shm, one per process */
+static struct mix_ports *ports;    /* shm */
+static int nprocs;
+
+int conf_mixer_init(void)
+{
+	int span;
+
+	nprocs = conf_cfg.mixer_processes > 0 ? conf_cfg.mixer_processes :
+						 (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (nprocs < 1)
+		nprocs = 1;
+	span = conf_cfg.mixer_port_max - conf_cfg.mixer_port_min + 1;
+	if (conf_cfg.mixer_port_min < 1024 || span < 2 || conf_cfg.mixer_port_max > 65535) {
+		LM_ERR("mixer_port_min/max must be a range within 1024..65535\n");
+		return -1;
+	}
+	queues = shm_malloc(sizeof(*queues) * (size_t)nprocs);
+	ports = shm_malloc(sizeof(*ports) + (size_t)span);
+	if (!queues || !ports) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(queues, 0, sizeof(*queues) * (size_t)nprocs);
+	memset(ports, 0, sizeof(*ports) + (size_t)span);
+	for (int i = 0; i < nprocs; i++)
+		lock_init(&queues[i].lock);
+	lock_init(&ports->lock);
+	ports->min = conf_cfg.mixer_port_min;
+	ports->max = conf_cfg.mixer_port_max;
+	ports->next = ports->min;
+	register_procs(nprocs);
+	cfg_register_child(nprocs);
+	return 0;
+}
+
+int conf_mixer_port_alloc(void)
+{
+	int span = ports->max - ports->min + 1, port = 0;
+
+	lock_get(&ports->lock);
+	for (int i = 0; i < span; i++) {
+		int p = ports->next + i;
+
+		if (p > ports->max)
+			p -= span;
+		if (!ports->used[p - ports->min]) {
+			ports->used[p - ports->min] = 1;
+			port = p;
+			ports->next = p + 1 > ports->max ? ports->min : p + 1;
+			break;
+		}
+	}
+	lock_release(&ports->lock);
+	return port;
+}
+
+void conf_mixer_port_free(int port)
+{
+	if (port < ports->min || port > ports->max)
+		return;
+	lock_get(&ports->lock);
+	ports->used[port - ports->min] = 0;
+	lock_release(&ports->lock);
+}
+
+static int enqueue(const struct mix_cmd *c)
+{
+	struct mix_queue *q = &queues[c->room_key % (unsigned)nprocs];
+	int rc = -1;
+
+	lock_get(&q->lock);
+	if (q->count < QUEUE_SIZE) {
+		q->cmd[(q->head + q->count) % QUEUE_SIZE] = *c;
+		q->count++;
+		rc = 0;
+	}
+	lock_release(&q->lock);
+	if (rc)
+		LM_ERR("mixer queue full: command for room %u dropped\n", c->room_key);
+	return rc;
+}
+
+int conf_mixer_add(unsigned room_key, unsigned part_key, int port, const char *remote_ip,
+		   int remote_port, const struct mix_participant_cfg *cfg, bool on_hold)
+{
+	struct mix_cmd c = {.op = MIX_ADD, .room_key = room_key, .part_key = part_key,
+			    .port = port, .remote_port = remote_port, .cfg = *cfg, .hold = on_hold};
+
+	conf_copy(c.remote_ip, sizeof(c.remote_ip), remote_ip, strlen(remote_ip));
+	return enqueue(&c);
+}
+
+int conf_mixer_remove(unsigned room_key, unsigned part_key)
+{
+	struct mix_cmd c = {.op = MIX_REMOVE, .room_key = room_key, .part_key = part_key};
+
+	return enqueue(&c);
+}
+
+int conf_mixer_hold(unsigned room_key, unsigned part_key, bool on_hold)
+{
+	struct mix_cmd c = {.op = MIX_HOLD, .room_key = room_key, .part_key = part_key,
+			    .hold = on_hold};
+
+	return enqueue(&c);
+}
+
+/* ---- the mixer process ------------------------------------------------------------ */
+
+struct local_part {
+	unsigned part_key, room_key;
+	int fd, port;
+	struct sockaddr_in remote;
+};
+
+struct local_room {
+	unsigned room_key;
+	struct mix_room *mix;
+};
+
+static struct local_part parts[MAX_LOCAL];
+static struct local_room rooms[MAX_LOCAL];
+static int nparts, nrooms, epfd;
+
+static struct local_room *room_of(unsigned room_key, bool create)
+{
+	for (int i = 0; i < nrooms; i++)
+		if (rooms[i].room_key == room_key)
+			return &rooms[i];
+	if (!create || nrooms == MAX_LOCAL)
+		return NULL;
+	if (mix_room_alloc(&rooms[nrooms].mix, NULL) != 0)
+		return NULL;
+	rooms[nrooms].room_key = room_key;
+	return &rooms[nrooms++];
+}
+
+static struct local_part *part_of(unsigned part_key)
+{
+	for (int i = 0; i < nparts; i++)
+		if (parts[i].part_key == part_key)
+			return &parts[i];
+	return NULL;
+}
+
+static void drop_part(struct local_part *lp)
+{
+	struct local_room *r = room_of(lp->room_key, false);
+
+	if (r) {
+		mix_room_remove(r->mix, lp->part_key);
+		if (mix_room_count(r->mix) == 0) {
+			mix_room_free(r->mix);
+			*r = rooms[--nrooms];
+		}
+	}
+	epoll_ctl(epfd, EPOLL_CTL_DEL, lp->fd, NULL);
+	close(lp->fd);
+	conf_mixer_port_free(lp->port);
+	*lp = parts[--nparts];
+}
+
+static void add_part(const struct mix_cmd *c)
+{
+	struct sockaddr_in local = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct local_room *r;
+	struct local_part *lp;
+	int fd;
+
+	if (part_of(c->part_key) || nparts == MAX_LOCAL)
+		return;
+	inet_pton(AF_INET, conf_cfg.msrp_host_s.s, &local.sin_addr);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
+		LM_ERR("mixer: cannot bind port %d: %s\n", c->port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	r = room_of(c->room_key, true);
+	if (!r || mix_room_add(r->mix, c->part_key, &c->cfg) != 0) {
+		LM_ERR("mixer: cannot add participant %u to room %u\n", c->part_key, c->room_key);
+		close(fd);
+		if (r && mix_room_count(r->mix) == 0) {
+			mix_room_free(r->mix);
+			*r = rooms[--nrooms];
+		}
+		return;
+	}
+	mix_room_set_hold(r->mix, c->part_key, c->hold);
+	lp = &parts[nparts++];
+	memset(lp, 0, sizeof(*lp));
+	lp->part_key = c->part_key;
+	lp->room_key = c->room_key;
+	lp->fd = fd;
+	lp->port = c->port;
+	lp->remote.sin_family = AF_INET;
+	lp->remote.sin_port = htons((uint16_t)c->remote_port);
+	inet_pton(AF_INET, c->remote_ip, &lp->remote.sin_addr);
+	ev.data.u32 = c->part_key;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+	LM_INFO("mixer: participant %u in room %u on port %d (%s)\n", c->part_key, c->room_key,
+		c->port, audio_codec_name(c->cfg.codec));
+}
+
+static void run_commands(int index)
+{
+	struct mix_queue *q = &queues[index];
+	struct mix_cmd c;
+
+	for (;;) {
+		lock_get(&q->lock);
+		if (!q->count) {
+			lock_release(&q->lock);
+			return;
+		}
+		c = q->cmd[q->head];
+		q->head = (q->head + 1) % QUEUE_SIZE;
+		q->count--;
+		lock_release(&q->lock);
+		if (c.op == MIX_ADD) {
+			add_part(&c);
+		} else {
+			struct local_part *lp = part_of(c.part_key);
+			struct local_room *r = lp ? room_of(lp->room_key, false) : NULL;
+
+			if (!lp)
+				continue;
+			if (c.op == MIX_REMOVE)
+				drop_part(lp);
+			else if (r)
+				mix_room_set_hold(r->mix, c.part_key, c.hold);
+		}
+	}
+}
+
+static void emit(unsigned key, const uint8_t *rtp, size_t len, void *ctx)
+{
+	struct local_part *lp = part_of(key);
+
+	if (lp)
+		sendto(lp->fd, rtp, len, 0, (struct sockaddr *)&lp->remote, sizeof(lp->remote));
+}
+
+static void write_stats(void)
+{
+	struct mix_participant_stats st;
+
+	conf_lock();
+	for (int i = 0; i < nparts; i++) {
+		struct local_room *r = room_of(parts[i].room_key, false);
+		struct conf_participant *p = conf_part_by_key(parts[i].part_key);
+
+		if (!r || !p || mix_room_get_stats(r->mix, parts[i].part_key, &st) != 0)
+			continue;
+		p->speaking = st.speaking;
+		p->audio_level = st.level_db;
+		p->audio_idle_ms = st.idle_ticks * 20u;
+		p->audio_packets_in = st.packets_in;
+	}
+	conf_unlock();
+}
+
+static void read_rtp(unsigned part_key)
+{
+	struct local_part *lp = part_of(part_key);
+	struct local_room *r;
+	uint8_t buf[2048];
+
+	if (!lp || !(r = room_of(lp->room_key, false)))
+		return;
+	for (;;) {
+		ssize_t n = recv(lp->fd, buf, sizeof(buf), 0);
+
+		if (n <= 0)
+			return;
+		mix_room_input(r->mix, part_key, buf, (size_t)n);
+	}
+}
+
+static void mixer_main(int index)
+{
+	struct itimerspec every = {{0, 20 * 1000000}, {0, 20 * 1000000}};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0}, events[64];
+	unsigned long ticks = 0;
+	int tfd;
+
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (epfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &every, NULL) < 0 ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev) < 0) {
+		LM_CRIT("mixer %d cannot set up its clock\n", index);
+		exit(-1);
+	}
+	LM_INFO("mixer %d running\n", index);
+	for (;;) {
+		int n = epoll_wait(epfd, events, 64, -1);
+
+		for (int i = 0; i < n; i++) {
+			uint64_t expirations = 0;
+
+			if (events[i].data.u32 != 0) {
+				read_rtp(events[i].data.u32);
+				continue;
+			}
+			if (read(tfd, &expirations, sizeof(expirations)) != sizeof(expirations))
+				continue;
+			/* a late wake-up catches up a few ticks, then gives up on
+			 * the rest rather than bursting */
+			if (expirations > 3) {
+				LM_WARN("mixer %d: %llu ticks late\n", index,
+					(unsigned long long)expirations - 1);
+				expirations = 3;
+			}
+			while (expirations--) {
+				run_commands(index);
+				for (int r = 0; r < nrooms; r++)
+					mix_room_tick(rooms[r].mix, emit, NULL);
+				if (++ticks % STATS_EVERY == 0 && nparts)
+					write_stats();
+			}
+		}
+	}
+}
+
+int conf_mixer_fork(void)
+{
+	for (int i = 0; i < nprocs; i++) {
+		int pid = fork_process(PROC_NOCHLDINIT, "CONFERENCE MIXER", 1);
+
+		if (pid < 0) {
+			LM_ERR("cannot start mixer %d\n", i);
+			return -1;
+		}
+		if (pid == 0) {
+			if (cfg_child_init())
+				exit(-1);
+			mixer_main(i);
+			exit(0);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,31 @@
+/* The audio mixer processes of the focus. rtpengine stands in front of
+ * every participant (ICE, DTLS-SRTP, SDES, transcoding) and exchanges plain
+ * RTP with a mixer port on loopback; a mixer process owns the rooms given
+ * to it (room key modulo the process count), reads RTP, and every 20 ms of
+ * a monotonic clock mixes each room minus each listener
+ * (conference/mix_room.c). SIP workers talk to the mixers through command
+ * queues in shared memory; the mixers write levels and idle times back
+ * into the participants for RPC, conference-info and the RTP timeout. */
+#ifndef SYLK_CONF_MIXER_H
+#define SYLK_CONF_MIXER_H
+
+#include <stdbool.h>
+
+#include "conference/mix_room.h"
+
+/* mod_init: queues, port pool, process count */
+int conf_mixer_init(void);
+/* child_init(PROC_MAIN): start the mixer processes */
+int conf_mixer_fork(void);
+
+/* A free mixer port (UDP, on the MSRP host address), 0 when none. */
+int conf_mixer_port_alloc(void);
+void conf_mixer_port_free(int port);
+
+/* Commands; 0 when queued, -1 when the mixer's queue is full. */
+int conf_mixer_add(unsigned room_key, unsigned part_key, int port, const char *remote_ip,
+		   int remote_port, const struct mix_participant_cfg *cfg, bool on_hold);
+int conf_mixer_remove(unsigned room_key, unsigned part_key);
+int conf_mixer_hold(unsigned room_key, unsigned part_key, bool on_hold);
+
+#endif
