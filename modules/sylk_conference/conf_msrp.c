@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "core/tcp_server.h"
 
 #include "conference/cpim.h"
+#include "conference/msrp_chunk.h"
 #include "conference/msrp_message.h"
 #include "conference/screen_share.h"
 #include "conference/msrp_uri.h"
@@ -314,16 +316,56 @@ static void bind_connection(struct conf_participant *p, int conn_id, const char 
 	conf_msrp_status(p->room_key, p->key, text);
 }
 
+/* Chunked chat messages are put back together in the process that reads
+ * the connection: the chunks of one message arrive back to back on one
+ * TCP connection, which one reader process holds while they stream in. */
+#define REASM_SLOTS 64
+#define REASM_MAX_MESSAGE (1024 * 1024)
+
+static struct {
+	unsigned part_key;
+	struct msrp_reasm *r;
+	time_t used;
+} reasm_slots[REASM_SLOTS];
+
+static int reassemble(unsigned part_key, const struct msrp_message *m,
+		      struct msrp_chunk_msg **whole)
+{
+	int free_slot = -1, oldest = 0;
+
+	*whole = NULL;
+	for (int i = 0; i < REASM_SLOTS; i++) {
+		if (reasm_slots[i].r && reasm_slots[i].part_key == part_key) {
+			reasm_slots[i].used = time(NULL);
+			return msrp_reasm_add(reasm_slots[i].r, m, whole);
+		}
+		if (!reasm_slots[i].r && free_slot < 0)
+			free_slot = i;
+		if (reasm_slots[i].used < reasm_slots[oldest].used)
+			oldest = i;
+	}
+	if (free_slot < 0) {  /* reuse the least recently used one */
+		msrp_reasm_free(reasm_slots[oldest].r);
+		reasm_slots[oldest].r = NULL;
+		free_slot = oldest;
+	}
+	if (msrp_reasm_alloc(&reasm_slots[free_slot].r, REASM_MAX_MESSAGE, 4) != 0)
+		return ENOMEM;
+	reasm_slots[free_slot].part_key = part_key;
+	reasm_slots[free_slot].used = time(NULL);
+	return msrp_reasm_add(reasm_slots[free_slot].r, m, whole);
+}
+
 /* A screen image among the chat: keep the latest one of its sharer for the
  * HTTP viewer. Lock held. */
-static void screen_frame(struct conf_participant *p, const struct msrp_message *m)
+static void screen_frame(struct conf_participant *p, const uint8_t *body, size_t body_len)
 {
 	struct cpim_msg *cpim = NULL;
 	char dir[1024], path[1024], tmp[1100];
 	uint8_t *jpeg = NULL;
 	size_t len = 0;
 
-	if (!m->body || cpim_parse(&cpim, m->body, m->body_len) != 0)
+	if (!body || cpim_parse(&cpim, body, body_len) != 0)
 		return;
 	if (screen_share_is_frame(cpim->content_type) && cpim->body &&
 	    screen_share_decode(&jpeg, &len, (const char *)cpim->body, cpim->body_len) == 0 &&
@@ -349,6 +391,10 @@ static void relay_send(int conn_id, struct conf_participant *p, const struct msr
 {
 	struct conf_room *r = conf_room_by_key(p->room_key);
 	struct chat_route route;
+	struct msrp_chunk_msg *whole = NULL;
+	const char *ctype = m->content_type;
+	const uint8_t *body = m->body;
+	size_t len = m->body_len;
 
 	if (!r) {
 		respond(conn_id, m, 481, "Room gone");
@@ -359,14 +405,26 @@ static void relay_send(int conn_id, struct conf_participant *p, const struct msr
 		return;
 	}
 	if (m->cont != MSRP_CONT_END ||
-	    (m->has_byte_range && m->byte_range.total != MSRP_BR_UNKNOWN &&
-	     m->byte_range.end != m->byte_range.total)) {
-		LM_NOTICE("room %s: chunked chat message from %s refused\n", r->uri, p->uri);
-		respond(conn_id, m, 413, "Chunked chat messages are not accepted");
-		return;
+	    (m->has_byte_range && (m->byte_range.start != 1 || (m->byte_range.total != MSRP_BR_UNKNOWN &&
+				   m->byte_range.end != m->byte_range.total)))) {
+		int err = reassemble(p->key, m, &whole);
+
+		if (err) {
+			uint16_t code = (err == EFBIG || err == ENOSPC) ? 413 : err == ECANCELED ? 200 : 400;
+
+			respond(conn_id, m, code, err == ECANCELED ? NULL : strerror(err));
+			return;
+		}
+		if (!whole) {  /* more chunks to come */
+			respond(conn_id, m, 200, NULL);
+			return;
+		}
+		ctype = whole->content_type;
+		body = whole->body;
+		len = whole->len;
 	}
 	memset(&route, 0, sizeof(route));
-	if (chat_room_route(r->chat, p->key, m->content_type, m->body, m->body_len, &route) != 0) {
+	if (chat_room_route(r->chat, p->key, ctype, body, len, &route) != 0) {
 		respond(conn_id, m, 500, NULL);
 		return;
 	}
@@ -375,20 +433,22 @@ static void relay_send(int conn_id, struct conf_participant *p, const struct msr
 			  route.status, route.reason ? route.reason : "");
 		respond(conn_id, m, (uint16_t)route.status, route.reason);
 		free(route.targets);
+		msrp_chunk_msg_free(whole);
 		return;
 	}
 	respond(conn_id, m, 200, NULL);
 	report_success(conn_id, m);
-	screen_frame(p, m);
+	screen_frame(p, body, len);
 	for (size_t i = 0; i < route.target_count; i++) {
 		struct conf_participant *t = conf_part_by_key(route.targets[i]);
 
 		if (t && t->room_key == p->room_key)
-			send_to(t, "message/cpim", m->body, m->body_len);
+			send_to(t, "message/cpim", body, len);
 	}
 	if (route.store)
-		chat_room_history_add(r->chat, m->body, m->body_len);
+		chat_room_history_add(r->chat, body, len);
 	free(route.targets);
+	msrp_chunk_msg_free(whole);
 }
 
 static void nickname(int conn_id, struct conf_participant *p, const struct msrp_message *m)
@@ -483,13 +543,17 @@ int conf_msrp_frame(sr_event_param_t *evp)
 			enum msrp_perr pe = msrp_parser_error(parser);
 
 			LM_NOTICE("malformed MSRP on connection %d: %s\n", conn_id, msrp_perr_str(pe));
-			if (m) {
+			if (m && m->to_path.n && m->from_path.n) {
 				respond(conn_id, m, msrp_perr_status(pe), msrp_perr_str(pe));
 				msrp_message_free(m);
 				m = NULL;
 				continue;
 			}
-			break;
+			/* no way to answer it: the peer is not speaking MSRP we can
+			 * follow, so the connection goes */
+			msrp_message_free(m);
+			msrp_parser_free(parser);
+			return -1;
 		}
 		if (err) {
 			LM_ERR("MSRP parser failed on connection %d: %s\n", conn_id, strerror(err));

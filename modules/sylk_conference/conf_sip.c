@@ -974,6 +974,10 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 			char raw[CONF_URI_SIZE], *lt, *gt, *m;
 
 			conf_copy(raw, sizeof(raw), h->body.s, h->body.len);
+			/* method= may be a URI parameter or a header parameter */
+			m = strcasestr(raw, ";method=");
+			if (m)
+				conf_copy(method, sizeof(method), m + 8, strcspn(m + 8, ";?> \t"));
 			lt = strchr(raw, '<');
 			gt = lt ? strchr(lt, '>') : NULL;
 			if (lt && gt) {
@@ -984,7 +988,6 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 			if (m) {
 				size_t n = strcspn(m + 8, ";?>");
 
-				conf_copy(method, sizeof(method), m + 8, n);
 				memmove(m, m + 8 + n, strlen(m + 8 + n) + 1);
 			}
 			conf_copy(target, sizeof(target), raw, strlen(raw));
