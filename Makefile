@@ -43,7 +43,7 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
 .PHONY: all deps libs modules test-modules check-module-flags run test unit fuzz fuzz-smoke \
-        integration bench clean
+        integration bench bench-tools clean
 .DELETE_ON_ERROR:
 
 all: libs modules check-module-flags
@@ -160,13 +160,32 @@ fuzz-smoke: $(FUZZ_BINS)
 	    2>$(BUILD)/fuzz/$$name.log || { tail -50 $(BUILD)/fuzz/$$name.log; exit 1; }; \
 	done
 
-integration: all test-modules
+integration: all test-modules bench-tools
 	cd tests/integration && BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -v -p no:cacheprovider \
 	  --junitxml=$(abspath $(BUILD))/integration.xml .
 	@$(PYTHON) tests/check_junit.py $(BUILD)/integration.xml
 
-bench: all
-	@echo "benchmarks land with issue 7"; exit 1
+# ---- Benchmarks ----------------------------------------------------------------
+
+# The load generator (tests/bench/sylkload.c and its modes): built for CI,
+# which runs it briefly as a smoke test (tests/integration/test_bench_smoke.py).
+BENCH_SRCS  := $(wildcard tests/bench/*.c)
+BENCH_PKGS  := libwebsockets openssl
+SYLKLOAD    := $(BUILD)/bench/sylkload
+
+bench-tools: $(SYLKLOAD)
+
+$(SYLKLOAD): $(BENCH_SRCS) $(wildcard tests/bench/*.h) $(BUILD)/libsylk_ws.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(LIB_CFLAGS) -Itests/bench $(call pkg_cflags,$(BENCH_PKGS)) $(BENCH_SRCS) -o $@ \
+	  $(BUILD)/libsylk_ws.a $(call pkg_libs,$(BENCH_PKGS))
+
+# Starts its own rtpengine and kamailio instances on free loopback ports and
+# writes docs/BENCHMARKS.md and docs/bench/*.csv. Not part of CI.
+BENCH_ARGS ?=
+bench: all bench-tools
+	BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) tests/bench/run_bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/fuzz $(BUILD)/modules $(BUILD)/*.a
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/fuzz $(BUILD)/modules $(BUILD)/bench $(BUILD)/*.a

@@ -1,0 +1,681 @@
+#!/usr/bin/python3
+"""`make bench`: the project's benchmarks beside their peers, in one run on
+this machine, each peer started here on free loopback ports.
+
+Run now: issue 3's WebSocket transport benchmark. Kamailio with the default
+kamailio-cfg/kamailio.cfg is started twice, once with our sylk_websocket.so
+and once with Debian's websocket.so (-A WITH_DEBIAN_WEBSOCKET=1), everything
+else identical, and tests/bench/sylkload measures both:
+
+  1. shared memory per idle connection: kamcmd core.shmmem before and after
+     opening N (10,000) WebSocket connections with subprotocol "sip";
+     the same with N plain TCP connections that never send a byte gives the
+     core's own cost, so each module's share can be told apart;
+  2. SIP REGISTER round trips per second over C (100) connections, digest
+     authenticated, closed loop, ROUNDS rounds alternating the order.
+
+Prints a table (figure, ours, websocket.so, ratio) and writes
+docs/BENCHMARKS.md and docs/bench/*.csv. The other runs of issue 7 print
+"not available" until their features land.
+
+Run with /usr/bin/python3 (Debian's), from `make bench`; BUILD_DIR names the
+build directory (default ./build).
+"""
+
+import argparse
+import csv
+import datetime
+import os
+import platform
+import re
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+
+from sylktest import server as sylkserver  # noqa: E402
+from sylktest.processes import Process, wait_until  # noqa: E402
+from sylktest.server import Kamailio, Rtpengine  # noqa: E402
+
+BUILD = os.environ.get("BUILD_DIR", os.path.join(TOP, "build"))
+SYLKLOAD = os.path.join(BUILD, "bench", "sylkload")
+DOCS = os.path.join(TOP, "docs")
+CSV_DIR = os.path.join(DOCS, "bench")
+
+OURS = "sylk_websocket.so"
+PEER = "websocket.so"
+
+# The runs issue 7 asks for; those not measured here yet print "not available".
+OTHER_RUNS = [
+    ("SIP overhead: CPU per call, default kamailio.cfg vs bare t_relay proxy",
+     "bare Kamailio", "goal <= 1.3x"),
+    ("Gateway registrations per second: sylkRTC account-add + account-register",
+     "Janus SIP plugin", "goal >= 5x"),
+    ("Gateway call setups per second with rtpengine", "Janus SIP plugin",
+     "goal >= 500/s and >= 5x per CPU second"),
+    ("Memory per idle sylkRTC WebSocket connection (10,000)",
+     "Janus; websocket.so", "goal < 16 KiB and below both"),
+    ("MSRP chat fan-out, 50-participant room: deliveries per second, CPU per delivery",
+     "-", "goal >= 100,000/s per core"),
+    ("Mixer capacity", "Janus AudioBridge", "see the mixer issue"),
+]
+
+
+def log(msg):
+    sys.stderr.write(f"[bench {time.strftime('%H:%M:%S')}] {msg}\n")
+    sys.stderr.flush()
+
+
+# ---- servers ---------------------------------------------------------------------
+
+class _ShmProcess(Process):
+    """Process that gives kamailio more shared memory than the test harness
+    does (-m), keeping every other argument the harness chose."""
+    shm_mb = None
+
+    def __init__(self, name, argv, log_path, **kw):
+        if name == "kamailio" and self.shm_mb and "-m" in argv:
+            argv = list(argv)
+            argv[argv.index("-m") + 1] = str(self.shm_mb)
+        super().__init__(name, argv, log_path, **kw)
+
+
+def start_kamailio(workdir, rtpengine, defines, shm_mb):
+    _ShmProcess.shm_mb = shm_mb
+    saved = sylkserver.Process
+    sylkserver.Process = _ShmProcess
+    try:
+        return Kamailio(workdir, rtpengine, defines=defines)
+    finally:
+        sylkserver.Process = saved
+
+
+class Target:
+    def __init__(self, name, label, kamailio):
+        self.name = name          # "ours" / "peer"
+        self.label = label        # module file name
+        self.k = kamailio
+        self.url = f"ws://127.0.0.1:{kamailio.http_port}/webrtcgateway/ws"
+
+    def shm(self):
+        out = self.k.kamcmd("core.shmmem")
+        used = int(re.search(r"\bused:\s*(\d+)", out).group(1))
+        real = int(re.search(r"real_used:\s*(\d+)", out).group(1))
+        return used, real
+
+    def tcp_open(self):
+        out = self.k.kamcmd("core.tcp_info")
+        return int(re.search(r"opened_connections:\s*(\d+)", out).group(1))
+
+    def ws_open(self):
+        """Connections the WebSocket module itself counts."""
+        if self.name == "ours":
+            out = self.k.kamcmd("sylk_websocket.status")
+            return int(re.search(r"connections:\s*(\d+)", out).group(1))
+        out = self.k.kamcmd("stats.get_statistics", "ws_current_connections")
+        return int(re.search(r"ws_current_connections\s*=\s*(\d+)", out).group(1))
+
+
+def wait_quiet(target, settle=8.0, timeout=120):
+    """No connections left, and (settle > 0) shm unchanged for `settle`
+    seconds: websocket.so frees a closed connection's memory only some
+    seconds after it ends (rm_delay_interval 5 s, checked every second)."""
+    wait_until(lambda: target.tcp_open() == 0, timeout, interval=0.2,
+               what=f"{target.label}: connections closed")
+    wait_until(lambda: target.ws_open() == 0, timeout, interval=0.2,
+               what=f"{target.label}: WebSocket connections forgotten")
+    if settle <= 0:
+        return target.shm()
+    deadline = time.monotonic() + timeout
+    last, since = target.shm(), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = target.shm()
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= settle:
+            return now
+    raise TimeoutError(f"{target.label}: shm did not settle")
+
+
+def wait_stable_shm(target, timeout=30):
+    last = None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = target.shm()
+        if now == last:
+            return now
+        last = now
+        time.sleep(1.0)
+    return last
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(pgid):
+    """User + system CPU of every process in a process group (kamailio's
+    main process and its children: the harness starts it in a new session)."""
+    ticks = 0
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                data = f.read()
+        except OSError:
+            continue
+        fields = data[data.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / CLK_TCK
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+# ---- load generator -----------------------------------------------------------------
+
+def parse_result(text):
+    for line in reversed(text.splitlines()):
+        if line.startswith("RESULT "):
+            return dict(kv.split("=", 1) for kv in line[7:].split())
+    raise RuntimeError("sylkload printed no RESULT line:\n" + text[-2000:])
+
+
+def hold_connections(target, mode, count, workdir):
+    """Opens `count` idle connections (sip-idle or tcp-idle), measures shm
+    while they are held, releases them. Returns a dict of figures."""
+    before = wait_quiet(target)
+    errpath = os.path.join(workdir, f"sylkload-{target.name}-{mode}.log")
+    with open(errpath, "wb") as err:
+        proc = subprocess.Popen([SYLKLOAD, "-u", target.url, "-c", "200", mode, str(count)],
+                                stdout=subprocess.PIPE, stderr=err, text=True)
+    try:
+        ready = proc.stdout.readline()
+        if not ready.startswith("READY"):
+            raise RuntimeError(f"sylkload {mode} did not get ready: {ready!r}\n"
+                               + open(errpath).read()[-2000:])
+        fields = dict(kv.split("=", 1) for kv in ready.split()[1:])
+        if int(fields["opened"]) != count:
+            raise RuntimeError(f"{target.label}: only {fields['opened']} of {count} "
+                               f"connections opened\n" + open(errpath).read()[-2000:])
+        wait_until(lambda: target.tcp_open() >= count, 60, interval=0.2,
+                   what=f"{target.label}: {count} connections seen by the core")
+        if mode == "sip-idle":
+            wait_until(lambda: target.ws_open() >= count, 60, interval=0.2,
+                       what=f"{target.label}: {count} connections seen by the module")
+        time.sleep(2.0)
+        after = wait_stable_shm(target)
+        server_conns = target.tcp_open()
+        ws_conns = target.ws_open() if mode == "sip-idle" else 0
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=120)
+    result = parse_result(out)
+    if int(result["dropped"]) or int(result["failed"]):
+        raise RuntimeError(f"{target.label} {mode}: {result}")
+    return {
+        "module": target.label, "mode": mode, "connections": count,
+        "server_tcp_connections": server_conns, "server_ws_connections": ws_conns,
+        "used_before": before[0], "used_after": after[0],
+        "real_used_before": before[1], "real_used_after": after[1],
+        "used_per_conn": (after[0] - before[0]) / count,
+        "real_used_per_conn": (after[1] - before[1]) / count,
+        "open_seconds": float(fields["seconds"]),
+    }
+
+
+def register_run(target, conns, seconds, workdir, rnd):
+    errpath = os.path.join(workdir, f"sylkload-{target.name}-register-{rnd}.log")
+    load = loadavg()
+    cpu0 = group_cpu_seconds(target.k.process.pid)
+    with open(errpath, "wb") as err:
+        p = subprocess.run([SYLKLOAD, "-u", target.url, "sip-register", str(conns), str(seconds)],
+                           stdout=subprocess.PIPE, stderr=err, text=True,
+                           timeout=seconds + 120)
+    # includes the connection set-up and the drain after the window: a few
+    # hundred round trips, noise beside the window's
+    cpu = group_cpu_seconds(target.k.process.pid) - cpu0
+    r = parse_result(p.stdout)
+    if p.returncode != 0 or int(r["errors"]) != 0:
+        raise RuntimeError(f"{target.label} sip-register failed (rc {p.returncode}): {r}\n"
+                           + open(errpath).read()[-2000:])
+    return {
+        "module": target.label, "round": rnd, "connections": conns,
+        "seconds": float(r["seconds"]), "roundtrips": int(r["roundtrips"]),
+        "rate": float(r["rate"]), "registrations": int(r["registrations"]),
+        "challenges": int(r["challenges"]), "errors": int(r["errors"]),
+        "p50_ms": float(r["p50_ms"]), "p99_ms": float(r["p99_ms"]),
+        "kamailio_cpu_seconds": cpu,
+        "roundtrips_per_cpu_second": int(r["roundtrips"]) / cpu if cpu > 0 else 0.0,
+        "loadavg_before": load,
+    }
+
+
+# ---- machine ----------------------------------------------------------------------
+
+def machine():
+    def first(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
+        except OSError:
+            return ""
+
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(re.search(r"MemTotal:\s*(\d+)", f.read()).group(1))
+    try:
+        debian = open("/etc/debian_version").read().strip()
+    except OSError:
+        debian = "?"
+    kam = first(["/usr/sbin/kamailio", "-v"]).splitlines()
+    lws = first(["pkg-config", "--modversion", "libwebsockets"]).rstrip("-")
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_kb / 1048576, 1),
+        "kernel": platform.release(), "debian": debian,
+        "kamailio": kam[0].replace("version: ", "").strip() if kam else "?",
+        "libwebsockets": lws,
+        "loadavg": loadavg(),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+# ---- output -----------------------------------------------------------------------
+
+def write_csv(path, rows, fields=None):
+    fields = fields or list(rows[0].keys())
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        for row in rows:
+            w.writerow({k: (f"{v:.3f}" if isinstance(v, float) else v)
+                        for k, v in row.items()})
+
+
+def fmt_bytes(v):
+    return f"{v:,.0f} B"
+
+
+def fmt_rate(v):
+    return f"{v:,.0f}/s"
+
+
+def summary_rows(idle, reg, args):
+    by = {(r["module"], r["mode"]): r for r in idle}
+    rows = []
+    o_ws, p_ws = by[(OURS, "sip-idle")], by[(PEER, "sip-idle")]
+    o_tcp, p_tcp = by[(OURS, "tcp-idle")], by[(PEER, "tcp-idle")]
+    n = args.idle_connections
+    rows.append({
+        "figure": f"shm per idle SIP WebSocket connection ({n:,} open), real_used",
+        "ours": o_ws["real_used_per_conn"], "peer": p_ws["real_used_per_conn"],
+        "unit": "bytes", "better": "lower", "fmt": fmt_bytes})
+    rows.append({
+        "figure": f"shm per idle SIP WebSocket connection ({n:,} open), used",
+        "ours": o_ws["used_per_conn"], "peer": p_ws["used_per_conn"],
+        "unit": "bytes", "better": "lower", "fmt": fmt_bytes})
+    # the module's own share: the same kamailio's cost of a bare TCP connection
+    # (read buffer of tcp_rd_buf_size and the core's connection struct) taken off
+    rows.append({
+        "figure": "  of which the WebSocket module's own share (minus a bare TCP connection), real_used",
+        "ours": o_ws["real_used_per_conn"] - o_tcp["real_used_per_conn"],
+        "peer": p_ws["real_used_per_conn"] - p_tcp["real_used_per_conn"],
+        "unit": "bytes", "better": "lower", "fmt": fmt_bytes})
+    med = {}
+    for module in (OURS, PEER):
+        runs = [r for r in reg if r["module"] == module]
+        med[module] = {
+            "rate": statistics.median(r["rate"] for r in runs),
+            "p50": statistics.median(r["p50_ms"] for r in runs),
+            "p99": statistics.median(r["p99_ms"] for r in runs),
+            "per_cpu": statistics.median(r["roundtrips_per_cpu_second"] for r in runs),
+        }
+    c = args.register_connections
+    rows.append({
+        "figure": f"SIP REGISTER round trips per second ({c} connections, median of {args.rounds})",
+        "ours": med[OURS]["rate"], "peer": med[PEER]["rate"],
+        "unit": "per second", "better": "higher", "fmt": fmt_rate})
+    rows.append({
+        "figure": "  REGISTER round trips per Kamailio CPU second (median of rounds)",
+        "ours": med[OURS]["per_cpu"], "peer": med[PEER]["per_cpu"],
+        "unit": "per CPU second", "better": "higher", "fmt": fmt_rate})
+    rows.append({
+        "figure": "  REGISTER latency p50 (median of rounds)",
+        "ours": med[OURS]["p50"], "peer": med[PEER]["p50"],
+        "unit": "ms", "better": "lower", "fmt": lambda v: f"{v:.3f} ms"})
+    rows.append({
+        "figure": "  REGISTER latency p99 (median of rounds)",
+        "ours": med[OURS]["p99"], "peer": med[PEER]["p99"],
+        "unit": "ms", "better": "lower", "fmt": lambda v: f"{v:.3f} ms"})
+    for r in rows:
+        r["ratio"] = r["ours"] / r["peer"] if r["peer"] else float("nan")
+    return rows
+
+
+def print_table(rows, reg=None):
+    w = max(len(r["figure"]) for r in rows)
+    print()
+    print(f"{'figure':<{w}}  {'ours':>14}  {'websocket.so':>14}  {'ratio':>7}")
+    print("-" * (w + 43))
+    for r in rows:
+        print(f"{r['figure']:<{w}}  {r['fmt'](r['ours']):>14}  {r['fmt'](r['peer']):>14}"
+              f"  {r['ratio']:>6.3f}x")
+    print("(ratio = ours / websocket.so; memory: lower is better, round trips: higher)")
+    if reg is not None:
+        mem_state, rate_states = verdict(rows, reg)
+        print(f"goal, memory per connection: {mem_state}")
+        for p in rate_states:
+            print(f"goal, {p}")
+    print()
+    print("Other runs (issue 7):")
+    for name, peer, _goal in OTHER_RUNS:
+        print(f"  {name} [vs {peer}]: not available")
+    print()
+
+
+def paired_ratios(reg, key):
+    """ours / websocket.so per round: the two runs of a round are adjacent in
+    time, so their ratio is less exposed to drifting machine load."""
+    ours = {r["round"]: r[key] for r in reg if r["module"] == OURS}
+    peer = {r["round"]: r[key] for r in reg if r["module"] == PEER}
+    return [ours[k] / peer[k] for k in sorted(ours) if peer.get(k)]
+
+
+def verdict(rows, reg):
+    """Memory: met or not. Throughput: met, NOT met, or not measurably
+    different when the per-round ratios straddle 1."""
+    mem = "met" if rows[0]["ratio"] <= 1.0 else "NOT met"
+    parts = []
+    for key, what in (("rate", "round trips per second"),
+                      ("roundtrips_per_cpu_second", "round trips per CPU second")):
+        ratios = paired_ratios(reg, key)
+        lo, hi = min(ratios), max(ratios)
+        if lo >= 1.0:
+            state = "met"
+        elif hi < 1.0:
+            state = "NOT met"
+        else:
+            state = "no measurable difference"
+        parts.append(f"{what}: {state} (per-round ratios {lo:.3f} to {hi:.3f}, "
+                     f"median {statistics.median(ratios):.3f})")
+    return mem, parts
+
+
+def write_markdown(path, m, rows, idle, reg, args):
+    mem_state, rate_states = verdict(rows, reg)
+    by = {(r["module"], r["mode"]): r for r in idle}
+    lines = [
+        "# Benchmarks",
+        "",
+        "Measured side by side in one run on the same machine by `make bench`",
+        "(tests/bench/run_bench.py driving tests/bench/sylkload). This file and",
+        "the CSV files in [bench/](bench/) are written by that run; do not edit",
+        "them by hand.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m['cpu']}, {m['cores']} cores; memory {m['memory_gib']} GiB",
+        f"- Debian {m['debian']}, Linux {m['kernel']}",
+        f"- {m['kamailio']} (Debian package), libwebsockets {m['libwebsockets']} (load generator)",
+        f"- run: {m['date']}; load average at the start {m['loadavg']}",
+        "- the load generator, Kamailio and rtpengine share the machine's cores",
+        "",
+        "## WebSocket transport: sylk_websocket.so versus Debian's websocket.so",
+        "",
+        "Both carry SIP over WebSocket (RFC 7118, subprotocol `sip`). Ratio =",
+        "ours / websocket.so. Goal (issue 3): no more memory per connection",
+        "(ratio <= 1) and no less throughput (ratio >= 1).",
+        "",
+        "| figure | ours (sylk_websocket.so) | Debian websocket.so | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['figure'].strip()} | {r['fmt'](r['ours'])} | {r['fmt'](r['peer'])}"
+                     f" | {r['ratio']:.3f} |")
+    lines += [
+        "",
+        f"Goal, memory per connection: {mem_state}.",
+        "",
+        "Goal, REGISTER throughput (\"no measurable difference\": in some rounds",
+        "ours was ahead, in others websocket.so):",
+        "",
+    ] + [f"- {p}" for p in rate_states] + [
+        "",
+        "Per connection, idle (bytes of Kamailio shared memory; "
+        "[bench/websocket_idle.csv](bench/websocket_idle.csv)):",
+        "",
+        "| connections held | module | real_used per connection | used per connection |",
+        "|---|---|---:|---:|",
+    ]
+    for mode, what in (("sip-idle", "WebSocket, subprotocol sip"),
+                       ("tcp-idle", "bare TCP, no bytes sent")):
+        for module in (OURS, PEER):
+            r = by[(module, mode)]
+            lines.append(f"| {r['connections']:,} {what} | {module} | "
+                         f"{r['real_used_per_conn']:,.0f} | {r['used_per_conn']:,.0f} |")
+    lines += [
+        "",
+        "REGISTER rounds ([bench/websocket_register.csv](bench/websocket_register.csv)):",
+        "",
+        "| round | module | round trips/s | per Kamailio CPU s | p50 | p99 | registrations |"
+        " errors | load average before |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in reg:
+        lines.append(f"| {r['round']} | {r['module']} | {r['rate']:,.0f}"
+                     f" | {r['roundtrips_per_cpu_second']:,.0f} | {r['p50_ms']:.3f} ms"
+                     f" | {r['p99_ms']:.3f} ms | {r['registrations']:,} | {r['errors']}"
+                     f" | {r['loadavg_before']} |")
+    lines += [
+        "",
+        "### Method",
+        "",
+        "- One rtpengine and two Kamailio instances, started by the bench on free",
+        "  loopback ports with the project's default `kamailio-cfg/kamailio.cfg` and",
+        "  the test harness's settings (`-x tlsf -X tlsf`, `-M 16`) except",
+        f"  `WORKERS={args.workers}` (the config's default; 4 TCP readers), `LOG_LEVEL=1`,",
+        f"  `-m {args.shm_mb}` (MiB of shm), `TCP_MAX_CONNECTIONS` and `OPEN_FILES_LIMIT`",
+        "  raised for the idle run, pike's `PIKE_DENSITY` set to 65535 (above its",
+        "  16-bit counters' ceiling) so the single load-generating address is",
+        "  never blocked. The peer instance differs only by",
+        "  `-A WITH_DEBIAN_WEBSOCKET=1`, which loads `websocket.so` (with",
+        "  `sub_protocols=1`, keepalive ping after the same idle time) instead of",
+        "  `sylk_websocket.so`; script, routing, registrar and auth are the same.",
+        "- Memory: `kamcmd core.shmmem` once no connection is open and the figure",
+        f"  is steady, then `sylkload sip-idle {args.idle_connections}` opens that many",
+        "  WebSocket connections (subprotocol `sip`, path `/webrtcgateway/ws`, at",
+        "  most 200 handshakes in flight) and holds them; once the core",
+        "  (`core.tcp_info`) and the module (`sylk_websocket.status` /",
+        "  `ws_current_connections`) count them all and shm is steady, shmmem is",
+        "  read again. Per connection = difference / connections. `real_used`",
+        "  includes the allocator's per-fragment overhead, `used` does not.",
+        f"  `sylkload tcp-idle {args.idle_connections}` does the same with plain TCP",
+        "  connections that send nothing: the core's own cost of a connection,",
+        "  dominated by its read buffer (`tcp_rd_buf_size`, 64 KiB in the default",
+        "  config, allocated per connection in shm). The WebSocket figure minus",
+        "  this one is the module's own share.",
+        f"- Throughput: `sylkload sip-register {args.register_connections} "
+        f"{args.seconds}` opens {args.register_connections}",
+        "  connections; each keeps one REGISTER outstanding (closed loop). The",
+        "  first REGISTER of a connection is challenged (401); the following ones",
+        "  carry digest credentials (alice/alice123, realm sylk.test, qop=auth,",
+        "  the nonce reused with a counted nc, fresh cnonce) as a refreshing phone",
+        "  does, so each round trip is an authenticated REGISTER checked against",
+        "  the SQLite subscriber table and saved by the registrar, answered 200.",
+        "  All connections register the same Contact, so the 200 carries one",
+        "  binding. Round trips per second = final responses received within the",
+        "  window / window length; latency from sending a REGISTER to its final",
+        f"  response. {args.rounds} rounds per module, order alternated",
+        "  (ours first in odd rounds); the table gives the median. Round trips",
+        "  per Kamailio CPU second divide a round's round trips by the user +",
+        "  system CPU time of all that Kamailio's processes during the round",
+        "  (from /proc): less sensitive than the rate to other work on the machine.",
+        "- Reproduce: `make bench` (options: `make bench BENCH_ARGS='--help'`).",
+        "",
+        "### Notes",
+        "",
+        "- `websocket.so` checks neither the request path nor `Origin` (the",
+        "  default config leaves both to `sylk_websocket.so`), so its handshakes",
+        "  do slightly less work than ours in this comparison.",
+        "- The load generator and both Kamailio instances share the machine's",
+        "  cores with whatever else runs on it; the load average before each",
+        "  round is in the table above. Spread between rounds of the same module",
+        "  is that noise, not a difference between the modules.",
+        "- Both modules sit on the same core TCP code, so most of a connection's",
+        "  memory (and much of a REGISTER's cost: parsing, auth, registrar) is the",
+        "  core's; the ratios compare whole servers, which is what an operator",
+        "  sees.",
+        "",
+        "## Other runs (issue 7)",
+        "",
+        "| run | peer | goal | result |",
+        "|---|---|---|---|",
+    ]
+    for name, peer, goal in OTHER_RUNS:
+        lines.append(f"| {name} | {peer} | {goal} | not available |")
+    lines.append("")
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+
+
+# ---- main -------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--idle-connections", type=int, default=10000)
+    ap.add_argument("--register-connections", type=int, default=100)
+    ap.add_argument("--seconds", type=float, default=8.0, help="per REGISTER round")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--workers", type=int, default=4,
+                    help="kamailio UDP and TCP worker processes (WORKERS; the config's default)")
+    ap.add_argument("--shm-mb", type=int, default=0,
+                    help="kamailio shm in MiB (default: enough for the idle run)")
+    ap.add_argument("--no-docs", action="store_true",
+                    help="print only; leave docs/ alone")
+    args = ap.parse_args()
+
+    if not os.access(SYLKLOAD, os.X_OK):
+        sys.exit(f"{SYLKLOAD} missing: run 'make bench-tools'")
+    n = args.idle_connections
+    if not args.shm_mb:
+        # the core's 64 KiB read buffer per connection, websocket.so's own
+        # 64 KiB fragment buffer, plus headroom
+        args.shm_mb = max(256, int(n * 150 * 1024 / 1048576) + 256)
+    # kamailio and sylkload each hold one descriptor per connection; the hard
+    # limit (ulimit -Hn) is what an unprivileged process may raise itself to
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    fd_limit = n + 4096 if hard == resource.RLIM_INFINITY else min(n + 4096, hard)
+    if fd_limit < n + 1024:
+        sys.exit(f"open file limit {hard} too low for {n} connections: raise ulimit -Hn "
+                 f"or use --idle-connections")
+    m = machine()
+    log(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; {m['kamailio']}")
+
+    workdir = tempfile.mkdtemp(prefix="sylk-bench-")
+    log(f"logs in {workdir}")
+    common = {
+        # pike counts in 16 bits and saturates at 65534: 65535 never blocks
+        "PIKE_DENSITY": 65535,
+        "TCP_MAX_CONNECTIONS": n + 1024,
+        "OPEN_FILES_LIMIT": fd_limit,
+        "WORKERS": args.workers,
+        "LOG_LEVEL": 1,
+    }
+    started = []
+    try:
+        os.makedirs(os.path.join(workdir, "rtpengine"))
+        engine = Rtpengine(os.path.join(workdir, "rtpengine"))
+        started.append(engine)
+        targets = []
+        for name, label, extra in (("ours", OURS, {}),
+                                   ("peer", PEER, {"WITH_DEBIAN_WEBSOCKET": 1})):
+            wd = os.path.join(workdir, name)
+            os.makedirs(wd)
+            k = start_kamailio(wd, engine, dict(common, **extra), args.shm_mb)
+            started.append(k)
+            targets.append(Target(name, label, k))
+            log(f"{label}: kamailio pid {k.process.pid}, {targets[-1].url}")
+        # each kamailio runs the module it was told to
+        for t in targets:
+            mods = t.k.kamcmd("core.modules")
+            want, other = ("sylk_websocket", "websocket") if t.name == "ours" else \
+                ("websocket", "sylk_websocket")
+            names = set(re.findall(r"^\s*(\S+)", mods, re.M))
+            if want not in names or other in names:
+                raise RuntimeError(f"{t.label} instance loaded: {sorted(names)}")
+
+        # warm-up: allocator pools, module tables, SQLite caches
+        for t in targets:
+            hold_connections(t, "sip-idle", min(500, n), workdir)
+            register_run(t, args.register_connections, 1, workdir, 0)
+
+        idle = []
+        for t in targets:
+            for mode in ("sip-idle", "tcp-idle"):
+                log(f"{t.label}: {mode} {n}")
+                r = hold_connections(t, mode, n, workdir)
+                log(f"  {r['real_used_per_conn']:,.0f} B/connection real_used, "
+                    f"{r['used_per_conn']:,.0f} B used (opened in {r['open_seconds']:.1f} s)")
+                idle.append(r)
+
+        # both instances idle (a server still freeing the idle run's memory
+        # would steal CPU from the other's round), then a short warm-up
+        for t in targets:
+            wait_quiet(t)
+        for t in targets:
+            register_run(t, args.register_connections, 2, workdir, 0)
+        reg = []
+        for rnd in range(1, args.rounds + 1):
+            order = targets if rnd % 2 else list(reversed(targets))
+            for t in order:
+                for q in targets:
+                    wait_quiet(q, settle=0)
+                log(f"{t.label}: sip-register {args.register_connections} {args.seconds} "
+                    f"(round {rnd})")
+                r = register_run(t, args.register_connections, args.seconds, workdir, rnd)
+                log(f"  {r['rate']:,.0f} round trips/s, p50 {r['p50_ms']:.3f} ms, "
+                    f"p99 {r['p99_ms']:.3f} ms")
+                reg.append(r)
+    finally:
+        for p in reversed(started):
+            p.stop()
+
+    rows = summary_rows(idle, reg, args)
+    print_table(rows, reg)
+    if not args.no_docs:
+        os.makedirs(CSV_DIR, exist_ok=True)
+        write_csv(os.path.join(CSV_DIR, "websocket_idle.csv"), idle)
+        write_csv(os.path.join(CSV_DIR, "websocket_register.csv"), reg)
+        write_csv(os.path.join(CSV_DIR, "websocket_summary.csv"),
+                  [{"figure": r["figure"].strip(), "ours": r["ours"], "websocket_so": r["peer"],
+                    "ratio": r["ratio"], "unit": r["unit"], "better": r["better"]}
+                   for r in rows])
+        with open(os.path.join(CSV_DIR, "machine.csv"), "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["key", "value"])
+            for k, v in m.items():
+                w.writerow([k, v])
+        write_markdown(os.path.join(DOCS, "BENCHMARKS.md"), m, rows, idle, reg, args)
+        log(f"wrote {os.path.relpath(os.path.join(DOCS, 'BENCHMARKS.md'), TOP)} and "
+            f"{os.path.relpath(CSV_DIR, TOP)}/*.csv")
+
+
+if __name__ == "__main__":
+    main()
