@@ -92,6 +92,7 @@ static void media_clear(struct conf_sdp_media *m)
 	free(m->proto);
 	free(m->fmt);
 	free(m->path);
+	free(m->c_addr);
 	free(m->accept_types);
 	free(m->accept_wrapped_types);
 	free(m->setup);
@@ -421,7 +422,8 @@ int conf_sdp_offer_parse(struct conf_sdp_offer **offerp, const char *sdp, size_t
 			}
 			break;
 		case 'c':
-			if (!cur && !o->c_addr) {
+			/* session level, or the first one of a media section */
+			if ((!cur && !o->c_addr) || (cur && !cur->c_addr)) {
 				const char *tok = NULL, *s = v;
 				size_t n = 0;
 				int k;
@@ -431,7 +433,10 @@ int conf_sdp_offer_parse(struct conf_sdp_offer **offerp, const char *sdp, size_t
 						err = EBADMSG;
 						goto fail;
 					}
-				o->c_addr = dup_n(tok, n, &err);
+				if (cur)
+					cur->c_addr = dup_n(tok, n, &err);
+				else
+					o->c_addr = dup_n(tok, n, &err);
 			}
 			break;
 		case 'm': {

@@ -46,6 +46,7 @@ struct conf_sdp_media {
 	unsigned port;               /* 0: the offerer disabled this stream */
 	char *proto;                 /* "RTP/AVP", "TCP/MSRP", "TCP/TLS/MSRP", ... */
 	char *fmt;                   /* rest of the m= line after proto */
+	char *c_addr;                /* media-level c= address or NULL */
 	char *path;                  /* a=path value or NULL */
 	char *accept_types;          /* a=accept-types value or NULL */
 	char *accept_wrapped_types;  /* a=accept-wrapped-types value or NULL */

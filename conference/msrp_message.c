@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <strings.h>
 
-#include <openssl/rand.h>
 
 #include "conference/msrp_message.h"
 #include "conference/utf8_text.h"
@@ -1194,7 +1194,9 @@ int msrp_ident_generate(char *buf, size_t size)
 
 	if (!buf || size < 2 * sizeof(rnd) + 1)
 		return EINVAL;
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+	/* the kernel's generator, not a user-space one: a server forks its
+	 * workers after seeding, and their identifiers must still differ */
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return EIO;
 	for (i = 0; i < sizeof(rnd); i++) {
 		buf[2 * i] = hex[rnd[i] >> 4];

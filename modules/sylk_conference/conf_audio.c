@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/rand.h>
+#include <sys/random.h>
 
 #include "core/dprint.h"
 
@@ -23,7 +23,7 @@
 static int audio_only_sdp(char *buf, size_t size, const struct conf_sdp_offer *offer,
 			  const struct conf_sdp_media *m)
 {
-	const char *addr = offer->c_addr ? offer->c_addr : "0.0.0.0";
+	const char *addr = m->c_addr ? m->c_addr : offer->c_addr ? offer->c_addr : "0.0.0.0";
 	const char *ipver = strchr(addr, ':') ? "IP6" : "IP4";
 	int n = snprintf(buf, size, "v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n"
 			 "m=%s %u %s %s\r\n", ipver, addr, ipver, addr, m->media, m->port,
@@ -62,7 +62,7 @@ static int choose(const struct conf_sdp_media *m, struct choice *ch)
 
 	memset(ch, 0, sizeof(*ch));
 	ch->dtmf_pt = -1;
-	conf_copy(fmt, sizeof(fmt), m->fmt, strlen(m->fmt));
+	sylk_copy(fmt, sizeof(fmt), m->fmt, strlen(m->fmt));
 	for (char *tok = strtok_r(fmt, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		int pt = atoi(tok);
 		char name[32] = "";
@@ -76,7 +76,7 @@ static int choose(const struct conf_sdp_media *m, struct choice *ch)
 
 			if (sscanf(m->attrs[i], "rtpmap:%d %31[^/]/%u/%u", &apt, an, &ar, &ac) >= 3 &&
 			    apt == pt) {
-				conf_copy(name, sizeof(name), an, strlen(an));
+				sylk_copy(name, sizeof(name), an, strlen(an));
 				rate = ar;
 				channels = ac;
 				break;
@@ -93,7 +93,7 @@ static int choose(const struct conf_sdp_media *m, struct choice *ch)
 		if (preference(c) > preference(ch->codec)) {
 			ch->codec = c;
 			ch->pt = pt;
-			conf_copy(ch->name, sizeof(ch->name), name[0] ? name : audio_codec_name(c),
+			sylk_copy(ch->name, sizeof(ch->name), name[0] ? name : audio_codec_name(c),
 				  strlen(name[0] ? name : audio_codec_name(c)));
 			ch->rate = rate ? rate : audio_codec_clock_rate(c);
 			ch->channels = channels;
@@ -169,7 +169,8 @@ char *conf_audio_setup(struct conf_participant *p, const struct conf_sdp_offer *
 		goto fail;
 	}
 	if (conf_sdp_offer_parse(&toward, reply->sdp, reply->sdp_len) != 0 ||
-	    toward->media_count < 1 || choose(&toward->media[0], &ch) < 0 || !toward->c_addr) {
+	    toward->media_count < 1 || choose(&toward->media[0], &ch) < 0 ||
+	    (!toward->c_addr && !toward->media[0].c_addr)) {
 		LM_NOTICE("audio of %s: no codec the mixer can take\n", p->uri);
 		goto fail;
 	}
@@ -198,10 +199,12 @@ char *conf_audio_setup(struct conf_participant *p, const struct conf_sdp_offer *
 	cfg.pt = (uint8_t)ch.pt;
 	cfg.dtmf_pt = ch.dtmf_pt;
 	cfg.ptime = 20;
-	RAND_bytes((unsigned char *)&cfg.ssrc, sizeof(cfg.ssrc));
-	RAND_bytes((unsigned char *)&cfg.seq, sizeof(cfg.seq));
-	RAND_bytes((unsigned char *)&cfg.ts, sizeof(cfg.ts));
-	if (conf_mixer_add(p->room_key, p->key, port, toward->c_addr, (int)toward->media[0].port,
+	if (getrandom(&cfg.ssrc, sizeof(cfg.ssrc), 0) < 0 ||
+	    getrandom(&cfg.seq, sizeof(cfg.seq), 0) < 0 || getrandom(&cfg.ts, sizeof(cfg.ts), 0) < 0)
+		cfg.ssrc = p->key;
+	if (conf_mixer_add(p->room_key, p->key, port,
+			   toward->media[0].c_addr ? toward->media[0].c_addr : toward->c_addr,
+			   (int)toward->media[0].port,
 			   &cfg, hold) != 0)
 		goto fail;
 	ng_free_reply(reply);
@@ -225,9 +228,9 @@ char *conf_audio_setup(struct conf_participant *p, const struct conf_sdp_offer *
 	}
 	p->mixer_port = port;
 	p->on_hold = hold;
-	conf_copy(p->rtp_call_id, sizeof(p->rtp_call_id), rtp_call, strlen(rtp_call));
-	conf_copy(p->rtp_from_tag, sizeof(p->rtp_from_tag), from_tag, strlen(from_tag));
-	conf_copy(p->audio_codec, sizeof(p->audio_codec), audio_codec_name(ch.codec),
+	sylk_copy(p->rtp_call_id, sizeof(p->rtp_call_id), rtp_call, strlen(rtp_call));
+	sylk_copy(p->rtp_from_tag, sizeof(p->rtp_from_tag), from_tag, strlen(from_tag));
+	sylk_copy(p->audio_codec, sizeof(p->audio_codec), audio_codec_name(ch.codec),
 		  strlen(audio_codec_name(ch.codec)));
 	ng_free_reply(reply);
 	conf_sdp_offer_free(toward);

@@ -139,7 +139,7 @@ int conf_mixer_add(unsigned room_key, unsigned part_key, int port, const char *r
 	struct mix_cmd c = {.op = MIX_ADD, .room_key = room_key, .part_key = part_key,
 			    .port = port, .remote_port = remote_port, .cfg = *cfg, .hold = on_hold};
 
-	conf_copy(c.remote_ip, sizeof(c.remote_ip), remote_ip, strlen(remote_ip));
+	sylk_copy(c.remote_ip, sizeof(c.remote_ip), remote_ip, strlen(remote_ip));
 	return enqueue(&c);
 }
 

@@ -269,10 +269,10 @@ static void file_chunk(int conn_id, struct conf_participant *p, const struct msr
 		if (!f)
 			return;
 		memset(f, 0, sizeof(*f));
-		conf_copy(f->name, sizeof(f->name), p->file_name, strlen(p->file_name));
-		conf_copy(f->type, sizeof(f->type), p->file_type, strlen(p->file_type));
-		conf_copy(f->hash, sizeof(f->hash), p->file_hash, strlen(p->file_hash));
-		conf_copy(f->sender, sizeof(f->sender), p->uri, strlen(p->uri));
+		sylk_copy(f->name, sizeof(f->name), p->file_name, strlen(p->file_name));
+		sylk_copy(f->type, sizeof(f->type), p->file_type, strlen(p->file_type));
+		sylk_copy(f->hash, sizeof(f->hash), p->file_hash, strlen(p->file_hash));
+		sylk_copy(f->sender, sizeof(f->sender), p->uri, strlen(p->uri));
 		f->size = p->file_size;
 		f->next = r->files;
 		r->files = f;
@@ -294,7 +294,7 @@ static void bind_connection(struct conf_participant *p, int conn_id, const char 
 
 	p->msrp_conn = conn_id;
 	if (from_path && *from_path)
-		conf_copy(p->msrp_their_path, sizeof(p->msrp_their_path), from_path,
+		sylk_copy(p->msrp_their_path, sizeof(p->msrp_their_path), from_path,
 			  strlen(from_path));
 	if (!first || !r)
 		return;

@@ -32,29 +32,6 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static int msg_body(struct sip_msg *m, str *body)
-{
-	body->s = get_body(m);
-	body->len = 0;
-	if (!body->s)
-		return -1;
-	body->len = m->content_length ? (int)get_content_length(m) : (int)(m->buf + m->len - body->s);
-	return body->len > 0 ? 0 : -1;
-}
-
-/* sip:user@host of a URI, without parameters */
-static void aor_uri(char *buf, size_t size, str *uri)
-{
-	struct sip_uri puri;
-
-	if (parse_uri(uri->s, uri->len, &puri) < 0) {
-		conf_copy(buf, size, uri->s, uri->len);
-		return;
-	}
-	snprintf(buf, size, "sip:%.*s%s%.*s", puri.user.len, puri.user.s, puri.user.len ? "@" : "",
-		 puri.host.len, puri.host.s);
-}
-
 /* answers a request in its own transaction; 0 for a retransmission */
 static int reply(struct sip_msg *msg, int code, char *text)
 {
@@ -70,23 +47,19 @@ static int reply_body(struct sip_msg *msg, int code, const char *text, const cha
 		      const char *hdrs, const str *to_tag)
 {
 	unsigned hash, label;
-	struct cell *t = NULL, *backup = conf_tmb.t_gett();
-	int backup_branch = conf_tmb.t_gett_branch(), rc;
-	str reason = {(char *)text, (int)strlen(text)};
-	str b = {(char *)(body ? body : ""), body ? (int)strlen(body) : 0};
-	str h = {(char *)(hdrs ? hdrs : ""), hdrs ? (int)strlen(hdrs) : 0};
 
 	if (conf_tmb.t_get_trans_ident(msg, &hash, &label) < 0)
 		return -1;
-	rc = conf_tmb.t_lookup_ident(&t, hash, label);
-	if (rc < 0 || !t) {
-		conf_tmb.t_sett(backup, backup_branch);
-		return -1;
-	}
-	/* t_reply_with_body drops the reference t_lookup_ident took */
-	rc = conf_tmb.t_reply_with_body(t, (unsigned)code, &reason, &b, &h, (str *)to_tag);
-	conf_tmb.t_sett(backup, backup_branch);
-	return rc < 0 ? -1 : 0;
+	return sylk_reply_by_ident(&conf_tmb, hash, label, code, text, body, hdrs, to_tag);
+}
+
+/* random, and unique by construction: the participant key is unique */
+static void new_msrp_id(struct conf_participant *p)
+{
+	char rnd[32];
+
+	msrp_ident_generate(rnd, sizeof(rnd));
+	snprintf(p->msrp_id, sizeof(p->msrp_id), "%.20s%x", rnd, p->key);
 }
 
 static void contact_of(char *buf, size_t size, const char *room_user)
@@ -389,7 +362,7 @@ static int decide(const struct conf_sdp_offer *offer, struct conf_sdp_answer_med
 				break;
 			p->has_chat = true;
 			p->msrp_secure = strcasecmp(m->proto, "TCP/TLS/MSRP") == 0;
-			conf_copy(p->msrp_their_path, sizeof(p->msrp_their_path), m->path,
+			sylk_copy(p->msrp_their_path, sizeof(p->msrp_their_path), m->path,
 				  strlen(m->path));
 			ans[i].accept = true;
 			ans[i].port = (unsigned)(p->msrp_secure && conf_cfg.msrps_port > 0 ?
@@ -418,15 +391,15 @@ static int decide(const struct conf_sdp_offer *offer, struct conf_sdp_answer_med
 			} else {
 				break;
 			}
-			conf_copy(p->file_hash, sizeof(p->file_hash), m->fs.hash, strlen(m->fs.hash));
+			sylk_copy(p->file_hash, sizeof(p->file_hash), m->fs.hash, strlen(m->fs.hash));
 			if (m->fs.name)
-				conf_copy(p->file_name, sizeof(p->file_name), m->fs.name,
+				sylk_copy(p->file_name, sizeof(p->file_name), m->fs.name,
 					  strlen(m->fs.name));
 			if (m->fs.type)
-				conf_copy(p->file_type, sizeof(p->file_type), m->fs.type,
+				sylk_copy(p->file_type, sizeof(p->file_type), m->fs.type,
 					  strlen(m->fs.type));
 			p->msrp_secure = strcasecmp(m->proto, "TCP/TLS/MSRP") == 0;
-			conf_copy(p->msrp_their_path, sizeof(p->msrp_their_path), m->path,
+			sylk_copy(p->msrp_their_path, sizeof(p->msrp_their_path), m->path,
 				  strlen(m->path));
 			ans[i].accept = true;
 			ans[i].port = (unsigned)(p->msrp_secure && conf_cfg.msrps_port > 0 ?
@@ -468,7 +441,7 @@ static int negotiate_audio(struct conf_participant *p, const struct conf_sdp_off
 	char tag[CONF_TAG_SIZE];
 
 	p->has_audio = false;
-	conf_copy(tag, sizeof(tag), from_tag->s, from_tag->len);
+	sylk_copy(tag, sizeof(tag), from_tag->s, from_tag->len);
 	for (size_t i = 0; i < offer->media_count; i++) {
 		char *section;
 
@@ -507,13 +480,13 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		conf_tmb.t_reply(msg, 400, "Bad Request");
 		return 1;
 	}
-	aor_uri(uri, sizeof(uri), &from->uri);
+	sylk_uri_aor(uri, sizeof(uri), &from->uri, 1);
 	if (denied(room_user, uri)) {
 		LM_NOTICE("%s refused from room %s by deny_users\n", uri, room_uri);
 		conf_tmb.t_reply(msg, 403, "Forbidden");
 		return 1;
 	}
-	if (msg_body(msg, &body) < 0 || conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0) {
+	if (sylk_msg_body(msg, &body) < 0 || conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0) {
 		LM_NOTICE("INVITE to %s from %s without a usable SDP offer\n", room_uri, uri);
 		conf_tmb.t_reply(msg, 488, "Not Acceptable Here (no usable SDP offer)");
 		return 1;
@@ -538,7 +511,7 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		conf_tmb.t_reply(msg, 500, "Server Internal Error");
 		return 1;
 	}
-	conf_copy(p->uri, sizeof(p->uri), uri, strlen(uri));
+	sylk_copy(p->uri, sizeof(p->uri), uri, strlen(uri));
 	if (from->display.len > 0) {
 		str d = from->display;
 
@@ -546,9 +519,9 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 			d.s++;
 			d.len -= 2;
 		}
-		conf_copy(p->display, sizeof(p->display), d.s, d.len);
+		sylk_copy(p->display, sizeof(p->display), d.s, d.len);
 	}
-	msrp_ident_generate(p->msrp_id, sizeof(p->msrp_id));
+	new_msrp_id(p);
 	if (conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg) {
 		conf_part_destroy(p);
 		if (conf_room_count(r->key) == 0)
@@ -560,8 +533,8 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	}
 	p->dlg = dlg;
 	dlg = NULL;
-	conf_copy(p->call_id, sizeof(p->call_id), msg->callid->body.s, msg->callid->body.len);
-	conf_copy(p->local_tag, sizeof(p->local_tag), p->dlg->id.loc_tag.s,
+	sylk_copy(p->call_id, sizeof(p->call_id), msg->callid->body.s, msg->callid->body.len);
+	sylk_copy(p->local_tag, sizeof(p->local_tag), p->dlg->id.loc_tag.s,
 		  p->dlg->id.loc_tag.len);
 	if (decide(offer, ans, NULL, p) + negotiate_audio(p, offer, ans, &from->tag_value) == 0) {
 		conf_part_destroy(p);
@@ -578,9 +551,9 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 
 		p->file_size = f->size;
 		if (!p->file_type[0])
-			conf_copy(p->file_type, sizeof(p->file_type), f->type, strlen(f->type));
+			sylk_copy(p->file_type, sizeof(p->file_type), f->type, strlen(f->type));
 		if (!p->file_name[0])
-			conf_copy(p->file_name, sizeof(p->file_name), f->name, strlen(f->name));
+			sylk_copy(p->file_name, sizeof(p->file_name), f->name, strlen(f->name));
 	} else if (p->kind == CONF_PART_FILE_PULL) {
 		conf_part_destroy(p);
 		if (conf_room_count(r->key) == 0)
@@ -640,7 +613,7 @@ static void reinvite(struct sip_msg *msg, struct conf_participant *p)
 
 	if (conf_tmb.t_newtran(msg) <= 0)
 		return;
-	if (!r || p->kind != CONF_PART_CHAT || msg_body(msg, &body) < 0 ||
+	if (!r || p->kind != CONF_PART_CHAT || sylk_msg_body(msg, &body) < 0 ||
 	    conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0) {
 		conf_tmb.t_reply(msg, 488, "Not Acceptable Here (no usable SDP offer)");
 		return;
@@ -748,8 +721,8 @@ static int subscribe(struct sip_msg *msg, const char *room_uri)
 	}
 	s->dlg = dlg;
 	s->expires = time(NULL) + expires;
-	conf_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
-	conf_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
+	sylk_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
+	sylk_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
 	contact_of(hdrs, sizeof(hdrs), r->user);
 	snprintf(hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs), "Expires: %d\r\n", expires);
 	if (reply_body(msg, 200, "OK", NULL, hdrs, &dlg->id.loc_tag) < 0) {
@@ -855,10 +828,10 @@ static struct conf_participant *dial_out(struct conf_room *r, const char *target
 
 	if (!p)
 		return NULL;
-	conf_copy(p->uri, sizeof(p->uri), target, strlen(target));
+	sylk_copy(p->uri, sizeof(p->uri), target, strlen(target));
 	p->dialed_out = true;
 	p->has_chat = true;
-	msrp_ident_generate(p->msrp_id, sizeof(p->msrp_id));
+	new_msrp_id(p);
 	msrp_ident_generate(cid, sizeof(cid));
 	msrp_ident_generate(tag, sizeof(tag));
 	conf_msrp_our_path(path, sizeof(path), p);
@@ -886,8 +859,8 @@ static struct conf_participant *dial_out(struct conf_room *r, const char *target
 	dlg->dst_uri.len = conf_cfg.outbound_proxy_s.len;
 	conf_tmb.calculate_hooks(dlg);
 	p->dlg = dlg;
-	conf_copy(p->call_id, sizeof(p->call_id), cid, strlen(cid));
-	conf_copy(p->local_tag, sizeof(p->local_tag), tag, strlen(tag));
+	sylk_copy(p->call_id, sizeof(p->call_id), cid, strlen(cid));
+	sylk_copy(p->local_tag, sizeof(p->local_tag), tag, strlen(tag));
 	contact_of(hdrs, sizeof(hdrs), r->user);
 	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
 	hs.s = hdrs;
@@ -914,7 +887,7 @@ static void dialout_cb(struct cell *t, int type, struct tmcb_params *ps)
 	char reason[100] = "";
 
 	if (ps->rpl && ps->rpl != FAKED_REPLY)
-		conf_copy(reason, sizeof(reason), ps->rpl->first_line.u.reply.reason.s,
+		sylk_copy(reason, sizeof(reason), ps->rpl->first_line.u.reply.reason.s,
 			  ps->rpl->first_line.u.reply.reason.len);
 	else if (ps->code == 408)
 		snprintf(reason, sizeof(reason), "Request Timeout");
@@ -936,11 +909,11 @@ static void dialout_cb(struct cell *t, int type, struct tmcb_params *ps)
 		str body;
 
 		conf_tmb.dlg_response_uac(p->dlg, ps->rpl, IS_TARGET_REFRESH);
-		if (ps->rpl != FAKED_REPLY && msg_body(ps->rpl, &body) == 0 &&
+		if (ps->rpl != FAKED_REPLY && sylk_msg_body(ps->rpl, &body) == 0 &&
 		    conf_sdp_offer_parse(&answer, body.s, (size_t)body.len) == 0) {
 			for (size_t i = 0; i < answer->media_count; i++)
 				if (answer->media[i].kind == CONF_MEDIA_CHAT && answer->media[i].path)
-					conf_copy(p->msrp_their_path, sizeof(p->msrp_their_path),
+					sylk_copy(p->msrp_their_path, sizeof(p->msrp_their_path),
 						  answer->media[i].path, strlen(answer->media[i].path));
 			conf_sdp_offer_free(answer);
 		}
@@ -973,11 +946,11 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 		    (h->name.len == 1 && (h->name.s[0] == 'r' || h->name.s[0] == 'R'))) {
 			char raw[CONF_URI_SIZE], *lt, *gt, *m;
 
-			conf_copy(raw, sizeof(raw), h->body.s, h->body.len);
+			sylk_copy(raw, sizeof(raw), h->body.s, h->body.len);
 			/* method= may be a URI parameter or a header parameter */
 			m = strcasestr(raw, ";method=");
 			if (m)
-				conf_copy(method, sizeof(method), m + 8, strcspn(m + 8, ";?> \t"));
+				sylk_copy(method, sizeof(method), m + 8, strcspn(m + 8, ";?> \t"));
 			lt = strchr(raw, '<');
 			gt = lt ? strchr(lt, '>') : NULL;
 			if (lt && gt) {
@@ -990,7 +963,7 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 
 				memmove(m, m + 8 + n, strlen(m + 8 + n) + 1);
 			}
-			conf_copy(target, sizeof(target), raw, strlen(raw));
+			sylk_copy(target, sizeof(target), raw, strlen(raw));
 			break;
 		}
 	}
@@ -1013,7 +986,7 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 		str t = {target, (int)strlen(target)};
 		struct conf_participant *p;
 
-		aor_uri(aor, sizeof(aor), &t);
+		sylk_uri_aor(aor, sizeof(aor), &t, 1);
 		p = conf_part_by_uri(r->key, aor);
 		if (!p) {
 			conf_unlock();
@@ -1032,8 +1005,8 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 	s->dlg = dlg;
 	s->is_refer = true;
 	s->expires = time(NULL) + 60;
-	conf_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
-	conf_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
+	sylk_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
+	sylk_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
 	contact_of(hdrs, sizeof(hdrs), r->user);
 	reply_body(msg, 202, "Accepted", NULL, hdrs, &dlg->id.loc_tag);
 	if (strcasecmp(method, "BYE") == 0) {
@@ -1041,7 +1014,7 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 		str t = {target, (int)strlen(target)};
 		struct conf_participant *p;
 
-		aor_uri(aor, sizeof(aor), &t);
+		sylk_uri_aor(aor, sizeof(aor), &t, 1);
 		p = conf_part_by_uri(r->key, aor);
 		send_notify(s, "terminated;reason=noresource", "message/sipfrag;version=2.0",
 			    "SIP/2.0 200 OK\r\n", "refer");
@@ -1123,7 +1096,7 @@ int conf_sip_handle(struct sip_msg *msg)
 		return in_dialog(msg);
 	if (parse_sip_msg_uri(msg) < 0 || msg->parsed_uri.user.len <= 0)
 		return reply(msg, 404, "Not Found (no room name)");
-	conf_copy(room_user, sizeof(room_user), msg->parsed_uri.user.s, msg->parsed_uri.user.len);
+	sylk_copy(room_user, sizeof(room_user), msg->parsed_uri.user.s, msg->parsed_uri.user.len);
 	snprintf(room_uri, sizeof(room_uri), "sip:%.*s@%.*s", msg->parsed_uri.user.len,
 		 msg->parsed_uri.user.s, msg->parsed_uri.host.len, msg->parsed_uri.host.s);
 	switch (method) {

@@ -33,19 +33,6 @@ static void shm_free_cb(void *p, void *ctx)
 
 const struct chat_mem conf_shm_mem = {shm_alloc_cb, shm_free_cb, NULL};
 
-void conf_copy(char *dst, size_t size, const char *src, size_t len)
-{
-	if (!size)
-		return;
-	if (!src)
-		len = 0;
-	if (len >= size)
-		len = size - 1;
-	if (len)
-		memcpy(dst, src, len);
-	dst[len] = '\0';
-}
-
 int conf_store_init(void)
 {
 	store = shm_malloc(sizeof(*store));
@@ -126,8 +113,8 @@ struct conf_room *conf_room_new(const char *uri, const char *user)
 	}
 	memset(r, 0, sizeof(*r));
 	r->key = conf_next_key();
-	conf_copy(r->uri, sizeof(r->uri), uri, strlen(uri));
-	conf_copy(r->user, sizeof(r->user), user, strlen(user));
+	sylk_copy(r->uri, sizeof(r->uri), uri, strlen(uri));
+	sylk_copy(r->user, sizeof(r->user), user, strlen(user));
 	r->created = time(NULL);
 	if (chat_room_alloc(&r->chat, &conf_shm_mem, uri, (unsigned)conf_cfg.history_size) != 0) {
 		LM_ERR("cannot create the chat of room %s\n", uri);

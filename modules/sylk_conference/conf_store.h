@@ -14,6 +14,8 @@
 #include "conference/chat_room.h"
 #include "conference/file_store.h"
 
+#include "../common/sip_util.h"
+
 #define CONF_URI_SIZE 256
 #define CONF_ID_SIZE 64
 #define CONF_PATH_SIZE 512
@@ -130,7 +132,6 @@ void conf_sub_destroy(struct conf_subscriber *s);
 /* the allocator chat rooms use: shared memory */
 extern const struct chat_mem conf_shm_mem;
 
-void conf_copy(char *dst, size_t size, const char *src, size_t len);
 
 /* <file_dir>/<room key>, and a file's path in it */
 int conf_room_dir(char *buf, size_t size, unsigned room_key);

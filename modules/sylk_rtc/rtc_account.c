@@ -124,7 +124,7 @@ static int granted_expires(struct sip_msg *rpl, unsigned key)
 			continue;
 		char body[2048], *p, *end, *e;
 
-		rtc_copy(body, sizeof(body), h->body.s, h->body.len);
+		sylk_copy(body, sizeof(body), h->body.s, h->body.len);
 		for (p = strstr(body, needle); p; p = strstr(p + 1, needle)) {
 			end = strchr(p, ',');
 			if (end)
@@ -140,7 +140,7 @@ static int granted_expires(struct sip_msg *rpl, unsigned key)
 	if (rpl->expires && rpl->expires->body.len > 0) {
 		char tmp[16];
 
-		rtc_copy(tmp, sizeof(tmp), rpl->expires->body.s, rpl->expires->body.len);
+		sylk_copy(tmp, sizeof(tmp), rpl->expires->body.s, rpl->expires->body.len);
 		return atoi(tmp);
 	}
 	return 0;
@@ -151,7 +151,7 @@ static void set_failed(struct rtc_account *a, const char *reason)
 	bool tell = a->reg_state != RTC_REG_FAILED;
 
 	a->reg_state = RTC_REG_FAILED;
-	rtc_copy(a->reg_reason, sizeof(a->reg_reason), reason, strlen(reason));
+	sylk_copy(a->reg_reason, sizeof(a->reg_reason), reason, strlen(reason));
 	a->attempts++;
 	a->next_register = a->want_registered ? time(NULL) + gw_reg_retry_after(a->attempts) : 0;
 	LM_INFO("registration of %s failed: %s (retry in %us)\n", a->aor, reason,
@@ -272,7 +272,7 @@ static int copy_prefixes(struct rtc_account *a, const struct sylkrtc_request *re
 		return -1;
 	memset(a->prefixes, 0, sizeof(char *) * req->header_prefix_count);
 	for (size_t i = 0; i < req->header_prefix_count; i++) {
-		a->prefixes[i] = rtc_shm_strdup(req->header_prefixes[i]);
+		a->prefixes[i] = sylk_shm_strdup(req->header_prefixes[i]);
 		if (!a->prefixes[i])
 			return -1;
 		a->prefix_count++;
@@ -314,9 +314,9 @@ static void account_add(int conn_id, const struct sylkrtc_request *req)
 		return;
 	}
 	a = rtc_account_new(conn_id, req->account);
-	if (!a || !(a->ha1 = rtc_shm_strdup(req->password)) ||
-	    (req->display_name && !(a->display_name = rtc_shm_strdup(req->display_name))) ||
-	    (req->user_agent && !(a->user_agent = rtc_shm_strdup(req->user_agent))) ||
+	if (!a || !(a->ha1 = sylk_shm_strdup(req->password)) ||
+	    (req->display_name && !(a->display_name = sylk_shm_strdup(req->display_name))) ||
+	    (req->user_agent && !(a->user_agent = sylk_shm_strdup(req->user_agent))) ||
 	    copy_prefixes(a, req) < 0) {
 		if (a)
 			rtc_account_destroy(a);
@@ -410,7 +410,7 @@ static void account_devicetoken(int conn_id, const struct sylkrtc_request *req)
 	if (!(a = known_account(conn_id, req, "token")))
 		return;
 	rtc_shm_free_str(&a->push_params);
-	a->push_params = rtc_shm_strdup(params);
+	a->push_params = sylk_shm_strdup(params);
 	/* the binding carries the parameters: refresh it now if it exists */
 	if (a->want_registered && a->reg_state == RTC_REG_REGISTERED && !a->in_flight)
 		a->next_register = time(NULL);

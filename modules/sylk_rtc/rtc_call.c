@@ -70,19 +70,6 @@ static void ids_of(const struct rtc_session *s, struct call_ids *c)
 	c->t_valid = s->t_valid;
 }
 
-static int msg_body(struct sip_msg *m, str *body)
-{
-	body->s = get_body(m);
-	body->len = 0;
-	if (!body->s)
-		return -1;
-	if (m->content_length)
-		body->len = (int)get_content_length(m);
-	else
-		body->len = (int)(m->buf + m->len - body->s);
-	return body->len > 0 ? 0 : -1;
-}
-
 /* Asks rtpengine; on success *sdp is a malloc'ed copy of its SDP. */
 static int media(enum ng_bridge_step step, const char *call_id, const char *from_tag,
 		 const char *to_tag, const char *sdp, size_t sdp_len, char **out, char *why,
@@ -194,7 +181,7 @@ static int headers_text(char **out, const struct sylkrtc_request *req)
 		if (rtc_append(buf, sizeof(buf), "%s: %s\r\n", req->headers[i].name,
 			       req->headers[i].value) < 0)
 			return -1;
-	if (buf[0] && !(*out = rtc_shm_strdup(buf)))
+	if (buf[0] && !(*out = sylk_shm_strdup(buf)))
 		return -1;
 	return 0;
 }
@@ -230,7 +217,7 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 		return;
 	}
 	if (a->display_name)
-		rtc_copy(display, sizeof(display), a->display_name, strlen(a->display_name));
+		sylk_copy(display, sizeof(display), a->display_name, strlen(a->display_name));
 	dlg = rtc_sip_dialog(a->aor, display, req->uri, call_id, tag);
 	s = dlg ? rtc_session_new(conn_id, req->session, RTC_OUTGOING) : NULL;
 	if (!s || headers_text(&s->extra_hdrs, req) < 0) {
@@ -244,10 +231,10 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 	}
 	s->dlg = dlg;
 	s->account_key = a->key;
-	rtc_copy(s->account, sizeof(s->account), a->aor, strlen(a->aor));
-	rtc_copy(s->peer, sizeof(s->peer), req->uri, strlen(req->uri));
-	rtc_copy(s->call_id, sizeof(s->call_id), call_id, strlen(call_id));
-	rtc_copy(s->local_tag, sizeof(s->local_tag), tag, strlen(tag));
+	sylk_copy(s->account, sizeof(s->account), a->aor, strlen(a->aor));
+	sylk_copy(s->peer, sizeof(s->peer), req->uri, strlen(req->uri));
+	sylk_copy(s->call_id, sizeof(s->call_id), call_id, strlen(call_id));
+	sylk_copy(s->local_tag, sizeof(s->local_tag), tag, strlen(tag));
 	key = s->key;
 	rtc_unlock();
 
@@ -278,7 +265,7 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 		ng_client_delete(call_id, tag);
 		return;
 	}
-	s->pending_sdp = rtc_shm_strdup(sip_sdp);
+	s->pending_sdp = sylk_shm_strdup(sip_sdp);
 	free(sip_sdp);
 	if (send_invite(s, NULL) < 0) {
 		rtc_session_destroy(s);
@@ -322,7 +309,7 @@ static void invite_provisional(unsigned key, struct sip_msg *rpl, int code)
 	conn = s->conn_id;
 	if (rpl && rpl != FAKED_REPLY && rpl->to && get_to(rpl)->tag_value.len > 0) {
 		totag = get_to(rpl)->tag_value;
-		rtc_copy(s->remote_tag, sizeof(s->remote_tag), totag.s, totag.len);
+		sylk_copy(s->remote_tag, sizeof(s->remote_tag), totag.s, totag.len);
 		s->state = RTC_CALL_EARLY;
 	}
 	ids_of(s, &c);
@@ -330,7 +317,7 @@ static void invite_provisional(unsigned key, struct sip_msg *rpl, int code)
 
 	ev.session = c.id;
 	ev.call_id = c.call_id;
-	if (code == 183 && rpl && rpl != FAKED_REPLY && msg_body(rpl, &body) == 0 &&
+	if (code == 183 && rpl && rpl != FAKED_REPLY && sylk_msg_body(rpl, &body) == 0 &&
 	    c.remote_tag[0]) {
 		if (media(NG_BRIDGE_SIP_ANSWER, c.call_id, c.local_tag, c.remote_tag, body.s,
 			  (size_t)body.len, &sdp, why, sizeof(why)) == 0) {
@@ -402,7 +389,7 @@ static void invite_final(unsigned key, struct sip_msg *rpl, int code)
 	if (s->dlg)
 		rtc_tmb.dlg_response_uac(s->dlg, rpl, IS_TARGET_REFRESH);
 	if (rpl && rpl != FAKED_REPLY && rpl->to && get_to(rpl)->tag_value.len > 0)
-		rtc_copy(s->remote_tag, sizeof(s->remote_tag), get_to(rpl)->tag_value.s,
+		sylk_copy(s->remote_tag, sizeof(s->remote_tag), get_to(rpl)->tag_value.s,
 			 get_to(rpl)->tag_value.len);
 	if (s->state == RTC_CALL_TERMINATING) {  /* answered while we cancelled */
 		send_bye(s, false);
@@ -415,7 +402,7 @@ static void invite_final(unsigned key, struct sip_msg *rpl, int code)
 	ids_of(s, &c);
 	rtc_unlock();
 
-	if (!rpl || rpl == FAKED_REPLY || msg_body(rpl, &body) < 0 ||
+	if (!rpl || rpl == FAKED_REPLY || sylk_msg_body(rpl, &body) < 0 ||
 	    media(NG_BRIDGE_SIP_ANSWER, c.call_id, c.local_tag, c.remote_tag, body.s,
 		  (size_t)body.len, &sdp, why, sizeof(why)) < 0) {
 		rtc_lock();
@@ -469,28 +456,9 @@ static void bye_cb(struct cell *t, int type, struct tmcb_params *ps)
 static int reply_on(unsigned hash, unsigned label, int code, const char *text,
 		    const char *body, const char *hdrs, const char *to_tag)
 {
-	struct cell *t = NULL, *backup = rtc_tmb.t_gett();
-	int backup_branch = rtc_tmb.t_gett_branch();
-	str reason, b, h, tag;
-	int rc;
+	str tag = {(char *)to_tag, (int)strlen(to_tag)};
 
-	/* t_lookup_ident makes the cell this process's current transaction;
-	 * put the previous one back, or a later stateless reply in this
-	 * process (a WebSocket upgrade, say) would go to this transaction */
-	rc = rtc_tmb.t_lookup_ident(&t, hash, label);
-	rtc_tmb.t_sett(backup, backup_branch);
-	if (rc < 0 || !t)
-		return -1;
-	reason.s = (char *)text;
-	reason.len = (int)strlen(text);
-	b.s = (char *)(body ? body : "");
-	b.len = (int)strlen(b.s);
-	h.s = (char *)(hdrs ? hdrs : "");
-	h.len = (int)strlen(h.s);
-	tag.s = (char *)to_tag;
-	tag.len = (int)strlen(to_tag);
-	/* t_reply_with_body releases the reference t_lookup_ident took */
-	return rtc_tmb.t_reply_with_body(t, (unsigned)code, &reason, &b, &h, &tag) < 0 ? -1 : 0;
+	return sylk_reply_by_ident(&rtc_tmb, hash, label, code, text, body, hdrs, &tag);
 }
 
 static void session_answer(int conn_id, const struct sylkrtc_request *req)
@@ -881,7 +849,7 @@ static void reinvite_cb(struct cell *t, int type, struct tmcb_params *ps)
 	conn = s->conn_id;
 	ids_of(s, &c);
 	rtc_unlock();
-	if (ps->code >= 300 || !ps->rpl || ps->rpl == FAKED_REPLY || msg_body(ps->rpl, &body) < 0) {
+	if (ps->code >= 300 || !ps->rpl || ps->rpl == FAKED_REPLY || sylk_msg_body(ps->rpl, &body) < 0) {
 		char *json = NULL;
 
 		rtc_sip_reason(reason, sizeof(reason), ps->rpl, ps->code);
@@ -968,18 +936,6 @@ static int reply_here(struct sip_msg *msg, int code, char *text)
 }
 
 /* "user@host" of a name-addr URI */
-static void aor_of(char *buf, size_t size, str *uri)
-{
-	struct sip_uri puri;
-
-	if (parse_uri(uri->s, uri->len, &puri) < 0) {
-		rtc_copy(buf, size, uri->s, uri->len);
-		return;
-	}
-	snprintf(buf, size, "%.*s%s%.*s", puri.user.len, puri.user.s, puri.user.len ? "@" : "",
-		 puri.host.len, puri.host.s);
-}
-
 struct incoming_offer {
 	int conns[RTC_FORK_MAX];
 	unsigned accounts[RTC_FORK_MAX];
@@ -1004,8 +960,8 @@ static void emit_incoming(struct sip_msg *msg, const struct rtc_session *s, cons
 						  (const char *const *)a->prefixes,
 						  (size_t)a->prefix_count))
 				continue;
-			rtc_copy(names[n], sizeof(names[n]), h->name.s, h->name.len);
-			rtc_copy(values[n], sizeof(values[n]), h->body.s, h->body.len);
+			sylk_copy(names[n], sizeof(names[n]), h->name.s, h->name.len);
+			sylk_copy(values[n], sizeof(values[n]), h->body.s, h->body.len);
 			hdrs[n].name = names[n];
 			hdrs[n].value = values[n];
 			n++;
@@ -1034,7 +990,7 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 	rtc_lock();
 	a = rtc_account_by_key(account_key);
 	if (a && a->conn_id >= 0) {
-		rtc_copy(aor, sizeof(aor), a->aor, strlen(a->aor));
+		sylk_copy(aor, sizeof(aor), a->aor, strlen(a->aor));
 		for (b = rtc_account_first(); b && off.count < RTC_FORK_MAX; b = b->next) {
 			if (b->conn_id < 0 || strcmp(b->aor, aor) != 0)
 				continue;
@@ -1058,14 +1014,14 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 		rtc_tmb.t_reply(msg, 400, "Bad Request");
 		return 1;
 	}
-	if (msg_body(msg, &body) < 0) {
+	if (sylk_msg_body(msg, &body) < 0) {
 		LM_NOTICE("INVITE without SDP for %s refused\n", aor);
 		rtc_tmb.t_reply(msg, 488, "Not Acceptable Here (no SDP offer)");
 		return 1;
 	}
-	rtc_copy(call_id, sizeof(call_id), msg->callid->body.s, msg->callid->body.len);
-	rtc_copy(from_tag, sizeof(from_tag), from->tag_value.s, from->tag_value.len);
-	aor_of(originator, sizeof(originator), &from->uri);
+	sylk_copy(call_id, sizeof(call_id), msg->callid->body.s, msg->callid->body.len);
+	sylk_copy(from_tag, sizeof(from_tag), from->tag_value.s, from->tag_value.len);
+	sylk_uri_aor(originator, sizeof(originator), &from->uri, 0);
 	if (from->display.len > 0) {
 		str d = from->display;
 
@@ -1073,7 +1029,7 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 			d.s++;
 			d.len -= 2;
 		}
-		rtc_copy(display, sizeof(display), d.s, d.len);
+		sylk_copy(display, sizeof(display), d.s, d.len);
 	}
 	gw_session_id_from_callid(sid, call_id, strlen(call_id));
 
@@ -1107,11 +1063,11 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 	}
 	s->dlg = dlg;
 	s->account_key = account_key;
-	rtc_copy(s->account, sizeof(s->account), aor, strlen(aor));
-	rtc_copy(s->peer, sizeof(s->peer), originator, strlen(originator));
-	rtc_copy(s->call_id, sizeof(s->call_id), call_id, strlen(call_id));
-	rtc_copy(s->remote_tag, sizeof(s->remote_tag), from_tag, strlen(from_tag));
-	rtc_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
+	sylk_copy(s->account, sizeof(s->account), aor, strlen(aor));
+	sylk_copy(s->peer, sizeof(s->peer), originator, strlen(originator));
+	sylk_copy(s->call_id, sizeof(s->call_id), call_id, strlen(call_id));
+	sylk_copy(s->remote_tag, sizeof(s->remote_tag), from_tag, strlen(from_tag));
+	sylk_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
 	s->t_hash = hash;
 	s->t_label = label;
 	s->t_valid = true;
@@ -1150,12 +1106,12 @@ static int deliver_cancel(struct sip_msg *msg)
 	reply_on(s->t_hash, s->t_label, 487, "Request Terminated", NULL, NULL, s->local_tag);
 	n = s->offered_count;
 	memcpy(offered, s->offered, sizeof(offered));
-	rtc_copy(originator, sizeof(originator), s->peer, strlen(s->peer));
+	sylk_copy(originator, sizeof(originator), s->peer, strlen(s->peer));
 	{
 		char account[RTC_AOR_SIZE];
 		struct sylkrtc_identity who = {.uri = originator};
 
-		rtc_copy(account, sizeof(account), s->account, strlen(s->account));
+		sylk_copy(account, sizeof(account), s->account, strlen(s->account));
 		finish(s, "487 Request Terminated");
 		for (int i = 0; i < n; i++) {
 			char *json = NULL;
@@ -1184,7 +1140,7 @@ static void remote_reinvite(struct sip_msg *msg, struct rtc_session *s)
 		rtc_tmb.t_reply(msg, 491, "Request Pending");
 		return;
 	}
-	if (msg_body(msg, &body) < 0) {
+	if (sylk_msg_body(msg, &body) < 0) {
 		rtc_tmb.t_reply(msg, 488, "Not Acceptable Here (no SDP offer)");
 		return;
 	}
@@ -1217,12 +1173,12 @@ static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 	time_t now = time(NULL);
 	str body;
 
-	if (msg_body(msg, &body) < 0) {
+	if (sylk_msg_body(msg, &body) < 0) {
 		reply_here(msg, 400, "Bad Request (empty MESSAGE)");
 		return;
 	}
 	if (msg->content_type)
-		rtc_copy(ctype, sizeof(ctype), msg->content_type->body.s,
+		sylk_copy(ctype, sizeof(ctype), msg->content_type->body.s,
 			 msg->content_type->body.len);
 	text = malloc((size_t)body.len + 1);
 	if (!text) {
@@ -1231,7 +1187,7 @@ static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 	}
 	memcpy(text, body.s, (size_t)body.len);
 	text[body.len] = '\0';
-	rtc_copy(sender, sizeof(sender), s->peer, strlen(s->peer));
+	sylk_copy(sender, sizeof(sender), s->peer, strlen(s->peer));
 	rtc_sip_random_hex(mid, 33);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	/* a CPIM envelope carries the real content type, time and IMDN id */
@@ -1246,13 +1202,13 @@ static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 			reply_here(msg, 400, "Bad Request (invalid CPIM)");
 			return;
 		}
-		rtc_copy(ctype, sizeof(ctype), cpim->content_type ? cpim->content_type : "text/plain",
+		sylk_copy(ctype, sizeof(ctype), cpim->content_type ? cpim->content_type : "text/plain",
 			 strlen(cpim->content_type ? cpim->content_type : "text/plain"));
 		if (cpim->datetime)
-			rtc_copy(ts, sizeof(ts), cpim->datetime, strlen(cpim->datetime));
+			sylk_copy(ts, sizeof(ts), cpim->datetime, strlen(cpim->datetime));
 		id = cpim_msg_header(cpim, "urn:ietf:params:imdn", "Message-ID");
 		if (id)
-			rtc_copy(mid, sizeof(mid), id, strlen(id));
+			sylk_copy(mid, sizeof(mid), id, strlen(id));
 		free(text);
 		text = strdup((const char *)cpim->body);
 		cpim_msg_free(cpim);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
+#include <sys/random.h>
 
 #include "core/dprint.h"
 #include "core/mem/shm_mem.h"
@@ -42,7 +42,8 @@ void rtc_sip_random_hex(char *buf, size_t size)
 
 	if (n > sizeof(raw))
 		n = sizeof(raw);
-	if (RAND_bytes(raw, (int)n) != 1) {
+	/* the kernel's generator: forked workers must not repeat each other */
+	if (getrandom(raw, n, 0) != (ssize_t)n) {
 		for (size_t i = 0; i < n; i++)
 			raw[i] = (unsigned char)random();
 	}
@@ -165,7 +166,7 @@ int rtc_sip_authorize(char *hdrs, size_t size, struct sip_msg *rpl, const char *
 	want = proxy ? HDR_PROXY_AUTHENTICATE_T : HDR_WWW_AUTHENTICATE_T;
 	if (parse_headers(rpl, HDR_EOH_F, 0) < 0)
 		return -1;
-	rtc_copy(uri_z, sizeof(uri_z), uri->s, uri->len);
+	sylk_copy(uri_z, sizeof(uri_z), uri->s, uri->len);
 	rtc_sip_random_hex(cnonce, sizeof(cnonce));
 	/* a registrar may offer several challenges (SHA-256 and MD5): answer
 	 * the first one the credentials fit */

@@ -85,42 +85,12 @@ unsigned rtc_next_key(void)
 	return k;
 }
 
-char *rtc_shm_strdup(const char *s)
-{
-	size_t len;
-	char *d;
-
-	if (!s)
-		return NULL;
-	len = strlen(s);
-	d = shm_malloc(len + 1);
-	if (!d) {
-		SHM_MEM_ERROR;
-		return NULL;
-	}
-	memcpy(d, s, len + 1);
-	return d;
-}
-
 void rtc_shm_free_str(char **s)
 {
 	if (*s) {
 		shm_free(*s);
 		*s = NULL;
 	}
-}
-
-void rtc_copy(char *dst, size_t size, const char *src, size_t len)
-{
-	if (!size)
-		return;
-	if (!src)
-		len = 0;
-	if (len >= size)
-		len = size - 1;
-	if (len)
-		memcpy(dst, src, len);
-	dst[len] = '\0';
 }
 
 /* ---- connections --------------------------------------------------------- */
@@ -210,11 +180,11 @@ struct rtc_account *rtc_account_new(int conn_id, const char *aor)
 	memset(a, 0, sizeof(*a));
 	a->key = rtc_next_key();
 	a->conn_id = conn_id;
-	rtc_copy(a->aor, sizeof(a->aor), aor, strlen(aor));
+	sylk_copy(a->aor, sizeof(a->aor), aor, strlen(aor));
 	at = strchr(aor, '@');
 	if (at) {
-		rtc_copy(a->user, sizeof(a->user), aor, (size_t)(at - aor));
-		rtc_copy(a->domain, sizeof(a->domain), at + 1, strlen(at + 1));
+		sylk_copy(a->user, sizeof(a->user), aor, (size_t)(at - aor));
+		sylk_copy(a->domain, sizeof(a->domain), at + 1, strlen(at + 1));
 	}
 	a->next = store->accounts;
 	store->accounts = a;
@@ -321,7 +291,7 @@ struct rtc_session *rtc_session_new(int conn_id, const char *id, enum rtc_dir di
 	s->dir = dir;
 	s->state = RTC_CALL_NEW;
 	s->created = time(NULL);
-	rtc_copy(s->id, sizeof(s->id), id, strlen(id));
+	sylk_copy(s->id, sizeof(s->id), id, strlen(id));
 	s->next = store->sessions;
 	store->sessions = s;
 	return s;

@@ -14,6 +14,8 @@
 
 #include "sylk_ws/sylkrtc_request.h"
 
+#include "../common/sip_util.h"
+
 #define RTC_AOR_SIZE 256
 #define RTC_ID_SIZE (SYLKRTC_ID_MAX + 1)
 #define RTC_TAG_SIZE 128
@@ -144,9 +146,7 @@ void rtc_session_destroy(struct rtc_session *s);
 int rtc_session_count_for_account(unsigned account_key);
 bool rtc_session_offered_to(const struct rtc_session *s, int conn_id);
 
-/* shm string helpers */
-char *rtc_shm_strdup(const char *s);
+/* shm string helper (sylk_copy, sylk_shm_strdup: ../common/sip_util.h) */
 void rtc_shm_free_str(char **s);
-void rtc_copy(char *dst, size_t size, const char *src, size_t len);
 
 #endif

@@ -555,8 +555,25 @@ static void test_answer_raw_section(void)
 	conf_sdp_offer_free(o);
 }
 
+/* phones that write c= per media section (some write nothing else) */
+static void test_media_level_connection(void)
+{
+	const char *s = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n"
+			"m=audio 4000 RTP/AVP 0\r\nc=IN IP4 192.0.2.7\r\nc=IN IP4 192.0.2.8\r\n"
+			"m=message 9 TCP/MSRP *\r\na=path:msrp://192.0.2.1:9/z;tcp\r\n";
+	struct conf_sdp_offer *o = parse(s);
+
+	if (!o)
+		return;
+	CHECK(o->c_addr == NULL);
+	CHECK_STR(o->media[0].c_addr, "192.0.2.7");
+	CHECK(o->media[1].c_addr == NULL);
+	conf_sdp_offer_free(o);
+}
+
 int main(void)
 {
+	RUN(test_media_level_connection);
 	RUN(test_answer_raw_section);
 	RUN(test_blink_chat_audio);
 	RUN(test_file_push);
