@@ -48,6 +48,12 @@ struct mix_room {
 	int16_t out[AUDIO_FRAME_SAMPLES];
 	int16_t decoded[AUDIO_MAX_DECODED];
 	uint8_t packet[RTP_HEADER_SIZE + AUDIO_MAX_PAYLOAD];
+	/* announcement tones, generated into the sum */
+	bool join_tone, alone_tone;
+	unsigned join_left;          /* ticks of join beep still to play */
+	unsigned alone_ticks;        /* ticks someone has been alone */
+	uint32_t tone_phase;         /* 32-bit phase accumulator */
+	int16_t sine[MIX_TONE_TABLE];
 };
 
 /* ---- arithmetic -------------------------------------------------------------- */
@@ -100,6 +106,8 @@ int mix_room_alloc(struct mix_room **roomp, const struct audio_mem *mem)
 	if (!room)
 		return ENOMEM;
 	room->mem = m;
+	for (size_t i = 0; i < MIX_TONE_TABLE; i++)
+		room->sine[i] = (int16_t)lround(sin(2.0 * M_PI * (double)i / MIX_TONE_TABLE) * 32767.0);
 	room->on_power = db_to_power(MIX_SPEAK_ON_DB);
 	room->off_power = db_to_power(MIX_SPEAK_OFF_DB);
 	return 0;
@@ -206,7 +214,50 @@ int mix_room_add(struct mix_room *room, unsigned key, const struct mix_participa
 	p->ts = cfg->ts;
 	p->marker = true;
 	room->part[room->count++] = p;
+	if (room->join_tone && room->count > 1)
+		room->join_left = MIX_JOIN_TONE_MS / AUDIO_FRAME_MS;
+	room->alone_ticks = 0;
 	return 0;
+}
+
+int mix_room_set_tones(struct mix_room *room, bool join_tone, bool alone_tone)
+{
+	if (!room)
+		return EINVAL;
+	room->join_tone = join_tone;
+	room->alone_tone = alone_tone;
+	if (!join_tone)
+		room->join_left = 0;
+	return 0;
+}
+
+/* One frame of a sine of @p hz at @p amplitude added to the sum. */
+static void add_tone(struct mix_room *room, unsigned hz, int amplitude)
+{
+	uint32_t step = (uint32_t)(((uint64_t)hz << 32) / AUDIO_RATE);
+
+	for (size_t i = 0; i < AUDIO_FRAME_SAMPLES; i++) {
+		room->sum[i] += room->sine[room->tone_phase >> (32 - MIX_TONE_BITS)] * amplitude / 32767;
+		room->tone_phase += step;
+	}
+}
+
+static void add_tones(struct mix_room *room)
+{
+	if (room->join_left) {
+		add_tone(room, MIX_JOIN_TONE_HZ, MIX_TONE_AMPLITUDE);
+		room->join_left--;
+		return;
+	}
+	if (!room->alone_tone || room->count != 1) {
+		room->alone_ticks = 0;
+		return;
+	}
+	/* alone: a short soft beep every few seconds, so the line is not dead */
+	if (room->alone_ticks % (MIX_ALONE_PERIOD_MS / AUDIO_FRAME_MS) <
+	    MIX_ALONE_BEEP_MS / AUDIO_FRAME_MS)
+		add_tone(room, MIX_ALONE_TONE_HZ, MIX_TONE_AMPLITUDE / 2);
+	room->alone_ticks++;
 }
 
 int mix_room_update(struct mix_room *room, unsigned key, const struct mix_participant_cfg *cfg)
@@ -398,6 +449,7 @@ int mix_room_tick(struct mix_room *room, mix_emit_fn emit, void *ctx)
 		if (p->idle < UINT32_MAX)
 			p->idle++;
 	}
+	add_tones(room);
 
 	memset(&hdr, 0, sizeof(hdr));
 	for (i = 0; i < room->count; i++) {

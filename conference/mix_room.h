@@ -49,6 +49,18 @@
 /* Level reported for digital silence. */
 #define MIX_LEVEL_SILENCE    (-127)
 
+/* Announcement tones (off until mix_room_set_tones()): a short beep for
+ * everyone when someone joins, and a soft beep every few seconds for a
+ * participant alone in the room. */
+#define MIX_JOIN_TONE_HZ     880
+#define MIX_JOIN_TONE_MS     160
+#define MIX_ALONE_TONE_HZ    425
+#define MIX_ALONE_BEEP_MS    200
+#define MIX_ALONE_PERIOD_MS  4000
+#define MIX_TONE_AMPLITUDE   4000
+#define MIX_TONE_BITS        10
+#define MIX_TONE_TABLE       (1u << MIX_TONE_BITS)
+
 struct mix_participant_cfg {
 	enum audio_codec_id codec;
 	uint8_t pt;       /* payload type of its audio, both directions */
@@ -96,6 +108,8 @@ int mix_room_remove(struct mix_room *room, unsigned key);
 size_t mix_room_count(const struct mix_room *room);
 /* Returns 0, ENOENT. */
 int mix_room_set_hold(struct mix_room *room, unsigned key, bool on_hold);
+/* Switch the join and alone tones on or off (both off after alloc). */
+int mix_room_set_tones(struct mix_room *room, bool join_tone, bool alone_tone);
 
 /* One received RTP packet. Returns 0 (queued, or a telephone-event or
  * comfort noise consumed), ENOENT (unknown key), EBADMSG (malformed RTP),

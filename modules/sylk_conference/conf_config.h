@@ -28,6 +28,8 @@ struct conf_config {
 	int mixer_port_min;     /* the mixers' RTP ports on loopback */
 	int mixer_port_max;
 	int rtp_timeout;        /* seconds without RTP that end an audio-only participant */
+	int join_tone;          /* beep for everyone when someone joins */
+	int alone_tone;         /* soft beep every few seconds for someone alone */
 
 	str contact_host_s;
 	str outbound_proxy_s;

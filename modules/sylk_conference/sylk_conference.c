@@ -53,6 +53,8 @@ struct conf_config conf_cfg = {
 	.mixer_port_min = 40000,
 	.mixer_port_max = 40999,
 	.rtp_timeout = 30,
+	.join_tone = 1,
+	.alone_tone = 1,
 };
 struct tm_binds conf_tmb;
 
@@ -188,6 +190,8 @@ static param_export_t params[] = {
 	{"mixer_port_min", INT_PARAM, &conf_cfg.mixer_port_min},
 	{"mixer_port_max", INT_PARAM, &conf_cfg.mixer_port_max},
 	{"rtp_timeout", INT_PARAM, &conf_cfg.rtp_timeout},
+	{"join_tone", INT_PARAM, &conf_cfg.join_tone},
+	{"alone_tone", INT_PARAM, &conf_cfg.alone_tone},
 	{0, 0, 0}
 };
 

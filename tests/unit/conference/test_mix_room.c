@@ -379,6 +379,46 @@ static void test_hold(void)
 	peer_fini(&b);
 }
 
+/* the join beep for everyone, the soft beep for someone alone, and
+ * silence with the tones off */
+static void test_tones(void)
+{
+	static struct peer a, b;
+	struct world w = { { &a, &b }, 2 };
+	struct mix_room *room = NULL;
+	struct mix_participant_cfg cfg;
+	unsigned t;
+
+	peer_init(&a, 1, AUDIO_CODEC_PCMU, 0);
+	peer_init(&b, 2, AUDIO_CODEC_PCMU, 0);
+	CHECK_INT(mix_room_alloc(&room, NULL), 0);
+	cfg = peer_cfg(&a);
+	CHECK_INT(mix_room_add(room, 1, &cfg), 0);
+	/* tones off (the default): a hears nothing */
+	for (t = 0; t < 10; t++)
+		mix_room_tick(room, emit, &w);
+	CHECK(heard_rms(&a, 0, 10) < 50);
+	CHECK_INT(mix_room_set_tones(room, true, true), 0);
+	/* alone: 200 ms of 425 Hz, then quiet until the next period */
+	for (t = 0; t < 40; t++)
+		mix_room_tick(room, emit, &w);
+	CHECK(heard_at(&a, 10, 20, MIX_ALONE_TONE_HZ) > 1000);
+	CHECK(heard_rms(&a, 22, 50) < 50);
+	/* b joins: both hear the join beep, then the alone beep stops */
+	cfg = peer_cfg(&b);
+	CHECK_INT(mix_room_add(room, 2, &cfg), 0);
+	for (t = 0; t < 20; t++)
+		mix_room_tick(room, emit, &w);
+	CHECK(heard_at(&a, 50, 58, MIX_JOIN_TONE_HZ) > 1000);
+	CHECK(heard_at(&b, 0, 8, MIX_JOIN_TONE_HZ) > 1000);
+	CHECK(heard_rms(&a, 60, 70) < 50);
+	CHECK(heard_rms(&b, 10, 20) < 50);
+	CHECK_INT(mix_room_set_tones(NULL, true, true), EINVAL);
+	mix_room_free(room);
+	peer_fini(&a);
+	peer_fini(&b);
+}
+
 static void test_telephone_event(void)
 {
 	static struct peer a, b;
@@ -638,6 +678,7 @@ int main(void)
 	RUN(test_mix_minus_mixed);
 	RUN(test_saturation_in_room);
 	RUN(test_hold);
+	RUN(test_tones);
 	RUN(test_telephone_event);
 	RUN(test_speaking);
 	RUN(test_participants);
