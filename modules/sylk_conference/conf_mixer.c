@@ -63,7 +63,7 @@ int conf_mixer_init(void)
 	if (nprocs < 1)
 		nprocs = 1;
 	span = conf_cfg.mixer_port_max - conf_cfg.mixer_port_min + 1;
-	if (conf_cfg.mixer_port_min < 1024 || span < 2 || conf_cfg.mixer_port_max > 65535) {
+	if (conf_cfg.mixer_port_min < 1024 || span < 4 || conf_cfg.mixer_port_max > 65535) {
 		LM_ERR("mixer_port_min/max must be a range within 1024..65535\n");
 		return -1;
 	}
@@ -80,26 +80,29 @@ int conf_mixer_init(void)
 	lock_init(&ports->lock);
 	ports->min = conf_cfg.mixer_port_min;
 	ports->max = conf_cfg.mixer_port_max;
-	ports->next = ports->min;
+	ports->next = (ports->min + 1) & ~1;
 	register_procs(nprocs);
 	cfg_register_child(nprocs);
 	return 0;
 }
 
+/* Ports go in pairs, RTP on the even one: the mixer's SDP names no RTCP
+ * port, so rtpengine sends RTCP to port + 1, which must not be another
+ * participant's RTP port. */
 int conf_mixer_port_alloc(void)
 {
-	int span = ports->max - ports->min + 1, port = 0;
+	int first = (ports->min + 1) & ~1, pairs = (ports->max - first + 1) / 2, port = 0;
 
 	lock_get(&ports->lock);
-	for (int i = 0; i < span; i++) {
-		int p = ports->next + i;
+	for (int i = 0; i < pairs; i++) {
+		int p = ports->next + 2 * i;
 
-		if (p > ports->max)
-			p -= span;
+		if (p + 1 > ports->max)
+			p = first + (p - first) % (2 * pairs);
 		if (!ports->used[p - ports->min]) {
 			ports->used[p - ports->min] = 1;
 			port = p;
-			ports->next = p + 1 > ports->max ? ports->min : p + 1;
+			ports->next = p + 2 + 1 > ports->max ? first : p + 2;
 			break;
 		}
 	}
