@@ -205,8 +205,9 @@ def test_sdes_srtp_offer_is_answered_with_srtp_and_audio_flows(server, phones):
     wait_hears(secure, [BOB], [ALICE])
     wait_hears(plain, [ALICE], [BOB])
     # every packet the secure phone got was SRTP under the answered key
-    assert secure.srtp_errors == 0
-    assert secure.received_packets > 50
+    assert secure.srtp_errors == 0, \
+        f"{secure.srtp_errors} packets failed SRTP unprotect, {secure.received_packets} passed"
+    assert secure.received_packets > 50, secure.received_packets
 
 
 # ---- hold ----------------------------------------------------------------------------
