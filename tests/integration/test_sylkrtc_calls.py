@@ -105,6 +105,31 @@ def test_outgoing_call_audio_echoes_and_bye(server, rtpengine, workdir, version)
     wait_until(lambda: not rtpengine_calls(rtpengine), 5, what="rtpengine call deleted")
 
 
+def test_early_media_reaches_the_browser_before_the_answer(server, workdir):
+    media_port = free_port()
+    phone = Sipp(workdir, "bob-early", "uas_early.xml",
+                 extra=["-rtp_echo", "-mp", str(media_port), "-mi", "127.0.0.1", "-d", "4000"])
+    reg = run_uac(workdir, "bob-register", "register.xml", f"127.0.0.1:{server.sip_port}",
+                  keys={"user": "bob", "domain": SIP_DOMAIN, "contact_port": phone.port},
+                  extra=["-au", "bob", "-ap", DEMO_ACCOUNTS["bob"]])
+    assert reg.actions()[-1] == "final 200", reg.report()
+    with registered_browser(server) as browser, WebRtcPeer(tone_hz=900) as peer:
+        browser.expect_ack("session-create", account=ALICE, session="early-media", uri=BOB,
+                           sdp=peer.create_offer())
+        early = browser.wait_session_state("early-media", "early-media", timeout=10)
+        assert "a=fingerprint" in early["sdp"] and "UDP/TLS/RTP/SAVPF" in early["sdp"]
+        peer.set_answer(early["sdp"])
+        peer.wait_connected(10)
+        # the echo comes back while the phone has not answered yet
+        assert abs(peer.wait_for_tone(900, timeout=3) - 900) < 25
+        assert "answered" not in phone.actions()
+        browser.wait_session_state("early-media", "accepted", timeout=10)
+        browser.expect_ack("session-terminate", session="early-media")
+        browser.wait_session_state("early-media", "terminated", timeout=10)
+    phone.wait(10)
+    assert phone.actions() == ["early", "answered", "bye"]
+
+
 def test_outgoing_call_to_unknown_user_is_terminated_with_sip_reason(server, workdir):
     with registered_browser(server) as browser, WebRtcPeer() as peer:
         browser.expect_ack("session-create", account=ALICE, session="nobody", uri=f"nobody@{SIP_DOMAIN}",
