@@ -4,15 +4,15 @@
 #include <strings.h>
 
 #include "core/dprint.h"
-#include "core/locking.h"
 #include "core/mem/shm_mem.h"
+
+#include "../common/shm_store.h"
 
 #include "conf_config.h"
 #include "conf_store.h"
 
 struct conf_store {
-	rec_lock_t lock;
-	unsigned next_key;
+	struct sylk_store_base base;  /* first: lock and keys */
 	struct conf_room *rooms;
 	struct conf_participant *parts;
 	struct conf_subscriber *subs;
@@ -35,19 +35,8 @@ const struct chat_mem conf_shm_mem = {shm_alloc_cb, shm_free_cb, NULL};
 
 int conf_store_init(void)
 {
-	store = shm_malloc(sizeof(*store));
-	if (!store) {
-		SHM_MEM_ERROR;
-		return -1;
-	}
-	memset(store, 0, sizeof(*store));
-	if (!rec_lock_init(&store->lock)) {
-		shm_free(store);
-		store = NULL;
-		return -1;
-	}
-	store->next_key = 1;
-	return 0;
+	store = sylk_store_alloc(sizeof(*store));
+	return store ? 0 : -1;
 }
 
 void conf_store_destroy(void)
@@ -56,28 +45,23 @@ void conf_store_destroy(void)
 		return;
 	while (store->rooms)
 		conf_room_destroy(store->rooms);
-	rec_lock_destroy(&store->lock);
-	shm_free(store);
+	sylk_store_free(store);
 	store = NULL;
 }
 
 void conf_lock(void)
 {
-	rec_lock_get(&store->lock);
+	sylk_store_lock(&store->base);
 }
 
 void conf_unlock(void)
 {
-	rec_lock_release(&store->lock);
+	sylk_store_unlock(&store->base);
 }
 
 unsigned conf_next_key(void)
 {
-	unsigned k = store->next_key++;
-
-	if (!store->next_key)
-		store->next_key = 1;
-	return k;
+	return sylk_store_next_key(&store->base);
 }
 
 /* ---- rooms ----------------------------------------------------------------- */

@@ -4,15 +4,15 @@
 #include <string.h>
 
 #include "core/dprint.h"
-#include "core/locking.h"
 #include "core/mem/shm_mem.h"
+
+#include "../common/shm_store.h"
 
 #include "rtc_config.h"
 #include "rtc_store.h"
 
 struct rtc_store {
-	rec_lock_t lock;
-	unsigned next_key;
+	struct sylk_store_base base;  /* first: lock and keys */
 	struct rtc_conn *conns;
 	struct rtc_account *accounts;
 	struct rtc_session *sessions;
@@ -35,20 +35,8 @@ const char *rtc_call_state_name(enum rtc_call_state s)
 
 int rtc_store_init(void)
 {
-	store = shm_malloc(sizeof(*store));
-	if (!store) {
-		SHM_MEM_ERROR;
-		return -1;
-	}
-	memset(store, 0, sizeof(*store));
-	if (!rec_lock_init(&store->lock)) {
-		LM_ERR("cannot initialise the gateway lock\n");
-		shm_free(store);
-		store = NULL;
-		return -1;
-	}
-	store->next_key = 1;
-	return 0;
+	store = sylk_store_alloc(sizeof(*store));
+	return store ? 0 : -1;
 }
 
 void rtc_store_destroy(void)
@@ -61,28 +49,23 @@ void rtc_store_destroy(void)
 		rtc_account_destroy(store->accounts);
 	while (store->conns)
 		rtc_conn_remove(store->conns->id);
-	rec_lock_destroy(&store->lock);
-	shm_free(store);
+	sylk_store_free(store);
 	store = NULL;
 }
 
 void rtc_lock(void)
 {
-	rec_lock_get(&store->lock);
+	sylk_store_lock(&store->base);
 }
 
 void rtc_unlock(void)
 {
-	rec_lock_release(&store->lock);
+	sylk_store_unlock(&store->base);
 }
 
 unsigned rtc_next_key(void)
 {
-	unsigned k = store->next_key++;
-
-	if (!store->next_key)
-		store->next_key = 1;
-	return k;
+	return sylk_store_next_key(&store->base);
 }
 
 void rtc_shm_free_str(char **s)
