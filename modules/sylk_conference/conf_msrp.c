@@ -53,6 +53,25 @@ int conf_msrp_our_path(char *buf, size_t size, const struct conf_participant *p)
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
 
+/* Transaction and message ids for what the focus sends: a random prefix
+ * per process and a counter, so a busy room does not cost a system call
+ * for every copy of every message. */
+static void next_ident(char *buf, size_t size)
+{
+	static char prefix[24];
+	static pid_t owner;
+	static uint64_t counter;
+	pid_t pid = getpid();
+
+	if (owner != pid) {
+		msrp_ident_generate(prefix, sizeof(prefix));
+		prefix[12] = '\0';
+		owner = pid;
+		counter = 0;
+	}
+	snprintf(buf, size, "%s%llx", prefix, (unsigned long long)++counter);
+}
+
 static int send_on(int conn_id, const void *buf, size_t len)
 {
 	struct tcp_connection *con = tcpconn_get(conn_id, 0, 0, 0, 0);
@@ -85,7 +104,7 @@ static int send_to(const struct conf_participant *p, const char *content_type,
 	    msrp_path_parse(&from, ours, strlen(ours)) != 0)
 		goto out;
 	msrp_buf_init(&b);
-	msrp_ident_generate(mid, sizeof(mid));
+	next_ident(mid, sizeof(mid));
 	sp.to_path = &to;
 	sp.from_path = &from;
 	sp.message_id = mid;
@@ -96,7 +115,7 @@ static int send_to(const struct conf_participant *p, const char *content_type,
 	sp.failure_report = MSRP_REPORT_NO;
 	/* a body that happens to contain the end-line: another tid */
 	for (int i = 0; i < 4; i++) {
-		msrp_ident_generate(tid, sizeof(tid));
+		next_ident(tid, sizeof(tid));
 		sp.tid = tid;
 		rc = msrp_build_send(&b, &sp);
 		if (rc != EEXIST)
@@ -152,7 +171,7 @@ static void report_success(int conn_id, const struct msrp_message *m)
 	if (m->success_report != MSRP_REPORT_YES)
 		return;
 	msrp_buf_init(&b);
-	msrp_ident_generate(tid, sizeof(tid));
+	next_ident(tid, sizeof(tid));
 	if (msrp_build_report_for(&b, tid, m, NULL, 200, "OK") == 0)
 		send_on(conn_id, b.data, b.len);
 	msrp_buf_reset(&b);
@@ -178,7 +197,7 @@ static void send_file(const struct conf_participant *p)
 	    msrp_path_parse(&to, p->msrp_their_path, strlen(p->msrp_their_path)) != 0 ||
 	    msrp_path_parse(&from, ours, strlen(ours)) != 0)
 		goto out;
-	msrp_ident_generate(mid, sizeof(mid));
+	next_ident(mid, sizeof(mid));
 	sp.to_path = &to;
 	sp.from_path = &from;
 	sp.message_id = mid;
@@ -202,7 +221,7 @@ static void send_file(const struct conf_participant *p)
 		msrp_buf_init(&b);
 		for (int i = 0; i < 4 && rc == EEXIST; i++) {
 			msrp_buf_reset(&b);
-			msrp_ident_generate(tid, sizeof(tid));
+			next_ident(tid, sizeof(tid));
 			sp.tid = tid;
 			rc = msrp_build_send(&b, &sp);
 		}
