@@ -43,7 +43,7 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
 .PHONY: all deps libs modules test-modules check-module-flags run test unit fuzz fuzz-smoke \
-        integration bench bench-tools clean
+        integration bench bench-tools bench-deps clean
 .DELETE_ON_ERROR:
 
 all: libs modules check-module-flags
@@ -169,8 +169,12 @@ integration: all test-modules bench-tools
 
 # The load generator (tests/bench/sylkload.c and its modes): built for CI,
 # which runs it briefly as a smoke test (tests/integration/test_bench_smoke.py).
-BENCH_SRCS  := $(wildcard tests/bench/*.c)
-BENCH_PKGS  := libwebsockets openssl
+# sylkload's own sources only: other tools of tests/bench/ have their own main()
+BENCH_SRCS  := tests/bench/sylkload.c tests/bench/wsconn.c $(wildcard tests/bench/mode_*.c)
+# stand-alone media tools of tests/bench/bench_media.py: not part of sylkload
+MEDIA_TOOLS := $(BUILD)/bench/msrpflood $(BUILD)/bench/rtpfeed
+BENCH_SRCS  := $(filter-out tests/bench/msrpflood.c tests/bench/rtpfeed.c,$(BENCH_SRCS))
+BENCH_PKGS  := libwebsockets openssl json-c
 SYLKLOAD    := $(BUILD)/bench/sylkload
 
 bench-tools: $(SYLKLOAD)
@@ -181,10 +185,30 @@ $(SYLKLOAD): $(BENCH_SRCS) $(wildcard tests/bench/*.h) $(BUILD)/libsylk_ws.a
 	@$(CC) $(LIB_CFLAGS) -Itests/bench $(call pkg_cflags,$(BENCH_PKGS)) $(BENCH_SRCS) -o $@ \
 	  $(BUILD)/libsylk_ws.a $(call pkg_libs,$(BENCH_PKGS))
 
+# msrpflood (MSRP chat fan-out) and rtpfeed (RTP generator), libc only
+bench-tools: $(MEDIA_TOOLS)
+$(MEDIA_TOOLS): $(BUILD)/bench/%: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(LIB_CFLAGS) $< -o $@
+
 # Starts its own rtpengine and kamailio instances on free loopback ports and
 # writes docs/BENCHMARKS.md and docs/bench/*.csv. Not part of CI.
+# The peers and the plotting tool come from Debian, installed here only
+# (never by `make test`): Janus (SIP plugin, WebSocket transport), gnuplot.
 BENCH_ARGS ?=
-bench: all bench-tools
+BENCH_DEBS  := janus gnuplot-nox
+bench-deps:
+	@missing=$$(for p in $(BENCH_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "  APT     $$missing"; \
+	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing \
+	    || { $$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive \
+	         apt-get install -y -q --no-install-recommends $$missing; }; \
+	fi
+
+bench: all bench-tools bench-deps
 	BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) tests/bench/run_bench.py $(BENCH_ARGS)
 
 clean:

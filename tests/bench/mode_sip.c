@@ -44,78 +44,14 @@ static long parse_count(const char *s)
 
 /* ---- sip-idle ------------------------------------------------------------- */
 
-static struct {
-	bool ready;
-	unsigned dropped;
-	uint64_t start_us, ready_us, hold_until_us, last_progress_us;
-} idle;
-
-static void idle_on_close(struct sl_conn *c, bool was_open)
-{
-	(void)c;
-	if (was_open)
-		idle.dropped++;
-}
-
-static void idle_on_tick(uint64_t now)
-{
-	struct sl_pool_counts n = sl_pool_counts();
-
-	if (sl_interrupted()) {
-		sl_pool_stop();
-		return;
-	}
-	if (!idle.ready) {
-		if (now - idle.last_progress_us >= 1000000u) {
-			idle.last_progress_us = now;
-			sl_log("sip-idle: %u open, %u connecting, %u failed of %u",
-			       n.open, n.connecting, n.failed, n.total);
-		}
-		if (!sl_pool_settled())
-			return;
-		idle.ready = true;
-		idle.ready_us = now;
-		printf("READY opened=%u failed=%u seconds=%.3f\n", n.open, n.failed,
-		       (double)(now - idle.start_us) / 1e6);
-		fflush(stdout);
-		if (sl_opt.hold > 0)
-			idle.hold_until_us = now + (uint64_t)(sl_opt.hold * 1e6);
-		return;
-	}
-	/* nothing left to hold */
-	if ((idle.hold_until_us && now >= idle.hold_until_us) || n.open == 0)
-		sl_pool_stop();
-}
-
 int mode_sip_idle(int argc, char **argv)
 {
-	static const struct sl_pool_ops ops = {
-		.on_close = idle_on_close,
-		.on_tick = idle_on_tick,
+	static const struct sl_idle_proto proto = {
+		.mode = "sip-idle",
+		.subprotocol = SIP_SUBPROTOCOL,
 	};
-	struct sl_pool_counts n;
-	long count;
-	uint64_t end;
 
-	if (argc != 1 || (count = parse_count(argv[0])) < 0) {
-		sl_log("usage: sylkload [options] sip-idle N");
-		return 2;
-	}
-	memset(&idle, 0, sizeof(idle));
-	if (sl_pool_init((unsigned)count, SIP_SUBPROTOCOL, &ops) < 0)
-		return 1;
-	idle.start_us = idle.last_progress_us = sl_now_us();
-	sl_pool_run();
-	end = sl_now_us();
-	n = sl_pool_counts();
-	/* connections still open now were held to the end */
-	sl_pool_destroy();
-	sl_result("mode=sip-idle connections=%ld opened=%u failed=%u dropped=%u "
-		  "open_seconds=%.3f held_seconds=%.3f",
-		  count, n.open + n.closed, n.failed, idle.dropped,
-		  idle.ready ? (double)(idle.ready_us - idle.start_us) / 1e6 : 0.0,
-		  idle.ready ? (double)(end - idle.ready_us) / 1e6 : 0.0);
-	return (idle.ready && n.failed == 0 && idle.dropped == 0) ? 0 : 1;
+	return sl_idle_run(argc, argv, &proto);
 }
 
 /* ---- sip-register ----------------------------------------------------------- */

@@ -2,21 +2,27 @@
 """`make bench`: the project's benchmarks beside their peers, in one run on
 this machine, each peer started here on free loopback ports.
 
-Run now: issue 3's WebSocket transport benchmark. Kamailio with the default
-kamailio-cfg/kamailio.cfg is started twice, once with our sylk_websocket.so
-and once with Debian's websocket.so (-A WITH_DEBIAN_WEBSOCKET=1), everything
-else identical, and tests/bench/sylkload measures both:
+Runs (--runs, default all):
+  ws     issue 3's transport run: our sylk_websocket.so against Debian's
+         websocket.so (-A WITH_DEBIAN_WEBSOCKET=1), SIP over WebSocket: shm
+         per idle connection (10,000, and bare TCP for the core's share) and
+         REGISTER round trips over 100 connections, rounds alternated;
+  sip    issue 7 run 1: SIPp calls through the default kamailio.cfg (full
+         work, and the same work as the bare proxy) against
+         tests/bench/bare-proxy.cfg: Kamailio CPU per call and the ratio;
+  reg    run 2: sylkRTC account-add + account-register per second
+         (sylkload rtc-register) against Janus's SIP plugin (janus-register),
+         same registrar;
+  call   run 3: call setups per second through the gateway with rtpengine
+         (rtc-call, offered load stepped) against Janus (janus-call);
+  idle   run 4: memory per idle sylkRTC connection against a Janus
+         WebSocket session and websocket.so (from the ws run);
+  msrp, mixer   runs 5 and 6 from tests/bench/bench_media.py when present,
+         else "not available".
 
-  1. shared memory per idle connection: kamcmd core.shmmem before and after
-     opening N (10,000) WebSocket connections with subprotocol "sip";
-     the same with N plain TCP connections that never send a byte gives the
-     core's own cost, so each module's share can be told apart;
-  2. SIP REGISTER round trips per second over C (100) connections, digest
-     authenticated, closed loop, ROUNDS rounds alternating the order.
-
-Prints a table (figure, ours, websocket.so, ratio) and writes
-docs/BENCHMARKS.md and docs/bench/*.csv. The other runs of issue 7 print
-"not available" until their features land.
+Prints the figures and writes docs/BENCHMARKS.md, docs/bench/*.csv and PNG
+plots (gnuplot). Runs 1-4 live in bench_gateway.py, the report in
+bench_report.py, the Janus peer in janus_peer.py.
 
 Run with /usr/bin/python3 (Debian's), from `make bench`; BUILD_DIR names the
 build directory (default ./build).
@@ -43,6 +49,12 @@ sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 from sylktest import server as sylkserver  # noqa: E402
 from sylktest.processes import Process, wait_until  # noqa: E402
 from sylktest.server import Kamailio, Rtpengine  # noqa: E402
+from sylktest.processes import free_port  # noqa: E402
+
+sys.path.insert(0, HERE)
+import bench_gateway  # noqa: E402
+import bench_report  # noqa: E402
+import janus_peer  # noqa: E402
 
 BUILD = os.environ.get("BUILD_DIR", os.path.join(TOP, "build"))
 SYLKLOAD = os.path.join(BUILD, "bench", "sylkload")
@@ -52,20 +64,6 @@ CSV_DIR = os.path.join(DOCS, "bench")
 OURS = "sylk_websocket.so"
 PEER = "websocket.so"
 
-# The runs issue 7 asks for; those not measured here yet print "not available".
-OTHER_RUNS = [
-    ("SIP overhead: CPU per call, default kamailio.cfg vs bare t_relay proxy",
-     "bare Kamailio", "goal <= 1.3x"),
-    ("Gateway registrations per second: sylkRTC account-add + account-register",
-     "Janus SIP plugin", "goal >= 5x"),
-    ("Gateway call setups per second with rtpengine", "Janus SIP plugin",
-     "goal >= 500/s and >= 5x per CPU second"),
-    ("Memory per idle sylkRTC WebSocket connection (10,000)",
-     "Janus; websocket.so", "goal < 16 KiB and below both"),
-    ("MSRP chat fan-out, 50-participant room: deliveries per second, CPU per delivery",
-     "-", "goal >= 100,000/s per core"),
-    ("Mixer capacity", "Janus AudioBridge", "see the mixer issue"),
-]
 
 
 def log(msg):
@@ -383,10 +381,6 @@ def print_table(rows, reg=None):
         for p in rate_states:
             print(f"goal, {p}")
     print()
-    print("Other runs (issue 7):")
-    for name, peer, _goal in OTHER_RUNS:
-        print(f"  {name} [vs {peer}]: not available")
-    print()
 
 
 def paired_ratios(reg, key):
@@ -417,9 +411,7 @@ def verdict(rows, reg):
     return mem, parts
 
 
-def write_markdown(path, m, rows, idle, reg, args):
-    mem_state, rate_states = verdict(rows, reg)
-    by = {(r["module"], r["mode"]): r for r in idle}
+def write_markdown(path, m, rows, idle, reg, args, extra_lines=(), extra_machine=()):
     lines = [
         "# Benchmarks",
         "",
@@ -435,7 +427,21 @@ def write_markdown(path, m, rows, idle, reg, args):
         f"- {m['kamailio']} (Debian package), libwebsockets {m['libwebsockets']} (load generator)",
         f"- run: {m['date']}; load average at the start {m['loadavg']}",
         "- the load generator, Kamailio and rtpengine share the machine's cores",
-        "",
+    ] + list(extra_machine) + [""]
+    if rows:
+        lines += ws_section(rows, idle, reg, args)
+    else:
+        lines += ["## WebSocket transport: sylk_websocket.so versus Debian's websocket.so", "",
+                  "not measured in this run (`--runs` left it out)", ""]
+    lines += list(extra_lines)
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+
+
+def ws_section(rows, idle, reg, args):
+    mem_state, rate_states = verdict(rows, reg)
+    by = {(r["module"], r["mode"]): r for r in idle}
+    lines = [
         "## WebSocket transport: sylk_websocket.so versus Debian's websocket.so",
         "",
         "Both carry SIP over WebSocket (RFC 7118, subprotocol `sip`). Ratio =",
@@ -542,23 +548,89 @@ def write_markdown(path, m, rows, idle, reg, args):
         "  core's; the ratios compare whole servers, which is what an operator",
         "  sees.",
         "",
-        "## Other runs (issue 7)",
-        "",
-        "| run | peer | goal | result |",
-        "|---|---|---|---|",
     ]
-    for name, peer, goal in OTHER_RUNS:
-        lines.append(f"| {name} | {peer} | {goal} | not available |")
-    lines.append("")
-    with open(path, "w") as f:
-        f.write("\n".join(lines))
+    return lines
 
 
 # ---- main -------------------------------------------------------------------------
 
+class BigRtpengine(Rtpengine):
+    """The harness's rtpengine with a media port range wide enough for the
+    call run (each call holds RTP+RTCP pairs on both sides)."""
+
+    def __init__(self, workdir, ports=8000):
+        self.ng_port = free_port()
+        self.cli_port = free_port()
+        self.port_min, self.port_max = janus_peer.wide_port_range(ports)
+        self.process = Process("rtpengine", [
+            "/usr/bin/rtpengine",
+            "--config-file=" + os.path.join(TOP, "rtpengine-conf", "rtpengine.conf"),
+            "--interface=127.0.0.1",
+            f"--listen-ng=127.0.0.1:{self.ng_port}",
+            f"--listen-cli=127.0.0.1:{self.cli_port}",
+            f"--port-min={self.port_min}", f"--port-max={self.port_max}",
+            "--log-level=3",
+        ], os.path.join(workdir, "rtpengine.log"))
+        self._cookie = 0
+        wait_until(self.ping, 10, what="rtpengine ng ping")
+
+
+class Context:
+    """What a run function gets (runs 1-4 here, 5-6 in bench_media.py):
+    workdir (logs), sylkload (path), args, log(msg), engine (rtpengine),
+    ours (the project's Kamailio with the default config, sylk_websocket +
+    sylk_rtc, big shm and connection limits), started (append processes to
+    stop at the end), start_kamailio(workdir, engine, defines, shm_mb),
+    cpu_seconds(pids=(), pgids=()), loadavg()."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+RUNS = ("ws", "sip", "reg", "call", "idle", "msrp", "mixer")
+
+
+def int_list(text):
+    return [int(x) for x in text.split(",") if x]
+
+
+def media_runs(ctx, runs):
+    """Runs 5 and 6 live in tests/bench/bench_media.py (run_msrp_fanout,
+    run_mixer: ctx -> list of row dicts with at least "figure"; optional
+    "ours", "peer", "peer_value", "ratio", "goal", "verdict"). Missing file
+    or function: "not available"."""
+    out = {}
+    try:
+        import bench_media  # noqa: F401
+    except ImportError as e:
+        if getattr(e, "name", None) != "bench_media":
+            raise
+        log("runs 5-6: tests/bench/bench_media.py not there: not available")
+        return out
+    for key, fn in (("msrp", "run_msrp_fanout"), ("mixer", "run_mixer")):
+        if key not in runs:
+            continue
+        func = getattr(bench_media, fn, None)
+        if func is None:
+            log(f"bench_media.{fn}: not available")
+            continue
+        log(f"run {'5' if key == 'msrp' else '6'}: bench_media.{fn}")
+        try:
+            rows = func(ctx) or []
+        except Exception as e:  # one broken run must not lose the others' figures
+            log(f"bench_media.{fn} failed: {e!r}")
+            out[key] = [{"figure": f"failed: {e}", "verdict": "not available"}]
+            continue
+        out[key] = [{k: (v(r.get("ours")) if k == "fmt" and callable(v) else v)
+                     for k, v in r.items()} for r in rows]
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", default=",".join(RUNS),
+                    help="comma separated, of: " + ", ".join(RUNS) + " (default all)")
     ap.add_argument("--idle-connections", type=int, default=10000)
     ap.add_argument("--register-connections", type=int, default=100)
     ap.add_argument("--seconds", type=float, default=8.0, help="per REGISTER round")
@@ -567,17 +639,38 @@ def main():
                     help="kamailio UDP and TCP worker processes (WORKERS; the config's default)")
     ap.add_argument("--shm-mb", type=int, default=0,
                     help="kamailio shm in MiB (default: enough for the idle run)")
+    # run 1
+    ap.add_argument("--sip-calls", type=int, default=3000, help="run 1: calls per measurement")
+    ap.add_argument("--sip-rate", type=int, default=300, help="run 1: calls per second")
+    ap.add_argument("--sip-rounds", type=int, default=3)
+    # run 2
+    ap.add_argument("--reg-conns", type=int_list, default=int_list("25,50,100,200,400"))
+    ap.add_argument("--janus-reg-conns", type=int_list, default=int_list("1,10,50"))
+    ap.add_argument("--reg-seconds", type=float, default=6.0)
+    ap.add_argument("--conn-rps", type=float, default=40.0)
+    # run 3
+    ap.add_argument("--call-rates", type=int_list, default=int_list("100,200,300,400,500,600,800"))
+    ap.add_argument("--janus-call-rates", type=int_list, default=int_list("25,50,100,200"))
+    ap.add_argument("--call-seconds", type=float, default=8.0)
+    ap.add_argument("--hold", type=float, default=1.0, help="run 3: seconds each call is held")
+    ap.add_argument("--callee-phones", type=int, default=3, help="run 3: SIPp UAS instances")
+    ap.add_argument("--no-janus", action="store_true", help="leave the Janus peer out")
     ap.add_argument("--no-docs", action="store_true",
                     help="print only; leave docs/ alone")
     args = ap.parse_args()
+    runs = set(args.runs.split(","))
+    unknown = runs - set(RUNS)
+    if unknown:
+        sys.exit(f"unknown runs: {', '.join(sorted(unknown))}")
 
     if not os.access(SYLKLOAD, os.X_OK):
         sys.exit(f"{SYLKLOAD} missing: run 'make bench-tools'")
     n = args.idle_connections
     if not args.shm_mb:
         # the core's 64 KiB read buffer per connection, websocket.so's own
-        # 64 KiB fragment buffer, plus headroom
-        args.shm_mb = max(256, int(n * 150 * 1024 / 1048576) + 256)
+        # 64 KiB fragment buffer, plus headroom (and the call run's
+        # transactions and dialogs)
+        args.shm_mb = max(1024, int(n * 150 * 1024 / 1048576) + 256)
     # kamailio and sylkload each hold one descriptor per connection; the hard
     # limit (ulimit -Hn) is what an unprivileged process may raise itself to
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
@@ -585,7 +678,13 @@ def main():
     if fd_limit < n + 1024:
         sys.exit(f"open file limit {hard} too low for {n} connections: raise ulimit -Hn "
                  f"or use --idle-connections")
+    want_janus = not args.no_janus and bool(runs & {"reg", "call", "idle"})
+    if want_janus and not janus_peer.available():
+        log("janus is not installed (make bench installs it): Janus figures not available")
+        want_janus = False
     m = machine()
+    if want_janus:
+        m["janus"] = janus_peer.version()
     log(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; {m['kamailio']}")
 
     workdir = tempfile.mkdtemp(prefix="sylk-bench-")
@@ -599,13 +698,17 @@ def main():
         "LOG_LEVEL": 1,
     }
     started = []
+    rows, idle, reg = [], [], []
+    results = {}
     try:
         os.makedirs(os.path.join(workdir, "rtpengine"))
-        engine = Rtpengine(os.path.join(workdir, "rtpengine"))
+        engine = BigRtpengine(os.path.join(workdir, "rtpengine"))
         started.append(engine)
         targets = []
         for name, label, extra in (("ours", OURS, {}),
                                    ("peer", PEER, {"WITH_DEBIAN_WEBSOCKET": 1})):
+            if name == "peer" and "ws" not in runs:
+                continue
             wd = os.path.join(workdir, name)
             os.makedirs(wd)
             k = start_kamailio(wd, engine, dict(common, **extra), args.shm_mb)
@@ -620,61 +723,141 @@ def main():
             names = set(re.findall(r"^\s*(\S+)", mods, re.M))
             if want not in names or other in names:
                 raise RuntimeError(f"{t.label} instance loaded: {sorted(names)}")
+        ours = targets[0].k
+        ctx = Context(workdir=workdir, sylkload=SYLKLOAD, args=args, log=log, engine=engine,
+                      raw={},
+                      ours=ours, started=started, start_kamailio=start_kamailio,
+                      cpu_seconds=bench_gateway.cpu_seconds, loadavg=loadavg)
 
-        # warm-up: allocator pools, module tables, SQLite caches
-        for t in targets:
-            hold_connections(t, "sip-idle", min(500, n), workdir)
-            register_run(t, args.register_connections, 1, workdir, 0)
+        if "ws" in runs:
+            rows, idle, reg = websocket_run(targets, args, workdir, n)
+            # the peer instance is done: its processes would only take CPU
+            targets[1].k.stop()
+            results["ws_debian_idle"] = next(
+                r["real_used_per_conn"] for r in idle
+                if r["module"] == PEER and r["mode"] == "sip-idle")
 
-        idle = []
-        for t in targets:
-            for mode in ("sip-idle", "tcp-idle"):
-                log(f"{t.label}: {mode} {n}")
-                r = hold_connections(t, mode, n, workdir)
-                log(f"  {r['real_used_per_conn']:,.0f} B/connection real_used, "
-                    f"{r['used_per_conn']:,.0f} B used (opened in {r['open_seconds']:.1f} s)")
-                idle.append(r)
-
-        # both instances idle (a server still freeing the idle run's memory
-        # would steal CPU from the other's round), then a short warm-up
-        for t in targets:
-            wait_quiet(t)
-        for t in targets:
-            register_run(t, args.register_connections, 2, workdir, 0)
-        reg = []
-        for rnd in range(1, args.rounds + 1):
-            order = targets if rnd % 2 else list(reversed(targets))
-            for t in order:
-                for q in targets:
-                    wait_quiet(q, settle=0)
-                log(f"{t.label}: sip-register {args.register_connections} {args.seconds} "
-                    f"(round {rnd})")
-                r = register_run(t, args.register_connections, args.seconds, workdir, rnd)
-                log(f"  {r['rate']:,.0f} round trips/s, p50 {r['p50_ms']:.3f} ms, "
-                    f"p99 {r['p99_ms']:.3f} ms")
-                reg.append(r)
+        janus = None
+        if want_janus:
+            os.makedirs(os.path.join(workdir, "janus"))
+            janus = janus_peer.Janus(os.path.join(workdir, "janus"))
+            started.append(janus)
+            log(f"janus {m.get('janus')}: pid {janus.pid}, {janus.url}")
+        if "sip" in runs:
+            results["sip"] = bench_gateway.run_sip_overhead(ctx)
+        if "reg" in runs:
+            results["reg"] = bench_gateway.run_registrations(ctx, janus)
+        if "call" in runs:
+            results["call"] = bench_gateway.run_calls(ctx, janus)
+        if "idle" in runs:
+            if janus:
+                # a fresh Janus: memory the earlier runs' sessions freed would
+                # otherwise be reused and hide the idle connections' cost
+                janus.stop()
+                os.makedirs(os.path.join(workdir, "janus-idle"))
+                janus = janus_peer.Janus(os.path.join(workdir, "janus-idle"))
+                started.append(janus)
+            results["idle"] = bench_gateway.run_idle(ctx, janus)
+        if runs & {"msrp", "mixer"}:
+            results.update(media_runs(ctx, runs))
     finally:
         for p in reversed(started):
-            p.stop()
+            try:
+                p.stop()
+            except Exception as e:  # keep stopping the others
+                log(f"stopping {p}: {e}")
 
-    rows = summary_rows(idle, reg, args)
-    print_table(rows, reg)
-    if not args.no_docs:
-        os.makedirs(CSV_DIR, exist_ok=True)
+    if rows:
+        print_table(rows, reg)
+    summary = bench_report.summary(results, args)
+    bench_report.print_summary(summary)
+    if args.no_docs:
+        return
+    os.makedirs(CSV_DIR, exist_ok=True)
+    if rows:
         write_csv(os.path.join(CSV_DIR, "websocket_idle.csv"), idle)
         write_csv(os.path.join(CSV_DIR, "websocket_register.csv"), reg)
         write_csv(os.path.join(CSV_DIR, "websocket_summary.csv"),
                   [{"figure": r["figure"].strip(), "ours": r["ours"], "websocket_so": r["peer"],
                     "ratio": r["ratio"], "unit": r["unit"], "better": r["better"]}
                    for r in rows])
-        with open(os.path.join(CSV_DIR, "machine.csv"), "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["key", "value"])
-            for k, v in m.items():
-                w.writerow([k, v])
-        write_markdown(os.path.join(DOCS, "BENCHMARKS.md"), m, rows, idle, reg, args)
-        log(f"wrote {os.path.relpath(os.path.join(DOCS, 'BENCHMARKS.md'), TOP)} and "
-            f"{os.path.relpath(CSV_DIR, TOP)}/*.csv")
+    with open(os.path.join(CSV_DIR, "machine.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["key", "value"])
+        for k, v in m.items():
+            w.writerow([k, v])
+    for key, fname in (("sip", "sip_overhead.csv"), ("reg", "gateway_registrations.csv"),
+                       ("call", "gateway_calls.csv"), ("idle", "idle_connections.csv")):
+        if results.get(key):
+            bench_report.write_csv(os.path.join(CSV_DIR, fname), results[key]["rows"])
+    for key in ("msrp", "mixer"):
+        if results.get(key):
+            bench_report.write_csv(os.path.join(CSV_DIR, f"{key}.csv"), results[key])
+    bench_report.write_csv(os.path.join(CSV_DIR, "summary.csv"), [
+        dict(zip(("run", "figure", "ours", "peer", "peer_value", "ratio", "goal", "verdict"),
+                 (c.strip() for c in r))) for r in summary])
+    try:
+        plot_files = bench_report.plots(results, CSV_DIR, workdir)
+    except Exception as e:
+        log(f"plots: {e}")
+        plot_files = []
+    extra_machine = []
+    if m.get("janus"):
+        extra_machine.append(f"- Janus {m['janus']} (Debian package `janus`), SIP plugin and "
+                             "WebSocket transport only; SIPp "
+                             + sipp_version())
+    write_markdown(os.path.join(DOCS, "BENCHMARKS.md"), m, rows, idle, reg, args,
+                   bench_report.markdown(results, summary, args, plot_files), extra_machine)
+    log(f"wrote {os.path.relpath(os.path.join(DOCS, 'BENCHMARKS.md'), TOP)} and "
+        f"{os.path.relpath(CSV_DIR, TOP)}/*")
+
+
+def sipp_version():
+    try:
+        out = subprocess.run(["/usr/bin/sipp", "-v"], capture_output=True, text=True,
+                             timeout=10).stdout
+    except OSError:
+        return "?"
+    mm = re.search(r"SIPp v?([\d.]+)", out)
+    return mm.group(1) if mm else "?"
+
+
+def websocket_run(targets, args, workdir, n):
+    """Issue 3's transport run: shm per idle connection and REGISTER round
+    trips, sylk_websocket.so against websocket.so."""
+    # warm-up: allocator pools, module tables, SQLite caches
+    for t in targets:
+        hold_connections(t, "sip-idle", min(500, n), workdir)
+        register_run(t, args.register_connections, 1, workdir, 0)
+
+    idle = []
+    for t in targets:
+        for mode in ("sip-idle", "tcp-idle"):
+            log(f"{t.label}: {mode} {n}")
+            r = hold_connections(t, mode, n, workdir)
+            log(f"  {r['real_used_per_conn']:,.0f} B/connection real_used, "
+                f"{r['used_per_conn']:,.0f} B used (opened in {r['open_seconds']:.1f} s)")
+            idle.append(r)
+
+    # both instances idle (a server still freeing the idle run's memory
+    # would steal CPU from the other's round), then a short warm-up
+    for t in targets:
+        wait_quiet(t)
+    for t in targets:
+        register_run(t, args.register_connections, 2, workdir, 0)
+    reg = []
+    for rnd in range(1, args.rounds + 1):
+        order = targets if rnd % 2 else list(reversed(targets))
+        for t in order:
+            for q in targets:
+                wait_quiet(q, settle=0)
+            log(f"{t.label}: sip-register {args.register_connections} {args.seconds} "
+                f"(round {rnd})")
+            r = register_run(t, args.register_connections, args.seconds, workdir, rnd)
+            log(f"  {r['rate']:,.0f} round trips/s, p50 {r['p50_ms']:.3f} ms, "
+                f"p99 {r['p99_ms']:.3f} ms")
+            reg.append(r)
+    return summary_rows(idle, reg, args), idle, reg
 
 
 if __name__ == "__main__":

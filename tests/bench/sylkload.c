@@ -213,6 +213,18 @@ static void usage(FILE *f)
 		"                         prints round trips per second and p50/p99 latency\n"
 		"  tcp-idle N             N plain TCP connections that send nothing (the core's\n"
 		"                         cost of a connection), held like sip-idle\n"
+		"  rtc-idle N             N sylkRTC-2 connections (ready-event received), held\n"
+		"  rtc-register C SECS    C sylkRTC-2 connections, each repeating account-add,\n"
+		"                         account-register (until registered), account-remove;\n"
+		"                         registrations/s, p50/p99 of register -> registered\n"
+		"  rtc-call C SECS        C sylkRTC-2 connections, accounts registered first;\n"
+		"                         each calls a callee (session-create with a WebRTC\n"
+		"                         offer), holds --hold s, session-terminate, again;\n"
+		"                         call setups/s, p50/p99 of session-create -> accepted\n"
+		"  janus-idle N           N Janus WebSocket connections, one session each, held\n"
+		"  janus-register C SECS  the same as rtc-register through Janus's SIP plugin\n"
+		"                         (attach, register, unregister, detach)\n"
+		"  janus-call C SECS      the same as rtc-call through Janus's SIP plugin\n"
 		"\n"
 		"options:\n"
 		"  -u, --url URL          ws[s]://host:port/path (default ws://127.0.0.1:10888/webrtcgateway/ws)\n"
@@ -225,6 +237,17 @@ static void usage(FILE *f)
 		"      --hold SECS        idle modes: hold this long, 0 = until signalled\n"
 		"      --timeout SECS     request timeout (default 5)\n"
 		"  -v, --verbose          log every error\n"
+		"gateway modes:\n"
+		"      --account-prefix P --accounts N  connection i uses account P%%04u (i %% N),\n"
+		"                         password --password (default: --user on all)\n"
+		"      --callees A,B      callee users, round robin (default bob)\n"
+		"      --call-rate R      start calls at R per second (default: closed loop)\n"
+		"      --conn-rps N       at most N requests per second per connection\n"
+		"      --hold SECS        call modes: hold time of each call (default 0)\n"
+		"      --sdp FILE         the offer (default a built-in WebRTC audio offer)\n"
+		"      --janus-proxy URI  Janus SIP plugin's proxy (default sip:127.0.0.1:5060)\n"
+		"      --keep-handle      janus-register: attach once, then register/unregister\n"
+		"                         on that handle (no attach/detach per cycle)\n"
 		"\n"
 		"The last stdout line is \"RESULT mode=... key=value ...\".\n");
 }
@@ -238,6 +261,12 @@ static const struct mode modes[] = {
 	{"sip-idle", mode_sip_idle},
 	{"sip-register", mode_sip_register},
 	{"tcp-idle", mode_tcp_idle},
+	{"rtc-idle", mode_rtc_idle},
+	{"rtc-register", mode_rtc_register},
+	{"rtc-call", mode_rtc_call},
+	{"janus-idle", mode_janus_idle},
+	{"janus-register", mode_janus_register},
+	{"janus-call", mode_janus_call},
 };
 
 int main(int argc, char **argv)
@@ -253,6 +282,14 @@ int main(int argc, char **argv)
 		{"hold", required_argument, NULL, 'H'},
 		{"timeout", required_argument, NULL, 'T'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"account-prefix", required_argument, NULL, 'a'},
+		{"accounts", required_argument, NULL, 'n'},
+		{"callees", required_argument, NULL, 'e'},
+		{"call-rate", required_argument, NULL, 'R'},
+		{"conn-rps", required_argument, NULL, 'q'},
+		{"sdp", required_argument, NULL, 's'},
+		{"janus-proxy", required_argument, NULL, 'j'},
+		{"keep-handle", no_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -277,6 +314,14 @@ int main(int argc, char **argv)
 		case 'H': sl_opt.hold = strtod(optarg, NULL); break;
 		case 'T': sl_opt.timeout = strtod(optarg, NULL); break;
 		case 'v': sl_opt.verbose = true; break;
+		case 'a': sl_opt.account_prefix = optarg; break;
+		case 'n': sl_opt.accounts = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'e': sl_opt.callees = optarg; break;
+		case 'R': sl_opt.call_rate = strtod(optarg, NULL); break;
+		case 'q': sl_opt.conn_rps = strtod(optarg, NULL); break;
+		case 's': sl_opt.sdp_file = optarg; break;
+		case 'j': sl_opt.janus_proxy = optarg; break;
+		case 'k': sl_opt.keep_handle = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -40,6 +40,15 @@ struct sl_options {
 	double hold;               /* idle modes: seconds to hold, <= 0 = until signal */
 	double timeout;            /* request timeout, seconds */
 	bool verbose;
+	/* gateway modes (mode_rtc.c, mode_janus.c) */
+	const char *account_prefix; /* generated accounts PREFIX0000..; NULL = --user */
+	unsigned accounts;         /* how many generated accounts (connection i uses i % N) */
+	const char *callees;       /* comma separated callee users (default bob) */
+	double call_rate;          /* call setups started per second, 0 = closed loop */
+	double conn_rps;           /* requests per second per connection at most, 0 = no limit */
+	const char *sdp_file;      /* offer to send, default a built-in WebRTC-style one */
+	const char *janus_proxy;   /* Janus SIP plugin: outbound proxy (sip:host:port) */
+	bool keep_handle;          /* janus-register: re-register on one handle */
 };
 
 extern struct sl_options sl_opt;
@@ -125,10 +134,43 @@ struct sl_conn *sl_pool_conn(unsigned idx);
 /* Closes everything, frees the pool. */
 void sl_pool_destroy(void);
 
+/* ---- gateway helpers (mode_rtc.c) ------------------------------------------ */
+
+/* Account user name of connection `idx`: PREFIX%04u of idx % accounts, or --user. */
+void sl_account_user(unsigned idx, char *out, size_t size);
+/* Callee user for call number n (round robin over --callees). */
+const char *sl_callee(unsigned n);
+/* md5("user:realm:password") in hex. */
+void sl_ha1(const char *user, const char *realm, const char *password, char out[33]);
+/* The SDP offer as a JSON string literal (quotes included). */
+const char *sl_offer_json(void);
+/* Token bucket of --call-rate: true if a call may start now. */
+bool sl_call_token(uint64_t now_us);
+
+/* ---- idle modes (mode_idle.c) ---------------------------------------------- */
+
+struct sl_idle_proto {
+	const char *mode;          /* name in the RESULT line */
+	const char *subprotocol;
+	/* sent once the connection opened (NULL = nothing) */
+	const char *greeting;
+	/* message that makes the connection count as ready (substring);
+	 * NULL = ready as soon as it opened */
+	const char *ready_marker;
+};
+
+int sl_idle_run(int argc, char **argv, const struct sl_idle_proto *proto);
+
 /* ---- modes --------------------------------------------------------------- */
 
 int mode_sip_idle(int argc, char **argv);
 int mode_sip_register(int argc, char **argv);
 int mode_tcp_idle(int argc, char **argv);
+int mode_rtc_idle(int argc, char **argv);
+int mode_rtc_register(int argc, char **argv);
+int mode_rtc_call(int argc, char **argv);
+int mode_janus_idle(int argc, char **argv);
+int mode_janus_register(int argc, char **argv);
+int mode_janus_call(int argc, char **argv);
 
 #endif

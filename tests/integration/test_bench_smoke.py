@@ -4,10 +4,12 @@ The real benchmark is tests/bench/run_bench.py."""
 
 import os
 import subprocess
+import sys
 
 import pytest
 
-from sylktest.server import BUILD, Kamailio
+from sylktest.server import BUILD, SIP_DOMAIN, Kamailio
+from sylktest.sipp import Sipp, run_uac
 
 SYLKLOAD = os.path.join(BUILD, "bench", "sylkload")
 
@@ -43,6 +45,64 @@ def test_register_load_completes_registrations_without_errors(bench_server):
 
 def test_idle_connections_open_and_are_held(bench_server):
     proc, r = sylkload(bench_server, "--hold", "1", "sip-idle", "50")
+    report = f"{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, report
+    assert proc.stdout.startswith("READY opened=50 failed=0"), report
+    assert (r["opened"], r["failed"], r["dropped"]) == ("50", "0", "0"), report
+
+
+# ---- the sylkRTC gateway modes (the default test server has the gateway) ------------
+
+BENCH_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench")
+sys.path.insert(0, BENCH_DIR)
+import bench_gateway  # noqa: E402
+
+GEN = ["--account-prefix", bench_gateway.BENCH_PREFIX, "--accounts", "20",
+       "--password", bench_gateway.BENCH_PASSWORD]
+
+
+@pytest.fixture(scope="module")
+def bench_accounts(bench_server):
+    bench_gateway.add_accounts(bench_server, 20)
+    bench_gateway.add_accounts(bench_server, 1, prefix=bench_gateway.CALLEE_PREFIX)
+    return bench_server
+
+
+@pytest.fixture(scope="module")
+def callee_phone(bench_accounts, tmp_path_factory):
+    """A SIPp UAS registered as callee0000 that answers every call."""
+    workdir = str(tmp_path_factory.mktemp("bench-callee"))
+    phone = Sipp(workdir, "callee", os.path.join(BENCH_DIR, "scenarios", "bench_uas_sdp.xml"),
+                 calls=1000000, extra=["-timeout", "600"])
+    reg = run_uac(workdir, "callee-register", "register.xml",
+                  f"127.0.0.1:{bench_accounts.sip_port}",
+                  keys={"user": "callee0000", "domain": SIP_DOMAIN, "contact_port": phone.port},
+                  extra=["-au", "callee0000", "-ap", bench_gateway.BENCH_PASSWORD])
+    assert reg.actions()[-1] == "final 200", reg.report()
+    yield "callee0000"
+    phone.stop()
+
+
+def test_rtc_register_completes_registrations_without_errors(bench_accounts):
+    proc, r = sylkload(bench_accounts, *GEN, "--conn-rps", "40", "rtc-register", "5", "3")
+    report = f"{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, report
+    assert int(r["registrations"]) > 0 and int(r["errors"]) == 0, report
+    assert float(r["p99_ms"]) >= float(r["p50_ms"]) > 0, report
+
+
+def test_rtc_call_sets_up_and_ends_calls_without_errors(bench_accounts, callee_phone):
+    proc, r = sylkload(bench_accounts, *GEN, "--callees", callee_phone, "--hold", "0.2",
+                       "--call-rate", "10", "rtc-call", "5", "3")
+    report = f"{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, report
+    assert int(r["setups"]) > 0 and int(r["errors"]) == 0, report
+    assert int(r["failed_calls"]) == 0 and int(r["setup_done"]) == 5, report
+    assert int(r["terminated"]) == int(r["started"]), report
+
+
+def test_rtc_idle_connections_get_ready_and_are_held(bench_server):
+    proc, r = sylkload(bench_server, "--hold", "1", "rtc-idle", "50")
     report = f"{proc.stdout}\n{proc.stderr}"
     assert proc.returncode == 0, report
     assert proc.stdout.startswith("READY opened=50 failed=0"), report
