@@ -37,6 +37,7 @@ enum audio_codec_id {
 	AUDIO_CODEC_PCMA,
 	AUDIO_CODEC_G722,
 	AUDIO_CODEC_OPUS,
+	AUDIO_CODEC_COUNT /* not a codec: one past the last */
 };
 
 /* SDP rtpmap encoding name (case-insensitive) and clock rate to a codec:

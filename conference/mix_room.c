@@ -31,6 +31,9 @@ struct mix_part {
 	bool speaking;
 	unsigned above, below;
 	int64_t power;     /* mean square of the last frame */
+	int64_t loudness;  /* power smoothed over a few frames */
+	bool mixed;        /* among the loudest this tick */
+	bool was_mixed;    /* in the last tick */
 
 	uint32_t idle;
 	uint64_t packets_in, packets_out, telephone_events, bad;
@@ -39,10 +42,22 @@ struct mix_part {
 	int16_t frame[AUDIO_FRAME_SAMPLES];
 };
 
+/* The whole sum encoded once per codec and tick, for everyone who is not
+ * mixed (see mix_room.h). */
+struct shared_out {
+	struct audio_encoder *enc;  /* allocated with the codec's first participant */
+	bool ready;                 /* payload holds this tick's frame */
+	size_t len;
+	uint8_t payload[AUDIO_MAX_PAYLOAD];
+};
+
 struct mix_room {
 	struct audio_mem mem;
 	struct mix_part **part;
 	size_t count, cap;
+	unsigned max_speakers;
+	struct shared_out shared[AUDIO_CODEC_COUNT];
+	bool shared_pcm_ready;       /* out holds the saturated sum this tick */
 	int64_t on_power, off_power; /* speaking thresholds as mean squares */
 	int32_t sum[AUDIO_FRAME_SAMPLES];
 	int16_t out[AUDIO_FRAME_SAMPLES];
@@ -110,6 +125,15 @@ int mix_room_alloc(struct mix_room **roomp, const struct audio_mem *mem)
 		room->sine[i] = (int16_t)lround(sin(2.0 * M_PI * (double)i / MIX_TONE_TABLE) * 32767.0);
 	room->on_power = db_to_power(MIX_SPEAK_ON_DB);
 	room->off_power = db_to_power(MIX_SPEAK_OFF_DB);
+	room->max_speakers = MIX_DEFAULT_MAX_SPEAKERS;
+	return 0;
+}
+
+int mix_room_set_max_speakers(struct mix_room *room, unsigned max_speakers)
+{
+	if (!room)
+		return EINVAL;
+	room->max_speakers = max_speakers;
 	return 0;
 }
 
@@ -131,6 +155,8 @@ void mix_room_free(struct mix_room *room)
 		return;
 	for (i = 0; i < room->count; i++)
 		part_free(room, room->part[i]);
+	for (i = 0; i < AUDIO_CODEC_COUNT; i++)
+		audio_encoder_free(room->shared[i].enc);
 	audio_mem_free(&room->mem, room->part);
 	audio_mem_free(&room->mem, room);
 }
@@ -167,6 +193,10 @@ static int part_codecs(struct mix_room *room, struct mix_part *p,
 	err = audio_decoder_alloc(&p->dec, cfg->codec, &room->mem);
 	if (!err)
 		err = audio_encoder_alloc(&p->enc, cfg->codec, &room->mem);
+	/* here rather than in the tick, which allocates nothing; kept until
+	 * the room ends */
+	if (!err && !room->shared[cfg->codec].enc)
+		err = audio_encoder_alloc(&room->shared[cfg->codec].enc, cfg->codec, &room->mem);
 	if (!err)
 		err = mix_jitter_alloc(&p->jb, &room->mem, MIX_JITTER_DEFAULT_SLOTS,
 				       cfg->codec == AUDIO_CODEC_OPUS ? AUDIO_MAX_PAYLOAD
@@ -380,6 +410,7 @@ int mix_room_input(struct mix_room *room, unsigned key, const uint8_t *rtp, size
 static void speaking_update(const struct mix_room *room, struct mix_part *p)
 {
 	p->power = p->contributes ? mean_square(p->frame, AUDIO_FRAME_SAMPLES) : 0;
+	p->loudness += (p->power - p->loudness) / 4;
 	if (p->power > room->on_power) {
 		p->below = 0;
 		if (!p->speaking && ++p->above >= MIX_SPEAK_ON_FRAMES)
@@ -431,6 +462,82 @@ static void take_frame(struct mix_room *room, struct mix_part *p)
 	}
 }
 
+/* Marks the participants whose frames go into this tick's sum: everyone
+ * with audio, or the max_speakers loudest of them. */
+static void choose_mixed(struct mix_room *room)
+{
+	size_t i, k, with_audio = 0;
+
+	for (i = 0; i < room->count; i++)
+		with_audio += room->part[i]->contributes;
+	if (!room->max_speakers || with_audio <= room->max_speakers) {
+		for (i = 0; i < room->count; i++)
+			room->part[i]->mixed = room->part[i]->contributes;
+		return;
+	}
+	/* a few passes over the room (max_speakers is small): each picks the
+	 * loudest not yet chosen, those mixed in the last tick counting double */
+	for (i = 0; i < room->count; i++) {
+		struct mix_part *p = room->part[i];
+
+		p->was_mixed = p->mixed;
+		p->mixed = false;
+	}
+	for (k = 0; k < room->max_speakers; k++) {
+		struct mix_part *best = NULL;
+		int64_t best_score = -1;
+
+		for (i = 0; i < room->count; i++) {
+			struct mix_part *p = room->part[i];
+			int64_t score = p->was_mixed ? 2 * p->loudness : p->loudness;
+
+			if (p->contributes && !p->mixed && score > best_score) {
+				best = p;
+				best_score = score;
+			}
+		}
+		best->mixed = true; /* with_audio > max_speakers: always found */
+	}
+}
+
+/* The payload for a participant who is not mixed: the whole sum, encoded
+ * once per codec and tick. NULL when the encoder failed. */
+static const struct shared_out *shared_payload(struct mix_room *room, enum audio_codec_id codec)
+{
+	struct shared_out *so = &room->shared[codec];
+
+	if (so->ready)
+		return so;
+	if (!room->shared_pcm_ready) {
+		mix_sum_minus(room->out, room->sum, NULL, AUDIO_FRAME_SAMPLES);
+		room->shared_pcm_ready = true;
+	}
+	if (audio_encoder_encode(so->enc, room->out, so->payload, sizeof(so->payload), &so->len))
+		return NULL;
+	so->ready = true;
+	return so;
+}
+
+/* The RTP payload for participant p into room->packet after hlen bytes of
+ * header; *plen its length. Returns 0 or an error of the encoder. */
+static int encode_for(struct mix_room *room, struct mix_part *p, size_t hlen, size_t *plen)
+{
+	const struct shared_out *so;
+
+	if (p->mixed) {
+		mix_sum_minus(room->out, room->sum, p->frame, AUDIO_FRAME_SAMPLES);
+		room->shared_pcm_ready = false; /* out no longer holds the whole sum */
+		return audio_encoder_encode(p->enc, room->out, room->packet + hlen,
+					    sizeof(room->packet) - hlen, plen);
+	}
+	so = shared_payload(room, p->cfg.codec);
+	if (!so)
+		return EIO;
+	memcpy(room->packet + hlen, so->payload, so->len);
+	*plen = so->len;
+	return 0;
+}
+
 int mix_room_tick(struct mix_room *room, mix_emit_fn emit, void *ctx)
 {
 	struct rtp_packet hdr;
@@ -444,12 +551,17 @@ int mix_room_tick(struct mix_room *room, mix_emit_fn emit, void *ctx)
 
 		take_frame(room, p);
 		speaking_update(room, p);
-		if (p->contributes)
-			mix_sum_add(room->sum, p->frame, AUDIO_FRAME_SAMPLES);
 		if (p->idle < UINT32_MAX)
 			p->idle++;
 	}
+	choose_mixed(room);
+	for (i = 0; i < room->count; i++)
+		if (room->part[i]->mixed)
+			mix_sum_add(room->sum, room->part[i]->frame, AUDIO_FRAME_SAMPLES);
 	add_tones(room);
+	room->shared_pcm_ready = false;
+	for (i = 0; i < AUDIO_CODEC_COUNT; i++)
+		room->shared[i].ready = false;
 
 	memset(&hdr, 0, sizeof(hdr));
 	for (i = 0; i < room->count; i++) {
@@ -459,8 +571,6 @@ int mix_room_tick(struct mix_room *room, mix_emit_fn emit, void *ctx)
 			p->ts += p->frame_ticks;
 			continue;
 		}
-		mix_sum_minus(room->out, room->sum, p->contributes ? p->frame : NULL,
-			      AUDIO_FRAME_SAMPLES);
 		hdr.marker = p->marker;
 		hdr.pt = p->cfg.pt;
 		hdr.seq = p->seq;
@@ -468,8 +578,7 @@ int mix_room_tick(struct mix_room *room, mix_emit_fn emit, void *ctx)
 		hdr.ssrc = p->cfg.ssrc;
 		p->ts += p->frame_ticks;
 		if (rtp_packet_build(room->packet, sizeof(room->packet), &hdr, &hlen)
-		    || audio_encoder_encode(p->enc, room->out, room->packet + hlen,
-					    sizeof(room->packet) - hlen, &plen))
+		    || encode_for(room, p, hlen, &plen))
 			continue; /* cannot happen with our sizes; the timestamp still runs */
 		p->seq++;
 		p->marker = false;
@@ -493,6 +602,7 @@ int mix_room_get_stats(const struct mix_room *room, unsigned key,
 	memset(st, 0, sizeof(*st));
 	mix_jitter_get_stats(p->jb, &js);
 	st->speaking = p->speaking;
+	st->mixed = p->mixed;
 	st->on_hold = p->on_hold;
 	if (p->power <= 0) {
 		st->level_db = MIX_LEVEL_SILENCE;

@@ -11,9 +11,13 @@
  *	                         emit(key, rtp, len, ctx) sends one packet
  *
  * Each tick takes one frame per participant from its jitter buffer
- * (decoded, or concealed when lost), sums all of them in 32 bits at
- * 48 kHz, and gives each participant the sum minus its own frame,
- * saturated to 16 bits and encoded. Outgoing packets carry the
+ * (decoded, or concealed when lost), sums the frames of the loudest
+ * participants (at most max_speakers, see mix_room_set_max_speakers) in
+ * 32 bits at 48 kHz, and gives each mixed participant the sum minus its
+ * own frame, saturated to 16 bits and encoded. Everybody else hears the
+ * same thing, the whole sum, so it is encoded once per codec and tick and
+ * the payload shared: in a big room the encoders, the mixer's main cost,
+ * run max_speakers + codecs times per tick rather than once per head. Outgoing packets carry the
  * participant's SSRC, a sequence number one higher each packet and a
  * timestamp advanced by 20 ms of its RTP clock each tick (160, 960 for
  * Opus); the marker bit is set on the first packet and the first after
@@ -49,6 +53,11 @@
 /* Level reported for digital silence. */
 #define MIX_LEVEL_SILENCE    (-127)
 
+/* How many of the loudest participants are mixed by default. More
+ * voices at once than this are noise to a listener anyway; the rest
+ * hear the shared mix (see above). */
+#define MIX_DEFAULT_MAX_SPEAKERS 4
+
 /* Announcement tones (off until mix_room_set_tones()): a short beep for
  * everyone when someone joins, and a soft beep every few seconds for a
  * participant alone in the room. */
@@ -74,6 +83,7 @@ struct mix_participant_cfg {
 
 struct mix_participant_stats {
 	bool speaking;
+	bool mixed;            /* among the loudest in the last tick */
 	bool on_hold;
 	int level_db;          /* last frame, dBov, MIX_LEVEL_SILENCE..0 */
 	uint32_t idle_ticks;   /* ticks since the last valid packet (any PT) */
@@ -108,6 +118,12 @@ int mix_room_remove(struct mix_room *room, unsigned key);
 size_t mix_room_count(const struct mix_room *room);
 /* Returns 0, ENOENT. */
 int mix_room_set_hold(struct mix_room *room, unsigned key, bool on_hold);
+/* How many of the loudest participants are mixed; 0 = everyone with
+ * audio. MIX_DEFAULT_MAX_SPEAKERS after alloc. Loudness is the power of
+ * the last frames, smoothed over about 80 ms, and a participant already
+ * mixed counts 3 dB louder, so that two similar voices do not take turns
+ * every tick. Returns 0, EINVAL. */
+int mix_room_set_max_speakers(struct mix_room *room, unsigned max_speakers);
 /* Switch the join and alone tones on or off (both off after alloc). */
 int mix_room_set_tones(struct mix_room *room, bool join_tone, bool alone_tone);
 

@@ -30,6 +30,7 @@ struct conf_config {
 	int rtp_timeout;        /* seconds without RTP that end an audio-only participant */
 	int join_tone;          /* beep for everyone when someone joins */
 	int alone_tone;         /* soft beep every few seconds for someone alone */
+	int max_speakers;       /* the loudest this many are mixed; 0 = everyone */
 
 	str contact_host_s;
 	str outbound_proxy_s;

@@ -188,6 +188,7 @@ static struct local_room *room_of(unsigned room_key, bool create)
 	if (mix_room_alloc(&rooms[nrooms].mix, NULL) != 0)
 		return NULL;
 	mix_room_set_tones(rooms[nrooms].mix, conf_cfg.join_tone != 0, conf_cfg.alone_tone != 0);
+	mix_room_set_max_speakers(rooms[nrooms].mix, (unsigned)conf_cfg.max_speakers);
 	rooms[nrooms].room_key = room_key;
 	return &rooms[nrooms++];
 }

@@ -376,19 +376,23 @@ static int reassemble(unsigned part_key, const struct msrp_message *m,
 }
 
 /* A screen image among the chat: keep the latest one of its sharer for the
- * HTTP viewer. Lock held. */
-static void screen_frame(struct conf_participant *p, const uint8_t *body, size_t body_len)
+ * HTTP viewer. EBADMSG for a screen image that is not base64 (nobody could
+ * show it), else 0. Lock held. */
+static int screen_frame(struct conf_participant *p, const uint8_t *body, size_t body_len)
 {
 	struct cpim_msg *cpim = NULL;
 	char dir[1024], path[1024], tmp[1100];
 	uint8_t *jpeg = NULL;
 	size_t len = 0;
+	int rc = 0;
 
 	if (!body || cpim_parse(&cpim, body, body_len) != 0)
-		return;
-	if (screen_share_is_frame(cpim->content_type) && cpim->body &&
-	    screen_share_decode(&jpeg, &len, (const char *)cpim->body, cpim->body_len) == 0 &&
-	    conf_room_dir(dir, sizeof(dir), p->room_key) == 0 && file_store_mkdir(dir) == 0 &&
+		return 0;
+	if (screen_share_is_frame(cpim->content_type))
+		rc = cpim->body ? screen_share_decode(&jpeg, &len, (const char *)cpim->body,
+						      cpim->body_len) : EBADMSG;
+	if (jpeg && conf_room_dir(dir, sizeof(dir), p->room_key) == 0 &&
+	    file_store_mkdir(dir) == 0 &&
 	    conf_screen_path(path, sizeof(path), p->room_key, p->key) == 0) {
 		/* a reader must never see half an image: write aside, then rename */
 		snprintf(tmp, sizeof(tmp), "%s.new", path);
@@ -404,6 +408,7 @@ static void screen_frame(struct conf_participant *p, const uint8_t *body, size_t
 	}
 	free(jpeg);
 	cpim_msg_free(cpim);
+	return rc == EBADMSG ? EBADMSG : 0;
 }
 
 static void relay_send(int conn_id, struct conf_participant *p, const struct msrp_message *m)
@@ -455,9 +460,15 @@ static void relay_send(int conn_id, struct conf_participant *p, const struct msr
 		msrp_chunk_msg_free(whole);
 		return;
 	}
+	if (screen_frame(p, body, len) == EBADMSG) {
+		LM_NOTICE("room %s: screen image from %s is not base64\n", r->uri, p->uri);
+		respond(conn_id, m, 400, "Screen image is not base64");
+		free(route.targets);
+		msrp_chunk_msg_free(whole);
+		return;
+	}
 	respond(conn_id, m, 200, NULL);
 	report_success(conn_id, m);
-	screen_frame(p, body, len);
 	for (size_t i = 0; i < route.target_count; i++) {
 		struct conf_participant *t = conf_part_by_key(route.targets[i]);
 

@@ -22,6 +22,8 @@
 #include "core/rpc_lookup.h"
 #include "core/timer_proc.h"
 
+#include "conference/mix_room.h"
+
 #include "../common/module_status.h"
 #include "../common/ng_client.h"
 #include "conf_config.h"
@@ -55,6 +57,7 @@ struct conf_config conf_cfg = {
 	.rtp_timeout = 30,
 	.join_tone = 1,
 	.alone_tone = 1,
+	.max_speakers = MIX_DEFAULT_MAX_SPEAKERS,
 };
 struct tm_binds conf_tmb;
 
@@ -192,6 +195,7 @@ static param_export_t params[] = {
 	{"rtp_timeout", INT_PARAM, &conf_cfg.rtp_timeout},
 	{"join_tone", INT_PARAM, &conf_cfg.join_tone},
 	{"alone_tone", INT_PARAM, &conf_cfg.alone_tone},
+	{"max_speakers", INT_PARAM, &conf_cfg.max_speakers},
 	{0, 0, 0}
 };
 
@@ -461,6 +465,10 @@ static int mod_init(void)
 	    conf_cfg.msrp_port <= 0 || conf_cfg.msrp_port > 65535) {
 		LM_ERR("history_size 0..1000, max_participants >= 1, subscribe_expires >= 60, "
 		       "msrp_port 1..65535 please\n");
+		return -1;
+	}
+	if (conf_cfg.max_speakers < 0) {
+		LM_ERR("max_speakers must be >= 0 (0 mixes everyone)\n");
 		return -1;
 	}
 	if (conf_cfg.max_file_size < 0 || !*conf_cfg.file_dir) {

@@ -30,7 +30,7 @@ struct peer {
 };
 
 struct world {
-	struct peer *peer[4];
+	struct peer *peer[8];
 	size_t n;
 };
 
@@ -538,6 +538,129 @@ static void test_speaking(void)
 	peer_fini(&b);
 }
 
+/* ---- the loudest speakers --------------------------------------------------------- */
+
+/* Six talk at once with max_speakers 3: the three loudest are heard by
+ * everyone but themselves, the quieter ones by nobody, and the listeners
+ * who are not mixed (Opus and PCMU, sharing one encoding per codec) hear
+ * the three with clean sequence numbers and timestamps. */
+static void test_loudest_speakers_are_mixed(void)
+{
+	static struct peer p[6];
+	const double freq[6] = { 300, 500, 700, 900, 1100, 1300 };
+	const double amp[6] = { 8000, 8000, 8000, 3000, 1000, 1000 };
+	const enum audio_codec_id codec[6] = { AUDIO_CODEC_PCMU, AUDIO_CODEC_OPUS,
+					       AUDIO_CODEC_PCMU, AUDIO_CODEC_PCMU,
+					       AUDIO_CODEC_OPUS, AUDIO_CODEC_PCMU };
+	struct world w = { { &p[0], &p[1], &p[2], &p[3], &p[4], &p[5] }, 6 };
+	struct mix_room *room = NULL;
+	struct mix_participant_cfg cfg;
+	struct mix_participant_stats st;
+	unsigned t, i, j;
+
+	CHECK_INT(mix_room_alloc(&room, NULL), 0);
+	CHECK_INT(mix_room_set_max_speakers(NULL, 3), EINVAL);
+	CHECK_INT(mix_room_set_max_speakers(room, 3), 0);
+	for (i = 0; i < 6; i++) {
+		peer_init(&p[i], i + 1, codec[i], freq[i]);
+		p[i].tone.amp = amp[i];
+		cfg = peer_cfg(&p[i]);
+		CHECK_INT(mix_room_add(room, p[i].key, &cfg), 0);
+	}
+	for (t = 0; t < 60; t++) {
+		for (i = 0; i < 6; i++)
+			CHECK_INT(peer_send(room, &p[i], NULL), 0);
+		CHECK_INT(mix_room_tick(room, emit, &w), 0);
+	}
+	for (i = 0; i < 6; i++) {
+		CHECK_INT(mix_room_get_stats(room, p[i].key, &st), 0);
+		CHECK(st.mixed == (i < 3));
+		CHECK(p[i].seq_ok);
+		CHECK(p[i].ts_ok);
+		for (j = 0; j < 6; j++) {
+			double a = heard_at(&p[i], 20, 60, freq[j]);
+
+			if (j < 3 && j != i) {
+				CHECK(a > 6000);
+				CHECK(a < 9000);
+			} else {
+				CHECK(a < 150);
+			}
+		}
+	}
+
+	/* 0: everyone with audio is mixed again, the quiet ones included */
+	CHECK_INT(mix_room_set_max_speakers(room, 0), 0);
+	for (t = 0; t < 30; t++) {
+		for (i = 0; i < 6; i++)
+			CHECK_INT(peer_send(room, &p[i], NULL), 0);
+		CHECK_INT(mix_room_tick(room, emit, &w), 0);
+	}
+	CHECK(heard_at(&p[0], 70, 90, 900) > 2000);
+	CHECK(heard_at(&p[0], 70, 90, 1300) > 600);
+	CHECK(heard_at(&p[5], 70, 90, 1100) > 600);
+	CHECK(heard_at(&p[5], 70, 90, 1300) < 150);
+	mix_room_free(room);
+	for (i = 0; i < 6; i++)
+		peer_fini(&p[i]);
+}
+
+/* With one place in the mix, a voice slightly louder than the one mixed
+ * (under 3 dB) does not take it; a much louder one does. */
+static void test_loudest_speaker_hysteresis(void)
+{
+	static struct peer a, b, c;
+	struct world w = { { &a, &b, &c }, 3 };
+	struct mix_room *room = NULL;
+	struct mix_participant_cfg cfg;
+	struct mix_participant_stats sa, sb;
+	unsigned t;
+
+	peer_init(&a, 1, AUDIO_CODEC_PCMU, 500);
+	peer_init(&b, 2, AUDIO_CODEC_PCMU, 800);
+	peer_init(&c, 3, AUDIO_CODEC_PCMU, 1000);
+	a.tone.amp = 6000;
+	CHECK_INT(mix_room_alloc(&room, NULL), 0);
+	CHECK_INT(mix_room_set_max_speakers(room, 1), 0);
+	cfg = peer_cfg(&a);
+	CHECK_INT(mix_room_add(room, 1, &cfg), 0);
+	cfg = peer_cfg(&b);
+	CHECK_INT(mix_room_add(room, 2, &cfg), 0);
+	cfg = peer_cfg(&c);
+	CHECK_INT(mix_room_add(room, 3, &cfg), 0);
+	for (t = 0; t < 20; t++) {
+		CHECK_INT(peer_send(room, &a, NULL), 0);
+		mix_room_tick(room, emit, &w);
+	}
+	b.tone.amp = 7000; /* 1.3 dB louder than a */
+	for (t = 0; t < 40; t++) {
+		CHECK_INT(peer_send(room, &a, NULL), 0);
+		CHECK_INT(peer_send(room, &b, NULL), 0);
+		mix_room_tick(room, emit, &w);
+		CHECK_INT(mix_room_get_stats(room, 1, &sa), 0);
+		CHECK(sa.mixed);
+	}
+	CHECK(heard_at(&c, 40, 60, 500) > 4000);
+	CHECK(heard_at(&c, 40, 60, 800) < 150);
+	b.tone.amp = 16000; /* 8.5 dB louder */
+	for (t = 0; t < 20; t++) {
+		CHECK_INT(peer_send(room, &a, NULL), 0);
+		CHECK_INT(peer_send(room, &b, NULL), 0);
+		mix_room_tick(room, emit, &w);
+	}
+	CHECK_INT(mix_room_get_stats(room, 1, &sa), 0);
+	CHECK_INT(mix_room_get_stats(room, 2, &sb), 0);
+	CHECK(!sa.mixed);
+	CHECK(sb.mixed);
+	CHECK(heard_at(&c, 70, 80, 800) > 12000);
+	CHECK(heard_at(&c, 70, 80, 500) < 150);
+	CHECK(heard_at(&a, 70, 80, 800) > 12000);
+	mix_room_free(room);
+	peer_fini(&a);
+	peer_fini(&b);
+	peer_fini(&c);
+}
+
 /* ---- bookkeeping ---------------------------------------------------------------- */
 
 static void test_participants(void)
@@ -681,6 +804,8 @@ int main(void)
 	RUN(test_tones);
 	RUN(test_telephone_event);
 	RUN(test_speaking);
+	RUN(test_loudest_speakers_are_mixed);
+	RUN(test_loudest_speaker_hysteresis);
 	RUN(test_participants);
 	RUN(test_no_allocation_per_packet);
 	return check_summary();
