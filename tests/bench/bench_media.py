@@ -37,7 +37,9 @@ streams coming back. One mixer process (MIXER_PROCESSES=1), pinned alone to
 the last CPU; everything else (rtpengine, other Kamailio processes, rtpfeed,
 this script) on the others. The count grows step by step until the mixer
 logs "ticks late", its CPU passes SATURATED of a core, or the streams coming
-back fall short of 50 packets/s. Janus AudioBridge: the same rooms, the same
+back fall short of 50 packets/s. Ours runs twice: with the module's default
+(the 4 loudest mixed, everybody else sharing one encoding of the sum) and
+with max_speakers 0, which mixes everyone as AudioBridge does. Janus AudioBridge: the same rooms, the same
 generator, plain RTP participants (join with an "rtp" object) over the
 HTTP JSON API, the whole janus process pinned alone to the last CPU.
 """
@@ -76,6 +78,7 @@ CONF_DOMAIN = "conference.sylk.test"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SATURATED = 0.90          # of one core: the mixer counts as saturated above this
 FULL_RATE = 49.0          # packets/s per stream back: 50 is every tick
+MAX_SPEAKERS_DEFAULT = 4  # the module's max_speakers default (conference/mix_room.h)
 
 
 class Ctx:
@@ -230,17 +233,25 @@ def start_kamailio(workdir, engine, defines, shm_mb=256, pkg_mb=64):
 
 def free_block(size):
     """Like the harness's free_port_range, but every port of the block is
-    checked (big blocks on a machine where other runs bind ports too)."""
+    checked, and candidates are walked in order rather than drawn at random:
+    after a long bench the ports handed out to earlier runs are scattered
+    over the range, and random draws of a big block nearly always hit one."""
     from sylktest import processes
-    for _ in range(200):
-        # below Linux's ephemeral range (32768-60999): no client socket lands there
-        base = random.randrange(10000, 32768 - size, 2)
+    # below Linux's ephemeral range (32768-60999): no client socket lands there
+    lo, hi = 10000, 32768 - size
+    base = random.randrange(lo, hi, 2)
+    for _ in range((hi - lo) // 2):
         block = range(base, base + size)
-        if any(p in processes._handed_out for p in block):
-            continue
-        if all(processes.port_is_free(p, (socket.SOCK_DGRAM,)) for p in block):
+        taken = [p for p in block if p in processes._handed_out]
+        if taken:
+            base = max(taken) + 1 + (max(taken) + 1) % 2
+        elif all(processes.port_is_free(p, (socket.SOCK_DGRAM,)) for p in block):
             processes._handed_out.update(block)
             return base, base + size - 1
+        else:
+            base += 64
+        if base > hi:
+            base = lo
     raise RuntimeError(f"no free block of {size} ports")
 
 
@@ -793,8 +804,10 @@ def _sustained(step):
             and step["recv_rate_per_stream"] >= FULL_RATE and step["silent_streams"] == 0)
 
 
-def _mixer_ours(ctx, codec, payloads, wd):
-    """Steps of our mixer for one codec: list of dicts."""
+def _mixer_ours(ctx, codec, payloads, wd, max_speakers):
+    """Steps of our mixer for one codec, mixing the max_speakers loudest
+    (0: everyone, as AudioBridge does): list of dicts."""
+    os.makedirs(wd, exist_ok=True)
     steps_wanted = list(_opt(ctx, "mixer_steps")[codec])
     top = max(steps_wanted)
     size = int(_opt(ctx, "mixer_room_size"))
@@ -809,7 +822,8 @@ def _mixer_ours(ctx, codec, payloads, wd):
         blocks.append((lo, hi))
         k = start_kamailio(wd, engine, {"PIKE_DENSITY": 65535, "LOG_LEVEL": 1, "WORKERS": 2,
                                         "MIXER_PROCESSES": 1, "MIXER_PORT_MIN": lo,
-                                        "MIXER_PORT_MAX": hi, "CONF_RTP_TIMEOUT": 0},
+                                        "MIXER_PORT_MAX": hi, "CONF_RTP_TIMEOUT": 0,
+                                        "CONF_MAX_SPEAKERS": max_speakers},
                            shm_mb=512, pkg_mb=256)
         started.append(k)
         mixers = [pid for pid, desc in kamailio_processes(k) if "MIXER" in desc.upper()]
@@ -854,11 +868,12 @@ def _mixer_ours(ctx, codec, payloads, wd):
             r["late_lines"], r["late_ticks"], r["bind_errors"] = _late_lines(
                 k.process.log_path, offset)
             r["loadavg"] = open("/proc/loadavg").read().split()[0]
-            r.update({"server": "ours", "codec": codec, "participants": want,
+            r.update({"server": "ours", "codec": codec, "max_speakers": max_speakers,
+                      "participants": want,
                       "rooms": math.ceil(want / size)})
             r["sustained"] = _sustained(r)
             steps.append(r)
-            _log(ctx, f"mixer/{codec} ours {want}: mixer {r['cpu_share'] * 100:.1f}% of a core, "
+            _log(ctx, f"mixer/{codec} ours (max_speakers {max_speakers}) {want}: mixer {r['cpu_share'] * 100:.1f}% of a core, "
                       f"{r['recv_rate_per_stream']:.1f} pkt/s back per stream (min "
                       f"{r['min_stream_rate']:.1f}), late-tick lines {r['late_lines']}, "
                       f"feeder {r['feeder_cpu_share'] * 100:.0f}% (late {r['late_ms']:.0f} ms), "
@@ -1102,7 +1117,11 @@ def run_mixer(ctx=None):
         payloads = os.path.join(wd, f"{codec}.frames")
         nframes = make_payloads(codec, payloads)
         _log(ctx, f"mixer/{codec}: {nframes} pre-encoded 20 ms frames")
-        ours = _mixer_ours(ctx, codec, payloads, os.path.join(wd))
+        # ours twice: as configured by default (the loudest few mixed, the
+        # rest sharing one encoding) and mixing everyone, AudioBridge's way
+        ours = _mixer_ours(ctx, codec, payloads, os.path.join(wd, "default"),
+                           MAX_SPEAKERS_DEFAULT)
+        ours_all = _mixer_ours(ctx, codec, payloads, os.path.join(wd, "everyone"), 0)
         peer = []
         if with_janus:
             jwd = os.path.join(wd, "janus")
@@ -1111,29 +1130,31 @@ def run_mixer(ctx=None):
                 peer = _mixer_janus(ctx, codec, payloads, jwd)
             except Exception as e:  # noqa: BLE001 - the peer's failure is reported, not fatal
                 _log(ctx, f"mixer/{codec}: janus run failed: {e}")
-        all_steps += ours + peer
-        o_n, o_per, o_est = _summary(ours)
+        all_steps += ours + ours_all + peer
         p_n, p_per, p_est = _summary(peer) if peer else (None, None, None)
-        last_o = ours[-1] if ours else None
-        limit = ("no limit reached: largest step offered"
-                 if last_o and last_o["sustained"] else
-                 f"stopped at {last_o['participants']}: late-tick lines {last_o['late_lines']}, "
-                 f"mixer {last_o['cpu_share'] * 100:.0f}% of a core, "
-                 f"{last_o['recv_rate_per_stream']:.1f} pkt/s back" if last_o else "no step")
         name = "Opus 48 kHz 20 ms" if codec == "opus" else "G.711 (PCMU) 20 ms"
         peer_note = "" if with_janus else "; Janus not installed"
-        rows.append(_row(f"{title}, {name}: largest participant count measured with no late "
-                         "ticks on one core", o_n, p_n, "participants", "higher", fmt_int,
-                         f"ours {limit}{peer_note}"))
-        rows.append(_row(f"{title}, {name}: CPU per participant", 
-                         o_per * 100 if o_per else None, p_per * 100 if p_per else None,
-                         "% of a core", "lower", fmt_pct,
-                         "mixer process (ours) / whole janus process, at the largest sustained "
-                         "step"))
-        rows.append(_row(f"{title}, {name}: participants per core, estimated "
-                         f"({SATURATED:.0%} of a core / CPU per participant)",
-                         o_est, p_est, "participants", "higher", fmt_int,
-                         "extrapolated from the largest sustained step"))
+        for steps, how in ((ours, f"the {MAX_SPEAKERS_DEFAULT} loudest mixed (default)"),
+                           (ours_all, "everyone mixed (max_speakers 0)")):
+            o_n, o_per, o_est = _summary(steps)
+            last_o = steps[-1] if steps else None
+            limit = ("no limit reached: largest step offered"
+                     if last_o and last_o["sustained"] else
+                     f"stopped at {last_o['participants']}: late-tick lines "
+                     f"{last_o['late_lines']}, mixer {last_o['cpu_share'] * 100:.0f}% of a core, "
+                     f"{last_o['recv_rate_per_stream']:.1f} pkt/s back" if last_o else "no step")
+            rows.append(_row(f"{title}, {name}, {how}: largest participant count measured "
+                             "with no late ticks on one core", o_n, p_n, "participants",
+                             "higher", fmt_int, f"ours {limit}{peer_note}"))
+            rows.append(_row(f"{title}, {name}, {how}: CPU per participant",
+                             o_per * 100 if o_per else None, p_per * 100 if p_per else None,
+                             "% of a core", "lower", fmt_pct,
+                             "mixer process (ours) / whole janus process, at the largest "
+                             "sustained step; AudioBridge mixes everyone"))
+            rows.append(_row(f"{title}, {name}, {how}: participants per core, estimated "
+                             f"({SATURATED:.0%} of a core / CPU per participant)",
+                             o_est, p_est, "participants", "higher", fmt_int,
+                             "extrapolated from the largest sustained step"))
     _raw(ctx, "mixer", all_steps)
     return rows
 
