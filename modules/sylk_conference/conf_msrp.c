@@ -177,41 +177,55 @@ static void report_success(int conn_id, const struct msrp_message *m)
 	msrp_buf_reset(&b);
 }
 
-/* A stored file to a participant that pulls it, in chunks. Lock held. */
-static void send_file(const struct conf_participant *p)
+/* A pull has at most FILE_WINDOW chunks on the wire without the puller's
+ * answer; each answer lets the next one go. Sent all at once, a file larger
+ * than the connection's write queue (tcp_conn_wq_max) made Kamailio drop the
+ * connection halfway. */
+#define FILE_CHUNK (64 * 1024)
+#define FILE_WINDOW 32
+
+/* More of a stored file to a participant that pulls it. Lock held. */
+static void send_file(struct conf_participant *p)
 {
-	char path[1024], tid[32], mid[32], ours[CONF_PATH_SIZE];
+	char path[1024], tid[32], ours[CONF_PATH_SIZE];
 	struct msrp_path to = {0}, from = {0};
 	struct msrp_send_params sp = {0};
 	struct msrp_byte_range br;
-	static unsigned char chunk[64 * 1024];
-	uint64_t off = 0;
+	static unsigned char chunk[FILE_CHUNK];
 	int fd;
 
+	if (p->file_sent >= p->file_size || p->file_unacked >= FILE_WINDOW)
+		return;
 	if (conf_file_path(path, sizeof(path), p->room_key, p->file_hash) < 0 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		LM_ERR("file %s for %s is gone\n", p->file_hash, p->uri);
+		p->file_sent = p->file_size;
 		return;
 	}
 	if (conf_msrp_our_path(ours, sizeof(ours), p) < 0 ||
 	    msrp_path_parse(&to, p->msrp_their_path, strlen(p->msrp_their_path)) != 0 ||
 	    msrp_path_parse(&from, ours, strlen(ours)) != 0)
 		goto out;
-	next_ident(mid, sizeof(mid));
 	sp.to_path = &to;
 	sp.from_path = &from;
-	sp.message_id = mid;
+	sp.message_id = p->msrp_id;  /* one message per pull session */
 	sp.content_type = p->file_type[0] ? p->file_type : "application/octet-stream";
 	sp.has_body = true;
 	sp.range = &br;
-	sp.failure_report = MSRP_REPORT_NO;
-	for (;;) {
-		ssize_t n = pread(fd, chunk, sizeof(chunk), (off_t)off);
+	sp.failure_report = MSRP_REPORT_YES;  /* the answers pace the transfer */
+	while (p->file_sent < p->file_size && p->file_unacked < FILE_WINDOW) {
+		uint64_t off = p->file_sent, left = p->file_size - off;
+		ssize_t n = pread(fd, chunk, left < sizeof(chunk) ? (size_t)left : sizeof(chunk),
+				  (off_t)off);
 		struct msrp_buf b;
 		int rc = EEXIST;
 
-		if (n < 0)
+		if (n <= 0) {
+			LM_ERR("file %s for %s ends at byte %llu\n", p->file_name, p->uri,
+			       (unsigned long long)off);
+			p->file_sent = p->file_size;
 			break;
+		}
 		br.start = off + 1;
 		br.end = off + (uint64_t)n;
 		br.total = p->file_size;
@@ -229,18 +243,36 @@ static void send_file(const struct conf_participant *p)
 			LM_ERR("sending file %s to %s failed at byte %llu\n", p->file_name, p->uri,
 			       (unsigned long long)off);
 			msrp_buf_reset(&b);
+			p->file_sent = p->file_size;
 			break;
 		}
 		msrp_buf_reset(&b);
-		off += (uint64_t)n;
-		if (sp.cont == MSRP_CONT_END || n == 0)
-			break;
+		p->file_sent = off + (uint64_t)n;
+		p->file_unacked++;
+		if (p->file_sent >= p->file_size)
+			LM_INFO("sent file %s (%llu bytes) to %s\n", p->file_name,
+				(unsigned long long)p->file_size, p->uri);
 	}
-	LM_INFO("sent file %s (%llu bytes) to %s\n", p->file_name, (unsigned long long)off, p->uri);
 out:
 	msrp_path_reset(&to);
 	msrp_path_reset(&from);
 	close(fd);
+}
+
+/* The puller's answer to a chunk of its file: the next one may go; a
+ * refusal ends the transfer. Lock held. */
+static void file_answer(struct conf_participant *p, const struct msrp_message *m)
+{
+	if (p->kind != CONF_PART_FILE_PULL || !p->file_unacked)
+		return;
+	p->file_unacked--;
+	if (m->status_code / 100 == 2) {
+		send_file(p);
+		return;
+	}
+	LM_NOTICE("%s refused a chunk of %s with %u: transfer stopped\n", p->uri, p->file_name,
+		  m->status_code);
+	p->file_sent = p->file_size;
 }
 
 /* One chunk of a file a participant pushes to the room. Lock held. */
@@ -506,11 +538,15 @@ static void handle(int conn_id, int secure, struct msrp_message *m)
 	size_t sid_len = 0;
 	char from_path[CONF_PATH_SIZE] = "";
 
-	if (m->kind != MSRP_REQUEST)
-		return;  /* responses to our SENDs: nothing to do */
 	sid = our_session(m, &sid_len);
 	conf_lock();
 	p = sid ? conf_part_by_msrp_id(sid, sid_len) : NULL;
+	if (m->kind != MSRP_REQUEST) {  /* an answer to one of our SENDs */
+		if (p && p->msrp_conn == conn_id)
+			file_answer(p, m);
+		conf_unlock();
+		return;
+	}
 	if (!p) {
 		conf_unlock();
 		LM_NOTICE("MSRP %s on connection %d for an unknown session\n",

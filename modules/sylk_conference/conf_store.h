@@ -48,6 +48,8 @@ struct conf_participant {
 	uint64_t file_size;
 	uint64_t file_received;           /* bytes written of a push */
 	bool file_done;
+	uint64_t file_sent;               /* bytes of a pull handed to TCP */
+	unsigned file_unacked;            /* chunks of a pull awaiting the puller's answer */
 	/* audio through the mixer */
 	int mixer_port;                   /* 0 when no audio */
 	bool on_hold;                     /* sendonly/inactive: hears nothing */
