@@ -1,6 +1,7 @@
 """A small MSRP (RFC 4975) client for the conference tests, plus helpers for
-what travels inside it: CPIM envelopes (RFC 3862), is-composing documents
-(RFC 3994) and the conference-info documents of SUBSCRIBE/NOTIFY (RFC 4575).
+what travels inside it: CPIM envelopes (RFC 3862), file-selectors of file
+transfer offers (RFC 5547), is-composing documents (RFC 3994) and the
+conference-info documents of SUBSCRIBE/NOTIFY (RFC 4575).
 
 The client takes the active role: it connects to the focus's a=path address
 over TCP or TLS (certificate not verified: the test server's is self-signed)
@@ -8,6 +9,7 @@ while its own path keeps a made-up port, as an MSRP endpoint behind NAT
 would. A reader thread parses frames, answers incoming SENDs with 200,
 reassembles chunked messages and records responses and REPORTs."""
 
+import hashlib
 import re
 import secrets
 import socket
@@ -168,10 +170,12 @@ class MsrpClient:
 
     focus_path: the a=path URI of the focus's SDP answer.
     local_path: our own a=path (the one our SDP offer carried); by default
-    msrp(s)://127.0.0.1:<made-up port>/<random id>;tcp."""
+    msrp(s)://127.0.0.1:<made-up port>/<random id>;tcp.
+    reading=False: a slow receiver, which reads nothing (while it may send)
+    until resume_reading()."""
 
     def __init__(self, focus_path, local_path=None, tls=None, auto_ok=True,
-                 timeout=5.0, connect=True):
+                 timeout=5.0, connect=True, reading=True):
         self.focus_path = focus_path
         scheme, self.host, self.port, _ = parse_path(focus_path)
         self.tls = (scheme == "msrps") if tls is None else tls
@@ -193,6 +197,9 @@ class MsrpClient:
         self._cond = threading.Condition()
         self._send_lock = threading.Lock()
         self._reader = None
+        self._reading = threading.Event()   # clear: a receiver that reads nothing yet
+        if reading:
+            self._reading.set()
         if connect:
             self.connect()
 
@@ -212,8 +219,13 @@ class MsrpClient:
                                         name=f"msrp-{self.path}")
         self._reader.start()
 
+    def resume_reading(self):
+        """A client made with reading=False reads from now on."""
+        self._reading.set()
+
     def close(self):
         self.closed = True
+        self._reading.set()
         if self.sock is not None:
             try:
                 self.sock.shutdown(socket.SHUT_RDWR)
@@ -366,6 +378,7 @@ class MsrpClient:
 
     def _read_loop(self):
         parser = FrameParser()
+        self._reading.wait()
         try:
             while True:
                 data = self.sock.recv(65536)
@@ -412,10 +425,11 @@ class MsrpClient:
                 return
             if frame.flag != "$":
                 return
-            body = b""
+            whole = bytearray()
             for s in sorted(part["chunks"]):
-                piece = part["chunks"][s]
-                body = body[:s - 1] + piece
+                del whole[s - 1:]   # a chunk sent again overwrites
+                whole += part["chunks"][s]
+            body = bytes(whole)
             del self._partial[mid]
             self.messages.append(Message(mid, part["content_type"], body,
                                          part["first"].headers, part["n"]))
@@ -519,6 +533,28 @@ def parse_cpim(data):
             out.append((n.strip(), v.strip()))
         return out
     return Cpim(headers(head), headers(chead), body)
+
+
+# ---- file transfer (RFC 5547) ----------------------------------------------------
+
+def sha1_hash(data):
+    """The hash selector of a file: sha-1:XX:XX:... (upper-case hex pairs)."""
+    digest = hashlib.sha1(data).hexdigest().upper()
+    return "sha-1:" + ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+def file_selector(name=None, content_type=None, size=None, hash=None):
+    """An a=file-selector value (RFC 5547 section 5) with the selectors given."""
+    parts = []
+    if name is not None:
+        parts.append(f'name:"{name}"')
+    if content_type is not None:
+        parts.append(f"type:{content_type}")
+    if size is not None:
+        parts.append(f"size:{size}")
+    if hash is not None:
+        parts.append(f"hash:{hash}")
+    return " ".join(parts)
 
 
 # ---- is-composing (RFC 3994) -----------------------------------------------------
@@ -687,5 +723,6 @@ def wait_path(url, timeout=5):
 
 
 __all__ = ["MsrpClient", "FrameParser", "Frame", "Message", "Cpim", "cpim", "parse_cpim",
-           "iscomposing", "parse_iscomposing", "ConferenceInfo", "parse_conference_info",
-           "sip_bodies", "sip_messages", "parse_path", "random_id", "wait_path"]
+           "iscomposing", "parse_iscomposing", "sha1_hash", "file_selector", "ConferenceInfo",
+           "parse_conference_info", "sip_bodies", "sip_messages", "parse_path", "random_id",
+           "wait_path"]
