@@ -298,17 +298,23 @@ static void file_chunk(int conn_id, struct conf_participant *p, const struct msr
 		respond(conn_id, m, 500, "Cannot store the file");
 		return;
 	}
-	respond(conn_id, m, 200, NULL);
-	report_success(conn_id, m);
 	if (offset + m->body_len > p->file_received)
 		p->file_received = offset + m->body_len;
-	if (m->cont != MSRP_CONT_END || p->file_received < p->file_size)
+	if (m->cont != MSRP_CONT_END || p->file_received < p->file_size) {
+		respond(conn_id, m, 200, NULL);
+		report_success(conn_id, m);
 		return;
+	}
+	/* the chunk that completes the file is answered after the check, so
+	 * that the sender learns when its upload was not taken */
 	if (file_store_sha1(path, hash, sizeof(hash)) != 0 || !file_store_hash_equal(hash, p->file_hash)) {
 		LM_NOTICE("file %s from %s does not match its hash: dropped\n", p->file_name, p->uri);
 		unlink(path);
+		respond(conn_id, m, 400, "The file does not match the hash of its file-selector");
 		return;
 	}
+	respond(conn_id, m, 200, NULL);
+	report_success(conn_id, m);
 	p->file_done = true;
 	for (struct conf_file *f = r->files; f; f = f->next)
 		if (file_store_hash_equal(f->hash, p->file_hash))

@@ -260,7 +260,8 @@ def test_file_over_max_file_size_or_without_a_size_is_refused_with_488(small_fil
 
 def test_upload_that_breaks_its_file_selector_is_never_offered(server, people, transfers):
     """More bytes than the selector's size get 413; bytes that do not match
-    its hash are dropped once complete: neither can be pulled."""
+    its hash are dropped once complete, and the completing chunk is refused
+    with 400 so the sender knows: neither can be pulled."""
     room = new_room("corrupt")
     people("alice", room).connect()
 
@@ -277,8 +278,9 @@ def test_upload_that_breaks_its_file_selector_is_never_offered(server, people, t
                        file_selector("tampered.bin", OCTETS, len(original), sha1_hash(original)))
     client = upload.connect()
     _, tids = client.send(tampered, content_type=OCTETS, chunk_size=2000)
-    assert [client.wait_response(t, 30).code for t in tids] == [200] * len(tids)
-    # checked once the last chunk is in (after its 200): the copy goes
+    codes = [client.wait_response(t, 30) for t in tids]
+    assert [r.code for r in codes] == [200] * (len(tids) - 1) + [400], codes
+    assert "hash" in codes[-1].comment, codes[-1]
     wait_until(lambda: stored(server, original) == [], 15, what="the tampered upload dropped")
 
     for data in (announced, original):
