@@ -23,6 +23,36 @@ def _fmt(v, unit):
     return f"{v:,.1f} {unit}"
 
 
+MIXER_NOTE = ("Ours by default mixes the 4 loudest of a room (`max_speakers`) and sends "
+              "everybody else one shared encoding of that sum; AudioBridge mixes everyone and "
+              "encodes per listener. The rows with `max_speakers 0` do AudioBridge's work. "
+              "Goals of issue 6: at least 150 Opus participants per core and twice "
+              "AudioBridge's; at least 1,000 G.711 participants per core. Every participant "
+              "of the bench talks at once, the worst case for the speaker cap.")
+
+
+def _media_value(v, unit):
+    if v is None or v == "":
+        return "-"
+    v = float(v)
+    text = f"{v:,.2f}" if abs(v) < 10 else f"{v:,.0f}"
+    return f"{text} {unit}" if unit else text
+
+
+def media_table(rows):
+    """Rows of runs 5 and 6 (bench_media.py: figure, ours, peer, unit,
+    ratio, note) as a Markdown table."""
+    L = ["| figure | ours | peer | ratio (ours / peer) | note |", "|---|---:|---:|---:|---|"]
+    for r in rows:
+        unit = r.get("unit") or ""
+        ratio = r.get("ratio")
+        L.append(f"| {r['figure']} | {_media_value(r.get('ours'), unit)} | "
+                 f"{_media_value(r.get('peer'), unit)} | "
+                 f"{f'{float(ratio):.2f}x' if ratio not in (None, '') else '-'} | "
+                 f"{r.get('note') or ''} |")
+    return L
+
+
 def write_csv(path, rows):
     if not rows:
         return
@@ -422,12 +452,9 @@ def markdown(results, summary_rows, args, plot_files):
         rows = results.get(key)
         L += [f"## {title}", ""]
         if rows:
-            keys = []
-            for r in rows:
-                keys += [k for k in r if k not in keys]
-            L += ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-            for r in rows:
-                L.append("| " + " | ".join(str(r.get(k, "")) for k in keys) + " |")
+            L += media_table(rows)
+            if key == "mixer":
+                L += ["", MIXER_NOTE]
             L += ["", f"Raw: [bench/{key}.csv](bench/{key}.csv).", ""]
         else:
             L += ["not available", ""]
