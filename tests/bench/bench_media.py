@@ -66,6 +66,7 @@ TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 
 from sylktest import server as sylkserver  # noqa: E402
+from sylktest import processes  # noqa: E402
 from sylktest.processes import Process, free_port, wait_until  # noqa: E402
 from sylktest.server import Kamailio, Rtpengine  # noqa: E402
 
@@ -232,34 +233,13 @@ def start_kamailio(workdir, engine, defines, shm_mb=256, pkg_mb=64):
 
 
 def free_block(size):
-    """Like the harness's free_port_range, but every port of the block is
-    checked, and candidates are walked in order rather than drawn at random:
-    after a long bench the ports handed out to earlier runs are scattered
-    over the range, and random draws of a big block nearly always hit one."""
-    from sylktest import processes
-    # below Linux's ephemeral range (32768-60999), where no client socket
-    # lands, and mostly below the harness's single ports (20000 and up),
-    # which earlier runs leave scattered: the PCMU run needs 8,200 + 2,064
-    lo, hi = 2000, 32768 - size
-    base = random.randrange(lo, hi, 2)
-    for _ in range((hi - lo) // 2):
-        block = range(base, base + size)
-        taken = [p for p in block if p in processes._handed_out]
-        if taken:
-            base = max(taken) + 1 + (max(taken) + 1) % 2
-        elif all(processes.port_is_free(p, (socket.SOCK_DGRAM,)) for p in block):
-            processes._handed_out.update(block)
-            return base, base + size - 1
-        else:
-            base += 64
-        if base > hi:
-            base = lo
-    raise RuntimeError(f"no free block of {size} ports")
+    """A block of `size` UDP ports below Linux's ephemeral range
+    (32768-60999), where no client socket lands, and mostly below the
+    harness's single ports (20000 and up): the PCMU run needs 8,200 + 2,064."""
+    return processes.free_port_range(size, lo=2000, hi=32768)
 
 
-def release_block(lo, hi):
-    from sylktest import processes
-    processes._handed_out.difference_update(range(lo, hi + 1))
+release_block = processes.release_port_range
 
 
 class BigRtpengine(Rtpengine):

@@ -7,7 +7,7 @@ import socket
 import subprocess
 
 from sylktest import processes
-from sylktest.processes import Process, free_port, port_is_free, wait_until
+from sylktest.processes import Process, free_port, wait_until
 
 JANUS = "/usr/bin/janus"
 LIBDIR = "/usr/lib/x86_64-linux-gnu/janus"
@@ -19,26 +19,11 @@ TRANSPORTS = ["libjanus_http.so", "libjanus_mqtt.so", "libjanus_nanomsg.so",
               "libjanus_pfunix.so", "libjanus_rabbitmq.so"]
 
 
-_ranges = []
-
-
 def wide_port_range(size):
-    """A block of `size` UDP ports, every third of them free now, overlapping
-    no block handed out before (rtpengine binds its ports only per call, so
-    they look free; the harness's free_port_range() gives up on blocks this
-    wide)."""
-    for base in range(20000, 60000 - size, 500):
-        end = base + size - 1
-        if any(base <= hi and lo <= end for lo, hi in _ranges):
-            continue
-        if all(port_is_free(p, (socket.SOCK_DGRAM,)) for p in range(base, end + 1, 3)):
-            _ranges.append((base, end))
-            # free_port() (SIP, SIPp media ports) must never land inside it: a
-            # SIPp media port inside rtpengine's range makes rtpengine relay
-            # into its own ports
-            processes._handed_out.update(range(base, end + 1))
-            return base, end
-    raise RuntimeError(f"no block of {size} free UDP ports")
+    """A block of `size` UDP ports for Janus's RTP, overlapping no block or
+    port handed out before: a SIPp media port inside it would make Janus
+    relay into its own ports."""
+    return processes.free_port_range(size)
 
 
 def available():

@@ -37,17 +37,37 @@ def free_port():
     raise RuntimeError("no free port found")
 
 
-def free_port_range(size):
-    """A block of consecutive free UDP ports (rtpengine's media range)."""
-    for _ in range(100):
-        base = random.randrange(20000, 59000 - size, 2)
+def free_port_range(size, lo=20000, hi=59000):
+    """A block of `size` consecutive UDP ports on 127.0.0.1, free now and
+    not handed out before, starting at an even port in [lo, hi - size]
+    (rtpengine and the mixers use even/odd pairs). The range is walked from
+    a random start, skipping past whatever is taken: single ports handed out
+    earlier scatter over the range, and random draws of a block keep hitting
+    one of them once a long run has started many servers."""
+    span = hi - size - lo
+    if span <= 0:
+        raise ValueError(f"no room for {size} ports in {lo}-{hi}")
+    base = lo + random.randrange(0, span, 2)
+    walked = 0
+    while walked <= span + size:
+        if base + size > hi:
+            walked += hi - base
+            base = lo
         block = range(base, base + size)
-        if any(p in _handed_out for p in block):
-            continue
-        if all(port_is_free(p, (socket.SOCK_DGRAM,)) for p in block[::7]):
+        busy = next((p for p in block if p in _handed_out
+                     or not port_is_free(p, (socket.SOCK_DGRAM,))), None)
+        if busy is None:
             _handed_out.update(block)
             return base, base + size - 1
-    raise RuntimeError("no free port range found")
+        step = (busy + 2 - busy % 2) - base   # past it, to the next even port
+        walked += step
+        base += step
+    raise RuntimeError(f"no free block of {size} ports in {lo}-{hi}")
+
+
+def release_port_range(lo, hi):
+    """Give a block of free_port_range() back once its user has stopped."""
+    _handed_out.difference_update(range(lo, hi + 1))
 
 
 class Process:

@@ -6,7 +6,7 @@ import os
 import socket
 import subprocess
 
-from .processes import Process, free_port, free_port_range, wait_until
+from .processes import Process, free_port, free_port_range, release_port_range, wait_until
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BUILD = os.environ.get("BUILD_DIR", os.path.join(TOP, "build"))
@@ -53,6 +53,7 @@ class Rtpengine:
 
     def stop(self):
         self.process.stop()
+        release_port_range(self.port_min, self.port_max)
 
 
 class Kamailio:
@@ -124,3 +125,4 @@ class Kamailio:
 
     def stop(self):
         self.process.stop()
+        release_port_range(*self.mixer_ports)
