@@ -36,7 +36,8 @@ def new_room(prefix="room"):
 class Participant:
     """One participant: SIPp for the SIP dialog, MsrpClient for the chat."""
 
-    def __init__(self, server, workdir, user, room, hold_ms=60000, media=None, name=None):
+    def __init__(self, server, workdir, user, room, hold_ms=60000, media=None, name=None,
+                 sipp_extra=()):
         self.user = user
         self.room = room
         self.uri = aor(user)
@@ -48,6 +49,7 @@ class Participant:
         extra = ["-au", user, "-ap", DEMO_ACCOUNTS[user], "-d", str(hold_ms)]
         if media:
             extra += ["-set", "media", media]
+        extra += list(sipp_extra)
         self.sipp = Sipp(workdir, name or f"{user}-{room}", "conf_join.xml",
                          f"127.0.0.1:{server.sip_port}",
                          keys={"user": user, "domain": SIP_DOMAIN, "room": room,

@@ -25,11 +25,10 @@ import pytest
 
 from sylktest import msrp
 from sylktest.msrp import MsrpClient, file_selector, random_id, sha1_hash
-from sylktest.processes import free_port, wait_until
-from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, Kamailio
-from sylktest.sipp import Sipp
-from test_conference import (CONF_DOMAIN, Participant, aor, final_of, new_room,  # noqa: F401
-                             notify_documents, people, status_messages, subscribe, texts_from)
+from sylktest.processes import wait_until
+from sylktest.server import Kamailio
+from test_conference import (Participant, final_of, new_room, notify_documents,  # noqa: F401
+                             people, status_messages, subscribe, texts_from)
 
 MIB = 1024 * 1024
 # file chunks well inside the server's 64 KiB per-connection read buffer
@@ -47,23 +46,11 @@ class FileSession(Participant):
     a=file-selector. The MSRP side (answered(), connect()) is Participant's."""
 
     def __init__(self, server, workdir, user, room, direction, selector, hold_ms=60000):
-        self.user = user
-        self.room = room
-        self.uri = aor(user)
-        self.msrp_id = random_id(8)
-        self.fake_port = free_port()   # never listened on: we are the active side
-        self.tls = False
-        self.path = f"msrp://127.0.0.1:{self.fake_port}/{self.msrp_id};tcp"
+        super().__init__(server, workdir, user, room, hold_ms=hold_ms, media="file",
+                         name=f"{user}-{room}-{direction}-{random_id(6)}",
+                         sipp_extra=["-set", "file_direction", direction,
+                                     "-set", "file_selector", selector])
         self.selector = selector
-        self.sipp = Sipp(workdir, f"{user}-{room}-{direction}-{self.msrp_id[:6]}",
-                         "conf_join.xml", f"127.0.0.1:{server.sip_port}",
-                         keys={"user": user, "domain": SIP_DOMAIN, "room": room,
-                               "conf_domain": CONF_DOMAIN, "msrp_port": self.fake_port,
-                               "msrp_id": self.msrp_id, "audio_port": free_port()},
-                         extra=["-au", user, "-ap", DEMO_ACCOUNTS[user], "-d", str(hold_ms),
-                                "-set", "media", "file", "-set", "file_direction", direction,
-                                "-set", "file_selector", selector])
-        self.msrp = None
 
     def answer(self):
         """The SDP of the focus's 200 to our INVITE."""
