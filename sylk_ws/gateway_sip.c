@@ -119,6 +119,13 @@ int gw_dtmf_relay_body(char *buf, size_t size, char digit, int duration_ms)
 	return (n < 0 || (size_t)n >= size) ? ENOSPC : 0;
 }
 
+int gw_dtmf_spacing_ms(char tone, int duration_ms)
+{
+	if (tone == ',')
+		return 2000;
+	return (duration_ms > 0 ? duration_ms : 160) + 70;
+}
+
 bool gw_header_has_prefix(const char *name, size_t name_len, const char *const *prefixes,
 			  size_t count)
 {

@@ -51,6 +51,11 @@ int gw_push_params(char *buf, size_t size, const struct gw_push *push);
 /** application/dtmf-relay body for one digit (duration 0 = 160 ms). */
 int gw_dtmf_relay_body(char *buf, size_t size, char digit, int duration_ms);
 
+/** A string of tones is played out one INFO per tone: the time from the
+ *  start of @p tone to the start of the next, i.e. its duration (0 = 160 ms)
+ *  and a 70 ms gap; ',' is a 2 s pause (as in WebRTC's insertDTMF). */
+int gw_dtmf_spacing_ms(char tone, int duration_ms);
+
 /** Whether header @p name starts with one of @p prefixes (case-insensitive,
  *  as SIP header names are). */
 bool gw_header_has_prefix(const char *name, size_t name_len, const char *const *prefixes,

@@ -932,14 +932,18 @@ static int parse_session_message(struct parser *p, struct sylkrtc_request *r)
 static int parse_dtmf(struct parser *p, struct sylkrtc_request *r)
 {
 	const char *digit;
+	size_t n;
 
 	TRY(parse_session(p, r));
 	TRY(need_str(p, "digit", STR_NAME, &digit));
-	if (strlen(digit) != 1 || !strchr("0123456789*#ABCDabcd", digit[0]))
+	n = strlen(digit);
+	if (n < 1 || n > SYLKRTC_DTMF_MAX || strspn(digit, "0123456789*#ABCDabcd,") != n)
 		return fail(p, SYLKRTC_ERR_BAD_VALUE, "digit",
-			    "Invalid value for 'digit': must be one of 0-9, *, #, A-D");
-	r->digit = (digit[0] >= 'a' && digit[0] <= 'd') ? (char)(digit[0] - 'a' + 'A')
-							 : digit[0];
+			    "Invalid value for 'digit': 1 to 32 of 0-9, *, #, A-D (',' pauses)");
+	for (size_t i = 0; i < n; i++)
+		r->tones[i] = (digit[i] >= 'a' && digit[i] <= 'd') ? (char)(digit[i] - 'a' + 'A')
+								   : digit[i];
+	r->tones[n] = '\0';
 	return get_int_in(p, p->root, "duration", NULL, false, 1, DTMF_DURATION_MAX, NULL,
 			  &r->duration);
 }

@@ -38,6 +38,8 @@ struct json_object;
 #define SYLKRTC_REQUEST_MAX_DEPTH 16
 /** Longest transaction and id (session, feed, message id ...) in bytes. */
 #define SYLKRTC_ID_MAX 255
+/** DTMF tones one session-dtmf-info may carry */
+#define SYLKRTC_DTMF_MAX 32
 /** Longest single-line text field (display name, token, candidate ...). */
 #define SYLKRTC_LINE_MAX 4096
 /** Most elements in any list field (candidates, headers, participants ...). */
@@ -198,7 +200,8 @@ struct sylkrtc_header {
  *   session-terminate                 session
  *   session-message                   session, message_id, content,
  *                                     content_type, timestamp
- *   session-dtmf-info                 session, digit, duration (0 = absent)
+ *   session-dtmf-info                 session, digit (a string of tones),
+ *                                     duration (0 = absent)
  *   videoroom-join                    session, account, uri, sdp,
  *                                     audio, video (default true)
  *   videoroom-leave                   session
@@ -254,7 +257,7 @@ struct sylkrtc_request {
 	size_t header_count;
 	struct sylkrtc_candidate *candidates;
 	size_t candidate_count;
-	char digit;             /**< 0-9 * # A-D (upper case)           */
+	char tones[SYLKRTC_DTMF_MAX + 1]; /**< 0-9 * # A-D (upper case), ',' */
 	int duration;           /**< DTMF duration in ms, 0 = absent    */
 
 	/* messaging */

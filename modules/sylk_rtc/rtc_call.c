@@ -8,12 +8,17 @@
  * "incoming-session" to every connection of the account -> the first
  * session-answer wins -> rtpengine answer -> 200.
  * rtpengine is asked without the store lock held; after each round trip the
- * session is looked up again by key, since the call may have ended. */
+ * session is looked up again by key, since the call may have ended.
+ *
+ * Each leg is its own rtpengine call (the Call-ID with a leg suffix): when a
+ * browser calls a browser, both legs pass this gateway with one Call-ID and
+ * from-tag, and the focus anchors a room call under the SIP Call-ID too. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/dprint.h"
 #include "core/mem/mem.h"
@@ -50,11 +55,19 @@ struct call_ids {
 	enum rtc_call_state state;
 	char id[RTC_ID_SIZE];
 	char call_id[RTC_CALLID_SIZE];
+	char media_id[RTC_MEDIA_ID_SIZE];
 	char local_tag[RTC_TAG_SIZE];
 	char remote_tag[RTC_TAG_SIZE];
 	unsigned t_hash, t_label;
 	bool t_valid;
+	bool early_sdp_sent;
 };
+
+/* the rtpengine call of a leg */
+static void media_id_of(char *out, size_t size, const char *call_id, enum rtc_dir dir)
+{
+	snprintf(out, size, "%s~%s", call_id, dir == RTC_OUTGOING ? "out" : "in");
+}
 
 static void ids_of(const struct rtc_session *s, struct call_ids *c)
 {
@@ -63,6 +76,8 @@ static void ids_of(const struct rtc_session *s, struct call_ids *c)
 	c->state = s->state;
 	memcpy(c->id, s->id, sizeof(c->id));
 	memcpy(c->call_id, s->call_id, sizeof(c->call_id));
+	media_id_of(c->media_id, sizeof(c->media_id), s->call_id, s->dir);
+	c->early_sdp_sent = s->early_sdp_sent;
 	memcpy(c->local_tag, s->local_tag, sizeof(c->local_tag));
 	memcpy(c->remote_tag, s->remote_tag, sizeof(c->remote_tag));
 	c->t_hash = s->t_hash;
@@ -105,8 +120,9 @@ static int media(enum ng_bridge_step step, const char *call_id, const char *from
  * Lock held. */
 static void finish(struct rtc_session *s, const char *reason)
 {
-	char call_id[RTC_CALLID_SIZE], tag[RTC_TAG_SIZE];
+	char media_id[RTC_MEDIA_ID_SIZE];
 	bool had_media = s->state != RTC_CALL_NEW || s->dir == RTC_INCOMING;
+	const char *tag = s->dir == RTC_OUTGOING ? s->local_tag : s->remote_tag;
 
 	LM_INFO("session %s (%s) ended: %s\n", s->id, s->call_id, reason);
 	if (s->conn_id >= 0)
@@ -114,11 +130,10 @@ static void finish(struct rtc_session *s, const char *reason)
 	else
 		for (int i = 0; i < s->offered_count; i++)
 			rtc_emit_state(s->offered[i], s->id, SYLKRTC_SESSION_TERMINATED, reason);
-	memcpy(call_id, s->call_id, sizeof(call_id));
-	memcpy(tag, s->dir == RTC_OUTGOING ? s->local_tag : s->remote_tag, sizeof(tag));
-	rtc_session_destroy(s);
+	media_id_of(media_id, sizeof(media_id), s->call_id, s->dir);
 	if (had_media)
-		ng_client_delete(call_id, tag);
+		rtc_media_delete_later(media_id, tag);
+	rtc_session_destroy(s);
 }
 
 static int add_common_headers(char *hdrs, size_t size, unsigned account_key, const char *ua,
@@ -191,7 +206,7 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 	struct rtc_account *a;
 	struct rtc_session *s;
 	char why[RTC_REASON_SIZE], call_id[RTC_CALLID_SIZE] = "", tag[RTC_TAG_SIZE] = "";
-	char display[RTC_AOR_SIZE] = "", *sip_sdp = NULL;
+	char display[RTC_AOR_SIZE] = "", *sip_sdp = NULL, media_id[RTC_MEDIA_ID_SIZE];
 	unsigned key;
 	dlg_t *dlg;
 
@@ -247,7 +262,8 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 		rtc_send_error(conn_id, req->transaction, "%s", why);
 		return;
 	}
-	if (media(NG_BRIDGE_WEBRTC_OFFER, call_id, tag, NULL, req->sdp, 0, &sip_sdp, why,
+	media_id_of(media_id, sizeof(media_id), call_id, RTC_OUTGOING);
+	if (media(NG_BRIDGE_WEBRTC_OFFER, media_id, tag, NULL, req->sdp, 0, &sip_sdp, why,
 		  sizeof(why)) < 0) {
 		rtc_lock();
 		if ((s = rtc_session_by_key(key)))
@@ -262,7 +278,7 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 	if (!s) {  /* the connection went away meanwhile */
 		rtc_unlock();
 		free(sip_sdp);
-		ng_client_delete(call_id, tag);
+		ng_client_delete(media_id, tag);
 		return;
 	}
 	s->pending_sdp = sylk_shm_strdup(sip_sdp);
@@ -270,7 +286,7 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 	if (send_invite(s, NULL) < 0) {
 		rtc_session_destroy(s);
 		rtc_unlock();
-		ng_client_delete(call_id, tag);
+		ng_client_delete(media_id, tag);
 		rtc_send_error(conn_id, req->transaction, "Cannot send INVITE for session %s",
 			       req->session);
 		return;
@@ -286,6 +302,25 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 	}
 	rtc_unlock();
 	rtc_send_ack(conn_id, req->transaction);
+}
+
+/* The browser applies the SDP of the first early-media event as its answer,
+ * so only one is sent, and only while the call is not answered yet (a 200
+ * may overtake the 183 while rtpengine is asked). */
+static void early_media(unsigned key, struct sylkrtc_session_state_event *ev, const char *sdp)
+{
+	struct rtc_session *s;
+
+	rtc_lock();
+	s = rtc_session_by_key(key);
+	if (s && !s->early_sdp_sent &&
+	    (s->state == RTC_CALL_PROGRESS || s->state == RTC_CALL_EARLY)) {
+		s->early_sdp_sent = true;
+		ev->state = SYLKRTC_SESSION_EARLY_MEDIA;
+		ev->sdp = sdp;
+		rtc_emit_session_state(s->conn_id, ev);
+	}
+	rtc_unlock();
 }
 
 /* 1xx of our INVITE */
@@ -318,12 +353,10 @@ static void invite_provisional(unsigned key, struct sip_msg *rpl, int code)
 	ev.session = c.id;
 	ev.call_id = c.call_id;
 	if (code == 183 && rpl && rpl != FAKED_REPLY && sylk_msg_body(rpl, &body) == 0 &&
-	    c.remote_tag[0]) {
-		if (media(NG_BRIDGE_SIP_ANSWER, c.call_id, c.local_tag, c.remote_tag, body.s,
+	    c.remote_tag[0] && !c.early_sdp_sent) {
+		if (media(NG_BRIDGE_SIP_ANSWER, c.media_id, c.local_tag, c.remote_tag, body.s,
 			  (size_t)body.len, &sdp, why, sizeof(why)) == 0) {
-			ev.state = SYLKRTC_SESSION_EARLY_MEDIA;
-			ev.sdp = sdp;
-			rtc_emit_session_state(conn, &ev);
+			early_media(key, &ev, sdp);
 			free(sdp);
 			return;
 		}
@@ -358,7 +391,6 @@ static void invite_final(unsigned key, struct sip_msg *rpl, int code)
 	struct rtc_session *s;
 	struct call_ids c;
 	char why[RTC_REASON_SIZE], reason[RTC_REASON_SIZE], *sdp = NULL;
-	int conn;
 	str body;
 
 	rtc_lock();
@@ -398,12 +430,11 @@ static void invite_final(unsigned key, struct sip_msg *rpl, int code)
 		return;
 	}
 	s->state = RTC_CALL_ACCEPTED;
-	conn = s->conn_id;
 	ids_of(s, &c);
 	rtc_unlock();
 
 	if (!rpl || rpl == FAKED_REPLY || sylk_msg_body(rpl, &body) < 0 ||
-	    media(NG_BRIDGE_SIP_ANSWER, c.call_id, c.local_tag, c.remote_tag, body.s,
+	    media(NG_BRIDGE_SIP_ANSWER, c.media_id, c.local_tag, c.remote_tag, body.s,
 		  (size_t)body.len, &sdp, why, sizeof(why)) < 0) {
 		rtc_lock();
 		if ((s = rtc_session_by_key(key))) {
@@ -413,14 +444,19 @@ static void invite_final(unsigned key, struct sip_msg *rpl, int code)
 		rtc_unlock();
 		return;
 	}
-	{
-		struct sylkrtc_session_state_event ev = {.session = c.id,
+	rtc_lock();
+	if ((s = rtc_session_by_key(key)) && s->state == RTC_CALL_ACCEPTED) {
+		/* after early media the browser has its answer already: a second
+		 * one would be refused (SylkServer sends none there either) */
+		struct sylkrtc_session_state_event ev = {.session = s->id,
 							 .state = SYLKRTC_SESSION_ACCEPTED,
-							 .sdp = sdp,
-							 .call_id = c.call_id};
+							 .sdp = s->early_sdp_sent ? NULL : sdp,
+							 .call_id = s->call_id};
 
-		rtc_emit_session_state(conn, &ev);
+		rtc_emit_session_state(s->conn_id, &ev);
+		s->accepted_sent = true;
 	}
+	rtc_unlock();
 	free(sdp);
 }
 
@@ -494,7 +530,7 @@ static void session_answer(int conn_id, const struct sylkrtc_request *req)
 	ids_of(s, &c);
 	rtc_unlock();
 
-	if (media(NG_BRIDGE_WEBRTC_ANSWER, c.call_id, c.remote_tag, c.local_tag, req->sdp, 0,
+	if (media(NG_BRIDGE_WEBRTC_ANSWER, c.media_id, c.remote_tag, c.local_tag, req->sdp, 0,
 		  &sip_sdp, why, sizeof(why)) < 0) {
 		rtc_lock();
 		if ((s = rtc_session_by_key(c.key))) {
@@ -536,6 +572,7 @@ static void session_answer(int conn_id, const struct sylkrtc_request *req)
 							 .call_id = s->call_id};
 
 		rtc_emit_session_state(conn_id, &ev);
+		s->accepted_sent = true;
 	}
 	rtc_unlock();
 	rtc_send_ack(conn_id, req->transaction);
@@ -683,26 +720,91 @@ static int send_within(struct rtc_session *s, const char *method_name, const cha
 	return rtc_tmb.t_request_within(&uac_r) < 0 ? -1 : 0;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends the first queued tone (a ',' only waits) and schedules the next.
+ * Lock held. */
+static int play_next_tone(struct rtc_session *s, long long now)
+{
+	char tone = s->dtmf[0], body[64];
+	size_t left = strlen(s->dtmf);
+	int rc = 0;
+
+	if (tone != ',') {
+		rc = gw_dtmf_relay_body(body, sizeof(body), tone, s->dtmf_duration) == 0 &&
+		     send_within(s, "INFO", "application/dtmf-relay", body, NULL) == 0 ? 0 : -1;
+	}
+	memmove(s->dtmf, s->dtmf + 1, left);
+	s->dtmf_due_ms = now + gw_dtmf_spacing_ms(tone, s->dtmf_duration);
+	if (rc < 0 || !s->dtmf[0]) {
+		if (rc < 0)
+			LM_ERR("session %s: cannot send DTMF INFO, %zu tone(s) dropped\n", s->id,
+			       left - 1);
+		s->dtmf[0] = '\0';
+		rtc_dtmf_sessions_add(-1);
+	}
+	return rc;
+}
+
+/* A string of tones plays one INFO per tone, paced by the DTMF timer; a
+ * request while tones still play queues behind them. */
 static void session_dtmf(int conn_id, const struct sylkrtc_request *req)
 {
 	struct rtc_session *s;
-	char body[64];
-	int rc;
+	size_t queued, n = strlen(req->tones);
+	int rc = 0;
 
-	if (gw_dtmf_relay_body(body, sizeof(body), req->digit, req->duration) != 0) {
-		rtc_send_error(conn_id, req->transaction, "Invalid DTMF digit");
-		return;
-	}
 	rtc_lock();
 	if (!(s = established_session(conn_id, req)))
 		return;
-	rc = send_within(s, "INFO", "application/dtmf-relay", body, NULL);
+	queued = strlen(s->dtmf);
+	if (queued + n > SYLKRTC_DTMF_MAX) {
+		rtc_unlock();
+		rtc_send_error(conn_id, req->transaction,
+			       "Too many DTMF tones queued for session %s (max %d)", req->session,
+			       SYLKRTC_DTMF_MAX);
+		return;
+	}
+	memcpy(s->dtmf + queued, req->tones, n + 1);
+	if (!queued) {
+		s->dtmf_duration = req->duration;
+		rtc_dtmf_sessions_add(1);
+		rc = play_next_tone(s, now_ms());
+	}
 	rtc_unlock();
 	if (rc < 0)
 		rtc_send_error(conn_id, req->transaction, "Cannot send DTMF for session %s",
 			       req->session);
 	else
 		rtc_send_ack(conn_id, req->transaction);
+}
+
+void rtc_call_dtmf_timer(void)
+{
+	struct rtc_session *s;
+	long long now;
+
+	if (!rtc_dtmf_sessions_any())
+		return;
+	now = now_ms();
+	rtc_lock();
+	for (s = rtc_session_first(); s; s = s->next) {
+		if (!s->dtmf[0] || s->dtmf_due_ms > now)
+			continue;
+		if (s->state != RTC_CALL_ACCEPTED && s->state != RTC_CALL_ESTABLISHED) {
+			s->dtmf[0] = '\0';
+			rtc_dtmf_sessions_add(-1);
+			continue;
+		}
+		play_next_tone(s, now);
+	}
+	rtc_unlock();
 }
 
 /* The message/cpim body of session-message: From/To the dialog's parties,
@@ -797,10 +899,10 @@ static void session_update(int conn_id, const struct sylkrtc_request *req)
 	rtc_unlock();
 
 	if (answering)
-		rc = media(NG_BRIDGE_WEBRTC_ANSWER, c.call_id, sip_tag(&c), browser_tag(&c),
+		rc = media(NG_BRIDGE_WEBRTC_ANSWER, c.media_id, sip_tag(&c), browser_tag(&c),
 			   req->sdp, 0, &sip_sdp, why, sizeof(why));
 	else
-		rc = media(NG_BRIDGE_WEBRTC_OFFER, c.call_id, browser_tag(&c), sip_tag(&c),
+		rc = media(NG_BRIDGE_WEBRTC_OFFER, c.media_id, browser_tag(&c), sip_tag(&c),
 			   req->sdp, 0, &sip_sdp, why, sizeof(why));
 	if (rc < 0) {
 		rtc_send_error(conn_id, req->transaction, "Cannot update media of session %s: %s",
@@ -859,7 +961,7 @@ static void reinvite_cb(struct cell *t, int type, struct tmcb_params *ps)
 			       &json);
 		return;
 	}
-	if (media(NG_BRIDGE_SIP_ANSWER, c.call_id, browser_tag(&c), sip_tag(&c), body.s,
+	if (media(NG_BRIDGE_SIP_ANSWER, c.media_id, browser_tag(&c), sip_tag(&c), body.s,
 		  (size_t)body.len, &sdp, why, sizeof(why)) == 0) {
 		char *json = NULL;
 
@@ -981,7 +1083,7 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 	struct to_body *from;
 	char aor[RTC_AOR_SIZE], originator[RTC_AOR_SIZE], display[RTC_AOR_SIZE] = "";
 	char call_id[RTC_CALLID_SIZE], from_tag[RTC_TAG_SIZE], sid[GW_UUID_SIZE];
-	char why[RTC_REASON_SIZE], *webrtc_sdp = NULL;
+	char why[RTC_REASON_SIZE], *webrtc_sdp = NULL, media_id[RTC_MEDIA_ID_SIZE];
 	unsigned hash = 0, label = 0;
 	dlg_t *dlg = NULL;
 	str body;
@@ -1033,7 +1135,8 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 	}
 	gw_session_id_from_callid(sid, call_id, strlen(call_id));
 
-	if (media(NG_BRIDGE_SIP_OFFER, call_id, from_tag, NULL, body.s, (size_t)body.len,
+	media_id_of(media_id, sizeof(media_id), call_id, RTC_INCOMING);
+	if (media(NG_BRIDGE_SIP_OFFER, media_id, from_tag, NULL, body.s, (size_t)body.len,
 		  &webrtc_sdp, why, sizeof(why)) < 0) {
 		LM_NOTICE("incoming call %s: %s\n", call_id, why);
 		rtc_tmb.t_reply(msg, 488, "Not Acceptable Here");
@@ -1046,7 +1149,7 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 		if (dlg)
 			rtc_tmb.free_dlg(dlg);
 		free(webrtc_sdp);
-		ng_client_delete(call_id, from_tag);
+		ng_client_delete(media_id, from_tag);
 		rtc_tmb.t_reply(msg, 500, "Server Internal Error");
 		return 1;
 	}
@@ -1057,7 +1160,7 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 		rtc_unlock();
 		rtc_tmb.free_dlg(dlg);
 		free(webrtc_sdp);
-		ng_client_delete(call_id, from_tag);
+		ng_client_delete(media_id, from_tag);
 		rtc_tmb.t_reply(msg, 500, "Server Internal Error");
 		return 1;
 	}
@@ -1126,43 +1229,61 @@ static int deliver_cancel(struct sip_msg *msg)
 	return 1;
 }
 
+/* A re-INVITE from SIP waits, suspended, for the browser's session-update.
+ * Called with the lock held; returns with it released, since rtpengine is
+ * asked in between. */
 static void remote_reinvite(struct sip_msg *msg, struct rtc_session *s)
 {
 	struct call_ids c;
 	char why[RTC_REASON_SIZE], *sdp = NULL, *json = NULL;
 	unsigned hash = 0, label = 0;
-	int conn = s->conn_id;
 	str body;
 
 	if (rtc_tmb.t_newtran(msg) <= 0)
-		return;
+		goto unlock;
 	if (s->update_pending || s->remote_update) {
 		rtc_tmb.t_reply(msg, 491, "Request Pending");
-		return;
+		goto unlock;
 	}
 	if (sylk_msg_body(msg, &body) < 0) {
 		rtc_tmb.t_reply(msg, 488, "Not Acceptable Here (no SDP offer)");
-		return;
+		goto unlock;
 	}
 	rtc_tmb.dlg_request_uas(s->dlg, msg, IS_TARGET_REFRESH);
 	if (rtc_tmb.t_suspend(msg, &hash, &label) < 0) {
 		rtc_tmb.t_reply(msg, 500, "Server Internal Error");
-		return;
+		goto unlock;
 	}
 	s->remote_update = true;
 	s->rt_hash = hash;
 	s->rt_label = label;
 	ids_of(s, &c);
-	if (media(NG_BRIDGE_SIP_OFFER, c.call_id, sip_tag(&c), browser_tag(&c), body.s,
+	rtc_unlock();
+
+	if (media(NG_BRIDGE_SIP_OFFER, c.media_id, sip_tag(&c), browser_tag(&c), body.s,
 		  (size_t)body.len, &sdp, why, sizeof(why)) < 0) {
-		s->remote_update = false;
-		rtc_tmb.t_reply(msg, 488, "Not Acceptable Here");
+		LM_NOTICE("session %s: re-INVITE refused: %s\n", c.id, why);
+		rtc_lock();
+		if ((s = rtc_session_by_key(c.key)))
+			s->remote_update = false;
+		reply_on(hash, label, 488, "Not Acceptable Here", NULL, NULL, c.local_tag);
+		rtc_unlock();
 		return;
 	}
-	rtc_send_built(conn, sylkrtc_event_session_update(&json, rtc_conn_version(conn), c.id,
-							  SYLKRTC_UPDATE_RECEIVED, sdp, NULL),
-		       &json);
+	rtc_lock();
+	if ((s = rtc_session_by_key(c.key)) && s->remote_update)
+		rtc_send_built(s->conn_id,
+			       sylkrtc_event_session_update(&json, rtc_conn_version(s->conn_id), c.id,
+							    SYLKRTC_UPDATE_RECEIVED, sdp, NULL),
+			       &json);
+	else
+		reply_on(hash, label, 481, "Call/Transaction Does Not Exist", NULL, NULL,
+			 c.local_tag);
+	rtc_unlock();
 	free(sdp);
+	return;
+unlock:
+	rtc_unlock();
 }
 
 static void remote_message(struct sip_msg *msg, struct rtc_session *s)
@@ -1253,8 +1374,8 @@ static int deliver_in_dialog(struct sip_msg *msg)
 		finish(s, "Call ended by the remote party");
 		break;
 	case METHOD_INVITE:
-		remote_reinvite(msg, s);
-		break;
+		remote_reinvite(msg, s);  /* lets the lock go */
+		return 1;
 	case METHOD_INFO:
 		reply_here(msg, 200, "OK");
 		break;
@@ -1339,11 +1460,11 @@ void rtc_call_timer(void)
 	rtc_lock();
 	expire_unanswered();
 	for (s = rtc_session_first(); s && n < 64; s = s->next)
-		if (s->state == RTC_CALL_ACCEPTED && s->conn_id >= 0)
+		if (s->state == RTC_CALL_ACCEPTED && s->accepted_sent && s->conn_id >= 0)
 			ids_of(s, &pending[n++]);
 	rtc_unlock();
 	for (int i = 0; i < n; i++) {
-		if (ng_client_leg_has_media(pending[i].call_id, browser_tag(&pending[i])) != 1)
+		if (ng_client_leg_has_media(pending[i].media_id, browser_tag(&pending[i])) != 1)
 			continue;
 		rtc_lock();
 		s = rtc_session_by_key(pending[i].key);

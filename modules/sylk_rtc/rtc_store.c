@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "core/dprint.h"
+#include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
 
+#include "../common/ng_client.h"
 #include "../common/shm_store.h"
 
 #include "rtc_config.h"
@@ -16,6 +18,7 @@ struct rtc_store {
 	struct rtc_conn *conns;
 	struct rtc_account *accounts;
 	struct rtc_session *sessions;
+	volatile int dtmf_sessions;
 };
 
 static struct rtc_store *store;
@@ -53,14 +56,67 @@ void rtc_store_destroy(void)
 	store = NULL;
 }
 
+/* rtpengine deletes asked for under the lock wait here, in this process's
+ * own memory, until the outermost rtc_unlock() has let the lock go: no
+ * process ever waits for rtpengine while it holds the gateway's lock. */
+struct deferred_delete {
+	char call_id[RTC_MEDIA_ID_SIZE];
+	char tag[RTC_TAG_SIZE];
+	struct deferred_delete *next;
+};
+
+static int lock_depth;  /* of this process; the lock is recursive */
+static struct deferred_delete *deferred_head, **deferred_tail = &deferred_head;
+
 void rtc_lock(void)
 {
 	sylk_store_lock(&store->base);
+	lock_depth++;
+}
+
+static void run_deferred(void)
+{
+	struct deferred_delete *d;
+
+	while ((d = deferred_head)) {
+		deferred_head = d->next;
+		if (!deferred_head)
+			deferred_tail = &deferred_head;
+		ng_client_delete(d->call_id, d->tag);
+		pkg_free(d);
+	}
 }
 
 void rtc_unlock(void)
 {
+	bool outermost = --lock_depth == 0;
+
 	sylk_store_unlock(&store->base);
+	if (outermost)
+		run_deferred();
+}
+
+void rtc_media_delete_later(const char *media_id, const char *tag)
+{
+	struct deferred_delete *d;
+
+	if (!media_id || !*media_id)
+		return;
+	if (lock_depth == 0) {
+		ng_client_delete(media_id, tag);
+		return;
+	}
+	d = pkg_malloc(sizeof(*d));
+	if (!d) {
+		PKG_MEM_ERROR;
+		LM_ERR("rtpengine call %s is left to rtpengine's own timeout\n", media_id);
+		return;
+	}
+	sylk_copy(d->call_id, sizeof(d->call_id), media_id, strlen(media_id));
+	sylk_copy(d->tag, sizeof(d->tag), tag ? tag : "", tag ? strlen(tag) : 0);
+	d->next = NULL;
+	*deferred_tail = d;
+	deferred_tail = &d->next;
 }
 
 unsigned rtc_next_key(void)
@@ -292,9 +348,21 @@ void rtc_session_destroy(struct rtc_session *s)
 	}
 	if (s->dlg)
 		rtc_tmb.free_dlg(s->dlg);
+	if (s->dtmf[0])
+		store->dtmf_sessions--;
 	rtc_shm_free_str(&s->pending_sdp);
 	rtc_shm_free_str(&s->extra_hdrs);
 	shm_free(s);
+}
+
+void rtc_dtmf_sessions_add(int delta)
+{
+	store->dtmf_sessions += delta;
+}
+
+bool rtc_dtmf_sessions_any(void)
+{
+	return store && store->dtmf_sessions > 0;
 }
 
 int rtc_session_count_for_account(unsigned account_key)

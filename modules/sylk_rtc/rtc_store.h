@@ -20,6 +20,8 @@
 #define RTC_ID_SIZE (SYLKRTC_ID_MAX + 1)
 #define RTC_TAG_SIZE 128
 #define RTC_CALLID_SIZE 256
+/* the rtpengine call of one gateway leg: the Call-ID and a leg suffix */
+#define RTC_MEDIA_ID_SIZE (RTC_CALLID_SIZE + 8)
 #define RTC_REASON_SIZE 128
 /* connections an incoming call is offered to (devices of one account) */
 #define RTC_FORK_MAX 16
@@ -106,6 +108,11 @@ struct rtc_session {
 	bool cancel_pending;        /* terminate came before the INVITE could be cancelled */
 	bool update_pending;        /* a re-INVITE of ours waits for its answer */
 	bool remote_update;         /* a re-INVITE from SIP waits for session-update */
+	bool early_sdp_sent;        /* the browser has an answer from early media */
+	bool accepted_sent;         /* the browser was told "accepted" */
+	char dtmf[SYLKRTC_DTMF_MAX + 1]; /* tones still to play, one INFO each */
+	int dtmf_duration;          /* ms per tone, 0 = default */
+	long long dtmf_due_ms;      /* monotonic ms at which dtmf[0] is due */
 	unsigned rt_hash, rt_label; /* that re-INVITE's server transaction */
 	time_t created;
 	char *pending_sdp;          /* shm: our INVITE body, for a digest retry */
@@ -118,7 +125,12 @@ int rtc_store_init(void);
 void rtc_store_destroy(void);
 
 void rtc_lock(void);
+/* The outermost unlock of a process also sends the rtpengine deletes that
+ * were asked for while it held the lock. */
 void rtc_unlock(void);
+/* Deletes a leg's rtpengine call once this process has let the lock go
+ * (at once when it does not hold it). */
+void rtc_media_delete_later(const char *media_id, const char *tag);
 
 /* Everything below needs the lock. */
 unsigned rtc_next_key(void);
@@ -145,6 +157,10 @@ struct rtc_session *rtc_session_new(int conn_id, const char *id, enum rtc_dir di
 void rtc_session_destroy(struct rtc_session *s);
 int rtc_session_count_for_account(unsigned account_key);
 bool rtc_session_offered_to(const struct rtc_session *s, int conn_id);
+/* Sessions with DTMF tones still to play: changed with the lock held, read
+ * without it by the DTMF timer to skip its walk when there are none. */
+void rtc_dtmf_sessions_add(int delta);
+bool rtc_dtmf_sessions_any(void);
 
 /* shm string helper (sylk_copy, sylk_shm_strdup: ../common/sip_util.h) */
 void rtc_shm_free_str(char **s);

@@ -344,6 +344,14 @@ static void gateway_timer(unsigned int ticks, void *param)
 	rtc_call_timer();
 }
 
+static void dtmf_timer(unsigned int uticks, void *param)
+{
+	rtc_call_dtmf_timer();
+}
+
+/* DTMF tones are spaced in tens of milliseconds */
+#define DTMF_TIMER_INTERVAL_US 10000
+
 static int mod_init(void)
 {
 	if (rpc_register_array(sylk_rtc_rpc) != 0) {
@@ -376,7 +384,8 @@ static int mod_init(void)
 		return -1;
 	rtc_hooks_init();
 	faked_msg_init();
-	if (register_basic_timers(1) < 0)
+	/* the gateway timer and the DTMF timer */
+	if (register_basic_timers(2) < 0)
 		return -1;
 	LM_INFO("sylkRTC gateway: requests via %s, Contacts at %s\n", outbound_buf, contact_buf);
 	return 0;
@@ -387,6 +396,12 @@ static int child_init(int rank)
 	if (rank == PROC_MAIN &&
 	    fork_basic_timer(PROC_TIMER, "SYLKRTC GATEWAY", 1, gateway_timer, NULL, 1) < 0) {
 		LM_ERR("cannot start the gateway timer\n");
+		return -1;
+	}
+	if (rank == PROC_MAIN &&
+	    fork_basic_utimer(PROC_TIMER, "SYLKRTC DTMF", 1, dtmf_timer, NULL,
+			      DTMF_TIMER_INTERVAL_US) < 0) {
+		LM_ERR("cannot start the DTMF timer\n");
 		return -1;
 	}
 	return 0;

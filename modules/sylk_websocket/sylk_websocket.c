@@ -320,6 +320,16 @@ static void keepalive_timer(unsigned int ticks, void *param)
 	ws_io_keepalive(ws_keepalive_interval, ws_idle_timeout);
 }
 
+/* closes the core reported in tcp_main reach the handlers from here */
+static void closed_queue_timer(unsigned int uticks, void *param)
+{
+	ws_io_drain_closed();
+}
+
+/* how often the closed-queue timer runs: a dropped browser's calls end
+ * within this */
+#define CLOSED_QUEUE_INTERVAL_US 20000
+
 static int mod_init(void)
 {
 	if (rpc_register_array(sylk_websocket_rpc) != 0) {
@@ -336,7 +346,7 @@ static int mod_init(void)
 		LM_ERR("max_message_size must be at least 1024\n");
 		return -1;
 	}
-	if (ws_registry_init(ws_max_message_size) < 0)
+	if (ws_registry_init(ws_max_message_size) < 0 || ws_io_init() < 0)
 		return -1;
 	ws_io_set_counters(&io_counters);
 
@@ -363,6 +373,9 @@ static int mod_init(void)
 
 	if (ws_timer_interval > 0 && register_basic_timers(1) < 0)
 		return -1;
+	/* the closed-queue timer: one more process (5.6 has no register_basic_utimers) */
+	if (register_basic_timers(1) < 0)
+		return -1;
 	return 0;
 }
 
@@ -375,10 +388,17 @@ static int child_init(int rank)
 			return -1;
 		}
 	}
+	if (rank == PROC_MAIN && fork_basic_utimer(PROC_TIMER, "WEBSOCKET CLOSED", 1,
+						     closed_queue_timer, NULL,
+						     CLOSED_QUEUE_INTERVAL_US) < 0) {
+		LM_ERR("cannot start the closed-connection timer\n");
+		return -1;
+	}
 	return 0;
 }
 
 static void mod_destroy(void)
 {
+	ws_io_destroy();
 	ws_registry_destroy();
 }

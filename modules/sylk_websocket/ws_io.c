@@ -2,10 +2,13 @@
  * each complete WebSocket frame it reads (SREV_TCP_WS_FRAME_IN) and every SIP
  * message it sends to a WS connection (SREV_TCP_WS_FRAME_OUT); the RFC 6455
  * work is done by the sylk_ws library. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/dprint.h"
 #include "core/events.h"
+#include "core/locking.h"
+#include "core/mem/shm_mem.h"
 #include "core/ip_addr.h"
 #include "core/mem/mem.h"
 #include "core/receive.h"
@@ -27,6 +30,62 @@ static sylk_ws_handler_t handlers[MAX_HANDLERS];
 static int handler_count;
 
 static struct ws_io_counters *counters;
+
+/* Connections whose TCP the core closed. The core reports a close from
+ * tcp_main, which must never run a handler: a handler may wait for a lock
+ * that a worker holds while that worker waits for tcp_main to pass it a
+ * socket, and then nothing moves any more. So tcp_main only queues the id,
+ * and the closed-queue timer process tells the handlers. A full queue loses
+ * nothing for good: the keepalive timer finds connections whose TCP is gone. */
+#define CLOSED_QUEUE_SIZE 4096
+
+struct closed_queue {
+	gen_lock_t lock;
+	unsigned head, tail;    /* head - tail entries, indexes mod the size */
+	int ids[CLOSED_QUEUE_SIZE];
+};
+
+static struct closed_queue *closed;
+
+int ws_io_init(void)
+{
+	closed = shm_malloc(sizeof(*closed));
+	if (!closed) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(closed, 0, sizeof(*closed));
+	if (!lock_init(&closed->lock)) {
+		shm_free(closed);
+		closed = NULL;
+		LM_ERR("cannot init the closed-queue lock\n");
+		return -1;
+	}
+	return 0;
+}
+
+void ws_io_destroy(void)
+{
+	if (!closed)
+		return;
+	lock_destroy(&closed->lock);
+	shm_free(closed);
+	closed = NULL;
+}
+
+static void queue_closed(int id)
+{
+	bool full;
+
+	lock_get(&closed->lock);
+	full = closed->head - closed->tail >= CLOSED_QUEUE_SIZE;
+	if (!full)
+		closed->ids[closed->head++ % CLOSED_QUEUE_SIZE] = id;
+	lock_release(&closed->lock);
+	if (full)
+		LM_WARN("closed-connection queue full: connection %d is noticed by the keepalive "
+			"timer instead\n", id);
+}
 
 void ws_io_set_counters(struct ws_io_counters *c)
 {
@@ -355,8 +414,24 @@ int ws_io_tcp_closed(sr_event_param_t *evp)
 	tcp_closed_event_info_t *tev = (tcp_closed_event_info_t *)evp->data;
 
 	if (tev && tev->con && (tev->con->type == PROTO_WS || tev->con->type == PROTO_WSS))
-		conn_gone(tev->con->id, WS_CLOSE_ABNORMAL);
+		queue_closed(tev->con->id);
 	return 0;
+}
+
+void ws_io_drain_closed(void)
+{
+	int ids[64];
+	int n;
+
+	do {
+		n = 0;
+		lock_get(&closed->lock);
+		while (closed->tail != closed->head && n < (int)(sizeof(ids) / sizeof(ids[0])))
+			ids[n++] = closed->ids[closed->tail++ % CLOSED_QUEUE_SIZE];
+		lock_release(&closed->lock);
+		for (int i = 0; i < n; i++)
+			conn_gone(ids[i], WS_CLOSE_ABNORMAL);
+	} while (n > 0);
 }
 
 void ws_io_keepalive(int ping_interval, int idle_timeout)

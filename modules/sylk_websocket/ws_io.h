@@ -13,6 +13,12 @@ struct ws_io_counters {
 
 void ws_io_set_counters(struct ws_io_counters *c);
 
+/* The queue of connections the core reported closed (mod_init / destroy). */
+int ws_io_init(void);
+void ws_io_destroy(void);
+/* Tells the handlers about the queued closes; runs in a timer process. */
+void ws_io_drain_closed(void);
+
 int ws_io_register_handler(const sylk_ws_handler_t *h);
 int ws_io_handler_index(const char *subprotocol);
 const char *ws_io_handler_name(int index);

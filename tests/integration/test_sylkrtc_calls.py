@@ -315,3 +315,37 @@ def test_request_flood_is_refused_with_an_error_not_silence(server):
         assert len(replies) - len(refused) >= 50 - 1
         time.sleep(1.1)
         c.ping()  # the connection is still served
+
+
+def test_browser_calls_browser_audio_both_ways(server, rtpengine):
+    """alice and bob both on the gateway: each leg is its own rtpengine call,
+    so alice gets a WebRTC answer (fingerprint, rtcp-mux) and each hears the
+    other's tone."""
+    alice = registered_browser(server)
+    bob = SylkRtcClient(server.http_port, version=2)
+    bob.add_account("bob")
+    bob.expect_ack("account-register", account=BOB)
+    bob.wait_registration(BOB, "registered")
+    with alice, bob, WebRtcPeer(tone_hz=700) as alice_peer, WebRtcPeer(tone_hz=1100) as bob_peer:
+        alice.expect_ack("session-create", account=ALICE, session="b2b", uri=BOB,
+                         sdp=alice_peer.create_offer())
+        incoming = bob.wait_incoming_session(BOB, timeout=10)
+        assert incoming["originator"]["uri"] == ALICE
+        bob.expect_ack("session-answer", session=incoming["session"],
+                       sdp=bob_peer.accept_offer(incoming["sdp"]))
+        accepted = alice.wait_session_state("b2b", "accepted", timeout=10)
+        answer = accepted["sdp"]
+        assert "a=fingerprint" in answer and "a=setup" in answer and "a=rtcp-mux" in answer, answer
+        alice_peer.set_answer(answer)
+        alice_peer.wait_connected(10)
+        bob_peer.wait_connected(10)
+        assert abs(alice_peer.wait_for_tone(1100, timeout=10) - 1100) < 25
+        assert abs(bob_peer.wait_for_tone(700, timeout=10) - 700) < 25
+        alice.wait_session_state("b2b", "established", timeout=10)
+        bob.wait_session_state(incoming["session"], "established", timeout=10)
+
+        bob.expect_ack("session-terminate", session=incoming["session"])
+        ended = alice.wait_session_state("b2b", "terminated", timeout=10)
+        assert ended["reason"] == "Call ended by the remote party"
+    wait_until(lambda: gateway_sessions(server) == 0, 5, what="gateway sessions gone")
+    wait_until(lambda: not rtpengine_calls(rtpengine), 5, what="rtpengine calls deleted")

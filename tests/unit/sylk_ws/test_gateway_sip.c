@@ -65,6 +65,9 @@ static void test_dtmf(void)
 	CHECK_INT(gw_dtmf_relay_body(buf, sizeof(buf), 'x', 0), EINVAL);
 	CHECK_INT(gw_dtmf_relay_body(buf, sizeof(buf), '\0', 0), EINVAL);
 	CHECK_INT(gw_dtmf_relay_body(buf, 8, '1', 0), ENOSPC);
+	CHECK_INT(gw_dtmf_spacing_ms('1', 0), 230);
+	CHECK_INT(gw_dtmf_spacing_ms('#', 100), 170);
+	CHECK_INT(gw_dtmf_spacing_ms(',', 100), 2000);
 }
 
 static void test_header_prefix(void)

@@ -285,14 +285,21 @@ static void test_v2_session_requests(void)
 		       "\"digit\":\"b\",\"duration\":160}");
 	if (r) {
 		CHECK_INT(r->type, SYLKRTC_REQ_SESSION_DTMF_INFO);
-		CHECK_INT(r->digit, 'B');
+		CHECK_STR(r->tones, "B");
 		CHECK_INT(r->duration, 160);
 		sylkrtc_request_free(r);
 	}
 	r = dec_ok(V2, "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"#\"}");
 	if (r) {
-		CHECK_INT(r->digit, '#');
+		CHECK_STR(r->tones, "#");
 		CHECK_INT(r->duration, 0);
+		sylkrtc_request_free(r);
+	}
+	/* the official client sends a whole string of tones in 'digit' */
+	r = dec_ok(V2, "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\","
+		       "\"digit\":\"1#9,a*\"}");
+	if (r) {
+		CHECK_STR(r->tones, "1#9,A*");
 		sylkrtc_request_free(r);
 	}
 }
@@ -1028,7 +1035,8 @@ static void test_err_bad_value(void)
 		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":65536}]}", "candidates[0].sdpMLineIndex" },
 		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":99999999999999999999999}]}", "candidates[0].sdpMLineIndex" },
 		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\\r\\n\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}]}", "candidates[0].candidate" },
-		{ "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"12\"}", "digit" },
+		{ "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"12x\"}", "digit" },
+		{ "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"123456789012345678901234567890123\"}", "digit" },
 		{ "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"E\"}", "digit" },
 		{ "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"\"}", "digit" },
 		{ "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"1\",\"duration\":0}", "duration" },
