@@ -1,4 +1,5 @@
 /* A participant's audio leg. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,8 +140,9 @@ static void ng_free_reply(struct ng_reply *r)
 		ng_reply_free(r);
 }
 
-char *conf_audio_setup(struct conf_participant *p, const struct conf_sdp_offer *offer,
-		       size_t idx, const char *call_id, const char *from_tag, const char *to_tag)
+int conf_audio_setup(struct conf_audio_leg *leg, unsigned room_key, unsigned part_key,
+		     const char *who, const struct conf_sdp_offer *offer, size_t idx,
+		     const char *call_id, const char *from_tag, const char *to_tag)
 {
 	const struct conf_sdp_media *m = &offer->media[idx];
 	static const char *const transcode[] = {"PCMU", NULL};
@@ -149,14 +151,14 @@ char *conf_audio_setup(struct conf_participant *p, const struct conf_sdp_offer *
 	struct conf_sdp_offer *toward = NULL;
 	struct mix_participant_cfg cfg = {0};
 	struct choice ch;
-	char sdp[SDP_SIZE], why[128], rtp_call[CONF_CALLID_SIZE];
-	char *section = NULL;
-	int port = 0;
+	char sdp[SDP_SIZE], why[128] = "", rtp_call[CONF_CALLID_SIZE];
+	int port = 0, err = EPROTO;
 	bool hold = m->dir == CONF_DIR_SENDONLY || m->dir == CONF_DIR_INACTIVE;
 
+	memset(leg, 0, sizeof(*leg));
 	snprintf(rtp_call, sizeof(rtp_call), "conf-%s", call_id);
 	if (audio_only_sdp(sdp, sizeof(sdp), offer, m) < 0)
-		return NULL;
+		return EPROTO;
 	ng_bridge_request(&req, NG_BRIDGE_WEBRTC_OFFER);
 	req.call_id = rtp_call;
 	req.from_tag = from_tag;
@@ -165,18 +167,19 @@ char *conf_audio_setup(struct conf_participant *p, const struct conf_sdp_offer *
 	 * mixer lacks (Speex, GSM, G.729) is transcoded by rtpengine */
 	req.codec.transcode = transcode;
 	if (ng_client_request(&req, &reply, why, sizeof(why)) != 0 || !reply->sdp) {
-		LM_NOTICE("audio of %s not set up: %s\n", p->uri, why);
+		LM_NOTICE("audio of %s not set up: %s\n", who, why);
 		goto fail;
 	}
 	if (conf_sdp_offer_parse(&toward, reply->sdp, reply->sdp_len) != 0 ||
 	    toward->media_count < 1 || choose(&toward->media[0], &ch) < 0 ||
 	    (!toward->c_addr && !toward->media[0].c_addr)) {
-		LM_NOTICE("audio of %s: no codec the mixer can take\n", p->uri);
+		LM_NOTICE("audio of %s: no codec the mixer can take\n", who);
 		goto fail;
 	}
 	port = conf_mixer_port_alloc();
 	if (!port) {
-		LM_ERR("no free mixer port\n");
+		LM_ERR("no free mixer port for %s\n", who);
+		err = ENOSPC;
 		goto fail;
 	}
 	{
@@ -201,12 +204,16 @@ char *conf_audio_setup(struct conf_participant *p, const struct conf_sdp_offer *
 	cfg.ptime = 20;
 	if (getrandom(&cfg.ssrc, sizeof(cfg.ssrc), 0) < 0 ||
 	    getrandom(&cfg.seq, sizeof(cfg.seq), 0) < 0 || getrandom(&cfg.ts, sizeof(cfg.ts), 0) < 0)
-		cfg.ssrc = p->key;
-	if (conf_mixer_add(p->room_key, p->key, port,
-			   toward->media[0].c_addr ? toward->media[0].c_addr : toward->c_addr,
-			   (int)toward->media[0].port,
-			   &cfg, hold) != 0)
+		cfg.ssrc = part_key;
+	err = conf_mixer_add(room_key, part_key, port,
+			     toward->media[0].c_addr ? toward->media[0].c_addr : toward->c_addr,
+			     (int)toward->media[0].port, &cfg, hold);
+	if (err) {
+		LM_ERR("audio of %s: the mixer cannot take it: %s\n", who, strerror(err));
+		port = 0;  /* back in the pool already (or when the mixer gets to it) */
 		goto fail;
+	}
+	err = EPROTO;
 	ng_free_reply(reply);
 	reply = NULL;
 
@@ -220,35 +227,89 @@ char *conf_audio_setup(struct conf_participant *p, const struct conf_sdp_offer *
 	req.to_tag = to_tag;
 	req.sdp = sdp;
 	if (ng_client_request(&req, &reply, why, sizeof(why)) != 0 || !reply->sdp ||
-	    !(section = media_section(reply->sdp))) {
-		LM_NOTICE("audio of %s: rtpengine answer failed: %s\n", p->uri, why);
-		conf_mixer_remove(p->room_key, p->key);
+	    !(leg->section = media_section(reply->sdp))) {
+		LM_NOTICE("audio of %s: rtpengine answer failed: %s\n", who, why);
+		conf_mixer_remove(room_key, part_key);
 		port = 0;  /* the mixer frees it */
 		goto fail;
 	}
-	p->mixer_port = port;
-	p->on_hold = hold;
-	sylk_copy(p->rtp_call_id, sizeof(p->rtp_call_id), rtp_call, strlen(rtp_call));
-	sylk_copy(p->rtp_from_tag, sizeof(p->rtp_from_tag), from_tag, strlen(from_tag));
-	sylk_copy(p->audio_codec, sizeof(p->audio_codec), audio_codec_name(ch.codec),
+	leg->mixer_port = port;
+	leg->on_hold = hold;
+	sylk_copy(leg->rtp_call_id, sizeof(leg->rtp_call_id), rtp_call, strlen(rtp_call));
+	sylk_copy(leg->rtp_from_tag, sizeof(leg->rtp_from_tag), from_tag, strlen(from_tag));
+	sylk_copy(leg->codec, sizeof(leg->codec), audio_codec_name(ch.codec),
 		  strlen(audio_codec_name(ch.codec)));
-	ng_free_reply(reply);
-	conf_sdp_offer_free(toward);
-	return section;
+	err = 0;
+	goto out;
 fail:
 	if (port)
 		conf_mixer_port_free(port);
+	ng_client_delete(rtp_call, from_tag);
+out:
 	ng_free_reply(reply);
 	conf_sdp_offer_free(toward);
-	ng_client_delete(rtp_call, from_tag);
-	return NULL;
+	return err;
 }
+
+void conf_audio_attach(struct conf_participant *p, const struct conf_audio_leg *leg)
+{
+	p->mixer_port = leg->mixer_port;
+	p->on_hold = leg->on_hold;
+	memcpy(p->rtp_call_id, leg->rtp_call_id, sizeof(p->rtp_call_id));
+	memcpy(p->rtp_from_tag, leg->rtp_from_tag, sizeof(p->rtp_from_tag));
+	memcpy(p->audio_codec, leg->codec, sizeof(p->audio_codec));
+}
+
+void conf_audio_release(struct conf_audio_leg *leg, unsigned room_key, unsigned part_key)
+{
+	if (leg->mixer_port) {
+		conf_mixer_remove(room_key, part_key);
+		ng_client_delete(leg->rtp_call_id, leg->rtp_from_tag);
+		leg->mixer_port = 0;
+	}
+	free(leg->section);
+	leg->section = NULL;
+}
+
+/* rtpengine deletes queued under the store lock, sent once this process
+ * has let go of it */
+struct pending_delete {
+	char call_id[CONF_CALLID_SIZE];
+	char from_tag[CONF_TAG_SIZE];
+	struct pending_delete *next;
+};
+
+static struct pending_delete *pending, **pending_tail = &pending;
 
 void conf_audio_teardown(struct conf_participant *p)
 {
+	struct pending_delete *d;
+
 	if (!p->mixer_port)
 		return;
 	conf_mixer_remove(p->room_key, p->key);
-	ng_client_delete(p->rtp_call_id, p->rtp_from_tag);
 	p->mixer_port = 0;
+	d = malloc(sizeof(*d));
+	if (!d) {
+		LM_ERR("out of memory: rtpengine call %s left to its timeout\n", p->rtp_call_id);
+		return;
+	}
+	memcpy(d->call_id, p->rtp_call_id, sizeof(d->call_id));
+	memcpy(d->from_tag, p->rtp_from_tag, sizeof(d->from_tag));
+	d->next = NULL;
+	*pending_tail = d;
+	pending_tail = &d->next;
+}
+
+void conf_audio_flush(void)
+{
+	while (pending) {
+		struct pending_delete *d = pending;
+
+		pending = d->next;
+		if (!pending)
+			pending_tail = &pending;
+		ng_client_delete(d->call_id, d->from_tag);
+		free(d);
+	}
 }

@@ -25,11 +25,13 @@
 #define QUEUE_SIZE 1024
 #define MAX_LOCAL 1024        /* participants one mixer process handles */
 #define STATS_EVERY 10        /* ticks between stats write-backs */
+#define MIX_ADD_WAIT_MS 1000  /* a SIP worker waits this long for an add */
 
 enum mix_op { MIX_ADD, MIX_REMOVE, MIX_HOLD };
 
 struct mix_cmd {
 	enum mix_op op;
+	unsigned seq;         /* of an add, whose outcome goes to done[] */
 	unsigned room_key, part_key;
 	int port;
 	char remote_ip[48];
@@ -38,10 +40,18 @@ struct mix_cmd {
 	bool hold;
 };
 
+/* the outcome of an add, for the SIP worker waiting on it */
+struct mix_done {
+	unsigned seq;
+	int rc;
+};
+
 struct mix_queue {
 	gen_lock_t lock;
 	unsigned head, count;
+	unsigned seq;         /* of the last add queued */
 	struct mix_cmd cmd[QUEUE_SIZE];
+	struct mix_done done[QUEUE_SIZE];   /* by seq modulo QUEUE_SIZE */
 };
 
 struct mix_ports {
@@ -115,17 +125,43 @@ void conf_mixer_port_free(int port)
 	if (port < ports->min || port > ports->max)
 		return;
 	lock_get(&ports->lock);
+	if (!ports->used[port - ports->min])
+		LM_BUG("mixer port %d freed twice\n", port);
 	ports->used[port - ports->min] = 0;
 	lock_release(&ports->lock);
 }
 
-static int enqueue(const struct mix_cmd *c)
+void conf_mixer_pool(struct conf_mixer_pool *pool)
+{
+	int first = (ports->min + 1) & ~1;
+
+	memset(pool, 0, sizeof(*pool));
+	pool->port_min = ports->min;
+	pool->port_max = ports->max;
+	pool->processes = nprocs;
+	lock_get(&ports->lock);
+	for (int p = first; p + 1 <= ports->max; p += 2) {
+		pool->total++;
+		if (ports->used[p - ports->min])
+			pool->used++;
+	}
+	lock_release(&ports->lock);
+	pool->free = pool->total - pool->used;
+}
+
+/* Queues @p c; an add gets its sequence number in *seq. */
+static int enqueue(struct mix_cmd *c, unsigned *seq)
 {
 	struct mix_queue *q = &queues[c->room_key % (unsigned)nprocs];
 	int rc = -1;
 
 	lock_get(&q->lock);
 	if (q->count < QUEUE_SIZE) {
+		if (c->op == MIX_ADD) {
+			c->seq = ++q->seq;
+			if (seq)
+				*seq = c->seq;
+		}
 		q->cmd[(q->head + q->count) % QUEUE_SIZE] = *c;
 		q->count++;
 		rc = 0;
@@ -136,21 +172,56 @@ static int enqueue(const struct mix_cmd *c)
 	return rc;
 }
 
+/* the add's outcome: 0 done, an errno from the mixer, ETIMEDOUT */
+static int wait_done(unsigned room_key, unsigned seq)
+{
+	struct mix_queue *q = &queues[room_key % (unsigned)nprocs];
+	struct mix_done *d = &q->done[seq % QUEUE_SIZE];
+	struct timespec pause = {0, 2 * 1000000};
+
+	/* the mixer runs its commands every 20 ms tick */
+	for (int i = 0; i < MIX_ADD_WAIT_MS / 2; i++) {
+		int rc = -1;
+
+		lock_get(&q->lock);
+		if (d->seq == seq)
+			rc = d->rc;
+		lock_release(&q->lock);
+		if (rc >= 0)
+			return rc;
+		nanosleep(&pause, NULL);
+	}
+	return ETIMEDOUT;
+}
+
 int conf_mixer_add(unsigned room_key, unsigned part_key, int port, const char *remote_ip,
 		   int remote_port, const struct mix_participant_cfg *cfg, bool on_hold)
 {
 	struct mix_cmd c = {.op = MIX_ADD, .room_key = room_key, .part_key = part_key,
 			    .port = port, .remote_port = remote_port, .cfg = *cfg, .hold = on_hold};
+	unsigned seq = 0;
+	int err;
 
 	sylk_copy(c.remote_ip, sizeof(c.remote_ip), remote_ip, strlen(remote_ip));
-	return enqueue(&c);
+	if (enqueue(&c, &seq) != 0) {
+		conf_mixer_port_free(port);
+		return EBUSY;
+	}
+	err = wait_done(room_key, seq);
+	if (err == ETIMEDOUT) {
+		/* it may still be added: a remove after it frees the port, and a
+		 * failed add frees it itself */
+		LM_ERR("mixer did not take participant %u in time\n", part_key);
+		conf_mixer_remove(room_key, part_key);
+	}
+	return err;
 }
 
 int conf_mixer_remove(unsigned room_key, unsigned part_key)
 {
 	struct mix_cmd c = {.op = MIX_REMOVE, .room_key = room_key, .part_key = part_key};
 
-	return enqueue(&c);
+	return enqueue(&c, NULL);
 }
 
 int conf_mixer_hold(unsigned room_key, unsigned part_key, bool on_hold)
@@ -158,7 +229,7 @@ int conf_mixer_hold(unsigned room_key, unsigned part_key, bool on_hold)
 	struct mix_cmd c = {.op = MIX_HOLD, .room_key = room_key, .part_key = part_key,
 			    .hold = on_hold};
 
-	return enqueue(&c);
+	return enqueue(&c, NULL);
 }
 
 /* ---- the mixer process ------------------------------------------------------------ */
@@ -218,33 +289,37 @@ static void drop_part(struct local_part *lp)
 	*lp = parts[--nparts];
 }
 
-static void add_part(const struct mix_cmd *c)
+/* 0 or an errno; on failure the port goes back to the pool */
+static int add_part(const struct mix_cmd *c)
 {
 	struct sockaddr_in local = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
 	struct epoll_event ev = {.events = EPOLLIN};
 	struct local_room *r;
 	struct local_part *lp;
-	int fd;
+	int fd = -1, err = 0;
 
-	if (part_of(c->part_key) || nparts == MAX_LOCAL)
-		return;
+	if (part_of(c->part_key) || nparts == MAX_LOCAL) {
+		LM_ERR("mixer: participant %u %s\n", c->part_key,
+		       nparts == MAX_LOCAL ? "does not fit" : "is there already");
+		err = part_of(c->part_key) ? EEXIST : ENOSPC;
+		goto out;
+	}
 	inet_pton(AF_INET, conf_cfg.msrp_host_s.s, &local.sin_addr);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
-		LM_ERR("mixer: cannot bind port %d: %s\n", c->port, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return;
+		err = errno ? errno : EIO;
+		LM_ERR("mixer: cannot bind port %d: %s\n", c->port, strerror(err));
+		goto out;
 	}
 	r = room_of(c->room_key, true);
 	if (!r || mix_room_add(r->mix, c->part_key, &c->cfg) != 0) {
 		LM_ERR("mixer: cannot add participant %u to room %u\n", c->part_key, c->room_key);
-		close(fd);
 		if (r && mix_room_count(r->mix) == 0) {
 			mix_room_free(r->mix);
 			*r = rooms[--nrooms];
 		}
-		return;
+		err = ENOMEM;
+		goto out;
 	}
 	mix_room_set_hold(r->mix, c->part_key, c->hold);
 	lp = &parts[nparts++];
@@ -252,14 +327,21 @@ static void add_part(const struct mix_cmd *c)
 	lp->part_key = c->part_key;
 	lp->room_key = c->room_key;
 	lp->fd = fd;
+	fd = -1;
 	lp->port = c->port;
 	lp->remote.sin_family = AF_INET;
 	lp->remote.sin_port = htons((uint16_t)c->remote_port);
 	inet_pton(AF_INET, c->remote_ip, &lp->remote.sin_addr);
 	ev.data.u32 = c->part_key;
-	epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+	epoll_ctl(epfd, EPOLL_CTL_ADD, lp->fd, &ev);
 	LM_INFO("mixer: participant %u in room %u on port %d (%s)\n", c->part_key, c->room_key,
 		c->port, audio_codec_name(c->cfg.codec));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		conf_mixer_port_free(c->port);
+	return err;
 }
 
 static void run_commands(int index)
@@ -278,7 +360,12 @@ static void run_commands(int index)
 		q->count--;
 		lock_release(&q->lock);
 		if (c.op == MIX_ADD) {
-			add_part(&c);
+			int err = add_part(&c);
+
+			lock_get(&q->lock);
+			q->done[c.seq % QUEUE_SIZE].seq = c.seq;
+			q->done[c.seq % QUEUE_SIZE].rc = err;
+			lock_release(&q->lock);
 		} else {
 			struct local_part *lp = part_of(c.part_key);
 			struct local_room *r = lp ? room_of(lp->room_key, false) : NULL;
@@ -305,7 +392,9 @@ static void write_stats(void)
 {
 	struct mix_participant_stats st;
 
-	conf_lock();
+	/* never wait for the store: levels are written back next time */
+	if (!conf_trylock())
+		return;
 	for (int i = 0; i < nparts; i++) {
 		struct local_room *r = room_of(parts[i].room_key, false);
 		struct conf_participant *p = conf_part_by_key(parts[i].part_key);

@@ -22,9 +22,21 @@ int conf_mixer_fork(void);
 int conf_mixer_port_alloc(void);
 void conf_mixer_port_free(int port);
 
-/* Commands; 0 when queued, -1 when the mixer's queue is full. */
+/* the port pool, counted in RTP/RTCP pairs */
+struct conf_mixer_pool {
+	int port_min, port_max, processes;
+	int total, used, free;
+};
+void conf_mixer_pool(struct conf_mixer_pool *pool);
+
+/* Hands @p port to the mixer of the room and waits (without the store
+ * lock, up to a second) until the mixer has bound it: 0, or an errno
+ * (EADDRINUSE: the port is taken by someone else; EBUSY: queue full;
+ * ETIMEDOUT). On any error the port is back in the pool, now or when the
+ * mixer gets to the command: the caller must not free it. */
 int conf_mixer_add(unsigned room_key, unsigned part_key, int port, const char *remote_ip,
 		   int remote_port, const struct mix_participant_cfg *cfg, bool on_hold);
+/* Commands; 0 when queued, -1 when the mixer's queue is full. */
 int conf_mixer_remove(unsigned room_key, unsigned part_key);
 int conf_mixer_hold(unsigned room_key, unsigned part_key, bool on_hold);
 

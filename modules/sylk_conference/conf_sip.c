@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 /* The SIP side of the focus. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "conference/conf_info.h"
 #include "conference/conf_sdp.h"
+#include "conference/focus_uri.h"
 #include "conference/msrp_message.h"
 #include "conference/screen_share.h"
 
@@ -62,10 +64,17 @@ static void new_msrp_id(struct conf_participant *p)
 	snprintf(p->msrp_id, sizeof(p->msrp_id), "%.20s%x", rnd, p->key);
 }
 
-static void contact_of(char *buf, size_t size, const char *room_user)
+/* The focus's Contact for a room: requests sent straight to it (SUBSCRIBE,
+ * REFER, re-INVITEs outside the route set) name the room by its "focus"
+ * parameter (conference/focus_uri.h). */
+static void contact_of(char *buf, size_t size, const struct conf_room *r)
 {
-	snprintf(buf, size, "Contact: <sip:%s@%.*s>;isfocus\r\n", room_user,
-		 conf_cfg.contact_host_s.len, conf_cfg.contact_host_s.s);
+	char uri[CONF_URI_SIZE + 128];
+
+	if (!r || focus_contact_uri(uri, sizeof(uri), r->uri, conf_cfg.contact_host_s.s) != 0)
+		snprintf(uri, sizeof(uri), "sip:%s@%.*s", r ? r->user : "focus",
+			 conf_cfg.contact_host_s.len, conf_cfg.contact_host_s.s);
+	snprintf(buf, size, "Contact: <%s>;isfocus\r\n", uri);
 }
 
 /* whether @p aor ("user@host", no scheme) is in a comma separated list */
@@ -139,7 +148,7 @@ static int build_info(char **xml, size_t *len, struct conf_room *r, unsigned ver
 	for (struct conf_participant *p = conf_part_first(); p && n < MAX_LISTED; p = p->next) {
 		size_t mc = 0;
 
-		if (p->room_key != r->key || p->kind != CONF_PART_CHAT)
+		if (p->room_key != r->key || p->kind != CONF_PART_CHAT || p->joining)
 			continue;
 		snprintf(ep_entity[n], sizeof(ep_entity[n]), "%s;key=%u", p->uri, p->key);
 		if (p->has_audio) {
@@ -214,16 +223,15 @@ static void notify_cb(struct cell *t, int type, struct tmcb_params *ps)
 static int send_notify(struct conf_subscriber *s, const char *state, const char *ctype,
 		       const char *body, const char *event)
 {
-	char hdrs[HDRS_SIZE];
+	char hdrs[HDRS_SIZE], contact[CONF_URI_SIZE + 160];
 	struct conf_room *r = conf_room_by_key(s->room_key);
 	str method = str_init("NOTIFY"), hs, b;
 	uac_req_t uac_r;
 	int n;
 
-	n = snprintf(hdrs, sizeof(hdrs),
-		     "Event: %s\r\nSubscription-State: %s\r\nContact: <sip:%s@%.*s>;isfocus\r\n%s%s%s",
-		     event, state, r ? r->user : "focus", conf_cfg.contact_host_s.len,
-		     conf_cfg.contact_host_s.s, ctype ? "Content-Type: " : "", ctype ? ctype : "",
+	contact_of(contact, sizeof(contact), r);
+	n = snprintf(hdrs, sizeof(hdrs), "Event: %s\r\nSubscription-State: %s\r\n%s%s%s%s",
+		     event, state, contact, ctype ? "Content-Type: " : "", ctype ? ctype : "",
 		     ctype ? "\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(hdrs) || !s->dlg)
 		return -1;
@@ -433,29 +441,74 @@ static void free_raw(struct conf_sdp_answer_media *ans, size_t n)
 	}
 }
 
-/* The first offered audio stream goes through rtpengine to a mixer; the
- * others are refused. Returns 1 when audio was accepted. Lock held. */
-static int negotiate_audio(struct conf_participant *p, const struct conf_sdp_offer *offer,
-			   struct conf_sdp_answer_media *ans, const str *from_tag)
+/* The offered audio stream that goes through rtpengine to a mixer (the
+ * first one of a chat participant; the others are refused), -1 if none. */
+static int audio_index(const struct conf_sdp_offer *offer, const struct conf_participant *p)
 {
-	char tag[CONF_TAG_SIZE];
+	if (p->kind != CONF_PART_CHAT)
+		return -1;
+	for (size_t i = 0; i < offer->media_count; i++)
+		if (offer->media[i].kind == CONF_MEDIA_AUDIO && offer->media[i].port != 0)
+			return (int)i;
+	return -1;
+}
 
+/* What setting up a participant's audio leg needs, copied under the lock
+ * so the rtpengine and mixer round trips can run without it. */
+struct audio_job {
+	int idx;                  /* offered section, -1: no audio */
+	unsigned room_key, part_key;
+	char who[CONF_URI_SIZE];
+	char call_id[CONF_CALLID_SIZE];
+	char from_tag[CONF_TAG_SIZE];
+	char to_tag[CONF_TAG_SIZE];
+	struct conf_audio_leg leg;
+	int err;
+};
+
+static void audio_job_prepare(struct audio_job *j, const struct conf_sdp_offer *offer,
+			      const struct conf_participant *p, const str *from_tag)
+{
+	memset(j, 0, sizeof(*j));
+	j->idx = audio_index(offer, p);
+	j->room_key = p->room_key;
+	j->part_key = p->key;
+	j->err = EPROTO;
+	memcpy(j->who, p->uri, sizeof(j->who));
+	memcpy(j->call_id, p->call_id, sizeof(j->call_id));
+	memcpy(j->to_tag, p->local_tag, sizeof(j->to_tag));
+	sylk_copy(j->from_tag, sizeof(j->from_tag), from_tag->s, from_tag->len);
+}
+
+/* Lock NOT held. */
+static void audio_job_run(struct audio_job *j, const struct conf_sdp_offer *offer)
+{
+	if (j->idx >= 0)
+		j->err = conf_audio_setup(&j->leg, j->room_key, j->part_key, j->who, offer,
+					  (size_t)j->idx, j->call_id, j->from_tag, j->to_tag);
+}
+
+/* The participant (found again, lock held) takes the leg; its answer
+ * section goes to @p ans. Returns 1 when audio was accepted. */
+static int audio_job_finish(struct audio_job *j, struct conf_participant *p,
+			    struct conf_sdp_answer_media *ans)
+{
 	p->has_audio = false;
-	sylk_copy(tag, sizeof(tag), from_tag->s, from_tag->len);
-	for (size_t i = 0; i < offer->media_count; i++) {
-		char *section;
+	if (j->idx < 0 || j->err)
+		return 0;
+	conf_audio_attach(p, &j->leg);
+	ans[j->idx].accept = true;
+	ans[j->idx].raw_section = j->leg.section;
+	j->leg.section = NULL;
+	p->has_audio = true;
+	return 1;
+}
 
-		if (offer->media[i].kind != CONF_MEDIA_AUDIO || offer->media[i].port == 0 ||
-		    p->has_audio || p->kind != CONF_PART_CHAT)
-			continue;
-		section = conf_audio_setup(p, offer, i, p->call_id, tag, p->local_tag);
-		if (!section)
-			continue;
-		ans[i].accept = true;
-		ans[i].raw_section = section;
-		p->has_audio = true;
-	}
-	return p->has_audio ? 1 : 0;
+/* The participant went away while its leg was set up. Lock NOT held. */
+static void audio_job_abandon(struct audio_job *j)
+{
+	if (j->idx >= 0 && !j->err)
+		conf_audio_release(&j->leg, j->room_key, j->part_key);
 }
 
 static int join(struct sip_msg *msg, const char *room_uri, const char *room_user)
@@ -465,10 +518,11 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	struct conf_participant *p = NULL;
 	struct conf_room *r;
 	struct to_body *from;
+	struct audio_job job;
 	char uri[CONF_URI_SIZE], path[CONF_PATH_SIZE], hdrs[HDRS_SIZE], *sdp = NULL;
 	dlg_t *dlg = NULL;
 	str body;
-	int rc = conf_tmb.t_newtran(msg);
+	int accepted, rc = conf_tmb.t_newtran(msg);
 
 	if (rc == 0)
 		return 1;
@@ -536,14 +590,41 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	sylk_copy(p->call_id, sizeof(p->call_id), msg->callid->body.s, msg->callid->body.len);
 	sylk_copy(p->local_tag, sizeof(p->local_tag), p->dlg->id.loc_tag.s,
 		  p->dlg->id.loc_tag.len);
-	if (decide(offer, ans, NULL, p) + negotiate_audio(p, offer, ans, &from->tag_value) == 0) {
+	accepted = decide(offer, ans, NULL, p);
+	/* rtpengine and the mixer are asked without the lock: one slow reply
+	 * must not stop every room's audio and chat */
+	audio_job_prepare(&job, offer, p, &from->tag_value);
+	p->joining = true;
+	conf_unlock();
+	audio_job_run(&job, offer);
+	conf_lock();
+	p = conf_part_by_key(job.part_key);
+	r = conf_room_by_key(job.room_key);
+	if (!p || !r) {
+		conf_unlock();
+		audio_job_abandon(&job);
+		free_raw(ans, offer->media_count);
+		conf_sdp_offer_free(offer);
+		LM_NOTICE("room %s ended while %s joined\n", room_uri, uri);
+		conf_tmb.t_reply(msg, 480, "Temporarily Unavailable (the room ended)");
+		return 1;
+	}
+	p->joining = false;
+	accepted += audio_job_finish(&job, p, ans);
+	if (accepted == 0) {
+		bool mixer_full = job.idx >= 0 && job.err != EPROTO;
+
 		conf_part_destroy(p);
 		if (conf_room_count(r->key) == 0)
 			conf_room_destroy(r);
 		conf_unlock();
 		conf_sdp_offer_free(offer);
-		LM_NOTICE("INVITE to %s from %s: no stream the focus takes\n", room_uri, uri);
-		conf_tmb.t_reply(msg, 488, "Not Acceptable Here");
+		LM_NOTICE("INVITE to %s from %s: %s\n", room_uri, uri,
+			  mixer_full ? "no mixer can take the audio" : "no stream the focus takes");
+		if (mixer_full)
+			conf_tmb.t_reply(msg, 503, "Service Unavailable (no audio mixer port)");
+		else
+			conf_tmb.t_reply(msg, 488, "Not Acceptable Here");
 		return 1;
 	}
 	if (p->kind == CONF_PART_FILE_PULL && room_file(r, p->file_hash)) {
@@ -585,7 +666,7 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	}
 	free_raw(ans, offer->media_count);
 	conf_sdp_offer_free(offer);
-	contact_of(hdrs, sizeof(hdrs), r->user);
+	contact_of(hdrs, sizeof(hdrs), r);
 	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
 	if (reply_body(msg, 200, "OK", sdp, hdrs, &p->dlg->id.loc_tag) < 0) {
 		LM_ERR("cannot answer the INVITE of %s\n", uri);
@@ -600,12 +681,15 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	return 1;
 }
 
-/* A participant adds or removes streams. Lock held. */
+/* A participant adds or removes streams. Lock held exactly once (by
+ * in_dialog): it is let go while the audio leg is set up anew. */
 static void reinvite(struct sip_msg *msg, struct conf_participant *p)
 {
 	struct conf_sdp_offer *offer = NULL;
 	struct conf_sdp_answer_media ans[CONF_SDP_MAX_MEDIA];
 	struct conf_room *r = conf_room_by_key(p->room_key);
+	struct to_body *from;
+	struct audio_job job;
 	char path[CONF_PATH_SIZE], hdrs[HDRS_SIZE], *sdp = NULL;
 	bool had_chat = p->has_chat, had_audio = p->has_audio;
 	int accepted;
@@ -620,15 +704,33 @@ static void reinvite(struct sip_msg *msg, struct conf_participant *p)
 	}
 	p->has_chat = false;
 	accepted = decide(offer, ans, NULL, p);
-	{
-		struct to_body *from = (parse_from_header(msg) == 0) ? get_from(msg) : NULL;
-
-		/* the audio leg is set up anew: new direction, maybe new codecs */
-		conf_audio_teardown(p);
-		if (from)
-			accepted += negotiate_audio(p, offer, ans, &from->tag_value);
-		else
-			p->has_audio = false;
+	from = (parse_from_header(msg) == 0) ? get_from(msg) : NULL;
+	/* the audio leg is set up anew: new direction, maybe new codecs */
+	conf_audio_teardown(p);
+	p->has_audio = false;
+	if (from) {
+		audio_job_prepare(&job, offer, p, &from->tag_value);
+	} else {
+		memset(&job, 0, sizeof(job));
+		job.idx = -1;
+	}
+	if (job.idx >= 0) {
+		/* the old leg's delete goes out here, before the new offer */
+		conf_unlock();
+		audio_job_run(&job, offer);
+		conf_lock();
+		p = conf_part_by_key(job.part_key);
+		r = p ? conf_room_by_key(p->room_key) : NULL;
+		if (!p || !r) {
+			conf_unlock();
+			audio_job_abandon(&job);
+			conf_lock();
+			free_raw(ans, offer->media_count);
+			conf_sdp_offer_free(offer);
+			conf_tmb.t_reply(msg, 481, "Call/Transaction Does Not Exist");
+			return;
+		}
+		accepted += audio_job_finish(&job, p, ans);
 	}
 	conf_msrp_our_path(path, sizeof(path), p);
 	for (size_t i = 0; i < offer->media_count; i++)
@@ -646,7 +748,7 @@ static void reinvite(struct sip_msg *msg, struct conf_participant *p)
 	}
 	free_raw(ans, offer->media_count);
 	conf_sdp_offer_free(offer);
-	contact_of(hdrs, sizeof(hdrs), r->user);
+	contact_of(hdrs, sizeof(hdrs), r);
 	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
 	reply_body(msg, 200, "OK", sdp, hdrs, &p->dlg->id.loc_tag);
 	free(sdp);
@@ -723,7 +825,7 @@ static int subscribe(struct sip_msg *msg, const char *room_uri)
 	s->expires = time(NULL) + expires;
 	sylk_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
 	sylk_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
-	contact_of(hdrs, sizeof(hdrs), r->user);
+	contact_of(hdrs, sizeof(hdrs), r);
 	snprintf(hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs), "Expires: %d\r\n", expires);
 	if (reply_body(msg, 200, "OK", NULL, hdrs, &dlg->id.loc_tag) < 0) {
 		conf_sub_destroy(s);
@@ -861,7 +963,7 @@ static struct conf_participant *dial_out(struct conf_room *r, const char *target
 	p->dlg = dlg;
 	sylk_copy(p->call_id, sizeof(p->call_id), cid, strlen(cid));
 	sylk_copy(p->local_tag, sizeof(p->local_tag), tag, strlen(tag));
-	contact_of(hdrs, sizeof(hdrs), r->user);
+	contact_of(hdrs, sizeof(hdrs), r);
 	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
 	hs.s = hdrs;
 	hs.len = (int)strlen(hdrs);
@@ -1007,7 +1109,7 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 	s->expires = time(NULL) + 60;
 	sylk_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
 	sylk_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
-	contact_of(hdrs, sizeof(hdrs), r->user);
+	contact_of(hdrs, sizeof(hdrs), r);
 	reply_body(msg, 202, "Accepted", NULL, hdrs, &dlg->id.loc_tag);
 	if (strcasecmp(method, "BYE") == 0) {
 		char aor[CONF_URI_SIZE];
@@ -1040,6 +1142,18 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 }
 
 /* ---- dispatch ------------------------------------------------------------------------- */
+
+/* whether the Request-URI is a focus Contact (its "focus" parameter) */
+static bool focus_addressed(struct sip_msg *msg)
+{
+	char room[CONF_URI_SIZE];
+
+	if (parse_sip_msg_uri(msg) < 0)
+		return false;
+	return focus_room_uri(room, sizeof(room), msg->parsed_uri.user.s,
+			      (size_t)msg->parsed_uri.user.len, msg->parsed_uri.params.s,
+			      (size_t)msg->parsed_uri.params.len) == 0;
+}
 
 static int in_dialog(struct sip_msg *msg)
 {
@@ -1079,6 +1193,9 @@ static int in_dialog(struct sip_msg *msg)
 		return 1;
 	}
 	conf_unlock();
+	/* sent to the focus's Contact, but for no dialog the focus has */
+	if (method != METHOD_ACK && focus_addressed(msg))
+		return reply(msg, 481, "Call/Transaction Does Not Exist");
 	return -1;
 }
 
@@ -1097,8 +1214,13 @@ int conf_sip_handle(struct sip_msg *msg)
 	if (parse_sip_msg_uri(msg) < 0 || msg->parsed_uri.user.len <= 0)
 		return reply(msg, 404, "Not Found (no room name)");
 	sylk_copy(room_user, sizeof(room_user), msg->parsed_uri.user.s, msg->parsed_uri.user.len);
-	snprintf(room_uri, sizeof(room_uri), "sip:%.*s@%.*s", msg->parsed_uri.user.len,
-		 msg->parsed_uri.user.s, msg->parsed_uri.host.len, msg->parsed_uri.host.s);
+	/* the focus's own Contact names the room in a parameter; otherwise
+	 * the Request-URI is the room */
+	if (focus_room_uri(room_uri, sizeof(room_uri), msg->parsed_uri.user.s,
+			   (size_t)msg->parsed_uri.user.len, msg->parsed_uri.params.s,
+			   (size_t)msg->parsed_uri.params.len) != 0)
+		snprintf(room_uri, sizeof(room_uri), "sip:%.*s@%.*s", msg->parsed_uri.user.len,
+			 msg->parsed_uri.user.s, msg->parsed_uri.host.len, msg->parsed_uri.host.s);
 	switch (method) {
 	case METHOD_INVITE:
 		return join(msg, room_uri, room_user);

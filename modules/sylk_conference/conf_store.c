@@ -5,9 +5,11 @@
 
 #include "core/dprint.h"
 #include "core/mem/shm_mem.h"
+#include "core/pt.h"
 
 #include "../common/shm_store.h"
 
+#include "conf_audio.h"
 #include "conf_config.h"
 #include "conf_store.h"
 
@@ -49,14 +51,40 @@ void conf_store_destroy(void)
 	store = NULL;
 }
 
+/* how deep this process holds the lock (it is recursive) */
+static int depth;
+
 void conf_lock(void)
 {
 	sylk_store_lock(&store->base);
+	depth++;
 }
 
 void conf_unlock(void)
 {
+	if (--depth > 0) {
+		sylk_store_unlock(&store->base);
+		return;
+	}
+	depth = 0;
 	sylk_store_unlock(&store->base);
+	/* what was queued under the lock talks to the network now */
+	conf_audio_flush();
+}
+
+bool conf_trylock(void)
+{
+	rec_lock_t *l = &store->base.lock;
+
+	if (depth > 0) {
+		conf_lock();
+		return true;
+	}
+	if (lock_try(&l->lock) != 0)
+		return false;
+	atomic_set(&l->locker_pid, my_pid());
+	depth++;
+	return true;
 }
 
 unsigned conf_next_key(void)

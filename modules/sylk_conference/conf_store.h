@@ -69,6 +69,7 @@ struct conf_participant {
 	char local_tag[CONF_TAG_SIZE];
 	dlg_t *dlg;                       /* shm, UAS or (dial-out) UAC dialog */
 	bool dialed_out;
+	bool joining;                     /* its audio leg is being set up */
 	bool has_chat;
 	bool has_audio;                   /* offered (answered with port 0 until the mixer) */
 	char msrp_id[CONF_ID_SIZE];       /* our session id in our path */
@@ -105,8 +106,14 @@ struct conf_room {
 
 int conf_store_init(void);
 void conf_store_destroy(void);
+/* No network I/O and no long work under this lock: rtpengine round trips
+ * happen without it (the object is found again by key afterwards), and the
+ * rtpengine deletes queued under it go out when this process's outermost
+ * conf_unlock() releases it. */
 void conf_lock(void);
 void conf_unlock(void);
+/* the lock if nobody holds it (the mixers never wait for it) */
+bool conf_trylock(void);
 
 /* lock held for everything below */
 unsigned conf_next_key(void);

@@ -206,6 +206,8 @@ static const char *rpc_rooms_doc[] = {"Rooms: URI, participants, age.", 0};
 static const char *rpc_participants_doc[] = {"Participants of a room: room URI.", 0};
 static const char *rpc_kick_doc[] = {"BYE a participant out of a room: room URI, participant URI.", 0};
 static const char *rpc_destroy_doc[] = {"End a room, BYEing everyone: room URI.", 0};
+static const char *rpc_mixer_doc[] = {
+	"The mixers' port pool: port range, RTP/RTCP pairs in all, used and free.", 0};
 
 static void rpc_status(rpc_t *rpc, void *ctx)
 {
@@ -364,12 +366,26 @@ static void rpc_destroy(rpc_t *rpc, void *ctx)
 	rpc->rpl_printf(ctx, "room %s ended, %d participants removed", room, n);
 }
 
+static void rpc_mixer(rpc_t *rpc, void *ctx)
+{
+	struct conf_mixer_pool pool;
+	void *th;
+
+	conf_mixer_pool(&pool);
+	if (rpc->add(ctx, "{", &th) < 0)
+		return;
+	rpc->struct_add(th, "dddddd", "processes", pool.processes, "port_min", pool.port_min,
+			"port_max", pool.port_max, "pairs", pool.total, "used", pool.used,
+			"free", pool.free);
+}
+
 static rpc_export_t sylk_conference_rpc[] = {
 	{"sylk_conference.status", rpc_status, rpc_status_doc, 0},
 	{"sylk_conference.rooms", rpc_rooms, rpc_rooms_doc, 0},
 	{"sylk_conference.participants", rpc_participants, rpc_participants_doc, 0},
 	{"sylk_conference.kick", rpc_kick, rpc_kick_doc, 0},
 	{"sylk_conference.destroy", rpc_destroy, rpc_destroy_doc, 0},
+	{"sylk_conference.mixer", rpc_mixer, rpc_mixer_doc, 0},
 	{0, 0, 0, 0}
 };
 
