@@ -20,13 +20,16 @@ JS_DIR = os.path.join(TOP, "tests", "js")
 class BrowserPhone:
     """tests/js/jssip_browser.js: alice's JsSIP page in Chromium."""
 
-    def __init__(self, server, workdir, mode, target=None, hold=4000, timeout=40000):
+    def __init__(self, server, workdir, mode, target=None, hold=4000, timeout=40000,
+                 reinvite=False):
         argv = ["node", os.path.join(JS_DIR, "jssip_browser.js"),
                 "--ws", f"ws://127.0.0.1:{server.http_port}/webrtcgateway/ws",
                 "--user", "alice", "--password", DEMO_ACCOUNTS["alice"], "--domain", SIP_DOMAIN,
                 "--mode", mode, "--hold", str(hold), "--timeout", str(timeout)]
         if target:
             argv += ["--target", target]
+        if reinvite:
+            argv.append("--reinvite")
         self.log_path = os.path.join(workdir, f"jssip-{mode}.log")
         self.process = Process(f"jssip-{mode}", argv, self.log_path, cwd=JS_DIR)
 
@@ -72,13 +75,18 @@ def echo_phone(server, workdir, user="bob"):
 
 
 def received(sipp, start):
-    """The first message a SIPp instance received whose first line starts
-    with `start` and that carries SDP, as text."""
-    for block in re.split(r"\n-{5,}[^\n]*\n", sipp.messages()):
-        if "message received" in block and re.search("^" + re.escape(start), block, re.M) \
-                and "m=audio" in block:
-            return block
-    return ""
+    """The messages a SIPp instance received whose first line starts with
+    `start` and that carry SDP, as text, in order."""
+    return [block for block in re.split(r"\n-{5,}[^\n]*\n", sipp.messages())
+            if "message received" in block and re.search("^" + re.escape(start), block, re.M)
+            and "m=audio" in block]
+
+
+def assert_plain_rtp(sdp_message):
+    """What an ordinary SIP phone understands: RTP/AVP, no ICE, no DTLS."""
+    assert re.search(r"m=audio \d+ RTP/AVP ", sdp_message), sdp_message
+    for webrtc in ("SAVP", "a=fingerprint", "a=ice-ufrag", "a=candidate", "a=setup"):
+        assert webrtc not in sdp_message, sdp_message
 
 
 def alice_ws_contacts(server):
@@ -95,26 +103,30 @@ def alice_ws_contacts(server):
 
 def test_browser_calls_sip_phone_with_plain_rtp(server, workdir):
     phone = echo_phone(server, workdir)
-    browser = BrowserPhone(server, workdir, "call", target="bob", hold=4000)
+    browser = BrowserPhone(server, workdir, "call", target="bob", hold=6000, reinvite=True)
     try:
         result = browser.result()
         assert result["ok"], (result, browser.page_events(), phone.report())
         assert "confirmed" in browser.page_events()
-        # audio came back from the phone's echo, and kept coming
+        # audio came back from the phone's echo, and kept coming, also after
+        # the browser put the call on hold and took it off again
         assert result["grew"] and result["stats"]["bytesReceived"] >= 1000, result
+        assert result["grew_after_reinvite"], result
         # the browser's answer is WebRTC, made by rtpengine
         assert "UDP/TLS/RTP/SAVPF" in result["remote_sdp"]
         assert "a=fingerprint" in result["remote_sdp"]
 
-        # the phone was offered what an ordinary phone understands
-        invite = received(phone, "INVITE ")
-        assert "m=audio" in invite, phone.report()
-        assert re.search(r"m=audio \d+ RTP/AVP ", invite), invite
-        assert "a=fingerprint" not in invite and "a=ice-ufrag" not in invite, invite
-        assert "SAVP" not in invite, invite
-
         assert phone.wait(10) == 0, phone.report()
-        assert "bye" in phone.actions()
+        actions = phone.actions()
+        assert "bye" in actions
+        assert "reinvite direction sendonly" in actions, actions
+        assert "reinvite answered recvonly" in actions, actions
+        # the phone was offered what an ordinary phone understands, in the
+        # INVITE and in both re-INVITEs
+        invites = received(phone, "INVITE ")
+        assert len(invites) == 3, phone.report()
+        for invite in invites:
+            assert_plain_rtp(invite)
     finally:
         browser.stop()
         phone.stop()
@@ -128,12 +140,14 @@ def test_sip_phone_calls_browser(server, workdir):
                    what="browser registered")
         assert browser.seen("registered"), browser.process.log()[-3000:]
         media_port = free_port()
-        # bob's plain-RTP phone calls alice, echoes her audio, hangs up after 5 s
-        phone = Sipp(workdir, "bob-calls", "uac_to_gateway.xml", f"127.0.0.1:{server.sip_port}",
+        # bob's plain-RTP phone calls alice and echoes her audio; after 5 s it
+        # puts her on hold (re-INVITE) and hangs up
+        phone = Sipp(workdir, "bob-calls", "uac_hold.xml", f"127.0.0.1:{server.sip_port}",
                      keys={"user": "bob", "domain": SIP_DOMAIN, "callee": "alice"},
                      extra=["-rtp_echo", "-mp", str(media_port), "-mi", "127.0.0.1",
                             "-au", "bob", "-ap", DEMO_ACCOUNTS["bob"], "-d", "5000"])
         assert phone.wait(30) == 0, phone.report()
+        assert "hold answered recvonly" in phone.actions(), phone.report()
         assert "hangup 200" in phone.actions(), phone.report()
 
         result = browser.result()
@@ -144,12 +158,18 @@ def test_sip_phone_calls_browser(server, workdir):
         # the phone hung up, and the browser heard it
         assert result["ended"] and result["ended"]["originator"] == "remote", result
 
-        # the browser was offered WebRTC, the phone got plain RTP back
+        # the browser was offered WebRTC, in the INVITE and in the re-INVITE
         incoming = [e for e in browser.lines() if e.get("page_event") == "incoming"][0]
         assert "UDP/TLS/RTP/SAVPF" in incoming["offer"] and "a=fingerprint" in incoming["offer"]
-        answer = received(phone, "SIP/2.0 200")
-        assert re.search(r"m=audio \d+ RTP/AVP ", answer), phone.report()
-        assert "a=fingerprint" not in answer and "a=ice-ufrag" not in answer, answer
+        reinvites = [e for e in browser.lines() if e.get("page_event") == "reinvite"]
+        assert reinvites, events
+        assert "UDP/TLS/RTP/SAVPF" in reinvites[0]["offer"], reinvites
+        assert "a=fingerprint" in reinvites[0]["offer"] and "a=sendonly" in reinvites[0]["offer"]
+        # ... and the phone got plain RTP back, to both
+        answers = received(phone, "SIP/2.0 200")
+        assert len(answers) == 2, phone.report()
+        for answer in answers:
+            assert_plain_rtp(answer)
     finally:
         browser.stop()
         if phone:

@@ -14,8 +14,10 @@
 //
 // usage: node jssip_browser.js --ws URL --user alice --password PW
 //          --domain sylk.test --mode call|answer|register [--target bob]
-//          [--hold 3000] [--min-bytes 1000] [--timeout 30000]
+//          [--hold 3000] [--min-bytes 1000] [--timeout 30000] [--reinvite]
 //          [--chromium /usr/bin/chromium]
+// --reinvite: halfway through the call the page puts it on hold and takes
+// it off again (two re-INVITEs); audio must grow after that too.
 
 'use strict';
 
@@ -46,6 +48,7 @@ function parseArgs(argv) {
       case '--min-bytes': opts.minBytes = parseInt(next(), 10); break;
       case '--timeout': opts.timeout = parseInt(next(), 10); break;
       case '--chromium': opts.chromium = next(); break;
+      case '--reinvite': opts.reinvite = true; break;
       default:
         console.error('unknown argument ' + a);
         process.exit(2);
@@ -166,13 +169,24 @@ async function main() {
 
     // the call: audio bytes must grow while it is up
     const samples = [];
-    const until = Date.now() + opts.hold;
+    const start = Date.now();
+    const until = start + opts.hold;
+    let resumedAt = null;
     while (Date.now() < until && !seen.ended && !seen.failed) {
       await page.waitForTimeout(500);
       const s = await page.evaluate(() => window.jssipStats());
       if (seen.ended || seen.failed) break;   // the connection is gone
       samples.push(s);
       emit(Object.assign({ event: 'stats', ms: Date.now() - t0 }, s));
+      if (opts.reinvite && resumedAt === null && Date.now() - start >= opts.hold / 2) {
+        // each resolves when its re-INVITE got a 2xx; a failed re-INVITE
+        // ends the call (JsSIP hangs up)
+        if (!await page.evaluate(() => window.jssipHold())) return finish(false, 'cannot hold');
+        emit({ event: 'held', ms: Date.now() - t0 });
+        if (!await page.evaluate(() => window.jssipUnhold())) return finish(false, 'cannot unhold');
+        emit({ event: 'resumed', ms: Date.now() - t0 });
+        resumedAt = samples.length;
+      }
     }
     const remoteSdp = await page.evaluate(() => window.jssipRemoteSdp());
     if (!seen.ended) {
@@ -182,9 +196,21 @@ async function main() {
     const first = samples.length ? samples[0].bytesReceived : 0;
     const last = samples.length ? samples[samples.length - 1].bytesReceived : 0;
     const grew = samples.length >= 2 && last > first;
-    const ok = grew && last >= opts.minBytes;
-    return finish(ok, ok ? 'ok' : `inbound audio bytes ${first} -> ${last}`,
+    let ok = grew && last >= opts.minBytes;
+    let reason = ok ? 'ok' : `inbound audio bytes ${first} -> ${last}`;
+    let grewAfterReinvite = null;
+    if (opts.reinvite) {
+      // at least two samples after the unhold, the later one higher
+      grewAfterReinvite = resumedAt !== null && samples.length >= resumedAt + 2 &&
+        last > samples[resumedAt].bytesReceived;
+      if (ok && !grewAfterReinvite) {
+        ok = false;
+        reason = 'no inbound audio after hold and unhold';
+      }
+    }
+    return finish(ok, reason,
       { stats: samples[samples.length - 1] || {}, samples: samples.length, grew,
+        grew_after_reinvite: grewAfterReinvite,
         remote_sdp: remoteSdp, ended: seen.ended || null });
   } catch (e) {
     return finish(false, 'exception: ' + (e && e.message ? e.message : e));
