@@ -18,20 +18,21 @@ JS_DIR = os.path.join(TOP, "tests", "js")
 
 
 class BrowserPhone:
-    """tests/js/jssip_browser.js: alice's JsSIP page in Chromium."""
+    """tests/js/jssip_browser.js: a JsSIP page in Chromium (alice's unless
+    `user` says otherwise)."""
 
     def __init__(self, server, workdir, mode, target=None, hold=4000, timeout=40000,
-                 reinvite=False):
+                 reinvite=False, user="alice"):
         argv = ["node", os.path.join(JS_DIR, "jssip_browser.js"),
                 "--ws", f"ws://127.0.0.1:{server.http_port}/webrtcgateway/ws",
-                "--user", "alice", "--password", DEMO_ACCOUNTS["alice"], "--domain", SIP_DOMAIN,
+                "--user", user, "--password", DEMO_ACCOUNTS[user], "--domain", SIP_DOMAIN,
                 "--mode", mode, "--hold", str(hold), "--timeout", str(timeout)]
         if target:
             argv += ["--target", target]
         if reinvite:
             argv.append("--reinvite")
-        self.log_path = os.path.join(workdir, f"jssip-{mode}.log")
-        self.process = Process(f"jssip-{mode}", argv, self.log_path, cwd=JS_DIR)
+        self.log_path = os.path.join(workdir, f"jssip-{user}-{mode}.log")
+        self.process = Process(f"jssip-{user}-{mode}", argv, self.log_path, cwd=JS_DIR)
 
     def lines(self):
         out = []
@@ -174,6 +175,29 @@ def test_sip_phone_calls_browser(server, workdir):
         browser.stop()
         if phone:
             phone.stop()
+
+
+def test_browser_calls_browser(server, workdir):
+    """Both sides WebRTC: rtpengine keeps ICE and DTLS-SRTP on both legs."""
+    callee = BrowserPhone(server, workdir, "answer", hold=15000, user="bob")
+    caller = None
+    try:
+        wait_until(lambda: callee.seen("registered") or not callee.process.alive(), 20,
+                   what="callee registered")
+        assert callee.seen("registered"), callee.process.log()[-3000:]
+        caller = BrowserPhone(server, workdir, "call", target="bob", hold=4000)
+        result = caller.result()
+        assert result["ok"], (result, caller.page_events(), callee.page_events())
+        assert "UDP/TLS/RTP/SAVPF" in result["remote_sdp"]
+        answered = callee.result()
+        assert answered["ok"], (answered, callee.page_events())
+        assert answered["ended"]["originator"] == "remote", answered
+        incoming = [e for e in callee.lines() if e.get("page_event") == "incoming"][0]
+        assert "UDP/TLS/RTP/SAVPF" in incoming["offer"] and "a=fingerprint" in incoming["offer"]
+    finally:
+        callee.stop()
+        if caller:
+            caller.stop()
 
 
 def test_closed_websocket_leaves_no_contact(server, workdir):
