@@ -304,23 +304,21 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 	rtc_send_ack(conn_id, req->transaction);
 }
 
-/* The browser applies the SDP of the first early-media event as its answer,
- * so only one is sent, and only while the call is not answered yet (a 200
- * may overtake the 183 while rtpengine is asked). */
-static void early_media(unsigned key, struct sylkrtc_session_state_event *ev, const char *sdp)
+/* A provisional state reaches the browser only while the call is not
+ * answered: the 200 may be handled by another process at the same time, and
+ * "ringing" after "accepted" would confuse the client. The browser applies
+ * the SDP of the first early-media event as its answer, so only one is sent.
+ * Lock held. */
+static void emit_provisional(struct rtc_session *s, struct sylkrtc_session_state_event *ev)
 {
-	struct rtc_session *s;
-
-	rtc_lock();
-	s = rtc_session_by_key(key);
-	if (s && !s->early_sdp_sent &&
-	    (s->state == RTC_CALL_PROGRESS || s->state == RTC_CALL_EARLY)) {
+	if (s->state != RTC_CALL_PROGRESS && s->state != RTC_CALL_EARLY)
+		return;
+	if (ev->state == SYLKRTC_SESSION_EARLY_MEDIA) {
+		if (s->early_sdp_sent)
+			return;
 		s->early_sdp_sent = true;
-		ev->state = SYLKRTC_SESSION_EARLY_MEDIA;
-		ev->sdp = sdp;
-		rtc_emit_session_state(s->conn_id, ev);
 	}
-	rtc_unlock();
+	rtc_emit_session_state(s->conn_id, ev);
 }
 
 /* 1xx of our INVITE */
@@ -330,7 +328,6 @@ static void invite_provisional(unsigned key, struct sip_msg *rpl, int code)
 	struct call_ids c;
 	struct sylkrtc_session_state_event ev = {0};
 	char why[RTC_REASON_SIZE], *sdp = NULL;
-	int conn;
 	str body, totag = {0, 0};
 
 	if (code <= 100)
@@ -341,30 +338,38 @@ static void invite_provisional(unsigned key, struct sip_msg *rpl, int code)
 		rtc_unlock();
 		return;
 	}
-	conn = s->conn_id;
 	if (rpl && rpl != FAKED_REPLY && rpl->to && get_to(rpl)->tag_value.len > 0) {
 		totag = get_to(rpl)->tag_value;
 		sylk_copy(s->remote_tag, sizeof(s->remote_tag), totag.s, totag.len);
 		s->state = RTC_CALL_EARLY;
 	}
 	ids_of(s, &c);
-	rtc_unlock();
-
 	ev.session = c.id;
 	ev.call_id = c.call_id;
-	if (code == 183 && rpl && rpl != FAKED_REPLY && sylk_msg_body(rpl, &body) == 0 &&
-	    c.remote_tag[0] && !c.early_sdp_sent) {
-		if (media(NG_BRIDGE_SIP_ANSWER, c.media_id, c.local_tag, c.remote_tag, body.s,
-			  (size_t)body.len, &sdp, why, sizeof(why)) == 0) {
-			early_media(key, &ev, sdp);
-			free(sdp);
-			return;
-		}
-		LM_WARN("session %s: early media not bridged: %s\n", c.id, why);
+	if (!(code == 183 && rpl && rpl != FAKED_REPLY && sylk_msg_body(rpl, &body) == 0 &&
+	      c.remote_tag[0] && !c.early_sdp_sent)) {
+		ev.state = code == 180 ? SYLKRTC_SESSION_RINGING : SYLKRTC_SESSION_PROCEEDING;
+		ev.code = code;
+		emit_provisional(s, &ev);
+		rtc_unlock();
+		return;
 	}
-	ev.state = code == 180 ? SYLKRTC_SESSION_RINGING : SYLKRTC_SESSION_PROCEEDING;
-	ev.code = code;
-	rtc_emit_session_state(conn, &ev);
+	rtc_unlock();
+
+	if (media(NG_BRIDGE_SIP_ANSWER, c.media_id, c.local_tag, c.remote_tag, body.s,
+		  (size_t)body.len, &sdp, why, sizeof(why)) == 0) {
+		ev.state = SYLKRTC_SESSION_EARLY_MEDIA;
+		ev.sdp = sdp;
+	} else {
+		LM_WARN("session %s: early media not bridged: %s\n", c.id, why);
+		ev.state = SYLKRTC_SESSION_PROCEEDING;
+		ev.code = code;
+	}
+	rtc_lock();
+	if ((s = rtc_session_by_key(key)))
+		emit_provisional(s, &ev);
+	rtc_unlock();
+	free(sdp);
 }
 
 static void send_bye(struct rtc_session *s, bool want_reply)
