@@ -184,17 +184,22 @@ static void report_success(int conn_id, const struct msrp_message *m)
 #define FILE_CHUNK (64 * 1024)
 #define FILE_WINDOW 32
 
-/* More of a stored file to a participant that pulls it. Lock held. */
+/* More of a stored file to a participant that pulls it. Lock held once
+ * (by handle()): let go of while the chunks are read and handed to TCP;
+ * only this connection's reader, which is us, moves the transfer on. */
 static void send_file(struct conf_participant *p)
 {
-	char path[1024], tid[32], ours[CONF_PATH_SIZE];
+	char path[1024], tid[32], ours[CONF_PATH_SIZE], theirs[CONF_PATH_SIZE];
+	char msrp_id[CONF_ID_SIZE], ctype[128], name[256], who[CONF_URI_SIZE];
 	struct msrp_path to = {0}, from = {0};
 	struct msrp_send_params sp = {0};
 	struct msrp_byte_range br;
 	static unsigned char chunk[FILE_CHUNK];
-	int fd;
+	uint64_t sent = p->file_sent, size = p->file_size;
+	unsigned key = p->key, unacked = p->file_unacked, handed = 0;
+	int fd, conn = p->msrp_conn;
 
-	if (p->file_sent >= p->file_size || p->file_unacked >= FILE_WINDOW)
+	if (sent >= size || unacked >= FILE_WINDOW)
 		return;
 	if (conf_file_path(path, sizeof(path), p->room_key, p->file_hash) < 0 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -202,36 +207,45 @@ static void send_file(struct conf_participant *p)
 		p->file_sent = p->file_size;
 		return;
 	}
-	if (conf_msrp_our_path(ours, sizeof(ours), p) < 0 ||
-	    msrp_path_parse(&to, p->msrp_their_path, strlen(p->msrp_their_path)) != 0 ||
+	if (conf_msrp_our_path(ours, sizeof(ours), p) < 0) {
+		close(fd);
+		return;
+	}
+	memcpy(theirs, p->msrp_their_path, sizeof(theirs));
+	memcpy(msrp_id, p->msrp_id, sizeof(msrp_id));
+	memcpy(ctype, p->file_type, sizeof(ctype));
+	memcpy(name, p->file_name, sizeof(name));
+	memcpy(who, p->uri, sizeof(who));
+	conf_unlock();
+	if (msrp_path_parse(&to, theirs, strlen(theirs)) != 0 ||
 	    msrp_path_parse(&from, ours, strlen(ours)) != 0)
 		goto out;
 	sp.to_path = &to;
 	sp.from_path = &from;
-	sp.message_id = p->msrp_id;  /* one message per pull session */
-	sp.content_type = p->file_type[0] ? p->file_type : "application/octet-stream";
+	sp.message_id = msrp_id;  /* one message per pull session */
+	sp.content_type = ctype[0] ? ctype : "application/octet-stream";
 	sp.has_body = true;
 	sp.range = &br;
 	sp.failure_report = MSRP_REPORT_YES;  /* the answers pace the transfer */
-	while (p->file_sent < p->file_size && p->file_unacked < FILE_WINDOW) {
-		uint64_t off = p->file_sent, left = p->file_size - off;
+	while (sent < size && unacked + handed < FILE_WINDOW) {
+		uint64_t off = sent, left = size - off;
 		ssize_t n = pread(fd, chunk, left < sizeof(chunk) ? (size_t)left : sizeof(chunk),
 				  (off_t)off);
 		struct msrp_buf b;
 		int rc = EEXIST;
 
 		if (n <= 0) {
-			LM_ERR("file %s for %s ends at byte %llu\n", p->file_name, p->uri,
+			LM_ERR("file %s for %s ends at byte %llu\n", name, who,
 			       (unsigned long long)off);
-			p->file_sent = p->file_size;
+			sent = size;
 			break;
 		}
 		br.start = off + 1;
 		br.end = off + (uint64_t)n;
-		br.total = p->file_size;
+		br.total = size;
 		sp.body = chunk;
 		sp.body_len = (size_t)n;
-		sp.cont = off + (uint64_t)n >= p->file_size ? MSRP_CONT_END : MSRP_CONT_MORE;
+		sp.cont = off + (uint64_t)n >= size ? MSRP_CONT_END : MSRP_CONT_MORE;
 		msrp_buf_init(&b);
 		for (int i = 0; i < 4 && rc == EEXIST; i++) {
 			msrp_buf_reset(&b);
@@ -239,28 +253,34 @@ static void send_file(struct conf_participant *p)
 			sp.tid = tid;
 			rc = msrp_build_send(&b, &sp);
 		}
-		if (rc != 0 || send_on(p->msrp_conn, b.data, b.len) < 0) {
-			LM_ERR("sending file %s to %s failed at byte %llu\n", p->file_name, p->uri,
+		if (rc != 0 || send_on(conn, b.data, b.len) < 0) {
+			LM_ERR("sending file %s to %s failed at byte %llu\n", name, who,
 			       (unsigned long long)off);
 			msrp_buf_reset(&b);
-			p->file_sent = p->file_size;
+			sent = size;
 			break;
 		}
 		msrp_buf_reset(&b);
-		p->file_sent = off + (uint64_t)n;
-		p->file_unacked++;
-		if (p->file_sent >= p->file_size)
-			LM_INFO("sent file %s (%llu bytes) to %s\n", p->file_name,
-				(unsigned long long)p->file_size, p->uri);
+		sent = off + (uint64_t)n;
+		handed++;
+		if (sent >= size)
+			LM_INFO("sent file %s (%llu bytes) to %s\n", name, (unsigned long long)size,
+				who);
 	}
 out:
 	msrp_path_reset(&to);
 	msrp_path_reset(&from);
 	close(fd);
+	conf_lock();
+	p = conf_part_by_key(key);
+	if (p) {
+		p->file_sent = sent;
+		p->file_unacked += handed;
+	}
 }
 
 /* The puller's answer to a chunk of its file: the next one may go; a
- * refusal ends the transfer. Lock held. */
+ * refusal ends the transfer. Lock held once; @p p may be gone after. */
 static void file_answer(struct conf_participant *p, const struct msrp_message *m)
 {
 	if (p->kind != CONF_PART_FILE_PULL || !p->file_unacked)
@@ -275,12 +295,15 @@ static void file_answer(struct conf_participant *p, const struct msrp_message *m
 	p->file_sent = p->file_size;
 }
 
-/* One chunk of a file a participant pushes to the room. Lock held. */
+/* One chunk of a file a participant pushes to the room. Lock held once
+ * (let go while the completed file is hashed). */
 static void file_chunk(int conn_id, struct conf_participant *p, const struct msrp_message *m)
 {
 	struct conf_room *r = conf_room_by_key(p->room_key);
-	char dir[1024], path[1024], hash[FILE_STORE_HASH_SIZE];
+	char dir[1024], path[1024], hash[FILE_STORE_HASH_SIZE], want[FILE_STORE_HASH_SIZE];
 	uint64_t offset;
+	unsigned key;
+	bool matches;
 
 	if (!m->has_body || m->body_len == 0 || p->file_done || !r) {
 		respond(conn_id, m, 200, NULL);
@@ -306,8 +329,22 @@ static void file_chunk(int conn_id, struct conf_participant *p, const struct msr
 		return;
 	}
 	/* the chunk that completes the file is answered after the check, so
-	 * that the sender learns when its upload was not taken */
-	if (file_store_sha1(path, hash, sizeof(hash)) != 0 || !file_store_hash_equal(hash, p->file_hash)) {
+	 * that the sender learns when its upload was not taken. Hashing a whole
+	 * file is no work for under the store lock (held once, by handle()):
+	 * let go of it, then find the participant again. */
+	key = p->key;
+	memcpy(want, p->file_hash, sizeof(want));
+	conf_unlock();
+	matches = file_store_sha1(path, hash, sizeof(hash)) == 0 &&
+		  file_store_hash_equal(hash, want);
+	conf_lock();
+	p = conf_part_by_key(key);
+	r = p ? conf_room_by_key(p->room_key) : NULL;
+	if (!p || !r || p->file_done) {
+		respond(conn_id, m, 481, "No such session");
+		return;
+	}
+	if (!matches) {
 		LM_NOTICE("file %s from %s does not match its hash: dropped\n", p->file_name, p->uri);
 		unlink(path);
 		respond(conn_id, m, 400, "The file does not match the hash of its file-selector");
@@ -342,7 +379,8 @@ static void file_chunk(int conn_id, struct conf_participant *p, const struct msr
 }
 
 /* First frame of a participant on this connection: remember it, replay the
- * history to it and tell the others. Lock held. */
+ * history to it and tell the others. Lock held once; @p p may be gone
+ * after (a pull lets go of the lock while it sends). */
 static void bind_connection(struct conf_participant *p, int conn_id, const char *from_path)
 {
 	struct conf_room *r = conf_room_by_key(p->room_key);
@@ -543,6 +581,7 @@ static void handle(int conn_id, int secure, struct msrp_message *m)
 	const char *sid;
 	size_t sid_len = 0;
 	char from_path[CONF_PATH_SIZE] = "";
+	unsigned key;
 
 	sid = our_session(m, &sid_len);
 	conf_lock();
@@ -569,7 +608,14 @@ static void handle(int conn_id, int secure, struct msrp_message *m)
 		strncat(from_path, u->str, sizeof(from_path) - strlen(from_path) - 1);
 	}
 	p->msrp_secure = secure;
+	key = p->key;
 	bind_connection(p, conn_id, from_path);
+	p = conf_part_by_key(key);
+	if (!p) {
+		conf_unlock();
+		respond(conn_id, m, 481, "No such session");
+		return;
+	}
 	switch (m->method) {
 	case MSRP_METHOD_SEND:
 		if (p->kind == CONF_PART_FILE_PUSH)
