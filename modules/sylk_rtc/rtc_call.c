@@ -13,6 +13,7 @@
  * Each leg is its own rtpengine call (the Call-ID with a leg suffix): when a
  * browser calls a browser, both legs pass this gateway with one Call-ID and
  * from-tag, and the focus anchors a room call under the SIP Call-ID too. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -585,6 +586,25 @@ static void session_answer(int conn_id, const struct sylkrtc_request *req)
 
 /* ---- terminate ----------------------------------------------------------- */
 
+/* CANCELs our INVITE the way tm cancels a proxied one: the CANCEL goes out
+ * from the INVITE's own branch, or, before any provisional reply, as soon as
+ * one arrives. (tm's t_cancel_uac() is not used: in Kamailio 5.6 it keeps a
+ * reference to the INVITE and leaves its CANCEL transaction unreferenced,
+ * so neither is ever freed.) The lookup makes the INVITE current: restored.
+ * Lock held. */
+static void cancel_invite(struct rtc_session *s)
+{
+	struct cell *t = NULL, *backup = rtc_tmb.t_gett();
+	int backup_branch = rtc_tmb.t_gett_branch();
+
+	if (s->t_valid && rtc_tmb.t_lookup_ident(&t, s->t_hash, s->t_label) >= 0 && t) {
+		if (t->uas.status < 200)
+			rtc_tmb.cancel_all_uacs(t, 0);
+		rtc_tmb.unref_cell(t);
+	}
+	rtc_tmb.t_sett(backup, backup_branch);
+}
+
 /* Ends a session on our side, whatever its state. Lock held. Returns
  * without freeing when a reply is still to come (CANCEL, BYE). */
 static void hang_up(struct rtc_session *s, int conn_id, bool tell)
@@ -610,17 +630,7 @@ static void hang_up(struct rtc_session *s, int conn_id, bool tell)
 	case RTC_CALL_PROGRESS:
 	case RTC_CALL_EARLY:
 		s->state = RTC_CALL_TERMINATING;
-		if (s->t_valid) {
-			/* an empty body makes tm write "Content-Length: 0", which
-			 * sanity checks on the way insist on */
-			str empty = {"", 0};
-			struct cell *backup = rtc_tmb.t_gett();
-			int backup_branch = rtc_tmb.t_gett_branch();
-
-			/* it looks the INVITE up, which makes it current: restore */
-			rtc_tmb.t_cancel_uac(NULL, &empty, s->t_hash, s->t_label, NULL, NULL);
-			rtc_tmb.t_sett(backup, backup_branch);
-		}
+		cancel_invite(s);
 		if (!tell)
 			s->conn_id = -1;
 		return;  /* the 487 (or a racing 200) finishes it */
@@ -752,7 +762,7 @@ static int play_next_tone(struct rtc_session *s, long long now)
 			LM_ERR("session %s: cannot send DTMF INFO, %zu tone(s) dropped\n", s->id,
 			       left - 1);
 		s->dtmf[0] = '\0';
-		rtc_dtmf_sessions_add(-1);
+		rtc_fast_work_add(-1);
 	}
 	return rc;
 }
@@ -779,7 +789,7 @@ static void session_dtmf(int conn_id, const struct sylkrtc_request *req)
 	memcpy(s->dtmf + queued, req->tones, n + 1);
 	if (!queued) {
 		s->dtmf_duration = req->duration;
-		rtc_dtmf_sessions_add(1);
+		rtc_fast_work_add(1);
 		rc = play_next_tone(s, now_ms());
 	}
 	rtc_unlock();
@@ -790,12 +800,12 @@ static void session_dtmf(int conn_id, const struct sylkrtc_request *req)
 		rtc_send_ack(conn_id, req->transaction);
 }
 
-void rtc_call_dtmf_timer(void)
+void rtc_call_fast_timer(void)
 {
 	struct rtc_session *s;
 	long long now;
 
-	if (!rtc_dtmf_sessions_any())
+	if (!rtc_fast_work_any())
 		return;
 	now = now_ms();
 	rtc_lock();
@@ -804,7 +814,7 @@ void rtc_call_dtmf_timer(void)
 			continue;
 		if (s->state != RTC_CALL_ACCEPTED && s->state != RTC_CALL_ESTABLISHED) {
 			s->dtmf[0] = '\0';
-			rtc_dtmf_sessions_add(-1);
+			rtc_fast_work_add(-1);
 			continue;
 		}
 		play_next_tone(s, now);

@@ -20,8 +20,8 @@ void rtc_call_conn_closed(int conn_id);
 /* From the timer process: "established" once browser media flows. */
 void rtc_call_timer(void);
 
-/* From the DTMF timer process (every few ms): the next tone of each
- * session playing a string of tones. */
-void rtc_call_dtmf_timer(void);
+/* From the fast timer process (every few ms): the next tone of each
+ * session playing a string of DTMF tones. */
+void rtc_call_fast_timer(void);
 
 #endif

@@ -18,7 +18,7 @@ struct rtc_store {
 	struct rtc_conn *conns;
 	struct rtc_account *accounts;
 	struct rtc_session *sessions;
-	volatile int dtmf_sessions;
+	volatile int fast_work;
 };
 
 static struct rtc_store *store;
@@ -349,20 +349,20 @@ void rtc_session_destroy(struct rtc_session *s)
 	if (s->dlg)
 		rtc_tmb.free_dlg(s->dlg);
 	if (s->dtmf[0])
-		store->dtmf_sessions--;
+		store->fast_work--;
 	rtc_shm_free_str(&s->pending_sdp);
 	rtc_shm_free_str(&s->extra_hdrs);
 	shm_free(s);
 }
 
-void rtc_dtmf_sessions_add(int delta)
+void rtc_fast_work_add(int delta)
 {
-	store->dtmf_sessions += delta;
+	store->fast_work += delta;
 }
 
-bool rtc_dtmf_sessions_any(void)
+bool rtc_fast_work_any(void)
 {
-	return store && store->dtmf_sessions > 0;
+	return store && store->fast_work > 0;
 }
 
 int rtc_session_count_for_account(unsigned account_key)

@@ -105,7 +105,6 @@ struct rtc_session {
 	unsigned t_hash, t_label;   /* INVITE transaction (ours or theirs) */
 	bool t_valid;
 	int auth_tries;
-	bool cancel_pending;        /* terminate came before the INVITE could be cancelled */
 	bool update_pending;        /* a re-INVITE of ours waits for its answer */
 	bool remote_update;         /* a re-INVITE from SIP waits for session-update */
 	bool early_sdp_sent;        /* the browser has an answer from early media */
@@ -157,10 +156,11 @@ struct rtc_session *rtc_session_new(int conn_id, const char *id, enum rtc_dir di
 void rtc_session_destroy(struct rtc_session *s);
 int rtc_session_count_for_account(unsigned account_key);
 bool rtc_session_offered_to(const struct rtc_session *s, int conn_id);
-/* Sessions with DTMF tones still to play: changed with the lock held, read
- * without it by the DTMF timer to skip its walk when there are none. */
-void rtc_dtmf_sessions_add(int delta);
-bool rtc_dtmf_sessions_any(void);
+/* Work items of the fast timer (sessions with DTMF tones still to play):
+ * changed with the lock held, read without it by
+ * the fast timer to skip its walk when there is nothing to do. */
+void rtc_fast_work_add(int delta);
+bool rtc_fast_work_any(void);
 
 /* shm string helper (sylk_copy, sylk_shm_strdup: ../common/sip_util.h) */
 void rtc_shm_free_str(char **s);

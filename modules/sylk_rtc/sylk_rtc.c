@@ -344,13 +344,13 @@ static void gateway_timer(unsigned int ticks, void *param)
 	rtc_call_timer();
 }
 
-static void dtmf_timer(unsigned int uticks, void *param)
+static void fast_timer(unsigned int uticks, void *param)
 {
-	rtc_call_dtmf_timer();
+	rtc_call_fast_timer();
 }
 
 /* DTMF tones are spaced in tens of milliseconds */
-#define DTMF_TIMER_INTERVAL_US 10000
+#define FAST_TIMER_INTERVAL_US 10000
 
 static int mod_init(void)
 {
@@ -384,7 +384,7 @@ static int mod_init(void)
 		return -1;
 	rtc_hooks_init();
 	faked_msg_init();
-	/* the gateway timer and the DTMF timer */
+	/* the gateway timer and the fast timer */
 	if (register_basic_timers(2) < 0)
 		return -1;
 	LM_INFO("sylkRTC gateway: requests via %s, Contacts at %s\n", outbound_buf, contact_buf);
@@ -399,9 +399,9 @@ static int child_init(int rank)
 		return -1;
 	}
 	if (rank == PROC_MAIN &&
-	    fork_basic_utimer(PROC_TIMER, "SYLKRTC DTMF", 1, dtmf_timer, NULL,
-			      DTMF_TIMER_INTERVAL_US) < 0) {
-		LM_ERR("cannot start the DTMF timer\n");
+	    fork_basic_utimer(PROC_TIMER, "SYLKRTC FAST", 1, fast_timer, NULL,
+			      FAST_TIMER_INTERVAL_US) < 0) {
+		LM_ERR("cannot start the fast timer\n");
 		return -1;
 	}
 	return 0;
