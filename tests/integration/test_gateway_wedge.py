@@ -97,15 +97,6 @@ def rtpengine_sessions(rtpengine):
     return int(m.group(1))
 
 
-def dialogs(server):
-    """Active dialogs when the config loads the dialog module, else 0."""
-    r = subprocess.run(["/usr/sbin/kamcmd", "-s", "unix:" + server.ctl_socket,
-                        "dlg.stats_active"], capture_output=True, text=True, timeout=PROMPT)
-    if "not found" in r.stdout:
-        return 0
-    return sum(int(n) for n in re.findall(r":\s*(\d+)", r.stdout))
-
-
 def new_connection(server, why):
     """A new sylkRTC connection that gets its ready event within PROMPT s."""
     t0 = time.monotonic()
@@ -223,13 +214,14 @@ def wait_quiet(server, bob, what, timeout=10):
 
 
 def wait_all_clean(server, rtpengine, timeout=40):
-    """Gateway sessions, tm transactions, dialogs and rtpengine calls all
-    gone (tm keeps finished transactions for its wait timer, 5 s)."""
+    """Gateway sessions (each holds its SIP dialog; the default config loads
+    no dialog module), tm transactions and rtpengine calls all gone (tm keeps
+    finished transactions for its wait timer, 5 s)."""
     state = {}
 
     def clean():
         state.update(sessions=gateway_sessions(server), tm=tm_current(server),
-                     dialogs=dialogs(server), rtpengine=rtpengine_sessions(rtpengine))
+                     rtpengine=rtpengine_sessions(rtpengine))
         return not any(state.values())
     try:
         wait_until(clean, timeout, interval=0.5, what="cleanup")

@@ -22,10 +22,10 @@
 'use strict';
 
 const fs = require('fs');
-const http = require('http');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const { CHROMIUM_ARGS, emit, servePages } = require('./chromium');
 
 const PAGE = path.resolve(__dirname, '..', 'web', 'sylkrtc-call.html');
 
@@ -65,39 +65,15 @@ function parseArgs(argv) {
   return opts;
 }
 
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
-
-// The page from a loopback HTTP server (a secure context, and a real
-// http://127.0.0.1 Origin for the server's allow-list), or from file://.
 function servePage() {
-  return new Promise((resolve) => {
-    const server = http.createServer((req, res) => {
-      if (req.url.split('?')[0] !== '/sylkrtc-call.html') {
-        res.writeHead(404);
-        res.end();
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-      res.end(fs.readFileSync(PAGE));
-    });
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
+  return servePages({ '/sylkrtc-call.html': { type: 'text/html; charset=utf-8', body: () => fs.readFileSync(PAGE) } });
 }
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sylk-chromium-'));
-  const args = [
-    '--no-sandbox', '--disable-gpu',
-    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-    '--allow-loopback-in-peer-connection',
-    '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run',
-    '--autoplay-policy=no-user-gesture-required',
-  ];
+  const args = CHROMIUM_ARGS.slice();
   if (opts.fakeAudio) args.push('--use-file-for-fake-audio-capture=' + opts.fakeAudio);
 
   let browser = null;

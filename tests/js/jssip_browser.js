@@ -22,11 +22,11 @@
 'use strict';
 
 const fs = require('fs');
-const http = require('http');
 const os = require('os');
 const path = require('path');
 const esbuild = require('esbuild');
 const { chromium } = require('playwright-core');
+const { CHROMIUM_ARGS, emit, servePages } = require('./chromium');
 
 const PAGE = path.resolve(__dirname, '..', 'web', 'jssip-phone.html');
 
@@ -61,10 +61,6 @@ function parseArgs(argv) {
   return opts;
 }
 
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
-
 // JsSIP for the page: npm's jssip ships CommonJS only
 function bundle() {
   const r = esbuild.buildSync({
@@ -74,23 +70,11 @@ function bundle() {
   return r.outputFiles[0].text;
 }
 
-// the page and the bundle from a loopback HTTP server (a secure context)
+// the page and its JsSIP bundle
 function servePage(js) {
-  return new Promise((resolve) => {
-    const server = http.createServer((req, res) => {
-      const url = req.url.split('?')[0];
-      if (url === '/jssip-phone.html') {
-        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-        res.end(fs.readFileSync(PAGE));
-      } else if (url === '/jssip.bundle.js') {
-        res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' });
-        res.end(js);
-      } else {
-        res.writeHead(404);
-        res.end();
-      }
-    });
-    server.listen(0, '127.0.0.1', () => resolve(server));
+  return servePages({
+    '/jssip-phone.html': { type: 'text/html; charset=utf-8', body: () => fs.readFileSync(PAGE) },
+    '/jssip.bundle.js': { type: 'text/javascript; charset=utf-8', body: () => js },
   });
 }
 
@@ -98,14 +82,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sylk-jssip-'));
-  const args = [
-    '--no-sandbox', '--disable-gpu',
-    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-    '--allow-loopback-in-peer-connection',
-    '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run',
-    '--autoplay-policy=no-user-gesture-required',
-  ];
+  const args = CHROMIUM_ARGS.slice();
 
   let context = null;
   let server = null;

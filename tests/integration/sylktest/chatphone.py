@@ -8,13 +8,9 @@ import socket
 import struct
 import time
 
-import av
-import numpy
-
 from .msrp import MsrpClient, cpim, random_id
 from .processes import free_port
 from .rtpphone import RtpPhone, SipError
-
 
 class TimedMsrp(MsrpClient):
     """An MsrpClient that records (time.monotonic(), body) of every SEND chunk
@@ -36,9 +32,7 @@ class TimedMsrp(MsrpClient):
                 return t
         return None
 
-
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
-
 
 class ChatPhone(RtpPhone):
     """An RtpPhone that also offers chat (TCP/MSRP, we are the active side).
@@ -51,6 +45,7 @@ class ChatPhone(RtpPhone):
     def __init__(self, *args, call_id=None, **kw):
         super().__init__(*args, **kw)
         self.arrivals = []
+        self._stamp = None
         self.rtp.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         self.msrp_id = random_id(8)
         self.msrp_path = f"msrp://127.0.0.1:{free_port()}/{self.msrp_id};tcp"
@@ -71,47 +66,18 @@ class ChatPhone(RtpPhone):
             return d
         ua.new_dialog = new_dialog
 
-    def _recv_loop(self):
-        """RtpPhone's receive loop (plain RTP only) with kernel timestamps."""
-        while self.running:
-            try:
-                pkt, anc, _, _ = self.rtp.recvmsg(4096, socket.CMSG_SPACE(16))
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            now = time.monotonic()
-            stamp = None
-            for level, kind, data in anc:
-                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
-                    sec, nsec = struct.unpack("qq", data[:16])
-                    stamp = sec + nsec / 1e9
-            if len(pkt) < 12 or pkt[0] >> 6 != 2:
-                continue
-            pt = pkt[1] & 0x7F
-            self.received_packets += 1
-            self.received_payload_types.add(pt)
-            self.received_ssrcs.add(struct.unpack("!I", pkt[8:12])[0])
-            if pt != self.codec.pt:
-                continue
-            self.arrivals.append(stamp if stamp is not None else time.time())
-            off = 12 + 4 * (pkt[0] & 0x0F)
-            payload = pkt[off:]
-            try:
-                frames = self._decoder.decode(av.Packet(payload))
-            except (av.AVError, ValueError):
-                continue
-            for f in frames:
-                a = f.to_ndarray()
-                mono = a.reshape(-1)[::len(f.layout.channels)] if not f.format.is_planar else a[0]
-                if f.format.name.startswith("s16"):
-                    mono = mono.astype(numpy.float32) / 32768.0
-                else:
-                    mono = mono.astype(numpy.float32)
-                with self._lock:
-                    self._chunks.append((now, mono))
-                    if len(self._chunks) > 3000:
-                        del self._chunks[:500]
+    def _read_packet(self):
+        """RtpPhone's read, noting the kernel's receive timestamp."""
+        pkt, anc, _, _ = self.rtp.recvmsg(4096, socket.CMSG_SPACE(16))
+        self._stamp = None
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+                sec, nsec = struct.unpack("qq", data[:16])
+                self._stamp = sec + nsec / 1e9
+        return pkt, time.monotonic()
+
+    def _audio_arrived(self):
+        self.arrivals.append(self._stamp if self._stamp is not None else time.time())
 
     def arrival_gaps(self, since, until):
         """Gaps (seconds) between consecutive packets received between the

@@ -755,15 +755,21 @@ class RtpPhone:
             elif delay < -0.2:
                 tick = time.monotonic()  # far behind (a stall): do not burst
 
+    def _read_packet(self):
+        """One datagram and when it arrived (time.monotonic())."""
+        return self.rtp.recv(4096), time.monotonic()
+
+    def _audio_arrived(self):
+        """Called for each packet of the negotiated codec, before decoding."""
+
     def _recv_loop(self):
         while self.running:
             try:
-                pkt = self.rtp.recv(4096)
+                pkt, now = self._read_packet()
             except socket.timeout:
                 continue
             except OSError:
                 return
-            now = time.monotonic()
             if len(pkt) < 12 or pkt[0] >> 6 != 2:
                 continue
             if self._srtp_in is not None:
@@ -781,6 +787,7 @@ class RtpPhone:
             self.received_ssrcs.add(struct.unpack("!I", pkt[8:12])[0])
             if pt != self.codec.pt:
                 continue  # telephone-event, comfort noise
+            self._audio_arrived()
             off = 12 + 4 * (pkt[0] & 0x0F)
             if pkt[0] & 0x10 and len(pkt) >= off + 4:
                 off += 4 + 4 * struct.unpack("!H", pkt[off + 2:off + 4])[0]
