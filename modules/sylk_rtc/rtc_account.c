@@ -227,6 +227,11 @@ static int let_go(struct rtc_account *a)
 	return 1;
 }
 
+bool rtc_account_may_receive(const struct rtc_account *a)
+{
+	return a->conn_id >= 0 && a->reg_state == RTC_REG_REGISTERED && !a->unregistering;
+}
+
 void rtc_account_timer(void)
 {
 	struct rtc_account *a, *next;

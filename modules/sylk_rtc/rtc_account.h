@@ -4,6 +4,8 @@
 #ifndef SYLK_RTC_ACCOUNT_H
 #define SYLK_RTC_ACCOUNT_H
 
+#include <stdbool.h>
+
 #include "sylk_ws/sylkrtc_request.h"
 
 /* Handles one account-* request; replies (ack or error) itself. */
@@ -14,6 +16,14 @@ void rtc_account_conn_closed(int conn_id);
 
 /* Once a second from the timer process: refreshes and retries due. */
 void rtc_account_timer(void);
+
+/* Whether calls and every other event for the account's address may be
+ * delivered to this account's connection: only while the account's own
+ * REGISTER, with the credentials this connection gave, is in force. Adding
+ * an account proves nothing (anyone can type an address and a wrong HA1).
+ * Lock held. */
+struct rtc_account;
+bool rtc_account_may_receive(const struct rtc_account *a);
 
 /* Whether @p domain may be used (sip_domains parameter). */
 int rtc_domain_allowed(const char *domain);

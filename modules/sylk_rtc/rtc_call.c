@@ -34,6 +34,7 @@
 #include "sylk_ws/gateway_sip.h"
 #include "sylk_ws/ng_bridge.h"
 
+#include "rtc_account.h"
 #include "rtc_call.h"
 #include "rtc_config.h"
 #include "rtc_events.h"
@@ -1109,7 +1110,7 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 	if (a && a->conn_id >= 0) {
 		sylk_copy(aor, sizeof(aor), a->aor, strlen(a->aor));
 		for (b = rtc_account_first(); b && off.count < RTC_FORK_MAX; b = b->next) {
-			if (b->conn_id < 0 || strcmp(b->aor, aor) != 0)
+			if (!rtc_account_may_receive(b) || strcmp(b->aor, aor) != 0)
 				continue;
 			off.conns[off.count] = b->conn_id;
 			off.accounts[off.count++] = b->key;

@@ -1,0 +1,75 @@
+"""Nobody acts as someone else through the gateway (issue 13, point 1).
+
+Adding an account proves nothing: anyone can type alice's address and any
+HA1. Calls for alice must reach only connections where alice's own REGISTER,
+with the credentials that connection gave, succeeded; the real alice still
+gets them and answers with audio."""
+
+import time
+
+from sylktest.processes import wait_until
+from sylktest.sylkrtc import SylkRtcClient
+from sylktest.webrtc import WebRtcPeer
+from test_sylkrtc_calls import ALICE, calling_phone, forget_old_phones, rtpengine_calls  # noqa: F401
+
+
+def test_account_added_without_proof_never_gets_the_calls(server, rtpengine, workdir):
+    alice = SylkRtcClient(server.http_port)
+    alice.register("alice")
+    # never registers: only typed alice's address and a made-up HA1
+    mallory = SylkRtcClient(server.http_port)
+    mallory.expect_ack("account-add", account=ALICE, password="deadbeef")
+    # registers with the wrong password: refused by the registrar
+    guesser = SylkRtcClient(server.http_port)
+    guesser.add_account("alice", password="guess")
+    guesser.expect_ack("account-register", account=ALICE)
+    assert guesser.wait_registration(ALICE, "failed", timeout=10)["reason"].startswith("403")
+
+    with alice, mallory, guesser:
+        caller = calling_phone(server, workdir, hold_ms=2000)
+        incoming = alice.wait_incoming_session(ALICE, timeout=10)
+        session = incoming["session"]
+        # the offers to every device of the account leave in one go: a
+        # second later, whatever the others were going to get, they have
+        time.sleep(1.0)
+        for intruder in (mallory, guesser):
+            assert not [e for e in intruder.events() if e.get("event") == "incoming-session"], \
+                intruder.received
+            # and they cannot take the call by its id either
+            reply = intruder.request("session-answer", session=session, sdp="v=0\r\n")
+            assert reply["sylkrtc"] == "error" and "Unknown session" in reply["error"], reply
+
+        with WebRtcPeer(tone_hz=650) as peer:
+            alice.expect_ack("session-answer", session=session, sdp=peer.accept_offer(incoming["sdp"]))
+            alice.wait_session_state(session, "accepted", timeout=5)
+            peer.wait_connected(10)
+            assert abs(peer.wait_for_tone(650, timeout=10) - 650) < 25
+            alice.wait_session_state(session, "terminated", timeout=15)
+        for intruder in (mallory, guesser):
+            assert not [e for e in intruder.events() if e.get("sylkrtc") == "session-event"], \
+                intruder.received
+    caller.wait(10)
+    assert caller.actions()[-1] == "hangup 200", caller.report()
+    wait_until(lambda: not rtpengine_calls(rtpengine), 5, what="rtpengine call deleted")
+
+
+def test_a_device_that_unregisters_stops_getting_calls(server, workdir):
+    """An account's events follow its own registration: after
+    account-unregister the device is told of no more calls, while the
+    account's other device, still registered, is."""
+    staying = SylkRtcClient(server.http_port)
+    staying.register("alice")
+    leaving = SylkRtcClient(server.http_port)
+    leaving.register("alice")
+    leaving.expect_ack("account-unregister", account=ALICE)
+    with staying, leaving:
+        caller = calling_phone(server, workdir, hold_ms=500)
+        try:
+            incoming = staying.wait_incoming_session(ALICE, timeout=10)
+            time.sleep(1.0)
+            assert not [e for e in leaving.events() if e.get("event") == "incoming-session"], \
+                leaving.received
+            staying.expect_ack("session-terminate", session=incoming["session"])
+            staying.wait_session_state(incoming["session"], "terminated", timeout=10)
+        finally:
+            caller.stop()
