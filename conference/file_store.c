@@ -113,27 +113,26 @@ int file_store_write(const char *path, uint64_t offset, const void *data, size_t
 	return err;
 }
 
-int file_store_sha1(const char *path, char *out, size_t size)
+int file_store_sha1_fd(int fd, char *out, size_t size)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
 	EVP_MD_CTX *ctx;
+	off_t off = 0;
 	size_t o;
-	int fd, err = 0;
+	int err = 0;
 
-	if (!path || !out || size < FILE_STORE_HASH_SIZE)
+	if (fd < 0 || !out || size < FILE_STORE_HASH_SIZE)
 		return EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
 	ctx = EVP_MD_CTX_new();
 	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha1(), NULL)) {
 		err = ENOMEM;
 		goto out;
 	}
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+		/* pread: the descriptor's own offset stays where it was */
+		ssize_t n = pread(fd, buf, sizeof(buf), off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -144,6 +143,7 @@ int file_store_sha1(const char *path, char *out, size_t size)
 		if (n == 0)
 			break;
 		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		off += n;
 	}
 	EVP_DigestFinal_ex(ctx, md, &md_len);
 	memcpy(out, "sha-1:", 6);
@@ -157,7 +157,35 @@ int file_store_sha1(const char *path, char *out, size_t size)
 	out[o] = '\0';
 out:
 	EVP_MD_CTX_free(ctx);
+	return err;
+}
+
+int file_store_sha1(const char *path, char *out, size_t size)
+{
+	int fd, err;
+
+	if (!path || !out || size < FILE_STORE_HASH_SIZE)
+		return EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	err = file_store_sha1_fd(fd, out, size);
 	close(fd);
+	return err;
+}
+
+int file_store_publish(const char *tmp, const char *path)
+{
+	int err = 0;
+
+	if (!tmp || !path)
+		return EINVAL;
+	/* link(), not rename(): it never replaces a file that is there */
+	if (link(tmp, path) < 0)
+		err = errno;
+	else
+		chmod(path, 0440);
+	unlink(tmp);
 	return err;
 }
 

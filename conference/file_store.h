@@ -30,6 +30,15 @@ int file_store_write(const char *path, uint64_t offset, const void *data, size_t
  * 0 or errno. */
 int file_store_sha1(const char *path, char *out, size_t size);
 
+/* The same for an open file (read with pread from its start). */
+int file_store_sha1_fd(int fd, char *out, size_t size);
+
+/* A verified upload at @p tmp becomes the stored file @p path, which is
+ * never replaced: EEXIST when @p path is already there. @p tmp is gone
+ * afterwards either way; the stored file is made read-only (0440).
+ * 0 or errno. */
+int file_store_publish(const char *tmp, const char *path);
+
 /* Whether two file-selector hashes name the same digest: the algorithm
  * case-insensitively, hex digits case-insensitively. */
 bool file_store_hash_equal(const char *a, const char *b);

@@ -1,5 +1,6 @@
 /* Unit tests for conference/file_store.c */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,10 +65,44 @@ static void test_write_and_hash(void)
 	rmdir(dir);
 }
 
+/* A verified upload becomes the stored file, which nothing replaces */
+static void test_publish(void)
+{
+	char dir[] = "/tmp/sylk-file-publish-XXXXXX", tmp[300], tmp2[300], path[300];
+	char hash[FILE_STORE_HASH_SIZE], buf[8] = "";
+	struct stat st;
+	int fd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(tmp, sizeof(tmp), "%s/upload-1", dir);
+	snprintf(tmp2, sizeof(tmp2), "%s/upload-2", dir);
+	snprintf(path, sizeof(path), "%s/A9993E", dir);
+	CHECK_INT(file_store_write(tmp, 0, "abc", 3), 0);
+	CHECK_INT(file_store_publish(tmp, path), 0);
+	CHECK(stat(tmp, &st) < 0);
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT(st.st_mode & 0777, 0440);
+	/* a second upload of the same name: refused, the first one stays */
+	CHECK_INT(file_store_write(tmp2, 0, "xyz", 3), 0);
+	CHECK_INT(file_store_publish(tmp2, path), EEXIST);
+	CHECK(stat(tmp2, &st) < 0);
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_INT(read(fd, buf, sizeof(buf)), 3);
+	CHECK_STR(buf, "abc");
+	CHECK_INT(file_store_sha1_fd(fd, hash, sizeof(hash)), 0);
+	CHECK_STR(hash, HASH_ABC);
+	CHECK_INT(file_store_sha1_fd(-1, hash, sizeof(hash)), EINVAL);
+	close(fd);
+	CHECK_INT(file_store_publish(tmp2, path), ENOENT);
+	CHECK_INT(file_store_remove_dir(dir), 0);
+}
+
 int main(void)
 {
 	RUN(test_name);
 	RUN(test_hash_equal);
 	RUN(test_write_and_hash);
+	RUN(test_publish);
 	return check_summary();
 }
