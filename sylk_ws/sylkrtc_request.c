@@ -19,6 +19,7 @@
 
 #include "sylk_ws/sip_aor.h"
 #include "sylk_ws/sylkrtc_request.h"
+#include "sylk_ws/json_keys.h"
 #include "sylk_ws/utf8.h"
 
 /* Longest excerpt of a client value quoted in an error text. */
@@ -1216,6 +1217,24 @@ static void recover_transaction(struct parser *p)
 	p->err->has_transaction = true;
 }
 
+/* json-c keeps the last of repeated names silently: refuse them instead */
+static int refuse_duplicate_keys(struct parser *p, const char *buf, size_t len)
+{
+	char dup[64];
+
+	switch (json_find_duplicate_key(buf, len, dup, sizeof(dup))) {
+	case 0:
+		return 0;
+	case EEXIST:
+		/* which of two transactions would be the client's? neither */
+		if (strcmp(dup, "transaction") != 0)
+			recover_transaction(p);
+		return fail(p, SYLKRTC_ERR_JSON, NULL, "Invalid JSON: duplicate key '%s'", dup);
+	default:
+		return fail_nomem(p);
+	}
+}
+
 static int decode_object(struct parser *p, struct sylkrtc_request *r,
 			 enum sylkrtc_version ver)
 {
@@ -1284,6 +1303,12 @@ int sylkrtc_request_decode(struct sylkrtc_request **reqp, struct sylkrtc_error *
 	if (rc) {
 		if (rc == EBADMSG)
 			scan_transaction(err, buf, len);
+		return rc;
+	}
+
+	rc = refuse_duplicate_keys(&p, buf, len);
+	if (rc) {
+		json_object_put(p.root);
 		return rc;
 	}
 

@@ -73,3 +73,14 @@ def test_a_device_that_unregisters_stops_getting_calls(server, workdir):
             staying.wait_session_state(incoming["session"], "terminated", timeout=10)
         finally:
             caller.stop()
+
+
+def test_a_request_naming_a_field_twice_is_refused(server):
+    """json-c would keep the last of two "account" values; the gateway
+    refuses the request instead, says why, and the connection goes on."""
+    with SylkRtcClient(server.http_port) as client:
+        client.send_raw('{"sylkrtc":"account-add","transaction":"dup-1",'
+                        f'"account":"{ALICE}","account":"bob@sylk.test","password":"x"}}')
+        reply = client.reply_to("dup-1")
+        assert reply["sylkrtc"] == "error" and "duplicate key 'account'" in reply["error"], reply
+        client.register("alice")

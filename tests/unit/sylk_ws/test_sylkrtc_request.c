@@ -561,6 +561,21 @@ static void test_free_null(void)
 
 /* ---- envelope errors ----------------------------------------------------------- */
 
+static void test_err_duplicate_key(void)
+{
+	struct sylkrtc_error err;
+
+	CHECK_INT(dec_bad(V2, "{\"sylkrtc\":\"session-terminate\",\"transaction\":\"t1\","
+			      "\"session\":\"a\",\"session\":\"b\"}", &err), SYLKRTC_ERR_JSON);
+	CHECK(strstr(err.text, "duplicate key 'session'") != NULL);
+	CHECK(err.has_transaction);
+	CHECK_STR(err.transaction, "t1");
+	/* two transactions: neither is echoed */
+	CHECK_INT(dec_bad(V2, "{\"sylkrtc\":\"ping\",\"transaction\":\"t1\","
+			      "\"transaction\":\"t2\"}", &err), SYLKRTC_ERR_JSON);
+	CHECK(!err.has_transaction);
+}
+
 static void test_err_unparsable(void)
 {
 	struct sylkrtc_error err;
@@ -1190,6 +1205,7 @@ int main(void)
 	RUN(test_null_optional_is_absent);
 	RUN(test_whitespace_and_not_terminated);
 	RUN(test_free_null);
+	RUN(test_err_duplicate_key);
 	RUN(test_err_unparsable);
 	RUN(test_err_not_utf8);
 	RUN(test_err_not_object);
