@@ -5,8 +5,11 @@
 
 #include <stdbool.h>
 
+#include "core/parser/msg_parser.h"
 #include "core/str.h"
 #include "modules/tm/tm_load.h"
+
+#include "conference/room_policy.h"
 
 struct conf_config {
 	char *msrp_host;        /* host in our a=path; "" = first TCP listener's address */
@@ -31,6 +34,15 @@ struct conf_config {
 	int join_tone;          /* beep for everyone when someone joins */
 	int alone_tone;         /* soft beep every few seconds for someone alone */
 	int max_speakers;       /* the loudest this many are mixed; 0 = everyone */
+	int auth_flag;          /* message flag the script sets once auth_check passed; -1 none */
+	char *room_creators;    /* "authenticated", "any", "none" or a list of AORs */
+	char *room_joiners;     /* "any" or "authenticated" */
+	int max_rooms;          /* rooms on this server; 0 = no limit */
+	int max_rooms_per_source; /* rooms opened by one user / address; 0 = no limit */
+	int ack_timeout;        /* seconds a 200 waits for its ACK */
+	int msrp_timeout;       /* seconds an MSRP stream waits for its connection */
+
+	struct room_policy policy;
 
 	str contact_host_s;
 	str outbound_proxy_s;
@@ -49,6 +61,8 @@ struct conf_access {
 /* the room's own access lists, NULL when it has none */
 const struct conf_access *conf_access_for(const char *room_user);
 bool conf_room_persistent(const char *room_user);
+/* whether the routing script authenticated the request (auth_flag) */
+bool conf_authenticated(struct sip_msg *msg);
 extern struct tm_binds conf_tmb;
 
 #endif

@@ -1,7 +1,9 @@
 /* The screen-sharing viewer on the server's HTTP port (xhttp): a page that
  * reloads the latest image of a sharer, and the image itself.
- *   GET /conference/screen/<room>/<participant>       the page
- *   GET /conference/screen/<room>/<participant>.jpg   the JPEG */
+ *   GET /conference/screen/<token>       the page
+ *   GET /conference/screen/<token>.jpg   the JPEG
+ * The token is the sharer's own, 128 random bits (conference/room_policy.h):
+ * only who got the URL from conference-info can watch. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "core/dprint.h"
 #include "modules/xhttp/api.h"
 
+#include "conference/room_policy.h"
 #include "conference/screen_share.h"
 
 #include "conf_config.h"
@@ -53,14 +56,36 @@ static int not_found(struct sip_msg *msg)
 	return http_send(msg, 404, "Not Found", "text/plain", text, sizeof(text) - 1);
 }
 
-static int image(struct sip_msg *msg, unsigned room_key, unsigned part_key)
+/* The sharer with this token, while it shares. */
+static bool sharer(const char *token, unsigned *room_key, unsigned *part_key, char *title,
+		   size_t size)
+{
+	struct conf_participant *p;
+	bool active = false;
+
+	conf_lock();
+	p = conf_part_by_screen_token(token);
+	if (p && p->screen_active) {
+		active = true;
+		*room_key = p->room_key;
+		*part_key = p->key;
+		if (title)
+			snprintf(title, size, "%s", p->display[0] ? p->display : p->uri);
+	}
+	conf_unlock();
+	return active;
+}
+
+static int image(struct sip_msg *msg, const char *token)
 {
 	char path[1024], *buf;
+	unsigned room_key, part_key;
 	struct stat st;
 	int fd, rc;
 	ssize_t n;
 
-	if (conf_screen_path(path, sizeof(path), room_key, part_key) < 0 ||
+	if (!sharer(token, &room_key, &part_key, NULL, 0) ||
+	    conf_screen_path(path, sizeof(path), room_key, part_key) < 0 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return not_found(msg);
 	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > MAX_IMAGE ||
@@ -75,24 +100,16 @@ static int image(struct sip_msg *msg, unsigned room_key, unsigned part_key)
 	return rc;
 }
 
-static int page(struct sip_msg *msg, unsigned room_key, unsigned part_key)
+static int page(struct sip_msg *msg, const char *token)
 {
 	char url[CONF_URI_SIZE], title[CONF_URI_SIZE] = "", *html = NULL;
-	struct conf_participant *p;
-	bool active = false;
+	unsigned room_key, part_key;
 	size_t len = 0;
 	int rc;
 
-	conf_lock();
-	p = conf_part_by_key(part_key);
-	if (p && p->room_key == room_key && p->screen_active) {
-		active = true;
-		snprintf(title, sizeof(title), "%s", p->display[0] ? p->display : p->uri);
-	}
-	conf_unlock();
-	if (!active)
+	if (!sharer(token, &room_key, &part_key, title, sizeof(title)))
 		return not_found(msg);
-	snprintf(url, sizeof(url), "%s%u/%u.jpg", PREFIX, room_key, part_key);
+	snprintf(url, sizeof(url), "%s%s.jpg", PREFIX, token);
 	if (screen_share_page(&html, &len, title, url, 1) != 0)
 		return http_send(msg, 500, "Server Error", "text/plain", "", 0);
 	rc = http_send(msg, 200, "OK", "text/html; charset=utf-8", html, len);
@@ -103,24 +120,20 @@ static int page(struct sip_msg *msg, unsigned room_key, unsigned part_key)
 int conf_http_handle(struct sip_msg *msg)
 {
 	str *uri;
-	char path[256], tail[8] = "";
-	unsigned room_key = 0, part_key = 0;
-	int used = 0;
+	char path[256], token[ROOM_TOKEN_SIZE];
+	bool is_image = false;
 
 	if (!xhttp_bound || msg->first_line.type != SIP_REQUEST)
 		return -1;
 	uri = &msg->first_line.u.request.uri;
-	if (uri->len <= (int)strlen(PREFIX) || uri->len >= (int)sizeof(path) ||
-	    strncmp(uri->s, PREFIX, strlen(PREFIX)) != 0)
+	if (uri->len < (int)strlen(PREFIX) || strncmp(uri->s, PREFIX, strlen(PREFIX)) != 0)
 		return -1;
+	/* every URL under the prefix gets an answer */
+	if (uri->len >= (int)sizeof(path))
+		return not_found(msg);
 	memcpy(path, uri->s, uri->len);
 	path[uri->len] = '\0';
-	if (sscanf(path + strlen(PREFIX), "%u/%u%n%7s", &room_key, &part_key, &used, tail) < 2)
+	if (room_screen_path_parse(path + strlen(PREFIX), token, sizeof(token), &is_image) != 0)
 		return not_found(msg);
-	tail[sizeof(tail) - 1] = '\0';
-	if (strcmp(path + strlen(PREFIX) + used, ".jpg") == 0)
-		return image(msg, room_key, part_key);
-	if (path[strlen(PREFIX) + used] != '\0')
-		return not_found(msg);
-	return page(msg, room_key, part_key);
+	return is_image ? image(msg, token) : page(msg, token);
 }

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/dprint.h"
@@ -21,6 +22,7 @@
 #include "conference/cpim.h"
 #include "conference/msrp_chunk.h"
 #include "conference/msrp_message.h"
+#include "conference/room_policy.h"
 #include "conference/screen_share.h"
 #include "conference/msrp_uri.h"
 
@@ -195,18 +197,35 @@ static void send_file(struct conf_participant *p)
 	struct msrp_send_params sp = {0};
 	struct msrp_byte_range br;
 	static unsigned char chunk[FILE_CHUNK];
-	uint64_t sent = p->file_sent, size = p->file_size;
+	uint64_t sent = p->file_sent, size = p->file_size, ino = 0;
 	unsigned key = p->key, unacked = p->file_unacked, handed = 0;
 	int fd, conn = p->msrp_conn;
+	int64_t mtime = 0;
+	bool check = !p->file_checked, listed = false, changed = false;
+	char want[FILE_STORE_HASH_SIZE], hash[FILE_STORE_HASH_SIZE];
+	struct conf_room *r = conf_room_by_key(p->room_key);
+	struct stat st;
 
 	if (sent >= size || unacked >= FILE_WINDOW)
 		return;
-	if (conf_file_path(path, sizeof(path), p->room_key, p->file_hash) < 0 ||
+	/* only a file the room lists (it was verified when it was stored) */
+	for (struct conf_file *f = r ? r->files : NULL; f; f = f->next) {
+		if (file_store_hash_equal(f->hash, p->file_hash)) {
+			listed = true;
+			ino = f->ino;
+			mtime = f->mtime;
+			size = f->size;
+			break;
+		}
+	}
+	if (!listed || conf_file_path(path, sizeof(path), p->room_key, p->file_hash) < 0 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		LM_ERR("file %s for %s is gone\n", p->file_hash, p->uri);
 		p->file_sent = p->file_size;
 		return;
 	}
+	memcpy(want, p->file_hash, sizeof(want));
+	p->file_checked = true;
 	if (conf_msrp_our_path(ours, sizeof(ours), p) < 0) {
 		close(fd);
 		return;
@@ -217,6 +236,18 @@ static void send_file(struct conf_participant *p)
 	memcpy(name, p->file_name, sizeof(name));
 	memcpy(who, p->uri, sizeof(who));
 	conf_unlock();
+	/* what is on disk is what was verified: the same file (inode, time,
+	 * size), and before the first byte goes out, the same hash */
+	if (check && (fstat(fd, &st) < 0 || (uint64_t)st.st_size != size ||
+		      (ino && (uint64_t)st.st_ino != ino) || (mtime && (int64_t)st.st_mtime != mtime) ||
+		      file_store_sha1_fd(fd, hash, sizeof(hash)) != 0 ||
+		      !file_store_hash_equal(hash, want))) {
+		LM_ERR("stored file %s (%s) changed on disk since it was verified: not sent to %s\n",
+		       name, path, who);
+		sent = size;
+		changed = true;
+		goto out;
+	}
 	if (msrp_path_parse(&to, theirs, strlen(theirs)) != 0 ||
 	    msrp_path_parse(&from, ours, strlen(ours)) != 0)
 		goto out;
@@ -276,6 +307,8 @@ out:
 	if (p) {
 		p->file_sent = sent;
 		p->file_unacked += handed;
+		if (changed)
+			conf_participant_leave(p->key, 1);
 	}
 }
 
@@ -300,10 +333,12 @@ static void file_answer(struct conf_participant *p, const struct msrp_message *m
 static void file_chunk(int conn_id, struct conf_participant *p, const struct msrp_message *m)
 {
 	struct conf_room *r = conf_room_by_key(p->room_key);
-	char dir[1024], path[1024], hash[FILE_STORE_HASH_SIZE], want[FILE_STORE_HASH_SIZE];
+	char dir[1024], path[1024], tmp[1024], hash[FILE_STORE_HASH_SIZE], want[FILE_STORE_HASH_SIZE];
+	struct stat st;
 	uint64_t offset;
 	unsigned key;
 	bool matches;
+	int err;
 
 	if (!m->has_body || m->body_len == 0 || p->file_done || !r) {
 		respond(conn_id, m, 200, NULL);
@@ -314,9 +349,13 @@ static void file_chunk(int conn_id, struct conf_participant *p, const struct msr
 		respond(conn_id, m, 413, "More bytes than the file-selector announced");
 		return;
 	}
+	/* the chunks go to this upload's own file, which becomes the stored
+	 * file only once verified: nothing written here ever reaches a file
+	 * the room already has */
 	if (conf_room_dir(dir, sizeof(dir), p->room_key) < 0 || file_store_mkdir(dir) != 0 ||
+	    conf_upload_path(tmp, sizeof(tmp), p->room_key, p->key) < 0 ||
 	    conf_file_path(path, sizeof(path), p->room_key, p->file_hash) < 0 ||
-	    file_store_write(path, offset, m->body, m->body_len) != 0) {
+	    file_store_write(tmp, offset, m->body, m->body_len) != 0) {
 		LM_ERR("cannot store a chunk of %s from %s\n", p->file_name, p->uri);
 		respond(conn_id, m, 500, "Cannot store the file");
 		return;
@@ -335,27 +374,42 @@ static void file_chunk(int conn_id, struct conf_participant *p, const struct msr
 	key = p->key;
 	memcpy(want, p->file_hash, sizeof(want));
 	conf_unlock();
-	matches = file_store_sha1(path, hash, sizeof(hash)) == 0 &&
+	matches = file_store_sha1(tmp, hash, sizeof(hash)) == 0 &&
 		  file_store_hash_equal(hash, want);
 	conf_lock();
 	p = conf_part_by_key(key);
 	r = p ? conf_room_by_key(p->room_key) : NULL;
 	if (!p || !r || p->file_done) {
+		unlink(tmp);
 		respond(conn_id, m, 481, "No such session");
 		return;
 	}
 	if (!matches) {
+		/* only this upload's own bytes go */
 		LM_NOTICE("file %s from %s does not match its hash: dropped\n", p->file_name, p->uri);
-		unlink(path);
+		unlink(tmp);
+		p->file_done = true;
 		respond(conn_id, m, 400, "The file does not match the hash of its file-selector");
+		return;
+	}
+	p->file_done = true;
+	/* stored for good (never replaced, read-only); the same file
+	 * finished by another upload first: this copy is dropped */
+	err = file_store_publish(tmp, path);
+	if (err && err != EEXIST) {
+		LM_ERR("cannot store file %s from %s: %s\n", p->file_name, p->uri, strerror(err));
+		respond(conn_id, m, 500, "Cannot store the file");
 		return;
 	}
 	respond(conn_id, m, 200, NULL);
 	report_success(conn_id, m);
-	p->file_done = true;
 	for (struct conf_file *f = r->files; f; f = f->next)
 		if (file_store_hash_equal(f->hash, p->file_hash))
 			return;  /* the same file again */
+	if (err == EEXIST) {
+		LM_ERR("file %s is on disk but not listed in room %s\n", path, r->uri);
+		return;
+	}
 	{
 		struct conf_file *f = shm_malloc(sizeof(*f));
 		char text[400];
@@ -363,6 +417,10 @@ static void file_chunk(int conn_id, struct conf_participant *p, const struct msr
 		if (!f)
 			return;
 		memset(f, 0, sizeof(*f));
+		if (stat(path, &st) == 0) {
+			f->ino = (uint64_t)st.st_ino;
+			f->mtime = (int64_t)st.st_mtime;
+		}
 		sylk_copy(f->name, sizeof(f->name), p->file_name, strlen(p->file_name));
 		sylk_copy(f->type, sizeof(f->type), p->file_type, strlen(p->file_type));
 		sylk_copy(f->hash, sizeof(f->hash), p->file_hash, strlen(p->file_hash));
@@ -467,6 +525,14 @@ static int screen_frame(struct conf_participant *p, const uint8_t *body, size_t 
 	if (screen_share_is_frame(cpim->content_type))
 		rc = cpim->body ? screen_share_decode(&jpeg, &len, (const char *)cpim->body,
 						      cpim->body_len) : EBADMSG;
+	/* the viewer URL's secret: 128 random bits, not a counter */
+	if (jpeg && !p->screen_token[0] &&
+	    room_token_generate(p->screen_token, sizeof(p->screen_token)) != 0) {
+		LM_ERR("no random token for the screen of %s\n", p->uri);
+		p->screen_token[0] = '\0';
+		free(jpeg);
+		jpeg = NULL;
+	}
 	if (jpeg && conf_room_dir(dir, sizeof(dir), p->room_key) == 0 &&
 	    file_store_mkdir(dir) == 0 &&
 	    conf_screen_path(path, sizeof(path), p->room_key, p->key) == 0) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/dprint.h"
+#include "core/ip_addr.h"
 #include "core/mem/shm_mem.h"
 #include "core/parser/parse_content.h"
 #include "core/parser/parse_expires.h"
@@ -22,6 +23,7 @@
 #include "conference/conf_sdp.h"
 #include "conference/focus_uri.h"
 #include "conference/msrp_message.h"
+#include "conference/room_policy.h"
 #include "conference/screen_share.h"
 
 #include "conf_audio.h"
@@ -31,6 +33,9 @@
 #include "conf_store.h"
 
 #define HDRS_SIZE 2048
+/* on the focus's dial-outs: who asked for the call (the script's relay
+ * policy is that person's) */
+#define CONF_REFERRER_HDR "X-Sylk-Referrer"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -77,28 +82,9 @@ static void contact_of(char *buf, size_t size, const struct conf_room *r)
 	snprintf(buf, size, "Contact: <%s>;isfocus\r\n", uri);
 }
 
-/* whether @p aor ("user@host", no scheme) is in a comma separated list */
 static bool in_list(const char *list, const char *aor)
 {
-	size_t alen = strlen(aor);
-
-	while (list && *list) {
-		const char *end = strchr(list, ',');
-		size_t len = end ? (size_t)(end - list) : strlen(list);
-
-		while (len && (*list == ' ' || *list == '\t')) {
-			list++;
-			len--;
-		}
-		while (len && (list[len - 1] == ' ' || list[len - 1] == '\t'))
-			len--;
-		if (len == alen && strncasecmp(list, aor, len) == 0)
-			return true;
-		if (!end)
-			break;
-		list = end + 1;
-	}
-	return false;
+	return room_policy_in_list(list, aor);
 }
 
 /* Access lists: the global deny and allow lists, then the room's own. */
@@ -122,10 +108,9 @@ static bool denied(const char *room_user, const char *uri)
 
 #define MAX_LISTED 256
 
-int conf_screen_url(char *buf, size_t size, unsigned room_key, unsigned part_key)
+int conf_screen_url(char *buf, size_t size, const char *token)
 {
-	int n = snprintf(buf, size, "%s/conference/screen/%u/%u", conf_cfg.http_base, room_key,
-			 part_key);
+	int n = snprintf(buf, size, "%s/conference/screen/%s", conf_cfg.http_base, token);
 
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
@@ -170,8 +155,8 @@ static int build_info(char **xml, size_t *len, struct conf_room *r, unsigned ver
 		eps[n].media = &media[n * 2];
 		eps[n].media_count = mc;
 		users[n].entity = p->uri;
-		if (p->screen_active) {
-			conf_screen_url(screen_url[n], sizeof(screen_url[n]), p->room_key, p->key);
+		if (p->screen_active && p->screen_token[0]) {
+			conf_screen_url(screen_url[n], sizeof(screen_url[n]), p->screen_token);
 			users[n].screen_image_url = screen_url[n];
 		}
 		users[n].display_text = p->display[0] ? p->display : NULL;
@@ -315,9 +300,10 @@ void conf_participant_leave(unsigned part_key, int send_bye)
 	if (p->kind != CONF_PART_CHAT) {
 		char path[1024];
 
-		/* an upload that did not finish leaves nothing behind */
-		if (p->kind == CONF_PART_FILE_PUSH && !p->file_done &&
-		    conf_file_path(path, sizeof(path), room_key, p->file_hash) == 0)
+		/* an upload that did not finish leaves nothing behind; it only
+		 * ever wrote its own file, never a stored one */
+		if (p->kind == CONF_PART_FILE_PUSH &&
+		    conf_upload_path(path, sizeof(path), room_key, p->key) == 0)
 			unlink(path);
 		conf_part_destroy(p);
 		if (r && conf_room_count(room_key) == 0 && !conf_room_persistent(r->user))
@@ -511,6 +497,44 @@ static void audio_job_abandon(struct audio_job *j)
 		conf_audio_release(&j->leg, j->room_key, j->part_key);
 }
 
+/* Whether a room may be opened for this request (lock held); else the
+ * refusal is sent. */
+static bool may_open(struct sip_msg *msg, const char *room_uri, const char *uri,
+		     bool authenticated, const char *src_ip, const char *creator)
+{
+	unsigned total, mine;
+	int err;
+
+	if (!room_policy_may_create(&conf_cfg.policy, authenticated, uri)) {
+		LM_NOTICE("%s from %s may not open room %s (room_creators)\n", uri, src_ip, room_uri);
+		conf_tmb.t_reply(msg, 403, "Forbidden (no such room, and only local users open rooms)");
+		return false;
+	}
+	conf_room_totals(creator, &total, &mine);
+	err = room_policy_room_cap(total, mine, (unsigned)conf_cfg.max_rooms,
+				   (unsigned)conf_cfg.max_rooms_per_source);
+	if (err == ENOSPC) {
+		LM_WARN("room %s not opened for %s: %u rooms is max_rooms\n", room_uri, uri, total);
+		conf_tmb.t_reply(msg, 503, "Service Unavailable (too many rooms on this server)");
+		return false;
+	}
+	if (err) {
+		LM_NOTICE("room %s not opened for %s: %s holds %u rooms (max_rooms_per_source)\n",
+			  room_uri, uri, creator, mine);
+		conf_tmb.t_reply(msg, 403, "Forbidden (too many rooms opened from here)");
+		return false;
+	}
+	return true;
+}
+
+/* A push of a file the room already has: the stored file is never
+ * written again (two pushes in flight each write their own upload file;
+ * the first verified one is stored, the other one dropped). Lock held. */
+static bool file_already_stored(struct conf_room *r, const struct conf_participant *p)
+{
+	return p->kind == CONF_PART_FILE_PUSH && room_file(r, p->file_hash) != NULL;
+}
+
 static int join(struct sip_msg *msg, const char *room_uri, const char *room_user)
 {
 	struct conf_sdp_offer *offer = NULL;
@@ -520,6 +544,8 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	struct to_body *from;
 	struct audio_job job;
 	char uri[CONF_URI_SIZE], path[CONF_PATH_SIZE], hdrs[HDRS_SIZE], *sdp = NULL;
+	char src_ip[64], creator[CONF_URI_SIZE + 8];
+	bool authenticated = conf_authenticated(msg);
 	dlg_t *dlg = NULL;
 	str body;
 	int accepted, rc = conf_tmb.t_newtran(msg);
@@ -535,9 +561,21 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		return 1;
 	}
 	sylk_uri_aor(uri, sizeof(uri), &from->uri, 1);
+	sylk_copy(src_ip, sizeof(src_ip), ip_addr2a(&msg->rcv.src_ip),
+		  strlen(ip_addr2a(&msg->rcv.src_ip)));
+	/* rooms are counted per authenticated user, else per address (the
+	 * gateway relays every browser from this server's own address) */
+	snprintf(creator, sizeof(creator), "%s%s", authenticated ? "user:" : "ip:",
+		 authenticated ? uri : src_ip);
 	if (denied(room_user, uri)) {
 		LM_NOTICE("%s refused from room %s by deny_users\n", uri, room_uri);
 		conf_tmb.t_reply(msg, 403, "Forbidden");
+		return 1;
+	}
+	if (!room_policy_may_join(&conf_cfg.policy, authenticated)) {
+		LM_NOTICE("%s from %s refused from room %s: not authenticated (room_joiners)\n", uri,
+			  src_ip, room_uri);
+		conf_tmb.t_reply(msg, 403, "Forbidden (rooms are for authenticated users)");
 		return 1;
 	}
 	if (sylk_msg_body(msg, &body) < 0 || conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0) {
@@ -553,8 +591,18 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		conf_tmb.t_reply(msg, 486, "Busy Here (room full)");
 		return 1;
 	}
-	if (!r)
+	if (!r) {
+		if (!may_open(msg, room_uri, uri, authenticated, src_ip, creator)) {
+			conf_unlock();
+			conf_sdp_offer_free(offer);
+			return 1;
+		}
 		r = conf_room_new(room_uri, room_user);
+		if (r) {
+			sylk_copy(r->creator, sizeof(r->creator), creator, strlen(creator));
+			LM_INFO("room %s opened by %s from %s\n", room_uri, uri, src_ip);
+		}
+	}
 	if (r)
 		p = conf_part_new(r->key);
 	if (!p) {
@@ -566,6 +614,8 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		return 1;
 	}
 	sylk_copy(p->uri, sizeof(p->uri), uri, strlen(uri));
+	sylk_copy(p->src_ip, sizeof(p->src_ip), src_ip, strlen(src_ip));
+	p->authenticated = authenticated;
 	if (from->display.len > 0) {
 		str d = from->display;
 
@@ -591,6 +641,16 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	sylk_copy(p->local_tag, sizeof(p->local_tag), p->dlg->id.loc_tag.s,
 		  p->dlg->id.loc_tag.len);
 	accepted = decide(offer, ans, NULL, p);
+	if (file_already_stored(r, p)) {
+		conf_part_destroy(p);
+		if (conf_room_count(r->key) == 0)
+			conf_room_destroy(r);
+		conf_unlock();
+		conf_sdp_offer_free(offer);
+		LM_NOTICE("room %s: %s offered a file the room already has: refused\n", room_uri, uri);
+		conf_tmb.t_reply(msg, 488, "Not Acceptable Here (this file is already in the room)");
+		return 1;
+	}
 	/* rtpengine and the mixer are asked without the lock: one slow reply
 	 * must not stop every room's audio and chat */
 	audio_job_prepare(&job, offer, p, &from->tag_value);
@@ -672,6 +732,9 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		LM_ERR("cannot answer the INVITE of %s\n", uri);
 		conf_participant_leave(p->key, 0);
 	} else {
+		p->answered = time(NULL);
+		if (p->has_chat || p->kind != CONF_PART_CHAT)
+			p->msrp_wait_since = p->answered;
 		LM_INFO("room %s: %s joined (%d sessions)\n", r->uri, uri, conf_room_count(r->key));
 		if (p->kind == CONF_PART_CHAT)
 			conf_notify_room(r->key);
@@ -763,6 +826,8 @@ static void reinvite(struct sip_msg *msg, struct conf_participant *p)
 		p->msrp_conn = 0;
 		LM_INFO("%s %s chat\n", p->uri, p->has_chat ? "added" : "removed");
 	}
+	if (p->has_chat && !p->msrp_conn)
+		p->msrp_wait_since = time(NULL);
 	/* holds and media changes show in conference-info */
 	conf_notify_room(p->room_key);
 }
@@ -803,6 +868,23 @@ static int subscribe(struct sip_msg *msg, const char *room_uri)
 
 	if (!event_is(msg, "conference"))
 		return reply(msg, 489, "Bad Event");
+	/* conference-info names everyone and their screen URLs: whoever may
+	 * not join may not watch either */
+	if (parse_from_header(msg) == 0 && get_from(msg)) {
+		char uri[CONF_URI_SIZE], user[CONF_URI_SIZE];
+		const char *at = strchr(room_uri, '@'), *colon = strchr(room_uri, ':');
+
+		sylk_uri_aor(uri, sizeof(uri), &get_from(msg)->uri, 1);
+		if (at && colon && colon < at)
+			sylk_copy(user, sizeof(user), colon + 1, (size_t)(at - colon - 1));
+		else
+			user[0] = '\0';
+		if (denied(user, uri) || !room_policy_may_join(&conf_cfg.policy,
+							       conf_authenticated(msg))) {
+			LM_NOTICE("%s may not watch %s\n", uri, room_uri);
+			return reply(msg, 403, "Forbidden");
+		}
+	}
 	expires = requested_expires(msg);
 	rc = conf_tmb.t_newtran(msg);
 	if (rc <= 0)
@@ -870,6 +952,25 @@ void conf_sip_timer(void)
 	conf_lock();
 	for (struct conf_participant *p = conf_part_first(), *next; p; p = next) {
 		next = p->next;
+		/* a 200 that never got its ACK: the caller is not there
+		 * (RFC 3261 13.3.1.4: the dialog ends with a BYE) */
+		if (!p->acked && p->answered && !p->dialed_out &&
+		    now - p->answered > conf_cfg.ack_timeout) {
+			LM_NOTICE("%s from %s never ACKed its 200 in %ds: removed\n", p->uri, p->src_ip,
+				  conf_cfg.ack_timeout);
+			conf_participant_leave(p->key, 1);
+			continue;
+		}
+		/* a chat or file stream whose MSRP connection never came, and
+		 * nothing else to keep it */
+		if (p->msrp_wait_since && !p->msrp_conn && !p->has_audio &&
+		    (p->has_chat || p->kind != CONF_PART_CHAT) &&
+		    now - p->msrp_wait_since > conf_cfg.msrp_timeout) {
+			LM_NOTICE("%s never connected its MSRP session in %ds: removed\n", p->uri,
+				  conf_cfg.msrp_timeout);
+			conf_participant_leave(p->key, 1);
+			continue;
+		}
 		/* an audio-only participant that went silent on the wire is gone */
 		if (p->mixer_port && !p->has_chat && !p->on_hold && conf_cfg.rtp_timeout > 0 &&
 		    p->audio_idle_ms > (unsigned)conf_cfg.rtp_timeout * 1000u) {
@@ -919,8 +1020,12 @@ static void refer_progress(unsigned part_key, int code, const char *reason, bool
 	}
 }
 
-/* The focus INVITEs @p target into the room, offering chat. Lock held. */
-static struct conf_participant *dial_out(struct conf_room *r, const char *target)
+/* The focus INVITEs @p target into the room, offering chat, on behalf of
+ * @p referrer: the routing script applies that person's relay policy to
+ * the INVITE (X-Sylk-Referrer, ";auth=yes" when the script had
+ * authenticated the REFER). Lock held. */
+static struct conf_participant *dial_out(struct conf_room *r, const char *target,
+					 const char *referrer, bool referrer_auth)
 {
 	struct conf_participant *p = conf_part_new(r->key);
 	char path[CONF_PATH_SIZE], sdp[1024], hdrs[HDRS_SIZE], cid[64], tag[24];
@@ -964,7 +1069,10 @@ static struct conf_participant *dial_out(struct conf_room *r, const char *target
 	sylk_copy(p->call_id, sizeof(p->call_id), cid, strlen(cid));
 	sylk_copy(p->local_tag, sizeof(p->local_tag), tag, strlen(tag));
 	contact_of(hdrs, sizeof(hdrs), r);
-	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
+	snprintf(hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs),
+		 "Referred-By: <%s>\r\n" CONF_REFERRER_HDR ": <%s>;auth=%s\r\n"
+		 "Content-Type: application/sdp\r\n", referrer, referrer,
+		 referrer_auth ? "yes" : "no");
 	hs.s = hdrs;
 	hs.len = (int)strlen(hdrs);
 	body.s = sdp;
@@ -973,7 +1081,7 @@ static struct conf_participant *dial_out(struct conf_room *r, const char *target
 		    dialout_cb, (void *)(uintptr_t)p->key);
 	if (conf_tmb.t_uac(&uac_r) < 0)
 		goto fail;
-	LM_INFO("room %s dials %s\n", r->uri, target);
+	LM_INFO("room %s dials %s for %s\n", r->uri, target, referrer);
 	return p;
 fail:
 	LM_ERR("cannot dial %s into %s\n", target, r->uri);
@@ -1011,6 +1119,9 @@ static void dialout_cb(struct cell *t, int type, struct tmcb_params *ps)
 		str body;
 
 		conf_tmb.dlg_response_uac(p->dlg, ps->rpl, IS_TARGET_REFRESH);
+		p->acked = true;
+		p->answered = time(NULL);
+		p->msrp_wait_since = p->answered;
 		if (ps->rpl != FAKED_REPLY && sylk_msg_body(ps->rpl, &body) == 0 &&
 		    conf_sdp_offer_parse(&answer, body.s, (size_t)body.len) == 0) {
 			for (size_t i = 0; i < answer->media_count; i++)
@@ -1031,12 +1142,44 @@ static void dialout_cb(struct cell *t, int type, struct tmcb_params *ps)
 	conf_unlock();
 }
 
+/* The host part of a SIP URI, for comparing domains. */
+static void uri_host(char *buf, size_t size, const char *uri)
+{
+	const char *h = strchr(uri, '@');
+
+	h = h ? h + 1 : (strchr(uri, ':') ? strchr(uri, ':') + 1 : uri);
+	sylk_copy(buf, size, h, strcspn(h, ";:>?"));
+}
+
+/* Who may REFER the room (RFC 4579 dial-in and removal): an authenticated
+ * local user, or one of its participants: the From of a confirmed
+ * participant, from the address that participant's INVITE came from.
+ * Lock held. */
+static bool refer_allowed(struct sip_msg *msg, struct conf_room *r, const char *from_aor,
+			  bool authenticated)
+{
+	const char *src = ip_addr2a(&msg->rcv.src_ip);
+	bool participant = false, same_source = false;
+
+	for (struct conf_participant *p = conf_part_first(); p; p = p->next) {
+		if (p->room_key != r->key || p->kind != CONF_PART_CHAT || p->joining ||
+		    !p->acked || strcasecmp(p->uri, from_aor) != 0)
+			continue;
+		participant = true;
+		if (strcmp(p->src_ip, src) == 0)
+			same_source = true;
+	}
+	return room_policy_may_refer(authenticated, participant, same_source);
+}
+
 static int refer(struct sip_msg *msg, const char *room_uri)
 {
 	struct hdr_field *h;
 	struct conf_room *r;
 	struct conf_subscriber *s;
 	char target[CONF_URI_SIZE] = "", method[16] = "INVITE", hdrs[HDRS_SIZE];
+	char referrer[CONF_URI_SIZE];
+	bool authenticated = conf_authenticated(msg);
 	dlg_t *dlg = NULL;
 	int rc;
 
@@ -1073,6 +1216,9 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 		return reply(msg, 400, "Bad Request (Refer-To missing or not a SIP URI)");
 	if (strcasecmp(method, "INVITE") != 0 && strcasecmp(method, "BYE") != 0)
 		return reply(msg, 488, "Not Acceptable Here (REFER method)");
+	if (parse_from_header(msg) < 0 || !get_from(msg))
+		return reply(msg, 400, "Bad Request (From)");
+	sylk_uri_aor(referrer, sizeof(referrer), &get_from(msg)->uri, 1);
 	rc = conf_tmb.t_newtran(msg);
 	if (rc <= 0)
 		return 1;
@@ -1082,6 +1228,24 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 		conf_unlock();
 		conf_tmb.t_reply(msg, 480, "Temporarily Unavailable (no such conference)");
 		return 1;
+	}
+	if (!refer_allowed(msg, r, referrer, authenticated)) {
+		conf_unlock();
+		LM_NOTICE("REFER (%s %s) to room %s from %s at %s refused: not a participant\n",
+			  method, target, room_uri, referrer, ip_addr2a(&msg->rcv.src_ip));
+		conf_tmb.t_reply(msg, 403, "Forbidden (only participants of the room may REFER it)");
+		return 1;
+	}
+	if (strcasecmp(method, "INVITE") == 0) {
+		char th[CONF_URI_SIZE], rh[CONF_URI_SIZE];
+
+		uri_host(th, sizeof(th), target);
+		uri_host(rh, sizeof(rh), r->uri);
+		if (strcasecmp(th, rh) == 0) {
+			conf_unlock();
+			conf_tmb.t_reply(msg, 403, "Forbidden (a room cannot dial a room)");
+			return 1;
+		}
 	}
 	if (strcasecmp(method, "BYE") == 0) {
 		char aor[CONF_URI_SIZE];
@@ -1128,7 +1292,7 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 
 		send_notify(s, "active;expires=60", "message/sipfrag;version=2.0",
 			    "SIP/2.0 100 Trying\r\n", "refer");
-		p = dial_out(r, target);
+		p = dial_out(r, target, referrer, authenticated);
 		if (p) {
 			s->refer_part = p->key;
 		} else {
@@ -1169,6 +1333,7 @@ static int in_dialog(struct sip_msg *msg)
 	if (p) {
 		switch (method) {
 		case METHOD_ACK:
+			p->acked = true;
 			break;
 		case METHOD_BYE:
 			reply(msg, 200, "OK");

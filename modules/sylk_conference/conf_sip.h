@@ -16,9 +16,9 @@ void conf_sip_timer(void);
 /* Tell every subscriber of the room the new state. Lock held. */
 void conf_notify_room(unsigned room_key);
 
-/* The viewer page of a sharer's screen: <http_base>/conference/screen/R/P
+/* The viewer page of a sharer's screen: <http_base>/conference/screen/TOKEN
  * (the raw image is the same with ".jpg"). */
-int conf_screen_url(char *buf, size_t size, unsigned room_key, unsigned part_key);
+int conf_screen_url(char *buf, size_t size, const char *token);
 
 /* event_route[xhttp:request]: serves the viewer page and the image; 1 when
  * the URL was the focus's, -1 otherwise. */

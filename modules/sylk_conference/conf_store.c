@@ -190,6 +190,13 @@ int conf_screen_path(char *buf, size_t size, unsigned room_key, unsigned part_ke
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
 
+int conf_upload_path(char *buf, size_t size, unsigned room_key, unsigned part_key)
+{
+	int n = snprintf(buf, size, "%s/%u/upload-%u", conf_cfg.file_dir, room_key, part_key);
+
+	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
 int conf_file_path(char *buf, size_t size, unsigned room_key, const char *hash)
 {
 	char name[48];
@@ -245,6 +252,14 @@ struct conf_participant *conf_part_by_uri(unsigned room_key, const char *uri)
 	return NULL;
 }
 
+struct conf_participant *conf_part_by_screen_token(const char *token)
+{
+	for (struct conf_participant *p = store->parts; p; p = p->next)
+		if (p->screen_token[0] && room_token_equal(p->screen_token, token))
+			return p;
+	return NULL;
+}
+
 struct conf_participant *conf_part_new(unsigned room_key)
 {
 	struct conf_participant *p = shm_malloc(sizeof(*p));
@@ -285,6 +300,17 @@ int conf_room_count(unsigned room_key)
 		if (p->room_key == room_key)
 			n++;
 	return n;
+}
+
+void conf_room_totals(const char *creator, unsigned *total, unsigned *of_creator)
+{
+	*total = 0;
+	*of_creator = 0;
+	for (struct conf_room *r = store->rooms; r; r = r->next) {
+		(*total)++;
+		if (creator && strcasecmp(r->creator, creator) == 0)
+			(*of_creator)++;
+	}
 }
 
 /* ---- subscriptions ------------------------------------------------------------- */

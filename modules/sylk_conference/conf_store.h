@@ -13,6 +13,7 @@
 
 #include "conference/chat_room.h"
 #include "conference/file_store.h"
+#include "conference/room_policy.h"
 
 #include "../common/sip_util.h"
 
@@ -36,6 +37,9 @@ struct conf_file {
 	char hash[FILE_STORE_HASH_SIZE];
 	char sender[CONF_URI_SIZE];
 	uint64_t size;
+	/* what the verified file looked like on disk: a pull checks it */
+	uint64_t ino;
+	int64_t mtime;
 	struct conf_file *next;
 };
 
@@ -48,6 +52,7 @@ struct conf_participant {
 	uint64_t file_size;
 	uint64_t file_received;           /* bytes written of a push */
 	bool file_done;
+	bool file_checked;                /* a pull checked the stored bytes */
 	uint64_t file_sent;               /* bytes of a pull handed to TCP */
 	unsigned file_unacked;            /* chunks of a pull awaiting the puller's answer */
 	/* audio through the mixer */
@@ -62,6 +67,7 @@ struct conf_participant {
 	char audio_codec[16];
 	time_t screen_last;               /* last screen image received */
 	bool screen_active;
+	char screen_token[ROOM_TOKEN_SIZE]; /* the viewer URL's secret, "" until it shares */
 	unsigned room_key;
 	char uri[CONF_URI_SIZE];          /* sip:alice@x */
 	char display[CONF_URI_SIZE];
@@ -69,6 +75,11 @@ struct conf_participant {
 	char local_tag[CONF_TAG_SIZE];
 	dlg_t *dlg;                       /* shm, UAS or (dial-out) UAC dialog */
 	bool dialed_out;
+	bool acked;                       /* the ACK of its 200 arrived (dial-out: answered) */
+	time_t answered;                  /* when the focus answered 200 (0: not yet) */
+	time_t msrp_wait_since;           /* an MSRP stream waits for its connection since */
+	char src_ip[64];                  /* where its INVITE came from */
+	bool authenticated;               /* the script authenticated its INVITE */
 	bool joining;                     /* its audio leg is being set up */
 	bool has_chat;
 	bool has_audio;                   /* offered (answered with port 0 until the mixer) */
@@ -98,6 +109,7 @@ struct conf_room {
 	unsigned key;
 	char uri[CONF_URI_SIZE];          /* sip:room@conference.x */
 	char user[CONF_URI_SIZE];
+	char creator[CONF_URI_SIZE];      /* who opened it: "user:AOR" or "ip:ADDRESS" */
 	struct chat_room *chat;           /* shm, through the store allocator */
 	struct conf_file *files;          /* shm */
 	time_t created;
@@ -128,9 +140,12 @@ struct conf_participant *conf_part_by_key(unsigned key);
 struct conf_participant *conf_part_by_msrp_id(const char *id, size_t len);
 struct conf_participant *conf_part_by_dialog(const str *call_id, const str *local_tag);
 struct conf_participant *conf_part_by_uri(unsigned room_key, const char *uri);
+struct conf_participant *conf_part_by_screen_token(const char *token);
 struct conf_participant *conf_part_new(unsigned room_key);
 void conf_part_destroy(struct conf_participant *p);
 int conf_room_count(unsigned room_key);
+/* rooms in all, and those opened by @p creator */
+void conf_room_totals(const char *creator, unsigned *total, unsigned *of_creator);
 
 struct conf_subscriber *conf_sub_first(void);
 struct conf_subscriber *conf_sub_by_key(unsigned key);
@@ -145,6 +160,8 @@ extern const struct chat_mem conf_shm_mem;
 /* <file_dir>/<room key>, and a file's path in it */
 int conf_room_dir(char *buf, size_t size, unsigned room_key);
 int conf_file_path(char *buf, size_t size, unsigned room_key, const char *hash);
+/* where a push writes its chunks until the file is verified */
+int conf_upload_path(char *buf, size_t size, unsigned room_key, unsigned part_key);
 /* the latest screen image of a sharer */
 int conf_screen_path(char *buf, size_t size, unsigned room_key, unsigned part_key);
 

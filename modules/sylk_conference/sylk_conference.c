@@ -13,6 +13,7 @@
 #include "core/sr_module.h"
 #include "core/dprint.h"
 #include "core/events.h"
+#include "core/flags.h"
 #include "core/globals.h"
 #include "core/ip_addr.h"
 #include "core/kemi.h"
@@ -58,6 +59,13 @@ struct conf_config conf_cfg = {
 	.join_tone = 1,
 	.alone_tone = 1,
 	.max_speakers = MIX_DEFAULT_MAX_SPEAKERS,
+	.auth_flag = -1,
+	.room_creators = "authenticated",
+	.room_joiners = "any",
+	.max_rooms = 1000,
+	.max_rooms_per_source = 20,
+	.ack_timeout = 32,
+	.msrp_timeout = 30,
 };
 struct tm_binds conf_tmb;
 
@@ -144,6 +152,11 @@ bool conf_room_persistent(const char *room_user)
 	return false;
 }
 
+bool conf_authenticated(struct sip_msg *msg)
+{
+	return conf_cfg.auth_flag >= 0 && isflagset(msg, (flag_t)conf_cfg.auth_flag) == 1;
+}
+
 /* ---- script function ---------------------------------------------------- */
 
 static int ki_handle(sip_msg_t *msg)
@@ -196,6 +209,13 @@ static param_export_t params[] = {
 	{"join_tone", INT_PARAM, &conf_cfg.join_tone},
 	{"alone_tone", INT_PARAM, &conf_cfg.alone_tone},
 	{"max_speakers", INT_PARAM, &conf_cfg.max_speakers},
+	{"auth_flag", INT_PARAM, &conf_cfg.auth_flag},
+	{"room_creators", PARAM_STRING, &conf_cfg.room_creators},
+	{"room_joiners", PARAM_STRING, &conf_cfg.room_joiners},
+	{"max_rooms", INT_PARAM, &conf_cfg.max_rooms},
+	{"max_rooms_per_source", INT_PARAM, &conf_cfg.max_rooms_per_source},
+	{"ack_timeout", INT_PARAM, &conf_cfg.ack_timeout},
+	{"msrp_timeout", INT_PARAM, &conf_cfg.msrp_timeout},
 	{0, 0, 0}
 };
 
@@ -485,6 +505,26 @@ static int mod_init(void)
 	}
 	if (conf_cfg.max_speakers < 0) {
 		LM_ERR("max_speakers must be >= 0 (0 mixes everyone)\n");
+		return -1;
+	}
+	if (room_policy_parse_creators(&conf_cfg.policy, conf_cfg.room_creators) != 0 ||
+	    room_policy_parse_joiners(&conf_cfg.policy, conf_cfg.room_joiners) != 0) {
+		LM_ERR("room_creators must be authenticated, any, none or a list of AORs; "
+		       "room_joiners any or authenticated\n");
+		return -1;
+	}
+	if (conf_cfg.auth_flag > (int)MAX_FLAG || conf_cfg.auth_flag < -1) {
+		LM_ERR("auth_flag must be a message flag (0..%d) or -1\n", (int)MAX_FLAG);
+		return -1;
+	}
+	if (conf_cfg.auth_flag < 0 && (conf_cfg.policy.creators == ROOM_CREATORS_AUTHENTICATED ||
+				       conf_cfg.policy.creators == ROOM_CREATORS_LIST))
+		LM_WARN("room_creators needs authenticated users but auth_flag is not set: "
+			"nobody can open a room\n");
+	if (conf_cfg.max_rooms < 0 || conf_cfg.max_rooms_per_source < 0 ||
+	    conf_cfg.ack_timeout < 1 || conf_cfg.msrp_timeout < 1) {
+		LM_ERR("max_rooms and max_rooms_per_source >= 0, ack_timeout and msrp_timeout "
+		       ">= 1 please\n");
 		return -1;
 	}
 	if (conf_cfg.max_file_size < 0 || !*conf_cfg.file_dir) {

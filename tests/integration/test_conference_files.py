@@ -371,7 +371,8 @@ def test_screen_images_are_relayed_and_viewable_until_10s_after_the_last(server,
                    what="alice's screen at bob")
         url = wait_until(lambda: screen_url(watcher, alice.uri), 15,
                          what="screen_image_url in conference-info")
-        assert re.fullmatch(rf"http://127\.0\.0\.1:{server.http_port}/conference/screen/\d+/\d+",
+        # the viewer URL carries the sharer's unguessable token (128 bits)
+        assert re.fullmatch(rf"http://127\.0\.0\.1:{server.http_port}/conference/screen/[0-9a-f]{{32}}",
                             url), url
         assert screen_url(watcher, bob.uri) is None
 

@@ -9,6 +9,7 @@ import struct
 from sylktest import msrp
 from sylktest.processes import wait_until
 from sylktest.rtpphone import SipUA
+from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN
 
 ROOM = "sip:churn@conference.sylk.test"
 
@@ -28,15 +29,20 @@ def chat_offer(msrp_id):
             "a=accept-types:message/cpim\r\na=accept-wrapped-types:*\r\na=setup:active\r\n")
 
 
+USERS = sorted(DEMO_ACCOUNTS)
+
+
 def one_cycle(server, i):
-    ua = SipUA(server.sip_port, f"user{i % 7}")
+    # local users (authenticated): they may open the room each cycle
+    user = USERS[i % len(USERS)]
+    ua = SipUA(server.sip_port, user, SIP_DOMAIN, DEMO_ACCOUNTS[user])
     try:
         msrp_id = msrp.random_id()
         dialog, answer = ua.invite(ROOM, chat_offer(msrp_id))
         path = re.search(r"a=path:(\S+)", answer.body).group(1)
         client = msrp.MsrpClient(path, local_path=f"msrp://127.0.0.1:40000/{msrp_id};tcp")
         client.bind()
-        _, tids = client.send(msrp.cpim(f"sip:user{i % 7}@example.org", ROOM, f"message {i}"))
+        _, tids = client.send(msrp.cpim(f"sip:{user}@{SIP_DOMAIN}", ROOM, f"message {i}"))
         assert client.wait_response(tids[0]).code == 200
         if i % 2:
             # the chat connection vanishes with an RST before the BYE

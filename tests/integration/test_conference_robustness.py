@@ -33,6 +33,12 @@ MAX_CHAT_DELAY = 0.100   # seconds from sending a chat message to its arrival
 RTPENGINE_DELAY = 2.0    # seconds the relay holds back the slow room's replies
 
 
+def local(user):
+    """A demo account of our domain, with its password: local users open
+    rooms (the default room policy)."""
+    return {"domain": SIP_DOMAIN, "password": DEMO_ACCOUNTS[user]}
+
+
 def new_room(prefix):
     return f"{prefix}{secrets.token_hex(3)}"
 
@@ -68,10 +74,11 @@ def test_a_slow_rtpengine_reply_for_one_room_stalls_no_other_room(relayed_server
     srv = relayed_server
     talk = new_room("talk")
     slow = new_room("slow")
-    alice = ChatPhone(srv.sip_port, "alice", ALICE, "PCMU")
-    bob = ChatPhone(srv.sip_port, "bob", BOB, "PCMU")
+    alice = ChatPhone(srv.sip_port, "alice", ALICE, "PCMU", **local("alice"))
+    bob = ChatPhone(srv.sip_port, "bob", BOB, "PCMU", **local("bob"))
     slow_cid = "slowjoin-" + secrets.token_hex(8)
-    carol = ChatPhone(srv.sip_port, "carol", CAROL, "PCMU", call_id=slow_cid)
+    carol = ChatPhone(srv.sip_port, "carol", CAROL, "PCMU", call_id=slow_cid,
+                      **local("carol"))
     try:
         for p in (alice, bob):
             p.join(talk)
@@ -172,7 +179,7 @@ def test_a_mixer_port_taken_by_someone_else_is_given_back_and_the_caller_gets_50
     phones = []
     try:
         for i in range(3):
-            p = RtpPhone(srv.sip_port, f"caller{i}", ALICE, "PCMU")
+            p = RtpPhone(srv.sip_port, "alice", ALICE, "PCMU", **local("alice"))
             phones.append(p)
             with pytest.raises(SipError) as e:
                 p.join(room)
@@ -185,8 +192,8 @@ def test_a_mixer_port_taken_by_someone_else_is_given_back_and_the_caller_gets_50
 
         # one port is free again: the next caller gets in
         squatters.pop().close()
-        ok = RtpPhone(srv.sip_port, "alice", ALICE, "PCMU")
-        other = RtpPhone(srv.sip_port, "bob", BOB, "PCMU")
+        ok = RtpPhone(srv.sip_port, "alice", ALICE, "PCMU", **local("alice"))
+        other = RtpPhone(srv.sip_port, "bob", BOB, "PCMU", **local("bob"))
         phones += [ok, other]
         assert ok.join(room).code == 200
         assert mixer_pool(srv)["used"] == 1
@@ -210,7 +217,7 @@ def test_a_mixer_port_taken_by_someone_else_is_given_back_and_the_caller_gets_50
 def joined(server):
     """A phone in a new room, and the Contact URI of the focus's 200."""
     room = new_room("contact")
-    phone = RtpPhone(server.sip_port, "dave", CAROL, "PCMU")
+    phone = RtpPhone(server.sip_port, "carol", CAROL, "PCMU", **local("carol"))
     r = phone.join(room)
     contact = r.header("contact")
     assert contact and ";isfocus" in contact, contact
