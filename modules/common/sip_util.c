@@ -1,4 +1,5 @@
 /* Small SIP and shared-memory helpers the project's modules share. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include "core/mem/shm_mem.h"
 #include "core/parser/parse_content.h"
 #include "core/parser/parse_uri.h"
+#include "core/socket_info.h"
 
 #include "sip_util.h"
 
@@ -78,4 +80,19 @@ int sylk_reply_by_ident(struct tm_binds *tmb, unsigned hash, unsigned label, int
 	rc = tmb->t_reply_with_body(t, (unsigned)code, &reason, &b, &h, (str *)to_tag);
 	tmb->t_sett(backup, backup_branch);
 	return rc < 0 ? -1 : 0;
+}
+
+int sylk_socket_uri(const char *name, char *buf, size_t size)
+{
+	str sn = {(char *)name, (int)strlen(name)};
+	struct socket_info *si = ksr_get_socket_by_name(&sn);
+	int n;
+
+	if (!si) {
+		LM_ERR("no listener named '%s'\n", name);
+		return ENOENT;
+	}
+	n = snprintf(buf, size, "sip:%.*s:%.*s", si->address_str.len, si->address_str.s,
+		     si->port_no_str.len, si->port_no_str.s);
+	return n < 0 || (size_t)n >= size ? ENOSPC : 0;
 }

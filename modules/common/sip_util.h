@@ -30,4 +30,10 @@ void sylk_uri_aor(char *buf, size_t size, const str *uri, int scheme);
 int sylk_reply_by_ident(struct tm_binds *tmb, unsigned hash, unsigned label, int code,
 			const char *text, const char *body, const char *hdrs, const str *to_tag);
 
+/* "sip:ADDRESS:PORT" of the listener named @p name (listen=... name "x"):
+ * where the modules send their own requests, a socket the network cannot
+ * reach, so that the script can trust what arrives on it. 0, or ENOENT
+ * when no listener has that name, ENOSPC when @p buf is too small. */
+int sylk_socket_uri(const char *name, char *buf, size_t size);
+
 #endif

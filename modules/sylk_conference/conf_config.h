@@ -16,7 +16,8 @@ struct conf_config {
 	int msrp_port;          /* port in our a=path (a TCP listener of this server) */
 	int msrps_port;         /* TLS listener for msrps paths; 0 = none */
 	char *contact_host;     /* host:port of the focus Contact; "" = first UDP socket */
-	char *outbound_proxy;   /* where dial-outs (REFER) go; "" = first UDP socket */
+	char *outbound_proxy;   /* where dial-outs (REFER) go; "" = outbound_socket, else first UDP socket */
+	char *outbound_socket;  /* name of a listener to send the focus's requests to */
 	int history_size;       /* chat messages replayed to a joiner */
 	int max_participants;   /* per room */
 	int subscribe_expires;  /* default/maximum conference subscription */

@@ -27,6 +27,7 @@
 
 #include "../common/module_status.h"
 #include "../common/ng_client.h"
+#include "../common/sip_util.h"
 #include "conf_config.h"
 #include "conf_mixer.h"
 #include "conf_http.h"
@@ -42,6 +43,7 @@ struct conf_config conf_cfg = {
 	.msrps_port = 0,
 	.contact_host = "",
 	.outbound_proxy = "",
+	.outbound_socket = "",
 	.history_size = 20,
 	.max_participants = 100,
 	.subscribe_expires = 3600,
@@ -191,6 +193,7 @@ static param_export_t params[] = {
 	{"msrps_port", INT_PARAM, &conf_cfg.msrps_port},
 	{"contact_host", PARAM_STRING, &conf_cfg.contact_host},
 	{"outbound_proxy", PARAM_STRING, &conf_cfg.outbound_proxy},
+	{"outbound_socket", PARAM_STRING, &conf_cfg.outbound_socket},
 	{"history_size", INT_PARAM, &conf_cfg.history_size},
 	{"max_participants", INT_PARAM, &conf_cfg.max_participants},
 	{"subscribe_expires", INT_PARAM, &conf_cfg.subscribe_expires},
@@ -459,7 +462,10 @@ static int derive_addresses(void)
 			 udp->address_str.s, udp->port_no_str.len, udp->port_no_str.s);
 	if (*conf_cfg.outbound_proxy)
 		snprintf(proxy_buf, sizeof(proxy_buf), "%s", conf_cfg.outbound_proxy);
-	else
+	else if (*conf_cfg.outbound_socket) {
+		if (sylk_socket_uri(conf_cfg.outbound_socket, proxy_buf, sizeof(proxy_buf)))
+			return -1;
+	} else
 		snprintf(proxy_buf, sizeof(proxy_buf), "sip:%.*s:%.*s", udp->address_str.len,
 			 udp->address_str.s, udp->port_no_str.len, udp->port_no_str.s);
 	if (*conf_cfg.msrp_host)

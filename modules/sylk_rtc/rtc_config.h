@@ -11,7 +11,8 @@
 struct rtc_config {
 	char *rtpengine_sock;      /* "udp:127.0.0.1:2223" */
 	int rtpengine_timeout_ms;  /* per try; one retry with the same cookie */
-	char *outbound_proxy;      /* SIP URI; "" = this server's first UDP socket */
+	char *outbound_proxy;      /* SIP URI; "" = outbound_socket, else first UDP socket */
+	char *outbound_socket;     /* name of a listener to send our requests to */
 	char *contact_host;        /* host[:port] in our Contacts; "" = derive */
 	char *sip_domains;         /* comma separated; "" = any domain */
 	int register_expires;      /* seconds asked for in REGISTER */

@@ -32,6 +32,7 @@ struct rtc_config rtc_cfg = {
 	.rtpengine_sock = "udp:127.0.0.1:2223",
 	.rtpengine_timeout_ms = 1000,
 	.outbound_proxy = "",
+	.outbound_socket = "",
 	.contact_host = "",
 	.sip_domains = "",
 	.register_expires = 600,
@@ -96,6 +97,7 @@ static param_export_t params[] = {
 	{"rtpengine_sock", PARAM_STRING, &rtc_cfg.rtpengine_sock},
 	{"rtpengine_timeout", INT_PARAM, &rtc_cfg.rtpengine_timeout_ms},
 	{"outbound_proxy", PARAM_STRING, &rtc_cfg.outbound_proxy},
+	{"outbound_socket", PARAM_STRING, &rtc_cfg.outbound_socket},
 	{"contact_host", PARAM_STRING, &rtc_cfg.contact_host},
 	{"sip_domains", PARAM_STRING, &rtc_cfg.sip_domains},
 	{"register_expires", INT_PARAM, &rtc_cfg.register_expires},
@@ -322,7 +324,10 @@ static int derive_addresses(void)
 	}
 	if (*rtc_cfg.outbound_proxy)
 		snprintf(outbound_buf, sizeof(outbound_buf), "%s", rtc_cfg.outbound_proxy);
-	else
+	else if (*rtc_cfg.outbound_socket) {
+		if (sylk_socket_uri(rtc_cfg.outbound_socket, outbound_buf, sizeof(outbound_buf)))
+			return -1;
+	} else
 		snprintf(outbound_buf, sizeof(outbound_buf), "sip:%.*s:%.*s",
 			 si->address_str.len, si->address_str.s, si->port_no_str.len,
 			 si->port_no_str.s);

@@ -10,6 +10,7 @@ import time
 from sylktest.processes import wait_until
 from sylktest.sylkrtc import SylkRtcClient
 from sylktest.webrtc import WebRtcPeer
+from sylktest.server import SIP_DOMAIN
 from test_sylkrtc_calls import ALICE, calling_phone, forget_old_phones, rtpengine_calls  # noqa: F401
 
 
@@ -84,3 +85,69 @@ def test_a_request_naming_a_field_twice_is_refused(server):
         reply = client.reply_to("dup-1")
         assert reply["sylkrtc"] == "error" and "duplicate key 'account'" in reply["error"], reply
         client.register("alice")
+
+
+def _udp_packet(src, dst, payload):
+    """An IPv4/UDP datagram with any source, for a raw socket (root only:
+    the test reproduces what an attacker on the network can send)."""
+    import socket
+    import struct
+    udp = struct.pack("!HHHH", src[1], dst[1], 8 + len(payload), 0) + payload
+    total = 20 + len(udp)
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0x1234, 0, 64, socket.IPPROTO_UDP, 0,
+                         socket.inet_aton(src[0]), socket.inet_aton(dst[0]))
+    words = struct.unpack("!10H", header)
+    s = sum(words)
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    header = header[:10] + struct.pack("!H", ~s & 0xFFFF) + header[12:]
+    return header + udp
+
+
+def _raw_send(src, dst, text):
+    import socket
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    try:
+        raw.sendto(_udp_packet(src, dst, text.encode()), (dst[0], 0))
+    finally:
+        raw.close()
+
+
+def test_a_spoofed_source_is_not_taken_for_the_gateway(server, workdir):
+    """Requests of the gateway and the focus used to be recognised by their
+    source (this server's own address and port), which anyone can put on a
+    UDP packet: a forged INVITE "from the focus" then rang any user with no
+    credentials. Only the loopback-only internal socket is trusted now."""
+    import socket
+    import uuid
+    from test_sylkrtc_calls import echo_phone
+    phone = echo_phone(server, workdir)
+    sip = ("127.0.0.1", server.sip_port)
+    try:
+        # the raw socket really delivers: an OPTIONS "from" a socket of ours
+        # is answered there
+        mine = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        mine.bind(("127.0.0.1", 0))
+        mine.settimeout(3)
+        port = mine.getsockname()[1]
+        _raw_send(("127.0.0.1", port), sip,
+                  f"OPTIONS sip:{SIP_DOMAIN} SIP/2.0\r\n"
+                  f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{uuid.uuid4().hex}\r\n"
+                  "Max-Forwards: 70\r\nFrom: <sip:probe@example.net>;tag=p1\r\n"
+                  f"To: <sip:{SIP_DOMAIN}>\r\nCall-ID: {uuid.uuid4().hex}\r\nCSeq: 1 OPTIONS\r\n"
+                  "Content-Length: 0\r\n\r\n")
+        assert mine.recv(4096).startswith(b"SIP/2.0 200"), "raw datagram not answered"
+        mine.close()
+
+        # the forgery: "sent by this server", from the focus, to bob
+        call_id = "forged-" + uuid.uuid4().hex
+        _raw_send(sip, sip,
+                  f"INVITE sip:bob@{SIP_DOMAIN} SIP/2.0\r\n"
+                  f"Via: SIP/2.0/UDP 127.0.0.1:{server.sip_port};branch=z9hG4bK{uuid.uuid4().hex}\r\n"
+                  f"Max-Forwards: 70\r\nFrom: <sip:room@conference.{SIP_DOMAIN}>;tag=f1\r\n"
+                  f"To: <sip:bob@{SIP_DOMAIN}>\r\nCall-ID: {call_id}\r\nCSeq: 1 INVITE\r\n"
+                  f"Contact: <sip:room@127.0.0.1:{server.sip_port}>\r\nContent-Length: 0\r\n\r\n")
+        time.sleep(2)
+        assert call_id not in phone.messages(), "the forged INVITE reached bob's phone"
+    finally:
+        phone.stop()

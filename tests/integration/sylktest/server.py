@@ -66,6 +66,7 @@ class Kamailio:
                         self.state_dir, SIP_DOMAIN], check=True, stdout=subprocess.DEVNULL)
         self.sip_port = free_port()
         self.sips_port = free_port()
+        self.internal_port = free_port()
         self.http_port = free_port()
         self.https_port = free_port()
         self.msrp_port = free_port()
@@ -76,6 +77,7 @@ class Kamailio:
             "LISTEN_IP": "127.0.0.1",
             "SIP_PORT": self.sip_port,
             "SIPS_PORT": self.sips_port,
+            "INTERNAL_PORT": self.internal_port,
             "HTTP_PORT": self.http_port,
             "HTTPS_PORT": self.https_port,
             "MSRP_PORT": self.msrp_port,
