@@ -32,6 +32,7 @@ static int bind_sylk_websocket(sylk_ws_api_t *api);
 static char *ws_path = "";
 static char *ws_origins = "*";
 static int ws_max_message_size = 1048576;
+static int ws_max_reassembly = 16777216;
 static int ws_keepalive_interval = 30;
 static int ws_idle_timeout = 180;
 static int ws_timer_interval = 5;
@@ -141,6 +142,7 @@ static param_export_t params[] = {
 	{"path", PARAM_STRING, &ws_path},
 	{"allowed_origins", PARAM_STRING, &ws_origins},
 	{"max_message_size", INT_PARAM, &ws_max_message_size},
+	{"max_reassembly", INT_PARAM, &ws_max_reassembly},
 	{"keepalive_interval", INT_PARAM, &ws_keepalive_interval},
 	{"idle_timeout", INT_PARAM, &ws_idle_timeout},
 	{"timer_interval", INT_PARAM, &ws_timer_interval},
@@ -346,7 +348,12 @@ static int mod_init(void)
 		LM_ERR("max_message_size must be at least 1024\n");
 		return -1;
 	}
-	if (ws_registry_init(ws_max_message_size) < 0 || ws_io_init() < 0)
+	if (ws_max_reassembly < 0) {
+		LM_ERR("max_reassembly must be 0 (no limit) or more\n");
+		return -1;
+	}
+	if (ws_registry_init(ws_max_message_size, (unsigned long)ws_max_reassembly) < 0
+			|| ws_io_init() < 0)
 		return -1;
 	ws_io_set_counters(&io_counters);
 

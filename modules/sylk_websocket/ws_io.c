@@ -330,7 +330,8 @@ int ws_io_frame_in(sr_event_param_t *evp)
 	struct ws_frame frame;
 	struct ws_msg msg;
 	struct ws_conn *c;
-	size_t need = 0;
+	size_t need = 0, held;
+	struct ws_message *done = NULL;
 	int id, handler, err;
 	uint8_t *buf;
 
@@ -358,7 +359,26 @@ int ws_io_frame_in(sr_event_param_t *evp)
 	c->frames_in++;
 	c->last_rx = time(NULL);
 	handler = c->handler;
+	/* fragments wait in shared memory: all of them together stay within
+	 * max_reassembly, or the connection that would pass it is failed */
+	if ((frame.opcode == WS_OP_CONT || !frame.fin)
+			&& !ws_opcode_is_control(frame.opcode)
+			&& !ws_registry_reasm_fits(c, frame.payload_len)) {
+		held = c->reasm_held;
+		ws_registry_unlock();
+		LM_WARN("connection %d: a fragment of %zu bytes would pass the"
+				" reassembly limit of all connections (this one holds %zu):"
+				" closing it\n", id, (size_t)frame.payload_len, held);
+		fail_conn(id, WS_CLOSE_TOO_BIG, "Reassembly memory full, try again later");
+		return 0;
+	}
+	held = c->reasm_held;
 	err = ws_message_feed(c->reassembly, &frame, buf, &msg);
+	ws_registry_reasm_charge(c);
+	/* a fragmented message is complete: its grown buffer goes back once
+	 * the message has been handled */
+	if (err == WS_OK && held > 0 && !ws_opcode_is_control(msg.opcode))
+		done = ws_registry_reasm_renew(c);
 	ws_registry_unlock();
 
 	if (err < 0) {
@@ -397,6 +417,8 @@ int ws_io_frame_in(sr_event_param_t *evp)
 	default:
 		dispatch(id, handler, &msg, tev->rcv);
 	}
+	if (done)
+		ws_registry_reasm_free(done);
 	return 0;
 }
 

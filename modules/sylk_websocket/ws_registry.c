@@ -8,6 +8,8 @@
 struct ws_registry {
 	gen_lock_t lock;
 	unsigned max_message_size;
+	unsigned long reasm_max;  /* 0 = no limit */
+	unsigned long reasm_held; /* sum of every connection's reasm_held */
 	int count;
 	struct ws_conn *bucket[WS_BUCKETS];
 };
@@ -35,7 +37,7 @@ static const struct ws_allocator shm_allocator = {
 	shm_alloc_cb, shm_realloc_cb, shm_free_cb, NULL
 };
 
-int ws_registry_init(unsigned max_message_size)
+int ws_registry_init(unsigned max_message_size, unsigned long max_reassembly)
 {
 	registry = shm_mallocxz(sizeof(*registry));
 	if (!registry) {
@@ -48,6 +50,7 @@ int ws_registry_init(unsigned max_message_size)
 		return -1;
 	}
 	registry->max_message_size = max_message_size;
+	registry->reasm_max = max_reassembly;
 	return 0;
 }
 
@@ -126,6 +129,7 @@ int ws_registry_add(int id, int secure, int handler, const char *peer)
 		struct ws_conn *stale = *pc;
 		*pc = stale->next;
 		registry->count--;
+		registry->reasm_held -= stale->reasm_held;
 		conn_free(stale);
 	}
 	c->next = registry->bucket[(unsigned)id % WS_BUCKETS];
@@ -145,6 +149,7 @@ int ws_registry_remove(int id, struct ws_conn_info *info)
 	if (c) {
 		*pc = c->next;
 		registry->count--;
+		registry->reasm_held -= c->reasm_held;
 		if (info)
 			snapshot(c, info);
 	}
@@ -176,6 +181,48 @@ struct ws_conn *ws_registry_lock_conn(int id)
 void ws_registry_unlock(void)
 {
 	lock_release(&registry->lock);
+}
+
+int ws_registry_reasm_fits(const struct ws_conn *c, size_t add)
+{
+	if (!registry->reasm_max)
+		return 1;
+	return registry->reasm_held + add <= registry->reasm_max;
+}
+
+void ws_registry_reasm_charge(struct ws_conn *c)
+{
+	size_t now = ws_message_pending(c->reassembly);
+
+	registry->reasm_held += now;
+	registry->reasm_held -= c->reasm_held;
+	c->reasm_held = now;
+}
+
+struct ws_message *ws_registry_reasm_renew(struct ws_conn *c)
+{
+	struct ws_message *fresh, *old = c->reassembly;
+
+	if (ws_message_alloc_mem(&fresh, registry->max_message_size,
+				&shm_allocator) != 0)
+		return NULL; /* keep the old one: it still works */
+	c->reassembly = fresh;
+	return old;
+}
+
+void ws_registry_reasm_free(struct ws_message *m)
+{
+	ws_message_free(m);
+}
+
+unsigned long ws_registry_reasm_held(void)
+{
+	unsigned long n;
+
+	lock_get(&registry->lock);
+	n = registry->reasm_held;
+	lock_release(&registry->lock);
+	return n;
 }
 
 void ws_registry_count_out(int id)

@@ -21,6 +21,7 @@ struct ws_conn {
 	unsigned long frames_in;
 	unsigned long frames_out;
 	struct ws_message *reassembly; /* shm, fragments of one message */
+	size_t reasm_held;       /* its unfinished message's bytes, as charged */
 	struct ws_conn *next;
 };
 
@@ -37,7 +38,9 @@ struct ws_conn_info {
 	unsigned long frames_out;
 };
 
-int ws_registry_init(unsigned max_message_size);
+/* `max_reassembly`: bytes all unfinished fragmented messages together may
+ * hold (0 = no limit). */
+int ws_registry_init(unsigned max_message_size, unsigned long max_reassembly);
 void ws_registry_destroy(void);
 
 /* Adds a connection (after a successful handshake). */
@@ -51,6 +54,19 @@ int ws_registry_get(int id, struct ws_conn_info *info);
 /* Lock held between _lock_conn and _unlock: the connection or NULL. */
 struct ws_conn *ws_registry_lock_conn(int id);
 void ws_registry_unlock(void);
+
+/* The global reassembly budget; all three with the lock held (between
+ * _lock_conn and _unlock). _fits: may `c`'s unfinished message grow by
+ * `add` bytes? _charge: account what `c`'s reassembler holds now. _renew:
+ * after a fragmented message was delivered, give `c` a fresh reassembler
+ * so that the grown buffer goes back; returns the old one, to be freed
+ * with ws_registry_reasm_free() once its message has been used, or NULL. */
+int ws_registry_reasm_fits(const struct ws_conn *c, size_t add);
+void ws_registry_reasm_charge(struct ws_conn *c);
+struct ws_message *ws_registry_reasm_renew(struct ws_conn *c);
+void ws_registry_reasm_free(struct ws_message *m);
+/* Bytes held by unfinished messages now (takes the lock). */
+unsigned long ws_registry_reasm_held(void);
 
 void ws_registry_count_out(int id);
 void ws_registry_mark_close_sent(int id);
