@@ -27,6 +27,35 @@ RTPENGINE=${RTPENGINE:-/usr/bin/rtpengine}
 "$top/packaging/setup-runtime.sh" "$STATE_DIR" "$SIP_DOMAIN"
 rm -f "$STATE_DIR/kamailio_ctl"
 
+# Started as root, the servers drop to Debian's own service users (made by
+# the kamailio and rtpengine packages), so a flaw in either cannot take the
+# machine: kamailio after it has read its config, loaded its modules and
+# bound its ports (-u/-g), rtpengine from the start (its ports are all
+# above 1024). Each must reach what it uses; where a parent folder is
+# closed to it, it stays root and says why.
+KAMAILIO_USER=${KAMAILIO_USER:-kamailio}
+RTPENGINE_USER=${RTPENGINE_USER:-rtpengine}
+kamailio_user=
+rtpengine_as=
+as_user() {
+  user=$1; shift
+  setpriv --reuid="$user" --regid="$user" --init-groups "$@"
+}
+if [ "$(id -u)" -eq 0 ]; then
+  if id "$KAMAILIO_USER" >/dev/null 2>&1 && chown -R "$KAMAILIO_USER:$KAMAILIO_USER" "$STATE_DIR" \
+      && as_user "$KAMAILIO_USER" test -w "$STATE_DIR" -a -r "$STATE_DIR/sylk.sqlite"; then
+    kamailio_user="-u $KAMAILIO_USER -g $KAMAILIO_USER"
+  else
+    echo "warning: kamailio stays root: user $KAMAILIO_USER cannot use $STATE_DIR" >&2
+  fi
+  if id "$RTPENGINE_USER" >/dev/null 2>&1 \
+      && as_user "$RTPENGINE_USER" test -r "$top/rtpengine-conf/rtpengine.conf"; then
+    rtpengine_as="setpriv --reuid=$RTPENGINE_USER --regid=$RTPENGINE_USER --init-groups"
+  else
+    echo "warning: rtpengine stays root: user $RTPENGINE_USER cannot read $top/rtpengine-conf" >&2
+  fi
+fi
+
 rtpengine_pid=
 kamailio_pid=
 stop() {
@@ -40,11 +69,10 @@ stop() {
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
-"$RTPENGINE" --config-file="$top/rtpengine-conf/rtpengine.conf" \
+$rtpengine_as "$RTPENGINE" --config-file="$top/rtpengine-conf/rtpengine.conf" \
   --interface="$LISTEN_IP" --listen-ng="127.0.0.1:$RTPENGINE_NG_PORT" \
   --listen-cli="127.0.0.1:$RTPENGINE_CLI_PORT" \
-  --port-min="$RTP_PORT_MIN" --port-max="$RTP_PORT_MAX" \
-  --pidfile="$STATE_DIR/rtpengine.pid" &
+  --port-min="$RTP_PORT_MIN" --port-max="$RTP_PORT_MAX" &
 rtpengine_pid=$!
 
 # kamailio's rtpengine module gives up on an engine that does not answer at
@@ -62,7 +90,8 @@ sys.exit(0 if b"pong" in s.recv(100) else 1)' "$RTPENGINE_NG_PORT" 2>/dev/null; 
   sleep 0.1
 done
 
-"$KAMAILIO" -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -x tlsf -X tlsf \
+# $kamailio_user: two words or none
+"$KAMAILIO" -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -x tlsf -X tlsf $kamailio_user \
   -A "LISTEN_IP=$LISTEN_IP" -A "SIP_PORT=$SIP_PORT" -A "SIPS_PORT=$SIPS_PORT" \
   -A "INTERNAL_PORT=$INTERNAL_PORT" \
   -A "HTTP_PORT=$HTTP_PORT" -A "HTTPS_PORT=$HTTPS_PORT" -A "SIP_DOMAIN=$SIP_DOMAIN" \

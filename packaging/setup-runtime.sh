@@ -4,7 +4,10 @@
 #   tls/server.pem   self-signed test certificate and key (never committed)
 # Usage: setup-runtime.sh STATE_DIR SIP_DOMAIN
 # Idempotent: existing files are kept.
+# Everything is created for its owner only (umask 077): the database holds
+# the accounts' HA1 hashes, which are as good as passwords to this server.
 set -eu
+umask 077
 
 STATE_DIR=$1
 DOMAIN=${2:-sylk.test}
@@ -37,6 +40,9 @@ if [ ! -s "$DB" ]; then
   mv "$tmp" "$DB"
   echo "setup: demo accounts created in $DB"
 fi
+# databases made before this rule was kept were world-readable
+chmod 600 "$DB"
+mkdir -p "$STATE_DIR/conference"
 
 if [ ! -s "$STATE_DIR/tls/server.pem" ] || [ ! -s "$STATE_DIR/tls/server.key" ]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 825 \

@@ -2,8 +2,13 @@
 OPTIONS and connects two phones, and Ctrl-C stops all of it."""
 
 import os
+import pwd
+import shutil
 import signal
 import socket
+import stat
+import subprocess
+import tempfile
 import uuid
 
 from sylktest.calls import exchange_audio, place_call
@@ -31,11 +36,26 @@ def options(port):
         s.close()
 
 
+def _users(pgid):
+    """{command: set of users} of the processes in a process group."""
+    out = subprocess.run(["ps", "-o", "uid=,comm=", "-g", str(pgid)],
+                         capture_output=True, text=True).stdout
+    users = {}
+    for line in out.splitlines():
+        uid, comm = line.split(None, 1)
+        users.setdefault(comm.strip(), set()).add(pwd.getpwuid(int(uid)).pw_name)
+    return users
+
+
 def test_make_run_serves_calls_and_stops_on_ctrl_c(tmp_path):
     sip_port = free_port()
     rtp_min, rtp_max = free_port_range(100)
+    # where the service users can reach it (pytest's own folders are the
+    # caller's alone), as any real state folder is
+    state = tempfile.mkdtemp(prefix="sylk-run-")
+    os.chmod(state, 0o755)
     env = dict(os.environ,
-               STATE_DIR=str(tmp_path / "state"), SIP_PORT=str(sip_port),
+               STATE_DIR=state, SIP_PORT=str(sip_port),
                SIPS_PORT=str(free_port()), HTTP_PORT=str(free_port()),
                HTTPS_PORT=str(free_port()), RTPENGINE_NG_PORT=str(free_port()),
                MSRP_PORT=str(free_port()), MSRPS_PORT=str(free_port()),
@@ -55,6 +75,15 @@ def test_make_run_serves_calls_and_stops_on_ctrl_c(tmp_path):
 
         assert options(sip_port) == "SIP/2.0 200 OK"
 
+        # secrets for their owner only; started as root, no server stays root
+        assert stat.S_IMODE(os.stat(os.path.join(state, "sylk.sqlite")).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(os.path.join(state, "tls", "server.key")).st_mode) == 0o600
+        if os.getuid() == 0:
+            users = _users(server.pid)
+            assert users.get("kamailio") == {"kamailio"}, users
+            assert users.get("rtpengine") == {"rtpengine"}, users
+            assert "warning" not in server.log(), server.log()
+
         uas, uac, alice_rtp, bob_rtp = place_call(sip_port, str(tmp_path), hold_ms=3000)
         try:
             exchange_audio(uac, uas, alice_rtp, bob_rtp)
@@ -73,6 +102,7 @@ def test_make_run_serves_calls_and_stops_on_ctrl_c(tmp_path):
         wait_until(lambda: not _group_alive(server.pid), 10, what="server processes to exit")
     finally:
         server.stop()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def _group_alive(pgid):
