@@ -21,6 +21,11 @@ RTPENGINE_NG_PORT=${RTPENGINE_NG_PORT:-2223}
 RTPENGINE_CLI_PORT=${RTPENGINE_CLI_PORT:-9900}
 RTP_PORT_MIN=${RTP_PORT_MIN:-30000}
 RTP_PORT_MAX=${RTP_PORT_MAX:-30999}
+# shared memory (MiB) and connection limits: kamailio-cfg/kamailio.cfg and
+# docs/SECURITY-transport.md say how they fit together
+SHM_SIZE=${SHM_SIZE:-256}
+TCP_MAX_CONNECTIONS=${TCP_MAX_CONNECTIONS:-1024}
+TCP_MAX_PER_IP=${TCP_MAX_PER_IP:-64}
 KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
 RTPENGINE=${RTPENGINE:-/usr/bin/rtpengine}
 
@@ -91,7 +96,8 @@ sys.exit(0 if b"pong" in s.recv(100) else 1)' "$RTPENGINE_NG_PORT" 2>/dev/null; 
 done
 
 # $kamailio_user: two words or none
-"$KAMAILIO" -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -x tlsf -X tlsf $kamailio_user \
+"$KAMAILIO" -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -x tlsf -X tlsf -m "$SHM_SIZE" $kamailio_user \
+  -A "TCP_MAX_CONNECTIONS=$TCP_MAX_CONNECTIONS" -A "TCP_MAX_PER_IP=$TCP_MAX_PER_IP" \
   -A "LISTEN_IP=$LISTEN_IP" -A "SIP_PORT=$SIP_PORT" -A "SIPS_PORT=$SIPS_PORT" \
   -A "INTERNAL_PORT=$INTERNAL_PORT" \
   -A "HTTP_PORT=$HTTP_PORT" -A "HTTPS_PORT=$HTTPS_PORT" -A "SIP_DOMAIN=$SIP_DOMAIN" \
