@@ -693,6 +693,8 @@ def main():
         # pike counts in 16 bits and saturates at 65534: 65535 never blocks
         "PIKE_DENSITY": 65535,
         "TCP_MAX_CONNECTIONS": n + 1024,
+        # every load comes from 127.0.0.1: no per-address connection limit
+        "TCP_MAX_PER_IP": 0,
         "OPEN_FILES_LIMIT": fd_limit,
         "WORKERS": args.workers,
         "LOG_LEVEL": 1,
