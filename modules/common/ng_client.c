@@ -4,7 +4,9 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +51,21 @@ int ng_client_init(const char *sock, int timeout_ms)
 	return 0;
 }
 
+/* rtpengine answers a cookie it has seen from its cache. Every module links
+ * its own copy of this client, and the gateway and the focus run in the
+ * same processes: seeded with the time and the pid alone, both copies of a
+ * process counted through the same cookies, and one got the other's cached
+ * reply (a room's plain-RTP answer as a browser's "accepted"). A random
+ * instance keeps every generator apart. */
+static uint32_t cookie_instance(void)
+{
+	uint32_t r;
+
+	if (getrandom(&r, sizeof(r), 0) == (ssize_t)sizeof(r))
+		return r;
+	return (uint32_t)time(NULL) ^ ((uint32_t)(uintptr_t)&cookies << 7);
+}
+
 static int ng_socket(void)
 {
 	pid_t pid = getpid();
@@ -67,7 +84,7 @@ static int ng_socket(void)
 		return -1;
 	}
 	ng_fd_pid = pid;
-	ng_cookie_gen_init(&cookies, (uint32_t)time(NULL), (uint32_t)pid);
+	ng_cookie_gen_init(&cookies, cookie_instance(), (uint32_t)pid);
 	return ng_fd;
 }
 

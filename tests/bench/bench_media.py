@@ -222,6 +222,11 @@ class _SizedProcess(Process):
         super().__init__(name, argv, log_path, **kw)
 
 
+# The load comes from one address with made-up identities: rooms open to
+# anyone, no per-address connection limit.
+BENCH_POLICY = {"CONF_ROOM_CREATORS": '"any"', "TCP_MAX_PER_IP": 0}
+
+
 def start_kamailio(workdir, engine, defines, shm_mb=256, pkg_mb=64):
     _SizedProcess.shm_mb, _SizedProcess.pkg_mb = shm_mb, pkg_mb
     saved = sylkserver.Process
@@ -515,7 +520,7 @@ def run_msrp_fanout(ctx=None):
         started.append(engine)
         k = start_kamailio(wd, engine, {"PIKE_DENSITY": 65535, "LOG_LEVEL": 1,
                                         "WORKERS": _opt(ctx, "msrp_workers"),
-                                        "CONF_HISTORY": 20})
+                                        "CONF_HISTORY": 20, **BENCH_POLICY})
         started.append(k)
         _log(ctx, f"msrp: kamailio pid {k.process.pid}, {n} participants joining")
         sip = SipClient(k.sip_port)
@@ -805,7 +810,7 @@ def _mixer_ours(ctx, codec, payloads, wd, max_speakers):
         k = start_kamailio(wd, engine, {"PIKE_DENSITY": 65535, "LOG_LEVEL": 1, "WORKERS": 2,
                                         "MIXER_PROCESSES": 1, "MIXER_PORT_MIN": lo,
                                         "MIXER_PORT_MAX": hi, "CONF_RTP_TIMEOUT": 0,
-                                        "CONF_MAX_SPEAKERS": max_speakers},
+                                        "CONF_MAX_SPEAKERS": max_speakers, **BENCH_POLICY},
                            shm_mb=512, pkg_mb=256)
         started.append(k)
         mixers = [pid for pid, desc in kamailio_processes(k) if "MIXER" in desc.upper()]
