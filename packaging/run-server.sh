@@ -22,7 +22,7 @@ RTPENGINE_CLI_PORT=${RTPENGINE_CLI_PORT:-9900}
 RTP_PORT_MIN=${RTP_PORT_MIN:-30000}
 RTP_PORT_MAX=${RTP_PORT_MAX:-30999}
 # shared memory (MiB) and connection limits: kamailio-cfg/kamailio.cfg and
-# docs/SECURITY-transport.md say how they fit together
+# docs/SECURITY.md say how they fit together
 SHM_SIZE=${SHM_SIZE:-256}
 TCP_MAX_CONNECTIONS=${TCP_MAX_CONNECTIONS:-1024}
 TCP_MAX_PER_IP=${TCP_MAX_PER_IP:-64}
