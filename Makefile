@@ -25,7 +25,8 @@ pkg_cflags  = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pkg_libs    = $(shell pkg-config --libs $(1) 2>/dev/null)
 ALL_PKGS    = $(sort $(foreach l,$(LIBRARIES),$($(l)_PKGS)))
 
-lib_srcs    = $(wildcard $(1)/*.c)
+# a library's sources, in its topic folders too (sylk_ws/ws/, conference/msrp/, ...)
+lib_srcs    = $(wildcard $(1)/*.c $(1)/*/*.c)
 lib_objs    = $(patsubst %.c,$(BUILD)/obj/%.o,$(call lib_srcs,$(1)))
 lib_asan    = $(patsubst %.c,$(BUILD)/asan/%.o,$(call lib_srcs,$(1)))
 
@@ -58,15 +59,18 @@ $(KAMAILIO_SRC)/core/sr_module.h:
 
 libs: $(STATIC_LIBS)
 
-$(BUILD)/obj/%.o: %.c $(wildcard */*.h)
+# -MMD: each object knows the headers it includes (the .d files below)
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(LIB_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) -c $< -o $@
+	@$(CC) $(LIB_CFLAGS) -MMD -MP $(call pkg_cflags,$(ALL_PKGS)) -c $< -o $@
 
-$(BUILD)/asan/%.o: %.c $(wildcard */*.h)
+$(BUILD)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC san  $<"
-	@$(CC) $(LIB_CFLAGS) -O1 $(SAN_FLAGS) $(call pkg_cflags,$(ALL_PKGS)) -c $< -o $@
+	@$(CC) $(LIB_CFLAGS) -MMD -MP -O1 $(SAN_FLAGS) $(call pkg_cflags,$(ALL_PKGS)) -c $< -o $@
+
+-include $(shell find $(BUILD)/obj $(BUILD)/asan -name '*.d' 2>/dev/null)
 
 define library_rules
 $(BUILD)/lib$(1).a: $(call lib_objs,$(1))
@@ -83,7 +87,7 @@ $(foreach l,$(LIBRARIES),$(eval $(call library_rules,$(l))))
 modules: $(MODULE_SOS)
 
 define module_rules
-$(BUILD)/modules/$(1).so: $(wildcard modules/$(1)/*.c) $(wildcard modules/$(1)/*.h) $(wildcard modules/common/*) $(STATIC_LIBS) modules/kamailio.mk | $(KAMAILIO_SRC)/core/sr_module.h
+$(BUILD)/modules/$(1).so: $(wildcard modules/$(1)/*.c) $(wildcard modules/$(1)/*.h) $(wildcard modules/common/*) $(wildcard sylk_ws/*.h sylk_ws/*/*.h conference/*.h conference/*/*.h) $(STATIC_LIBS) modules/kamailio.mk | $(KAMAILIO_SRC)/core/sr_module.h
 	@mkdir -p $$(dir $$@)
 	@echo "  MODULE  $$@"
 	@$(CC) $(MODULE_CFLAGS) -DMOD_NAME='"$(1)"' $(call pkg_cflags,$(ALL_PKGS)) \
