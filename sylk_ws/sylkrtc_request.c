@@ -20,7 +20,7 @@
 #include "sylk_ws/sip_aor.h"
 #include "sylk_ws/sylkrtc_request.h"
 #include "sylk_ws/json_keys.h"
-#include "sylk_ws/utf8.h"
+#include "sylk_ws/base/utf8.h"
 
 /* Longest excerpt of a client value quoted in an error text. */
 #define EXCERPT_MAX 64

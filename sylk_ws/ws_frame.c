@@ -2,7 +2,7 @@
  * @file ws_frame.c  RFC 6455 frame codec and close payloads
  */
 #include <string.h>
-#include "utf8.h"
+#include "sylk_ws/base/utf8.h"
 #include "ws_frame.h"
 
 

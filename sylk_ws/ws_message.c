@@ -3,7 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "utf8.h"
+#include "sylk_ws/base/utf8.h"
 #include "ws_frame.h"
 #include "ws_message.h"
 
@@ -251,7 +251,7 @@ int ws_message_feed(struct ws_message *m, struct ws_frame *f, uint8_t *frame,
 		return fail(m, WS_E_TOO_BIG);
 
 	if (m->opcode == WS_OP_TEXT
-	    && utf8_feed(&m->utf8, payload, f->payload_len) == UTF8_INVALID)
+	    && utf8_feed(&m->utf8, payload, f->payload_len) == EILSEQ)
 		return fail(m, WS_E_UTF8);
 
 	err = buffer_reserve(m, f->payload_len);
@@ -266,7 +266,7 @@ int ws_message_feed(struct ws_message *m, struct ws_frame *f, uint8_t *frame,
 	if (!f->fin)
 		return WS_NEED_MORE;
 
-	if (m->opcode == WS_OP_TEXT && utf8_finish(&m->utf8) != UTF8_OK)
+	if (m->opcode == WS_OP_TEXT && utf8_finish(&m->utf8) != 0)
 		return fail(m, WS_E_UTF8);
 
 	out->opcode = m->opcode;

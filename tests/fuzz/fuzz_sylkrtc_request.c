@@ -16,7 +16,7 @@
 #include "sylk_ws/sip_aor.h"
 #include "sylk_ws/sylkrtc_event.h"
 #include "sylk_ws/sylkrtc_request.h"
-#include "sylk_ws/utf8.h"
+#include "sylk_ws/base/utf8.h"
 
 #define ASSERT(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 

@@ -25,7 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "sylk_ws/utf8.h"
+#include "sylk_ws/base/utf8.h"
 #include "sylk_ws/ws_frame.h"
 #include "sylk_ws/ws_message.h"
 

@@ -9,7 +9,7 @@
 
 #include "check.h"
 #include "sylk_ws/sylkrtc_request.h"
-#include "sylk_ws/utf8.h"
+#include "sylk_ws/base/utf8.h"
 
 #define V1 SYLKRTC_V1
 #define V2 SYLKRTC_V2

@@ -1,10 +1,10 @@
-/* Unit tests for sylk_ws/utf8: strict validation, incremental feeding,
+/* Unit tests for sylk_ws/base/utf8: strict validation, incremental feeding,
  * fail-fast behaviour, and an exhaustive comparison with a slow reference
  * decoder. */
 #include <stdint.h>
 #include <stdlib.h>
 #include "check.h"
-#include "sylk_ws/utf8.h"
+#include "sylk_ws/base/utf8.h"
 
 struct seq {
 	const char *name;
@@ -185,11 +185,11 @@ static void test_incremental(void)
 {
 	static const char kosme[] = "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5";
 	static const int want[] = {
-		UTF8_PARTIAL, UTF8_OK,                /* ce ba    */
-		UTF8_PARTIAL, UTF8_PARTIAL, UTF8_OK,  /* e1 bd b9 */
-		UTF8_PARTIAL, UTF8_OK,                /* cf 83    */
-		UTF8_PARTIAL, UTF8_OK,                /* ce bc    */
-		UTF8_PARTIAL, UTF8_OK,                /* ce b5    */
+		EAGAIN, 0,                /* ce ba    */
+		EAGAIN, EAGAIN, 0,  /* e1 bd b9 */
+		EAGAIN, 0,                /* cf 83    */
+		EAGAIN, 0,                /* ce bc    */
+		EAGAIN, 0,                /* ce b5    */
 	};
 	struct utf8_state st;
 	size_t i;
@@ -197,20 +197,20 @@ static void test_incremental(void)
 	utf8_init(&st);
 	for (i = 0; i < sizeof(kosme) - 1; i++)
 		CHECK_INT(utf8_feed(&st, kosme + i, 1), want[i]);
-	CHECK_INT(utf8_finish(&st), UTF8_OK);
+	CHECK_INT(utf8_finish(&st), 0);
 
 	/* ending inside a character */
 	utf8_init(&st);
-	CHECK_INT(utf8_feed(&st, "\xf0\x90", 2), UTF8_PARTIAL);
-	CHECK_INT(utf8_finish(&st), UTF8_INVALID);
-	CHECK_INT(utf8_feed(&st, "\x80\x80", 2), UTF8_OK);
-	CHECK_INT(utf8_finish(&st), UTF8_OK);
+	CHECK_INT(utf8_feed(&st, "\xf0\x90", 2), EAGAIN);
+	CHECK_INT(utf8_finish(&st), EILSEQ);
+	CHECK_INT(utf8_feed(&st, "\x80\x80", 2), 0);
+	CHECK_INT(utf8_finish(&st), 0);
 
 	/* empty feed reports the current state */
 	utf8_init(&st);
-	CHECK_INT(utf8_feed(&st, NULL, 0), UTF8_OK);
-	CHECK_INT(utf8_feed(&st, "\xe2", 1), UTF8_PARTIAL);
-	CHECK_INT(utf8_feed(&st, NULL, 0), UTF8_PARTIAL);
+	CHECK_INT(utf8_feed(&st, NULL, 0), 0);
+	CHECK_INT(utf8_feed(&st, "\xe2", 1), EAGAIN);
+	CHECK_INT(utf8_feed(&st, NULL, 0), EAGAIN);
 }
 
 
@@ -224,35 +224,35 @@ static void test_fail_fast(void)
 	struct utf8_state st;
 
 	utf8_init(&st);
-	CHECK_INT(utf8_feed(&st, prefix, sizeof(prefix) - 1), UTF8_PARTIAL);
-	CHECK_INT(utf8_feed(&st, "\xa0", 1), UTF8_INVALID);
+	CHECK_INT(utf8_feed(&st, prefix, sizeof(prefix) - 1), EAGAIN);
+	CHECK_INT(utf8_feed(&st, "\xa0", 1), EILSEQ);
 	/* sticky */
-	CHECK_INT(utf8_feed(&st, "edited", 6), UTF8_INVALID);
-	CHECK_INT(utf8_finish(&st), UTF8_INVALID);
+	CHECK_INT(utf8_feed(&st, "edited", 6), EILSEQ);
+	CHECK_INT(utf8_finish(&st), EILSEQ);
 
 	/* 6.4.2: F4 90 fails at the second byte (beyond U+10FFFF) */
 	utf8_init(&st);
-	CHECK_INT(utf8_feed(&st, "\xce\xba\xf4", 3), UTF8_PARTIAL);
-	CHECK_INT(utf8_feed(&st, "\x90", 1), UTF8_INVALID);
+	CHECK_INT(utf8_feed(&st, "\xce\xba\xf4", 3), EAGAIN);
+	CHECK_INT(utf8_feed(&st, "\x90", 1), EILSEQ);
 
 	/* overlong E0 80 fails at the second byte */
 	utf8_init(&st);
-	CHECK_INT(utf8_feed(&st, "\xe0", 1), UTF8_PARTIAL);
-	CHECK_INT(utf8_feed(&st, "\x80", 1), UTF8_INVALID);
+	CHECK_INT(utf8_feed(&st, "\xe0", 1), EAGAIN);
+	CHECK_INT(utf8_feed(&st, "\x80", 1), EILSEQ);
 
 	/* F0 8F fails at the second byte (overlong 4-byte) */
 	utf8_init(&st);
-	CHECK_INT(utf8_feed(&st, "\xf0\x8f", 2), UTF8_INVALID);
+	CHECK_INT(utf8_feed(&st, "\xf0\x8f", 2), EILSEQ);
 
 	/* C0 and F5 fail at once */
 	utf8_init(&st);
-	CHECK_INT(utf8_feed(&st, "\xc0", 1), UTF8_INVALID);
+	CHECK_INT(utf8_feed(&st, "\xc0", 1), EILSEQ);
 	utf8_init(&st);
-	CHECK_INT(utf8_feed(&st, "\xf5", 1), UTF8_INVALID);
+	CHECK_INT(utf8_feed(&st, "\xf5", 1), EILSEQ);
 
 	/* re-init clears the failure */
 	utf8_init(&st);
-	CHECK_INT(utf8_feed(&st, "ok", 2), UTF8_OK);
+	CHECK_INT(utf8_feed(&st, "ok", 2), 0);
 }
 
 
@@ -334,7 +334,7 @@ static void test_exhaustive_short(void)
 		utf8_init(&st);
 		utf8_feed(&st, b, 1);
 		r = utf8_feed(&st, b + 1, 1);
-		if ((r == UTF8_OK) != ref_valid(b, 2))
+		if ((r == 0) != ref_valid(b, 2))
 			wrong_split++;
 	}
 
@@ -374,15 +374,57 @@ static void test_random_vs_reference(void)
 }
 
 
+/* utf8_decode(): every scalar value round-trips, surrogates and anything
+ * the reference decoder refuses give 0, prefixes of a sequence give 0. */
+static void test_decode(void)
+{
+	unsigned long wrong = 0;
+	uint32_t x = 777, cp, got;
+	uint8_t b[8];
+	int i;
+
+	for (cp = 0; cp <= 0x10ffff; cp++) {
+		size_t n = encode(cp, b);
+		bool scalar = !(cp >= 0xd800 && cp <= 0xdfff);
+
+		got = 0xffffffff;
+		if (utf8_decode(b, n, &got) != (scalar ? n : 0))
+			wrong++;
+		else if (scalar && got != cp)
+			wrong++;
+		if (n > 1 && utf8_decode(b, n - 1, NULL) != 0)
+			wrong++;
+	}
+	for (i = 0; i < 200000; i++) {
+		size_t k;
+
+		for (k = 0; k < 4; k++) {
+			x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+			b[k] = (uint8_t)(0x80 | (x >> 8));
+		}
+		if (utf8_decode(b, 4, NULL) != ref_decode(b, 4))
+			wrong++;
+	}
+	CHECK_INT(wrong, 0);
+	CHECK_INT(utf8_decode("abc", 3, &got), 1);
+	CHECK_INT(got, 'a');
+	CHECK_INT(utf8_decode("\xe2\x82\xac!", 4, &got), 3);
+	CHECK_INT(got, 0x20ac);
+	CHECK_INT(utf8_decode("", 0, NULL), 0);
+	CHECK_INT(utf8_decode(NULL, 3, NULL), 0);
+	CHECK_INT(utf8_decode("\xc0\xaf", 2, NULL), 0);
+}
+
+
 static void test_null_args(void)
 {
 	struct utf8_state st;
 
 	CHECK(utf8_valid(NULL, 0));
-	CHECK_INT(utf8_feed(NULL, "a", 1), UTF8_INVALID);
-	CHECK_INT(utf8_finish(NULL), UTF8_INVALID);
+	CHECK_INT(utf8_feed(NULL, "a", 1), EILSEQ);
+	CHECK_INT(utf8_finish(NULL), EILSEQ);
 	utf8_init(&st);
-	CHECK_INT(utf8_feed(&st, NULL, 3), UTF8_INVALID);
+	CHECK_INT(utf8_feed(&st, NULL, 3), EILSEQ);
 	utf8_init(NULL);
 }
 
@@ -397,6 +439,7 @@ int main(void)
 	RUN(test_all_code_points);
 	RUN(test_exhaustive_short);
 	RUN(test_random_vs_reference);
+	RUN(test_decode);
 	RUN(test_null_args);
 
 	return check_summary();

@@ -16,19 +16,21 @@
  *
  * No allocation, no globals; the state is a small value the caller owns.
  */
-#ifndef SYLK_WS_UTF8_H
-#define SYLK_WS_UTF8_H
+#ifndef SYLK_BASE_UTF8_H
+#define SYLK_BASE_UTF8_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/** Result of utf8_feed() / utf8_finish(). */
-enum utf8_status {
-	UTF8_OK      =  0,  /**< valid so far and at a character boundary    */
-	UTF8_PARTIAL =  1,  /**< valid so far, but inside a multi-byte char  */
-	UTF8_INVALID = -1,  /**< invalid; sticky until utf8_init()           */
-};
+/*
+ * Results of utf8_feed() / utf8_finish(), errno values as everywhere in
+ * the libraries:
+ *   0       valid so far and at a character boundary
+ *   EAGAIN  valid so far, but inside a multi-byte character (more needed)
+ *   EILSEQ  invalid; sticky until utf8_init()
+ */
 
 /**
  * Incremental validator state. Treat the fields as private; the struct is
@@ -50,18 +52,27 @@ void utf8_init(struct utf8_state *st);
  * @param data  Bytes (may be NULL when @p len is 0)
  * @param len   Number of bytes
  *
- * @return UTF8_OK, UTF8_PARTIAL or UTF8_INVALID (see enum utf8_status).
- *         Once UTF8_INVALID has been returned every later call returns it.
+ * @return 0, EAGAIN or EILSEQ (see above). Once EILSEQ has been
+ *         returned every later call returns it.
  */
 int utf8_feed(struct utf8_state *st, const void *data, size_t len);
 
 /**
- * Judge the end of the stream: UTF8_OK if it ended on a character
- * boundary, UTF8_INVALID if it was invalid or stopped inside a character.
+ * Judge the end of the stream: 0 if it ended on a character boundary,
+ * EILSEQ if it was invalid or stopped inside a character.
  */
 int utf8_finish(const struct utf8_state *st);
 
 /** One-shot check of a complete buffer. */
 bool utf8_valid(const void *data, size_t len);
+
+/**
+ * Decode the one sequence at the start of @p data (strictly, as above).
+ *
+ * @return its length (1..4) with the code point in *@p cp (if not NULL),
+ *         or 0 if @p len is 0 or the bytes are not a complete valid
+ *         sequence (a caller repairing text replaces one byte and moves on)
+ */
+size_t utf8_decode(const void *data, size_t len, uint32_t *cp);
 
 #endif

@@ -9,7 +9,7 @@
  * exact byte that makes it hopeless.
  */
 #include <string.h>
-#include "utf8.h"
+#include "sylk_ws/base/utf8.h"
 
 /* need value marking a stream that already failed */
 enum { UTF8_BAD = 0xff };
@@ -65,14 +65,14 @@ int utf8_feed(struct utf8_state *st, const void *data, size_t len)
 	const uint8_t *end;
 
 	if (!st)
-		return UTF8_INVALID;
+		return EILSEQ;
 	if (st->need == UTF8_BAD)
-		return UTF8_INVALID;
+		return EILSEQ;
 	if (!len)
-		return st->need ? UTF8_PARTIAL : UTF8_OK;
+		return st->need ? EAGAIN : 0;
 	if (!p) {
 		st->need = UTF8_BAD;
-		return UTF8_INVALID;
+		return EILSEQ;
 	}
 
 	end = p + len;
@@ -98,7 +98,7 @@ int utf8_feed(struct utf8_state *st, const void *data, size_t len)
 			}
 			if (!lead_byte(*p, st)) {
 				st->need = UTF8_BAD;
-				return UTF8_INVALID;
+				return EILSEQ;
 			}
 			++p;
 			continue;
@@ -106,7 +106,7 @@ int utf8_feed(struct utf8_state *st, const void *data, size_t len)
 
 		if (*p < st->lo || *p > st->hi) {
 			st->need = UTF8_BAD;
-			return UTF8_INVALID;
+			return EILSEQ;
 		}
 		st->lo = 0x80;
 		st->hi = 0xbf;
@@ -114,16 +114,16 @@ int utf8_feed(struct utf8_state *st, const void *data, size_t len)
 		++p;
 	}
 
-	return st->need ? UTF8_PARTIAL : UTF8_OK;
+	return st->need ? EAGAIN : 0;
 }
 
 
 int utf8_finish(const struct utf8_state *st)
 {
 	if (!st || st->need != 0)
-		return UTF8_INVALID;
+		return EILSEQ;
 
-	return UTF8_OK;
+	return 0;
 }
 
 
@@ -133,5 +133,41 @@ bool utf8_valid(const void *data, size_t len)
 
 	utf8_init(&st);
 
-	return utf8_feed(&st, data, len) == UTF8_OK;
+	return utf8_feed(&st, data, len) == 0;
+}
+
+
+size_t utf8_decode(const void *data, size_t len, uint32_t *cp)
+{
+	const uint8_t *p = data;
+	struct utf8_state st;
+	uint32_t c;
+	size_t n, i;
+
+	if (!p || !len)
+		return 0;
+	if (p[0] < 0x80) {
+		if (cp)
+			*cp = p[0];
+		return 1;
+	}
+
+	utf8_init(&st);
+	if (!lead_byte(p[0], &st))
+		return 0;
+	n = (size_t)st.need + 1;
+	if (len < n)
+		return 0;
+
+	c = p[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if (p[i] < st.lo || p[i] > st.hi)
+			return 0;
+		st.lo = 0x80;
+		st.hi = 0xbf;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if (cp)
+		*cp = c;
+	return n;
 }

@@ -1,0 +1,84 @@
+/* String helpers: see str.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sylk_ws/base/str.h"
+
+int str_dupn(char **dst, const char *s, size_t n)
+{
+	char *p;
+
+	if (!dst || (!s && n) || n == (size_t)-1)
+		return EINVAL;
+	p = malloc(n + 1);
+	if (!p)
+		return ENOMEM;
+	if (n)
+		memcpy(p, s, n);
+	p[n] = '\0';
+	*dst = p;
+	return 0;
+}
+
+int str_dup(char **dst, const char *s)
+{
+	if (!s)
+		return EINVAL;
+	return str_dupn(dst, s, strlen(s));
+}
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+bool str_list_next(const char **cursor, const char **item, size_t *len)
+{
+	const char *p;
+
+	if (!cursor || !item || !len)
+		return false;
+	p = *cursor;
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *s = p;
+
+		p = end ? end + 1 : s + n;
+		while (n && blank(*s)) {
+			s++;
+			n--;
+		}
+		while (n && blank(s[n - 1]))
+			n--;
+		if (n) {
+			*cursor = p;
+			*item = s;
+			*len = n;
+			return true;
+		}
+	}
+	if (cursor)
+		*cursor = p;
+	return false;
+}
+
+bool str_list_has_n(const char *list, const char *s, size_t n)
+{
+	const char *item;
+	size_t len;
+
+	if (!s || !n)
+		return false;
+	while (str_list_next(&list, &item, &len))
+		if (len == n && strncasecmp(item, s, n) == 0)
+			return true;
+	return false;
+}
+
+bool str_list_has(const char *list, const char *s)
+{
+	return s && str_list_has_n(list, s, strlen(s));
+}

@@ -1,0 +1,37 @@
+/**
+ * @file str.h  Small string helpers: copies and comma-separated lists
+ */
+#ifndef SYLK_BASE_STR_H
+#define SYLK_BASE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/**
+ * A NUL-terminated malloc'd copy of @p n bytes of @p s into *@p dst (the
+ * bytes may contain no NUL; @p s may be NULL when @p n is 0).
+ * @return 0, EINVAL, ENOMEM (*@p dst untouched on failure)
+ */
+int str_dupn(char **dst, const char *s, size_t n);
+
+/** str_dupn() of a NUL-terminated string. */
+int str_dup(char **dst, const char *s);
+
+/**
+ * Comma-separated lists, as in the modules' parameters (sip_domains,
+ * persistent_rooms, allow_users, ...): items are separated by ',', each
+ * trimmed of spaces and tabs on both sides; empty items are skipped.
+ *
+ * Iterate: *@p cursor starts at the list (NULL is an empty list). Each call
+ * gives the next non-empty item as @p item / @p len (not NUL-terminated)
+ * and returns true, or returns false at the end.
+ */
+bool str_list_next(const char **cursor, const char **item, size_t *len);
+
+/** True if @p list has an item equal to @p s / @p n, ignoring ASCII case. */
+bool str_list_has_n(const char *list, const char *s, size_t n);
+
+/** str_list_has_n() of a NUL-terminated @p s. */
+bool str_list_has(const char *list, const char *s);
+
+#endif

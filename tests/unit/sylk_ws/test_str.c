@@ -1,0 +1,92 @@
+/* Unit tests for sylk_ws/base/str: copies and comma-separated lists. */
+#include <errno.h>
+#include <stdlib.h>
+#include "check.h"
+#include "sylk_ws/base/str.h"
+
+static void test_dup(void)
+{
+	char *p = (char *)"untouched";
+
+	CHECK_INT(str_dup(&p, "abc"), 0);
+	CHECK_STR(p, "abc");
+	free(p);
+	CHECK_INT(str_dupn(&p, "abcdef", 2), 0);
+	CHECK_STR(p, "ab");
+	free(p);
+	CHECK_INT(str_dupn(&p, NULL, 0), 0);
+	CHECK_STR(p, "");
+	free(p);
+	p = (char *)"untouched";
+	CHECK_INT(str_dup(&p, NULL), EINVAL);
+	CHECK_INT(str_dupn(&p, NULL, 1), EINVAL);
+	CHECK_INT(str_dupn(NULL, "a", 1), EINVAL);
+	CHECK_STR(p, "untouched");
+}
+
+static const struct {
+	const char *list;
+	const char *item;
+	bool want;
+} lists[] = {
+	{ "example.com",                  "example.com",  true  },
+	{ "example.com",                  "EXAMPLE.com",  true  },
+	{ "a.org,example.com",            "example.com",  true  },
+	{ "a.org, example.com",           "example.com",  true  },
+	{ "room1 ,room2",                 "room1",        true  },  /* trailing blank */
+	{ "\troom1\t, room2 ",            "room2",        true  },
+	{ " , ,room3,,",                  "room3",        true  },
+	{ "room1,room2",                  "room",         false },
+	{ "room1,room2",                  "room12",       false },
+	{ "room1,room2",                  "oom1",         false },
+	{ "example.com",                  "",             false },
+	{ "",                             "example.com",  false },
+	{ " , ",                          "",             false },
+	{ NULL,                           "example.com",  false },
+	{ "a b,c",                        "a b",          true  },  /* inner blank kept */
+	{ "a b,c",                        "a",            false },
+};
+
+static void test_list_has(void)
+{
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		bool got = str_list_has(lists[i].list, lists[i].item);
+
+		if (got != lists[i].want)
+			fprintf(stderr, "  list \"%s\" item \"%s\"\n",
+				lists[i].list ? lists[i].list : "(null)", lists[i].item);
+		CHECK_INT(got, lists[i].want);
+	}
+	CHECK(!str_list_has("a", NULL));
+	CHECK(str_list_has_n("abc,def", "defg", 3));
+}
+
+static void test_list_next(void)
+{
+	const char *cur = " a , bb,,\tccc\t";
+	const char *item;
+	size_t len;
+
+	CHECK(str_list_next(&cur, &item, &len));
+	CHECK_INT(len, 1);
+	CHECK_MEM(item, "a", 1);
+	CHECK(str_list_next(&cur, &item, &len));
+	CHECK_INT(len, 2);
+	CHECK_MEM(item, "bb", 2);
+	CHECK(str_list_next(&cur, &item, &len));
+	CHECK_INT(len, 3);
+	CHECK_MEM(item, "ccc", 3);
+	CHECK(!str_list_next(&cur, &item, &len));
+	CHECK(!str_list_next(&cur, &item, &len));
+	cur = NULL;
+	CHECK(!str_list_next(&cur, &item, &len));
+	CHECK(!str_list_next(NULL, &item, &len));
+}
+
+int main(void)
+{
+	RUN(test_dup);
+	RUN(test_list_has);
+	RUN(test_list_next);
+	return check_summary();
+}
