@@ -178,43 +178,18 @@ void ng_client_delete(const char *call_id, const char *from_tag)
 		ng_reply_free(reply);
 }
 
-/* packets counted on any stream of any media of one tag */
-static int64_t leg_packets(const struct benc_node *leg)
-{
-	const struct benc_node *medias = benc_dict_get(leg, "medias"), *m, *st, *s;
-	int64_t total = 0;
-
-	if (!medias || medias->type != BENC_LIST)
-		return -1;
-	for (m = medias->child; m; m = m->next) {
-		st = benc_dict_get(m, "streams");
-		if (!st || st->type != BENC_LIST)
-			continue;
-		for (s = st->child; s; s = s->next) {
-			const struct benc_node *stats = benc_dict_get(s, "stats");
-			int64_t pk = 0;
-
-			if (stats && benc_dict_int(stats, "packets", &pk))
-				total += pk;
-		}
-	}
-	return total;
-}
-
 int ng_client_leg_has_media(const char *call_id, const char *tag)
 {
 	struct ng_request req = {.cmd = NG_CMD_QUERY, .call_id = call_id};
 	struct ng_reply *reply = NULL;
-	const struct benc_node *tags, *leg;
 	char why[128];
-	int has = -1;
+	int64_t packets = 0;
+	int has, err;
 
 	if (ng_client_request(&req, &reply, why, sizeof(why)) != 0)
 		return -1;
-	tags = benc_dict_get(reply->dict, "tags");
-	leg = tags ? benc_dict_get(tags, tag) : NULL;
-	if (leg)
-		has = leg_packets(leg) > 0;
+	err = ng_query_leg_packets(reply, tag, &packets);
+	has = err == ENOENT ? -1 : !err && packets > 0;
 	ng_reply_free(reply);
 	return has;
 }

@@ -6,7 +6,7 @@
 #ifndef SYLK_NG_CLIENT_H
 #define SYLK_NG_CLIENT_H
 
-#include "sylk_ws/ng_message.h"
+#include "sylk_ws/ng/ng_message.h"
 
 /* Parses "udp:HOST:PORT" once, in mod_init; @p timeout_ms per try. */
 int ng_client_init(const char *sock, int timeout_ms);

@@ -10,7 +10,7 @@
 #include "core/dprint.h"
 
 #include "conference/audio_codec.h"
-#include "sylk_ws/ng_bridge.h"
+#include "sylk_ws/ng/ng_bridge.h"
 
 #include "../common/ng_client.h"
 #include "conf_audio.h"

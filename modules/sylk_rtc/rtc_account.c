@@ -11,7 +11,7 @@
 #include "core/parser/msg_parser.h"
 #include "modules/tm/t_hooks.h"
 
-#include "sylk_ws/gateway_sip.h"
+#include "sylk_ws/sip/gateway_sip.h"
 
 #include "rtc_account.h"
 #include "rtc_config.h"

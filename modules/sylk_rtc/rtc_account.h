@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "sylk_ws/sylkrtc_request.h"
+#include "sylk_ws/sylkrtc/sylkrtc_request.h"
 
 /* Handles one account-* request; replies (ack or error) itself. */
 void rtc_account_request(int conn_id, const struct sylkrtc_request *req);

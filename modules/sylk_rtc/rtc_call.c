@@ -31,8 +31,8 @@
 #include "modules/tm/h_table.h"
 
 #include "conference/cpim.h"
-#include "sylk_ws/gateway_sip.h"
-#include "sylk_ws/ng_bridge.h"
+#include "sylk_ws/sip/gateway_sip.h"
+#include "sylk_ws/ng/ng_bridge.h"
 
 #include "rtc_account.h"
 #include "rtc_call.h"

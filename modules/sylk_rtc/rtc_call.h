@@ -6,7 +6,7 @@
 
 #include "core/parser/msg_parser.h"
 
-#include "sylk_ws/sylkrtc_request.h"
+#include "sylk_ws/sylkrtc/sylkrtc_request.h"
 
 void rtc_session_request(int conn_id, const struct sylkrtc_request *req);
 

@@ -4,7 +4,7 @@
 #ifndef SYLK_RTC_EVENTS_H
 #define SYLK_RTC_EVENTS_H
 
-#include "sylk_ws/sylkrtc_event.h"
+#include "sylk_ws/sylkrtc/sylkrtc_event.h"
 
 /* Version of a connection; 0 when it is gone. */
 enum sylkrtc_version rtc_conn_version(int conn_id);

@@ -8,8 +8,8 @@
 #include "core/counters.h"
 #include "core/dprint.h"
 
-#include "sylk_ws/sylkrtc_event.h"
-#include "sylk_ws/sylkrtc_request.h"
+#include "sylk_ws/sylkrtc/sylkrtc_event.h"
+#include "sylk_ws/sylkrtc/sylkrtc_request.h"
 
 #include "rtc_account.h"
 #include "rtc_call.h"

@@ -10,7 +10,7 @@
 #include "core/mem/shm_mem.h"
 #include "core/parser/parse_hname2.h"
 
-#include "sylk_ws/sip_digest.h"
+#include "sylk_ws/sip/sip_digest.h"
 
 #include "rtc_config.h"
 #include "rtc_sip.h"

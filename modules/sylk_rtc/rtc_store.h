@@ -12,7 +12,7 @@
 
 #include "modules/tm/dlg.h"
 
-#include "sylk_ws/sylkrtc_request.h"
+#include "sylk_ws/sylkrtc/sylkrtc_request.h"
 
 #include "../common/sip_util.h"
 

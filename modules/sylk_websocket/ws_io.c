@@ -17,8 +17,8 @@
 #include "core/timer.h"
 #include "core/counters.h"
 
-#include "sylk_ws/ws_frame.h"
-#include "sylk_ws/ws_message.h"
+#include "sylk_ws/ws/ws_frame.h"
+#include "sylk_ws/ws/ws_message.h"
 
 #include "ws_io.h"
 #include "ws_registry.h"

@@ -6,7 +6,7 @@
 
 #include <time.h>
 #include "core/locking.h"
-#include "sylk_ws/ws_message.h"
+#include "sylk_ws/ws/ws_message.h"
 
 #define WS_PEER_LEN 64
 

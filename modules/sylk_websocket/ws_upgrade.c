@@ -13,7 +13,7 @@
 #include "core/counters.h"
 #include "modules/sl/sl.h"
 
-#include "sylk_ws/ws_handshake.h"
+#include "sylk_ws/ws/ws_handshake.h"
 
 #include "ws_io.h"
 #include "ws_registry.h"

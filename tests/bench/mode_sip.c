@@ -21,7 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "sylk_ws/sip_digest.h"
+#include "sylk_ws/sip/sip_digest.h"
 
 #define SIP_SUBPROTOCOL "sip"
 #define REGISTER_EXPIRES 3600

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sylk_ws/bencode.h"
-#include "sylk_ws/ng_message.h"
+#include "sylk_ws/ng/bencode.h"
+#include "sylk_ws/ng/ng_message.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

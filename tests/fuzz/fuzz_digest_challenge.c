@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sylk_ws/sip_digest.h"
+#include "sylk_ws/sip/sip_digest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

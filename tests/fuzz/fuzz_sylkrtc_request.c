@@ -13,9 +13,9 @@
 
 #include <json-c/json.h>
 
-#include "sylk_ws/sip_aor.h"
-#include "sylk_ws/sylkrtc_event.h"
-#include "sylk_ws/sylkrtc_request.h"
+#include "sylk_ws/sip/sip_aor.h"
+#include "sylk_ws/sylkrtc/sylkrtc_event.h"
+#include "sylk_ws/sylkrtc/sylkrtc_request.h"
 #include "sylk_ws/base/utf8.h"
 
 #define ASSERT(cond) do { if (!(cond)) __builtin_trap(); } while (0)

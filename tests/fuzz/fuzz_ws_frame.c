@@ -26,8 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sylk_ws/base/utf8.h"
-#include "sylk_ws/ws_frame.h"
-#include "sylk_ws/ws_message.h"
+#include "sylk_ws/ws/ws_frame.h"
+#include "sylk_ws/ws/ws_message.h"
 
 #define FAIL(...) do { \
 	fprintf(stderr, "fuzz_ws_frame: " __VA_ARGS__); \

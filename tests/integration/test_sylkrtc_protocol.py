@@ -3,7 +3,7 @@ to each request, valid or broken. Every refused request must get exactly one
 `error` reply (with its transaction whenever one could be read) and leave the
 connection usable, which each case proves with a ping afterwards.
 
-Texts built by the request decoder (sylk_ws/sylkrtc_request.c) are checked
+Texts built by the request decoder (sylk_ws/sylkrtc/sylkrtc_request.c) are checked
 for the offending field's name; texts of the gateway itself are checked
 exactly."""
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "sylk_ws/bencode.h"
+#include "sylk_ws/ng/bencode.h"
 
 static int enc_equals(const struct benc_enc *enc, const char *want)
 {

@@ -1,9 +1,9 @@
-/* Unit tests for sylk_ws/gateway_sip.c */
+/* Unit tests for sylk_ws/sip/gateway_sip.c */
 #include <errno.h>
 #include <string.h>
 
 #include "check.h"
-#include "sylk_ws/gateway_sip.h"
+#include "sylk_ws/sip/gateway_sip.h"
 
 static void test_session_id(void)
 {

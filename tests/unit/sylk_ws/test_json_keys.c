@@ -1,4 +1,4 @@
-/* Unit tests for sylk_ws/json_keys: repeated member names, compared after
+/* Unit tests for sylk_ws/sylkrtc/json_keys: repeated member names, compared after
  * unescaping, at any depth, and the cost of many names. */
 #include <errno.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "sylk_ws/json_keys.h"
+#include "sylk_ws/sylkrtc/json_keys.h"
 
 static int find(const char *json, char *dup, size_t size)
 {

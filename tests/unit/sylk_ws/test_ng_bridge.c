@@ -1,10 +1,10 @@
-/* Unit tests for sylk_ws/ng_bridge.c: the encoded offers and answers carry
+/* Unit tests for sylk_ws/ng/ng_bridge.c: the encoded offers and answers carry
  * the flags that make rtpengine bridge WebRTC and plain RTP. */
 #include <errno.h>
 #include <string.h>
 
 #include "check.h"
-#include "sylk_ws/ng_bridge.h"
+#include "sylk_ws/ng/ng_bridge.h"
 
 static char wire[4096];
 

@@ -2,8 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
 #include "check.h"
-#include "sylk_ws/ng_message.h"
+#include "sylk_ws/ng/ng_message.h"
 
 static void test_cookie_format(void)
 {
@@ -442,6 +443,43 @@ static void test_request_reply_pair(void)
 	benc_enc_free(enc);
 }
 
+/* ng_query_leg_packets(): the sum over every stream of every media of one
+ * tag; a missing tag and a leg without medias are told apart. */
+static void test_query_leg_packets(void)
+{
+	static const struct {
+		const char *dgram;
+		const char *tag;
+		int err;
+		int64_t packets;
+	} cases[] = {
+		/* two medias, three streams, one without stats */
+		{ "q d6:result2:ok4:tagsd2:t1d6:mediasld7:streamsld5:statsd7:packetsi10eeed5:statsd7:packetsi5eeeeed7:streamsld5:statsd7:packetsi7eeed1:xi1eeeeeeee",
+		  "t1", 0, 22 },
+		{ "q d6:result2:ok4:tagsd2:t1d6:mediasleeee", "t1", 0, 0 },
+		{ "q d6:result2:ok4:tagsd2:t1d6:mediasld7:streams3:badeeeee", "t1", 0, 0 },
+		{ "q d6:result2:ok4:tagsd2:t1d6:mediasleeee", "t2", ENOENT, -1 },
+		{ "q d6:result2:oke", "t1", ENOENT, -1 },
+		{ "q d6:result2:ok4:tagsd2:t1deee", "t1", EBADMSG, -1 },
+		{ "q d6:result2:ok4:tagsd2:t1d6:medias1:xeee", "t1", EBADMSG, -1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ng_reply *r = NULL;
+		int64_t pk = -1;
+
+		CHECK_INT(ng_reply_parse(&r, cases[i].dgram, strlen(cases[i].dgram), "q"), 0);
+		if (!r)
+			continue;
+		CHECK_INT(ng_query_leg_packets(r, cases[i].tag, &pk), cases[i].err);
+		CHECK_INT(pk, cases[i].packets);
+		CHECK_INT(ng_query_leg_packets(r, NULL, &pk), EINVAL);
+		CHECK_INT(ng_query_leg_packets(r, cases[i].tag, NULL), EINVAL);
+		ng_reply_free(r);
+	}
+	CHECK_INT(ng_query_leg_packets(NULL, "t1", NULL), EINVAL);
+}
+
 int main(void)
 {
 	RUN(test_cookie_format);
@@ -455,5 +493,6 @@ int main(void)
 	RUN(test_reply_malformed);
 	RUN(test_reply_cookie);
 	RUN(test_request_reply_pair);
+	RUN(test_query_leg_packets);
 	return check_summary();
 }

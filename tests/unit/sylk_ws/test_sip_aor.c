@@ -1,8 +1,8 @@
-/* Unit tests for sylk_ws/sip_aor.c */
+/* Unit tests for sylk_ws/sip/sip_aor.c */
 #include <string.h>
 
 #include "check.h"
-#include "sylk_ws/sip_aor.h"
+#include "sylk_ws/sip/sip_aor.h"
 
 static enum sip_aor_err dec(struct sip_aor *a, const char *s)
 {

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "sylk_ws/sip_digest.h"
+#include "sylk_ws/sip/sip_digest.h"
 
 static struct sip_digest_chal *parse_ok(const char *val)
 {

@@ -1,4 +1,4 @@
-/* Unit tests for sylk_ws/sylkrtc_event.c
+/* Unit tests for sylk_ws/sylkrtc/sylkrtc_event.c
  *
  * Every built event is parsed back with json-c and its keys compared with
  * the shapes in the sylkRTC-1 documentation and the sylkRTC-2 reference.
@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 
 #include "check.h"
-#include "sylk_ws/sylkrtc_event.h"
+#include "sylk_ws/sylkrtc/sylkrtc_event.h"
 #include "sylk_ws/base/utf8.h"
 
 #define V1 SYLKRTC_V1

@@ -1,4 +1,4 @@
-/* Unit tests for sylk_ws/sylkrtc_request.c
+/* Unit tests for sylk_ws/sylkrtc/sylkrtc_request.c
  *
  * Message shapes come from the sylkRTC-1 documentation (seeds, converted
  * from Python reprs to JSON) and from the sylkRTC-2 reference.
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "sylk_ws/sylkrtc_request.h"
+#include "sylk_ws/sylkrtc/sylkrtc_request.h"
 #include "sylk_ws/base/utf8.h"
 
 #define V1 SYLKRTC_V1

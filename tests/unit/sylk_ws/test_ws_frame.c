@@ -1,10 +1,10 @@
-/* Unit tests for sylk_ws/ws_frame: parsing (whole and byte by byte),
+/* Unit tests for sylk_ws/ws/ws_frame: parsing (whole and byte by byte),
  * protocol errors with their close codes, masking, building, close
  * payloads. */
 #include <stdint.h>
 #include <stdlib.h>
 #include "check.h"
-#include "sylk_ws/ws_frame.h"
+#include "sylk_ws/ws/ws_frame.h"
 
 static const struct ws_frame_rules server = { .role = WS_ROLE_SERVER };
 static const struct ws_frame_rules client = { .role = WS_ROLE_CLIENT };

@@ -1,9 +1,9 @@
-/* Unit tests for sylk_ws/ws_handshake: accept key, key validation,
+/* Unit tests for sylk_ws/ws/ws_handshake: accept key, key validation,
  * subprotocol choice, Origin allow-list, whole-request validation and the
  * 101 header text. */
 #include <stdint.h>
 #include "check.h"
-#include "sylk_ws/ws_handshake.h"
+#include "sylk_ws/ws/ws_handshake.h"
 
 static const char *const sylk_protocols[] = {"sylkRTC-2", "sylkRTC-1", NULL};
 

@@ -1,10 +1,10 @@
-/* Unit tests for sylk_ws/ws_message: reassembly, interleaving rules, size
+/* Unit tests for sylk_ws/ws/ws_message: reassembly, interleaving rules, size
  * limit, UTF-8 (whole and streaming), close frames, allocator hooks. */
 #include <stdint.h>
 #include <stdlib.h>
 #include "check.h"
-#include "sylk_ws/ws_frame.h"
-#include "sylk_ws/ws_message.h"
+#include "sylk_ws/ws/ws_frame.h"
+#include "sylk_ws/ws/ws_message.h"
 
 static const uint8_t key[4] = {0x37, 0xfa, 0x21, 0x3d};
 

@@ -6,7 +6,7 @@
 
 #include <openssl/evp.h>
 
-#include "sylk_ws/sip_digest.h"
+#include "sylk_ws/sip/sip_digest.h"
 
 const char *sip_digest_strerror(int err)
 {

@@ -30,7 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "ws_frame.h"
+#include "sylk_ws/ws/ws_frame.h"
 
 /** The GUID appended to the key before hashing (RFC 6455 1.3). */
 #define WS_HANDSHAKE_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"

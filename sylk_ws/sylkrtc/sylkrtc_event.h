@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sylk_ws/sylkrtc_request.h"
+#include "sylk_ws/sylkrtc/sylkrtc_request.h"
 
 /** A SIP identity as shown to the user. */
 struct sylkrtc_identity {

@@ -13,7 +13,7 @@
 #ifndef SYLK_WS_NG_BRIDGE_H
 #define SYLK_WS_NG_BRIDGE_H
 
-#include "sylk_ws/ng_message.h"
+#include "sylk_ws/ng/ng_message.h"
 
 enum ng_bridge_step {
 	NG_BRIDGE_WEBRTC_OFFER,  /**< offer from the browser, toward SIP       */

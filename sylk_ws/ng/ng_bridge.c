@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stddef.h>
 
-#include "sylk_ws/ng_bridge.h"
+#include "sylk_ws/ng/ng_bridge.h"
 
 static const char *const sdes_off[] = {"off", NULL};
 static const char *const mux_demux[] = {"demux", NULL};

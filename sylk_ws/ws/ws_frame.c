@@ -3,7 +3,7 @@
  */
 #include <string.h>
 #include "sylk_ws/base/utf8.h"
-#include "ws_frame.h"
+#include "sylk_ws/ws/ws_frame.h"
 
 
 bool ws_opcode_valid(unsigned opcode)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sylk_ws/json_keys.h"
+#include "sylk_ws/sylkrtc/json_keys.h"
 
 struct name {
 	char *bytes;    /* unescaped, malloc'ed */

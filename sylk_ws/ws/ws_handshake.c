@@ -5,8 +5,8 @@
 #include <string.h>
 #include <strings.h>
 #include <openssl/evp.h>
-#include "ws_frame.h"
-#include "ws_handshake.h"
+#include "sylk_ws/ws/ws_frame.h"
+#include "sylk_ws/ws/ws_handshake.h"
 
 /* A borrowed piece of a header value; values are never copied. */
 struct span {

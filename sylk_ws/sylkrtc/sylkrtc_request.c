@@ -17,9 +17,9 @@
 
 #include <json-c/json.h>
 
-#include "sylk_ws/sip_aor.h"
-#include "sylk_ws/sylkrtc_request.h"
-#include "sylk_ws/json_keys.h"
+#include "sylk_ws/sip/sip_aor.h"
+#include "sylk_ws/sylkrtc/sylkrtc_request.h"
+#include "sylk_ws/sylkrtc/json_keys.h"
 #include "sylk_ws/base/utf8.h"
 
 /* Longest excerpt of a client value quoted in an error text. */

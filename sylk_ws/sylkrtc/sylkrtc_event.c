@@ -13,7 +13,7 @@
 
 #include <json-c/json.h>
 
-#include "sylk_ws/sylkrtc_event.h"
+#include "sylk_ws/sylkrtc/sylkrtc_event.h"
 #include "sylk_ws/base/utf8.h"
 
 #define TO_STRING_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sylk_ws/base/utf8.h"
-#include "ws_frame.h"
-#include "ws_message.h"
+#include "sylk_ws/ws/ws_frame.h"
+#include "sylk_ws/ws/ws_message.h"
 
 /* A buffer that grew beyond this for one large message is given back when
  * the next message starts, so an idle connection does not pin it. */

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sylk_ws/bencode.h"
+#include "sylk_ws/ng/bencode.h"
 
 /* Errors are the bencode codes (passed through from the encoder or
  * decoder) or these, which do not overlap with them. */
@@ -131,5 +131,12 @@ int ng_reply_cookie(const void *buf, size_t len, const char **cookiep,
 int  ng_reply_parse(struct ng_reply **replyp, const void *buf, size_t len,
 		    const char *cookie);
 void ng_reply_free(struct ng_reply *reply);
+
+/* From a "query" reply: the packets counted on any stream of any media of
+ * the call leg with this tag, summed into *packets. Returns 0, EINVAL,
+ * ENOENT (no such tag in the reply), EBADMSG (the leg has no "medias"
+ * list). */
+int ng_query_leg_packets(const struct ng_reply *reply, const char *tag,
+			 int64_t *packets);
 
 #endif

@@ -39,7 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "ws_frame.h"
+#include "sylk_ws/ws/ws_frame.h"
 
 struct ws_message;
 

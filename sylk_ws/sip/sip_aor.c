@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sylk_ws/sip_aor.h"
+#include "sylk_ws/sip/sip_aor.h"
 
 #define HOSTNAME_MAX 253
 #define LABEL_MAX 63

@@ -8,7 +8,7 @@
 
 #include <openssl/evp.h>
 
-#include "sylk_ws/gateway_sip.h"
+#include "sylk_ws/sip/gateway_sip.h"
 
 int gw_session_id_from_callid(char out[GW_UUID_SIZE], const char *callid, size_t len)
 {

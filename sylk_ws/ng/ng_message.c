@@ -3,9 +3,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
-#include "sylk_ws/ng_message.h"
+#include "sylk_ws/ng/ng_message.h"
 
 const char *ng_strerror(int err)
 {
@@ -318,4 +319,36 @@ void ng_reply_free(struct ng_reply *reply)
 		return;
 	benc_doc_free(reply->doc);
 	free(reply);
+}
+
+
+int ng_query_leg_packets(const struct ng_reply *reply, const char *tag,
+			 int64_t *packets)
+{
+	const struct benc_node *tags, *leg, *medias, *m, *st, *s;
+	int64_t total = 0;
+
+	if (!reply || !tag || !packets)
+		return EINVAL;
+	tags = benc_dict_get(reply->dict, "tags");
+	leg = tags ? benc_dict_get(tags, tag) : NULL;
+	if (!leg)
+		return ENOENT;
+	medias = benc_dict_get(leg, "medias");
+	if (!medias || medias->type != BENC_LIST)
+		return EBADMSG;
+	for (m = medias->child; m; m = m->next) {
+		st = benc_dict_get(m, "streams");
+		if (!st || st->type != BENC_LIST)
+			continue;
+		for (s = st->child; s; s = s->next) {
+			const struct benc_node *stats = benc_dict_get(s, "stats");
+			int64_t pk = 0;
+
+			if (stats && benc_dict_int(stats, "packets", &pk))
+				total += pk;
+		}
+	}
+	*packets = total;
+	return 0;
 }

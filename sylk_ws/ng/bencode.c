@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sylk_ws/bencode.h"
+#include "sylk_ws/ng/bencode.h"
 
 const char *benc_strerror(int err)
 {
