@@ -2,6 +2,7 @@
  * @file sip_aor.c  SIP address-of-record checks
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -105,7 +106,7 @@ static bool hostname_valid(const char *h, size_t len)
 	return true;
 }
 
-static enum sip_aor_err port_decode(uint16_t *port, const char *p, size_t len)
+static enum sip_aor_reason port_decode(uint16_t *port, const char *p, size_t len)
 {
 	unsigned v = 0;
 
@@ -122,7 +123,7 @@ static enum sip_aor_err port_decode(uint16_t *port, const char *p, size_t len)
 	return SIP_AOR_OK;
 }
 
-static enum sip_aor_err host_decode(struct sip_aor *aor, const char *h, size_t len)
+static enum sip_aor_reason host_decode(struct sip_aor *aor, const char *h, size_t len)
 {
 	const char *port = NULL;
 	size_t host_len, port_len = 0;
@@ -154,7 +155,7 @@ static enum sip_aor_err host_decode(struct sip_aor *aor, const char *h, size_t l
 
 	aor->port = 0;
 	if (port) {
-		enum sip_aor_err err = port_decode(&aor->port, port, port_len);
+		enum sip_aor_reason err = port_decode(&aor->port, port, port_len);
 		if (err)
 			return err;
 	}
@@ -163,11 +164,11 @@ static enum sip_aor_err host_decode(struct sip_aor *aor, const char *h, size_t l
 	return SIP_AOR_OK;
 }
 
-enum sip_aor_err sip_aor_decode(struct sip_aor *aor, const char *s, size_t len)
+static enum sip_aor_reason decode(struct sip_aor *aor, const char *s, size_t len)
 {
 	struct sip_aor a;
 	const char *at;
-	enum sip_aor_err err;
+	enum sip_aor_reason err;
 
 	if (!aor || (!s && len))
 		return SIP_AOR_EINVAL;
@@ -215,7 +216,19 @@ enum sip_aor_err sip_aor_decode(struct sip_aor *aor, const char *s, size_t len)
 	return SIP_AOR_OK;
 }
 
-const char *sip_aor_strerror(enum sip_aor_err err)
+int sip_aor_decode(struct sip_aor *aor, const char *s, size_t len,
+		   enum sip_aor_reason *reason)
+{
+	enum sip_aor_reason r = decode(aor, s, len);
+
+	if (reason)
+		*reason = r;
+	if (r == SIP_AOR_OK)
+		return 0;
+	return r == SIP_AOR_EINVAL ? EINVAL : EBADMSG;
+}
+
+const char *sip_aor_reason_str(enum sip_aor_reason err)
 {
 	switch (err) {
 	case SIP_AOR_OK:           return "valid address";

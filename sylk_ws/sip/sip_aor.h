@@ -35,10 +35,10 @@
 /** Longest address accepted, after stripping the scheme. */
 #define SIP_AOR_MAX_LEN 512
 
-/** Why an address was refused. */
-enum sip_aor_err {
+/** Why an address was refused (the detail behind EBADMSG). */
+enum sip_aor_reason {
 	SIP_AOR_OK = 0,
-	SIP_AOR_EINVAL,       /**< NULL argument                          */
+	SIP_AOR_EINVAL,       /**< NULL argument (the return is EINVAL)   */
 	SIP_AOR_EMPTY,        /**< nothing (left after the scheme)        */
 	SIP_AOR_TOO_LONG,     /**< longer than SIP_AOR_MAX_LEN            */
 	SIP_AOR_BAD_CHAR,     /**< whitespace, control character or NUL   */
@@ -65,18 +65,21 @@ struct sip_aor {
 /**
  * Check and split an address.
  *
- * @param aor  Result, filled only on SIP_AOR_OK
- * @param s    Address text (need not be NUL-terminated)
- * @param len  Length of @p s in bytes
+ * @param aor     Result, filled only on success
+ * @param s       Address text (need not be NUL-terminated)
+ * @param len     Length of @p s in bytes
+ * @param reason  If not NULL, why the address was refused (SIP_AOR_OK on
+ *                success): the text for a client comes from it
  *
- * @return SIP_AOR_OK or the reason for refusal.
+ * @return 0, EINVAL (NULL argument) or EBADMSG (refused, see @p reason).
  *
  * When @p s is NUL-terminated, aor->aor is too: stripping the scheme only
  * ever removes a prefix.
  */
-enum sip_aor_err sip_aor_decode(struct sip_aor *aor, const char *s, size_t len);
+int sip_aor_decode(struct sip_aor *aor, const char *s, size_t len,
+		   enum sip_aor_reason *reason);
 
-/** Short English text for @p err, suitable for an error reply. */
-const char *sip_aor_strerror(enum sip_aor_err err);
+/** Short English text for @p reason, suitable for an error reply. */
+const char *sip_aor_reason_str(enum sip_aor_reason reason);
 
 #endif

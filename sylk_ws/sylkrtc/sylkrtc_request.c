@@ -489,18 +489,14 @@ static int check_aor(struct parser *p, const char *path, const char *s, size_t l
 		     const char **out)
 {
 	struct sip_aor aor;
-	enum sip_aor_err aerr;
+	enum sip_aor_reason aerr = SIP_AOR_BAD_CHAR;
 	char ex[EXCERPT_MAX + 8];
 
-	if (strlen(s) != len)
-		aerr = SIP_AOR_BAD_CHAR;
-	else
-		aerr = sip_aor_decode(&aor, s, len);
-	if (aerr != SIP_AOR_OK) {
+	if (strlen(s) != len || sip_aor_decode(&aor, s, len, &aerr) != 0) {
 		excerpt(ex, sizeof(ex), s, len);
 		return fail(p, SYLKRTC_ERR_BAD_AOR, path,
 			    "Invalid SIP address for '%s' (\"%s\"): %s", path, ex,
-			    sip_aor_strerror(aerr));
+			    sip_aor_reason_str(aerr));
 	}
 	*out = aor.aor;
 	return 0;

@@ -1,12 +1,23 @@
 /* Unit tests for sylk_ws/sip/sip_aor.c */
+#include <errno.h>
 #include <string.h>
 
 #include "check.h"
 #include "sylk_ws/sip/sip_aor.h"
 
-static enum sip_aor_err dec(struct sip_aor *a, const char *s)
+/* The reason; the errno result is checked against it on every call. */
+static enum sip_aor_reason decn(struct sip_aor *a, const char *s, size_t len)
 {
-	return sip_aor_decode(a, s, strlen(s));
+	enum sip_aor_reason why = (enum sip_aor_reason)-1;
+	int err = sip_aor_decode(a, s, len, &why);
+
+	CHECK_INT(err, why == SIP_AOR_OK ? 0 : why == SIP_AOR_EINVAL ? EINVAL : EBADMSG);
+	return why;
+}
+
+static enum sip_aor_reason dec(struct sip_aor *a, const char *s)
+{
+	return decn(a, s, strlen(s));
 }
 
 static int part_eq(const char *p, size_t len, const char *want)
@@ -153,16 +164,17 @@ static void test_refusals(void)
 	CHECK_INT(dec(&a, "alice@example.com\r\nVia: x"), SIP_AOR_BAD_CHAR);
 	CHECK_INT(dec(&a, "alice\t@example.com"), SIP_AOR_BAD_CHAR);
 	CHECK_INT(dec(&a, "alice@exam\x7fple.com"), SIP_AOR_BAD_CHAR);
-	CHECK_INT(sip_aor_decode(&a, "alice@exa\0mple.com", 18), SIP_AOR_BAD_CHAR);
+	CHECK_INT(decn(&a, "alice@exa\0mple.com", 18), SIP_AOR_BAD_CHAR);
 
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	big[10] = '@';
 	CHECK_INT(dec(&a, big), SIP_AOR_TOO_LONG);
 
-	CHECK_INT(sip_aor_decode(NULL, "a@b", 3), SIP_AOR_EINVAL);
-	CHECK_INT(sip_aor_decode(&a, NULL, 3), SIP_AOR_EINVAL);
-	CHECK_INT(sip_aor_decode(&a, NULL, 0), SIP_AOR_EMPTY);
+	CHECK_INT(sip_aor_decode(NULL, "a@b", 3, NULL), EINVAL);
+	CHECK_INT(sip_aor_decode(&a, NULL, 3, NULL), EINVAL);
+	CHECK_INT(sip_aor_decode(&a, "a b@c", 5, NULL), EBADMSG);
+	CHECK_INT(decn(&a, NULL, 0), SIP_AOR_EMPTY);
 }
 
 static void test_not_terminated(void)
@@ -171,7 +183,7 @@ static void test_not_terminated(void)
 	/* length limits the parse: the rest of the buffer is not looked at */
 	const char *s = "sip:bob@example.com garbage";
 
-	CHECK_INT(sip_aor_decode(&a, s, 19), SIP_AOR_OK);
+	CHECK_INT(decn(&a, s, 19), SIP_AOR_OK);
 	CHECK_INT(a.aor_len, 15);
 	CHECK(part_eq(a.aor, a.aor_len, "bob@example.com"));
 }
@@ -188,11 +200,11 @@ static void test_result_untouched_on_error(void)
 static void test_strerror(void)
 {
 	for (int e = SIP_AOR_OK; e <= SIP_AOR_BAD_PORT; e++) {
-		const char *t = sip_aor_strerror((enum sip_aor_err)e);
+		const char *t = sip_aor_reason_str((enum sip_aor_reason)e);
 		CHECK(t && t[0]);
 	}
-	CHECK_STR(sip_aor_strerror(SIP_AOR_NO_AT), "address is not user@domain");
-	CHECK(sip_aor_strerror((enum sip_aor_err)999) != NULL);
+	CHECK_STR(sip_aor_reason_str(SIP_AOR_NO_AT), "address is not user@domain");
+	CHECK(sip_aor_reason_str((enum sip_aor_reason)999) != NULL);
 }
 
 int main(void)
