@@ -87,7 +87,7 @@ $(foreach l,$(LIBRARIES),$(eval $(call library_rules,$(l))))
 modules: $(MODULE_SOS)
 
 define module_rules
-$(BUILD)/modules/$(1).so: $(wildcard modules/$(1)/*.c) $(wildcard modules/$(1)/*.h) $(wildcard modules/common/*) $(wildcard sylk_ws/*.h sylk_ws/*/*.h conference/*.h conference/*/*.h) $(STATIC_LIBS) modules/kamailio.mk | $(KAMAILIO_SRC)/core/sr_module.h
+$(BUILD)/modules/$(1).so: $(wildcard modules/$(1)/*.c) $(wildcard modules/$(1)/*.h) $(wildcard modules/common/*) $(wildcard sylk_ws/*.h sylk_ws/*/*.h conference/*.h conference/*/*.h) $(STATIC_LIBS) modules/kamailio.mk packaging/kamailio-env.sh | $(KAMAILIO_SRC)/core/sr_module.h
 	@mkdir -p $$(dir $$@)
 	@echo "  MODULE  $$@"
 	@$(CC) $(MODULE_CFLAGS) -DMOD_NAME='"$(1)"' $(call pkg_cflags,$(ALL_PKGS)) \
@@ -96,24 +96,29 @@ $(BUILD)/modules/$(1).so: $(wildcard modules/$(1)/*.c) $(wildcard modules/$(1)/*
 endef
 $(foreach m,$(sort $(MODULES)),$(eval $(call module_rules,$(m))))
 
-$(BUILD)/test-modules/%.so: tests/modules/%/*.c modules/kamailio.mk | $(KAMAILIO_SRC)/core/sr_module.h
+$(BUILD)/test-modules/%.so: tests/modules/%/*.c modules/kamailio.mk packaging/kamailio-env.sh | $(KAMAILIO_SRC)/core/sr_module.h
 	@mkdir -p $(dir $@)
 	@echo "  MODULE  $@"
 	@$(CC) $(MODULE_CFLAGS) -DMOD_NAME='"$*"' $(wildcard tests/modules/$*/*.c) -o $@ $(MODULE_LDFLAGS)
 
 test-modules: $(TEST_MODULE_SOS)
 
-# The loader refuses a module whose compile-flags string differs from the
-# core's; catch that here rather than at server start.
+# The loader refuses a module whose compile-flags string or version string
+# ("kamailio 5.6.3 (x86_64/linux)") differs from the core's; catch that here
+# rather than at server start.
 check-module-flags: $(MODULE_SOS)
 	@want="$$(strings $(KAMAILIO_BIN) | grep -m1 '^USE_TCP')"; \
+	version="$$($(KAMAILIO_BIN) -v | sed -n 's/^version: *\(.*[^ ]\) *$$/\1/p')"; \
 	for so in $(MODULE_SOS); do \
 	  got="$$(strings $$so | grep -m1 '^USE_TCP')"; \
 	  if [ "$$got" != "$$want" ]; then \
 	    echo "ERROR: $$so compile flags differ from $(KAMAILIO_BIN)" >&2; \
 	    echo "  module: $$got" >&2; echo "  kamailio: $$want" >&2; exit 1; \
 	  fi; \
-	done; echo "module flags match $(KAMAILIO_BIN) ($(words $(MODULE_SOS)) modules)"
+	  if ! strings $$so | grep -qxF "$$version"; then \
+	    echo "ERROR: $$so lacks the version string of $(KAMAILIO_BIN): $$version" >&2; exit 1; \
+	  fi; \
+	done; echo "module flags and version match $(KAMAILIO_BIN) ($(words $(MODULE_SOS)) modules: $$version)"
 
 # ---- Running -------------------------------------------------------------------
 

@@ -28,6 +28,9 @@ TCP_MAX_CONNECTIONS=${TCP_MAX_CONNECTIONS:-1024}
 TCP_MAX_PER_IP=${TCP_MAX_PER_IP:-64}
 KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
 RTPENGINE=${RTPENGINE:-/usr/bin/rtpengine}
+# kamailio's own module folder (tm.so, ...), as the binary names it: the
+# multiarch path of the package, /usr/lib/<triplet>/kamailio/modules
+KAMAILIO_MODULES=${KAMAILIO_MODULES:-$(KAMAILIO="$KAMAILIO" "$top/packaging/kamailio-env.sh" module-dir)} || exit 1
 
 "$top/packaging/setup-runtime.sh" "$STATE_DIR" "$SIP_DOMAIN"
 rm -f "$STATE_DIR/kamailio_ctl"
@@ -107,7 +110,7 @@ done
   -A "TLS_CERT=\"$STATE_DIR/tls/server.pem\"" -A "TLS_KEY=\"$STATE_DIR/tls/server.key\"" \
   -A "CTL_SOCKET=\"unix:$STATE_DIR/kamailio_ctl\"" \
   -A "RTPENGINE_SOCK=\"udp:127.0.0.1:$RTPENGINE_NG_PORT\"" \
-  -A "MODULE_PATH=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/:$BUILD_DIR/modules/\"" &
+  -A "MODULE_PATH=\"$KAMAILIO_MODULES/:$BUILD_DIR/modules/\"" &
 kamailio_pid=$!
 
 # The control socket appears once every module has initialised.

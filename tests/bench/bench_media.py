@@ -68,13 +68,13 @@ sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 from sylktest import server as sylkserver  # noqa: E402
 from sylktest import processes  # noqa: E402
 from sylktest.processes import Process, free_port, wait_until  # noqa: E402
-from sylktest.server import Kamailio, Rtpengine  # noqa: E402
+from sylktest.server import Kamailio, Rtpengine, debian_multiarch  # noqa: E402
 
 BUILD = os.environ.get("BUILD_DIR", os.path.join(TOP, "build"))
 MSRPFLOOD = os.path.join(BUILD, "bench", "msrpflood")
 RTPFEED = os.path.join(BUILD, "bench", "rtpfeed")
 JANUS = "/usr/bin/janus"
-JANUS_LIB = "/usr/lib/x86_64-linux-gnu/janus"
+JANUS_LIB = f"/usr/lib/{debian_multiarch()}/janus"
 CONF_DOMAIN = "conference.sylk.test"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SATURATED = 0.90          # of one core: the mixer counts as saturated above this

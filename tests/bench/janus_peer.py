@@ -8,9 +8,10 @@ import subprocess
 
 from sylktest import processes
 from sylktest.processes import Process, free_port, wait_until
+from sylktest.server import debian_multiarch
 
 JANUS = "/usr/bin/janus"
-LIBDIR = "/usr/lib/x86_64-linux-gnu/janus"
+LIBDIR = f"/usr/lib/{debian_multiarch()}/janus"
 PLUGINS = ["libjanus_audiobridge.so", "libjanus_duktape.so", "libjanus_echotest.so",
            "libjanus_lua.so", "libjanus_nosip.so", "libjanus_recordplay.so",
            "libjanus_streaming.so", "libjanus_textroom.so", "libjanus_videocall.so",

@@ -10,7 +10,27 @@ from .processes import Process, free_port, free_port_range, release_port_range, 
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BUILD = os.environ.get("BUILD_DIR", os.path.join(TOP, "build"))
-DEBIAN_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+
+
+def kamailio_module_dir():
+    """The installed kamailio's own module folder (tm.so, ...) as the binary
+    names it (`packaging/kamailio-env.sh module-dir`, from `kamailio -I`):
+    /usr/lib/<multiarch triplet>/kamailio/modules/. KAMAILIO_MODULES
+    overrides it."""
+    path = os.environ.get("KAMAILIO_MODULES") or subprocess.run(
+        [os.path.join(TOP, "packaging", "kamailio-env.sh"), "module-dir"],
+        check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
+    return path.rstrip("/") + "/"
+
+
+def debian_multiarch():
+    """The multiarch triplet of Debian's library folders (x86_64-linux-gnu,
+    aarch64-linux-gnu, ...), for the packages the benches use (Janus)."""
+    return subprocess.run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"], check=True,
+                          stdout=subprocess.PIPE, text=True).stdout.strip()
+
+
+DEBIAN_MODULES = kamailio_module_dir()
 SIP_DOMAIN = "sylk.test"
 DEMO_ACCOUNTS = {"alice": "alice123", "bob": "bob123", "carol": "carol123"}
 
