@@ -13,6 +13,8 @@
 
 #include "sylk_ws/sip/gateway_sip.h"
 
+#include "sylk_ws/base/str.h"
+
 #include "rtc_account.h"
 #include "rtc_config.h"
 #include "rtc_events.h"
@@ -22,28 +24,11 @@
 
 int rtc_domain_allowed(const char *domain)
 {
-	const char *p = rtc_cfg.sip_domains;
-	size_t dlen = strlen(domain);
+	const char *list = rtc_cfg.sip_domains;
 
-	if (!p || !*p)
+	if (!list || !*list)
 		return 1;
-	while (*p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		while (len && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
-		if (len == dlen && strncasecmp(p, domain, len) == 0)
-			return 1;
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	return 0;
+	return str_list_has(list, domain);
 }
 
 /* ---- REGISTER ------------------------------------------------------------ */

@@ -33,7 +33,7 @@ static void shm_free_cb(void *ptr, void *arg)
 	shm_free(ptr);
 }
 
-static const struct ws_allocator shm_allocator = {
+static const struct sylk_mem shm_allocator = {
 	shm_alloc_cb, shm_realloc_cb, shm_free_cb, NULL
 };
 

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "sylk_ws/sip/sip_digest.h"
+#include "sylk_ws/base/chars.h"
 
 const char *sip_digest_strerror(int err)
 {
@@ -84,14 +85,6 @@ static bool is_ctl(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-/* RFC 3261 token characters. */
-static bool is_token_char(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	return c != '\0' && strchr("-.!%*_+`'~", c) != NULL;
-}
 
 /* Unquoted parameter values: servers send base64 nonces and such without
  * quotes, so take any visible character that cannot end or open one. */
@@ -304,7 +297,7 @@ static int parse_params(struct cursor *c, struct chal_obj *obj)
 		}
 
 		name = c->p;
-		while (c->p < c->end && is_token_char((unsigned char)*c->p))
+		while (c->p < c->end && chars_sip_token((unsigned char)*c->p))
 			c->p++;
 		name_len = (size_t)(c->p - name);
 		if (!name_len)
@@ -355,7 +348,7 @@ int sip_digest_chal_parse(struct sip_digest_chal **chalp, const char *val,
 
 	skip_lws(&c);
 	scheme = c.p;
-	while (c.p < c.end && is_token_char((unsigned char)*c.p))
+	while (c.p < c.end && chars_sip_token((unsigned char)*c.p))
 		c.p++;
 	if (c.p == scheme)
 		return SIP_DIGEST_ESYNTAX;

@@ -30,20 +30,6 @@ struct ev {
 
 /* ---- strings ------------------------------------------------------------- */
 
-/* Expected length of a UTF-8 sequence from its lead byte, 0 if never valid. */
-static size_t utf8_seq_len(unsigned char c)
-{
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return 2;
-	if (c >= 0xe0 && c <= 0xef)
-		return 3;
-	if (c >= 0xf0 && c <= 0xf4)
-		return 4;
-	return 0;
-}
-
 /* A string object, repairing invalid UTF-8 rather than emitting it. */
 static struct json_object *new_string(const char *s)
 {
@@ -58,8 +44,8 @@ static struct json_object *new_string(const char *s)
 	if (!fixed)
 		return NULL;
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq_len((unsigned char)s[i]);
-		if (n && n <= len - i && utf8_valid(s + i, n)) {
+		size_t n = utf8_decode(s + i, len - i, NULL);
+		if (n) {
 			memcpy(fixed + o, s + i, n);
 			o += n;
 			i += n;

@@ -21,6 +21,7 @@
 #include "sylk_ws/sylkrtc/sylkrtc_request.h"
 #include "sylk_ws/sylkrtc/json_keys.h"
 #include "sylk_ws/base/utf8.h"
+#include "sylk_ws/base/chars.h"
 
 /* Longest excerpt of a client value quoted in an error text. */
 #define EXCERPT_MAX 64
@@ -337,22 +338,10 @@ static bool has_ctl(const char *s, size_t len)
 	return false;
 }
 
-static bool is_tchar(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		(c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
-}
-
 /* RFC 7230 token, which is also what RFC 3261 allows in a header name. */
 static bool is_token(const char *s, size_t len)
 {
-	if (len == 0)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (!is_tchar(s[i]))
-			return false;
-	}
-	return true;
+	return chars_span(s, len, chars_http_tchar);
 }
 
 /* type "/" subtype, then optional parameters free of control characters. */

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include "sylk_ws/ws/ws_frame.h"
 #include "sylk_ws/ws/ws_handshake.h"
+#include "sylk_ws/base/chars.h"
 
 /* A borrowed piece of a header value; values are never copied. */
 struct span {
@@ -97,31 +98,11 @@ static bool list_has_nocase(const char *value, const char *token)
 }
 
 
-/* RFC 7230 3.2.6 tchar, which is also what RFC 6455 4.1 allows in a
+/* RFC 7230 3.2.6 token, which is also what RFC 6455 4.1 allows in a
  * subprotocol name (U+0021..U+007E minus separators). */
-static bool is_tchar(char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-	    || (c >= '0' && c <= '9'))
-		return true;
-
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-
 static bool span_is_token(struct span s)
 {
-	size_t i;
-
-	if (!s.len)
-		return false;
-
-	for (i = 0; i < s.len; i++) {
-		if (!is_tchar(s.p[i]))
-			return false;
-	}
-
-	return true;
+	return chars_span(s.p, s.len, chars_http_tchar);
 }
 
 

@@ -12,7 +12,7 @@
 enum { KEEP_BUFFER = 64 * 1024 };
 
 struct ws_message {
-	struct ws_allocator mem;
+	struct sylk_mem mem;
 	size_t max;              /* message size limit */
 
 	uint8_t *buf;            /* message being reassembled (+1 for NUL) */
@@ -28,43 +28,19 @@ struct ws_message {
 };
 
 
-static void *libc_alloc(size_t size, void *arg)
-{
-	(void)arg;
-	return malloc(size);
-}
-
-
-static void *libc_realloc(void *ptr, size_t size, void *arg)
-{
-	(void)arg;
-	return realloc(ptr, size);
-}
-
-
-static void libc_free(void *ptr, void *arg)
-{
-	(void)arg;
-	free(ptr);
-}
-
-
-int ws_message_alloc_mem(struct ws_message **mp, size_t max_message_size,
-			 const struct ws_allocator *mem)
+static int create(struct ws_message **mp, size_t max_message_size,
+		  struct sylk_mem mem)
 {
 	struct ws_message *m;
 
-	if (!mp || !mem || !mem->alloc || !mem->realloc || !mem->free)
-		return WS_E_INVAL;
-	if (max_message_size == 0 || max_message_size == SIZE_MAX)
+	if (!mp || max_message_size == 0 || max_message_size == SIZE_MAX)
 		return WS_E_INVAL;
 
-	m = mem->alloc(sizeof(*m), mem->arg);
+	m = sylk_mem_zalloc(&mem, sizeof(*m));
 	if (!m)
 		return WS_E_NOMEM;
 
-	memset(m, 0, sizeof(*m));
-	m->mem = *mem;
+	m->mem = mem;
 	m->max = max_message_size;
 	utf8_init(&m->utf8);
 
@@ -74,23 +50,25 @@ int ws_message_alloc_mem(struct ws_message **mp, size_t max_message_size,
 }
 
 
+int ws_message_alloc_mem(struct ws_message **mp, size_t max_message_size,
+			 const struct sylk_mem *mem)
+{
+	if (!mem || !mem->alloc || !mem->realloc || !mem->free)
+		return WS_E_INVAL;
+
+	return create(mp, max_message_size, *mem);
+}
+
+
 int ws_message_alloc(struct ws_message **mp, size_t max_message_size)
 {
-	const struct ws_allocator libc = {
-		.alloc   = libc_alloc,
-		.realloc = libc_realloc,
-		.free    = libc_free,
-		.arg     = NULL,
-	};
-
-	return ws_message_alloc_mem(mp, max_message_size, &libc);
+	return create(mp, max_message_size, sylk_mem_or_default(NULL));
 }
 
 
 static void buffer_release(struct ws_message *m)
 {
-	if (m->buf)
-		m->mem.free(m->buf, m->mem.arg);
+	sylk_mem_free(&m->mem, m->buf);
 
 	m->buf = NULL;
 	m->cap = 0;
@@ -99,14 +77,14 @@ static void buffer_release(struct ws_message *m)
 
 void ws_message_free(struct ws_message *m)
 {
-	struct ws_allocator mem;
+	struct sylk_mem mem;
 
 	if (!m)
 		return;
 
 	mem = m->mem;
 	buffer_release(m);
-	mem.free(m, mem.arg);
+	sylk_mem_free(&mem, m);
 }
 
 
@@ -151,7 +129,7 @@ static int buffer_reserve(struct ws_message *m, size_t add)
 	if (cap < want)
 		cap = want;
 
-	p = m->mem.realloc(m->buf, cap, m->mem.arg);
+	p = sylk_mem_realloc(&m->mem, m->buf, cap);
 	if (!p)
 		return WS_E_NOMEM;
 

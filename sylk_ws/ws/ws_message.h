@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "sylk_ws/base/mem.h"
 #include "sylk_ws/ws/ws_frame.h"
 
 struct ws_message;
@@ -61,13 +62,6 @@ struct ws_msg {
 	uint16_t close_code;
 };
 
-/** Memory functions for ws_message_alloc_mem(). @c arg is passed back. */
-struct ws_allocator {
-	void *(*alloc)(size_t size, void *arg);
-	void *(*realloc)(void *ptr, size_t size, void *arg);
-	void (*free)(void *ptr, void *arg);
-	void *arg;
-};
 
 /**
  * Allocate a reassembler using libc malloc.
@@ -85,10 +79,11 @@ int ws_message_alloc(struct ws_message **mp, size_t max_message_size);
 
 /**
  * Like ws_message_alloc() but take all memory, the object included, from
- * @p mem (copied; its functions must stay valid for the object's life).
+ * @p mem (copied; alloc, realloc and free all set, and valid for the
+ * object's life).
  */
 int ws_message_alloc_mem(struct ws_message **mp, size_t max_message_size,
-			 const struct ws_allocator *mem);
+			 const struct sylk_mem *mem);
 
 /** Free the object and any buffered data. NULL is allowed. */
 void ws_message_free(struct ws_message *m);

@@ -419,8 +419,8 @@ static void c_free(void *ptr, void *arg)
 static void test_allocator(void)
 {
 	struct counting cnt = {0, 0};
-	const struct ws_allocator mem = {c_alloc, c_realloc, c_free, &cnt};
-	const struct ws_allocator broken = {c_alloc, NULL, c_free, &cnt};
+	const struct sylk_mem mem = {c_alloc, c_realloc, c_free, &cnt};
+	const struct sylk_mem broken = {c_alloc, NULL, c_free, &cnt};
 	struct ws_message *m = NULL;
 	struct ws_msg out;
 	char big[1500];
@@ -441,6 +441,7 @@ static void test_allocator(void)
 
 	CHECK_INT(ws_message_alloc_mem(&m, 100, &broken), WS_E_INVAL);
 	CHECK_INT(ws_message_alloc_mem(&m, 100, NULL), WS_E_INVAL);
+	CHECK_INT(ws_message_alloc_mem(NULL, 100, &mem), WS_E_INVAL);
 }
 
 
