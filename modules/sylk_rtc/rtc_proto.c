@@ -48,13 +48,8 @@ static bool within_rate(int conn_id)
 		return true;
 	rtc_lock();
 	c = rtc_conn_find(conn_id);
-	if (c) {
-		if (c->rate_second != now) {
-			c->rate_second = now;
-			c->rate_count = 0;
-		}
-		ok = ++c->rate_count <= rtc_cfg.max_requests_per_second;
-	}
+	if (c)
+		ok = rate_window_allow(&c->rate, (int64_t)now, rtc_cfg.max_requests_per_second);
 	rtc_unlock();
 	return ok;
 }

@@ -13,6 +13,7 @@
 #include "modules/tm/dlg.h"
 
 #include "sylk_ws/sylkrtc/sylkrtc_request.h"
+#include "sylk_ws/base/rate.h"
 
 #include "../common/sip_util.h"
 
@@ -30,8 +31,7 @@ struct rtc_conn {
 	int id;                     /* WebSocket connection id */
 	enum sylkrtc_version version;
 	int account_count;
-	time_t rate_second;         /* request rate limit window */
-	int rate_count;
+	struct rate_window rate;    /* request rate limit window */
 	struct rtc_conn *next;
 };
 
