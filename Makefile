@@ -222,3 +222,12 @@ bench: all bench-tools bench-deps
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/fuzz $(BUILD)/modules $(BUILD)/bench $(BUILD)/*.a
+
+# ---- Licence lines ---------------------------------------------------------------
+
+# every source file starts with its SPDX-License-Identifier line (LICENSE)
+.PHONY: spdx spdx-check
+spdx-check:
+	./packaging/spdx-check.sh
+spdx:
+	./packaging/spdx-check.sh --write

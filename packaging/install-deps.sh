@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs every Debian package the project needs and fetches the Kamailio
 # source that matches the installed binary (headers only are used).
 # Idempotent: safe to run on every `make test`.

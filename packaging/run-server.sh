@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Starts the all-in-one server in the foreground: rtpengine, then kamailio
 # with the project's config and modules. Ctrl-C (or SIGTERM) stops both.
 # Usage: run-server.sh BUILD_DIR   (settings below can be overridden from the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Creates what a server instance needs at run time, in STATE_DIR:
 #   sylk.sqlite      subscriber table with the demo accounts (HA1 only)
 #   tls/server.pem   self-signed test certificate and key (never committed)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Runs 1-4 of issue 7 for run_bench.py: SIP overhead against a bare proxy,
 gateway registrations and calls against Janus's SIP plugin, memory per idle
 connection. Each run function takes the run context (see run_bench.Context)

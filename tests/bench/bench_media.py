@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Runs 5 and 6 of issue 7, the conference focus's media: MSRP chat fan-out
 and audio mixer capacity (beside Janus AudioBridge). Every server is started
 here on free loopback ports through the integration tests' sylktest harness

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Report of runs 1-6 of issue 7 for run_bench.py: the summary table (every
 figure beside its peer, the ratio and the goal), one section per run with
 its method, CSV files and gnuplot PNG plots."""

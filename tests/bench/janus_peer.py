@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Janus 1.1.2 (Debian's `janus` package) as the bench's peer: started on
 free loopback ports with its own configuration directory, written here,
 stopped by pid. Only the SIP plugin and the WebSocket transport load."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`make bench`: the project's benchmarks beside their peers, in one run on
 this machine, each peer started here on free loopback ports.
 

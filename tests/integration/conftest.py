@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fixtures: real rtpengine and kamailio on free loopback ports, stopped by
 pid; when a test fails, the logs of every process it involved are printed."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Smoke test of the load generator behind `make bench` (tests/bench/sylkload):
 a few seconds against a started server, so CI notices when it stops working.
 The real benchmark is tests/bench/run_bench.py."""

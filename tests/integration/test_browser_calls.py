@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Calls the way real clients make them, with real browsers: headless
 Chromium pages of tests/web/sylkrtc-call.html (fake camera and microphone,
 sylkRTC-2 straight over WebSocket, behaving like the official sylkrtc.js on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A call between two registered SIP phones through the proxy, with its
 audio anchored in rtpengine."""
 

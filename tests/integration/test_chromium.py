@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A real browser through the gateway: headless Chromium (Debian's package,
 fake microphone) runs tests/web/sylkrtc-call.html, which speaks sylkRTC-2
 directly, trickles its ICE candidates, and calls a SIPp phone that echoes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The conference focus (sylk_conference): rooms joined with SIPp INVITEs
 carrying MSRP SDP, chat through the tests' own MSRP client over TCP and TLS,
 the conference event package (RFC 4575) with SUBSCRIBE/NOTIFY, REFER

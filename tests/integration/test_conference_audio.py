@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Conference audio (sylk_conference mixer behind rtpengine), heard by real
 endpoints: plain SIP phones (sylktest.rtpphone: PCMU, PCMA, G.722, Speex,
 Opus, SDES-SRTP) and a WebRTC peer (aiortc, Opus over DTLS-SRTP). Each

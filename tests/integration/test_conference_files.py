@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """File transfer (RFC 5547) and screen sharing through the conference focus.
 
 A file travels on a session of its own: an INVITE to the room whose only

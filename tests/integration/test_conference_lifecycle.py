@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the focus keeps once participants are gone: after many join, chat
 and leave cycles (clean BYE, and MSRP connections dropped without a word)
 no room, participant or shared memory is left behind."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The focus under conditions that used to wedge it or leak from it:
 
 - one slow rtpengine (an ng relay holding back the replies of one room's

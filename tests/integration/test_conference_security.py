@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The conference focus against strangers (issue 13, points 3 to 5): each
 test plays the attack and checks that it fails, and that the legitimate
 flow next to it still works.

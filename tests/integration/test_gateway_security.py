@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Nobody acts as someone else through the gateway (issue 13, point 1).
 
 Adding an account proves nothing: anyone can type alice's address and any

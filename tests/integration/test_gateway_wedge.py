@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """No sequence of events wedges the gateway (issue 12, point 2).
 
 A browser-side sylkRTC client (the python client: real WebSocket, canned

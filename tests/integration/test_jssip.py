@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A real SIP-over-WebSocket client (JsSIP from npm, in Node) registers
 through the sylk_websocket transport and calls a SIPp phone."""
 

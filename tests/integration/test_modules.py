@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Every project module is loaded by Debian's kamailio and answers its
 status RPC."""
 

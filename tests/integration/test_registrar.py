@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Registration and authentication as a SIP phone sees them."""
 
 from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN

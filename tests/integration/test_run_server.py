@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`make run` (packaging/run-server.sh) brings up a server that answers
 OPTIONS and connects two phones, and Ctrl-C stops all of it."""
 

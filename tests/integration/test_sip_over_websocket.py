@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """SIP over WebSocket with a real WebRTC client: JsSIP (npm, bundled with
 esbuild) in headless Chromium with the fake audio device, registered over
 ws:// to the proxy. rtpengine turns the browser's ICE/DTLS-SRTP/rtcp-mux

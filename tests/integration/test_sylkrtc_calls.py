@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """1:1 calls through the sylkRTC gateway with real media: an aiortc peer
 plays the browser (ICE + DTLS-SRTP + Opus through rtpengine), SIPp plays
 the SIP phone and echoes the audio it gets. A tone that comes back at the

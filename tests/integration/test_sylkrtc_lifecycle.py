@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What the gateway keeps over a connection's life: nothing once it is gone
 (shared memory, registrations, gateway state), and what the operator's
 routing-script hooks decide."""

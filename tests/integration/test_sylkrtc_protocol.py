@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """sylkRTC protocol conformance, for both versions: what the server answers
 to each request, valid or broken. Every refused request must get exactly one
 `error` reply (with its transaction whenever one could be read) and leave the

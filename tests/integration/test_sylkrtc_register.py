@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Browser accounts registered through the gateway with the project's own
 registrar: the registration events a client sees, and the contact the
 location table holds for it from REGISTER to unregister, removal, or the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Transport limits (issue 13, point 2 and 7): one address cannot take the
 server's connections or memory, slow or never-finished requests are
 dropped, every HTTP request gets an answer, TLS refuses ciphers without

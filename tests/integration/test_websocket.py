@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The sylk_websocket transport as clients see it: handshake answers, frames,
 closing in both directions, and cleanup after clients vanish."""
 

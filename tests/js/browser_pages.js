@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // One headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core; no browser download ever) holding any number of pages of
 // tests/web/sylkrtc-call.html, each in its own browser context (its own

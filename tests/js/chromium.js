@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // What every Chromium driver of the tests shares: the flags a headless
 // Chromium (Debian's /usr/bin/chromium, never a downloaded one) needs for
 // fake media on a loopback-only host, the JSON-lines output, and a loopback

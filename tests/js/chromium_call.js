@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core;
 // no browser download ever) running tests/web/sylkrtc-call.html: a real
 // WebRTC peer that speaks sylkRTC-2 over WebSocket.

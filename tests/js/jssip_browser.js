@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // JsSIP (the npm package, bundled for the browser with esbuild) in headless
 // Chromium (Debian's /usr/bin/chromium driven by playwright-core; no browser
 // download ever), running tests/web/jssip-phone.html: a WebRTC SIP phone over

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // JsSIP (the npm package, unmodified) in Node: registers over SIP-over-
 // WebSocket, calls a target, hangs up after a moment, unregisters.
 // Signalling only: RTCPeerConnection is a stand-in that offers plain RTP.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Headless Chromium pages of tests/web/sylkrtc-call.html, several in one
 browser process, driven through tests/js/browser_pages.js.
 

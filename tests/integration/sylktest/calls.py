@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Two SIPp phones in a call: bob registers and answers, alice calls him."""
 
 from .processes import wait_until

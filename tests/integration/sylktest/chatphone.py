@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A conference participant with audio and chat at once: an RtpPhone whose
 offer also carries an MSRP chat stream, and an MSRP client that notes when
 each message arrived. Used where a test needs to hear and to read the same

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A small MSRP (RFC 4975) client for the conference tests, plus helpers for
 what travels inside it: CPIM envelopes (RFC 3862), file-selectors of file
 transfer offers (RFC 5547), is-composing documents (RFC 3994) and the

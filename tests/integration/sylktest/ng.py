@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """rtpengine's ng control protocol from Python: bencode and a small UDP
 client, so tests can look at what rtpengine holds (`list`, `query`) or set
 up media themselves (`offer`, `answer`, `delete`).

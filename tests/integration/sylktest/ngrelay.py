@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A UDP relay for rtpengine's ng protocol that can hold back replies.
 
 Kamailio's rtpengine_sock points at the relay, the relay forwards every

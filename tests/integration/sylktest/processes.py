@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Real processes for integration tests: started on loopback with free ports,
 stopped by pid, their logs kept so a failed test can print them."""
 

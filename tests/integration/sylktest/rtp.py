@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A minimal RTP endpoint: sends G.711 packets and counts what arrives, so a
 test can tell that media really crossed rtpengine in each direction."""
 

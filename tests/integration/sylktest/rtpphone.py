@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A plain SIP + RTP conference phone for the tests: no SIPp, no browser.
 
 `SipUA` speaks SIP over UDP to the server (INVITE, re-INVITE, BYE,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The project's server (rtpengine + kamailio with kamailio-cfg/kamailio.cfg)
 started on free loopback ports, exactly as `make run` starts it but with
 every port overridden."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """SIPp (Debian's sip-tester) as UAC and UAS, driven by the XML scenarios in
 tests/integration/scenarios/."""
 

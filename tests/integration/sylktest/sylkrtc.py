@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A small synchronous sylkRTC client for tests, on python3-websockets.
 
 The WebSocket runs in an asyncio loop on a background thread; every frame

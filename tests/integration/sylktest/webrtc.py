@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A real WebRTC peer for the tests, built on Debian's python3-aiortc: ICE,
 DTLS-SRTP and a real codec (Opus, or G.711 when that is what gets
 negotiated), all on 127.0.0.1.

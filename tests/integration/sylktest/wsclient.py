@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A raw RFC 6455 client over a plain socket, for what a well-behaved
 library will not send: unmasked frames, bad UTF-8, odd fragmentation."""
 
