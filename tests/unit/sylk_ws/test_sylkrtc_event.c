@@ -58,6 +58,53 @@ static int keys(struct json_object *o)
 	return o && json_object_is_type(o, json_type_object) ? json_object_object_length(o) : -1;
 }
 
+/* One expected member: path and string value; value NULL: must be absent. */
+struct want {
+	const char *path;
+	const char *value;
+};
+
+/* Compare the members listed (up to a { NULL } entry) and the number of
+ * top-level keys (nkeys -1: not checked). The caller's line is reported
+ * with each mismatch. */
+static void members_at(int line, struct json_object *o, int nkeys, const struct want *w)
+{
+	int before = check_failures;
+
+	for (; w->path; w++) {
+		if (w->value) {
+			CHECK_STR(str_at(o, w->path), w->value);
+		}
+		else {
+			CHECK(at(o, w->path) == NULL);
+		}
+		if (check_failures != before) {
+			fprintf(stderr, "  (line %d, member %s)\n", line, w->path);
+			before = check_failures;
+		}
+	}
+	if (nkeys >= 0) {
+		CHECK_INT(keys(o), nkeys);
+		if (check_failures != before)
+			fprintf(stderr, "  (line %d, key count)\n", line);
+	}
+}
+
+/* Parse built text, members_at(), then free the text. */
+static void expect_at(int line, char *text, int nkeys, const struct want *w)
+{
+	struct json_object *o = parse(text);
+
+	members_at(line, o, nkeys, w);
+	json_object_put(o);
+	free(text);
+}
+
+#define MEMBERS(o, nkeys, ...) \
+	members_at(__LINE__, (o), (nkeys), (const struct want[]){ __VA_ARGS__, { NULL, NULL } })
+#define EXPECT(text, nkeys, ...) \
+	expect_at(__LINE__, (text), (nkeys), (const struct want[]){ __VA_ARGS__, { NULL, NULL } })
+
 static void test_ready(void)
 {
 	char *s;
@@ -115,11 +162,11 @@ static void test_error_from_decode(void)
 	CHECK_INT(sylkrtc_request_decode(&req, &err, V2, bad, strlen(bad)), EBADMSG);
 	CHECK_INT(sylkrtc_event_error_from(&s, V2, &err), 0);
 	o = parse(s);
-	CHECK_STR(str_at(o, "sylkrtc"), "error");
-	CHECK_STR(str_at(o, "transaction"), "tx-1");
+	MEMBERS(o, 3,
+		{ "sylkrtc", "error" },
+		{ "transaction", "tx-1" });
 	CHECK_STR(str_at(o, "error"),
 		  "Invalid SIP address for 'account' (\"nope\"): address is not user@domain");
-	CHECK_INT(keys(o), 3);
 	json_object_put(o);
 	free(s);
 
@@ -136,10 +183,8 @@ static void test_error_from_decode(void)
 	const char *odd = "{\"sylkrtc\":\"nope\",\"transaction\":\"\\u00e9\\t\\\"\"}";
 	CHECK_INT(sylkrtc_request_decode(&req, &err, V2, odd, strlen(odd)), EBADMSG);
 	CHECK_INT(sylkrtc_event_error_from(&s, V2, &err), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "transaction"), "\xc3\xa9\t\"");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "transaction", "\xc3\xa9\t\"" });
 
 	CHECK_INT(sylkrtc_event_error_from(&s, V2, NULL), EINVAL);
 }
@@ -154,11 +199,11 @@ static void test_registration_state(void)
 	CHECK_INT(sylkrtc_event_registration_state(&s, V1, "saghul@sip2sip.info",
 						   SYLKRTC_REG_REGISTERING, NULL), 0);
 	o = parse(s);
-	CHECK_STR(str_at(o, "sylkrtc"), "account_event");
-	CHECK_STR(str_at(o, "account"), "saghul@sip2sip.info");
-	CHECK_STR(str_at(o, "event"), "registration_state");
-	CHECK_STR(str_at(o, "data.state"), "registering");
-	CHECK_INT(keys(o), 4);
+	MEMBERS(o, 4,
+		{ "sylkrtc", "account_event" },
+		{ "account", "saghul@sip2sip.info" },
+		{ "event", "registration_state" },
+		{ "data.state", "registering" });
 	CHECK_INT(keys(at(o, "data")), 1);
 	json_object_put(o);
 	free(s);
@@ -166,11 +211,9 @@ static void test_registration_state(void)
 	CHECK_INT(sylkrtc_event_registration_state(&s, V1, "saghul@sip2sip.info",
 						   SYLKRTC_REG_FAILED,
 						   "904 Operation has no matching challenge "), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "data.state"), "failed");
-	CHECK_STR(str_at(o, "data.reason"), "904 Operation has no matching challenge ");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "data.state", "failed" },
+		{ "data.reason", "904 Operation has no matching challenge " });
 
 	CHECK_INT(sylkrtc_event_registration_state(&s, V2, "a@x.org", SYLKRTC_REG_REGISTERED,
 						   NULL), 0);
@@ -180,12 +223,10 @@ static void test_registration_state(void)
 
 	CHECK_INT(sylkrtc_event_registration_state(&s, V2, "a@x.org", SYLKRTC_REG_FAILED,
 						   "408 Request Timeout"), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "state"), "failed");
-	CHECK_STR(str_at(o, "reason"), "408 Request Timeout");
-	CHECK(at(o, "data") == NULL);
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "state", "failed" },
+		{ "reason", "408 Request Timeout" },
+		{ "data", NULL });
 
 	CHECK_INT(sylkrtc_event_registration_state(&s, V2, NULL, SYLKRTC_REG_FAILED, NULL), EINVAL);
 	CHECK_INT(sylkrtc_event_registration_state(&s, V2, "a@x.org", (enum sylkrtc_reg_state)9,
@@ -212,31 +253,28 @@ static void test_incoming_session(void)
 	 *        'event': 'incoming_session', 'session': ..., 'sylkrtc': 'account_event'} */
 	CHECK_INT(sylkrtc_event_incoming_session(&s, V1, &in), 0);
 	o = parse(s);
-	CHECK_STR(str_at(o, "sylkrtc"), "account_event");
-	CHECK_STR(str_at(o, "event"), "incoming_session");
-	CHECK_STR(str_at(o, "account"), "saghul@sip2sip.info");
-	CHECK_STR(str_at(o, "session"), "509b256aa6a14540a2a37553e6bd33e1");
-	CHECK_STR(str_at(o, "data.originator"), "31208005163@ag-projects.com");
-	CHECK_STR(str_at(o, "data.sdp"), "v=0\r\n");
-	CHECK_INT(keys(o), 5);
+	MEMBERS(o, 5,
+		{ "sylkrtc", "account_event" },
+		{ "event", "incoming_session" },
+		{ "account", "saghul@sip2sip.info" },
+		{ "session", "509b256aa6a14540a2a37553e6bd33e1" },
+		{ "data.originator", "31208005163@ag-projects.com" },
+		{ "data.sdp", "v=0\r\n" });
 	CHECK_INT(keys(at(o, "data")), 2);
 	json_object_put(o);
 	free(s);
 
 	CHECK_INT(sylkrtc_event_incoming_session(&s, V2, &in), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "sylkrtc"), "account-event");
-	CHECK_STR(str_at(o, "event"), "incoming-session");
-	CHECK_STR(str_at(o, "session"), "509b256aa6a14540a2a37553e6bd33e1");
-	CHECK_STR(str_at(o, "originator.uri"), "31208005163@ag-projects.com");
-	CHECK_STR(str_at(o, "originator.display_name"), "Bob");
-	CHECK_STR(str_at(o, "sdp"), "v=0\r\n");
-	CHECK_STR(str_at(o, "call_id"), "abc@host");
-	CHECK_STR(str_at(o, "headers.X-Sylk-Room"), "blue");
-	CHECK_STR(str_at(o, "headers.X-Other"), "1");
-	CHECK_INT(keys(o), 8);
-	json_object_put(o);
-	free(s);
+	EXPECT(s, 8,
+		{ "sylkrtc", "account-event" },
+		{ "event", "incoming-session" },
+		{ "session", "509b256aa6a14540a2a37553e6bd33e1" },
+		{ "originator.uri", "31208005163@ag-projects.com" },
+		{ "originator.display_name", "Bob" },
+		{ "sdp", "v=0\r\n" },
+		{ "call_id", "abc@host" },
+		{ "headers.X-Sylk-Room", "blue" },
+		{ "headers.X-Other", "1" });
 
 	/* optional parts absent */
 	in.originator.display_name = NULL;
@@ -245,8 +283,9 @@ static void test_incoming_session(void)
 	CHECK_INT(sylkrtc_event_incoming_session(&s, V2, &in), 0);
 	o = parse(s);
 	CHECK_INT(keys(at(o, "originator")), 1);
-	CHECK(at(o, "call_id") == NULL);
-	CHECK(at(o, "headers") == NULL);
+	MEMBERS(o, -1,
+		{ "call_id", NULL },
+		{ "headers", NULL });
 	json_object_put(o);
 	free(s);
 
@@ -259,30 +298,25 @@ static void test_incoming_session(void)
 static void test_missed_and_invite(void)
 {
 	struct sylkrtc_identity bob = { "bob@x.org", "Bob" };
-	struct json_object *o;
 	char *s;
 
 	CHECK_INT(sylkrtc_event_missed_session(&s, V2, "a@x.org", &bob), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "event"), "missed-session");
-	CHECK_STR(str_at(o, "originator.uri"), "bob@x.org");
-	CHECK_STR(str_at(o, "originator.display_name"), "Bob");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "event", "missed-session" },
+		{ "originator.uri", "bob@x.org" },
+		{ "originator.display_name", "Bob" });
 	CHECK_INT(sylkrtc_event_missed_session(&s, V1, "a@x.org", &bob), ENOTSUP);
 	CHECK(s == NULL);
 	CHECK_INT(sylkrtc_event_missed_session(&s, V2, "a@x.org", NULL), EINVAL);
 
 	CHECK_INT(sylkrtc_event_conference_invite(&s, V2, "a@x.org", "room@conference.x.org",
 						  "pub-7", &bob), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "sylkrtc"), "account-event");
-	CHECK_STR(str_at(o, "event"), "conference-invite");
-	CHECK_STR(str_at(o, "room"), "room@conference.x.org");
-	CHECK_STR(str_at(o, "session_id"), "pub-7");
-	CHECK_STR(str_at(o, "originator.uri"), "bob@x.org");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "sylkrtc", "account-event" },
+		{ "event", "conference-invite" },
+		{ "room", "room@conference.x.org" },
+		{ "session_id", "pub-7" },
+		{ "originator.uri", "bob@x.org" });
 	CHECK_INT(sylkrtc_event_conference_invite(&s, V1, "a@x.org", "r@x.org", NULL, &bob),
 		  ENOTSUP);
 }
@@ -302,24 +336,22 @@ static void test_session_state(void)
 	 *        'session': ..., 'sylkrtc': 'session_event'} */
 	CHECK_INT(sylkrtc_event_session_state(&s, V1, &ev), 0);
 	o = parse(s);
-	CHECK_STR(str_at(o, "sylkrtc"), "session_event");
-	CHECK_STR(str_at(o, "event"), "state");
-	CHECK_STR(str_at(o, "session"), "20c40185-1ef2-419e-b91a-70415778acb4");
-	CHECK_STR(str_at(o, "data.state"), "accepted");
-	CHECK_STR(str_at(o, "data.sdp"), "v=0 answer");
+	MEMBERS(o, 4,
+		{ "sylkrtc", "session_event" },
+		{ "event", "state" },
+		{ "session", "20c40185-1ef2-419e-b91a-70415778acb4" },
+		{ "data.state", "accepted" },
+		{ "data.sdp", "v=0 answer" });
 	CHECK_INT(keys(at(o, "data")), 2);   /* no call_id in v1 */
-	CHECK_INT(keys(o), 4);
 	json_object_put(o);
 	free(s);
 
 	CHECK_INT(sylkrtc_event_session_state(&s, V2, &ev), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "sylkrtc"), "session-event");
-	CHECK_STR(str_at(o, "state"), "accepted");
-	CHECK_STR(str_at(o, "sdp"), "v=0 answer");
-	CHECK_STR(str_at(o, "call_id"), "cid");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "sylkrtc", "session-event" },
+		{ "state", "accepted" },
+		{ "sdp", "v=0 answer" },
+		{ "call_id", "cid" });
 
 	/* seed: {'data': {'reason': '200 to BYE', 'state': 'terminated'}, ...} */
 	ev.state = SYLKRTC_SESSION_TERMINATED;
@@ -327,11 +359,9 @@ static void test_session_state(void)
 	ev.call_id = NULL;
 	ev.reason = "200 to BYE";
 	CHECK_INT(sylkrtc_event_session_state(&s, V1, &ev), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "data.state"), "terminated");
-	CHECK_STR(str_at(o, "data.reason"), "200 to BYE");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "data.state", "terminated" },
+		{ "data.reason", "200 to BYE" });
 	CHECK_INT(sylkrtc_event_session_state(&s, V2, &ev), 0);
 	CHECK_STR(s, "{\"sylkrtc\":\"session-event\",\"session\":\"20c40185-1ef2-419e-b91a-70415778acb4\","
 		     "\"event\":\"state\",\"state\":\"terminated\",\"reason\":\"200 to BYE\"}");
@@ -340,10 +370,8 @@ static void test_session_state(void)
 	ev.reason = NULL;
 	ev.state = SYLKRTC_SESSION_ESTABLISHED;
 	CHECK_INT(sylkrtc_event_session_state(&s, V1, &ev), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "data.state"), "established");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "data.state", "established" });
 	ev.state = SYLKRTC_SESSION_PROGRESS;
 	CHECK_INT(sylkrtc_event_session_state(&s, V1, &ev), 0);
 	free(s);
@@ -363,21 +391,17 @@ static void test_session_state(void)
 	ev.code = 0;
 	CHECK_INT(sylkrtc_event_session_state(&s, V1, &ev), ENOTSUP);
 	CHECK_INT(sylkrtc_event_session_state(&s, V2, &ev), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "state"), "ringing");
-	CHECK(at(o, "code") == NULL);
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "state", "ringing" },
+		{ "code", NULL });
 
 	ev.state = SYLKRTC_SESSION_EARLY_MEDIA;
 	ev.sdp = "v=0 early";
 	CHECK_INT(sylkrtc_event_session_state(&s, V1, &ev), ENOTSUP);
 	CHECK_INT(sylkrtc_event_session_state(&s, V2, &ev), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "state"), "early-media");
-	CHECK_STR(str_at(o, "sdp"), "v=0 early");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "state", "early-media" },
+		{ "sdp", "v=0 early" });
 
 	/* accepted with SIP headers (v2) */
 	struct sylkrtc_header h = { "X-Conf", "yes" };
@@ -385,10 +409,8 @@ static void test_session_state(void)
 	ev.headers = &h;
 	ev.header_count = 1;
 	CHECK_INT(sylkrtc_event_session_state(&s, V2, &ev), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "headers.X-Conf"), "yes");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "headers.X-Conf", "yes" });
 
 	ev.state = (enum sylkrtc_session_state)42;
 	CHECK_INT(sylkrtc_event_session_state(&s, V2, &ev), EINVAL);
@@ -403,27 +425,22 @@ static void test_session_state(void)
 
 static void test_session_update(void)
 {
-	struct json_object *o;
 	char *s;
 
 	CHECK_INT(sylkrtc_event_session_update(&s, V2, "s1", SYLKRTC_UPDATE_RECEIVED, "v=0 offer",
 					       NULL), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "sylkrtc"), "session-event");
-	CHECK_STR(str_at(o, "event"), "update");
-	CHECK_STR(str_at(o, "state"), "received");
-	CHECK_STR(str_at(o, "sdp"), "v=0 offer");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "sylkrtc", "session-event" },
+		{ "event", "update" },
+		{ "state", "received" },
+		{ "sdp", "v=0 offer" });
 
 	CHECK_INT(sylkrtc_event_session_update(&s, V2, "s1", SYLKRTC_UPDATE_FAILED, NULL,
 					       "488 Not Acceptable Here"), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "state"), "failed");
-	CHECK_STR(str_at(o, "reason"), "488 Not Acceptable Here");
-	CHECK(at(o, "sdp") == NULL);
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "state", "failed" },
+		{ "reason", "488 Not Acceptable Here" },
+		{ "sdp", NULL });
 
 	CHECK_INT(sylkrtc_event_session_update(&s, V2, "s1", SYLKRTC_UPDATE_ACCEPTED, NULL, NULL),
 		  EINVAL);
@@ -457,22 +474,21 @@ static void test_messages(void)
 
 	CHECK_INT(sylkrtc_event_message(&s, V2, SYLKRTC_SCOPE_ACCOUNT, "a@x.org", &m), 0);
 	o = parse(s);
-	CHECK_STR(str_at(o, "sylkrtc"), "account-event");
-	CHECK_STR(str_at(o, "account"), "a@x.org");
-	CHECK_STR(str_at(o, "event"), "message");
-	CHECK_STR(str_at(o, "sender.uri"), "bob@x.org");
-	CHECK_STR(str_at(o, "content"), "hello\nworld");
-	CHECK_STR(str_at(o, "message_id"), "m-1");
+	MEMBERS(o, -1,
+		{ "sylkrtc", "account-event" },
+		{ "account", "a@x.org" },
+		{ "event", "message" },
+		{ "sender.uri", "bob@x.org" },
+		{ "content", "hello\nworld" },
+		{ "message_id", "m-1" });
 	CHECK_INT(json_object_array_length(at(o, "disposition_notification")), 2);
 	json_object_put(o);
 	free(s);
 
 	CHECK_INT(sylkrtc_event_message(&s, V2, SYLKRTC_SCOPE_SESSION, "sess", &m), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "sylkrtc"), "session-event");
-	CHECK_STR(str_at(o, "session"), "sess");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "sylkrtc", "session-event" },
+		{ "session", "sess" });
 	CHECK_INT(sylkrtc_event_message(&s, V1, SYLKRTC_SCOPE_ACCOUNT, "a@x.org", &m), ENOTSUP);
 	CHECK_INT(sylkrtc_event_message(&s, V2, (enum sylkrtc_scope)9, "a@x.org", &m), EINVAL);
 	m.content = NULL;
@@ -481,11 +497,12 @@ static void test_messages(void)
 	CHECK_INT(sylkrtc_event_disposition_notification(&s, V2, SYLKRTC_SCOPE_ACCOUNT, "a@x.org",
 							 &d), 0);
 	o = parse(s);
-	CHECK_STR(str_at(o, "event"), "disposition-notification");
-	CHECK_STR(str_at(o, "state"), "delivered");
+	MEMBERS(o, -1,
+		{ "event", "disposition-notification" },
+		{ "state", "delivered" },
+		{ "reason", "OK" },
+		{ "message_timestamp", "2024-05-01T10:00:00Z" });
 	CHECK_INT(json_object_get_int(at(o, "code")), 200);
-	CHECK_STR(str_at(o, "reason"), "OK");
-	CHECK_STR(str_at(o, "message_timestamp"), "2024-05-01T10:00:00Z");
 	json_object_put(o);
 	free(s);
 	d.state = (enum sylkrtc_dn_state)99;
@@ -531,13 +548,11 @@ static void test_sync(void)
 
 	CHECK_INT(sylkrtc_event_sync(&s, V2, "a@x.org", "message", "remove",
 				     "{\"contact\":\"b@x.org\",\"message_id\":\"m1\"}"), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "event"), "sync");
-	CHECK_STR(str_at(o, "type"), "message");
-	CHECK_STR(str_at(o, "action"), "remove");
-	CHECK_STR(str_at(o, "content.message_id"), "m1");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "event", "sync" },
+		{ "type", "message" },
+		{ "action", "remove" },
+		{ "content.message_id", "m1" });
 	CHECK_INT(sylkrtc_event_sync(&s, V2, "a@x.org", "message", "remove", "{\"a\":"), EINVAL);
 	CHECK_INT(sylkrtc_event_sync(&s, V2, "a@x.org", "message", "remove", "{} x"), EINVAL);
 	CHECK_INT(sylkrtc_event_sync(&s, V2, "a@x.org", "message", "remove", NULL), EINVAL);
@@ -558,24 +573,20 @@ static void test_addressbook(void)
 
 	CHECK_INT(sylkrtc_event_addressbook_updated(&s, V2, "a@x.org", SYLKRTC_AB_CONTACT,
 						    SYLKRTC_AB_ADD, "{\"id\":\"c2\",\"name\":\"Carol\"}"), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "event"), "addressbook-updated");
-	CHECK_STR(str_at(o, "type"), "contact");
-	CHECK_STR(str_at(o, "action"), "add");
-	CHECK_STR(str_at(o, "contact.name"), "Carol");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "event", "addressbook-updated" },
+		{ "type", "contact" },
+		{ "action", "add" },
+		{ "contact.name", "Carol" });
 
 	CHECK_INT(sylkrtc_event_addressbook_update_failed(&s, V2, "a@x.org", SYLKRTC_AB_GROUP,
 							  SYLKRTC_AB_DELETE, "not found", "g1"), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "event"), "addressbook-update-failed");
-	CHECK_STR(str_at(o, "type"), "group");
-	CHECK_STR(str_at(o, "action"), "delete");
-	CHECK_STR(str_at(o, "error"), "not found");
-	CHECK_STR(str_at(o, "id"), "g1");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "event", "addressbook-update-failed" },
+		{ "type", "group" },
+		{ "action", "delete" },
+		{ "error", "not found" },
+		{ "id", "g1" });
 
 	CHECK_INT(sylkrtc_event_addressbook_fetched(&s, V1, "a@x.org", "{}"), ENOTSUP);
 	CHECK_INT(sylkrtc_event_addressbook_updated(&s, V2, "a@x.org", (enum sylkrtc_ab_type)7,
@@ -604,11 +615,12 @@ static void test_videoroom(void)
 
 	CHECK_INT(sylkrtc_event_videoroom_session_state(&s, V2, &st), 0);
 	o = parse(s);
-	CHECK_STR(str_at(o, "sylkrtc"), "videoroom-event");
-	CHECK_STR(str_at(o, "session"), "pub1");
-	CHECK_STR(str_at(o, "event"), "session-state");
-	CHECK_STR(str_at(o, "state"), "accepted");
-	CHECK_STR(str_at(o, "sdp"), "v=0");
+	MEMBERS(o, -1,
+		{ "sylkrtc", "videoroom-event" },
+		{ "session", "pub1" },
+		{ "event", "session-state" },
+		{ "state", "accepted" },
+		{ "sdp", "v=0" });
 	CHECK(json_object_get_boolean(at(o, "audio")));
 	CHECK(!json_object_get_boolean(at(o, "video")));
 	json_object_put(o);
@@ -616,11 +628,9 @@ static void test_videoroom(void)
 	st.state = SYLKRTC_SESSION_TERMINATED;
 	st.reason = "room closed";
 	CHECK_INT(sylkrtc_event_videoroom_session_state(&s, V2, &st), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "reason"), "room closed");
-	CHECK(at(o, "sdp") == NULL);
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "reason", "room closed" },
+		{ "sdp", NULL });
 	st.state = SYLKRTC_SESSION_RINGING;
 	CHECK_INT(sylkrtc_event_videoroom_session_state(&s, V2, &st), EINVAL);
 	st.state = SYLKRTC_SESSION_PROGRESS;
@@ -638,10 +648,8 @@ static void test_videoroom(void)
 	json_object_put(o);
 	free(s);
 	CHECK_INT(sylkrtc_event_videoroom_publishers(&s, V2, "pub1", false, pubs, 1), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "event"), "publishers-joined");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "event", "publishers-joined" });
 	pubs[1].id = NULL;
 	CHECK_INT(sylkrtc_event_videoroom_publishers(&s, V2, "pub1", false, pubs, 2), EINVAL);
 
@@ -653,22 +661,19 @@ static void test_videoroom(void)
 	free(s);
 
 	CHECK_INT(sylkrtc_event_videoroom_feed_attached(&s, V2, "pub1", "f1", "v=0 sub"), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "event"), "feed-attached");
-	CHECK_STR(str_at(o, "feed"), "f1");
-	CHECK_STR(str_at(o, "sdp"), "v=0 sub");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "event", "feed-attached" },
+		{ "feed", "f1" },
+		{ "sdp", "v=0 sub" });
 	CHECK_INT(sylkrtc_event_videoroom_feed_established(&s, V2, "pub1", "f1"), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "event"), "feed-established");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "event", "feed-established" });
 
 	CHECK_INT(sylkrtc_event_videoroom_configure(&s, V2, "pub1", "pub2", ids, 2), 0);
 	o = parse(s);
-	CHECK_STR(str_at(o, "event"), "configure");
-	CHECK_STR(str_at(o, "originator"), "pub2");
+	MEMBERS(o, -1,
+		{ "event", "configure" },
+		{ "originator", "pub2" });
 	CHECK_INT(json_object_array_length(at(o, "active_participants")), 2);
 	json_object_put(o);
 	free(s);
@@ -685,18 +690,17 @@ static void test_videoroom(void)
 	free(s);
 
 	CHECK_INT(sylkrtc_event_videoroom_message(&s, V2, "pub1", &rm), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "event"), "message");
-	CHECK_STR(str_at(o, "type"), "normal");
-	CHECK_STR(str_at(o, "sender.uri"), "b@x.org");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "event", "message" },
+		{ "type", "normal" },
+		{ "sender.uri", "b@x.org" });
 
 	CHECK_INT(sylkrtc_event_videoroom_composing(&s, V2, "pub1", SYLKRTC_COMPOSING_ACTIVE, 60,
 						    "text/plain", &bob), 0);
 	o = parse(s);
-	CHECK_STR(str_at(o, "event"), "composing-indication");
-	CHECK_STR(str_at(o, "state"), "active");
+	MEMBERS(o, -1,
+		{ "event", "composing-indication" },
+		{ "state", "active" });
 	CHECK_INT(json_object_get_int(at(o, "refresh")), 60);
 	json_object_put(o);
 	free(s);
@@ -710,11 +714,9 @@ static void test_videoroom(void)
 	free(s);
 
 	CHECK_INT(sylkrtc_event_videoroom_mute_audio(&s, V2, "pub1", "pub2"), 0);
-	o = parse(s);
-	CHECK_STR(str_at(o, "event"), "mute-audio");
-	CHECK_STR(str_at(o, "originator"), "pub2");
-	json_object_put(o);
-	free(s);
+	EXPECT(s, -1,
+		{ "event", "mute-audio" },
+		{ "originator", "pub2" });
 
 	CHECK_INT(sylkrtc_event_videoroom_raised_hands(&s, V2, "pub1", ids, 0), 0);
 	o = parse(s);
