@@ -14,7 +14,8 @@ FUZZ_SECONDS ?= 20
 
 include modules/kamailio.mk
 
-LIBRARIES := sylk_ws conference
+# in link order: conference uses the base layer in sylk_ws/base/
+LIBRARIES := conference sylk_ws
 # Each library's external dependencies (pkg-config names).
 sylk_ws_PKGS    := openssl json-c
 conference_PKGS := libxml-2.0 openssl opus spandsp

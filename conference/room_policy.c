@@ -5,45 +5,42 @@
 #include <sys/random.h>
 
 #include "conference/room_policy.h"
+#include "sylk_ws/base/str.h"
+
+/* @p s / *len without a leading "sip:" or "sips:" */
+static const char *skip_scheme_n(const char *s, size_t *len)
+{
+	if (*len >= 4 && strncasecmp(s, "sip:", 4) == 0) {
+		*len -= 4;
+		return s + 4;
+	}
+	if (*len >= 5 && strncasecmp(s, "sips:", 5) == 0) {
+		*len -= 5;
+		return s + 5;
+	}
+	return s;
+}
 
 static const char *skip_scheme(const char *aor)
 {
-	if (aor && strncasecmp(aor, "sip:", 4) == 0)
-		return aor + 4;
-	if (aor && strncasecmp(aor, "sips:", 5) == 0)
-		return aor + 5;
-	return aor;
+	size_t len = aor ? strlen(aor) : 0;
+
+	return aor ? skip_scheme_n(aor, &len) : NULL;
 }
 
 bool room_policy_in_list(const char *list, const char *aor)
 {
-	size_t alen;
+	const char *item;
+	size_t len, alen;
 
 	aor = skip_scheme(aor);
 	if (!aor || !*aor)
 		return false;
 	alen = strlen(aor);
-	while (list && *list) {
-		const char *end = strchr(list, ',');
-		size_t len = end ? (size_t)(end - list) : strlen(list);
-		const char *item;
-
-		while (len && (*list == ' ' || *list == '\t')) {
-			list++;
-			len--;
-		}
-		while (len && (list[len - 1] == ' ' || list[len - 1] == '\t'))
-			len--;
-		item = list;
-		if (len >= 4 && strncasecmp(item, "sip:", 4) == 0) {
-			item += 4;
-			len -= 4;
-		}
-		if (len == alen && len && strncasecmp(item, aor, len) == 0)
+	while (str_list_next(&list, &item, &len)) {
+		item = skip_scheme_n(item, &len);
+		if (len == alen && strncasecmp(item, aor, len) == 0)
 			return true;
-		if (!end)
-			break;
-		list = end + 1;
 	}
 	return false;
 }

@@ -9,6 +9,7 @@
 #include "core/str.h"
 #include "modules/tm/tm_load.h"
 
+#include "conference/room_access.h"
 #include "conference/room_policy.h"
 
 struct conf_config {
@@ -52,15 +53,8 @@ struct conf_config {
 
 extern struct conf_config conf_cfg;
 
-/* one room_access parameter: "ROOM allow AOR,AOR" or "ROOM deny AOR,AOR" */
-struct conf_access {
-	char *room;
-	char *allow;  /* NULL: no allow list */
-	char *deny;
-};
-
-/* the room's own access lists, NULL when it has none */
-const struct conf_access *conf_access_for(const char *room_user);
+/* the room's own access lists (room_access parameters), NULL when it has none */
+const struct room_access *conf_access_for(const char *room_user);
 bool conf_room_persistent(const char *room_user);
 /* whether the routing script authenticated the request (auth_flag) */
 bool conf_authenticated(struct sip_msg *msg);

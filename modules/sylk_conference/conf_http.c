@@ -19,7 +19,8 @@
 #include "conference/screen_share.h"
 
 #include "conf_config.h"
-#include "conf_sip.h"
+#include "conf_http.h"
+#include "conf_room.h"
 #include "conf_store.h"
 
 #define PREFIX "/conference/screen/"

@@ -18,176 +18,119 @@
 #include "core/mem/shm_mem.h"
 #include "core/pt.h"
 
+#include "conference/mix_ports.h"
+#include "conference/mix_queue.h"
+
 #include "conf_config.h"
 #include "conf_mixer.h"
 #include "conf_store.h"
 
-#define QUEUE_SIZE 1024
 #define MAX_LOCAL 1024        /* participants one mixer process handles */
 #define STATS_EVERY 10        /* ticks between stats write-backs */
 #define MIX_ADD_WAIT_MS 1000  /* a SIP worker waits this long for an add */
 
-enum mix_op { MIX_ADD, MIX_REMOVE, MIX_HOLD };
-
-struct mix_cmd {
-	enum mix_op op;
-	unsigned seq;         /* of an add, whose outcome goes to done[] */
-	unsigned room_key, part_key;
-	int port;
-	char remote_ip[48];
-	int remote_port;
-	struct mix_participant_cfg cfg;
-	bool hold;
-};
-
-/* the outcome of an add, for the SIP worker waiting on it */
-struct mix_done {
-	unsigned seq;
-	int rc;
-};
-
-struct mix_queue {
+/* a mixer's command ring (conference/mix_queue.h) and its lock */
+struct locked_queue {
 	gen_lock_t lock;
-	unsigned head, count;
-	unsigned seq;         /* of the last add queued */
-	struct mix_cmd cmd[QUEUE_SIZE];
-	struct mix_done done[QUEUE_SIZE];   /* by seq modulo QUEUE_SIZE */
+	struct mix_queue q;
 };
 
-struct mix_ports {
-	gen_lock_t lock;
-	int min, max, next;
-	uint8_t used[];       /* one byte per port, max - min + 1 */
-};
-
-static struct mix_queue *queues;   /* shm, one per process */
-static struct mix_ports *ports;    /* shm */
+static struct locked_queue *queues;   /* shm, one per process */
+static struct mix_ports *ports;       /* shm (conference/mix_ports.h) */
+static gen_lock_t *ports_lock;        /* shm */
 static int nprocs;
 
 int conf_mixer_init(void)
 {
-	int span;
+	size_t size = mix_ports_size(conf_cfg.mixer_port_min, conf_cfg.mixer_port_max);
 
 	nprocs = conf_cfg.mixer_processes > 0 ? conf_cfg.mixer_processes :
 						 (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (nprocs < 1)
 		nprocs = 1;
-	span = conf_cfg.mixer_port_max - conf_cfg.mixer_port_min + 1;
-	if (conf_cfg.mixer_port_min < 1024 || span < 4 || conf_cfg.mixer_port_max > 65535) {
+	if (!size) {
 		LM_ERR("mixer_port_min/max must be a range within 1024..65535\n");
 		return -1;
 	}
 	queues = shm_malloc(sizeof(*queues) * (size_t)nprocs);
-	ports = shm_malloc(sizeof(*ports) + (size_t)span);
-	if (!queues || !ports) {
+	ports = shm_malloc(size);
+	ports_lock = shm_malloc(sizeof(*ports_lock));
+	if (!queues || !ports || !ports_lock) {
 		SHM_MEM_ERROR;
 		return -1;
 	}
-	memset(queues, 0, sizeof(*queues) * (size_t)nprocs);
-	memset(ports, 0, sizeof(*ports) + (size_t)span);
-	for (int i = 0; i < nprocs; i++)
+	for (int i = 0; i < nprocs; i++) {
 		lock_init(&queues[i].lock);
-	lock_init(&ports->lock);
-	ports->min = conf_cfg.mixer_port_min;
-	ports->max = conf_cfg.mixer_port_max;
-	ports->next = (ports->min + 1) & ~1;
+		mix_queue_init(&queues[i].q);
+	}
+	lock_init(ports_lock);
+	mix_ports_init(ports, conf_cfg.mixer_port_min, conf_cfg.mixer_port_max);
 	register_procs(nprocs);
 	cfg_register_child(nprocs);
 	return 0;
 }
 
-/* Ports go in pairs, RTP on the even one: the mixer's SDP names no RTCP
- * port, so rtpengine sends RTCP to port + 1, which must not be another
- * participant's RTP port. */
 int conf_mixer_port_alloc(void)
 {
-	int first = (ports->min + 1) & ~1, pairs = (ports->max - first + 1) / 2, port = 0;
+	int port;
 
-	lock_get(&ports->lock);
-	for (int i = 0; i < pairs; i++) {
-		int p = ports->next + 2 * i;
-
-		if (p + 1 > ports->max)
-			p = first + (p - first) % (2 * pairs);
-		if (!ports->used[p - ports->min]) {
-			ports->used[p - ports->min] = 1;
-			port = p;
-			ports->next = p + 2 + 1 > ports->max ? first : p + 2;
-			break;
-		}
-	}
-	lock_release(&ports->lock);
+	lock_get(ports_lock);
+	port = mix_ports_alloc(ports);
+	lock_release(ports_lock);
 	return port;
 }
 
 void conf_mixer_port_free(int port)
 {
-	if (port < ports->min || port > ports->max)
-		return;
-	lock_get(&ports->lock);
-	if (!ports->used[port - ports->min])
+	int err;
+
+	lock_get(ports_lock);
+	err = mix_ports_free(ports, port);
+	lock_release(ports_lock);
+	if (err == EALREADY)
 		LM_BUG("mixer port %d freed twice\n", port);
-	ports->used[port - ports->min] = 0;
-	lock_release(&ports->lock);
 }
 
 void conf_mixer_pool(struct conf_mixer_pool *pool)
 {
-	int first = (ports->min + 1) & ~1;
-
 	memset(pool, 0, sizeof(*pool));
 	pool->port_min = ports->min;
 	pool->port_max = ports->max;
 	pool->processes = nprocs;
-	lock_get(&ports->lock);
-	for (int p = first; p + 1 <= ports->max; p += 2) {
-		pool->total++;
-		if (ports->used[p - ports->min])
-			pool->used++;
-	}
-	lock_release(&ports->lock);
+	lock_get(ports_lock);
+	mix_ports_count(ports, &pool->total, &pool->used);
+	lock_release(ports_lock);
 	pool->free = pool->total - pool->used;
 }
 
-/* Queues @p c; an add gets its sequence number in *seq. */
-static int enqueue(struct mix_cmd *c, unsigned *seq)
+/* Queues @p c; an add gets its sequence number in c->seq. */
+static int enqueue(struct mix_cmd *c)
 {
-	struct mix_queue *q = &queues[c->room_key % (unsigned)nprocs];
-	int rc = -1;
+	struct locked_queue *lq = &queues[c->room_key % (unsigned)nprocs];
+	int err;
 
-	lock_get(&q->lock);
-	if (q->count < QUEUE_SIZE) {
-		if (c->op == MIX_ADD) {
-			c->seq = ++q->seq;
-			if (seq)
-				*seq = c->seq;
-		}
-		q->cmd[(q->head + q->count) % QUEUE_SIZE] = *c;
-		q->count++;
-		rc = 0;
-	}
-	lock_release(&q->lock);
-	if (rc)
+	lock_get(&lq->lock);
+	err = mix_queue_push(&lq->q, c);
+	lock_release(&lq->lock);
+	if (err)
 		LM_ERR("mixer queue full: command for room %u dropped\n", c->room_key);
-	return rc;
+	return err ? -1 : 0;
 }
 
 /* the add's outcome: 0 done, an errno from the mixer, ETIMEDOUT */
 static int wait_done(unsigned room_key, unsigned seq)
 {
-	struct mix_queue *q = &queues[room_key % (unsigned)nprocs];
-	struct mix_done *d = &q->done[seq % QUEUE_SIZE];
+	struct locked_queue *lq = &queues[room_key % (unsigned)nprocs];
 	struct timespec pause = {0, 2 * 1000000};
 
 	/* the mixer runs its commands every 20 ms tick */
 	for (int i = 0; i < MIX_ADD_WAIT_MS / 2; i++) {
-		int rc = -1;
+		int rc = 0, err;
 
-		lock_get(&q->lock);
-		if (d->seq == seq)
-			rc = d->rc;
-		lock_release(&q->lock);
-		if (rc >= 0)
+		lock_get(&lq->lock);
+		err = mix_queue_outcome(&lq->q, seq, &rc);
+		lock_release(&lq->lock);
+		if (!err)
 			return rc;
 		nanosleep(&pause, NULL);
 	}
@@ -199,15 +142,14 @@ int conf_mixer_add(unsigned room_key, unsigned part_key, int port, const char *r
 {
 	struct mix_cmd c = {.op = MIX_ADD, .room_key = room_key, .part_key = part_key,
 			    .port = port, .remote_port = remote_port, .cfg = *cfg, .hold = on_hold};
-	unsigned seq = 0;
 	int err;
 
 	sylk_copy(c.remote_ip, sizeof(c.remote_ip), remote_ip, strlen(remote_ip));
-	if (enqueue(&c, &seq) != 0) {
+	if (enqueue(&c) != 0) {
 		conf_mixer_port_free(port);
 		return EBUSY;
 	}
-	err = wait_done(room_key, seq);
+	err = wait_done(room_key, c.seq);
 	if (err == ETIMEDOUT) {
 		/* it may still be added: a remove after it frees the port, and a
 		 * failed add frees it itself */
@@ -221,7 +163,7 @@ int conf_mixer_remove(unsigned room_key, unsigned part_key)
 {
 	struct mix_cmd c = {.op = MIX_REMOVE, .room_key = room_key, .part_key = part_key};
 
-	return enqueue(&c, NULL);
+	return enqueue(&c);
 }
 
 int conf_mixer_hold(unsigned room_key, unsigned part_key, bool on_hold)
@@ -229,7 +171,7 @@ int conf_mixer_hold(unsigned room_key, unsigned part_key, bool on_hold)
 	struct mix_cmd c = {.op = MIX_HOLD, .room_key = room_key, .part_key = part_key,
 			    .hold = on_hold};
 
-	return enqueue(&c, NULL);
+	return enqueue(&c);
 }
 
 /* ---- the mixer process ------------------------------------------------------------ */
@@ -346,26 +288,23 @@ out:
 
 static void run_commands(int index)
 {
-	struct mix_queue *q = &queues[index];
+	struct locked_queue *lq = &queues[index];
 	struct mix_cmd c;
 
 	for (;;) {
-		lock_get(&q->lock);
-		if (!q->count) {
-			lock_release(&q->lock);
+		int empty;
+
+		lock_get(&lq->lock);
+		empty = mix_queue_pop(&lq->q, &c);
+		lock_release(&lq->lock);
+		if (empty)
 			return;
-		}
-		c = q->cmd[q->head];
-		q->head = (q->head + 1) % QUEUE_SIZE;
-		q->count--;
-		lock_release(&q->lock);
 		if (c.op == MIX_ADD) {
 			int err = add_part(&c);
 
-			lock_get(&q->lock);
-			q->done[c.seq % QUEUE_SIZE].seq = c.seq;
-			q->done[c.seq % QUEUE_SIZE].rc = err;
-			lock_release(&q->lock);
+			lock_get(&lq->lock);
+			mix_queue_post(&lq->q, c.seq, err);
+			lock_release(&lq->lock);
 		} else {
 			struct local_part *lp = part_of(c.part_key);
 			struct local_room *r = lp ? room_of(lp->room_key, false) : NULL;

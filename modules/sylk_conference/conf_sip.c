@@ -20,6 +20,7 @@
 #include "modules/tm/t_hooks.h"
 
 #include "conference/conf_info.h"
+#include "conference/conf_offer.h"
 #include "conference/conf_sdp.h"
 #include "conference/focus_uri.h"
 #include "conference/msrp_message.h"
@@ -28,11 +29,11 @@
 
 #include "conf_audio.h"
 #include "conf_config.h"
-#include "conf_msrp.h"
+#include "conf_msrp_send.h"
+#include "conf_room.h"
 #include "conf_sip.h"
 #include "conf_store.h"
 
-#define HDRS_SIZE 2048
 /* on the focus's dial-outs: who asked for the call (the script's relay
  * policy is that person's) */
 #define CONF_REFERRER_HDR "X-Sylk-Referrer"
@@ -69,344 +70,50 @@ static void new_msrp_id(struct conf_participant *p)
 	snprintf(p->msrp_id, sizeof(p->msrp_id), "%.20s%x", rnd, p->key);
 }
 
-/* The focus's Contact for a room: requests sent straight to it (SUBSCRIBE,
- * REFER, re-INVITEs outside the route set) name the room by its "focus"
- * parameter (conference/focus_uri.h). */
-static void contact_of(char *buf, size_t size, const struct conf_room *r)
-{
-	char uri[CONF_URI_SIZE + 128];
-
-	if (!r || focus_contact_uri(uri, sizeof(uri), r->uri, conf_cfg.contact_host_s.s) != 0)
-		snprintf(uri, sizeof(uri), "sip:%s@%.*s", r ? r->user : "focus",
-			 conf_cfg.contact_host_s.len, conf_cfg.contact_host_s.s);
-	snprintf(buf, size, "Contact: <%s>;isfocus\r\n", uri);
-}
-
-static bool in_list(const char *list, const char *aor)
-{
-	return room_policy_in_list(list, aor);
-}
-
 /* Access lists: the global deny and allow lists, then the room's own. */
 static bool denied(const char *room_user, const char *uri)
 {
-	const char *aor = strncasecmp(uri, "sip:", 4) == 0 ? uri + 4 : uri;
-	const struct conf_access *acl = conf_access_for(room_user);
-
-	if (in_list(conf_cfg.deny_users, aor))
-		return true;
-	if (conf_cfg.allow_users && *conf_cfg.allow_users && !in_list(conf_cfg.allow_users, aor))
-		return true;
-	if (acl && acl->deny && in_list(acl->deny, aor))
-		return true;
-	if (acl && acl->allow && !in_list(acl->allow, aor))
-		return true;
-	return false;
-}
-
-/* ---- conference-info -------------------------------------------------------------- */
-
-#define MAX_LISTED 256
-
-int conf_screen_url(char *buf, size_t size, const char *token)
-{
-	int n = snprintf(buf, size, "%s/conference/screen/%s", conf_cfg.http_base, token);
-
-	return (n < 0 || (size_t)n >= size) ? -1 : 0;
-}
-
-static int build_info(char **xml, size_t *len, struct conf_room *r, unsigned version)
-{
-	struct conf_info_user *users = calloc(MAX_LISTED, sizeof(*users));
-	struct conf_info_endpoint *eps = calloc(MAX_LISTED, sizeof(*eps));
-	struct conf_info_media *media = calloc(MAX_LISTED * 2, sizeof(*media));
-	char (*ep_entity)[CONF_URI_SIZE + 16] = calloc(MAX_LISTED, sizeof(*ep_entity));
-	char (*screen_url)[CONF_URI_SIZE] = calloc(MAX_LISTED, sizeof(*screen_url));
-	struct conf_info ci = {.entity = r->uri, .version = version, .display_text = r->user,
-			       .conf_uri = r->uri, .active = true};
-	struct conf_info_file *files = calloc(MAX_LISTED, sizeof(*files));
-	size_t n = 0, nf = 0;
-	int rc = -1;
-
-	if (!users || !eps || !media || !ep_entity || !files || !screen_url)
-		goto out;
-	for (struct conf_participant *p = conf_part_first(); p && n < MAX_LISTED; p = p->next) {
-		size_t mc = 0;
-
-		if (p->room_key != r->key || p->kind != CONF_PART_CHAT || p->joining)
-			continue;
-		snprintf(ep_entity[n], sizeof(ep_entity[n]), "%s;key=%u", p->uri, p->key);
-		if (p->has_audio) {
-			media[n * 2 + mc].id = "audio";
-			media[n * 2 + mc].type = "audio";
-			media[n * 2 + mc].status = p->on_hold ? "inactive" : "sendrecv";
-			mc++;
-		}
-		if (p->has_chat) {
-			media[n * 2 + mc].id = "chat";
-			media[n * 2 + mc].type = "message";
-			media[n * 2 + mc].status = "sendrecv";
-			mc++;
-		}
-		eps[n].entity = ep_entity[n];
-		eps[n].display_text = p->display[0] ? p->display : NULL;
-		eps[n].status = p->on_hold ? "on-hold" : "connected";
-		eps[n].joining_method = p->dialed_out ? "dialed-out" : "dialed-in";
-		eps[n].media = &media[n * 2];
-		eps[n].media_count = mc;
-		users[n].entity = p->uri;
-		if (p->screen_active && p->screen_token[0]) {
-			conf_screen_url(screen_url[n], sizeof(screen_url[n]), p->screen_token);
-			users[n].screen_image_url = screen_url[n];
-		}
-		users[n].display_text = p->display[0] ? p->display : NULL;
-		users[n].endpoints = &eps[n];
-		users[n].endpoint_count = 1;
-		n++;
-	}
-	for (struct conf_file *f = r->files; f && nf < MAX_LISTED; f = f->next, nf++) {
-		files[nf].name = f->name;
-		files[nf].hash = f->hash;
-		files[nf].size = f->size;
-		files[nf].sender = f->sender;
-		files[nf].status = "completed";
-	}
-	ci.files = files;
-	ci.file_count = nf;
-	ci.users = users;
-	ci.user_count_listed = n;
-	ci.user_count = (unsigned)n;
-	rc = conf_info_build(xml, len, &ci);
-out:
-	free(users);
-	free(eps);
-	free(media);
-	free(ep_entity);
-	free(files);
-	free(screen_url);
-	return rc;
-}
-
-static void notify_cb(struct cell *t, int type, struct tmcb_params *ps)
-{
-	unsigned key = (unsigned)(uintptr_t)*ps->param;
-
-	/* a subscriber that is gone (481) or refuses: drop the subscription */
-	if (ps->code == 481 || ps->code >= 400) {
-		struct conf_subscriber *s;
-
-		conf_lock();
-		s = conf_sub_by_key(key);
-		if (s && !s->is_refer) {
-			LM_INFO("conference subscription %u dropped after %d\n", key, ps->code);
-			conf_sub_destroy(s);
-		}
-		conf_unlock();
-	}
-}
-
-static int send_notify(struct conf_subscriber *s, const char *state, const char *ctype,
-		       const char *body, const char *event)
-{
-	char hdrs[HDRS_SIZE], contact[CONF_URI_SIZE + 160];
-	struct conf_room *r = conf_room_by_key(s->room_key);
-	str method = str_init("NOTIFY"), hs, b;
-	uac_req_t uac_r;
-	int n;
-
-	contact_of(contact, sizeof(contact), r);
-	n = snprintf(hdrs, sizeof(hdrs), "Event: %s\r\nSubscription-State: %s\r\n%s%s%s%s",
-		     event, state, contact, ctype ? "Content-Type: " : "", ctype ? ctype : "",
-		     ctype ? "\r\n" : "");
-	if (n < 0 || (size_t)n >= sizeof(hdrs) || !s->dlg)
-		return -1;
-	hs.s = hdrs;
-	hs.len = n;
-	b.s = (char *)(body ? body : "");
-	b.len = body ? (int)strlen(body) : 0;
-	set_uac_req(&uac_r, &method, &hs, body ? &b : NULL, s->dlg, TMCB_LOCAL_COMPLETED,
-		    notify_cb, (void *)(uintptr_t)s->key);
-	return conf_tmb.t_request_within(&uac_r) < 0 ? -1 : 0;
-}
-
-static void notify_one(struct conf_subscriber *s, const char *state)
-{
-	struct conf_room *r = conf_room_by_key(s->room_key);
-	char *xml = NULL;
-	size_t len;
-
-	if (!r || build_info(&xml, &len, r, ++s->version) != 0) {
-		LM_ERR("cannot build conference-info\n");
-		return;
-	}
-	send_notify(s, state, "application/conference-info+xml", xml, "conference");
-	free(xml);
-}
-
-static void active_state(char *buf, size_t size, const struct conf_subscriber *s)
-{
-	long left = (long)(s->expires - time(NULL));
-
-	snprintf(buf, size, "active;expires=%ld", left > 0 ? left : 0);
-}
-
-void conf_notify_room(unsigned room_key)
-{
-	char state[64];
-
-	for (struct conf_subscriber *s = conf_sub_first(); s; s = s->next) {
-		if (s->room_key != room_key || s->is_refer)
-			continue;
-		active_state(state, sizeof(state), s);
-		notify_one(s, state);
-	}
-}
-
-/* ---- leaving ------------------------------------------------------------------------- */
-
-static void end_room(struct conf_room *r)
-{
-	struct conf_subscriber *s, *next;
-
-	LM_INFO("room %s ends\n", r->uri);
-	for (s = conf_sub_first(); s; s = next) {
-		next = s->next;
-		if (s->room_key == r->key && !s->is_refer)
-			notify_one(s, "terminated;reason=noresource");
-	}
-	conf_room_destroy(r);
-}
-
-void conf_participant_leave(unsigned part_key, int send_bye)
-{
-	struct conf_participant *p = conf_part_by_key(part_key);
-	struct conf_room *r;
-	char text[CONF_URI_SIZE + 16];
-	unsigned room_key;
-
-	if (!p)
-		return;
-	room_key = p->room_key;
-	r = conf_room_by_key(room_key);
-	if (send_bye && p->dlg) {
-		str method = str_init("BYE"), hs = STR_NULL;
-		uac_req_t uac_r;
-
-		set_uac_req(&uac_r, &method, &hs, NULL, p->dlg, 0, NULL, NULL);
-		p->dlg->state = DLG_CONFIRMED;
-		if (conf_tmb.t_request_within(&uac_r) < 0)
-			LM_ERR("cannot send BYE to %s\n", p->uri);
-	}
-	if (p->kind != CONF_PART_CHAT) {
-		char path[1024];
-
-		/* an upload that did not finish leaves nothing behind; it only
-		 * ever wrote its own file, never a stored one */
-		if (p->kind == CONF_PART_FILE_PUSH &&
-		    conf_upload_path(path, sizeof(path), room_key, p->key) == 0)
-			unlink(path);
-		conf_part_destroy(p);
-		if (r && conf_room_count(room_key) == 0 && !conf_room_persistent(r->user))
-			end_room(r);
-		return;
-	}
-	conf_audio_teardown(p);
-	LM_INFO("room %s: %s left\n", r ? r->uri : "?", p->uri);
-	if (r)
-		chat_room_leave(r->chat, p->key);
-	snprintf(text, sizeof(text), "%s left", p->display[0] ? p->display : p->uri);
-	if (p->msrp_conn)
-		conf_msrp_status(room_key, p->key, text);
-	conf_part_destroy(p);
-	if (!r)
-		return;
-	if (conf_room_count(room_key) == 0 && !conf_room_persistent(r->user))
-		end_room(r);
-	else
-		conf_notify_room(room_key);
+	return room_access_denied(conf_cfg.deny_users, conf_cfg.allow_users,
+				  conf_access_for(room_user), uri);
 }
 
 /* ---- joining ------------------------------------------------------------------------- */
 
-/* Decide per offered stream; returns how many were accepted. */
+_Static_assert(CONF_PART_CHAT == (int)CONF_OFFER_CHAT &&
+		       CONF_PART_FILE_PUSH == (int)CONF_OFFER_FILE_PUSH &&
+		       CONF_PART_FILE_PULL == (int)CONF_OFFER_FILE_PULL,
+	       "participant kinds and offer roles line up");
+
+/* Decide per offered stream (conference/conf_offer.h); the participant
+ * takes what the taken streams made of it. Returns how many were taken. */
 static int decide(const struct conf_sdp_offer *offer, struct conf_sdp_answer_media *ans,
-		  const char *path, struct conf_participant *p)
+		  struct conf_participant *p)
 {
-	int accepted = 0;
+	const struct conf_offer_limits lim = {
+		.msrp_port = (unsigned)conf_cfg.msrp_port,
+		.msrps_port = (unsigned)(conf_cfg.msrps_port > 0 ? conf_cfg.msrps_port : 0),
+		.max_file_size = (uint64_t)conf_cfg.max_file_size,
+	};
+	struct conf_offer_result res = {.role = (enum conf_offer_role)p->kind,
+					.has_chat = p->has_chat, .file_size = p->file_size};
+	int accepted = conf_offer_decide(offer, ans, &lim, &res);
 
-	for (size_t i = 0; i < offer->media_count; i++) {
-		const struct conf_sdp_media *m = &offer->media[i];
-
-		memset(&ans[i], 0, sizeof(ans[i]));
-		ans[i].dir = conf_dir_reverse(m->dir);
-		if (m->port == 0)
-			continue;
-		/* RFC 6135: an offerer that only listens would need the focus to
-		 * connect out, which it does not do */
-		if (m->kind != CONF_MEDIA_AUDIO && m->setup && strcasecmp(m->setup, "passive") == 0) {
-			LM_NOTICE("%s offers a passive MSRP stream: refused\n", p->uri);
-			continue;
-		}
-		switch (m->kind) {
-		case CONF_MEDIA_AUDIO:
-			/* set up by negotiate_audio() once the dialog exists */
-			break;
-		case CONF_MEDIA_CHAT:
-			if (p->has_chat || !m->path)
-				break;
-			p->has_chat = true;
-			p->msrp_secure = strcasecmp(m->proto, "TCP/TLS/MSRP") == 0;
-			sylk_copy(p->msrp_their_path, sizeof(p->msrp_their_path), m->path,
-				  strlen(m->path));
-			ans[i].accept = true;
-			ans[i].port = (unsigned)(p->msrp_secure && conf_cfg.msrps_port > 0 ?
-						 conf_cfg.msrps_port : conf_cfg.msrp_port);
-			ans[i].path = path;
-			ans[i].accept_types = "message/cpim";
-			ans[i].accept_wrapped_types = "*";
-			ans[i].chatroom = "nickname private-messages";
-			ans[i].dir = CONF_DIR_SENDRECV;
-			accepted++;
-			break;
-		case CONF_MEDIA_FILE:
-			if (p->has_chat || p->kind != CONF_PART_CHAT || !m->path ||
-			    !m->has_file_selector || !m->fs.hash)
-				break;
-			if (m->dir == CONF_DIR_SENDONLY) {
-				if (!m->fs.has_size || m->fs.size > (uint64_t)conf_cfg.max_file_size) {
-					LM_NOTICE("file offer of %s refused: size %s\n", p->uri,
-						  m->fs.has_size ? "over max_file_size" : "unknown");
-					break;
-				}
-				p->kind = CONF_PART_FILE_PUSH;
-				p->file_size = m->fs.size;
-			} else if (m->dir == CONF_DIR_RECVONLY) {
-				p->kind = CONF_PART_FILE_PULL;
-			} else {
-				break;
-			}
-			sylk_copy(p->file_hash, sizeof(p->file_hash), m->fs.hash, strlen(m->fs.hash));
-			if (m->fs.name)
-				sylk_copy(p->file_name, sizeof(p->file_name), m->fs.name,
-					  strlen(m->fs.name));
-			if (m->fs.type)
-				sylk_copy(p->file_type, sizeof(p->file_type), m->fs.type,
-					  strlen(m->fs.type));
-			p->msrp_secure = strcasecmp(m->proto, "TCP/TLS/MSRP") == 0;
-			sylk_copy(p->msrp_their_path, sizeof(p->msrp_their_path), m->path,
-				  strlen(m->path));
-			ans[i].accept = true;
-			ans[i].port = (unsigned)(p->msrp_secure && conf_cfg.msrps_port > 0 ?
-						 conf_cfg.msrps_port : conf_cfg.msrp_port);
-			ans[i].accept_types = m->accept_types ? m->accept_types : "*";
-			ans[i].dir = conf_dir_reverse(m->dir);
-			ans[i].file_selector_echo = true;
-			accepted++;
-			break;
-		default:
-			break;
-		}
+	if (res.notice)
+		LM_NOTICE("%s %s\n", p->uri, res.notice);
+	p->kind = (enum conf_part_kind)res.role;
+	p->has_chat = res.has_chat;
+	if (res.their_path) {
+		p->msrp_secure = res.msrp_secure;
+		sylk_copy(p->msrp_their_path, sizeof(p->msrp_their_path), res.their_path,
+			  strlen(res.their_path));
 	}
+	if (res.file_hash)
+		sylk_copy(p->file_hash, sizeof(p->file_hash), res.file_hash, strlen(res.file_hash));
+	if (res.file_name)
+		sylk_copy(p->file_name, sizeof(p->file_name), res.file_name, strlen(res.file_name));
+	if (res.file_type)
+		sylk_copy(p->file_type, sizeof(p->file_type), res.file_type, strlen(res.file_type));
+	p->file_size = res.file_size;
 	return accepted;
 }
 
@@ -535,6 +242,16 @@ static bool file_already_stored(struct conf_room *r, const struct conf_participa
 	return p->kind == CONF_PART_FILE_PUSH && room_file(r, p->file_hash) != NULL;
 }
 
+/* A participant that could not join, and its room if that is now empty.
+ * Lock held. */
+static void unjoin(struct conf_participant *p, struct conf_room *r)
+{
+	if (p)
+		conf_part_destroy(p);
+	if (r && conf_room_count(r->key) == 0)
+		conf_room_destroy(r);
+}
+
 static int join(struct sip_msg *msg, const char *room_uri, const char *room_user)
 {
 	struct conf_sdp_offer *offer = NULL;
@@ -543,11 +260,14 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	struct conf_room *r;
 	struct to_body *from;
 	struct audio_job job;
-	char uri[CONF_URI_SIZE], path[CONF_PATH_SIZE], hdrs[HDRS_SIZE], *sdp = NULL;
+	char uri[CONF_URI_SIZE], path[CONF_PATH_SIZE], hdrs[CONF_HDRS_SIZE], *sdp = NULL;
 	char src_ip[64], creator[CONF_URI_SIZE + 8];
-	bool authenticated = conf_authenticated(msg);
+	bool authenticated = conf_authenticated(msg), locked = false, have_ans = false;
 	dlg_t *dlg = NULL;
 	str body;
+	/* the refusal, sent on the way out (0: none, or already sent) */
+	int code = 500;
+	char *reason = "Server Internal Error";
 	int accepted, rc = conf_tmb.t_newtran(msg);
 
 	if (rc == 0)
@@ -557,8 +277,9 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		return 1;
 	}
 	if (parse_from_header(msg) < 0 || !(from = get_from(msg)) || !msg->callid) {
-		conf_tmb.t_reply(msg, 400, "Bad Request");
-		return 1;
+		code = 400;
+		reason = "Bad Request";
+		goto out;
 	}
 	sylk_uri_aor(uri, sizeof(uri), &from->uri, 1);
 	sylk_copy(src_ip, sizeof(src_ip), ip_addr2a(&msg->rcv.src_ip),
@@ -569,33 +290,35 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		 authenticated ? uri : src_ip);
 	if (denied(room_user, uri)) {
 		LM_NOTICE("%s refused from room %s by deny_users\n", uri, room_uri);
-		conf_tmb.t_reply(msg, 403, "Forbidden");
-		return 1;
+		code = 403;
+		reason = "Forbidden";
+		goto out;
 	}
 	if (!room_policy_may_join(&conf_cfg.policy, authenticated)) {
 		LM_NOTICE("%s from %s refused from room %s: not authenticated (room_joiners)\n", uri,
 			  src_ip, room_uri);
-		conf_tmb.t_reply(msg, 403, "Forbidden (rooms are for authenticated users)");
-		return 1;
+		code = 403;
+		reason = "Forbidden (rooms are for authenticated users)";
+		goto out;
 	}
 	if (sylk_msg_body(msg, &body) < 0 || conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0) {
 		LM_NOTICE("INVITE to %s from %s without a usable SDP offer\n", room_uri, uri);
-		conf_tmb.t_reply(msg, 488, "Not Acceptable Here (no usable SDP offer)");
-		return 1;
+		code = 488;
+		reason = "Not Acceptable Here (no usable SDP offer)";
+		goto out;
 	}
 	conf_lock();
+	locked = true;
 	r = conf_room_find(room_uri);
 	if (r && conf_room_count(r->key) >= conf_cfg.max_participants) {
-		conf_unlock();
-		conf_sdp_offer_free(offer);
-		conf_tmb.t_reply(msg, 486, "Busy Here (room full)");
-		return 1;
+		code = 486;
+		reason = "Busy Here (room full)";
+		goto out;
 	}
 	if (!r) {
 		if (!may_open(msg, room_uri, uri, authenticated, src_ip, creator)) {
-			conf_unlock();
-			conf_sdp_offer_free(offer);
-			return 1;
+			code = 0;   /* may_open() answered */
+			goto out;
 		}
 		r = conf_room_new(room_uri, room_user);
 		if (r) {
@@ -606,12 +329,8 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	if (r)
 		p = conf_part_new(r->key);
 	if (!p) {
-		if (r && conf_room_count(r->key) == 0)
-			conf_room_destroy(r);
-		conf_unlock();
-		conf_sdp_offer_free(offer);
-		conf_tmb.t_reply(msg, 500, "Server Internal Error");
-		return 1;
+		unjoin(NULL, r);
+		goto out;
 	}
 	sylk_copy(p->uri, sizeof(p->uri), uri, strlen(uri));
 	sylk_copy(p->src_ip, sizeof(p->src_ip), src_ip, strlen(src_ip));
@@ -627,29 +346,22 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	}
 	new_msrp_id(p);
 	if (conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg) {
-		conf_part_destroy(p);
-		if (conf_room_count(r->key) == 0)
-			conf_room_destroy(r);
-		conf_unlock();
-		conf_sdp_offer_free(offer);
-		conf_tmb.t_reply(msg, 500, "Server Internal Error");
-		return 1;
+		unjoin(p, r);
+		goto out;
 	}
 	p->dlg = dlg;
 	dlg = NULL;
 	sylk_copy(p->call_id, sizeof(p->call_id), msg->callid->body.s, msg->callid->body.len);
 	sylk_copy(p->local_tag, sizeof(p->local_tag), p->dlg->id.loc_tag.s,
 		  p->dlg->id.loc_tag.len);
-	accepted = decide(offer, ans, NULL, p);
+	accepted = decide(offer, ans, p);
+	have_ans = true;
 	if (file_already_stored(r, p)) {
-		conf_part_destroy(p);
-		if (conf_room_count(r->key) == 0)
-			conf_room_destroy(r);
-		conf_unlock();
-		conf_sdp_offer_free(offer);
+		unjoin(p, r);
 		LM_NOTICE("room %s: %s offered a file the room already has: refused\n", room_uri, uri);
-		conf_tmb.t_reply(msg, 488, "Not Acceptable Here (this file is already in the room)");
-		return 1;
+		code = 488;
+		reason = "Not Acceptable Here (this file is already in the room)";
+		goto out;
 	}
 	/* rtpengine and the mixer are asked without the lock: one slow reply
 	 * must not stop every room's audio and chat */
@@ -662,30 +374,24 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	r = conf_room_by_key(job.room_key);
 	if (!p || !r) {
 		conf_unlock();
+		locked = false;
 		audio_job_abandon(&job);
-		free_raw(ans, offer->media_count);
-		conf_sdp_offer_free(offer);
 		LM_NOTICE("room %s ended while %s joined\n", room_uri, uri);
-		conf_tmb.t_reply(msg, 480, "Temporarily Unavailable (the room ended)");
-		return 1;
+		code = 480;
+		reason = "Temporarily Unavailable (the room ended)";
+		goto out;
 	}
 	p->joining = false;
 	accepted += audio_job_finish(&job, p, ans);
 	if (accepted == 0) {
 		bool mixer_full = job.idx >= 0 && job.err != EPROTO;
 
-		conf_part_destroy(p);
-		if (conf_room_count(r->key) == 0)
-			conf_room_destroy(r);
-		conf_unlock();
-		conf_sdp_offer_free(offer);
+		unjoin(p, r);
 		LM_NOTICE("INVITE to %s from %s: %s\n", room_uri, uri,
 			  mixer_full ? "no mixer can take the audio" : "no stream the focus takes");
-		if (mixer_full)
-			conf_tmb.t_reply(msg, 503, "Service Unavailable (no audio mixer port)");
-		else
-			conf_tmb.t_reply(msg, 488, "Not Acceptable Here");
-		return 1;
+		code = mixer_full ? 503 : 488;
+		reason = mixer_full ? "Service Unavailable (no audio mixer port)" : "Not Acceptable Here";
+		goto out;
 	}
 	if (p->kind == CONF_PART_FILE_PULL && room_file(r, p->file_hash)) {
 		struct conf_file *f = room_file(r, p->file_hash);
@@ -696,14 +402,11 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		if (!p->file_name[0])
 			sylk_copy(p->file_name, sizeof(p->file_name), f->name, strlen(f->name));
 	} else if (p->kind == CONF_PART_FILE_PULL) {
-		conf_part_destroy(p);
-		if (conf_room_count(r->key) == 0)
-			conf_room_destroy(r);
-		conf_unlock();
-		conf_sdp_offer_free(offer);
+		unjoin(p, r);
 		LM_NOTICE("room %s: %s asked for an unknown file\n", room_uri, uri);
-		conf_tmb.t_reply(msg, 404, "Not Found (no such file in this room)");
-		return 1;
+		code = 404;
+		reason = "Not Found (no such file in this room)";
+		goto out;
 	}
 	conf_msrp_our_path(path, sizeof(path), p);
 	for (size_t i = 0; i < offer->media_count; i++)
@@ -713,20 +416,13 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	     chat_room_join(r->chat, p->key, p->uri, p->display[0] ? p->display : NULL) != 0) ||
 	    conf_sdp_answer_build(&sdp, offer, ans, offer->media_count,
 				  conf_cfg.msrp_host_s.s, p->key, ++p->sdp_version) != 0) {
-		free_raw(ans, offer->media_count);
 		chat_room_leave(r->chat, p->key);
 		conf_audio_teardown(p);
-		conf_part_destroy(p);
-		if (conf_room_count(r->key) == 0)
-			conf_room_destroy(r);
-		conf_unlock();
-		conf_sdp_offer_free(offer);
-		conf_tmb.t_reply(msg, 500, "Server Internal Error");
-		return 1;
+		unjoin(p, r);
+		goto out;
 	}
-	free_raw(ans, offer->media_count);
-	conf_sdp_offer_free(offer);
-	contact_of(hdrs, sizeof(hdrs), r);
+	code = 0;
+	conf_contact_of(hdrs, sizeof(hdrs), r);
 	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
 	if (reply_body(msg, 200, "OK", sdp, hdrs, &p->dlg->id.loc_tag) < 0) {
 		LM_ERR("cannot answer the INVITE of %s\n", uri);
@@ -739,8 +435,15 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		if (p->kind == CONF_PART_CHAT)
 			conf_notify_room(r->key);
 	}
-	conf_unlock();
+out:
+	if (locked)
+		conf_unlock();
+	if (have_ans)
+		free_raw(ans, offer->media_count);
+	conf_sdp_offer_free(offer);
 	free(sdp);
+	if (code)
+		conf_tmb.t_reply(msg, (unsigned)code, reason);
 	return 1;
 }
 
@@ -753,7 +456,7 @@ static void reinvite(struct sip_msg *msg, struct conf_participant *p)
 	struct conf_room *r = conf_room_by_key(p->room_key);
 	struct to_body *from;
 	struct audio_job job;
-	char path[CONF_PATH_SIZE], hdrs[HDRS_SIZE], *sdp = NULL;
+	char path[CONF_PATH_SIZE], hdrs[CONF_HDRS_SIZE], *sdp = NULL;
 	bool had_chat = p->has_chat, had_audio = p->has_audio;
 	int accepted;
 	str body;
@@ -766,7 +469,7 @@ static void reinvite(struct sip_msg *msg, struct conf_participant *p)
 		return;
 	}
 	p->has_chat = false;
-	accepted = decide(offer, ans, NULL, p);
+	accepted = decide(offer, ans, p);
 	from = (parse_from_header(msg) == 0) ? get_from(msg) : NULL;
 	/* the audio leg is set up anew: new direction, maybe new codecs */
 	conf_audio_teardown(p);
@@ -811,7 +514,7 @@ static void reinvite(struct sip_msg *msg, struct conf_participant *p)
 	}
 	free_raw(ans, offer->media_count);
 	conf_sdp_offer_free(offer);
-	contact_of(hdrs, sizeof(hdrs), r);
+	conf_contact_of(hdrs, sizeof(hdrs), r);
 	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
 	reply_body(msg, 200, "OK", sdp, hdrs, &p->dlg->id.loc_tag);
 	free(sdp);
@@ -862,7 +565,7 @@ static int subscribe(struct sip_msg *msg, const char *room_uri)
 {
 	struct conf_room *r;
 	struct conf_subscriber *s;
-	char hdrs[HDRS_SIZE];
+	char hdrs[CONF_HDRS_SIZE];
 	dlg_t *dlg = NULL;
 	int expires, rc;
 
@@ -907,18 +610,18 @@ static int subscribe(struct sip_msg *msg, const char *room_uri)
 	s->expires = time(NULL) + expires;
 	sylk_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
 	sylk_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
-	contact_of(hdrs, sizeof(hdrs), r);
+	conf_contact_of(hdrs, sizeof(hdrs), r);
 	snprintf(hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs), "Expires: %d\r\n", expires);
 	if (reply_body(msg, 200, "OK", NULL, hdrs, &dlg->id.loc_tag) < 0) {
 		conf_sub_destroy(s);
 	} else if (expires == 0) {
-		notify_one(s, "terminated;reason=timeout");
+		conf_notify_one(s, "terminated;reason=timeout");
 		conf_sub_destroy(s);
 	} else {
 		char state[64];
 
-		active_state(state, sizeof(state), s);
-		notify_one(s, state);
+		conf_active_state(state, sizeof(state), s);
+		conf_notify_one(s, state);
 	}
 	conf_unlock();
 	return 1;
@@ -936,12 +639,12 @@ static void resubscribe(struct sip_msg *msg, struct conf_subscriber *s)
 	snprintf(hdrs, sizeof(hdrs), "Expires: %d\r\n", expires);
 	reply_body(msg, 200, "OK", NULL, hdrs, &s->dlg->id.loc_tag);
 	if (expires == 0) {
-		notify_one(s, "terminated;reason=timeout");
+		conf_notify_one(s, "terminated;reason=timeout");
 		conf_sub_destroy(s);
 		return;
 	}
-	active_state(state, sizeof(state), s);
-	notify_one(s, state);
+	conf_active_state(state, sizeof(state), s);
+	conf_notify_one(s, state);
 }
 
 void conf_sip_timer(void)
@@ -993,7 +696,7 @@ void conf_sip_timer(void)
 		next = s->next;
 		if (s->is_refer || s->expires > now)
 			continue;
-		notify_one(s, "terminated;reason=timeout");
+		conf_notify_one(s, "terminated;reason=timeout");
 		conf_sub_destroy(s);
 	}
 	conf_unlock();
@@ -1012,7 +715,7 @@ static void refer_progress(unsigned part_key, int code, const char *reason, bool
 			continue;
 		snprintf(frag, sizeof(frag), "SIP/2.0 %d %s\r\n", code, reason);
 		snprintf(state, sizeof(state), final ? "terminated;reason=noresource" : "active;expires=60");
-		send_notify(s, state, "message/sipfrag;version=2.0", frag, "refer");
+		conf_send_notify(s, state, "message/sipfrag;version=2.0", frag, "refer");
 		if (final) {
 			conf_sub_destroy(s);
 			return;
@@ -1028,7 +731,7 @@ static struct conf_participant *dial_out(struct conf_room *r, const char *target
 					 const char *referrer, bool referrer_auth)
 {
 	struct conf_participant *p = conf_part_new(r->key);
-	char path[CONF_PATH_SIZE], sdp[1024], hdrs[HDRS_SIZE], cid[64], tag[24];
+	char path[CONF_PATH_SIZE], sdp[1024], hdrs[CONF_HDRS_SIZE], cid[64], tag[24];
 	str callid, ltag, luri, ruri, method = str_init("INVITE"), hs, body;
 	dlg_t *dlg = NULL;
 	uac_req_t uac_r;
@@ -1068,7 +771,7 @@ static struct conf_participant *dial_out(struct conf_room *r, const char *target
 	p->dlg = dlg;
 	sylk_copy(p->call_id, sizeof(p->call_id), cid, strlen(cid));
 	sylk_copy(p->local_tag, sizeof(p->local_tag), tag, strlen(tag));
-	contact_of(hdrs, sizeof(hdrs), r);
+	conf_contact_of(hdrs, sizeof(hdrs), r);
 	snprintf(hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs),
 		 "Referred-By: <%s>\r\n" CONF_REFERRER_HDR ": <%s>;auth=%s\r\n"
 		 "Content-Type: application/sdp\r\n", referrer, referrer,
@@ -1137,7 +840,7 @@ static void dialout_cb(struct cell *t, int type, struct tmcb_params *ps)
 		refer_progress(key, ps->code, reason, true);
 		conf_part_destroy(p);
 		if (r && conf_room_count(r->key) == 0 && !conf_room_persistent(r->user))
-			end_room(r);
+			conf_room_end(r);
 	}
 	conf_unlock();
 }
@@ -1177,7 +880,7 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 	struct hdr_field *h;
 	struct conf_room *r;
 	struct conf_subscriber *s;
-	char target[CONF_URI_SIZE] = "", method[16] = "INVITE", hdrs[HDRS_SIZE];
+	char target[CONF_URI_SIZE] = "", method[16] = "INVITE", hdrs[CONF_HDRS_SIZE];
 	char referrer[CONF_URI_SIZE];
 	bool authenticated = conf_authenticated(msg);
 	dlg_t *dlg = NULL;
@@ -1273,7 +976,7 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 	s->expires = time(NULL) + 60;
 	sylk_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
 	sylk_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
-	contact_of(hdrs, sizeof(hdrs), r);
+	conf_contact_of(hdrs, sizeof(hdrs), r);
 	reply_body(msg, 202, "Accepted", NULL, hdrs, &dlg->id.loc_tag);
 	if (strcasecmp(method, "BYE") == 0) {
 		char aor[CONF_URI_SIZE];
@@ -1282,7 +985,7 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 
 		sylk_uri_aor(aor, sizeof(aor), &t, 1);
 		p = conf_part_by_uri(r->key, aor);
-		send_notify(s, "terminated;reason=noresource", "message/sipfrag;version=2.0",
+		conf_send_notify(s, "terminated;reason=noresource", "message/sipfrag;version=2.0",
 			    "SIP/2.0 200 OK\r\n", "refer");
 		conf_sub_destroy(s);
 		if (p)
@@ -1290,13 +993,13 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 	} else {
 		struct conf_participant *p;
 
-		send_notify(s, "active;expires=60", "message/sipfrag;version=2.0",
+		conf_send_notify(s, "active;expires=60", "message/sipfrag;version=2.0",
 			    "SIP/2.0 100 Trying\r\n", "refer");
 		p = dial_out(r, target, referrer, authenticated);
 		if (p) {
 			s->refer_part = p->key;
 		} else {
-			send_notify(s, "terminated;reason=noresource", "message/sipfrag;version=2.0",
+			conf_send_notify(s, "terminated;reason=noresource", "message/sipfrag;version=2.0",
 				    "SIP/2.0 500 Server Internal Error\r\n", "refer");
 			conf_sub_destroy(s);
 		}

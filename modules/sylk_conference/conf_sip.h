@@ -13,19 +13,4 @@ int conf_sip_handle(struct sip_msg *msg);
 /* Once a second: expire subscriptions. */
 void conf_sip_timer(void);
 
-/* Tell every subscriber of the room the new state. Lock held. */
-void conf_notify_room(unsigned room_key);
-
-/* The viewer page of a sharer's screen: <http_base>/conference/screen/TOKEN
- * (the raw image is the same with ".jpg"). */
-int conf_screen_url(char *buf, size_t size, const char *token);
-
-/* event_route[xhttp:request]: serves the viewer page and the image; 1 when
- * the URL was the focus's, -1 otherwise. */
-int conf_http_handle(struct sip_msg *msg);
-
-/* Remove a participant (BYE it when @p send_bye); the room ends with its
- * last participant. Lock held. */
-void conf_participant_leave(unsigned part_key, int send_bye);
-
 #endif

@@ -5,6 +5,7 @@
  * and TLS listeners; the conference event package and REFER complete it.
  * This file is the Kamailio glue: parameters, script function, RPC, KEMI,
  * life cycle. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +25,7 @@
 #include "core/timer_proc.h"
 
 #include "conference/mix_room.h"
+#include "conference/room_access.h"
 
 #include "../common/module_status.h"
 #include "../common/ng_client.h"
@@ -32,6 +34,7 @@
 #include "conf_mixer.h"
 #include "conf_http.h"
 #include "conf_msrp.h"
+#include "conf_room.h"
 #include "conf_sip.h"
 #include "conf_store.h"
 
@@ -84,74 +87,31 @@ static struct module_status sylk_conference_status = {
 
 /* ---- access lists ------------------------------------------------------------ */
 
-#define MAX_ROOM_ACCESS 64
-
 /* parsed before the fork, read-only after: every process has a copy */
-static struct conf_access room_access[MAX_ROOM_ACCESS];
-static int room_access_count;
+static struct room_access_table room_access;
 
 static int add_room_access(modparam_t type, void *val)
 {
-	char *v = (char *)val, *room, *kind, *list, *save = NULL, *copy;
-	struct conf_access *a = NULL;
+	const char *v = (const char *)val;
+	int err = room_access_add(&room_access, v);
 
-	copy = pkg_malloc(strlen(v) + 1);
-	if (!copy)
-		return -1;
-	strcpy(copy, v);
-	room = strtok_r(copy, " \t", &save);
-	kind = strtok_r(NULL, " \t", &save);
-	list = strtok_r(NULL, "", &save);
-	if (!room || !kind || !list || (strcasecmp(kind, "allow") && strcasecmp(kind, "deny"))) {
+	if (err == EINVAL)
 		LM_ERR("room_access must read \"ROOM allow|deny AOR[,AOR...]\", not \"%s\"\n", v);
-		return -1;
-	}
-	for (int i = 0; i < room_access_count; i++)
-		if (strcasecmp(room_access[i].room, room) == 0)
-			a = &room_access[i];
-	if (!a) {
-		if (room_access_count == MAX_ROOM_ACCESS) {
-			LM_ERR("more than %d rooms with access lists\n", MAX_ROOM_ACCESS);
-			return -1;
-		}
-		a = &room_access[room_access_count++];
-		a->room = room;
-	}
-	if (strcasecmp(kind, "allow") == 0)
-		a->allow = list;
-	else
-		a->deny = list;
-	return 0;
+	else if (err == ENOSPC)
+		LM_ERR("more than %d rooms with access lists\n", ROOM_ACCESS_MAX);
+	else if (err)
+		LM_ERR("room_access \"%s\": %s\n", v, strerror(err));
+	return err ? -1 : 0;
 }
 
-const struct conf_access *conf_access_for(const char *room_user)
+const struct room_access *conf_access_for(const char *room_user)
 {
-	for (int i = 0; i < room_access_count; i++)
-		if (strcasecmp(room_access[i].room, room_user) == 0)
-			return &room_access[i];
-	return NULL;
+	return room_access_find(&room_access, room_user);
 }
 
 bool conf_room_persistent(const char *room_user)
 {
-	const char *p = conf_cfg.persistent_rooms;
-	size_t n = strlen(room_user);
-
-	while (p && *p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		while (len && *p == ' ') {
-			p++;
-			len--;
-		}
-		if (len == n && strncasecmp(p, room_user, n) == 0)
-			return true;
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	return false;
+	return room_list_has(conf_cfg.persistent_rooms, room_user);
 }
 
 bool conf_authenticated(struct sip_msg *msg)
@@ -571,4 +531,5 @@ static int child_init(int rank)
 static void mod_destroy(void)
 {
 	conf_store_destroy();
+	room_access_free(&room_access);
 }

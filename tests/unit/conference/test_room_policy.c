@@ -39,6 +39,9 @@ static void test_in_list(void)
 	CHECK(!room_policy_in_list("", "sip:alice@sylk.test"));
 	CHECK(!room_policy_in_list(NULL, "sip:alice@sylk.test"));
 	CHECK(!room_policy_in_list("a@b", NULL));
+	/* either scheme on either side */
+	CHECK(room_policy_in_list("sips:alice@sylk.test", "sip:alice@sylk.test"));
+	CHECK(room_policy_in_list("bob@x, sip:alice@sylk.test", "sips:alice@sylk.test"));
 }
 
 static void test_create_join(void)
