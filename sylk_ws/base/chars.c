@@ -40,6 +40,17 @@ bool chars_mime_token(unsigned char c)
 	return is(c, C_MIME);
 }
 
+int chars_hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 size_t chars_prefix(const char *s, size_t len, chars_class_fn *cls)
 {
 	size_t i = 0;

@@ -22,6 +22,9 @@ bool chars_sip_token(unsigned char c);
 bool chars_http_tchar(unsigned char c);
 bool chars_mime_token(unsigned char c);
 
+/** The value of a hexadecimal digit (either case), -1 for any other byte. */
+int chars_hex_value(unsigned char c);
+
 /** A class above, as a function value for chars_span(). */
 typedef bool (chars_class_fn)(unsigned char c);
 

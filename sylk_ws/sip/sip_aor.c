@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "sylk_ws/sip/sip_aor.h"
+#include "sylk_ws/base/chars.h"
 
 #define HOSTNAME_MAX 253
 #define LABEL_MAX 63
@@ -28,7 +29,7 @@ static bool is_alnum(char c)
 
 static bool is_hex(char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return chars_hex_value((unsigned char)c) >= 0;
 }
 
 /* RFC 3261: unreserved (alphanum / mark) and user-unreserved. ':' is left

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sylk_ws/sylkrtc/json_keys.h"
+#include "sylk_ws/base/chars.h"
 
 struct name {
 	char *bytes;    /* unescaped, malloc'ed */
@@ -33,23 +34,12 @@ struct finder {
 	size_t depth, frames_cap;
 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static unsigned hex4(const char *p)
 {
 	unsigned v = 0;
 
 	for (int k = 0; k < 4; k++) {
-		int h = hexval(p[k]);
+		int h = chars_hex_value((unsigned char)p[k]);
 
 		v = v << 4 | (unsigned)(h < 0 ? 0 : h);
 	}

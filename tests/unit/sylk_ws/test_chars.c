@@ -69,9 +69,23 @@ static void test_spans(void)
 	CHECK(!chars_span(NULL, 0, chars_sip_token));
 }
 
+static void test_hex_value(void)
+{
+	int c, wrong = 0;
+
+	for (c = 0; c < 256; c++) {
+		int want = isxdigit(c) ? (isdigit(c) ? c - '0' : tolower(c) - 'a' + 10) : -1;
+		wrong += chars_hex_value((unsigned char)c) != want;
+	}
+	CHECK_INT(wrong, 0);
+	CHECK_INT(chars_hex_value('F'), 15);
+	CHECK_INT(chars_hex_value('g'), -1);
+}
+
 int main(void)
 {
 	RUN(test_every_byte);
+	RUN(test_hex_value);
 	RUN(test_spans);
 	return check_summary();
 }
