@@ -9,7 +9,7 @@
 
 #include "core/dprint.h"
 
-#include "conference/audio_codec.h"
+#include "conference/mixer/audio_codec.h"
 #include "sylk_ws/ng/ng_bridge.h"
 
 #include "../common/ng_client.h"

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "conference/conf_sdp.h"
+#include "conference/sdp/conf_sdp.h"
 
 #include "conf_store.h"
 

@@ -9,8 +9,8 @@
 #include "core/str.h"
 #include "modules/tm/tm_load.h"
 
-#include "conference/room_access.h"
-#include "conference/room_policy.h"
+#include "conference/room/room_access.h"
+#include "conference/room/room_policy.h"
 
 struct conf_config {
 	char *msrp_host;        /* host in our a=path; "" = first TCP listener's address */

@@ -2,7 +2,7 @@
  * reloads the latest image of a sharer, and the image itself.
  *   GET /conference/screen/<token>       the page
  *   GET /conference/screen/<token>.jpg   the JPEG
- * The token is the sharer's own, 128 random bits (conference/room_policy.h):
+ * The token is the sharer's own, 128 random bits (conference/room/room_policy.h):
  * only who got the URL from conference-info can watch. */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +15,8 @@
 #include "core/dprint.h"
 #include "modules/xhttp/api.h"
 
-#include "conference/room_policy.h"
-#include "conference/screen_share.h"
+#include "conference/room/room_policy.h"
+#include "conference/room/screen_share.h"
 
 #include "conf_config.h"
 #include "conf_http.h"

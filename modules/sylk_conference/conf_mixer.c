@@ -18,8 +18,8 @@
 #include "core/mem/shm_mem.h"
 #include "core/pt.h"
 
-#include "conference/mix_ports.h"
-#include "conference/mix_queue.h"
+#include "conference/mixer/mix_ports.h"
+#include "conference/mixer/mix_queue.h"
 
 #include "conf_config.h"
 #include "conf_mixer.h"
@@ -29,14 +29,14 @@
 #define STATS_EVERY 10        /* ticks between stats write-backs */
 #define MIX_ADD_WAIT_MS 1000  /* a SIP worker waits this long for an add */
 
-/* a mixer's command ring (conference/mix_queue.h) and its lock */
+/* a mixer's command ring (conference/mixer/mix_queue.h) and its lock */
 struct locked_queue {
 	gen_lock_t lock;
 	struct mix_queue q;
 };
 
 static struct locked_queue *queues;   /* shm, one per process */
-static struct mix_ports *ports;       /* shm (conference/mix_ports.h) */
+static struct mix_ports *ports;       /* shm (conference/mixer/mix_ports.h) */
 static gen_lock_t *ports_lock;        /* shm */
 static int nprocs;
 

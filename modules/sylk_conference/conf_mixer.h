@@ -3,7 +3,7 @@
  * RTP with a mixer port on loopback; a mixer process owns the rooms given
  * to it (room key modulo the process count), reads RTP, and every 20 ms of
  * a monotonic clock mixes each room minus each listener
- * (conference/mix_room.c). SIP workers talk to the mixers through command
+ * (conference/mixer/mix_room.c). SIP workers talk to the mixers through command
  * queues in shared memory; the mixers write levels and idle times back
  * into the participants for RPC, conference-info and the RTP timeout. */
 #ifndef SYLK_CONF_MIXER_H
@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "conference/mix_room.h"
+#include "conference/mixer/mix_room.h"
 
 /* mod_init: queues, port pool, process count */
 int conf_mixer_init(void);

@@ -1,7 +1,7 @@
 /* The MSRP side of the focus. A participant's client connects to the path
  * we gave it in the SDP answer and sends a first SEND (maybe empty); that
  * binds the TCP connection to the participant. From then on the focus
- * relays its chat by the rules of the chat room (conference/chat_room.c)
+ * relays its chat by the rules of the chat room (conference/room/chat_room.c)
  * and sends to others over their own bound connections. */
 #include <errno.h>
 #include <stdio.h>
@@ -19,12 +19,12 @@
 #include "core/tcp_conn.h"
 #include "core/tcp_server.h"
 
-#include "conference/cpim.h"
-#include "conference/msrp_chunk.h"
-#include "conference/msrp_message.h"
-#include "conference/room_policy.h"
-#include "conference/screen_share.h"
-#include "conference/msrp_uri.h"
+#include "sylk_ws/im/cpim.h"
+#include "conference/msrp/msrp_chunk.h"
+#include "conference/msrp/msrp_message.h"
+#include "conference/room/room_policy.h"
+#include "conference/room/screen_share.h"
+#include "conference/msrp/msrp_uri.h"
 
 #include "conf_config.h"
 #include "conf_msrp.h"

@@ -12,9 +12,9 @@
 #include "core/tcp_conn.h"
 #include "core/tcp_server.h"
 
-#include "conference/chat_room.h"
-#include "conference/msrp_message.h"
-#include "conference/msrp_uri.h"
+#include "conference/room/chat_room.h"
+#include "conference/msrp/msrp_message.h"
+#include "conference/msrp/msrp_uri.h"
 
 #include "conf_config.h"
 #include "conf_msrp_send.h"

@@ -12,8 +12,8 @@
 #include "modules/tm/h_table.h"
 #include "modules/tm/t_hooks.h"
 
-#include "conference/conf_info.h"
-#include "conference/focus_uri.h"
+#include "conference/info/conf_info.h"
+#include "conference/room/focus_uri.h"
 
 #include "conf_audio.h"
 #include "conf_config.h"
@@ -23,7 +23,7 @@
 
 /* The focus's Contact for a room: requests sent straight to it (SUBSCRIBE,
  * REFER, re-INVITEs outside the route set) name the room by its "focus"
- * parameter (conference/focus_uri.h). */
+ * parameter (conference/room/focus_uri.h). */
 void conf_contact_of(char *buf, size_t size, const struct conf_room *r)
 {
 	char uri[CONF_URI_SIZE + 128];

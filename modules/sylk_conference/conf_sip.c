@@ -19,13 +19,13 @@
 #include "modules/tm/h_table.h"
 #include "modules/tm/t_hooks.h"
 
-#include "conference/conf_info.h"
-#include "conference/conf_offer.h"
-#include "conference/conf_sdp.h"
-#include "conference/focus_uri.h"
-#include "conference/msrp_message.h"
-#include "conference/room_policy.h"
-#include "conference/screen_share.h"
+#include "conference/info/conf_info.h"
+#include "conference/sdp/conf_offer.h"
+#include "conference/sdp/conf_sdp.h"
+#include "conference/room/focus_uri.h"
+#include "conference/msrp/msrp_message.h"
+#include "conference/room/room_policy.h"
+#include "conference/room/screen_share.h"
 
 #include "conf_audio.h"
 #include "conf_config.h"
@@ -84,7 +84,7 @@ _Static_assert(CONF_PART_CHAT == (int)CONF_OFFER_CHAT &&
 		       CONF_PART_FILE_PULL == (int)CONF_OFFER_FILE_PULL,
 	       "participant kinds and offer roles line up");
 
-/* Decide per offered stream (conference/conf_offer.h); the participant
+/* Decide per offered stream (conference/sdp/conf_offer.h); the participant
  * takes what the taken streams made of it. Returns how many were taken. */
 static int decide(const struct conf_sdp_offer *offer, struct conf_sdp_answer_media *ans,
 		  struct conf_participant *p)

@@ -11,9 +11,9 @@
 
 #include "modules/tm/dlg.h"
 
-#include "conference/chat_room.h"
-#include "conference/file_store.h"
-#include "conference/room_policy.h"
+#include "conference/room/chat_room.h"
+#include "conference/room/file_store.h"
+#include "conference/room/room_policy.h"
 
 #include "../common/sip_util.h"
 

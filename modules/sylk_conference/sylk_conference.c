@@ -24,8 +24,8 @@
 #include "core/rpc_lookup.h"
 #include "core/timer_proc.h"
 
-#include "conference/mix_room.h"
-#include "conference/room_access.h"
+#include "conference/mixer/mix_room.h"
+#include "conference/room/room_access.h"
 
 #include "../common/module_status.h"
 #include "../common/ng_client.h"

@@ -30,7 +30,7 @@
 #include "modules/tm/t_hooks.h"
 #include "modules/tm/h_table.h"
 
-#include "conference/cpim.h"
+#include "sylk_ws/im/cpim.h"
 #include "sylk_ws/sip/gateway_sip.h"
 #include "sylk_ws/ng/ng_bridge.h"
 

@@ -80,7 +80,7 @@ CONF_DOMAIN = "conference.sylk.test"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SATURATED = 0.90          # of one core: the mixer counts as saturated above this
 FULL_RATE = 49.0          # packets/s per stream back: 50 is every tick
-MAX_SPEAKERS_DEFAULT = 4  # the module's max_speakers default (conference/mix_room.h)
+MAX_SPEAKERS_DEFAULT = 4  # the module's max_speakers default (conference/mixer/mix_room.h)
 
 
 class Ctx:

@@ -13,8 +13,8 @@
 
 #include <libxml/parser.h>
 
-#include "conference/conf_info.h"
-#include "conference/conf_sdp.h"
+#include "conference/info/conf_info.h"
+#include "conference/sdp/conf_sdp.h"
 
 static void check_answer(const struct conf_sdp_offer *o, unsigned salt)
 {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conference/cpim.h"
-#include "conference/iscomposing.h"
+#include "sylk_ws/im/cpim.h"
+#include "sylk_ws/im/iscomposing.h"
 
 static void check_iscomposing(const uint8_t *data, size_t size)
 {

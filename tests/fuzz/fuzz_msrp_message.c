@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conference/msrp_chunk.h"
-#include "conference/msrp_message.h"
+#include "conference/msrp/msrp_chunk.h"
+#include "conference/msrp/msrp_message.h"
 
 #define MAX_HEADER 2048
 #define MAX_BODY   4096

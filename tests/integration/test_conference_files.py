@@ -36,7 +36,7 @@ MIB = 1024 * 1024
 CHUNK = 32 * 1024
 OCTETS = "application/octet-stream"
 SCREEN_TYPE = "application/blink-screensharing"
-# conference/screen_share.h: sharing counts as active this long after the last image
+# conference/room/screen_share.h: sharing counts as active this long after the last image
 SCREEN_ACTIVE_SECONDS = 10
 SMALL_MAX_FILE = 64 * 1024
 

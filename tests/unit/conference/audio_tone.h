@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "conference/audio_mem.h"
+#include "conference/mixer/audio_mem.h"
 
 struct tone {
 	double freq, rate, amp, phase;

@@ -3,8 +3,8 @@
 
 #include "check.h"
 #include "audio_tone.h"
-#include "conference/audio_codec.h"
-#include "conference/audio_resample.h"
+#include "conference/mixer/audio_codec.h"
+#include "conference/mixer/audio_resample.h"
 
 static void test_names(void)
 {

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "conference/chat_room.h"
-#include "conference/cpim.h"
+#include "conference/room/chat_room.h"
+#include "sylk_ws/im/cpim.h"
 
 #define ROOM "sip:room@conference.example.com"
 #define ALICE "sip:alice@example.com"

@@ -10,7 +10,7 @@
 #include <libxml/xpathInternals.h>
 
 #include "check.h"
-#include "conference/conf_info.h"
+#include "conference/info/conf_info.h"
 
 static const struct conf_info_media alice_media[] = {
 	{ .id = "170092876", .type = "message", .status = "sendrecv" },

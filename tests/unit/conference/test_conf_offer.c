@@ -1,11 +1,11 @@
-/* Unit tests for conference/conf_offer.c: which offered streams the
+/* Unit tests for conference/sdp/conf_offer.c: which offered streams the
  * focus takes and what the participant becomes. One case per offer. */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "check.h"
-#include "conference/conf_offer.h"
+#include "conference/sdp/conf_offer.h"
 
 #define HEAD "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
 #define AUDIO "m=audio 4000 RTP/AVP 0\r\na=sendrecv\r\n"

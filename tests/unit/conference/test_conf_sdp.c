@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "conference/conf_sdp.h"
+#include "conference/sdp/conf_sdp.h"
 
 /* Blink joining a room with chat and audio (SDES-SRTP), CRLF lines. */
 #define BLINK_CHAT_AUDIO \

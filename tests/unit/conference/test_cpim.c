@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "conference/cpim.h"
-#include "conference/iscomposing.h"
+#include "sylk_ws/im/cpim.h"
+#include "sylk_ws/im/iscomposing.h"
 
 /* RFC 3862 section 6 example, CRLF line ends. */
 #define RFC_EXAMPLE \

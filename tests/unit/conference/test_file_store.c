@@ -1,4 +1,4 @@
-/* Unit tests for conference/file_store.c */
+/* Unit tests for conference/room/file_store.c */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "conference/file_store.h"
+#include "conference/room/file_store.h"
 
 #define HASH_ABC "sha-1:A9:99:3E:36:47:06:81:6A:BA:3E:25:71:78:50:C2:6C:9C:D0:D8:9D"
 

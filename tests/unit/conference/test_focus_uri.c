@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "conference/focus_uri.h"
+#include "conference/room/focus_uri.h"
 
 static void test_contact(void)
 {

@@ -1,7 +1,7 @@
 #include <errno.h>
 
 #include "check.h"
-#include "conference/mix_jitter.h"
+#include "conference/mixer/mix_jitter.h"
 
 static struct mix_jitter *make(unsigned target)
 {

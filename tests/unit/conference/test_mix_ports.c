@@ -1,12 +1,12 @@
-/* Unit tests for conference/mix_ports.c and conference/mix_queue.c: the
+/* Unit tests for conference/mixer/mix_ports.c and conference/mixer/mix_queue.c: the
  * mixers' port pool and their command ring. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
-#include "conference/mix_ports.h"
-#include "conference/mix_queue.h"
+#include "conference/mixer/mix_ports.h"
+#include "conference/mixer/mix_queue.h"
 
 static struct mix_ports *pool_new(int min, int max)
 {

@@ -2,9 +2,9 @@
 
 #include "check.h"
 #include "audio_tone.h"
-#include "conference/audio_codec.h"
-#include "conference/mix_room.h"
-#include "conference/rtp_packet.h"
+#include "conference/mixer/audio_codec.h"
+#include "conference/mixer/mix_room.h"
+#include "conference/mixer/rtp_packet.h"
 
 #define PT_DTMF    101
 #define MAX_FRAMES 100

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "conference/msrp_chunk.h"
+#include "conference/msrp/msrp_chunk.h"
 
 /* A SEND chunk pointing at caller data; nothing in it is owned. */
 static void chunk(struct msrp_message *m, const char *id, uint64_t start, uint64_t end,

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "conference/msrp_message.h"
+#include "conference/msrp/msrp_message.h"
 
 #define RFC_SEND \
 	"MSRP a786hjs2 SEND\r\n" \

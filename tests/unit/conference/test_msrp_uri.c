@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "conference/msrp_uri.h"
+#include "conference/msrp/msrp_uri.h"
 
 static struct msrp_uri *parse(const char *s)
 {

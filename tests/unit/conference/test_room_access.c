@@ -1,11 +1,11 @@
-/* Unit tests for conference/room_access.c: the room_access parameter,
+/* Unit tests for conference/room/room_access.c: the room_access parameter,
  * the access check, and the comma-separated name lists. */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "check.h"
-#include "conference/room_access.h"
+#include "conference/room/room_access.h"
 
 static void test_list_has(void)
 {

@@ -1,10 +1,10 @@
-/* Unit tests for conference/room_policy.c: who may open, join and REFER a
+/* Unit tests for conference/room/room_policy.c: who may open, join and REFER a
  * room, the room caps, and the screen-sharing URL tokens. */
 #include <errno.h>
 #include <string.h>
 
 #include "check.h"
-#include "conference/room_policy.h"
+#include "conference/room/room_policy.h"
 
 static void test_parse(void)
 {

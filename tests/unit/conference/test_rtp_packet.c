@@ -1,7 +1,7 @@
 #include <errno.h>
 
 #include "check.h"
-#include "conference/rtp_packet.h"
+#include "conference/mixer/rtp_packet.h"
 
 static void test_parse_plain(void)
 {

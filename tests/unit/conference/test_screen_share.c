@@ -1,10 +1,10 @@
-/* Unit tests for conference/screen_share.c */
+/* Unit tests for conference/room/screen_share.c */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
-#include "conference/screen_share.h"
+#include "conference/room/screen_share.h"
 
 static void test_is_frame(void)
 {
