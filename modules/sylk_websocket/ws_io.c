@@ -2,6 +2,7 @@
  * each complete WebSocket frame it reads (SREV_TCP_WS_FRAME_IN) and every SIP
  * message it sends to a WS connection (SREV_TCP_WS_FRAME_OUT); the RFC 6455
  * work is done by the sylk_ws library. */
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -217,7 +218,7 @@ static int send_frame(int id, unsigned opcode, const void *data, size_t len,
 		PKG_MEM_ERROR;
 		return -1;
 	}
-	if (ws_frame_build(buf, size, opcode, true, data, len, &outlen) != WS_OK) {
+	if (ws_frame_build(buf, size, opcode, true, data, len, &outlen) != 0) {
 		pkg_free(buf);
 		return -1;
 	}
@@ -262,7 +263,7 @@ int ws_io_close(int id, int code, const char *reason)
 	if (!reason)
 		reason = "";
 	if (ws_close_build(payload, sizeof(payload), code, reason,
-				strnlen(reason, WS_CLOSE_MAX_REASON), &len) != WS_OK)
+				strnlen(reason, WS_CLOSE_MAX_REASON), &len) != 0)
 		return -1;
 	ws_registry_mark_close_sent(id);
 	/* RFC 6455 7.1.1: the server closes TCP once the peer answered; the
@@ -278,7 +279,7 @@ static void fail_conn(int id, int code, const char *why)
 
 	LM_NOTICE("closing connection %d with %d: %s\n", id, code, why);
 	if (ws_close_build(payload, sizeof(payload), code, why,
-				strnlen(why, WS_CLOSE_MAX_REASON), &len) == WS_OK)
+				strnlen(why, WS_CLOSE_MAX_REASON), &len) == 0)
 		send_frame(id, WS_OP_CLOSE, payload, len, 1);
 	conn_gone(id, code);
 }
@@ -332,6 +333,7 @@ int ws_io_frame_in(sr_event_param_t *evp)
 	struct ws_conn *c;
 	size_t need = 0, held;
 	struct ws_message *done = NULL;
+	enum ws_reason why = WS_R_OK;
 	int id, handler, err;
 	uint8_t *buf;
 
@@ -340,11 +342,11 @@ int ws_io_frame_in(sr_event_param_t *evp)
 	id = tev->con->id;
 	buf = (uint8_t *)tev->buf;
 
-	err = ws_frame_parse(&frame, buf, tev->len, &rules, &need);
-	if (err != WS_OK) {
+	err = ws_frame_parse(&frame, buf, tev->len, &rules, &need, &why);
+	if (err) {
 		/* the core delivers whole frames; anything else is garbage */
-		fail_conn(id, err == WS_NEED_MORE ? WS_CLOSE_PROTOCOL_ERROR
-				: ws_err_close_code(err), ws_err_str(err));
+		fail_conn(id, err == EAGAIN ? WS_CLOSE_PROTOCOL_ERROR
+				: ws_close_code_for(err), ws_reason_str(why));
 		return 0;
 	}
 	if (counters)
@@ -373,20 +375,20 @@ int ws_io_frame_in(sr_event_param_t *evp)
 		return 0;
 	}
 	held = c->reasm_held;
-	err = ws_message_feed(c->reassembly, &frame, buf, &msg);
+	err = ws_message_feed(c->reassembly, &frame, buf, &msg, &why);
 	ws_registry_reasm_charge(c);
 	/* a fragmented message is complete: its grown buffer goes back once
 	 * the message has been handled */
-	if (err == WS_OK && held > 0 && !ws_opcode_is_control(msg.opcode))
+	if (err == 0 && held > 0 && !ws_opcode_is_control(msg.opcode))
 		done = ws_registry_reasm_renew(c);
 	ws_registry_unlock();
 
-	if (err < 0) {
-		fail_conn(id, ws_err_close_code(err), ws_err_str(err));
+	if (err == EAGAIN)
+		return 0; /* a fragment: the message is not complete yet */
+	if (err) {
+		fail_conn(id, ws_close_code_for(err), ws_reason_str(why));
 		return 0;
 	}
-	if (err == WS_NEED_MORE)
-		return 0; /* a fragment: the message is not complete yet */
 
 	switch (msg.opcode) {
 	case WS_OP_PING:

@@ -158,7 +158,7 @@ int ws_upgrade_handle(struct ws_upgrade_ctx *ctx, sip_msg_t *msg)
 		goto out;
 	}
 	handler = ws_io_handler_index(res.protocol);
-	if (handler < 0 || ws_handshake_accept(accept, f.key) != WS_OK) {
+	if (handler < 0 || ws_handshake_accept(accept, f.key) != 0) {
 		reply(ctx, msg, 500, "Server Internal Error", NULL, NULL);
 		goto out;
 	}

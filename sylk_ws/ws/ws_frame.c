@@ -1,6 +1,7 @@
 /**
  * @file ws_frame.c  RFC 6455 frame codec and close payloads
  */
+#include <errno.h>
 #include <string.h>
 #include "sylk_ws/base/utf8.h"
 #include "sylk_ws/ws/ws_frame.h"
@@ -24,12 +25,37 @@ bool ws_opcode_valid(unsigned opcode)
 }
 
 
-static inline int need_more(size_t *need, size_t n)
+int ws_reason_errno(enum ws_reason reason)
+{
+	switch (reason) {
+
+	case WS_R_OK:        return 0;
+	case WS_R_NEED_MORE: return EAGAIN;
+	case WS_R_INVAL:     return EINVAL;
+	case WS_R_NOMEM:     return ENOMEM;
+	case WS_R_UTF8:      return EILSEQ;
+	case WS_R_TOO_BIG:   return EMSGSIZE;
+	default:             return EPROTO;
+	}
+}
+
+
+/* Fail (or ask for more) with @p r: set the reason, return its errno. */
+static int why(enum ws_reason *reason, enum ws_reason r)
+{
+	if (reason)
+		*reason = r;
+
+	return ws_reason_errno(r);
+}
+
+
+static inline int need_more(size_t *need, size_t n, enum ws_reason *reason)
 {
 	if (need)
 		*need = n;
 
-	return WS_NEED_MORE;
+	return why(reason, WS_R_NEED_MORE);
 }
 
 
@@ -39,7 +65,8 @@ static inline int need_more(size_t *need, size_t n)
  * byte that condemns it has arrived.
  */
 int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
-			  const struct ws_frame_rules *rules, size_t *need)
+			  const struct ws_frame_rules *rules, size_t *need,
+			  enum ws_reason *reason)
 {
 	enum ws_role role = rules ? rules->role : WS_ROLE_SERVER;
 	uint8_t rsv_allowed = rules ? rules->rsv_allowed : 0;
@@ -51,12 +78,14 @@ int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
 
 	if (need)
 		*need = 0;
+	if (reason)
+		*reason = WS_R_OK;
 
 	if (!f || (!buf && len))
-		return WS_E_INVAL;
+		return why(reason, WS_R_INVAL);
 
 	if (len < 1)
-		return need_more(need, 2);
+		return need_more(need, 2, reason);
 
 	b0 = buf[0];
 	f->fin    = (b0 & 0x80) != 0;
@@ -65,42 +94,42 @@ int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
 	control   = ws_opcode_is_control(f->opcode);
 
 	if (f->rsv & ~rsv_allowed)
-		return WS_E_RSV;
+		return why(reason, WS_R_RSV);
 	if (!ws_opcode_valid(f->opcode))
-		return WS_E_OPCODE;
+		return why(reason, WS_R_OPCODE);
 	if (control && !f->fin)
-		return WS_E_CTRL_FRAGMENTED;
+		return why(reason, WS_R_CTRL_FRAGMENTED);
 
 	if (len < 2)
-		return need_more(need, 2 - len);
+		return need_more(need, 2 - len, reason);
 
 	b1 = buf[1];
 	f->masked = (b1 & 0x80) != 0;
 	len7      = b1 & 0x7f;
 
 	if (control && len7 > WS_CTRL_MAX_PAYLOAD)
-		return WS_E_CTRL_TOO_LONG;
+		return why(reason, WS_R_CTRL_TOO_LONG);
 
 	/* 5.1: the masking direction is fixed, and a server must not accept
 	 * unmasked frames, which is what defeats cache-poisoning through
 	 * intermediaries (10.3). */
 	if (role == WS_ROLE_SERVER && !f->masked)
-		return WS_E_UNMASKED;
+		return why(reason, WS_R_UNMASKED);
 	if (role == WS_ROLE_CLIENT && f->masked)
-		return WS_E_MASKED;
+		return why(reason, WS_R_MASKED);
 
 	ext = len7 == 126 ? 2 : len7 == 127 ? 8 : 0;
 
 	/* The top bit can be judged on its own byte, before the rest of
 	 * the 64-bit length is here. */
 	if (ext == 8 && len >= 3 && (buf[2] & 0x80))
-		return WS_E_LENGTH;
+		return why(reason, WS_R_LENGTH);
 
 	hdr = 2 + ext + (f->masked ? 4 : 0);
 
 	/* Ask for the whole header at once: its size is known by now. */
 	if (len < 2 + ext)
-		return need_more(need, hdr - len);
+		return need_more(need, hdr - len, reason);
 
 	if (ext == 0) {
 		plen = len7;
@@ -116,12 +145,12 @@ int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
 	/* Refused from the length alone, so a peer cannot make us buffer
 	 * what we would reject anyway. */
 	if (max_payload && plen > max_payload)
-		return WS_E_TOO_BIG;
+		return why(reason, WS_R_TOO_BIG);
 	if (plen > SIZE_MAX - hdr)
-		return WS_E_TOO_BIG;
+		return why(reason, WS_R_TOO_BIG);
 
 	if (len < hdr)
-		return need_more(need, hdr - len);
+		return need_more(need, hdr - len, reason);
 
 	if (f->masked)
 		memcpy(f->mask, buf + 2 + ext, 4);
@@ -131,23 +160,24 @@ int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
 	f->payload_off = hdr;
 	f->payload_len = (size_t)plen;
 
-	return WS_OK;
+	return 0;
 }
 
 
 int ws_frame_parse(struct ws_frame *f, const uint8_t *buf, size_t len,
-		   const struct ws_frame_rules *rules, size_t *need)
+		   const struct ws_frame_rules *rules, size_t *need,
+		   enum ws_reason *reason)
 {
 	int err;
 
-	err = ws_frame_parse_header(f, buf, len, rules, need);
+	err = ws_frame_parse_header(f, buf, len, rules, need, reason);
 	if (err)
 		return err;
 
 	if (len < ws_frame_size(f))
-		return need_more(need, ws_frame_size(f) - len);
+		return need_more(need, ws_frame_size(f) - len, reason);
 
-	return WS_OK;
+	return 0;
 }
 
 
@@ -232,13 +262,13 @@ int ws_frame_build_header(uint8_t *buf, size_t size, unsigned opcode, bool fin,
 		*outlen = 0;
 
 	if (!header_sendable(opcode, fin, payload_len))
-		return WS_E_INVAL;
+		return EINVAL;
 
 	if (outlen)
 		*outlen = hdr;
 
 	if (!buf || size < hdr)
-		return WS_E_NOSPC;
+		return ENOSPC;
 
 	p = buf;
 	*p++ = (uint8_t)((fin ? 0x80 : 0x00) | opcode);
@@ -263,7 +293,7 @@ int ws_frame_build_header(uint8_t *buf, size_t size, unsigned opcode, bool fin,
 	if (mask)
 		memcpy(p, mask, 4);
 
-	return WS_OK;
+	return 0;
 }
 
 
@@ -278,21 +308,21 @@ static int frame_build(uint8_t *buf, size_t size, unsigned opcode, bool fin,
 		*outlen = 0;
 
 	if (!payload && len)
-		return WS_E_INVAL;
+		return EINVAL;
 
 	if (!header_sendable(opcode, fin, len))
-		return WS_E_INVAL;
+		return EINVAL;
 
 	hdr = ws_frame_header_size(len, mask != NULL);
 	if (len > SIZE_MAX - hdr)
-		return WS_E_INVAL;
+		return EINVAL;
 
 	total = hdr + len;
 	if (outlen)
 		*outlen = total;
 
 	if (!buf || size < total)
-		return WS_E_NOSPC;
+		return ENOSPC;
 
 	/* Payload first: it may sit where the header goes, e.g. when the
 	 * caller rendered it at the start of this same buffer. */
@@ -306,7 +336,7 @@ static int frame_build(uint8_t *buf, size_t size, unsigned opcode, bool fin,
 	if (mask)
 		ws_mask(buf + hdr, len, mask, 0);
 
-	return WS_OK;
+	return 0;
 }
 
 
@@ -324,7 +354,7 @@ int ws_frame_build_masked(uint8_t *buf, size_t size, unsigned opcode, bool fin,
 	if (!mask) {
 		if (outlen)
 			*outlen = 0;
-		return WS_E_INVAL;
+		return EINVAL;
 	}
 
 	return frame_build(buf, size, opcode, fin, payload, len, mask, outlen);
@@ -353,33 +383,33 @@ int ws_close_build(uint8_t *buf, size_t size, unsigned code,
 		*outlen = 0;
 
 	if (reason_len && !reason)
-		return WS_E_INVAL;
+		return EINVAL;
 
 	if (code == 0) {
 		/* A reason needs a status in front of it (5.5.1). */
-		return reason_len ? WS_E_INVAL : WS_OK;
+		return reason_len ? EINVAL : 0;
 	}
 
 	if (!ws_close_code_valid(code))
-		return WS_E_INVAL;
+		return EINVAL;
 	if (reason_len > WS_CLOSE_MAX_REASON)
-		return WS_E_INVAL;
+		return EINVAL;
 	if (!utf8_valid(reason, reason_len))
-		return WS_E_INVAL;
+		return EINVAL;
 
 	total = 2 + reason_len;
 	if (outlen)
 		*outlen = total;
 
 	if (!buf || size < total)
-		return WS_E_NOSPC;
+		return ENOSPC;
 
 	buf[0] = (uint8_t)(code >> 8);
 	buf[1] = (uint8_t)code;
 	if (reason_len)
 		memmove(buf + 2, reason, reason_len);
 
-	return WS_OK;
+	return 0;
 }
 
 
@@ -404,12 +434,16 @@ int ws_frame_build_close(uint8_t *buf, size_t size, unsigned code,
 
 
 int ws_close_parse(const uint8_t *payload, size_t len, uint16_t *code,
-		   const char **reason, size_t *reason_len)
+		   const char **reason, size_t *reason_len,
+		   enum ws_reason *why_not)
 {
 	uint16_t c;
 
+	if (why_not)
+		*why_not = WS_R_OK;
+
 	if (!code || (!payload && len))
-		return WS_E_INVAL;
+		return why(why_not, WS_R_INVAL);
 
 	if (reason)
 		*reason = NULL;
@@ -418,18 +452,18 @@ int ws_close_parse(const uint8_t *payload, size_t len, uint16_t *code,
 
 	if (len == 0) {
 		*code = WS_CLOSE_NO_STATUS;
-		return WS_OK;
+		return 0;
 	}
 
 	if (len == 1 || len > WS_CTRL_MAX_PAYLOAD)
-		return WS_E_CLOSE_PAYLOAD;
+		return why(why_not, WS_R_CLOSE_PAYLOAD);
 
 	c = (uint16_t)((payload[0] << 8) | payload[1]);
 	if (!ws_close_code_valid(c))
-		return WS_E_CLOSE_CODE;
+		return why(why_not, WS_R_CLOSE_CODE);
 
 	if (!utf8_valid(payload + 2, len - 2))
-		return WS_E_UTF8;
+		return why(why_not, WS_R_UTF8);
 
 	*code = c;
 	if (reason)
@@ -437,31 +471,21 @@ int ws_close_parse(const uint8_t *payload, size_t len, uint16_t *code,
 	if (reason_len)
 		*reason_len = len - 2;
 
-	return WS_OK;
+	return 0;
 }
 
 
-uint16_t ws_err_close_code(int err)
+uint16_t ws_close_code_for(int err)
 {
 	switch (err) {
 
-	case WS_E_RSV:
-	case WS_E_OPCODE:
-	case WS_E_CTRL_TOO_LONG:
-	case WS_E_CTRL_FRAGMENTED:
-	case WS_E_UNMASKED:
-	case WS_E_MASKED:
-	case WS_E_LENGTH:
-	case WS_E_CONT_UNEXPECTED:
-	case WS_E_CONT_EXPECTED:
-	case WS_E_CLOSE_PAYLOAD:
-	case WS_E_CLOSE_CODE:
+	case EPROTO:
 		return WS_CLOSE_PROTOCOL_ERROR;
 
-	case WS_E_UTF8:
+	case EILSEQ:
 		return WS_CLOSE_INVALID_DATA;
 
-	case WS_E_TOO_BIG:
+	case EMSGSIZE:
 		return WS_CLOSE_TOO_BIG;
 
 	default:
@@ -470,30 +494,27 @@ uint16_t ws_err_close_code(int err)
 }
 
 
-const char *ws_err_str(int err)
+const char *ws_reason_str(enum ws_reason reason)
 {
-	switch (err) {
+	switch (reason) {
 
-	case WS_OK:                return "ok";
-	case WS_NEED_MORE:         return "need more data";
-	case WS_E_INVAL:           return "invalid argument";
-	case WS_E_NOSPC:           return "buffer too small";
-	case WS_E_NOMEM:           return "out of memory";
-	case WS_E_SYNTAX:          return "malformed header value";
-	case WS_E_NOT_FOUND:       return "no match";
-	case WS_E_RSV:             return "RSV bit set without extension";
-	case WS_E_OPCODE:          return "reserved opcode";
-	case WS_E_CTRL_TOO_LONG:   return "control frame payload over 125 bytes";
-	case WS_E_CTRL_FRAGMENTED: return "fragmented control frame";
-	case WS_E_UNMASKED:        return "client frame not masked";
-	case WS_E_MASKED:          return "server frame masked";
-	case WS_E_LENGTH:          return "64-bit payload length has top bit set";
-	case WS_E_CONT_UNEXPECTED: return "continuation frame without a message";
-	case WS_E_CONT_EXPECTED:   return "new data frame inside a fragmented message";
-	case WS_E_CLOSE_PAYLOAD:   return "malformed close payload";
-	case WS_E_CLOSE_CODE:      return "invalid close status code";
-	case WS_E_UTF8:            return "invalid UTF-8";
-	case WS_E_TOO_BIG:         return "message too big";
+	case WS_R_OK:              return "ok";
+	case WS_R_NEED_MORE:       return "need more data";
+	case WS_R_INVAL:           return "invalid argument";
+	case WS_R_NOMEM:           return "out of memory";
+	case WS_R_RSV:             return "RSV bit set without extension";
+	case WS_R_OPCODE:          return "reserved opcode";
+	case WS_R_CTRL_TOO_LONG:   return "control frame payload over 125 bytes";
+	case WS_R_CTRL_FRAGMENTED: return "fragmented control frame";
+	case WS_R_UNMASKED:        return "client frame not masked";
+	case WS_R_MASKED:          return "server frame masked";
+	case WS_R_LENGTH:          return "64-bit payload length has top bit set";
+	case WS_R_CONT_UNEXPECTED: return "continuation frame without a message";
+	case WS_R_CONT_EXPECTED:   return "new data frame inside a fragmented message";
+	case WS_R_CLOSE_PAYLOAD:   return "malformed close payload";
+	case WS_R_CLOSE_CODE:      return "invalid close status code";
+	case WS_R_UTF8:            return "invalid UTF-8";
+	case WS_R_TOO_BIG:         return "message too big";
 	default:                   return "unknown error";
 	}
 }

@@ -2,8 +2,9 @@
  * @file ws_frame.h  RFC 6455 frame codec (section 5) and close payloads (5.5.1, 7.4)
  *
  * Pure functions over caller-owned buffers: no I/O, no allocation, no
- * globals. This header also defines the error codes shared by every sylk_ws
- * WebSocket file (ws_message.h, ws_handshake.h).
+ * globals. This header also defines the error reasons and close-code
+ * mapping shared by every sylk_ws WebSocket file (ws_message.h,
+ * ws_handshake.h).
  *
  * Receiving, as a server (what the Kamailio module does for each frame the
  * core hands it):
@@ -12,12 +13,13 @@
  *                                     .max_payload = 65536 };
  *     struct ws_frame f;
  *     size_t need;
- *     int err = ws_frame_parse(&f, buf, len, &rules, &need);
- *     if (err == WS_NEED_MORE)  -> read at least `need` more bytes, retry
- *     else if (err < 0)         -> send a close frame with
- *                                  ws_err_close_code(err), then close
- *     else                      -> frame is buf[0 .. ws_frame_size(&f)),
- *                                  hand it to ws_message_feed()
+ *     enum ws_reason why;
+ *     int err = ws_frame_parse(&f, buf, len, &rules, &need, &why);
+ *     if (err == EAGAIN)  -> read at least `need` more bytes, retry
+ *     else if (err)       -> send a close frame with ws_close_code_for(err)
+ *                            and ws_reason_str(why), then close
+ *     else                -> frame is buf[0 .. ws_frame_size(&f)),
+ *                            hand it to ws_message_feed()
  *
  * Sending: ws_frame_build() writes an unmasked server frame into a caller
  * buffer, or reports the size it needs.
@@ -25,46 +27,50 @@
 #ifndef SYLK_WS_FRAME_H
 #define SYLK_WS_FRAME_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /**
- * Error codes of the sylk_ws WebSocket API.
+ * Errors: every function returns 0 or an errno value (sylk_ws/base/error.h):
  *
- * Zero is success, WS_NEED_MORE (positive) asks for more input, negative
- * values are failures. Protocol failures map to the close status the
- * server must send through ws_err_close_code().
+ *   EAGAIN    incomplete input, not an error: feed more and call again
+ *   EPROTO    the peer broke RFC 6455: close with 1002
+ *   EILSEQ    text or close reason not UTF-8: close with 1007
+ *   EMSGSIZE  frame or message over the limit: close with 1009
+ *   EINVAL, ENOSPC, ENOMEM, EBADMSG, ENOENT   local or handshake problems
+ *
+ * ws_close_code_for() maps the return to the close status. The functions
+ * that judge a peer's bytes (ws_frame_parse_header(), ws_frame_parse(),
+ * ws_close_parse(), ws_message_feed()) also say exactly why through an
+ * enum ws_reason out-parameter; ws_reason_str() is its text, which goes
+ * to the client as the close reason.
  */
-enum ws_err {
-	WS_OK                 =   0,
-	WS_NEED_MORE          =   1,  /**< incomplete input, not an error     */
+enum ws_reason {
+	WS_R_OK = 0,
+	WS_R_NEED_MORE,        /**< EAGAIN: incomplete input           */
+	WS_R_INVAL,            /**< EINVAL: bad argument               */
+	WS_R_NOMEM,            /**< ENOMEM: allocation failed          */
 
-	/* API use, resources, handshake (no close status) */
-	WS_E_INVAL            =  -1,  /**< bad argument                       */
-	WS_E_NOSPC            =  -2,  /**< output buffer too small            */
-	WS_E_NOMEM            =  -3,  /**< allocation failed                  */
-	WS_E_SYNTAX           =  -4,  /**< malformed handshake header value   */
-	WS_E_NOT_FOUND        =  -5,  /**< no match (e.g. no subprotocol)     */
+	/* EPROTO: close with 1002 */
+	WS_R_RSV,              /**< RSV bit set, no extension agreed   */
+	WS_R_OPCODE,           /**< reserved opcode 3-7 or B-F         */
+	WS_R_CTRL_TOO_LONG,    /**< control frame payload > 125        */
+	WS_R_CTRL_FRAGMENTED,  /**< control frame without FIN          */
+	WS_R_UNMASKED,         /**< client frame not masked (5.1)      */
+	WS_R_MASKED,           /**< server frame masked (5.1)          */
+	WS_R_LENGTH,           /**< 64-bit length with top bit set     */
+	WS_R_CONT_UNEXPECTED,  /**< continuation, no message started   */
+	WS_R_CONT_EXPECTED,    /**< new data frame inside a message    */
+	WS_R_CLOSE_PAYLOAD,    /**< close payload of exactly 1 byte    */
+	WS_R_CLOSE_CODE,       /**< close status not allowed on wire   */
 
-	/* peer violated RFC 6455: close with 1002 */
-	WS_E_RSV              = -10,  /**< RSV bit set, no extension agreed   */
-	WS_E_OPCODE           = -11,  /**< reserved opcode 3-7 or B-F         */
-	WS_E_CTRL_TOO_LONG    = -12,  /**< control frame payload > 125        */
-	WS_E_CTRL_FRAGMENTED  = -13,  /**< control frame without FIN          */
-	WS_E_UNMASKED         = -14,  /**< client frame not masked (5.1)      */
-	WS_E_MASKED           = -15,  /**< server frame masked (5.1)          */
-	WS_E_LENGTH           = -16,  /**< 64-bit length with top bit set     */
-	WS_E_CONT_UNEXPECTED  = -17,  /**< continuation, no message started   */
-	WS_E_CONT_EXPECTED    = -18,  /**< new data frame inside a message    */
-	WS_E_CLOSE_PAYLOAD    = -19,  /**< close payload of exactly 1 byte    */
-	WS_E_CLOSE_CODE       = -20,  /**< close status not allowed on wire   */
+	/* EILSEQ: close with 1007 */
+	WS_R_UTF8,             /**< text or close reason not UTF-8     */
 
-	/* invalid payload data: close with 1007 */
-	WS_E_UTF8             = -30,  /**< text or close reason not UTF-8     */
-
-	/* resource limit: close with 1009 */
-	WS_E_TOO_BIG          = -40,  /**< frame or message over the limit    */
+	/* EMSGSIZE: close with 1009 */
+	WS_R_TOO_BIG,          /**< frame or message over the limit    */
 };
 
 /** Opcodes (RFC 6455 5.2, 11.8). */
@@ -156,39 +162,43 @@ bool ws_opcode_valid(unsigned opcode);
  * it. Every check that the bytes received so far allow is made at once, so
  * a bad frame fails before its header (let alone payload) is complete.
  *
- * @param f      Receives the header on WS_OK
+ * @param f      Receives the header on success
  * @param buf    Received bytes, starting at the first byte of the frame
  * @param len    Number of bytes in @p buf
  * @param rules  What to accept; NULL is the same as all-zero rules
- * @param need   Optional; on WS_NEED_MORE the number of further bytes
+ * @param need   Optional; on EAGAIN the number of further bytes
  *               without which the header cannot be complete (at least
  *               1; the whole header once its size is known from the
  *               second byte), otherwise 0. The bytes may still reveal an
  *               error before that many have arrived.
+ * @param reason Optional; the exact reason (WS_R_OK on success)
  *
- * @return WS_OK            header complete (the payload may not be)
- *         WS_NEED_MORE     header incomplete
- *         WS_E_RSV, WS_E_OPCODE, WS_E_CTRL_TOO_LONG, WS_E_CTRL_FRAGMENTED,
- *         WS_E_UNMASKED, WS_E_MASKED, WS_E_LENGTH    protocol error (1002)
- *         WS_E_TOO_BIG     payload over rules->max_payload, or too large
- *                          for this machine's size_t (1009)
- *         WS_E_INVAL       @p f or @p buf is NULL
+ * @return 0         header complete (the payload may not be)
+ *         EAGAIN    header incomplete (WS_R_NEED_MORE)
+ *         EPROTO    protocol error, close with 1002: WS_R_RSV, WS_R_OPCODE,
+ *                   WS_R_CTRL_TOO_LONG, WS_R_CTRL_FRAGMENTED,
+ *                   WS_R_UNMASKED, WS_R_MASKED, WS_R_LENGTH
+ *         EMSGSIZE  payload over rules->max_payload, or too large for
+ *                   this machine's size_t (WS_R_TOO_BIG, 1009)
+ *         EINVAL    @p f or @p buf is NULL (WS_R_INVAL)
  *
  * A non-minimal length encoding (e.g. 126 followed by 0x0005) is accepted:
  * the MUST in RFC 6455 5.2 binds the sender, and rejecting it buys nothing.
  */
 int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
-			  const struct ws_frame_rules *rules, size_t *need);
+			  const struct ws_frame_rules *rules, size_t *need,
+			  enum ws_reason *reason);
 
 /**
- * Like ws_frame_parse_header() but returns WS_OK only when the whole frame,
+ * Like ws_frame_parse_header() but returns 0 only when the whole frame,
  * header and payload, is in @p buf; the frame then occupies
  * buf[0 .. ws_frame_size(f)) and any bytes after it belong to the next
- * frame. On WS_NEED_MORE, @p need counts up to the end of the payload once
- * the header is known. Contents of @p f are unspecified unless WS_OK.
+ * frame. On EAGAIN, @p need counts up to the end of the payload once
+ * the header is known. Contents of @p f are unspecified unless 0.
  */
 int ws_frame_parse(struct ws_frame *f, const uint8_t *buf, size_t len,
-		   const struct ws_frame_rules *rules, size_t *need);
+		   const struct ws_frame_rules *rules, size_t *need,
+		   enum ws_reason *reason);
 
 /**
  * XOR @p len bytes with the masking key in place (RFC 6455 5.3). Masking
@@ -219,10 +229,10 @@ size_t ws_frame_header_size(size_t payload_len, bool masked);
  * @param fin          FIN bit
  * @param payload_len  Length of the payload that will follow
  * @param mask         Masking key, or NULL for an unmasked (server) frame
- * @param outlen       Bytes written; on WS_E_NOSPC the bytes needed
+ * @param outlen       Bytes written; on ENOSPC the bytes needed
  *
- * @return WS_OK, WS_E_NOSPC, or WS_E_INVAL for an opcode above 0xF or a
- *         control frame that is fragmented or longer than 125 bytes
+ * @return 0, ENOSPC, or EINVAL for an opcode above 0xF or a control
+ *         frame that is fragmented or longer than 125 bytes
  */
 int ws_frame_build_header(uint8_t *buf, size_t size, unsigned opcode, bool fin,
 			  size_t payload_len, const uint8_t *mask,
@@ -261,10 +271,10 @@ bool ws_close_code_valid(unsigned code);
  *                    then the reason must be empty too)
  * @param reason      Reason text (may be NULL if @p reason_len is 0)
  * @param reason_len  At most WS_CLOSE_MAX_REASON bytes
- * @param outlen      Bytes written; on WS_E_NOSPC the bytes needed
+ * @param outlen      Bytes written; on ENOSPC the bytes needed
  *
- * @return WS_OK, WS_E_NOSPC, WS_E_INVAL (code not valid on the wire, reason
- *         too long or not UTF-8)
+ * @return 0, ENOSPC, EINVAL (code not valid on the wire, reason too long
+ *         or not UTF-8)
  */
 int ws_close_build(uint8_t *buf, size_t size, unsigned code,
 		   const char *reason, size_t reason_len, size_t *outlen);
@@ -286,24 +296,32 @@ int ws_frame_build_close(uint8_t *buf, size_t size, unsigned code,
  * @param reason      Optional; receives a pointer into @p payload
  *                    (not NUL-terminated)
  * @param reason_len  Optional; receives the reason length
+ * @param why         Optional; the exact reason (WS_R_OK on success)
  *
- * @return WS_OK, WS_E_CLOSE_PAYLOAD (1 byte, or over 125), WS_E_CLOSE_CODE
- *         (status not valid on the wire), WS_E_UTF8 (reason not UTF-8),
- *         WS_E_INVAL
+ * @return 0, EPROTO (WS_R_CLOSE_PAYLOAD: 1 byte, or over 125;
+ *         WS_R_CLOSE_CODE: status not valid on the wire), EILSEQ
+ *         (WS_R_UTF8: reason not UTF-8), EINVAL (WS_R_INVAL)
  */
 int ws_close_parse(const uint8_t *payload, size_t len, uint16_t *code,
-		   const char **reason, size_t *reason_len);
+		   const char **reason, size_t *reason_len,
+		   enum ws_reason *why);
 
 
 /**
- * Close status a server sends after failing with @p err: 1002, 1007 or
- * 1009, or 0 for WS_OK, WS_NEED_MORE and the codes above -10 (local or
- * handshake problems, where no close frame applies or the caller decides;
- * 1011 is the usual choice for WS_E_NOMEM).
+ * Close status a server sends after failing with the errno value @p err:
+ * 1002 for EPROTO, 1007 for EILSEQ, 1009 for EMSGSIZE, or 0 for anything
+ * else (success, EAGAIN, local or handshake problems, where no close
+ * frame applies or the caller decides; 1011 is the usual choice for
+ * ENOMEM).
  */
-uint16_t ws_err_close_code(int err);
+uint16_t ws_close_code_for(int err);
 
-/** Short, static, human readable text for @p err, for logs. */
-const char *ws_err_str(int err);
+/** The errno value that goes with @p reason (0, EAGAIN, EINVAL, ENOMEM,
+ *  EPROTO, EILSEQ or EMSGSIZE). */
+int ws_reason_errno(enum ws_reason reason);
+
+/** Short, static English text for @p reason (never NULL): the close
+ *  reason sent to the client, and for logs. */
+const char *ws_reason_str(enum ws_reason reason);
 
 #endif

@@ -1,6 +1,7 @@
 /**
  * @file ws_handshake.c  RFC 6455 opening handshake, server side
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -139,7 +140,7 @@ int ws_handshake_accept(char out[WS_HANDSHAKE_ACCEPT_LEN + 1], const char *key)
 	struct span k = trimmed(key);
 
 	if (!out || !ws_handshake_key_valid(key))
-		return WS_E_INVAL;
+		return EINVAL;
 
 	/* 4.2.2: the key as sent (minus OWS), not its decoded bytes */
 	memcpy(src, k.p, k.len);
@@ -147,13 +148,13 @@ int ws_handshake_accept(char out[WS_HANDSHAKE_ACCEPT_LEN + 1], const char *key)
 
 	if (!EVP_Digest(src, k.len + sizeof(WS_HANDSHAKE_GUID) - 1,
 			md, &mdlen, EVP_sha1(), NULL) || mdlen != 20)
-		return WS_E_NOMEM;
+		return ENOMEM;
 
 	if (EVP_EncodeBlock((unsigned char *)out, md, 20)
 	    != WS_HANDSHAKE_ACCEPT_LEN)
-		return WS_E_NOMEM;
+		return ENOMEM;
 
-	return WS_OK;
+	return 0;
 }
 
 
@@ -165,7 +166,7 @@ int ws_handshake_protocol_choose(const char *offered,
 	bool any = false;
 
 	if (!chosen)
-		return WS_E_INVAL;
+		return EINVAL;
 
 	*chosen = NULL;
 
@@ -174,12 +175,12 @@ int ws_handshake_protocol_choose(const char *offered,
 	rest = trimmed(offered);
 	while (list_next(&rest, &elem, false)) {
 		if (!span_is_token(elem))
-			return WS_E_SYNTAX;
+			return EBADMSG;
 		any = true;
 	}
 
 	if (!any)
-		return WS_OK;
+		return 0;
 
 	rest = trimmed(offered);
 	while (list_next(&rest, &elem, false)) {
@@ -188,12 +189,12 @@ int ws_handshake_protocol_choose(const char *offered,
 		for (s = supported; s && *s; s++) {
 			if (span_eq(elem, *s)) {
 				*chosen = *s;
-				return WS_OK;
+				return 0;
 			}
 		}
 	}
 
-	return WS_E_NOT_FOUND;
+	return ENOENT;
 }
 
 
@@ -391,7 +392,7 @@ static int result(struct ws_upgrade_result *res, int status,
 	default:  res->reason = "Error";               break;
 	}
 
-	return status;
+	return 0;  /* the answer is in res, the check itself succeeded */
 }
 
 
@@ -404,7 +405,7 @@ int ws_handshake_check(const struct ws_upgrade_req *req,
 	int err;
 
 	if (!req || !cfg || !res)
-		return WS_E_INVAL;
+		return EINVAL;
 
 	if (!span_eq(trimmed(req->method), "GET"))
 		return result(res, 400, "method is not GET");
@@ -425,7 +426,7 @@ int ws_handshake_check(const struct ws_upgrade_req *req,
 	if (!span_eq(v, "13")) {
 		result(res, 426, "unsupported Sec-WebSocket-Version");
 		res->headers = "Sec-WebSocket-Version: 13\r\n";
-		return res->status;
+		return 0;
 	}
 
 	if (!req->key)
@@ -438,9 +439,9 @@ int ws_handshake_check(const struct ws_upgrade_req *req,
 
 	err = ws_handshake_protocol_choose(req->protocol, cfg->protocols,
 					   &chosen);
-	if (err == WS_E_SYNTAX)
+	if (err == EBADMSG)
 		return result(res, 400, "malformed Sec-WebSocket-Protocol");
-	if (err == WS_E_NOT_FOUND) {
+	if (err == ENOENT) {
 		/* with no list of our own there is nothing to refuse: the
 		 * client learns from the missing header that none was taken */
 		if (cfg->protocols && cfg->protocols[0])
@@ -456,7 +457,7 @@ int ws_handshake_check(const struct ws_upgrade_req *req,
 	result(res, 101, "");
 	res->protocol = chosen;
 
-	return res->status;
+	return 0;
 }
 
 
@@ -470,7 +471,7 @@ int ws_handshake_response(char *buf, size_t size, const char *key,
 		*outlen = 0;
 
 	if (protocol && !span_is_token((struct span){protocol, strlen(protocol)}))
-		return WS_E_INVAL;
+		return EINVAL;
 
 	err = ws_handshake_accept(accept, key);
 	if (err)
@@ -486,16 +487,16 @@ int ws_handshake_response(char *buf, size_t size, const char *key,
 		     protocol ? protocol : "",
 		     protocol ? "\r\n" : "");
 	if (n < 0)
-		return WS_E_INVAL;
+		return EINVAL;
 
 	if (!buf || (size_t)n >= size) {
 		if (outlen)
 			*outlen = (size_t)n + 1;
-		return WS_E_NOSPC;
+		return ENOSPC;
 	}
 
 	if (outlen)
 		*outlen = (size_t)n;
 
-	return WS_OK;
+	return 0;
 }

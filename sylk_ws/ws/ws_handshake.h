@@ -17,13 +17,14 @@
  *                                   .protocols = protos };
  *     struct ws_upgrade_result res;
  *
- *     if (ws_handshake_check(&req, &cfg, &res) != 101)
+ *     ws_handshake_check(&req, &cfg, &res);
+ *     if (res.status != 101)
  *         reply res.status res.reason, adding res.headers
  *     else
  *         ws_handshake_response(hdrs, sizeof(hdrs), req.key, res.protocol, &n)
  *         reply 101 Switching Protocols with those header lines
  *
- * Error codes are enum ws_err from ws_frame.h.
+ * Every function returns 0 or an errno value (sylk_ws/base/error.h).
  */
 #ifndef SYLK_WS_HANDSHAKE_H
 #define SYLK_WS_HANDSHAKE_H
@@ -54,7 +55,7 @@ bool ws_handshake_key_valid(const char *key);
  * @param out  Receives the 28 characters and a NUL
  * @param key  Sec-WebSocket-Key value (surrounding OWS ignored)
  *
- * @return WS_OK, WS_E_INVAL (key not valid), WS_E_NOMEM (OpenSSL failed)
+ * @return 0, EINVAL (key not valid), ENOMEM (OpenSSL failed)
  */
 int ws_handshake_accept(char out[WS_HANDSHAKE_ACCEPT_LEN + 1], const char *key);
 
@@ -71,10 +72,10 @@ int ws_handshake_accept(char out[WS_HANDSHAKE_ACCEPT_LEN + 1], const char *key);
  * @param chosen     Receives the matching string from @p supported, or
  *                   NULL when the client offered nothing
  *
- * @return WS_OK (also when nothing was offered; then *chosen is NULL),
- *         WS_E_NOT_FOUND (offered something, none supported),
- *         WS_E_SYNTAX (an element is not an RFC 7230 token),
- *         WS_E_INVAL
+ * @return 0 (also when nothing was offered; then *chosen is NULL),
+ *         ENOENT (offered something, none supported),
+ *         EBADMSG (an element is not an RFC 7230 token),
+ *         EINVAL
  */
 int ws_handshake_protocol_choose(const char *offered,
 				 const char *const *supported,
@@ -154,7 +155,8 @@ struct ws_upgrade_result {
  *        none while cfg->protocol_required
  *   101  accepted; res->protocol is the choice
  *
- * @return res->status, or WS_E_INVAL if an argument is NULL
+ * @return 0 (the answer is in res->status), or EINVAL if an argument is
+ *         NULL
  */
 int ws_handshake_check(const struct ws_upgrade_req *req,
 		       const struct ws_upgrade_cfg *cfg,
@@ -175,10 +177,10 @@ int ws_handshake_check(const struct ws_upgrade_req *req,
  * @param size      Size of @p buf
  * @param key       The client's Sec-WebSocket-Key
  * @param protocol  Chosen subprotocol or NULL; must be a token
- * @param outlen    Text length without the NUL; on WS_E_NOSPC the buffer
+ * @param outlen    Text length without the NUL; on ENOSPC the buffer
  *                  size needed, NUL included
  *
- * @return WS_OK, WS_E_NOSPC, WS_E_INVAL (bad key or protocol)
+ * @return 0, ENOSPC, EINVAL (bad key or protocol)
  */
 int ws_handshake_response(char *buf, size_t size, const char *key,
 			  const char *protocol, size_t *outlen);

@@ -1,6 +1,7 @@
 /**
  * @file ws_message.c  RFC 6455 message reassembly
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sylk_ws/base/utf8.h"
@@ -34,11 +35,11 @@ static int create(struct ws_message **mp, size_t max_message_size,
 	struct ws_message *m;
 
 	if (!mp || max_message_size == 0 || max_message_size == SIZE_MAX)
-		return WS_E_INVAL;
+		return EINVAL;
 
 	m = sylk_mem_zalloc(&mem, sizeof(*m));
 	if (!m)
-		return WS_E_NOMEM;
+		return ENOMEM;
 
 	m->mem = mem;
 	m->max = max_message_size;
@@ -46,7 +47,7 @@ static int create(struct ws_message **mp, size_t max_message_size,
 
 	*mp = m;
 
-	return WS_OK;
+	return 0;
 }
 
 
@@ -54,7 +55,7 @@ int ws_message_alloc_mem(struct ws_message **mp, size_t max_message_size,
 			 const struct sylk_mem *mem)
 {
 	if (!mem || !mem->alloc || !mem->realloc || !mem->free)
-		return WS_E_INVAL;
+		return EINVAL;
 
 	return create(mp, max_message_size, *mem);
 }
@@ -119,7 +120,7 @@ static int buffer_reserve(struct ws_message *m, size_t add)
 	uint8_t *p;
 
 	if (want <= m->cap)
-		return WS_OK;
+		return 0;
 
 	/* Doubling keeps many small fragments linear overall; the cap at
 	 * the limit keeps a near-limit message from reserving twice that. */
@@ -131,33 +132,40 @@ static int buffer_reserve(struct ws_message *m, size_t add)
 
 	p = sylk_mem_realloc(&m->mem, m->buf, cap);
 	if (!p)
-		return WS_E_NOMEM;
+		return ENOMEM;
 
 	m->buf = p;
 	m->cap = cap;
 
-	return WS_OK;
+	return 0;
 }
 
 
-static int fail(struct ws_message *m, int err)
+/* Drop the message in progress; set the reason, return its errno. */
+static int fail(struct ws_message *m, enum ws_reason *reason,
+		enum ws_reason r)
 {
 	ws_message_reset(m);
-	return err;
+
+	if (reason)
+		*reason = r;
+
+	return ws_reason_errno(r);
 }
 
 
 static int control_frame(struct ws_message *m, const struct ws_frame *f,
-			 const uint8_t *payload, struct ws_msg *out)
+			 const uint8_t *payload, struct ws_msg *out,
+			 enum ws_reason *why)
 {
 	int err;
 
 	/* ws_frame_parse() already refuses these; a frame from elsewhere
 	 * must not overrun ctrl[] though. */
 	if (!f->fin)
-		return fail(m, WS_E_CTRL_FRAGMENTED);
+		return fail(m, why, WS_R_CTRL_FRAGMENTED);
 	if (f->payload_len > WS_CTRL_MAX_PAYLOAD)
-		return fail(m, WS_E_CTRL_TOO_LONG);
+		return fail(m, why, WS_R_CTRL_TOO_LONG);
 
 	if (f->payload_len)
 		memcpy(m->ctrl, payload, f->payload_len);
@@ -174,9 +182,11 @@ static int control_frame(struct ws_message *m, const struct ws_frame *f,
 		uint16_t code;
 
 		err = ws_close_parse(m->ctrl, f->payload_len, &code,
-				     &reason, &reason_len);
-		if (err)
-			return fail(m, err);
+				     &reason, &reason_len, why);
+		if (err) {
+			ws_message_reset(m);
+			return err;
+		}
 
 		/* without a reason, point at the NUL so data is never NULL */
 		out->close_code = code;
@@ -185,37 +195,42 @@ static int control_frame(struct ws_message *m, const struct ws_frame *f,
 		out->len = reason_len;
 	}
 
-	return WS_OK;
+	return 0;
 }
 
 
 int ws_message_feed(struct ws_message *m, struct ws_frame *f, uint8_t *frame,
-		    struct ws_msg *out)
+		    struct ws_msg *out, enum ws_reason *reason)
 {
 	const uint8_t *payload;
-	int err;
 
-	if (!m || !f || !out || (!frame && ws_frame_size(f)))
-		return WS_E_INVAL;
+	if (reason)
+		*reason = WS_R_OK;
+
+	if (!m || !f || !out || (!frame && ws_frame_size(f))) {
+		if (reason)
+			*reason = WS_R_INVAL;
+		return EINVAL;
+	}
 
 	memset(out, 0, sizeof(*out));
 
 	if (!ws_opcode_valid(f->opcode))
-		return fail(m, WS_E_OPCODE);
+		return fail(m, reason, WS_R_OPCODE);
 
 	ws_frame_unmask(f, frame);
 	payload = frame ? frame + f->payload_off : NULL;
 
 	if (ws_opcode_is_control(f->opcode))
-		return control_frame(m, f, payload, out);
+		return control_frame(m, f, payload, out, reason);
 
 	if (f->opcode == WS_OP_CONT) {
 		if (!m->opcode)
-			return fail(m, WS_E_CONT_UNEXPECTED);
+			return fail(m, reason, WS_R_CONT_UNEXPECTED);
 	}
 	else {
 		if (m->opcode)
-			return fail(m, WS_E_CONT_EXPECTED);
+			return fail(m, reason, WS_R_CONT_EXPECTED);
 
 		if (m->cap > KEEP_BUFFER)
 			buffer_release(m);
@@ -226,26 +241,28 @@ int ws_message_feed(struct ws_message *m, struct ws_frame *f, uint8_t *frame,
 	}
 
 	if (f->payload_len > m->max - m->len)
-		return fail(m, WS_E_TOO_BIG);
+		return fail(m, reason, WS_R_TOO_BIG);
 
 	if (m->opcode == WS_OP_TEXT
 	    && utf8_feed(&m->utf8, payload, f->payload_len) == EILSEQ)
-		return fail(m, WS_E_UTF8);
+		return fail(m, reason, WS_R_UTF8);
 
-	err = buffer_reserve(m, f->payload_len);
-	if (err)
-		return fail(m, err);
+	if (buffer_reserve(m, f->payload_len))
+		return fail(m, reason, WS_R_NOMEM);
 
 	if (f->payload_len)
 		memcpy(m->buf + m->len, payload, f->payload_len);
 	m->len += f->payload_len;
 	m->buf[m->len] = '\0';
 
-	if (!f->fin)
-		return WS_NEED_MORE;
+	if (!f->fin) {
+		if (reason)
+			*reason = WS_R_NEED_MORE;
+		return EAGAIN;
+	}
 
 	if (m->opcode == WS_OP_TEXT && utf8_finish(&m->utf8) != 0)
-		return fail(m, WS_E_UTF8);
+		return fail(m, reason, WS_R_UTF8);
 
 	out->opcode = m->opcode;
 	out->data = m->buf;
@@ -256,5 +273,5 @@ int ws_message_feed(struct ws_message *m, struct ws_frame *f, uint8_t *frame,
 	m->opcode = 0;
 	utf8_init(&m->utf8);
 
-	return WS_OK;
+	return 0;
 }

@@ -20,11 +20,12 @@
  *     struct ws_message *msg;
  *     ws_message_alloc(&msg, 65536);
  *     ...
- *     err = ws_frame_parse(&f, buf, len, &rules, &need);  (WS_OK)
- *     err = ws_message_feed(msg, &f, buf, &m);
- *     if (err == WS_OK)        -> m.opcode says what arrived
- *     else if (err == WS_NEED_MORE) -> fragment stored, wait for the next
- *     else                     -> close with ws_err_close_code(err)
+ *     err = ws_frame_parse(&f, buf, len, &rules, &need, &why);  (0)
+ *     err = ws_message_feed(msg, &f, buf, &m, &why);
+ *     if (err == 0)            -> m.opcode says what arrived
+ *     else if (err == EAGAIN)  -> fragment stored, wait for the next
+ *     else                     -> close with ws_close_code_for(err) and
+ *                                 ws_reason_str(why)
  *     ...
  *     ws_message_free(msg);
  *
@@ -73,7 +74,7 @@ struct ws_msg {
  *                          that a single oversized frame is refused from
  *                          its header already.
  *
- * @return WS_OK, WS_E_INVAL, WS_E_NOMEM
+ * @return 0, EINVAL, ENOMEM
  */
 int ws_message_alloc(struct ws_message **mp, size_t max_message_size);
 
@@ -92,27 +93,30 @@ void ws_message_free(struct ws_message *m);
  * Feed one complete frame.
  *
  * @param m      Reassembler
- * @param f      The frame as returned by ws_frame_parse() with WS_OK.
+ * @param f      The frame as returned by ws_frame_parse() with 0.
  *               If still masked, its payload is unmasked in place and
  *               f->masked is cleared.
  * @param frame  Start of the frame in memory (payload at
  *               frame + f->payload_off)
- * @param out    Receives the message or control frame on WS_OK
+ * @param out    Receives the message or control frame on success
+ * @param reason Optional; the exact reason (WS_R_OK on success)
  *
- * @return WS_OK         @p out holds a complete message or a control frame
- *         WS_NEED_MORE  a non-final fragment was stored, nothing to deliver
- *         WS_E_CONT_UNEXPECTED, WS_E_CONT_EXPECTED, WS_E_OPCODE,
- *         WS_E_CTRL_TOO_LONG, WS_E_CTRL_FRAGMENTED, WS_E_CLOSE_PAYLOAD,
- *         WS_E_CLOSE_CODE  (1002)
- *         WS_E_UTF8     text or close reason not UTF-8 (1007)
- *         WS_E_TOO_BIG  message over the limit (1009)
- *         WS_E_NOMEM, WS_E_INVAL
+ * @return 0         @p out holds a complete message or a control frame
+ *         EAGAIN    a non-final fragment was stored, nothing to deliver
+ *                   (WS_R_NEED_MORE)
+ *         EPROTO    close with 1002: WS_R_CONT_UNEXPECTED,
+ *                   WS_R_CONT_EXPECTED, WS_R_OPCODE, WS_R_CTRL_TOO_LONG,
+ *                   WS_R_CTRL_FRAGMENTED, WS_R_CLOSE_PAYLOAD,
+ *                   WS_R_CLOSE_CODE
+ *         EILSEQ    text or close reason not UTF-8 (WS_R_UTF8, 1007)
+ *         EMSGSIZE  message over the limit (WS_R_TOO_BIG, 1009)
+ *         ENOMEM, EINVAL (WS_R_NOMEM, WS_R_INVAL)
  *
  * After any failure the message in progress is dropped; the caller is
- * expected to close the connection with ws_err_close_code(err).
+ * expected to close the connection with ws_close_code_for(err).
  */
 int ws_message_feed(struct ws_message *m, struct ws_frame *f, uint8_t *frame,
-		    struct ws_msg *out);
+		    struct ws_msg *out, enum ws_reason *reason);
 
 /** Drop the message in progress, if any. */
 void ws_message_reset(struct ws_message *m);

@@ -13,13 +13,16 @@
  * Besides "no crash, no sanitizer report", it checks:
  *  - the stream gives the same frames, messages and final error whether it
  *    arrives in pieces or all at once;
- *  - a WS_NEED_MORE answer never under-asks: fewer bytes than `need` can
+ *  - an EAGAIN answer never under-asks: fewer bytes than `need` can
  *    never make the frame complete;
  *  - a parsed header re-encodes to the same bytes when minimally encoded;
- *  - every result of ws_message_feed() equals that of a slow shadow model
- *    written straight from RFC 6455 5.4/5.5/8.1, with its own UTF-8 rules;
- *  - every protocol error maps to close code 1002, 1007 or 1009.
+ *  - every result of ws_message_feed() (errno and exact reason) equals
+ *    that of a slow shadow model written straight from RFC 6455
+ *    5.4/5.5/8.1, with its own UTF-8 rules;
+ *  - every protocol error maps to close code 1002, 1007 or 1009, and its
+ *    reason agrees with its errno.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,9 +104,9 @@ static bool model_close_code_ok(unsigned c)
 }
 
 
-/* Expected result of feeding frame f with plain payload p. On WS_OK,
+/* Expected reason of feeding frame f with plain payload p. On WS_R_OK,
  * the exp_* outputs describe what must be delivered. */
-static int model_feed(struct model *md, const struct ws_frame *f,
+static enum ws_reason model_feed(struct model *md, const struct ws_frame *f,
 		      const uint8_t *p, int *exp_op, const uint8_t **exp_data,
 		      size_t *exp_len, unsigned *exp_code)
 {
@@ -118,7 +121,7 @@ static int model_feed(struct model *md, const struct ws_frame *f,
 				*exp_code = 1005;
 				*exp_data = p;
 				*exp_len = 0;
-				return WS_OK;
+				return WS_R_OK;
 			}
 			if (n == 1)
 				goto proto_close;
@@ -129,21 +132,21 @@ static int model_feed(struct model *md, const struct ws_frame *f,
 				goto bad_utf8;
 			*exp_data = p + 2;
 			*exp_len = n - 2;
-			return WS_OK;
+			return WS_R_OK;
 		}
 		*exp_data = p;
 		*exp_len = n;
-		return WS_OK;
+		return WS_R_OK;
 	}
 
 	if (f->opcode == WS_OP_CONT) {
 		if (!md->opcode)
-			return WS_E_CONT_UNEXPECTED;
+			return WS_R_CONT_UNEXPECTED;
 	}
 	else {
 		if (md->opcode) {
 			md->opcode = 0;
-			return WS_E_CONT_EXPECTED;
+			return WS_R_CONT_EXPECTED;
 		}
 		md->opcode = f->opcode;
 		md->len = 0;
@@ -151,7 +154,7 @@ static int model_feed(struct model *md, const struct ws_frame *f,
 
 	if (md->len + n > md->max) {
 		md->opcode = 0;
-		return WS_E_TOO_BIG;
+		return WS_R_TOO_BIG;
 	}
 
 	md->data = realloc(md->data, md->len + n + 1);
@@ -166,28 +169,28 @@ static int model_feed(struct model *md, const struct ws_frame *f,
 
 		if (v == 0 || (f->fin && v != 1)) {
 			md->opcode = 0;
-			return WS_E_UTF8;
+			return WS_R_UTF8;
 		}
 	}
 
 	if (!f->fin)
-		return WS_NEED_MORE;
+		return WS_R_NEED_MORE;
 
 	*exp_op = md->opcode;
 	md->opcode = 0;
 	*exp_data = md->data;
 	*exp_len = md->len;
-	return WS_OK;
+	return WS_R_OK;
 
 proto_close:
 	md->opcode = 0;
-	return WS_E_CLOSE_PAYLOAD;
+	return WS_R_CLOSE_PAYLOAD;
 bad_code:
 	md->opcode = 0;
-	return WS_E_CLOSE_CODE;
+	return WS_R_CLOSE_CODE;
 bad_utf8:
 	md->opcode = 0;
-	return WS_E_UTF8;
+	return WS_R_UTF8;
 }
 
 
@@ -224,14 +227,17 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
 }
 
 
-static void check_err_close(int err)
+static void check_err_close(int err, enum ws_reason why)
 {
-	uint16_t c = ws_err_close_code(err);
+	uint16_t c = ws_close_code_for(err);
 
-	if (err == WS_E_NOMEM)
+	if (err != ws_reason_errno(why))
+		FAIL("error %d with reason %d (%s)", err, (int)why,
+		     ws_reason_str(why));
+	if (err == ENOMEM)
 		return;
 	if (c != 1002 && c != 1007 && c != 1009)
-		FAIL("error %d (%s) maps to close %u", err, ws_err_str(err), c);
+		FAIL("error %d (%s) maps to close %u", err, ws_reason_str(why), c);
 }
 
 
@@ -247,7 +253,7 @@ static void check_header_roundtrip(const struct ws_frame *f,
 
 	if (ws_frame_build_header(hdr, sizeof(hdr), f->opcode, f->fin,
 				  f->payload_len,
-				  masked_at_parse ? f->mask : NULL, &n) != WS_OK)
+				  masked_at_parse ? f->mask : NULL, &n) != 0)
 		FAIL("cannot rebuild a header we accepted");
 	hdr[0] |= f->rsv;
 	if (n != f->payload_off || memcmp(hdr, frame, n) != 0)
@@ -270,7 +276,7 @@ static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
 	uint8_t *buf;
 	size_t have = 0, pos = 0;
 	uint64_t h = 0;
-	int last = WS_NEED_MORE;
+	int last = WS_R_NEED_MORE;
 
 	memset(&rules, 0, sizeof(rules));
 	memset(&md, 0, sizeof(md));
@@ -279,7 +285,7 @@ static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
 	rules.rsv_allowed = (opts & 8) ? WS_RSV1 : 0;
 	rules.role = (opts & 16) ? WS_ROLE_CLIENT : WS_ROLE_SERVER;
 
-	if (ws_message_alloc(&msg, md.max) != WS_OK)
+	if (ws_message_alloc(&msg, md.max) != 0)
 		FAIL("alloc");
 
 	buf = malloc(len ? len : 1);
@@ -289,11 +295,14 @@ static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
 	for (;;) {
 		struct ws_frame f;
 		size_t need = 0;
+		enum ws_reason why;
 		int err;
 
-		err = ws_frame_parse(&f, buf, have, &rules, &need);
+		err = ws_frame_parse(&f, buf, have, &rules, &need, &why);
 
-		if (err == WS_NEED_MORE) {
+		if (err == EAGAIN) {
+			if (why != WS_R_NEED_MORE)
+				FAIL("EAGAIN with reason %d", (int)why);
 			size_t more;
 
 			if (need == 0)
@@ -306,7 +315,7 @@ static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
 				struct ws_frame g;
 				memcpy(buf + have, in + pos, need - 1);
 				if (ws_frame_parse(&g, buf, have + need - 1,
-						   &rules, NULL) == WS_OK)
+						   &rules, NULL, NULL) == 0)
 					FAIL("need %zu over-asked", need);
 			}
 
@@ -329,11 +338,13 @@ static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
 			continue;
 		}
 
-		if (err < 0) {
-			check_err_close(err);
-			last = err;
+		if (err) {
+			check_err_close(err, why);
+			last = (int)why;
 			break;
 		}
+		if (why != WS_R_OK)
+			FAIL("success with reason %d", (int)why);
 
 		/* a complete frame */
 		{
@@ -344,13 +355,13 @@ static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
 			struct ws_frame hf;
 			struct ws_msg out;
 			bool was_masked = f.masked;
-			int want;
+			enum ws_reason want;
 
 			if (need != 0 || fsize > have || f.payload_off < 2
 			    || f.payload_off > WS_FRAME_MAX_HEADER)
 				FAIL("bad frame geometry");
 			if (ws_frame_parse_header(&hf, buf, f.payload_off,
-						  &rules, NULL) != WS_OK
+						  &rules, NULL, NULL) != 0
 			    || hf.payload_len != f.payload_len)
 				FAIL("header alone does not parse the same");
 			if (rules.max_payload && f.payload_len > rules.max_payload)
@@ -360,21 +371,22 @@ static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
 
 			h = mix(h, (uint64_t)buf[0] << 8 | f.payload_len);
 
-			err = ws_message_feed(msg, &f, buf, &out);
+			err = ws_message_feed(msg, &f, buf, &out, &why);
 			if (f.masked)
 				FAIL("feed left the payload masked");
 
 			want = model_feed(&md, &f, buf + f.payload_off,
 					  &exp_op, &exp_data, &exp_len, &exp_code);
-			if (err != want)
+			if (why != want || err != ws_reason_errno(want))
 				FAIL("feed %d (%s), model %d (%s)", err,
-				     ws_err_str(err), want, ws_err_str(want));
+				     ws_reason_str(why), ws_reason_errno(want),
+				     ws_reason_str(want));
 			if (ws_message_in_progress(msg) != (md.opcode != 0))
 				FAIL("in-progress state differs from model");
 
-			h = mix(h, (uint64_t)(err + 100));
+			h = mix(h, (uint64_t)why + 100);
 
-			if (err == WS_OK) {
+			if (err == 0) {
 				if (out.opcode != exp_op
 				    || out.len != exp_len
 				    || (exp_len && memcmp(out.data, exp_data,
@@ -389,9 +401,9 @@ static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
 				h = mix(h, out.close_code);
 				h = mix(h, hash_bytes(out.data, out.len));
 			}
-			else if (err < 0) {
-				check_err_close(err);
-				last = err;
+			else if (err != EAGAIN) {
+				check_err_close(err, why);
+				last = (int)why;
 				break;
 			}
 
@@ -402,8 +414,8 @@ static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
 
 	/* after an error the split run may have read less: leave `have`
 	 * out then; at a clean end both have read everything */
-	h = mix(h, (uint64_t)(last + 100));
-	if (last == WS_NEED_MORE)
+	h = mix(h, (uint64_t)last + 100);
+	if (last == WS_R_NEED_MORE)
 		h = mix(h, have);
 
 	free(buf);

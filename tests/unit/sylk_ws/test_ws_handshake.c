@@ -1,6 +1,7 @@
 /* Unit tests for sylk_ws/ws/ws_handshake: accept key, key validation,
  * subprotocol choice, Origin allow-list, whole-request validation and the
  * 101 header text. */
+#include <errno.h>
 #include <stdint.h>
 #include "check.h"
 #include "sylk_ws/ws/ws_handshake.h"
@@ -13,23 +14,23 @@ static void test_accept(void)
 	char out[WS_HANDSHAKE_ACCEPT_LEN + 1];
 
 	/* RFC 6455 1.3 / 4.2.2 example */
-	CHECK_INT(ws_handshake_accept(out, "dGhlIHNhbXBsZSBub25jZQ=="), WS_OK);
+	CHECK_INT(ws_handshake_accept(out, "dGhlIHNhbXBsZSBub25jZQ=="), 0);
 	CHECK_STR(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 
 	/* surrounding whitespace is not part of the key */
 	memset(out, 0, sizeof(out));
-	CHECK_INT(ws_handshake_accept(out, " \tdGhlIHNhbXBsZSBub25jZQ== "), WS_OK);
+	CHECK_INT(ws_handshake_accept(out, " \tdGhlIHNhbXBsZSBub25jZQ== "), 0);
 	CHECK_STR(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 
 	/* another key (accept computed independently with openssl):
 	 * printf 'AAAAAAAAAAAAAAAAAAAAAA==258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 	 *   | openssl sha1 -binary | base64 */
-	CHECK_INT(ws_handshake_accept(out, "AAAAAAAAAAAAAAAAAAAAAA=="), WS_OK);
+	CHECK_INT(ws_handshake_accept(out, "AAAAAAAAAAAAAAAAAAAAAA=="), 0);
 	CHECK_STR(out, "ICX+Yqv66kxgM0FcWaLWlFLwTAI=");
 
-	CHECK_INT(ws_handshake_accept(out, "short"), WS_E_INVAL);
-	CHECK_INT(ws_handshake_accept(out, NULL), WS_E_INVAL);
-	CHECK_INT(ws_handshake_accept(NULL, "dGhlIHNhbXBsZSBub25jZQ=="), WS_E_INVAL);
+	CHECK_INT(ws_handshake_accept(out, "short"), EINVAL);
+	CHECK_INT(ws_handshake_accept(out, NULL), EINVAL);
+	CHECK_INT(ws_handshake_accept(NULL, "dGhlIHNhbXBsZSBub25jZQ=="), EINVAL);
 }
 
 
@@ -68,56 +69,56 @@ static void test_protocol_choose(void)
 
 	/* the client's order decides, not the server's */
 	CHECK_INT(ws_handshake_protocol_choose("sylkRTC-1, sylkRTC-2",
-					       sylk_protocols, &chosen), WS_OK);
+					       sylk_protocols, &chosen), 0);
 	CHECK_STR(chosen, "sylkRTC-1");
 	CHECK(chosen == sylk_protocols[1]);  /* the server's own string */
 	CHECK_INT(ws_handshake_protocol_choose("sylkRTC-2,sylkRTC-1",
-					       sylk_protocols, &chosen), WS_OK);
+					       sylk_protocols, &chosen), 0);
 	CHECK_STR(chosen, "sylkRTC-2");
 
 	/* skip unsupported ones */
 	CHECK_INT(ws_handshake_protocol_choose("chat, superchat,sip",
-					       sip_only, &chosen), WS_OK);
+					       sip_only, &chosen), 0);
 	CHECK_STR(chosen, "sip");
 
 	/* whitespace and empty list elements */
 	CHECK_INT(ws_handshake_protocol_choose(" ,\t, sip ,", sip_only, &chosen),
-		  WS_OK);
+		  0);
 	CHECK_STR(chosen, "sip");
 
 	/* nothing offered */
 	chosen = "x";
-	CHECK_INT(ws_handshake_protocol_choose(NULL, sip_only, &chosen), WS_OK);
+	CHECK_INT(ws_handshake_protocol_choose(NULL, sip_only, &chosen), 0);
 	CHECK(chosen == NULL);
 	chosen = "x";
-	CHECK_INT(ws_handshake_protocol_choose("  ", sip_only, &chosen), WS_OK);
+	CHECK_INT(ws_handshake_protocol_choose("  ", sip_only, &chosen), 0);
 	CHECK(chosen == NULL);
-	CHECK_INT(ws_handshake_protocol_choose(" , ", sip_only, &chosen), WS_OK);
+	CHECK_INT(ws_handshake_protocol_choose(" , ", sip_only, &chosen), 0);
 	CHECK(chosen == NULL);
 
 	/* offered, nothing matches; case matters (RFC 7936) */
 	CHECK_INT(ws_handshake_protocol_choose("chat", sip_only, &chosen),
-		  WS_E_NOT_FOUND);
+		  ENOENT);
 	CHECK(chosen == NULL);
 	CHECK_INT(ws_handshake_protocol_choose("SIP", sip_only, &chosen),
-		  WS_E_NOT_FOUND);
+		  ENOENT);
 	CHECK_INT(ws_handshake_protocol_choose("sip", NULL, &chosen),
-		  WS_E_NOT_FOUND);
+		  ENOENT);
 	/* a prefix is not a match */
 	CHECK_INT(ws_handshake_protocol_choose("si, sips", sip_only, &chosen),
-		  WS_E_NOT_FOUND);
+		  ENOENT);
 
 	/* not tokens */
 	CHECK_INT(ws_handshake_protocol_choose("a b", sip_only, &chosen),
-		  WS_E_SYNTAX);
+		  EBADMSG);
 	CHECK_INT(ws_handshake_protocol_choose("sip, a;b", sip_only, &chosen),
-		  WS_E_SYNTAX);
+		  EBADMSG);
 	CHECK_INT(ws_handshake_protocol_choose("sip, \"q\"", sip_only, &chosen),
-		  WS_E_SYNTAX);
+		  EBADMSG);
 	CHECK_INT(ws_handshake_protocol_choose("sip\r\nX: y", sip_only, &chosen),
-		  WS_E_SYNTAX);
+		  EBADMSG);
 
-	CHECK_INT(ws_handshake_protocol_choose("sip", sip_only, NULL), WS_E_INVAL);
+	CHECK_INT(ws_handshake_protocol_choose("sip", sip_only, NULL), EINVAL);
 }
 
 
@@ -227,11 +228,12 @@ static void expect(const struct ws_upgrade_req *req,
 	struct ws_upgrade_result res;
 	int got = ws_handshake_check(req, cfg, &res);
 
-	if (got != status || res.status != status
+	if (got != 0 || res.status != status
 	    || (detail && strcmp(res.detail, detail) != 0))
-		fprintf(stderr, "    line %d: got %d (%s), want %d (%s)\n", line,
-			got, res.detail, status, detail ? detail : "");
-	CHECK_INT(got, status);
+		fprintf(stderr, "    line %d: got %d, status %d (%s), want %d (%s)\n",
+			line, got, res.status, res.detail, status,
+			detail ? detail : "");
+	CHECK_INT(got, 0);
 	CHECK_INT(res.status, status);
 	if (detail)
 		CHECK_STR(res.detail, detail);
@@ -248,7 +250,8 @@ static void test_check_accepts(void)
 	struct ws_upgrade_cfg c = good_cfg;
 	struct ws_upgrade_result res;
 
-	CHECK_INT(ws_handshake_check(&r, &c, &res), 101);
+	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
+	CHECK_INT(res.status, 101);
 	CHECK_INT(res.status, 101);
 	CHECK_STR(res.reason, "Switching Protocols");
 	CHECK_STR(res.detail, "");
@@ -259,7 +262,8 @@ static void test_check_accepts(void)
 	r.connection = "keep-alive, Upgrade";  /* Firefox */
 	r.upgrade = "WebSocket";
 	r.protocol = "sylkRTC-1, sylkRTC-2";
-	CHECK_INT(ws_handshake_check(&r, &c, &res), 101);
+	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
+	CHECK_INT(res.status, 101);
 	CHECK_STR(res.protocol, "sylkRTC-1");
 
 	/* a query string does not change the path */
@@ -280,13 +284,15 @@ static void test_check_accepts(void)
 	r.protocol = NULL;
 	c.path = NULL;
 	c.origin_allow = NULL;
-	CHECK_INT(ws_handshake_check(&r, &c, &res), 101);
+	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
+	CHECK_INT(res.status, 101);
 	CHECK(res.protocol == NULL);
 
 	/* server without subprotocols: client's offer is ignored */
 	r.protocol = "chat";
 	c.protocols = NULL;
-	CHECK_INT(ws_handshake_check(&r, &c, &res), 101);
+	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
+	CHECK_INT(res.status, 101);
 	CHECK(res.protocol == NULL);
 
 	/* no Origin header: allowed even with an allow-list */
@@ -329,7 +335,8 @@ static void test_check_rejects(void)
 	EXPECT(&r, &c, 404, NULL);
 	r = good_req(); r.target = "/webrtcgateway/w";
 	EXPECT(&r, &c, 404, NULL);
-	CHECK_INT(ws_handshake_check(&r, &c, &res), 404);
+	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
+	CHECK_INT(res.status, 404);
 	CHECK_STR(res.reason, "Not Found");
 
 	r = good_req(); r.upgrade = NULL;
@@ -351,7 +358,8 @@ static void test_check_rejects(void)
 
 	/* wrong version: 426 plus the header the reply must carry */
 	r = good_req(); r.version = "8";
-	CHECK_INT(ws_handshake_check(&r, &c, &res), 426);
+	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
+	CHECK_INT(res.status, 426);
 	CHECK_STR(res.reason, "Upgrade Required");
 	CHECK_STR(res.headers, "Sec-WebSocket-Version: 13\r\n");
 	CHECK(res.protocol == NULL);
@@ -362,12 +370,14 @@ static void test_check_rejects(void)
 	EXPECT(&r, &c, 400, "missing Sec-WebSocket-Key");
 	r = good_req(); r.key = "AAAAAAAAAAAAAAAAAAAA";
 	EXPECT(&r, &c, 400, "invalid Sec-WebSocket-Key");
-	CHECK_INT(ws_handshake_check(&r, &c, &res), 400);
+	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
+	CHECK_INT(res.status, 400);
 	CHECK_STR(res.reason, "Bad Request");
 	CHECK_STR(res.headers, "");
 
 	r = good_req(); r.origin = "https://evil.example";
-	CHECK_INT(ws_handshake_check(&r, &c, &res), 403);
+	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
+	CHECK_INT(res.status, 403);
 	CHECK_STR(res.reason, "Forbidden");
 	CHECK_STR(res.detail, "Origin not allowed");
 
@@ -375,7 +385,8 @@ static void test_check_rejects(void)
 	EXPECT(&r, &c, 400, "malformed Sec-WebSocket-Protocol");
 
 	r = good_req(); r.protocol = "chat, superchat";
-	CHECK_INT(ws_handshake_check(&r, &c, &res), 406);
+	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
+	CHECK_INT(res.status, 406);
 	CHECK_STR(res.reason, "Not Acceptable");
 	CHECK_STR(res.detail, "no supported subprotocol offered");
 
@@ -393,9 +404,9 @@ static void test_check_rejects(void)
 	r = good_req(); r.key = "bad"; r.origin = "https://evil.example";
 	EXPECT(&r, &c, 400, "invalid Sec-WebSocket-Key");
 
-	CHECK_INT(ws_handshake_check(NULL, &c, &res), WS_E_INVAL);
-	CHECK_INT(ws_handshake_check(&r, NULL, &res), WS_E_INVAL);
-	CHECK_INT(ws_handshake_check(&r, &c, NULL), WS_E_INVAL);
+	CHECK_INT(ws_handshake_check(NULL, &c, &res), EINVAL);
+	CHECK_INT(ws_handshake_check(&r, NULL, &res), EINVAL);
+	CHECK_INT(ws_handshake_check(&r, &c, NULL), EINVAL);
 }
 
 
@@ -406,7 +417,7 @@ static void test_response(void)
 
 	CHECK_INT(ws_handshake_response(buf, sizeof(buf),
 					"dGhlIHNhbXBsZSBub25jZQ==", "sylkRTC-2",
-					&n), WS_OK);
+					&n), 0);
 	CHECK_STR(buf, "Upgrade: websocket\r\n"
 		       "Connection: Upgrade\r\n"
 		       "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
@@ -415,7 +426,7 @@ static void test_response(void)
 
 	CHECK_INT(ws_handshake_response(buf, sizeof(buf),
 					"dGhlIHNhbXBsZSBub25jZQ==", NULL, &n),
-		  WS_OK);
+		  0);
 	CHECK_STR(buf, "Upgrade: websocket\r\n"
 		       "Connection: Upgrade\r\n"
 		       "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n");
@@ -423,7 +434,7 @@ static void test_response(void)
 
 	/* size query and exact fit */
 	CHECK_INT(ws_handshake_response(NULL, 0, "dGhlIHNhbXBsZSBub25jZQ==",
-					"sip", &n), WS_E_NOSPC);
+					"sip", &n), ENOSPC);
 	{
 		size_t need = n;
 		char exact[200];
@@ -433,22 +444,22 @@ static void test_response(void)
 				       "Sec-WebSocket-Protocol: sip\r\n") + 1);
 		CHECK_INT(ws_handshake_response(exact, need - 1,
 						"dGhlIHNhbXBsZSBub25jZQ==",
-						"sip", &n), WS_E_NOSPC);
+						"sip", &n), ENOSPC);
 		CHECK_INT(ws_handshake_response(exact, need,
 						"dGhlIHNhbXBsZSBub25jZQ==",
-						"sip", &n), WS_OK);
+						"sip", &n), 0);
 		CHECK_INT(n, need - 1);
 	}
 
 	/* no header injection through the protocol, no bad key */
 	CHECK_INT(ws_handshake_response(buf, sizeof(buf),
 					"dGhlIHNhbXBsZSBub25jZQ==",
-					"sip\r\nSet-Cookie: x", &n), WS_E_INVAL);
+					"sip\r\nSet-Cookie: x", &n), EINVAL);
 	CHECK_INT(ws_handshake_response(buf, sizeof(buf),
 					"dGhlIHNhbXBsZSBub25jZQ==", "", &n),
-		  WS_E_INVAL);
+		  EINVAL);
 	CHECK_INT(ws_handshake_response(buf, sizeof(buf), "bad", NULL, &n),
-		  WS_E_INVAL);
+		  EINVAL);
 }
 
 
@@ -462,9 +473,10 @@ static void test_flow(void)
 
 	r.key = "x3JJHMbDL1EzLkh9GBhXDw==";
 	r.protocol = "sylkRTC-1";
-	CHECK_INT(ws_handshake_check(&r, &good_cfg, &res), 101);
+	CHECK_INT(ws_handshake_check(&r, &good_cfg, &res), 0);
+	CHECK_INT(res.status, 101);
 	CHECK_INT(ws_handshake_response(hdrs, sizeof(hdrs), r.key, res.protocol,
-					&n), WS_OK);
+					&n), 0);
 	CHECK(strstr(hdrs, "Sec-WebSocket-Protocol: sylkRTC-1\r\n") != NULL);
 	/* printf 'x3JJHMbDL1EzLkh9GBhXDw==258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 	 *   | openssl sha1 -binary | base64 */
