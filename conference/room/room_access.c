@@ -10,11 +10,6 @@
 
 #define BLANKS " \t"
 
-bool room_list_has(const char *list, const char *name)
-{
-	return str_list_has(list, name);
-}
-
 /* the next blank-separated word of *s (advanced past it), its length in *len */
 static const char *word(const char **s, size_t *len)
 {

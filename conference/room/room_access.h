@@ -1,6 +1,6 @@
 /* Per-room access lists of the focus ("ROOM allow|deny AOR[,AOR...]"
- * parameters), the server-wide allow/deny lists on top of them, and
- * the comma-separated name lists (persistent rooms). Kamailio-free. */
+ * parameters) and the server-wide allow/deny lists on top of them.
+ * Kamailio-free. */
 #ifndef CONFERENCE_ROOM_ACCESS_H
 #define CONFERENCE_ROOM_ACCESS_H
 
@@ -34,9 +34,5 @@ void room_access_free(struct room_access_table *t);
  * list, or missing from the room's allow list (@p acl may be NULL). */
 bool room_access_denied(const char *deny_all, const char *allow_all,
 			const struct room_access *acl, const char *uri);
-
-/* Whether @p name is an item of the comma separated @p list (blanks
- * around items ignored, case-insensitive). */
-bool room_list_has(const char *list, const char *name);
 
 #endif

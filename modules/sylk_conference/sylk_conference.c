@@ -26,6 +26,7 @@
 
 #include "conference/mixer/mix_room.h"
 #include "conference/room/room_access.h"
+#include "sylk_ws/base/str.h"
 
 #include "../common/module_status.h"
 #include "../common/ng_client.h"
@@ -111,7 +112,7 @@ const struct room_access *conf_access_for(const char *room_user)
 
 bool conf_room_persistent(const char *room_user)
 {
-	return room_list_has(conf_cfg.persistent_rooms, room_user);
+	return str_list_has(conf_cfg.persistent_rooms, room_user);
 }
 
 bool conf_authenticated(struct sip_msg *msg)

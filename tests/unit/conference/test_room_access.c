@@ -1,41 +1,11 @@
-/* Unit tests for conference/room/room_access.c: the room_access parameter,
- * the access check, and the comma-separated name lists. */
+/* Unit tests for conference/room/room_access.c: the room_access parameter
+ * and the access check. */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "check.h"
 #include "conference/room/room_access.h"
-
-static void test_list_has(void)
-{
-	static const struct {
-		const char *list, *name;
-		bool want;
-	} cases[] = {
-		{"room1,room2", "room1", true},
-		{"room1 ,room2", "room1", true},   /* trailing blank before the comma */
-		{" room1\t, room2 ", "room2", true},
-		{"Room1", "rOOm1", true},
-		{"room1,room2", "room", false},
-		{"room1,room2", "room12", false},
-		{"room1,,room2", "", false},
-		{"", "room1", false},
-		{NULL, "room1", false},
-		{"room1", NULL, false},
-		{"room1,", "room1", true},
-	};
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (room_list_has(cases[i].list, cases[i].name) != cases[i].want) {
-			fprintf(stderr, "  case %zu: \"%s\" in \"%s\"\n", i,
-				cases[i].name ? cases[i].name : "(null)",
-				cases[i].list ? cases[i].list : "(null)");
-			CHECK(false);
-		} else {
-			CHECK(true);
-		}
-}
 
 static void test_add(void)
 {
@@ -134,7 +104,6 @@ static void test_denied(void)
 
 int main(void)
 {
-	RUN(test_list_has);
 	RUN(test_add);
 	RUN(test_full);
 	RUN(test_denied);
