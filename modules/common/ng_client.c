@@ -109,7 +109,7 @@ static int wait_reply(int fd, const char *cookie, struct ng_reply **replyp, int 
 		if (n <= 0)
 			return EIO;
 		/* a late reply to an earlier request of this process: skip it */
-		if (ng_reply_parse(replyp, buf, (size_t)n, cookie) == NG_ECOOKIE)
+		if (ng_reply_parse(replyp, buf, (size_t)n, cookie) == ENOMSG)
 			continue;
 		return *replyp ? 0 : EBADMSG;
 	}

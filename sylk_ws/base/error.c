@@ -15,6 +15,7 @@ const char *sylk_strerror(int err)
 	case EMSGSIZE:   return "message too long";
 	case EAGAIN:     return "incomplete, more input needed";
 	case ENODATA:    return "missing element";
+	case ENOMSG:     return "not the message expected";
 	case ENOMEM:     return "out of memory";
 	case ERANGE:     return "value out of range";
 	case EOVERFLOW:  return "value too large";

@@ -13,6 +13,8 @@
  *   EMSGSIZE    input larger than the configured limit
  *   EAGAIN      incomplete input: feed more and call again
  *   ENODATA     a required element is missing
+ *   ENOMSG      a well-formed message that is not the one expected (an
+ *               rtpengine reply to another request)
  *   ENOMEM      out of memory
  *
  * Where a caller needs a finer reason (a WebSocket close code, a text for

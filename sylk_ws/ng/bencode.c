@@ -1,4 +1,5 @@
 /* Bencode encoder and decoder; see bencode.h for the contract. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,23 +7,35 @@
 
 #include "sylk_ws/ng/bencode.h"
 
-const char *benc_strerror(int err)
+const char *benc_reason_str(enum benc_reason reason)
 {
-	switch (err) {
-	case BENC_OK:        return "success";
-	case BENC_ENOMEM:    return "out of memory";
-	case BENC_EINVAL:    return "invalid argument";
-	case BENC_ESTATE:    return "encoder call out of place";
-	case BENC_ETRUNC:    return "input truncated";
-	case BENC_ESYNTAX:   return "syntax error";
-	case BENC_EINT:      return "malformed number";
-	case BENC_ERANGE:    return "integer out of range";
-	case BENC_ELENGTH:   return "string too long";
-	case BENC_EDEPTH:    return "nesting too deep";
-	case BENC_ENODES:    return "too many values";
-	case BENC_EKEY:      return "bad or duplicate dict key";
-	case BENC_ETRAILING: return "trailing bytes after value";
-	default:             return "unknown error";
+	switch (reason) {
+	case BENC_R_OK:       return "success";
+	case BENC_R_NOMEM:    return "out of memory";
+	case BENC_R_INVAL:    return "invalid argument";
+	case BENC_R_TRUNC:    return "input truncated";
+	case BENC_R_SYNTAX:   return "syntax error";
+	case BENC_R_INT:      return "malformed number";
+	case BENC_R_RANGE:    return "integer out of range";
+	case BENC_R_LENGTH:   return "string too long";
+	case BENC_R_DEPTH:    return "nesting too deep";
+	case BENC_R_NODES:    return "too many values";
+	case BENC_R_KEY:      return "bad or duplicate dict key";
+	case BENC_R_TRAILING: return "trailing bytes after value";
+	default:              return "unknown error";
+	}
+}
+
+int benc_reason_errno(enum benc_reason reason)
+{
+	switch (reason) {
+	case BENC_R_OK:     return 0;
+	case BENC_R_NOMEM:  return ENOMEM;
+	case BENC_R_INVAL:  return EINVAL;
+	case BENC_R_LENGTH:
+	case BENC_R_DEPTH:
+	case BENC_R_NODES:  return EMSGSIZE;
+	default:            return EBADMSG;
 	}
 }
 
@@ -46,17 +59,17 @@ int benc_enc_alloc(struct benc_enc **encp, size_t size_hint)
 	struct benc_enc *enc;
 
 	if (!encp)
-		return BENC_EINVAL;
+		return EINVAL;
 
 	enc = calloc(1, sizeof(*enc));
 	if (!enc)
-		return BENC_ENOMEM;
+		return ENOMEM;
 
 	enc->size = size_hint ? size_hint : 256;
 	enc->buf = malloc(enc->size);
 	if (!enc->buf) {
 		free(enc);
-		return BENC_ENOMEM;
+		return ENOMEM;
 	}
 
 	*encp = enc;
@@ -93,14 +106,14 @@ static int enc_write(struct benc_enc *enc, const void *p, size_t n)
 		uint8_t *buf;
 
 		if (n > SIZE_MAX - enc->len)
-			return enc_fail(enc, BENC_ENOMEM);
+			return enc_fail(enc, ENOMEM);
 		need = enc->len + n;
 		while (size < need)
 			size = size > SIZE_MAX / 2 ? need : size * 2;
 
 		buf = realloc(enc->buf, size);
 		if (!buf)
-			return enc_fail(enc, BENC_ENOMEM);
+			return enc_fail(enc, ENOMEM);
 		enc->buf = buf;
 		enc->size = size;
 	}
@@ -128,7 +141,7 @@ static int enc_enter_value(struct benc_enc *enc, bool is_str)
 
 	if (!enc->key_pending[top]) {
 		if (!is_str)
-			return enc_fail(enc, BENC_ESTATE);
+			return enc_fail(enc, EPROTO);
 		enc->key_pending[top] = true;
 	}
 	else {
@@ -143,7 +156,7 @@ int benc_enc_strn(struct benc_enc *enc, const void *p, size_t len)
 	int err, n;
 
 	if (!enc || (!p && len))
-		return BENC_EINVAL;
+		return EINVAL;
 
 	err = enc_enter_value(enc, true);
 	if (err)
@@ -160,7 +173,7 @@ int benc_enc_strn(struct benc_enc *enc, const void *p, size_t len)
 int benc_enc_str(struct benc_enc *enc, const char *s)
 {
 	if (!enc || !s)
-		return BENC_EINVAL;
+		return EINVAL;
 	return benc_enc_strn(enc, s, strlen(s));
 }
 
@@ -170,7 +183,7 @@ int benc_enc_int(struct benc_enc *enc, int64_t v)
 	int err, n;
 
 	if (!enc)
-		return BENC_EINVAL;
+		return EINVAL;
 
 	err = enc_enter_value(enc, false);
 	if (err)
@@ -185,14 +198,14 @@ static int enc_begin(struct benc_enc *enc, char kind)
 	int err;
 
 	if (!enc)
-		return BENC_EINVAL;
+		return EINVAL;
 
 	err = enc_enter_value(enc, false);
 	if (err)
 		return err;
 
 	if (enc->depth >= BENC_ENC_MAX_DEPTH)
-		return enc_fail(enc, BENC_EDEPTH);
+		return enc_fail(enc, EMSGSIZE);
 
 	err = enc_write(enc, &kind, 1);
 	if (err)
@@ -220,15 +233,15 @@ int benc_enc_end(struct benc_enc *enc)
 	int err;
 
 	if (!enc)
-		return BENC_EINVAL;
+		return EINVAL;
 	if (enc->err)
 		return enc->err;
 	if (enc->depth == 0)
-		return enc_fail(enc, BENC_ESTATE);
+		return enc_fail(enc, EPROTO);
 
 	top = enc->depth - 1;
 	if (enc->kind[top] == 'd' && enc->key_pending[top])
-		return enc_fail(enc, BENC_ESTATE);
+		return enc_fail(enc, EPROTO);
 
 	err = enc_write(enc, "e", 1);
 	if (err)
@@ -261,17 +274,17 @@ int benc_enc_dict_int(struct benc_enc *enc, const char *key, int64_t v)
 int benc_enc_raw(struct benc_enc *enc, const void *p, size_t len)
 {
 	if (!enc || (!p && len))
-		return BENC_EINVAL;
+		return EINVAL;
 	if (enc->err)
 		return enc->err;
 	if (enc->depth)
-		return enc_fail(enc, BENC_ESTATE);
+		return enc_fail(enc, EPROTO);
 	return enc_write(enc, p, len);
 }
 
 int benc_enc_err(const struct benc_enc *enc)
 {
-	return enc ? enc->err : BENC_EINVAL;
+	return enc ? enc->err : EINVAL;
 }
 
 bool benc_enc_complete(const struct benc_enc *enc)
@@ -295,7 +308,7 @@ int benc_enc_node(struct benc_enc *enc, const struct benc_node *node)
 	int err;
 
 	if (!enc || !node)
-		return BENC_EINVAL;
+		return EINVAL;
 
 	switch (node->type) {
 	case BENC_STR:
@@ -314,7 +327,7 @@ int benc_enc_node(struct benc_enc *enc, const struct benc_node *node)
 		}
 		return err ? err : benc_enc_end(enc);
 	default:
-		return enc_fail(enc, BENC_EINVAL);
+		return enc_fail(enc, EINVAL);
 	}
 }
 
@@ -358,26 +371,26 @@ static int parse_str(struct parser *ps, const char **strp, size_t *lenp)
 	while (ps->p < ps->end && is_digit(*ps->p)) {
 		/* "0:" is the empty string; "03:" has no canonical meaning. */
 		if (ps->p > start && *start == '0')
-			return BENC_EINT;
+			return BENC_R_INT;
 		/* Guards callers who set max_str_len to SIZE_MAX. */
 		if (len > (SIZE_MAX - 9) / 10)
-			return BENC_ELENGTH;
+			return BENC_R_LENGTH;
 		len = len * 10 + (size_t)(*ps->p - '0');
 		if (len > ps->lim->max_str_len)
-			return BENC_ELENGTH;
+			return BENC_R_LENGTH;
 		ps->p++;
 	}
 
 	if (ps->p == start)
-		return BENC_ESYNTAX;
+		return BENC_R_SYNTAX;
 	if (ps->p >= ps->end)
-		return BENC_ETRUNC;
+		return BENC_R_TRUNC;
 	if (*ps->p != ':')
-		return BENC_ESYNTAX;
+		return BENC_R_SYNTAX;
 	ps->p++;
 
 	if (len > (size_t)(ps->end - ps->p))
-		return BENC_ETRUNC;
+		return BENC_R_TRUNC;
 
 	if (ps->pool) {
 		char *dst = ps->arena + ps->arena_used;
@@ -415,26 +428,26 @@ static int parse_int(struct parser *ps, int64_t *vp)
 		int d = *ps->p - '0';
 
 		if (ps->p > digits && *digits == '0')
-			return BENC_EINT;
+			return BENC_R_INT;
 		if (v < (INT64_MIN + d) / 10)
-			return BENC_ERANGE;
+			return BENC_R_RANGE;
 		v = v * 10 - d;
 		ps->p++;
 	}
 
 	if (ps->p >= ps->end)
-		return BENC_ETRUNC;
+		return BENC_R_TRUNC;
 	if (ps->p == digits)
-		return BENC_EINT;
+		return BENC_R_INT;
 	if (neg && v == 0)
-		return BENC_EINT;
+		return BENC_R_INT;
 	if (*ps->p != 'e')
-		return BENC_ESYNTAX;
+		return BENC_R_SYNTAX;
 	ps->p++;
 
 	if (!neg) {
 		if (v == INT64_MIN)
-			return BENC_ERANGE;
+			return BENC_R_RANGE;
 		v = -v;
 	}
 
@@ -476,7 +489,7 @@ static int check_unsorted_keys(struct parser *ps, const struct benc_node *dict)
 	qsort(ps->scratch, n, sizeof(ps->scratch[0]), key_cmp_qsort);
 	for (i = 1; i < n; i++) {
 		if (!key_cmp(ps->scratch[i - 1], ps->scratch[i]))
-			return BENC_EKEY;
+			return BENC_R_KEY;
 	}
 	return 0;
 }
@@ -489,7 +502,7 @@ static int parse_container(struct parser *ps, unsigned depth,
 	size_t count = 0;
 
 	if (depth >= ps->lim->max_depth)
-		return BENC_EDEPTH;
+		return BENC_R_DEPTH;
 
 	ps->p++; /* 'l' or 'd' */
 
@@ -500,7 +513,7 @@ static int parse_container(struct parser *ps, unsigned depth,
 		int err;
 
 		if (ps->p >= ps->end)
-			return BENC_ETRUNC;
+			return BENC_R_TRUNC;
 		if (*ps->p == 'e') {
 			ps->p++;
 			break;
@@ -509,16 +522,16 @@ static int parse_container(struct parser *ps, unsigned depth,
 		if (is_dict) {
 			if (!is_digit(*ps->p))
 				return (*ps->p == 'i' || *ps->p == 'l' ||
-					*ps->p == 'd') ? BENC_EKEY
-						       : BENC_ESYNTAX;
+					*ps->p == 'd') ? BENC_R_KEY
+						       : BENC_R_SYNTAX;
 			err = parse_str(ps, &key, &key_len);
 			if (err)
 				return err;
 			if (ps->p >= ps->end)
-				return BENC_ETRUNC;
+				return BENC_R_TRUNC;
 			/* A key straight followed by the end has no value. */
 			if (*ps->p == 'e')
-				return BENC_ESYNTAX;
+				return BENC_R_SYNTAX;
 		}
 
 		err = parse_value(ps, depth + 1, &member);
@@ -534,7 +547,7 @@ static int parse_container(struct parser *ps, unsigned depth,
 					int c = key_cmp(last, member);
 
 					if (c == 0)
-						return BENC_EKEY;
+						return BENC_R_KEY;
 					sorted = c < 0;
 				}
 				last->next = member;
@@ -559,10 +572,10 @@ static int parse_value(struct parser *ps, unsigned depth,
 	uint8_t c;
 
 	if (ps->p >= ps->end)
-		return BENC_ETRUNC;
+		return BENC_R_TRUNC;
 
 	if (ps->n_nodes >= ps->lim->max_nodes)
-		return BENC_ENODES;
+		return BENC_R_NODES;
 	if (ps->pool) {
 		node = &ps->pool[ps->n_nodes];
 		memset(node, 0, sizeof(*node));
@@ -583,7 +596,7 @@ static int parse_value(struct parser *ps, unsigned depth,
 		return parse_container(ps, depth, node, c == 'd');
 	default:
 		if (!is_digit(c))
-			return BENC_ESYNTAX;
+			return BENC_R_SYNTAX;
 		if (node) {
 			node->type = BENC_STR;
 			return parse_str(ps, &node->str, &node->len);
@@ -605,12 +618,13 @@ static int run_parser(struct parser *ps, const void *buf, size_t len)
 	if (err)
 		return err;
 	if (ps->p != ps->end)
-		return BENC_ETRAILING;
+		return BENC_R_TRAILING;
 	return 0;
 }
 
-int benc_decode(struct benc_doc **docp, const void *buf, size_t len,
-		const struct benc_limits *lim)
+/* benc_decode() without the errno: returns the reason. */
+static enum benc_reason decode(struct benc_doc **docp, const void *buf,
+			       size_t len, const struct benc_limits *lim)
 {
 	static const struct benc_limits defaults = {
 		BENC_DEFAULT_MAX_DEPTH,
@@ -623,13 +637,13 @@ int benc_decode(struct benc_doc **docp, const void *buf, size_t len,
 	int err;
 
 	if (!docp || (!buf && len))
-		return BENC_EINVAL;
+		return BENC_R_INVAL;
 	if (!lim)
 		lim = &defaults;
 	if (lim->max_depth > BENC_MAX_DEPTH_LIMIT)
-		return BENC_EINVAL;
+		return BENC_R_INVAL;
 	if (!buf)
-		return BENC_ETRUNC;
+		return BENC_R_TRUNC;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.lim = lim;
@@ -640,19 +654,19 @@ int benc_decode(struct benc_doc **docp, const void *buf, size_t len,
 
 	n = ps.n_nodes;
 	if (n > (SIZE_MAX - sizeof(*doc)) / sizeof(struct benc_node))
-		return BENC_ENOMEM;
+		return BENC_R_NOMEM;
 	nodes_size = n * sizeof(struct benc_node);
 	if (ps.arena_need > SIZE_MAX - sizeof(*doc) - nodes_size)
-		return BENC_ENOMEM;
+		return BENC_R_NOMEM;
 
 	doc = malloc(sizeof(*doc) + nodes_size + ps.arena_need);
 	if (!doc)
-		return BENC_ENOMEM;
+		return BENC_R_NOMEM;
 
 	ps.scratch = malloc(n * sizeof(*ps.scratch));
 	if (!ps.scratch) {
 		free(doc);
-		return BENC_ENOMEM;
+		return BENC_R_NOMEM;
 	}
 
 	ps.pool = doc->nodes;
@@ -672,6 +686,17 @@ int benc_decode(struct benc_doc **docp, const void *buf, size_t len,
 	doc->n_nodes = n;
 	*docp = doc;
 	return 0;
+}
+
+int benc_decode(struct benc_doc **docp, const void *buf, size_t len,
+		const struct benc_limits *lim, enum benc_reason *reason)
+{
+	enum benc_reason r = decode(docp, buf, len, lim);
+
+	if (reason)
+		*reason = r;
+
+	return benc_reason_errno(r);
 }
 
 void benc_doc_free(struct benc_doc *doc)

@@ -21,23 +21,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum benc_err {
-	BENC_OK = 0,
-	BENC_ENOMEM,    /* allocation failed */
-	BENC_EINVAL,    /* bad argument */
-	BENC_ESTATE,    /* encoder call out of place (int as key, unbalanced end) */
-	BENC_ETRUNC,    /* input ended inside a value */
-	BENC_ESYNTAX,   /* unexpected byte */
-	BENC_EINT,      /* malformed number: empty, leading zero, "-0" */
-	BENC_ERANGE,    /* integer outside int64_t */
-	BENC_ELENGTH,   /* string longer than the limit */
-	BENC_EDEPTH,    /* containers nested deeper than the limit */
-	BENC_ENODES,    /* more values than the limit */
-	BENC_EKEY,      /* dict key not a string, or given twice */
-	BENC_ETRAILING, /* bytes after the top-level value */
+/* Errors: every function returns 0 or an errno value (sylk_ws/base/error.h).
+ * The encoder: EINVAL (bad argument), ENOMEM, EPROTO (a call out of place:
+ * int as key, unbalanced end), EMSGSIZE (nested deeper than it tracks).
+ * The decoder: EINVAL, ENOMEM, EBADMSG (malformed input), EMSGSIZE (over a
+ * limit), with the exact reason through an enum benc_reason
+ * out-parameter; benc_reason_str() is its text. */
+enum benc_reason {
+	BENC_R_OK = 0,
+	BENC_R_NOMEM,    /* ENOMEM: allocation failed */
+	BENC_R_INVAL,    /* EINVAL: bad argument */
+	BENC_R_TRUNC,    /* EBADMSG: input ended inside a value */
+	BENC_R_SYNTAX,   /* EBADMSG: unexpected byte */
+	BENC_R_INT,      /* EBADMSG: malformed number: empty, leading zero, "-0" */
+	BENC_R_RANGE,    /* EBADMSG: integer outside int64_t */
+	BENC_R_LENGTH,   /* EMSGSIZE: string longer than the limit */
+	BENC_R_DEPTH,    /* EMSGSIZE: containers nested deeper than the limit */
+	BENC_R_NODES,    /* EMSGSIZE: more values than the limit */
+	BENC_R_KEY,      /* EBADMSG: dict key not a string, or given twice */
+	BENC_R_TRAILING, /* EBADMSG: bytes after the top-level value */
 };
 
-const char *benc_strerror(int err);
+const char *benc_reason_str(enum benc_reason reason);
+
+/* The errno value that goes with a decoder reason. */
+int benc_reason_errno(enum benc_reason reason);
 
 
 /* ---- encoder ---------------------------------------------------------- */
@@ -52,7 +60,7 @@ void benc_enc_free(struct benc_enc *enc);
 /* Empties the buffer and clears a sticky error, keeping the memory. */
 void benc_enc_reset(struct benc_enc *enc);
 
-/* Every writer returns 0 or an error code. The first error sticks: later
+/* Every writer returns 0 or an errno value. The first error sticks: later
  * calls return it without writing, so a caller may write a whole message
  * and check benc_enc_err() once. */
 int benc_enc_str(struct benc_enc *enc, const char *s);
@@ -113,9 +121,10 @@ struct benc_limits {
 struct benc_doc;
 
 /* Decodes exactly one value filling buf[0..len). lim may be NULL for the
- * defaults. On error *docp is left untouched. */
+ * defaults. On error *docp is left untouched. Returns 0, EINVAL, ENOMEM,
+ * EBADMSG or EMSGSIZE; reason (may be NULL) says exactly why. */
 int  benc_decode(struct benc_doc **docp, const void *buf, size_t len,
-		 const struct benc_limits *lim);
+		 const struct benc_limits *lim, enum benc_reason *reason);
 void benc_doc_free(struct benc_doc *doc);
 const struct benc_node *benc_doc_root(const struct benc_doc *doc);
 

@@ -8,18 +8,6 @@
 
 #include "sylk_ws/ng/ng_message.h"
 
-const char *ng_strerror(int err)
-{
-	switch (err) {
-	case NG_EINVAL:   return "invalid argument";
-	case NG_EMISSING: return "request lacks a required field";
-	case NG_EFORMAT:  return "malformed ng reply";
-	case NG_ECOOKIE:  return "reply cookie does not match";
-	case NG_ERESULT:  return "reply has no known result";
-	default:          return benc_strerror(err);
-	}
-}
-
 
 /* ---- cookies ---------------------------------------------------------- */
 
@@ -29,13 +17,13 @@ int ng_cookie_format(char *buf, size_t size, uint32_t instance, uint32_t pid,
 	int n;
 
 	if (!buf || !size)
-		return NG_EINVAL;
+		return EINVAL;
 
 	n = snprintf(buf, size, "%" PRIx32 "_%" PRIx32 "_%" PRIx64,
 		     instance, pid, counter);
 	if (n < 0 || (size_t)n >= size) {
 		buf[0] = '\0';
-		return NG_EINVAL;
+		return EINVAL;
 	}
 	return 0;
 }
@@ -55,7 +43,7 @@ int ng_cookie_next(struct ng_cookie_gen *gen, char *buf, size_t size)
 	int err;
 
 	if (!gen)
-		return NG_EINVAL;
+		return EINVAL;
 
 	err = ng_cookie_format(buf, size, gen->instance, gen->pid,
 			       gen->counter);
@@ -138,12 +126,12 @@ static int check_required(const struct ng_request *req)
 	case NG_CMD_QUERY:
 		break;
 	default:
-		return NG_EINVAL;
+		return EINVAL;
 	}
 
 	if (!req->call_id || (need_from && !req->from_tag) ||
 	    (need_to && !req->to_tag) || (need_sdp && !req->sdp))
-		return NG_EMISSING;
+		return ENODATA;
 	return 0;
 }
 
@@ -155,23 +143,23 @@ int ng_request_encode(struct benc_enc *enc, const char *cookie,
 	int err;
 
 	if (!enc || !cookie || !req)
-		return NG_EINVAL;
+		return EINVAL;
 
 	/* rtpengine splits the datagram at the first space, so a cookie with
 	 * whitespace (or none at all) would shift the dictionary. */
 	cookie_len = strlen(cookie);
 	if (!cookie_len)
-		return NG_EINVAL;
+		return EINVAL;
 	for (i = 0; i < cookie_len; i++) {
 		unsigned char c = (unsigned char)cookie[i];
 
 		if (c <= ' ' || c == 0x7f)
-			return NG_EINVAL;
+			return EINVAL;
 	}
 
 	cmd = ng_cmd_name(req->cmd);
 	if (!cmd)
-		return NG_EINVAL;
+		return EINVAL;
 
 	err = check_required(req);
 	if (err)
@@ -222,11 +210,11 @@ int ng_reply_cookie(const void *buf, size_t len, const char **cookiep,
 	const char *sp;
 
 	if (!buf || !cookiep || !cookie_lenp)
-		return NG_EINVAL;
+		return EINVAL;
 
 	sp = memchr(buf, ' ', len);
 	if (!sp || sp == buf)
-		return NG_EFORMAT;
+		return EBADMSG;
 
 	*cookiep = buf;
 	*cookie_lenp = (size_t)(sp - (const char *)buf);
@@ -242,7 +230,7 @@ static int reply_opt_str(const struct benc_node *dict, const char *key,
 	if (!m)
 		return 0;
 	if (m->type != BENC_STR)
-		return NG_EFORMAT;
+		return EBADMSG;
 
 	*strp = m->str;
 	if (lenp)
@@ -260,27 +248,27 @@ int ng_reply_parse(struct ng_reply **replyp, const void *buf, size_t len,
 	int err;
 
 	if (!replyp || !buf || !cookie)
-		return NG_EINVAL;
+		return EINVAL;
 
 	err = ng_reply_cookie(buf, len, &got, &got_len);
 	if (err)
 		return err;
 	if (got_len != strlen(cookie) || memcmp(got, cookie, got_len))
-		return NG_ECOOKIE;
+		return ENOMSG;
 
 	reply = calloc(1, sizeof(*reply));
 	if (!reply)
-		return BENC_ENOMEM;
+		return ENOMEM;
 
 	body_off = got_len + 1;
 	err = benc_decode(&reply->doc, (const char *)buf + body_off,
-			  len - body_off, NULL);
+			  len - body_off, NULL, NULL);
 	if (err)
 		goto out;
 
 	root = benc_doc_root(reply->doc);
 	if (root->type != BENC_DICT) {
-		err = NG_EFORMAT;
+		err = EBADMSG;
 		goto out;
 	}
 	reply->dict = root;
@@ -295,7 +283,7 @@ int ng_reply_parse(struct ng_reply **replyp, const void *buf, size_t len,
 	else if (benc_str_eq(res, "load limit"))
 		reply->result = NG_RESULT_LOAD_LIMIT;
 	else {
-		err = NG_ERESULT;
+		err = EPROTO;
 		goto out;
 	}
 

@@ -15,17 +15,13 @@
 
 #include "sylk_ws/ng/bencode.h"
 
-/* Errors are the bencode codes (passed through from the encoder or
- * decoder) or these, which do not overlap with them. */
-enum ng_err {
-	NG_EINVAL = 100, /* bad argument (cookie with a space, bad command) */
-	NG_EMISSING,     /* request lacks a field its command needs */
-	NG_EFORMAT,      /* reply is not "<cookie> <dict>" */
-	NG_ECOOKIE,      /* reply cookie is not the one we sent */
-	NG_ERESULT,      /* reply has no known "result" */
-};
-
-const char *ng_strerror(int err);
+/* Errors: every function returns 0 or an errno value (sylk_ws/base/error.h,
+ * sylk_strerror): EINVAL (bad argument: a cookie with a space, a bad
+ * command), ENODATA (a request lacks a field its command needs), EBADMSG
+ * (a reply that is not "<cookie> <dict>", or bad bencode), ENOMSG (the
+ * reply's cookie is not the one we sent: a reply to another request),
+ * EPROTO (the reply has no known "result"), EMSGSIZE and ENOMEM from the
+ * bencode layer. */
 
 
 /* ---- cookies ---------------------------------------------------------- */

@@ -1,9 +1,23 @@
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "sylk_ws/ng/bencode.h"
+
+/* benc_decode() returns an errno value and gives the exact reason through
+ * an out-parameter: check that the two agree, return the reason, which the
+ * tests compare exactly. */
+static int decode_r(struct benc_doc **docp, const void *buf, size_t len,
+		    const struct benc_limits *lim)
+{
+	enum benc_reason r = (enum benc_reason)-1;
+	int err = benc_decode(docp, buf, len, lim, &r);
+
+	CHECK_INT(err, benc_reason_errno(r));
+	return (int)r;
+}
 
 static int enc_equals(const struct benc_enc *enc, const char *want)
 {
@@ -90,48 +104,48 @@ static void test_encode_misuse(void)
 	struct benc_enc *enc = NULL;
 	int i;
 
-	CHECK_INT(benc_enc_alloc(NULL, 0), BENC_EINVAL);
+	CHECK_INT(benc_enc_alloc(NULL, 0), EINVAL);
 	CHECK_INT(benc_enc_alloc(&enc, 0), 0);
 
 	/* An integer cannot be a dict key. */
 	benc_enc_dict_begin(enc);
-	CHECK_INT(benc_enc_int(enc, 1), BENC_ESTATE);
+	CHECK_INT(benc_enc_int(enc, 1), EPROTO);
 	/* The error sticks. */
-	CHECK_INT(benc_enc_str(enc, "k"), BENC_ESTATE);
-	CHECK_INT(benc_enc_err(enc), BENC_ESTATE);
+	CHECK_INT(benc_enc_str(enc, "k"), EPROTO);
+	CHECK_INT(benc_enc_err(enc), EPROTO);
 	CHECK(!benc_enc_complete(enc));
 
 	/* Nor a list. */
 	benc_enc_reset(enc);
 	benc_enc_dict_begin(enc);
-	CHECK_INT(benc_enc_list_begin(enc), BENC_ESTATE);
+	CHECK_INT(benc_enc_list_begin(enc), EPROTO);
 
 	/* A key without value. */
 	benc_enc_reset(enc);
 	benc_enc_dict_begin(enc);
 	benc_enc_str(enc, "key");
-	CHECK_INT(benc_enc_end(enc), BENC_ESTATE);
+	CHECK_INT(benc_enc_end(enc), EPROTO);
 
 	/* End with nothing open. */
 	benc_enc_reset(enc);
-	CHECK_INT(benc_enc_end(enc), BENC_ESTATE);
+	CHECK_INT(benc_enc_end(enc), EPROTO);
 
 	/* Raw bytes inside a container. */
 	benc_enc_reset(enc);
 	CHECK_INT(benc_enc_raw(enc, "x ", 2), 0);
 	benc_enc_list_begin(enc);
-	CHECK_INT(benc_enc_raw(enc, "x", 1), BENC_ESTATE);
+	CHECK_INT(benc_enc_raw(enc, "x", 1), EPROTO);
 
 	/* Nesting beyond what the encoder tracks. */
 	benc_enc_reset(enc);
 	for (i = 0; i < BENC_ENC_MAX_DEPTH; i++)
 		CHECK_INT(benc_enc_list_begin(enc), 0);
-	CHECK_INT(benc_enc_list_begin(enc), BENC_EDEPTH);
+	CHECK_INT(benc_enc_list_begin(enc), EMSGSIZE);
 
 	benc_enc_reset(enc);
-	CHECK_INT(benc_enc_str(enc, NULL), BENC_EINVAL);
-	CHECK_INT(benc_enc_strn(enc, NULL, 3), BENC_EINVAL);
-	CHECK_INT(benc_enc_strn(NULL, "a", 1), BENC_EINVAL);
+	CHECK_INT(benc_enc_str(enc, NULL), EINVAL);
+	CHECK_INT(benc_enc_strn(enc, NULL, 3), EINVAL);
+	CHECK_INT(benc_enc_strn(NULL, "a", 1), EINVAL);
 
 	benc_enc_free(enc);
 	benc_enc_free(NULL);
@@ -144,7 +158,7 @@ static void check_round_trip(const char *in, size_t len)
 	struct benc_enc *enc = NULL;
 	int err;
 
-	err = benc_decode(&doc, in, len, NULL);
+	err = decode_r(&doc, in, len, NULL);
 	if (err)
 		fprintf(stderr, "  input \"%.*s\"\n", (int)len, in);
 	CHECK_INT(err, 0);
@@ -171,7 +185,7 @@ static void test_decode_values(void)
 	size_t len = 0;
 	int64_t v = 1;
 
-	CHECK_INT(benc_decode(&doc, in, sizeof(in) - 1, NULL), 0);
+	CHECK_INT(decode_r(&doc, in, sizeof(in) - 1, NULL), 0);
 	root = benc_doc_root(doc);
 	CHECK(root != NULL);
 	if (!root)
@@ -222,7 +236,7 @@ static void test_decode_keeps_no_reference(void)
 	char in[] = "d3:key5:valuee";
 	struct benc_doc *doc = NULL;
 
-	CHECK_INT(benc_decode(&doc, in, strlen(in), NULL), 0);
+	CHECK_INT(decode_r(&doc, in, strlen(in), NULL), 0);
 	/* The document owns copies: scribbling over the input is harmless. */
 	memset(in, 'X', sizeof(in));
 	CHECK_STR(benc_dict_str(benc_doc_root(doc), "key", NULL), "value");
@@ -257,7 +271,7 @@ static void test_round_trips(void)
 		benc_enc_strn(enc, "\0\xff", 2);
 		benc_enc_end(enc);
 		benc_enc_end(enc);
-		CHECK_INT(benc_decode(&doc, benc_enc_buf(enc),
+		CHECK_INT(decode_r(&doc, benc_enc_buf(enc),
 				      benc_enc_len(enc), NULL), 0);
 		if (doc) {
 			const struct benc_node *l;
@@ -282,55 +296,55 @@ struct bad_case {
 static void test_decode_malformed(void)
 {
 	static const struct bad_case cases[] = {
-		{ "",                 BENC_ETRUNC },
-		{ "i",                BENC_ETRUNC },
-		{ "i12",              BENC_ETRUNC },
-		{ "i-",               BENC_ETRUNC },
-		{ "ie",               BENC_EINT },
-		{ "i-e",              BENC_EINT },
-		{ "i-0e",             BENC_EINT },
-		{ "i00e",             BENC_EINT },
-		{ "i03e",             BENC_EINT },
-		{ "i-03e",            BENC_EINT },
-		{ "i+3e",             BENC_EINT },
-		{ "i1.5e",            BENC_ESYNTAX },
-		{ "i 1e",             BENC_EINT },
-		{ "i9223372036854775808e",  BENC_ERANGE },
-		{ "i-9223372036854775809e", BENC_ERANGE },
-		{ "i99999999999999999999999999e", BENC_ERANGE },
-		{ "3:ab",             BENC_ETRUNC },
-		{ "3",                BENC_ETRUNC },
-		{ "03:abc",           BENC_EINT },
-		{ "00:",              BENC_EINT },
-		{ "3x:abc",           BENC_ESYNTAX },
-		{ "-1:a",             BENC_ESYNTAX },
-		{ "99999999999999999999999:a", BENC_ELENGTH },
-		{ "l",                BENC_ETRUNC },
-		{ "li1e",             BENC_ETRUNC },
-		{ "d",                BENC_ETRUNC },
-		{ "d1:a",             BENC_ETRUNC },
-		{ "d1:ae",            BENC_ESYNTAX },
-		{ "di1ei2ee",         BENC_EKEY },
-		{ "dli1ee1:ae",       BENC_EKEY },
-		{ "dde1:ae",          BENC_EKEY },
-		{ "d1:a1:b1:a1:ce",   BENC_EKEY },
-		{ "d1:a0:1:a0:e",     BENC_EKEY },   /* sorted so far */
-		{ "d1:c0:1:a0:1:b0:1:c0:e", BENC_EKEY }, /* unsorted */
-		{ "d2:ab0:1:a0:2:ab0:e", BENC_EKEY },
-		{ "d1:bd1:x0:1:x0:ee", BENC_EKEY },  /* nested */
-		{ "dxe",              BENC_ESYNTAX },
-		{ "e",                BENC_ESYNTAX },
-		{ "x",                BENC_ESYNTAX },
-		{ "i1ei2e",           BENC_ETRAILING },
-		{ "lee",              BENC_ETRAILING },
-		{ "0: ",              BENC_ETRAILING },
-		{ "l1:ae\n",          BENC_ETRAILING },
+		{ "",                 BENC_R_TRUNC },
+		{ "i",                BENC_R_TRUNC },
+		{ "i12",              BENC_R_TRUNC },
+		{ "i-",               BENC_R_TRUNC },
+		{ "ie",               BENC_R_INT },
+		{ "i-e",              BENC_R_INT },
+		{ "i-0e",             BENC_R_INT },
+		{ "i00e",             BENC_R_INT },
+		{ "i03e",             BENC_R_INT },
+		{ "i-03e",            BENC_R_INT },
+		{ "i+3e",             BENC_R_INT },
+		{ "i1.5e",            BENC_R_SYNTAX },
+		{ "i 1e",             BENC_R_INT },
+		{ "i9223372036854775808e",  BENC_R_RANGE },
+		{ "i-9223372036854775809e", BENC_R_RANGE },
+		{ "i99999999999999999999999999e", BENC_R_RANGE },
+		{ "3:ab",             BENC_R_TRUNC },
+		{ "3",                BENC_R_TRUNC },
+		{ "03:abc",           BENC_R_INT },
+		{ "00:",              BENC_R_INT },
+		{ "3x:abc",           BENC_R_SYNTAX },
+		{ "-1:a",             BENC_R_SYNTAX },
+		{ "99999999999999999999999:a", BENC_R_LENGTH },
+		{ "l",                BENC_R_TRUNC },
+		{ "li1e",             BENC_R_TRUNC },
+		{ "d",                BENC_R_TRUNC },
+		{ "d1:a",             BENC_R_TRUNC },
+		{ "d1:ae",            BENC_R_SYNTAX },
+		{ "di1ei2ee",         BENC_R_KEY },
+		{ "dli1ee1:ae",       BENC_R_KEY },
+		{ "dde1:ae",          BENC_R_KEY },
+		{ "d1:a1:b1:a1:ce",   BENC_R_KEY },
+		{ "d1:a0:1:a0:e",     BENC_R_KEY },   /* sorted so far */
+		{ "d1:c0:1:a0:1:b0:1:c0:e", BENC_R_KEY }, /* unsorted */
+		{ "d2:ab0:1:a0:2:ab0:e", BENC_R_KEY },
+		{ "d1:bd1:x0:1:x0:ee", BENC_R_KEY },  /* nested */
+		{ "dxe",              BENC_R_SYNTAX },
+		{ "e",                BENC_R_SYNTAX },
+		{ "x",                BENC_R_SYNTAX },
+		{ "i1ei2e",           BENC_R_TRAILING },
+		{ "lee",              BENC_R_TRAILING },
+		{ "0: ",              BENC_R_TRAILING },
+		{ "l1:ae\n",          BENC_R_TRAILING },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct benc_doc *doc = NULL;
-		int err = benc_decode(&doc, cases[i].in, strlen(cases[i].in),
+		int err = decode_r(&doc, cases[i].in, strlen(cases[i].in),
 				      NULL);
 
 		if (err != cases[i].err)
@@ -346,7 +360,7 @@ static void test_decode_malformed(void)
 
 		for (n = 0; n + 1 < sizeof(full) - 1; n++) {
 			struct benc_doc *doc = NULL;
-			int err = benc_decode(&doc, full, n, NULL);
+			int err = decode_r(&doc, full, n, NULL);
 
 			CHECK(err != 0);
 			CHECK(doc == NULL);
@@ -354,12 +368,12 @@ static void test_decode_malformed(void)
 		check_round_trip(full, sizeof(full) - 1);
 	}
 
-	CHECK_INT(benc_decode(NULL, "i1e", 3, NULL), BENC_EINVAL);
+	CHECK_INT(decode_r(NULL, "i1e", 3, NULL), BENC_R_INVAL);
 	{
 		struct benc_doc *doc = NULL;
 
-		CHECK_INT(benc_decode(&doc, NULL, 0, NULL), BENC_ETRUNC);
-		CHECK_INT(benc_decode(&doc, NULL, 1, NULL), BENC_EINVAL);
+		CHECK_INT(decode_r(&doc, NULL, 0, NULL), BENC_R_TRUNC);
+		CHECK_INT(decode_r(&doc, NULL, 1, NULL), BENC_R_INVAL);
 	}
 }
 
@@ -370,51 +384,51 @@ static void test_decode_limits(void)
 	char deep[2 * 600 + 1];
 	int i;
 
-	CHECK_INT(benc_decode(&doc, "lle", 3, &lim), BENC_ETRUNC);
-	CHECK_INT(benc_decode(&doc, "llee", 4, &lim), 0);
+	CHECK_INT(decode_r(&doc, "lle", 3, &lim), BENC_R_TRUNC);
+	CHECK_INT(decode_r(&doc, "llee", 4, &lim), 0);
 	benc_doc_free(doc);
 	doc = NULL;
-	CHECK_INT(benc_decode(&doc, "llleee", 6, &lim), BENC_EDEPTH);
-	CHECK_INT(benc_decode(&doc, "d1:ad1:ad1:ai1eeee", 18, &lim),
-		  BENC_EDEPTH);
+	CHECK_INT(decode_r(&doc, "llleee", 6, &lim), BENC_R_DEPTH);
+	CHECK_INT(decode_r(&doc, "d1:ad1:ad1:ai1eeee", 18, &lim),
+		  BENC_R_DEPTH);
 
-	CHECK_INT(benc_decode(&doc, "4:abcd", 6, &lim), 0);
+	CHECK_INT(decode_r(&doc, "4:abcd", 6, &lim), 0);
 	benc_doc_free(doc);
 	doc = NULL;
-	CHECK_INT(benc_decode(&doc, "5:abcde", 7, &lim), BENC_ELENGTH);
-	CHECK_INT(benc_decode(&doc, "d5:abcdei1ee", 12, &lim), BENC_ELENGTH);
+	CHECK_INT(decode_r(&doc, "5:abcde", 7, &lim), BENC_R_LENGTH);
+	CHECK_INT(decode_r(&doc, "d5:abcdei1ee", 12, &lim), BENC_R_LENGTH);
 
 	/* Five values fit (the list counts), six do not. */
-	CHECK_INT(benc_decode(&doc, "li1ei2ei3ei4ee", 14, &lim), 0);
+	CHECK_INT(decode_r(&doc, "li1ei2ei3ei4ee", 14, &lim), 0);
 	benc_doc_free(doc);
 	doc = NULL;
-	CHECK_INT(benc_decode(&doc, "li1ei2ei3ei4ei5ee", 17, &lim),
-		  BENC_ENODES);
+	CHECK_INT(decode_r(&doc, "li1ei2ei3ei4ei5ee", 17, &lim),
+		  BENC_R_NODES);
 
 	/* Scalars need no depth at all. */
 	lim.max_depth = 0;
-	CHECK_INT(benc_decode(&doc, "i5e", 3, &lim), 0);
+	CHECK_INT(decode_r(&doc, "i5e", 3, &lim), 0);
 	benc_doc_free(doc);
 	doc = NULL;
-	CHECK_INT(benc_decode(&doc, "le", 2, &lim), BENC_EDEPTH);
+	CHECK_INT(decode_r(&doc, "le", 2, &lim), BENC_R_DEPTH);
 
 	/* No limit on string length: a huge length still cannot wrap. */
 	lim.max_str_len = SIZE_MAX;
 	lim.max_depth = 2;
-	CHECK_INT(benc_decode(&doc, "99999999999999999999999999:a", 28, &lim),
-		  BENC_ELENGTH);
-	CHECK_INT(benc_decode(&doc, "18446744073709551:a", 19, &lim),
-		  BENC_ETRUNC);
+	CHECK_INT(decode_r(&doc, "99999999999999999999999999:a", 28, &lim),
+		  BENC_R_LENGTH);
+	CHECK_INT(decode_r(&doc, "18446744073709551:a", 19, &lim),
+		  BENC_R_TRUNC);
 
 	lim.max_depth = BENC_MAX_DEPTH_LIMIT + 1;
-	CHECK_INT(benc_decode(&doc, "le", 2, &lim), BENC_EINVAL);
+	CHECK_INT(decode_r(&doc, "le", 2, &lim), BENC_R_INVAL);
 
 	/* The default depth stops a deep nest long before the stack would. */
 	for (i = 0; i < 600; i++) {
 		deep[i] = 'l';
 		deep[600 + i] = 'e';
 	}
-	CHECK_INT(benc_decode(&doc, deep, 1200, NULL), BENC_EDEPTH);
+	CHECK_INT(decode_r(&doc, deep, 1200, NULL), BENC_R_DEPTH);
 	CHECK(doc == NULL);
 }
 
@@ -436,25 +450,40 @@ static void test_decode_many_unsorted_keys(void)
 		len += (size_t)snprintf(buf + len, cap - len, "5:%05d0:", i);
 	buf[len] = 'e';
 
-	CHECK_INT(benc_decode(&doc, buf, len + 1, NULL), 0);
+	CHECK_INT(decode_r(&doc, buf, len + 1, NULL), 0);
 	CHECK(doc && benc_doc_root(doc)->len == N);
 	CHECK(doc && benc_dict_get(benc_doc_root(doc), "00000") != NULL);
 	benc_doc_free(doc);
 	doc = NULL;
 
 	len += (size_t)snprintf(buf + len, cap - len, "5:%05d0:e", N - 1);
-	CHECK_INT(benc_decode(&doc, buf, len, NULL), BENC_EKEY);
+	CHECK_INT(decode_r(&doc, buf, len, NULL), BENC_R_KEY);
 	CHECK(doc == NULL);
 	free(buf);
 }
 
 static void test_strerror(void)
 {
-	int e;
+	static const struct {
+		enum benc_reason reason;
+		int err;
+	} reasons[] = {
+		{BENC_R_OK, 0},           {BENC_R_NOMEM, ENOMEM},
+		{BENC_R_INVAL, EINVAL},   {BENC_R_TRUNC, EBADMSG},
+		{BENC_R_SYNTAX, EBADMSG}, {BENC_R_INT, EBADMSG},
+		{BENC_R_RANGE, EBADMSG},  {BENC_R_LENGTH, EMSGSIZE},
+		{BENC_R_DEPTH, EMSGSIZE}, {BENC_R_NODES, EMSGSIZE},
+		{BENC_R_KEY, EBADMSG},    {BENC_R_TRAILING, EBADMSG},
+	};
+	size_t i;
 
-	for (e = BENC_OK; e <= BENC_ETRAILING; e++)
-		CHECK(strcmp(benc_strerror(e), "unknown error") != 0);
-	CHECK_STR(benc_strerror(9999), "unknown error");
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		CHECK_INT(benc_reason_errno(reasons[i].reason), reasons[i].err);
+		CHECK(strcmp(benc_reason_str(reasons[i].reason),
+			     "unknown error") != 0);
+	}
+	CHECK_STR(benc_reason_str((enum benc_reason)9999), "unknown error");
+	CHECK_STR(benc_reason_str(BENC_R_TRUNC), "input truncated");
 }
 
 int main(void)
