@@ -157,6 +157,7 @@ int rtc_sip_authorize(char *hdrs, size_t size, struct sip_msg *rpl, const char *
 	struct sip_digest_cred cred = {.username = user, .ha1_md5 = ha1};
 	char uri_z[512], cnonce[17], value[2048];
 	struct sip_digest_req req = {.method = method, .uri = uri_z, .cnonce = cnonce, .nc = 1};
+	enum sip_digest_reason why;
 	int want, err;
 	bool proxy;
 
@@ -172,12 +173,13 @@ int rtc_sip_authorize(char *hdrs, size_t size, struct sip_msg *rpl, const char *
 	 * the first one the credentials fit */
 	err = -1;
 	for (h = rpl->headers; h && err; h = h->next) {
-		if (h->type != want || sip_digest_chal_parse(&chal, h->body.s, h->body.len) != 0)
+		if (h->type != want ||
+		    sip_digest_chal_parse(&chal, h->body.s, h->body.len, NULL) != 0)
 			continue;
-		err = sip_digest_authorization(value, sizeof(value), NULL, chal, &cred, &req);
+		err = sip_digest_authorization(value, sizeof(value), NULL, chal, &cred, &req, &why);
 		if (err)
 			LM_NOTICE("cannot answer a %s challenge: %s\n",
-				  sip_digest_algo_name(chal->algo), sip_digest_strerror(err));
+				  sip_digest_algo_name(chal->algo), sip_digest_reason_str(why));
 		sip_digest_chal_free(chal);
 		chal = NULL;
 	}

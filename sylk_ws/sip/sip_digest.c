@@ -1,4 +1,5 @@
 /* SIP digest authentication maths and header handling; see sip_digest.h. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,23 +10,52 @@
 #include "sylk_ws/sip/sip_digest.h"
 #include "sylk_ws/base/chars.h"
 
-const char *sip_digest_strerror(int err)
+const char *sip_digest_reason_str(enum sip_digest_reason reason)
 {
-	switch (err) {
-	case SIP_DIGEST_OK:       return "success";
-	case SIP_DIGEST_ENOMEM:   return "out of memory";
-	case SIP_DIGEST_EINVAL:   return "invalid argument";
-	case SIP_DIGEST_ESCHEME:  return "not a Digest challenge";
-	case SIP_DIGEST_ESYNTAX:  return "malformed challenge";
-	case SIP_DIGEST_EDUP:     return "duplicate challenge parameter";
-	case SIP_DIGEST_EMISSING: return "challenge lacks realm or nonce";
-	case SIP_DIGEST_EALGO:    return "unsupported digest algorithm";
-	case SIP_DIGEST_EQOP:     return "unsupported qop";
-	case SIP_DIGEST_ENOCRED:  return "no credentials for the algorithm";
-	case SIP_DIGEST_ESPACE:   return "output buffer too small";
-	case SIP_DIGEST_ECRYPTO:  return "hash computation failed";
-	default:                  return "unknown error";
+	switch (reason) {
+	case SIP_DIGEST_R_OK:      return "success";
+	case SIP_DIGEST_R_NOMEM:   return "out of memory";
+	case SIP_DIGEST_R_INVAL:   return "invalid argument";
+	case SIP_DIGEST_R_SCHEME:  return "not a Digest challenge";
+	case SIP_DIGEST_R_SYNTAX:  return "malformed challenge";
+	case SIP_DIGEST_R_DUP:     return "duplicate challenge parameter";
+	case SIP_DIGEST_R_MISSING: return "challenge lacks realm or nonce";
+	case SIP_DIGEST_R_ALGO:    return "unsupported digest algorithm";
+	case SIP_DIGEST_R_QOP:     return "unsupported qop";
+	case SIP_DIGEST_R_NOCRED:  return "no credentials for the algorithm";
+	case SIP_DIGEST_R_SPACE:   return "output buffer too small";
+	case SIP_DIGEST_R_CRYPTO:  return "hash computation failed";
+	default:                   return "unknown error";
 	}
+}
+
+int sip_digest_reason_errno(enum sip_digest_reason reason)
+{
+	switch (reason) {
+	case SIP_DIGEST_R_OK:      return 0;
+	case SIP_DIGEST_R_NOMEM:   return ENOMEM;
+	case SIP_DIGEST_R_INVAL:   return EINVAL;
+	case SIP_DIGEST_R_SYNTAX:
+	case SIP_DIGEST_R_DUP:     return EBADMSG;
+	case SIP_DIGEST_R_MISSING: return ENODATA;
+	case SIP_DIGEST_R_SCHEME:
+	case SIP_DIGEST_R_ALGO:
+	case SIP_DIGEST_R_QOP:
+	case SIP_DIGEST_R_CRYPTO:  return ENOTSUP;
+	case SIP_DIGEST_R_NOCRED:  return ENOENT;
+	case SIP_DIGEST_R_SPACE:   return ENOSPC;
+	default:                   return EINVAL;
+	}
+}
+
+/* Inside this file every function returns a reason (0 is
+ * SIP_DIGEST_R_OK); the public ones turn it into its errno value here and
+ * hand the reason to the caller. */
+static int finish(int r, enum sip_digest_reason *reason)
+{
+	if (reason)
+		*reason = (enum sip_digest_reason)r;
+	return sip_digest_reason_errno((enum sip_digest_reason)r);
 }
 
 static const char *const algo_names[] = {
@@ -131,19 +161,19 @@ static int read_value(struct cursor *c, struct chal_obj *obj,
 			unsigned char ch;
 
 			if (c->p >= c->end)
-				return SIP_DIGEST_ESYNTAX;
+				return SIP_DIGEST_R_SYNTAX;
 			ch = (unsigned char)*c->p++;
 			if (ch == '"')
 				break;
 			if (ch == '\\') {
 				if (c->p >= c->end)
-					return SIP_DIGEST_ESYNTAX;
+					return SIP_DIGEST_R_SYNTAX;
 				ch = (unsigned char)*c->p++;
 			}
 			/* Tab is the only control a quoted string may
 			 * hold; CR or LF would end our header early. */
 			if (is_ctl(ch) && ch != '\t')
-				return SIP_DIGEST_ESYNTAX;
+				return SIP_DIGEST_R_SYNTAX;
 			dst[n++] = (char)ch;
 		}
 	}
@@ -152,7 +182,7 @@ static int read_value(struct cursor *c, struct chal_obj *obj,
 		       is_bare_value_char((unsigned char)*c->p))
 			dst[n++] = *c->p++;
 		if (!n)
-			return SIP_DIGEST_ESYNTAX;
+			return SIP_DIGEST_R_SYNTAX;
 	}
 
 	dst[n] = '\0';
@@ -171,7 +201,7 @@ static int parse_algo(const char *v, size_t n, enum sip_digest_algo *algop)
 			return 0;
 		}
 	}
-	return SIP_DIGEST_EALGO;
+	return SIP_DIGEST_R_ALGO;
 }
 
 /* qop-options is a comma list inside the quotes: "auth,auth-int". */
@@ -239,7 +269,7 @@ static int apply_param(struct chal_obj *obj, unsigned *seen,
 	if (!bit)
 		goto done;
 	if (*seen & bit)
-		return SIP_DIGEST_EDUP;
+		return SIP_DIGEST_R_DUP;
 	*seen |= bit;
 
 	switch (bit) {
@@ -258,7 +288,7 @@ static int apply_param(struct chal_obj *obj, unsigned *seen,
 	case SEEN_ALGORITHM:
 		chal->algo_given = true;
 		if (parse_algo(val, val_len, &chal->algo))
-			return SIP_DIGEST_EALGO;
+			return SIP_DIGEST_R_ALGO;
 		break;
 	case SEEN_QOP:
 		chal->qop_given = true;
@@ -301,11 +331,11 @@ static int parse_params(struct cursor *c, struct chal_obj *obj)
 			c->p++;
 		name_len = (size_t)(c->p - name);
 		if (!name_len)
-			return SIP_DIGEST_ESYNTAX;
+			return SIP_DIGEST_R_SYNTAX;
 
 		skip_lws(c);
 		if (c->p >= c->end || *c->p != '=')
-			return SIP_DIGEST_ESYNTAX;
+			return SIP_DIGEST_R_SYNTAX;
 		c->p++;
 		skip_lws(c);
 
@@ -319,16 +349,16 @@ static int parse_params(struct cursor *c, struct chal_obj *obj)
 
 		skip_lws(c);
 		if (c->p < c->end && *c->p != ',')
-			return SIP_DIGEST_ESYNTAX;
+			return SIP_DIGEST_R_SYNTAX;
 	}
 
 	if (!(seen & SEEN_REALM) || !(seen & SEEN_NONCE))
-		return SIP_DIGEST_EMISSING;
+		return SIP_DIGEST_R_MISSING;
 	return 0;
 }
 
-int sip_digest_chal_parse(struct sip_digest_chal **chalp, const char *val,
-			  size_t len)
+static int chal_parse_r(struct sip_digest_chal **chalp, const char *val,
+			size_t len)
 {
 	struct cursor c;
 	struct chal_obj *obj;
@@ -336,12 +366,12 @@ int sip_digest_chal_parse(struct sip_digest_chal **chalp, const char *val,
 	int err;
 
 	if (!chalp || (!val && len))
-		return SIP_DIGEST_EINVAL;
+		return SIP_DIGEST_R_INVAL;
 	if (!val)
-		return SIP_DIGEST_ESYNTAX;
+		return SIP_DIGEST_R_SYNTAX;
 	/* Keeps the arena size computation below from overflowing. */
 	if (len > SIZE_MAX / 2)
-		return SIP_DIGEST_EINVAL;
+		return SIP_DIGEST_R_INVAL;
 
 	c.p = val;
 	c.end = val + len;
@@ -351,17 +381,17 @@ int sip_digest_chal_parse(struct sip_digest_chal **chalp, const char *val,
 	while (c.p < c.end && chars_sip_token((unsigned char)*c.p))
 		c.p++;
 	if (c.p == scheme)
-		return SIP_DIGEST_ESYNTAX;
+		return SIP_DIGEST_R_SYNTAX;
 	if (!span_ieq(scheme, (size_t)(c.p - scheme), "Digest"))
-		return SIP_DIGEST_ESCHEME;
+		return SIP_DIGEST_R_SCHEME;
 	if (c.p < c.end && !is_lws(*c.p))
-		return SIP_DIGEST_ESCHEME;
+		return SIP_DIGEST_R_SCHEME;
 
 	/* Every kept value is an unescaped part of the input plus a NUL;
 	 * the value being read may add one more before it is dropped. */
 	obj = calloc(1, sizeof(*obj) + len + 8);
 	if (!obj)
-		return SIP_DIGEST_ENOMEM;
+		return SIP_DIGEST_R_NOMEM;
 	obj->pub.algo = SIP_DIGEST_MD5;
 
 	err = parse_params(&c, obj);
@@ -372,6 +402,12 @@ int sip_digest_chal_parse(struct sip_digest_chal **chalp, const char *val,
 
 	*chalp = &obj->pub;
 	return 0;
+}
+
+int sip_digest_chal_parse(struct sip_digest_chal **chalp, const char *val,
+			  size_t len, enum sip_digest_reason *reason)
+{
+	return finish(chal_parse_r(chalp, val, len), reason);
 }
 
 void sip_digest_chal_free(struct sip_digest_chal *chal)
@@ -396,7 +432,7 @@ static int hash_hex(enum sip_digest_algo algo, char hex[SIP_DIGEST_HEX_MAX],
 
 	ctx = EVP_MD_CTX_new();
 	if (!ctx)
-		return SIP_DIGEST_ENOMEM;
+		return SIP_DIGEST_R_NOMEM;
 
 	ok = EVP_DigestInit_ex(ctx, algo_is_sha256(algo) ? EVP_sha256()
 							  : EVP_md5(), NULL);
@@ -411,7 +447,7 @@ static int hash_hex(enum sip_digest_algo algo, char hex[SIP_DIGEST_HEX_MAX],
 	EVP_MD_CTX_free(ctx);
 
 	if (!ok || md_len * 2 != algo_hex_len(algo))
-		return SIP_DIGEST_ECRYPTO;
+		return SIP_DIGEST_R_CRYPTO;
 
 	for (i = 0; i < md_len; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
@@ -431,9 +467,8 @@ static bool has_ctl(const char *s)
 	return false;
 }
 
-int sip_digest_ha1(char *hex, size_t size, enum sip_digest_algo algo,
-		   const char *username, const char *realm,
-		   const char *password)
+static int ha1_r(char *hex, size_t size, enum sip_digest_algo algo,
+		 const char *username, const char *realm, const char *password)
 {
 	const char *parts[3];
 	char tmp[SIP_DIGEST_HEX_MAX];
@@ -441,9 +476,9 @@ int sip_digest_ha1(char *hex, size_t size, enum sip_digest_algo algo,
 
 	if (!hex || !username || !realm || !password ||
 	    !sip_digest_algo_name(algo))
-		return SIP_DIGEST_EINVAL;
+		return SIP_DIGEST_R_INVAL;
 	if (size < algo_hex_len(algo) + 1)
-		return SIP_DIGEST_ESPACE;
+		return SIP_DIGEST_R_SPACE;
 
 	parts[0] = username;
 	parts[1] = realm;
@@ -456,6 +491,13 @@ int sip_digest_ha1(char *hex, size_t size, enum sip_digest_algo algo,
 	return 0;
 }
 
+int sip_digest_ha1(char *hex, size_t size, enum sip_digest_algo algo,
+		   const char *username, const char *realm,
+		   const char *password)
+{
+	return finish(ha1_r(hex, size, algo, username, realm, password), NULL);
+}
+
 /* Copies a caller's HA1 in lowercase: the hex text itself is hashed, so
  * "ABCD" and "abcd" would give different responses. */
 static int copy_ha1(char out[SIP_DIGEST_HEX_MAX], const char *ha1,
@@ -464,7 +506,7 @@ static int copy_ha1(char out[SIP_DIGEST_HEX_MAX], const char *ha1,
 	size_t i, n = algo_hex_len(algo);
 
 	if (strlen(ha1) != n)
-		return SIP_DIGEST_EINVAL;
+		return SIP_DIGEST_R_INVAL;
 
 	for (i = 0; i < n; i++) {
 		char c = ha1[i];
@@ -472,7 +514,7 @@ static int copy_ha1(char out[SIP_DIGEST_HEX_MAX], const char *ha1,
 		if (c >= 'A' && c <= 'F')
 			c = (char)(c - 'A' + 'a');
 		else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return SIP_DIGEST_EINVAL;
+			return SIP_DIGEST_R_INVAL;
 		out[i] = c;
 	}
 	out[n] = '\0';
@@ -489,10 +531,9 @@ static int get_ha1(char out[SIP_DIGEST_HEX_MAX],
 	if (given)
 		return copy_ha1(out, given, chal->algo);
 	if (cred->password)
-		return sip_digest_ha1(out, SIP_DIGEST_HEX_MAX, chal->algo,
-				      cred->username, chal->realm,
-				      cred->password);
-	return SIP_DIGEST_ENOCRED;
+		return ha1_r(out, SIP_DIGEST_HEX_MAX, chal->algo,
+			     cred->username, chal->realm, cred->password);
+	return SIP_DIGEST_R_NOCRED;
 }
 
 /* NULL for RFC 2069 mode (no qop offered), "auth" when offered. */
@@ -505,7 +546,7 @@ static int pick_qop(const struct sip_digest_chal *chal, const char **qopp)
 	/* auth-int would need the body hash; callers authenticate REGISTER,
 	 * INVITE and friends, where every server also offers auth. */
 	if (!chal->qop_auth)
-		return SIP_DIGEST_EQOP;
+		return SIP_DIGEST_R_QOP;
 	*qopp = "auth";
 	return 0;
 }
@@ -519,10 +560,10 @@ static int check_args(const struct sip_digest_chal *chal,
 	if (!chal || !cred || !req || !cred->username || !req->method ||
 	    !req->uri || !chal->realm || !chal->nonce ||
 	    !sip_digest_algo_name(chal->algo))
-		return SIP_DIGEST_EINVAL;
+		return SIP_DIGEST_R_INVAL;
 	if (!*req->method || has_ctl(req->method) || has_ctl(req->uri) ||
 	    has_ctl(cred->username))
-		return SIP_DIGEST_EINVAL;
+		return SIP_DIGEST_R_INVAL;
 
 	err = pick_qop(chal, qopp);
 	if (err)
@@ -530,10 +571,10 @@ static int check_args(const struct sip_digest_chal *chal,
 
 	if (*qopp || algo_is_sess(chal->algo)) {
 		if (!req->cnonce || !*req->cnonce || has_ctl(req->cnonce))
-			return SIP_DIGEST_EINVAL;
+			return SIP_DIGEST_R_INVAL;
 	}
 	if (*qopp && req->nc == 0)
-		return SIP_DIGEST_EINVAL;
+		return SIP_DIGEST_R_INVAL;
 	return 0;
 }
 
@@ -586,22 +627,22 @@ static int compute_response(char hex[SIP_DIGEST_HEX_MAX],
 	return hash_hex(chal->algo, hex, parts, 6);
 }
 
-int sip_digest_response(char *hex, size_t size,
-			const struct sip_digest_chal *chal,
-			const struct sip_digest_cred *cred,
-			const struct sip_digest_req *req)
+static int response_r(char *hex, size_t size,
+		      const struct sip_digest_chal *chal,
+		      const struct sip_digest_cred *cred,
+		      const struct sip_digest_req *req)
 {
 	char tmp[SIP_DIGEST_HEX_MAX];
 	const char *qop;
 	int err;
 
 	if (!hex)
-		return SIP_DIGEST_EINVAL;
+		return SIP_DIGEST_R_INVAL;
 	err = check_args(chal, cred, req, &qop);
 	if (err)
 		return err;
 	if (size < algo_hex_len(chal->algo) + 1)
-		return SIP_DIGEST_ESPACE;
+		return SIP_DIGEST_R_SPACE;
 
 	err = compute_response(tmp, chal, cred, req, qop);
 	if (err)
@@ -609,6 +650,15 @@ int sip_digest_response(char *hex, size_t size,
 
 	memcpy(hex, tmp, algo_hex_len(chal->algo) + 1);
 	return 0;
+}
+
+int sip_digest_response(char *hex, size_t size,
+			const struct sip_digest_chal *chal,
+			const struct sip_digest_cred *cred,
+			const struct sip_digest_req *req,
+			enum sip_digest_reason *reason)
+{
+	return finish(response_r(hex, size, chal, cred, req), reason);
 }
 
 
@@ -660,10 +710,10 @@ static void w_param(struct hdr_writer *w, const char *name, const char *val,
 		w_str(w, val);
 }
 
-int sip_digest_authorization(char *buf, size_t size, size_t *lenp,
-			     const struct sip_digest_chal *chal,
-			     const struct sip_digest_cred *cred,
-			     const struct sip_digest_req *req)
+static int authorization_r(char *buf, size_t size, size_t *lenp,
+			   const struct sip_digest_chal *chal,
+			   const struct sip_digest_cred *cred,
+			   const struct sip_digest_req *req)
 {
 	char response[SIP_DIGEST_HEX_MAX], user_hash[SIP_DIGEST_HEX_MAX];
 	char nc[9];
@@ -672,7 +722,7 @@ int sip_digest_authorization(char *buf, size_t size, size_t *lenp,
 	int err;
 
 	if (!buf || !size)
-		return SIP_DIGEST_EINVAL;
+		return SIP_DIGEST_R_INVAL;
 	err = check_args(chal, cred, req, &qop);
 	if (err)
 		return err;
@@ -717,11 +767,20 @@ int sip_digest_authorization(char *buf, size_t size, size_t *lenp,
 
 	if (w.full) {
 		buf[0] = '\0';
-		return SIP_DIGEST_ESPACE;
+		return SIP_DIGEST_R_SPACE;
 	}
 
 	buf[w.len] = '\0';
 	if (lenp)
 		*lenp = w.len;
 	return 0;
+}
+
+int sip_digest_authorization(char *buf, size_t size, size_t *lenp,
+			     const struct sip_digest_chal *chal,
+			     const struct sip_digest_cred *cred,
+			     const struct sip_digest_req *req,
+			     enum sip_digest_reason *reason)
+{
+	return finish(authorization_r(buf, size, lenp, chal, cred, req), reason);
 }

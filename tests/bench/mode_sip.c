@@ -152,13 +152,15 @@ static void send_register(struct sl_conn *c, uint64_t now)
 			.nc = ++r->nc,
 		};
 		char cnonce[17], value[900];
+		enum sip_digest_reason why;
 		int err;
 
 		sl_random_hex(cnonce, 16);
 		req.cnonce = cnonce;
-		err = sip_digest_authorization(value, sizeof(value), NULL, r->chal, &cred, &req);
+		err = sip_digest_authorization(value, sizeof(value), NULL, r->chal, &cred, &req,
+					       &why);
 		if (err) {
-			reg_error("cannot answer the challenge: %s", sip_digest_strerror(err));
+			reg_error("cannot answer the challenge: %s", sip_digest_reason_str(why));
 			sip_digest_chal_free(r->chal);
 			r->chal = NULL;
 		} else {
@@ -232,10 +234,11 @@ static void reg_on_message(struct sl_conn *c, char *data, size_t len)
 			reg.registrations++;
 	} else if (code == 401 && sip_header(data, len, "WWW-Authenticate", &v, &vlen)) {
 		struct sip_digest_chal *chal = NULL;
-		int err = sip_digest_chal_parse(&chal, v, vlen);
+		enum sip_digest_reason why;
+		int err = sip_digest_chal_parse(&chal, v, vlen, &why);
 
 		if (err) {
-			reg_error("unusable challenge: %s", sip_digest_strerror(err));
+			reg_error("unusable challenge: %s", sip_digest_reason_str(why));
 		} else {
 			if (r->sent_auth && !chal->stale)
 				reg_error("credentials refused (401 again)%s", "");

@@ -33,10 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sip_digest_chal *chal = NULL, *back = NULL;
 	char hex[SIP_DIGEST_HEX_MAX];
 	static char hdr[65536];
+	enum sip_digest_reason why;
 	size_t len = 0, i;
 	int err;
 
-	err = sip_digest_chal_parse(&chal, (const char *)data, size);
+	err = sip_digest_chal_parse(&chal, (const char *)data, size, &why);
+	/* errno and reason agree */
+	if (err != sip_digest_reason_errno(why))
+		abort();
 	if (err) {
 		if (chal)
 			abort();
@@ -45,12 +49,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!chal->realm || !chal->nonce)
 		abort();
 
-	err = sip_digest_response(hex, sizeof(hex), chal, &cred, &req);
-	if (err && err != SIP_DIGEST_EQOP)
+	err = sip_digest_response(hex, sizeof(hex), chal, &cred, &req, &why);
+	if (err && why != SIP_DIGEST_R_QOP)
 		abort();
 
 	err = sip_digest_authorization(hdr, sizeof(hdr), &len, chal, &cred,
-				       &req);
+				       &req, &why);
 	if (err == 0) {
 		if (len != strlen(hdr))
 			abort();
@@ -58,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (hdr[i] == '\r' || hdr[i] == '\n')
 				abort();
 		}
-		if (sip_digest_chal_parse(&back, hdr, len))
+		if (sip_digest_chal_parse(&back, hdr, len, NULL))
 			abort();
 		same(back->realm, chal->realm);
 		same(back->nonce, chal->nonce);
@@ -67,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		sip_digest_chal_free(back);
 	}
-	else if (err != SIP_DIGEST_EQOP && err != SIP_DIGEST_ESPACE) {
+	else if (why != SIP_DIGEST_R_QOP && why != SIP_DIGEST_R_SPACE) {
 		abort();
 	}
 

@@ -1,18 +1,57 @@
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "sylk_ws/sip/sip_digest.h"
 
+/* The functions return an errno value and give the exact reason through an
+ * out-parameter: these wrappers check that the two agree and return the
+ * reason, which the tests compare exactly. */
+static int parse_r(struct sip_digest_chal **chalp, const char *val,
+		   size_t len)
+{
+	enum sip_digest_reason r = (enum sip_digest_reason)-1;
+	int err = sip_digest_chal_parse(chalp, val, len, &r);
+
+	CHECK_INT(err, sip_digest_reason_errno(r));
+	return (int)r;
+}
+
+static int response_r(char *hex, size_t size,
+		      const struct sip_digest_chal *chal,
+		      const struct sip_digest_cred *cred,
+		      const struct sip_digest_req *req)
+{
+	enum sip_digest_reason r = (enum sip_digest_reason)-1;
+	int err = sip_digest_response(hex, size, chal, cred, req, &r);
+
+	CHECK_INT(err, sip_digest_reason_errno(r));
+	return (int)r;
+}
+
+static int authorization_r(char *buf, size_t size, size_t *lenp,
+			   const struct sip_digest_chal *chal,
+			   const struct sip_digest_cred *cred,
+			   const struct sip_digest_req *req)
+{
+	enum sip_digest_reason r = (enum sip_digest_reason)-1;
+	int err = sip_digest_authorization(buf, size, lenp, chal, cred, req,
+					   &r);
+
+	CHECK_INT(err, sip_digest_reason_errno(r));
+	return (int)r;
+}
+
 static struct sip_digest_chal *parse_ok(const char *val)
 {
 	struct sip_digest_chal *chal = NULL;
-	int err = sip_digest_chal_parse(&chal, val, strlen(val));
+	int r = parse_r(&chal, val, strlen(val));
 
-	if (err)
+	if (r)
 		fprintf(stderr, "  challenge \"%s\": %s\n", val,
-			sip_digest_strerror(err));
-	CHECK_INT(err, 0);
+			sip_digest_reason_str((enum sip_digest_reason)r));
+	CHECK_INT(r, SIP_DIGEST_R_OK);
 	return chal;
 }
 
@@ -56,15 +95,13 @@ static void test_rfc2617_example(void)
 				 "testrealm@host.com", "Circle Of Life"), 0);
 	CHECK_STR(hex, "939e7578ed9e3c518a452acee763bce9");
 
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &by_password,
-				      &req), 0);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &by_password, &req), 0);
 	CHECK_STR(hex, "6629fae49393a05397450978507c4ef1");
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &by_ha1, &req),
-		  0);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &by_ha1, &req), 0);
 	CHECK_STR(hex, "6629fae49393a05397450978507c4ef1");
 
-	CHECK_INT(sip_digest_authorization(hdr, sizeof(hdr), &len, chal,
-					   &by_ha1, &req), 0);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), &len, chal,
+				  &by_ha1, &req), 0);
 	CHECK_STR(hdr, "Digest username=\"Mufasa\", realm=\"testrealm@host.com\", "
 		  "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
 		  "uri=\"/dir/index.html\", "
@@ -120,28 +157,25 @@ static void test_rfc7616_example(void)
 				 "Circle of Life"), 0);
 	CHECK_STR(hex, ha1_sha.ha1_sha256);
 
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), sha, &pw, &req), 0);
+	CHECK_INT(response_r(hex, sizeof(hex), sha, &pw, &req), 0);
 	CHECK_STR(hex, "753927fa0e85d155564e2e272a28d180"
 		       "2ca10daf4496794697cf8db5856cb6c1");
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), sha, &ha1_sha, &req),
-		  0);
+	CHECK_INT(response_r(hex, sizeof(hex), sha, &ha1_sha, &req), 0);
 	CHECK_STR(hex, "753927fa0e85d155564e2e272a28d180"
 		       "2ca10daf4496794697cf8db5856cb6c1");
 	/* An MD5 HA1 is useless against a SHA-256 challenge. */
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), sha, &ha1_md5_only,
-				      &req), SIP_DIGEST_ENOCRED);
+	CHECK_INT(response_r(hex, sizeof(hex), sha, &ha1_md5_only,
+			     &req), SIP_DIGEST_R_NOCRED);
 	/* A 32-byte buffer cannot take a SHA-256 response. */
-	CHECK_INT(sip_digest_response(hex, 33, sha, &pw, &req),
-		  SIP_DIGEST_ESPACE);
+	CHECK_INT(response_r(hex, 33, sha, &pw, &req), SIP_DIGEST_R_SPACE);
 
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), md5, &pw, &req), 0);
+	CHECK_INT(response_r(hex, sizeof(hex), md5, &pw, &req), 0);
 	CHECK_STR(hex, "8ca523f5e9506fed4657c9700eebdbec");
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), md5, &ha1_md5_only,
-				      &req), 0);
+	CHECK_INT(response_r(hex, sizeof(hex), md5, &ha1_md5_only, &req), 0);
 	CHECK_STR(hex, "8ca523f5e9506fed4657c9700eebdbec");
 
-	CHECK_INT(sip_digest_authorization(hdr, sizeof(hdr), NULL, sha,
-					   &ha1_sha, &req), 0);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, sha,
+				  &ha1_sha, &req), 0);
 	CHECK_STR(hdr, "Digest username=\"Mufasa\", "
 		  "realm=\"http-auth@example.org\", "
 		  "nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", "
@@ -175,13 +209,12 @@ static void test_no_qop_and_sess(void)
 			"nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\"");
 	if (chal) {
 		CHECK(!chal->qop_given);
-		CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &cred,
-					      &req), 0);
+		CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req), 0);
 		CHECK_STR(hex, "670fd8c2df070c60b045671b8b24ff02");
 		req.cnonce = NULL;
 		req.nc = 0;
-		CHECK_INT(sip_digest_authorization(hdr, sizeof(hdr), NULL,
-						   chal, &cred, &req), 0);
+		CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL,
+					  chal, &cred, &req), 0);
 		CHECK_STR(hdr, "Digest username=\"Mufasa\", "
 			  "realm=\"testrealm@host.com\", "
 			  "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
@@ -198,8 +231,7 @@ static void test_no_qop_and_sess(void)
 			"algorithm=md5-SESS");
 	if (chal) {
 		CHECK_INT(chal->algo, SIP_DIGEST_MD5_SESS);
-		CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &cred,
-					      &req), 0);
+		CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req), 0);
 		CHECK_STR(hex, "8e3825c57e897f5a0dec6c2d4e5059d0");
 		sip_digest_chal_free(chal);
 	}
@@ -214,14 +246,13 @@ static void test_no_qop_and_sess(void)
 
 		req.cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
 		CHECK_INT(chal->algo, SIP_DIGEST_SHA256_SESS);
-		CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &c2,
-					      &req), 0);
+		CHECK_INT(response_r(hex, sizeof(hex), chal, &c2, &req), 0);
 		CHECK_STR(hex, "2fd51b3a77ad75bad6afad6003e818d7"
 			       "67133c46d9e2749e7f5232ae1ea3efd7");
 		/* -sess needs a cnonce even though qop could be absent. */
 		req.cnonce = NULL;
-		CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &c2,
-					      &req), SIP_DIGEST_EINVAL);
+		CHECK_INT(response_r(hex, sizeof(hex), chal, &c2,
+				     &req), SIP_DIGEST_R_INVAL);
 		sip_digest_chal_free(chal);
 	}
 }
@@ -246,22 +277,22 @@ static void test_sip_register(void)
 	if (!chal)
 		return;
 	CHECK(chal->stale);
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &cred, &req), 0);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req), 0);
 	CHECK_STR(hex, "23d2e126ce403a0bdf7b74fa15f03386");
-	CHECK_INT(sip_digest_authorization(hdr, sizeof(hdr), NULL, chal,
-					   &cred, &req), 0);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal,
+				  &cred, &req), 0);
 	CHECK(strstr(hdr, ", nc=00001a2b") != NULL);
 	CHECK(strstr(hdr, ", qop=auth") != NULL);
 	CHECK(strstr(hdr, "opaque") == NULL);
 
 	/* nc 0 is never valid with qop. */
 	req.nc = 0;
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &cred, &req),
-		  SIP_DIGEST_EINVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req),
+		  SIP_DIGEST_R_INVAL);
 	req.nc = 1;
 	req.cnonce = "";
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &cred, &req),
-		  SIP_DIGEST_EINVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req),
+		  SIP_DIGEST_R_INVAL);
 	sip_digest_chal_free(chal);
 }
 
@@ -287,8 +318,8 @@ static void test_userhash(void)
 	if (!chal)
 		return;
 	CHECK(chal->userhash);
-	CHECK_INT(sip_digest_authorization(hdr, sizeof(hdr), NULL, chal,
-					   &cred, &req), 0);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal,
+				  &cred, &req), 0);
 	CHECK(strncmp(hdr, want, strlen(want)) == 0);
 	CHECK(strstr(hdr, ", userhash=true") != NULL);
 	sip_digest_chal_free(chal);
@@ -317,8 +348,8 @@ static void test_escapes_round_trip(void)
 	CHECK_STR(chal->opaque, "");
 	CHECK(!chal->qop_given);
 
-	CHECK_INT(sip_digest_authorization(hdr, sizeof(hdr), NULL, chal,
-					   &cred, &req), 0);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal,
+				  &cred, &req), 0);
 	CHECK(strstr(hdr, "username=\"bob \\\"the\\\" builder\"") != NULL);
 	CHECK(strstr(hdr, "realm=\"a \\\"q\\\" \\\\ bx\"") != NULL);
 	CHECK(strstr(hdr, "opaque=\"\"") != NULL);
@@ -343,49 +374,48 @@ struct bad_chal {
 static void test_malformed_challenges(void)
 {
 	static const struct bad_chal cases[] = {
-		{ "",                                        SIP_DIGEST_ESYNTAX },
-		{ "   ",                                     SIP_DIGEST_ESYNTAX },
-		{ "Basic realm=\"x\"",                       SIP_DIGEST_ESCHEME },
-		{ "Digestrealm=\"x\", nonce=\"y\"",          SIP_DIGEST_ESCHEME },
-		{ "Digest,realm=\"x\", nonce=\"y\"",         SIP_DIGEST_ESCHEME },
-		{ "Digest",                                  SIP_DIGEST_EMISSING },
-		{ "Digest   ",                               SIP_DIGEST_EMISSING },
-		{ "Digest realm=\"x\"",                      SIP_DIGEST_EMISSING },
-		{ "Digest nonce=\"x\"",                      SIP_DIGEST_EMISSING },
+		{ "",                                        SIP_DIGEST_R_SYNTAX },
+		{ "   ",                                     SIP_DIGEST_R_SYNTAX },
+		{ "Basic realm=\"x\"",                       SIP_DIGEST_R_SCHEME },
+		{ "Digestrealm=\"x\", nonce=\"y\"",          SIP_DIGEST_R_SCHEME },
+		{ "Digest,realm=\"x\", nonce=\"y\"",         SIP_DIGEST_R_SCHEME },
+		{ "Digest",                                  SIP_DIGEST_R_MISSING },
+		{ "Digest   ",                               SIP_DIGEST_R_MISSING },
+		{ "Digest realm=\"x\"",                      SIP_DIGEST_R_MISSING },
+		{ "Digest nonce=\"x\"",                      SIP_DIGEST_R_MISSING },
 		{ "Digest realm=\"x\", nonce=\"y\", realm=\"z\"",
-							     SIP_DIGEST_EDUP },
+							     SIP_DIGEST_R_DUP },
 		{ "Digest realm=\"x\", nonce=\"y\", NONCE=y",
-							     SIP_DIGEST_EDUP },
+							     SIP_DIGEST_R_DUP },
 		{ "Digest realm=\"x\", nonce=\"y\", algorithm=SHA-512-256",
-							     SIP_DIGEST_EALGO },
+							     SIP_DIGEST_R_ALGO },
 		{ "Digest realm=\"x\", nonce=\"y\", algorithm=\"\"",
-							     SIP_DIGEST_EALGO },
-		{ "Digest realm=\"x, nonce=\"y\"",           SIP_DIGEST_ESYNTAX },
-		{ "Digest realm=\"x",                        SIP_DIGEST_ESYNTAX },
-		{ "Digest realm=\"x\\",                      SIP_DIGEST_ESYNTAX },
-		{ "Digest realm=",                           SIP_DIGEST_ESYNTAX },
-		{ "Digest realm=, nonce=y",                  SIP_DIGEST_ESYNTAX },
-		{ "Digest realm",                            SIP_DIGEST_ESYNTAX },
-		{ "Digest realm nonce",                      SIP_DIGEST_ESYNTAX },
-		{ "Digest =\"x\"",                           SIP_DIGEST_ESYNTAX },
-		{ "Digest realm=\"x\" nonce=\"y\"",          SIP_DIGEST_ESYNTAX },
-		{ "Digest realm=\"x\"\"\", nonce=\"y\"",     SIP_DIGEST_ESYNTAX },
-		{ "Digest realm=x\"y\", nonce=z",            SIP_DIGEST_ESYNTAX },
+							     SIP_DIGEST_R_ALGO },
+		{ "Digest realm=\"x, nonce=\"y\"",           SIP_DIGEST_R_SYNTAX },
+		{ "Digest realm=\"x",                        SIP_DIGEST_R_SYNTAX },
+		{ "Digest realm=\"x\\",                      SIP_DIGEST_R_SYNTAX },
+		{ "Digest realm=",                           SIP_DIGEST_R_SYNTAX },
+		{ "Digest realm=, nonce=y",                  SIP_DIGEST_R_SYNTAX },
+		{ "Digest realm",                            SIP_DIGEST_R_SYNTAX },
+		{ "Digest realm nonce",                      SIP_DIGEST_R_SYNTAX },
+		{ "Digest =\"x\"",                           SIP_DIGEST_R_SYNTAX },
+		{ "Digest realm=\"x\" nonce=\"y\"",          SIP_DIGEST_R_SYNTAX },
+		{ "Digest realm=\"x\"\"\", nonce=\"y\"",     SIP_DIGEST_R_SYNTAX },
+		{ "Digest realm=x\"y\", nonce=z",            SIP_DIGEST_R_SYNTAX },
 		{ "Digest realm=\"a\r\nVia: evil\", nonce=\"y\"",
-							     SIP_DIGEST_ESYNTAX },
-		{ "Digest realm=\"a\\\nb\", nonce=\"y\"",    SIP_DIGEST_ESYNTAX },
-		{ "Digest realm=\"a\x01\", nonce=\"y\"",     SIP_DIGEST_ESYNTAX },
-		{ "Digest realm=\"x\", nonce=\"y\"; foo=bar", SIP_DIGEST_ESYNTAX },
-		{ "Digest re@lm=\"x\", nonce=\"y\"",         SIP_DIGEST_ESYNTAX },
+							     SIP_DIGEST_R_SYNTAX },
+		{ "Digest realm=\"a\\\nb\", nonce=\"y\"",    SIP_DIGEST_R_SYNTAX },
+		{ "Digest realm=\"a\x01\", nonce=\"y\"",     SIP_DIGEST_R_SYNTAX },
+		{ "Digest realm=\"x\", nonce=\"y\"; foo=bar", SIP_DIGEST_R_SYNTAX },
+		{ "Digest re@lm=\"x\", nonce=\"y\"",         SIP_DIGEST_R_SYNTAX },
 		{ "Digest realm=\"x\", nonce=\"y\", Basic realm=\"z\"",
-							     SIP_DIGEST_ESYNTAX },
+							     SIP_DIGEST_R_SYNTAX },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sip_digest_chal *chal = NULL;
-		int err = sip_digest_chal_parse(&chal, cases[i].val,
-						strlen(cases[i].val));
+		int err = parse_r(&chal, cases[i].val, strlen(cases[i].val));
 
 		if (err != cases[i].err)
 			fprintf(stderr, "  challenge \"%s\"\n", cases[i].val);
@@ -398,8 +428,8 @@ static void test_malformed_challenges(void)
 		static const char v[] = "Digest realm=\"a\0b\", nonce=\"y\"";
 		struct sip_digest_chal *chal = NULL;
 
-		CHECK_INT(sip_digest_chal_parse(&chal, v, sizeof(v) - 1),
-			  SIP_DIGEST_ESYNTAX);
+		CHECK_INT(parse_r(&chal, v, sizeof(v) - 1),
+			  SIP_DIGEST_R_SYNTAX);
 	}
 
 	/* Only the given length is read: the valid tail is out of reach. */
@@ -409,21 +439,19 @@ static void test_malformed_challenges(void)
 		size_t n;
 
 		for (n = 0; n < sizeof(v) - 2; n++) {
-			CHECK(sip_digest_chal_parse(&chal, v, n) != 0);
+			CHECK(parse_r(&chal, v, n) != 0);
 			CHECK(chal == NULL);
 		}
-		CHECK_INT(sip_digest_chal_parse(&chal, v, sizeof(v) - 1), 0);
+		CHECK_INT(parse_r(&chal, v, sizeof(v) - 1), 0);
 		sip_digest_chal_free(chal);
 	}
 
-	CHECK_INT(sip_digest_chal_parse(NULL, "Digest", 6), SIP_DIGEST_EINVAL);
+	CHECK_INT(parse_r(NULL, "Digest", 6), SIP_DIGEST_R_INVAL);
 	{
 		struct sip_digest_chal *chal = NULL;
 
-		CHECK_INT(sip_digest_chal_parse(&chal, NULL, 0),
-			  SIP_DIGEST_ESYNTAX);
-		CHECK_INT(sip_digest_chal_parse(&chal, NULL, 5),
-			  SIP_DIGEST_EINVAL);
+		CHECK_INT(parse_r(&chal, NULL, 0), SIP_DIGEST_R_SYNTAX);
+		CHECK_INT(parse_r(&chal, NULL, 5), SIP_DIGEST_R_INVAL);
 	}
 	sip_digest_chal_free(NULL);
 }
@@ -441,14 +469,14 @@ static void test_qop_and_argument_errors(void)
 	chal = parse_ok("Digest realm=\"r\", nonce=\"n\", qop=\"auth-int\"");
 	if (chal) {
 		CHECK(chal->qop_given && !chal->qop_auth && chal->qop_auth_int);
-		CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &cred,
-					      &req), SIP_DIGEST_EQOP);
+		CHECK_INT(response_r(hex, sizeof(hex), chal, &cred,
+				     &req), SIP_DIGEST_R_QOP);
 		sip_digest_chal_free(chal);
 	}
 	chal = parse_ok("Digest realm=\"r\", nonce=\"n\", qop=\"\"");
 	if (chal) {
-		CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &cred,
-					      &req), SIP_DIGEST_EQOP);
+		CHECK_INT(response_r(hex, sizeof(hex), chal, &cred,
+				     &req), SIP_DIGEST_R_QOP);
 		sip_digest_chal_free(chal);
 	}
 	/* Unknown qop tokens are skipped, auth is still found. */
@@ -460,55 +488,52 @@ static void test_qop_and_argument_errors(void)
 
 	bad = cred;
 	bad.password = NULL;
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &bad, &req),
-		  SIP_DIGEST_ENOCRED);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req),
+		  SIP_DIGEST_R_NOCRED);
 	bad.ha1_md5 = "0123";
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &bad, &req),
-		  SIP_DIGEST_EINVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req),
+		  SIP_DIGEST_R_INVAL);
 	bad.ha1_md5 = "0123456789abcdef0123456789abcdeg";
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &bad, &req),
-		  SIP_DIGEST_EINVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req),
+		  SIP_DIGEST_R_INVAL);
 	bad.ha1_md5 = NULL;
 	bad.username = NULL;
 	bad.password = "p";
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &bad, &req),
-		  SIP_DIGEST_EINVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req),
+		  SIP_DIGEST_R_INVAL);
 	bad.username = "u\r\nX: y";
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &bad, &req),
-		  SIP_DIGEST_EINVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req),
+		  SIP_DIGEST_R_INVAL);
 
 	req.uri = "sip:x\r\nContact: evil";
-	CHECK_INT(sip_digest_authorization(hdr, sizeof(hdr), NULL, chal, &cred,
-					   &req), SIP_DIGEST_EINVAL);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal, &cred,
+				  &req), SIP_DIGEST_R_INVAL);
 	req.uri = "sip:x";
 	req.method = NULL;
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &cred, &req),
-		  SIP_DIGEST_EINVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req),
+		  SIP_DIGEST_R_INVAL);
 	req.method = "INVITE";
 	req.cnonce = NULL;
-	CHECK_INT(sip_digest_response(hex, sizeof(hex), chal, &cred, &req),
-		  SIP_DIGEST_EINVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req),
+		  SIP_DIGEST_R_INVAL);
 	req.cnonce = "c";
 
-	CHECK_INT(sip_digest_response(hex, 32, chal, &cred, &req),
-		  SIP_DIGEST_ESPACE);
-	CHECK_INT(sip_digest_response(NULL, 33, chal, &cred, &req),
-		  SIP_DIGEST_EINVAL);
-	CHECK_INT(sip_digest_response(hex, 33, NULL, &cred, &req),
-		  SIP_DIGEST_EINVAL);
+	CHECK_INT(response_r(hex, 32, chal, &cred, &req), SIP_DIGEST_R_SPACE);
+	CHECK_INT(response_r(NULL, 33, chal, &cred, &req), SIP_DIGEST_R_INVAL);
+	CHECK_INT(response_r(hex, 33, NULL, &cred, &req), SIP_DIGEST_R_INVAL);
 
 	/* The header does not fit in 64 bytes: an error, never a cut-off
 	 * header. */
-	CHECK_INT(sip_digest_authorization(hdr, sizeof(hdr), NULL, chal, &cred,
-					   &req), SIP_DIGEST_ESPACE);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal, &cred,
+				  &req), SIP_DIGEST_R_SPACE);
 	CHECK_STR(hdr, "");
-	CHECK_INT(sip_digest_authorization(hdr, 0, NULL, chal, &cred, &req),
-		  SIP_DIGEST_EINVAL);
+	CHECK_INT(authorization_r(hdr, 0, NULL, chal, &cred, &req),
+		  SIP_DIGEST_R_INVAL);
 
 	CHECK_INT(sip_digest_ha1(hex, 32, SIP_DIGEST_MD5, "u", "r", "p"),
-		  SIP_DIGEST_ESPACE);
+		  ENOSPC);
 	CHECK_INT(sip_digest_ha1(hex, sizeof(hex), (enum sip_digest_algo)9,
-				 "u", "r", "p"), SIP_DIGEST_EINVAL);
+				 "u", "r", "p"), EINVAL);
 	sip_digest_chal_free(chal);
 }
 
@@ -525,14 +550,13 @@ static void test_exact_fit(void)
 	chal = parse_ok("Digest realm=\"r\", nonce=\"n\"");
 	if (!chal)
 		return;
-	CHECK_INT(sip_digest_authorization(hdr, sizeof(hdr), &len, chal, &cred,
-					   &req), 0);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), &len, chal, &cred,
+				  &req), 0);
 	/* len + 1 bytes suffice, len do not. */
-	CHECK_INT(sip_digest_authorization(hdr, len + 1, NULL, chal, &cred,
-					   &req), 0);
+	CHECK_INT(authorization_r(hdr, len + 1, NULL, chal, &cred, &req), 0);
 	CHECK_INT(strlen(hdr), len);
-	CHECK_INT(sip_digest_authorization(hdr, len, NULL, chal, &cred, &req),
-		  SIP_DIGEST_ESPACE);
+	CHECK_INT(authorization_r(hdr, len, NULL, chal, &cred, &req),
+		  SIP_DIGEST_R_SPACE);
 	sip_digest_chal_free(chal);
 }
 
@@ -542,8 +566,36 @@ static void test_names(void)
 
 	CHECK_STR(sip_digest_algo_name(SIP_DIGEST_SHA256_SESS), "SHA-256-sess");
 	CHECK(sip_digest_algo_name((enum sip_digest_algo)4) == NULL);
-	for (e = SIP_DIGEST_OK; e <= SIP_DIGEST_ECRYPTO; e++)
-		CHECK(strcmp(sip_digest_strerror(e), "unknown error") != 0);
+	for (e = SIP_DIGEST_R_OK; e <= SIP_DIGEST_R_CRYPTO; e++)
+		CHECK(strcmp(sip_digest_reason_str((enum sip_digest_reason)e),
+			     "unknown error") != 0);
+	CHECK_STR(sip_digest_reason_str((enum sip_digest_reason)-1),
+		  "unknown error");
+
+	/* The texts the gateway logs, as they were before the errno
+	 * convention. */
+	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_SCHEME),
+		  "not a Digest challenge");
+	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_SYNTAX),
+		  "malformed challenge");
+	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_QOP), "unsupported qop");
+	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_NOCRED),
+		  "no credentials for the algorithm");
+	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_SPACE),
+		  "output buffer too small");
+
+	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_OK), 0);
+	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_NOMEM), ENOMEM);
+	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_INVAL), EINVAL);
+	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_SCHEME), ENOTSUP);
+	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_SYNTAX), EBADMSG);
+	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_DUP), EBADMSG);
+	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_MISSING), ENODATA);
+	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_ALGO), ENOTSUP);
+	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_QOP), ENOTSUP);
+	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_NOCRED), ENOENT);
+	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_SPACE), ENOSPC);
+	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_CRYPTO), ENOTSUP);
 }
 
 int main(void)
