@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "conference/sdp/conf_sdp.h"
+#include "sylk_ws/base/sbuf.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -498,47 +499,10 @@ fail:
 
 /* ---- building ------------------------------------------------------------- */
 
-struct out {
-	char *p;
-	size_t len, size;
-	int err;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->err)
-		return;
-	if (o->len + n + 1 > o->size) {
-		size_t size = o->size ? o->size : 512;
-		char *p;
-
-		while (size < o->len + n + 1)
-			size *= 2;
-		p = realloc(o->p, size);
-		if (!p) {
-			o->err = ENOMEM;
-			return;
-		}
-		o->p = p;
-		o->size = size;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-	o->p[o->len] = '\0';
-}
-
-static void put_s(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
 /* One line: the parts concatenated, then CRLF. */
-static void put_line(struct out *o, const char *a, const char *b)
+static void put_line(struct sbuf *sb, const char *a, const char *b)
 {
-	put_s(o, a);
-	if (b)
-		put_s(o, b);
-	put(o, "\r\n", 2);
+	sbuf_printf(sb, "%s%s\r\n", a, b ? b : "");
 }
 
 /* A value we write into a line: no control characters (CR, LF, NUL...). */
@@ -572,64 +536,56 @@ static bool offer_media_safe(const struct conf_sdp_media *m)
 	return true;
 }
 
-static void put_m_line(struct out *o, const struct conf_sdp_media *m, unsigned port,
+static void put_m_line(struct sbuf *sb, const struct conf_sdp_media *m, unsigned port,
 		       const char *fmt)
 {
-	char num[16];
-
-	snprintf(num, sizeof(num), " %u ", port);
-	put_s(o, "m=");
-	put_s(o, m->media);
-	put_s(o, num);
-	put_s(o, m->proto);
-	put_s(o, " ");
-	put_line(o, fmt, NULL);
+	sbuf_printf(sb, "m=%s %u %s %s\r\n", m->media, port, m->proto, fmt);
 }
 
-static void put_msrp(struct out *o, const struct conf_sdp_media *m,
+static void put_msrp(struct sbuf *sb, const struct conf_sdp_media *m,
 		     const struct conf_sdp_answer_media *a)
 {
 	size_t i;
 
-	put_m_line(o, m, a->port, "*");
-	put_line(o, "a=path:", a->path);
+	put_m_line(sb, m, a->port, "*");
+	put_line(sb, "a=path:", a->path);
 	if (a->accept_types)
-		put_line(o, "a=accept-types:", a->accept_types);
+		put_line(sb, "a=accept-types:", a->accept_types);
 	if (a->accept_wrapped_types)
-		put_line(o, "a=accept-wrapped-types:", a->accept_wrapped_types);
+		put_line(sb, "a=accept-wrapped-types:", a->accept_wrapped_types);
 	if (a->chatroom && m->kind == CONF_MEDIA_CHAT)
-		put_line(o, "a=chatroom:", a->chatroom);
+		put_line(sb, "a=chatroom:", a->chatroom);
 	if (a->file_selector_echo)
 		for (i = 0; i < m->attr_count; i++)
 			if (attr_is(m->attrs[i], "file-selector")
 			    || attr_is(m->attrs[i], "file-transfer-id"))
-				put_line(o, "a=", m->attrs[i]);
+				put_line(sb, "a=", m->attrs[i]);
 	/* RFC 6135: the active party opens the connection. Without a=setup the
 	 * offerer is active (RFC 4975). */
 	if (m->setup) {
 		if (strcasecmp(m->setup, "active") == 0 || strcasecmp(m->setup, "actpass") == 0)
-			put_line(o, "a=setup:passive", NULL);
+			put_line(sb, "a=setup:passive", NULL);
 		else if (strcasecmp(m->setup, "passive") == 0)
-			put_line(o, "a=setup:active", NULL);
+			put_line(sb, "a=setup:active", NULL);
 	}
-	put_line(o, "a=", conf_dir_name(a->dir));
+	put_line(sb, "a=", conf_dir_name(a->dir));
 }
 
 /* RTP and other media: the offered formats and codec descriptions. */
-static void put_rtp(struct out *o, const struct conf_sdp_media *m,
+static void put_rtp(struct sbuf *sb, const struct conf_sdp_media *m,
 		    const struct conf_sdp_answer_media *a)
 {
 	static const char *const keep[] = { "rtpmap", "fmtp", "ptime", "maxptime" };
 	size_t i, k;
 
-	put_m_line(o, m, a->port, m->fmt);
+	put_m_line(sb, m, a->port, m->fmt);
 	for (i = 0; i < m->attr_count; i++)
 		for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
 			if (attr_is(m->attrs[i], keep[k])) {
-				put_line(o, "a=", m->attrs[i]);
+				put_line(sb, "a=", m->attrs[i]);
 				break;
 			}
-	put_line(o, "a=", conf_dir_name(a->dir));
+	put_line(sb, "a=", conf_dir_name(a->dir));
 }
 
 /* A verbatim media section: starts with m=, then only media-level lines,
@@ -660,10 +616,10 @@ int conf_sdp_answer_build(char **sdpp, const struct conf_sdp_offer *offer,
 			  const struct conf_sdp_answer_media *answers, size_t answer_count,
 			  const char *local_addr, uint64_t session_id, uint64_t session_version)
 {
-	struct out o = { 0 };
+	struct sbuf sb = SBUF_INIT;
 	const char *ipver;
-	char num[64];
 	size_t i;
+	int err;
 
 	if (!sdpp)
 		return EINVAL;
@@ -695,17 +651,12 @@ int conf_sdp_answer_build(char **sdpp, const struct conf_sdp_offer *offer,
 	}
 	ipver = strchr(local_addr, ':') ? "IP6 " : "IP4 ";
 
-	put_line(&o, "v=0", NULL);
-	snprintf(num, sizeof(num), "o=- %" PRIu64 " %" PRIu64 " IN ", session_id,
-		 session_version);
-	put_s(&o, num);
-	put_s(&o, ipver);
-	put_line(&o, local_addr, NULL);
-	put_line(&o, "s=-", NULL);
-	put_s(&o, "c=IN ");
-	put_s(&o, ipver);
-	put_line(&o, local_addr, NULL);
-	put_line(&o, "t=0 0", NULL);
+	put_line(&sb, "v=0", NULL);
+	sbuf_printf(&sb, "o=- %" PRIu64 " %" PRIu64 " IN %s%s\r\n", session_id,
+		    session_version, ipver, local_addr);
+	put_line(&sb, "s=-", NULL);
+	sbuf_printf(&sb, "c=IN %s%s\r\n", ipver, local_addr);
+	put_line(&sb, "t=0 0", NULL);
 
 	for (i = 0; i < answer_count; i++) {
 		const struct conf_sdp_answer_media *a = &answers[i];
@@ -713,21 +664,22 @@ int conf_sdp_answer_build(char **sdpp, const struct conf_sdp_offer *offer,
 
 		if (!a->accept || m->port == 0) {
 			/* RFC 3264 6: rejected, port zero, at least one format */
-			put_m_line(&o, m, 0, m->fmt);
+			put_m_line(&sb, m, 0, m->fmt);
 			continue;
 		}
 		if (a->raw_section)
-			put_s(&o, a->raw_section);
+			sbuf_puts(&sb, a->raw_section);
 		else if (m->kind == CONF_MEDIA_CHAT || m->kind == CONF_MEDIA_FILE)
-			put_msrp(&o, m, a);
+			put_msrp(&sb, m, a);
 		else
-			put_rtp(&o, m, a);
+			put_rtp(&sb, m, a);
 	}
 
-	if (o.err) {
-		free(o.p);
-		return o.err;
+	err = sbuf_err(&sb);
+	if (!err) {
+		*sdpp = sbuf_detach(&sb, NULL);
+		err = *sdpp ? 0 : ENOMEM;
 	}
-	*sdpp = o.p;
-	return 0;
+	sbuf_reset(&sb);
+	return err;
 }

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "sylk_ws/base/sbuf.h"
 #include "sylk_ws/im/cpim.h"
 #include "sylk_ws/im/utf8_text.h"
 
@@ -854,61 +855,23 @@ int cpim_msg_set_content(struct cpim_msg *m, const char *content_type,
 	return 0;
 }
 
-/* A small growable string for the encoder. */
-struct out {
-	char *p;
-	size_t len, size;
-	int err;
-};
-
-static void put(struct out *o, const void *s, size_t n)
-{
-	if (o->err)
-		return;
-	if (o->len + n + 1 > o->size) {
-		size_t size = o->size ? o->size : 512;
-		char *p;
-
-		while (size < o->len + n + 1)
-			size *= 2;
-		p = realloc(o->p, size);
-		if (!p) {
-			o->err = ENOMEM;
-			return;
-		}
-		o->p = p;
-		o->size = size;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-	o->p[o->len] = '\0';
-}
-
-static void puts_(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
-static void put_addr(struct out *o, const char *hname, const struct cpim_addr *a)
+static void put_addr(struct sbuf *sb, const char *hname, const struct cpim_addr *a)
 {
 	const char *d;
 
-	puts_(o, hname);
-	puts_(o, ": ");
+	sbuf_printf(sb, "%s: ", hname);
 	if (a->display) {
 		/* always quoted: a formal name of bare tokens would be
 		 * shorter, but quoting is right for any text */
-		put(o, "\"", 1);
+		sbuf_putc(sb, '"');
 		for (d = a->display; *d; d++) {
 			if (*d == '"' || *d == '\\')
-				put(o, "\\", 1);
-			put(o, d, 1);
+				sbuf_putc(sb, '\\');
+			sbuf_putc(sb, *d);
 		}
-		put(o, "\" ", 2);
+		sbuf_puts(sb, "\" ");
 	}
-	put(o, "<", 1);
-	puts_(o, a->uri);
-	put(o, ">\r\n", 3);
+	sbuf_printf(sb, "<%s>\r\n", a->uri);
 }
 
 static bool addr_ok(const struct cpim_addr *a)
@@ -918,8 +881,9 @@ static bool addr_ok(const struct cpim_addr *a)
 
 int cpim_encode(const struct cpim_msg *m, char **outp, size_t *lenp)
 {
-	struct out o = { 0 };
+	struct sbuf sb = SBUF_INIT;
 	size_t i;
+	int err;
 
 	if (!m || !outp)
 		return EINVAL;
@@ -962,71 +926,45 @@ int cpim_encode(const struct cpim_msg *m, char **outp, size_t *lenp)
 		return EINVAL;
 
 	if (m->has_from)
-		put_addr(&o, "From", &m->from);
+		put_addr(&sb, "From", &m->from);
 	for (i = 0; i < m->to_n; i++)
-		put_addr(&o, "To", &m->to[i]);
+		put_addr(&sb, "To", &m->to[i]);
 	for (i = 0; i < m->cc_n; i++)
-		put_addr(&o, "cc", &m->cc[i]);
-	if (m->datetime) {
-		puts_(&o, "DateTime: ");
-		puts_(&o, m->datetime);
-		put(&o, "\r\n", 2);
-	}
-	if (m->subject) {
-		puts_(&o, "Subject: ");
-		puts_(&o, m->subject);
-		put(&o, "\r\n", 2);
-	}
+		put_addr(&sb, "cc", &m->cc[i]);
+	if (m->datetime)
+		sbuf_printf(&sb, "DateTime: %s\r\n", m->datetime);
+	if (m->subject)
+		sbuf_printf(&sb, "Subject: %s\r\n", m->subject);
 	/* declarations before the headers that use them */
 	for (i = 0; i < m->ns_n; i++) {
-		puts_(&o, "NS: ");
-		if (m->ns[i].prefix) {
-			puts_(&o, m->ns[i].prefix);
-			put(&o, " ", 1);
-		}
-		put(&o, "<", 1);
-		puts_(&o, m->ns[i].uri);
-		put(&o, ">\r\n", 3);
+		sbuf_puts(&sb, "NS: ");
+		if (m->ns[i].prefix)
+			sbuf_printf(&sb, "%s ", m->ns[i].prefix);
+		sbuf_printf(&sb, "<%s>\r\n", m->ns[i].uri);
 	}
 	for (i = 0; i < m->header_n; i++) {
 		const struct cpim_header *h = &m->headers[i];
 
-		if (h->prefix) {
-			puts_(&o, h->prefix);
-			put(&o, ".", 1);
-		}
-		puts_(&o, h->name);
-		put(&o, ":", 1);
-		if (h->params)
-			puts_(&o, h->params);
-		put(&o, " ", 1);
-		puts_(&o, h->value);
-		put(&o, "\r\n", 2);
+		if (h->prefix)
+			sbuf_printf(&sb, "%s.", h->prefix);
+		sbuf_printf(&sb, "%s:%s %s\r\n", h->name, h->params ? h->params : "", h->value);
 	}
-	put(&o, "\r\n", 2);
-	if (m->content_type) {
-		puts_(&o, "Content-Type: ");
-		puts_(&o, m->content_type);
-		put(&o, "\r\n", 2);
-	}
-	for (i = 0; i < m->mime_n; i++) {
-		puts_(&o, m->mime[i].name);
-		puts_(&o, ": ");
-		puts_(&o, m->mime[i].value);
-		put(&o, "\r\n", 2);
-	}
-	put(&o, "\r\n", 2);
+	sbuf_puts(&sb, "\r\n");
+	if (m->content_type)
+		sbuf_printf(&sb, "Content-Type: %s\r\n", m->content_type);
+	for (i = 0; i < m->mime_n; i++)
+		sbuf_printf(&sb, "%s: %s\r\n", m->mime[i].name, m->mime[i].value);
+	sbuf_puts(&sb, "\r\n");
 	if (m->body_len)
-		put(&o, m->body, m->body_len);
+		sbuf_put(&sb, m->body, m->body_len);
 
-	if (o.err) {
-		free(o.p);
-		return o.err;
+	err = sbuf_err(&sb);
+	if (!err) {
+		*outp = sbuf_detach(&sb, lenp);
+		err = *outp ? 0 : ENOMEM;
 	}
-	*outp = o.p;
-	if (lenp)
-		*lenp = o.len;
-	return 0;
+	sbuf_reset(&sb);
+	return err;
 }
 
 /* ---- DateTime --------------------------------------------------------- */

@@ -9,103 +9,72 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "sylk_ws/base/sbuf.h"
 #include "sylk_ws/im/iscomposing.h"
 
-/* A small growable string; the first error sticks. */
-struct out {
-	char *p;
-	size_t len, size;
-	int err;
-};
-
-static void put(struct out *o, const char *s, size_t n)
+/* Element text as XML 1.0 can carry it: no control characters. */
+static bool text_ok(const char *s)
 {
-	if (o->err)
-		return;
-	if (o->len + n + 1 > o->size) {
-		size_t size = o->size ? o->size : 256;
-		char *p;
-
-		while (size < o->len + n + 1)
-			size *= 2;
-		p = realloc(o->p, size);
-		if (!p) {
-			o->err = ENOMEM;
-			return;
-		}
-		o->p = p;
-		o->size = size;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-	o->p[o->len] = '\0';
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20)
+			return false;
+	return true;
 }
 
-static void put_raw(struct out *o, const char *s)
+/* Element text, escaped (checked by text_ok() beforehand). */
+static void put_esc(struct sbuf *sb, const char *s)
 {
-	put(o, s, strlen(s));
-}
-
-/* Element text: escaped; control characters cannot appear in XML 1.0. */
-static void put_esc(struct out *o, const char *s)
-{
-	for (; *s && !o->err; s++) {
+	for (; *s; s++) {
 		switch (*s) {
-		case '&': put_raw(o, "&amp;"); break;
-		case '<': put_raw(o, "&lt;"); break;
-		case '>': put_raw(o, "&gt;"); break;
-		default:
-			if ((unsigned char)*s < 0x20)
-				o->err = EINVAL;
-			else
-				put(o, s, 1);
+		case '&': sbuf_puts(sb, "&amp;"); break;
+		case '<': sbuf_puts(sb, "&lt;"); break;
+		case '>': sbuf_puts(sb, "&gt;"); break;
+		default:  sbuf_putc(sb, *s);
 		}
 	}
 }
 
-static void put_elem(struct out *o, const char *name, const char *text)
+static void put_elem(struct sbuf *sb, const char *name, const char *text)
 {
-	put_raw(o, "  <");
-	put_raw(o, name);
-	put_raw(o, ">");
-	put_esc(o, text);
-	put_raw(o, "</");
-	put_raw(o, name);
-	put_raw(o, ">\n");
+	sbuf_printf(sb, "  <%s>", name);
+	put_esc(sb, text);
+	sbuf_printf(sb, "</%s>\n", name);
 }
 
 int iscomposing_build(char **outp, size_t *lenp, bool active, const char *content_type,
 		      unsigned refresh, const char *last_active)
 {
-	struct out o = { 0 };
+	struct sbuf sb = SBUF_INIT;
 	char num[16];
+	int err;
 
 	if (!outp)
 		return EINVAL;
 	*outp = NULL;
+	if (!text_ok(content_type) || !text_ok(last_active))
+		return EINVAL;
 
-	put_raw(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		    "<isComposing xmlns=\"" ISCOMPOSING_NS "\">\n");
+	sbuf_puts(&sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		       "<isComposing xmlns=\"" ISCOMPOSING_NS "\">\n");
 	/* the schema's order: state, lastactive, contenttype, refresh */
-	put_elem(&o, "state", active ? "active" : "idle");
+	put_elem(&sb, "state", active ? "active" : "idle");
 	if (last_active)
-		put_elem(&o, "lastactive", last_active);
+		put_elem(&sb, "lastactive", last_active);
 	if (content_type)
-		put_elem(&o, "contenttype", content_type);
+		put_elem(&sb, "contenttype", content_type);
 	if (refresh) {
 		snprintf(num, sizeof(num), "%u", refresh);
-		put_elem(&o, "refresh", num);
+		put_elem(&sb, "refresh", num);
 	}
-	put_raw(&o, "</isComposing>\n");
+	sbuf_puts(&sb, "</isComposing>\n");
 
-	if (o.err) {
-		free(o.p);
-		return o.err;
+	err = sbuf_err(&sb);
+	if (!err) {
+		*outp = sbuf_detach(&sb, lenp);
+		err = *outp ? 0 : ENOMEM;
 	}
-	*outp = o.p;
-	if (lenp)
-		*lenp = o.len;
-	return 0;
+	sbuf_reset(&sb);
+	return err;
 }
 
 void iscomposing_free(struct iscomposing *ic)
