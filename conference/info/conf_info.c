@@ -10,45 +10,7 @@
 #include <libxml/xmlsave.h>
 
 #include "conference/info/conf_info.h"
-
-/* Decode one UTF-8 sequence (RFC 3629) at s[0..n); its length, 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	}
-	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	}
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	}
-	else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff))
-	    || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
+#include "sylk_ws/base/utf8.h"
 
 /* A copy of s fit for an XML 1.0 document. strip: drop control characters
  * (all C0 but TAB, and DEL) and the non-characters U+FFFE/U+FFFF; else
@@ -64,7 +26,7 @@ static xmlChar *clean(const char *s, bool strip, int *err)
 	}
 	while (i < n) {
 		uint32_t cp;
-		size_t l = utf8_seq((const unsigned char *)s + i, n - i, &cp);
+		size_t l = utf8_decode(s + i, n - i, &cp);
 		bool bad;
 
 		if (l == 0) {
