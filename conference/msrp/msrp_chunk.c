@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "conference/msrp/msrp_chunk.h"
+#include "sylk_ws/base/str.h"
 
 /* Bytes [a, b] (1-based, inclusive) received. */
 struct piece {
@@ -183,11 +184,6 @@ static bool complete(const struct pending *pd)
 	return pd->piece_n && pd->piecev[0].a == 1 && pd->piecev[0].b >= fin;
 }
 
-static char *dupstr(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 /* Hand the pending message out as a msrp_chunk_msg. */
 static int finish(struct pending *pd, struct msrp_chunk_msg **donep)
 {
@@ -282,9 +278,8 @@ int msrp_reasm_add(struct msrp_reasm *r, const struct msrp_message *send,
 			return ENOMEM;
 		if (send->body_len)
 			memcpy(tmp.data, send->body, send->body_len);
-		tmp.message_id = dupstr(send->message_id);
-		tmp.content_type = dupstr(send->content_type);
-		if (!tmp.message_id || (send->content_type && !tmp.content_type)) {
+		if (str_dup(&tmp.message_id, send->message_id)
+		    || (send->content_type && str_dup(&tmp.content_type, send->content_type))) {
 			free(tmp.data);
 			free(tmp.message_id);
 			free(tmp.content_type);

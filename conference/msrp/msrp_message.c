@@ -10,6 +10,8 @@
 
 
 #include "conference/msrp/msrp_message.h"
+#include "sylk_ws/base/chars.h"
+#include "sylk_ws/base/str.h"
 #include "sylk_ws/im/utf8_text.h"
 
 /* ---- small character helpers -------------------------------------------- */
@@ -32,18 +34,6 @@ static bool is_alnum(unsigned char c)
 static bool is_upalpha(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z';
-}
-
-/* RFC 3261 token characters: header names are ALPHA *token. */
-static bool is_token(unsigned char c)
-{
-	return is_alnum(c) || (c && strchr("-.!%*_+`'~", c) != NULL);
-}
-
-/* RFC 2045 token, for media types. */
-static bool is_mime_token(unsigned char c)
-{
-	return c > 0x20 && c < 0x7f && !strchr("()<>@,;:\\\"/[]?=", c);
 }
 
 static bool is_flag(unsigned char c)
@@ -81,7 +71,7 @@ static bool header_name_ok(const char *s)
 	if (!s || !is_alpha((unsigned char)*s))
 		return false;
 	for (s++; *s; s++) {
-		if (!is_token((unsigned char)*s))
+		if (!chars_sip_token((unsigned char)*s))
 			return false;
 	}
 	return true;
@@ -92,18 +82,6 @@ static bool content_type_valid(const char *s, size_t n);
 static bool ctype_ok(const char *s)
 {
 	return str_utf8text(s) && content_type_valid(s, strlen(s));
-}
-
-static char *memdup_str(const void *p, size_t n)
-{
-	char *s = malloc(n + 1);
-
-	if (!s)
-		return NULL;
-	if (n)
-		memcpy(s, p, n);
-	s[n] = '\0';
-	return s;
 }
 
 /* ---- growable buffer ------------------------------------------------------ */
@@ -237,23 +215,28 @@ static int add_header_n(struct msrp_message *m, const char *name, size_t nl,
 			const char *value, size_t vl)
 {
 	struct msrp_header *h;
-	char *n, *v;
+	char *n = NULL, *v = NULL;
+	int err;
 
-	n = memdup_str(name, nl);
-	v = memdup_str(value, vl);
+	err = str_dupn(&n, name, nl);
+	if (!err)
+		err = str_dupn(&v, value, vl);
+	if (err)
+		goto out;
 	h = realloc(m->headers, (m->header_n + 1) * sizeof(*h));
-	if (!n || !v || !h) {
-		free(n);
-		free(v);
-		if (h)
-			m->headers = h;
-		return ENOMEM;
+	if (!h) {
+		err = ENOMEM;
+		goto out;
 	}
 	m->headers = h;
 	h[m->header_n].name = n;
 	h[m->header_n].value = v;
 	m->header_n++;
-	return 0;
+	n = v = NULL;
+out:
+	free(n);
+	free(v);
+	return err;
 }
 
 int msrp_message_add_header(struct msrp_message *m, const char *name, const char *value)
@@ -409,8 +392,7 @@ static int parse_status(const char *s, size_t n, struct msrp_status *st, bool *o
 	}
 	if (s[7] != ' ')
 		return 0;
-	st->reason = memdup_str(s + 8, n - 8);
-	if (!st->reason)
+	if (str_dupn(&st->reason, s + 8, n - 8))
 		return ENOMEM;
 	*ok = true;
 	return 0;
@@ -421,12 +403,12 @@ static bool content_type_valid(const char *s, size_t n)
 {
 	size_t i = 0, a;
 
-	while (i < n && is_mime_token((unsigned char)s[i]))
+	while (i < n && chars_mime_token((unsigned char)s[i]))
 		i++;
 	if (i == 0 || i >= n || s[i] != '/')
 		return false;
 	a = ++i;
-	while (i < n && is_mime_token((unsigned char)s[i]))
+	while (i < n && chars_mime_token((unsigned char)s[i]))
 		i++;
 	if (i == a)
 		return false;
@@ -488,7 +470,7 @@ static int parse_header(struct msrp_message *m, const char *s, size_t n,
 		*perr = MSRP_PERR_HEADER_SYNTAX;
 		return 0;
 	}
-	while (i < n && is_token((unsigned char)s[i]))
+	while (i < n && chars_sip_token((unsigned char)s[i]))
 		i++;
 	if (i >= n || s[i] != ':') {
 		*perr = MSRP_PERR_HEADER_SYNTAX;
@@ -535,9 +517,9 @@ static int parse_header(struct msrp_message *m, const char *s, size_t n,
 			*perr = MSRP_PERR_MESSAGE_ID;
 			return 0;
 		}
-		m->message_id = memdup_str(v, n);
-		if (!m->message_id)
-			return ENOMEM;
+		err = str_dupn(&m->message_id, v, n);
+		if (err)
+			return err;
 	}
 	else if (name_is(s, nl, "Byte-Range")) {
 		if (m->has_byte_range) {
@@ -594,9 +576,9 @@ static int parse_header(struct msrp_message *m, const char *s, size_t n,
 			*perr = MSRP_PERR_CONTENT_TYPE;
 			return 0;
 		}
-		m->content_type = memdup_str(v, n);
-		if (!m->content_type)
-			return ENOMEM;
+		err = str_dupn(&m->content_type, v, n);
+		if (err)
+			return err;
 	}
 	else if (name_is(s, nl, "Use-Nickname")) {
 		char *nick = NULL;
@@ -876,9 +858,8 @@ static int parse_start_line(struct msrp_parser *p, size_t tid_end, size_t e)
 		/* "MSRP tid" and nothing else: call it a request so the
 		 * sender hears about it */
 		m->kind = MSRP_REQUEST;
-		m->method_name = memdup_str("", 0);
 		p->pending = MSRP_PERR_METHOD;
-		return m->method_name ? 0 : ENOMEM;
+		return str_dup(&m->method_name, "");
 	}
 	a = ++i;
 	while (i < e && s[i] != ' ')
@@ -903,17 +884,17 @@ static int parse_start_line(struct msrp_parser *p, size_t tid_end, size_t e)
 				p->pending = MSRP_PERR_STATUS_CODE;
 				return 0;
 			}
-			m->comment = memdup_str(s + i + 1, e - i - 1);
-			if (!m->comment)
-				return ENOMEM;
+			err = str_dupn(&m->comment, s + i + 1, e - i - 1);
+			if (err)
+				return err;
 		}
 		return 0;
 	}
 
 	m->kind = MSRP_REQUEST;
-	m->method_name = memdup_str(s + a, i - a);
-	if (!m->method_name)
-		return ENOMEM;
+	err = str_dupn(&m->method_name, s + a, i - a);
+	if (err)
+		return err;
 	m->method = method_of(s + a, i - a);
 	for (; a < i; a++) {
 		if (!is_upalpha((unsigned char)s[a])) {
@@ -1119,9 +1100,11 @@ static int step_body(struct msrp_parser *p, struct msrp_message **mp, bool *agai
 	/* at < body_start: the end-line followed the blank line at once */
 	m->has_body = at >= p->body_start;
 	if (m->has_body) {
-		m->body = (uint8_t *)memdup_str(p->buf + p->body_start, blen);
-		if (!m->body)
+		char *body;
+
+		if (str_dupn(&body, (const char *)p->buf + p->body_start, blen))
 			return fatal(p, MSRP_PERR_NONE, ENOMEM, mp);
+		m->body = (uint8_t *)body;
 		m->body_len = blen;
 	}
 	m->cont = (enum msrp_cont)flag;

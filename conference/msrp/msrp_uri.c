@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "conference/msrp/msrp_uri.h"
+#include "sylk_ws/base/chars.h"
 
 static bool is_alnum(unsigned char c)
 {
@@ -15,7 +16,7 @@ static bool is_alnum(unsigned char c)
 
 static bool is_hex(unsigned char c)
 {
-	return isxdigit(c) != 0;
+	return chars_hex_value(c) >= 0;
 }
 
 static bool is_unreserved(unsigned char c)
@@ -27,12 +28,6 @@ static bool is_unreserved(unsigned char c)
 static bool is_subdelim(unsigned char c)
 {
 	return c && strchr("!$&'()*+,=", c) != NULL;
-}
-
-/* RFC 3261 token characters, as used by URI-parameter. */
-static bool is_token(unsigned char c)
-{
-	return is_alnum(c) || (c && strchr("-.!%*_+`'~", c) != NULL);
 }
 
 /* Length of a valid "%XX" at s[i], or 0. */
@@ -210,13 +205,13 @@ int msrp_uri_parse(struct msrp_uri **up, const char *s, size_t len)
 			if (s[i] != ';')
 				goto bad;
 			a = ++i;
-			while (i < len && is_token((unsigned char)s[i]))
+			while (i < len && chars_sip_token((unsigned char)s[i]))
 				i++;
 			if (i == a)
 				goto bad;
 			if (i < len && s[i] == '=') {
 				a = ++i;
-				while (i < len && is_token((unsigned char)s[i]))
+				while (i < len && chars_sip_token((unsigned char)s[i]))
 					i++;
 				if (i == a)
 					goto bad;
@@ -245,13 +240,6 @@ void msrp_uri_free(struct msrp_uri *u)
 	free(u);
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	return (tolower(c) - 'a') + 10;
-}
-
 /* Next character of a reg-name for comparison: percent-encoded unreserved
  * characters are decoded first (RFC 3986 section 6.2.2.2), then case is
  * folded. */
@@ -261,7 +249,8 @@ static int host_next(const char **sp)
 	unsigned char c = (unsigned char)s[0];
 
 	if (c == '%' && is_hex((unsigned char)s[1]) && is_hex((unsigned char)s[2])) {
-		int d = hexval((unsigned char)s[1]) * 16 + hexval((unsigned char)s[2]);
+		int d = chars_hex_value((unsigned char)s[1]) * 16
+			+ chars_hex_value((unsigned char)s[2]);
 
 		if (is_unreserved((unsigned char)d)) {
 			*sp = s + 3;

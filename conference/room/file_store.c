@@ -11,17 +11,7 @@
 #include <openssl/evp.h>
 
 #include "conference/room/file_store.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "sylk_ws/base/chars.h"
 
 /* the 40 hex digits of a "sha-1:AB:CD..." hash into @p hex (41 bytes) */
 static int sha1_digits(const char *hash, char *hex)
@@ -34,7 +24,7 @@ static int sha1_digits(const char *hash, char *hex)
 	for (p = hash + 6; *p; p++) {
 		if (*p == ':')
 			continue;
-		if (hexval(*p) < 0 || n == 40)
+		if (chars_hex_value((unsigned char)*p) < 0 || n == 40)
 			return EINVAL;
 		hex[n++] = (*p >= 'a' && *p <= 'f') ? (char)(*p - 32) : *p;
 	}

@@ -9,31 +9,16 @@
 
 #include "conference/sdp/conf_sdp.h"
 #include "sylk_ws/base/sbuf.h"
+#include "sylk_ws/base/str.h"
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static char *dup_n(const char *s, size_t n, int *err)
-{
-	char *p = malloc(n + 1);
-
-	if (!p) {
-		*err = ENOMEM;
-		return NULL;
-	}
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
 
 /* Store a copy of s[0..n) in *dst unless already set (first one wins). */
 static int set_once(char **dst, const char *s, size_t n)
 {
-	int err = 0;
-
 	if (*dst)
 		return 0;
-	*dst = dup_n(s, n, &err);
-	return err;
+	return str_dupn(dst, s, n);
 }
 
 static bool is_token_char(unsigned char c)
@@ -166,7 +151,7 @@ static int parse_file_selector(struct conf_file_selector *fs, const char *p, con
 				p++;
 			if (p == end)
 				return EBADMSG;
-			fs->name = dup_n(v, (size_t)(p - v), &err);
+			err = str_dupn(&fs->name, v, (size_t)(p - v));
 			p++;
 			if (p < end && *p != ' ')
 				return EBADMSG;
@@ -179,12 +164,12 @@ static int parse_file_selector(struct conf_file_selector *fs, const char *p, con
 		if (n > 5 && memcmp(v, "type:", 5) == 0) {
 			if (fs->type)
 				return EBADMSG;
-			fs->type = dup_n(v + 5, n - 5, &err);
+			err = str_dupn(&fs->type, v + 5, n - 5);
 		}
 		else if (n > 5 && memcmp(v, "hash:", 5) == 0) {
 			if (fs->hash)
 				return EBADMSG;
-			fs->hash = dup_n(v + 5, n - 5, &err);
+			err = str_dupn(&fs->hash, v + 5, n - 5);
 		}
 		else if (n > 5 && memcmp(v, "size:", 5) == 0) {
 			uint64_t size = 0;
@@ -219,7 +204,7 @@ static int parse_m_line(struct conf_sdp_media *m, const char *p, const char *end
 
 	if (!next_token(&p, end, &tok, &n))
 		return EBADMSG;
-	m->media = dup_n(tok, n, &err);
+	err = str_dupn(&m->media, tok, n);
 	if (err)
 		return err;
 
@@ -245,7 +230,7 @@ static int parse_m_line(struct conf_sdp_media *m, const char *p, const char *end
 
 	if (!next_token(&p, end, &tok, &n))
 		return EBADMSG;
-	m->proto = dup_n(tok, n, &err);
+	err = str_dupn(&m->proto, tok, n);
 	if (err)
 		return err;
 
@@ -255,7 +240,7 @@ static int parse_m_line(struct conf_sdp_media *m, const char *p, const char *end
 		end--;
 	if (p == end)
 		return EBADMSG; /* at least one fmt */
-	m->fmt = dup_n(p, (size_t)(end - p), &err);
+	err = str_dupn(&m->fmt, p, (size_t)(end - p));
 	return err;
 }
 
@@ -282,7 +267,7 @@ static int media_add_attr(struct conf_sdp_media *m, const char *p, const char *e
 	if (!attrs)
 		return ENOMEM;
 	m->attrs = attrs;
-	attrs[m->attr_count] = dup_n(p, (size_t)(end - p), &err);
+	err = str_dupn(&attrs[m->attr_count], p, (size_t)(end - p));
 	if (err)
 		return err;
 	m->attr_count++;
@@ -419,7 +404,7 @@ int conf_sdp_offer_parse(struct conf_sdp_offer **offerp, const char *sdp, size_t
 					err = EBADMSG;
 					goto fail;
 				}
-				o->origin_user = dup_n(tok, n, &err);
+				err = str_dupn(&o->origin_user, tok, n);
 			}
 			break;
 		case 'c':
@@ -435,9 +420,9 @@ int conf_sdp_offer_parse(struct conf_sdp_offer **offerp, const char *sdp, size_t
 						goto fail;
 					}
 				if (cur)
-					cur->c_addr = dup_n(tok, n, &err);
+					err = str_dupn(&cur->c_addr, tok, n);
 				else
-					o->c_addr = dup_n(tok, n, &err);
+					err = str_dupn(&o->c_addr, tok, n);
 			}
 			break;
 		case 'm': {

@@ -6,35 +6,25 @@
 #include <strings.h>
 #include <time.h>
 
+#include "sylk_ws/base/chars.h"
 #include "sylk_ws/base/sbuf.h"
+#include "sylk_ws/base/str.h"
 #include "sylk_ws/im/cpim.h"
 #include "sylk_ws/im/utf8_text.h"
 
 /* ---- character classes ---------------------------------------------------- */
-
-static bool is_alpha(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 
 static bool is_digit(unsigned char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-/* NAMECHAR of RFC 3862 section 3.6: no '.', which separates the prefix. */
+/* NAMECHAR of RFC 3862 section 3.6: an RFC 7230 tchar but '.', which
+ * separates the prefix. */
 static bool is_namechar(unsigned char c)
 {
-	return is_alpha(c) || is_digit(c) || (c && strchr("!#$%&'*+-^_`|~", c) != NULL);
+	return c != '.' && chars_http_tchar(c);
 }
-
-/* RFC 2045 token, for MIME header names and media types. */
-static bool is_mime_token(unsigned char c)
-{
-	return c > 0x20 && c < 0x7f && !strchr("()<>@,;:\\\"/[]?=", c);
-}
-
-
 
 static bool str_text(const char *s)
 {
@@ -54,13 +44,7 @@ static bool name_valid(const char *s)
 
 static bool mime_name_valid(const char *s)
 {
-	if (!s || !*s)
-		return false;
-	for (; *s; s++) {
-		if (!is_mime_token((unsigned char)*s))
-			return false;
-	}
-	return true;
+	return s && chars_span(s, strlen(s), chars_mime_token);
 }
 
 /* What can stand between < and >: printable, no spaces, no brackets or
@@ -78,18 +62,6 @@ static bool uri_valid(const char *p, size_t n)
 			return false;
 	}
 	return true;
-}
-
-static char *memdup_str(const void *p, size_t n)
-{
-	char *s = malloc(n + 1);
-
-	if (!s)
-		return NULL;
-	if (n)
-		memcpy(s, p, n);
-	s[n] = '\0';
-	return s;
 }
 
 /* ---- object ------------------------------------------------------------- */
@@ -319,8 +291,7 @@ static int parse_addr(const char *s, size_t a, size_t b, char **display, char **
 		/* a bare URI, as some clients write */
 		if (!uri_valid(s + a, b - a) || !memchr(s + a, ':', b - a))
 			return EBADMSG;
-		*uri = memdup_str(s + a, b - a);
-		return *uri ? 0 : ENOMEM;
+		return str_dupn(uri, s + a, b - a);
 	}
 	gt = b - 1;
 	lt = gt;
@@ -340,13 +311,11 @@ static int parse_addr(const char *s, size_t a, size_t b, char **display, char **
 		else {
 			if (memchr(s + da, '"', db - da) || memchr(s + da, '<', db - da))
 				return EBADMSG;
-			*display = memdup_str(s + da, db - da);
-			if (!*display)
+			if (str_dupn(display, s + da, db - da))
 				return ENOMEM;
 		}
 	}
-	*uri = memdup_str(s + lt + 1, gt - lt - 1);
-	if (!*uri) {
+	if (str_dupn(uri, s + lt + 1, gt - lt - 1)) {
 		free(*display);
 		*display = NULL;
 		return ENOMEM;
@@ -358,7 +327,7 @@ static int parse_addr(const char *s, size_t a, size_t b, char **display, char **
 static int parse_ns(struct cpim_msg *m, const char *s, size_t a, size_t b)
 {
 	size_t i;
-	char *prefix = NULL, *uri;
+	char *prefix = NULL, *uri = NULL;
 	struct cpim_ns *v;
 
 	trim(s, &a, &b);
@@ -368,8 +337,7 @@ static int parse_ns(struct cpim_msg *m, const char *s, size_t a, size_t b)
 	if (i > a) {
 		if (i >= b || (s[i] != ' ' && s[i] != '\t'))
 			return EBADMSG;
-		prefix = memdup_str(s + a, i - a);
-		if (!prefix)
+		if (str_dupn(&prefix, s + a, i - a))
 			return ENOMEM;
 		while (i < b && (s[i] == ' ' || s[i] == '\t'))
 			i++;
@@ -378,7 +346,7 @@ static int parse_ns(struct cpim_msg *m, const char *s, size_t a, size_t b)
 		free(prefix);
 		return EBADMSG;
 	}
-	uri = memdup_str(s + i + 1, b - i - 2);
+	str_dupn(&uri, s + i + 1, b - i - 2);
 	v = realloc(m->ns, (m->ns_n + 1) * sizeof(*v));
 	if (!uri || !v) {
 		if (v)
@@ -472,12 +440,10 @@ static int parse_msg_header(struct cpim_msg *m, const char *s, size_t ls, size_t
 		if (nl == 8 && strncasecmp(n, "DateTime", 8) == 0) {
 			if (m->datetime || ps || vs == ve)
 				return EBADMSG;
-			m->datetime = memdup_str(s + vs, ve - vs);
-			return m->datetime ? 0 : ENOMEM;
+			return str_dupn(&m->datetime, s + vs, ve - vs);
 		}
 		if (nl == 7 && strncasecmp(n, "Subject", 7) == 0 && !ps && !m->subject) {
-			m->subject = memdup_str(s + vs, ve - vs);
-			return m->subject ? 0 : ENOMEM;
+			return str_dupn(&m->subject, s + vs, ve - vs);
 		}
 		if (nl == 2 && strncasecmp(n, "NS", 2) == 0) {
 			if (ps)
@@ -488,20 +454,17 @@ static int parse_msg_header(struct cpim_msg *m, const char *s, size_t ls, size_t
 
 	if (m->header_n >= CPIM_MAX_HEADERS)
 		return EBADMSG;
-	if (has_dot)
-		prefix = memdup_str(s + ls, dot - ls);
-	name = memdup_str(s + ns_, ne - ns_);
-	if (ps)
-		params = memdup_str(s + ps, pe - ps);
-	value = memdup_str(s + vs, ve - vs);
-	if ((has_dot && !prefix) || !name || (ps && !params) || !value) {
-		err = ENOMEM;
-		goto fail;
-	}
-	err = header_push(&m->headers, &m->header_n, prefix, name, params, value);
+	err = has_dot ? str_dupn(&prefix, s + ls, dot - ls) : 0;
+	if (!err)
+		err = str_dupn(&name, s + ns_, ne - ns_);
+	if (!err && ps)
+		err = str_dupn(&params, s + ps, pe - ps);
+	if (!err)
+		err = str_dupn(&value, s + vs, ve - vs);
+	if (!err)
+		err = header_push(&m->headers, &m->header_n, prefix, name, params, value);
 	if (!err)
 		return 0;
-fail:
 	free(prefix);
 	free(name);
 	free(params);
@@ -513,11 +476,10 @@ fail:
 static int parse_mime_header(struct cpim_msg *m, const char *s, size_t len)
 {
 	size_t i = 0, vs, ve = len;
-	char *name, *value;
+	char *name = NULL, *value = NULL;
 	int err;
 
-	while (i < len && is_mime_token((unsigned char)s[i]))
-		i++;
+	i = chars_prefix(s, len, chars_mime_token);
 	if (i == 0 || i >= len || s[i] != ':')
 		return EBADMSG;
 	vs = i + 1;
@@ -527,15 +489,15 @@ static int parse_mime_header(struct cpim_msg *m, const char *s, size_t len)
 	if (i == 12 && strncasecmp(s, "Content-Type", 12) == 0) {
 		if (m->content_type || vs == ve)
 			return EBADMSG;
-		m->content_type = memdup_str(s + vs, ve - vs);
-		return m->content_type ? 0 : ENOMEM;
+		return str_dupn(&m->content_type, s + vs, ve - vs);
 	}
 	if (m->mime_n >= CPIM_MAX_HEADERS)
 		return EBADMSG;
-	name = memdup_str(s, i);
-	value = memdup_str(s + vs, ve - vs);
-	err = (name && value) ? header_push(&m->mime, &m->mime_n, NULL, name, NULL, value)
-			      : ENOMEM;
+	err = str_dupn(&name, s, i);
+	if (!err)
+		err = str_dupn(&value, s + vs, ve - vs);
+	if (!err)
+		err = header_push(&m->mime, &m->mime_n, NULL, name, NULL, value);
 	if (err) {
 		free(name);
 		free(value);
@@ -614,11 +576,9 @@ int cpim_parse(struct cpim_msg **mp, const void *data, size_t len)
 			blank = had_lf;
 			break;
 		}
-		cur = memdup_str(s + ls, ll);
-		if (!cur) {
-			err = ENOMEM;
+		err = str_dupn(&cur, s + ls, ll);
+		if (err)
 			goto out;
-		}
 		cur_len = ll;
 	}
 	if (cur) {
@@ -630,11 +590,12 @@ int cpim_parse(struct cpim_msg **mp, const void *data, size_t len)
 	}
 
 	if (blank && pos < len) {
-		m->body = (uint8_t *)memdup_str(s + pos, len - pos);
-		if (!m->body) {
-			err = ENOMEM;
+		char *body;
+
+		err = str_dupn(&body, s + pos, len - pos);
+		if (err)
 			goto out;
-		}
+		m->body = (uint8_t *)body;
 		m->body_len = len - pos;
 	}
 	*mp = m;
