@@ -159,7 +159,7 @@ int16_t g711_alaw_decode(uint8_t code)
 /* ---- decoder ------------------------------------------------------------ */
 
 struct audio_decoder {
-	struct audio_mem mem;
+	struct sylk_mem mem;
 	enum audio_codec_id id;
 	OpusDecoder *opus;
 	struct audio_resampler *up;
@@ -175,9 +175,9 @@ static void g722_decoder_start(struct audio_decoder *dec)
 }
 
 int audio_decoder_alloc(struct audio_decoder **decp, enum audio_codec_id id,
-			const struct audio_mem *mem)
+			const struct sylk_mem *mem)
 {
-	struct audio_mem m = audio_mem_or_default(mem);
+	struct sylk_mem m = sylk_mem_or_default(mem);
 	struct audio_decoder *dec;
 	int err = 0;
 
@@ -186,13 +186,13 @@ int audio_decoder_alloc(struct audio_decoder **decp, enum audio_codec_id id,
 	*decp = NULL;
 	if (!info(id))
 		return EINVAL;
-	dec = audio_mem_zalloc(&m, sizeof(*dec));
+	dec = sylk_mem_zalloc(&m, sizeof(*dec));
 	if (!dec)
 		return ENOMEM;
 	dec->mem = m;
 	dec->id = id;
 	if (id == AUDIO_CODEC_OPUS) {
-		dec->opus = audio_mem_zalloc(&m, (size_t)opus_decoder_get_size(1));
+		dec->opus = sylk_mem_zalloc(&m, (size_t)opus_decoder_get_size(1));
 		if (!dec->opus)
 			err = ENOMEM;
 		else if (opus_decoder_init(dec->opus, AUDIO_RATE, 1) != OPUS_OK)
@@ -214,9 +214,9 @@ void audio_decoder_free(struct audio_decoder *dec)
 {
 	if (!dec)
 		return;
-	audio_mem_free(&dec->mem, dec->opus);
+	sylk_mem_free(&dec->mem, dec->opus);
 	audio_resampler_free(dec->up);
-	audio_mem_free(&dec->mem, dec);
+	sylk_mem_free(&dec->mem, dec);
 }
 
 enum audio_codec_id audio_decoder_codec(const struct audio_decoder *dec)
@@ -323,7 +323,7 @@ void audio_decoder_conceal(struct audio_decoder *dec, int16_t pcm[AUDIO_FRAME_SA
 /* ---- encoder ------------------------------------------------------------ */
 
 struct audio_encoder {
-	struct audio_mem mem;
+	struct sylk_mem mem;
 	enum audio_codec_id id;
 	OpusEncoder *opus;
 	struct audio_resampler *down;
@@ -332,9 +332,9 @@ struct audio_encoder {
 };
 
 int audio_encoder_alloc(struct audio_encoder **encp, enum audio_codec_id id,
-			const struct audio_mem *mem)
+			const struct sylk_mem *mem)
 {
-	struct audio_mem m = audio_mem_or_default(mem);
+	struct sylk_mem m = sylk_mem_or_default(mem);
 	struct audio_encoder *enc;
 	int err = 0;
 
@@ -343,13 +343,13 @@ int audio_encoder_alloc(struct audio_encoder **encp, enum audio_codec_id id,
 	*encp = NULL;
 	if (!info(id))
 		return EINVAL;
-	enc = audio_mem_zalloc(&m, sizeof(*enc));
+	enc = sylk_mem_zalloc(&m, sizeof(*enc));
 	if (!enc)
 		return ENOMEM;
 	enc->mem = m;
 	enc->id = id;
 	if (id == AUDIO_CODEC_OPUS) {
-		enc->opus = audio_mem_zalloc(&m, (size_t)opus_encoder_get_size(1));
+		enc->opus = sylk_mem_zalloc(&m, (size_t)opus_encoder_get_size(1));
 		if (!enc->opus)
 			err = ENOMEM;
 		else if (opus_encoder_init(enc->opus, AUDIO_RATE, 1, OPUS_APPLICATION_VOIP) != OPUS_OK
@@ -375,9 +375,9 @@ void audio_encoder_free(struct audio_encoder *enc)
 {
 	if (!enc)
 		return;
-	audio_mem_free(&enc->mem, enc->opus);
+	sylk_mem_free(&enc->mem, enc->opus);
 	audio_resampler_free(enc->down);
-	audio_mem_free(&enc->mem, enc);
+	sylk_mem_free(&enc->mem, enc);
 }
 
 enum audio_codec_id audio_encoder_codec(const struct audio_encoder *enc)

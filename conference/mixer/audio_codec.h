@@ -10,7 +10,7 @@
  *	audio_encoder_encode(enc, pcm, out, sizeof(out), &len);
  *
  * One object per direction and participant; encode, decode and conceal
- * never allocate. All memory comes from the struct audio_mem given at
+ * never allocate. All memory comes from the struct sylk_mem given at
  * alloc time (NULL: malloc/free), libopus and spandsp state included.
  *
  * Kamailio-free: libc, libm, libopus, libspandsp. */
@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conference/mixer/audio_mem.h"
+#include "sylk_ws/base/mem.h"
 
 #define AUDIO_RATE           48000 /* mixer sample rate, Hz */
 #define AUDIO_FRAME_MS       20
@@ -68,10 +68,10 @@ int16_t g711_alaw_decode(uint8_t code);
 struct audio_decoder;
 struct audio_encoder;
 
-/* mem NULL: malloc/free (the struct audio_mem is copied). Returns 0,
+/* mem NULL: malloc/free (the struct sylk_mem is copied). Returns 0,
  * EINVAL (unknown codec), ENOMEM, EIO (codec library refused). */
 int audio_decoder_alloc(struct audio_decoder **decp, enum audio_codec_id id,
-			const struct audio_mem *mem);
+			const struct sylk_mem *mem);
 void audio_decoder_free(struct audio_decoder *dec);
 enum audio_codec_id audio_decoder_codec(const struct audio_decoder *dec);
 /* Forget all history (new SSRC, codec restart). */
@@ -97,7 +97,7 @@ void audio_decoder_conceal(struct audio_decoder *dec, int16_t pcm[AUDIO_FRAME_SA
 #define AUDIO_OPUS_BITRATE    32000
 #define AUDIO_OPUS_COMPLEXITY 3
 int audio_encoder_alloc(struct audio_encoder **encp, enum audio_codec_id id,
-			const struct audio_mem *mem);
+			const struct sylk_mem *mem);
 void audio_encoder_free(struct audio_encoder *enc);
 enum audio_codec_id audio_encoder_codec(const struct audio_encoder *enc);
 /* Opus only (e.g. from fmtp maxaveragebitrate): 6000..510000. Returns 0,

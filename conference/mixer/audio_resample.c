@@ -21,7 +21,7 @@
 #define CHUNK_DOWN    960  /* input samples per pass going down */
 
 struct audio_resampler {
-	struct audio_mem mem;
+	struct sylk_mem mem;
 	bool up;
 	unsigned factor;
 	unsigned taps;      /* whole filter, factor * per_phase */
@@ -73,9 +73,9 @@ static int16_t sat16f(float v)
 }
 
 int audio_resampler_alloc(struct audio_resampler **rp, unsigned in_rate, unsigned out_rate,
-			  const struct audio_mem *mem)
+			  const struct sylk_mem *mem)
 {
-	struct audio_mem m = audio_mem_or_default(mem);
+	struct sylk_mem m = sylk_mem_or_default(mem);
 	struct audio_resampler *r;
 	unsigned factor, per_phase, taps, low, p, j;
 	size_t hist_len, chunk, acc_len;
@@ -101,7 +101,7 @@ int audio_resampler_alloc(struct audio_resampler **rp, unsigned in_rate, unsigne
 	chunk = up ? CHUNK_UP : CHUNK_DOWN;
 	acc_len = up ? chunk : chunk / factor;
 
-	r = audio_mem_zalloc(&m, sizeof(*r) + sizeof(float) * (taps + hist_len + chunk + acc_len));
+	r = sylk_mem_zalloc(&m, sizeof(*r) + sizeof(float) * (taps + hist_len + chunk + acc_len));
 	if (!r)
 		return ENOMEM;
 	r->mem = m;
@@ -138,7 +138,7 @@ int audio_resampler_alloc(struct audio_resampler **rp, unsigned in_rate, unsigne
 void audio_resampler_free(struct audio_resampler *r)
 {
 	if (r)
-		audio_mem_free(&r->mem, r);
+		sylk_mem_free(&r->mem, r);
 }
 
 void audio_resampler_reset(struct audio_resampler *r)

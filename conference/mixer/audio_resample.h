@@ -12,14 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conference/mixer/audio_mem.h"
+#include "sylk_ws/base/mem.h"
 
 struct audio_resampler;
 
 /* in_rate/out_rate: 8000/48000, 16000/48000, 48000/8000 or 48000/16000.
  * mem NULL: malloc/free. Returns 0, EINVAL, ENOMEM. */
 int audio_resampler_alloc(struct audio_resampler **rp, unsigned in_rate, unsigned out_rate,
-			  const struct audio_mem *mem);
+			  const struct sylk_mem *mem);
 void audio_resampler_free(struct audio_resampler *r);
 /* Clears the filter history. */
 void audio_resampler_reset(struct audio_resampler *r);

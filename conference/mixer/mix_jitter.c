@@ -14,7 +14,7 @@ struct jitter_slot {
 };
 
 struct mix_jitter {
-	struct audio_mem mem;
+	struct sylk_mem mem;
 	unsigned slots, target, count;
 	size_t max_payload;
 	bool started;    /* a packet has been seen since the last (re)start */
@@ -28,10 +28,10 @@ struct mix_jitter {
 	uint8_t *data;   /* slots * max_payload */
 };
 
-int mix_jitter_alloc(struct mix_jitter **jbp, const struct audio_mem *mem, unsigned slots,
+int mix_jitter_alloc(struct mix_jitter **jbp, const struct sylk_mem *mem, unsigned slots,
 		     size_t max_payload, unsigned target)
 {
-	struct audio_mem m = audio_mem_or_default(mem);
+	struct sylk_mem m = sylk_mem_or_default(mem);
 	struct mix_jitter *jb;
 
 	if (!jbp)
@@ -42,7 +42,7 @@ int mix_jitter_alloc(struct mix_jitter **jbp, const struct audio_mem *mem, unsig
 	if (slots < 2 || slots > MIX_JITTER_MAX_SLOTS || (slots & (slots - 1)) || max_payload < 1
 	    || max_payload > 65535 || target < 1 || target >= slots)
 		return EINVAL;
-	jb = audio_mem_zalloc(&m, sizeof(*jb) + slots * sizeof(struct jitter_slot)
+	jb = sylk_mem_zalloc(&m, sizeof(*jb) + slots * sizeof(struct jitter_slot)
 				      + slots * max_payload);
 	if (!jb)
 		return ENOMEM;
@@ -59,7 +59,7 @@ int mix_jitter_alloc(struct mix_jitter **jbp, const struct audio_mem *mem, unsig
 void mix_jitter_free(struct mix_jitter *jb)
 {
 	if (jb)
-		audio_mem_free(&jb->mem, jb);
+		sylk_mem_free(&jb->mem, jb);
 }
 
 static void restart(struct mix_jitter *jb)

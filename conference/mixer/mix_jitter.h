@@ -60,7 +60,7 @@ struct mix_jitter;
 
 /* slots a power of two, 2..MIX_JITTER_MAX_SLOTS; max_payload 1..65535, target
  * 1..slots - 1 frames. mem NULL: malloc/free. Returns 0, EINVAL, ENOMEM. */
-int mix_jitter_alloc(struct mix_jitter **jbp, const struct audio_mem *mem, unsigned slots,
+int mix_jitter_alloc(struct mix_jitter **jbp, const struct sylk_mem *mem, unsigned slots,
 		     size_t max_payload, unsigned target);
 void mix_jitter_free(struct mix_jitter *jb);
 /* Empties the buffer; the next packet starts a new stream. Stats stay. */

@@ -52,7 +52,7 @@ struct shared_out {
 };
 
 struct mix_room {
-	struct audio_mem mem;
+	struct sylk_mem mem;
 	struct mix_part **part;
 	size_t count, cap;
 	unsigned max_speakers;
@@ -109,14 +109,14 @@ static int64_t db_to_power(int db)
 	return (int64_t)(32768.0 * 32768.0 * pow(10.0, db / 10.0));
 }
 
-int mix_room_alloc(struct mix_room **roomp, const struct audio_mem *mem)
+int mix_room_alloc(struct mix_room **roomp, const struct sylk_mem *mem)
 {
-	struct audio_mem m = audio_mem_or_default(mem);
+	struct sylk_mem m = sylk_mem_or_default(mem);
 	struct mix_room *room;
 
 	if (!roomp)
 		return EINVAL;
-	room = audio_mem_zalloc(&m, sizeof(*room));
+	room = sylk_mem_zalloc(&m, sizeof(*room));
 	*roomp = room;
 	if (!room)
 		return ENOMEM;
@@ -144,7 +144,7 @@ static void part_free(struct mix_room *room, struct mix_part *p)
 	audio_decoder_free(p->dec);
 	audio_encoder_free(p->enc);
 	mix_jitter_free(p->jb);
-	audio_mem_free(&room->mem, p);
+	sylk_mem_free(&room->mem, p);
 }
 
 void mix_room_free(struct mix_room *room)
@@ -157,8 +157,8 @@ void mix_room_free(struct mix_room *room)
 		part_free(room, room->part[i]);
 	for (i = 0; i < AUDIO_CODEC_COUNT; i++)
 		audio_encoder_free(room->shared[i].enc);
-	audio_mem_free(&room->mem, room->part);
-	audio_mem_free(&room->mem, room);
+	sylk_mem_free(&room->mem, room->part);
+	sylk_mem_free(&room->mem, room);
 }
 
 static struct mix_part *find(const struct mix_room *room, unsigned key, size_t *idx)
@@ -222,17 +222,17 @@ int mix_room_add(struct mix_room *room, unsigned key, const struct mix_participa
 		return EEXIST;
 	if (room->count == room->cap) {
 		size_t cap = room->cap ? room->cap * 2 : 8;
-		struct mix_part **a = audio_mem_zalloc(&room->mem, cap * sizeof(*a));
+		struct mix_part **a = sylk_mem_zalloc(&room->mem, cap * sizeof(*a));
 
 		if (!a)
 			return ENOMEM;
 		if (room->count)
 			memcpy(a, room->part, room->count * sizeof(*a));
-		audio_mem_free(&room->mem, room->part);
+		sylk_mem_free(&room->mem, room->part);
 		room->part = a;
 		room->cap = cap;
 	}
-	p = audio_mem_zalloc(&room->mem, sizeof(*p));
+	p = sylk_mem_zalloc(&room->mem, sizeof(*p));
 	if (!p)
 		return ENOMEM;
 	p->key = key;

@@ -27,7 +27,7 @@
  * Only 20 ms packets are supported on input: a payload decoding to more
  * is cut to 20 ms, to less is padded with silence.
  *
- * Memory: all of it is allocated through the struct audio_mem at
+ * Memory: all of it is allocated through the struct sylk_mem at
  * mix_room_alloc/add/update and freed at remove/free; input and tick
  * never allocate. Nothing locks: one thread (the mixer process) makes
  * every call on one room.
@@ -101,7 +101,7 @@ typedef void (*mix_emit_fn)(unsigned key, const uint8_t *rtp, size_t len, void *
 struct mix_room;
 
 /* mem NULL: malloc/free (copied). Returns 0, EINVAL, ENOMEM. */
-int mix_room_alloc(struct mix_room **roomp, const struct audio_mem *mem);
+int mix_room_alloc(struct mix_room **roomp, const struct sylk_mem *mem);
 void mix_room_free(struct mix_room *room);
 
 /* key != 0, chosen by the caller. Returns 0, EEXIST, EINVAL (key 0, no

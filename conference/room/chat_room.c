@@ -27,7 +27,7 @@ struct history_entry {
 };
 
 struct chat_room {
-	struct chat_mem mem;
+	struct sylk_mem mem;
 	char *uri;
 	char *norm;
 	struct participant **part;  /* in join order */
@@ -41,27 +41,14 @@ struct chat_room {
 
 /* ---- allocator ------------------------------------------------------------ */
 
-static void *std_alloc(size_t size, void *ctx)
-{
-	(void)ctx;
-	return malloc(size);
-}
-
-static void std_free(void *p, void *ctx)
-{
-	(void)ctx;
-	free(p);
-}
-
 static void *room_alloc(const struct chat_room *room, size_t size)
 {
-	return room->mem.alloc(size ? size : 1, room->mem.ctx);
+	return sylk_mem_alloc(&room->mem, size ? size : 1);
 }
 
 static void room_free(const struct chat_room *room, void *p)
 {
-	if (p)
-		room->mem.free(p, room->mem.ctx);
+	sylk_mem_free(&room->mem, p);
 }
 
 static char *room_strndup(const struct chat_room *room, const char *s, size_t n)
@@ -188,10 +175,9 @@ static bool uri_norm(const char *s, size_t n, char *out)
 
 /* ---- room ----------------------------------------------------------------- */
 
-int chat_room_alloc(struct chat_room **roomp, const struct chat_mem *mem,
+int chat_room_alloc(struct chat_room **roomp, const struct sylk_mem *mem,
 		    const char *room_uri, unsigned history_size)
 {
-	static const struct chat_mem std_mem = { std_alloc, std_free, NULL };
 	struct chat_room tmp, *room;
 	char norm[NORM_MAX];
 
@@ -205,7 +191,7 @@ int chat_room_alloc(struct chat_room **roomp, const struct chat_mem *mem,
 		return EINVAL;
 
 	memset(&tmp, 0, sizeof(tmp));
-	tmp.mem = mem ? *mem : std_mem;
+	tmp.mem = sylk_mem_or_default(mem);
 	room = room_alloc(&tmp, sizeof(*room));
 	if (!room)
 		return ENOMEM;

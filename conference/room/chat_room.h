@@ -10,7 +10,7 @@
  *	        r.targets[0..r.target_count); if r.store,
  *	        chat_room_history_add(room, body, len); free(r.targets);
  *
- * Every allocation of room state goes through the struct chat_mem the room
+ * Every allocation of room state goes through the struct sylk_mem the room
  * was created with (the Kamailio module passes shared memory, so the room
  * can be used from several processes); only the targets array of a route
  * and the output of chat_status_message() come from plain malloc().
@@ -28,6 +28,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sylk_ws/base/mem.h"
+
 #define CHAT_ROOM_DEFAULT_HISTORY 20
 #define CHAT_ROOM_MAX_HISTORY     1000
 /* RFC 7701 leaves the length open; longer nicknames are refused. */
@@ -42,18 +44,13 @@
 /* CPIM content type of screen-sharing frames: relayed, never stored. */
 #define CHAT_SCREENSHARING_CONTENT_TYPE "application/blink-screensharing"
 
-struct chat_mem {
-	void *(*alloc)(size_t size, void *ctx);
-	void (*free)(void *p, void *ctx);
-	void *ctx;
-};
-
 struct chat_room;
 
-/* mem NULL: malloc/free. The struct chat_mem is copied. room_uri is the
+/* mem NULL: malloc/free; else it must have alloc and free (realloc is not
+ * used). The struct sylk_mem is copied. room_uri is the
  * room's SIP URI; history_size 0..CHAT_ROOM_MAX_HISTORY (0 keeps none).
  * Returns 0, EINVAL, ENOMEM. */
-int chat_room_alloc(struct chat_room **roomp, const struct chat_mem *mem,
+int chat_room_alloc(struct chat_room **roomp, const struct sylk_mem *mem,
 		    const char *room_uri, unsigned history_size);
 void chat_room_free(struct chat_room *room);
 

@@ -33,7 +33,7 @@ static void shm_free_cb(void *p, void *ctx)
 		shm_free(p);
 }
 
-const struct chat_mem conf_shm_mem = {shm_alloc_cb, shm_free_cb, NULL};
+const struct sylk_mem conf_shm_mem = {.alloc = shm_alloc_cb, .free = shm_free_cb};
 
 int conf_store_init(void)
 {

@@ -154,7 +154,7 @@ struct conf_subscriber *conf_sub_new(unsigned room_key);
 void conf_sub_destroy(struct conf_subscriber *s);
 
 /* the allocator chat rooms use: shared memory */
-extern const struct chat_mem conf_shm_mem;
+extern const struct sylk_mem conf_shm_mem;
 
 
 /* <file_dir>/<room key>, and a file's path in it */

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "conference/mixer/audio_mem.h"
+#include "sylk_ws/base/mem.h"
 
 struct tone {
 	double freq, rate, amp, phase;
@@ -54,7 +54,7 @@ static inline double rms(const int16_t *pcm, size_t n)
 	return n ? sqrt(acc / (double)n) : 0;
 }
 
-/* Counts what goes through a struct audio_mem. */
+/* Counts what goes through a struct sylk_mem. */
 struct count_mem {
 	size_t allocs, frees;
 	size_t live;
@@ -83,9 +83,9 @@ static inline void count_free(void *ptr, void *ctx)
 	free(p);
 }
 
-static inline struct audio_mem count_mem_hook(struct count_mem *c)
+static inline struct sylk_mem count_mem_hook(struct count_mem *c)
 {
-	struct audio_mem m = { count_alloc, count_free, c };
+	struct sylk_mem m = { .alloc = count_alloc, .free = count_free, .ctx = c };
 
 	return m;
 }

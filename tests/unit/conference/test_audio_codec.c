@@ -260,7 +260,7 @@ static void test_conceal(void)
 static void test_errors_and_memory(void)
 {
 	struct count_mem cm = { 0, 0, 0 };
-	struct audio_mem mem = count_mem_hook(&cm);
+	struct sylk_mem mem = count_mem_hook(&cm);
 	struct audio_encoder *enc = NULL;
 	struct audio_decoder *dec = NULL;
 	int16_t pcm[AUDIO_FRAME_SAMPLES] = { 0 }, out[AUDIO_MAX_DECODED];

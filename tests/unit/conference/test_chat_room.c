@@ -85,9 +85,9 @@ static bool owned(const struct counter *c, const void *p, size_t n)
 	return false;
 }
 
-static struct chat_mem counter_mem(struct counter *c)
+static struct sylk_mem counter_mem(struct counter *c)
 {
-	struct chat_mem m = { count_alloc, count_free, c };
+	struct sylk_mem m = { .alloc = count_alloc, .free = count_free, .ctx = c };
 
 	memset(c, 0, sizeof(*c));
 	return m;
@@ -694,7 +694,7 @@ static void test_join_leave(void)
 static void test_alloc_args(void)
 {
 	struct chat_room *r = (struct chat_room *)&r;
-	struct chat_mem bad = { NULL, NULL, NULL };
+	struct sylk_mem bad = { NULL, NULL, NULL, NULL };
 
 	CHECK_INT(chat_room_alloc(NULL, NULL, ROOM, 20), EINVAL);
 	CHECK_INT(chat_room_alloc(&r, NULL, NULL, 20), EINVAL);
@@ -716,7 +716,7 @@ static void test_alloc_args(void)
 static void test_counting_allocator(void)
 {
 	struct counter c;
-	struct chat_mem mem = counter_mem(&c);
+	struct sylk_mem mem = counter_mem(&c);
 	struct chat_room *r = NULL;
 	struct chat_route rt;
 	const char *b, *s;
@@ -767,7 +767,7 @@ static void test_counting_allocator(void)
 
 /* A scenario run with the n-th allocation failing, for every n: each step
  * either succeeds or reports ENOMEM, and nothing leaks. */
-static bool scenario(struct counter *c, struct chat_mem *mem)
+static bool scenario(struct counter *c, struct sylk_mem *mem)
 {
 	struct chat_room *r = NULL;
 	bool enomem = false;
@@ -811,7 +811,7 @@ static bool scenario(struct counter *c, struct chat_mem *mem)
 static void test_allocation_failures(void)
 {
 	struct counter c;
-	struct chat_mem mem = counter_mem(&c);
+	struct sylk_mem mem = counter_mem(&c);
 	size_t total, n;
 
 	scenario(&c, &mem);

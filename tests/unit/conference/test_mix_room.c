@@ -751,7 +751,7 @@ static void test_no_allocation_per_packet(void)
 	static struct peer p[4];
 	struct world w = { { &p[0], &p[1], &p[2], &p[3] }, 4 };
 	struct count_mem cm = { 0, 0, 0 };
-	struct audio_mem mem = count_mem_hook(&cm);
+	struct sylk_mem mem = count_mem_hook(&cm);
 	struct mix_room *room = NULL;
 	struct mix_participant_cfg cfg;
 	size_t allocs, frees;
