@@ -11,6 +11,7 @@
 
 #include "conference/mixer/audio_codec.h"
 #include "sylk_ws/ng/ng_bridge.h"
+#include "sylk_ws/base/error.h"
 
 #include "../common/ng_client.h"
 #include "conf_audio.h"
@@ -209,7 +210,7 @@ int conf_audio_setup(struct conf_audio_leg *leg, unsigned room_key, unsigned par
 			     toward->media[0].c_addr ? toward->media[0].c_addr : toward->c_addr,
 			     (int)toward->media[0].port, &cfg, hold);
 	if (err) {
-		LM_ERR("audio of %s: the mixer cannot take it: %s\n", who, strerror(err));
+		LM_ERR("audio of %s: the mixer cannot take it: %s\n", who, sylk_strerror(err));
 		port = 0;  /* back in the pool already (or when the mixer gets to it) */
 		goto fail;
 	}

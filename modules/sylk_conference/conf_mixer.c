@@ -20,6 +20,7 @@
 
 #include "conference/mixer/mix_ports.h"
 #include "conference/mixer/mix_queue.h"
+#include "sylk_ws/base/error.h"
 
 #include "conf_config.h"
 #include "conf_mixer.h"
@@ -250,7 +251,7 @@ static int add_part(const struct mix_cmd *c)
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
 		err = errno ? errno : EIO;
-		LM_ERR("mixer: cannot bind port %d: %s\n", c->port, strerror(err));
+		LM_ERR("mixer: cannot bind port %d: %s\n", c->port, sylk_strerror(err));
 		goto out;
 	}
 	r = room_of(c->room_key, true);

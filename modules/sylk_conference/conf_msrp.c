@@ -25,6 +25,7 @@
 #include "conference/room/room_policy.h"
 #include "conference/room/screen_share.h"
 #include "conference/msrp/msrp_uri.h"
+#include "sylk_ws/base/error.h"
 
 #include "conf_config.h"
 #include "conf_msrp.h"
@@ -290,7 +291,7 @@ static void file_chunk(int conn_id, struct conf_participant *p, const struct msr
 	 * finished by another upload first: this copy is dropped */
 	err = file_store_publish(tmp, path);
 	if (err && err != EEXIST) {
-		LM_ERR("cannot store file %s from %s: %s\n", p->file_name, p->uri, strerror(err));
+		LM_ERR("cannot store file %s from %s: %s\n", p->file_name, p->uri, sylk_strerror(err));
 		respond(conn_id, m, 500, "Cannot store the file");
 		return;
 	}
@@ -471,7 +472,7 @@ static void relay_send(int conn_id, struct conf_participant *p, const struct msr
 		if (err) {
 			uint16_t code = (err == EFBIG || err == ENOSPC) ? 413 : err == ECANCELED ? 200 : 400;
 
-			respond(conn_id, m, code, err == ECANCELED ? NULL : strerror(err));
+			respond(conn_id, m, code, err == ECANCELED ? NULL : sylk_strerror(err));
 			return;
 		}
 		if (!whole) {  /* more chunks to come */
@@ -633,7 +634,7 @@ int conf_msrp_frame(sr_event_param_t *evp)
 			return -1;
 		}
 		if (err) {
-			LM_ERR("MSRP parser failed on connection %d: %s\n", conn_id, strerror(err));
+			LM_ERR("MSRP parser failed on connection %d: %s\n", conn_id, sylk_strerror(err));
 			break;
 		}
 		handle(conn_id, secure, m);

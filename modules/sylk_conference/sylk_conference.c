@@ -27,6 +27,7 @@
 #include "conference/mixer/mix_room.h"
 #include "conference/room/room_access.h"
 #include "sylk_ws/base/str.h"
+#include "sylk_ws/base/error.h"
 
 #include "../common/module_status.h"
 #include "../common/ng_client.h"
@@ -101,7 +102,7 @@ static int add_room_access(modparam_t type, void *val)
 	else if (err == ENOSPC)
 		LM_ERR("more than %d rooms with access lists\n", ROOM_ACCESS_MAX);
 	else if (err)
-		LM_ERR("room_access \"%s\": %s\n", v, strerror(err));
+		LM_ERR("room_access \"%s\": %s\n", v, sylk_strerror(err));
 	return err ? -1 : 0;
 }
 

@@ -7,6 +7,8 @@
 
 #include "core/dprint.h"
 
+#include "sylk_ws/base/error.h"
+
 #include "rtc_config.h"
 #include "rtc_events.h"
 #include "rtc_store.h"
@@ -32,7 +34,7 @@ void rtc_send_built(int conn_id, int err, char **jsonp)
 	if (err == ENOTSUP)
 		return;
 	if (err || !json) {
-		LM_ERR("cannot build a message for connection %d: %s\n", conn_id, strerror(err));
+		LM_ERR("cannot build a message for connection %d: %s\n", conn_id, sylk_strerror(err));
 		free(json);
 		return;
 	}

@@ -1,4 +1,5 @@
 /* The libraries' strerror: see error.h. */
+#define _GNU_SOURCE /* strerrordesc_np */
 #include <errno.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ const char *sylk_strerror(int err)
 	case ENOENT:     return "not found";
 	case EEXIST:     return "already exists";
 	case ENOSPC:     return "no space left";
+	case EFBIG:      return "too large";
 	case EPERM:      return "not permitted";
 	case EACCES:     return "access denied";
 	case ENOTSUP:    return "not supported";
@@ -30,6 +32,12 @@ const char *sylk_strerror(int err)
 	case EBUSY:      return "busy";
 	case ENOBUFS:    return "no buffer space";
 	case EALREADY:   return "already in progress";
-	default:         return "unknown error";
+	default: {
+		/* a system call's errno (a file, a socket): glibc's English
+		 * text, which is a constant too */
+		const char *s = err > 0 ? strerrordesc_np(err) : NULL;
+
+		return s ? s : "unknown error";
+	}
 	}
 }

@@ -25,7 +25,10 @@
 #define SYLK_BASE_ERROR_H
 
 /** A short English text for an errno value (never NULL, no locale, no
- *  buffer: safe in any process or thread). */
+ *  buffer: safe in any process or thread): the values above in the
+ *  libraries' words, any other errno (a system call's, passed on by a
+ *  library that writes files or a module that binds a socket) in glibc's,
+ *  "unknown error" for a value that is none. */
 const char *sylk_strerror(int err);
 
 #endif

@@ -323,43 +323,55 @@ static int parse_addr(const char *s, size_t a, size_t b, char **display, char **
 	return 0;
 }
 
+/* Append a declaration: copies of prefix[0..plen) (prefix NULL: none)
+ * and uri[0..ulen). */
+static int ns_push(struct cpim_msg *m, const char *prefix, size_t plen, const char *uri,
+		   size_t ulen)
+{
+	char *p = NULL, *u = NULL;
+	struct cpim_ns *v;
+	int err;
+
+	err = prefix ? str_dupn(&p, prefix, plen) : 0;
+	if (!err)
+		err = str_dupn(&u, uri, ulen);
+	if (err)
+		goto out;
+	v = realloc(m->ns, (m->ns_n + 1) * sizeof(*v));
+	if (!v) {
+		err = ENOMEM;
+		goto out;
+	}
+	m->ns = v;
+	v[m->ns_n].prefix = p;
+	v[m->ns_n].uri = u;
+	m->ns_n++;
+	p = u = NULL;
+out:
+	free(p);
+	free(u);
+	return err;
+}
+
 /* NS: [prefix SP] <uri> */
 static int parse_ns(struct cpim_msg *m, const char *s, size_t a, size_t b)
 {
-	size_t i;
-	char *prefix = NULL, *uri = NULL;
-	struct cpim_ns *v;
+	size_t i, plen;
 
 	trim(s, &a, &b);
 	i = a;
 	while (i < b && is_namechar((unsigned char)s[i]))
 		i++;
-	if (i > a) {
+	plen = i - a;
+	if (plen) {
 		if (i >= b || (s[i] != ' ' && s[i] != '\t'))
 			return EBADMSG;
-		if (str_dupn(&prefix, s + a, i - a))
-			return ENOMEM;
 		while (i < b && (s[i] == ' ' || s[i] == '\t'))
 			i++;
 	}
-	if (b - i < 3 || s[i] != '<' || s[b - 1] != '>' || !uri_valid(s + i + 1, b - i - 2)) {
-		free(prefix);
+	if (b - i < 3 || s[i] != '<' || s[b - 1] != '>' || !uri_valid(s + i + 1, b - i - 2))
 		return EBADMSG;
-	}
-	str_dupn(&uri, s + i + 1, b - i - 2);
-	v = realloc(m->ns, (m->ns_n + 1) * sizeof(*v));
-	if (!uri || !v) {
-		if (v)
-			m->ns = v;
-		free(prefix);
-		free(uri);
-		return ENOMEM;
-	}
-	m->ns = v;
-	v[m->ns_n].prefix = prefix;
-	v[m->ns_n].uri = uri;
-	m->ns_n++;
-	return 0;
+	return ns_push(m, plen ? s + a : NULL, plen, s + i + 1, b - i - 2);
 }
 
 /* Header = Header-name ":" *( ";" Parameter ) SP Header-value */
@@ -709,8 +721,6 @@ int cpim_msg_set_subject(struct cpim_msg *m, const char *subject)
 
 int cpim_msg_add_ns(struct cpim_msg *m, const char *prefix, const char *uri)
 {
-	struct cpim_ns *v;
-	char *p = NULL, *u;
 	size_t i;
 
 	if (!m || (prefix && !name_valid(prefix)) || !uri || !uri_valid(uri, strlen(uri)))
@@ -720,22 +730,7 @@ int cpim_msg_add_ns(struct cpim_msg *m, const char *prefix, const char *uri)
 		    || (prefix && m->ns[i].prefix && strcmp(prefix, m->ns[i].prefix) == 0))
 			return set_str(&m->ns[i].uri, uri);
 	}
-	if (prefix && !(p = strdup(prefix)))
-		return ENOMEM;
-	u = strdup(uri);
-	v = realloc(m->ns, (m->ns_n + 1) * sizeof(*v));
-	if (!u || !v) {
-		if (v)
-			m->ns = v;
-		free(p);
-		free(u);
-		return ENOMEM;
-	}
-	m->ns = v;
-	v[m->ns_n].prefix = p;
-	v[m->ns_n].uri = u;
-	m->ns_n++;
-	return 0;
+	return ns_push(m, prefix, prefix ? strlen(prefix) : 0, uri, strlen(uri));
 }
 
 int cpim_msg_add_header(struct cpim_msg *m, const char *ns, const char *name, const char *value)

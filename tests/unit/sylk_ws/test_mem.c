@@ -80,6 +80,9 @@ static void test_strerror(void)
 	}
 	CHECK_STR(sylk_strerror(EILSEQ), "invalid UTF-8");
 	CHECK_STR(sylk_strerror(12345), "unknown error");
+	CHECK_STR(sylk_strerror(-1), "unknown error");
+	CHECK_STR(sylk_strerror(EFBIG), "too large");
+	CHECK_STR(sylk_strerror(EADDRINUSE), "Address already in use");
 	CHECK(strcmp(sylk_strerror(EBADMSG), sylk_strerror(EPROTO)) != 0);
 }
 
