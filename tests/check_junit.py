@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fails the run when the JUnit report shows no test, a failure, an error or
 a skipped test: a skipped test is not a passed one."""
 

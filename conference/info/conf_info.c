@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Conference state documents (RFC 4575) built with libxml2's tree API,
  * which escapes element text and attribute values on output. */
 #include <errno.h>
@@ -83,8 +84,7 @@ static xmlNode *add_elem(struct ctx *c, xmlNode *parent, xmlNs *ns, const char *
 	return add_text(c, parent, ns, name, NULL, false);
 }
 
-static void add_attr(struct ctx *c, xmlNode *node, const char *name, const char *value,
-		     bool strip)
+static void add_attr(struct ctx *c, xmlNode *node, const char *name, const char *value, bool strip)
 {
 	xmlChar *v;
 
@@ -195,8 +195,8 @@ static bool valid_input(const struct conf_info *ci)
 {
 	size_t i, k, j;
 
-	if (!ci->entity || !*ci->entity || (ci->user_count_listed && !ci->users)
-	    || (ci->file_count && !ci->files))
+	if (!ci->entity || !*ci->entity || (ci->user_count_listed && !ci->users) ||
+	    (ci->file_count && !ci->files))
 		return false;
 	for (i = 0; i < ci->file_count; i++)
 		if (!ci->files[i].name)
@@ -221,7 +221,7 @@ static bool valid_input(const struct conf_info *ci)
 
 int conf_info_build(char **xmlp, size_t *lenp, const struct conf_info *ci)
 {
-	struct ctx c = { 0 };
+	struct ctx c = {0};
 	xmlDoc *doc;
 	xmlNode *root, *state;
 	xmlChar *buf = NULL;
@@ -278,8 +278,7 @@ int conf_info_build(char **xmlp, size_t *lenp, const struct conf_info *ci)
 			(*xmlp)[size] = '\0';
 			if (lenp)
 				*lenp = (size_t)size;
-		}
-		else {
+		} else {
 			c.err = ENOMEM;
 		}
 	}

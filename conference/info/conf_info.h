@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Conference state documents (RFC 4575, application/conference-info+xml),
  * full state, with AG Projects' extensions (namespace
  * urn:ag-projects:xml:ns:conference-info, prefix agp-conf): a user's
@@ -13,9 +14,9 @@
 #include <stdint.h>
 
 #define CONF_INFO_CONTENT_TYPE "application/conference-info+xml"
-#define CONF_INFO_NS           "urn:ietf:params:xml:ns:conference-info"
-#define CONF_INFO_AGP_NS       "urn:ag-projects:xml:ns:conference-info"
-#define CONF_INFO_AGP_PREFIX   "agp-conf"
+#define CONF_INFO_NS "urn:ietf:params:xml:ns:conference-info"
+#define CONF_INFO_AGP_NS "urn:ag-projects:xml:ns:conference-info"
+#define CONF_INFO_AGP_PREFIX "agp-conf"
 
 /* Strings are UTF-8; NULL optional strings omit their element or
  * attribute. In free-form text (display texts, subject, free-text, file
@@ -25,31 +26,31 @@
  * UTF-8 anywhere. Markup characters are escaped. */
 
 struct conf_info_media {
-	const char *id;      /* required */
-	const char *type;    /* "audio" | "message" */
-	const char *status;  /* "sendrecv","sendonly","recvonly","inactive" */
+	const char *id;     /* required */
+	const char *type;   /* "audio" | "message" */
+	const char *status; /* "sendrecv","sendonly","recvonly","inactive" */
 };
 
 struct conf_info_endpoint {
-	const char *entity;          /* required */
+	const char *entity; /* required */
 	const char *display_text;
-	const char *status;          /* "connected","on-hold","disconnected","pending","dialing-out" */
-	const char *joining_method;  /* "dialed-in" | "dialed-out" */
-	const char *joining_when;    /* RFC 3339 or NULL */
+	const char *status; /* "connected","on-hold","disconnected","pending","dialing-out" */
+	const char *joining_method; /* "dialed-in" | "dialed-out" */
+	const char *joining_when;   /* RFC 3339 or NULL */
 	const struct conf_info_media *media;
 	size_t media_count;
 };
 
 struct conf_info_user {
-	const char *entity;            /* sip: URI, required */
+	const char *entity; /* sip: URI, required */
 	const char *display_text;
-	const char *screen_image_url;  /* agp-conf extension, or NULL */
+	const char *screen_image_url; /* agp-conf extension, or NULL */
 	const struct conf_info_endpoint *endpoints;
 	size_t endpoint_count;
 };
 
 struct conf_info_file {
-	const char *name;    /* required */
+	const char *name; /* required */
 	const char *hash;
 	uint64_t size;
 	const char *sender;
@@ -57,16 +58,16 @@ struct conf_info_file {
 };
 
 struct conf_info {
-	const char *entity;        /* room sip: URI, required */
+	const char *entity; /* room sip: URI, required */
 	unsigned version;
 	const char *display_text;
 	const char *subject;
 	const char *free_text;
-	const char *conf_uri;      /* conf-uris/entry/uri */
+	const char *conf_uri; /* conf-uris/entry/uri */
 	bool active;
-	unsigned user_count;       /* conference-state/user-count */
+	unsigned user_count; /* conference-state/user-count */
 	const struct conf_info_user *users;
-	size_t user_count_listed;  /* elements in users */
+	size_t user_count_listed; /* elements in users */
 	const struct conf_info_file *files;
 	size_t file_count;
 };

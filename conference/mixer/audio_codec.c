@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Mixer codecs: G.711 written here from ITU-T G.711, G.722 through
  * spandsp, Opus through libopus, all converted to and from 48 kHz. */
 #include <errno.h>
@@ -15,9 +16,9 @@
 
 #define G722_BITRATE 64000
 /* Narrowband / wideband samples one payload may decode to. */
-#define MAX_NARROW   (AUDIO_MAX_DECODED / 3)
+#define MAX_NARROW (AUDIO_MAX_DECODED / 3)
 /* Frames of repeat-and-fade before concealment is silence. */
-#define FADE_FRAMES  3
+#define FADE_FRAMES 3
 
 /* ---- codec table ---------------------------------------------------------- */
 
@@ -30,10 +31,10 @@ struct codec_info {
 static const struct codec_info *info(enum audio_codec_id id)
 {
 	static const struct codec_info table[] = {
-		[AUDIO_CODEC_PCMU] = { "PCMU", 0, 8000, 8000 },
-		[AUDIO_CODEC_PCMA] = { "PCMA", 8, 8000, 8000 },
-		[AUDIO_CODEC_G722] = { "G722", 9, 8000, 16000 },
-		[AUDIO_CODEC_OPUS] = { "opus", -1, 48000, 48000 },
+		[AUDIO_CODEC_PCMU] = {"PCMU", 0, 8000, 8000},
+		[AUDIO_CODEC_PCMA] = {"PCMA", 8, 8000, 8000},
+		[AUDIO_CODEC_G722] = {"G722", 9, 8000, 16000},
+		[AUDIO_CODEC_OPUS] = {"opus", -1, 48000, 48000},
 	};
 
 	if (id <= AUDIO_CODEC_NONE || id > AUDIO_CODEC_OPUS)
@@ -109,7 +110,7 @@ uint8_t g711_ulaw_encode(int16_t pcm)
 	mag += ULAW_BIAS;
 	for (seg = 0; seg < 7 && mag >= (0x100 << seg); seg++)
 		;
-	return (uint8_t)~(sign | seg << 4 | ((mag >> (seg + 3)) & 0x0f));
+	return (uint8_t) ~(sign | seg << 4 | ((mag >> (seg + 3)) & 0x0f));
 }
 
 int16_t g711_ulaw_decode(uint8_t code)
@@ -164,8 +165,8 @@ struct audio_decoder {
 	OpusDecoder *opus;
 	struct audio_resampler *up;
 	g722_decode_state_t g722;
-	unsigned lost;                      /* frames concealed in a row */
-	int16_t last[AUDIO_FRAME_SAMPLES];  /* last decoded 20 ms */
+	unsigned lost;                     /* frames concealed in a row */
+	int16_t last[AUDIO_FRAME_SAMPLES]; /* last decoded 20 ms */
 	int16_t narrow[MAX_NARROW];
 };
 
@@ -285,8 +286,7 @@ int audio_decoder_decode(struct audio_decoder *dec, const uint8_t *payload, size
 		r = g722_decode(&dec->g722, dec->narrow, payload, (int)len);
 		n = r > 0 ? (size_t)r : 0;
 		break;
-	default:
-		return EINVAL;
+	default: return EINVAL;
 	}
 	audio_resampler_run(dec->up, dec->narrow, n, pcm, np);
 	keep_last(dec, pcm, *np);
@@ -301,7 +301,8 @@ void audio_decoder_conceal(struct audio_decoder *dec, int16_t pcm[AUDIO_FRAME_SA
 	if (!dec || !pcm)
 		return;
 	if (dec->opus) {
-		if (opus_decode(dec->opus, NULL, 0, pcm, AUDIO_FRAME_SAMPLES, 0) != AUDIO_FRAME_SAMPLES)
+		if (opus_decode(dec->opus, NULL, 0, pcm, AUDIO_FRAME_SAMPLES, 0) !=
+		    AUDIO_FRAME_SAMPLES)
 			memset(pcm, 0, AUDIO_FRAME_SAMPLES * sizeof(*pcm));
 		return;
 	}
@@ -352,11 +353,13 @@ int audio_encoder_alloc(struct audio_encoder **encp, enum audio_codec_id id,
 		enc->opus = sylk_mem_zalloc(&m, (size_t)opus_encoder_get_size(1));
 		if (!enc->opus)
 			err = ENOMEM;
-		else if (opus_encoder_init(enc->opus, AUDIO_RATE, 1, OPUS_APPLICATION_VOIP) != OPUS_OK
-			 || opus_encoder_ctl(enc->opus, OPUS_SET_BITRATE(AUDIO_OPUS_BITRATE)) != OPUS_OK
-			 || opus_encoder_ctl(enc->opus, OPUS_SET_COMPLEXITY(AUDIO_OPUS_COMPLEXITY))
-				    != OPUS_OK
-			 || opus_encoder_ctl(enc->opus, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)) != OPUS_OK)
+		else if (opus_encoder_init(enc->opus, AUDIO_RATE, 1, OPUS_APPLICATION_VOIP) !=
+				 OPUS_OK ||
+			 opus_encoder_ctl(enc->opus, OPUS_SET_BITRATE(AUDIO_OPUS_BITRATE)) !=
+				 OPUS_OK ||
+			 opus_encoder_ctl(enc->opus, OPUS_SET_COMPLEXITY(AUDIO_OPUS_COMPLEXITY)) !=
+				 OPUS_OK ||
+			 opus_encoder_ctl(enc->opus, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)) != OPUS_OK)
 			err = EIO;
 	} else {
 		err = audio_resampler_alloc(&enc->down, AUDIO_RATE, info(id)->sample_rate, &m);
@@ -393,7 +396,8 @@ int audio_encoder_set_bitrate(struct audio_encoder *enc, unsigned bps)
 		return ENOTSUP;
 	if (bps < 6000 || bps > 510000)
 		return EINVAL;
-	return opus_encoder_ctl(enc->opus, OPUS_SET_BITRATE((opus_int32)bps)) == OPUS_OK ? 0 : EINVAL;
+	return opus_encoder_ctl(enc->opus, OPUS_SET_BITRATE((opus_int32)bps)) == OPUS_OK ? 0 :
+											   EINVAL;
 }
 
 int audio_encoder_encode(struct audio_encoder *enc, const int16_t pcm[AUDIO_FRAME_SAMPLES],

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Audio codecs of the conference mixer: PCMU and PCMA (ITU-T G.711, own
  * code), G.722 (spandsp) and Opus (libopus). Every codec talks 16-bit mono
  * PCM at 48 kHz, the mixer's rate, in 20 ms frames (AUDIO_FRAME_SAMPLES):
@@ -23,13 +24,13 @@
 
 #include "sylk_ws/base/mem.h"
 
-#define AUDIO_RATE           48000 /* mixer sample rate, Hz */
-#define AUDIO_FRAME_MS       20
-#define AUDIO_FRAME_SAMPLES  960   /* 20 ms at 48 kHz */
+#define AUDIO_RATE 48000 /* mixer sample rate, Hz */
+#define AUDIO_FRAME_MS 20
+#define AUDIO_FRAME_SAMPLES 960 /* 20 ms at 48 kHz */
 /* Largest payload encode writes (Opus: RFC 6716 limit for one frame). */
-#define AUDIO_MAX_PAYLOAD    1275
+#define AUDIO_MAX_PAYLOAD 1275
 /* Longest audio one payload may decode to: 120 ms (Opus maximum). */
-#define AUDIO_MAX_DECODED    5760
+#define AUDIO_MAX_DECODED 5760
 
 enum audio_codec_id {
 	AUDIO_CODEC_NONE = 0,
@@ -94,7 +95,7 @@ void audio_decoder_conceal(struct audio_decoder *dec, int16_t pcm[AUDIO_FRAME_SA
  * Complexity 3: the encoder is most of a mixed Opus participant's cost;
  * measured here 5 gave ~150 participants per core, 3 gives ~190, and for
  * mixed speech at 32 kbit/s the difference is hard to hear. */
-#define AUDIO_OPUS_BITRATE    32000
+#define AUDIO_OPUS_BITRATE 32000
 #define AUDIO_OPUS_COMPLEXITY 3
 int audio_encoder_alloc(struct audio_encoder **encp, enum audio_codec_id id,
 			const struct sylk_mem *mem);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Polyphase windowed-sinc resampling by an integer factor.
  *
  * Up by L: the input is (notionally) stuffed with L - 1 zeros per sample
@@ -14,23 +15,23 @@
 
 #include "conference/mixer/audio_resample.h"
 
-#define HIGH_RATE     48000
-#define KAISER_BETA   6.0
-#define CUTOFF        0.46 /* of the low rate */
-#define CHUNK_UP      320  /* input samples per pass going up */
-#define CHUNK_DOWN    960  /* input samples per pass going down */
+#define HIGH_RATE 48000
+#define KAISER_BETA 6.0
+#define CUTOFF 0.46    /* of the low rate */
+#define CHUNK_UP 320   /* input samples per pass going up */
+#define CHUNK_DOWN 960 /* input samples per pass going down */
 
 struct audio_resampler {
 	struct sylk_mem mem;
 	bool up;
 	unsigned factor;
-	unsigned taps;      /* whole filter, factor * per_phase */
+	unsigned taps; /* whole filter, factor * per_phase */
 	unsigned per_phase;
-	size_t hist_len;    /* input samples kept from the previous call */
-	size_t chunk;       /* input samples per pass */
-	float *coef;        /* up: [factor][per_phase], each phase reversed; down: [taps] */
-	float *x;           /* hist_len + chunk input samples */
-	float *acc;         /* chunk (up) or chunk / factor (down) outputs */
+	size_t hist_len; /* input samples kept from the previous call */
+	size_t chunk;    /* input samples per pass */
+	float *coef;     /* up: [factor][per_phase], each phase reversed; down: [taps] */
+	float *x;        /* hist_len + chunk input samples */
+	float *acc;      /* chunk (up) or chunk / factor (down) outputs */
 	float data[];
 };
 

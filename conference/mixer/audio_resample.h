@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Integer-ratio sample rate conversion for the mixer: 8000 or 16000 Hz
  * up to 48000, and 48000 down to 8000 or 16000. A linear-phase FIR
  * low-pass (windowed sinc, Kaiser window, about 60 dB stop band, cut-off

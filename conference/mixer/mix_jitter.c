@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Fixed-size jitter buffer: a ring of slots indexed by sequence number
  * modulo the slot count, all memory allocated at mix_jitter_alloc(). */
 #include <errno.h>
@@ -17,15 +18,15 @@ struct mix_jitter {
 	struct sylk_mem mem;
 	unsigned slots, target, count;
 	size_t max_payload;
-	bool started;    /* a packet has been seen since the last (re)start */
-	bool fresh;      /* nothing played since then: next may still move back */
+	bool started; /* a packet has been seen since the last (re)start */
+	bool fresh;   /* nothing played since then: next may still move back */
 	bool playing;
-	uint16_t next;   /* sequence number of the next frame to play */
-	uint16_t high;   /* highest sequence number buffered (count > 0) */
+	uint16_t next; /* sequence number of the next frame to play */
+	uint16_t high; /* highest sequence number buffered (count > 0) */
 	unsigned underruns, over_ticks;
 	struct mix_jitter_stats st;
 	struct jitter_slot *slot;
-	uint8_t *data;   /* slots * max_payload */
+	uint8_t *data; /* slots * max_payload */
 };
 
 int mix_jitter_alloc(struct mix_jitter **jbp, const struct sylk_mem *mem, unsigned slots,
@@ -39,11 +40,11 @@ int mix_jitter_alloc(struct mix_jitter **jbp, const struct sylk_mem *mem, unsign
 	*jbp = NULL;
 	/* a power of two divides 65536, so seq % slots stays in order across
 	 * the wraparound */
-	if (slots < 2 || slots > MIX_JITTER_MAX_SLOTS || (slots & (slots - 1)) || max_payload < 1
-	    || max_payload > 65535 || target < 1 || target >= slots)
+	if (slots < 2 || slots > MIX_JITTER_MAX_SLOTS || (slots & (slots - 1)) || max_payload < 1 ||
+	    max_payload > 65535 || target < 1 || target >= slots)
 		return EINVAL;
-	jb = sylk_mem_zalloc(&m, sizeof(*jb) + slots * sizeof(struct jitter_slot)
-				      + slots * max_payload);
+	jb = sylk_mem_zalloc(&m, sizeof(*jb) + slots * sizeof(struct jitter_slot) +
+					 slots * max_payload);
 	if (!jb)
 		return ENOMEM;
 	jb->mem = m;
@@ -97,7 +98,8 @@ int mix_jitter_insert(struct mix_jitter *jb, uint16_t seq, const uint8_t *payloa
 		jb->next = seq;
 	}
 	d = rtp_seq_diff(seq, jb->next);
-	if (d < 0 && jb->fresh && (jb->count == 0 || rtp_seq_diff(jb->high, seq) < (int)jb->slots)) {
+	if (d < 0 && jb->fresh &&
+	    (jb->count == 0 || rtp_seq_diff(jb->high, seq) < (int)jb->slots)) {
 		/* arrived before the packet that started the stream */
 		jb->next = seq;
 		d = 0;
@@ -146,8 +148,7 @@ static bool take(struct mix_jitter *jb, const uint8_t **payload, size_t *len)
 	return true;
 }
 
-enum mix_jitter_result mix_jitter_pop(struct mix_jitter *jb, const uint8_t **payload,
-				      size_t *len)
+enum mix_jitter_result mix_jitter_pop(struct mix_jitter *jb, const uint8_t **payload, size_t *len)
 {
 	const uint8_t *p;
 	size_t l;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The jitter buffer of one mixer participant: RTP payloads in, one 20 ms
  * frame out per mixer tick.
  *
@@ -34,12 +35,12 @@
 
 #include "conference/mixer/audio_codec.h"
 
-#define MIX_JITTER_MAX_SLOTS       256
-#define MIX_JITTER_DEFAULT_SLOTS   16
-#define MIX_JITTER_DEFAULT_TARGET  2
-#define MIX_JITTER_UNDERRUN_LIMIT  5
-#define MIX_JITTER_SHRINK_TICKS    50
-#define MIX_JITTER_MAX_MISORDER    100
+#define MIX_JITTER_MAX_SLOTS 256
+#define MIX_JITTER_DEFAULT_SLOTS 16
+#define MIX_JITTER_DEFAULT_TARGET 2
+#define MIX_JITTER_UNDERRUN_LIMIT 5
+#define MIX_JITTER_SHRINK_TICKS 50
+#define MIX_JITTER_MAX_MISORDER 100
 
 enum mix_jitter_result {
 	MIX_JITTER_EMPTY = 0, /* nothing to play (not started, buffering, paused) */
@@ -48,12 +49,12 @@ enum mix_jitter_result {
 };
 
 struct mix_jitter_stats {
-	uint64_t received;   /* stored */
+	uint64_t received; /* stored */
 	uint64_t duplicate;
-	uint64_t late;       /* arrived after its turn */
-	uint64_t lost;       /* LOSS results */
-	uint64_t dropped;    /* dropped to shrink the delay */
-	uint64_t resync;     /* restarts after a sequence jump */
+	uint64_t late;    /* arrived after its turn */
+	uint64_t lost;    /* LOSS results */
+	uint64_t dropped; /* dropped to shrink the delay */
+	uint64_t resync;  /* restarts after a sequence jump */
 };
 
 struct mix_jitter;
@@ -73,8 +74,7 @@ int mix_jitter_insert(struct mix_jitter *jb, uint16_t seq, const uint8_t *payloa
 
 /* One tick. For MIX_JITTER_FRAME, *payload and *len point into the buffer
  * and stay valid until the next call on jb. */
-enum mix_jitter_result mix_jitter_pop(struct mix_jitter *jb, const uint8_t **payload,
-				      size_t *len);
+enum mix_jitter_result mix_jitter_pop(struct mix_jitter *jb, const uint8_t **payload, size_t *len);
 
 /* Frames currently buffered, and the stats. */
 unsigned mix_jitter_count(const struct mix_jitter *jb);

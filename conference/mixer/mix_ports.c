@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The mixers' port pool. */
 #include <errno.h>
 #include <string.h>

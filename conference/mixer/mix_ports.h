@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The mixers' pool of UDP ports, handed out in RTP/RTCP pairs (RTP on the
  * even port: the mixer's SDP names no RTCP port, so the relay sends RTCP
  * to port + 1, which must not be another participant's RTP port), round
@@ -11,7 +12,7 @@
 
 struct mix_ports {
 	int min, max, next;
-	uint8_t used[];       /* one byte per port, max - min + 1 */
+	uint8_t used[]; /* one byte per port, max - min + 1 */
 };
 
 /* bytes a pool for @p min..@p max takes; 0 when the range is unusable

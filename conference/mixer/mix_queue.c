@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The command ring from SIP workers to a mixer process. */
 #include <errno.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The command ring from SIP workers to one mixer process: add, remove and
  * hold a participant. An add gets a sequence number; the mixer posts the
  * add's outcome under it, where the worker that queued it looks for it.
@@ -15,7 +16,7 @@ enum mix_op { MIX_ADD, MIX_REMOVE, MIX_HOLD };
 
 struct mix_cmd {
 	enum mix_op op;
-	unsigned seq;         /* of an add, whose outcome is posted under it */
+	unsigned seq; /* of an add, whose outcome is posted under it */
 	unsigned room_key, part_key;
 	int port;
 	char remote_ip[48];
@@ -32,9 +33,9 @@ struct mix_done {
 
 struct mix_queue {
 	unsigned head, count;
-	unsigned seq;         /* of the last add queued */
+	unsigned seq; /* of the last add queued */
 	struct mix_cmd cmd[MIX_QUEUE_SIZE];
-	struct mix_done done[MIX_QUEUE_SIZE];   /* by seq modulo MIX_QUEUE_SIZE */
+	struct mix_done done[MIX_QUEUE_SIZE]; /* by seq modulo MIX_QUEUE_SIZE */
 };
 
 void mix_queue_init(struct mix_queue *q);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The mixer of one room: jitter buffer, decode or conceal, sum, mix-minus,
  * encode, one RTP packet per participant and tick. */
 #include <errno.h>
@@ -8,8 +9,8 @@
 #include "conference/mixer/mix_room.h"
 #include "conference/mixer/rtp_packet.h"
 
-#define PT_CN            13  /* RFC 3389 comfort noise (RFC 3551 static) */
-#define NARROW_PAYLOAD   320 /* G.711 / G.722: up to 40 ms at 64 kbit/s */
+#define PT_CN 13           /* RFC 3389 comfort noise (RFC 3551 static) */
+#define NARROW_PAYLOAD 320 /* G.711 / G.722: up to 40 ms at 64 kbit/s */
 
 struct mix_part {
 	unsigned key;
@@ -20,20 +21,20 @@ struct mix_part {
 	struct mix_jitter *jb;
 
 	bool on_hold;
-	bool marker;       /* set M on the next packet sent */
+	bool marker; /* set M on the next packet sent */
 	bool have_ssrc;
 	uint32_t in_ssrc;
-	bool contributes;  /* frame holds audio this tick */
-	bool quiet;        /* last entry played was silence: do not conceal */
+	bool contributes; /* frame holds audio this tick */
+	bool quiet;       /* last entry played was silence: do not conceal */
 	uint16_t seq;
 	uint32_t ts;
 
 	bool speaking;
 	unsigned above, below;
-	int64_t power;     /* mean square of the last frame */
-	int64_t loudness;  /* power smoothed over a few frames */
-	bool mixed;        /* among the loudest this tick */
-	bool was_mixed;    /* in the last tick */
+	int64_t power;    /* mean square of the last frame */
+	int64_t loudness; /* power smoothed over a few frames */
+	bool mixed;       /* among the loudest this tick */
+	bool was_mixed;   /* in the last tick */
 
 	uint32_t idle;
 	uint64_t packets_in, packets_out, telephone_events, bad;
@@ -45,8 +46,8 @@ struct mix_part {
 /* The whole sum encoded once per codec and tick, for everyone who is not
  * mixed (see mix_room.h). */
 struct shared_out {
-	struct audio_encoder *enc;  /* allocated with the codec's first participant */
-	bool ready;                 /* payload holds this tick's frame */
+	struct audio_encoder *enc; /* allocated with the codec's first participant */
+	bool ready;                /* payload holds this tick's frame */
 	size_t len;
 	uint8_t payload[AUDIO_MAX_PAYLOAD];
 };
@@ -65,9 +66,9 @@ struct mix_room {
 	uint8_t packet[RTP_HEADER_SIZE + AUDIO_MAX_PAYLOAD];
 	/* announcement tones, generated into the sum */
 	bool join_tone, alone_tone;
-	unsigned join_left;          /* ticks of join beep still to play */
-	unsigned alone_ticks;        /* ticks someone has been alone */
-	uint32_t tone_phase;         /* 32-bit phase accumulator */
+	unsigned join_left;   /* ticks of join beep still to play */
+	unsigned alone_ticks; /* ticks someone has been alone */
+	uint32_t tone_phase;  /* 32-bit phase accumulator */
 	int16_t sine[MIX_TONE_TABLE];
 };
 
@@ -122,7 +123,8 @@ int mix_room_alloc(struct mix_room **roomp, const struct sylk_mem *mem)
 		return ENOMEM;
 	room->mem = m;
 	for (size_t i = 0; i < MIX_TONE_TABLE; i++)
-		room->sine[i] = (int16_t)lround(sin(2.0 * M_PI * (double)i / MIX_TONE_TABLE) * 32767.0);
+		room->sine[i] =
+			(int16_t)lround(sin(2.0 * M_PI * (double)i / MIX_TONE_TABLE) * 32767.0);
 	room->on_power = db_to_power(MIX_SPEAK_ON_DB);
 	room->off_power = db_to_power(MIX_SPEAK_OFF_DB);
 	room->max_speakers = MIX_DEFAULT_MAX_SPEAKERS;
@@ -176,8 +178,8 @@ static struct mix_part *find(const struct mix_room *room, unsigned key, size_t *
 
 static int check_cfg(const struct mix_participant_cfg *cfg)
 {
-	if (!cfg || !audio_codec_name(cfg->codec) || cfg->pt > 127 || cfg->dtmf_pt > 127
-	    || cfg->jitter_target >= MIX_JITTER_DEFAULT_SLOTS)
+	if (!cfg || !audio_codec_name(cfg->codec) || cfg->pt > 127 || cfg->dtmf_pt > 127 ||
+	    cfg->jitter_target >= MIX_JITTER_DEFAULT_SLOTS)
 		return EINVAL;
 	if (cfg->ptime != 0 && cfg->ptime != AUDIO_FRAME_MS)
 		return ENOTSUP;
@@ -198,11 +200,10 @@ static int part_codecs(struct mix_room *room, struct mix_part *p,
 	if (!err && !room->shared[cfg->codec].enc)
 		err = audio_encoder_alloc(&room->shared[cfg->codec].enc, cfg->codec, &room->mem);
 	if (!err)
-		err = mix_jitter_alloc(&p->jb, &room->mem, MIX_JITTER_DEFAULT_SLOTS,
-				       cfg->codec == AUDIO_CODEC_OPUS ? AUDIO_MAX_PAYLOAD
-								      : NARROW_PAYLOAD,
-				       cfg->jitter_target ? cfg->jitter_target
-							  : MIX_JITTER_DEFAULT_TARGET);
+		err = mix_jitter_alloc(
+			&p->jb, &room->mem, MIX_JITTER_DEFAULT_SLOTS,
+			cfg->codec == AUDIO_CODEC_OPUS ? AUDIO_MAX_PAYLOAD : NARROW_PAYLOAD,
+			cfg->jitter_target ? cfg->jitter_target : MIX_JITTER_DEFAULT_TARGET);
 	p->cfg = *cfg;
 	p->cfg.ptime = AUDIO_FRAME_MS;
 	p->frame_ticks = audio_codec_frame_ticks(cfg->codec);
@@ -267,7 +268,8 @@ static void add_tone(struct mix_room *room, unsigned hz, int amplitude)
 	uint32_t step = (uint32_t)(((uint64_t)hz << 32) / AUDIO_RATE);
 
 	for (size_t i = 0; i < AUDIO_FRAME_SAMPLES; i++) {
-		room->sum[i] += room->sine[room->tone_phase >> (32 - MIX_TONE_BITS)] * amplitude / 32767;
+		room->sum[i] +=
+			room->sine[room->tone_phase >> (32 - MIX_TONE_BITS)] * amplitude / 32767;
 		room->tone_phase += step;
 	}
 }
@@ -457,8 +459,7 @@ static void take_frame(struct mix_room *room, struct mix_part *p)
 			p->contributes = true;
 		}
 		break;
-	case MIX_JITTER_EMPTY:
-		break;
+	case MIX_JITTER_EMPTY: break;
 	}
 }
 
@@ -577,8 +578,8 @@ int mix_room_tick(struct mix_room *room, mix_emit_fn emit, void *ctx)
 		hdr.ts = p->ts;
 		hdr.ssrc = p->cfg.ssrc;
 		p->ts += p->frame_ticks;
-		if (rtp_packet_build(room->packet, sizeof(room->packet), &hdr, &hlen)
-		    || encode_for(room, p, hlen, &plen))
+		if (rtp_packet_build(room->packet, sizeof(room->packet), &hdr, &hlen) ||
+		    encode_for(room, p, hlen, &plen))
 			continue; /* cannot happen with our sizes; the timestamp still runs */
 		p->seq++;
 		p->marker = false;
@@ -588,8 +589,7 @@ int mix_room_tick(struct mix_room *room, mix_emit_fn emit, void *ctx)
 	return 0;
 }
 
-int mix_room_get_stats(const struct mix_room *room, unsigned key,
-		       struct mix_participant_stats *st)
+int mix_room_get_stats(const struct mix_room *room, unsigned key, struct mix_participant_stats *st)
 {
 	struct mix_jitter_stats js;
 	const struct mix_part *p;
@@ -609,7 +609,9 @@ int mix_room_get_stats(const struct mix_room *room, unsigned key,
 	} else {
 		double db = 10.0 * log10((double)p->power / (32768.0 * 32768.0));
 
-		st->level_db = db < MIX_LEVEL_SILENCE ? MIX_LEVEL_SILENCE : db > 0 ? 0 : (int)lround(db);
+		st->level_db = db < MIX_LEVEL_SILENCE ? MIX_LEVEL_SILENCE :
+			       db > 0                 ? 0 :
+							(int)lround(db);
 	}
 	st->idle_ticks = p->idle;
 	st->packets_in = p->packets_in;

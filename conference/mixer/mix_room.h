@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The audio mixer of one conference room: plain RTP in from every
  * participant, everybody else's audio (mix-minus) out to each, in the
  * participant's own codec, every 20 ms.
@@ -46,12 +47,12 @@
  * contributes, in dB below a full-scale square wave (dBov): speaking
  * starts after MIX_SPEAK_ON_FRAMES frames above MIX_SPEAK_ON_DB in a row,
  * stops after MIX_SPEAK_OFF_FRAMES frames below MIX_SPEAK_OFF_DB. */
-#define MIX_SPEAK_ON_DB      (-42)
-#define MIX_SPEAK_OFF_DB     (-48)
-#define MIX_SPEAK_ON_FRAMES  3
+#define MIX_SPEAK_ON_DB (-42)
+#define MIX_SPEAK_OFF_DB (-48)
+#define MIX_SPEAK_ON_FRAMES 3
 #define MIX_SPEAK_OFF_FRAMES 20
 /* Level reported for digital silence. */
-#define MIX_LEVEL_SILENCE    (-127)
+#define MIX_LEVEL_SILENCE (-127)
 
 /* How many of the loudest participants are mixed by default. More
  * voices at once than this are noise to a listener anyway; the rest
@@ -61,39 +62,39 @@
 /* Announcement tones (off until mix_room_set_tones()): a short beep for
  * everyone when someone joins, and a soft beep every few seconds for a
  * participant alone in the room. */
-#define MIX_JOIN_TONE_HZ     880
-#define MIX_JOIN_TONE_MS     160
-#define MIX_ALONE_TONE_HZ    425
-#define MIX_ALONE_BEEP_MS    200
-#define MIX_ALONE_PERIOD_MS  4000
-#define MIX_TONE_AMPLITUDE   4000
-#define MIX_TONE_BITS        10
-#define MIX_TONE_TABLE       (1u << MIX_TONE_BITS)
+#define MIX_JOIN_TONE_HZ 880
+#define MIX_JOIN_TONE_MS 160
+#define MIX_ALONE_TONE_HZ 425
+#define MIX_ALONE_BEEP_MS 200
+#define MIX_ALONE_PERIOD_MS 4000
+#define MIX_TONE_AMPLITUDE 4000
+#define MIX_TONE_BITS 10
+#define MIX_TONE_TABLE (1u << MIX_TONE_BITS)
 
 struct mix_participant_cfg {
 	enum audio_codec_id codec;
-	uint8_t pt;       /* payload type of its audio, both directions */
-	int dtmf_pt;      /* telephone-event payload type, -1 for none */
-	unsigned ptime;   /* ms; 0 or 20 (nothing else is supported) */
-	uint32_t ssrc;    /* of the packets sent to it */
-	uint16_t seq;     /* first sequence number sent */
-	uint32_t ts;      /* first timestamp sent */
+	uint8_t pt;             /* payload type of its audio, both directions */
+	int dtmf_pt;            /* telephone-event payload type, -1 for none */
+	unsigned ptime;         /* ms; 0 or 20 (nothing else is supported) */
+	uint32_t ssrc;          /* of the packets sent to it */
+	uint16_t seq;           /* first sequence number sent */
+	uint32_t ts;            /* first timestamp sent */
 	unsigned jitter_target; /* frames, 0: MIX_JITTER_DEFAULT_TARGET */
 };
 
 struct mix_participant_stats {
 	bool speaking;
-	bool mixed;            /* among the loudest in the last tick */
+	bool mixed; /* among the loudest in the last tick */
 	bool on_hold;
-	int level_db;          /* last frame, dBov, MIX_LEVEL_SILENCE..0 */
-	uint32_t idle_ticks;   /* ticks since the last valid packet (any PT) */
-	uint64_t packets_in;   /* valid RTP packets, telephone-events included */
+	int level_db;        /* last frame, dBov, MIX_LEVEL_SILENCE..0 */
+	uint32_t idle_ticks; /* ticks since the last valid packet (any PT) */
+	uint64_t packets_in; /* valid RTP packets, telephone-events included */
 	uint64_t packets_out;
 	uint64_t telephone_events;
-	uint64_t lost;         /* frames concealed */
+	uint64_t lost; /* frames concealed */
 	uint64_t late;
 	uint64_t duplicate;
-	uint64_t bad;          /* malformed, or an unexpected payload type */
+	uint64_t bad; /* malformed, or an unexpected payload type */
 };
 
 typedef void (*mix_emit_fn)(unsigned key, const uint8_t *rtp, size_t len, void *ctx);
@@ -139,8 +140,7 @@ int mix_room_input(struct mix_room *room, unsigned key, const uint8_t *rtp, size
 int mix_room_tick(struct mix_room *room, mix_emit_fn emit, void *ctx);
 
 /* Returns 0, ENOENT. */
-int mix_room_get_stats(const struct mix_room *room, unsigned key,
-		       struct mix_participant_stats *st);
+int mix_room_get_stats(const struct mix_room *room, unsigned key, struct mix_participant_stats *st);
 
 /* The mixing arithmetic, exposed for tests and for other mixers:
  * sum[i] += pcm[i]; out[i] = saturate16(sum[i] - own[i]) (own may be NULL). */

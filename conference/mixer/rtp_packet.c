@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* RTP fixed header parsing and writing (RFC 3550 section 5.1, header
  * extension 5.3.1, padding 5.1 "P"). */
 #include <errno.h>
@@ -97,11 +98,11 @@ int rtp_packet_build(uint8_t *buf, size_t size, const struct rtp_packet *pkt, si
 	size_t need, off;
 	unsigned i;
 
-	if (!buf || !pkt || !lenp || pkt->pt > 127 || pkt->csrc_count > RTP_MAX_CSRC
-	    || (pkt->payload_len && !pkt->payload))
+	if (!buf || !pkt || !lenp || pkt->pt > 127 || pkt->csrc_count > RTP_MAX_CSRC ||
+	    (pkt->payload_len && !pkt->payload))
 		return EINVAL;
-	if (pkt->extension && (pkt->ext_len % 4 || pkt->ext_len > 4 * 0xffffu
-			       || (pkt->ext_len && !pkt->ext)))
+	if (pkt->extension &&
+	    (pkt->ext_len % 4 || pkt->ext_len > 4 * 0xffffu || (pkt->ext_len && !pkt->ext)))
 		return EINVAL;
 
 	need = RTP_HEADER_SIZE + 4u * pkt->csrc_count;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* RTP fixed header (RFC 3550 section 5.1): parse a received packet and
  * write one to send.
  *
@@ -19,25 +20,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RTP_VERSION      2
-#define RTP_HEADER_SIZE  12 /* without CSRCs and extension */
-#define RTP_MAX_CSRC     15
+#define RTP_VERSION 2
+#define RTP_HEADER_SIZE 12 /* without CSRCs and extension */
+#define RTP_MAX_CSRC 15
 
 struct rtp_packet {
 	bool marker;
-	uint8_t pt;            /* 0..127 */
+	uint8_t pt; /* 0..127 */
 	uint16_t seq;
 	uint32_t ts;
 	uint32_t ssrc;
-	uint8_t csrc_count;    /* 0..RTP_MAX_CSRC */
+	uint8_t csrc_count; /* 0..RTP_MAX_CSRC */
 	uint32_t csrc[RTP_MAX_CSRC];
-	bool extension;        /* X bit: ext_profile and ext[0..ext_len) valid */
+	bool extension; /* X bit: ext_profile and ext[0..ext_len) valid */
 	uint16_t ext_profile;
-	const uint8_t *ext;    /* extension data after its 4-byte header */
-	size_t ext_len;        /* bytes, a multiple of 4 */
+	const uint8_t *ext; /* extension data after its 4-byte header */
+	size_t ext_len;     /* bytes, a multiple of 4 */
 	const uint8_t *payload;
-	size_t payload_len;    /* padding removed */
-	uint8_t padding;       /* padding bytes removed (P bit), 0 if none */
+	size_t payload_len; /* padding removed */
+	uint8_t padding;    /* padding bytes removed (P bit), 0 if none */
 };
 
 /* Returns 0 and fills *pkt, EINVAL (NULL arguments), EBADMSG (shorter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MSRP chunk reassembly and splitting (RFC 4975 sections 5.1, 7.1.1, 7.3.1). */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,8 +17,8 @@ struct pending {
 	char *content_type;
 	uint8_t *data;
 	size_t cap;
-	uint64_t total;      /* from Byte-Range, or MSRP_BR_UNKNOWN */
-	uint64_t final_end;  /* last byte per the '$' chunk, or MSRP_BR_UNKNOWN */
+	uint64_t total;     /* from Byte-Range, or MSRP_BR_UNKNOWN */
+	uint64_t final_end; /* last byte per the '$' chunk, or MSRP_BR_UNKNOWN */
 	struct piece *piecev;
 	size_t piece_n;
 };
@@ -112,8 +113,8 @@ size_t msrp_reasm_pending(const struct msrp_reasm *r)
 	return r ? r->pend_n : 0;
 }
 
-bool msrp_reasm_progress(const struct msrp_reasm *r, const char *message_id,
-			 uint64_t *contiguous, uint64_t *total)
+bool msrp_reasm_progress(const struct msrp_reasm *r, const char *message_id, uint64_t *contiguous,
+			 uint64_t *total)
 {
 	const struct pending *pd;
 	size_t i;
@@ -218,9 +219,9 @@ int msrp_reasm_add(struct msrp_reasm *r, const struct msrp_message *send,
 	size_t idx;
 	int err;
 
-	if (!r || !send || !donep || send->kind != MSRP_REQUEST
-	    || send->method != MSRP_METHOD_SEND || !send->message_id
-	    || (send->body_len && !send->body))
+	if (!r || !send || !donep || send->kind != MSRP_REQUEST ||
+	    send->method != MSRP_METHOD_SEND || !send->message_id ||
+	    (send->body_len && !send->body))
 		return EINVAL;
 	*donep = NULL;
 
@@ -278,8 +279,8 @@ int msrp_reasm_add(struct msrp_reasm *r, const struct msrp_message *send,
 			return ENOMEM;
 		if (send->body_len)
 			memcpy(tmp.data, send->body, send->body_len);
-		if (str_dup(&tmp.message_id, send->message_id)
-		    || (send->content_type && str_dup(&tmp.content_type, send->content_type))) {
+		if (str_dup(&tmp.message_id, send->message_id) ||
+		    (send->content_type && str_dup(&tmp.content_type, send->content_type))) {
 			free(tmp.data);
 			free(tmp.message_id);
 			free(tmp.content_type);
@@ -383,8 +384,8 @@ void msrp_chunker_init(struct msrp_chunker *c, size_t total, size_t chunk_size)
 	c->done = false;
 }
 
-bool msrp_chunker_next(struct msrp_chunker *c, size_t *off, size_t *len,
-		       struct msrp_byte_range *br, enum msrp_cont *cont)
+bool msrp_chunker_next(struct msrp_chunker *c, size_t *off, size_t *len, struct msrp_byte_range *br,
+		       enum msrp_cont *cont)
 {
 	size_t n;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MSRP chunking (RFC 4975 sections 5.1 and 7.1.1): putting received SEND
  * chunks back together by Message-ID and Byte-Range, and cutting an
  * outgoing body into chunks.
@@ -50,8 +51,8 @@ int msrp_reasm_add(struct msrp_reasm *r, const struct msrp_message *send,
 
 /* Contiguous bytes received from the start of a message in progress, for
  * a success REPORT or progress; false when no such message is pending. */
-bool msrp_reasm_progress(const struct msrp_reasm *r, const char *message_id,
-			 uint64_t *contiguous, uint64_t *total);
+bool msrp_reasm_progress(const struct msrp_reasm *r, const char *message_id, uint64_t *contiguous,
+			 uint64_t *total);
 
 /* Forget a message in progress (e.g. after a 413). */
 bool msrp_reasm_drop(struct msrp_reasm *r, const char *message_id);
@@ -70,7 +71,7 @@ struct msrp_chunker {
 void msrp_chunker_init(struct msrp_chunker *c, size_t total, size_t chunk_size);
 /* The next chunk: body bytes [*off, *off + *len), its Byte-Range and end-line
  * flag ('+' for all but the last). */
-bool msrp_chunker_next(struct msrp_chunker *c, size_t *off, size_t *len,
-		       struct msrp_byte_range *br, enum msrp_cont *cont);
+bool msrp_chunker_next(struct msrp_chunker *c, size_t *off, size_t *len, struct msrp_byte_range *br,
+		       enum msrp_cont *cont);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MSRP message object, stream parser and builders (RFC 4975, RFC 7701). */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
@@ -58,7 +59,6 @@ bool msrp_ident_valid(const char *s, size_t len)
 	}
 	return true;
 }
-
 
 
 static bool str_utf8text(const char *s)
@@ -211,8 +211,8 @@ const char *msrp_message_header(const struct msrp_message *m, const char *name)
 	return NULL;
 }
 
-static int add_header_n(struct msrp_message *m, const char *name, size_t nl,
-			const char *value, size_t vl)
+static int add_header_n(struct msrp_message *m, const char *name, size_t nl, const char *value,
+			size_t vl)
 {
 	struct msrp_header *h;
 	char *n = NULL, *v = NULL;
@@ -251,15 +251,11 @@ int msrp_message_add_header(struct msrp_message *m, const char *name, const char
 uint16_t msrp_perr_status(enum msrp_perr e)
 {
 	switch (e) {
-	case MSRP_PERR_NONE:
-		return 200;
+	case MSRP_PERR_NONE: return 200;
 	case MSRP_PERR_HEADER_TOO_LARGE:
-	case MSRP_PERR_BODY_TOO_LARGE:
-		return 413;
-	case MSRP_PERR_NICKNAME:
-		return 424;
-	default:
-		return 400;
+	case MSRP_PERR_BODY_TOO_LARGE: return 413;
+	case MSRP_PERR_NICKNAME: return 424;
+	default: return 400;
 	}
 }
 
@@ -371,8 +367,8 @@ static bool parse_byte_range(const char *s, size_t n, struct msrp_byte_range *br
 
 static bool parse_3digit(const char *s, size_t n, size_t i, uint16_t *v)
 {
-	if (i + 3 > n || !is_digit((unsigned char)s[i]) || !is_digit((unsigned char)s[i + 1])
-	    || !is_digit((unsigned char)s[i + 2]))
+	if (i + 3 > n || !is_digit((unsigned char)s[i]) || !is_digit((unsigned char)s[i + 1]) ||
+	    !is_digit((unsigned char)s[i + 2]))
 		return false;
 	*v = (uint16_t)((s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0'));
 	return true;
@@ -382,8 +378,8 @@ static bool parse_3digit(const char *s, size_t n, size_t i, uint16_t *v)
 static int parse_status(const char *s, size_t n, struct msrp_status *st, bool *ok)
 {
 	*ok = false;
-	if (n < 7 || !parse_3digit(s, n, 0, &st->ns) || s[3] != ' '
-	    || !parse_3digit(s, n, 4, &st->code))
+	if (n < 7 || !parse_3digit(s, n, 0, &st->ns) || s[3] != ' ' ||
+	    !parse_3digit(s, n, 4, &st->code))
 		return 0;
 	if (n == 7) {
 		st->reason = NULL;
@@ -458,8 +454,7 @@ static bool name_is(const char *name, size_t nl, const char *want)
 
 /* One header line (without CRLF). Leaves *perr untouched when fine.
  * Returns ENOMEM only. */
-static int parse_header(struct msrp_message *m, const char *s, size_t n,
-			enum msrp_perr *perr)
+static int parse_header(struct msrp_message *m, const char *s, size_t n, enum msrp_perr *perr)
 {
 	size_t i = 0, nl, vs, ve;
 	const char *v;
@@ -507,8 +502,7 @@ static int parse_header(struct msrp_message *m, const char *s, size_t n,
 			return 0;
 		}
 		*path = tmp;
-	}
-	else if (name_is(s, nl, "Message-ID")) {
+	} else if (name_is(s, nl, "Message-ID")) {
 		if (m->message_id) {
 			*perr = MSRP_PERR_HEADER_DUP;
 			return 0;
@@ -520,8 +514,7 @@ static int parse_header(struct msrp_message *m, const char *s, size_t n,
 		err = str_dupn(&m->message_id, v, n);
 		if (err)
 			return err;
-	}
-	else if (name_is(s, nl, "Byte-Range")) {
+	} else if (name_is(s, nl, "Byte-Range")) {
 		if (m->has_byte_range) {
 			*perr = MSRP_PERR_HEADER_DUP;
 			return 0;
@@ -532,8 +525,7 @@ static int parse_header(struct msrp_message *m, const char *s, size_t n,
 			return 0;
 		}
 		m->has_byte_range = true;
-	}
-	else if (name_is(s, nl, "Success-Report") || name_is(s, nl, "Failure-Report")) {
+	} else if (name_is(s, nl, "Success-Report") || name_is(s, nl, "Failure-Report")) {
 		bool success = (s[0] == 'S' || s[0] == 's');
 		enum msrp_report *r = success ? &m->success_report : &m->failure_report;
 
@@ -549,8 +541,7 @@ static int parse_header(struct msrp_message *m, const char *s, size_t n,
 			*r = MSRP_REPORT_PARTIAL;
 		else
 			*perr = MSRP_PERR_REPORT_VALUE;
-	}
-	else if (name_is(s, nl, "Status")) {
+	} else if (name_is(s, nl, "Status")) {
 		struct msrp_status st;
 
 		if (m->has_status) {
@@ -566,8 +557,7 @@ static int parse_header(struct msrp_message *m, const char *s, size_t n,
 		}
 		m->status = st;
 		m->has_status = true;
-	}
-	else if (name_is(s, nl, "Content-Type")) {
+	} else if (name_is(s, nl, "Content-Type")) {
 		if (m->content_type) {
 			*perr = MSRP_PERR_HEADER_DUP;
 			return 0;
@@ -579,8 +569,7 @@ static int parse_header(struct msrp_message *m, const char *s, size_t n,
 		err = str_dupn(&m->content_type, v, n);
 		if (err)
 			return err;
-	}
-	else if (name_is(s, nl, "Use-Nickname")) {
+	} else if (name_is(s, nl, "Use-Nickname")) {
 		char *nick = NULL;
 
 		if (m->use_nickname) {
@@ -595,8 +584,7 @@ static int parse_header(struct msrp_message *m, const char *s, size_t n,
 			return 0;
 		}
 		m->use_nickname = nick;
-	}
-	else {
+	} else {
 		return add_header_n(m, s, nl, v, n);
 	}
 	return 0;
@@ -615,13 +603,13 @@ enum pstate {
 struct msrp_parser {
 	uint8_t *buf;
 	size_t len, cap;
-	size_t off;        /* first byte not consumed */
+	size_t off; /* first byte not consumed */
 	size_t max_header, max_body;
 
 	enum pstate st;
-	size_t msg_start;  /* first byte of the current message */
-	size_t line;       /* start of the next header line */
-	size_t scan;       /* where the current search resumes */
+	size_t msg_start; /* first byte of the current message */
+	size_t line;      /* start of the next header line */
+	size_t scan;      /* where the current search resumes */
 	size_t body_start;
 	size_t body_limit;
 
@@ -744,8 +732,7 @@ static int fail(struct msrp_parser *p, enum msrp_perr e, bool skip, size_t skip_
 	if (skip) {
 		p->st = PS_SKIP;
 		p->scan = skip_from;
-	}
-	else {
+	} else {
 		p->st = PS_START;
 		p->scan = p->off;
 	}
@@ -1037,8 +1024,8 @@ static int step_headers(struct msrp_parser *p, struct msrp_message **mp, bool *a
 		if (e)
 			return fail(p, e, true, end, mp);
 		if (m->kind == MSRP_REQUEST && m->method != MSRP_METHOD_SEND)
-			p->body_limit = p->max_body < MSRP_MAX_NONSEND_BODY
-				? p->max_body : MSRP_MAX_NONSEND_BODY;
+			p->body_limit = p->max_body < MSRP_MAX_NONSEND_BODY ? p->max_body :
+									      MSRP_MAX_NONSEND_BODY;
 		else
 			p->body_limit = p->max_body;
 		p->st = PS_BODY;
@@ -1051,8 +1038,8 @@ static int step_headers(struct msrp_parser *p, struct msrp_message **mp, bool *a
 	if (n >= 7 && memcmp(s + p->line, "-------", 7) == 0) {
 		size_t tl = p->pat_len - 9;
 
-		if (n == 7 + tl + 1 && memcmp(s + p->line + 7, m->tid, tl) == 0
-		    && is_flag((unsigned char)s[end - 1])) {
+		if (n == 7 + tl + 1 && memcmp(s + p->line + 7, m->tid, tl) == 0 &&
+		    is_flag((unsigned char)s[end - 1])) {
 			m->cont = (enum msrp_cont)s[end - 1];
 			p->off = end + 2;
 			e = headers_done(p, false);
@@ -1066,8 +1053,7 @@ static int step_headers(struct msrp_parser *p, struct msrp_message **mp, bool *a
 		}
 		if (!p->pending)
 			p->pending = MSRP_PERR_HEADER_SYNTAX;
-	}
-	else {
+	} else {
 		e = MSRP_PERR_NONE;
 		err = parse_header(m, s + p->line, n, &e);
 		if (err)
@@ -1143,22 +1129,12 @@ int msrp_parser_next(struct msrp_parser *p, struct msrp_message **mp)
 		int r;
 
 		switch (p->st) {
-		case PS_FATAL:
-			return p->fatal_err;
-		case PS_START:
-			r = step_start(p, mp, &again);
-			break;
-		case PS_HEADERS:
-			r = step_headers(p, mp, &again);
-			break;
-		case PS_BODY:
-			r = step_body(p, mp, &again);
-			break;
-		case PS_SKIP:
-			r = step_skip(p, &again);
-			break;
-		default:
-			return EINVAL;
+		case PS_FATAL: return p->fatal_err;
+		case PS_START: r = step_start(p, mp, &again); break;
+		case PS_HEADERS: r = step_headers(p, mp, &again); break;
+		case PS_BODY: r = step_body(p, mp, &again); break;
+		case PS_SKIP: r = step_skip(p, &again); break;
+		default: return EINVAL;
 		}
 		if (again)
 			return EAGAIN;
@@ -1316,7 +1292,8 @@ static int put_content_and_end(struct msrp_buf *b, const char *tid, const char *
 			err = msrp_buf_append(b, "\r\n", 2);
 	}
 	if (!err)
-		err = msrp_buf_printf(b, "-------%s%c\r\n", tid, (char)(cont ? cont : MSRP_CONT_END));
+		err = msrp_buf_printf(b, "-------%s%c\r\n", tid,
+				      (char)(cont ? cont : MSRP_CONT_END));
 	return err;
 }
 
@@ -1361,9 +1338,8 @@ int msrp_message_encode(const struct msrp_message *m, struct msrp_buf *b)
 		method = method_str(m);
 		if (!method_name_ok(method))
 			return EINVAL;
-	}
-	else if (m->kind != MSRP_RESPONSE || m->status_code > 999
-		 || (m->comment && !str_utf8text(m->comment)) || m->has_body) {
+	} else if (m->kind != MSRP_RESPONSE || m->status_code > 999 ||
+		   (m->comment && !str_utf8text(m->comment)) || m->has_body) {
 		return EINVAL;
 	}
 	if (m->message_id && !msrp_ident_valid(m->message_id, strlen(m->message_id)))
@@ -1372,8 +1348,8 @@ int msrp_message_encode(const struct msrp_message *m, struct msrp_buf *b)
 		return EINVAL;
 	if (m->content_type && !ctype_ok(m->content_type))
 		return EINVAL;
-	if (m->has_status && (m->status.ns > 999 || m->status.code > 999
-			      || (m->status.reason && !str_utf8text(m->status.reason))))
+	if (m->has_status && (m->status.ns > 999 || m->status.code > 999 ||
+			      (m->status.reason && !str_utf8text(m->status.reason))))
 		return EINVAL;
 	if (m->use_nickname && !str_utf8text(m->use_nickname))
 		return EINVAL;
@@ -1412,8 +1388,7 @@ int msrp_message_encode(const struct msrp_message *m, struct msrp_buf *b)
 		err = msrp_buf_printf(b, "Failure-Report: %s\r\n", report_str(m->failure_report));
 	if (!err && m->has_status)
 		err = msrp_buf_printf(b, "Status: %03u %03u%s%s\r\n", (unsigned)m->status.ns,
-				      (unsigned)m->status.code,
-				      m->status.reason ? " " : "",
+				      (unsigned)m->status.code, m->status.reason ? " " : "",
 				      m->status.reason ? m->status.reason : "");
 	if (!err && m->use_nickname) {
 		err = msrp_buf_append(b, "Use-Nickname: ", 14);
@@ -1426,8 +1401,8 @@ int msrp_message_encode(const struct msrp_message *m, struct msrp_buf *b)
 		err = msrp_buf_printf(b, "%s: %s\r\n", m->headers[i].name, m->headers[i].value);
 	if (!err)
 		err = put_content_and_end(b, m->tid, m->content_type,
-					  m->kind == MSRP_REQUEST && m->has_body,
-					  m->body, m->body_len, m->cont);
+					  m->kind == MSRP_REQUEST && m->has_body, m->body,
+					  m->body_len, m->cont);
 	if (err) {
 		b->len = mark;
 		if (b->data)
@@ -1461,8 +1436,8 @@ bool msrp_response_needed(const struct msrp_message *req, uint16_t code)
 	return true;
 }
 
-int msrp_build_response(struct msrp_buf *b, const struct msrp_message *req,
-			uint16_t code, const char *comment)
+int msrp_build_response(struct msrp_buf *b, const struct msrp_message *req, uint16_t code,
+			const char *comment)
 {
 	size_t mark;
 	int err;
@@ -1477,8 +1452,8 @@ int msrp_build_response(struct msrp_buf *b, const struct msrp_message *req,
 		return EINVAL;
 
 	mark = b->len;
-	err = msrp_buf_printf(b, "MSRP %s %03u%s%s\r\n", req->tid, (unsigned)code, *comment ? " " : "",
-			      comment);
+	err = msrp_buf_printf(b, "MSRP %s %03u%s%s\r\n", req->tid, (unsigned)code,
+			      *comment ? " " : "", comment);
 	if (!err)
 		err = put_uri_header(b, "To-Path", msrp_path_first(&req->from_path));
 	if (!err)
@@ -1496,10 +1471,10 @@ int msrp_build_send(struct msrp_buf *b, const struct msrp_send_params *sp)
 	size_t mark;
 	int err;
 
-	if (!b || !sp || !tid_ok(sp->tid) || !sp->to_path || !sp->to_path->n
-	    || !sp->from_path || !sp->from_path->n || !sp->message_id
-	    || !msrp_ident_valid(sp->message_id, strlen(sp->message_id))
-	    || !cont_ok(sp->cont) || (sp->body_len && !sp->body))
+	if (!b || !sp || !tid_ok(sp->tid) || !sp->to_path || !sp->to_path->n || !sp->from_path ||
+	    !sp->from_path->n || !sp->message_id ||
+	    !msrp_ident_valid(sp->message_id, strlen(sp->message_id)) || !cont_ok(sp->cont) ||
+	    (sp->body_len && !sp->body))
 		return EINVAL;
 	if (sp->range && !byte_range_ok(sp->range))
 		return EINVAL;
@@ -1535,17 +1510,16 @@ int msrp_build_send(struct msrp_buf *b, const struct msrp_send_params *sp)
 	return err;
 }
 
-int msrp_build_report(struct msrp_buf *b, const char *tid,
-		      const struct msrp_path *to_path, const struct msrp_uri *from,
-		      const char *message_id, const struct msrp_byte_range *range,
-		      uint16_t code, const char *reason)
+int msrp_build_report(struct msrp_buf *b, const char *tid, const struct msrp_path *to_path,
+		      const struct msrp_uri *from, const char *message_id,
+		      const struct msrp_byte_range *range, uint16_t code, const char *reason)
 {
 	size_t mark;
 	int err;
 
-	if (!b || !tid_ok(tid) || !to_path || !to_path->n || !from || !message_id
-	    || !msrp_ident_valid(message_id, strlen(message_id)) || !range
-	    || !byte_range_ok(range) || code > 999)
+	if (!b || !tid_ok(tid) || !to_path || !to_path->n || !from || !message_id ||
+	    !msrp_ident_valid(message_id, strlen(message_id)) || !range || !byte_range_ok(range) ||
+	    code > 999)
 		return EINVAL;
 	if (!reason)
 		reason = msrp_status_reason(code);
@@ -1563,8 +1537,8 @@ int msrp_build_report(struct msrp_buf *b, const char *tid,
 	if (!err)
 		err = put_byte_range(b, range);
 	if (!err)
-		err = msrp_buf_printf(b, "Status: 000 %03u%s%s\r\n", (unsigned)code, *reason ? " " : "",
-				      reason);
+		err = msrp_buf_printf(b, "Status: 000 %03u%s%s\r\n", (unsigned)code,
+				      *reason ? " " : "", reason);
 	if (!err)
 		err = msrp_buf_printf(b, "-------%s$\r\n", tid);
 	if (err)
@@ -1572,10 +1546,8 @@ int msrp_build_report(struct msrp_buf *b, const char *tid,
 	return err;
 }
 
-int msrp_build_report_for(struct msrp_buf *b, const char *tid,
-			  const struct msrp_message *send,
-			  const struct msrp_byte_range *range,
-			  uint16_t code, const char *reason)
+int msrp_build_report_for(struct msrp_buf *b, const char *tid, const struct msrp_message *send,
+			  const struct msrp_byte_range *range, uint16_t code, const char *reason)
 {
 	struct msrp_byte_range r;
 
@@ -1595,15 +1567,14 @@ int msrp_build_report_for(struct msrp_buf *b, const char *tid,
 				 send->message_id, range, code, reason);
 }
 
-int msrp_build_nickname(struct msrp_buf *b, const char *tid,
-			const struct msrp_path *to_path,
+int msrp_build_nickname(struct msrp_buf *b, const char *tid, const struct msrp_path *to_path,
 			const struct msrp_path *from_path, const char *nickname)
 {
 	size_t mark;
 	int err;
 
-	if (!b || !tid_ok(tid) || !to_path || !to_path->n || !from_path || !from_path->n
-	    || !nickname || !*nickname || !str_utf8text(nickname))
+	if (!b || !tid_ok(tid) || !to_path || !to_path->n || !from_path || !from_path->n ||
+	    !nickname || !*nickname || !str_utf8text(nickname))
 		return EINVAL;
 
 	mark = b->len;

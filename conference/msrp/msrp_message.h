@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MSRP (RFC 4975) messages: the message object, an incremental parser for
  * a TCP byte stream, and builders for the requests and responses a focus
  * sends. Also NICKNAME and Use-Nickname from RFC 7701.
@@ -31,9 +32,9 @@
 
 /* Parser defaults when 0 is passed to msrp_parser_alloc(). */
 #define MSRP_DEFAULT_MAX_HEADER 16384
-#define MSRP_DEFAULT_MAX_BODY   (1024 * 1024)
+#define MSRP_DEFAULT_MAX_BODY (1024 * 1024)
 /* RFC 4975 section 7.1: non-SEND request bodies are at most 10240 bytes. */
-#define MSRP_MAX_NONSEND_BODY   10240
+#define MSRP_MAX_NONSEND_BODY 10240
 
 /* A growable output buffer. Value type: zero it (or msrp_buf_init()) before
  * use, msrp_buf_reset() to release. data is always NUL-terminated after a
@@ -47,8 +48,7 @@ struct msrp_buf {
 void msrp_buf_init(struct msrp_buf *b);
 void msrp_buf_reset(struct msrp_buf *b);
 int msrp_buf_append(struct msrp_buf *b, const void *p, size_t n);
-int msrp_buf_printf(struct msrp_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int msrp_buf_printf(struct msrp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 enum msrp_kind {
 	MSRP_REQUEST = 0,
@@ -59,8 +59,8 @@ enum msrp_method {
 	MSRP_METHOD_OTHER = 0, /* an extension method: see method_name */
 	MSRP_METHOD_SEND,
 	MSRP_METHOD_REPORT,
-	MSRP_METHOD_NICKNAME,  /* RFC 7701 */
-	MSRP_METHOD_AUTH,      /* RFC 4976 */
+	MSRP_METHOD_NICKNAME, /* RFC 7701 */
+	MSRP_METHOD_AUTH,     /* RFC 4976 */
 };
 
 /* End-line continuation flag (RFC 4975 section 5.1). */
@@ -76,7 +76,7 @@ enum msrp_report {
 	                          no, Failure yes) */
 	MSRP_REPORT_YES,
 	MSRP_REPORT_NO,
-	MSRP_REPORT_PARTIAL,   /* Failure-Report only */
+	MSRP_REPORT_PARTIAL, /* Failure-Report only */
 };
 
 /* "*" in a Byte-Range. */
@@ -91,9 +91,9 @@ struct msrp_byte_range {
 
 /* Status header: "000 200 OK". */
 struct msrp_status {
-	uint16_t ns;     /* namespace, "000" for all RFC 4975 codes */
+	uint16_t ns; /* namespace, "000" for all RFC 4975 codes */
 	uint16_t code;
-	char *reason;    /* NULL when absent */
+	char *reason; /* NULL when absent */
 };
 
 /* A header the parser does not interpret, kept in order of arrival. */
@@ -108,29 +108,29 @@ struct msrp_message {
 
 	/* requests */
 	enum msrp_method method;
-	char *method_name;          /* as on the wire */
+	char *method_name; /* as on the wire */
 
 	/* responses */
 	uint16_t status_code;
-	char *comment;              /* NULL when absent */
+	char *comment; /* NULL when absent */
 
 	struct msrp_path to_path;
 	struct msrp_path from_path;
-	char *message_id;           /* NULL when absent */
+	char *message_id; /* NULL when absent */
 	bool has_byte_range;
 	struct msrp_byte_range byte_range;
-	char *content_type;         /* NULL when absent */
+	char *content_type; /* NULL when absent */
 	enum msrp_report success_report;
 	enum msrp_report failure_report;
 	bool has_status;
 	struct msrp_status status;
-	char *use_nickname;         /* unquoted; NULL when absent */
+	char *use_nickname; /* unquoted; NULL when absent */
 
 	struct msrp_header *headers; /* every other header */
 	size_t header_n;
 
-	bool has_body;              /* a content part was present (may be empty) */
-	uint8_t *body;              /* NUL-terminated copy, NULL without body */
+	bool has_body; /* a content part was present (may be empty) */
+	uint8_t *body; /* NUL-terminated copy, NULL without body */
 	size_t body_len;
 	enum msrp_cont cont;
 };
@@ -228,22 +228,22 @@ bool msrp_response_needed(const struct msrp_message *req, uint16_t code);
  * request's From-Path (the previous hop), From-Path the first URI of its
  * To-Path (this endpoint). comment NULL: the default reason phrase.
  * Returns 0, EINVAL (not a request, paths missing, bad code), ENOMEM. */
-int msrp_build_response(struct msrp_buf *b, const struct msrp_message *req,
-			uint16_t code, const char *comment);
+int msrp_build_response(struct msrp_buf *b, const struct msrp_message *req, uint16_t code,
+			const char *comment);
 
 struct msrp_send_params {
-	const char *tid;                      /* required */
-	const struct msrp_path *to_path;      /* required */
-	const struct msrp_path *from_path;    /* required */
-	const char *message_id;               /* required */
-	const struct msrp_byte_range *range;  /* NULL: no Byte-Range header */
-	enum msrp_report success_report;      /* UNSET: header omitted */
-	enum msrp_report failure_report;      /* UNSET: header omitted */
-	const char *content_type;             /* required with a body */
+	const char *tid;                     /* required */
+	const struct msrp_path *to_path;     /* required */
+	const struct msrp_path *from_path;   /* required */
+	const char *message_id;              /* required */
+	const struct msrp_byte_range *range; /* NULL: no Byte-Range header */
+	enum msrp_report success_report;     /* UNSET: header omitted */
+	enum msrp_report failure_report;     /* UNSET: header omitted */
+	const char *content_type;            /* required with a body */
 	const void *body;
 	size_t body_len;
-	bool has_body;        /* write a content part even when body_len is 0 */
-	enum msrp_cont cont;  /* 0 means MSRP_CONT_END */
+	bool has_body;       /* write a content part even when body_len is 0 */
+	enum msrp_cont cont; /* 0 means MSRP_CONT_END */
 };
 
 /* A SEND chunk. Returns 0, EINVAL, EEXIST (end-line in body: use another
@@ -251,22 +251,18 @@ struct msrp_send_params {
 int msrp_build_send(struct msrp_buf *b, const struct msrp_send_params *sp);
 
 /* A REPORT (RFC 4975 section 7.1.2) with "Status: 000 <code> <reason>". */
-int msrp_build_report(struct msrp_buf *b, const char *tid,
-		      const struct msrp_path *to_path, const struct msrp_uri *from,
-		      const char *message_id, const struct msrp_byte_range *range,
-		      uint16_t code, const char *reason);
+int msrp_build_report(struct msrp_buf *b, const char *tid, const struct msrp_path *to_path,
+		      const struct msrp_uri *from, const char *message_id,
+		      const struct msrp_byte_range *range, uint16_t code, const char *reason);
 
 /* A REPORT about a received SEND: To-Path is the SEND's From-Path (the way
  * back), From-Path the SEND's first To-Path URI, Message-ID copied.
  * range NULL: the bytes this chunk carried. */
-int msrp_build_report_for(struct msrp_buf *b, const char *tid,
-			  const struct msrp_message *send,
-			  const struct msrp_byte_range *range,
-			  uint16_t code, const char *reason);
+int msrp_build_report_for(struct msrp_buf *b, const char *tid, const struct msrp_message *send,
+			  const struct msrp_byte_range *range, uint16_t code, const char *reason);
 
 /* A NICKNAME request (RFC 7701) with Use-Nickname as a quoted string. */
-int msrp_build_nickname(struct msrp_buf *b, const char *tid,
-			const struct msrp_path *to_path,
+int msrp_build_nickname(struct msrp_buf *b, const char *tid, const struct msrp_path *to_path,
 			const struct msrp_path *from_path, const char *nickname);
 
 #endif

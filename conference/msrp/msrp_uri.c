@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MSRP URI parsing and comparison (RFC 4975 sections 6, 6.1 and 9). */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -33,8 +34,8 @@ static bool is_subdelim(unsigned char c)
 /* Length of a valid "%XX" at s[i], or 0. */
 static size_t pct_len(const char *s, size_t len, size_t i)
 {
-	if (s[i] == '%' && i + 2 < len && is_hex((unsigned char)s[i + 1])
-	    && is_hex((unsigned char)s[i + 2]))
+	if (s[i] == '%' && i + 2 < len && is_hex((unsigned char)s[i + 1]) &&
+	    is_hex((unsigned char)s[i + 2]))
 		return 3;
 	return 0;
 }
@@ -74,11 +75,9 @@ int msrp_uri_parse(struct msrp_uri **up, const char *s, size_t len)
 	if (len > 7 && strncasecmp(s, "msrps://", 8) == 0) {
 		u->secure = true;
 		i = 8;
-	}
-	else if (len > 6 && strncasecmp(s, "msrp://", 7) == 0) {
+	} else if (len > 6 && strncasecmp(s, "msrp://", 7) == 0) {
 		i = 7;
-	}
-	else {
+	} else {
 		goto bad;
 	}
 
@@ -129,8 +128,7 @@ int msrp_uri_parse(struct msrp_uri **up, const char *s, size_t len)
 		u->host = h;
 		u->host_ipv6 = true;
 		i++; /* ']' */
-	}
-	else {
+	} else {
 		a = i;
 		while (i < len) {
 			unsigned char c = (unsigned char)s[i];
@@ -249,8 +247,8 @@ static int host_next(const char **sp)
 	unsigned char c = (unsigned char)s[0];
 
 	if (c == '%' && is_hex((unsigned char)s[1]) && is_hex((unsigned char)s[2])) {
-		int d = chars_hex_value((unsigned char)s[1]) * 16
-			+ chars_hex_value((unsigned char)s[2]);
+		int d = chars_hex_value((unsigned char)s[1]) * 16 +
+			chars_hex_value((unsigned char)s[2]);
 
 		if (is_unreserved((unsigned char)d)) {
 			*sp = s + 3;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MSRP URIs (RFC 4975 section 6) and paths (space separated URI lists as
  * found in To-Path, From-Path and the SDP path attribute).
  *
@@ -18,15 +19,15 @@
 #define MSRP_URI_MAX 1024
 
 struct msrp_uri {
-	bool secure;        /* msrps scheme */
-	char *userinfo;     /* NULL when absent; ignored when comparing */
-	char *host;         /* IPv6 literals without their brackets */
-	bool host_ipv6;     /* host was written as [IPv6] */
-	uint16_t port;      /* 0 when the URI names no port */
-	char *session_id;   /* NULL when absent */
-	char *transport;    /* as written, e.g. "tcp" */
-	char *params;       /* text after ";transport;" or NULL */
-	char *str;          /* the URI exactly as parsed, for printing */
+	bool secure;      /* msrps scheme */
+	char *userinfo;   /* NULL when absent; ignored when comparing */
+	char *host;       /* IPv6 literals without their brackets */
+	bool host_ipv6;   /* host was written as [IPv6] */
+	uint16_t port;    /* 0 when the URI names no port */
+	char *session_id; /* NULL when absent */
+	char *transport;  /* as written, e.g. "tcp" */
+	char *params;     /* text after ";transport;" or NULL */
+	char *str;        /* the URI exactly as parsed, for printing */
 	size_t str_len;
 };
 

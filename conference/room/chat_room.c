@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The chat switch of one conference room. See chat_room.h. */
 #include <errno.h>
 #include <stdint.h>
@@ -15,10 +16,10 @@
 
 struct participant {
 	unsigned key;
-	char *uri;       /* as given */
-	char *norm;      /* normalised, for comparisons */
-	char *display;   /* NULL when none */
-	char *nickname;  /* NULL when none */
+	char *uri;      /* as given */
+	char *norm;     /* normalised, for comparisons */
+	char *display;  /* NULL when none */
+	char *nickname; /* NULL when none */
 };
 
 struct history_entry {
@@ -30,12 +31,12 @@ struct chat_room {
 	struct sylk_mem mem;
 	char *uri;
 	char *norm;
-	struct participant **part;  /* in join order */
+	struct participant **part; /* in join order */
 	size_t part_n;
 	size_t part_size;
 	struct history_entry *hist; /* ring of hist_size entries */
 	size_t hist_size;
-	size_t hist_first;          /* index of the oldest */
+	size_t hist_first; /* index of the oldest */
 	size_t hist_n;
 };
 
@@ -134,13 +135,12 @@ static bool uri_norm(const char *s, size_t n, char *out)
 				slen = (size_t)(p - a);
 		}
 	}
-	if (slen && !((slen == 3 && strncasecmp(a, "sip", 3) == 0)
-		      || (slen == 4 && strncasecmp(a, "sips", 4) == 0))) {
+	if (slen && !((slen == 3 && strncasecmp(a, "sip", 3) == 0) ||
+		      (slen == 4 && strncasecmp(a, "sips", 4) == 0))) {
 		for (i = 0; i < slen; i++)
 			out[o++] = (char)lower((unsigned char)a[i]);
 		out[o++] = ':';
-	}
-	else {
+	} else {
 		memcpy(out, "sip:", 4);
 		o = 4;
 	}
@@ -175,8 +175,8 @@ static bool uri_norm(const char *s, size_t n, char *out)
 
 /* ---- room ----------------------------------------------------------------- */
 
-int chat_room_alloc(struct chat_room **roomp, const struct sylk_mem *mem,
-		    const char *room_uri, unsigned history_size)
+int chat_room_alloc(struct chat_room **roomp, const struct sylk_mem *mem, const char *room_uri,
+		    unsigned history_size)
 {
 	struct chat_room tmp, *room;
 	char norm[NORM_MAX];
@@ -186,8 +186,8 @@ int chat_room_alloc(struct chat_room **roomp, const struct sylk_mem *mem,
 	*roomp = NULL;
 	if (mem && (!mem->alloc || !mem->free))
 		return EINVAL;
-	if (!room_uri || history_size > CHAT_ROOM_MAX_HISTORY
-	    || !uri_norm(room_uri, strlen(room_uri), norm))
+	if (!room_uri || history_size > CHAT_ROOM_MAX_HISTORY ||
+	    !uri_norm(room_uri, strlen(room_uri), norm))
 		return EINVAL;
 
 	memset(&tmp, 0, sizeof(tmp));
@@ -272,15 +272,14 @@ static bool text_ok(const char *s, size_t max)
 	return n <= max && utf8_text_valid(s, n);
 }
 
-int chat_room_join(struct chat_room *room, unsigned key, const char *uri,
-		   const char *display)
+int chat_room_join(struct chat_room *room, unsigned key, const char *uri, const char *display)
 {
 	struct participant *p, **v;
 	char norm[NORM_MAX];
 	size_t size;
 
-	if (!room || key == 0 || !uri || !text_ok(uri, CHAT_URI_MAX)
-	    || !uri_norm(uri, strlen(uri), norm) || (display && !text_ok(display, CHAT_DISPLAY_MAX)))
+	if (!room || key == 0 || !uri || !text_ok(uri, CHAT_URI_MAX) ||
+	    !uri_norm(uri, strlen(uri), norm) || (display && !text_ok(display, CHAT_DISPLAY_MAX)))
 		return EINVAL;
 	if (find(room, key, NULL))
 		return EEXIST;
@@ -432,8 +431,8 @@ static int collect(const struct chat_room *room, unsigned key, const char *norm_
 	for (i = 0; i < room->part_n; i++) {
 		const struct participant *p = room->part[i];
 
-		if (p->key != key && (!norm_a || strcmp(p->norm, norm_a) == 0
-				      || (norm_b && strcmp(p->norm, norm_b) == 0)))
+		if (p->key != key && (!norm_a || strcmp(p->norm, norm_a) == 0 ||
+				      (norm_b && strcmp(p->norm, norm_b) == 0)))
 			n++;
 	}
 	if (n == 0)
@@ -445,8 +444,8 @@ static int collect(const struct chat_room *room, unsigned key, const char *norm_
 	for (i = 0; i < room->part_n; i++) {
 		const struct participant *p = room->part[i];
 
-		if (p->key != key && (!norm_a || strcmp(p->norm, norm_a) == 0
-				      || (norm_b && strcmp(p->norm, norm_b) == 0)))
+		if (p->key != key && (!norm_a || strcmp(p->norm, norm_a) == 0 ||
+				      (norm_b && strcmp(p->norm, norm_b) == 0)))
 			t[n++] = p->key;
 	}
 	out->targets = t;
@@ -501,11 +500,11 @@ int chat_room_route(struct chat_room *room, unsigned key, const char *content_ty
 	out->is_composing = iscomposing_is_content_type(m->content_type);
 	screen = content_type_is(m->content_type, CHAT_SCREENSHARING_CONTENT_TYPE);
 
-	if (m->to_n == 1 && !(uri_norm(m->to[0].uri, strlen(m->to[0].uri), to)
-			      && strcmp(to, room->norm) == 0)) {
+	if (m->to_n == 1 &&
+	    !(uri_norm(m->to[0].uri, strlen(m->to[0].uri), to) && strcmp(to, room->norm) == 0)) {
 		out->is_private = true;
-		if (!uri_norm(m->to[0].uri, strlen(m->to[0].uri), to)
-		    || !has_participant(room, to)) {
+		if (!uri_norm(m->to[0].uri, strlen(m->to[0].uri), to) ||
+		    !has_participant(room, to)) {
 			cpim_msg_free(m);
 			return route_status(out, 404, "private recipient is not in the room");
 		}
@@ -517,8 +516,8 @@ int chat_room_route(struct chat_room *room, unsigned key, const char *content_ty
 			memset(out, 0, sizeof(*out));
 			return err;
 		}
-		return route_status(out, 200, out->is_composing ? "private is-composing"
-							      : "private message");
+		return route_status(out, 200,
+				    out->is_composing ? "private is-composing" : "private message");
 	}
 	cpim_msg_free(m);
 
@@ -528,8 +527,10 @@ int chat_room_route(struct chat_room *room, unsigned key, const char *content_ty
 		return err;
 	}
 	out->store = !out->is_composing && !screen && len <= CHAT_HISTORY_MAX_MESSAGE;
-	return route_status(out, 200, out->is_composing ? "is-composing"
-					: screen ? "screen-sharing frame" : "broadcast");
+	return route_status(out, 200,
+			    out->is_composing ? "is-composing" :
+			    screen            ? "screen-sharing frame" :
+						"broadcast");
 }
 
 /* ---- history ------------------------------------------------------------------ */
@@ -567,8 +568,7 @@ size_t chat_room_history_count(const struct chat_room *room)
 	return room ? room->hist_n : 0;
 }
 
-int chat_room_history_get(const struct chat_room *room, size_t i, const void **cpim,
-			  size_t *len)
+int chat_room_history_get(const struct chat_room *room, size_t i, const void **cpim, size_t *len)
 {
 	const struct history_entry *e;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The chat switch of one conference room (MSRP chat, RFC 4975 / RFC 7701):
  * who is in the room, their nicknames, where each received message goes,
  * and the history replayed to late joiners.
@@ -31,15 +32,15 @@
 #include "sylk_ws/base/mem.h"
 
 #define CHAT_ROOM_DEFAULT_HISTORY 20
-#define CHAT_ROOM_MAX_HISTORY     1000
+#define CHAT_ROOM_MAX_HISTORY 1000
 /* RFC 7701 leaves the length open; longer nicknames are refused. */
-#define CHAT_NICKNAME_MAX         64
+#define CHAT_NICKNAME_MAX 64
 /* Longest participant or room URI, display name accepted. */
-#define CHAT_URI_MAX              1024
-#define CHAT_DISPLAY_MAX          256
+#define CHAT_URI_MAX 1024
+#define CHAT_DISPLAY_MAX 256
 /* Messages larger than this are relayed but not kept in the history
  * (route sets store = false; chat_room_history_add() refuses them). */
-#define CHAT_HISTORY_MAX_MESSAGE  (64 * 1024)
+#define CHAT_HISTORY_MAX_MESSAGE (64 * 1024)
 
 /* CPIM content type of screen-sharing frames: relayed, never stored. */
 #define CHAT_SCREENSHARING_CONTENT_TYPE "application/blink-screensharing"
@@ -50,8 +51,8 @@ struct chat_room;
  * used). The struct sylk_mem is copied. room_uri is the
  * room's SIP URI; history_size 0..CHAT_ROOM_MAX_HISTORY (0 keeps none).
  * Returns 0, EINVAL, ENOMEM. */
-int chat_room_alloc(struct chat_room **roomp, const struct sylk_mem *mem,
-		    const char *room_uri, unsigned history_size);
+int chat_room_alloc(struct chat_room **roomp, const struct sylk_mem *mem, const char *room_uri,
+		    unsigned history_size);
 void chat_room_free(struct chat_room *room);
 
 /* The room's URI as given to chat_room_alloc(). */
@@ -61,8 +62,7 @@ const char *chat_room_uri(const struct chat_room *room);
  * may join several times under different keys (several devices).
  * uri: "sip:alice@x" (a name-addr "Alice <sip:alice@x>" is accepted too);
  * display may be NULL. Returns 0, EEXIST (key taken), ENOMEM, EINVAL. */
-int chat_room_join(struct chat_room *room, unsigned key, const char *uri,
-		   const char *display);
+int chat_room_join(struct chat_room *room, unsigned key, const char *uri, const char *display);
 /* Returns 0, ENOENT. The participant's nickname is released. */
 int chat_room_leave(struct chat_room *room, unsigned key);
 size_t chat_room_count(const struct chat_room *room);
@@ -115,8 +115,7 @@ int chat_room_history_add(struct chat_room *room, const void *cpim, size_t len);
 size_t chat_room_history_count(const struct chat_room *room);
 /* i = 0 is the oldest. Returns 0, ENOENT (i out of range), EINVAL. The
  * bytes stay valid until the next chat_room_history_add(). */
-int chat_room_history_get(const struct chat_room *room, size_t i, const void **cpim,
-			  size_t *len);
+int chat_room_history_get(const struct chat_room *room, size_t i, const void **cpim, size_t *len);
 
 /* A server status message (join/leave notice) as CPIM bytes: From and To
  * the room URI, DateTime now, NS agp <urn:ag-projects:xml:ns:cpim>,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Files shared in a conference room (RFC 5547). */
 #include <dirent.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Files shared in a conference room (RFC 5547): where their bytes live on
  * disk and how a stored file is checked against the hash its sender
  * announced in a=file-selector. Kamailio-free: libc and OpenSSL.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The focus's Contact URI. */
 #include <ctype.h>
 #include <errno.h>
@@ -37,8 +38,8 @@ int focus_contact_uri(char *buf, size_t size, const char *room_uri, const char *
 	return 0;
 }
 
-int focus_room_uri(char *buf, size_t size, const char *user, size_t user_len,
-		   const char *params, size_t params_len)
+int focus_room_uri(char *buf, size_t size, const char *user, size_t user_len, const char *params,
+		   size_t params_len)
 {
 	const char *p = params, *end = params + params_len;
 	static const char name[] = FOCUS_URI_PARAM;

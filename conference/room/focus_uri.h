@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The focus's Contact URI: the room's name at this server's address with
  * the room's domain in a "focus" URI parameter,
  *   sip:room1@192.0.2.1:5060;focus=conference.example.com
@@ -25,7 +26,7 @@ int focus_contact_uri(char *buf, size_t size, const char *room_uri, const char *
  * without the leading ';'). Returns 0, ENOENT (no focus parameter or an
  * empty one), EINVAL (no user, or a domain that is not a host name) or
  * ENOSPC. */
-int focus_room_uri(char *buf, size_t size, const char *user, size_t user_len,
-		   const char *params, size_t params_len);
+int focus_room_uri(char *buf, size_t size, const char *user, size_t user_len, const char *params,
+		   size_t params_len);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Per-room access lists and name lists of the focus. */
 #include <errno.h>
 #include <stdlib.h>
@@ -84,8 +85,8 @@ void room_access_free(struct room_access_table *t)
 		t->count = 0;
 }
 
-bool room_access_denied(const char *deny_all, const char *allow_all,
-			const struct room_access *acl, const char *uri)
+bool room_access_denied(const char *deny_all, const char *allow_all, const struct room_access *acl,
+			const char *uri)
 {
 	if (room_policy_in_list(deny_all, uri))
 		return true;

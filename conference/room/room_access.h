@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Per-room access lists of the focus ("ROOM allow|deny AOR[,AOR...]"
  * parameters) and the server-wide allow/deny lists on top of them.
  * Kamailio-free. */
@@ -11,8 +12,8 @@
 /* one room's lists; each string is owned by its table */
 struct room_access {
 	char *room;
-	char *allow;  /* NULL: no allow list */
-	char *deny;   /* NULL: no deny list */
+	char *allow; /* NULL: no allow list */
+	char *deny;  /* NULL: no deny list */
 };
 
 struct room_access_table {
@@ -32,7 +33,7 @@ void room_access_free(struct room_access_table *t);
 /* Whether @p uri (an AOR, "sip:" or "sips:" optional) is refused: on
  * @p deny_all, missing from a non-empty @p allow_all, on the room's deny
  * list, or missing from the room's allow list (@p acl may be NULL). */
-bool room_access_denied(const char *deny_all, const char *allow_all,
-			const struct room_access *acl, const char *uri);
+bool room_access_denied(const char *deny_all, const char *allow_all, const struct room_access *acl,
+			const char *uri);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Who may do what in the focus's rooms; screen-sharing URL tokens. */
 #include <errno.h>
 #include <string.h>
@@ -82,15 +83,11 @@ int room_policy_parse_joiners(struct room_policy *p, const char *value)
 bool room_policy_may_create(const struct room_policy *p, bool authenticated, const char *aor)
 {
 	switch (p->creators) {
-	case ROOM_CREATORS_ANY:
-		return true;
-	case ROOM_CREATORS_AUTHENTICATED:
-		return authenticated;
-	case ROOM_CREATORS_LIST:
-		return authenticated && room_policy_in_list(p->creator_list, aor);
+	case ROOM_CREATORS_ANY: return true;
+	case ROOM_CREATORS_AUTHENTICATED: return authenticated;
+	case ROOM_CREATORS_LIST: return authenticated && room_policy_in_list(p->creator_list, aor);
 	case ROOM_CREATORS_NONE:
-	default:
-		return false;
+	default: return false;
 	}
 }
 
@@ -99,8 +96,7 @@ bool room_policy_may_join(const struct room_policy *p, bool authenticated)
 	return p->joiners == ROOM_JOINERS_ANY || authenticated;
 }
 
-bool room_policy_may_refer(bool authenticated, bool from_is_participant,
-			   bool same_source_address)
+bool room_policy_may_refer(bool authenticated, bool from_is_participant, bool same_source_address)
 {
 	return authenticated || (from_is_participant && same_source_address);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Who may do what in the conference focus's rooms: open a room, join one,
  * send it a REFER; how many rooms one source and the whole server may
  * hold; the unguessable tokens in screen-sharing URLs. Kamailio-free:
@@ -13,10 +14,10 @@
 
 /* who may open a room (the first INVITE to a room that does not run) */
 enum room_creators {
-	ROOM_CREATORS_AUTHENTICATED,  /* local users whose credentials were checked */
-	ROOM_CREATORS_ANY,            /* anyone, strangers too */
-	ROOM_CREATORS_NONE,           /* nobody: rooms are persistent or not at all */
-	ROOM_CREATORS_LIST,           /* authenticated users on a list of AORs */
+	ROOM_CREATORS_AUTHENTICATED, /* local users whose credentials were checked */
+	ROOM_CREATORS_ANY,           /* anyone, strangers too */
+	ROOM_CREATORS_NONE,          /* nobody: rooms are persistent or not at all */
+	ROOM_CREATORS_LIST,          /* authenticated users on a list of AORs */
 };
 
 /* who may join a running room (the room's access lists apply on top) */
@@ -27,7 +28,7 @@ enum room_joiners {
 
 struct room_policy {
 	enum room_creators creators;
-	const char *creator_list;  /* ROOM_CREATORS_LIST: "user@host,user@host" */
+	const char *creator_list; /* ROOM_CREATORS_LIST: "user@host,user@host" */
 	enum room_joiners joiners;
 };
 
@@ -48,8 +49,7 @@ bool room_policy_may_join(const struct room_policy *p, bool authenticated);
  * authenticated local user, or a participant of that room: the From of a
  * participant whose dialog is confirmed, sent from the address its INVITE
  * came from. */
-bool room_policy_may_refer(bool authenticated, bool from_is_participant,
-			   bool same_source_address);
+bool room_policy_may_refer(bool authenticated, bool from_is_participant, bool same_source_address);
 
 /* Room caps: 0 when one more room fits, ENOSPC when the server holds
  * @p max_total rooms, EDQUOT when this source holds @p max_per_source.

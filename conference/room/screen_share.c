@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Screen sharing in a conference room. */
 #include <errno.h>
 #include <stdio.h>
@@ -59,7 +60,7 @@ int screen_share_decode(uint8_t **out, size_t *lenp, const char *b64, size_t len
 			continue;
 		}
 		v = b64val(c);
-		if (v < 0 || pad) {  /* garbage, or data after padding */
+		if (v < 0 || pad) { /* garbage, or data after padding */
 			free(buf);
 			return EBADMSG;
 		}
@@ -91,8 +92,11 @@ static size_t escaped_len(const char *s)
 static char *escape_into(char *o, const char *s)
 {
 	for (; *s; s++) {
-		const char *rep = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" :
-				  *s == '"' ? "&quot;" : NULL;
+		const char *rep = *s == '&' ? "&amp;" :
+				  *s == '<' ? "&lt;" :
+				  *s == '>' ? "&gt;" :
+				  *s == '"' ? "&quot;" :
+					      NULL;
 
 		if (rep) {
 			memcpy(o, rep, strlen(rep));
@@ -110,8 +114,10 @@ int screen_share_page(char **out, size_t *lenp, const char *title, const char *i
 	static const char *const parts[] = {
 		"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 		"<meta http-equiv=\"refresh\" content=\"",
-		"\"><title>", "</title></head>\n<body style=\"margin:0;background:#000\">"
-		"<img src=\"", "\" alt=\"shared screen\" style=\"max-width:100%\"></body></html>\n"};
+		"\"><title>",
+		"</title></head>\n<body style=\"margin:0;background:#000\">"
+		"<img src=\"",
+		"\" alt=\"shared screen\" style=\"max-width:100%\"></body></html>\n"};
 	char num[16];
 	size_t len;
 	char *buf, *o;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Screen sharing in a conference room (the Blink convention): a sharer
  * sends each screen image as a chat message whose CPIM content type is
  * application/blink-screensharing and whose body is the JPEG in base64.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The focus's decision on each stream of an SDP offer. */
 #include <string.h>
 #include <strings.h>
@@ -34,8 +35,9 @@ static bool take_file(const struct conf_sdp_media *m, struct conf_sdp_answer_med
 		return false;
 	if (m->dir == CONF_DIR_SENDONLY) {
 		if (!m->fs.has_size || m->fs.size > lim->max_file_size) {
-			res->notice = m->fs.has_size ? "file offer refused: size over max_file_size" :
-						       "file offer refused: size unknown";
+			res->notice = m->fs.has_size ?
+					      "file offer refused: size over max_file_size" :
+					      "file offer refused: size unknown";
 			return false;
 		}
 		res->role = CONF_OFFER_FILE_PUSH;
@@ -75,7 +77,8 @@ int conf_offer_decide(const struct conf_sdp_offer *offer, struct conf_sdp_answer
 			continue;
 		/* RFC 6135: an offerer that only listens would need the focus to
 		 * connect out, which it does not do */
-		if (m->kind != CONF_MEDIA_AUDIO && m->setup && strcasecmp(m->setup, "passive") == 0) {
+		if (m->kind != CONF_MEDIA_AUDIO && m->setup &&
+		    strcasecmp(m->setup, "passive") == 0) {
 			res->notice = "offers a passive MSRP stream: refused";
 			continue;
 		}

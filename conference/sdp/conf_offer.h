@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The focus's decision on each stream of an SDP offer (RFC 3264): which
  * MSRP chat and file-transfer streams it takes, what the participant
  * becomes (a chat member, a file push, a file pull), and the answer's
@@ -12,15 +13,15 @@
 #include "conference/sdp/conf_sdp.h"
 
 enum conf_offer_role {
-	CONF_OFFER_CHAT,       /* a member of the room (chat, audio) */
-	CONF_OFFER_FILE_PUSH,  /* an upload of one file (RFC 5547) */
-	CONF_OFFER_FILE_PULL,  /* a download of a stored file */
+	CONF_OFFER_CHAT,      /* a member of the room (chat, audio) */
+	CONF_OFFER_FILE_PUSH, /* an upload of one file (RFC 5547) */
+	CONF_OFFER_FILE_PULL, /* a download of a stored file */
 };
 
 struct conf_offer_limits {
-	unsigned msrp_port;       /* our MSRP listener */
-	unsigned msrps_port;      /* our MSRP TLS listener, 0: none */
-	uint64_t max_file_size;   /* larger pushes are refused */
+	unsigned msrp_port;     /* our MSRP listener */
+	unsigned msrps_port;    /* our MSRP TLS listener, 0: none */
+	uint64_t max_file_size; /* larger pushes are refused */
 };
 
 /* In: role and has_chat of the participant. Out: what the taken streams
@@ -29,13 +30,13 @@ struct conf_offer_limits {
 struct conf_offer_result {
 	enum conf_offer_role role;
 	bool has_chat;
-	bool msrp_secure;           /* the last taken MSRP stream is TCP/TLS/MSRP */
-	const char *their_path;     /* its a=path */
-	const char *file_hash;      /* a taken file stream's selector */
+	bool msrp_secure;       /* the last taken MSRP stream is TCP/TLS/MSRP */
+	const char *their_path; /* its a=path */
+	const char *file_hash;  /* a taken file stream's selector */
 	const char *file_name;
 	const char *file_type;
-	uint64_t file_size;         /* of a push */
-	const char *notice;         /* why the last refused stream was refused, or NULL */
+	uint64_t file_size; /* of a push */
+	const char *notice; /* why the last refused stream was refused, or NULL */
 };
 
 /* Fills @p ans (offer->media_count entries) and returns how many streams

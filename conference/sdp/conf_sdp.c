@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SDP offers to the conference focus and the focus's answers
  * (RFC 4566, RFC 3264, RFC 4975, RFC 5547, RFC 6135, RFC 7701). */
 #include <errno.h>
@@ -33,7 +34,7 @@ const char *conf_dir_name(enum conf_dir dir)
 	case CONF_DIR_RECVONLY: return "recvonly";
 	case CONF_DIR_INACTIVE: return "inactive";
 	case CONF_DIR_SENDRECV:
-	default:                return "sendrecv";
+	default: return "sendrecv";
 	}
 }
 
@@ -44,16 +45,21 @@ enum conf_dir conf_dir_reverse(enum conf_dir dir)
 	case CONF_DIR_RECVONLY: return CONF_DIR_SENDONLY;
 	case CONF_DIR_INACTIVE: return CONF_DIR_INACTIVE;
 	case CONF_DIR_SENDRECV:
-	default:                return CONF_DIR_SENDRECV;
+	default: return CONF_DIR_SENDRECV;
 	}
 }
 
 /* a=<name> for the four direction attributes; -1 otherwise. */
 static int dir_from_attr(const char *name, size_t n)
 {
-	static const struct { const char *s; enum conf_dir d; } t[] = {
-		{ "sendrecv", CONF_DIR_SENDRECV }, { "sendonly", CONF_DIR_SENDONLY },
-		{ "recvonly", CONF_DIR_RECVONLY }, { "inactive", CONF_DIR_INACTIVE },
+	static const struct {
+		const char *s;
+		enum conf_dir d;
+	} t[] = {
+		{"sendrecv", CONF_DIR_SENDRECV},
+		{"sendonly", CONF_DIR_SENDONLY},
+		{"recvonly", CONF_DIR_RECVONLY},
+		{"inactive", CONF_DIR_INACTIVE},
 	};
 	size_t i;
 
@@ -165,13 +171,11 @@ static int parse_file_selector(struct conf_file_selector *fs, const char *p, con
 			if (fs->type)
 				return EBADMSG;
 			err = str_dupn(&fs->type, v + 5, n - 5);
-		}
-		else if (n > 5 && memcmp(v, "hash:", 5) == 0) {
+		} else if (n > 5 && memcmp(v, "hash:", 5) == 0) {
 			if (fs->hash)
 				return EBADMSG;
 			err = str_dupn(&fs->hash, v + 5, n - 5);
-		}
-		else if (n > 5 && memcmp(v, "size:", 5) == 0) {
+		} else if (n > 5 && memcmp(v, "size:", 5) == 0) {
 			uint64_t size = 0;
 			size_t i;
 
@@ -186,8 +190,7 @@ static int parse_file_selector(struct conf_file_selector *fs, const char *p, con
 			}
 			fs->size = size;
 			fs->has_size = true;
-		}
-		else if (memchr(v, ':', n) == NULL) {
+		} else if (memchr(v, ':', n) == NULL) {
 			return EBADMSG; /* not a selector at all */
 		}
 	}
@@ -303,9 +306,9 @@ static int media_add_attr(struct conf_sdp_media *m, const char *p, const char *e
 
 static bool proto_is_msrp(const char *proto)
 {
-	return strcasecmp(proto, "TCP/MSRP") == 0 || strcasecmp(proto, "TCP/TLS/MSRP") == 0
-	       || strcasecmp(proto, "TCP/WS/MSRP") == 0 || strcasecmp(proto, "TCP/WSS/MSRP") == 0
-	       || strcasecmp(proto, "TCP/TLS/WS/MSRP") == 0;
+	return strcasecmp(proto, "TCP/MSRP") == 0 || strcasecmp(proto, "TCP/TLS/MSRP") == 0 ||
+	       strcasecmp(proto, "TCP/WS/MSRP") == 0 || strcasecmp(proto, "TCP/WSS/MSRP") == 0 ||
+	       strcasecmp(proto, "TCP/TLS/WS/MSRP") == 0;
 }
 
 static bool proto_is_rtp(const char *proto)
@@ -334,8 +337,7 @@ static int check_bytes(const char *sdp, size_t len)
 		if (c == '\r') {
 			if (i + 1 == len || sdp[i + 1] != '\n')
 				return EBADMSG;
-		}
-		else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+		} else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
 			return EBADMSG;
 		}
 	}
@@ -366,7 +368,7 @@ int conf_sdp_offer_parse(struct conf_sdp_offer **offerp, const char *sdp, size_t
 	if (!o)
 		return ENOMEM;
 
-	for (p = sdp, end = sdp + len; p < end; ) {
+	for (p = sdp, end = sdp + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
 		const char *next = nl ? nl + 1 : end;
@@ -447,8 +449,7 @@ int conf_sdp_offer_parse(struct conf_sdp_offer **offerp, const char *sdp, size_t
 		case 'a':
 			if (cur) {
 				err = media_add_attr(cur, v, le);
-			}
-			else {
+			} else {
 				int d = dir_from_attr(v, (size_t)(le - v));
 
 				if (d >= 0 && !session_dir_set) {
@@ -457,8 +458,7 @@ int conf_sdp_offer_parse(struct conf_sdp_offer **offerp, const char *sdp, size_t
 				}
 			}
 			break;
-		default:
-			break;
+		default: break;
 		}
 		if (err)
 			goto fail;
@@ -512,8 +512,8 @@ static bool offer_media_safe(const struct conf_sdp_media *m)
 {
 	size_t i;
 
-	if (!m->media || !m->proto || !m->fmt || !line_safe(m->media) || !line_safe(m->proto)
-	    || !line_safe(m->fmt))
+	if (!m->media || !m->proto || !m->fmt || !line_safe(m->media) || !line_safe(m->proto) ||
+	    !line_safe(m->fmt))
 		return false;
 	for (i = 0; i < m->attr_count; i++)
 		if (!m->attrs[i] || !line_safe(m->attrs[i]))
@@ -542,8 +542,8 @@ static void put_msrp(struct sbuf *sb, const struct conf_sdp_media *m,
 		put_line(sb, "a=chatroom:", a->chatroom);
 	if (a->file_selector_echo)
 		for (i = 0; i < m->attr_count; i++)
-			if (attr_is(m->attrs[i], "file-selector")
-			    || attr_is(m->attrs[i], "file-transfer-id"))
+			if (attr_is(m->attrs[i], "file-selector") ||
+			    attr_is(m->attrs[i], "file-transfer-id"))
 				put_line(sb, "a=", m->attrs[i]);
 	/* RFC 6135: the active party opens the connection. Without a=setup the
 	 * offerer is active (RFC 4975). */
@@ -560,7 +560,7 @@ static void put_msrp(struct sbuf *sb, const struct conf_sdp_media *m,
 static void put_rtp(struct sbuf *sb, const struct conf_sdp_media *m,
 		    const struct conf_sdp_answer_media *a)
 {
-	static const char *const keep[] = { "rtpmap", "fmtp", "ptime", "maxptime" };
+	static const char *const keep[] = {"rtpmap", "fmtp", "ptime", "maxptime"};
 	size_t i, k;
 
 	put_m_line(sb, m, a->port, m->fmt);
@@ -609,8 +609,8 @@ int conf_sdp_answer_build(char **sdpp, const struct conf_sdp_offer *offer,
 	if (!sdpp)
 		return EINVAL;
 	*sdpp = NULL;
-	if (!offer || (answer_count && !answers) || answer_count != offer->media_count
-	    || !local_addr || !*local_addr || strpbrk(local_addr, " \t") || !line_safe(local_addr))
+	if (!offer || (answer_count && !answers) || answer_count != offer->media_count ||
+	    !local_addr || !*local_addr || strpbrk(local_addr, " \t") || !line_safe(local_addr))
 		return EINVAL;
 	for (i = 0; i < answer_count; i++) {
 		const struct conf_sdp_answer_media *a = &answers[i];
@@ -628,17 +628,17 @@ int conf_sdp_answer_build(char **sdpp, const struct conf_sdp_offer *offer,
 		if (a->port == 0 || a->port > 65535 || (unsigned)a->dir > CONF_DIR_INACTIVE)
 			return EINVAL;
 		if (m->kind == CONF_MEDIA_CHAT || m->kind == CONF_MEDIA_FILE) {
-			if (!a->path || !*a->path || !line_safe(a->path)
-			    || !line_safe(a->accept_types) || !line_safe(a->accept_wrapped_types)
-			    || !line_safe(a->chatroom))
+			if (!a->path || !*a->path || !line_safe(a->path) ||
+			    !line_safe(a->accept_types) || !line_safe(a->accept_wrapped_types) ||
+			    !line_safe(a->chatroom))
 				return EINVAL;
 		}
 	}
 	ipver = strchr(local_addr, ':') ? "IP6 " : "IP4 ";
 
 	put_line(&sb, "v=0", NULL);
-	sbuf_printf(&sb, "o=- %" PRIu64 " %" PRIu64 " IN %s%s\r\n", session_id,
-		    session_version, ipver, local_addr);
+	sbuf_printf(&sb, "o=- %" PRIu64 " %" PRIu64 " IN %s%s\r\n", session_id, session_version,
+		    ipver, local_addr);
 	put_line(&sb, "s=-", NULL);
 	sbuf_printf(&sb, "c=IN %s%s\r\n", ipver, local_addr);
 	put_line(&sb, "t=0 0", NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SDP (RFC 4566) for the conference focus: read the offer a participant
  * sends to a room and build the focus's answer (RFC 3264), covering audio
  * (RTP, passed through to the media relay), MSRP chat (RFC 4975, RFC 7701
@@ -14,14 +15,14 @@
 #define CONF_SDP_CONTENT_TYPE "application/sdp"
 
 /* Offers larger than this, or with more m= sections, are refused. */
-#define CONF_SDP_MAX_SIZE  65536
+#define CONF_SDP_MAX_SIZE 65536
 #define CONF_SDP_MAX_MEDIA 16
 
 enum conf_media_kind {
-	CONF_MEDIA_AUDIO,  /* m=audio over RTP/AVP, RTP/SAVP, RTP/AVPF, RTP/SAVPF, UDP/TLS/RTP/SAVP(F) */
-	CONF_MEDIA_CHAT,   /* m=message over MSRP, no a=file-selector */
-	CONF_MEDIA_FILE,   /* m=message over MSRP with a=file-selector */
-	CONF_MEDIA_OTHER,  /* anything else (video, application, unknown proto, ...) */
+	CONF_MEDIA_AUDIO, /* m=audio over RTP/AVP, RTP/SAVP, RTP/AVPF, RTP/SAVPF, UDP/TLS/RTP/SAVP(F) */
+	CONF_MEDIA_CHAT,  /* m=message over MSRP, no a=file-selector */
+	CONF_MEDIA_FILE,  /* m=message over MSRP with a=file-selector */
+	CONF_MEDIA_OTHER, /* anything else (video, application, unknown proto, ...) */
 };
 
 enum conf_dir {
@@ -33,36 +34,36 @@ enum conf_dir {
 
 /* RFC 5547 a=file-selector. Strings are NULL when the selector omits them. */
 struct conf_file_selector {
-	char *name;        /* unquoted, as written between the quotes */
-	char *type;        /* MIME type with any parameters */
+	char *name; /* unquoted, as written between the quotes */
+	char *type; /* MIME type with any parameters */
 	uint64_t size;
 	bool has_size;
-	char *hash;        /* "sha-1:AB:CD:..." as written */
+	char *hash; /* "sha-1:AB:CD:..." as written */
 };
 
 struct conf_sdp_media {
 	enum conf_media_kind kind;
-	char *media;                 /* "audio", "message", "video", ... */
-	unsigned port;               /* 0: the offerer disabled this stream */
-	char *proto;                 /* "RTP/AVP", "TCP/MSRP", "TCP/TLS/MSRP", ... */
-	char *fmt;                   /* rest of the m= line after proto */
-	char *c_addr;                /* media-level c= address or NULL */
-	char *path;                  /* a=path value or NULL */
-	char *accept_types;          /* a=accept-types value or NULL */
-	char *accept_wrapped_types;  /* a=accept-wrapped-types value or NULL */
-	char *setup;                 /* RFC 6135 / RFC 4145 a=setup value or NULL */
-	enum conf_dir dir;           /* media level, else session level, else sendrecv */
+	char *media;                /* "audio", "message", "video", ... */
+	unsigned port;              /* 0: the offerer disabled this stream */
+	char *proto;                /* "RTP/AVP", "TCP/MSRP", "TCP/TLS/MSRP", ... */
+	char *fmt;                  /* rest of the m= line after proto */
+	char *c_addr;               /* media-level c= address or NULL */
+	char *path;                 /* a=path value or NULL */
+	char *accept_types;         /* a=accept-types value or NULL */
+	char *accept_wrapped_types; /* a=accept-wrapped-types value or NULL */
+	char *setup;                /* RFC 6135 / RFC 4145 a=setup value or NULL */
+	enum conf_dir dir;          /* media level, else session level, else sendrecv */
 	bool has_file_selector;
 	struct conf_file_selector fs;
-	char *file_transfer_id;      /* a=file-transfer-id or NULL */
-	char *file_disposition;      /* a=file-disposition or NULL */
-	char **attrs;                /* every a= line of the section, verbatim, without "a=" */
+	char *file_transfer_id; /* a=file-transfer-id or NULL */
+	char *file_disposition; /* a=file-disposition or NULL */
+	char **attrs;           /* every a= line of the section, verbatim, without "a=" */
 	size_t attr_count;
 };
 
 struct conf_sdp_offer {
-	char *origin_user;           /* o= username */
-	char *c_addr;                /* session-level c= address or NULL */
+	char *origin_user; /* o= username */
+	char *c_addr;      /* session-level c= address or NULL */
 	size_t media_count;
 	struct conf_sdp_media *media;
 };
@@ -76,14 +77,14 @@ void conf_sdp_offer_free(struct conf_sdp_offer *offer);
 
 /* The focus's decision for one offered m= line (one per line, same order). */
 struct conf_sdp_answer_media {
-	bool accept;                       /* false: answer with port 0 */
-	unsigned port;                     /* our port (MSRP: the listener's port) */
-	const char *path;                  /* our a=path for MSRP */
-	const char *accept_types;          /* MSRP a=accept-types, NULL: omitted */
-	const char *accept_wrapped_types;  /* MSRP a=accept-wrapped-types, NULL: omitted */
-	const char *chatroom;              /* "nickname private-messages" or NULL */
+	bool accept;                      /* false: answer with port 0 */
+	unsigned port;                    /* our port (MSRP: the listener's port) */
+	const char *path;                 /* our a=path for MSRP */
+	const char *accept_types;         /* MSRP a=accept-types, NULL: omitted */
+	const char *accept_wrapped_types; /* MSRP a=accept-wrapped-types, NULL: omitted */
+	const char *chatroom;             /* "nickname private-messages" or NULL */
 	enum conf_dir dir;
-	bool file_selector_echo;           /* copy the offer's file-selector/-transfer-id lines */
+	bool file_selector_echo; /* copy the offer's file-selector/-transfer-id lines */
 	/* a media section written elsewhere (rtpengine's answer for an audio
 	 * stream): "m=...\r\n" then c=, b=, i=, k= or a= lines, each CRLF
 	 * terminated. When set it replaces the section the builder would

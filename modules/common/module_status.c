@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "core/dprint.h"
 #include "module_status.h"
 
@@ -20,9 +21,8 @@ void module_status_rpc(struct module_status *st, rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 500, "Internal error creating reply");
 		return;
 	}
-	rpc->struct_add(th, "ssd", "module", st->module,
-			"version", SYLK_PROJECT_VERSION,
-			"uptime", (int)(time(NULL) - st->started));
+	rpc->struct_add(th, "ssd", "module", st->module, "version", SYLK_PROJECT_VERSION, "uptime",
+			(int)(time(NULL) - st->started));
 	for (c = st->counters; c && c->name; c++)
 		rpc->struct_add(th, "d", c->name, (int)counter_get_val(*c->handle));
 }

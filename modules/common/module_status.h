@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The `<module>.status` RPC every project module answers: version, uptime and
  * the module's counters (Kamailio core counters, so `kamcmd cnt.grp_get_all
  * <module>` shows the same numbers). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rtpengine ng client shared by the modules. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,7 +18,7 @@
 
 static struct sockaddr_storage ng_addr;
 static socklen_t ng_addr_len;
-static int ng_fd = -1;          /* per process, opened on first use */
+static int ng_fd = -1; /* per process, opened on first use */
 static pid_t ng_fd_pid;
 static struct ng_cookie_gen cookies;
 static int ng_timeout_ms = 1000;
@@ -116,7 +117,7 @@ static int wait_reply(int fd, const char *cookie, struct ng_reply **replyp, int 
 }
 
 int ng_client_request(const struct ng_request *req, struct ng_reply **replyp, char *why,
-		   size_t why_size)
+		      size_t why_size)
 {
 	char cookie[NG_COOKIE_SIZE];
 	struct benc_enc *enc = NULL;

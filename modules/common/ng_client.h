@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rtpengine ng client shared by the modules (the gateway's calls, the
  * focus's audio legs): one UDP socket per process, a
  * request waits for its reply (rtpengine answers in about a millisecond),
@@ -14,7 +15,7 @@ int ng_client_init(const char *sock, int timeout_ms);
 /* Sends @p req and waits. On 0, *replyp holds a reply with result ok (free
  * with ng_reply_free); otherwise @p why says what went wrong. */
 int ng_client_request(const struct ng_request *req, struct ng_reply **replyp, char *why,
-		   size_t why_size);
+		      size_t why_size);
 
 /* delete, ignoring the outcome (the call may already be gone) */
 void ng_client_delete(const char *call_id, const char *from_tag);

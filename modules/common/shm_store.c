@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The common part of the modules' shared-memory stores. */
 #include <string.h>
 

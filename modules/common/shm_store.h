@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The part every module's shared-memory store has in common: one
  * recursive lock (a tm call made under it may run the module's callbacks in
  * the same process) and a counter for keys that are never 0 and never

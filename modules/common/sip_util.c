@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small SIP and shared-memory helpers the project's modules share. */
 #include <errno.h>
 #include <stdio.h>
@@ -47,7 +48,8 @@ int sylk_msg_body(struct sip_msg *m, str *body)
 	body->len = 0;
 	if (!body->s)
 		return -1;
-	body->len = m->content_length ? (int)get_content_length(m) : (int)(m->buf + m->len - body->s);
+	body->len = m->content_length ? (int)get_content_length(m) :
+					(int)(m->buf + m->len - body->s);
 	return body->len > 0 ? 0 : -1;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small SIP and shared-memory helpers the project's modules share. */
 #ifndef SYLK_SIP_UTIL_H
 #define SYLK_SIP_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A participant's audio leg. */
 #include <errno.h>
 #include <stdio.h>
@@ -27,9 +28,10 @@ static int audio_only_sdp(char *buf, size_t size, const struct conf_sdp_offer *o
 {
 	const char *addr = m->c_addr ? m->c_addr : offer->c_addr ? offer->c_addr : "0.0.0.0";
 	const char *ipver = strchr(addr, ':') ? "IP6" : "IP4";
-	int n = snprintf(buf, size, "v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n"
-			 "m=%s %u %s %s\r\n", ipver, addr, ipver, addr, m->media, m->port,
-			 m->proto, m->fmt);
+	int n = snprintf(buf, size,
+			 "v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n"
+			 "m=%s %u %s %s\r\n",
+			 ipver, addr, ipver, addr, m->media, m->port, m->proto, m->fmt);
 
 	for (size_t i = 0; i < m->attr_count && n > 0 && (size_t)n < size; i++)
 		n += snprintf(buf + n, size - (size_t)n, "a=%s\r\n", m->attrs[i]);
@@ -76,7 +78,8 @@ static int choose(const struct conf_sdp_media *m, struct choice *ch)
 			char an[32];
 			unsigned ar = 0, ac = 1;
 
-			if (sscanf(m->attrs[i], "rtpmap:%d %31[^/]/%u/%u", &apt, an, &ar, &ac) >= 3 &&
+			if (sscanf(m->attrs[i], "rtpmap:%d %31[^/]/%u/%u", &apt, an, &ar, &ac) >=
+				    3 &&
 			    apt == pt) {
 				sylk_copy(name, sizeof(name), an, strlen(an));
 				rate = ar;
@@ -91,7 +94,8 @@ static int choose(const struct conf_sdp_media *m, struct choice *ch)
 			}
 			continue;
 		}
-		c = name[0] ? audio_codec_by_name(name, rate) : audio_codec_by_static_pt((unsigned)pt);
+		c = name[0] ? audio_codec_by_name(name, rate) :
+			      audio_codec_by_static_pt((unsigned)pt);
 		if (preference(c) > preference(ch->codec)) {
 			ch->codec = c;
 			ch->pt = pt;
@@ -186,16 +190,17 @@ int conf_audio_setup(struct conf_audio_leg *leg, unsigned room_key, unsigned par
 	{
 		int n = snprintf(sdp, sizeof(sdp),
 				 "v=0\r\no=- 1 1 IN IP4 %s\r\ns=mixer\r\nc=IN IP4 %s\r\nt=0 0\r\n"
-				 "m=audio %d RTP/AVP %d", conf_cfg.msrp_host_s.s,
-				 conf_cfg.msrp_host_s.s, port, ch.pt);
+				 "m=audio %d RTP/AVP %d",
+				 conf_cfg.msrp_host_s.s, conf_cfg.msrp_host_s.s, port, ch.pt);
 
 		if (ch.dtmf_pt >= 0)
 			n += snprintf(sdp + n, sizeof(sdp) - (size_t)n, " %d", ch.dtmf_pt);
-		n += snprintf(sdp + n, sizeof(sdp) - (size_t)n, "\r\na=rtpmap:%d %s/%u%s\r\n", ch.pt,
-			      ch.name, ch.rate, ch.channels == 2 ? "/2" : "");
+		n += snprintf(sdp + n, sizeof(sdp) - (size_t)n, "\r\na=rtpmap:%d %s/%u%s\r\n",
+			      ch.pt, ch.name, ch.rate, ch.channels == 2 ? "/2" : "");
 		if (ch.dtmf_pt >= 0)
 			n += snprintf(sdp + n, sizeof(sdp) - (size_t)n,
-				      "a=rtpmap:%d telephone-event/%u\r\n", ch.dtmf_pt, ch.dtmf_rate);
+				      "a=rtpmap:%d telephone-event/%u\r\n", ch.dtmf_pt,
+				      ch.dtmf_rate);
 		snprintf(sdp + n, sizeof(sdp) - (size_t)n, "a=ptime:20\r\na=%s\r\n",
 			 conf_dir_name(conf_dir_reverse(m->dir)));
 	}
@@ -204,14 +209,15 @@ int conf_audio_setup(struct conf_audio_leg *leg, unsigned room_key, unsigned par
 	cfg.dtmf_pt = ch.dtmf_pt;
 	cfg.ptime = 20;
 	if (getrandom(&cfg.ssrc, sizeof(cfg.ssrc), 0) < 0 ||
-	    getrandom(&cfg.seq, sizeof(cfg.seq), 0) < 0 || getrandom(&cfg.ts, sizeof(cfg.ts), 0) < 0)
+	    getrandom(&cfg.seq, sizeof(cfg.seq), 0) < 0 ||
+	    getrandom(&cfg.ts, sizeof(cfg.ts), 0) < 0)
 		cfg.ssrc = part_key;
 	err = conf_mixer_add(room_key, part_key, port,
 			     toward->media[0].c_addr ? toward->media[0].c_addr : toward->c_addr,
 			     (int)toward->media[0].port, &cfg, hold);
 	if (err) {
 		LM_ERR("audio of %s: the mixer cannot take it: %s\n", who, sylk_strerror(err));
-		port = 0;  /* back in the pool already (or when the mixer gets to it) */
+		port = 0; /* back in the pool already (or when the mixer gets to it) */
 		goto fail;
 	}
 	err = EPROTO;
@@ -231,7 +237,7 @@ int conf_audio_setup(struct conf_audio_leg *leg, unsigned room_key, unsigned par
 	    !(leg->section = media_section(reply->sdp))) {
 		LM_NOTICE("audio of %s: rtpengine answer failed: %s\n", who, why);
 		conf_mixer_remove(room_key, part_key);
-		port = 0;  /* the mixer frees it */
+		port = 0; /* the mixer frees it */
 		goto fail;
 	}
 	leg->mixer_port = port;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A participant's audio leg: rtpengine in front (it terminates ICE,
  * DTLS-SRTP or SDES and transcodes what the mixer does not speak), plain
  * RTP between rtpengine and a mixer port on loopback. */
@@ -20,7 +21,7 @@ struct conf_audio_leg {
 	char rtp_call_id[CONF_CALLID_SIZE];
 	char rtp_from_tag[CONF_TAG_SIZE];
 	char codec[16];
-	char *section;            /* the participant's answer (malloc'ed) */
+	char *section; /* the participant's answer (malloc'ed) */
 };
 
 /* Negotiates the offered audio section @p idx: rtpengine offer, the

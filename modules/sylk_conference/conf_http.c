@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The screen-sharing viewer on the server's HTTP port (xhttp): a page that
  * reloads the latest image of a sharer, and the image itself.
  *   GET /conference/screen/<token>       the page
@@ -40,7 +41,7 @@ int conf_http_init(void)
 }
 
 static int http_send(struct sip_msg *msg, int code, const char *reason, const char *ctype,
-		const char *body, size_t len)
+		     const char *body, size_t len)
 {
 	str r = {(char *)reason, (int)strlen(reason)};
 	str c = {(char *)ctype, (int)strlen(ctype)};
@@ -52,7 +53,8 @@ static int http_send(struct sip_msg *msg, int code, const char *reason, const ch
 
 static int not_found(struct sip_msg *msg)
 {
-	static const char text[] = "No such shared screen (sharing stops 10 s after the last image)\n";
+	static const char text[] =
+		"No such shared screen (sharing stops 10 s after the last image)\n";
 
 	return http_send(msg, 404, "Not Found", "text/plain", text, sizeof(text) - 1);
 }
@@ -96,7 +98,8 @@ static int image(struct sip_msg *msg, const char *token)
 	}
 	n = read(fd, buf, (size_t)st.st_size);
 	close(fd);
-	rc = n == st.st_size ? http_send(msg, 200, "OK", "image/jpeg", buf, (size_t)n) : not_found(msg);
+	rc = n == st.st_size ? http_send(msg, 200, "OK", "image/jpeg", buf, (size_t)n) :
+			       not_found(msg);
 	free(buf);
 	return rc;
 }

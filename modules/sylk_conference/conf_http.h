@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The screen-sharing viewer on the server's HTTP port. */
 #ifndef SYLK_CONF_HTTP_H
 #define SYLK_CONF_HTTP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The audio mixer processes of the focus. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,9 +27,9 @@
 #include "conf_mixer.h"
 #include "conf_store.h"
 
-#define MAX_LOCAL 1024        /* participants one mixer process handles */
-#define STATS_EVERY 10        /* ticks between stats write-backs */
-#define MIX_ADD_WAIT_MS 1000  /* a SIP worker waits this long for an add */
+#define MAX_LOCAL 1024       /* participants one mixer process handles */
+#define STATS_EVERY 10       /* ticks between stats write-backs */
+#define MIX_ADD_WAIT_MS 1000 /* a SIP worker waits this long for an add */
 
 /* a mixer's command ring (conference/mixer/mix_queue.h) and its lock */
 struct locked_queue {
@@ -36,9 +37,9 @@ struct locked_queue {
 	struct mix_queue q;
 };
 
-static struct locked_queue *queues;   /* shm, one per process */
-static struct mix_ports *ports;       /* shm (conference/mixer/mix_ports.h) */
-static gen_lock_t *ports_lock;        /* shm */
+static struct locked_queue *queues; /* shm, one per process */
+static struct mix_ports *ports;     /* shm (conference/mixer/mix_ports.h) */
+static gen_lock_t *ports_lock;      /* shm */
 static int nprocs;
 
 int conf_mixer_init(void)
@@ -46,7 +47,7 @@ int conf_mixer_init(void)
 	size_t size = mix_ports_size(conf_cfg.mixer_port_min, conf_cfg.mixer_port_max);
 
 	nprocs = conf_cfg.mixer_processes > 0 ? conf_cfg.mixer_processes :
-						 (int)sysconf(_SC_NPROCESSORS_ONLN);
+						(int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (nprocs < 1)
 		nprocs = 1;
 	if (!size) {
@@ -141,8 +142,13 @@ static int wait_done(unsigned room_key, unsigned seq)
 int conf_mixer_add(unsigned room_key, unsigned part_key, int port, const char *remote_ip,
 		   int remote_port, const struct mix_participant_cfg *cfg, bool on_hold)
 {
-	struct mix_cmd c = {.op = MIX_ADD, .room_key = room_key, .part_key = part_key,
-			    .port = port, .remote_port = remote_port, .cfg = *cfg, .hold = on_hold};
+	struct mix_cmd c = {.op = MIX_ADD,
+			    .room_key = room_key,
+			    .part_key = part_key,
+			    .port = port,
+			    .remote_port = remote_port,
+			    .cfg = *cfg,
+			    .hold = on_hold};
 	int err;
 
 	sylk_copy(c.remote_ip, sizeof(c.remote_ip), remote_ip, strlen(remote_ip));
@@ -169,8 +175,8 @@ int conf_mixer_remove(unsigned room_key, unsigned part_key)
 
 int conf_mixer_hold(unsigned room_key, unsigned part_key, bool on_hold)
 {
-	struct mix_cmd c = {.op = MIX_HOLD, .room_key = room_key, .part_key = part_key,
-			    .hold = on_hold};
+	struct mix_cmd c = {
+		.op = MIX_HOLD, .room_key = room_key, .part_key = part_key, .hold = on_hold};
 
 	return enqueue(&c);
 }

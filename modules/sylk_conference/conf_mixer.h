@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The audio mixer processes of the focus. rtpengine stands in front of
  * every participant (ICE, DTLS-SRTP, SDES, transcoding) and exchanges plain
  * RTP with a mixer port on loopback; a mixer process owns the rooms given

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The MSRP side of the focus. A participant's client connects to the path
  * we gave it in the SDP answer and sends a first SEND (maybe empty); that
  * binds the TCP connection to the participant. From then on the focus
@@ -44,8 +45,7 @@ static const char *our_session(const struct msrp_message *m, size_t *len)
 	return u->session_id;
 }
 
-static void respond(int conn_id, const struct msrp_message *req, uint16_t code,
-		    const char *comment)
+static void respond(int conn_id, const struct msrp_message *req, uint16_t code, const char *comment)
 {
 	struct msrp_buf b;
 
@@ -132,10 +132,11 @@ static void send_file(struct conf_participant *p)
 	conf_unlock();
 	/* what is on disk is what was verified: the same file (inode, time,
 	 * size), and before the first byte goes out, the same hash */
-	if (check && (fstat(fd, &st) < 0 || (uint64_t)st.st_size != size ||
-		      (ino && (uint64_t)st.st_ino != ino) || (mtime && (int64_t)st.st_mtime != mtime) ||
-		      file_store_sha1_fd(fd, hash, sizeof(hash)) != 0 ||
-		      !file_store_hash_equal(hash, want))) {
+	if (check &&
+	    (fstat(fd, &st) < 0 || (uint64_t)st.st_size != size ||
+	     (ino && (uint64_t)st.st_ino != ino) || (mtime && (int64_t)st.st_mtime != mtime) ||
+	     file_store_sha1_fd(fd, hash, sizeof(hash)) != 0 ||
+	     !file_store_hash_equal(hash, want))) {
 		LM_ERR("stored file %s (%s) changed on disk since it was verified: not sent to %s\n",
 		       name, path, who);
 		sent = size;
@@ -147,11 +148,11 @@ static void send_file(struct conf_participant *p)
 		goto out;
 	sp.to_path = &to;
 	sp.from_path = &from;
-	sp.message_id = msrp_id;  /* one message per pull session */
+	sp.message_id = msrp_id; /* one message per pull session */
 	sp.content_type = ctype[0] ? ctype : "application/octet-stream";
 	sp.has_body = true;
 	sp.range = &br;
-	sp.failure_report = MSRP_REPORT_YES;  /* the answers pace the transfer */
+	sp.failure_report = MSRP_REPORT_YES; /* the answers pace the transfer */
 	while (sent < size && unacked + handed < FILE_WINDOW) {
 		uint64_t off = sent, left = size - off;
 		ssize_t n = pread(fd, chunk, left < sizeof(chunk) ? (size_t)left : sizeof(chunk),
@@ -227,7 +228,8 @@ static void file_answer(struct conf_participant *p, const struct msrp_message *m
 static void file_chunk(int conn_id, struct conf_participant *p, const struct msrp_message *m)
 {
 	struct conf_room *r = conf_room_by_key(p->room_key);
-	char dir[1024], path[1024], tmp[1024], hash[FILE_STORE_HASH_SIZE], want[FILE_STORE_HASH_SIZE];
+	char dir[1024], path[1024], tmp[1024], hash[FILE_STORE_HASH_SIZE],
+		want[FILE_STORE_HASH_SIZE];
 	struct stat st;
 	uint64_t offset;
 	unsigned key;
@@ -280,7 +282,8 @@ static void file_chunk(int conn_id, struct conf_participant *p, const struct msr
 	}
 	if (!matches) {
 		/* only this upload's own bytes go */
-		LM_NOTICE("file %s from %s does not match its hash: dropped\n", p->file_name, p->uri);
+		LM_NOTICE("file %s from %s does not match its hash: dropped\n", p->file_name,
+			  p->uri);
 		unlink(tmp);
 		p->file_done = true;
 		respond(conn_id, m, 400, "The file does not match the hash of its file-selector");
@@ -291,7 +294,8 @@ static void file_chunk(int conn_id, struct conf_participant *p, const struct msr
 	 * finished by another upload first: this copy is dropped */
 	err = file_store_publish(tmp, path);
 	if (err && err != EEXIST) {
-		LM_ERR("cannot store file %s from %s: %s\n", p->file_name, p->uri, sylk_strerror(err));
+		LM_ERR("cannot store file %s from %s: %s\n", p->file_name, p->uri,
+		       sylk_strerror(err));
 		respond(conn_id, m, 500, "Cannot store the file");
 		return;
 	}
@@ -299,7 +303,7 @@ static void file_chunk(int conn_id, struct conf_participant *p, const struct msr
 	report_success(conn_id, m);
 	for (struct conf_file *f = r->files; f; f = f->next)
 		if (file_store_hash_equal(f->hash, p->file_hash))
-			return;  /* the same file again */
+			return; /* the same file again */
 	if (err == EEXIST) {
 		LM_ERR("file %s is on disk but not listed in room %s\n", path, r->uri);
 		return;
@@ -391,7 +395,7 @@ static int reassemble(unsigned part_key, const struct msrp_message *m,
 		if (reasm_slots[i].used < reasm_slots[oldest].used)
 			oldest = i;
 	}
-	if (free_slot < 0) {  /* reuse the least recently used one */
+	if (free_slot < 0) { /* reuse the least recently used one */
 		msrp_reasm_free(reasm_slots[oldest].r);
 		reasm_slots[oldest].r = NULL;
 		free_slot = oldest;
@@ -418,7 +422,8 @@ static int screen_frame(struct conf_participant *p, const uint8_t *body, size_t 
 		return 0;
 	if (screen_share_is_frame(cpim->content_type))
 		rc = cpim->body ? screen_share_decode(&jpeg, &len, (const char *)cpim->body,
-						      cpim->body_len) : EBADMSG;
+						      cpim->body_len) :
+				  EBADMSG;
 	/* the viewer URL's secret: 128 random bits, not a counter */
 	if (jpeg && !p->screen_token[0] &&
 	    room_token_generate(p->screen_token, sizeof(p->screen_token)) != 0) {
@@ -460,22 +465,25 @@ static void relay_send(int conn_id, struct conf_participant *p, const struct msr
 		respond(conn_id, m, 481, "Room gone");
 		return;
 	}
-	if (!m->has_body || m->body_len == 0) {  /* the binding SEND */
+	if (!m->has_body || m->body_len == 0) { /* the binding SEND */
 		respond(conn_id, m, 200, NULL);
 		return;
 	}
 	if (m->cont != MSRP_CONT_END ||
-	    (m->has_byte_range && (m->byte_range.start != 1 || (m->byte_range.total != MSRP_BR_UNKNOWN &&
-				   m->byte_range.end != m->byte_range.total)))) {
+	    (m->has_byte_range &&
+	     (m->byte_range.start != 1 || (m->byte_range.total != MSRP_BR_UNKNOWN &&
+					   m->byte_range.end != m->byte_range.total)))) {
 		int err = reassemble(p->key, m, &whole);
 
 		if (err) {
-			uint16_t code = (err == EFBIG || err == ENOSPC) ? 413 : err == ECANCELED ? 200 : 400;
+			uint16_t code = (err == EFBIG || err == ENOSPC) ? 413 :
+					err == ECANCELED                ? 200 :
+									  400;
 
 			respond(conn_id, m, code, err == ECANCELED ? NULL : sylk_strerror(err));
 			return;
 		}
-		if (!whole) {  /* more chunks to come */
+		if (!whole) { /* more chunks to come */
 			respond(conn_id, m, 200, NULL);
 			return;
 		}
@@ -546,7 +554,7 @@ static void handle(int conn_id, int secure, struct msrp_message *m)
 	sid = our_session(m, &sid_len);
 	conf_lock();
 	p = sid ? conf_part_by_msrp_id(sid, sid_len) : NULL;
-	if (m->kind != MSRP_REQUEST) {  /* an answer to one of our SENDs */
+	if (m->kind != MSRP_REQUEST) { /* an answer to one of our SENDs */
 		if (p && p->msrp_conn == conn_id)
 			file_answer(p, m);
 		conf_unlock();
@@ -585,13 +593,9 @@ static void handle(int conn_id, int secure, struct msrp_message *m)
 		else
 			relay_send(conn_id, p, m);
 		break;
-	case MSRP_METHOD_NICKNAME:
-		nickname(conn_id, p, m);
-		break;
-	case MSRP_METHOD_REPORT:
-		break;
-	default:
-		respond(conn_id, m, 501, "Method not understood");
+	case MSRP_METHOD_NICKNAME: nickname(conn_id, p, m); break;
+	case MSRP_METHOD_REPORT: break;
+	default: respond(conn_id, m, 501, "Method not understood");
 	}
 	conf_unlock();
 }
@@ -620,7 +624,8 @@ int conf_msrp_frame(sr_event_param_t *evp)
 		if (err == EPROTO) {
 			enum msrp_perr pe = msrp_parser_error(parser);
 
-			LM_NOTICE("malformed MSRP on connection %d: %s\n", conn_id, msrp_perr_str(pe));
+			LM_NOTICE("malformed MSRP on connection %d: %s\n", conn_id,
+				  msrp_perr_str(pe));
 			if (m && m->to_path.n && m->from_path.n) {
 				respond(conn_id, m, msrp_perr_status(pe), msrp_perr_str(pe));
 				msrp_message_free(m);
@@ -634,7 +639,8 @@ int conf_msrp_frame(sr_event_param_t *evp)
 			return -1;
 		}
 		if (err) {
-			LM_ERR("MSRP parser failed on connection %d: %s\n", conn_id, sylk_strerror(err));
+			LM_ERR("MSRP parser failed on connection %d: %s\n", conn_id,
+			       sylk_strerror(err));
 			break;
 		}
 		handle(conn_id, secure, m);

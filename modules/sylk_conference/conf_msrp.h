@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The MSRP side of the focus: frames the core hands over
  * (SREV_TCP_MSRP_FRAME: any TCP/TLS connection that speaks MSRP), the chat
  * switch (sending is conf_msrp_send.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Sending MSRP from the focus: our path toward a participant, message
  * and transaction ids, and whole messages by connection id from any
  * process (the core's TCP layer). Lower layer of the focus: needs the store
@@ -68,8 +69,8 @@ int conf_msrp_send_on(int conn_id, const void *buf, size_t len)
 }
 
 /* A whole message to one participant, as one SEND. Lock held. */
-int conf_msrp_send_to(const struct conf_participant *p, const char *content_type,
-		   const void *body, size_t len)
+int conf_msrp_send_to(const struct conf_participant *p, const char *content_type, const void *body,
+		      size_t len)
 {
 	char tid[32], mid[32], ours[CONF_PATH_SIZE];
 	struct msrp_path to = {0}, from = {0};
@@ -127,4 +128,3 @@ void conf_msrp_status(unsigned room_key, unsigned except, const char *text)
 			conf_msrp_send_to(p, "message/cpim", cpim, len);
 	free(cpim);
 }
-

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Sending MSRP from the focus: by connection id, from any process. */
 #ifndef SYLK_CONF_MSRP_SEND_H
 #define SYLK_CONF_MSRP_SEND_H
@@ -16,8 +17,8 @@ void conf_msrp_next_ident(char *buf, size_t size);
 int conf_msrp_send_on(int conn_id, const void *buf, size_t len);
 
 /* A whole message to one participant, as one SEND. Lock held. 0 or -1. */
-int conf_msrp_send_to(const struct conf_participant *p, const char *content_type,
-		      const void *body, size_t len);
+int conf_msrp_send_to(const struct conf_participant *p, const char *content_type, const void *body,
+		      size_t len);
 
 /* A status notice (join/leave) to every bound participant but @p except.
  * Lock held. */

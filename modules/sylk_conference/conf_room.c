@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #define _GNU_SOURCE
 /* The room level of the focus: what joining, leaving and the conference
  * event package share between the SIP and the MSRP side. */
@@ -50,10 +51,13 @@ static int build_info(char **xml, size_t *len, struct conf_room *r, unsigned ver
 	struct conf_info_user *users = calloc(MAX_LISTED, sizeof(*users));
 	struct conf_info_endpoint *eps = calloc(MAX_LISTED, sizeof(*eps));
 	struct conf_info_media *media = calloc(MAX_LISTED * 2, sizeof(*media));
-	char (*ep_entity)[CONF_URI_SIZE + 16] = calloc(MAX_LISTED, sizeof(*ep_entity));
-	char (*screen_url)[CONF_URI_SIZE] = calloc(MAX_LISTED, sizeof(*screen_url));
-	struct conf_info ci = {.entity = r->uri, .version = version, .display_text = r->user,
-			       .conf_uri = r->uri, .active = true};
+	char(*ep_entity)[CONF_URI_SIZE + 16] = calloc(MAX_LISTED, sizeof(*ep_entity));
+	char(*screen_url)[CONF_URI_SIZE] = calloc(MAX_LISTED, sizeof(*screen_url));
+	struct conf_info ci = {.entity = r->uri,
+			       .version = version,
+			       .display_text = r->user,
+			       .conf_uri = r->uri,
+			       .active = true};
 	struct conf_info_file *files = calloc(MAX_LISTED, sizeof(*files));
 	size_t n = 0, nf = 0;
 	int rc = -1;
@@ -136,7 +140,7 @@ static void notify_cb(struct cell *t, int type, struct tmcb_params *ps)
 }
 
 int conf_send_notify(struct conf_subscriber *s, const char *state, const char *ctype,
-		       const char *body, const char *event)
+		     const char *body, const char *event)
 {
 	char hdrs[CONF_HDRS_SIZE], contact[CONF_URI_SIZE + 160];
 	struct conf_room *r = conf_room_by_key(s->room_key);
@@ -145,8 +149,8 @@ int conf_send_notify(struct conf_subscriber *s, const char *state, const char *c
 	int n;
 
 	conf_contact_of(contact, sizeof(contact), r);
-	n = snprintf(hdrs, sizeof(hdrs), "Event: %s\r\nSubscription-State: %s\r\n%s%s%s%s",
-		     event, state, contact, ctype ? "Content-Type: " : "", ctype ? ctype : "",
+	n = snprintf(hdrs, sizeof(hdrs), "Event: %s\r\nSubscription-State: %s\r\n%s%s%s%s", event,
+		     state, contact, ctype ? "Content-Type: " : "", ctype ? ctype : "",
 		     ctype ? "\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(hdrs) || !s->dlg)
 		return -1;
@@ -154,8 +158,8 @@ int conf_send_notify(struct conf_subscriber *s, const char *state, const char *c
 	hs.len = n;
 	b.s = (char *)(body ? body : "");
 	b.len = body ? (int)strlen(body) : 0;
-	set_uac_req(&uac_r, &method, &hs, body ? &b : NULL, s->dlg, TMCB_LOCAL_COMPLETED,
-		    notify_cb, (void *)(uintptr_t)s->key);
+	set_uac_req(&uac_r, &method, &hs, body ? &b : NULL, s->dlg, TMCB_LOCAL_COMPLETED, notify_cb,
+		    (void *)(uintptr_t)s->key);
 	return conf_tmb.t_request_within(&uac_r) < 0 ? -1 : 0;
 }
 
@@ -255,4 +259,3 @@ void conf_participant_leave(unsigned part_key, int send_bye)
 	else
 		conf_notify_room(room_key);
 }
-

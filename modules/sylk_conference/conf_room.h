@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The room level of the focus, shared by its SIP side (conf_sip.c) and its
  * MSRP side (conf_msrp.c): the focus's Contact, the conference event
  * package's NOTIFYs (RFC 4575), a participant leaving and a room ending.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #define _GNU_SOURCE
 /* The SIP side of the focus. */
 #include <errno.h>
@@ -95,7 +96,8 @@ static int decide(const struct conf_sdp_offer *offer, struct conf_sdp_answer_med
 		.max_file_size = (uint64_t)conf_cfg.max_file_size,
 	};
 	struct conf_offer_result res = {.role = (enum conf_offer_role)p->kind,
-					.has_chat = p->has_chat, .file_size = p->file_size};
+					.has_chat = p->has_chat,
+					.file_size = p->file_size};
 	int accepted = conf_offer_decide(offer, ans, &lim, &res);
 
 	if (res.notice)
@@ -149,7 +151,7 @@ static int audio_index(const struct conf_sdp_offer *offer, const struct conf_par
 /* What setting up a participant's audio leg needs, copied under the lock
  * so the rtpengine and mixer round trips can run without it. */
 struct audio_job {
-	int idx;                  /* offered section, -1: no audio */
+	int idx; /* offered section, -1: no audio */
 	unsigned room_key, part_key;
 	char who[CONF_URI_SIZE];
 	char call_id[CONF_CALLID_SIZE];
@@ -206,15 +208,17 @@ static void audio_job_abandon(struct audio_job *j)
 
 /* Whether a room may be opened for this request (lock held); else the
  * refusal is sent. */
-static bool may_open(struct sip_msg *msg, const char *room_uri, const char *uri,
-		     bool authenticated, const char *src_ip, const char *creator)
+static bool may_open(struct sip_msg *msg, const char *room_uri, const char *uri, bool authenticated,
+		     const char *src_ip, const char *creator)
 {
 	unsigned total, mine;
 	int err;
 
 	if (!room_policy_may_create(&conf_cfg.policy, authenticated, uri)) {
-		LM_NOTICE("%s from %s may not open room %s (room_creators)\n", uri, src_ip, room_uri);
-		conf_tmb.t_reply(msg, 403, "Forbidden (no such room, and only local users open rooms)");
+		LM_NOTICE("%s from %s may not open room %s (room_creators)\n", uri, src_ip,
+			  room_uri);
+		conf_tmb.t_reply(msg, 403,
+				 "Forbidden (no such room, and only local users open rooms)");
 		return false;
 	}
 	conf_room_totals(creator, &total, &mine);
@@ -286,8 +290,8 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		  strlen(ip_addr2a(&msg->rcv.src_ip)));
 	/* rooms are counted per authenticated user, else per address (the
 	 * gateway relays every browser from this server's own address) */
-	snprintf(creator, sizeof(creator), "%s%s", authenticated ? "user:" : "ip:",
-		 authenticated ? uri : src_ip);
+	snprintf(creator, sizeof(creator), "%s%s",
+		 authenticated ? "user:" : "ip:", authenticated ? uri : src_ip);
 	if (denied(room_user, uri)) {
 		LM_NOTICE("%s refused from room %s by deny_users\n", uri, room_uri);
 		code = 403;
@@ -295,13 +299,14 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		goto out;
 	}
 	if (!room_policy_may_join(&conf_cfg.policy, authenticated)) {
-		LM_NOTICE("%s from %s refused from room %s: not authenticated (room_joiners)\n", uri,
-			  src_ip, room_uri);
+		LM_NOTICE("%s from %s refused from room %s: not authenticated (room_joiners)\n",
+			  uri, src_ip, room_uri);
 		code = 403;
 		reason = "Forbidden (rooms are for authenticated users)";
 		goto out;
 	}
-	if (sylk_msg_body(msg, &body) < 0 || conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0) {
+	if (sylk_msg_body(msg, &body) < 0 ||
+	    conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0) {
 		LM_NOTICE("INVITE to %s from %s without a usable SDP offer\n", room_uri, uri);
 		code = 488;
 		reason = "Not Acceptable Here (no usable SDP offer)";
@@ -317,7 +322,7 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	}
 	if (!r) {
 		if (!may_open(msg, room_uri, uri, authenticated, src_ip, creator)) {
-			code = 0;   /* may_open() answered */
+			code = 0; /* may_open() answered */
 			goto out;
 		}
 		r = conf_room_new(room_uri, room_user);
@@ -352,13 +357,13 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	p->dlg = dlg;
 	dlg = NULL;
 	sylk_copy(p->call_id, sizeof(p->call_id), msg->callid->body.s, msg->callid->body.len);
-	sylk_copy(p->local_tag, sizeof(p->local_tag), p->dlg->id.loc_tag.s,
-		  p->dlg->id.loc_tag.len);
+	sylk_copy(p->local_tag, sizeof(p->local_tag), p->dlg->id.loc_tag.s, p->dlg->id.loc_tag.len);
 	accepted = decide(offer, ans, p);
 	have_ans = true;
 	if (file_already_stored(r, p)) {
 		unjoin(p, r);
-		LM_NOTICE("room %s: %s offered a file the room already has: refused\n", room_uri, uri);
+		LM_NOTICE("room %s: %s offered a file the room already has: refused\n", room_uri,
+			  uri);
 		code = 488;
 		reason = "Not Acceptable Here (this file is already in the room)";
 		goto out;
@@ -390,7 +395,8 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		LM_NOTICE("INVITE to %s from %s: %s\n", room_uri, uri,
 			  mixer_full ? "no mixer can take the audio" : "no stream the focus takes");
 		code = mixer_full ? 503 : 488;
-		reason = mixer_full ? "Service Unavailable (no audio mixer port)" : "Not Acceptable Here";
+		reason = mixer_full ? "Service Unavailable (no audio mixer port)" :
+				      "Not Acceptable Here";
 		goto out;
 	}
 	if (p->kind == CONF_PART_FILE_PULL && room_file(r, p->file_hash)) {
@@ -414,8 +420,8 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 			ans[i].path = path;
 	if ((p->kind == CONF_PART_CHAT &&
 	     chat_room_join(r->chat, p->key, p->uri, p->display[0] ? p->display : NULL) != 0) ||
-	    conf_sdp_answer_build(&sdp, offer, ans, offer->media_count,
-				  conf_cfg.msrp_host_s.s, p->key, ++p->sdp_version) != 0) {
+	    conf_sdp_answer_build(&sdp, offer, ans, offer->media_count, conf_cfg.msrp_host_s.s,
+				  p->key, ++p->sdp_version) != 0) {
 		chat_room_leave(r->chat, p->key);
 		conf_audio_teardown(p);
 		unjoin(p, r);
@@ -582,8 +588,8 @@ static int subscribe(struct sip_msg *msg, const char *room_uri)
 			sylk_copy(user, sizeof(user), colon + 1, (size_t)(at - colon - 1));
 		else
 			user[0] = '\0';
-		if (denied(user, uri) || !room_policy_may_join(&conf_cfg.policy,
-							       conf_authenticated(msg))) {
+		if (denied(user, uri) ||
+		    !room_policy_may_join(&conf_cfg.policy, conf_authenticated(msg))) {
 			LM_NOTICE("%s may not watch %s\n", uri, room_uri);
 			return reply(msg, 403, "Forbidden");
 		}
@@ -659,8 +665,8 @@ void conf_sip_timer(void)
 		 * (RFC 3261 13.3.1.4: the dialog ends with a BYE) */
 		if (!p->acked && p->answered && !p->dialed_out &&
 		    now - p->answered > conf_cfg.ack_timeout) {
-			LM_NOTICE("%s from %s never ACKed its 200 in %ds: removed\n", p->uri, p->src_ip,
-				  conf_cfg.ack_timeout);
+			LM_NOTICE("%s from %s never ACKed its 200 in %ds: removed\n", p->uri,
+				  p->src_ip, conf_cfg.ack_timeout);
 			conf_participant_leave(p->key, 1);
 			continue;
 		}
@@ -677,7 +683,8 @@ void conf_sip_timer(void)
 		/* an audio-only participant that went silent on the wire is gone */
 		if (p->mixer_port && !p->has_chat && !p->on_hold && conf_cfg.rtp_timeout > 0 &&
 		    p->audio_idle_ms > (unsigned)conf_cfg.rtp_timeout * 1000u) {
-			LM_INFO("%s: no RTP for %us, hanging up\n", p->uri, p->audio_idle_ms / 1000);
+			LM_INFO("%s: no RTP for %us, hanging up\n", p->uri,
+				p->audio_idle_ms / 1000);
 			conf_participant_leave(p->key, 1);
 		}
 	}
@@ -714,7 +721,8 @@ static void refer_progress(unsigned part_key, int code, const char *reason, bool
 		if (!s->is_refer || s->refer_part != part_key)
 			continue;
 		snprintf(frag, sizeof(frag), "SIP/2.0 %d %s\r\n", code, reason);
-		snprintf(state, sizeof(state), final ? "terminated;reason=noresource" : "active;expires=60");
+		snprintf(state, sizeof(state),
+			 final ? "terminated;reason=noresource" : "active;expires=60");
 		conf_send_notify(s, state, "message/sipfrag;version=2.0", frag, "refer");
 		if (final) {
 			conf_sub_destroy(s);
@@ -774,8 +782,8 @@ static struct conf_participant *dial_out(struct conf_room *r, const char *target
 	conf_contact_of(hdrs, sizeof(hdrs), r);
 	snprintf(hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs),
 		 "Referred-By: <%s>\r\n" CONF_REFERRER_HDR ": <%s>;auth=%s\r\n"
-		 "Content-Type: application/sdp\r\n", referrer, referrer,
-		 referrer_auth ? "yes" : "no");
+		 "Content-Type: application/sdp\r\n",
+		 referrer, referrer, referrer_auth ? "yes" : "no");
 	hs.s = hdrs;
 	hs.len = (int)strlen(hdrs);
 	body.s = sdp;
@@ -828,9 +836,11 @@ static void dialout_cb(struct cell *t, int type, struct tmcb_params *ps)
 		if (ps->rpl != FAKED_REPLY && sylk_msg_body(ps->rpl, &body) == 0 &&
 		    conf_sdp_offer_parse(&answer, body.s, (size_t)body.len) == 0) {
 			for (size_t i = 0; i < answer->media_count; i++)
-				if (answer->media[i].kind == CONF_MEDIA_CHAT && answer->media[i].path)
+				if (answer->media[i].kind == CONF_MEDIA_CHAT &&
+				    answer->media[i].path)
 					sylk_copy(p->msrp_their_path, sizeof(p->msrp_their_path),
-						  answer->media[i].path, strlen(answer->media[i].path));
+						  answer->media[i].path,
+						  strlen(answer->media[i].path));
 			conf_sdp_offer_free(answer);
 		}
 		chat_room_join(r->chat, p->key, p->uri, NULL);
@@ -865,8 +875,8 @@ static bool refer_allowed(struct sip_msg *msg, struct conf_room *r, const char *
 	bool participant = false, same_source = false;
 
 	for (struct conf_participant *p = conf_part_first(); p; p = p->next) {
-		if (p->room_key != r->key || p->kind != CONF_PART_CHAT || p->joining ||
-		    !p->acked || strcasecmp(p->uri, from_aor) != 0)
+		if (p->room_key != r->key || p->kind != CONF_PART_CHAT || p->joining || !p->acked ||
+		    strcasecmp(p->uri, from_aor) != 0)
 			continue;
 		participant = true;
 		if (strcmp(p->src_ip, src) == 0)
@@ -936,7 +946,8 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 		conf_unlock();
 		LM_NOTICE("REFER (%s %s) to room %s from %s at %s refused: not a participant\n",
 			  method, target, room_uri, referrer, ip_addr2a(&msg->rcv.src_ip));
-		conf_tmb.t_reply(msg, 403, "Forbidden (only participants of the room may REFER it)");
+		conf_tmb.t_reply(msg, 403,
+				 "Forbidden (only participants of the room may REFER it)");
 		return 1;
 	}
 	if (strcasecmp(method, "INVITE") == 0) {
@@ -986,7 +997,7 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 		sylk_uri_aor(aor, sizeof(aor), &t, 1);
 		p = conf_part_by_uri(r->key, aor);
 		conf_send_notify(s, "terminated;reason=noresource", "message/sipfrag;version=2.0",
-			    "SIP/2.0 200 OK\r\n", "refer");
+				 "SIP/2.0 200 OK\r\n", "refer");
 		conf_sub_destroy(s);
 		if (p)
 			conf_participant_leave(p->key, 1);
@@ -994,13 +1005,14 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 		struct conf_participant *p;
 
 		conf_send_notify(s, "active;expires=60", "message/sipfrag;version=2.0",
-			    "SIP/2.0 100 Trying\r\n", "refer");
+				 "SIP/2.0 100 Trying\r\n", "refer");
 		p = dial_out(r, target, referrer, authenticated);
 		if (p) {
 			s->refer_part = p->key;
 		} else {
-			conf_send_notify(s, "terminated;reason=noresource", "message/sipfrag;version=2.0",
-				    "SIP/2.0 500 Server Internal Error\r\n", "refer");
+			conf_send_notify(s, "terminated;reason=noresource",
+					 "message/sipfrag;version=2.0",
+					 "SIP/2.0 500 Server Internal Error\r\n", "refer");
 			conf_sub_destroy(s);
 		}
 	}
@@ -1035,21 +1047,16 @@ static int in_dialog(struct sip_msg *msg)
 	p = conf_part_by_dialog(&msg->callid->body, &to->tag_value);
 	if (p) {
 		switch (method) {
-		case METHOD_ACK:
-			p->acked = true;
-			break;
+		case METHOD_ACK: p->acked = true; break;
 		case METHOD_BYE:
 			reply(msg, 200, "OK");
 			conf_participant_leave(p->key, 0);
 			break;
-		case METHOD_INVITE:
-			reinvite(msg, p);
-			break;
+		case METHOD_INVITE: reinvite(msg, p); break;
 		case METHOD_REFER:
 			reply(msg, 403, "Forbidden (REFER the room out of dialog)");
 			break;
-		default:
-			reply(msg, 405, "Method Not Allowed");
+		default: reply(msg, 405, "Method Not Allowed");
 		}
 		conf_unlock();
 		return 1;
@@ -1076,7 +1083,7 @@ int conf_sip_handle(struct sip_msg *msg)
 		return -1;
 	method = msg->first_line.u.request.method_value;
 	if (method == METHOD_CANCEL)
-		return -1;  /* tm matches CANCELs to the INVITE transaction itself */
+		return -1; /* tm matches CANCELs to the INVITE transaction itself */
 	if (parse_to_header(msg) == 0 && get_to(msg)->tag_value.len > 0)
 		return in_dialog(msg);
 	if (parse_sip_msg_uri(msg) < 0 || msg->parsed_uri.user.len <= 0)
@@ -1090,19 +1097,13 @@ int conf_sip_handle(struct sip_msg *msg)
 		snprintf(room_uri, sizeof(room_uri), "sip:%.*s@%.*s", msg->parsed_uri.user.len,
 			 msg->parsed_uri.user.s, msg->parsed_uri.host.len, msg->parsed_uri.host.s);
 	switch (method) {
-	case METHOD_INVITE:
-		return join(msg, room_uri, room_user);
-	case METHOD_SUBSCRIBE:
-		return subscribe(msg, room_uri);
-	case METHOD_REFER:
-		return refer(msg, room_uri);
-	case METHOD_OPTIONS:
-		return reply(msg, 200, "OK");
-	case METHOD_ACK:
-		return 1;
+	case METHOD_INVITE: return join(msg, room_uri, room_user);
+	case METHOD_SUBSCRIBE: return subscribe(msg, room_uri);
+	case METHOD_REFER: return refer(msg, room_uri);
+	case METHOD_OPTIONS: return reply(msg, 200, "OK");
+	case METHOD_ACK: return 1;
 	case METHOD_MESSAGE:
 		return reply(msg, 405, "Method Not Allowed (chat in the room over MSRP)");
-	default:
-		return reply(msg, 405, "Method Not Allowed");
+	default: return reply(msg, 405, "Method Not Allowed");
 	}
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The SIP side of the focus, all through tm: INVITE joins a room (the
  * focus is the UAS), BYE leaves, SUBSCRIBE/NOTIFY for the conference event
  * package (RFC 4575), REFER to invite or remove participants (RFC 4579). */

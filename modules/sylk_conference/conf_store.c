@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Rooms, participants and subscriptions in shared memory. */
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 #include "conf_store.h"
 
 struct conf_store {
-	struct sylk_store_base base;  /* first: lock and keys */
+	struct sylk_store_base base; /* first: lock and keys */
 	struct conf_room *rooms;
 	struct conf_participant *parts;
 	struct conf_subscriber *subs;

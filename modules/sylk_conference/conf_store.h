@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Rooms, participants and subscriptions of the focus in shared memory,
  * behind one recursive lock (tm calls made under it may run our callbacks
  * in the same process). Participants are keyed by a number that is also
@@ -25,9 +26,9 @@
 
 /* what a participant's MSRP session is for */
 enum conf_part_kind {
-	CONF_PART_CHAT,       /* a member of the room's chat */
-	CONF_PART_FILE_PUSH,  /* a session that uploads one file (RFC 5547) */
-	CONF_PART_FILE_PULL,  /* a session that downloads a stored file */
+	CONF_PART_CHAT,      /* a member of the room's chat */
+	CONF_PART_FILE_PUSH, /* a session that uploads one file (RFC 5547) */
+	CONF_PART_FILE_PULL, /* a session that downloads a stored file */
 };
 
 /* a file shared in a room */
@@ -50,52 +51,52 @@ struct conf_participant {
 	char file_type[128];
 	char file_hash[FILE_STORE_HASH_SIZE];
 	uint64_t file_size;
-	uint64_t file_received;           /* bytes written of a push */
+	uint64_t file_received; /* bytes written of a push */
 	bool file_done;
-	bool file_checked;                /* a pull checked the stored bytes */
-	uint64_t file_sent;               /* bytes of a pull handed to TCP */
-	unsigned file_unacked;            /* chunks of a pull awaiting the puller's answer */
+	bool file_checked;     /* a pull checked the stored bytes */
+	uint64_t file_sent;    /* bytes of a pull handed to TCP */
+	unsigned file_unacked; /* chunks of a pull awaiting the puller's answer */
 	/* audio through the mixer */
-	int mixer_port;                   /* 0 when no audio */
-	bool on_hold;                     /* sendonly/inactive: hears nothing */
-	bool speaking;                    /* written by the mixer */
-	int audio_level;                  /* dBov, written by the mixer */
-	unsigned audio_idle_ms;           /* since the last RTP, by the mixer */
+	int mixer_port;         /* 0 when no audio */
+	bool on_hold;           /* sendonly/inactive: hears nothing */
+	bool speaking;          /* written by the mixer */
+	int audio_level;        /* dBov, written by the mixer */
+	unsigned audio_idle_ms; /* since the last RTP, by the mixer */
 	uint64_t audio_packets_in;
 	char rtp_call_id[CONF_CALLID_SIZE]; /* rtpengine call of the audio leg */
 	char rtp_from_tag[CONF_TAG_SIZE];
 	char audio_codec[16];
-	time_t screen_last;               /* last screen image received */
+	time_t screen_last; /* last screen image received */
 	bool screen_active;
 	char screen_token[ROOM_TOKEN_SIZE]; /* the viewer URL's secret, "" until it shares */
 	unsigned room_key;
-	char uri[CONF_URI_SIZE];          /* sip:alice@x */
+	char uri[CONF_URI_SIZE]; /* sip:alice@x */
 	char display[CONF_URI_SIZE];
 	char call_id[CONF_CALLID_SIZE];
 	char local_tag[CONF_TAG_SIZE];
-	dlg_t *dlg;                       /* shm, UAS or (dial-out) UAC dialog */
+	dlg_t *dlg; /* shm, UAS or (dial-out) UAC dialog */
 	bool dialed_out;
-	bool acked;                       /* the ACK of its 200 arrived (dial-out: answered) */
-	time_t answered;                  /* when the focus answered 200 (0: not yet) */
-	time_t msrp_wait_since;           /* an MSRP stream waits for its connection since */
-	char src_ip[64];                  /* where its INVITE came from */
-	bool authenticated;               /* the script authenticated its INVITE */
-	bool joining;                     /* its audio leg is being set up */
+	bool acked;             /* the ACK of its 200 arrived (dial-out: answered) */
+	time_t answered;        /* when the focus answered 200 (0: not yet) */
+	time_t msrp_wait_since; /* an MSRP stream waits for its connection since */
+	char src_ip[64];        /* where its INVITE came from */
+	bool authenticated;     /* the script authenticated its INVITE */
+	bool joining;           /* its audio leg is being set up */
 	bool has_chat;
-	bool has_audio;                   /* offered (answered with port 0 until the mixer) */
-	char msrp_id[CONF_ID_SIZE];       /* our session id in our path */
+	bool has_audio;             /* offered (answered with port 0 until the mixer) */
+	char msrp_id[CONF_ID_SIZE]; /* our session id in our path */
 	char msrp_their_path[CONF_PATH_SIZE];
 	bool msrp_secure;
-	int msrp_conn;                    /* TCP connection id once bound, else 0 */
+	int msrp_conn; /* TCP connection id once bound, else 0 */
 	time_t joined;
-	unsigned sdp_version;             /* o= version of our last answer */
+	unsigned sdp_version; /* o= version of our last answer */
 	struct conf_participant *next;
 };
 
 struct conf_subscriber {
-	unsigned version;                 /* conference-info version last sent to it */
-	bool is_refer;                    /* implicit subscription of a REFER */
-	unsigned refer_part;              /* the participant it dials in */
+	unsigned version;    /* conference-info version last sent to it */
+	bool is_refer;       /* implicit subscription of a REFER */
+	unsigned refer_part; /* the participant it dials in */
 	unsigned key;
 	unsigned room_key;
 	char call_id[CONF_CALLID_SIZE];
@@ -107,11 +108,11 @@ struct conf_subscriber {
 
 struct conf_room {
 	unsigned key;
-	char uri[CONF_URI_SIZE];          /* sip:room@conference.x */
+	char uri[CONF_URI_SIZE]; /* sip:room@conference.x */
 	char user[CONF_URI_SIZE];
-	char creator[CONF_URI_SIZE];      /* who opened it: "user:AOR" or "ip:ADDRESS" */
-	struct chat_room *chat;           /* shm, through the store allocator */
-	struct conf_file *files;          /* shm */
+	char creator[CONF_URI_SIZE]; /* who opened it: "user:AOR" or "ip:ADDRESS" */
+	struct chat_room *chat;      /* shm, through the store allocator */
+	struct conf_file *files;     /* shm */
 	time_t created;
 	struct conf_room *next;
 };
@@ -133,7 +134,7 @@ struct conf_room *conf_room_find(const char *uri);
 struct conf_room *conf_room_by_key(unsigned key);
 struct conf_room *conf_room_first(void);
 struct conf_room *conf_room_new(const char *uri, const char *user);
-void conf_room_destroy(struct conf_room *r);   /* with its participants and subscribers */
+void conf_room_destroy(struct conf_room *r); /* with its participants and subscribers */
 
 struct conf_participant *conf_part_first(void);
 struct conf_participant *conf_part_by_key(unsigned key);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sylk_conference: the SIP conference focus. Rooms are created by the
  * first INVITE to any user of the conference domain (the routing script
  * decides which requests are the focus's and calls
@@ -143,11 +144,10 @@ static int w_http(sip_msg_t *msg, char *p1, char *p2)
 	return conf_http_handle(msg);
 }
 
-static cmd_export_t cmds[] = {
-	{"sylk_conference_handle", (cmd_function)w_handle, 0, 0, 0, REQUEST_ROUTE},
-	{"sylk_conference_http", (cmd_function)w_http, 0, 0, 0, EVENT_ROUTE},
-	{0, 0, 0, 0, 0, 0}
-};
+static cmd_export_t cmds[] = {{"sylk_conference_handle", (cmd_function)w_handle, 0, 0, 0,
+			       REQUEST_ROUTE},
+			      {"sylk_conference_http", (cmd_function)w_http, 0, 0, 0, EVENT_ROUTE},
+			      {0, 0, 0, 0, 0, 0}};
 
 static param_export_t params[] = {
 	{"msrp_host", PARAM_STRING, &conf_cfg.msrp_host},
@@ -181,15 +181,15 @@ static param_export_t params[] = {
 	{"max_rooms_per_source", INT_PARAM, &conf_cfg.max_rooms_per_source},
 	{"ack_timeout", INT_PARAM, &conf_cfg.ack_timeout},
 	{"msrp_timeout", INT_PARAM, &conf_cfg.msrp_timeout},
-	{0, 0, 0}
-};
+	{0, 0, 0}};
 
 /* ---- RPC ------------------------------------------------------------------- */
 
 static const char *rpc_status_doc[] = {"Version, uptime, rooms and participants.", 0};
 static const char *rpc_rooms_doc[] = {"Rooms: URI, participants, age.", 0};
 static const char *rpc_participants_doc[] = {"Participants of a room: room URI.", 0};
-static const char *rpc_kick_doc[] = {"BYE a participant out of a room: room URI, participant URI.", 0};
+static const char *rpc_kick_doc[] = {"BYE a participant out of a room: room URI, participant URI.",
+				     0};
 static const char *rpc_destroy_doc[] = {"End a room, BYEing everyone: room URI.", 0};
 static const char *rpc_mixer_doc[] = {
 	"The mixers' port pool: port range, RTP/RTCP pairs in all, used and free.", 0};
@@ -208,8 +208,8 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 	if (rpc->add(ctx, "{", &th) < 0)
 		return;
 	rpc->struct_add(th, "ssddd", "module", "sylk_conference", "version", SYLK_PROJECT_VERSION,
-			"uptime", (int)(time(NULL) - sylk_conference_status.started), "rooms", rooms,
-			"participants", parts);
+			"uptime", (int)(time(NULL) - sylk_conference_status.started), "rooms",
+			rooms, "participants", parts);
 }
 
 #define RPC_MAX 1024
@@ -250,7 +250,7 @@ static void rpc_participants(rpc_t *rpc, void *ctx)
 		char uri[CONF_URI_SIZE];
 		int chat, audio, bound, dialed_out, speaking, level, hold;
 		char codec[16];
-	} *snap;
+	} * snap;
 	char *room = NULL;
 	struct conf_room *r;
 	int n = 0;
@@ -268,7 +268,8 @@ static void rpc_participants(rpc_t *rpc, void *ctx)
 	conf_lock();
 	r = conf_room_find(room);
 	if (r)
-		for (struct conf_participant *p = conf_part_first(); p && n < RPC_MAX; p = p->next) {
+		for (struct conf_participant *p = conf_part_first(); p && n < RPC_MAX;
+		     p = p->next) {
 			if (p->room_key != r->key)
 				continue;
 			memcpy(snap[n].uri, p->uri, sizeof(p->uri));
@@ -292,12 +293,16 @@ static void rpc_participants(rpc_t *rpc, void *ctx)
 	    rpc->struct_add(th, "[", "participants", &ah) >= 0)
 		for (int i = 0; i < n; i++)
 			if (rpc->array_add(ah, "{", &ch) >= 0)
-				rpc->struct_add(ch, "sssssdd", "uri", snap[i].uri, "chat",
-						snap[i].chat ? (snap[i].bound ? "connected" : "waiting") : "no",
-						"audio", snap[i].audio ? (snap[i].hold ? "on-hold" : snap[i].codec) : "no",
-						"joined", snap[i].dialed_out ? "dialed-out" : "dialed-in",
-						"room", room, "speaking", snap[i].speaking, "level_db",
-						snap[i].level);
+				rpc->struct_add(
+					ch, "sssssdd", "uri", snap[i].uri, "chat",
+					snap[i].chat ? (snap[i].bound ? "connected" : "waiting") :
+						       "no",
+					"audio",
+					snap[i].audio ? (snap[i].hold ? "on-hold" : snap[i].codec) :
+							"no",
+					"joined", snap[i].dialed_out ? "dialed-out" : "dialed-in",
+					"room", room, "speaking", snap[i].speaking, "level_db",
+					snap[i].level);
 	pkg_free(snap);
 }
 
@@ -344,7 +349,7 @@ static void rpc_destroy(rpc_t *rpc, void *ctx)
 			conf_room_destroy(r);
 			break;
 		}
-		conf_participant_leave(p->key, 1);  /* the last one ends the room */
+		conf_participant_leave(p->key, 1); /* the last one ends the room */
 		n++;
 	}
 	conf_unlock();
@@ -360,8 +365,8 @@ static void rpc_mixer(rpc_t *rpc, void *ctx)
 	if (rpc->add(ctx, "{", &th) < 0)
 		return;
 	rpc->struct_add(th, "dddddd", "processes", pool.processes, "port_min", pool.port_min,
-			"port_max", pool.port_max, "pairs", pool.total, "used", pool.used,
-			"free", pool.free);
+			"port_max", pool.port_max, "pairs", pool.total, "used", pool.used, "free",
+			pool.free);
 }
 
 static rpc_export_t sylk_conference_rpc[] = {
@@ -371,20 +376,24 @@ static rpc_export_t sylk_conference_rpc[] = {
 	{"sylk_conference.kick", rpc_kick, rpc_kick_doc, 0},
 	{"sylk_conference.destroy", rpc_destroy, rpc_destroy_doc, 0},
 	{"sylk_conference.mixer", rpc_mixer, rpc_mixer_doc, 0},
-	{0, 0, 0, 0}
-};
+	{0, 0, 0, 0}};
 
 /* ---- KEMI ------------------------------------------------------------------ */
 
 static sr_kemi_t sr_kemi_sylk_conference_exports[] = {
-	{str_init("sylk_conference"), str_init("handle"), SR_KEMIP_INT, ki_handle,
+	{str_init("sylk_conference"),
+	 str_init("handle"),
+	 SR_KEMIP_INT,
+	 ki_handle,
 	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 	  SR_KEMIP_NONE}},
-	{str_init("sylk_conference"), str_init("http"), SR_KEMIP_INT, ki_http,
+	{str_init("sylk_conference"),
+	 str_init("http"),
+	 SR_KEMIP_INT,
+	 ki_http,
 	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 	  SR_KEMIP_NONE}},
-	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}
-};
+	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}};
 
 int mod_register(char *path, int *dlflags, void *p1, void *p2)
 {
@@ -392,18 +401,16 @@ int mod_register(char *path, int *dlflags, void *p1, void *p2)
 	return 0;
 }
 
-struct module_exports exports = {
-	"sylk_conference",
-	DEFAULT_DLFLAGS,
-	cmds,
-	params,
-	0,              /* RPC methods (registered in mod_init) */
-	0,              /* pseudo-variables */
-	0,              /* response handler */
-	mod_init,
-	child_init,
-	mod_destroy
-};
+struct module_exports exports = {"sylk_conference",
+				 DEFAULT_DLFLAGS,
+				 cmds,
+				 params,
+				 0, /* RPC methods (registered in mod_init) */
+				 0, /* pseudo-variables */
+				 0, /* response handler */
+				 mod_init,
+				 child_init,
+				 mod_destroy};
 
 /* ---- life cycle --------------------------------------------------------- */
 

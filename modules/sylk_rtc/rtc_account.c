@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #define _GNU_SOURCE
 /* Browser accounts and their registrations. */
 #include <stdint.h>
@@ -71,7 +72,7 @@ static int send_register(struct rtc_account *a, struct sip_msg *challenge)
 	}
 	if (rtc_sip_contact(contact, sizeof(contact), a->key) < 0)
 		return -1;
-	if (a->push_params)  /* RFC 8599: push parameters are Contact URI parameters */
+	if (a->push_params) /* RFC 8599: push parameters are Contact URI parameters */
 		contact[strlen(contact) - 1] = '\0';
 	if (rtc_append(hdrs, sizeof(hdrs), "Contact: %s%s%s;expires=%d\r\nExpires: %d\r\n", contact,
 		       a->push_params ? a->push_params : "", a->push_params ? ">" : "", expires,
@@ -387,8 +388,11 @@ static void account_unregister(int conn_id, const struct sylkrtc_request *req)
 
 static void account_devicetoken(int conn_id, const struct sylkrtc_request *req)
 {
-	struct gw_push push = {.token = req->token, .platform = req->platform, .app = req->app,
-			       .device = req->device, .silent = req->silent};
+	struct gw_push push = {.token = req->token,
+			       .platform = req->platform,
+			       .app = req->app,
+			       .device = req->device,
+			       .silent = req->silent};
 	char params[2048];
 	struct rtc_account *a;
 
@@ -411,23 +415,14 @@ static void account_devicetoken(int conn_id, const struct sylkrtc_request *req)
 void rtc_account_request(int conn_id, const struct sylkrtc_request *req)
 {
 	switch (req->type) {
-	case SYLKRTC_REQ_ACCOUNT_ADD:
-		account_add(conn_id, req);
-		break;
-	case SYLKRTC_REQ_ACCOUNT_REMOVE:
-		account_remove(conn_id, req);
-		break;
-	case SYLKRTC_REQ_ACCOUNT_REGISTER:
-		account_register(conn_id, req);
-		break;
-	case SYLKRTC_REQ_ACCOUNT_UNREGISTER:
-		account_unregister(conn_id, req);
-		break;
-	case SYLKRTC_REQ_ACCOUNT_DEVICETOKEN:
-		account_devicetoken(conn_id, req);
-		break;
+	case SYLKRTC_REQ_ACCOUNT_ADD: account_add(conn_id, req); break;
+	case SYLKRTC_REQ_ACCOUNT_REMOVE: account_remove(conn_id, req); break;
+	case SYLKRTC_REQ_ACCOUNT_REGISTER: account_register(conn_id, req); break;
+	case SYLKRTC_REQ_ACCOUNT_UNREGISTER: account_unregister(conn_id, req); break;
+	case SYLKRTC_REQ_ACCOUNT_DEVICETOKEN: account_devicetoken(conn_id, req); break;
 	default:
-		rtc_send_error(conn_id, req->transaction, "Request %s is not available on this server",
+		rtc_send_error(conn_id, req->transaction,
+			       "Request %s is not available on this server",
 			       sylkrtc_req_type_name(req->type));
 	}
 }

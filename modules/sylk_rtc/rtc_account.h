@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Browser accounts: account-* requests and the REGISTER dialog the gateway
  * keeps for each (digest auth from the HA1, refresh before expiry, retry
  * with backoff, un-REGISTER when the client or its connection lets go). */

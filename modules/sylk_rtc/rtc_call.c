@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* 1:1 calls between a browser and the SIP world.
  *
  * Outgoing: session-create -> rtpengine offer (WebRTC -> RTP) -> INVITE via
@@ -92,8 +93,11 @@ static int media(enum ng_bridge_step step, const char *call_id, const char *from
 		 const char *to_tag, const char *sdp, size_t sdp_len, char **out, char *why,
 		 size_t why_size)
 {
-	struct ng_request req = {.call_id = call_id, .from_tag = from_tag, .to_tag = to_tag,
-				 .sdp = sdp, .sdp_len = sdp_len};
+	struct ng_request req = {.call_id = call_id,
+				 .from_tag = from_tag,
+				 .to_tag = to_tag,
+				 .sdp = sdp,
+				 .sdp_len = sdp_len};
 	struct ng_reply *reply = NULL;
 
 	*out = NULL;
@@ -277,7 +281,7 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 	}
 	rtc_lock();
 	s = rtc_session_by_key(key);
-	if (!s) {  /* the connection went away meanwhile */
+	if (!s) { /* the connection went away meanwhile */
 		rtc_unlock();
 		free(sip_sdp);
 		ng_client_delete(media_id, tag);
@@ -296,9 +300,8 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 	s->state = RTC_CALL_PROGRESS;
 	LM_INFO("session %s: %s calls %s (Call-ID %s)\n", s->id, s->account, s->peer, s->call_id);
 	{
-		struct sylkrtc_session_state_event ev = {.session = s->id,
-							 .state = SYLKRTC_SESSION_PROGRESS,
-							 .call_id = s->call_id};
+		struct sylkrtc_session_state_event ev = {
+			.session = s->id, .state = SYLKRTC_SESSION_PROGRESS, .call_id = s->call_id};
 
 		rtc_emit_session_state(conn_id, &ev);
 	}
@@ -429,8 +432,8 @@ static void invite_final(unsigned key, struct sip_msg *rpl, int code)
 		rtc_tmb.dlg_response_uac(s->dlg, rpl, IS_TARGET_REFRESH);
 	if (rpl && rpl != FAKED_REPLY && rpl->to && get_to(rpl)->tag_value.len > 0)
 		sylk_copy(s->remote_tag, sizeof(s->remote_tag), get_to(rpl)->tag_value.s,
-			 get_to(rpl)->tag_value.len);
-	if (s->state == RTC_CALL_TERMINATING) {  /* answered while we cancelled */
+			  get_to(rpl)->tag_value.len);
+	if (s->state == RTC_CALL_TERMINATING) { /* answered while we cancelled */
 		send_bye(s, false);
 		finish(s, "Cancelled");
 		rtc_unlock();
@@ -496,8 +499,8 @@ static void bye_cb(struct cell *t, int type, struct tmcb_params *ps)
 
 /* ---- answering incoming calls ---------------------------------------------- */
 
-static int reply_on(unsigned hash, unsigned label, int code, const char *text,
-		    const char *body, const char *hdrs, const char *to_tag)
+static int reply_on(unsigned hash, unsigned label, int code, const char *text, const char *body,
+		    const char *hdrs, const char *to_tag)
 {
 	str tag = {(char *)to_tag, (int)strlen(to_tag)};
 
@@ -526,8 +529,9 @@ static void session_answer(int conn_id, const struct sylkrtc_request *req)
 	}
 	if (s->state != RTC_CALL_NEW || s->conn_id >= 0) {
 		rtc_unlock();
-		rtc_send_error(conn_id, req->transaction, "Invalid state for answering session %s: %s",
-			       req->session, rtc_call_state_name(s->state));
+		rtc_send_error(conn_id, req->transaction,
+			       "Invalid state for answering session %s: %s", req->session,
+			       rtc_call_state_name(s->state));
 		return;
 	}
 	/* first answer wins: claim the call before asking rtpengine */
@@ -574,9 +578,8 @@ static void session_answer(int conn_id, const struct sylkrtc_request *req)
 				       "Call completed elsewhere");
 	s->offered_count = 0;
 	{
-		struct sylkrtc_session_state_event ev = {.session = s->id,
-							 .state = SYLKRTC_SESSION_ACCEPTED,
-							 .call_id = s->call_id};
+		struct sylkrtc_session_state_event ev = {
+			.session = s->id, .state = SYLKRTC_SESSION_ACCEPTED, .call_id = s->call_id};
 
 		rtc_emit_session_state(conn_id, &ev);
 		s->accepted_sent = true;
@@ -614,10 +617,11 @@ static void hang_up(struct rtc_session *s, int conn_id, bool tell)
 
 	switch (s->state) {
 	case RTC_CALL_NEW:
-		if (s->dir == RTC_INCOMING) {  /* decline or withdraw an offered call */
+		if (s->dir == RTC_INCOMING) { /* decline or withdraw an offered call */
 			int code = rtc_cfg.decline_code;
 			const char *text = code == 486 ? "Busy Here" :
-					   code == 603 ? "Decline" : "Temporarily Unavailable";
+					   code == 603 ? "Decline" :
+							 "Temporarily Unavailable";
 
 			reply_on(s->t_hash, s->t_label, code, text, NULL, NULL, s->local_tag);
 			snprintf(reason, sizeof(reason), "%d %s", code, text);
@@ -634,20 +638,19 @@ static void hang_up(struct rtc_session *s, int conn_id, bool tell)
 		cancel_invite(s);
 		if (!tell)
 			s->conn_id = -1;
-		return;  /* the 487 (or a racing 200) finishes it */
+		return; /* the 487 (or a racing 200) finishes it */
 	case RTC_CALL_ACCEPTED:
 	case RTC_CALL_ESTABLISHED:
 		s->state = RTC_CALL_TERMINATING;
 		if (tell) {
-			send_bye(s, true);  /* "200 to BYE" when the reply comes */
+			send_bye(s, true); /* "200 to BYE" when the reply comes */
 		} else {
 			send_bye(s, false);
 			s->conn_id = -1;
 			finish(s, "Connection closed");
 		}
 		return;
-	case RTC_CALL_TERMINATING:
-		return;
+	case RTC_CALL_TERMINATING: return;
 	}
 }
 
@@ -686,8 +689,8 @@ void rtc_call_conn_closed(int conn_id)
 					s->offered[j++] = s->offered[i];
 			s->offered_count = j;
 			if (!j && s->state == RTC_CALL_NEW) {
-				reply_on(s->t_hash, s->t_label, 480, "Temporarily Unavailable", NULL,
-					 NULL, s->local_tag);
+				reply_on(s->t_hash, s->t_label, 480, "Temporarily Unavailable",
+					 NULL, NULL, s->local_tag);
 				finish(s, "480 Temporarily Unavailable");
 			}
 		}
@@ -754,7 +757,10 @@ static int play_next_tone(struct rtc_session *s, long long now)
 
 	if (tone != ',') {
 		rc = gw_dtmf_relay_body(body, sizeof(body), tone, s->dtmf_duration) == 0 &&
-		     send_within(s, "INFO", "application/dtmf-relay", body, NULL) == 0 ? 0 : -1;
+				     send_within(s, "INFO", "application/dtmf-relay", body, NULL) ==
+					     0 ?
+			     0 :
+			     -1;
 	}
 	memmove(s->dtmf, s->dtmf + 1, left);
 	s->dtmf_due_ms = now + gw_dtmf_spacing_ms(tone, s->dtmf_duration);
@@ -850,7 +856,8 @@ static int cpim_body(char **out, const struct rtc_session *s, const struct sylkr
 		err = cpim_msg_add_header(m, "urn:ietf:params:imdn", "Disposition-Notification",
 					  "positive-delivery, display");
 	if (!err)
-		err = cpim_msg_set_content(m, req->content_type, req->content, strlen(req->content));
+		err = cpim_msg_set_content(m, req->content_type, req->content,
+					   strlen(req->content));
 	if (!err)
 		err = cpim_encode(m, out, &len);
 	cpim_msg_free(m);
@@ -868,8 +875,8 @@ static void session_message(int conn_id, const struct sylkrtc_request *req)
 		return;
 	if (cpim_body(&body, s, req) != 0) {
 		rtc_unlock();
-		rtc_send_error(conn_id, req->transaction, "Cannot encode the message for session %s",
-			       req->session);
+		rtc_send_error(conn_id, req->transaction,
+			       "Cannot encode the message for session %s", req->session);
 		return;
 	}
 	rc = send_within(s, "MESSAGE", "message/cpim", body, NULL);
@@ -967,13 +974,14 @@ static void reinvite_cb(struct cell *t, int type, struct tmcb_params *ps)
 	conn = s->conn_id;
 	ids_of(s, &c);
 	rtc_unlock();
-	if (ps->code >= 300 || !ps->rpl || ps->rpl == FAKED_REPLY || sylk_msg_body(ps->rpl, &body) < 0) {
+	if (ps->code >= 300 || !ps->rpl || ps->rpl == FAKED_REPLY ||
+	    sylk_msg_body(ps->rpl, &body) < 0) {
 		char *json = NULL;
 
 		rtc_sip_reason(reason, sizeof(reason), ps->rpl, ps->code);
-		rtc_send_built(conn, sylkrtc_event_session_update(&json, rtc_conn_version(conn), c.id,
-								  SYLKRTC_UPDATE_FAILED, NULL,
-								  reason),
+		rtc_send_built(conn,
+			       sylkrtc_event_session_update(&json, rtc_conn_version(conn), c.id,
+							    SYLKRTC_UPDATE_FAILED, NULL, reason),
 			       &json);
 		return;
 	}
@@ -981,9 +989,9 @@ static void reinvite_cb(struct cell *t, int type, struct tmcb_params *ps)
 		  (size_t)body.len, &sdp, why, sizeof(why)) == 0) {
 		char *json = NULL;
 
-		rtc_send_built(conn, sylkrtc_event_session_update(&json, rtc_conn_version(conn), c.id,
-								  SYLKRTC_UPDATE_ACCEPTED, sdp,
-								  NULL),
+		rtc_send_built(conn,
+			       sylkrtc_event_session_update(&json, rtc_conn_version(conn), c.id,
+							    SYLKRTC_UPDATE_ACCEPTED, sdp, NULL),
 			       &json);
 	}
 	free(sdp);
@@ -1009,29 +1017,16 @@ static void session_trickle(int conn_id, const struct sylkrtc_request *req)
 void rtc_session_request(int conn_id, const struct sylkrtc_request *req)
 {
 	switch (req->type) {
-	case SYLKRTC_REQ_SESSION_CREATE:
-		session_create(conn_id, req);
-		break;
-	case SYLKRTC_REQ_SESSION_ANSWER:
-		session_answer(conn_id, req);
-		break;
-	case SYLKRTC_REQ_SESSION_TRICKLE:
-		session_trickle(conn_id, req);
-		break;
-	case SYLKRTC_REQ_SESSION_TERMINATE:
-		session_terminate(conn_id, req);
-		break;
-	case SYLKRTC_REQ_SESSION_UPDATE:
-		session_update(conn_id, req);
-		break;
-	case SYLKRTC_REQ_SESSION_DTMF_INFO:
-		session_dtmf(conn_id, req);
-		break;
-	case SYLKRTC_REQ_SESSION_MESSAGE:
-		session_message(conn_id, req);
-		break;
+	case SYLKRTC_REQ_SESSION_CREATE: session_create(conn_id, req); break;
+	case SYLKRTC_REQ_SESSION_ANSWER: session_answer(conn_id, req); break;
+	case SYLKRTC_REQ_SESSION_TRICKLE: session_trickle(conn_id, req); break;
+	case SYLKRTC_REQ_SESSION_TERMINATE: session_terminate(conn_id, req); break;
+	case SYLKRTC_REQ_SESSION_UPDATE: session_update(conn_id, req); break;
+	case SYLKRTC_REQ_SESSION_DTMF_INFO: session_dtmf(conn_id, req); break;
+	case SYLKRTC_REQ_SESSION_MESSAGE: session_message(conn_id, req); break;
 	default:
-		rtc_send_error(conn_id, req->transaction, "Request %s is not available on this server",
+		rtc_send_error(conn_id, req->transaction,
+			       "Request %s is not available on this server",
 			       sylkrtc_req_type_name(req->type));
 	}
 }
@@ -1043,7 +1038,7 @@ static int reply_here(struct sip_msg *msg, int code, char *text)
 	int rc = rtc_tmb.t_newtran(msg);
 
 	if (rc == 0)
-		return 1;  /* a retransmission, already answered */
+		return 1; /* a retransmission, already answered */
 	if (rc < 0) {
 		LM_ERR("cannot create a transaction (%d)\n", rc);
 		return 1;
@@ -1068,7 +1063,10 @@ static void emit_incoming(struct sip_msg *msg, const struct rtc_session *s, cons
 	size_t n = 0;
 	struct rtc_account *a = rtc_account_by_key(akey);
 	struct sylkrtc_incoming_session in = {
-		.account = s->account, .session = s->id, .sdp = sdp, .call_id = s->call_id,
+		.account = s->account,
+		.session = s->id,
+		.sdp = sdp,
+		.call_id = s->call_id,
 		.originator = {.uri = originator, .display_name = display[0] ? display : NULL}};
 	char *json = NULL;
 
@@ -1218,7 +1216,7 @@ static int deliver_cancel(struct sip_msg *msg)
 		return -1;
 	}
 	reply_here(msg, 200, "OK");
-	if (s->state != RTC_CALL_NEW) {  /* too late: already answered */
+	if (s->state != RTC_CALL_NEW) { /* too late: already answered */
 		rtc_unlock();
 		return 1;
 	}
@@ -1236,8 +1234,8 @@ static int deliver_cancel(struct sip_msg *msg)
 			char *json = NULL;
 
 			rtc_send_built(offered[i],
-				       sylkrtc_event_missed_session(&json, rtc_conn_version(offered[i]),
-								    account, &who),
+				       sylkrtc_event_missed_session(
+					       &json, rtc_conn_version(offered[i]), account, &who),
 				       &json);
 		}
 	}
@@ -1289,8 +1287,9 @@ static void remote_reinvite(struct sip_msg *msg, struct rtc_session *s)
 	rtc_lock();
 	if ((s = rtc_session_by_key(c.key)) && s->remote_update)
 		rtc_send_built(s->conn_id,
-			       sylkrtc_event_session_update(&json, rtc_conn_version(s->conn_id), c.id,
-							    SYLKRTC_UPDATE_RECEIVED, sdp, NULL),
+			       sylkrtc_event_session_update(&json, rtc_conn_version(s->conn_id),
+							    c.id, SYLKRTC_UPDATE_RECEIVED, sdp,
+							    NULL),
 			       &json);
 	else
 		reply_on(hash, label, 481, "Call/Transaction Does Not Exist", NULL, NULL,
@@ -1316,7 +1315,7 @@ static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 	}
 	if (msg->content_type)
 		sylk_copy(ctype, sizeof(ctype), msg->content_type->body.s,
-			 msg->content_type->body.len);
+			  msg->content_type->body.len);
 	text = malloc((size_t)body.len + 1);
 	if (!text) {
 		reply_here(msg, 500, "Server Internal Error");
@@ -1339,8 +1338,9 @@ static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 			reply_here(msg, 400, "Bad Request (invalid CPIM)");
 			return;
 		}
-		sylk_copy(ctype, sizeof(ctype), cpim->content_type ? cpim->content_type : "text/plain",
-			 strlen(cpim->content_type ? cpim->content_type : "text/plain"));
+		sylk_copy(ctype, sizeof(ctype),
+			  cpim->content_type ? cpim->content_type : "text/plain",
+			  strlen(cpim->content_type ? cpim->content_type : "text/plain"));
 		if (cpim->datetime)
 			sylk_copy(ts, sizeof(ts), cpim->datetime, strlen(cpim->datetime));
 		id = cpim_msg_header(cpim, "urn:ietf:params:imdn", "Message-ID");
@@ -1382,24 +1382,18 @@ static int deliver_in_dialog(struct sip_msg *msg)
 		return -1;
 	}
 	switch (method) {
-	case METHOD_ACK:
-		break;  /* the 2xx of ours is acknowledged: nothing to do */
+	case METHOD_ACK: break; /* the 2xx of ours is acknowledged: nothing to do */
 	case METHOD_BYE:
 		reply_here(msg, 200, "OK");
 		s->state = RTC_CALL_TERMINATING;
 		finish(s, "Call ended by the remote party");
 		break;
 	case METHOD_INVITE:
-		remote_reinvite(msg, s);  /* lets the lock go */
+		remote_reinvite(msg, s); /* lets the lock go */
 		return 1;
-	case METHOD_INFO:
-		reply_here(msg, 200, "OK");
-		break;
-	case METHOD_MESSAGE:
-		remote_message(msg, s);
-		break;
-	default:
-		reply_here(msg, 405, "Method Not Allowed");
+	case METHOD_INFO: reply_here(msg, 200, "OK"); break;
+	case METHOD_MESSAGE: remote_message(msg, s); break;
+	default: reply_here(msg, 405, "Method Not Allowed");
 	}
 	rtc_unlock();
 	return 1;
@@ -1420,10 +1414,13 @@ int rtc_call_deliver(struct sip_msg *msg)
 	if (parse_to_header(msg) == 0 && get_to(msg)->tag_value.len > 0) {
 		int rc = deliver_in_dialog(msg);
 
-		if (rc > 0 || parse_sip_msg_uri(msg) < 0 || !rtc_sip_contact_key(&msg->parsed_uri.user))
+		if (rc > 0 || parse_sip_msg_uri(msg) < 0 ||
+		    !rtc_sip_contact_key(&msg->parsed_uri.user))
 			return rc;
 		/* for our Contact but no such dialog */
-		return method == METHOD_ACK ? 1 : reply_here(msg, 481, "Call/Transaction Does Not Exist");
+		return method == METHOD_ACK ?
+			       1 :
+			       reply_here(msg, 481, "Call/Transaction Does Not Exist");
 	}
 	if (parse_sip_msg_uri(msg) < 0)
 		return -1;
@@ -1486,7 +1483,8 @@ void rtc_call_timer(void)
 		s = rtc_session_by_key(pending[i].key);
 		if (s && s->state == RTC_CALL_ACCEPTED) {
 			struct sylkrtc_session_state_event ev = {
-				.session = s->id, .state = SYLKRTC_SESSION_ESTABLISHED,
+				.session = s->id,
+				.state = SYLKRTC_SESSION_ESTABLISHED,
 				.call_id = s->call_id};
 
 			s->state = RTC_CALL_ESTABLISHED;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* 1:1 calls between a browser and the SIP world: session-* requests, the
  * INVITE dialogs the gateway runs through tm on the browser's behalf, and
  * requests from SIP that the routing script hands over (sylk_rtc_deliver). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Module parameters of sylk_rtc, set from kamailio.cfg before mod_init and
  * read-only afterwards (so every process sees the same values). */
 #ifndef SYLK_RTC_CONFIG_H
@@ -9,18 +10,18 @@
 #include "../sylk_websocket/sylk_websocket_api.h"
 
 struct rtc_config {
-	char *rtpengine_sock;      /* "udp:127.0.0.1:2223" */
-	int rtpengine_timeout_ms;  /* per try; one retry with the same cookie */
-	char *outbound_proxy;      /* SIP URI; "" = outbound_socket, else first UDP socket */
-	char *outbound_socket;     /* name of a listener to send our requests to */
-	char *contact_host;        /* host[:port] in our Contacts; "" = derive */
-	char *sip_domains;         /* comma separated; "" = any domain */
-	int register_expires;      /* seconds asked for in REGISTER */
+	char *rtpengine_sock;     /* "udp:127.0.0.1:2223" */
+	int rtpengine_timeout_ms; /* per try; one retry with the same cookie */
+	char *outbound_proxy;     /* SIP URI; "" = outbound_socket, else first UDP socket */
+	char *outbound_socket;    /* name of a listener to send our requests to */
+	char *contact_host;       /* host[:port] in our Contacts; "" = derive */
+	char *sip_domains;        /* comma separated; "" = any domain */
+	int register_expires;     /* seconds asked for in REGISTER */
 	int max_accounts_per_conn;
 	int max_sessions_per_account;
 	int max_requests_per_second; /* per connection, 0 = no limit */
-	int decline_code;          /* session-terminate of an unanswered call */
-	char *user_agent;          /* default User-Agent of our requests */
+	int decline_code;            /* session-terminate of an unanswered call */
+	char *user_agent;            /* default User-Agent of our requests */
 
 	/* derived in mod_init */
 	str outbound_proxy_s;

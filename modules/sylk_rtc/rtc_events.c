@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Sending replies and events to browser connections. */
 #include <errno.h>
 #include <stdarg.h>
@@ -34,7 +35,8 @@ void rtc_send_built(int conn_id, int err, char **jsonp)
 	if (err == ENOTSUP)
 		return;
 	if (err || !json) {
-		LM_ERR("cannot build a message for connection %d: %s\n", conn_id, sylk_strerror(err));
+		LM_ERR("cannot build a message for connection %d: %s\n", conn_id,
+		       sylk_strerror(err));
 		free(json);
 		return;
 	}
@@ -63,8 +65,8 @@ void rtc_send_error(int conn_id, const char *transaction, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	LM_INFO("connection %d: request %s refused: %s\n", conn_id,
-		transaction ? transaction : "-", text);
+	LM_INFO("connection %d: request %s refused: %s\n", conn_id, transaction ? transaction : "-",
+		text);
 	if (!v)
 		return;
 	rtc_send_built(conn_id, sylkrtc_event_error(&json, v, transaction, text), &json);

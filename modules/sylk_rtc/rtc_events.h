@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Sending replies and events to browser connections, in the connection's
  * protocol version. Safe from any process; takes the store lock briefly to
  * read the version. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Operator hooks in the routing script. */
 #include <stdio.h>
 #include <string.h>
@@ -30,8 +31,8 @@ void rtc_hooks_init(void)
 	}
 }
 
-int rtc_hook_run(enum rtc_hook hook, int conn_id, const char *account, const char *uri,
-		 char *why, size_t why_size)
+int rtc_hook_run(enum rtc_hook hook, int conn_id, const char *account, const char *uri, char *why,
+		 size_t why_size)
 {
 	struct run_act_ctx ctx;
 	sip_msg_t *fmsg;
@@ -100,9 +101,14 @@ static int pv_get_conid(sip_msg_t *msg, pv_param_t *param, pv_value_t *res)
 }
 
 pv_export_t rtc_hook_pvs[] = {
-	{{"sylkrtc_account", sizeof("sylkrtc_account") - 1}, PVT_OTHER, pv_get_account, 0, 0, 0,
-	 0, 0},
+	{{"sylkrtc_account", sizeof("sylkrtc_account") - 1},
+	 PVT_OTHER,
+	 pv_get_account,
+	 0,
+	 0,
+	 0,
+	 0,
+	 0},
 	{{"sylkrtc_uri", sizeof("sylkrtc_uri") - 1}, PVT_OTHER, pv_get_uri, 0, 0, 0, 0, 0},
 	{{"sylkrtc_conid", sizeof("sylkrtc_conid") - 1}, PVT_OTHER, pv_get_conid, 0, 0, 0, 0, 0},
-	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}
-};
+	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}};

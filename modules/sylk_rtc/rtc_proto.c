@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The sylkRTC subprotocol handlers. A connection's frames are read by one
  * TCP worker at a time, so its requests are handled in order; each handler
  * sends the events it causes before the ack. */
@@ -57,27 +58,22 @@ static bool within_rate(int conn_id)
 static void dispatch(int conn_id, const struct sylkrtc_request *req)
 {
 	switch (req->type) {
-	case SYLKRTC_REQ_PING:
-		rtc_send_ack(conn_id, req->transaction);
-		return;
+	case SYLKRTC_REQ_PING: rtc_send_ack(conn_id, req->transaction); return;
 	case SYLKRTC_REQ_ACCOUNT_ADD:
 	case SYLKRTC_REQ_ACCOUNT_REMOVE:
 	case SYLKRTC_REQ_ACCOUNT_REGISTER:
 	case SYLKRTC_REQ_ACCOUNT_UNREGISTER:
-	case SYLKRTC_REQ_ACCOUNT_DEVICETOKEN:
-		rtc_account_request(conn_id, req);
-		return;
+	case SYLKRTC_REQ_ACCOUNT_DEVICETOKEN: rtc_account_request(conn_id, req); return;
 	case SYLKRTC_REQ_SESSION_CREATE:
 	case SYLKRTC_REQ_SESSION_ANSWER:
 	case SYLKRTC_REQ_SESSION_TRICKLE:
 	case SYLKRTC_REQ_SESSION_TERMINATE:
 	case SYLKRTC_REQ_SESSION_UPDATE:
 	case SYLKRTC_REQ_SESSION_MESSAGE:
-	case SYLKRTC_REQ_SESSION_DTMF_INFO:
-		rtc_session_request(conn_id, req);
-		return;
+	case SYLKRTC_REQ_SESSION_DTMF_INFO: rtc_session_request(conn_id, req); return;
 	default:
-		rtc_send_error(conn_id, req->transaction, "Request %s is not available on this server",
+		rtc_send_error(conn_id, req->transaction,
+			       "Request %s is not available on this server",
 			       sylkrtc_req_type_name(req->type));
 	}
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The sylkRTC-1 / sylkRTC-2 subprotocol handlers registered with the
  * sylk_websocket transport: greeting, request decoding, dispatch, and the
  * clean-up when a connection goes. */

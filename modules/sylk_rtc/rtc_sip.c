@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SIP user-agent plumbing shared by registrations and calls. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,8 +55,8 @@ void rtc_sip_random_hex(char *buf, size_t size)
 
 int rtc_sip_contact(char *buf, size_t size, unsigned account_key)
 {
-	int n = snprintf(buf, size, "<sip:gw-%x@%.*s>", account_key,
-			 rtc_cfg.contact_host_s.len, rtc_cfg.contact_host_s.s);
+	int n = snprintf(buf, size, "<sip:gw-%x@%.*s>", account_key, rtc_cfg.contact_host_s.len,
+			 rtc_cfg.contact_host_s.s);
 
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
@@ -88,8 +89,8 @@ static int shm_str_set(str *dst, const char *s, size_t len)
 	return 0;
 }
 
-dlg_t *rtc_sip_dialog(const char *from_aor, const char *display, const char *to_aor,
-		      char *call_id, char *tag)
+dlg_t *rtc_sip_dialog(const char *from_aor, const char *display, const char *to_aor, char *call_id,
+		      char *tag)
 {
 	char from[RTC_AOR_SIZE + 8], to[RTC_AOR_SIZE + 8];
 	str cid, ltag, luri, ruri;

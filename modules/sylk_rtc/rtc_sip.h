@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SIP user-agent plumbing shared by registrations and calls: dialogs toward
  * the outbound proxy, digest answers to 401/407, reasons from replies. */
 #ifndef SYLK_RTC_SIP_H
@@ -13,8 +14,8 @@
 /* A new UAC dialog from sip:@p from_aor to sip:@p to_aor, sent through the
  * outbound proxy. Call-ID and tag are generated when NULL/empty; both are
  * copied back into @p call_id / @p tag (RTC_CALLID_SIZE / RTC_TAG_SIZE). */
-dlg_t *rtc_sip_dialog(const char *from_aor, const char *display, const char *to_aor,
-		      char *call_id, char *tag);
+dlg_t *rtc_sip_dialog(const char *from_aor, const char *display, const char *to_aor, char *call_id,
+		      char *tag);
 
 /* Random lower-case hex, @p size - 1 characters. */
 void rtc_sip_random_hex(char *buf, size_t size);
@@ -36,7 +37,6 @@ int rtc_sip_authorize(char *hdrs, size_t size, struct sip_msg *rpl, const char *
 		      const str *uri, const char *user, const char *ha1);
 
 /* snprintf that appends at strlen(buf); -1 when it did not fit */
-int rtc_append(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int rtc_append(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

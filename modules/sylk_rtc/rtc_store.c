@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gateway's state in shared memory. Lists, not hashes: a gateway
  * process holds thousands of accounts at most, and a lookup under the lock
  * is a short walk. Replace with hash tables when a benchmark says so. */
@@ -14,7 +15,7 @@
 #include "rtc_store.h"
 
 struct rtc_store {
-	struct sylk_store_base base;  /* first: lock and keys */
+	struct sylk_store_base base; /* first: lock and keys */
 	struct rtc_conn *conns;
 	struct rtc_account *accounts;
 	struct rtc_session *sessions;
@@ -65,7 +66,7 @@ struct deferred_delete {
 	struct deferred_delete *next;
 };
 
-static int lock_depth;  /* of this process; the lock is recursive */
+static int lock_depth; /* of this process; the lock is recursive */
 static struct deferred_delete *deferred_head, **deferred_tail = &deferred_head;
 
 void rtc_lock(void)

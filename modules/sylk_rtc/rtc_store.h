@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gateway's state in shared memory: browser connections, the SIP
  * accounts they added, and their calls. Any process may touch it (the TCP
  * worker reading a connection, the SIP worker that got a reply, the timer
@@ -28,42 +29,42 @@
 #define RTC_FORK_MAX 16
 
 struct rtc_conn {
-	int id;                     /* WebSocket connection id */
+	int id; /* WebSocket connection id */
 	enum sylkrtc_version version;
 	int account_count;
-	struct rate_window rate;    /* request rate limit window */
+	struct rate_window rate; /* request rate limit window */
 	struct rtc_conn *next;
 };
 
 enum rtc_reg_state {
-	RTC_REG_IDLE,          /* never asked, or unregistered */
+	RTC_REG_IDLE, /* never asked, or unregistered */
 	RTC_REG_REGISTERING,
 	RTC_REG_REGISTERED,
 	RTC_REG_FAILED,
 };
 
 struct rtc_account {
-	unsigned key;               /* unique; tm callback param, Contact user */
-	int conn_id;                /* -1 once the connection or client let go */
-	char aor[RTC_AOR_SIZE];     /* user@domain */
+	unsigned key;           /* unique; tm callback param, Contact user */
+	int conn_id;            /* -1 once the connection or client let go */
+	char aor[RTC_AOR_SIZE]; /* user@domain */
 	char user[RTC_AOR_SIZE];
 	char domain[RTC_AOR_SIZE];
-	char *ha1;                  /* shm */
-	char *display_name;         /* shm, or NULL */
-	char *user_agent;           /* shm, or NULL */
-	char **prefixes;            /* shm, incoming header prefixes */
+	char *ha1;          /* shm */
+	char *display_name; /* shm, or NULL */
+	char *user_agent;   /* shm, or NULL */
+	char **prefixes;    /* shm, incoming header prefixes */
 	int prefix_count;
-	char *push_params;          /* shm ";pn-...", or NULL */
+	char *push_params; /* shm ";pn-...", or NULL */
 
 	/* registration, one REGISTER dialog per account */
 	enum rtc_reg_state reg_state;
-	bool want_registered;       /* keep refreshing */
-	bool unregistering;         /* REGISTER Expires: 0 in flight */
-	bool in_flight;             /* a REGISTER transaction is pending */
-	int auth_tries;             /* digest retries of the current REGISTER */
-	unsigned attempts;          /* consecutive failures, for backoff */
-	time_t next_register;       /* 0 = not scheduled */
-	dlg_t *reg_dlg;             /* tm dialog (Call-ID, CSeq, tags), shm */
+	bool want_registered; /* keep refreshing */
+	bool unregistering;   /* REGISTER Expires: 0 in flight */
+	bool in_flight;       /* a REGISTER transaction is pending */
+	int auth_tries;       /* digest retries of the current REGISTER */
+	unsigned attempts;    /* consecutive failures, for backoff */
+	time_t next_register; /* 0 = not scheduled */
+	dlg_t *reg_dlg;       /* tm dialog (Call-ID, CSeq, tags), shm */
 	char reg_reason[RTC_REASON_SIZE];
 
 	struct rtc_account *next;
@@ -75,12 +76,12 @@ enum rtc_dir {
 };
 
 enum rtc_call_state {
-	RTC_CALL_NEW,          /* outgoing: before INVITE; incoming: offered */
-	RTC_CALL_PROGRESS,     /* outgoing INVITE sent */
-	RTC_CALL_EARLY,        /* outgoing: 1xx with to-tag seen */
-	RTC_CALL_ACCEPTED,     /* 200 sent/received */
-	RTC_CALL_ESTABLISHED,  /* media seen from the browser */
-	RTC_CALL_TERMINATING,  /* CANCEL or BYE sent */
+	RTC_CALL_NEW,         /* outgoing: before INVITE; incoming: offered */
+	RTC_CALL_PROGRESS,    /* outgoing INVITE sent */
+	RTC_CALL_EARLY,       /* outgoing: 1xx with to-tag seen */
+	RTC_CALL_ACCEPTED,    /* 200 sent/received */
+	RTC_CALL_ESTABLISHED, /* media seen from the browser */
+	RTC_CALL_TERMINATING, /* CANCEL or BYE sent */
 };
 
 const char *rtc_call_state_name(enum rtc_call_state s);
@@ -90,32 +91,32 @@ struct rtc_session {
 	char id[RTC_ID_SIZE];
 	enum rtc_dir dir;
 	enum rtc_call_state state;
-	int conn_id;                /* owner; -1 for an unanswered incoming call */
-	int offered[RTC_FORK_MAX];  /* incoming: connections that were told */
+	int conn_id;               /* owner; -1 for an unanswered incoming call */
+	int offered[RTC_FORK_MAX]; /* incoming: connections that were told */
 	int offered_count;
 	unsigned account_key;
 	char account[RTC_AOR_SIZE];
-	char peer[RTC_AOR_SIZE];    /* the other party's AOR */
+	char peer[RTC_AOR_SIZE]; /* the other party's AOR */
 
 	/* SIP */
 	char call_id[RTC_CALLID_SIZE];
 	char local_tag[RTC_TAG_SIZE];
 	char remote_tag[RTC_TAG_SIZE];
-	dlg_t *dlg;                 /* shm, tm dialog */
-	unsigned t_hash, t_label;   /* INVITE transaction (ours or theirs) */
+	dlg_t *dlg;               /* shm, tm dialog */
+	unsigned t_hash, t_label; /* INVITE transaction (ours or theirs) */
 	bool t_valid;
 	int auth_tries;
-	bool update_pending;        /* a re-INVITE of ours waits for its answer */
-	bool remote_update;         /* a re-INVITE from SIP waits for session-update */
-	bool early_sdp_sent;        /* the browser has an answer from early media */
-	bool accepted_sent;         /* the browser was told "accepted" */
+	bool update_pending;             /* a re-INVITE of ours waits for its answer */
+	bool remote_update;              /* a re-INVITE from SIP waits for session-update */
+	bool early_sdp_sent;             /* the browser has an answer from early media */
+	bool accepted_sent;              /* the browser was told "accepted" */
 	char dtmf[SYLKRTC_DTMF_MAX + 1]; /* tones still to play, one INFO each */
-	int dtmf_duration;          /* ms per tone, 0 = default */
-	long long dtmf_due_ms;      /* monotonic ms at which dtmf[0] is due */
-	unsigned rt_hash, rt_label; /* that re-INVITE's server transaction */
+	int dtmf_duration;               /* ms per tone, 0 = default */
+	long long dtmf_due_ms;           /* monotonic ms at which dtmf[0] is due */
+	unsigned rt_hash, rt_label;      /* that re-INVITE's server transaction */
 	time_t created;
-	char *pending_sdp;          /* shm: our INVITE body, for a digest retry */
-	char *extra_hdrs;           /* shm: headers the browser asked for */
+	char *pending_sdp; /* shm: our INVITE body, for a digest retry */
+	char *extra_hdrs;  /* shm: headers the browser asked for */
 
 	struct rtc_session *next;
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sylk_rtc: the sylkRTC gateway. Browsers speak sylkRTC-1 / sylkRTC-2 over
  * the sylk_websocket transport; the module acts as a SIP user agent for
  * their accounts through tm, with media bridged by rtpengine. This file is
@@ -85,13 +86,11 @@ static int w_sylk_rtc_reject(sip_msg_t *msg, char *p1, char *p2)
 	return ki_sylk_rtc_reject(msg, &reason);
 }
 
-static cmd_export_t cmds[] = {
-	{"sylk_rtc_deliver", (cmd_function)w_sylk_rtc_deliver, 0, 0, 0,
-	 REQUEST_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
-	{"sylk_rtc_reject", (cmd_function)w_sylk_rtc_reject, 1, fixup_spve_null,
-	 fixup_free_spve_null, EVENT_ROUTE},
-	{0, 0, 0, 0, 0, 0}
-};
+static cmd_export_t cmds[] = {{"sylk_rtc_deliver", (cmd_function)w_sylk_rtc_deliver, 0, 0, 0,
+			       REQUEST_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
+			      {"sylk_rtc_reject", (cmd_function)w_sylk_rtc_reject, 1,
+			       fixup_spve_null, fixup_free_spve_null, EVENT_ROUTE},
+			      {0, 0, 0, 0, 0, 0}};
 
 static param_export_t params[] = {
 	{"rtpengine_sock", PARAM_STRING, &rtc_cfg.rtpengine_sock},
@@ -106,8 +105,7 @@ static param_export_t params[] = {
 	{"max_requests_per_second", INT_PARAM, &rtc_cfg.max_requests_per_second},
 	{"decline_code", INT_PARAM, &rtc_cfg.decline_code},
 	{"user_agent", PARAM_STRING, &rtc_cfg.user_agent},
-	{0, 0, 0}
-};
+	{0, 0, 0}};
 
 /* ---- RPC ------------------------------------------------------------------- */
 
@@ -143,8 +141,8 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 	if (rpc->add(ctx, "{", &th) < 0)
 		return;
 	rpc->struct_add(th, "ssddd", "module", "sylk_rtc", "version", SYLK_PROJECT_VERSION,
-			"uptime", (int)(time(NULL) - sylk_rtc_status.started), "connections",
-			conns, "accounts", accounts);
+			"uptime", (int)(time(NULL) - sylk_rtc_status.started), "connections", conns,
+			"accounts", accounts);
 	rpc->struct_add(th, "d", "sessions", sessions);
 }
 
@@ -266,25 +264,28 @@ static void rpc_sessions(rpc_t *rpc, void *ctx)
 	pkg_free(snap);
 }
 
-static rpc_export_t sylk_rtc_rpc[] = {
-	{"sylk_rtc.status", rpc_status, rpc_status_doc, 0},
-	{"sylk_rtc.connections", rpc_connections, rpc_connections_doc, 0},
-	{"sylk_rtc.accounts", rpc_accounts, rpc_accounts_doc, 0},
-	{"sylk_rtc.sessions", rpc_sessions, rpc_sessions_doc, 0},
-	{0, 0, 0, 0}
-};
+static rpc_export_t sylk_rtc_rpc[] = {{"sylk_rtc.status", rpc_status, rpc_status_doc, 0},
+				      {"sylk_rtc.connections", rpc_connections, rpc_connections_doc,
+				       0},
+				      {"sylk_rtc.accounts", rpc_accounts, rpc_accounts_doc, 0},
+				      {"sylk_rtc.sessions", rpc_sessions, rpc_sessions_doc, 0},
+				      {0, 0, 0, 0}};
 
 /* ---- KEMI ------------------------------------------------------------------ */
 
 static sr_kemi_t sr_kemi_sylk_rtc_exports[] = {
-	{str_init("sylk_rtc"), str_init("deliver"), SR_KEMIP_INT, ki_sylk_rtc_deliver,
+	{str_init("sylk_rtc"),
+	 str_init("deliver"),
+	 SR_KEMIP_INT,
+	 ki_sylk_rtc_deliver,
 	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 	  SR_KEMIP_NONE}},
-	{str_init("sylk_rtc"), str_init("reject"), SR_KEMIP_INT, ki_sylk_rtc_reject,
-	 {SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
-	  SR_KEMIP_NONE}},
-	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}
-};
+	{str_init("sylk_rtc"),
+	 str_init("reject"),
+	 SR_KEMIP_INT,
+	 ki_sylk_rtc_reject,
+	 {SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}};
 
 int mod_register(char *path, int *dlflags, void *p1, void *p2)
 {
@@ -292,18 +293,16 @@ int mod_register(char *path, int *dlflags, void *p1, void *p2)
 	return 0;
 }
 
-struct module_exports exports = {
-	"sylk_rtc",
-	DEFAULT_DLFLAGS,
-	cmds,
-	params,
-	0,              /* RPC methods (registered in mod_init) */
-	rtc_hook_pvs,
-	0,              /* response handler */
-	mod_init,
-	child_init,
-	mod_destroy
-};
+struct module_exports exports = {"sylk_rtc",
+				 DEFAULT_DLFLAGS,
+				 cmds,
+				 params,
+				 0, /* RPC methods (registered in mod_init) */
+				 rtc_hook_pvs,
+				 0, /* response handler */
+				 mod_init,
+				 child_init,
+				 mod_destroy};
 
 /* ---- life cycle --------------------------------------------------------- */
 
@@ -328,9 +327,8 @@ static int derive_addresses(void)
 		if (sylk_socket_uri(rtc_cfg.outbound_socket, outbound_buf, sizeof(outbound_buf)))
 			return -1;
 	} else
-		snprintf(outbound_buf, sizeof(outbound_buf), "sip:%.*s:%.*s",
-			 si->address_str.len, si->address_str.s, si->port_no_str.len,
-			 si->port_no_str.s);
+		snprintf(outbound_buf, sizeof(outbound_buf), "sip:%.*s:%.*s", si->address_str.len,
+			 si->address_str.s, si->port_no_str.len, si->port_no_str.s);
 	if (*rtc_cfg.contact_host)
 		snprintf(contact_buf, sizeof(contact_buf), "%s", rtc_cfg.contact_host);
 	else
@@ -380,7 +378,8 @@ static int mod_init(void)
 		LM_ERR("decline_code must be a 4xx-6xx status\n");
 		return -1;
 	}
-	if (ng_client_init(rtc_cfg.rtpengine_sock, rtc_cfg.rtpengine_timeout_ms) < 0 || derive_addresses() < 0)
+	if (ng_client_init(rtc_cfg.rtpengine_sock, rtc_cfg.rtpengine_timeout_ms) < 0 ||
+	    derive_addresses() < 0)
 		return -1;
 	if (rtc_store_init() < 0)
 		return -1;
@@ -403,9 +402,8 @@ static int child_init(int rank)
 		LM_ERR("cannot start the gateway timer\n");
 		return -1;
 	}
-	if (rank == PROC_MAIN &&
-	    fork_basic_utimer(PROC_TIMER, "SYLKRTC FAST", 1, fast_timer, NULL,
-			      FAST_TIMER_INTERVAL_US) < 0) {
+	if (rank == PROC_MAIN && fork_basic_utimer(PROC_TIMER, "SYLKRTC FAST", 1, fast_timer, NULL,
+						   FAST_TIMER_INTERVAL_US) < 0) {
 		LM_ERR("cannot start the fast timer\n");
 		return -1;
 	}

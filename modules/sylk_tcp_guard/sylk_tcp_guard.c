@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sylk_tcp_guard: per-address TCP connection limit and a deadline for the
  * first request of every accepted connection (TCP, TLS, WebSocket before
  * the upgrade, MSRP, SIP over TCP).
@@ -68,17 +69,14 @@ static counter_handle_t cnt_blocked;
 
 static counter_def_t guard_counters[] = {
 	{&cnt_over_limit, "closed_over_limit", 0, 0, 0,
-		"connections closed: too many from one address"},
+	 "connections closed: too many from one address"},
 	{&cnt_no_request, "closed_no_request", 0, 0, 0,
-		"connections closed: no complete request before the deadline"},
-	{&cnt_connections, "connections", 0, 0, 0,
-		"accepted connections seen at the last walk"},
-	{&cnt_addresses, "addresses", 0, 0, 0,
-		"client addresses seen at the last walk"},
+	 "connections closed: no complete request before the deadline"},
+	{&cnt_connections, "connections", 0, 0, 0, "accepted connections seen at the last walk"},
+	{&cnt_addresses, "addresses", 0, 0, 0, "client addresses seen at the last walk"},
 	{&cnt_blocked, "blocked_addresses", 0, 0, 0,
-		"addresses at their limit whose new connections the kernel drops"},
-	{0, 0, 0, 0, 0, 0}
-};
+	 "addresses at their limit whose new connections the kernel drops"},
+	{0, 0, 0, 0, 0, 0}};
 
 static struct module_status guard_status = {
 	.module = "sylk_tcp_guard",
@@ -89,15 +87,15 @@ static struct module_status guard_status = {
 
 struct seen {
 	int id;
-	int proven;           /* a complete request/frame arrived, or upgraded */
-	int closed;           /* closed by this walk */
-	ticks_t first;        /* when the guard first saw it */
+	int proven;    /* a complete request/frame arrived, or upgraded */
+	int closed;    /* closed by this walk */
+	ticks_t first; /* when the guard first saw it */
 	struct ip_addr ip;
 };
 
 static struct seen *cur, *prev;
 static int cur_max, prev_n;
-static int *by_ip;       /* indices into cur, sorted by address then id */
+static int *by_ip; /* indices into cur, sorted by address then id */
 
 static int cmp_id(const void *a, const void *b)
 {
@@ -171,8 +169,8 @@ static int snapshot(void)
 			/* the core sets rcv.proto_reserved1 to the connection id when a
 			 * complete message (SIP, HTTP, MSRP frame, WebSocket frame)
 			 * has been read; an upgraded connection has had its request */
-			cur[n].proven = c->rcv.proto_reserved1 != 0
-				|| c->type == PROTO_WS || c->type == PROTO_WSS;
+			cur[n].proven = c->rcv.proto_reserved1 != 0 || c->type == PROTO_WS ||
+					c->type == PROTO_WSS;
 			cur[n].closed = 0;
 			cur[n].ip = c->rcv.src_ip;
 			n++;
@@ -258,7 +256,8 @@ static int apply_filter(void)
 	code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffff);
 	code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 12);
 	for (i = 0; i < blocked_n; i++) {
-		code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, blocked[i], 0, 1);
+		code[n++] =
+			(struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, blocked[i], 0, 1);
 		code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
 	}
 	code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffff);
@@ -266,10 +265,10 @@ static int apply_filter(void)
 	prog.filter = code;
 
 	for (i = 0; i < listen_n; i++) {
-		if (setsockopt(listen_fds[i], SOL_SOCKET, SO_ATTACH_FILTER,
-					&prog, sizeof(prog)) < 0) {
+		if (setsockopt(listen_fds[i], SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) <
+		    0) {
 			LM_ERR("cannot set the SYN filter on a listening socket: %s\n",
-					strerror(errno));
+			       strerror(errno));
 			ret = -1;
 		}
 	}
@@ -322,8 +321,7 @@ static void update_filter(ticks_t now)
 	}
 	qsort(blocked, blocked_n, sizeof(blocked[0]), cmp_u32);
 	counter_add(cnt_blocked, blocked_n - (int)counter_get_val(cnt_blocked));
-	if (blocked_n == applied_n
-			&& memcmp(blocked, applied, sizeof(blocked[0]) * blocked_n) == 0)
+	if (blocked_n == applied_n && memcmp(blocked, applied, sizeof(blocked[0]) * blocked_n) == 0)
 		return;
 	if (apply_filter() < 0) {
 		syn_filter = 0; /* logged; the walk alone goes on */
@@ -332,7 +330,8 @@ static void update_filter(ticks_t now)
 	memcpy(applied, blocked, sizeof(blocked[0]) * blocked_n);
 	applied_n = blocked_n;
 	LM_INFO("%d addresses at their connection limit: their new connections"
-			" are refused\n", blocked_n);
+		" are refused\n",
+		blocked_n);
 }
 
 static void guard_walk(unsigned int uticks, void *param)
@@ -368,7 +367,8 @@ static void guard_walk(unsigned int uticks, void *param)
 				s->closed = 1;
 				counter_inc(cnt_no_request);
 				LM_NOTICE("closing connection %d from %s: no complete request"
-						" within %d s\n", s->id, ip_addr2a(&s->ip), request_timeout);
+					  " within %d s\n",
+					  s->id, ip_addr2a(&s->ip), request_timeout);
 			}
 		}
 	}
@@ -402,8 +402,8 @@ static void guard_walk(unsigned int uticks, void *param)
 		}
 		counter_add(cnt_over_limit, closed);
 		LM_WARN("%d connections from %s, over the limit of %d: closed the"
-				" %d newest\n", open, ip_addr2a(&cur[by_ip[i]].ip),
-				max_conns_per_ip, closed);
+			" %d newest\n",
+			open, ip_addr2a(&cur[by_ip[i]].ip), max_conns_per_ip, closed);
 	}
 
 	if (syn_filter && listen_n > 0 && max_conns_per_ip > 0)
@@ -428,10 +428,8 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 	module_status_rpc(&guard_status, rpc, ctx);
 }
 
-static rpc_export_t guard_rpc[] = {
-	{"sylk_tcp_guard.status", rpc_status, rpc_status_doc, 0},
-	{0, 0, 0, 0}
-};
+static rpc_export_t guard_rpc[] = {{"sylk_tcp_guard.status", rpc_status, rpc_status_doc, 0},
+				   {0, 0, 0, 0}};
 
 /* ---- life cycle ------------------------------------------------------------ */
 
@@ -445,23 +443,23 @@ static rpc_export_t guard_rpc[] = {
 static void check_shm_budget(void)
 {
 	unsigned long tcp_cost, tls_cost, need;
-	int tls_max = tls_max_connections < tcp_max_connections
-		? tls_max_connections : tcp_max_connections;
+	int tls_max = tls_max_connections < tcp_max_connections ? tls_max_connections :
+								  tcp_max_connections;
 
-	tcp_cost = (unsigned long)tcp_max_connections
-		* (tcp_default_cfg.rd_buf_size + CONN_OVERHEAD);
+	tcp_cost =
+		(unsigned long)tcp_max_connections * (tcp_default_cfg.rd_buf_size + CONN_OVERHEAD);
 	tls_cost = (unsigned long)tls_max * TLS_CONN_COST;
 	need = tcp_cost + tls_cost;
 	if (need > shm_mem_size / 4 * 3)
 		LM_WARN("shared memory (%lu MiB) is small for tcp_max_connections=%d"
-				" (read buffer %d bytes) and tls_max_connections=%d: they"
-				" alone may take %lu MiB, so memory can run out before the"
-				" connection limits trip; raise -m or lower the limits\n",
-				shm_mem_size >> 20, tcp_max_connections,
-				tcp_default_cfg.rd_buf_size, tls_max, need >> 20);
+			" (read buffer %d bytes) and tls_max_connections=%d: they"
+			" alone may take %lu MiB, so memory can run out before the"
+			" connection limits trip; raise -m or lower the limits\n",
+			shm_mem_size >> 20, tcp_max_connections, tcp_default_cfg.rd_buf_size,
+			tls_max, need >> 20);
 	else
-		LM_INFO("connections may take up to %lu MiB of %lu MiB shared memory\n",
-				need >> 20, shm_mem_size >> 20);
+		LM_INFO("connections may take up to %lu MiB of %lu MiB shared memory\n", need >> 20,
+			shm_mem_size >> 20);
 }
 
 static int mod_init(void)
@@ -503,10 +501,11 @@ static void dup_listen_sockets(void)
 				continue;
 			on = 0;
 			len = sizeof(on);
-			if (getsockopt(si->socket, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0
-					|| !on) {
+			if (getsockopt(si->socket, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 ||
+			    !on) {
 				LM_WARN("%.*s is not a listening socket here: no SYN filter"
-						" for it\n", si->sock_str.len, si->sock_str.s);
+					" for it\n",
+					si->sock_str.len, si->sock_str.s);
 				continue;
 			}
 			fd = dup(si->socket);
@@ -529,7 +528,7 @@ static int child_init(int rank)
 		dup_listen_sockets();
 	/* make_sock: the process needs its socket to tcp_main */
 	if (fork_basic_utimer(PROC_TIMER, "TCP GUARD", 1, guard_walk, NULL,
-				(unsigned)interval_ms * 1000) < 0) {
+			      (unsigned)interval_ms * 1000) < 0) {
 		LM_ERR("cannot start the TCP guard timer\n");
 		ret = -1;
 	}
@@ -540,25 +539,21 @@ static int child_init(int rank)
 	return ret;
 }
 
-static param_export_t params[] = {
-	{"max_conns_per_ip", PARAM_INT, &max_conns_per_ip},
-	{"request_timeout", PARAM_INT, &request_timeout},
-	{"interval_ms", PARAM_INT, &interval_ms},
-	{"shm_check", PARAM_INT, &shm_check},
-	{"syn_filter", PARAM_INT, &syn_filter},
-	{"block_time", PARAM_INT, &block_time},
-	{0, 0, 0}
-};
+static param_export_t params[] = {{"max_conns_per_ip", PARAM_INT, &max_conns_per_ip},
+				  {"request_timeout", PARAM_INT, &request_timeout},
+				  {"interval_ms", PARAM_INT, &interval_ms},
+				  {"shm_check", PARAM_INT, &shm_check},
+				  {"syn_filter", PARAM_INT, &syn_filter},
+				  {"block_time", PARAM_INT, &block_time},
+				  {0, 0, 0}};
 
-struct module_exports exports = {
-	"sylk_tcp_guard",
-	DEFAULT_DLFLAGS,
-	0,          /* script functions */
-	params,
-	0,          /* RPC methods (registered in mod_init) */
-	0,          /* pseudo-variables */
-	0,          /* response handler */
-	mod_init,
-	child_init,
-	0
-};
+struct module_exports exports = {"sylk_tcp_guard",
+				 DEFAULT_DLFLAGS,
+				 0, /* script functions */
+				 params,
+				 0, /* RPC methods (registered in mod_init) */
+				 0, /* pseudo-variables */
+				 0, /* response handler */
+				 mod_init,
+				 child_init,
+				 0};

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sylk_websocket: RFC 6455 WebSocket transport on Kamailio's core TCP/TLS,
  * with pluggable subprotocols (a C API for other modules) and SIP over
  * WebSocket (RFC 7118) built in, script-compatible with websocket.so. */
@@ -44,8 +45,7 @@ static counter_def_t sylk_websocket_counters[] = {
 	{&io_counters.connections, "connections", 0, 0, 0, "open WebSocket connections"},
 	{&io_counters.frames_in, "frames_in", 0, 0, 0, "frames received"},
 	{&io_counters.frames_out, "frames_out", 0, 0, 0, "frames sent"},
-	{0, 0, 0, 0, 0, 0}
-};
+	{0, 0, 0, 0, 0, 0}};
 
 static struct module_status sylk_websocket_status = {
 	.module = "sylk_websocket",
@@ -106,8 +106,8 @@ static int w_ws_close2(sip_msg_t *msg, char *pcode, char *preason)
 	int code;
 	str reason;
 
-	if (fixup_get_ivalue(msg, (gparam_t *)pcode, &code) < 0
-			|| fixup_get_svalue(msg, (gparam_t *)preason, &reason) < 0)
+	if (fixup_get_ivalue(msg, (gparam_t *)pcode, &code) < 0 ||
+	    fixup_get_svalue(msg, (gparam_t *)preason, &reason) < 0)
 		return -1;
 	return ki_ws_close_reason(msg, code, &reason);
 }
@@ -117,9 +117,9 @@ static int w_ws_close3(sip_msg_t *msg, char *pcode, char *preason, char *pid)
 	int code, id;
 	str reason;
 
-	if (fixup_get_ivalue(msg, (gparam_t *)pcode, &code) < 0
-			|| fixup_get_svalue(msg, (gparam_t *)preason, &reason) < 0
-			|| fixup_get_ivalue(msg, (gparam_t *)pid, &id) < 0)
+	if (fixup_get_ivalue(msg, (gparam_t *)pcode, &code) < 0 ||
+	    fixup_get_svalue(msg, (gparam_t *)preason, &reason) < 0 ||
+	    fixup_get_ivalue(msg, (gparam_t *)pid, &id) < 0)
 		return -1;
 	return ki_ws_close_id(msg, code, &reason, id);
 }
@@ -135,20 +135,17 @@ static cmd_export_t cmds[] = {
 	{"ws_close", (cmd_function)w_ws_close2, 2, ws_close_fixup, 0, ANY_ROUTE},
 	{"ws_close", (cmd_function)w_ws_close3, 3, ws_close_fixup, 0, ANY_ROUTE},
 	{"bind_sylk_websocket", (cmd_function)bind_sylk_websocket, 0, 0, 0, 0},
-	{0, 0, 0, 0, 0, 0}
-};
+	{0, 0, 0, 0, 0, 0}};
 
-static param_export_t params[] = {
-	{"path", PARAM_STRING, &ws_path},
-	{"allowed_origins", PARAM_STRING, &ws_origins},
-	{"max_message_size", INT_PARAM, &ws_max_message_size},
-	{"max_reassembly", INT_PARAM, &ws_max_reassembly},
-	{"keepalive_interval", INT_PARAM, &ws_keepalive_interval},
-	{"idle_timeout", INT_PARAM, &ws_idle_timeout},
-	{"timer_interval", INT_PARAM, &ws_timer_interval},
-	{"sip_subprotocol", INT_PARAM, &ws_sip_subprotocol},
-	{0, 0, 0}
-};
+static param_export_t params[] = {{"path", PARAM_STRING, &ws_path},
+				  {"allowed_origins", PARAM_STRING, &ws_origins},
+				  {"max_message_size", INT_PARAM, &ws_max_message_size},
+				  {"max_reassembly", INT_PARAM, &ws_max_reassembly},
+				  {"keepalive_interval", INT_PARAM, &ws_keepalive_interval},
+				  {"idle_timeout", INT_PARAM, &ws_idle_timeout},
+				  {"timer_interval", INT_PARAM, &ws_timer_interval},
+				  {"sip_subprotocol", INT_PARAM, &ws_sip_subprotocol},
+				  {0, 0, 0}};
 
 /* ---- $ws_conid --------------------------------------------------------- */
 
@@ -163,8 +160,7 @@ static int pv_get_ws_conid(sip_msg_t *msg, pv_param_t *param, pv_value_t *res)
 
 static pv_export_t pvs[] = {
 	{{"ws_conid", sizeof("ws_conid") - 1}, PVT_OTHER, pv_get_ws_conid, 0, 0, 0, 0, 0},
-	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}
-};
+	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}};
 
 void ws_io_run_closed_route(int id)
 {
@@ -191,8 +187,7 @@ void ws_io_run_closed_route(int id)
 static const char *rpc_status_doc[] = {"Version, uptime and counters.", 0};
 static const char *rpc_list_doc[] = {
 	"List WebSocket connections: id, peer, subprotocol, age, frames.", 0};
-static const char *rpc_close_doc[] = {
-	"Close a connection: id [code [reason]].", 0};
+static const char *rpc_close_doc[] = {"Close a connection: id [code [reason]].", 0};
 
 static void rpc_status(rpc_t *rpc, void *ctx)
 {
@@ -214,8 +209,8 @@ static void rpc_list(rpc_t *rpc, void *ctx)
 	n = ws_registry_list(list, total + 1);
 	if (n > total + 1)
 		n = total + 1;
-	if (rpc->add(ctx, "{", &th) < 0 || rpc->struct_add(th, "d", "count", n) < 0
-			|| rpc->struct_add(th, "[", "connections", &ah) < 0) {
+	if (rpc->add(ctx, "{", &th) < 0 || rpc->struct_add(th, "d", "count", n) < 0 ||
+	    rpc->struct_add(th, "[", "connections", &ah) < 0) {
 		pkg_free(list);
 		rpc->fault(ctx, 500, "Internal error creating reply");
 		return;
@@ -223,11 +218,10 @@ static void rpc_list(rpc_t *rpc, void *ctx)
 	for (i = 0; i < n; i++) {
 		if (rpc->array_add(ah, "{", &ch) < 0)
 			break;
-		rpc->struct_add(ch, "dsssddd", "id", list[i].id, "peer", list[i].peer,
-				"transport", list[i].secure ? "wss" : "ws",
-				"subprotocol", ws_io_handler_name(list[i].handler),
-				"age", (int)(now - list[i].created),
-				"frames_in", (int)list[i].frames_in,
+		rpc->struct_add(ch, "dsssddd", "id", list[i].id, "peer", list[i].peer, "transport",
+				list[i].secure ? "wss" : "ws", "subprotocol",
+				ws_io_handler_name(list[i].handler), "age",
+				(int)(now - list[i].created), "frames_in", (int)list[i].frames_in,
 				"frames_out", (int)list[i].frames_out);
 	}
 	pkg_free(list);
@@ -258,30 +252,34 @@ static rpc_export_t sylk_websocket_rpc[] = {
 	/* websocket.so's names, so existing tooling keeps working */
 	{"ws.dump", rpc_list, rpc_list_doc, RET_ARRAY},
 	{"ws.close", rpc_close, rpc_close_doc, 0},
-	{0, 0, 0, 0}
-};
+	{0, 0, 0, 0}};
 
 /* ---- KEMI --------------------------------------------------------------- */
 
 static sr_kemi_t sr_kemi_sylk_websocket_exports[] = {
-	{str_init("sylk_websocket"), str_init("ws_handle_handshake"),
-		SR_KEMIP_INT, ki_ws_handle_handshake,
-		{SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
-	{str_init("sylk_websocket"), str_init("ws_close"),
-		SR_KEMIP_INT, ki_ws_close,
-		{SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
-	{str_init("sylk_websocket"), str_init("ws_close_reason"),
-		SR_KEMIP_INT, ki_ws_close_reason,
-		{SR_KEMIP_INT, SR_KEMIP_STR, SR_KEMIP_NONE,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
-	{str_init("sylk_websocket"), str_init("ws_close_id"),
-		SR_KEMIP_INT, ki_ws_close_id,
-		{SR_KEMIP_INT, SR_KEMIP_STR, SR_KEMIP_INT,
-			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
-	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}
-};
+	{str_init("sylk_websocket"),
+	 str_init("ws_handle_handshake"),
+	 SR_KEMIP_INT,
+	 ki_ws_handle_handshake,
+	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
+	{str_init("sylk_websocket"),
+	 str_init("ws_close"),
+	 SR_KEMIP_INT,
+	 ki_ws_close,
+	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
+	{str_init("sylk_websocket"),
+	 str_init("ws_close_reason"),
+	 SR_KEMIP_INT,
+	 ki_ws_close_reason,
+	 {SR_KEMIP_INT, SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+	{str_init("sylk_websocket"),
+	 str_init("ws_close_id"),
+	 SR_KEMIP_INT,
+	 ki_ws_close_id,
+	 {SR_KEMIP_INT, SR_KEMIP_STR, SR_KEMIP_INT, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}};
 
 int mod_register(char *path, int *dlflags, void *p1, void *p2)
 {
@@ -289,18 +287,16 @@ int mod_register(char *path, int *dlflags, void *p1, void *p2)
 	return 0;
 }
 
-struct module_exports exports = {
-	"sylk_websocket",
-	DEFAULT_DLFLAGS,
-	cmds,
-	params,
-	0,          /* RPC methods (registered in mod_init) */
-	pvs,
-	0,          /* response handler */
-	mod_init,
-	child_init,
-	mod_destroy
-};
+struct module_exports exports = {"sylk_websocket",
+				 DEFAULT_DLFLAGS,
+				 cmds,
+				 params,
+				 0, /* RPC methods (registered in mod_init) */
+				 pvs,
+				 0, /* response handler */
+				 mod_init,
+				 child_init,
+				 mod_destroy};
 
 /* ---- C API ---------------------------------------------------------------- */
 
@@ -352,21 +348,21 @@ static int mod_init(void)
 		LM_ERR("max_reassembly must be 0 (no limit) or more\n");
 		return -1;
 	}
-	if (ws_registry_init(ws_max_message_size, (unsigned long)ws_max_reassembly) < 0
-			|| ws_io_init() < 0)
+	if (ws_registry_init(ws_max_message_size, (unsigned long)ws_max_reassembly) < 0 ||
+	    ws_io_init() < 0)
 		return -1;
 	ws_io_set_counters(&io_counters);
 
 	/* the core has one slot for each of these: a second WebSocket module
 	 * (websocket.so) cannot be loaded beside this one */
-	if (sr_event_register_cb(SREV_TCP_WS_FRAME_IN, ws_io_frame_in) != 0
-			|| sr_event_register_cb(SREV_TCP_WS_FRAME_OUT, ws_io_frame_out) != 0) {
+	if (sr_event_register_cb(SREV_TCP_WS_FRAME_IN, ws_io_frame_in) != 0 ||
+	    sr_event_register_cb(SREV_TCP_WS_FRAME_OUT, ws_io_frame_out) != 0) {
 		LM_ERR("WebSocket frame hooks taken: is websocket.so loaded too?\n");
 		return -1;
 	}
 	if (sr_event_register_cb(SREV_TCP_CLOSED, ws_io_tcp_closed) != 0)
 		LM_WARN("TCP close events taken (tcpops?): lost connections are "
-				"noticed by the keepalive timer instead\n");
+			"noticed by the keepalive timer instead\n");
 
 	if (ws_sip_subprotocol) {
 		sylk_ws_handler_t sip = {"sip", NULL, NULL, NULL};
@@ -389,15 +385,15 @@ static int mod_init(void)
 static int child_init(int rank)
 {
 	if (rank == PROC_MAIN && ws_timer_interval > 0) {
-		if (fork_basic_timer(PROC_TIMER, "WEBSOCKET KEEPALIVE", 1,
-					keepalive_timer, NULL, ws_timer_interval) < 0) {
+		if (fork_basic_timer(PROC_TIMER, "WEBSOCKET KEEPALIVE", 1, keepalive_timer, NULL,
+				     ws_timer_interval) < 0) {
 			LM_ERR("cannot start the keepalive timer\n");
 			return -1;
 		}
 	}
-	if (rank == PROC_MAIN && fork_basic_utimer(PROC_TIMER, "WEBSOCKET CLOSED", 1,
-						     closed_queue_timer, NULL,
-						     CLOSED_QUEUE_INTERVAL_US) < 0) {
+	if (rank == PROC_MAIN &&
+	    fork_basic_utimer(PROC_TIMER, "WEBSOCKET CLOSED", 1, closed_queue_timer, NULL,
+			      CLOSED_QUEUE_INTERVAL_US) < 0) {
 		LM_ERR("cannot start the closed-connection timer\n");
 		return -1;
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* C API of the sylk_websocket transport for other modules.
  *
  *   #include "../sylk_websocket/sylk_websocket_api.h"
@@ -18,9 +19,9 @@
 #define SYLK_WS_OP_BINARY 2
 
 typedef struct sylk_ws_conn_info {
-	int id;           /* connection id, stable for the connection's life */
-	int secure;       /* 1 for WSS */
-	char peer[64];    /* "ip:port" */
+	int id;        /* connection id, stable for the connection's life */
+	int secure;    /* 1 for WSS */
+	char peer[64]; /* "ip:port" */
 	const char *subprotocol;
 } sylk_ws_conn_info_t;
 
@@ -41,8 +42,8 @@ typedef int (*sylk_ws_conn_info_f)(int conn_id, sylk_ws_conn_info_t *info);
 
 typedef struct sylk_ws_api {
 	sylk_ws_register_handler_f register_handler;
-	sylk_ws_send_f send;          /* 0 ok, -1 no such connection or send failed */
-	sylk_ws_close_f close;        /* sends a close frame; TCP closes after */
+	sylk_ws_send_f send;   /* 0 ok, -1 no such connection or send failed */
+	sylk_ws_close_f close; /* sends a close frame; TCP closes after */
 	sylk_ws_conn_info_f conn_info;
 } sylk_ws_api_t;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Frames in and out of Kamailio's TCP/TLS connections: the core hands us
  * each complete WebSocket frame it reads (SREV_TCP_WS_FRAME_IN) and every SIP
  * message it sends to a WS connection (SREV_TCP_WS_FRAME_OUT); the RFC 6455
@@ -42,7 +43,7 @@ static struct ws_io_counters *counters;
 
 struct closed_queue {
 	gen_lock_t lock;
-	unsigned head, tail;    /* head - tail entries, indexes mod the size */
+	unsigned head, tail; /* head - tail entries, indexes mod the size */
 	int ids[CLOSED_QUEUE_SIZE];
 };
 
@@ -85,7 +86,8 @@ static void queue_closed(int id)
 	lock_release(&closed->lock);
 	if (full)
 		LM_WARN("closed-connection queue full: connection %d is noticed by the keepalive "
-			"timer instead\n", id);
+			"timer instead\n",
+			id);
 }
 
 void ws_io_set_counters(struct ws_io_counters *c)
@@ -206,8 +208,7 @@ static int send_raw(int id, const uint8_t *buf, size_t len, int close_after)
 	return 0;
 }
 
-static int send_frame(int id, unsigned opcode, const void *data, size_t len,
-		int close_after)
+static int send_frame(int id, unsigned opcode, const void *data, size_t len, int close_after)
 {
 	uint8_t *buf;
 	size_t size = ws_frame_header_size(len, false) + len, outlen;
@@ -263,7 +264,7 @@ int ws_io_close(int id, int code, const char *reason)
 	if (!reason)
 		reason = "";
 	if (ws_close_build(payload, sizeof(payload), code, reason,
-				strnlen(reason, WS_CLOSE_MAX_REASON), &len) != 0)
+			   strnlen(reason, WS_CLOSE_MAX_REASON), &len) != 0)
 		return -1;
 	ws_registry_mark_close_sent(id);
 	/* RFC 6455 7.1.1: the server closes TCP once the peer answered; the
@@ -278,8 +279,8 @@ static void fail_conn(int id, int code, const char *why)
 	size_t len = 0;
 
 	LM_NOTICE("closing connection %d with %d: %s\n", id, code, why);
-	if (ws_close_build(payload, sizeof(payload), code, why,
-				strnlen(why, WS_CLOSE_MAX_REASON), &len) == 0)
+	if (ws_close_build(payload, sizeof(payload), code, why, strnlen(why, WS_CLOSE_MAX_REASON),
+			   &len) == 0)
 		send_frame(id, WS_OP_CLOSE, payload, len, 1);
 	conn_gone(id, code);
 }
@@ -299,8 +300,7 @@ int ws_io_conn_info(int id, sylk_ws_conn_info_t *info)
 }
 
 /* A complete message for the connection's handler. */
-static void dispatch(int id, int handler, const struct ws_msg *m,
-		struct receive_info *rcv)
+static void dispatch(int id, int handler, const struct ws_msg *m, struct receive_info *rcv)
 {
 	if (handlers[handler].on_message) {
 		handlers[handler].on_message(id, m->opcode, (const char *)m->data, m->len);
@@ -345,8 +345,8 @@ int ws_io_frame_in(sr_event_param_t *evp)
 	err = ws_frame_parse(&frame, buf, tev->len, &rules, &need, &why);
 	if (err) {
 		/* the core delivers whole frames; anything else is garbage */
-		fail_conn(id, err == EAGAIN ? WS_CLOSE_PROTOCOL_ERROR
-				: ws_close_code_for(err), ws_reason_str(why));
+		fail_conn(id, err == EAGAIN ? WS_CLOSE_PROTOCOL_ERROR : ws_close_code_for(err),
+			  ws_reason_str(why));
 		return 0;
 	}
 	if (counters)
@@ -363,14 +363,14 @@ int ws_io_frame_in(sr_event_param_t *evp)
 	handler = c->handler;
 	/* fragments wait in shared memory: all of them together stay within
 	 * max_reassembly, or the connection that would pass it is failed */
-	if ((frame.opcode == WS_OP_CONT || !frame.fin)
-			&& !ws_opcode_is_control(frame.opcode)
-			&& !ws_registry_reasm_fits(c, frame.payload_len)) {
+	if ((frame.opcode == WS_OP_CONT || !frame.fin) && !ws_opcode_is_control(frame.opcode) &&
+	    !ws_registry_reasm_fits(c, frame.payload_len)) {
 		held = c->reasm_held;
 		ws_registry_unlock();
 		LM_WARN("connection %d: a fragment of %zu bytes would pass the"
-				" reassembly limit of all connections (this one holds %zu):"
-				" closing it\n", id, (size_t)frame.payload_len, held);
+			" reassembly limit of all connections (this one holds %zu):"
+			" closing it\n",
+			id, (size_t)frame.payload_len, held);
 		fail_conn(id, WS_CLOSE_TOO_BIG, "Reassembly memory full, try again later");
 		return 0;
 	}
@@ -391,11 +391,8 @@ int ws_io_frame_in(sr_event_param_t *evp)
 	}
 
 	switch (msg.opcode) {
-	case WS_OP_PING:
-		send_frame(id, WS_OP_PONG, msg.data, msg.len, 0);
-		break;
-	case WS_OP_PONG:
-		break;
+	case WS_OP_PING: send_frame(id, WS_OP_PONG, msg.data, msg.len, 0); break;
+	case WS_OP_PONG: break;
 	case WS_OP_CLOSE: {
 		struct ws_conn_info ci;
 		uint8_t payload[2];
@@ -416,8 +413,7 @@ int ws_io_frame_in(sr_event_param_t *evp)
 		 * process drop the TCP connection */
 		return -1;
 	}
-	default:
-		dispatch(id, handler, &msg, tev->rcv);
+	default: dispatch(id, handler, &msg, tev->rcv);
 	}
 	if (done)
 		ws_registry_reasm_free(done);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef SYLK_WS_IO_H
 #define SYLK_WS_IO_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
 #include "core/mem/shm_mem.h"
 #include "core/dprint.h"
@@ -33,9 +34,7 @@ static void shm_free_cb(void *ptr, void *arg)
 	shm_free(ptr);
 }
 
-static const struct sylk_mem shm_allocator = {
-	shm_alloc_cb, shm_realloc_cb, shm_free_cb, NULL
-};
+static const struct sylk_mem shm_allocator = {shm_alloc_cb, shm_realloc_cb, shm_free_cb, NULL};
 
 int ws_registry_init(unsigned max_message_size, unsigned long max_reassembly)
 {
@@ -110,8 +109,7 @@ int ws_registry_add(int id, int secure, int handler, const char *peer)
 		SHM_MEM_ERROR;
 		return -1;
 	}
-	if (ws_message_alloc_mem(&c->reassembly, registry->max_message_size,
-				&shm_allocator) != 0) {
+	if (ws_message_alloc_mem(&c->reassembly, registry->max_message_size, &shm_allocator) != 0) {
 		shm_free(c);
 		SHM_MEM_ERROR;
 		return -1;
@@ -203,8 +201,7 @@ struct ws_message *ws_registry_reasm_renew(struct ws_conn *c)
 {
 	struct ws_message *fresh, *old = c->reassembly;
 
-	if (ws_message_alloc_mem(&fresh, registry->max_message_size,
-				&shm_allocator) != 0)
+	if (ws_message_alloc_mem(&fresh, registry->max_message_size, &shm_allocator) != 0)
 		return NULL; /* keep the old one: it still works */
 	c->reassembly = fresh;
 	return old;

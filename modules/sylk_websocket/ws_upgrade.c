@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ws_handle_handshake(): the HTTP upgrade request arrives in
  * event_route[xhttp:request]; validation is the sylk_ws library's, this
  * file only reads the request, answers it and switches the connection. */
@@ -70,8 +71,8 @@ static char *header_value(sip_msg_t *msg, const char *name)
 
 static void fields_free(struct upgrade_fields *f)
 {
-	char **all[] = {&f->method, &f->version, &f->target, &f->host, &f->upgrade,
-		&f->connection, &f->key, &f->ws_version, &f->origin, &f->protocol};
+	char **all[] = {&f->method,     &f->version, &f->target,     &f->host,   &f->upgrade,
+			&f->connection, &f->key,     &f->ws_version, &f->origin, &f->protocol};
 	unsigned i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -103,18 +104,18 @@ static int fields_read(sip_msg_t *msg, struct upgrade_fields *f)
 	return 0;
 }
 
-static int reply(struct ws_upgrade_ctx *ctx, sip_msg_t *msg, int code,
-		const char *reason, const char *headers, const char *body)
+static int reply(struct ws_upgrade_ctx *ctx, sip_msg_t *msg, int code, const char *reason,
+		 const char *headers, const char *body)
 {
 	str r = {(char *)reason, (int)strlen(reason)};
 
-	if (headers && *headers
-			&& !add_lump_rpl(msg, (char *)headers, strlen(headers), LUMP_RPL_HDR))
+	if (headers && *headers &&
+	    !add_lump_rpl(msg, (char *)headers, strlen(headers), LUMP_RPL_HDR))
 		return -1;
 	if (body && *body) {
 		static char ctype[] = "Content-Type: text/plain\r\n";
-		if (!add_lump_rpl(msg, ctype, sizeof(ctype) - 1, LUMP_RPL_HDR)
-				|| !add_lump_rpl(msg, (char *)body, strlen(body), LUMP_RPL_BODY))
+		if (!add_lump_rpl(msg, ctype, sizeof(ctype) - 1, LUMP_RPL_HDR) ||
+		    !add_lump_rpl(msg, (char *)body, strlen(body), LUMP_RPL_BODY))
 			return -1;
 	}
 	return ctx->sl->freply(msg, code, &r);
@@ -143,16 +144,16 @@ int ws_upgrade_handle(struct ws_upgrade_ctx *ctx, sip_msg_t *msg)
 		reply(ctx, msg, 400, "Bad Request", NULL, "unreadable request\n");
 		goto out;
 	}
-	req = (struct ws_upgrade_req){f.method, f.version, f.target, f.host, f.upgrade,
-		f.connection, f.key, f.ws_version, f.origin, f.protocol};
+	req = (struct ws_upgrade_req){f.method,     f.version, f.target,     f.host,   f.upgrade,
+				      f.connection, f.key,     f.ws_version, f.origin, f.protocol};
 	ws_io_handler_names(protocols, MAX_SUBPROTOCOLS);
-	cfg = (struct ws_upgrade_cfg){ctx->path && *ctx->path ? ctx->path : NULL,
-		ctx->origins, protocols, true};
+	cfg = (struct ws_upgrade_cfg){ctx->path && *ctx->path ? ctx->path : NULL, ctx->origins,
+				      protocols, true};
 
 	ws_handshake_check(&req, &cfg, &res);
 	if (res.status != 101) {
-		LM_NOTICE("WebSocket upgrade from %s refused: %d %s (%s)\n", peer,
-				res.status, res.reason, res.detail);
+		LM_NOTICE("WebSocket upgrade from %s refused: %d %s (%s)\n", peer, res.status,
+			  res.reason, res.detail);
 		snprintf(body, sizeof(body), "%s\n", res.detail);
 		reply(ctx, msg, res.status, res.reason, res.headers, body);
 		goto out;
@@ -179,9 +180,9 @@ int ws_upgrade_handle(struct ws_upgrade_ctx *ctx, sip_msg_t *msg)
 	tcpconn_put(con);
 
 	snprintf(headers, sizeof(headers),
-			"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-			"Sec-WebSocket-Accept: %s\r\nSec-WebSocket-Protocol: %s\r\n",
-			accept, res.protocol);
+		 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+		 "Sec-WebSocket-Accept: %s\r\nSec-WebSocket-Protocol: %s\r\n",
+		 accept, res.protocol);
 	if (reply(ctx, msg, 101, "Switching Protocols", headers, NULL) < 0) {
 		LM_ERR("sending 101 to %s failed\n", peer);
 		ws_registry_remove(msg->rcv.proto_reserved1, NULL);
@@ -189,7 +190,7 @@ int ws_upgrade_handle(struct ws_upgrade_ctx *ctx, sip_msg_t *msg)
 	}
 	counter_inc(ctx->counters->connections);
 	LM_DBG("WebSocket %s from %s, connection %d\n", res.protocol, peer,
-			msg->rcv.proto_reserved1);
+	       msg->rcv.proto_reserved1);
 	ws_io_notify_open(msg->rcv.proto_reserved1);
 	ret = 1;
 out:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef SYLK_WS_UPGRADE_H
 #define SYLK_WS_UPGRADE_H
 
@@ -7,8 +8,8 @@
 
 struct ws_upgrade_ctx {
 	sl_api_t *sl;
-	const char *path;     /* required request path, "" = any */
-	const char *origins;  /* Origin allow-list, "*" = any */
+	const char *path;    /* required request path, "" = any */
+	const char *origins; /* Origin allow-list, "*" = any */
 	struct ws_io_counters *counters;
 };
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file chars.h  Character classes of the grammars the servers parse
  *
@@ -26,7 +27,7 @@ bool chars_mime_token(unsigned char c);
 int chars_hex_value(unsigned char c);
 
 /** A class above, as a function value for chars_span(). */
-typedef bool (chars_class_fn)(unsigned char c);
+typedef bool(chars_class_fn)(unsigned char c);
 
 /** True if @p len is at least 1 and every byte of @p s is in @p cls. */
 bool chars_span(const char *s, size_t len, chars_class_fn *cls);

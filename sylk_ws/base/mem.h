@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file mem.h  Allocator hooks
  *
@@ -20,7 +21,7 @@
 
 struct sylk_mem {
 	void *(*alloc)(size_t size, void *ctx);
-	void *(*realloc)(void *ptr, size_t size, void *ctx);  /* optional */
+	void *(*realloc)(void *ptr, size_t size, void *ctx); /* optional */
 	void (*free)(void *ptr, void *ctx);
 	void *ctx;
 };
@@ -29,7 +30,7 @@ struct sylk_mem {
  *  else all-NULL, which the helpers below read as libc. */
 static inline struct sylk_mem sylk_mem_or_default(const struct sylk_mem *mem)
 {
-	struct sylk_mem m = { NULL, NULL, NULL, NULL };
+	struct sylk_mem m = {NULL, NULL, NULL, NULL};
 
 	if (mem && mem->alloc && mem->free)
 		m = *mem;

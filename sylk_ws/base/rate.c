@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Fixed-window rate limit: see rate.h. */
 #include <limits.h>
 

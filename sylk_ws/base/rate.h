@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file rate.h  Fixed-window request rate limit
  *
@@ -13,8 +14,8 @@
 #include <stdint.h>
 
 struct rate_window {
-	int64_t second;  /**< the window's second (0 before the first event) */
-	int count;       /**< events counted in it                           */
+	int64_t second; /**< the window's second (0 before the first event) */
+	int count;      /**< events counted in it                           */
 };
 
 /**

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file sbuf.h  Growable output buffer
  *
@@ -19,13 +20,16 @@
 #include <stddef.h>
 
 struct sbuf {
-	char *buf;    /**< content, NUL-terminated; NULL while empty */
-	size_t len;   /**< bytes written, without the NUL            */
-	size_t size;  /**< bytes allocated                           */
-	int err;      /**< first failure, sticky (0 if none)         */
+	char *buf;   /**< content, NUL-terminated; NULL while empty */
+	size_t len;  /**< bytes written, without the NUL            */
+	size_t size; /**< bytes allocated                           */
+	int err;     /**< first failure, sticky (0 if none)         */
 };
 
-#define SBUF_INIT { NULL, 0, 0, 0 }
+#define SBUF_INIT             \
+	{                     \
+		NULL, 0, 0, 0 \
+	}
 
 /** Append @p n bytes from @p p (@p p may be NULL when @p n is 0). */
 int sbuf_put(struct sbuf *sb, const void *p, size_t n);
@@ -37,8 +41,7 @@ int sbuf_puts(struct sbuf *sb, const char *s);
 int sbuf_putc(struct sbuf *sb, char c);
 
 /** Append printf-formatted text. */
-int sbuf_printf(struct sbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int sbuf_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int sbuf_vprintf(struct sbuf *sb, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));

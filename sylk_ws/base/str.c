@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* String helpers: see str.h. */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file str.h  Small string helpers: copies and comma-separated lists
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file utf8.c  Strict incremental UTF-8 validator
  *
@@ -21,8 +22,8 @@ void utf8_init(struct utf8_state *st)
 		return;
 
 	st->need = 0;
-	st->lo   = 0x80;
-	st->hi   = 0xbf;
+	st->lo = 0x80;
+	st->hi = 0xbf;
 }
 
 
@@ -35,22 +36,19 @@ static bool lead_byte(uint8_t c, struct utf8_state *st)
 
 	if (c >= 0xc2 && c <= 0xdf) {
 		st->need = 1;
-	}
-	else if (c >= 0xe0 && c <= 0xef) {
+	} else if (c >= 0xe0 && c <= 0xef) {
 		st->need = 2;
 		if (c == 0xe0)
-			st->lo = 0xa0;  /* below is an overlong 2-byte form */
+			st->lo = 0xa0; /* below is an overlong 2-byte form */
 		else if (c == 0xed)
-			st->hi = 0x9f;  /* above is a surrogate half */
-	}
-	else if (c >= 0xf0 && c <= 0xf4) {
+			st->hi = 0x9f; /* above is a surrogate half */
+	} else if (c >= 0xf0 && c <= 0xf4) {
 		st->need = 3;
 		if (c == 0xf0)
-			st->lo = 0x90;  /* below is an overlong 3-byte form */
+			st->lo = 0x90; /* below is an overlong 3-byte form */
 		else if (c == 0xf4)
-			st->hi = 0x8f;  /* above is beyond U+10FFFF */
-	}
-	else {
+			st->hi = 0x8f; /* above is beyond U+10FFFF */
+	} else {
 		/* 80..BF stray continuation, C0/C1 always overlong, F5..FF */
 		return false;
 	}

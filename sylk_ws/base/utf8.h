@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file utf8.h  Strict UTF-8 validation (RFC 3629, Unicode table 3-7)
  *
@@ -37,8 +38,8 @@
  * public only so that it can be embedded without allocation.
  */
 struct utf8_state {
-	uint8_t need;  /* continuation bytes still expected, or UTF8_BAD */
-	uint8_t lo;    /* inclusive bounds for the next continuation byte */
+	uint8_t need; /* continuation bytes still expected, or UTF8_BAD */
+	uint8_t lo;   /* inclusive bounds for the next continuation byte */
 	uint8_t hi;
 };
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* CPIM message format (RFC 3862): parse and build. */
 #include <errno.h>
 #include <stdio.h>
@@ -192,8 +193,8 @@ static int addr_push(struct cpim_addr **v, size_t *n, char *display, char *uri)
 	return 0;
 }
 
-static int header_push(struct cpim_header **v, size_t *n, char *prefix, char *name,
-		       char *params, char *value)
+static int header_push(struct cpim_header **v, size_t *n, char *prefix, char *name, char *params,
+		       char *value)
 {
 	struct cpim_header *nv = realloc(*v, (*n + 1) * sizeof(*nv));
 
@@ -212,8 +213,7 @@ static int header_push(struct cpim_header **v, size_t *n, char *prefix, char *na
 
 /* Next line of [*pos, len): ends at LF, a CR before it is dropped. Returns
  * false at the end of the data; a last line without LF is still given. */
-static bool next_line(const char *s, size_t len, size_t *pos, size_t *ls, size_t *ll,
-		      bool *had_lf)
+static bool next_line(const char *s, size_t len, size_t *pos, size_t *ls, size_t *ll, bool *had_lf)
 {
 	const char *lf;
 	size_t p = *pos;
@@ -262,8 +262,7 @@ static char *unquote(const char *s, size_t a, size_t b, bool *bad)
 		if (s[i] == '\\') {
 			if (++i >= b - 1)
 				goto fail;
-		}
-		else if (s[i] == '"') {
+		} else if (s[i] == '"') {
 			goto fail;
 		}
 		out[o++] = s[i];
@@ -307,8 +306,7 @@ static int parse_addr(const char *s, size_t a, size_t b, char **display, char **
 			*display = unquote(s, da, db, &bad);
 			if (!*display)
 				return bad ? EBADMSG : ENOMEM;
-		}
-		else {
+		} else {
 			if (memchr(s + da, '"', db - da) || memchr(s + da, '<', db - da))
 				return EBADMSG;
 			if (str_dupn(display, s + da, db - da))
@@ -433,16 +431,16 @@ static int parse_msg_header(struct cpim_msg *m, const char *s, size_t ls, size_t
 				m->has_from = true;
 			return err;
 		}
-		if ((nl == 2 && strncasecmp(n, "To", 2) == 0)
-		    || (nl == 2 && strncasecmp(n, "cc", 2) == 0)) {
+		if ((nl == 2 && strncasecmp(n, "To", 2) == 0) ||
+		    (nl == 2 && strncasecmp(n, "cc", 2) == 0)) {
 			bool to = (n[0] == 'T' || n[0] == 't');
 
 			if (ps)
 				return EBADMSG;
 			err = parse_addr(s, vs, ve, &name, &value);
 			if (!err)
-				err = to ? addr_push(&m->to, &m->to_n, name, value)
-					 : addr_push(&m->cc, &m->cc_n, name, value);
+				err = to ? addr_push(&m->to, &m->to_n, name, value) :
+					   addr_push(&m->cc, &m->cc_n, name, value);
 			if (err) {
 				free(name);
 				free(value);
@@ -522,7 +520,7 @@ int cpim_parse(struct cpim_msg **mp, const void *data, size_t len)
 	const char *s = data;
 	struct cpim_msg *m;
 	size_t pos = 0, ls, ll;
-	char *cur = NULL;     /* MIME header being unfolded */
+	char *cur = NULL; /* MIME header being unfolded */
 	size_t cur_len = 0;
 	bool had_lf, blank = false;
 	int err;
@@ -726,8 +724,8 @@ int cpim_msg_add_ns(struct cpim_msg *m, const char *prefix, const char *uri)
 	if (!m || (prefix && !name_valid(prefix)) || !uri || !uri_valid(uri, strlen(uri)))
 		return EINVAL;
 	for (i = 0; i < m->ns_n; i++) {
-		if ((!prefix && !m->ns[i].prefix)
-		    || (prefix && m->ns[i].prefix && strcmp(prefix, m->ns[i].prefix) == 0))
+		if ((!prefix && !m->ns[i].prefix) ||
+		    (prefix && m->ns[i].prefix && strcmp(prefix, m->ns[i].prefix) == 0))
 			return set_str(&m->ns[i].uri, uri);
 	}
 	return ns_push(m, prefix, prefix ? strlen(prefix) : 0, uri, strlen(uri));
@@ -784,8 +782,7 @@ int cpim_msg_add_mime_header(struct cpim_msg *m, const char *name, const char *v
 	return err;
 }
 
-int cpim_msg_set_content(struct cpim_msg *m, const char *content_type,
-			 const void *body, size_t len)
+int cpim_msg_set_content(struct cpim_msg *m, const char *content_type, const void *body, size_t len)
 {
 	char *ct = NULL;
 	uint8_t *b = NULL;
@@ -859,17 +856,17 @@ int cpim_encode(const struct cpim_msg *m, char **outp, size_t *lenp)
 	if ((m->datetime && !str_text(m->datetime)) || (m->subject && !str_text(m->subject)))
 		return EINVAL;
 	for (i = 0; i < m->ns_n; i++) {
-		if ((m->ns[i].prefix && !name_valid(m->ns[i].prefix)) || !m->ns[i].uri
-		    || !uri_valid(m->ns[i].uri, strlen(m->ns[i].uri)))
+		if ((m->ns[i].prefix && !name_valid(m->ns[i].prefix)) || !m->ns[i].uri ||
+		    !uri_valid(m->ns[i].uri, strlen(m->ns[i].uri)))
 			return EINVAL;
 	}
 	for (i = 0; i < m->header_n; i++) {
 		const struct cpim_header *h = &m->headers[i];
 
-		if ((h->prefix && !name_valid(h->prefix)) || !name_valid(h->name)
-		    || !str_text(h->value)
-		    || (h->params && (h->params[0] != ';' || !str_text(h->params)
-				      || strpbrk(h->params, " \t"))))
+		if ((h->prefix && !name_valid(h->prefix)) || !name_valid(h->name) ||
+		    !str_text(h->value) ||
+		    (h->params &&
+		     (h->params[0] != ';' || !str_text(h->params) || strpbrk(h->params, " \t"))))
 			return EINVAL;
 	}
 	if (m->content_type && !str_text(m->content_type))
@@ -960,10 +957,9 @@ bool cpim_datetime_valid(const char *s)
 	if (!s)
 		return false;
 	n = strlen(s);
-	if (n < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-'
-	    || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't')
-	    || !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':'
-	    || !digits(s + 17, 2, &sec))
+	if (n < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &h) ||
+	    s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &sec))
 		return false;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return false;
@@ -977,8 +973,8 @@ bool cpim_datetime_valid(const char *s)
 	}
 	if ((*s == 'Z' || *s == 'z') && s[1] == '\0')
 		return true;
-	if ((*s == '+' || *s == '-') && strlen(s) == 6 && digits(s + 1, 2, &oh) && s[3] == ':'
-	    && digits(s + 4, 2, &om))
+	if ((*s == '+' || *s == '-') && strlen(s) == 6 && digits(s + 1, 2, &oh) && s[3] == ':' &&
+	    digits(s + 4, 2, &om))
 		return oh <= 23 && om <= 59;
 	return false;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* CPIM message format (RFC 3862, message/cpim): the envelope of chat
  * messages in MSRP sessions and SIP MESSAGE bodies.
  *
@@ -33,7 +34,7 @@
 
 /* Upper bounds on what a parsed message may hold. */
 #define CPIM_MAX_HEADERS 128
-#define CPIM_MAX_LINE    4096
+#define CPIM_MAX_LINE 4096
 
 /* From, To or cc: [display-name] <uri>. */
 struct cpim_addr {
@@ -43,16 +44,16 @@ struct cpim_addr {
 
 /* A namespace declaration: NS: [prefix] <uri>. */
 struct cpim_ns {
-	char *prefix;  /* NULL for a declaration without prefix */
+	char *prefix; /* NULL for a declaration without prefix */
 	char *uri;
 };
 
 /* A message header other than From, To, cc, DateTime, the first Subject
  * and NS; or a MIME header of the content. */
 struct cpim_header {
-	char *prefix;  /* NULL when unprefixed; never set for MIME headers */
+	char *prefix; /* NULL when unprefixed; never set for MIME headers */
 	char *name;
-	char *params;  /* text of ";param..." between colon and value, or NULL */
+	char *params; /* text of ";param..." between colon and value, or NULL */
 	char *value;
 };
 
@@ -63,17 +64,17 @@ struct cpim_msg {
 	size_t to_n;
 	struct cpim_addr *cc;
 	size_t cc_n;
-	char *datetime;      /* as written; NULL when absent */
-	char *subject;       /* first Subject without parameters; NULL when absent */
+	char *datetime; /* as written; NULL when absent */
+	char *subject;  /* first Subject without parameters; NULL when absent */
 	struct cpim_ns *ns;
 	size_t ns_n;
-	struct cpim_header *headers;  /* other message headers, in order */
+	struct cpim_header *headers; /* other message headers, in order */
 	size_t header_n;
 
-	char *content_type;  /* NULL when the content has none */
-	struct cpim_header *mime;     /* other MIME headers of the content */
+	char *content_type;       /* NULL when the content has none */
+	struct cpim_header *mime; /* other MIME headers of the content */
 	size_t mime_n;
-	uint8_t *body;       /* NUL-terminated copy; NULL when empty */
+	uint8_t *body; /* NUL-terminated copy; NULL when empty */
 	size_t body_len;
 };
 
@@ -109,8 +110,8 @@ int cpim_msg_add_ns(struct cpim_msg *m, const char *prefix, const char *uri);
  * declared for ns, which must have been declared with cpim_msg_add_ns. */
 int cpim_msg_add_header(struct cpim_msg *m, const char *ns, const char *name, const char *value);
 int cpim_msg_add_mime_header(struct cpim_msg *m, const char *name, const char *value);
-int cpim_msg_set_content(struct cpim_msg *m, const char *content_type,
-			 const void *body, size_t len);
+int cpim_msg_set_content(struct cpim_msg *m, const char *content_type, const void *body,
+			 size_t len);
 
 /* Serialise with CRLF line ends into a new buffer (NUL-terminated, *lenp
  * without the NUL); free() it. Returns 0, EINVAL, ENOMEM. */

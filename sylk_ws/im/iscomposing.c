@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Is-composing documents (RFC 3994). */
 #include <errno.h>
 #include <limits.h>
@@ -29,7 +30,7 @@ static void put_esc(struct sbuf *sb, const char *s)
 		case '&': sbuf_puts(sb, "&amp;"); break;
 		case '<': sbuf_puts(sb, "&lt;"); break;
 		case '>': sbuf_puts(sb, "&gt;"); break;
-		default:  sbuf_putc(sb, *s);
+		default: sbuf_putc(sb, *s);
 		}
 	}
 }
@@ -113,8 +114,7 @@ static char *elem_text(xmlNode *n, int *err)
 	if (out) {
 		memcpy(out, s, (size_t)(e - s));
 		out[e - s] = '\0';
-	}
-	else {
+	} else {
 		*err = ENOMEM;
 	}
 	xmlFree(c);
@@ -158,8 +158,8 @@ int iscomposing_parse(struct iscomposing **ip, const void *data, size_t len)
 
 		if (n->type != XML_ELEMENT_NODE || !in_ns(n))
 			continue;
-		if (strcmp(name, "state") && strcmp(name, "lastactive")
-		    && strcmp(name, "contenttype") && strcmp(name, "refresh"))
+		if (strcmp(name, "state") && strcmp(name, "lastactive") &&
+		    strcmp(name, "contenttype") && strcmp(name, "refresh"))
 			continue;
 		text = elem_text(n, &terr);
 		if (!text) {
@@ -167,8 +167,8 @@ int iscomposing_parse(struct iscomposing **ip, const void *data, size_t len)
 			goto out;
 		}
 		if (strcmp(name, "state") == 0) {
-			bool ok = !have_state
-				&& (strcmp(text, "active") == 0 || strcmp(text, "idle") == 0);
+			bool ok = !have_state &&
+				  (strcmp(text, "active") == 0 || strcmp(text, "idle") == 0);
 
 			ic->active = strcmp(text, "active") == 0;
 			have_state = true;
@@ -177,8 +177,7 @@ int iscomposing_parse(struct iscomposing **ip, const void *data, size_t len)
 				err = EBADMSG;
 				goto out;
 			}
-		}
-		else if (strcmp(name, "refresh") == 0) {
+		} else if (strcmp(name, "refresh") == 0) {
 			char *end;
 			unsigned long v = strtoul(text, &end, 10);
 
@@ -187,14 +186,11 @@ int iscomposing_parse(struct iscomposing **ip, const void *data, size_t len)
 			else
 				ic->refresh = (unsigned)v;
 			free(text);
-		}
-		else if (strcmp(name, "contenttype") == 0 && !ic->content_type) {
+		} else if (strcmp(name, "contenttype") == 0 && !ic->content_type) {
 			ic->content_type = text;
-		}
-		else if (strcmp(name, "lastactive") == 0 && !ic->last_active) {
+		} else if (strcmp(name, "lastactive") == 0 && !ic->last_active) {
 			ic->last_active = text;
-		}
-		else {
+		} else {
 			free(text);
 		}
 	}

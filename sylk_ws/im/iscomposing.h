@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Is-composing indications (RFC 3994, application/im-iscomposing+xml):
  * build the document, recognise the content type, read a received one.
  *
@@ -15,10 +16,10 @@
 #define ISCOMPOSING_MAX_SIZE 4096
 
 struct iscomposing {
-	bool active;          /* state: "active" or "idle" */
-	char *content_type;   /* <contenttype>, NULL when absent */
-	char *last_active;    /* <lastactive>, NULL when absent */
-	unsigned refresh;     /* <refresh> seconds, 0 when absent */
+	bool active;        /* state: "active" or "idle" */
+	char *content_type; /* <contenttype>, NULL when absent */
+	char *last_active;  /* <lastactive>, NULL when absent */
+	unsigned refresh;   /* <refresh> seconds, 0 when absent */
 };
 
 /* Build a document into a new NUL-terminated buffer; free() it.

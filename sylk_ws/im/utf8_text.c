@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The "text" of MSRP and CPIM headers and of chat: see utf8_text.h. */
 #include <stdint.h>
 

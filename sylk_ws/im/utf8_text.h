@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The "text" of MSRP and CPIM headers and of chat: well-formed UTF-8 (RFC 3629: no
  * overlongs, surrogates or code points above U+10FFFF) with no control
  * characters other than HTAB. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Bencode encoder and decoder; see bencode.h for the contract. */
 #include <errno.h>
 #include <inttypes.h>
@@ -10,32 +11,32 @@
 const char *benc_reason_str(enum benc_reason reason)
 {
 	switch (reason) {
-	case BENC_R_OK:       return "success";
-	case BENC_R_NOMEM:    return "out of memory";
-	case BENC_R_INVAL:    return "invalid argument";
-	case BENC_R_TRUNC:    return "input truncated";
-	case BENC_R_SYNTAX:   return "syntax error";
-	case BENC_R_INT:      return "malformed number";
-	case BENC_R_RANGE:    return "integer out of range";
-	case BENC_R_LENGTH:   return "string too long";
-	case BENC_R_DEPTH:    return "nesting too deep";
-	case BENC_R_NODES:    return "too many values";
-	case BENC_R_KEY:      return "bad or duplicate dict key";
+	case BENC_R_OK: return "success";
+	case BENC_R_NOMEM: return "out of memory";
+	case BENC_R_INVAL: return "invalid argument";
+	case BENC_R_TRUNC: return "input truncated";
+	case BENC_R_SYNTAX: return "syntax error";
+	case BENC_R_INT: return "malformed number";
+	case BENC_R_RANGE: return "integer out of range";
+	case BENC_R_LENGTH: return "string too long";
+	case BENC_R_DEPTH: return "nesting too deep";
+	case BENC_R_NODES: return "too many values";
+	case BENC_R_KEY: return "bad or duplicate dict key";
 	case BENC_R_TRAILING: return "trailing bytes after value";
-	default:              return "unknown error";
+	default: return "unknown error";
 	}
 }
 
 int benc_reason_errno(enum benc_reason reason)
 {
 	switch (reason) {
-	case BENC_R_OK:     return 0;
-	case BENC_R_NOMEM:  return ENOMEM;
-	case BENC_R_INVAL:  return EINVAL;
+	case BENC_R_OK: return 0;
+	case BENC_R_NOMEM: return ENOMEM;
+	case BENC_R_INVAL: return EINVAL;
 	case BENC_R_LENGTH:
 	case BENC_R_DEPTH:
-	case BENC_R_NODES:  return EMSGSIZE;
-	default:            return EBADMSG;
+	case BENC_R_NODES: return EMSGSIZE;
+	default: return EBADMSG;
 	}
 }
 
@@ -143,8 +144,7 @@ static int enc_enter_value(struct benc_enc *enc, bool is_str)
 		if (!is_str)
 			return enc_fail(enc, EPROTO);
 		enc->key_pending[top] = true;
-	}
-	else {
+	} else {
 		enc->key_pending[top] = false;
 	}
 	return 0;
@@ -311,14 +311,11 @@ int benc_enc_node(struct benc_enc *enc, const struct benc_node *node)
 		return EINVAL;
 
 	switch (node->type) {
-	case BENC_STR:
-		return benc_enc_strn(enc, node->str, node->len);
-	case BENC_INT:
-		return benc_enc_int(enc, node->i);
+	case BENC_STR: return benc_enc_strn(enc, node->str, node->len);
+	case BENC_INT: return benc_enc_int(enc, node->i);
 	case BENC_LIST:
 	case BENC_DICT:
-		err = node->type == BENC_DICT ? benc_enc_dict_begin(enc)
-					      : benc_enc_list_begin(enc);
+		err = node->type == BENC_DICT ? benc_enc_dict_begin(enc) : benc_enc_list_begin(enc);
 		for (m = node->child; !err && m; m = m->next) {
 			if (node->type == BENC_DICT)
 				err = benc_enc_strn(enc, m->key, m->key_len);
@@ -326,8 +323,7 @@ int benc_enc_node(struct benc_enc *enc, const struct benc_node *node)
 				err = benc_enc_node(enc, m);
 		}
 		return err ? err : benc_enc_end(enc);
-	default:
-		return enc_fail(enc, EINVAL);
+	default: return enc_fail(enc, EINVAL);
 	}
 }
 
@@ -349,9 +345,9 @@ struct parser {
 	const uint8_t *p;
 	const uint8_t *end;
 	const struct benc_limits *lim;
-	size_t n_nodes;      /* values seen so far */
-	size_t arena_need;   /* counting pass: bytes of strings + NULs */
-	struct benc_node *pool;  /* building pass only */
+	size_t n_nodes;                   /* values seen so far */
+	size_t arena_need;                /* counting pass: bytes of strings + NULs */
+	struct benc_node *pool;           /* building pass only */
 	const struct benc_node **scratch; /* building pass: key sorting */
 	char *arena;
 	size_t arena_used;
@@ -400,8 +396,7 @@ static int parse_str(struct parser *ps, const char **strp, size_t *lenp)
 		ps->arena_used += len + 1;
 		*strp = dst;
 		*lenp = len;
-	}
-	else {
+	} else {
 		ps->arena_need += len + 1;
 	}
 
@@ -455,8 +450,7 @@ static int parse_int(struct parser *ps, int64_t *vp)
 	return 0;
 }
 
-static int parse_value(struct parser *ps, unsigned depth,
-		       struct benc_node **nodep);
+static int parse_value(struct parser *ps, unsigned depth, struct benc_node **nodep);
 
 static int key_cmp(const struct benc_node *a, const struct benc_node *b)
 {
@@ -470,8 +464,7 @@ static int key_cmp(const struct benc_node *a, const struct benc_node *b)
 
 static int key_cmp_qsort(const void *a, const void *b)
 {
-	return key_cmp(*(const struct benc_node *const *)a,
-		       *(const struct benc_node *const *)b);
+	return key_cmp(*(const struct benc_node *const *)a, *(const struct benc_node *const *)b);
 }
 
 /* Canonical dicts arrive sorted and are checked for duplicates pair by
@@ -494,8 +487,7 @@ static int check_unsorted_keys(struct parser *ps, const struct benc_node *dict)
 	return 0;
 }
 
-static int parse_container(struct parser *ps, unsigned depth,
-			   struct benc_node *node, bool is_dict)
+static int parse_container(struct parser *ps, unsigned depth, struct benc_node *node, bool is_dict)
 {
 	struct benc_node *last = NULL;
 	bool sorted = true;
@@ -521,9 +513,9 @@ static int parse_container(struct parser *ps, unsigned depth,
 
 		if (is_dict) {
 			if (!is_digit(*ps->p))
-				return (*ps->p == 'i' || *ps->p == 'l' ||
-					*ps->p == 'd') ? BENC_R_KEY
-						       : BENC_R_SYNTAX;
+				return (*ps->p == 'i' || *ps->p == 'l' || *ps->p == 'd') ?
+					       BENC_R_KEY :
+					       BENC_R_SYNTAX;
 			err = parse_str(ps, &key, &key_len);
 			if (err)
 				return err;
@@ -551,8 +543,7 @@ static int parse_container(struct parser *ps, unsigned depth,
 					sorted = c < 0;
 				}
 				last->next = member;
-			}
-			else {
+			} else {
 				node->child = member;
 			}
 			last = member;
@@ -565,8 +556,7 @@ static int parse_container(struct parser *ps, unsigned depth,
 	return sorted ? 0 : check_unsorted_keys(ps, node);
 }
 
-static int parse_value(struct parser *ps, unsigned depth,
-		       struct benc_node **nodep)
+static int parse_value(struct parser *ps, unsigned depth, struct benc_node **nodep)
 {
 	struct benc_node *node = NULL;
 	uint8_t c;
@@ -623,8 +613,8 @@ static int run_parser(struct parser *ps, const void *buf, size_t len)
 }
 
 /* benc_decode() without the errno: returns the reason. */
-static enum benc_reason decode(struct benc_doc **docp, const void *buf,
-			       size_t len, const struct benc_limits *lim)
+static enum benc_reason decode(struct benc_doc **docp, const void *buf, size_t len,
+			       const struct benc_limits *lim)
 {
 	static const struct benc_limits defaults = {
 		BENC_DEFAULT_MAX_DEPTH,
@@ -688,8 +678,8 @@ static enum benc_reason decode(struct benc_doc **docp, const void *buf,
 	return 0;
 }
 
-int benc_decode(struct benc_doc **docp, const void *buf, size_t len,
-		const struct benc_limits *lim, enum benc_reason *reason)
+int benc_decode(struct benc_doc **docp, const void *buf, size_t len, const struct benc_limits *lim,
+		enum benc_reason *reason)
 {
 	enum benc_reason r = decode(docp, buf, len, lim);
 
@@ -709,8 +699,7 @@ const struct benc_node *benc_doc_root(const struct benc_doc *doc)
 	return doc ? doc->root : NULL;
 }
 
-const struct benc_node *benc_dict_get(const struct benc_node *dict,
-				      const char *key)
+const struct benc_node *benc_dict_get(const struct benc_node *dict, const char *key)
 {
 	const struct benc_node *m;
 	size_t key_len;
@@ -726,8 +715,7 @@ const struct benc_node *benc_dict_get(const struct benc_node *dict,
 	return NULL;
 }
 
-const char *benc_dict_str(const struct benc_node *dict, const char *key,
-			  size_t *lenp)
+const char *benc_dict_str(const struct benc_node *dict, const char *key, size_t *lenp)
 {
 	const struct benc_node *m = benc_dict_get(dict, key);
 
@@ -738,8 +726,7 @@ const char *benc_dict_str(const struct benc_node *dict, const char *key,
 	return m->str;
 }
 
-bool benc_dict_int(const struct benc_node *dict, const char *key,
-		   int64_t *vp)
+bool benc_dict_int(const struct benc_node *dict, const char *key, int64_t *vp)
 {
 	const struct benc_node *m = benc_dict_get(dict, key);
 

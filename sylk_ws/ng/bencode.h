@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Bencode (BitTorrent BEP 3) encoder and decoder, as spoken by rtpengine's
  * "ng" control protocol.
  *
@@ -55,7 +56,7 @@ int benc_reason_errno(enum benc_reason reason);
 
 struct benc_enc;
 
-int  benc_enc_alloc(struct benc_enc **encp, size_t size_hint);
+int benc_enc_alloc(struct benc_enc **encp, size_t size_hint);
 void benc_enc_free(struct benc_enc *enc);
 /* Empties the buffer and clears a sticky error, keeping the memory. */
 void benc_enc_reset(struct benc_enc *enc);
@@ -76,11 +77,11 @@ int benc_enc_dict_int(struct benc_enc *enc, const char *key, int64_t v);
  * while no container is open. */
 int benc_enc_raw(struct benc_enc *enc, const void *p, size_t len);
 
-int            benc_enc_err(const struct benc_enc *enc);
+int benc_enc_err(const struct benc_enc *enc);
 /* True when no container is open and no error occurred. */
-bool           benc_enc_complete(const struct benc_enc *enc);
+bool benc_enc_complete(const struct benc_enc *enc);
 const uint8_t *benc_enc_buf(const struct benc_enc *enc);
-size_t         benc_enc_len(const struct benc_enc *enc);
+size_t benc_enc_len(const struct benc_enc *enc);
 
 
 /* ---- decoder ---------------------------------------------------------- */
@@ -97,44 +98,41 @@ enum benc_type {
  * authoritative because bencode strings may hold NUL bytes. */
 struct benc_node {
 	enum benc_type type;
-	const char *key;           /* member of a dict: its key, else NULL */
+	const char *key; /* member of a dict: its key, else NULL */
 	size_t key_len;
-	const char *str;           /* BENC_STR */
-	size_t len;                /* BENC_STR: bytes; LIST/DICT: members */
-	int64_t i;                 /* BENC_INT */
+	const char *str;               /* BENC_STR */
+	size_t len;                    /* BENC_STR: bytes; LIST/DICT: members */
+	int64_t i;                     /* BENC_INT */
 	const struct benc_node *child; /* LIST/DICT: first member */
 	const struct benc_node *next;  /* next member of the parent */
 };
 
 struct benc_limits {
-	unsigned max_depth;   /* containers nested more deeply fail, 1..512 */
-	size_t   max_str_len; /* longer strings or keys fail */
-	size_t   max_nodes;   /* more values in all fail */
+	unsigned max_depth; /* containers nested more deeply fail, 1..512 */
+	size_t max_str_len; /* longer strings or keys fail */
+	size_t max_nodes;   /* more values in all fail */
 };
 
-#define BENC_DEFAULT_MAX_DEPTH   32
+#define BENC_DEFAULT_MAX_DEPTH 32
 #define BENC_DEFAULT_MAX_STR_LEN (1u << 20)
-#define BENC_DEFAULT_MAX_NODES   4096
+#define BENC_DEFAULT_MAX_NODES 4096
 /* Recursion bound whatever the caller asks for. */
-#define BENC_MAX_DEPTH_LIMIT     512
+#define BENC_MAX_DEPTH_LIMIT 512
 
 struct benc_doc;
 
 /* Decodes exactly one value filling buf[0..len). lim may be NULL for the
  * defaults. On error *docp is left untouched. Returns 0, EINVAL, ENOMEM,
  * EBADMSG or EMSGSIZE; reason (may be NULL) says exactly why. */
-int  benc_decode(struct benc_doc **docp, const void *buf, size_t len,
-		 const struct benc_limits *lim, enum benc_reason *reason);
+int benc_decode(struct benc_doc **docp, const void *buf, size_t len, const struct benc_limits *lim,
+		enum benc_reason *reason);
 void benc_doc_free(struct benc_doc *doc);
 const struct benc_node *benc_doc_root(const struct benc_doc *doc);
 
 /* Lookups return NULL (or false) for a missing member or a wrong type. */
-const struct benc_node *benc_dict_get(const struct benc_node *dict,
-				      const char *key);
-const char *benc_dict_str(const struct benc_node *dict, const char *key,
-			  size_t *lenp);
-bool benc_dict_int(const struct benc_node *dict, const char *key,
-		   int64_t *vp);
+const struct benc_node *benc_dict_get(const struct benc_node *dict, const char *key);
+const char *benc_dict_str(const struct benc_node *dict, const char *key, size_t *lenp);
+bool benc_dict_int(const struct benc_node *dict, const char *key, int64_t *vp);
 bool benc_str_eq(const struct benc_node *node, const char *s);
 
 /* Writes a decoded tree back (used by tests and the fuzzer to prove that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file ng_bridge.c  rtpengine flag sets that bridge WebRTC and plain SIP media
  */
@@ -12,8 +13,7 @@ static const char *const mux_require[] = {"require", NULL};
 static const char *const mux_offer_require[] = {"offer", "require", NULL};
 static const char *const replace_origin[] = {"origin", "session-connection", NULL};
 static const char *const flags_to_sip[] = {"trust-address", "strip-extmap", NULL};
-static const char *const flags_to_webrtc_answer[] = {"trust-address", "full-rtcp-attribute",
-						     NULL};
+static const char *const flags_to_webrtc_answer[] = {"trust-address", "full-rtcp-attribute", NULL};
 /* aiortc cannot parse a=rtcp:PORT without an address: full-rtcp-attribute */
 static const char *const flags_to_webrtc_offer[] = {"trust-address", "generate-mid",
 						    "full-rtcp-attribute", NULL};

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file ng_bridge.h  rtpengine flag sets that bridge WebRTC and plain SIP media
  *

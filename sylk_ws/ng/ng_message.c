@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rtpengine ng request encoding, cookies and reply parsing. */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -11,16 +12,14 @@
 
 /* ---- cookies ---------------------------------------------------------- */
 
-int ng_cookie_format(char *buf, size_t size, uint32_t instance, uint32_t pid,
-		     uint64_t counter)
+int ng_cookie_format(char *buf, size_t size, uint32_t instance, uint32_t pid, uint64_t counter)
 {
 	int n;
 
 	if (!buf || !size)
 		return EINVAL;
 
-	n = snprintf(buf, size, "%" PRIx32 "_%" PRIx32 "_%" PRIx64,
-		     instance, pid, counter);
+	n = snprintf(buf, size, "%" PRIx32 "_%" PRIx32 "_%" PRIx64, instance, pid, counter);
 	if (n < 0 || (size_t)n >= size) {
 		buf[0] = '\0';
 		return EINVAL;
@@ -28,8 +27,7 @@ int ng_cookie_format(char *buf, size_t size, uint32_t instance, uint32_t pid,
 	return 0;
 }
 
-void ng_cookie_gen_init(struct ng_cookie_gen *gen, uint32_t instance,
-			uint32_t pid)
+void ng_cookie_gen_init(struct ng_cookie_gen *gen, uint32_t instance, uint32_t pid)
 {
 	if (!gen)
 		return;
@@ -45,8 +43,7 @@ int ng_cookie_next(struct ng_cookie_gen *gen, char *buf, size_t size)
 	if (!gen)
 		return EINVAL;
 
-	err = ng_cookie_format(buf, size, gen->instance, gen->pid,
-			       gen->counter);
+	err = ng_cookie_format(buf, size, gen->instance, gen->pid, gen->counter);
 	/* Advance only on success so a too-small buffer does not burn a
 	 * number; on success the number is spent even if the send fails,
 	 * because rtpengine may have seen it. */
@@ -61,12 +58,12 @@ int ng_cookie_next(struct ng_cookie_gen *gen, char *buf, size_t size)
 const char *ng_cmd_name(enum ng_cmd cmd)
 {
 	switch (cmd) {
-	case NG_CMD_PING:   return "ping";
-	case NG_CMD_OFFER:  return "offer";
+	case NG_CMD_PING: return "ping";
+	case NG_CMD_OFFER: return "offer";
 	case NG_CMD_ANSWER: return "answer";
 	case NG_CMD_DELETE: return "delete";
-	case NG_CMD_QUERY:  return "query";
-	default:            return NULL;
+	case NG_CMD_QUERY: return "query";
+	default: return NULL;
 	}
 }
 
@@ -75,15 +72,13 @@ static bool list_empty(const char *const *list)
 	return !list || !list[0];
 }
 
-static void enc_opt_str(struct benc_enc *enc, const char *key,
-			const char *val)
+static void enc_opt_str(struct benc_enc *enc, const char *key, const char *val)
 {
 	if (val)
 		benc_enc_dict_str(enc, key, val);
 }
 
-static void enc_opt_list(struct benc_enc *enc, const char *key,
-			 const char *const *list)
+static void enc_opt_list(struct benc_enc *enc, const char *key, const char *const *list)
 {
 	if (list_empty(list))
 		return;
@@ -97,8 +92,7 @@ static void enc_opt_list(struct benc_enc *enc, const char *key,
 
 static void enc_codec(struct benc_enc *enc, const struct ng_codec *codec)
 {
-	if (list_empty(codec->mask) && list_empty(codec->transcode) &&
-	    list_empty(codec->accept))
+	if (list_empty(codec->mask) && list_empty(codec->transcode) && list_empty(codec->accept))
 		return;
 
 	benc_enc_str(enc, "codec");
@@ -114,29 +108,21 @@ static int check_required(const struct ng_request *req)
 	bool need_from = false, need_to = false, need_sdp = false;
 
 	switch (req->cmd) {
-	case NG_CMD_PING:
-		return 0;
-	case NG_CMD_OFFER:
-		need_from = need_sdp = true;
-		break;
-	case NG_CMD_ANSWER:
-		need_from = need_to = need_sdp = true;
-		break;
+	case NG_CMD_PING: return 0;
+	case NG_CMD_OFFER: need_from = need_sdp = true; break;
+	case NG_CMD_ANSWER: need_from = need_to = need_sdp = true; break;
 	case NG_CMD_DELETE:
-	case NG_CMD_QUERY:
-		break;
-	default:
-		return EINVAL;
+	case NG_CMD_QUERY: break;
+	default: return EINVAL;
 	}
 
-	if (!req->call_id || (need_from && !req->from_tag) ||
-	    (need_to && !req->to_tag) || (need_sdp && !req->sdp))
+	if (!req->call_id || (need_from && !req->from_tag) || (need_to && !req->to_tag) ||
+	    (need_sdp && !req->sdp))
 		return ENODATA;
 	return 0;
 }
 
-int ng_request_encode(struct benc_enc *enc, const char *cookie,
-		      const struct ng_request *req)
+int ng_request_encode(struct benc_enc *enc, const char *cookie, const struct ng_request *req)
 {
 	const char *cmd;
 	size_t i, cookie_len;
@@ -191,8 +177,7 @@ int ng_request_encode(struct benc_enc *enc, const char *cookie,
 	enc_opt_list(enc, "rtcp-mux", req->rtcp_mux);
 	if (req->sdp) {
 		benc_enc_str(enc, "sdp");
-		benc_enc_strn(enc, req->sdp,
-			      req->sdp_len ? req->sdp_len : strlen(req->sdp));
+		benc_enc_strn(enc, req->sdp, req->sdp_len ? req->sdp_len : strlen(req->sdp));
 	}
 	enc_opt_str(enc, "to-tag", req->to_tag);
 	enc_opt_str(enc, "transport-protocol", req->transport_protocol);
@@ -204,8 +189,7 @@ int ng_request_encode(struct benc_enc *enc, const char *cookie,
 
 /* ---- replies ---------------------------------------------------------- */
 
-int ng_reply_cookie(const void *buf, size_t len, const char **cookiep,
-		    size_t *cookie_lenp)
+int ng_reply_cookie(const void *buf, size_t len, const char **cookiep, size_t *cookie_lenp)
 {
 	const char *sp;
 
@@ -222,8 +206,8 @@ int ng_reply_cookie(const void *buf, size_t len, const char **cookiep,
 }
 
 /* An optional text member: absent is fine, any other type is not. */
-static int reply_opt_str(const struct benc_node *dict, const char *key,
-			 const char **strp, size_t *lenp)
+static int reply_opt_str(const struct benc_node *dict, const char *key, const char **strp,
+			 size_t *lenp)
 {
 	const struct benc_node *m = benc_dict_get(dict, key);
 
@@ -238,8 +222,7 @@ static int reply_opt_str(const struct benc_node *dict, const char *key,
 	return 0;
 }
 
-int ng_reply_parse(struct ng_reply **replyp, const void *buf, size_t len,
-		   const char *cookie)
+int ng_reply_parse(struct ng_reply **replyp, const void *buf, size_t len, const char *cookie)
 {
 	const struct benc_node *root, *res;
 	struct ng_reply *reply;
@@ -261,8 +244,7 @@ int ng_reply_parse(struct ng_reply **replyp, const void *buf, size_t len,
 		return ENOMEM;
 
 	body_off = got_len + 1;
-	err = benc_decode(&reply->doc, (const char *)buf + body_off,
-			  len - body_off, NULL, NULL);
+	err = benc_decode(&reply->doc, (const char *)buf + body_off, len - body_off, NULL, NULL);
 	if (err)
 		goto out;
 
@@ -293,7 +275,7 @@ int ng_reply_parse(struct ng_reply **replyp, const void *buf, size_t len,
 	if (!err)
 		err = reply_opt_str(root, "sdp", &reply->sdp, &reply->sdp_len);
 
- out:
+out:
 	if (err)
 		ng_reply_free(reply);
 	else
@@ -310,8 +292,7 @@ void ng_reply_free(struct ng_reply *reply)
 }
 
 
-int ng_query_leg_packets(const struct ng_reply *reply, const char *tag,
-			 int64_t *packets)
+int ng_query_leg_packets(const struct ng_reply *reply, const char *tag, int64_t *packets)
 {
 	const struct benc_node *tags, *leg, *medias, *m, *st, *s;
 	int64_t total = 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rtpengine "ng" control protocol messages (rtpengine 10.5).
  *
  * A datagram is a cookie, one space, and a bencoded dictionary; the reply
@@ -32,8 +33,7 @@
 /* Writes the cookie for one request. Unique as long as no two live
  * processes share (instance, pid) and the counter never repeats; instance
  * should differ between server runs (start time, or random bits). */
-int ng_cookie_format(char *buf, size_t size, uint32_t instance, uint32_t pid,
-		     uint64_t counter);
+int ng_cookie_format(char *buf, size_t size, uint32_t instance, uint32_t pid, uint64_t counter);
 
 /* Per-process cookie source: one per process, not shared, so it needs no
  * lock. */
@@ -43,9 +43,8 @@ struct ng_cookie_gen {
 	uint64_t counter;
 };
 
-void ng_cookie_gen_init(struct ng_cookie_gen *gen, uint32_t instance,
-			uint32_t pid);
-int  ng_cookie_next(struct ng_cookie_gen *gen, char *buf, size_t size);
+void ng_cookie_gen_init(struct ng_cookie_gen *gen, uint32_t instance, uint32_t pid);
+int ng_cookie_next(struct ng_cookie_gen *gen, char *buf, size_t size);
 
 
 /* ---- requests --------------------------------------------------------- */
@@ -78,10 +77,10 @@ struct ng_request {
 	const char *from_tag;
 	const char *to_tag;
 	const char *sdp;
-	size_t sdp_len;              /* 0: strlen(sdp) */
-	const char *ice;             /* "ICE": remove, force, ... */
-	const char *dtls;            /* "DTLS": off, passive, active */
-	const char *dtls_reverse;    /* "DTLS-reverse" */
+	size_t sdp_len;           /* 0: strlen(sdp) */
+	const char *ice;          /* "ICE": remove, force, ... */
+	const char *dtls;         /* "DTLS": off, passive, active */
+	const char *dtls_reverse; /* "DTLS-reverse" */
 	const char *transport_protocol;
 	const char *const *sdes;     /* "SDES" list */
 	const char *const *rtcp_mux; /* "rtcp-mux" list */
@@ -92,8 +91,7 @@ struct ng_request {
 
 /* Appends "<cookie> <dict>" to enc. Keys are written in sorted order, as
  * BEP 3 asks, although rtpengine would take any. */
-int ng_request_encode(struct benc_enc *enc, const char *cookie,
-		      const struct ng_request *req);
+int ng_request_encode(struct benc_enc *enc, const char *cookie, const struct ng_request *req);
 
 
 /* ---- replies ---------------------------------------------------------- */
@@ -109,9 +107,9 @@ enum ng_result {
  * NUL-terminated; dict gives access to any other member (query results). */
 struct ng_reply {
 	enum ng_result result;
-	const char *error_reason;  /* NULL if absent */
-	const char *warning;       /* NULL if absent */
-	const char *sdp;           /* NULL if absent */
+	const char *error_reason; /* NULL if absent */
+	const char *warning;      /* NULL if absent */
+	const char *sdp;          /* NULL if absent */
 	size_t sdp_len;
 	const struct benc_node *dict;
 	struct benc_doc *doc;
@@ -119,20 +117,17 @@ struct ng_reply {
 
 /* Finds the cookie of a datagram, for matching a reply to the request
  * waiting for it before parsing. */
-int ng_reply_cookie(const void *buf, size_t len, const char **cookiep,
-		    size_t *cookie_lenp);
+int ng_reply_cookie(const void *buf, size_t len, const char **cookiep, size_t *cookie_lenp);
 
 /* Parses a reply to the request sent with cookie. A reply with result
  * "error" parses fine: look at (*replyp)->result. */
-int  ng_reply_parse(struct ng_reply **replyp, const void *buf, size_t len,
-		    const char *cookie);
+int ng_reply_parse(struct ng_reply **replyp, const void *buf, size_t len, const char *cookie);
 void ng_reply_free(struct ng_reply *reply);
 
 /* From a "query" reply: the packets counted on any stream of any media of
  * the call leg with this tag, summed into *packets. Returns 0, EINVAL,
  * ENOENT (no such tag in the reply), EBADMSG (the leg has no "medias"
  * list). */
-int ng_query_leg_packets(const struct ng_reply *reply, const char *tag,
-			 int64_t *packets);
+int ng_query_leg_packets(const struct ng_reply *reply, const char *tag, int64_t *packets);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file gateway_sip.c  SIP details of the sylkRTC gateway that need no Kamailio
  */

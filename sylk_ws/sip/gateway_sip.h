@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file gateway_sip.h  SIP details of the sylkRTC gateway that need no Kamailio
  *
@@ -34,11 +35,11 @@ unsigned gw_reg_retry_after(unsigned attempt);
 
 /** Push-notification details of one device (account-devicetoken). */
 struct gw_push {
-	const char *token;     /**< pn-prid                              */
-	const char *platform;  /**< pn-provider ("apple", "firebase" ...) */
-	const char *app;       /**< pn-param, optional                    */
-	const char *device;    /**< pn-device, optional                   */
-	bool silent;           /**< pn-silent=1 when set                  */
+	const char *token;    /**< pn-prid                              */
+	const char *platform; /**< pn-provider ("apple", "firebase" ...) */
+	const char *app;      /**< pn-param, optional                    */
+	const char *device;   /**< pn-device, optional                   */
+	bool silent;          /**< pn-silent=1 when set                  */
 };
 
 /**

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file sip_aor.c  SIP address-of-record checks
  */
@@ -142,8 +143,7 @@ static enum sip_aor_reason host_decode(struct sip_aor *aor, const char *h, size_
 			port = h + host_len + 1;
 			port_len = len - host_len - 1;
 		}
-	}
-	else {
+	} else {
 		const char *colon = memchr(h, ':', len);
 		host_len = colon ? (size_t)(colon - h) : len;
 		if (host_len == 0 || !hostname_valid(h, host_len))
@@ -178,8 +178,7 @@ static enum sip_aor_reason decode(struct sip_aor *aor, const char *s, size_t len
 	if (len >= 4 && strncasecmp(s, "sip:", 4) == 0) {
 		s += 4;
 		len -= 4;
-	}
-	else if (len >= 5 && strncasecmp(s, "sips:", 5) == 0) {
+	} else if (len >= 5 && strncasecmp(s, "sips:", 5) == 0) {
 		s += 5;
 		len -= 5;
 		a.secure = true;
@@ -217,8 +216,7 @@ static enum sip_aor_reason decode(struct sip_aor *aor, const char *s, size_t len
 	return SIP_AOR_OK;
 }
 
-int sip_aor_decode(struct sip_aor *aor, const char *s, size_t len,
-		   enum sip_aor_reason *reason)
+int sip_aor_decode(struct sip_aor *aor, const char *s, size_t len, enum sip_aor_reason *reason)
 {
 	enum sip_aor_reason r = decode(aor, s, len);
 
@@ -232,17 +230,17 @@ int sip_aor_decode(struct sip_aor *aor, const char *s, size_t len,
 const char *sip_aor_reason_str(enum sip_aor_reason err)
 {
 	switch (err) {
-	case SIP_AOR_OK:           return "valid address";
-	case SIP_AOR_EINVAL:       return "no address given";
-	case SIP_AOR_EMPTY:        return "empty address";
-	case SIP_AOR_TOO_LONG:     return "address too long";
-	case SIP_AOR_BAD_CHAR:     return "whitespace or control character in address";
-	case SIP_AOR_NO_AT:        return "address is not user@domain";
-	case SIP_AOR_EMPTY_USER:   return "empty user part";
+	case SIP_AOR_OK: return "valid address";
+	case SIP_AOR_EINVAL: return "no address given";
+	case SIP_AOR_EMPTY: return "empty address";
+	case SIP_AOR_TOO_LONG: return "address too long";
+	case SIP_AOR_BAD_CHAR: return "whitespace or control character in address";
+	case SIP_AOR_NO_AT: return "address is not user@domain";
+	case SIP_AOR_EMPTY_USER: return "empty user part";
 	case SIP_AOR_EMPTY_DOMAIN: return "empty domain part";
-	case SIP_AOR_BAD_USER:     return "invalid character in user part";
-	case SIP_AOR_BAD_DOMAIN:   return "invalid domain";
-	case SIP_AOR_BAD_PORT:     return "invalid port";
+	case SIP_AOR_BAD_USER: return "invalid character in user part";
+	case SIP_AOR_BAD_DOMAIN: return "invalid domain";
+	case SIP_AOR_BAD_PORT: return "invalid port";
 	}
 	return "invalid address";
 }

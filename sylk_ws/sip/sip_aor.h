@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file sip_aor.h  SIP address-of-record checks for sylkRTC address fields
  *
@@ -52,14 +53,14 @@ enum sip_aor_reason {
 
 /** An address split into its parts; every pointer is into the input. */
 struct sip_aor {
-	const char *aor;      /**< user@host[:port], scheme stripped      */
+	const char *aor; /**< user@host[:port], scheme stripped      */
 	size_t aor_len;
 	const char *user;
 	size_t user_len;
-	const char *host;     /**< as written, with brackets for IPv6     */
+	const char *host; /**< as written, with brackets for IPv6     */
 	size_t host_len;
-	uint16_t port;        /**< 0 when absent                          */
-	bool secure;          /**< the input said "sips:"                 */
+	uint16_t port; /**< 0 when absent                          */
+	bool secure;   /**< the input said "sips:"                 */
 };
 
 /**
@@ -76,8 +77,7 @@ struct sip_aor {
  * When @p s is NUL-terminated, aor->aor is too: stripping the scheme only
  * ever removes a prefix.
  */
-int sip_aor_decode(struct sip_aor *aor, const char *s, size_t len,
-		   enum sip_aor_reason *reason);
+int sip_aor_decode(struct sip_aor *aor, const char *s, size_t len, enum sip_aor_reason *reason);
 
 /** Short English text for @p reason, suitable for an error reply. */
 const char *sip_aor_reason_str(enum sip_aor_reason reason);

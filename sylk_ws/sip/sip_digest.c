@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SIP digest authentication maths and header handling; see sip_digest.h. */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,38 +14,38 @@
 const char *sip_digest_reason_str(enum sip_digest_reason reason)
 {
 	switch (reason) {
-	case SIP_DIGEST_R_OK:      return "success";
-	case SIP_DIGEST_R_NOMEM:   return "out of memory";
-	case SIP_DIGEST_R_INVAL:   return "invalid argument";
-	case SIP_DIGEST_R_SCHEME:  return "not a Digest challenge";
-	case SIP_DIGEST_R_SYNTAX:  return "malformed challenge";
-	case SIP_DIGEST_R_DUP:     return "duplicate challenge parameter";
+	case SIP_DIGEST_R_OK: return "success";
+	case SIP_DIGEST_R_NOMEM: return "out of memory";
+	case SIP_DIGEST_R_INVAL: return "invalid argument";
+	case SIP_DIGEST_R_SCHEME: return "not a Digest challenge";
+	case SIP_DIGEST_R_SYNTAX: return "malformed challenge";
+	case SIP_DIGEST_R_DUP: return "duplicate challenge parameter";
 	case SIP_DIGEST_R_MISSING: return "challenge lacks realm or nonce";
-	case SIP_DIGEST_R_ALGO:    return "unsupported digest algorithm";
-	case SIP_DIGEST_R_QOP:     return "unsupported qop";
-	case SIP_DIGEST_R_NOCRED:  return "no credentials for the algorithm";
-	case SIP_DIGEST_R_SPACE:   return "output buffer too small";
-	case SIP_DIGEST_R_CRYPTO:  return "hash computation failed";
-	default:                   return "unknown error";
+	case SIP_DIGEST_R_ALGO: return "unsupported digest algorithm";
+	case SIP_DIGEST_R_QOP: return "unsupported qop";
+	case SIP_DIGEST_R_NOCRED: return "no credentials for the algorithm";
+	case SIP_DIGEST_R_SPACE: return "output buffer too small";
+	case SIP_DIGEST_R_CRYPTO: return "hash computation failed";
+	default: return "unknown error";
 	}
 }
 
 int sip_digest_reason_errno(enum sip_digest_reason reason)
 {
 	switch (reason) {
-	case SIP_DIGEST_R_OK:      return 0;
-	case SIP_DIGEST_R_NOMEM:   return ENOMEM;
-	case SIP_DIGEST_R_INVAL:   return EINVAL;
+	case SIP_DIGEST_R_OK: return 0;
+	case SIP_DIGEST_R_NOMEM: return ENOMEM;
+	case SIP_DIGEST_R_INVAL: return EINVAL;
 	case SIP_DIGEST_R_SYNTAX:
-	case SIP_DIGEST_R_DUP:     return EBADMSG;
+	case SIP_DIGEST_R_DUP: return EBADMSG;
 	case SIP_DIGEST_R_MISSING: return ENODATA;
 	case SIP_DIGEST_R_SCHEME:
 	case SIP_DIGEST_R_ALGO:
 	case SIP_DIGEST_R_QOP:
-	case SIP_DIGEST_R_CRYPTO:  return ENOTSUP;
-	case SIP_DIGEST_R_NOCRED:  return ENOENT;
-	case SIP_DIGEST_R_SPACE:   return ENOSPC;
-	default:                   return EINVAL;
+	case SIP_DIGEST_R_CRYPTO: return ENOTSUP;
+	case SIP_DIGEST_R_NOCRED: return ENOENT;
+	case SIP_DIGEST_R_SPACE: return ENOSPC;
+	default: return EINVAL;
 	}
 }
 
@@ -59,9 +60,9 @@ static int finish(int r, enum sip_digest_reason *reason)
 }
 
 static const char *const algo_names[] = {
-	[SIP_DIGEST_MD5]         = "MD5",
-	[SIP_DIGEST_MD5_SESS]    = "MD5-sess",
-	[SIP_DIGEST_SHA256]      = "SHA-256",
+	[SIP_DIGEST_MD5] = "MD5",
+	[SIP_DIGEST_MD5_SESS] = "MD5-sess",
+	[SIP_DIGEST_SHA256] = "SHA-256",
 	[SIP_DIGEST_SHA256_SESS] = "SHA-256-sess",
 };
 
@@ -149,8 +150,7 @@ static bool span_ieq(const char *p, size_t n, const char *s)
 }
 
 /* Reads a quoted string or a bare value, unescaped, into the arena. */
-static int read_value(struct cursor *c, struct chal_obj *obj,
-		      const char **valp, size_t *lenp)
+static int read_value(struct cursor *c, struct chal_obj *obj, const char **valp, size_t *lenp)
 {
 	char *dst = obj->arena + obj->arena_used;
 	size_t n = 0;
@@ -176,10 +176,8 @@ static int read_value(struct cursor *c, struct chal_obj *obj,
 				return SIP_DIGEST_R_SYNTAX;
 			dst[n++] = (char)ch;
 		}
-	}
-	else {
-		while (c->p < c->end &&
-		       is_bare_value_char((unsigned char)*c->p))
+	} else {
+		while (c->p < c->end && is_bare_value_char((unsigned char)*c->p))
 			dst[n++] = *c->p++;
 		if (!n)
 			return SIP_DIGEST_R_SYNTAX;
@@ -207,7 +205,7 @@ static int parse_algo(const char *v, size_t n, enum sip_digest_algo *algop)
 /* qop-options is a comma list inside the quotes: "auth,auth-int". */
 static void parse_qop(struct sip_digest_chal *chal, const char *v, size_t n)
 {
-	struct cursor c = { v, v + n };
+	struct cursor c = {v, v + n};
 
 	while (c.p < c.end) {
 		const char *tok;
@@ -227,17 +225,16 @@ static void parse_qop(struct sip_digest_chal *chal, const char *v, size_t n)
 }
 
 enum {
-	SEEN_REALM     = 1 << 0,
-	SEEN_NONCE     = 1 << 1,
-	SEEN_OPAQUE    = 1 << 2,
+	SEEN_REALM = 1 << 0,
+	SEEN_NONCE = 1 << 1,
+	SEEN_OPAQUE = 1 << 2,
 	SEEN_ALGORITHM = 1 << 3,
-	SEEN_QOP       = 1 << 4,
-	SEEN_STALE     = 1 << 5,
-	SEEN_USERHASH  = 1 << 6,
+	SEEN_QOP = 1 << 4,
+	SEEN_STALE = 1 << 5,
+	SEEN_USERHASH = 1 << 6,
 };
 
-static int apply_param(struct chal_obj *obj, unsigned *seen,
-		       const char *name, size_t name_len,
+static int apply_param(struct chal_obj *obj, unsigned *seen, const char *name, size_t name_len,
 		       const char *val, size_t val_len)
 {
 	struct sip_digest_chal *chal = &obj->pub;
@@ -245,13 +242,9 @@ static int apply_param(struct chal_obj *obj, unsigned *seen,
 		const char *name;
 		unsigned bit;
 	} known[] = {
-		{ "realm", SEEN_REALM },
-		{ "nonce", SEEN_NONCE },
-		{ "opaque", SEEN_OPAQUE },
-		{ "algorithm", SEEN_ALGORITHM },
-		{ "qop", SEEN_QOP },
-		{ "stale", SEEN_STALE },
-		{ "userhash", SEEN_USERHASH },
+		{"realm", SEEN_REALM},         {"nonce", SEEN_NONCE}, {"opaque", SEEN_OPAQUE},
+		{"algorithm", SEEN_ALGORITHM}, {"qop", SEEN_QOP},     {"stale", SEEN_STALE},
+		{"userhash", SEEN_USERHASH},
 	};
 	unsigned bit = 0;
 	bool keep = false;
@@ -294,15 +287,11 @@ static int apply_param(struct chal_obj *obj, unsigned *seen,
 		chal->qop_given = true;
 		parse_qop(chal, val, val_len);
 		break;
-	case SEEN_STALE:
-		chal->stale = span_ieq(val, val_len, "true");
-		break;
-	case SEEN_USERHASH:
-		chal->userhash = span_ieq(val, val_len, "true");
-		break;
+	case SEEN_STALE: chal->stale = span_ieq(val, val_len, "true"); break;
+	case SEEN_USERHASH: chal->userhash = span_ieq(val, val_len, "true"); break;
 	}
 
- done:
+done:
 	if (keep)
 		obj->arena_used += val_len + 1;
 	return 0;
@@ -357,8 +346,7 @@ static int parse_params(struct cursor *c, struct chal_obj *obj)
 	return 0;
 }
 
-static int chal_parse_r(struct sip_digest_chal **chalp, const char *val,
-			size_t len)
+static int chal_parse_r(struct sip_digest_chal **chalp, const char *val, size_t len)
 {
 	struct cursor c;
 	struct chal_obj *obj;
@@ -404,8 +392,8 @@ static int chal_parse_r(struct sip_digest_chal **chalp, const char *val,
 	return 0;
 }
 
-int sip_digest_chal_parse(struct sip_digest_chal **chalp, const char *val,
-			  size_t len, enum sip_digest_reason *reason)
+int sip_digest_chal_parse(struct sip_digest_chal **chalp, const char *val, size_t len,
+			  enum sip_digest_reason *reason)
 {
 	return finish(chal_parse_r(chalp, val, len), reason);
 }
@@ -434,8 +422,7 @@ static int hash_hex(enum sip_digest_algo algo, char hex[SIP_DIGEST_HEX_MAX],
 	if (!ctx)
 		return SIP_DIGEST_R_NOMEM;
 
-	ok = EVP_DigestInit_ex(ctx, algo_is_sha256(algo) ? EVP_sha256()
-							  : EVP_md5(), NULL);
+	ok = EVP_DigestInit_ex(ctx, algo_is_sha256(algo) ? EVP_sha256() : EVP_md5(), NULL);
 	for (k = 0; ok && k < n_parts; k++) {
 		if (k)
 			ok = EVP_DigestUpdate(ctx, ":", 1);
@@ -467,15 +454,14 @@ static bool has_ctl(const char *s)
 	return false;
 }
 
-static int ha1_r(char *hex, size_t size, enum sip_digest_algo algo,
-		 const char *username, const char *realm, const char *password)
+static int ha1_r(char *hex, size_t size, enum sip_digest_algo algo, const char *username,
+		 const char *realm, const char *password)
 {
 	const char *parts[3];
 	char tmp[SIP_DIGEST_HEX_MAX];
 	int err;
 
-	if (!hex || !username || !realm || !password ||
-	    !sip_digest_algo_name(algo))
+	if (!hex || !username || !realm || !password || !sip_digest_algo_name(algo))
 		return SIP_DIGEST_R_INVAL;
 	if (size < algo_hex_len(algo) + 1)
 		return SIP_DIGEST_R_SPACE;
@@ -491,17 +477,15 @@ static int ha1_r(char *hex, size_t size, enum sip_digest_algo algo,
 	return 0;
 }
 
-int sip_digest_ha1(char *hex, size_t size, enum sip_digest_algo algo,
-		   const char *username, const char *realm,
-		   const char *password)
+int sip_digest_ha1(char *hex, size_t size, enum sip_digest_algo algo, const char *username,
+		   const char *realm, const char *password)
 {
 	return finish(ha1_r(hex, size, algo, username, realm, password), NULL);
 }
 
 /* Copies a caller's HA1 in lowercase: the hex text itself is hashed, so
  * "ABCD" and "abcd" would give different responses. */
-static int copy_ha1(char out[SIP_DIGEST_HEX_MAX], const char *ha1,
-		    enum sip_digest_algo algo)
+static int copy_ha1(char out[SIP_DIGEST_HEX_MAX], const char *ha1, enum sip_digest_algo algo)
 {
 	size_t i, n = algo_hex_len(algo);
 
@@ -521,18 +505,16 @@ static int copy_ha1(char out[SIP_DIGEST_HEX_MAX], const char *ha1,
 	return 0;
 }
 
-static int get_ha1(char out[SIP_DIGEST_HEX_MAX],
-		   const struct sip_digest_chal *chal,
+static int get_ha1(char out[SIP_DIGEST_HEX_MAX], const struct sip_digest_chal *chal,
 		   const struct sip_digest_cred *cred)
 {
-	const char *given = algo_is_sha256(chal->algo) ? cred->ha1_sha256
-						       : cred->ha1_md5;
+	const char *given = algo_is_sha256(chal->algo) ? cred->ha1_sha256 : cred->ha1_md5;
 
 	if (given)
 		return copy_ha1(out, given, chal->algo);
 	if (cred->password)
-		return ha1_r(out, SIP_DIGEST_HEX_MAX, chal->algo,
-			     cred->username, chal->realm, cred->password);
+		return ha1_r(out, SIP_DIGEST_HEX_MAX, chal->algo, cred->username, chal->realm,
+			     cred->password);
 	return SIP_DIGEST_R_NOCRED;
 }
 
@@ -551,18 +533,15 @@ static int pick_qop(const struct sip_digest_chal *chal, const char **qopp)
 	return 0;
 }
 
-static int check_args(const struct sip_digest_chal *chal,
-		      const struct sip_digest_cred *cred,
+static int check_args(const struct sip_digest_chal *chal, const struct sip_digest_cred *cred,
 		      const struct sip_digest_req *req, const char **qopp)
 {
 	int err;
 
-	if (!chal || !cred || !req || !cred->username || !req->method ||
-	    !req->uri || !chal->realm || !chal->nonce ||
-	    !sip_digest_algo_name(chal->algo))
+	if (!chal || !cred || !req || !cred->username || !req->method || !req->uri ||
+	    !chal->realm || !chal->nonce || !sip_digest_algo_name(chal->algo))
 		return SIP_DIGEST_R_INVAL;
-	if (!*req->method || has_ctl(req->method) || has_ctl(req->uri) ||
-	    has_ctl(cred->username))
+	if (!*req->method || has_ctl(req->method) || has_ctl(req->uri) || has_ctl(cred->username))
 		return SIP_DIGEST_R_INVAL;
 
 	err = pick_qop(chal, qopp);
@@ -578,10 +557,9 @@ static int check_args(const struct sip_digest_chal *chal,
 	return 0;
 }
 
-static int compute_response(char hex[SIP_DIGEST_HEX_MAX],
-			    const struct sip_digest_chal *chal,
-			    const struct sip_digest_cred *cred,
-			    const struct sip_digest_req *req, const char *qop)
+static int compute_response(char hex[SIP_DIGEST_HEX_MAX], const struct sip_digest_chal *chal,
+			    const struct sip_digest_cred *cred, const struct sip_digest_req *req,
+			    const char *qop)
 {
 	char ha1[SIP_DIGEST_HEX_MAX], ha2[SIP_DIGEST_HEX_MAX];
 	char nc[9];
@@ -627,10 +605,8 @@ static int compute_response(char hex[SIP_DIGEST_HEX_MAX],
 	return hash_hex(chal->algo, hex, parts, 6);
 }
 
-static int response_r(char *hex, size_t size,
-		      const struct sip_digest_chal *chal,
-		      const struct sip_digest_cred *cred,
-		      const struct sip_digest_req *req)
+static int response_r(char *hex, size_t size, const struct sip_digest_chal *chal,
+		      const struct sip_digest_cred *cred, const struct sip_digest_req *req)
 {
 	char tmp[SIP_DIGEST_HEX_MAX];
 	const char *qop;
@@ -652,10 +628,8 @@ static int response_r(char *hex, size_t size,
 	return 0;
 }
 
-int sip_digest_response(char *hex, size_t size,
-			const struct sip_digest_chal *chal,
-			const struct sip_digest_cred *cred,
-			const struct sip_digest_req *req,
+int sip_digest_response(char *hex, size_t size, const struct sip_digest_chal *chal,
+			const struct sip_digest_cred *cred, const struct sip_digest_req *req,
 			enum sip_digest_reason *reason)
 {
 	return finish(response_r(hex, size, chal, cred, req), reason);
@@ -698,8 +672,7 @@ static void w_quoted(struct hdr_writer *w, const char *s)
 	w_raw(w, "\"", 1);
 }
 
-static void w_param(struct hdr_writer *w, const char *name, const char *val,
-		    bool quote)
+static void w_param(struct hdr_writer *w, const char *name, const char *val, bool quote)
 {
 	w_str(w, ", ");
 	w_str(w, name);
@@ -710,10 +683,8 @@ static void w_param(struct hdr_writer *w, const char *name, const char *val,
 		w_str(w, val);
 }
 
-static int authorization_r(char *buf, size_t size, size_t *lenp,
-			   const struct sip_digest_chal *chal,
-			   const struct sip_digest_cred *cred,
-			   const struct sip_digest_req *req)
+static int authorization_r(char *buf, size_t size, size_t *lenp, const struct sip_digest_chal *chal,
+			   const struct sip_digest_cred *cred, const struct sip_digest_req *req)
 {
 	char response[SIP_DIGEST_HEX_MAX], user_hash[SIP_DIGEST_HEX_MAX];
 	char nc[9];
@@ -733,7 +704,7 @@ static int authorization_r(char *buf, size_t size, size_t *lenp,
 
 	username = cred->username;
 	if (chal->userhash) {
-		const char *parts[2] = { cred->username, chal->realm };
+		const char *parts[2] = {cred->username, chal->realm};
 
 		err = hash_hex(chal->algo, user_hash, parts, 2);
 		if (err)
@@ -777,10 +748,8 @@ static int authorization_r(char *buf, size_t size, size_t *lenp,
 }
 
 int sip_digest_authorization(char *buf, size_t size, size_t *lenp,
-			     const struct sip_digest_chal *chal,
-			     const struct sip_digest_cred *cred,
-			     const struct sip_digest_req *req,
-			     enum sip_digest_reason *reason)
+			     const struct sip_digest_chal *chal, const struct sip_digest_cred *cred,
+			     const struct sip_digest_req *req, enum sip_digest_reason *reason)
 {
 	return finish(authorization_r(buf, size, lenp, chal, cred, req), reason);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file json_keys.c  Repeated member names in JSON objects
  *
@@ -15,14 +16,14 @@
 #include "sylk_ws/base/chars.h"
 
 struct name {
-	char *bytes;    /* unescaped, malloc'ed */
+	char *bytes; /* unescaped, malloc'ed */
 	size_t len;
 };
 
 struct frame {
 	bool object;
-	bool expect_name;   /* next string of this object is a member name */
-	size_t first;       /* its first name in the names array */
+	bool expect_name; /* next string of this object is a member name */
+	size_t first;     /* its first name in the names array */
 };
 
 struct finder {
@@ -100,7 +101,7 @@ static int read_string(struct finder *f, struct name *out)
 		case 'r': buf[n++] = '\r'; break;
 		case 't': buf[n++] = '\t'; break;
 		case 'u':
-			if (k + 4 >= f->i) {  /* cut short: ends the string */
+			if (k + 4 >= f->i) { /* cut short: ends the string */
 				k = f->i;
 				break;
 			}
@@ -117,7 +118,7 @@ static int read_string(struct finder *f, struct name *out)
 			}
 			n += put_utf8(buf + n, cp);
 			break;
-		default: buf[n++] = c; break;  /* " \ / */
+		default: buf[n++] = c; break; /* " \ / */
 		}
 	}
 	f->i++;
@@ -246,8 +247,7 @@ int json_find_duplicate_key(const char *text, size_t len, char *dup, size_t dup_
 				f.i++;
 			}
 			break;
-		default:
-			f.i++;
+		default: f.i++;
 		}
 	}
 	drop_names(&f, 0);

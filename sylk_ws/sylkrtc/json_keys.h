@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file json_keys.h  Repeated member names in JSON objects
  *

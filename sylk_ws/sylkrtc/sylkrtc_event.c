@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file sylkrtc_event.c  sylkRTC replies and events: build JSON text
  *
@@ -23,8 +24,8 @@
 struct ev {
 	enum sylkrtc_version ver;
 	struct json_object *root;
-	struct json_object *body;  /* where payload keys go */
-	int err;                   /* first failure, sticky */
+	struct json_object *body; /* where payload keys go */
+	int err;                  /* first failure, sticky */
 };
 
 
@@ -49,8 +50,7 @@ static struct json_object *new_string(const char *s)
 			memcpy(fixed + o, s + i, n);
 			o += n;
 			i += n;
-		}
-		else {
+		} else {
 			memcpy(fixed + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			i++;
@@ -311,7 +311,12 @@ static int ev_finish(struct ev *e, char **jsonp)
 	return e->err;
 }
 
-#define CHECK_OUT(jsonp) do { if (!(jsonp)) return EINVAL; *(jsonp) = NULL; } while (0)
+#define CHECK_OUT(jsonp)               \
+	do {                           \
+		if (!(jsonp))          \
+			return EINVAL; \
+		*(jsonp) = NULL;       \
+	} while (0)
 
 
 /* ---- connection and responses -------------------------------------------- */
@@ -325,8 +330,7 @@ int sylkrtc_event_ready(char **jsonp, enum sylkrtc_version ver)
 	if (ver == SYLKRTC_V1) {
 		ev_str(&e, "sylkrtc", "event");
 		ev_str(&e, "event", "ready");
-	}
-	else {
+	} else {
 		ev_str(&e, "sylkrtc", "ready-event");
 	}
 	return ev_finish(&e, jsonp);
@@ -373,15 +377,14 @@ static const char *reg_state_name(enum sylkrtc_reg_state s)
 {
 	switch (s) {
 	case SYLKRTC_REG_REGISTERING: return "registering";
-	case SYLKRTC_REG_REGISTERED:  return "registered";
-	case SYLKRTC_REG_FAILED:      return "failed";
+	case SYLKRTC_REG_REGISTERED: return "registered";
+	case SYLKRTC_REG_FAILED: return "failed";
 	}
 	return NULL;
 }
 
-int sylkrtc_event_registration_state(char **jsonp, enum sylkrtc_version ver,
-				     const char *account, enum sylkrtc_reg_state state,
-				     const char *reason)
+int sylkrtc_event_registration_state(char **jsonp, enum sylkrtc_version ver, const char *account,
+				     enum sylkrtc_reg_state state, const char *reason)
 {
 	struct ev e;
 
@@ -408,8 +411,7 @@ int sylkrtc_event_incoming_session(char **jsonp, enum sylkrtc_version ver,
 		else if (!e.err)
 			ev_add(&e, e.root, "session", new_string(in->session));
 		ev_need(&e, "originator", in->originator.uri);
-	}
-	else {
+	} else {
 		ev_need(&e, "session", in->session);
 		ev_identity(&e, "originator", &in->originator);
 	}
@@ -432,9 +434,8 @@ int sylkrtc_event_missed_session(char **jsonp, enum sylkrtc_version ver, const c
 	return ev_finish(&e, jsonp);
 }
 
-int sylkrtc_event_conference_invite(char **jsonp, enum sylkrtc_version ver,
-				    const char *account, const char *room,
-				    const char *session_id,
+int sylkrtc_event_conference_invite(char **jsonp, enum sylkrtc_version ver, const char *account,
+				    const char *room, const char *session_id,
 				    const struct sylkrtc_identity *originator)
 {
 	struct ev e;
@@ -453,13 +454,13 @@ int sylkrtc_event_conference_invite(char **jsonp, enum sylkrtc_version ver,
 const char *sylkrtc_session_state_name(enum sylkrtc_session_state state)
 {
 	switch (state) {
-	case SYLKRTC_SESSION_PROGRESS:    return "progress";
-	case SYLKRTC_SESSION_PROCEEDING:  return "proceeding";
-	case SYLKRTC_SESSION_RINGING:     return "ringing";
+	case SYLKRTC_SESSION_PROGRESS: return "progress";
+	case SYLKRTC_SESSION_PROCEEDING: return "proceeding";
+	case SYLKRTC_SESSION_RINGING: return "ringing";
 	case SYLKRTC_SESSION_EARLY_MEDIA: return "early-media";
-	case SYLKRTC_SESSION_ACCEPTED:    return "accepted";
+	case SYLKRTC_SESSION_ACCEPTED: return "accepted";
 	case SYLKRTC_SESSION_ESTABLISHED: return "established";
-	case SYLKRTC_SESSION_TERMINATED:  return "terminated";
+	case SYLKRTC_SESSION_TERMINATED: return "terminated";
 	}
 	return NULL;
 }
@@ -467,7 +468,7 @@ const char *sylkrtc_session_state_name(enum sylkrtc_session_state state)
 static bool session_state_in_v1(enum sylkrtc_session_state state)
 {
 	return state == SYLKRTC_SESSION_PROGRESS || state == SYLKRTC_SESSION_ACCEPTED ||
-		state == SYLKRTC_SESSION_ESTABLISHED || state == SYLKRTC_SESSION_TERMINATED;
+	       state == SYLKRTC_SESSION_ESTABLISHED || state == SYLKRTC_SESSION_TERMINATED;
 }
 
 int sylkrtc_event_session_state(char **jsonp, enum sylkrtc_version ver,
@@ -479,8 +480,8 @@ int sylkrtc_event_session_state(char **jsonp, enum sylkrtc_version ver,
 	CHECK_OUT(jsonp);
 	if (!ev || !(name = sylkrtc_session_state_name(ev->state)))
 		return EINVAL;
-	ev_begin(&e, ver, !session_state_in_v1(ev->state), "session-event", "session",
-		 ev->session, "state");
+	ev_begin(&e, ver, !session_state_in_v1(ev->state), "session-event", "session", ev->session,
+		 "state");
 	ev_str(&e, "state", name);
 	if (ev->code && ver == SYLKRTC_V2)
 		ev_int(&e, "code", ev->code);
@@ -497,7 +498,7 @@ int sylkrtc_event_session_update(char **jsonp, enum sylkrtc_version ver, const c
 				 enum sylkrtc_update_state state, const char *sdp,
 				 const char *reason)
 {
-	static const char *const names[] = { "received", "accepted", "failed" };
+	static const char *const names[] = {"received", "accepted", "failed"};
 	struct ev e;
 
 	CHECK_OUT(jsonp);
@@ -550,14 +551,14 @@ int sylkrtc_event_message(char **jsonp, enum sylkrtc_version ver, enum sylkrtc_s
 static const char *dn_state_name(enum sylkrtc_dn_state s)
 {
 	switch (s) {
-	case SYLKRTC_DN_ACCEPTED:  return "accepted";
+	case SYLKRTC_DN_ACCEPTED: return "accepted";
 	case SYLKRTC_DN_DELIVERED: return "delivered";
 	case SYLKRTC_DN_DISPLAYED: return "displayed";
-	case SYLKRTC_DN_FAILED:    return "failed";
+	case SYLKRTC_DN_FAILED: return "failed";
 	case SYLKRTC_DN_PROCESSED: return "processed";
-	case SYLKRTC_DN_STORED:    return "stored";
+	case SYLKRTC_DN_STORED: return "stored";
 	case SYLKRTC_DN_FORBIDDEN: return "forbidden";
-	case SYLKRTC_DN_ERROR:     return "error";
+	case SYLKRTC_DN_ERROR: return "error";
 	}
 	return NULL;
 }
@@ -612,8 +613,7 @@ static struct json_object *history_obj(struct ev *e, const struct sylkrtc_histor
 	return o;
 }
 
-int sylkrtc_event_sync_conversations(char **jsonp, enum sylkrtc_version ver,
-				     const char *account,
+int sylkrtc_event_sync_conversations(char **jsonp, enum sylkrtc_version ver, const char *account,
 				     const struct sylkrtc_history_message *msgs, size_t count)
 {
 	struct ev e;
@@ -653,8 +653,8 @@ int sylkrtc_event_sync(char **jsonp, enum sylkrtc_version ver, const char *accou
 
 /* ---- contacts ---------------------------------------------------------------- */
 
-int sylkrtc_event_addressbook_fetched(char **jsonp, enum sylkrtc_version ver,
-				      const char *account, const char *addressbook_json)
+int sylkrtc_event_addressbook_fetched(char **jsonp, enum sylkrtc_version ver, const char *account,
+				      const char *addressbook_json)
 {
 	struct ev e;
 
@@ -664,9 +664,9 @@ int sylkrtc_event_addressbook_fetched(char **jsonp, enum sylkrtc_version ver,
 	return ev_finish(&e, jsonp);
 }
 
-int sylkrtc_event_addressbook_updated(char **jsonp, enum sylkrtc_version ver,
-				      const char *account, enum sylkrtc_ab_type type,
-				      enum sylkrtc_ab_action action, const char *data_json)
+int sylkrtc_event_addressbook_updated(char **jsonp, enum sylkrtc_version ver, const char *account,
+				      enum sylkrtc_ab_type type, enum sylkrtc_ab_action action,
+				      const char *data_json)
 {
 	struct ev e;
 	const char *tname = sylkrtc_ab_type_name(type);
@@ -694,8 +694,7 @@ int sylkrtc_event_addressbook_update_failed(char **jsonp, enum sylkrtc_version v
 	CHECK_OUT(jsonp);
 	if (!tname || !aname)
 		return EINVAL;
-	ev_begin(&e, ver, true, "account-event", "account", account,
-		 "addressbook-update-failed");
+	ev_begin(&e, ver, true, "account-event", "account", account, "addressbook-update-failed");
 	ev_str(&e, "type", tname);
 	ev_str(&e, "action", aname);
 	ev_need(&e, "error", error);
@@ -732,9 +731,9 @@ int sylkrtc_event_videoroom_session_state(char **jsonp, enum sylkrtc_version ver
 	return ev_finish(&e, jsonp);
 }
 
-int sylkrtc_event_videoroom_publishers(char **jsonp, enum sylkrtc_version ver,
-				       const char *session, bool initial,
-				       const struct sylkrtc_publisher *pubs, size_t count)
+int sylkrtc_event_videoroom_publishers(char **jsonp, enum sylkrtc_version ver, const char *session,
+				       bool initial, const struct sylkrtc_publisher *pubs,
+				       size_t count)
 {
 	struct ev e;
 	struct json_object *a;
@@ -748,7 +747,7 @@ int sylkrtc_event_videoroom_publishers(char **jsonp, enum sylkrtc_version ver,
 	a = json_object_new_array_ext((int)count);
 	ev_add(&e, e.body, "publishers", a);
 	for (size_t i = 0; i < count && !e.err; i++) {
-		struct sylkrtc_identity id = { pubs[i].uri, pubs[i].display_name };
+		struct sylkrtc_identity id = {pubs[i].uri, pubs[i].display_name};
 		struct json_object *o;
 
 		if (!pubs[i].id) {
@@ -802,9 +801,9 @@ int sylkrtc_event_videoroom_feed_established(char **jsonp, enum sylkrtc_version 
 	return ev_finish(&e, jsonp);
 }
 
-int sylkrtc_event_videoroom_configure(char **jsonp, enum sylkrtc_version ver,
-				      const char *session, const char *originator,
-				      const char *const *active, size_t count)
+int sylkrtc_event_videoroom_configure(char **jsonp, enum sylkrtc_version ver, const char *session,
+				      const char *originator, const char *const *active,
+				      size_t count)
 {
 	struct ev e;
 
@@ -861,8 +860,8 @@ int sylkrtc_event_videoroom_file_sharing(char **jsonp, enum sylkrtc_version ver,
 	return ev_finish(&e, jsonp);
 }
 
-int sylkrtc_event_videoroom_message(char **jsonp, enum sylkrtc_version ver,
-				    const char *session, const struct sylkrtc_room_message *m)
+int sylkrtc_event_videoroom_message(char **jsonp, enum sylkrtc_version ver, const char *session,
+				    const struct sylkrtc_room_message *m)
 {
 	struct ev e;
 
@@ -878,9 +877,9 @@ int sylkrtc_event_videoroom_message(char **jsonp, enum sylkrtc_version ver,
 	return ev_finish(&e, jsonp);
 }
 
-int sylkrtc_event_videoroom_composing(char **jsonp, enum sylkrtc_version ver,
-				      const char *session, enum sylkrtc_composing state,
-				      int refresh, const char *content_type,
+int sylkrtc_event_videoroom_composing(char **jsonp, enum sylkrtc_version ver, const char *session,
+				      enum sylkrtc_composing state, int refresh,
+				      const char *content_type,
 				      const struct sylkrtc_identity *sender)
 {
 	struct ev e;
@@ -912,8 +911,8 @@ int sylkrtc_event_videoroom_message_delivery(char **jsonp, enum sylkrtc_version 
 	return ev_finish(&e, jsonp);
 }
 
-int sylkrtc_event_videoroom_mute_audio(char **jsonp, enum sylkrtc_version ver,
-				       const char *session, const char *originator)
+int sylkrtc_event_videoroom_mute_audio(char **jsonp, enum sylkrtc_version ver, const char *session,
+				       const char *originator)
 {
 	struct ev e;
 
@@ -924,8 +923,7 @@ int sylkrtc_event_videoroom_mute_audio(char **jsonp, enum sylkrtc_version ver,
 }
 
 int sylkrtc_event_videoroom_raised_hands(char **jsonp, enum sylkrtc_version ver,
-					 const char *session, const char *const *ids,
-					 size_t count)
+					 const char *session, const char *const *ids, size_t count)
 {
 	struct ev e;
 

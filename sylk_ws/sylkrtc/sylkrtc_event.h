@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file sylkrtc_event.h  sylkRTC replies and events: build JSON text
  *
@@ -38,8 +39,8 @@
 
 /** A SIP identity as shown to the user. */
 struct sylkrtc_identity {
-	const char *uri;           /**< AOR, mandatory                  */
-	const char *display_name;  /**< optional                        */
+	const char *uri;          /**< AOR, mandatory                  */
+	const char *display_name; /**< optional                        */
 };
 
 /* ---- connection and responses ------------------------------------------- */
@@ -70,9 +71,8 @@ enum sylkrtc_reg_state {
 };
 
 /** registration-state; @p reason (e.g. "408 Request Timeout") is optional. */
-int sylkrtc_event_registration_state(char **jsonp, enum sylkrtc_version ver,
-				     const char *account, enum sylkrtc_reg_state state,
-				     const char *reason);
+int sylkrtc_event_registration_state(char **jsonp, enum sylkrtc_version ver, const char *account,
+				     enum sylkrtc_reg_state state, const char *reason);
 
 struct sylkrtc_incoming_session {
 	const char *account;
@@ -94,18 +94,17 @@ int sylkrtc_event_missed_session(char **jsonp, enum sylkrtc_version ver, const c
 				 const struct sylkrtc_identity *originator);
 
 /** conference-invite (v2); @p session_id is optional. */
-int sylkrtc_event_conference_invite(char **jsonp, enum sylkrtc_version ver,
-				    const char *account, const char *room,
-				    const char *session_id,
+int sylkrtc_event_conference_invite(char **jsonp, enum sylkrtc_version ver, const char *account,
+				    const char *room, const char *session_id,
 				    const struct sylkrtc_identity *originator);
 
 /* ---- 1:1 session events ------------------------------------------------- */
 
 enum sylkrtc_session_state {
 	SYLKRTC_SESSION_PROGRESS,
-	SYLKRTC_SESSION_PROCEEDING,   /**< v2 */
-	SYLKRTC_SESSION_RINGING,      /**< v2 */
-	SYLKRTC_SESSION_EARLY_MEDIA,  /**< v2 */
+	SYLKRTC_SESSION_PROCEEDING,  /**< v2 */
+	SYLKRTC_SESSION_RINGING,     /**< v2 */
+	SYLKRTC_SESSION_EARLY_MEDIA, /**< v2 */
 	SYLKRTC_SESSION_ACCEPTED,
 	SYLKRTC_SESSION_ESTABLISHED,
 	SYLKRTC_SESSION_TERMINATED,
@@ -117,10 +116,10 @@ const char *sylkrtc_session_state_name(enum sylkrtc_session_state state);
 struct sylkrtc_session_state_event {
 	const char *session;
 	enum sylkrtc_session_state state;
-	const char *sdp;      /**< accepted (outgoing), early-media     */
-	const char *call_id;  /**< v2                                    */
-	int code;             /**< v2 proceeding: SIP status; 0 = omit   */
-	const char *reason;   /**< terminated: "486 Busy Here" ...       */
+	const char *sdp;                      /**< accepted (outgoing), early-media     */
+	const char *call_id;                  /**< v2                                    */
+	int code;                             /**< v2 proceeding: SIP status; 0 = omit   */
+	const char *reason;                   /**< terminated: "486 Busy Here" ...       */
 	const struct sylkrtc_header *headers; /**< v2 accepted, optional */
 	size_t header_count;
 };
@@ -130,9 +129,9 @@ int sylkrtc_event_session_state(char **jsonp, enum sylkrtc_version ver,
 				const struct sylkrtc_session_state_event *ev);
 
 enum sylkrtc_update_state {
-	SYLKRTC_UPDATE_RECEIVED,  /**< remote re-INVITE: sdp is its offer   */
-	SYLKRTC_UPDATE_ACCEPTED,  /**< our re-INVITE: sdp is the answer     */
-	SYLKRTC_UPDATE_FAILED,    /**< our re-INVITE failed: reason         */
+	SYLKRTC_UPDATE_RECEIVED, /**< remote re-INVITE: sdp is its offer   */
+	SYLKRTC_UPDATE_ACCEPTED, /**< our re-INVITE: sdp is the answer     */
+	SYLKRTC_UPDATE_FAILED,   /**< our re-INVITE failed: reason         */
 };
 
 /** session-event "update" (v2). */
@@ -144,8 +143,8 @@ int sylkrtc_event_session_update(char **jsonp, enum sylkrtc_version ver, const c
 
 /** Whether a message event belongs to an account or to a session. */
 enum sylkrtc_scope {
-	SYLKRTC_SCOPE_ACCOUNT,  /**< account-event, id is the account     */
-	SYLKRTC_SCOPE_SESSION,  /**< session-event, id is the session id  */
+	SYLKRTC_SCOPE_ACCOUNT, /**< account-event, id is the account     */
+	SYLKRTC_SCOPE_SESSION, /**< session-event, id is the session id  */
 };
 
 struct sylkrtc_message {
@@ -157,7 +156,7 @@ struct sylkrtc_message {
 	const char *const *disposition; /**< e.g. "positive-delivery",
 	                                     "display"; optional          */
 	size_t disposition_count;
-	const char *direction;          /**< optional: "incoming" ...     */
+	const char *direction; /**< optional: "incoming" ...     */
 };
 
 /** account-event / session-event "message": a chat message arrived. */
@@ -179,7 +178,7 @@ struct sylkrtc_disposition {
 	const char *message_id;
 	const char *message_timestamp;
 	enum sylkrtc_dn_state state;
-	int code;             /**< SIP status of the MESSAGE, or IMDN-derived */
+	int code; /**< SIP status of the MESSAGE, or IMDN-derived */
 	const char *reason;
 };
 
@@ -195,15 +194,14 @@ struct sylkrtc_history_message {
 	const char *message_id;
 	const char *content_type;
 	const char *content;
-	const char *direction;  /**< optional */
-	const char *state;      /**< optional: "delivered", "displayed" ... */
+	const char *direction; /**< optional */
+	const char *state;     /**< optional: "delivered", "displayed" ... */
 	const char *const *disposition;
 	size_t disposition_count;
 };
 
 /** account-event "sync-conversations": the reply to account-sync-conversations. */
-int sylkrtc_event_sync_conversations(char **jsonp, enum sylkrtc_version ver,
-				     const char *account,
+int sylkrtc_event_sync_conversations(char **jsonp, enum sylkrtc_version ver, const char *account,
 				     const struct sylkrtc_history_message *msgs, size_t count);
 
 /**
@@ -217,13 +215,13 @@ int sylkrtc_event_sync(char **jsonp, enum sylkrtc_version ver, const char *accou
 /* ---- contacts (v2) -------------------------------------------------------- */
 
 /** addressbook-fetched; @p addressbook_json is {"contacts":..,"groups":..,"policies":..}. */
-int sylkrtc_event_addressbook_fetched(char **jsonp, enum sylkrtc_version ver,
-				      const char *account, const char *addressbook_json);
+int sylkrtc_event_addressbook_fetched(char **jsonp, enum sylkrtc_version ver, const char *account,
+				      const char *addressbook_json);
 
 /** addressbook-updated; @p data_json goes under the key named by @p type. */
-int sylkrtc_event_addressbook_updated(char **jsonp, enum sylkrtc_version ver,
-				      const char *account, enum sylkrtc_ab_type type,
-				      enum sylkrtc_ab_action action, const char *data_json);
+int sylkrtc_event_addressbook_updated(char **jsonp, enum sylkrtc_version ver, const char *account,
+				      enum sylkrtc_ab_type type, enum sylkrtc_ab_action action,
+				      const char *data_json);
 
 /** addressbook-update-failed; @p id (of the entry) is optional. */
 int sylkrtc_event_addressbook_update_failed(char **jsonp, enum sylkrtc_version ver,
@@ -237,10 +235,10 @@ struct sylkrtc_videoroom_state_event {
 	const char *session;
 	enum sylkrtc_session_state state; /**< progress, accepted, established,
 	                                       terminated only              */
-	const char *sdp;     /**< accepted: mandatory                       */
-	bool audio;          /**< accepted: what the room granted           */
+	const char *sdp;                  /**< accepted: mandatory                       */
+	bool audio;                       /**< accepted: what the room granted           */
 	bool video;
-	const char *reason;  /**< terminated, optional                      */
+	const char *reason; /**< terminated, optional                      */
 };
 
 /** videoroom-event "session-state". */
@@ -248,15 +246,15 @@ int sylkrtc_event_videoroom_session_state(char **jsonp, enum sylkrtc_version ver
 					  const struct sylkrtc_videoroom_state_event *ev);
 
 struct sylkrtc_publisher {
-	const char *id;            /**< the publisher's session id */
+	const char *id; /**< the publisher's session id */
 	const char *uri;
-	const char *display_name;  /**< optional */
+	const char *display_name; /**< optional */
 };
 
 /** "initial-publishers" (@p initial) or "publishers-joined". */
-int sylkrtc_event_videoroom_publishers(char **jsonp, enum sylkrtc_version ver,
-				       const char *session, bool initial,
-				       const struct sylkrtc_publisher *pubs, size_t count);
+int sylkrtc_event_videoroom_publishers(char **jsonp, enum sylkrtc_version ver, const char *session,
+				       bool initial, const struct sylkrtc_publisher *pubs,
+				       size_t count);
 
 /** "publishers-left" with the publishers' session ids. */
 int sylkrtc_event_videoroom_publishers_left(char **jsonp, enum sylkrtc_version ver,
@@ -272,9 +270,9 @@ int sylkrtc_event_videoroom_feed_established(char **jsonp, enum sylkrtc_version 
 					     const char *session, const char *feed);
 
 /** "configure": @p originator changed the active speakers (at most 2). */
-int sylkrtc_event_videoroom_configure(char **jsonp, enum sylkrtc_version ver,
-				      const char *session, const char *originator,
-				      const char *const *active, size_t count);
+int sylkrtc_event_videoroom_configure(char **jsonp, enum sylkrtc_version ver, const char *session,
+				      const char *originator, const char *const *active,
+				      size_t count);
 
 struct sylkrtc_shared_file {
 	const char *filename;
@@ -289,7 +287,7 @@ int sylkrtc_event_videoroom_file_sharing(char **jsonp, enum sylkrtc_version ver,
 					 const struct sylkrtc_shared_file *files, size_t count);
 
 struct sylkrtc_room_message {
-	bool status;          /**< "status" type instead of "normal"    */
+	bool status; /**< "status" type instead of "normal"    */
 	const char *content;
 	const char *content_type;
 	struct sylkrtc_identity sender;
@@ -297,13 +295,13 @@ struct sylkrtc_room_message {
 };
 
 /** "message": chat in the room. */
-int sylkrtc_event_videoroom_message(char **jsonp, enum sylkrtc_version ver,
-				    const char *session, const struct sylkrtc_room_message *m);
+int sylkrtc_event_videoroom_message(char **jsonp, enum sylkrtc_version ver, const char *session,
+				    const struct sylkrtc_room_message *m);
 
 /** "composing-indication"; @p content_type is optional. */
-int sylkrtc_event_videoroom_composing(char **jsonp, enum sylkrtc_version ver,
-				      const char *session, enum sylkrtc_composing state,
-				      int refresh, const char *content_type,
+int sylkrtc_event_videoroom_composing(char **jsonp, enum sylkrtc_version ver, const char *session,
+				      enum sylkrtc_composing state, int refresh,
+				      const char *content_type,
 				      const struct sylkrtc_identity *sender);
 
 /** "message-delivery": fate of a videoroom-message we relayed. */
@@ -312,12 +310,11 @@ int sylkrtc_event_videoroom_message_delivery(char **jsonp, enum sylkrtc_version 
 					     bool delivered, int code, const char *reason);
 
 /** "mute-audio": @p originator asked everyone to mute. */
-int sylkrtc_event_videoroom_mute_audio(char **jsonp, enum sylkrtc_version ver,
-				       const char *session, const char *originator);
+int sylkrtc_event_videoroom_mute_audio(char **jsonp, enum sylkrtc_version ver, const char *session,
+				       const char *originator);
 
 /** "raised-hands": the participant session ids with a raised hand, in order. */
 int sylkrtc_event_videoroom_raised_hands(char **jsonp, enum sylkrtc_version ver,
-					 const char *session, const char *const *ids,
-					 size_t count);
+					 const char *session, const char *const *ids, size_t count);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file sylkrtc_request.c  sylkRTC requests: decode and validate
  *
@@ -33,11 +34,11 @@
 
 /* How a string field is checked. */
 enum str_kind {
-	STR_ID,    /* 1..SYLKRTC_ID_MAX, single line                   */
-	STR_NAME,  /* 1..SYLKRTC_LINE_MAX, single line                 */
-	STR_LINE,  /* 0..SYLKRTC_LINE_MAX, single line                 */
-	STR_TEXT,  /* any length, line breaks allowed (chat content)   */
-	STR_SDP,   /* non-empty, line breaks allowed                   */
+	STR_ID,   /* 1..SYLKRTC_ID_MAX, single line                   */
+	STR_NAME, /* 1..SYLKRTC_LINE_MAX, single line                 */
+	STR_LINE, /* 0..SYLKRTC_LINE_MAX, single line                 */
+	STR_TEXT, /* any length, line breaks allowed (chat content)   */
+	STR_SDP,  /* non-empty, line breaks allowed                   */
 };
 
 struct parser {
@@ -45,7 +46,12 @@ struct parser {
 	struct json_object *root;
 };
 
-#define TRY(expr) do { int e_ = (expr); if (e_) return e_; } while (0)
+#define TRY(expr)                  \
+	do {                       \
+		int e_ = (expr);   \
+		if (e_)            \
+			return e_; \
+	} while (0)
 
 
 /* ---- names ---------------------------------------------------------------- */
@@ -73,33 +79,22 @@ int sylkrtc_version_from_name(enum sylkrtc_version *ver, const char *name, size_
 }
 
 static const char *const imdn_names[] = {
-	[SYLKRTC_IMDN_DELIVERED] = "delivered",
-	[SYLKRTC_IMDN_FAILED]    = "failed",
-	[SYLKRTC_IMDN_DISPLAYED] = "displayed",
-	[SYLKRTC_IMDN_FORBIDDEN] = "forbidden",
-	[SYLKRTC_IMDN_ERROR]     = "error",
-	NULL
-};
+	[SYLKRTC_IMDN_DELIVERED] = "delivered", [SYLKRTC_IMDN_FAILED] = "failed",
+	[SYLKRTC_IMDN_DISPLAYED] = "displayed", [SYLKRTC_IMDN_FORBIDDEN] = "forbidden",
+	[SYLKRTC_IMDN_ERROR] = "error",         NULL};
 
-static const char *const ab_action_names[] = {
-	[SYLKRTC_AB_ADD]    = "add",
-	[SYLKRTC_AB_UPDATE] = "update",
-	[SYLKRTC_AB_DELETE] = "delete",
-	NULL
-};
+static const char *const ab_action_names[] = {[SYLKRTC_AB_ADD] = "add",
+					      [SYLKRTC_AB_UPDATE] = "update",
+					      [SYLKRTC_AB_DELETE] = "delete",
+					      NULL};
 
-static const char *const ab_type_names[] = {
-	[SYLKRTC_AB_CONTACT] = "contact",
-	[SYLKRTC_AB_GROUP]   = "group",
-	[SYLKRTC_AB_POLICY]  = "policy",
-	NULL
-};
+static const char *const ab_type_names[] = {[SYLKRTC_AB_CONTACT] = "contact",
+					    [SYLKRTC_AB_GROUP] = "group",
+					    [SYLKRTC_AB_POLICY] = "policy",
+					    NULL};
 
-static const char *const composing_names[] = {
-	[SYLKRTC_COMPOSING_ACTIVE] = "active",
-	[SYLKRTC_COMPOSING_IDLE]   = "idle",
-	NULL
-};
+static const char *const composing_names[] =
+	{[SYLKRTC_COMPOSING_ACTIVE] = "active", [SYLKRTC_COMPOSING_IDLE] = "idle", NULL};
 
 static const char *enum_name(const char *const *names, size_t count, unsigned v)
 {
@@ -178,9 +173,8 @@ static void set_field(struct sylkrtc_error *err, const char *path)
 	snprintf(err->field, sizeof(err->field), "%s", path ? path : "");
 }
 
-__attribute__((format(printf, 4, 5)))
-static int fail(struct parser *p, enum sylkrtc_errcode code, const char *path,
-		const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int fail(struct parser *p, enum sylkrtc_errcode code,
+						      const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -253,23 +247,19 @@ static bool scan_skip_value(struct scan *sc)
 		if (c == '"') {
 			if (!scan_string(sc, &start, &end, &escaped))
 				return false;
-		}
-		else if (c == '{' || c == '[') {
+		} else if (c == '{' || c == '[') {
 			depth++;
 			sc->i++;
-		}
-		else if (c == '}' || c == ']') {
+		} else if (c == '}' || c == ']') {
 			if (depth == 0)
 				return false;
 			depth--;
 			sc->i++;
-		}
-		else if (c == ',' || c == ':') {
+		} else if (c == ',' || c == ':') {
 			if (depth == 0)
 				return false;
 			sc->i++;
-		}
-		else {
+		} else {
 			size_t before = sc->i;
 			while (sc->i < sc->len && !strchr(",:{}[]\" \t\r\n", sc->s[sc->i]))
 				sc->i++;
@@ -289,7 +279,7 @@ static bool scan_skip_value(struct scan *sc)
  */
 static bool scan_transaction(struct sylkrtc_error *err, const char *buf, size_t len)
 {
-	struct scan sc = { buf, len, 0 };
+	struct scan sc = {buf, len, 0};
 	size_t ks, ke, vs, ve;
 	bool kesc, vesc;
 
@@ -363,12 +353,12 @@ static bool content_type_valid(const char *s, size_t len)
 static const char *type_word(enum json_type t)
 {
 	switch (t) {
-	case json_type_string:  return "a string";
-	case json_type_int:     return "an integer";
+	case json_type_string: return "a string";
+	case json_type_int: return "an integer";
 	case json_type_boolean: return "a boolean";
-	case json_type_array:   return "a list";
-	case json_type_object:  return "an object";
-	default:                return "a value";
+	case json_type_array: return "a list";
+	case json_type_object: return "an object";
+	default: return "a value";
 	}
 }
 
@@ -377,9 +367,8 @@ static const char *type_word(enum json_type t)
  * means "not given" for optional fields, as SylkServer treats it); for a
  * mandatory field absent is MISSING and null is a wrong type.
  */
-static int get_value(struct parser *p, struct json_object *obj, const char *key,
-		     const char *path, bool mandatory, enum json_type want,
-		     struct json_object **out)
+static int get_value(struct parser *p, struct json_object *obj, const char *key, const char *path,
+		     bool mandatory, enum json_type want, struct json_object **out)
 {
 	struct json_object *v = NULL;
 	bool present = json_object_object_get_ex(obj, key, &v);
@@ -391,15 +380,14 @@ static int get_value(struct parser *p, struct json_object *obj, const char *key,
 		if (!mandatory)
 			return 0;
 		if (!present)
-			return fail(p, SYLKRTC_ERR_MISSING, path,
-				    "Missing mandatory field '%s'", path);
+			return fail(p, SYLKRTC_ERR_MISSING, path, "Missing mandatory field '%s'",
+				    path);
 		return fail(p, SYLKRTC_ERR_WRONG_TYPE, path,
-			    "Invalid value for '%s': expected %s, got null", path,
-			    type_word(want));
+			    "Invalid value for '%s': expected %s, got null", path, type_word(want));
 	}
 	if (!json_object_is_type(v, want))
-		return fail(p, SYLKRTC_ERR_WRONG_TYPE, path,
-			    "Invalid value for '%s': expected %s", path, type_word(want));
+		return fail(p, SYLKRTC_ERR_WRONG_TYPE, path, "Invalid value for '%s': expected %s",
+			    path, type_word(want));
 	*out = v;
 	return 0;
 }
@@ -436,8 +424,7 @@ static int check_str(struct parser *p, const char *path, const char *s, size_t l
 			return fail(p, SYLKRTC_ERR_BAD_VALUE, path,
 				    "Invalid value for '%s': must not be empty", path);
 		return 0;
-	case STR_TEXT:
-		return 0;
+	case STR_TEXT: return 0;
 	}
 
 	/* single-line values may end up in SIP headers: no CR/LF injection */
@@ -447,8 +434,8 @@ static int check_str(struct parser *p, const char *path, const char *s, size_t l
 	return 0;
 }
 
-static int get_str_in(struct parser *p, struct json_object *obj, const char *key,
-		      const char *path, bool mandatory, enum str_kind kind, const char **out)
+static int get_str_in(struct parser *p, struct json_object *obj, const char *key, const char *path,
+		      bool mandatory, enum str_kind kind, const char **out)
 {
 	struct json_object *v;
 
@@ -458,8 +445,8 @@ static int get_str_in(struct parser *p, struct json_object *obj, const char *key
 	TRY(get_value(p, obj, key, path, mandatory, json_type_string, &v));
 	if (!v)
 		return 0;
-	TRY(check_str(p, path, json_object_get_string(v),
-		      (size_t)json_object_get_string_len(v), kind));
+	TRY(check_str(p, path, json_object_get_string(v), (size_t)json_object_get_string_len(v),
+		      kind));
 	*out = json_object_get_string(v);
 	return 0;
 }
@@ -496,13 +483,12 @@ static int need_aor(struct parser *p, const char *key, const char **out)
 	struct json_object *v;
 
 	TRY(get_value(p, p->root, key, NULL, true, json_type_string, &v));
-	return check_aor(p, key, json_object_get_string(v),
-			 (size_t)json_object_get_string_len(v), out);
+	return check_aor(p, key, json_object_get_string(v), (size_t)json_object_get_string_len(v),
+			 out);
 }
 
-static int get_int_in(struct parser *p, struct json_object *obj, const char *key,
-		      const char *path, bool mandatory, int64_t min, int64_t max,
-		      bool *has, int *out)
+static int get_int_in(struct parser *p, struct json_object *obj, const char *key, const char *path,
+		      bool mandatory, int64_t min, int64_t max, bool *has, int *out)
 {
 	struct json_object *v;
 	int64_t n;
@@ -526,8 +512,8 @@ static int get_int_in(struct parser *p, struct json_object *obj, const char *key
 	return 0;
 }
 
-static int get_bool_in(struct parser *p, struct json_object *obj, const char *key,
-		       const char *path, bool *has, bool *out)
+static int get_bool_in(struct parser *p, struct json_object *obj, const char *key, const char *path,
+		       bool *has, bool *out)
 {
 	struct json_object *v;
 
@@ -567,8 +553,8 @@ static int get_enum(struct parser *p, const char *key, const char *const *names,
 		    "Invalid value for '%s' (\"%s\"): must be one of %s", key, ex, list);
 }
 
-static int get_list(struct parser *p, const char *key, bool mandatory,
-		    struct json_object **out, size_t *count)
+static int get_list(struct parser *p, const char *key, bool mandatory, struct json_object **out,
+		    size_t *count)
 {
 	*count = 0;
 	TRY(get_value(p, p->root, key, NULL, mandatory, json_type_array, out));
@@ -606,17 +592,17 @@ static bool seen_before(const char **items, size_t n, const char *s)
 }
 
 enum str_list_kind {
-	LIST_TOKENS,  /* header-name prefixes */
-	LIST_IDS,     /* participant session ids */
-	LIST_AORS,    /* addresses, normalised */
+	LIST_TOKENS, /* header-name prefixes */
+	LIST_IDS,    /* participant session ids */
+	LIST_AORS,   /* addresses, normalised */
 };
 
 /*
  * A list of strings, duplicates dropped (after normalisation for
  * addresses) the way SylkServer's unique-items lists behave.
  */
-static int get_str_list(struct parser *p, const char *key, bool mandatory,
-			enum str_list_kind kind, const char ***out, size_t *count)
+static int get_str_list(struct parser *p, const char *key, bool mandatory, enum str_list_kind kind,
+			const char ***out, size_t *count)
 {
 	struct json_object *list;
 	size_t n;
@@ -652,9 +638,7 @@ static int get_str_list(struct parser *p, const char *key, bool mandatory,
 			TRY(check_str(p, path, s, len, STR_ID));
 			norm = s;
 			break;
-		case LIST_AORS:
-			TRY(check_aor(p, path, s, len, &norm));
-			break;
+		case LIST_AORS: TRY(check_aor(p, path, s, len, &norm)); break;
 		}
 		if (!seen_before(items, *count, norm))
 			items[(*count)++] = norm;
@@ -662,8 +646,8 @@ static int get_str_list(struct parser *p, const char *key, bool mandatory,
 	return 0;
 }
 
-static int get_candidates(struct parser *p, const char *key,
-			  struct sylkrtc_candidate **out, size_t *count)
+static int get_candidates(struct parser *p, const char *key, struct sylkrtc_candidate **out,
+			  size_t *count)
 {
 	struct json_object *list;
 	size_t n;
@@ -692,8 +676,8 @@ static int get_candidates(struct parser *p, const char *key,
 		snprintf(sub, sizeof(sub), "%s.sdpMid", path);
 		TRY(get_str_in(p, item, "sdpMid", sub, true, STR_LINE, &c->sdp_mid));
 		snprintf(sub, sizeof(sub), "%s.sdpMLineIndex", path);
-		TRY(get_int_in(p, item, "sdpMLineIndex", sub, true, 0, MLINE_INDEX_MAX,
-			       NULL, &c->sdp_mline_index));
+		TRY(get_int_in(p, item, "sdpMLineIndex", sub, true, 0, MLINE_INDEX_MAX, NULL,
+			       &c->sdp_mline_index));
 		*count = i + 1;
 	}
 	return 0;
@@ -707,15 +691,46 @@ static int get_candidates(struct parser *p, const char *key,
  */
 static bool header_reserved(const char *name)
 {
-	static const char *const reserved[] = {
-		"Via", "v", "From", "f", "To", "t", "Call-ID", "i", "CSeq", "Contact", "m",
-		"Content-Length", "l", "Content-Type", "c", "Content-Encoding", "e",
-		"Max-Forwards", "Route", "Record-Route", "Authorization",
-		"Proxy-Authorization", "Expires", "Event", "o", "Refer-To", "r",
-		"Subscription-State", "Allow-Events", "u", "Supported", "k", "Require",
-		"Proxy-Require", "Session-Expires", "x", "Min-SE", "RSeq", "RAck",
-		NULL
-	};
+	static const char *const reserved[] = {"Via",
+					       "v",
+					       "From",
+					       "f",
+					       "To",
+					       "t",
+					       "Call-ID",
+					       "i",
+					       "CSeq",
+					       "Contact",
+					       "m",
+					       "Content-Length",
+					       "l",
+					       "Content-Type",
+					       "c",
+					       "Content-Encoding",
+					       "e",
+					       "Max-Forwards",
+					       "Route",
+					       "Record-Route",
+					       "Authorization",
+					       "Proxy-Authorization",
+					       "Expires",
+					       "Event",
+					       "o",
+					       "Refer-To",
+					       "r",
+					       "Subscription-State",
+					       "Allow-Events",
+					       "u",
+					       "Supported",
+					       "k",
+					       "Require",
+					       "Proxy-Require",
+					       "Session-Expires",
+					       "x",
+					       "Min-SE",
+					       "RSeq",
+					       "RAck",
+					       NULL};
 
 	for (int i = 0; reserved[i]; i++) {
 		if (strcasecmp(name, reserved[i]) == 0)
@@ -795,8 +810,8 @@ static int parse_account_add(struct parser *p, struct sylkrtc_request *r)
 	r->password = json_object_get_string(v);
 	TRY(opt_str(p, "display_name", STR_LINE, &r->display_name));
 	TRY(opt_str(p, "user_agent", STR_LINE, &r->user_agent));
-	return get_str_list(p, "incoming_header_prefixes", false, LIST_TOKENS,
-			    &r->header_prefixes, &r->header_prefix_count);
+	return get_str_list(p, "incoming_header_prefixes", false, LIST_TOKENS, &r->header_prefixes,
+			    &r->header_prefix_count);
 }
 
 static int parse_devicetoken(struct parser *p, struct sylkrtc_request *r)
@@ -875,7 +890,7 @@ static int parse_update_addressbook(struct parser *p, struct sylkrtc_request *r)
 	TRY(get_value(p, p->root, "data", NULL, true, json_type_object, &data));
 	/* the string lives in the data object's print buffer, owned by root */
 	r->data_json = json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!r->data_json)
 		return fail_nomem(p);
 	return 0;
@@ -927,8 +942,8 @@ static int parse_dtmf(struct parser *p, struct sylkrtc_request *r)
 		return fail(p, SYLKRTC_ERR_BAD_VALUE, "digit",
 			    "Invalid value for 'digit': 1 to 32 of 0-9, *, #, A-D (',' pauses)");
 	for (size_t i = 0; i < n; i++)
-		r->tones[i] = (digit[i] >= 'a' && digit[i] <= 'd') ? (char)(digit[i] - 'a' + 'A')
-								   : digit[i];
+		r->tones[i] = (digit[i] >= 'a' && digit[i] <= 'd') ? (char)(digit[i] - 'a' + 'A') :
+								     digit[i];
 	r->tones[n] = '\0';
 	return get_int_in(p, p->root, "duration", NULL, false, 1, DTMF_DURATION_MAX, NULL,
 			  &r->duration);
@@ -972,10 +987,8 @@ static int parse_videoroom_update(struct parser *p, struct sylkrtc_request *r)
 
 	TRY(parse_session(p, r));
 	TRY(get_value(p, p->root, "options", NULL, true, json_type_object, &o));
-	TRY(get_bool_in(p, o, "audio", "options.audio", &r->options.has_audio,
-			&r->options.audio));
-	TRY(get_bool_in(p, o, "video", "options.video", &r->options.has_video,
-			&r->options.video));
+	TRY(get_bool_in(p, o, "audio", "options.audio", &r->options.has_audio, &r->options.audio));
+	TRY(get_bool_in(p, o, "video", "options.video", &r->options.has_video, &r->options.video));
 	return get_int_in(p, o, "bitrate", "options.bitrate", false, 0, INT_MAX,
 			  &r->options.has_bitrate, &r->options.bitrate);
 }
@@ -1031,66 +1044,61 @@ struct req_desc {
 };
 
 static const struct req_desc req_descs[SYLKRTC_REQ_COUNT] = {
-	[SYLKRTC_REQ_PING] = { "ping", SYLKRTC_V1, parse_nothing },
+	[SYLKRTC_REQ_PING] = {"ping", SYLKRTC_V1, parse_nothing},
 
-	[SYLKRTC_REQ_ACCOUNT_ADD] = { "account-add", SYLKRTC_V1, parse_account_add },
-	[SYLKRTC_REQ_ACCOUNT_REMOVE] = { "account-remove", SYLKRTC_V1, parse_account },
-	[SYLKRTC_REQ_ACCOUNT_REGISTER] = { "account-register", SYLKRTC_V1, parse_account },
-	[SYLKRTC_REQ_ACCOUNT_UNREGISTER] = { "account-unregister", SYLKRTC_V1, parse_account },
-	[SYLKRTC_REQ_ACCOUNT_DEVICETOKEN] =
-		{ "account-devicetoken", SYLKRTC_V2, parse_devicetoken },
+	[SYLKRTC_REQ_ACCOUNT_ADD] = {"account-add", SYLKRTC_V1, parse_account_add},
+	[SYLKRTC_REQ_ACCOUNT_REMOVE] = {"account-remove", SYLKRTC_V1, parse_account},
+	[SYLKRTC_REQ_ACCOUNT_REGISTER] = {"account-register", SYLKRTC_V1, parse_account},
+	[SYLKRTC_REQ_ACCOUNT_UNREGISTER] = {"account-unregister", SYLKRTC_V1, parse_account},
+	[SYLKRTC_REQ_ACCOUNT_DEVICETOKEN] = {"account-devicetoken", SYLKRTC_V2, parse_devicetoken},
 
-	[SYLKRTC_REQ_ACCOUNT_MESSAGE] =
-		{ "account-message", SYLKRTC_V2, parse_account_message },
-	[SYLKRTC_REQ_ACCOUNT_DISPOSITION_NOTIFICATION] =
-		{ "account-disposition-notification", SYLKRTC_V2, parse_disposition },
-	[SYLKRTC_REQ_ACCOUNT_SYNC_CONVERSATIONS] =
-		{ "account-sync-conversations", SYLKRTC_V2, parse_sync_conversations },
-	[SYLKRTC_REQ_ACCOUNT_MARK_CONVERSATION_READ] =
-		{ "account-mark-conversation-read", SYLKRTC_V2, parse_conversation },
-	[SYLKRTC_REQ_ACCOUNT_REMOVE_MESSAGE] =
-		{ "account-remove-message", SYLKRTC_V2, parse_remove_message },
-	[SYLKRTC_REQ_ACCOUNT_REMOVE_CONVERSATION] =
-		{ "account-remove-conversation", SYLKRTC_V2, parse_conversation },
-	[SYLKRTC_REQ_ACCOUNT_FETCH_ADDRESSBOOK] =
-		{ "account-fetch-addressbook", SYLKRTC_V2, parse_account },
-	[SYLKRTC_REQ_ACCOUNT_UPDATE_ADDRESSBOOK] =
-		{ "account-update-addressbook", SYLKRTC_V2, parse_update_addressbook },
+	[SYLKRTC_REQ_ACCOUNT_MESSAGE] = {"account-message", SYLKRTC_V2, parse_account_message},
+	[SYLKRTC_REQ_ACCOUNT_DISPOSITION_NOTIFICATION] = {"account-disposition-notification",
+							  SYLKRTC_V2, parse_disposition},
+	[SYLKRTC_REQ_ACCOUNT_SYNC_CONVERSATIONS] = {"account-sync-conversations", SYLKRTC_V2,
+						    parse_sync_conversations},
+	[SYLKRTC_REQ_ACCOUNT_MARK_CONVERSATION_READ] = {"account-mark-conversation-read",
+							SYLKRTC_V2, parse_conversation},
+	[SYLKRTC_REQ_ACCOUNT_REMOVE_MESSAGE] = {"account-remove-message", SYLKRTC_V2,
+						parse_remove_message},
+	[SYLKRTC_REQ_ACCOUNT_REMOVE_CONVERSATION] = {"account-remove-conversation", SYLKRTC_V2,
+						     parse_conversation},
+	[SYLKRTC_REQ_ACCOUNT_FETCH_ADDRESSBOOK] = {"account-fetch-addressbook", SYLKRTC_V2,
+						   parse_account},
+	[SYLKRTC_REQ_ACCOUNT_UPDATE_ADDRESSBOOK] = {"account-update-addressbook", SYLKRTC_V2,
+						    parse_update_addressbook},
 
-	[SYLKRTC_REQ_SESSION_CREATE] = { "session-create", SYLKRTC_V1, parse_session_create },
-	[SYLKRTC_REQ_SESSION_ANSWER] = { "session-answer", SYLKRTC_V1, parse_session_sdp },
-	[SYLKRTC_REQ_SESSION_TRICKLE] = { "session-trickle", SYLKRTC_V1, parse_trickle },
-	[SYLKRTC_REQ_SESSION_TERMINATE] =
-		{ "session-terminate", SYLKRTC_V1, parse_session },
-	[SYLKRTC_REQ_SESSION_UPDATE] = { "session-update", SYLKRTC_V2, parse_session_sdp },
-	[SYLKRTC_REQ_SESSION_MESSAGE] =
-		{ "session-message", SYLKRTC_V2, parse_session_message },
-	[SYLKRTC_REQ_SESSION_DTMF_INFO] = { "session-dtmf-info", SYLKRTC_V2, parse_dtmf },
+	[SYLKRTC_REQ_SESSION_CREATE] = {"session-create", SYLKRTC_V1, parse_session_create},
+	[SYLKRTC_REQ_SESSION_ANSWER] = {"session-answer", SYLKRTC_V1, parse_session_sdp},
+	[SYLKRTC_REQ_SESSION_TRICKLE] = {"session-trickle", SYLKRTC_V1, parse_trickle},
+	[SYLKRTC_REQ_SESSION_TERMINATE] = {"session-terminate", SYLKRTC_V1, parse_session},
+	[SYLKRTC_REQ_SESSION_UPDATE] = {"session-update", SYLKRTC_V2, parse_session_sdp},
+	[SYLKRTC_REQ_SESSION_MESSAGE] = {"session-message", SYLKRTC_V2, parse_session_message},
+	[SYLKRTC_REQ_SESSION_DTMF_INFO] = {"session-dtmf-info", SYLKRTC_V2, parse_dtmf},
 
-	[SYLKRTC_REQ_VIDEOROOM_JOIN] = { "videoroom-join", SYLKRTC_V2, parse_videoroom_join },
-	[SYLKRTC_REQ_VIDEOROOM_LEAVE] = { "videoroom-leave", SYLKRTC_V2, parse_session },
-	[SYLKRTC_REQ_VIDEOROOM_FEED_ATTACH] =
-		{ "videoroom-feed-attach", SYLKRTC_V2, parse_feed_attach },
-	[SYLKRTC_REQ_VIDEOROOM_FEED_ANSWER] =
-		{ "videoroom-feed-answer", SYLKRTC_V2, parse_feed_answer },
-	[SYLKRTC_REQ_VIDEOROOM_FEED_DETACH] =
-		{ "videoroom-feed-detach", SYLKRTC_V2, parse_feed_detach },
-	[SYLKRTC_REQ_VIDEOROOM_SESSION_TRICKLE] =
-		{ "videoroom-session-trickle", SYLKRTC_V2, parse_trickle },
-	[SYLKRTC_REQ_VIDEOROOM_SESSION_UPDATE] =
-		{ "videoroom-session-update", SYLKRTC_V2, parse_videoroom_update },
-	[SYLKRTC_REQ_VIDEOROOM_CONFIGURE] =
-		{ "videoroom-configure", SYLKRTC_V2, parse_videoroom_configure },
-	[SYLKRTC_REQ_VIDEOROOM_INVITE] =
-		{ "videoroom-invite", SYLKRTC_V2, parse_videoroom_invite },
-	[SYLKRTC_REQ_VIDEOROOM_MESSAGE] =
-		{ "videoroom-message", SYLKRTC_V2, parse_videoroom_message },
-	[SYLKRTC_REQ_VIDEOROOM_COMPOSING_INDICATION] =
-		{ "videoroom-composing-indication", SYLKRTC_V2, parse_composing },
-	[SYLKRTC_REQ_VIDEOROOM_MUTE_AUDIO_PARTICIPANTS] =
-		{ "videoroom-mute-audio-participants", SYLKRTC_V2, parse_session },
-	[SYLKRTC_REQ_VIDEOROOM_TOGGLE_HAND] =
-		{ "videoroom-toggle-hand", SYLKRTC_V2, parse_toggle_hand },
+	[SYLKRTC_REQ_VIDEOROOM_JOIN] = {"videoroom-join", SYLKRTC_V2, parse_videoroom_join},
+	[SYLKRTC_REQ_VIDEOROOM_LEAVE] = {"videoroom-leave", SYLKRTC_V2, parse_session},
+	[SYLKRTC_REQ_VIDEOROOM_FEED_ATTACH] = {"videoroom-feed-attach", SYLKRTC_V2,
+					       parse_feed_attach},
+	[SYLKRTC_REQ_VIDEOROOM_FEED_ANSWER] = {"videoroom-feed-answer", SYLKRTC_V2,
+					       parse_feed_answer},
+	[SYLKRTC_REQ_VIDEOROOM_FEED_DETACH] = {"videoroom-feed-detach", SYLKRTC_V2,
+					       parse_feed_detach},
+	[SYLKRTC_REQ_VIDEOROOM_SESSION_TRICKLE] = {"videoroom-session-trickle", SYLKRTC_V2,
+						   parse_trickle},
+	[SYLKRTC_REQ_VIDEOROOM_SESSION_UPDATE] = {"videoroom-session-update", SYLKRTC_V2,
+						  parse_videoroom_update},
+	[SYLKRTC_REQ_VIDEOROOM_CONFIGURE] = {"videoroom-configure", SYLKRTC_V2,
+					     parse_videoroom_configure},
+	[SYLKRTC_REQ_VIDEOROOM_INVITE] = {"videoroom-invite", SYLKRTC_V2, parse_videoroom_invite},
+	[SYLKRTC_REQ_VIDEOROOM_MESSAGE] = {"videoroom-message", SYLKRTC_V2,
+					   parse_videoroom_message},
+	[SYLKRTC_REQ_VIDEOROOM_COMPOSING_INDICATION] = {"videoroom-composing-indication",
+							SYLKRTC_V2, parse_composing},
+	[SYLKRTC_REQ_VIDEOROOM_MUTE_AUDIO_PARTICIPANTS] = {"videoroom-mute-audio-participants",
+							   SYLKRTC_V2, parse_session},
+	[SYLKRTC_REQ_VIDEOROOM_TOGGLE_HAND] = {"videoroom-toggle-hand", SYLKRTC_V2,
+					       parse_toggle_hand},
 };
 
 const char *sylkrtc_req_type_name(enum sylkrtc_req_type type)
@@ -1208,20 +1216,17 @@ static int refuse_duplicate_keys(struct parser *p, const char *buf, size_t len)
 	char dup[64];
 
 	switch (json_find_duplicate_key(buf, len, dup, sizeof(dup))) {
-	case 0:
-		return 0;
+	case 0: return 0;
 	case EEXIST:
 		/* which of two transactions would be the client's? neither */
 		if (strcmp(dup, "transaction") != 0)
 			recover_transaction(p);
 		return fail(p, SYLKRTC_ERR_JSON, NULL, "Invalid JSON: duplicate key '%s'", dup);
-	default:
-		return fail_nomem(p);
+	default: return fail_nomem(p);
 	}
 }
 
-static int decode_object(struct parser *p, struct sylkrtc_request *r,
-			 enum sylkrtc_version ver)
+static int decode_object(struct parser *p, struct sylkrtc_request *r, enum sylkrtc_version ver)
 {
 	struct json_object *v;
 	const char *name;
@@ -1233,18 +1238,16 @@ static int decode_object(struct parser *p, struct sylkrtc_request *r,
 	recover_transaction(p);
 
 	if (!json_object_object_get_ex(p->root, "sylkrtc", &v))
-		return fail(p, SYLKRTC_ERR_NO_TYPE, "sylkrtc",
-			    "Missing message type ('sylkrtc')");
+		return fail(p, SYLKRTC_ERR_NO_TYPE, "sylkrtc", "Missing message type ('sylkrtc')");
 	if (!v || !json_object_is_type(v, json_type_string))
 		return fail(p, SYLKRTC_ERR_WRONG_TYPE, "sylkrtc",
 			    "Invalid value for 'sylkrtc': expected a string");
 	name = json_object_get_string(v);
 	type = sylkrtc_req_type_from_name(name);
-	if (type == SYLKRTC_REQ_NONE ||
-	    strlen(name) != (size_t)json_object_get_string_len(v)) {
+	if (type == SYLKRTC_REQ_NONE || strlen(name) != (size_t)json_object_get_string_len(v)) {
 		excerpt(ex, sizeof(ex), name, (size_t)json_object_get_string_len(v));
-		return fail(p, SYLKRTC_ERR_UNKNOWN_TYPE, "sylkrtc",
-			    "Unknown request type: \"%s\"", ex);
+		return fail(p, SYLKRTC_ERR_UNKNOWN_TYPE, "sylkrtc", "Unknown request type: \"%s\"",
+			    ex);
 	}
 	p->err->type = type;
 	if (ver < req_descs[type].min_ver)
@@ -1279,9 +1282,8 @@ int sylkrtc_request_decode(struct sylkrtc_request **reqp, struct sylkrtc_error *
 
 	if (len > SYLKRTC_REQUEST_MAX_SIZE) {
 		scan_transaction(err, buf, SYLKRTC_REQUEST_MAX_SIZE);
-		return fail(&p, SYLKRTC_ERR_TOO_BIG, NULL,
-			    "Message too large: %zu bytes, limit %d", len,
-			    SYLKRTC_REQUEST_MAX_SIZE);
+		return fail(&p, SYLKRTC_ERR_TOO_BIG, NULL, "Message too large: %zu bytes, limit %d",
+			    len, SYLKRTC_REQUEST_MAX_SIZE);
 	}
 
 	rc = parse_json(&p, buf, len, &p.root);

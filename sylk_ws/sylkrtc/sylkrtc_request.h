@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file sylkrtc_request.h  sylkRTC requests: decode and validate
  *
@@ -49,8 +50,8 @@ struct json_object;
 
 /** Protocol version, chosen by the WebSocket subprotocol. */
 enum sylkrtc_version {
-	SYLKRTC_V1 = 1,  /**< "sylkRTC-1": underscored events, payload in "data" */
-	SYLKRTC_V2 = 2,  /**< "sylkRTC-2": hyphenated events, flat payload       */
+	SYLKRTC_V1 = 1, /**< "sylkRTC-1": underscored events, payload in "data" */
+	SYLKRTC_V2 = 2, /**< "sylkRTC-2": hyphenated events, flat payload       */
 };
 
 /** Subprotocol token for @p ver ("sylkRTC-1" / "sylkRTC-2"), NULL if unknown. */
@@ -153,9 +154,9 @@ const char *sylkrtc_composing_name(enum sylkrtc_composing c);
 
 /** One trickled ICE candidate. */
 struct sylkrtc_candidate {
-	const char *candidate;    /**< "candidate:..." line, may be empty    */
+	const char *candidate; /**< "candidate:..." line, may be empty    */
 	const char *sdp_mid;
-	int sdp_mline_index;      /**< 0..65535                             */
+	int sdp_mline_index; /**< 0..65535                             */
 };
 
 /**
@@ -227,8 +228,8 @@ struct sylkrtc_request {
 
 	/* addresses */
 	const char *account;
-	const char *uri;        /**< callee, room, or chat peer         */
-	const char *contact;    /**< conversation peer                  */
+	const char *uri;     /**< callee, room, or chat peer         */
+	const char *contact; /**< conversation peer                  */
 
 	/* identifiers chosen by the client */
 	const char *session;
@@ -238,10 +239,10 @@ struct sylkrtc_request {
 	const char *message_id;
 
 	/* account-add */
-	const char *password;   /**< HA1, 1..9999 bytes                 */
+	const char *password; /**< HA1, 1..9999 bytes                 */
 	const char *display_name;
 	const char *user_agent;
-	const char **header_prefixes;   /**< unique, non-empty          */
+	const char **header_prefixes; /**< unique, non-empty          */
 	size_t header_prefix_count;
 
 	/* account-devicetoken */
@@ -258,7 +259,7 @@ struct sylkrtc_request {
 	struct sylkrtc_candidate *candidates;
 	size_t candidate_count;
 	char tones[SYLKRTC_DTMF_MAX + 1]; /**< 0-9 * # A-D (upper case), ',' */
-	int duration;           /**< DTMF duration in ms, 0 = absent    */
+	int duration;                     /**< DTMF duration in ms, 0 = absent    */
 
 	/* messaging */
 	const char *content;
@@ -271,7 +272,7 @@ struct sylkrtc_request {
 	/* addressbook */
 	enum sylkrtc_ab_action ab_action;
 	enum sylkrtc_ab_type ab_type;
-	const char *data_json;  /**< the "data" object, as compact JSON  */
+	const char *data_json; /**< the "data" object, as compact JSON  */
 
 	/* video rooms */
 	bool audio;
@@ -280,15 +281,15 @@ struct sylkrtc_request {
 		bool has_audio, audio;
 		bool has_video, video;
 		bool has_bitrate;
-		int bitrate;    /**< bit/s, >= 0                          */
+		int bitrate; /**< bit/s, >= 0                          */
 	} options;
-	const char **participants;      /**< unique, normalised AORs    */
+	const char **participants; /**< unique, normalised AORs    */
 	size_t participant_count;
 	const char **active_participants; /**< unique, at most 2        */
 	size_t active_participant_count;
 	enum sylkrtc_composing composing;
 	bool has_refresh;
-	int refresh;            /**< seconds                            */
+	int refresh; /**< seconds                            */
 
 	/* private: the parsed JSON that the strings point into */
 	struct json_object *root_;
@@ -317,10 +318,10 @@ enum sylkrtc_errcode {
  */
 struct sylkrtc_error {
 	enum sylkrtc_errcode code;
-	enum sylkrtc_req_type type;   /**< NONE if the type was not known   */
-	bool has_transaction;         /**< a usable transaction was read    */
+	enum sylkrtc_req_type type; /**< NONE if the type was not known   */
+	bool has_transaction;       /**< a usable transaction was read    */
 	char transaction[SYLKRTC_ID_MAX + 1];
-	char field[48];               /**< offending field, "" if none; for
+	char field[48];                     /**< offending field, "" if none; for
 	                                   list items e.g. "candidates[2].sdpMid" */
 	char text[SYLKRTC_ERROR_TEXT_SIZE]; /**< for the "error" key        */
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file ws_frame.c  RFC 6455 frame codec and close payloads
  */
@@ -16,11 +17,9 @@ bool ws_opcode_valid(unsigned opcode)
 	case WS_OP_BINARY:
 	case WS_OP_CLOSE:
 	case WS_OP_PING:
-	case WS_OP_PONG:
-		return true;
+	case WS_OP_PONG: return true;
 
-	default:
-		return false;
+	default: return false;
 	}
 }
 
@@ -29,13 +28,13 @@ int ws_reason_errno(enum ws_reason reason)
 {
 	switch (reason) {
 
-	case WS_R_OK:        return 0;
+	case WS_R_OK: return 0;
 	case WS_R_NEED_MORE: return EAGAIN;
-	case WS_R_INVAL:     return EINVAL;
-	case WS_R_NOMEM:     return ENOMEM;
-	case WS_R_UTF8:      return EILSEQ;
-	case WS_R_TOO_BIG:   return EMSGSIZE;
-	default:             return EPROTO;
+	case WS_R_INVAL: return EINVAL;
+	case WS_R_NOMEM: return ENOMEM;
+	case WS_R_UTF8: return EILSEQ;
+	case WS_R_TOO_BIG: return EMSGSIZE;
+	default: return EPROTO;
 	}
 }
 
@@ -65,8 +64,7 @@ static inline int need_more(size_t *need, size_t n, enum ws_reason *reason)
  * byte that condemns it has arrived.
  */
 int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
-			  const struct ws_frame_rules *rules, size_t *need,
-			  enum ws_reason *reason)
+			  const struct ws_frame_rules *rules, size_t *need, enum ws_reason *reason)
 {
 	enum ws_role role = rules ? rules->role : WS_ROLE_SERVER;
 	uint8_t rsv_allowed = rules ? rules->rsv_allowed : 0;
@@ -88,10 +86,10 @@ int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
 		return need_more(need, 2, reason);
 
 	b0 = buf[0];
-	f->fin    = (b0 & 0x80) != 0;
-	f->rsv    = b0 & 0x70;
+	f->fin = (b0 & 0x80) != 0;
+	f->rsv = b0 & 0x70;
 	f->opcode = b0 & 0x0f;
-	control   = ws_opcode_is_control(f->opcode);
+	control = ws_opcode_is_control(f->opcode);
 
 	if (f->rsv & ~rsv_allowed)
 		return why(reason, WS_R_RSV);
@@ -105,7 +103,7 @@ int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
 
 	b1 = buf[1];
 	f->masked = (b1 & 0x80) != 0;
-	len7      = b1 & 0x7f;
+	len7 = b1 & 0x7f;
 
 	if (control && len7 > WS_CTRL_MAX_PAYLOAD)
 		return why(reason, WS_R_CTRL_TOO_LONG);
@@ -133,8 +131,7 @@ int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
 
 	if (ext == 0) {
 		plen = len7;
-	}
-	else {
+	} else {
 		size_t i;
 
 		plen = 0;
@@ -165,8 +162,7 @@ int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
 
 
 int ws_frame_parse(struct ws_frame *f, const uint8_t *buf, size_t len,
-		   const struct ws_frame_rules *rules, size_t *need,
-		   enum ws_reason *reason)
+		   const struct ws_frame_rules *rules, size_t *need, enum ws_reason *reason)
 {
 	int err;
 
@@ -243,17 +239,15 @@ static bool header_sendable(unsigned opcode, bool fin, size_t payload_len)
 		return false;
 
 	/* We would fail a peer for these (5.5), so never send them. */
-	if (ws_opcode_is_control(opcode)
-	    && (!fin || payload_len > WS_CTRL_MAX_PAYLOAD))
+	if (ws_opcode_is_control(opcode) && (!fin || payload_len > WS_CTRL_MAX_PAYLOAD))
 		return false;
 
 	return true;
 }
 
 
-int ws_frame_build_header(uint8_t *buf, size_t size, unsigned opcode, bool fin,
-			  size_t payload_len, const uint8_t *mask,
-			  size_t *outlen)
+int ws_frame_build_header(uint8_t *buf, size_t size, unsigned opcode, bool fin, size_t payload_len,
+			  const uint8_t *mask, size_t *outlen)
 {
 	size_t hdr = ws_frame_header_size(payload_len, mask != NULL);
 	uint8_t *p;
@@ -275,13 +269,11 @@ int ws_frame_build_header(uint8_t *buf, size_t size, unsigned opcode, bool fin,
 
 	if (payload_len <= 125) {
 		*p++ = (uint8_t)((mask ? 0x80 : 0) | payload_len);
-	}
-	else if (payload_len <= 0xffff) {
+	} else if (payload_len <= 0xffff) {
 		*p++ = (uint8_t)((mask ? 0x80 : 0) | 126);
 		*p++ = (uint8_t)(payload_len >> 8);
 		*p++ = (uint8_t)payload_len;
-	}
-	else {
+	} else {
 		uint64_t n = payload_len;
 		int shift;
 
@@ -297,9 +289,8 @@ int ws_frame_build_header(uint8_t *buf, size_t size, unsigned opcode, bool fin,
 }
 
 
-static int frame_build(uint8_t *buf, size_t size, unsigned opcode, bool fin,
-		       const void *payload, size_t len, const uint8_t *mask,
-		       size_t *outlen)
+static int frame_build(uint8_t *buf, size_t size, unsigned opcode, bool fin, const void *payload,
+		       size_t len, const uint8_t *mask, size_t *outlen)
 {
 	size_t hdr, total;
 	int err;
@@ -340,16 +331,15 @@ static int frame_build(uint8_t *buf, size_t size, unsigned opcode, bool fin,
 }
 
 
-int ws_frame_build(uint8_t *buf, size_t size, unsigned opcode, bool fin,
-		   const void *payload, size_t len, size_t *outlen)
+int ws_frame_build(uint8_t *buf, size_t size, unsigned opcode, bool fin, const void *payload,
+		   size_t len, size_t *outlen)
 {
 	return frame_build(buf, size, opcode, fin, payload, len, NULL, outlen);
 }
 
 
-int ws_frame_build_masked(uint8_t *buf, size_t size, unsigned opcode, bool fin,
-			  const void *payload, size_t len,
-			  const uint8_t mask[4], size_t *outlen)
+int ws_frame_build_masked(uint8_t *buf, size_t size, unsigned opcode, bool fin, const void *payload,
+			  size_t len, const uint8_t mask[4], size_t *outlen)
 {
 	if (!mask) {
 		if (outlen)
@@ -374,8 +364,8 @@ bool ws_close_code_valid(unsigned code)
 }
 
 
-int ws_close_build(uint8_t *buf, size_t size, unsigned code,
-		   const char *reason, size_t reason_len, size_t *outlen)
+int ws_close_build(uint8_t *buf, size_t size, unsigned code, const char *reason, size_t reason_len,
+		   size_t *outlen)
 {
 	size_t total;
 
@@ -413,8 +403,8 @@ int ws_close_build(uint8_t *buf, size_t size, unsigned code,
 }
 
 
-int ws_frame_build_close(uint8_t *buf, size_t size, unsigned code,
-			 const char *reason, size_t reason_len, size_t *outlen)
+int ws_frame_build_close(uint8_t *buf, size_t size, unsigned code, const char *reason,
+			 size_t reason_len, size_t *outlen)
 {
 	uint8_t payload[WS_CTRL_MAX_PAYLOAD];
 	size_t plen;
@@ -423,19 +413,16 @@ int ws_frame_build_close(uint8_t *buf, size_t size, unsigned code,
 	if (outlen)
 		*outlen = 0;
 
-	err = ws_close_build(payload, sizeof(payload), code, reason,
-			     reason_len, &plen);
+	err = ws_close_build(payload, sizeof(payload), code, reason, reason_len, &plen);
 	if (err)
 		return err;
 
-	return ws_frame_build(buf, size, WS_OP_CLOSE, true, payload, plen,
-			      outlen);
+	return ws_frame_build(buf, size, WS_OP_CLOSE, true, payload, plen, outlen);
 }
 
 
-int ws_close_parse(const uint8_t *payload, size_t len, uint16_t *code,
-		   const char **reason, size_t *reason_len,
-		   enum ws_reason *why_not)
+int ws_close_parse(const uint8_t *payload, size_t len, uint16_t *code, const char **reason,
+		   size_t *reason_len, enum ws_reason *why_not)
 {
 	uint16_t c;
 
@@ -479,17 +466,13 @@ uint16_t ws_close_code_for(int err)
 {
 	switch (err) {
 
-	case EPROTO:
-		return WS_CLOSE_PROTOCOL_ERROR;
+	case EPROTO: return WS_CLOSE_PROTOCOL_ERROR;
 
-	case EILSEQ:
-		return WS_CLOSE_INVALID_DATA;
+	case EILSEQ: return WS_CLOSE_INVALID_DATA;
 
-	case EMSGSIZE:
-		return WS_CLOSE_TOO_BIG;
+	case EMSGSIZE: return WS_CLOSE_TOO_BIG;
 
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -498,23 +481,23 @@ const char *ws_reason_str(enum ws_reason reason)
 {
 	switch (reason) {
 
-	case WS_R_OK:              return "ok";
-	case WS_R_NEED_MORE:       return "need more data";
-	case WS_R_INVAL:           return "invalid argument";
-	case WS_R_NOMEM:           return "out of memory";
-	case WS_R_RSV:             return "RSV bit set without extension";
-	case WS_R_OPCODE:          return "reserved opcode";
-	case WS_R_CTRL_TOO_LONG:   return "control frame payload over 125 bytes";
+	case WS_R_OK: return "ok";
+	case WS_R_NEED_MORE: return "need more data";
+	case WS_R_INVAL: return "invalid argument";
+	case WS_R_NOMEM: return "out of memory";
+	case WS_R_RSV: return "RSV bit set without extension";
+	case WS_R_OPCODE: return "reserved opcode";
+	case WS_R_CTRL_TOO_LONG: return "control frame payload over 125 bytes";
 	case WS_R_CTRL_FRAGMENTED: return "fragmented control frame";
-	case WS_R_UNMASKED:        return "client frame not masked";
-	case WS_R_MASKED:          return "server frame masked";
-	case WS_R_LENGTH:          return "64-bit payload length has top bit set";
+	case WS_R_UNMASKED: return "client frame not masked";
+	case WS_R_MASKED: return "server frame masked";
+	case WS_R_LENGTH: return "64-bit payload length has top bit set";
 	case WS_R_CONT_UNEXPECTED: return "continuation frame without a message";
-	case WS_R_CONT_EXPECTED:   return "new data frame inside a fragmented message";
-	case WS_R_CLOSE_PAYLOAD:   return "malformed close payload";
-	case WS_R_CLOSE_CODE:      return "invalid close status code";
-	case WS_R_UTF8:            return "invalid UTF-8";
-	case WS_R_TOO_BIG:         return "message too big";
-	default:                   return "unknown error";
+	case WS_R_CONT_EXPECTED: return "new data frame inside a fragmented message";
+	case WS_R_CLOSE_PAYLOAD: return "malformed close payload";
+	case WS_R_CLOSE_CODE: return "invalid close status code";
+	case WS_R_UTF8: return "invalid UTF-8";
+	case WS_R_TOO_BIG: return "message too big";
+	default: return "unknown error";
 	}
 }

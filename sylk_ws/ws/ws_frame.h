@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file ws_frame.h  RFC 6455 frame codec (section 5) and close payloads (5.5.1, 7.4)
  *
@@ -49,38 +50,38 @@
  */
 enum ws_reason {
 	WS_R_OK = 0,
-	WS_R_NEED_MORE,        /**< EAGAIN: incomplete input           */
-	WS_R_INVAL,            /**< EINVAL: bad argument               */
-	WS_R_NOMEM,            /**< ENOMEM: allocation failed          */
+	WS_R_NEED_MORE, /**< EAGAIN: incomplete input           */
+	WS_R_INVAL,     /**< EINVAL: bad argument               */
+	WS_R_NOMEM,     /**< ENOMEM: allocation failed          */
 
 	/* EPROTO: close with 1002 */
-	WS_R_RSV,              /**< RSV bit set, no extension agreed   */
-	WS_R_OPCODE,           /**< reserved opcode 3-7 or B-F         */
-	WS_R_CTRL_TOO_LONG,    /**< control frame payload > 125        */
-	WS_R_CTRL_FRAGMENTED,  /**< control frame without FIN          */
-	WS_R_UNMASKED,         /**< client frame not masked (5.1)      */
-	WS_R_MASKED,           /**< server frame masked (5.1)          */
-	WS_R_LENGTH,           /**< 64-bit length with top bit set     */
-	WS_R_CONT_UNEXPECTED,  /**< continuation, no message started   */
-	WS_R_CONT_EXPECTED,    /**< new data frame inside a message    */
-	WS_R_CLOSE_PAYLOAD,    /**< close payload of exactly 1 byte    */
-	WS_R_CLOSE_CODE,       /**< close status not allowed on wire   */
+	WS_R_RSV,             /**< RSV bit set, no extension agreed   */
+	WS_R_OPCODE,          /**< reserved opcode 3-7 or B-F         */
+	WS_R_CTRL_TOO_LONG,   /**< control frame payload > 125        */
+	WS_R_CTRL_FRAGMENTED, /**< control frame without FIN          */
+	WS_R_UNMASKED,        /**< client frame not masked (5.1)      */
+	WS_R_MASKED,          /**< server frame masked (5.1)          */
+	WS_R_LENGTH,          /**< 64-bit length with top bit set     */
+	WS_R_CONT_UNEXPECTED, /**< continuation, no message started   */
+	WS_R_CONT_EXPECTED,   /**< new data frame inside a message    */
+	WS_R_CLOSE_PAYLOAD,   /**< close payload of exactly 1 byte    */
+	WS_R_CLOSE_CODE,      /**< close status not allowed on wire   */
 
 	/* EILSEQ: close with 1007 */
-	WS_R_UTF8,             /**< text or close reason not UTF-8     */
+	WS_R_UTF8, /**< text or close reason not UTF-8     */
 
 	/* EMSGSIZE: close with 1009 */
-	WS_R_TOO_BIG,          /**< frame or message over the limit    */
+	WS_R_TOO_BIG, /**< frame or message over the limit    */
 };
 
 /** Opcodes (RFC 6455 5.2, 11.8). */
 enum ws_opcode {
-	WS_OP_CONT   = 0x0,
-	WS_OP_TEXT   = 0x1,
+	WS_OP_CONT = 0x0,
+	WS_OP_TEXT = 0x1,
 	WS_OP_BINARY = 0x2,
-	WS_OP_CLOSE  = 0x8,
-	WS_OP_PING   = 0x9,
-	WS_OP_PONG   = 0xa,
+	WS_OP_CLOSE = 0x8,
+	WS_OP_PING = 0x9,
+	WS_OP_PONG = 0xa,
 };
 
 /**
@@ -88,18 +89,18 @@ enum ws_opcode {
  * be reported locally and never appear in a close frame.
  */
 enum ws_close {
-	WS_CLOSE_NORMAL          = 1000,
-	WS_CLOSE_GOING_AWAY      = 1001,
-	WS_CLOSE_PROTOCOL_ERROR  = 1002,
-	WS_CLOSE_UNSUPPORTED     = 1003,
-	WS_CLOSE_NO_STATUS       = 1005,  /**< local: close frame had no code */
-	WS_CLOSE_ABNORMAL        = 1006,  /**< local: no close frame at all   */
-	WS_CLOSE_INVALID_DATA    = 1007,
-	WS_CLOSE_POLICY          = 1008,
-	WS_CLOSE_TOO_BIG         = 1009,
-	WS_CLOSE_MANDATORY_EXT   = 1010,
-	WS_CLOSE_INTERNAL_ERROR  = 1011,
-	WS_CLOSE_TLS_HANDSHAKE   = 1015,  /**< local: TLS handshake failed    */
+	WS_CLOSE_NORMAL = 1000,
+	WS_CLOSE_GOING_AWAY = 1001,
+	WS_CLOSE_PROTOCOL_ERROR = 1002,
+	WS_CLOSE_UNSUPPORTED = 1003,
+	WS_CLOSE_NO_STATUS = 1005, /**< local: close frame had no code */
+	WS_CLOSE_ABNORMAL = 1006,  /**< local: no close frame at all   */
+	WS_CLOSE_INVALID_DATA = 1007,
+	WS_CLOSE_POLICY = 1008,
+	WS_CLOSE_TOO_BIG = 1009,
+	WS_CLOSE_MANDATORY_EXT = 1010,
+	WS_CLOSE_INTERNAL_ERROR = 1011,
+	WS_CLOSE_TLS_HANDSHAKE = 1015, /**< local: TLS handshake failed    */
 };
 
 /** RSV bits as they sit in the first header byte (RFC 6455 5.2). */
@@ -110,34 +111,34 @@ enum ws_rsv {
 };
 
 enum {
-	WS_CTRL_MAX_PAYLOAD  = 125,  /**< control frame payload limit (5.5) */
-	WS_CLOSE_MAX_REASON  = 123,  /**< 125 minus the 2-byte status code */
-	WS_FRAME_MAX_HEADER  = 14,   /**< 2 + 8 byte length + 4 byte mask   */
+	WS_CTRL_MAX_PAYLOAD = 125, /**< control frame payload limit (5.5) */
+	WS_CLOSE_MAX_REASON = 123, /**< 125 minus the 2-byte status code */
+	WS_FRAME_MAX_HEADER = 14,  /**< 2 + 8 byte length + 4 byte mask   */
 };
 
 /** Which end of the connection the parser runs at. */
 enum ws_role {
-	WS_ROLE_SERVER = 0,  /**< peer is a client: its frames MUST be masked */
-	WS_ROLE_CLIENT,      /**< peer is a server: its frames MUST NOT be    */
+	WS_ROLE_SERVER = 0, /**< peer is a client: its frames MUST be masked */
+	WS_ROLE_CLIENT,     /**< peer is a server: its frames MUST NOT be    */
 };
 
 /** What the parser accepts. Zero-initialised means: server, no extension,
  *  no size limit. */
 struct ws_frame_rules {
 	enum ws_role role;
-	uint8_t rsv_allowed;  /**< WS_RSV* bits an agreed extension defines   */
-	size_t max_payload;   /**< largest payload accepted (1009 above), 0 = any */
+	uint8_t rsv_allowed; /**< WS_RSV* bits an agreed extension defines   */
+	size_t max_payload;  /**< largest payload accepted (1009 above), 0 = any */
 };
 
 /** A parsed frame header. Offsets are relative to the start of the frame. */
 struct ws_frame {
-	bool fin;              /**< final fragment of a message           */
-	uint8_t rsv;           /**< WS_RSV* bits as received              */
-	uint8_t opcode;        /**< enum ws_opcode value                  */
-	bool masked;           /**< payload is (still) masked with mask[] */
-	uint8_t mask[4];       /**< masking key, if masked                */
-	size_t payload_off;    /**< header length: payload starts here    */
-	size_t payload_len;    /**< payload length in bytes               */
+	bool fin;           /**< final fragment of a message           */
+	uint8_t rsv;        /**< WS_RSV* bits as received              */
+	uint8_t opcode;     /**< enum ws_opcode value                  */
+	bool masked;        /**< payload is (still) masked with mask[] */
+	uint8_t mask[4];    /**< masking key, if masked                */
+	size_t payload_off; /**< header length: payload starts here    */
+	size_t payload_len; /**< payload length in bytes               */
 };
 
 
@@ -186,8 +187,7 @@ bool ws_opcode_valid(unsigned opcode);
  * the MUST in RFC 6455 5.2 binds the sender, and rejecting it buys nothing.
  */
 int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
-			  const struct ws_frame_rules *rules, size_t *need,
-			  enum ws_reason *reason);
+			  const struct ws_frame_rules *rules, size_t *need, enum ws_reason *reason);
 
 /**
  * Like ws_frame_parse_header() but returns 0 only when the whole frame,
@@ -197,8 +197,7 @@ int ws_frame_parse_header(struct ws_frame *f, const uint8_t *buf, size_t len,
  * the header is known. Contents of @p f are unspecified unless 0.
  */
 int ws_frame_parse(struct ws_frame *f, const uint8_t *buf, size_t len,
-		   const struct ws_frame_rules *rules, size_t *need,
-		   enum ws_reason *reason);
+		   const struct ws_frame_rules *rules, size_t *need, enum ws_reason *reason);
 
 /**
  * XOR @p len bytes with the masking key in place (RFC 6455 5.3). Masking
@@ -234,24 +233,22 @@ size_t ws_frame_header_size(size_t payload_len, bool masked);
  * @return 0, ENOSPC, or EINVAL for an opcode above 0xF or a control
  *         frame that is fragmented or longer than 125 bytes
  */
-int ws_frame_build_header(uint8_t *buf, size_t size, unsigned opcode, bool fin,
-			  size_t payload_len, const uint8_t *mask,
-			  size_t *outlen);
+int ws_frame_build_header(uint8_t *buf, size_t size, unsigned opcode, bool fin, size_t payload_len,
+			  const uint8_t *mask, size_t *outlen);
 
 /**
  * Write a complete unmasked frame, as a server sends it (RFC 6455 5.1).
  * @p payload may overlap @p buf. Returns as ws_frame_build_header().
  */
-int ws_frame_build(uint8_t *buf, size_t size, unsigned opcode, bool fin,
-		   const void *payload, size_t len, size_t *outlen);
+int ws_frame_build(uint8_t *buf, size_t size, unsigned opcode, bool fin, const void *payload,
+		   size_t len, size_t *outlen);
 
 /**
  * Write a complete frame masked with @p mask, as a client sends it. The
  * server never needs this; tests and fuzzers do.
  */
-int ws_frame_build_masked(uint8_t *buf, size_t size, unsigned opcode, bool fin,
-			  const void *payload, size_t len,
-			  const uint8_t mask[4], size_t *outlen);
+int ws_frame_build_masked(uint8_t *buf, size_t size, unsigned opcode, bool fin, const void *payload,
+			  size_t len, const uint8_t mask[4], size_t *outlen);
 
 
 /**
@@ -276,15 +273,15 @@ bool ws_close_code_valid(unsigned code);
  * @return 0, ENOSPC, EINVAL (code not valid on the wire, reason too long
  *         or not UTF-8)
  */
-int ws_close_build(uint8_t *buf, size_t size, unsigned code,
-		   const char *reason, size_t reason_len, size_t *outlen);
+int ws_close_build(uint8_t *buf, size_t size, unsigned code, const char *reason, size_t reason_len,
+		   size_t *outlen);
 
 /**
  * ws_close_build() wrapped in an unmasked close frame; @p buf receives the
  * whole frame (at most 2 + 125 bytes).
  */
-int ws_frame_build_close(uint8_t *buf, size_t size, unsigned code,
-			 const char *reason, size_t reason_len, size_t *outlen);
+int ws_frame_build_close(uint8_t *buf, size_t size, unsigned code, const char *reason,
+			 size_t reason_len, size_t *outlen);
 
 /**
  * Parse a received close frame payload (unmasked).
@@ -302,9 +299,8 @@ int ws_frame_build_close(uint8_t *buf, size_t size, unsigned code,
  *         WS_R_CLOSE_CODE: status not valid on the wire), EILSEQ
  *         (WS_R_UTF8: reason not UTF-8), EINVAL (WS_R_INVAL)
  */
-int ws_close_parse(const uint8_t *payload, size_t len, uint16_t *code,
-		   const char **reason, size_t *reason_len,
-		   enum ws_reason *why);
+int ws_close_parse(const uint8_t *payload, size_t len, uint16_t *code, const char **reason,
+		   size_t *reason_len, enum ws_reason *why);
 
 
 /**

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file ws_handshake.c  RFC 6455 opening handshake, server side
  */
@@ -69,8 +70,7 @@ static bool list_next(struct span *rest, struct span *elem, bool space_sep)
 		if (!rest->len)
 			return false;
 
-		while (i < rest->len && rest->p[i] != ','
-		       && !(space_sep && is_ows(rest->p[i])))
+		while (i < rest->len && rest->p[i] != ',' && !(space_sep && is_ows(rest->p[i])))
 			i++;
 
 		elem->p = rest->p;
@@ -109,8 +109,8 @@ static bool span_is_token(struct span s)
 
 static bool is_b64(char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-		|| (c >= '0' && c <= '9') || c == '+' || c == '/';
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/';
 }
 
 
@@ -146,20 +146,18 @@ int ws_handshake_accept(char out[WS_HANDSHAKE_ACCEPT_LEN + 1], const char *key)
 	memcpy(src, k.p, k.len);
 	memcpy(src + k.len, WS_HANDSHAKE_GUID, sizeof(WS_HANDSHAKE_GUID) - 1);
 
-	if (!EVP_Digest(src, k.len + sizeof(WS_HANDSHAKE_GUID) - 1,
-			md, &mdlen, EVP_sha1(), NULL) || mdlen != 20)
+	if (!EVP_Digest(src, k.len + sizeof(WS_HANDSHAKE_GUID) - 1, md, &mdlen, EVP_sha1(), NULL) ||
+	    mdlen != 20)
 		return ENOMEM;
 
-	if (EVP_EncodeBlock((unsigned char *)out, md, 20)
-	    != WS_HANDSHAKE_ACCEPT_LEN)
+	if (EVP_EncodeBlock((unsigned char *)out, md, 20) != WS_HANDSHAKE_ACCEPT_LEN)
 		return ENOMEM;
 
 	return 0;
 }
 
 
-int ws_handshake_protocol_choose(const char *offered,
-				 const char *const *supported,
+int ws_handshake_protocol_choose(const char *offered, const char *const *supported,
 				 const char **chosen)
 {
 	struct span rest, elem;
@@ -202,7 +200,7 @@ int ws_handshake_protocol_choose(const char *offered,
 struct origin {
 	struct span scheme;
 	struct span host;
-	int port;  /* explicit or default; -1 if neither */
+	int port; /* explicit or default; -1 if neither */
 };
 
 
@@ -236,9 +234,8 @@ static bool origin_parse(struct span s, struct origin *o)
 	o->scheme.len = (size_t)(sep - s.p);
 	for (i = 0; i < o->scheme.len; i++) {
 		char c = o->scheme.p[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-		      || (i && ((c >= '0' && c <= '9')
-				|| c == '+' || c == '-' || c == '.'))))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (i && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))))
 			return false;
 	}
 
@@ -249,8 +246,7 @@ static bool origin_parse(struct span s, struct origin *o)
 	 * path, so one trailing slash is forgiven and anything more fails */
 	if (auth.len && auth.p[auth.len - 1] == '/')
 		auth.len--;
-	if (!auth.len || memchr(auth.p, '/', auth.len)
-	    || memchr(auth.p, '@', auth.len))
+	if (!auth.len || memchr(auth.p, '/', auth.len) || memchr(auth.p, '@', auth.len))
 		return false;
 
 	o->host = auth;
@@ -262,8 +258,7 @@ static bool origin_parse(struct span s, struct origin *o)
 		if (!close)
 			return false;
 		o->host.len = (size_t)(close - auth.p) + 1;
-	}
-	else {
+	} else {
 		const char *colon = memchr(auth.p, ':', auth.len);
 
 		if (colon)
@@ -303,15 +298,13 @@ static bool origin_match(struct span origin, struct span entry)
 
 	/* "null" is the opaque origin of sandboxed pages and file:// */
 	if (span_eq_nocase(entry, "null", 4) || span_eq_nocase(origin, "null", 4))
-		return span_eq_nocase(entry, "null", 4)
-			&& span_eq_nocase(origin, "null", 4);
+		return span_eq_nocase(entry, "null", 4) && span_eq_nocase(origin, "null", 4);
 
 	if (!origin_parse(origin, &a) || !origin_parse(entry, &b))
 		return false;
 
-	return span_eq_nocase(a.scheme, b.scheme.p, b.scheme.len)
-		&& span_eq_nocase(a.host, b.host.p, b.host.len)
-		&& a.port == b.port;
+	return span_eq_nocase(a.scheme, b.scheme.p, b.scheme.len) &&
+	       span_eq_nocase(a.host, b.host.p, b.host.len) && a.port == b.port;
 }
 
 
@@ -373,8 +366,7 @@ static bool path_ok(const char *target, const char *path)
 }
 
 
-static int result(struct ws_upgrade_result *res, int status,
-		  const char *detail)
+static int result(struct ws_upgrade_result *res, int status, const char *detail)
 {
 	res->status = status;
 	res->detail = detail;
@@ -384,20 +376,19 @@ static int result(struct ws_upgrade_result *res, int status,
 	switch (status) {
 
 	case 101: res->reason = "Switching Protocols"; break;
-	case 400: res->reason = "Bad Request";         break;
-	case 403: res->reason = "Forbidden";           break;
-	case 404: res->reason = "Not Found";           break;
-	case 406: res->reason = "Not Acceptable";      break;
-	case 426: res->reason = "Upgrade Required";    break;
-	default:  res->reason = "Error";               break;
+	case 400: res->reason = "Bad Request"; break;
+	case 403: res->reason = "Forbidden"; break;
+	case 404: res->reason = "Not Found"; break;
+	case 406: res->reason = "Not Acceptable"; break;
+	case 426: res->reason = "Upgrade Required"; break;
+	default: res->reason = "Error"; break;
 	}
 
-	return 0;  /* the answer is in res, the check itself succeeded */
+	return 0; /* the answer is in res, the check itself succeeded */
 }
 
 
-int ws_handshake_check(const struct ws_upgrade_req *req,
-		       const struct ws_upgrade_cfg *cfg,
+int ws_handshake_check(const struct ws_upgrade_req *req, const struct ws_upgrade_cfg *cfg,
 		       struct ws_upgrade_result *res)
 {
 	const char *chosen = NULL;
@@ -437,8 +428,7 @@ int ws_handshake_check(const struct ws_upgrade_req *req,
 	if (!ws_handshake_origin_allowed(req->origin, cfg->origin_allow))
 		return result(res, 403, "Origin not allowed");
 
-	err = ws_handshake_protocol_choose(req->protocol, cfg->protocols,
-					   &chosen);
+	err = ws_handshake_protocol_choose(req->protocol, cfg->protocols, &chosen);
 	if (err == EBADMSG)
 		return result(res, 400, "malformed Sec-WebSocket-Protocol");
 	if (err == ENOENT) {
@@ -446,8 +436,7 @@ int ws_handshake_check(const struct ws_upgrade_req *req,
 		 * client learns from the missing header that none was taken */
 		if (cfg->protocols && cfg->protocols[0])
 			return result(res, 406, "no supported subprotocol offered");
-	}
-	else if (err) {
+	} else if (err) {
 		return result(res, 400, "malformed Sec-WebSocket-Protocol");
 	}
 
@@ -461,8 +450,8 @@ int ws_handshake_check(const struct ws_upgrade_req *req,
 }
 
 
-int ws_handshake_response(char *buf, size_t size, const char *key,
-			  const char *protocol, size_t *outlen)
+int ws_handshake_response(char *buf, size_t size, const char *key, const char *protocol,
+			  size_t *outlen)
 {
 	char accept[WS_HANDSHAKE_ACCEPT_LEN + 1];
 	int n, err;
@@ -482,9 +471,7 @@ int ws_handshake_response(char *buf, size_t size, const char *key,
 		     "Connection: Upgrade\r\n"
 		     "Sec-WebSocket-Accept: %s\r\n"
 		     "%s%s%s",
-		     accept,
-		     protocol ? "Sec-WebSocket-Protocol: " : "",
-		     protocol ? protocol : "",
+		     accept, protocol ? "Sec-WebSocket-Protocol: " : "", protocol ? protocol : "",
 		     protocol ? "\r\n" : "");
 	if (n < 0)
 		return EINVAL;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file ws_handshake.h  RFC 6455 opening handshake, server side (section 4.2)
  *
@@ -37,9 +38,9 @@
 #define WS_HANDSHAKE_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 enum {
-	WS_HANDSHAKE_KEY_LEN    = 24,  /**< base64 of 16 bytes              */
-	WS_HANDSHAKE_ACCEPT_LEN = 28,  /**< base64 of a 20-byte SHA-1       */
-	WS_HANDSHAKE_VERSION    = 13,  /**< the only Sec-WebSocket-Version  */
+	WS_HANDSHAKE_KEY_LEN = 24,    /**< base64 of 16 bytes              */
+	WS_HANDSHAKE_ACCEPT_LEN = 28, /**< base64 of a 20-byte SHA-1       */
+	WS_HANDSHAKE_VERSION = 13,    /**< the only Sec-WebSocket-Version  */
 };
 
 /**
@@ -77,8 +78,7 @@ int ws_handshake_accept(char out[WS_HANDSHAKE_ACCEPT_LEN + 1], const char *key);
  *         EBADMSG (an element is not an RFC 7230 token),
  *         EINVAL
  */
-int ws_handshake_protocol_choose(const char *offered,
-				 const char *const *supported,
+int ws_handshake_protocol_choose(const char *offered, const char *const *supported,
 				 const char **chosen);
 
 /**
@@ -102,36 +102,36 @@ bool ws_handshake_origin_allowed(const char *origin, const char *allow);
 
 /** Header values of an upgrade request (NULL = absent). */
 struct ws_upgrade_req {
-	const char *method;        /**< request method, must be "GET"          */
-	const char *http_version;  /**< e.g. "HTTP/1.1"; 1.1 or later 1.x      */
-	const char *target;        /**< request-target; the query is ignored   */
-	const char *host;          /**< Host, must be present (4.2.1 item 2)   */
-	const char *upgrade;       /**< Upgrade, must list "websocket"         */
-	const char *connection;    /**< Connection, must list "upgrade"        */
-	const char *key;           /**< Sec-WebSocket-Key                      */
-	const char *version;       /**< Sec-WebSocket-Version, must be "13"    */
-	const char *origin;        /**< Origin                                 */
-	const char *protocol;      /**< Sec-WebSocket-Protocol                 */
+	const char *method;       /**< request method, must be "GET"          */
+	const char *http_version; /**< e.g. "HTTP/1.1"; 1.1 or later 1.x      */
+	const char *target;       /**< request-target; the query is ignored   */
+	const char *host;         /**< Host, must be present (4.2.1 item 2)   */
+	const char *upgrade;      /**< Upgrade, must list "websocket"         */
+	const char *connection;   /**< Connection, must list "upgrade"        */
+	const char *key;          /**< Sec-WebSocket-Key                      */
+	const char *version;      /**< Sec-WebSocket-Version, must be "13"    */
+	const char *origin;       /**< Origin                                 */
+	const char *protocol;     /**< Sec-WebSocket-Protocol                 */
 };
 
 /** What this endpoint accepts. */
 struct ws_upgrade_cfg {
-	const char *path;               /**< required path, NULL = any          */
-	const char *origin_allow;       /**< see ws_handshake_origin_allowed()  */
-	const char *const *protocols;   /**< NULL-terminated, NULL = none       */
-	bool protocol_required;         /**< refuse clients that offer none     */
+	const char *path;             /**< required path, NULL = any          */
+	const char *origin_allow;     /**< see ws_handshake_origin_allowed()  */
+	const char *const *protocols; /**< NULL-terminated, NULL = none       */
+	bool protocol_required;       /**< refuse clients that offer none     */
 };
 
 /** Outcome of ws_handshake_check(). All strings are static or borrowed
  *  from the cfg; none needs freeing. */
 struct ws_upgrade_result {
-	int status;             /**< HTTP status to answer with              */
-	const char *reason;     /**< its standard reason phrase              */
-	const char *detail;     /**< what was wrong (for logs or a body),
+	int status;           /**< HTTP status to answer with              */
+	const char *reason;   /**< its standard reason phrase              */
+	const char *detail;   /**< what was wrong (for logs or a body),
 				     "" on success                           */
-	const char *headers;    /**< extra header lines the reply must carry,
+	const char *headers;  /**< extra header lines the reply must carry,
 				     each ending in CRLF; "" if none         */
-	const char *protocol;   /**< on 101: chosen subprotocol (an element of
+	const char *protocol; /**< on 101: chosen subprotocol (an element of
 				     cfg->protocols) or NULL for none        */
 };
 
@@ -158,8 +158,7 @@ struct ws_upgrade_result {
  * @return 0 (the answer is in res->status), or EINVAL if an argument is
  *         NULL
  */
-int ws_handshake_check(const struct ws_upgrade_req *req,
-		       const struct ws_upgrade_cfg *cfg,
+int ws_handshake_check(const struct ws_upgrade_req *req, const struct ws_upgrade_cfg *cfg,
 		       struct ws_upgrade_result *res);
 
 /**
@@ -182,7 +181,7 @@ int ws_handshake_check(const struct ws_upgrade_req *req,
  *
  * @return 0, ENOSPC, EINVAL (bad key or protocol)
  */
-int ws_handshake_response(char *buf, size_t size, const char *key,
-			  const char *protocol, size_t *outlen);
+int ws_handshake_response(char *buf, size_t size, const char *key, const char *protocol,
+			  size_t *outlen);
 
 #endif

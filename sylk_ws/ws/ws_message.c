@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file ws_message.c  RFC 6455 message reassembly
  */
@@ -14,13 +15,13 @@ enum { KEEP_BUFFER = 64 * 1024 };
 
 struct ws_message {
 	struct sylk_mem mem;
-	size_t max;              /* message size limit */
+	size_t max; /* message size limit */
 
-	uint8_t *buf;            /* message being reassembled (+1 for NUL) */
+	uint8_t *buf; /* message being reassembled (+1 for NUL) */
 	size_t len;
 	size_t cap;
 
-	uint8_t opcode;          /* WS_OP_TEXT/BINARY in progress, or 0 */
+	uint8_t opcode; /* WS_OP_TEXT/BINARY in progress, or 0 */
 	struct utf8_state utf8;
 
 	/* control frames get their own storage: they arrive between
@@ -29,8 +30,7 @@ struct ws_message {
 };
 
 
-static int create(struct ws_message **mp, size_t max_message_size,
-		  struct sylk_mem mem)
+static int create(struct ws_message **mp, size_t max_message_size, struct sylk_mem mem)
 {
 	struct ws_message *m;
 
@@ -115,7 +115,7 @@ size_t ws_message_pending(const struct ws_message *m)
 /* Make room for @p add more bytes plus the NUL terminator. */
 static int buffer_reserve(struct ws_message *m, size_t add)
 {
-	size_t want = m->len + add + 1;  /* cannot overflow: m->max < SIZE_MAX */
+	size_t want = m->len + add + 1; /* cannot overflow: m->max < SIZE_MAX */
 	size_t cap;
 	uint8_t *p;
 
@@ -142,8 +142,7 @@ static int buffer_reserve(struct ws_message *m, size_t add)
 
 
 /* Drop the message in progress; set the reason, return its errno. */
-static int fail(struct ws_message *m, enum ws_reason *reason,
-		enum ws_reason r)
+static int fail(struct ws_message *m, enum ws_reason *reason, enum ws_reason r)
 {
 	ws_message_reset(m);
 
@@ -154,9 +153,8 @@ static int fail(struct ws_message *m, enum ws_reason *reason,
 }
 
 
-static int control_frame(struct ws_message *m, const struct ws_frame *f,
-			 const uint8_t *payload, struct ws_msg *out,
-			 enum ws_reason *why)
+static int control_frame(struct ws_message *m, const struct ws_frame *f, const uint8_t *payload,
+			 struct ws_msg *out, enum ws_reason *why)
 {
 	int err;
 
@@ -181,8 +179,7 @@ static int control_frame(struct ws_message *m, const struct ws_frame *f,
 		size_t reason_len;
 		uint16_t code;
 
-		err = ws_close_parse(m->ctrl, f->payload_len, &code,
-				     &reason, &reason_len, why);
+		err = ws_close_parse(m->ctrl, f->payload_len, &code, &reason, &reason_len, why);
 		if (err) {
 			ws_message_reset(m);
 			return err;
@@ -190,8 +187,7 @@ static int control_frame(struct ws_message *m, const struct ws_frame *f,
 
 		/* without a reason, point at the NUL so data is never NULL */
 		out->close_code = code;
-		out->data = reason ? (const uint8_t *)reason
-				   : m->ctrl + f->payload_len;
+		out->data = reason ? (const uint8_t *)reason : m->ctrl + f->payload_len;
 		out->len = reason_len;
 	}
 
@@ -199,8 +195,8 @@ static int control_frame(struct ws_message *m, const struct ws_frame *f,
 }
 
 
-int ws_message_feed(struct ws_message *m, struct ws_frame *f, uint8_t *frame,
-		    struct ws_msg *out, enum ws_reason *reason)
+int ws_message_feed(struct ws_message *m, struct ws_frame *f, uint8_t *frame, struct ws_msg *out,
+		    enum ws_reason *reason)
 {
 	const uint8_t *payload;
 
@@ -227,8 +223,7 @@ int ws_message_feed(struct ws_message *m, struct ws_frame *f, uint8_t *frame,
 	if (f->opcode == WS_OP_CONT) {
 		if (!m->opcode)
 			return fail(m, reason, WS_R_CONT_UNEXPECTED);
-	}
-	else {
+	} else {
 		if (m->opcode)
 			return fail(m, reason, WS_R_CONT_EXPECTED);
 
@@ -243,8 +238,7 @@ int ws_message_feed(struct ws_message *m, struct ws_frame *f, uint8_t *frame,
 	if (f->payload_len > m->max - m->len)
 		return fail(m, reason, WS_R_TOO_BIG);
 
-	if (m->opcode == WS_OP_TEXT
-	    && utf8_feed(&m->utf8, payload, f->payload_len) == EILSEQ)
+	if (m->opcode == WS_OP_TEXT && utf8_feed(&m->utf8, payload, f->payload_len) == EILSEQ)
 		return fail(m, reason, WS_R_UTF8);
 
 	if (buffer_reserve(m, f->payload_len))

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file ws_message.h  RFC 6455 message reassembly (sections 5.4, 5.5, 5.6)
  *
@@ -115,8 +116,8 @@ void ws_message_free(struct ws_message *m);
  * After any failure the message in progress is dropped; the caller is
  * expected to close the connection with ws_close_code_for(err).
  */
-int ws_message_feed(struct ws_message *m, struct ws_frame *f, uint8_t *frame,
-		    struct ws_msg *out, enum ws_reason *reason);
+int ws_message_feed(struct ws_message *m, struct ws_frame *f, uint8_t *frame, struct ws_msg *out,
+		    enum ws_reason *reason);
 
 /** Drop the message in progress, if any. */
 void ws_message_reset(struct ws_message *m);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Idle WebSocket connections of any subprotocol: open N, optionally send a
  * greeting and wait for a reply that marks the connection ready, print
  * READY once every connection is ready or has failed, hold them until
@@ -67,7 +68,8 @@ static void idle_on_tick(uint64_t now)
 		if (now - idle.last_progress_us >= 1000000u) {
 			idle.last_progress_us = now;
 			sl_log("%s: %u open (%u ready), %u connecting, %u failed of %u",
-			       idle.proto->mode, n.open, idle.nready, n.connecting, n.failed, n.total);
+			       idle.proto->mode, n.open, idle.nready, n.connecting, n.failed,
+			       n.total);
 		}
 		if (!sl_pool_settled() || idle.nready < n.open)
 			return;

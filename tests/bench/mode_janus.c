@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The peer: Janus's SIP plugin over Janus's WebSocket JSON API
  * (subprotocol "janus-protocol"), the same flows as the sylkRTC modes:
  *
@@ -44,19 +45,19 @@ int mode_janus_idle(int argc, char **argv)
 }
 
 enum jstate {
-	J_OPEN = 0,   /* connection open */
-	J_CREATE,     /* create sent */
-	J_READY,      /* session exists, no handle (register mode: next cycle) */
-	J_ATTACH,     /* attach sent */
-	J_REG,        /* register sent: waiting for "registered" */
-	J_UNREG,      /* unregister sent: waiting for "unregistered" */
-	J_DETACH,     /* detach sent */
-	J_IDLE,       /* call mode: registered handle, no call */
-	J_CALL,       /* call sent: waiting for "accepted" */
+	J_OPEN = 0, /* connection open */
+	J_CREATE,   /* create sent */
+	J_READY,    /* session exists, no handle (register mode: next cycle) */
+	J_ATTACH,   /* attach sent */
+	J_REG,      /* register sent: waiting for "registered" */
+	J_UNREG,    /* unregister sent: waiting for "unregistered" */
+	J_DETACH,   /* detach sent */
+	J_IDLE,     /* call mode: registered handle, no call */
+	J_CALL,     /* call sent: waiting for "accepted" */
 	J_HOLD,
-	J_HANGUP,     /* hangup sent: waiting for the "hangup" event */
-	J_RETRY,      /* call refused for a transient reason: try again soon */
-	J_COOL,       /* call ended: a short pause before the next one, so that
+	J_HANGUP, /* hangup sent: waiting for the "hangup" event */
+	J_RETRY,  /* call refused for a transient reason: try again soon */
+	J_COOL,   /* call ended: a short pause before the next one, so that
 	               * late events of the old call are not taken for the new */
 	J_DEAD,
 };
@@ -112,8 +113,8 @@ static int j_send(struct sl_conn *c, struct jconn *j, const char *janus, const c
 			return -1;
 	}
 	j->txn = ++j->txn_seq;
-	len = snprintf(buf, sizeof(buf), "{\"janus\":\"%s\",\"transaction\":\"t%u-%u\"%s%s}",
-		       janus, c->idx, j->txn, fields[0] ? "," : "", fields);
+	len = snprintf(buf, sizeof(buf), "{\"janus\":\"%s\",\"transaction\":\"t%u-%u\"%s%s}", janus,
+		       c->idx, j->txn, fields[0] ? "," : "", fields);
 	if (len < 0 || (size_t)len >= sizeof(buf))
 		return -1;
 	return sl_send_text(c, buf, (size_t)len);
@@ -144,9 +145,9 @@ static void j_message(struct sl_conn *c, struct jconn *j, enum jstate s, uint64_
 		      const char *body, const char *jsep)
 {
 	j_phase(j, s, now);
-	if (j_send(c, j, "message", "\"session_id\":%" PRId64 ",\"handle_id\":%" PRId64
-		   ",\"body\":%s%s%s", j->session, j->handle, body, jsep ? ",\"jsep\":" : "",
-		   jsep ? jsep : "") < 0)
+	if (j_send(c, j, "message",
+		   "\"session_id\":%" PRId64 ",\"handle_id\":%" PRId64 ",\"body\":%s%s%s",
+		   j->session, j->handle, body, jsep ? ",\"jsep\":" : "", jsep ? jsep : "") < 0)
 		j_fail_send(j, "message");
 }
 
@@ -187,7 +188,8 @@ static const char *jstr(json_object *o, const char *key)
 {
 	json_object *v;
 
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
 }
@@ -250,8 +252,8 @@ static void j_on_plugin_event(struct sl_conn *c, struct jconn *j, json_object *d
 			j_message(c, j, J_UNREG, now, "{\"request\":\"unregister\"}", NULL);
 		}
 	} else if (!strcmp(ev, "registration_failed") && j->state == J_REG) {
-		snprintf(detail, sizeof(detail), "%d %s",
-			 json_object_get_int(jget(result, "code")), jstr(result, "reason") ?: "");
+		snprintf(detail, sizeof(detail), "%d %s", json_object_get_int(jget(result, "code")),
+			 jstr(result, "reason") ?: "");
 		j_error(j, "registration failed", detail);
 		if (jr.call_mode)
 			jr.setup_failed++;
@@ -280,7 +282,8 @@ static void j_on_plugin_event(struct sl_conn *c, struct jconn *j, json_object *d
 			j->retry_us = now + 100000;
 		} else if (j->state == J_CALL || j->state == J_HOLD) {
 			snprintf(detail, sizeof(detail), "%d %s (%s)",
-				 json_object_get_int(jget(result, "code")), jstr(result, "reason") ?: "",
+				 json_object_get_int(jget(result, "code")),
+				 jstr(result, "reason") ?: "",
 				 j->state == J_CALL ? "before accepted" : "while held");
 			jr.failed_calls++;
 			j_error(j, "call ended early", detail);
@@ -328,8 +331,7 @@ static void j_on_message(struct sl_conn *c, char *data, size_t len)
 			jr.cycles++;
 			j_next(j, now);
 			break;
-		default:
-			break;
+		default: break;
 		}
 	} else if (!strcmp(type, "error") && mine) {
 		json_object *e = jget(m, "error");
@@ -397,7 +399,8 @@ static void j_on_tick(uint64_t now)
 		if (now - jr.last_log_us >= 1000000u) {
 			jr.last_log_us = now;
 			sl_log("%s: %u open, %u connecting, %u failed; %u set up, %u setup failures",
-			       jr.mode, n.open, n.connecting, n.failed, jr.setup_done, jr.setup_failed);
+			       jr.mode, n.open, n.connecting, n.failed, jr.setup_done,
+			       jr.setup_failed);
 		}
 		if (!ready && now > jr.start_us + (uint64_t)(120 * 1e6)) {
 			sl_log("%s: setup did not finish", jr.mode);
@@ -412,7 +415,9 @@ static void j_on_tick(uint64_t now)
 	}
 	if (!jr.draining && now >= jr.deadline_us) {
 		jr.draining = true;
-		jr.drain_until_us = now + (uint64_t)((sl_opt.timeout + (sl_opt.hold > 0 ? sl_opt.hold : 0)) * 1e6);
+		jr.drain_until_us =
+			now +
+			(uint64_t)((sl_opt.timeout + (sl_opt.hold > 0 ? sl_opt.hold : 0)) * 1e6);
 	}
 	for (i = 0; i < jr.conns; i++) {
 		struct jconn *j = &jr.jc[i];
@@ -532,8 +537,8 @@ static int janus_run(int argc, char **argv, bool call_mode)
 		  sl_latency_pct_ms(&jr.latency, 50), sl_latency_pct_ms(&jr.latency, 90),
 		  sl_latency_pct_ms(&jr.latency, 99), sl_latency_pct_ms(&jr.latency, 100),
 		  jr.completed_late, jr.cycles, jr.started_n, jr.terminated, jr.failed_calls,
-		  jr.setup_done, jr.setup_failed, sl_opt.call_rate, jr.backlog,
-		  jr.errors, jr.timeouts, jr.closed, jr.retries);
+		  jr.setup_done, jr.setup_failed, sl_opt.call_rate, jr.backlog, jr.errors,
+		  jr.timeouts, jr.closed, jr.retries);
 	sl_latency_free(&jr.latency);
 	free(jr.jc);
 	return ok ? 0 : 1;

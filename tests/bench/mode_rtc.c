@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sylkRTC-2 modes (the project's gateway, sylk_rtc):
  *
  *   rtc-idle N            N connections with subprotocol sylkRTC-2, each
@@ -198,13 +199,13 @@ enum rstate {
 
 struct rconn {
 	enum rstate state;
-	unsigned txn_seq, txn;      /* outstanding request's transaction number */
+	unsigned txn_seq, txn; /* outstanding request's transaction number */
 	bool acked, evented;
-	uint64_t phase_us;          /* when the current phase started (timeouts) */
-	uint64_t timed_us;          /* when the timed request was sent */
-	uint64_t cycle_us;          /* when the current cycle started (pacing) */
+	uint64_t phase_us; /* when the current phase started (timeouts) */
+	uint64_t timed_us; /* when the timed request was sent */
+	uint64_t cycle_us; /* when the current cycle started (pacing) */
 	uint64_t hold_until_us;
-	uint64_t retry_us;          /* after an error: no new cycle before this */
+	uint64_t retry_us; /* after an error: no new cycle before this */
 	unsigned calls;
 	char user[64];
 	char account[128];
@@ -220,13 +221,13 @@ static struct {
 	bool started, draining;
 	uint64_t start_us, deadline_us, drain_until_us, last_log_us;
 	unsigned setup_done, setup_failed;
-	uint64_t completed;       /* registrations / accepted calls within the window */
-	uint64_t completed_late;  /* after the window */
+	uint64_t completed;      /* registrations / accepted calls within the window */
+	uint64_t completed_late; /* after the window */
 	uint64_t cycles, started_n, terminated, failed_calls;
 	uint64_t errors, timeouts, closed, throttled;
 	unsigned logged;
 	struct sl_latency latency;
-	uint64_t backlog;         /* call starts that found no free connection */
+	uint64_t backlog; /* call starts that found no free connection */
 } rr;
 
 static void r_error(struct rconn *r, const char *what, const char *detail)
@@ -256,8 +257,8 @@ static int r_send(struct sl_conn *c, struct rconn *r, const char *type, const ch
 		return -1;
 	r->txn = ++r->txn_seq;
 	r->acked = r->evented = false;
-	len = snprintf(buf, sizeof(buf), "{\"sylkrtc\":\"%s\",\"transaction\":\"t%u-%u\",%s}",
-		       type, c->idx, r->txn, fields);
+	len = snprintf(buf, sizeof(buf), "{\"sylkrtc\":\"%s\",\"transaction\":\"t%u-%u\",%s}", type,
+		       c->idx, r->txn, fields);
 	if (len < 0 || (size_t)len >= sizeof(buf))
 		return -1;
 	return sl_send_text(c, buf, (size_t)len);
@@ -270,8 +271,10 @@ static void r_add(struct sl_conn *c, struct rconn *r, uint64_t now)
 	sl_ha1(r->user, sl_opt.domain, sl_opt.password, ha1);
 	r->state = S_ADD;
 	r->phase_us = r->cycle_us = now;
-	if (r_send(c, r, "account-add", "\"account\":\"%s\",\"password\":\"%s\","
-		   "\"user_agent\":\"sylkload\"", r->account, ha1) < 0) {
+	if (r_send(c, r, "account-add",
+		   "\"account\":\"%s\",\"password\":\"%s\","
+		   "\"user_agent\":\"sylkload\"",
+		   r->account, ha1) < 0) {
 		r_error(r, "cannot send", "account-add");
 		r->state = S_DEAD;
 	}
@@ -306,8 +309,10 @@ static void r_create(struct sl_conn *c, struct rconn *r, uint64_t now)
 	r->state = S_CREATE;
 	r->phase_us = r->timed_us = now;
 	rr.started_n++;
-	if (r_send(c, r, "session-create", "\"account\":\"%s\",\"session\":\"%s\",\"uri\":\"%s\","
-		   "\"sdp\":%s", r->account, r->session, callee, sl_offer_json()) < 0) {
+	if (r_send(c, r, "session-create",
+		   "\"account\":\"%s\",\"session\":\"%s\",\"uri\":\"%s\","
+		   "\"sdp\":%s",
+		   r->account, r->session, callee, sl_offer_json()) < 0) {
 		r_error(r, "cannot send", "session-create");
 		r->state = S_DEAD;
 	}
@@ -376,7 +381,8 @@ static void r_step(struct sl_conn *c, struct rconn *r, uint64_t now)
 	case S_CREATE:
 		if (r->acked && r->evented) {
 			r->state = S_HOLD;
-			r->hold_until_us = now + (uint64_t)((sl_opt.hold > 0 ? sl_opt.hold : 0) * 1e6);
+			r->hold_until_us =
+				now + (uint64_t)((sl_opt.hold > 0 ? sl_opt.hold : 0) * 1e6);
 		}
 		break;
 	case S_TERM:
@@ -385,8 +391,7 @@ static void r_step(struct sl_conn *c, struct rconn *r, uint64_t now)
 			r_next(c, r, now);
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -561,7 +566,8 @@ static void r_on_tick(uint64_t now)
 		if (now - rr.last_log_us >= 1000000u) {
 			rr.last_log_us = now;
 			sl_log("%s: %u open, %u connecting, %u failed; %u set up, %u setup failures",
-			       rr.mode, n.open, n.connecting, n.failed, rr.setup_done, rr.setup_failed);
+			       rr.mode, n.open, n.connecting, n.failed, rr.setup_done,
+			       rr.setup_failed);
 		}
 		/* setup that never finishes: time out */
 		if (!ready && rr.start_us && now > rr.start_us + (uint64_t)(120 * 1e6)) {
@@ -577,7 +583,9 @@ static void r_on_tick(uint64_t now)
 	}
 	if (!rr.draining && now >= rr.deadline_us) {
 		rr.draining = true;
-		rr.drain_until_us = now + (uint64_t)((sl_opt.timeout + (sl_opt.hold > 0 ? sl_opt.hold : 0)) * 1e6);
+		rr.drain_until_us =
+			now +
+			(uint64_t)((sl_opt.timeout + (sl_opt.hold > 0 ? sl_opt.hold : 0)) * 1e6);
 	}
 	for (i = 0; i < rr.conns; i++) {
 		struct rconn *r = &rr.rc[i];
@@ -590,7 +598,8 @@ static void r_on_tick(uint64_t now)
 			if (rr.call_mode || rr.draining || now < r->retry_us)
 				break;
 			if (sl_opt.conn_rps > 0 && r->cycle_us &&
-			    now - r->cycle_us < (uint64_t)(requests_per_cycle() * 1e6 / sl_opt.conn_rps))
+			    now - r->cycle_us <
+				    (uint64_t)(requests_per_cycle() * 1e6 / sl_opt.conn_rps))
 				break;
 			r_add(c, r, now);
 			busy++;
@@ -599,7 +608,8 @@ static void r_on_tick(uint64_t now)
 			if (!rr.call_mode || rr.draining || now < r->retry_us)
 				break;
 			if (sl_opt.conn_rps > 0 && r->cycle_us &&
-			    now - r->cycle_us < (uint64_t)(requests_per_cycle() * 1e6 / sl_opt.conn_rps))
+			    now - r->cycle_us <
+				    (uint64_t)(requests_per_cycle() * 1e6 / sl_opt.conn_rps))
 				break;
 			if (!sl_call_token(now))
 				break;
@@ -621,16 +631,17 @@ static void r_on_tick(uint64_t now)
 			busy++;
 			if (now - r->phase_us > (uint64_t)(sl_opt.timeout * 1e6)) {
 				rr.timeouts++;
-				r_error(r, "timeout in state", r->state == S_CREATE ? "session-create" :
-					r->state == S_TERM ? "session-terminate" :
-					r->state == S_REG ? "account-register" : "other");
+				r_error(r, "timeout in state",
+					r->state == S_CREATE ? "session-create" :
+					r->state == S_TERM   ? "session-terminate" :
+					r->state == S_REG    ? "account-register" :
+							       "other");
 				if (r->state == S_CREATE)
 					rr.failed_calls++;
 				r->state = S_DEAD;
 			}
 			break;
-		default:
-			break;
+		default: break;
 		}
 	}
 	/* open loop: tokens no connection could take */
@@ -693,8 +704,8 @@ static int gateway_run(int argc, char **argv, bool call_mode)
 		  sl_latency_pct_ms(&rr.latency, 50), sl_latency_pct_ms(&rr.latency, 90),
 		  sl_latency_pct_ms(&rr.latency, 99), sl_latency_pct_ms(&rr.latency, 100),
 		  rr.completed_late, rr.cycles, rr.started_n, rr.terminated, rr.failed_calls,
-		  rr.setup_done, rr.setup_failed, sl_opt.call_rate, rr.backlog,
-		  rr.errors, rr.timeouts, rr.closed, rr.throttled);
+		  rr.setup_done, rr.setup_failed, sl_opt.call_rate, rr.backlog, rr.errors,
+		  rr.timeouts, rr.closed, rr.throttled);
 	sl_latency_free(&rr.latency);
 	free(rr.rc);
 	return ok ? 0 : 1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SIP over WebSocket (RFC 7118) modes:
  *
  *   sip-idle N            N connections with subprotocol "sip", held idle
@@ -64,7 +65,7 @@ struct reg_conn {
 	struct sip_digest_chal *chal;
 	uint64_t sent_us;
 	bool waiting;
-	bool sent_auth;   /* the outstanding request carried Authorization */
+	bool sent_auth; /* the outstanding request carried Authorization */
 };
 
 static struct {
@@ -96,8 +97,8 @@ static void reg_error(const char *fmt, const char *detail)
 
 /* Value of header `name` (case-insensitive, no compact forms) in a SIP
  * message; false if absent. */
-static bool sip_header(const char *msg, size_t len, const char *name,
-		       const char **val, size_t *vlen)
+static bool sip_header(const char *msg, size_t len, const char *name, const char **val,
+		       size_t *vlen)
 {
 	const char *p = memchr(msg, '\n', len), *end = msg + len;
 	size_t nlen = strlen(name);
@@ -182,12 +183,9 @@ static void send_register(struct sl_conn *c, uint64_t now)
 		       "User-Agent: sylkload\r\n"
 		       "Content-Length: 0\r\n"
 		       "\r\n",
-		       reg.ruri, c->idx, reg.instance, branch,
-		       sl_opt.user, sl_opt.domain, r->from_tag,
-		       sl_opt.user, sl_opt.domain,
-		       r->callid, r->cseq,
-		       sl_opt.user, reg.instance,
-		       REGISTER_EXPIRES, auth);
+		       reg.ruri, c->idx, reg.instance, branch, sl_opt.user, sl_opt.domain,
+		       r->from_tag, sl_opt.user, sl_opt.domain, r->callid, r->cseq, sl_opt.user,
+		       reg.instance, REGISTER_EXPIRES, auth);
 	if (len < 0 || (size_t)len >= sizeof(msg) || sl_send_text(c, msg, (size_t)len) < 0) {
 		reg_error("cannot send REGISTER%s", "");
 		r->waiting = false;
@@ -281,8 +279,8 @@ static void reg_start(uint64_t now)
 	reg.start_us = now;
 	reg.deadline_us = now + (uint64_t)(reg.seconds * 1e6);
 	reg.last_timeout_scan_us = now;
-	sl_log("sip-register: %u of %u connections open, running %.1f s",
-	       n.open, reg.conns, reg.seconds);
+	sl_log("sip-register: %u of %u connections open, running %.1f s", n.open, reg.conns,
+	       reg.seconds);
 	for (i = 0; i < reg.conns; i++) {
 		struct sl_conn *c = sl_pool_conn(i);
 
@@ -387,15 +385,14 @@ int mode_sip_register(int argc, char **argv)
 	printf("sip-register: %u connections (%u failed to open), %.2f s: "
 	       "%" PRIu64 " round trips = %.1f/s, %" PRIu64 " registrations, "
 	       "%" PRIu64 " challenges, %" PRIu64 " errors; latency p50 %.3f ms, p99 %.3f ms\n",
-	       reg.conns, n.failed, window, reg.roundtrips, rate, reg.registrations,
-	       reg.challenges, reg.errors, p50, p99);
+	       reg.conns, n.failed, window, reg.roundtrips, rate, reg.registrations, reg.challenges,
+	       reg.errors, p50, p99);
 	sl_result("mode=sip-register connections=%u opened=%u seconds=%.3f roundtrips=%" PRIu64
 		  " rate=%.1f registrations=%" PRIu64 " challenges=%" PRIu64 " errors=%" PRIu64
 		  " timeouts=%" PRIu64 " closed=%" PRIu64 " bad_status=%" PRIu64
 		  " p50_ms=%.3f p99_ms=%.3f",
-		  reg.conns, reg.conns - n.failed, window, reg.roundtrips, rate,
-		  reg.registrations, reg.challenges, reg.errors, reg.timeouts, reg.closed,
-		  reg.bad_status, p50, p99);
+		  reg.conns, reg.conns - n.failed, window, reg.roundtrips, rate, reg.registrations,
+		  reg.challenges, reg.errors, reg.timeouts, reg.closed, reg.bad_status, p50, p99);
 	ok = reg.started && reg.errors == 0 && reg.registrations > 0 && !sl_interrupted();
 	for (i = 0; i < reg.conns; i++)
 		sip_digest_chal_free(reg.rc[i].chal);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcp-idle N: N plain TCP connections to the WebSocket port that never send
  * a byte. What the server spends on them is the core's cost of a
  * connection, the baseline under any WebSocket module's own share. */

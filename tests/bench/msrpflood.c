@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* msrpflood: the MSRP chat fan-out load of tests/bench/bench_media.py.
  *
  * Opens one MSRP (RFC 4975) connection per participant of a conference
@@ -57,12 +58,12 @@ struct conn {
 static struct conn *conns;
 static unsigned nconns, nsenders = 5, window = 16;
 static int ep;
-static int counting;      /* 0 before, 1 in the window, 2 after */
-static int loading;       /* senders push */
+static int counting; /* 0 before, 1 in the window, 2 after */
+static int loading;  /* senders push */
 static unsigned long accepted, errors, sent_total;
 static double *acc_lat, *del_lat;
 static size_t nacc, ndel;
-static double *sent_at;   /* per sender, ring of window entries */
+static double *sent_at; /* per sender, ring of window entries */
 static size_t body_bytes = 64;
 static volatile sig_atomic_t stop_now;
 
@@ -106,7 +107,8 @@ static void flush_out(struct conn *c)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
-			fprintf(stderr, "msrpflood: send on %s: %s\n", c->from_uri, strerror(errno));
+			fprintf(stderr, "msrpflood: send on %s: %s\n", c->from_uri,
+				strerror(errno));
 			exit(1);
 		}
 		c->out_off += (size_t)n;
@@ -159,8 +161,8 @@ static void send_chat(struct conn *c)
 		      "MSRP c%ux%lu SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\n"
 		      "Message-ID: m%ux%lu\r\nByte-Range: 1-%d/%d\r\n"
 		      "Content-Type: message/cpim\r\n\r\n%s\r\n-------c%ux%lu$\r\n",
-		      idx, c->seq, c->focus_path, c->local_path, idx, c->seq, bl, bl, body,
-		      idx, c->seq);
+		      idx, c->seq, c->focus_path, c->local_path, idx, c->seq, bl, bl, body, idx,
+		      c->seq);
 	sent_at[(size_t)idx * window + c->seq % window] = t;
 	c->seq++;
 	c->outstanding++;
@@ -180,14 +182,15 @@ static void top_up(struct conn *c)
 static void on_frame(struct conn *c, const char *f, size_t len, const char *tid, size_t tid_len,
 		     const char *rest)
 {
-	if (rest[0] >= '0' && rest[0] <= '9') {  /* a response */
+	if (rest[0] >= '0' && rest[0] <= '9') { /* a response */
 		int code = atoi(rest);
 
 		if (tid[0] == 'b') {
 			if (code == 200)
 				c->bound = 1;
 			else {
-				fprintf(stderr, "msrpflood: bind of %s answered %d\n", c->from_uri, code);
+				fprintf(stderr, "msrpflood: bind of %s answered %d\n", c->from_uri,
+					code);
 				errors++;
 			}
 			return;
@@ -199,7 +202,8 @@ static void on_frame(struct conn *c, const char *f, size_t len, const char *tid,
 		if (code != 200) {
 			errors++;
 			if (errors < 5)
-				fprintf(stderr, "msrpflood: SEND of %s answered %d\n", c->from_uri, code);
+				fprintf(stderr, "msrpflood: SEND of %s answered %d\n", c->from_uri,
+					code);
 		} else if (counting == 1) {
 			unsigned idx;
 			unsigned long seq;
@@ -207,7 +211,8 @@ static void on_frame(struct conn *c, const char *f, size_t len, const char *tid,
 			accepted++;
 			if (sscanf(tid, "c%ux%lu", &idx, &seq) == 2 && idx < nconns &&
 			    nacc < MAX_SAMPLES)
-				acc_lat[nacc++] = now_s() - sent_at[(size_t)idx * window + seq % window];
+				acc_lat[nacc++] =
+					now_s() - sent_at[(size_t)idx * window + seq % window];
 		}
 		top_up(c);
 		return;
@@ -224,9 +229,11 @@ static void on_frame(struct conn *c, const char *f, size_t len, const char *tid,
 	/* the focus's relayed SENDs carry Failure-Report: no; answer others */
 	if (!memmem(f, len, "Failure-Report: no", 18)) {
 		char resp[512];
-		int n = snprintf(resp, sizeof(resp), "MSRP %.*s 200 OK\r\nTo-Path: %s\r\n"
-				 "From-Path: %s\r\n-------%.*s$\r\n", (int)tid_len, tid,
-				 c->focus_path, c->local_path, (int)tid_len, tid);
+		int n = snprintf(resp, sizeof(resp),
+				 "MSRP %.*s 200 OK\r\nTo-Path: %s\r\n"
+				 "From-Path: %s\r\n-------%.*s$\r\n",
+				 (int)tid_len, tid, c->focus_path, c->local_path, (int)tid_len,
+				 tid);
 		queue_out(c, resp, (size_t)n);
 		flush_out(c);
 	}
@@ -261,8 +268,9 @@ static void parse_in(struct conn *c)
 		/* NUL-terminate the start line's rest for the handlers */
 		{
 			char rest[16];
-			size_t rl = (size_t)(eol - sp - 1) < sizeof(rest) - 1 ? (size_t)(eol - sp - 1)
-									    : sizeof(rest) - 1;
+			size_t rl = (size_t)(eol - sp - 1) < sizeof(rest) - 1 ?
+					    (size_t)(eol - sp - 1) :
+					    sizeof(rest) - 1;
 			memcpy(rest, sp + 1, rl);
 			rest[rl] = 0;
 			size_t flen = (size_t)(end - s) + ml + 3;
@@ -289,7 +297,8 @@ static void read_conn(struct conn *c)
 		}
 		n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
 		if (n == 0) {
-			fprintf(stderr, "msrpflood: focus closed the connection of %s\n", c->from_uri);
+			fprintf(stderr, "msrpflood: focus closed the connection of %s\n",
+				c->from_uri);
 			exit(1);
 		}
 		if (n < 0) {
@@ -405,10 +414,11 @@ int main(int argc, char **argv)
 		c->sender = i < nsenders;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
 			die("epoll_ctl");
-		n = snprintf(frame, sizeof(frame),
-			     "MSRP b%u SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\nMessage-ID: bind%u\r\n"
-			     "Byte-Range: 1-0/0\r\n-------b%u$\r\n",
-			     i, c->focus_path, c->local_path, i, i);
+		n = snprintf(
+			frame, sizeof(frame),
+			"MSRP b%u SEND\r\nTo-Path: %s\r\nFrom-Path: %s\r\nMessage-ID: bind%u\r\n"
+			"Byte-Range: 1-0/0\r\n-------b%u$\r\n",
+			i, c->focus_path, c->local_path, i, i);
 		queue_out(c, frame, (size_t)n);
 		flush_out(c);
 	}
@@ -421,7 +431,8 @@ int main(int argc, char **argv)
 		if (bound == nconns)
 			break;
 		if (now_s() > deadline || stop_now) {
-			fprintf(stderr, "msrpflood: only %u of %u connections bound\n", bound, nconns);
+			fprintf(stderr, "msrpflood: only %u of %u connections bound\n", bound,
+				nconns);
 			return 1;
 		}
 		poll_once(50);
@@ -469,13 +480,12 @@ int main(int argc, char **argv)
 	       "deliver_p99_ms=%.3f\n",
 	       nconns, nsenders, window, win, accepted, win > 0 ? (double)accepted / win : 0.0,
 	       delivered, win > 0 ? (double)delivered / win : 0.0,
-	       accepted * (unsigned long)(nconns - 1), errors, sent_total,
-	       pct(acc_lat, nacc, 0.5), pct(acc_lat, nacc, 0.99), pct(del_lat, ndel, 0.5),
-	       pct(del_lat, ndel, 0.99));
+	       accepted * (unsigned long)(nconns - 1), errors, sent_total, pct(acc_lat, nacc, 0.5),
+	       pct(acc_lat, nacc, 0.99), pct(del_lat, ndel, 0.5), pct(del_lat, ndel, 0.99));
 	fflush(stdout);
 	return errors ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: msrpflood [-s senders] [-w window] [-W warmup_s] [-t seconds] "
-		"[-b bytes] SESSIONS\n");
+			"[-b bytes] SESSIONS\n");
 	return 2;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rtpfeed: the RTP generator of the mixer benchmark (tests/bench/bench_media.py).
  *
  * Replays pre-encoded audio frames (Opus, PCMU...) as N RTP streams, one
@@ -46,7 +47,7 @@ struct stream {
 	uint32_t ts_step, ssrc, ts;
 	uint16_t seq;
 	unsigned frame;
-	unsigned long received;  /* in the window */
+	unsigned long received; /* in the window */
 };
 
 struct payload {
@@ -192,7 +193,7 @@ int main(int argc, char **argv)
 
 	double t0 = now_s(), start = t0 + warmup, end = start + seconds;
 	int counting = 0;
-	unsigned long ms_done = 0;  /* 1 ms slots sent so far */
+	unsigned long ms_done = 0; /* 1 ms slots sent so far */
 
 	while (!stop_now) {
 		struct epoll_event evs[256];
@@ -249,7 +250,8 @@ int main(int argc, char **argv)
 						memcpy(pkt + 8, &v, 4);
 						memcpy(pkt + 12, p->data, p->len);
 						if (sendto(s->fd, pkt, 12 + (size_t)p->len, 0,
-							   (struct sockaddr *)&s->to, sizeof(s->to)) < 0)
+							   (struct sockaddr *)&s->to,
+							   sizeof(s->to)) < 0)
 							send_errors++;
 						else
 							sent++;
@@ -288,8 +290,7 @@ int main(int argc, char **argv)
 	}
 	printf("RESULT streams=%u seconds=%.3f sent=%lu received=%lu recv_rate_per_stream=%.2f "
 	       "min_stream_rate=%.2f silent_streams=%u send_errors=%lu late_ms=%.0f\n",
-	       nstreams, window, sent, total,
-	       window > 0 ? (double)total / window / nstreams : 0.0,
+	       nstreams, window, sent, total, window > 0 ? (double)total / window / nstreams : 0.0,
 	       min_rate < 0 ? 0.0 : min_rate, silent, send_errors, worst_late);
 	fflush(stdout);
 	return 0;

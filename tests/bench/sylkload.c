@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sylkload: entry point, options, shared helpers. See sylkload.h. */
 #include "sylkload.h"
 
@@ -258,14 +259,10 @@ struct mode {
 };
 
 static const struct mode modes[] = {
-	{"sip-idle", mode_sip_idle},
-	{"sip-register", mode_sip_register},
-	{"tcp-idle", mode_tcp_idle},
-	{"rtc-idle", mode_rtc_idle},
-	{"rtc-register", mode_rtc_register},
-	{"rtc-call", mode_rtc_call},
-	{"janus-idle", mode_janus_idle},
-	{"janus-register", mode_janus_register},
+	{"sip-idle", mode_sip_idle},         {"sip-register", mode_sip_register},
+	{"tcp-idle", mode_tcp_idle},         {"rtc-idle", mode_rtc_idle},
+	{"rtc-register", mode_rtc_register}, {"rtc-call", mode_rtc_call},
+	{"janus-idle", mode_janus_idle},     {"janus-register", mode_janus_register},
 	{"janus-call", mode_janus_call},
 };
 

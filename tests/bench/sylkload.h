@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sylkload: load generator for the project's WebSocket front end.
  *
  * One program, several modes (sylkload MODE ARGS...). Every mode shares:
@@ -29,26 +30,26 @@ struct sl_options {
 	int port;
 	char path[512];
 	bool tls;
-	const char *origin;        /* Origin header, NULL = none */
+	const char *origin; /* Origin header, NULL = none */
 	/* account used by modes that authenticate */
 	const char *user;
 	const char *password;
-	const char *domain;        /* SIP domain, also the digest realm */
+	const char *domain; /* SIP domain, also the digest realm */
 	/* connection pacing */
-	unsigned concurrency;      /* handshakes in flight at most */
-	unsigned rate;             /* new connections per second, 0 = no limit */
-	double hold;               /* idle modes: seconds to hold, <= 0 = until signal */
-	double timeout;            /* request timeout, seconds */
+	unsigned concurrency; /* handshakes in flight at most */
+	unsigned rate;        /* new connections per second, 0 = no limit */
+	double hold;          /* idle modes: seconds to hold, <= 0 = until signal */
+	double timeout;       /* request timeout, seconds */
 	bool verbose;
 	/* gateway modes (mode_rtc.c, mode_janus.c) */
 	const char *account_prefix; /* generated accounts PREFIX0000..; NULL = --user */
-	unsigned accounts;         /* how many generated accounts (connection i uses i % N) */
-	const char *callees;       /* comma separated callee users (default bob) */
-	double call_rate;          /* call setups started per second, 0 = closed loop */
-	double conn_rps;           /* requests per second per connection at most, 0 = no limit */
-	const char *sdp_file;      /* offer to send, default a built-in WebRTC-style one */
-	const char *janus_proxy;   /* Janus SIP plugin: outbound proxy (sip:host:port) */
-	bool keep_handle;          /* janus-register: re-register on one handle */
+	unsigned accounts;          /* how many generated accounts (connection i uses i % N) */
+	const char *callees;        /* comma separated callee users (default bob) */
+	double call_rate;           /* call setups started per second, 0 = closed loop */
+	double conn_rps;            /* requests per second per connection at most, 0 = no limit */
+	const char *sdp_file;       /* offer to send, default a built-in WebRTC-style one */
+	const char *janus_proxy;    /* Janus SIP plugin: outbound proxy (sip:host:port) */
+	bool keep_handle;           /* janus-register: re-register on one handle */
 };
 
 extern struct sl_options sl_opt;
@@ -85,8 +86,8 @@ enum sl_conn_state {
 	SL_CONN_NEW = 0,
 	SL_CONN_CONNECTING,
 	SL_CONN_OPEN,
-	SL_CONN_FAILED,   /* never opened */
-	SL_CONN_CLOSED,   /* opened, then closed */
+	SL_CONN_FAILED, /* never opened */
+	SL_CONN_CLOSED, /* opened, then closed */
 };
 
 struct sl_txmsg;
@@ -94,7 +95,7 @@ struct sl_txmsg;
 struct sl_conn {
 	unsigned idx;
 	enum sl_conn_state state;
-	bool closing;      /* close frame to send once the queue is empty */
+	bool closing; /* close frame to send once the queue is empty */
 	struct lws *wsi;
 	struct sl_txmsg *txq_head, *txq_tail;
 	char *rx;
@@ -150,7 +151,7 @@ bool sl_call_token(uint64_t now_us);
 /* ---- idle modes (mode_idle.c) ---------------------------------------------- */
 
 struct sl_idle_proto {
-	const char *mode;          /* name in the RESULT line */
+	const char *mode; /* name in the RESULT line */
 	const char *subprotocol;
 	/* sent once the connection opened (NULL = nothing) */
 	const char *greeting;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A pool of WebSocket client connections on libwebsockets' own event loop:
  * paced opening, a FIFO of outgoing text messages per connection, whole
  * incoming messages handed to the mode. See sylkload.h. */
@@ -86,8 +87,8 @@ static int rx_append(struct sl_conn *c, const void *in, size_t len)
 	return 0;
 }
 
-static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-		    void *in, size_t len)
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len)
 {
 	struct sl_conn *c = user;
 
@@ -154,8 +155,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			conn_gone(c);
 		break;
 
-	default:
-		break;
+	default: break;
 	}
 	return 0;
 }
@@ -184,8 +184,7 @@ static void open_one(struct sl_conn *c)
 	ci.pwsi = &c->wsi;
 	if (sl_opt.tls)
 		ci.ssl_connection = LCCSCF_USE_SSL | LCCSCF_ALLOW_SELFSIGNED |
-				    LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-				    LCCSCF_ALLOW_EXPIRED;
+				    LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK | LCCSCF_ALLOW_EXPIRED;
 
 	c->state = SL_CONN_CONNECTING;
 	pool.counts.connecting++;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the bencode decoder and the rtpengine ng reply parser.
  *
  * Besides "no crash", it checks two properties: a decoded value re-encodes
@@ -23,8 +24,7 @@ static void walk(const struct benc_node *n)
 		if (n->str[n->len] != '\0')
 			abort();
 		break;
-	case BENC_INT:
-		break;
+	case BENC_INT: break;
 	case BENC_LIST:
 	case BENC_DICT:
 		for (m = n->child; m; m = m->next) {
@@ -38,8 +38,7 @@ static void walk(const struct benc_node *n)
 		if (count != n->len)
 			abort();
 		break;
-	default:
-		abort();
+	default: abort();
 	}
 }
 
@@ -106,7 +105,7 @@ static void check_reply(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct benc_limits tight = { 3, 16, 20 };
+	static const struct benc_limits tight = {3, 16, 20};
 	struct benc_doc *doc = NULL;
 
 	check_decode(data, size);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: SDP offers to the conference focus, the answers built
  * for them, and conference-info documents carrying the offer's strings.
  *
@@ -68,10 +69,10 @@ static void check_answer(const struct conf_sdp_offer *o, unsigned salt)
 static void check_conf_info(const struct conf_sdp_offer *o)
 {
 	struct conf_info_media media[CONF_SDP_MAX_MEDIA];
-	struct conf_info_endpoint ep = { 0 };
-	struct conf_info_user user = { 0 };
-	struct conf_info_file file = { 0 };
-	struct conf_info ci = { 0 };
+	struct conf_info_endpoint ep = {0};
+	struct conf_info_user user = {0};
+	struct conf_info_file file = {0};
+	struct conf_info ci = {0};
 	char *xml = NULL;
 	size_t len = 0, i;
 	xmlDoc *doc;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: CPIM parsing and writing, is-composing documents.
  *
  * Oracles beyond "no crash, no leak": a parsed CPIM message that can be
@@ -25,14 +26,13 @@ static void check_iscomposing(const uint8_t *data, size_t size)
 	if (err == 0) {
 		if (iscomposing_parse(&back, doc, len))
 			abort();
-		if (back->active != ic->active || back->refresh != ic->refresh
-		    || !back->content_type != !ic->content_type
-		    || !back->last_active != !ic->last_active)
+		if (back->active != ic->active || back->refresh != ic->refresh ||
+		    !back->content_type != !ic->content_type ||
+		    !back->last_active != !ic->last_active)
 			abort();
 		iscomposing_free(back);
 		free(doc);
-	}
-	else if (err != EINVAL) {
+	} else if (err != EINVAL) {
 		abort();
 	}
 	iscomposing_free(ic);
@@ -67,14 +67,13 @@ static void check_cpim(const uint8_t *data, size_t size)
 			abort();
 		if (len != len2 || memcmp(out, out2, len) != 0)
 			abort();
-		if (again->to_n != m->to_n || again->body_len != m->body_len
-		    || again->header_n != m->header_n)
+		if (again->to_n != m->to_n || again->body_len != m->body_len ||
+		    again->header_n != m->header_n)
 			abort();
 		cpim_msg_free(again);
 		free(out);
 		free(out2);
-	}
-	else if (err != EINVAL) {
+	} else if (err != EINVAL) {
 		abort();
 	}
 

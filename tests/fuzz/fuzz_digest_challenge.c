@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the WWW-Authenticate / Proxy-Authenticate challenge
  * parser, and what the client does with an accepted challenge.
  *
@@ -27,8 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.password = "secret",
 	};
 	const struct sip_digest_req req = {
-		.method = "REGISTER", .uri = "sip:example.com",
-		.cnonce = "0a4f113b", .nc = 1,
+		.method = "REGISTER",
+		.uri = "sip:example.com",
+		.cnonce = "0a4f113b",
+		.nc = 1,
 	};
 	struct sip_digest_chal *chal = NULL, *back = NULL;
 	char hex[SIP_DIGEST_HEX_MAX];
@@ -53,8 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (err && why != SIP_DIGEST_R_QOP)
 		abort();
 
-	err = sip_digest_authorization(hdr, sizeof(hdr), &len, chal, &cred,
-				       &req, &why);
+	err = sip_digest_authorization(hdr, sizeof(hdr), &len, chal, &cred, &req, &why);
 	if (err == 0) {
 		if (len != strlen(hdr))
 			abort();
@@ -70,8 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (back->algo != chal->algo)
 			abort();
 		sip_digest_chal_free(back);
-	}
-	else if (why != SIP_DIGEST_R_QOP && why != SIP_DIGEST_R_SPACE) {
+	} else if (why != SIP_DIGEST_R_QOP && why != SIP_DIGEST_R_SPACE) {
 		abort();
 	}
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the MSRP stream parser and what is built from its
  * output.
  *
@@ -17,8 +18,8 @@
 #include "conference/msrp/msrp_message.h"
 
 #define MAX_HEADER 2048
-#define MAX_BODY   4096
-#define MAX_TRACE  256
+#define MAX_BODY 4096
+#define MAX_TRACE 256
 
 struct trace {
 	int err;
@@ -65,8 +66,8 @@ static void check_encode(const struct msrp_message *m)
 		abort();
 	if (b1.len != b2.len || memcmp(b1.data, b2.data, b1.len) != 0)
 		abort();
-	if (again->body_len != m->body_len || again->kind != m->kind
-	    || strcmp(again->tid, m->tid) != 0)
+	if (again->body_len != m->body_len || again->kind != m->kind ||
+	    strcmp(again->tid, m->tid) != 0)
 		abort();
 	msrp_message_free(again);
 out:
@@ -107,8 +108,7 @@ static void check_builders(const struct msrp_message *m, struct msrp_reasm *ra)
 
 /* Feed data in pieces from a little PRNG (seed 0: one piece); record the
  * results. Extra checks run on the messages when deep is set. */
-static size_t run(const uint8_t *data, size_t size, uint32_t seed, bool deep,
-		  struct trace *t)
+static size_t run(const uint8_t *data, size_t size, uint32_t seed, bool deep, struct trace *t)
 {
 	struct msrp_parser *p = NULL;
 	struct msrp_reasm *ra = NULL;
@@ -185,10 +185,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (m != n)
 			abort();
 		for (i = 0; i < n; i++) {
-			if (whole[i].err != split[i].err || whole[i].perr != split[i].perr
-			    || whole[i].kind != split[i].kind || whole[i].cont != split[i].cont
-			    || whole[i].body_len != split[i].body_len
-			    || strcmp(whole[i].tid, split[i].tid) != 0)
+			if (whole[i].err != split[i].err || whole[i].perr != split[i].perr ||
+			    whole[i].kind != split[i].kind || whole[i].cont != split[i].cont ||
+			    whole[i].body_len != split[i].body_len ||
+			    strcmp(whole[i].tid, split[i].tid) != 0)
 				abort();
 		}
 	}

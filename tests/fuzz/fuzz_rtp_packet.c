@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: RTP header parsing and writing.
  *
  * Oracles beyond "no crash": everything parse reports lies inside the
@@ -38,10 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (rtp_packet_parse(&q, out, len) != 0)
 		abort();
-	if (q.marker != p.marker || q.pt != p.pt || q.seq != p.seq || q.ts != p.ts
-	    || q.ssrc != p.ssrc || q.csrc_count != p.csrc_count || q.extension != p.extension
-	    || q.ext_profile != p.ext_profile || q.ext_len != p.ext_len
-	    || q.payload_len != p.payload_len || q.padding != 0)
+	if (q.marker != p.marker || q.pt != p.pt || q.seq != p.seq || q.ts != p.ts ||
+	    q.ssrc != p.ssrc || q.csrc_count != p.csrc_count || q.extension != p.extension ||
+	    q.ext_profile != p.ext_profile || q.ext_len != p.ext_len ||
+	    q.payload_len != p.payload_len || q.padding != 0)
 		abort();
 	for (i = 0; i < p.csrc_count; i++)
 		if (q.csrc[i] != p.csrc[i])

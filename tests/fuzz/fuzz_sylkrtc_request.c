@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: sylkRTC request decoding, both protocol versions.
  *
  * Beyond "no crash, no leak", it checks the promises the gateway relies
@@ -18,7 +19,11 @@
 #include "sylk_ws/sylkrtc/sylkrtc_request.h"
 #include "sylk_ws/base/utf8.h"
 
-#define ASSERT(cond) do { if (!(cond)) __builtin_trap(); } while (0)
+#define ASSERT(cond)                      \
+	do {                              \
+		if (!(cond))              \
+			__builtin_trap(); \
+	} while (0)
 
 static void check_line(const char *s)
 {
@@ -115,15 +120,14 @@ static void check_refused(int rc, const struct sylkrtc_error *err, enum sylkrtc_
 	ASSERT(utf8_valid(err->transaction, strlen(err->transaction)));
 
 	if (sylkrtc_event_error_from(&reply, ver, err) != 0)
-		return;  /* out of memory */
+		return; /* out of memory */
 	o = reparse(reply);
 	ASSERT(json_object_object_get_ex(o, "error", &v));
 	ASSERT(strcmp(json_object_get_string(v), err->text) == 0);
 	if (err->has_transaction) {
 		ASSERT(json_object_object_get_ex(o, "transaction", &v));
 		ASSERT(strcmp(json_object_get_string(v), err->transaction) == 0);
-	}
-	else {
+	} else {
 		ASSERT(!json_object_object_get_ex(o, "transaction", &v));
 	}
 	json_object_put(o);
@@ -134,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum sylkrtc_version versions[] = { SYLKRTC_V1, SYLKRTC_V2 };
+	static const enum sylkrtc_version versions[] = {SYLKRTC_V1, SYLKRTC_V2};
 	struct sip_aor aor;
 
 	for (size_t i = 0; i < 2; i++) {
@@ -146,8 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ASSERT(req);
 			ASSERT(err.code == SYLKRTC_ERR_NONE);
 			check_accepted(req, versions[i]);
-		}
-		else {
+		} else {
 			ASSERT(!req);
 			check_refused(rc, &err, versions[i]);
 		}

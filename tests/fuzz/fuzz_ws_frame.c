@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target: arbitrary bytes through ws_frame_parse() and
  * ws_message_feed() the way a server reads a TCP stream, at arbitrary
@@ -32,11 +33,12 @@
 #include "sylk_ws/ws/ws_frame.h"
 #include "sylk_ws/ws/ws_message.h"
 
-#define FAIL(...) do { \
-	fprintf(stderr, "fuzz_ws_frame: " __VA_ARGS__); \
-	fprintf(stderr, " (line %d)\n", __LINE__); \
-	abort(); \
-} while (0)
+#define FAIL(...)                                               \
+	do {                                                    \
+		fprintf(stderr, "fuzz_ws_frame: " __VA_ARGS__); \
+		fprintf(stderr, " (line %d)\n", __LINE__);      \
+		abort();                                        \
+	} while (0)
 
 
 /* ---- reference UTF-8: decode code points, judge ranges ---------------- */
@@ -53,11 +55,24 @@ static int ref_utf8(const uint8_t *p, size_t len)
 		size_t n, k, have;
 		uint32_t lo, hi, min;
 
-		if (c < 0x80) { i++; continue; }
-		if ((c & 0xe0) == 0xc0)      { n = 2; lo = c & 0x1f; min = 0x80; }
-		else if ((c & 0xf0) == 0xe0) { n = 3; lo = c & 0x0f; min = 0x800; }
-		else if ((c & 0xf8) == 0xf0) { n = 4; lo = c & 0x07; min = 0x10000; }
-		else return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) {
+			n = 2;
+			lo = c & 0x1f;
+			min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 3;
+			lo = c & 0x0f;
+			min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 4;
+			lo = c & 0x07;
+			min = 0x10000;
+		} else
+			return 0;
 
 		have = len - i < n ? len - i : n;
 		for (k = 1; k < have; k++) {
@@ -71,8 +86,10 @@ static int ref_utf8(const uint8_t *p, size_t len)
 			hi = (hi << 6) | 0x3f;
 		}
 
-		if (lo < min) lo = min;
-		if (hi > 0x10ffff) hi = 0x10ffff;
+		if (lo < min)
+			lo = min;
+		if (hi > 0x10ffff)
+			hi = 0x10ffff;
 		if (lo > hi)
 			return 0;
 		if (lo >= 0xd800 && hi <= 0xdfff)
@@ -91,7 +108,7 @@ static int ref_utf8(const uint8_t *p, size_t len)
 
 struct model {
 	size_t max;
-	int opcode;        /* message in progress, 0 if none */
+	int opcode; /* message in progress, 0 if none */
 	uint8_t *data;
 	size_t len;
 };
@@ -99,16 +116,15 @@ struct model {
 
 static bool model_close_code_ok(unsigned c)
 {
-	return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1011)
-		|| (c >= 3000 && c <= 4999);
+	return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1011) || (c >= 3000 && c <= 4999);
 }
 
 
 /* Expected reason of feeding frame f with plain payload p. On WS_R_OK,
  * the exp_* outputs describe what must be delivered. */
-static enum ws_reason model_feed(struct model *md, const struct ws_frame *f,
-		      const uint8_t *p, int *exp_op, const uint8_t **exp_data,
-		      size_t *exp_len, unsigned *exp_code)
+static enum ws_reason model_feed(struct model *md, const struct ws_frame *f, const uint8_t *p,
+				 int *exp_op, const uint8_t **exp_data, size_t *exp_len,
+				 unsigned *exp_code)
 {
 	size_t n = f->payload_len;
 
@@ -142,8 +158,7 @@ static enum ws_reason model_feed(struct model *md, const struct ws_frame *f,
 	if (f->opcode == WS_OP_CONT) {
 		if (!md->opcode)
 			return WS_R_CONT_UNEXPECTED;
-	}
-	else {
+	} else {
 		if (md->opcode) {
 			md->opcode = 0;
 			return WS_R_CONT_EXPECTED;
@@ -232,8 +247,7 @@ static void check_err_close(int err, enum ws_reason why)
 	uint16_t c = ws_close_code_for(err);
 
 	if (err != ws_reason_errno(why))
-		FAIL("error %d with reason %d (%s)", err, (int)why,
-		     ws_reason_str(why));
+		FAIL("error %d with reason %d (%s)", err, (int)why, ws_reason_str(why));
 	if (err == ENOMEM)
 		return;
 	if (c != 1002 && c != 1007 && c != 1009)
@@ -241,18 +255,16 @@ static void check_err_close(int err, enum ws_reason why)
 }
 
 
-static void check_header_roundtrip(const struct ws_frame *f,
-				   const uint8_t *frame, bool masked_at_parse)
+static void check_header_roundtrip(const struct ws_frame *f, const uint8_t *frame,
+				   bool masked_at_parse)
 {
 	uint8_t hdr[WS_FRAME_MAX_HEADER];
 	size_t n;
 
-	if (ws_frame_header_size(f->payload_len, masked_at_parse)
-	    != f->payload_off)
-		return;  /* non-minimal length encoding: legal, not ours */
+	if (ws_frame_header_size(f->payload_len, masked_at_parse) != f->payload_off)
+		return; /* non-minimal length encoding: legal, not ours */
 
-	if (ws_frame_build_header(hdr, sizeof(hdr), f->opcode, f->fin,
-				  f->payload_len,
+	if (ws_frame_build_header(hdr, sizeof(hdr), f->opcode, f->fin, f->payload_len,
 				  masked_at_parse ? f->mask : NULL, &n) != 0)
 		FAIL("cannot rebuild a header we accepted");
 	hdr[0] |= f->rsv;
@@ -266,8 +278,7 @@ static void check_header_roundtrip(const struct ws_frame *f,
  * take complete frames off its front, feed them, stop at the first error.
  * Returns a digest of everything that happened.
  */
-static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
-		    struct rng *split)
+static uint64_t run(const uint8_t *in, size_t len, uint8_t opts, struct rng *split)
 {
 	static const size_t limits[] = {64, 1000, 65536, 1 << 20};
 	struct ws_frame_rules rules;
@@ -314,8 +325,8 @@ static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
 			if (need > 1 && len - pos >= need - 1) {
 				struct ws_frame g;
 				memcpy(buf + have, in + pos, need - 1);
-				if (ws_frame_parse(&g, buf, have + need - 1,
-						   &rules, NULL, NULL) == 0)
+				if (ws_frame_parse(&g, buf, have + need - 1, &rules, NULL, NULL) ==
+				    0)
 					FAIL("need %zu over-asked", need);
 			}
 
@@ -324,11 +335,9 @@ static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
 
 			if (!split) {
 				more = len - pos;
-			}
-			else {
+			} else {
 				uint32_t r = rng_next(split);
-				more = (r & 0x100) ? 1 + (r & 7)
-					: 1 + (r % (len - pos));
+				more = (r & 0x100) ? 1 + (r & 7) : 1 + (r % (len - pos));
 				if (more > len - pos)
 					more = len - pos;
 			}
@@ -357,12 +366,12 @@ static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
 			bool was_masked = f.masked;
 			enum ws_reason want;
 
-			if (need != 0 || fsize > have || f.payload_off < 2
-			    || f.payload_off > WS_FRAME_MAX_HEADER)
+			if (need != 0 || fsize > have || f.payload_off < 2 ||
+			    f.payload_off > WS_FRAME_MAX_HEADER)
 				FAIL("bad frame geometry");
-			if (ws_frame_parse_header(&hf, buf, f.payload_off,
-						  &rules, NULL, NULL) != 0
-			    || hf.payload_len != f.payload_len)
+			if (ws_frame_parse_header(&hf, buf, f.payload_off, &rules, NULL, NULL) !=
+				    0 ||
+			    hf.payload_len != f.payload_len)
 				FAIL("header alone does not parse the same");
 			if (rules.max_payload && f.payload_len > rules.max_payload)
 				FAIL("limit not enforced");
@@ -375,33 +384,27 @@ static uint64_t run(const uint8_t *in, size_t len, uint8_t opts,
 			if (f.masked)
 				FAIL("feed left the payload masked");
 
-			want = model_feed(&md, &f, buf + f.payload_off,
-					  &exp_op, &exp_data, &exp_len, &exp_code);
+			want = model_feed(&md, &f, buf + f.payload_off, &exp_op, &exp_data,
+					  &exp_len, &exp_code);
 			if (why != want || err != ws_reason_errno(want))
-				FAIL("feed %d (%s), model %d (%s)", err,
-				     ws_reason_str(why), ws_reason_errno(want),
-				     ws_reason_str(want));
+				FAIL("feed %d (%s), model %d (%s)", err, ws_reason_str(why),
+				     ws_reason_errno(want), ws_reason_str(want));
 			if (ws_message_in_progress(msg) != (md.opcode != 0))
 				FAIL("in-progress state differs from model");
 
 			h = mix(h, (uint64_t)why + 100);
 
 			if (err == 0) {
-				if (out.opcode != exp_op
-				    || out.len != exp_len
-				    || (exp_len && memcmp(out.data, exp_data,
-							  exp_len) != 0)
-				    || out.data[out.len] != '\0'
-				    || out.close_code != exp_code)
+				if (out.opcode != exp_op || out.len != exp_len ||
+				    (exp_len && memcmp(out.data, exp_data, exp_len) != 0) ||
+				    out.data[out.len] != '\0' || out.close_code != exp_code)
 					FAIL("delivered data differs from model");
-				if (out.opcode == WS_OP_TEXT
-				    && !utf8_valid(out.data, out.len))
+				if (out.opcode == WS_OP_TEXT && !utf8_valid(out.data, out.len))
 					FAIL("delivered invalid text");
 				h = mix(h, out.opcode);
 				h = mix(h, out.close_code);
 				h = mix(h, hash_bytes(out.data, out.len));
-			}
-			else if (err != EAGAIN) {
+			} else if (err != EAGAIN) {
 				check_err_close(err, why);
 				last = (int)why;
 				break;
@@ -437,7 +440,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 
 	split.s = (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3];
-	split.s |= 1;  /* xorshift must not start at 0 */
+	split.s |= 1; /* xorshift must not start at 0 */
 
 	whole = run(data + 4, size - 4, data[0], NULL);
 	pieces = run(data + 4, size - 4, data[0], &split);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Test-only module: an "echo" subprotocol on the sylk_websocket C API.
  * Greets on open with what conn_info reports, echoes every message, and
  * answers "close <code>" by closing with that code. Never shipped. */
@@ -22,7 +23,7 @@ static void echo_open(const sylk_ws_conn_info_t *conn)
 	if (ws.conn_info(conn->id, &info) < 0)
 		return;
 	n = snprintf(hello, sizeof(hello), "hello %d %s %s %s", info.id, info.peer,
-			info.subprotocol, info.secure ? "wss" : "ws");
+		     info.subprotocol, info.secure ? "wss" : "ws");
 	ws.send(conn->id, SYLK_WS_OP_TEXT, hello, n);
 }
 
@@ -49,6 +50,4 @@ static int mod_init(void)
 	return 0;
 }
 
-struct module_exports exports = {
-	"sylk_ws_echo", DEFAULT_DLFLAGS, 0, 0, 0, 0, 0, mod_init, 0, 0
-};
+struct module_exports exports = {"sylk_ws_echo", DEFAULT_DLFLAGS, 0, 0, 0, 0, 0, mod_init, 0, 0};

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Test helpers for the audio tests: sine generation, a Goertzel detector
  * and a counting allocator. */
 #ifndef TEST_AUDIO_TONE_H
@@ -85,7 +86,7 @@ static inline void count_free(void *ptr, void *ctx)
 
 static inline struct sylk_mem count_mem_hook(struct count_mem *c)
 {
-	struct sylk_mem m = { .alloc = count_alloc, .free = count_free, .ctx = c };
+	struct sylk_mem m = {.alloc = count_alloc, .free = count_free, .ctx = c};
 
 	return m;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -104,7 +105,7 @@ static void test_g711_alaw(void)
 static void test_resampler(void)
 {
 	struct audio_resampler *up = NULL, *down = NULL;
-	struct tone t = { 1000, 8000, 10000, 0 }, hi = { 5000, 48000, 10000, 0 };
+	struct tone t = {1000, 8000, 10000, 0}, hi = {5000, 48000, 10000, 0};
 	int16_t in[160], out[960], big[9600], narrow[1600];
 	size_t n, i;
 
@@ -124,7 +125,7 @@ static void test_resampler(void)
 	CHECK(goertzel(big + 960, 7680, 9000, 48000) < 30);
 
 	/* 48 kHz -> 8 kHz: 1 kHz kept, 5 kHz (would alias to 3 kHz) removed */
-	t = (struct tone){ 1000, 48000, 10000, 0 };
+	t = (struct tone){1000, 48000, 10000, 0};
 	tone_fill(&t, big, 9600);
 	CHECK_INT(audio_resampler_run(down, big, 9600, narrow, &n), 0);
 	CHECK_INT(n, 1600);
@@ -155,7 +156,7 @@ static void round_trip(enum audio_codec_id id, double freq, double other, double
 {
 	struct audio_encoder *enc = NULL;
 	struct audio_decoder *dec = NULL;
-	struct tone t = { freq, 48000, 10000, 0 };
+	struct tone t = {freq, 48000, 10000, 0};
 	static int16_t decoded[50 * AUDIO_FRAME_SAMPLES];
 	int16_t pcm[AUDIO_FRAME_SAMPLES];
 	static int16_t out[AUDIO_MAX_DECODED];
@@ -180,8 +181,8 @@ static void round_trip(enum audio_codec_id id, double freq, double other, double
 	}
 	*at_freq = goertzel(decoded + skip, win, freq, 48000);
 	*at_other = goertzel(decoded + skip, win, other, 48000);
-	*at_rest = sqrt(fmax(0, rms(decoded + skip, win) * rms(decoded + skip, win)
-				- *at_freq * *at_freq / 2));
+	*at_rest = sqrt(fmax(0, rms(decoded + skip, win) * rms(decoded + skip, win) -
+					*at_freq * *at_freq / 2));
 	audio_encoder_free(enc);
 	audio_decoder_free(dec);
 }
@@ -222,7 +223,7 @@ static void test_conceal(void)
 {
 	struct audio_encoder *enc = NULL;
 	struct audio_decoder *dec = NULL;
-	struct tone t = { 800, 48000, 10000, 0 };
+	struct tone t = {800, 48000, 10000, 0};
 	int16_t pcm[AUDIO_FRAME_SAMPLES], out[AUDIO_MAX_DECODED];
 	uint8_t payload[AUDIO_MAX_PAYLOAD];
 	enum audio_codec_id id;
@@ -234,7 +235,8 @@ static void test_conceal(void)
 		CHECK_INT(audio_decoder_alloc(&dec, id, NULL), 0);
 		for (i = 0; i < 5; i++) {
 			tone_fill(&t, pcm, AUDIO_FRAME_SAMPLES);
-			CHECK_INT(audio_encoder_encode(enc, pcm, payload, sizeof(payload), &len), 0);
+			CHECK_INT(audio_encoder_encode(enc, pcm, payload, sizeof(payload), &len),
+				  0);
 			CHECK_INT(audio_decoder_decode(dec, payload, len, out, &n), 0);
 		}
 		prev = rms(out, AUDIO_FRAME_SAMPLES);
@@ -259,11 +261,11 @@ static void test_conceal(void)
 
 static void test_errors_and_memory(void)
 {
-	struct count_mem cm = { 0, 0, 0 };
+	struct count_mem cm = {0, 0, 0};
 	struct sylk_mem mem = count_mem_hook(&cm);
 	struct audio_encoder *enc = NULL;
 	struct audio_decoder *dec = NULL;
-	int16_t pcm[AUDIO_FRAME_SAMPLES] = { 0 }, out[AUDIO_MAX_DECODED];
+	int16_t pcm[AUDIO_FRAME_SAMPLES] = {0}, out[AUDIO_MAX_DECODED];
 	static uint8_t big[2000];
 	uint8_t payload[AUDIO_MAX_PAYLOAD];
 	size_t len, n, before;

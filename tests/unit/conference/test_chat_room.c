@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The chat switch of a conference room: routing, nicknames, history,
  * status notices, and that room state lives only in the caller's allocator. */
 #include <errno.h>
@@ -28,7 +29,7 @@ struct counter {
 	size_t live_n;
 	size_t live_bytes;
 	size_t calls;
-	size_t fail_at;  /* 1-based call number that fails; 0 = never */
+	size_t fail_at; /* 1-based call number that fails; 0 = never */
 };
 
 static void *count_alloc(size_t size, void *ctx)
@@ -47,7 +48,7 @@ static void *count_alloc(size_t size, void *ctx)
 	c->live = b;
 	c->live_n++;
 	c->live_bytes += size;
-	memset(b->align, 0xa5, size);  /* no reliance on zeroed memory */
+	memset(b->align, 0xa5, size); /* no reliance on zeroed memory */
 	return b->align;
 }
 
@@ -87,7 +88,7 @@ static bool owned(const struct counter *c, const void *p, size_t n)
 
 static struct sylk_mem counter_mem(struct counter *c)
 {
-	struct sylk_mem m = { .alloc = count_alloc, .free = count_free, .ctx = c };
+	struct sylk_mem m = {.alloc = count_alloc, .free = count_free, .ctx = c};
 
 	memset(c, 0, sizeof(*c));
 	return m;
@@ -154,7 +155,7 @@ static void test_broadcast(void)
 {
 	struct chat_room *r = room3();
 	struct chat_route rt;
-	const unsigned others[] = { 2, 3 }, all_but_bob[] = { 1, 3 };
+	const unsigned others[] = {2, 3}, all_but_bob[] = {1, 3};
 	const char *b;
 
 	if (!r)
@@ -185,8 +186,8 @@ static void test_broadcast(void)
 	free(rt.targets);
 
 	/* the room URI written differently is still the room */
-	b = msg("<" ALICE ">", "Room <SIP:room@Conference.Example.COM;transport=tcp>",
-		"text/plain", "x");
+	b = msg("<" ALICE ">", "Room <SIP:room@Conference.Example.COM;transport=tcp>", "text/plain",
+		"x");
 	CHECK_INT(route(r, 1, b, &rt), 0);
 	CHECK_INT(rt.status, 200);
 	CHECK(!rt.is_private && rt.store);
@@ -206,8 +207,8 @@ static void test_private(void)
 {
 	struct chat_room *r = room3();
 	struct chat_route rt;
-	const unsigned bob[] = { 2 }, bob_and_alice2[] = { 2, 4 }, both_bobs_alice2[] = { 2, 5, 4 };
-	const unsigned alice2[] = { 4 };
+	const unsigned bob[] = {2}, bob_and_alice2[] = {2, 4}, both_bobs_alice2[] = {2, 5, 4};
+	const unsigned alice2[] = {4};
 	const char *b;
 
 	if (!r)
@@ -399,12 +400,11 @@ static void test_composing(void)
 {
 	struct chat_room *r = room3();
 	struct chat_route rt;
-	const unsigned others[] = { 2, 3 }, bob[] = { 2 };
-	static const char doc[] =
-		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
-		"<isComposing xmlns=\"urn:ietf:params:xml:ns:im-iscomposing\">"
-		"<state>active</state><contenttype>text/plain</contenttype>"
-		"<refresh>60</refresh></isComposing>\r\n";
+	const unsigned others[] = {2, 3}, bob[] = {2};
+	static const char doc[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+				  "<isComposing xmlns=\"urn:ietf:params:xml:ns:im-iscomposing\">"
+				  "<state>active</state><contenttype>text/plain</contenttype>"
+				  "<refresh>60</refresh></isComposing>\r\n";
 	const char *b;
 
 	if (!r)
@@ -613,7 +613,7 @@ static void test_join_leave(void)
 	struct chat_room *r = NULL;
 	struct chat_route rt;
 	char uri[CHAT_URI_MAX + 16];
-	const unsigned two[] = { 2 };
+	const unsigned two[] = {2};
 	const char *b;
 
 	CHECK_INT(chat_room_alloc(&r, NULL, ROOM, 20), 0);
@@ -694,7 +694,7 @@ static void test_join_leave(void)
 static void test_alloc_args(void)
 {
 	struct chat_room *r = (struct chat_room *)&r;
-	struct sylk_mem bad = { NULL, NULL, NULL, NULL };
+	struct sylk_mem bad = {NULL, NULL, NULL, NULL};
 
 	CHECK_INT(chat_room_alloc(NULL, NULL, ROOM, 20), EINVAL);
 	CHECK_INT(chat_room_alloc(&r, NULL, NULL, 20), EINVAL);
@@ -740,7 +740,7 @@ static void test_counting_allocator(void)
 		CHECK_INT(route(r, 1, b, &rt), 0);
 		CHECK(rt.store);
 		CHECK_INT(chat_room_history_add(r, b, strlen(b)), 0);
-		free(rt.targets);  /* plain malloc, not the room's allocator */
+		free(rt.targets); /* plain malloc, not the room's allocator */
 	}
 	/* every pointer handed out points into the allocator's blocks */
 	s = chat_room_uri(r);
@@ -875,13 +875,15 @@ static void test_hostile(void)
 	struct chat_route rt;
 	static const char *const bases[] = {
 		"From: <" ALICE ">\r\nTo: <" BOB ">\r\n\r\nContent-Type: text/plain\r\n\r\nhi",
-		"From: Alice <" ALICE ">\r\nTo: <" ROOM ">\r\nNS: agp <urn:ag-projects:xml:ns:cpim>\r\n"
+		"From: Alice <" ALICE ">\r\nTo: <" ROOM
+		">\r\nNS: agp <urn:ag-projects:xml:ns:cpim>\r\n"
 		"agp.Message-Type: status\r\n\r\nContent-Type: application/im-iscomposing+xml\r\n\r\n<x/>",
 	};
 	char buf[512];
 	unsigned seed = 12345;
 	size_t i, j, n;
-	const unsigned char nasty[] = { 0, '\r', '\n', '<', '>', '"', ';', ':', '@', 0xff, 0xc3, ' ' };
+	const unsigned char nasty[] = {0,   '\r', '\n', '<',  '>',  '"',
+				       ';', ':',  '@',  0xff, 0xc3, ' '};
 
 	if (!r)
 		return;
@@ -904,8 +906,8 @@ static void test_hostile(void)
 			CHECK(!"route failed");
 			continue;
 		}
-		if (!(rt.status == 200 || rt.status == 400 || rt.status == 403
-		      || rt.status == 404)) {
+		if (!(rt.status == 200 || rt.status == 400 || rt.status == 403 ||
+		      rt.status == 404)) {
 			CHECK_INT(rt.status, 200);
 			break;
 		}
@@ -937,7 +939,9 @@ static void test_hostile(void)
 	}
 	/* NUL inside the content is passed through */
 	{
-		static const char b[] = "From: <" ALICE ">\r\n\r\nContent-Type: application/octet-stream\r\n\r\na\0b";
+		static const char b[] =
+			"From: <" ALICE
+			">\r\n\r\nContent-Type: application/octet-stream\r\n\r\na\0b";
 
 		CHECK_INT(chat_room_route(r, 1, "message/cpim", b, sizeof(b) - 1, &rt), 0);
 		CHECK_INT(rt.status, 200);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* RFC 4575 conference-info documents (conference/conf_info), read back
  * with libxml2. */
 #include <errno.h>
@@ -13,37 +14,52 @@
 #include "conference/info/conf_info.h"
 
 static const struct conf_info_media alice_media[] = {
-	{ .id = "170092876", .type = "message", .status = "sendrecv" },
-	{ .id = "2977223756", .type = "audio", .status = "sendonly" },
+	{.id = "170092876", .type = "message", .status = "sendrecv"},
+	{.id = "2977223756", .type = "audio", .status = "sendonly"},
 };
 static const struct conf_info_endpoint alice_eps[] = {
-	{ .entity = "sip:pbvusniw@192.0.2.10", .display_text = "Alice's Blink",
-	  .status = "on-hold", .joining_method = "dialed-in",
-	  .joining_when = "2024-05-01T10:00:00Z", .media = alice_media, .media_count = 2 },
+	{.entity = "sip:pbvusniw@192.0.2.10",
+	 .display_text = "Alice's Blink",
+	 .status = "on-hold",
+	 .joining_method = "dialed-in",
+	 .joining_when = "2024-05-01T10:00:00Z",
+	 .media = alice_media,
+	 .media_count = 2},
 };
 static const struct conf_info_endpoint bob_eps[] = {
-	{ .entity = "sip:bob@192.0.2.20", .status = "dialing-out",
-	  .joining_method = "dialed-out" },
+	{.entity = "sip:bob@192.0.2.20", .status = "dialing-out", .joining_method = "dialed-out"},
 };
 static const struct conf_info_user users[] = {
-	{ .entity = "sip:alice@example.com", .display_text = "Alice Example",
-	  .screen_image_url = "https://conf.example.com/screen/room1/alice.jpg?a=1&b=2",
-	  .endpoints = alice_eps, .endpoint_count = 1 },
-	{ .entity = "sip:bob@example.com", .endpoints = bob_eps, .endpoint_count = 1 },
+	{.entity = "sip:alice@example.com",
+	 .display_text = "Alice Example",
+	 .screen_image_url = "https://conf.example.com/screen/room1/alice.jpg?a=1&b=2",
+	 .endpoints = alice_eps,
+	 .endpoint_count = 1},
+	{.entity = "sip:bob@example.com", .endpoints = bob_eps, .endpoint_count = 1},
 };
 static const struct conf_info_file files[] = {
-	{ .name = "Blink.pdf", .hash = "sha-1:49:AD:49", .size = 151036,
-	  .sender = "Alice Example <sip:alice@example.com>", .status = "OK" },
+	{.name = "Blink.pdf",
+	 .hash = "sha-1:49:AD:49",
+	 .size = 151036,
+	 .sender = "Alice Example <sip:alice@example.com>",
+	 .status = "OK"},
 };
 
 static struct conf_info sample(void)
 {
 	struct conf_info ci = {
-		.entity = "sip:room1@conf.example.com", .version = 3,
-		.display_text = "Ad-hoc conference", .subject = "Weekly",
-		.free_text = "Hosted by the focus", .conf_uri = "sip:room1@conf.example.com",
-		.active = true, .user_count = 2, .users = users, .user_count_listed = 2,
-		.files = files, .file_count = 1,
+		.entity = "sip:room1@conf.example.com",
+		.version = 3,
+		.display_text = "Ad-hoc conference",
+		.subject = "Weekly",
+		.free_text = "Hosted by the focus",
+		.conf_uri = "sip:room1@conf.example.com",
+		.active = true,
+		.user_count = 2,
+		.users = users,
+		.user_count_listed = 2,
+		.files = files,
+		.file_count = 1,
 	};
 	return ci;
 }
@@ -181,7 +197,7 @@ static void test_full_document(void)
 
 static void test_minimal_and_version(void)
 {
-	struct conf_info ci = { .entity = "sip:r@h", .version = 4294967295u };
+	struct conf_info ci = {.entity = "sip:r@h", .version = 4294967295u};
 	char *xml = NULL;
 	struct doc d;
 
@@ -212,17 +228,25 @@ static void test_minimal_and_version(void)
 static void test_hostile_text(void)
 {
 	struct conf_info_endpoint ep = {
-		.entity = "sip:x@h\"><evil/>", .display_text = "ep\x1b[31m",
+		.entity = "sip:x@h\"><evil/>",
+		.display_text = "ep\x1b[31m",
 	};
 	struct conf_info_user u = {
 		.entity = "sip:mallory@example.com",
 		.display_text = "\"Mal\" <b>&amp; </users>\x01\x02\x7f\ttab ]]> \xc3\xa9",
-		.endpoints = &ep, .endpoint_count = 1,
+		.endpoints = &ep,
+		.endpoint_count = 1,
 	};
-	struct conf_info_file f = { .name = "a\"b'<c>&d\x07.txt", .sender = "x\ny" };
+	struct conf_info_file f = {.name = "a\"b'<c>&d\x07.txt", .sender = "x\ny"};
 	struct conf_info ci = {
-		.entity = "sip:room@h", .display_text = "<![CDATA[x]]>", .subject = "a\x0c" "b",
-		.users = &u, .user_count_listed = 1, .files = &f, .file_count = 1,
+		.entity = "sip:room@h",
+		.display_text = "<![CDATA[x]]>",
+		.subject = "a\x0c"
+			   "b",
+		.users = &u,
+		.user_count_listed = 1,
+		.files = &f,
+		.file_count = 1,
 	};
 	char *xml = NULL;
 	struct doc d;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for conference/sdp/conf_offer.c: which offered streams the
  * focus takes and what the participant becomes. One case per offer. */
 #include <errno.h>
@@ -12,27 +13,28 @@
 #define CHAT(port, proto, path) \
 	"m=message " #port " " proto " *\r\na=path:" path "\r\na=accept-types:message/cpim\r\n"
 #define HASH "sha-1:49:AD:49:2C:0B:1E:0F:0A:DE:12:5A:17:B4:8C:4E:EF:26:76:29:EE"
-#define FILE_M(dir, sel) \
+#define FILE_M(dir, sel)                                                      \
 	"m=message 2855 TCP/MSRP *\r\na=path:msrp://192.0.2.1:2855/f;tcp\r\n" \
 	"a=file-selector:" sel "\r\na=" dir "\r\n"
 
-static const struct conf_offer_limits lim = {
-	.msrp_port = 2855, .msrps_port = 2856, .max_file_size = 1000};
+static const struct conf_offer_limits lim = {.msrp_port = 2855,
+					     .msrps_port = 2856,
+					     .max_file_size = 1000};
 
 static const struct {
 	const char *name, *sdp;
 	enum conf_offer_role role_in;
 	bool has_chat_in;
 	int accepted;
-	const char *taken;   /* per m= line: 'y' taken, 'n' refused */
-	unsigned port;       /* of the first taken stream */
+	const char *taken; /* per m= line: 'y' taken, 'n' refused */
+	unsigned port;     /* of the first taken stream */
 	enum conf_offer_role role;
 	bool has_chat, secure, notice;
 	const char *path, *file_name;
 	unsigned long long file_size;
 } cases[] = {
-	{"chat", HEAD CHAT(5000, "TCP/MSRP", "msrp://a:5000/x;tcp"), CONF_OFFER_CHAT, false,
-	 1, "y", 2855, CONF_OFFER_CHAT, true, false, false, "msrp://a:5000/x;tcp", NULL, 0},
+	{"chat", HEAD CHAT(5000, "TCP/MSRP", "msrp://a:5000/x;tcp"), CONF_OFFER_CHAT, false, 1, "y",
+	 2855, CONF_OFFER_CHAT, true, false, false, "msrp://a:5000/x;tcp", NULL, 0},
 	{"chat over TLS", HEAD CHAT(5000, "TCP/TLS/MSRP", "msrps://a:5000/x;tcp"), CONF_OFFER_CHAT,
 	 false, 1, "y", 2856, CONF_OFFER_CHAT, true, true, false, "msrps://a:5000/x;tcp", NULL, 0},
 	{"audio only: left to the caller", HEAD AUDIO, CONF_OFFER_CHAT, false, 0, "n", 0,
@@ -41,7 +43,8 @@ static const struct {
 	 CONF_OFFER_CHAT, false, 1, "ny", 2855, CONF_OFFER_CHAT, true, false, false,
 	 "msrp://a:5000/x;tcp", NULL, 0},
 	{"second chat refused",
-	 HEAD CHAT(5000, "TCP/MSRP", "msrp://a:5000/x;tcp") CHAT(5001, "TCP/MSRP", "msrp://a:5001/y;tcp"),
+	 HEAD CHAT(5000, "TCP/MSRP", "msrp://a:5000/x;tcp")
+		 CHAT(5001, "TCP/MSRP", "msrp://a:5001/y;tcp"),
 	 CONF_OFFER_CHAT, false, 1, "yn", 2855, CONF_OFFER_CHAT, true, false, false,
 	 "msrp://a:5000/x;tcp", NULL, 0},
 	{"chat already there", HEAD CHAT(5000, "TCP/MSRP", "msrp://a:5000/x;tcp"), CONF_OFFER_CHAT,
@@ -90,7 +93,8 @@ static void test_cases(void)
 		CHECK_INT(offer->media_count, strlen(cases[i].taken));
 		for (size_t m = 0; m < offer->media_count; m++) {
 			CHECK_INT(ans[m].accept, cases[i].taken[m] == 'y');
-			if (ans[m].accept && cases[i].taken[m] == 'y' && m == strcspn(cases[i].taken, "y"))
+			if (ans[m].accept && cases[i].taken[m] == 'y' &&
+			    m == strcspn(cases[i].taken, "y"))
 				CHECK_INT(ans[m].port, cases[i].port);
 		}
 		CHECK_INT(res.role, cases[i].role);

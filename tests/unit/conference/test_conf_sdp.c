@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SDP offers to the focus and its answers (conference/conf_sdp). */
 #include <errno.h>
 #include <stdlib.h>
@@ -7,75 +8,75 @@
 #include "conference/sdp/conf_sdp.h"
 
 /* Blink joining a room with chat and audio (SDES-SRTP), CRLF lines. */
-#define BLINK_CHAT_AUDIO \
-	"v=0\r\n" \
-	"o=- 3526098545 3526098547 IN IP4 192.0.2.10\r\n" \
-	"s=Blink Pro 1.3.1 (MacOSX)\r\n" \
-	"t=0 0\r\n" \
-	"c=IN IP4 192.0.2.10\r\n" \
-	"m=audio 55324 RTP/SAVP 9 0 8 101\r\n" \
-	"c=IN IP4 192.0.2.10\r\n" \
-	"a=rtcp:55325\r\n" \
-	"a=rtpmap:9 G722/8000\r\n" \
-	"a=rtpmap:0 PCMU/8000\r\n" \
-	"a=rtpmap:8 PCMA/8000\r\n" \
-	"a=rtpmap:101 telephone-event/8000\r\n" \
-	"a=fmtp:101 0-15\r\n" \
+#define BLINK_CHAT_AUDIO                                                                         \
+	"v=0\r\n"                                                                                \
+	"o=- 3526098545 3526098547 IN IP4 192.0.2.10\r\n"                                        \
+	"s=Blink Pro 1.3.1 (MacOSX)\r\n"                                                         \
+	"t=0 0\r\n"                                                                              \
+	"c=IN IP4 192.0.2.10\r\n"                                                                \
+	"m=audio 55324 RTP/SAVP 9 0 8 101\r\n"                                                   \
+	"c=IN IP4 192.0.2.10\r\n"                                                                \
+	"a=rtcp:55325\r\n"                                                                       \
+	"a=rtpmap:9 G722/8000\r\n"                                                               \
+	"a=rtpmap:0 PCMU/8000\r\n"                                                               \
+	"a=rtpmap:8 PCMA/8000\r\n"                                                               \
+	"a=rtpmap:101 telephone-event/8000\r\n"                                                  \
+	"a=fmtp:101 0-15\r\n"                                                                    \
 	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:1nDEh/WrJ57RBaHwhBG4+RAwzV9k/HxZhg1wClnx\r\n" \
-	"a=sendrecv\r\n" \
-	"m=message 60167 TCP/TLS/MSRP *\r\n" \
-	"c=IN IP4 192.0.2.10\r\n" \
-	"a=path:msrps://192.0.2.10:60167/a1b2c3d4e5;tcp\r\n" \
-	"a=accept-types:message/cpim text/* application/im-iscomposing+xml\r\n" \
-	"a=accept-wrapped-types:*\r\n" \
-	"a=chatroom:nickname private-messages com.ag-projects.screen-sharing\r\n" \
+	"a=sendrecv\r\n"                                                                         \
+	"m=message 60167 TCP/TLS/MSRP *\r\n"                                                     \
+	"c=IN IP4 192.0.2.10\r\n"                                                                \
+	"a=path:msrps://192.0.2.10:60167/a1b2c3d4e5;tcp\r\n"                                     \
+	"a=accept-types:message/cpim text/* application/im-iscomposing+xml\r\n"                  \
+	"a=accept-wrapped-types:*\r\n"                                                           \
+	"a=chatroom:nickname private-messages com.ag-projects.screen-sharing\r\n"                \
 	"a=setup:active\r\n"
 
 /* Pushing a file to the room (RFC 5547), LF lines as some stacks send. */
-#define FILE_PUSH \
-	"v=0\n" \
-	"o=alice 3526099467 3526099468 IN IP4 192.0.2.11\n" \
-	"s=-\n" \
-	"c=IN IP4 192.0.2.11\n" \
-	"t=0 0\n" \
-	"m=message 39084 TCP/TLS/MSRP *\n" \
-	"a=path:msrps://192.0.2.11:39084/f00dfeed;tcp\n" \
-	"a=accept-types:*\n" \
+#define FILE_PUSH                                                                     \
+	"v=0\n"                                                                       \
+	"o=alice 3526099467 3526099468 IN IP4 192.0.2.11\n"                           \
+	"s=-\n"                                                                       \
+	"c=IN IP4 192.0.2.11\n"                                                       \
+	"t=0 0\n"                                                                     \
+	"m=message 39084 TCP/TLS/MSRP *\n"                                            \
+	"a=path:msrps://192.0.2.11:39084/f00dfeed;tcp\n"                              \
+	"a=accept-types:*\n"                                                          \
 	"a=file-selector:name:\"Blink manual.pdf\" type:application/pdf size:151036 " \
-	"hash:sha-1:49:AD:49:2C:0B:1E:0F:0A:DE:12:5A:17:B4:8C:4E:EF:26:76:29:EE\n" \
-	"a=file-transfer-id:hz1lxGt2pS\n" \
-	"a=file-disposition:attachment\n" \
+	"hash:sha-1:49:AD:49:2C:0B:1E:0F:0A:DE:12:5A:17:B4:8C:4E:EF:26:76:29:EE\n"    \
+	"a=file-transfer-id:hz1lxGt2pS\n"                                             \
+	"a=file-disposition:attachment\n"                                             \
 	"a=sendonly\n"
 
 /* A late joiner pulling a stored file: recvonly, hash only. */
-#define FILE_PULL \
-	"v=0\r\n" \
-	"o=- 1 1 IN IP4 192.0.2.12\r\n" \
-	"s=-\r\n" \
-	"c=IN IP4 192.0.2.12\r\n" \
-	"t=0 0\r\n" \
-	"m=message 2855 TCP/MSRP *\r\n" \
-	"a=path:msrp://192.0.2.12:2855/pull1;tcp\r\n" \
-	"a=accept-types:*\r\n" \
+#define FILE_PULL                                                                                    \
+	"v=0\r\n"                                                                                    \
+	"o=- 1 1 IN IP4 192.0.2.12\r\n"                                                              \
+	"s=-\r\n"                                                                                    \
+	"c=IN IP4 192.0.2.12\r\n"                                                                    \
+	"t=0 0\r\n"                                                                                  \
+	"m=message 2855 TCP/MSRP *\r\n"                                                              \
+	"a=path:msrp://192.0.2.12:2855/pull1;tcp\r\n"                                                \
+	"a=accept-types:*\r\n"                                                                       \
 	"a=file-selector:hash:sha-1:49:AD:49:2C:0B:1E:0F:0A:DE:12:5A:17:B4:8C:4E:EF:26:76:29:EE\r\n" \
 	"a=recvonly\r\n"
 
 /* Screen sharing rides the chat stream; a video stream next to it. */
-#define SCREEN_SHARING \
-	"v=0\r\n" \
-	"o=bob 1 2 IN IP6 2001:db8::5\r\n" \
-	"s=-\r\n" \
-	"c=IN IP6 2001:db8::5\r\n" \
-	"t=0 0\r\n" \
-	"a=sendonly\r\n" \
-	"m=message 40278 TCP/TLS/MSRP *\r\n" \
-	"a=path:msrps://[2001:db8::5]:40278/ss77;tcp\r\n" \
-	"a=accept-types:message/cpim\r\n" \
+#define SCREEN_SHARING                                                          \
+	"v=0\r\n"                                                               \
+	"o=bob 1 2 IN IP6 2001:db8::5\r\n"                                      \
+	"s=-\r\n"                                                               \
+	"c=IN IP6 2001:db8::5\r\n"                                              \
+	"t=0 0\r\n"                                                             \
+	"a=sendonly\r\n"                                                        \
+	"m=message 40278 TCP/TLS/MSRP *\r\n"                                    \
+	"a=path:msrps://[2001:db8::5]:40278/ss77;tcp\r\n"                       \
+	"a=accept-types:message/cpim\r\n"                                       \
 	"a=accept-wrapped-types:text/plain application/blink-screensharing\r\n" \
-	"a=chatroom:private-messages com.ag-projects.screen-sharing\r\n" \
-	"a=setup:actpass\r\n" \
-	"a=sendrecv\r\n" \
-	"m=video 50000 RTP/AVP 96\r\n" \
+	"a=chatroom:private-messages com.ag-projects.screen-sharing\r\n"        \
+	"a=setup:actpass\r\n"                                                   \
+	"a=sendrecv\r\n"                                                        \
+	"m=video 50000 RTP/AVP 96\r\n"                                          \
 	"a=rtpmap:96 H264/90000\r\n"
 
 static struct conf_sdp_offer *parse(const char *s)
@@ -233,10 +234,14 @@ static void test_answer_chat_audio(void)
 {
 	struct conf_sdp_offer *o = parse(BLINK_CHAT_AUDIO);
 	struct conf_sdp_answer_media ans[2] = {
-		{ .accept = true, .port = 40000, .dir = CONF_DIR_SENDRECV },
-		{ .accept = true, .port = 2855, .path = "msrps://198.51.100.1:2855/focus1;tcp",
-		  .accept_types = "message/cpim", .accept_wrapped_types = "*",
-		  .chatroom = "nickname private-messages", .dir = CONF_DIR_SENDRECV },
+		{.accept = true, .port = 40000, .dir = CONF_DIR_SENDRECV},
+		{.accept = true,
+		 .port = 2855,
+		 .path = "msrps://198.51.100.1:2855/focus1;tcp",
+		 .accept_types = "message/cpim",
+		 .accept_wrapped_types = "*",
+		 .chatroom = "nickname private-messages",
+		 .dir = CONF_DIR_SENDRECV},
 	};
 	struct conf_sdp_offer *back;
 	char *sdp = NULL;
@@ -254,7 +259,7 @@ static void test_answer_chat_audio(void)
 	CHECK(strstr(sdp, "m=audio 40000 RTP/SAVP 9 0 8 101\r\n") != NULL);
 	CHECK(strstr(sdp, "a=rtpmap:9 G722/8000\r\n") != NULL);
 	CHECK(strstr(sdp, "a=fmtp:101 0-15\r\n") != NULL);
-	CHECK(strstr(sdp, "a=crypto") == NULL);  /* never echo their key */
+	CHECK(strstr(sdp, "a=crypto") == NULL); /* never echo their key */
 	CHECK(strstr(sdp, "a=rtcp:") == NULL);
 	CHECK(strstr(sdp, "m=message 2855 TCP/TLS/MSRP *\r\n") != NULL);
 	CHECK(strstr(sdp, "a=path:msrps://198.51.100.1:2855/focus1;tcp\r\n") != NULL);
@@ -284,9 +289,12 @@ static void test_answer_rejects(void)
 {
 	struct conf_sdp_offer *o = parse(SCREEN_SHARING);
 	struct conf_sdp_answer_media ans[2] = {
-		{ .accept = true, .port = 2855, .path = "msrps://[2001:db8::1]:2855/x;tcp",
-		  .accept_types = "message/cpim", .dir = CONF_DIR_SENDRECV },
-		{ .accept = false },
+		{.accept = true,
+		 .port = 2855,
+		 .path = "msrps://[2001:db8::1]:2855/x;tcp",
+		 .accept_types = "message/cpim",
+		 .dir = CONF_DIR_SENDRECV},
+		{.accept = false},
 	};
 	char *sdp = NULL;
 
@@ -298,8 +306,8 @@ static void test_answer_rejects(void)
 		CHECK(strstr(sdp, "o=- 1 1 IN IP6 2001:db8::1\r\n") != NULL);
 		CHECK(strstr(sdp, "m=video 0 RTP/AVP 96\r\n") != NULL);
 		/* nothing follows a rejected section */
-		CHECK(strstr(sdp, "m=video 0 RTP/AVP 96\r\n")[strlen("m=video 0 RTP/AVP 96\r\n")]
-		      == '\0');
+		CHECK(strstr(sdp, "m=video 0 RTP/AVP 96\r\n")[strlen("m=video 0 RTP/AVP 96\r\n")] ==
+		      '\0');
 		CHECK(strstr(sdp, "a=rtpmap:96") == NULL);
 		CHECK(strstr(sdp, "a=setup:passive\r\n") != NULL);
 		free(sdp);
@@ -321,8 +329,12 @@ static void test_answer_file(void)
 {
 	struct conf_sdp_offer *o = parse(FILE_PUSH);
 	struct conf_sdp_answer_media ans = {
-		.accept = true, .port = 2855, .path = "msrps://198.51.100.1:2855/ft9;tcp",
-		.accept_types = "*", .chatroom = "nickname", .dir = CONF_DIR_RECVONLY,
+		.accept = true,
+		.port = 2855,
+		.path = "msrps://198.51.100.1:2855/ft9;tcp",
+		.accept_types = "*",
+		.chatroom = "nickname",
+		.dir = CONF_DIR_RECVONLY,
 		.file_selector_echo = true,
 	};
 	char *sdp = NULL;
@@ -354,8 +366,8 @@ static void test_answer_errors(void)
 {
 	struct conf_sdp_offer *o = parse(BLINK_CHAT_AUDIO);
 	struct conf_sdp_answer_media ans[2] = {
-		{ .accept = true, .port = 40000 },
-		{ .accept = true, .port = 2855, .path = "msrp://h:1/x;tcp" },
+		{.accept = true, .port = 40000},
+		{.accept = true, .port = 2855, .path = "msrp://h:1/x;tcp"},
 	};
 	char *sdp = (char *)1;
 
@@ -390,8 +402,8 @@ static void test_offered_port_zero(void)
 			"a=path:msrp://192.0.2.1:9/z;tcp\r\na=setup:passive\r\n";
 	struct conf_sdp_offer *o = parse(s);
 	struct conf_sdp_answer_media ans[2] = {
-		{ .accept = true, .port = 40000 },
-		{ .accept = true, .port = 2855, .path = "msrp://198.51.100.1:2855/q;tcp" },
+		{.accept = true, .port = 40000},
+		{.accept = true, .port = 2855, .path = "msrp://198.51.100.1:2855/q;tcp"},
 	};
 	char *sdp = NULL;
 
@@ -413,12 +425,12 @@ static void test_malformed(void)
 {
 	static const char *const bad[] = {
 		"",
-		"o=- 1 1 IN IP4 1.2.3.4\r\nv=0\r\n",                    /* v= not first */
+		"o=- 1 1 IN IP4 1.2.3.4\r\nv=0\r\n", /* v= not first */
 		"s=-\r\n",
-		"v=0\r\nm=audio\r\n",                                  /* bad m= */
+		"v=0\r\nm=audio\r\n", /* bad m= */
 		"v=0\r\nm=audio 5000\r\n",
-		"v=0\r\nm=audio 5000 RTP/AVP\r\n",                     /* no fmt */
-		"v=0\r\nm=audio 65536 RTP/AVP 0\r\n",                  /* port */
+		"v=0\r\nm=audio 5000 RTP/AVP\r\n",    /* no fmt */
+		"v=0\r\nm=audio 65536 RTP/AVP 0\r\n", /* port */
 		"v=0\r\nm=audio 99999999999999999999 RTP/AVP 0\r\n",
 		"v=0\r\nm=audio -1 RTP/AVP 0\r\n",
 		"v=0\r\nm=audio 5000/ RTP/AVP 0\r\n",
@@ -428,8 +440,9 @@ static void test_malformed(void)
 		"v=0\r\nX=1\r\n",
 		"v=0\r\nm=audio 1 RTP/AVP 0\r\na=\r\n",
 		"v=0\r\nm=audio 1 RTP/AVP 0\r\na=rtp map:1\r\n",
-		"v=0\r\nm=audio 1 RTP/AVP 0\ra=x\r\n",                  /* lone CR */
-		"v=0\r\ns=a\x01" "b\r\n",                             /* control char */
+		"v=0\r\nm=audio 1 RTP/AVP 0\ra=x\r\n", /* lone CR */
+		"v=0\r\ns=a\x01"
+		"b\r\n", /* control char */
 		"v=0\r\ns=a\x7f\r\n",
 		"v=0\r\nc=IN IP4\r\n",
 		"v=0\r\no=\r\n",
@@ -529,9 +542,10 @@ static void test_answer_raw_section(void)
 			"m=message 9 TCP/MSRP *\r\na=path:msrp://192.0.2.1:9/z;tcp\r\n";
 	struct conf_sdp_offer *o = parse(s);
 	struct conf_sdp_answer_media ans[2] = {
-		{ .accept = true, .raw_section = "m=audio 30000 RTP/SAVP 0\r\nc=IN IP4 127.0.0.1\r\n"
-						 "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:y\r\n" },
-		{ .accept = true, .port = 2855, .path = "msrp://198.51.100.1:2855/q;tcp" },
+		{.accept = true,
+		 .raw_section = "m=audio 30000 RTP/SAVP 0\r\nc=IN IP4 127.0.0.1\r\n"
+				"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:y\r\n"},
+		{.accept = true, .port = 2855, .path = "msrp://198.51.100.1:2855/q;tcp"},
 	};
 	char *sdp = NULL;
 
@@ -539,8 +553,10 @@ static void test_answer_raw_section(void)
 		return;
 	CHECK_INT(conf_sdp_answer_build(&sdp, o, ans, 2, "198.51.100.1", 1, 1), 0);
 	if (sdp) {
-		CHECK(strstr(sdp, "t=0 0\r\nm=audio 30000 RTP/SAVP 0\r\nc=IN IP4 127.0.0.1\r\n"
-				  "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:y\r\nm=message 2855") != NULL);
+		CHECK(strstr(sdp,
+			     "t=0 0\r\nm=audio 30000 RTP/SAVP 0\r\nc=IN IP4 127.0.0.1\r\n"
+			     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:y\r\nm=message 2855") !=
+		      NULL);
 		free(sdp);
 	}
 	/* anything that is not a clean media section is refused */

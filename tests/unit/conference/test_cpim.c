@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* CPIM (RFC 3862) parse/build and is-composing (RFC 3994) documents. */
 #include <errno.h>
 #include <stdlib.h>
@@ -8,22 +9,22 @@
 #include "sylk_ws/im/iscomposing.h"
 
 /* RFC 3862 section 6 example, CRLF line ends. */
-#define RFC_EXAMPLE \
-	"From: MR SANDERS <im:piglet@100akerwood.com>\r\n" \
-	"To: Depressed Donkey <im:eeyore@100akerwood.com>\r\n" \
-	"DateTime: 2000-12-13T13:40:00-08:00\r\n" \
-	"Subject: the weather will be fine today\r\n" \
-	"Subject:;lang=fr beau temps prevu pour aujourd'hui\r\n" \
-	"NS: MyFeatures <mid:MessageFeatures@id.foo.com>\r\n" \
-	"Require: MyFeatures.VitalMessageOption\r\n" \
+#define RFC_EXAMPLE                                                 \
+	"From: MR SANDERS <im:piglet@100akerwood.com>\r\n"          \
+	"To: Depressed Donkey <im:eeyore@100akerwood.com>\r\n"      \
+	"DateTime: 2000-12-13T13:40:00-08:00\r\n"                   \
+	"Subject: the weather will be fine today\r\n"               \
+	"Subject:;lang=fr beau temps prevu pour aujourd'hui\r\n"    \
+	"NS: MyFeatures <mid:MessageFeatures@id.foo.com>\r\n"       \
+	"Require: MyFeatures.VitalMessageOption\r\n"                \
 	"MyFeatures.VitalMessageOption: Confirmation-requested\r\n" \
-	"MyFeatures.WackyMessageOption: Use-silly-font\r\n" \
-	"\r\n" \
-	"Content-type: text/xml; charset=utf-8\r\n" \
-	"Content-ID: <1234567890@foo.com>\r\n" \
-	"\r\n" \
-	"<body>\r\n" \
-	"Here is the text of my message.\r\n" \
+	"MyFeatures.WackyMessageOption: Use-silly-font\r\n"         \
+	"\r\n"                                                      \
+	"Content-type: text/xml; charset=utf-8\r\n"                 \
+	"Content-ID: <1234567890@foo.com>\r\n"                      \
+	"\r\n"                                                      \
+	"<body>\r\n"                                                \
+	"Here is the text of my message.\r\n"                       \
 	"</body>\r\n"
 
 static struct cpim_msg *parse(const char *s)
@@ -69,7 +70,8 @@ static void test_rfc_example(void)
 	CHECK_STR(m->content_type, "text/xml; charset=utf-8");
 	CHECK_STR(cpim_msg_mime_header(m, "content-id"), "<1234567890@foo.com>");
 	CHECK_STR(cpim_msg_mime_header(m, "CONTENT-TYPE"), "text/xml; charset=utf-8");
-	CHECK_STR((const char *)m->body, "<body>\r\nHere is the text of my message.\r\n</body>\r\n");
+	CHECK_STR((const char *)m->body,
+		  "<body>\r\nHere is the text of my message.\r\n</body>\r\n");
 	cpim_msg_free(m);
 }
 
@@ -77,22 +79,21 @@ static void test_rfc_example(void)
  * namespaces, binary content. */
 static void test_sylk_shapes(void)
 {
-	static const char text[] =
-		"From: \"Adrian \\\"AG\\\" Georgescu\" <sip:ag@example.com>\r\n"
-		"To: <sip:room@conference.example.com>\r\n"
-		"To: Bob <sip:bob@example.com>\r\n"
-		"cc: <sip:carol@example.com>\r\n"
-		"DateTime: 2011-12-22T09:12:04+01:00\r\n"
-		"NS: imdn <urn:ietf:params:imdn>\r\n"
-		"imdn.Message-ID: 34jk324j\r\n"
-		"imdn.Disposition-Notification: positive-delivery, display\r\n"
-		"NS: sylk <urn:ag-projects:xml:ns:cpim>\r\n"
-		"sylk.Message-Type: status\r\n"
-		"\r\n"
-		"MIME-Version: 1.0\r\n"
-		"Content-Type: application/blink-screensharing\r\n"
-		"\r\n"
-		"\xff\xd8\xff\xe0\x00\x10JFIF\x00\r\n\r\n";
+	static const char text[] = "From: \"Adrian \\\"AG\\\" Georgescu\" <sip:ag@example.com>\r\n"
+				   "To: <sip:room@conference.example.com>\r\n"
+				   "To: Bob <sip:bob@example.com>\r\n"
+				   "cc: <sip:carol@example.com>\r\n"
+				   "DateTime: 2011-12-22T09:12:04+01:00\r\n"
+				   "NS: imdn <urn:ietf:params:imdn>\r\n"
+				   "imdn.Message-ID: 34jk324j\r\n"
+				   "imdn.Disposition-Notification: positive-delivery, display\r\n"
+				   "NS: sylk <urn:ag-projects:xml:ns:cpim>\r\n"
+				   "sylk.Message-Type: status\r\n"
+				   "\r\n"
+				   "MIME-Version: 1.0\r\n"
+				   "Content-Type: application/blink-screensharing\r\n"
+				   "\r\n"
+				   "\xff\xd8\xff\xe0\x00\x10JFIF\x00\r\n\r\n";
 	struct cpim_msg *m = NULL;
 
 	CHECK_INT(cpim_parse(&m, text, sizeof(text) - 1), 0);
@@ -174,9 +175,9 @@ static void test_malformed(void)
 {
 	static const char *bad[] = {
 		"",
-		"From: <sip:a@x>\r\n",                       /* no blank line */
+		"From: <sip:a@x>\r\n", /* no blank line */
 		"From: <sip:a@x>",
-		"From <sip:a@x>\r\n\r\n",                    /* no colon */
+		"From <sip:a@x>\r\n\r\n", /* no colon */
 		": value\r\n\r\n",
 		"From: <sip:a@x>\r\nFrom: <sip:b@x>\r\n\r\n",
 		"From: <>\r\n\r\n",
@@ -197,7 +198,7 @@ static void test_malformed(void)
 		"X-Ctl: a\001b\r\n\r\n",
 		"X-Cr: a\rb\r\n\r\n",
 		"X-Utf8: \xc3\x28\r\n\r\n",
-		"X-Utf8: \xed\xa0\x80\r\n\r\n",                /* surrogate */
+		"X-Utf8: \xed\xa0\x80\r\n\r\n", /* surrogate */
 		"NS: imdn urn:ietf:params:imdn\r\n\r\n",
 		"NS: imdn<urn:ietf:params:imdn>\r\n\r\n",
 		"NS: <>\r\n\r\n",
@@ -249,22 +250,21 @@ static void test_malformed(void)
 
 static void test_build(void)
 {
-	static const char want[] =
-		"From: \"Alice \\\"A\\\"\" <sip:alice@example.com>\r\n"
-		"To: <sip:room@conference.example.com>\r\n"
-		"To: \"Bob\" <sip:bob@example.com>\r\n"
-		"DateTime: 2024-01-02T03:04:05Z\r\n"
-		"Subject: hi\r\n"
-		"NS: imdn <urn:ietf:params:imdn>\r\n"
-		"NS: agp <urn:ag-projects:xml:ns:cpim>\r\n"
-		"imdn.Message-ID: abc123\r\n"
-		"agp.Message-Type: status\r\n"
-		"X-Plain: 1\r\n"
-		"\r\n"
-		"Content-Type: text/plain;charset=utf-8\r\n"
-		"Content-Disposition: inline\r\n"
-		"\r\n"
-		"Bob joined";
+	static const char want[] = "From: \"Alice \\\"A\\\"\" <sip:alice@example.com>\r\n"
+				   "To: <sip:room@conference.example.com>\r\n"
+				   "To: \"Bob\" <sip:bob@example.com>\r\n"
+				   "DateTime: 2024-01-02T03:04:05Z\r\n"
+				   "Subject: hi\r\n"
+				   "NS: imdn <urn:ietf:params:imdn>\r\n"
+				   "NS: agp <urn:ag-projects:xml:ns:cpim>\r\n"
+				   "imdn.Message-ID: abc123\r\n"
+				   "agp.Message-Type: status\r\n"
+				   "X-Plain: 1\r\n"
+				   "\r\n"
+				   "Content-Type: text/plain;charset=utf-8\r\n"
+				   "Content-Disposition: inline\r\n"
+				   "\r\n"
+				   "Bob joined";
 	struct cpim_msg *m = NULL, *back;
 	char *out = NULL, *out2 = NULL, dt[32];
 	size_t len = 0, len2 = 0;
@@ -388,19 +388,19 @@ static void test_datetime_and_types(void)
 
 static void test_iscomposing(void)
 {
-	static const char want[] =
-		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<isComposing xmlns=\"urn:ietf:params:xml:ns:im-iscomposing\">\n"
-		"  <state>active</state>\n"
-		"  <lastactive>2024-01-02T03:04:05Z</lastactive>\n"
-		"  <contenttype>text/plain</contenttype>\n"
-		"  <refresh>120</refresh>\n"
-		"</isComposing>\n";
+	static const char want[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				   "<isComposing xmlns=\"urn:ietf:params:xml:ns:im-iscomposing\">\n"
+				   "  <state>active</state>\n"
+				   "  <lastactive>2024-01-02T03:04:05Z</lastactive>\n"
+				   "  <contenttype>text/plain</contenttype>\n"
+				   "  <refresh>120</refresh>\n"
+				   "</isComposing>\n";
 	struct iscomposing *ic = NULL;
 	char *out = NULL;
 	size_t len = 0;
 
-	CHECK_INT(iscomposing_build(&out, &len, true, "text/plain", 120, "2024-01-02T03:04:05Z"), 0);
+	CHECK_INT(iscomposing_build(&out, &len, true, "text/plain", 120, "2024-01-02T03:04:05Z"),
+		  0);
 	CHECK_STR(out, want);
 	CHECK_INT(len, sizeof(want) - 1);
 	CHECK_INT(iscomposing_parse(&ic, out, len), 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for conference/room/file_store.c */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +19,10 @@ static void test_name(void)
 
 	CHECK_INT(file_store_name(buf, sizeof(buf), HASH_ABC), 0);
 	CHECK_STR(buf, "A9993E364706816ABA3E25717850C26C9CD0D89D");
-	CHECK_INT(file_store_name(buf, sizeof(buf),
-				  "SHA-1:a9:99:3e:36:47:06:81:6a:ba:3e:25:71:78:50:c2:6c:9c:d0:d8:9d"), 0);
+	CHECK_INT(file_store_name(
+			  buf, sizeof(buf),
+			  "SHA-1:a9:99:3e:36:47:06:81:6a:ba:3e:25:71:78:50:c2:6c:9c:d0:d8:9d"),
+		  0);
 	CHECK_STR(buf, "A9993E364706816ABA3E25717850C26C9CD0D89D");
 	/* anything that could climb out of the directory is refused */
 	CHECK_INT(file_store_name(buf, sizeof(buf), "sha-1:../../etc/passwd"), EINVAL);
@@ -31,10 +34,10 @@ static void test_name(void)
 
 static void test_hash_equal(void)
 {
-	CHECK(file_store_hash_equal(HASH_ABC,
-				    "sha-1:a9:99:3e:36:47:06:81:6a:ba:3e:25:71:78:50:c2:6c:9c:d0:d8:9d"));
-	CHECK(!file_store_hash_equal(HASH_ABC,
-				     "sha-1:A9:99:3E:36:47:06:81:6A:BA:3E:25:71:78:50:C2:6C:9C:D0:D8:9E"));
+	CHECK(file_store_hash_equal(
+		HASH_ABC, "sha-1:a9:99:3e:36:47:06:81:6a:ba:3e:25:71:78:50:c2:6c:9c:d0:d8:9d"));
+	CHECK(!file_store_hash_equal(
+		HASH_ABC, "sha-1:A9:99:3E:36:47:06:81:6A:BA:3E:25:71:78:50:C2:6C:9C:D0:D8:9E"));
 	CHECK(!file_store_hash_equal(HASH_ABC, "garbage"));
 }
 
@@ -46,7 +49,7 @@ static void test_write_and_hash(void)
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(sub, sizeof(sub), "%s/room/files", dir);
 	CHECK_INT(file_store_mkdir(sub), 0);
-	CHECK_INT(file_store_mkdir(sub), 0);  /* again: fine */
+	CHECK_INT(file_store_mkdir(sub), 0); /* again: fine */
 	snprintf(path, sizeof(path), "%s/A9993E", sub);
 	/* chunks out of order land at their offsets */
 	CHECK_INT(file_store_write(path, 2, "c", 1), 0);
@@ -59,7 +62,7 @@ static void test_write_and_hash(void)
 	CHECK_INT(file_store_sha1("/nonexistent/x", hash, sizeof(hash)), ENOENT);
 	CHECK_INT(file_store_remove_dir(sub), 0);
 	CHECK(stat(sub, &st) < 0);
-	CHECK_INT(file_store_remove_dir(sub), 0);  /* already gone */
+	CHECK_INT(file_store_remove_dir(sub), 0); /* already gone */
 	snprintf(sub, sizeof(sub), "%s/room", dir);
 	rmdir(sub);
 	rmdir(dir);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The focus's Contact URI and the room a request to it is for. */
 #include <errno.h>
 #include <string.h>
@@ -10,9 +11,11 @@ static void test_contact(void)
 	char buf[128];
 
 	CHECK_INT(focus_contact_uri(buf, sizeof(buf), "sip:room1@conference.sylk.test",
-				    "127.0.0.1:5060"), 0);
+				    "127.0.0.1:5060"),
+		  0);
 	CHECK_STR(buf, "sip:room1@127.0.0.1:5060;focus=conference.sylk.test");
-	CHECK_INT(focus_contact_uri(buf, sizeof(buf), "SIP:Room@conf.example.com", "[::1]:5060"), 0);
+	CHECK_INT(focus_contact_uri(buf, sizeof(buf), "SIP:Room@conf.example.com", "[::1]:5060"),
+		  0);
 	CHECK_STR(buf, "sip:Room@[::1]:5060;focus=conf.example.com");
 	CHECK_INT(focus_contact_uri(buf, sizeof(buf), "sips:room@x", "h"), EINVAL);
 	CHECK_INT(focus_contact_uri(buf, sizeof(buf), "sip:@x", "h"), EINVAL);
@@ -56,7 +59,8 @@ static void test_round_trip(void)
 	const char *params;
 
 	CHECK_INT(focus_contact_uri(contact, sizeof(contact), "sip:team@conference.sylk.test",
-				    "10.0.0.1:5080"), 0);
+				    "10.0.0.1:5080"),
+		  0);
 	params = strchr(contact, ';');
 	CHECK(params != NULL);
 	if (params) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 
 #include "check.h"
@@ -27,12 +28,9 @@ static int pop(struct mix_jitter *jb)
 	size_t len;
 
 	switch (mix_jitter_pop(jb, &p, &len)) {
-	case MIX_JITTER_FRAME:
-		return len == 1 ? p[0] : -3;
-	case MIX_JITTER_LOSS:
-		return -1;
-	default:
-		return -2;
+	case MIX_JITTER_FRAME: return len == 1 ? p[0] : -3;
+	case MIX_JITTER_LOSS: return -1;
+	default: return -2;
 	}
 }
 

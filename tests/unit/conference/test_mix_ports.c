@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for conference/mixer/mix_ports.c and conference/mixer/mix_queue.c: the
  * mixers' port pool and their command ring. */
 #include <errno.h>
@@ -50,7 +51,7 @@ static void test_ranges(void)
 
 static void test_alloc_free(void)
 {
-	struct mix_ports *p = pool_new(40001, 40008);  /* pairs 40002, 40004, 40006 */
+	struct mix_ports *p = pool_new(40001, 40008); /* pairs 40002, 40004, 40006 */
 	int a, b, c, total, used;
 
 	if (!p) {
@@ -63,7 +64,7 @@ static void test_alloc_free(void)
 	CHECK_INT(a, 40002);
 	CHECK_INT(b, 40004);
 	CHECK_INT(c, 40006);
-	CHECK_INT(mix_ports_alloc(p), 0);       /* full */
+	CHECK_INT(mix_ports_alloc(p), 0); /* full */
 	mix_ports_count(p, &total, &used);
 	CHECK_INT(total, 3);
 	CHECK_INT(used, 3);
@@ -71,7 +72,7 @@ static void test_alloc_free(void)
 	CHECK_INT(mix_ports_free(p, b), EALREADY);
 	CHECK_INT(mix_ports_free(p, 39000), ERANGE);
 	CHECK_INT(mix_ports_free(p, 40009), ERANGE);
-	CHECK_INT(mix_ports_alloc(p), 40004);   /* the only free pair */
+	CHECK_INT(mix_ports_alloc(p), 40004); /* the only free pair */
 	/* round robin: a freed port is not the next one handed out */
 	CHECK_INT(mix_ports_free(p, a), 0);
 	CHECK_INT(mix_ports_free(p, c), 0);
@@ -117,7 +118,7 @@ static void test_queue(void)
 	CHECK_INT(mix_queue_outcome(q, first, &rc), EAGAIN);
 	c = (struct mix_cmd){.op = MIX_HOLD, .part_key = 1, .hold = true};
 	CHECK_INT(mix_queue_push(q, &c), 0);
-	CHECK_INT(c.seq, 0);                     /* only adds are numbered */
+	CHECK_INT(c.seq, 0); /* only adds are numbered */
 	CHECK_INT(mix_queue_pop(q, &out), 0);
 	CHECK_INT(out.op, MIX_ADD);
 	CHECK_INT(out.seq, first);

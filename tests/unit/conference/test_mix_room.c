@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 
 #include "check.h"
@@ -6,7 +7,7 @@
 #include "conference/mixer/mix_room.h"
 #include "conference/mixer/rtp_packet.h"
 
-#define PT_DTMF    101
+#define PT_DTMF 101
 #define MAX_FRAMES 100
 
 /* One simulated participant: what it sends and what it received. */
@@ -45,7 +46,7 @@ static void peer_init(struct peer *p, unsigned key, enum audio_codec_id codec, d
 	p->key = key;
 	p->codec = codec;
 	p->pt = peer_pt(codec);
-	p->tone = (struct tone){ freq, AUDIO_RATE, 8000, 0 };
+	p->tone = (struct tone){freq, AUDIO_RATE, 8000, 0};
 	p->seq = (uint16_t)(65500 + key * 7); /* wraps during the tests */
 	p->ts = 0xfffff000u + key;
 	p->ssrc = 0x1000 + key;
@@ -62,7 +63,7 @@ static void peer_fini(struct peer *p)
 
 static struct mix_participant_cfg peer_cfg(const struct peer *p)
 {
-	struct mix_participant_cfg cfg = { 0 };
+	struct mix_participant_cfg cfg = {0};
 
 	cfg.codec = p->codec;
 	cfg.pt = p->pt;
@@ -79,7 +80,7 @@ static int peer_send(struct mix_room *room, struct peer *p, const int16_t *pcm)
 {
 	int16_t frame[AUDIO_FRAME_SAMPLES];
 	uint8_t buf[RTP_HEADER_SIZE + AUDIO_MAX_PAYLOAD];
-	struct rtp_packet h = { 0 };
+	struct rtp_packet h = {0};
 	size_t len, plen;
 
 	if (!pcm) {
@@ -101,8 +102,8 @@ static int peer_send(struct mix_room *room, struct peer *p, const int16_t *pcm)
 static int peer_send_dtmf(struct mix_room *room, struct peer *p, bool end)
 {
 	uint8_t buf[RTP_HEADER_SIZE + 4];
-	struct rtp_packet h = { 0 };
-	const uint8_t ev[4] = { 5, (uint8_t)((end ? 0x80 : 0) | 10), 0x03, 0x20 };
+	struct rtp_packet h = {0};
+	const uint8_t ev[4] = {5, (uint8_t)((end ? 0x80 : 0) | 10), 0x03, 0x20};
 	size_t len;
 
 	h.pt = PT_DTMF;
@@ -167,10 +168,10 @@ static double heard_rms(const struct peer *p, unsigned from, unsigned to)
 
 static void test_sum_saturation(void)
 {
-	int32_t sum[6] = { 0 };
-	const int16_t a[6] = { 30000, -30000, 100, 32767, -32768, 0 };
-	const int16_t b[6] = { 30000, -30000, -300, 32767, -32768, 5 };
-	const int16_t c[6] = { 1000, -1000, 50, 32767, -32768, -5 };
+	int32_t sum[6] = {0};
+	const int16_t a[6] = {30000, -30000, 100, 32767, -32768, 0};
+	const int16_t b[6] = {30000, -30000, -300, 32767, -32768, 5};
+	const int16_t c[6] = {1000, -1000, 50, 32767, -32768, -5};
 	int16_t out[6];
 
 	mix_sum_add(sum, a, 6);
@@ -204,8 +205,8 @@ static void test_sum_saturation(void)
 static void mix_minus(enum audio_codec_id ca, enum audio_codec_id cb, enum audio_codec_id cc)
 {
 	static struct peer a, b, c;
-	struct world w = { { &a, &b, &c }, 3 };
-	const double f[3] = { 400, 700, 1100 };
+	struct world w = {{&a, &b, &c}, 3};
+	const double f[3] = {400, 700, 1100};
 	struct mix_room *room = NULL;
 	struct mix_participant_cfg cfg;
 	struct mix_participant_stats st;
@@ -249,7 +250,8 @@ static void mix_minus(enum audio_codec_id ca, enum audio_codec_id cb, enum audio
 			}
 			if ((j == i) != (amp < 80) || (j != i && amp < 6000))
 				fprintf(stderr, "    %s<-%s %s: %.0f Hz at %.0f\n",
-					audio_codec_name(p->codec), audio_codec_name(w.peer[j]->codec),
+					audio_codec_name(p->codec),
+					audio_codec_name(w.peer[j]->codec),
 					j == i ? "own" : "other", f[j], amp);
 		}
 		CHECK_INT(mix_room_get_stats(room, p->key, &st), 0);
@@ -295,7 +297,7 @@ static void test_mix_minus_mixed(void)
 static void test_saturation_in_room(void)
 {
 	static struct peer a, b, c;
-	struct world w = { { &a, &b, &c }, 3 };
+	struct world w = {{&a, &b, &c}, 3};
 	struct mix_room *room = NULL;
 	struct mix_participant_cfg cfg;
 	int16_t loud[AUDIO_FRAME_SAMPLES];
@@ -332,7 +334,7 @@ static void test_saturation_in_room(void)
 static void test_hold(void)
 {
 	static struct peer a, b;
-	struct world w = { { &a, &b }, 2 };
+	struct world w = {{&a, &b}, 2};
 	struct mix_room *room = NULL;
 	struct mix_participant_cfg cfg;
 	struct mix_participant_stats st;
@@ -371,8 +373,8 @@ static void test_hold(void)
 	peer_send(room, &b, NULL);
 	mix_room_tick(room, emit, &w);
 	CHECK_INT(b.packets, 11);
-	CHECK(b.other_marker); /* marker on the first packet after hold */
-	CHECK(b.seq_ok);       /* sequence numbers carry on without a gap */
+	CHECK(b.other_marker);                    /* marker on the first packet after hold */
+	CHECK(b.seq_ok);                          /* sequence numbers carry on without a gap */
 	CHECK(b.last_ts == ts_before + 31 * 160); /* the clock kept running */
 	mix_room_free(room);
 	peer_fini(&a);
@@ -384,7 +386,7 @@ static void test_hold(void)
 static void test_tones(void)
 {
 	static struct peer a, b;
-	struct world w = { { &a, &b }, 2 };
+	struct world w = {{&a, &b}, 2};
 	struct mix_room *room = NULL;
 	struct mix_participant_cfg cfg;
 	unsigned t;
@@ -422,11 +424,11 @@ static void test_tones(void)
 static void test_telephone_event(void)
 {
 	static struct peer a, b;
-	struct world w = { { &a, &b }, 2 };
+	struct world w = {{&a, &b}, 2};
 	struct mix_room *room = NULL;
 	struct mix_participant_cfg cfg;
 	struct mix_participant_stats st;
-	int16_t silence[AUDIO_FRAME_SAMPLES] = { 0 };
+	int16_t silence[AUDIO_FRAME_SAMPLES] = {0};
 	unsigned t;
 
 	/* mu-law has an exact zero (A-law's smallest code is +-8) */
@@ -465,12 +467,12 @@ static void test_telephone_event(void)
 static void test_speaking(void)
 {
 	static struct peer a, b;
-	struct world w = { { &a, &b }, 2 };
+	struct world w = {{&a, &b}, 2};
 	struct mix_room *room = NULL;
 	struct mix_participant_cfg cfg;
 	struct mix_participant_stats st;
-	int16_t silence[AUDIO_FRAME_SAMPLES] = { 0 }, quiet[AUDIO_FRAME_SAMPLES];
-	struct tone soft = { 300, AUDIO_RATE, 100, 0 }; /* about -50 dBov */
+	int16_t silence[AUDIO_FRAME_SAMPLES] = {0}, quiet[AUDIO_FRAME_SAMPLES];
+	struct tone soft = {300, AUDIO_RATE, 100, 0}; /* about -50 dBov */
 	unsigned t;
 
 	peer_init(&a, 1, AUDIO_CODEC_OPUS, 440);
@@ -547,12 +549,11 @@ static void test_speaking(void)
 static void test_loudest_speakers_are_mixed(void)
 {
 	static struct peer p[6];
-	const double freq[6] = { 300, 500, 700, 900, 1100, 1300 };
-	const double amp[6] = { 8000, 8000, 8000, 3000, 1000, 1000 };
-	const enum audio_codec_id codec[6] = { AUDIO_CODEC_PCMU, AUDIO_CODEC_OPUS,
-					       AUDIO_CODEC_PCMU, AUDIO_CODEC_PCMU,
-					       AUDIO_CODEC_OPUS, AUDIO_CODEC_PCMU };
-	struct world w = { { &p[0], &p[1], &p[2], &p[3], &p[4], &p[5] }, 6 };
+	const double freq[6] = {300, 500, 700, 900, 1100, 1300};
+	const double amp[6] = {8000, 8000, 8000, 3000, 1000, 1000};
+	const enum audio_codec_id codec[6] = {AUDIO_CODEC_PCMU, AUDIO_CODEC_OPUS, AUDIO_CODEC_PCMU,
+					      AUDIO_CODEC_PCMU, AUDIO_CODEC_OPUS, AUDIO_CODEC_PCMU};
+	struct world w = {{&p[0], &p[1], &p[2], &p[3], &p[4], &p[5]}, 6};
 	struct mix_room *room = NULL;
 	struct mix_participant_cfg cfg;
 	struct mix_participant_stats st;
@@ -610,7 +611,7 @@ static void test_loudest_speakers_are_mixed(void)
 static void test_loudest_speaker_hysteresis(void)
 {
 	static struct peer a, b, c;
-	struct world w = { { &a, &b, &c }, 3 };
+	struct world w = {{&a, &b, &c}, 3};
 	struct mix_room *room = NULL;
 	struct mix_participant_cfg cfg;
 	struct mix_participant_stats sa, sb;
@@ -666,11 +667,11 @@ static void test_loudest_speaker_hysteresis(void)
 static void test_participants(void)
 {
 	static struct peer a, b;
-	struct world w = { { &a, &b }, 2 };
+	struct world w = {{&a, &b}, 2};
 	struct mix_room *room = NULL;
 	struct mix_participant_cfg cfg;
 	struct mix_participant_stats st;
-	const uint8_t junk[] = { 0x40, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+	const uint8_t junk[] = {0x40, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0};
 	unsigned t;
 
 	peer_init(&a, 1, AUDIO_CODEC_PCMU, 500);
@@ -749,8 +750,8 @@ static void test_participants(void)
 static void test_no_allocation_per_packet(void)
 {
 	static struct peer p[4];
-	struct world w = { { &p[0], &p[1], &p[2], &p[3] }, 4 };
-	struct count_mem cm = { 0, 0, 0 };
+	struct world w = {{&p[0], &p[1], &p[2], &p[3]}, 4};
+	struct count_mem cm = {0, 0, 0};
 	struct sylk_mem mem = count_mem_hook(&cm);
 	struct mix_room *room = NULL;
 	struct mix_participant_cfg cfg;

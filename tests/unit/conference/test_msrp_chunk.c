@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MSRP chunk splitting and reassembly. */
 #include <errno.h>
 #include <stdint.h>
@@ -96,7 +97,7 @@ static void test_chunker(void)
 /* body -> chunker -> SEND bytes -> parser -> reassembly -> same body */
 static void test_split_build_parse_reassemble(void)
 {
-	static const size_t sizes[] = { 1, 7, 100, 2048, 9999, 10000, 20000 };
+	static const size_t sizes[] = {1, 7, 100, 2048, 9999, 10000, 20000};
 	uint8_t body[10000];
 	struct msrp_path to, from;
 	size_t s, i;

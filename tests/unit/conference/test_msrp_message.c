@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MSRP message parser and builders: RFC 4975 examples, any split of the
  * stream, bodies holding fake end-lines, every kind of malformed input. */
 #include <errno.h>
@@ -8,70 +9,70 @@
 #include "check.h"
 #include "conference/msrp/msrp_message.h"
 
-#define RFC_SEND \
-	"MSRP a786hjs2 SEND\r\n" \
+#define RFC_SEND                                                          \
+	"MSRP a786hjs2 SEND\r\n"                                          \
 	"To-Path: msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp\r\n" \
-	"From-Path: msrp://atlanta.example.com:7654/jshA7weztas;tcp\r\n" \
-	"Message-ID: 87652491\r\n" \
-	"Byte-Range: 1-25/25\r\n" \
-	"Content-Type: text/plain\r\n" \
-	"\r\n" \
-	"Hey Bob, are you there?\r\n" \
+	"From-Path: msrp://atlanta.example.com:7654/jshA7weztas;tcp\r\n"  \
+	"Message-ID: 87652491\r\n"                                        \
+	"Byte-Range: 1-25/25\r\n"                                         \
+	"Content-Type: text/plain\r\n"                                    \
+	"\r\n"                                                            \
+	"Hey Bob, are you there?\r\n"                                     \
 	"-------a786hjs2$\r\n"
 
-#define RFC_200 \
-	"MSRP a786hjs2 200 OK\r\n" \
-	"To-Path: msrp://atlanta.example.com:7654/jshA7weztas;tcp\r\n" \
+#define RFC_200                                                             \
+	"MSRP a786hjs2 200 OK\r\n"                                          \
+	"To-Path: msrp://atlanta.example.com:7654/jshA7weztas;tcp\r\n"      \
 	"From-Path: msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp\r\n" \
 	"-------a786hjs2$\r\n"
 
-#define RFC_CHUNK \
-	"MSRP d93kswow SEND\r\n" \
-	"To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n" \
+#define RFC_CHUNK                                                          \
+	"MSRP d93kswow SEND\r\n"                                           \
+	"To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"       \
 	"From-Path: msrp://alicepc.example.com:7777/iau39soe2843z;tcp\r\n" \
-	"Message-ID: 12339sdqwer\r\n" \
-	"Byte-Range: 1-16/34\r\n" \
-	"Content-Type: text/html\r\n" \
-	"\r\n" \
-	"<body><p>Here is\r\n" \
+	"Message-ID: 12339sdqwer\r\n"                                      \
+	"Byte-Range: 1-16/34\r\n"                                          \
+	"Content-Type: text/html\r\n"                                      \
+	"\r\n"                                                             \
+	"<body><p>Here is\r\n"                                             \
 	"-------d93kswow+\r\n"
 
-#define RFC_REPORT \
-	"MSRP dkei38sd REPORT\r\n" \
+#define RFC_REPORT                                                       \
+	"MSRP dkei38sd REPORT\r\n"                                       \
 	"To-Path: msrp://alicepc.example.com:7777/iau39soe2843z;tcp\r\n" \
-	"From-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n" \
-	"Message-ID: 12339sdqwer\r\n" \
-	"Byte-Range: 1-106/106\r\n" \
-	"Status: 000 200 OK\r\n" \
+	"From-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp\r\n"   \
+	"Message-ID: 12339sdqwer\r\n"                                    \
+	"Byte-Range: 1-106/106\r\n"                                      \
+	"Status: 000 200 OK\r\n"                                         \
 	"-------dkei38sd$\r\n"
 
 /* A SylkServer/Blink style chunk: msrps, open-ended range, reports,
  * CPIM payload with binary bytes. */
-#define SEED_SEND_HEAD \
-	"MSRP eea58af6af1b788 SEND\r\n" \
-	"To-Path: msrps://10.0.0.1:2855/ek3d9s;tcp\r\n" \
+#define SEED_SEND_HEAD                                         \
+	"MSRP eea58af6af1b788 SEND\r\n"                        \
+	"To-Path: msrps://10.0.0.1:2855/ek3d9s;tcp\r\n"        \
 	"From-Path: msrps://192.168.1.7:40278/dkw9s0e;tcp\r\n" \
-	"Message-ID: 641f9960ded0638d\r\n" \
-	"Byte-Range: 1-*/245347\r\n" \
-	"Success-Report: yes\r\n" \
-	"Failure-Report: yes\r\n" \
-	"Content-Type: message/cpim\r\n" \
+	"Message-ID: 641f9960ded0638d\r\n"                     \
+	"Byte-Range: 1-*/245347\r\n"                           \
+	"Success-Report: yes\r\n"                              \
+	"Failure-Report: yes\r\n"                              \
+	"Content-Type: message/cpim\r\n"                       \
 	"\r\n"
 
-#define GOOD_TAIL \
-	"MSRP z9z9z9 SEND\r\n" \
-	"To-Path: msrp://b.example.com:1/s;tcp\r\n" \
+#define GOOD_TAIL                                     \
+	"MSRP z9z9z9 SEND\r\n"                        \
+	"To-Path: msrp://b.example.com:1/s;tcp\r\n"   \
 	"From-Path: msrp://a.example.com:2/t;tcp\r\n" \
-	"Message-ID: m1\r\n" \
-	"Content-Type: text/plain\r\n" \
-	"\r\n" \
-	"after\r\n" \
+	"Message-ID: m1\r\n"                          \
+	"Content-Type: text/plain\r\n"                \
+	"\r\n"                                        \
+	"after\r\n"                                   \
 	"-------z9z9z9$\r\n"
 
 #define MAX_ITEMS 64
 
 struct item {
-	int err;                  /* 0 or EPROTO */
+	int err; /* 0 or EPROTO */
 	enum msrp_perr perr;
 	struct msrp_message *msg; /* may be NULL for EPROTO */
 };
@@ -93,8 +94,8 @@ static uint32_t rng(void)
 }
 
 /* mode 0: one feed; 1: byte by byte; 2: random pieces of 1..40 bytes. */
-static void run_stream(const void *data, size_t len, int mode, size_t max_header,
-		       size_t max_body, struct run *r)
+static void run_stream(const void *data, size_t len, int mode, size_t max_header, size_t max_body,
+		       struct run *r)
 {
 	struct msrp_parser *p = NULL;
 	const uint8_t *d = data;
@@ -127,8 +128,7 @@ static void run_stream(const void *data, size_t len, int mode, size_t max_header
 				r->it[r->n].perr = err ? msrp_parser_error(p) : MSRP_PERR_NONE;
 				r->it[r->n].msg = m;
 				r->n++;
-			}
-			else {
+			} else {
 				msrp_message_free(m);
 			}
 			if (msrp_parser_fatal(p))
@@ -270,8 +270,7 @@ static void test_every_split_point(void)
 			msrp_parser_feed(p, stream + cut, len - cut);
 			e1 = msrp_parser_next(p, &m1);
 			e2 = msrp_parser_next(p, &m2);
-		}
-		else {
+		} else {
 			e2 = msrp_parser_next(p, &m2);
 			if (e2 == EAGAIN) {
 				msrp_parser_feed(p, stream + cut, len - cut);
@@ -338,16 +337,16 @@ static void test_seed_shape_binary_body(void)
 static void test_fake_end_lines_in_body(void)
 {
 	static const char *bodies[] = {
-		"y-------abcd1234$",                 /* not after CRLF */
-		"y\r\n-------abcd1234$y",           /* flag then more body */
-		"x\r\n-------abcd1234",              /* no flag */
-		"x\r\n-------abcd1234X\r\n",         /* wrong flag */
+		"y-------abcd1234$",         /* not after CRLF */
+		"y\r\n-------abcd1234$y",    /* flag then more body */
+		"x\r\n-------abcd1234",      /* no flag */
+		"x\r\n-------abcd1234X\r\n", /* wrong flag */
 		"x\r\n-------abcd1234$ \r\n",
-		"x\r\n-------abcd12345$\r\n",        /* longer tid */
-		"x\r\n-------abcd123$\r\n",          /* shorter tid */
-		"x\r\n-------ABCD1234$\r\n",         /* tids are case-sensitive */
+		"x\r\n-------abcd12345$\r\n", /* longer tid */
+		"x\r\n-------abcd123$\r\n",   /* shorter tid */
+		"x\r\n-------ABCD1234$\r\n",  /* tids are case-sensitive */
 		"\r\n\r\n-------\r\n-------abcd1234\r\n-------abcd1234",
-		"x\r\n------abcd1234$\r\n",          /* six hyphens */
+		"x\r\n------abcd1234$\r\n", /* six hyphens */
 		"\r\n",
 		"",
 	};
@@ -367,7 +366,8 @@ static void test_fake_end_lines_in_body(void)
 				"Content-Type: text/plain\r\n"
 				"\r\n"
 				"%s\r\n"
-				"-------abcd1234$\r\n" GOOD_TAIL, bodies[i]);
+				"-------abcd1234$\r\n" GOOD_TAIL,
+				bodies[i]);
 		for (mode = 0; mode < 3; mode++) {
 			run_stream(b.data, b.len, mode, 0, 0, &r);
 			CHECK_INT(r.n, 2);
@@ -377,7 +377,8 @@ static void test_fake_end_lines_in_body(void)
 				CHECK_STR((const char *)r.it[0].msg->body, bodies[i]);
 				CHECK(r.it[0].msg->has_body);
 				CHECK_INT(r.it[1].err, 0);
-				CHECK_STR(r.it[1].msg ? (const char *)r.it[1].msg->body : NULL, "after");
+				CHECK_STR(r.it[1].msg ? (const char *)r.it[1].msg->body : NULL,
+					  "after");
 			}
 			run_free(&r);
 		}
@@ -436,7 +437,9 @@ static void test_flags_and_bodiless(void)
 		run_stream(stream, sizeof(stream) - 1, mode, 0, 0, &r);
 		CHECK_INT(r.n, 5);
 		if (r.n == 5) {
-			CHECK_INT(r.it[0].err + r.it[1].err + r.it[2].err + r.it[3].err + r.it[4].err, 0);
+			CHECK_INT(r.it[0].err + r.it[1].err + r.it[2].err + r.it[3].err +
+					  r.it[4].err,
+				  0);
 			CHECK_INT(r.it[0].msg->cont, MSRP_CONT_ABORT);
 			CHECK(r.it[0].msg->byte_range.total == MSRP_BR_UNKNOWN);
 			CHECK_STR((const char *)r.it[0].msg->body, "partial");
@@ -508,7 +511,7 @@ static void test_methods_and_headers(void)
 }
 
 struct bad_case {
-	const char *text;  /* one message, followed by GOOD_TAIL unless fatal */
+	const char *text; /* one message, followed by GOOD_TAIL unless fatal */
 	enum msrp_perr perr;
 	uint16_t status;
 	bool fatal;
@@ -520,82 +523,91 @@ struct bad_case {
 #define BODY_END "Content-Type: text/plain\r\n\r\nhi\r\n-------bad1$\r\n"
 
 static const struct bad_case bad_cases[] = {
-	{ "GET / HTTP/1.1\r\nHost: x\r\n\r\n", MSRP_PERR_START_LINE, 400, true, 0 },
-	{ "msrp bad1 SEND\r\n", MSRP_PERR_START_LINE, 400, true, 0 },
-	{ "MSRP  SEND\r\n", MSRP_PERR_TID, 400, true, 0 },
-	{ "MSRP \r\n", MSRP_PERR_TID, 400, true, 0 },
-	{ "MSRP ba$d SEND\r\n", MSRP_PERR_TID, 400, true, 0 },
-	{ "MSRP -bad SEND\r\n", MSRP_PERR_TID, 400, true, 0 },
-	{ "MSRP a0123456789012345678901234567890123456789012345678901234567890123 SEND\r\n",
-	  MSRP_PERR_TID, 400, true, 0 },
-	{ "MSRP bad1 SEND\n" PATHS, MSRP_PERR_START_LINE, 400, true, 0 },
-	{ "MSRP bad1 send\r\n" PATHS "Message-ID: m9\r\n" BODY_END, MSRP_PERR_METHOD, 400, false,
-	  MSRP_REQUEST },
-	{ "MSRP bad1\r\n" PATHS "-------bad1$\r\n", MSRP_PERR_METHOD, 400, false, MSRP_REQUEST },
-	{ "MSRP bad1 SEND extra\r\n" PATHS "Message-ID: m9\r\n" BODY_END, MSRP_PERR_METHOD, 400,
-	  false, MSRP_REQUEST },
-	{ "MSRP bad1 20 OK\r\n" PATHS "-------bad1$\r\n", MSRP_PERR_STATUS_CODE, 400, false,
-	  MSRP_RESPONSE },
-	{ "MSRP bad1 2000\r\n" PATHS "-------bad1$\r\n", MSRP_PERR_STATUS_CODE, 400, false,
-	  MSRP_RESPONSE },
-	{ "MSRP bad1 200 OK\r\n" PATHS "Content-Type: text/plain\r\n\r\nbody\r\n-------bad1$\r\n",
-	  MSRP_PERR_RESPONSE_BODY, 400, false, MSRP_RESPONSE },
-	{ "MSRP bad1 SEND\r\nFrom-Path: msrp://g:2/t;tcp\r\nMessage-ID: m9\r\n" BODY_END,
-	  MSRP_PERR_TO_PATH, 400, false, MSRP_REQUEST },
-	{ "MSRP bad1 SEND\r\nTo-Path: msrp://h:1/s;tcp\r\nMessage-ID: m9\r\n" BODY_END,
-	  MSRP_PERR_FROM_PATH, 400, false, MSRP_REQUEST },
-	{ "MSRP bad1 SEND\r\nTo-Path: http://h/s\r\nFrom-Path: msrp://g:2/t;tcp\r\n"
-	  "Message-ID: m9\r\n" BODY_END, MSRP_PERR_TO_PATH, 400, false, MSRP_REQUEST },
-	{ "MSRP bad1 SEND\r\nTo-Path: msrp://h:1/s;tcp\r\nFrom-Path: msrp://g:2/t\r\n"
-	  "Message-ID: m9\r\n" BODY_END, MSRP_PERR_FROM_PATH, 400, false, MSRP_REQUEST },
-	{ "MSRP bad1 SEND\r\nTo-Path:\r\nFrom-Path: msrp://g:2/t;tcp\r\n"
-	  "Message-ID: m9\r\n" BODY_END, MSRP_PERR_TO_PATH, 400, false, MSRP_REQUEST },
-	{ "MSRP bad1 SEND\r\n" PATHS BODY_END, MSRP_PERR_MESSAGE_ID, 400, false, MSRP_REQUEST },
-	{ "MSRP bad1 SEND\r\n" PATHS "Message-ID: m/9\r\n" BODY_END, MSRP_PERR_MESSAGE_ID, 400,
-	  false, MSRP_REQUEST },
-	{ SEND_HEAD "Message-ID: m8\r\n" BODY_END, MSRP_PERR_HEADER_DUP, 400, false, MSRP_REQUEST },
-	{ "MSRP bad1 SEND\r\n" PATHS PATHS "Message-ID: m9\r\n" BODY_END, MSRP_PERR_HEADER_DUP, 400,
-	  false, MSRP_REQUEST },
-	{ SEND_HEAD "Byte-Range: 0-2/2\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD "Byte-Range: 1-2\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD "Byte-Range: 5-2/10\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD "Byte-Range: 1-10/5\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD "Byte-Range: 1-*/x\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD "Byte-Range: 1-2/2 3\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD "Byte-Range: 1-99999999999999999999/*\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400,
-	  false, MSRP_REQUEST },
-	{ SEND_HEAD "Success-Report: partial\r\n" BODY_END, MSRP_PERR_REPORT_VALUE, 400, false,
-	  MSRP_REQUEST },
-	{ SEND_HEAD "Failure-Report: maybe\r\n" BODY_END, MSRP_PERR_REPORT_VALUE, 400, false,
-	  MSRP_REQUEST },
-	{ "MSRP bad1 REPORT\r\n" PATHS "Message-ID: m9\r\nByte-Range: 1-2/2\r\n-------bad1$\r\n",
-	  MSRP_PERR_STATUS_HEADER, 400, false, MSRP_REQUEST },
-	{ "MSRP bad1 REPORT\r\n" PATHS "Message-ID: m9\r\nStatus: 200 OK\r\n-------bad1$\r\n",
-	  MSRP_PERR_STATUS_HEADER, 400, false, MSRP_REQUEST },
-	{ "MSRP bad1 REPORT\r\n" PATHS "Status: 000 200 OK\r\n-------bad1$\r\n",
-	  MSRP_PERR_MESSAGE_ID, 400, false, MSRP_REQUEST },
-	{ "MSRP bad1 NICKNAME\r\n" PATHS "-------bad1$\r\n", MSRP_PERR_NICKNAME_MISSING, 400, false,
-	  MSRP_REQUEST },
-	{ "MSRP bad1 NICKNAME\r\n" PATHS "Use-Nickname: alice\r\n-------bad1$\r\n",
-	  MSRP_PERR_NICKNAME, 424, false, MSRP_REQUEST },
-	{ "MSRP bad1 NICKNAME\r\n" PATHS "Use-Nickname: \"alice\r\n-------bad1$\r\n",
-	  MSRP_PERR_NICKNAME, 424, false, MSRP_REQUEST },
-	{ "MSRP bad1 NICKNAME\r\n" PATHS "Use-Nickname: \"\"\r\n-------bad1$\r\n",
-	  MSRP_PERR_NICKNAME, 424, false, MSRP_REQUEST },
-	{ SEND_HEAD "\r\nhi\r\n-------bad1$\r\n", MSRP_PERR_CONTENT_TYPE, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD "Content-Type: text\r\n\r\nhi\r\n-------bad1$\r\n", MSRP_PERR_CONTENT_TYPE, 400,
-	  false, MSRP_REQUEST },
-	{ SEND_HEAD "No colon here\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD "1X: y\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD " folded: y\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD "X-Ctl: a\001b\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD "X-Utf8: \xc3\x28\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD "X-Cr: a\rb\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD "X-Lf: a\nb\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST },
-	{ SEND_HEAD "-------other$\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST },
+	{"GET / HTTP/1.1\r\nHost: x\r\n\r\n", MSRP_PERR_START_LINE, 400, true, 0},
+	{"msrp bad1 SEND\r\n", MSRP_PERR_START_LINE, 400, true, 0},
+	{"MSRP  SEND\r\n", MSRP_PERR_TID, 400, true, 0},
+	{"MSRP \r\n", MSRP_PERR_TID, 400, true, 0},
+	{"MSRP ba$d SEND\r\n", MSRP_PERR_TID, 400, true, 0},
+	{"MSRP -bad SEND\r\n", MSRP_PERR_TID, 400, true, 0},
+	{"MSRP a0123456789012345678901234567890123456789012345678901234567890123 SEND\r\n",
+	 MSRP_PERR_TID, 400, true, 0},
+	{"MSRP bad1 SEND\n" PATHS, MSRP_PERR_START_LINE, 400, true, 0},
+	{"MSRP bad1 send\r\n" PATHS "Message-ID: m9\r\n" BODY_END, MSRP_PERR_METHOD, 400, false,
+	 MSRP_REQUEST},
+	{"MSRP bad1\r\n" PATHS "-------bad1$\r\n", MSRP_PERR_METHOD, 400, false, MSRP_REQUEST},
+	{"MSRP bad1 SEND extra\r\n" PATHS "Message-ID: m9\r\n" BODY_END, MSRP_PERR_METHOD, 400,
+	 false, MSRP_REQUEST},
+	{"MSRP bad1 20 OK\r\n" PATHS "-------bad1$\r\n", MSRP_PERR_STATUS_CODE, 400, false,
+	 MSRP_RESPONSE},
+	{"MSRP bad1 2000\r\n" PATHS "-------bad1$\r\n", MSRP_PERR_STATUS_CODE, 400, false,
+	 MSRP_RESPONSE},
+	{"MSRP bad1 200 OK\r\n" PATHS "Content-Type: text/plain\r\n\r\nbody\r\n-------bad1$\r\n",
+	 MSRP_PERR_RESPONSE_BODY, 400, false, MSRP_RESPONSE},
+	{"MSRP bad1 SEND\r\nFrom-Path: msrp://g:2/t;tcp\r\nMessage-ID: m9\r\n" BODY_END,
+	 MSRP_PERR_TO_PATH, 400, false, MSRP_REQUEST},
+	{"MSRP bad1 SEND\r\nTo-Path: msrp://h:1/s;tcp\r\nMessage-ID: m9\r\n" BODY_END,
+	 MSRP_PERR_FROM_PATH, 400, false, MSRP_REQUEST},
+	{"MSRP bad1 SEND\r\nTo-Path: http://h/s\r\nFrom-Path: msrp://g:2/t;tcp\r\n"
+	 "Message-ID: m9\r\n" BODY_END,
+	 MSRP_PERR_TO_PATH, 400, false, MSRP_REQUEST},
+	{"MSRP bad1 SEND\r\nTo-Path: msrp://h:1/s;tcp\r\nFrom-Path: msrp://g:2/t\r\n"
+	 "Message-ID: m9\r\n" BODY_END,
+	 MSRP_PERR_FROM_PATH, 400, false, MSRP_REQUEST},
+	{"MSRP bad1 SEND\r\nTo-Path:\r\nFrom-Path: msrp://g:2/t;tcp\r\n"
+	 "Message-ID: m9\r\n" BODY_END,
+	 MSRP_PERR_TO_PATH, 400, false, MSRP_REQUEST},
+	{"MSRP bad1 SEND\r\n" PATHS BODY_END, MSRP_PERR_MESSAGE_ID, 400, false, MSRP_REQUEST},
+	{"MSRP bad1 SEND\r\n" PATHS "Message-ID: m/9\r\n" BODY_END, MSRP_PERR_MESSAGE_ID, 400,
+	 false, MSRP_REQUEST},
+	{SEND_HEAD "Message-ID: m8\r\n" BODY_END, MSRP_PERR_HEADER_DUP, 400, false, MSRP_REQUEST},
+	{"MSRP bad1 SEND\r\n" PATHS PATHS "Message-ID: m9\r\n" BODY_END, MSRP_PERR_HEADER_DUP, 400,
+	 false, MSRP_REQUEST},
+	{SEND_HEAD "Byte-Range: 0-2/2\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400, false,
+	 MSRP_REQUEST},
+	{SEND_HEAD "Byte-Range: 1-2\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400, false, MSRP_REQUEST},
+	{SEND_HEAD "Byte-Range: 5-2/10\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400, false,
+	 MSRP_REQUEST},
+	{SEND_HEAD "Byte-Range: 1-10/5\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400, false,
+	 MSRP_REQUEST},
+	{SEND_HEAD "Byte-Range: 1-*/x\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400, false,
+	 MSRP_REQUEST},
+	{SEND_HEAD "Byte-Range: 1-2/2 3\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400, false,
+	 MSRP_REQUEST},
+	{SEND_HEAD "Byte-Range: 1-99999999999999999999/*\r\n" BODY_END, MSRP_PERR_BYTE_RANGE, 400,
+	 false, MSRP_REQUEST},
+	{SEND_HEAD "Success-Report: partial\r\n" BODY_END, MSRP_PERR_REPORT_VALUE, 400, false,
+	 MSRP_REQUEST},
+	{SEND_HEAD "Failure-Report: maybe\r\n" BODY_END, MSRP_PERR_REPORT_VALUE, 400, false,
+	 MSRP_REQUEST},
+	{"MSRP bad1 REPORT\r\n" PATHS "Message-ID: m9\r\nByte-Range: 1-2/2\r\n-------bad1$\r\n",
+	 MSRP_PERR_STATUS_HEADER, 400, false, MSRP_REQUEST},
+	{"MSRP bad1 REPORT\r\n" PATHS "Message-ID: m9\r\nStatus: 200 OK\r\n-------bad1$\r\n",
+	 MSRP_PERR_STATUS_HEADER, 400, false, MSRP_REQUEST},
+	{"MSRP bad1 REPORT\r\n" PATHS "Status: 000 200 OK\r\n-------bad1$\r\n",
+	 MSRP_PERR_MESSAGE_ID, 400, false, MSRP_REQUEST},
+	{"MSRP bad1 NICKNAME\r\n" PATHS "-------bad1$\r\n", MSRP_PERR_NICKNAME_MISSING, 400, false,
+	 MSRP_REQUEST},
+	{"MSRP bad1 NICKNAME\r\n" PATHS "Use-Nickname: alice\r\n-------bad1$\r\n",
+	 MSRP_PERR_NICKNAME, 424, false, MSRP_REQUEST},
+	{"MSRP bad1 NICKNAME\r\n" PATHS "Use-Nickname: \"alice\r\n-------bad1$\r\n",
+	 MSRP_PERR_NICKNAME, 424, false, MSRP_REQUEST},
+	{"MSRP bad1 NICKNAME\r\n" PATHS "Use-Nickname: \"\"\r\n-------bad1$\r\n",
+	 MSRP_PERR_NICKNAME, 424, false, MSRP_REQUEST},
+	{SEND_HEAD "\r\nhi\r\n-------bad1$\r\n", MSRP_PERR_CONTENT_TYPE, 400, false, MSRP_REQUEST},
+	{SEND_HEAD "Content-Type: text\r\n\r\nhi\r\n-------bad1$\r\n", MSRP_PERR_CONTENT_TYPE, 400,
+	 false, MSRP_REQUEST},
+	{SEND_HEAD "No colon here\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST},
+	{SEND_HEAD "1X: y\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST},
+	{SEND_HEAD " folded: y\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST},
+	{SEND_HEAD "X-Ctl: a\001b\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST},
+	{SEND_HEAD "X-Utf8: \xc3\x28\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false,
+	 MSRP_REQUEST},
+	{SEND_HEAD "X-Cr: a\rb\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST},
+	{SEND_HEAD "X-Lf: a\nb\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST},
+	{SEND_HEAD "-------other$\r\n" BODY_END, MSRP_PERR_HEADER_SYNTAX, 400, false, MSRP_REQUEST},
 	/* first error wins */
-	{ "MSRP bad1 SEND\r\nTo-Path: x\r\nFrom-Path: msrp://g:2/t;tcp\r\nByte-Range: z\r\n" BODY_END,
-	  MSRP_PERR_TO_PATH, 400, false, MSRP_REQUEST },
+	{"MSRP bad1 SEND\r\nTo-Path: x\r\nFrom-Path: msrp://g:2/t;tcp\r\nByte-Range: z\r\n" BODY_END,
+	 MSRP_PERR_TO_PATH, 400, false, MSRP_REQUEST},
 };
 
 static void test_malformed(void)
@@ -617,8 +629,8 @@ static void test_malformed(void)
 			if (r.n < 1)
 				continue;
 			if (r.it[0].perr != bc->perr || r.fatal != bc->fatal)
-				fprintf(stderr, "  bad case %zu mode %d: perr %d fatal %d\n", i, mode,
-					r.it[0].perr, r.fatal);
+				fprintf(stderr, "  bad case %zu mode %d: perr %d fatal %d\n", i,
+					mode, r.it[0].perr, r.fatal);
 			CHECK_INT(r.it[0].err, EPROTO);
 			CHECK_INT(r.it[0].perr, bc->perr);
 			CHECK_INT(msrp_perr_status(r.it[0].perr), bc->status);
@@ -626,8 +638,7 @@ static void test_malformed(void)
 			if (bc->fatal) {
 				CHECK(r.it[0].msg == NULL);
 				CHECK_INT(r.n, 1);
-			}
-			else {
+			} else {
 				CHECK(r.it[0].msg != NULL);
 				if (r.it[0].msg) {
 					CHECK_STR(r.it[0].msg->tid, "bad1");
@@ -637,7 +648,8 @@ static void test_malformed(void)
 				CHECK_INT(r.n, 2);
 				if (r.n == 2) {
 					CHECK_INT(r.it[1].err, 0);
-					CHECK(r.it[1].msg && strcmp(r.it[1].msg->tid, "z9z9z9") == 0);
+					CHECK(r.it[1].msg &&
+					      strcmp(r.it[1].msg->tid, "z9z9z9") == 0);
 				}
 			}
 			run_free(&r);
@@ -657,12 +669,13 @@ static void test_error_response_possible(void)
 	CHECK_INT(r.n, 1);
 	msrp_buf_init(&out);
 	if (r.n == 1 && r.it[0].msg) {
-		CHECK_INT(msrp_build_response(&out, r.it[0].msg, msrp_perr_status(r.it[0].perr), NULL), 0);
-		CHECK_STR((const char *)out.data,
-			  "MSRP bad1 400 Bad Request\r\n"
-			  "To-Path: msrp://g:2/t;tcp\r\n"
-			  "From-Path: msrp://h:1/s;tcp\r\n"
-			  "-------bad1$\r\n");
+		CHECK_INT(msrp_build_response(&out, r.it[0].msg, msrp_perr_status(r.it[0].perr),
+					      NULL),
+			  0);
+		CHECK_STR((const char *)out.data, "MSRP bad1 400 Bad Request\r\n"
+						  "To-Path: msrp://g:2/t;tcp\r\n"
+						  "From-Path: msrp://h:1/s;tcp\r\n"
+						  "-------bad1$\r\n");
 	}
 	run_free(&r);
 	msrp_buf_reset(&out);
@@ -858,8 +871,7 @@ static struct msrp_message *parse_one(const void *data, size_t len)
 	if (msrp_parser_next(p, &m) != 0) {
 		msrp_message_free(m);
 		m = NULL;
-	}
-	else {
+	} else {
 		struct msrp_message *extra = NULL;
 
 		CHECK_INT(msrp_parser_next(p, &extra), EAGAIN);
@@ -872,14 +884,13 @@ static void test_build_response(void)
 {
 	/* at an endpoint behind two relays: the response goes to the
 	 * previous hop only */
-	static const char req_text[] =
-		"MSRP 6aef SEND\r\n"
-		"To-Path: msrps://bob.example.com:8888/9di4ea;tcp\r\n"
-		"From-Path: msrps://relay2.example.com:9000/3gfjk;tcp "
-		"msrps://relay1.example.org:9000/kjfjan;tcp "
-		"msrps://alice.example.com:1234/847nsd;tcp\r\n"
-		"Message-ID: 87652\r\n"
-		"Content-Type: text/plain\r\n\r\nHi\r\n-------6aef$\r\n";
+	static const char req_text[] = "MSRP 6aef SEND\r\n"
+				       "To-Path: msrps://bob.example.com:8888/9di4ea;tcp\r\n"
+				       "From-Path: msrps://relay2.example.com:9000/3gfjk;tcp "
+				       "msrps://relay1.example.org:9000/kjfjan;tcp "
+				       "msrps://alice.example.com:1234/847nsd;tcp\r\n"
+				       "Message-ID: 87652\r\n"
+				       "Content-Type: text/plain\r\n\r\nHi\r\n-------6aef$\r\n";
 	struct msrp_message *req = parse_one(req_text, sizeof(req_text) - 1), *resp;
 	struct msrp_buf b;
 
@@ -888,11 +899,10 @@ static void test_build_response(void)
 		return;
 	msrp_buf_init(&b);
 	CHECK_INT(msrp_build_response(&b, req, 200, NULL), 0);
-	CHECK_STR((const char *)b.data,
-		  "MSRP 6aef 200 OK\r\n"
-		  "To-Path: msrps://relay2.example.com:9000/3gfjk;tcp\r\n"
-		  "From-Path: msrps://bob.example.com:8888/9di4ea;tcp\r\n"
-		  "-------6aef$\r\n");
+	CHECK_STR((const char *)b.data, "MSRP 6aef 200 OK\r\n"
+					"To-Path: msrps://relay2.example.com:9000/3gfjk;tcp\r\n"
+					"From-Path: msrps://bob.example.com:8888/9di4ea;tcp\r\n"
+					"-------6aef$\r\n");
 	resp = parse_one(b.data, b.len);
 	CHECK(resp && resp->kind == MSRP_RESPONSE && resp->status_code == 200);
 	msrp_message_free(resp);
@@ -954,12 +964,13 @@ static void test_response_needed(void)
 static void test_build_send_and_chunks(void)
 {
 	struct msrp_path to, from;
-	struct msrp_byte_range br = { 1, 5, 10 };
+	struct msrp_byte_range br = {1, 5, 10};
 	struct msrp_send_params sp;
 	struct msrp_message *m;
 	struct msrp_buf b;
 
-	CHECK_INT(msrp_path_parse(&to, "msrp://relay:2855/r;tcp msrp://bob.example.com/b1;tcp", 53), 0);
+	CHECK_INT(msrp_path_parse(&to, "msrp://relay:2855/r;tcp msrp://bob.example.com/b1;tcp", 53),
+		  0);
 	CHECK_INT(msrp_path_parse(&from, "msrp://focus.example.com:2855/f1;tcp", 36), 0);
 	msrp_buf_init(&b);
 	memset(&sp, 0, sizeof(sp));
@@ -1005,7 +1016,7 @@ static void test_build_send_and_chunks(void)
 	sp.body = "-------k3k3k3k3#";
 	sp.body_len = strlen(sp.body);
 	CHECK_INT(msrp_build_send(&b, &sp), EEXIST);
-	sp.body = "-------k3k3k3k3";  /* no flag: harmless */
+	sp.body = "-------k3k3k3k3"; /* no flag: harmless */
 	sp.body_len = strlen(sp.body);
 	CHECK_INT(msrp_build_send(&b, &sp), 0);
 	msrp_buf_reset(&b);
@@ -1059,7 +1070,8 @@ static void test_build_send_and_chunks(void)
 	br.end = 10;
 	br.total = 10;
 	CHECK_INT(msrp_build_report(&b, "rr11", &to, msrp_path_first(&from), "mid42", &br, 413,
-				    NULL), 0);
+				    NULL),
+		  0);
 	CHECK(strstr((const char *)b.data, "Status: 000 413 Message Too Large\r\n") != NULL);
 	m = parse_one(b.data, b.len);
 	CHECK(m && m->status.code == 413);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MSRP URIs and paths: RFC 4975 section 6 syntax, section 6.1 comparison. */
 #include <errno.h>
 #include <string.h>

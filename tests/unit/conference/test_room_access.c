@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for conference/room/room_access.c: the room_access parameter
  * and the access check. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for conference/room/room_policy.c: who may open, join and REFER a
  * room, the room caps, and the screen-sharing URL tokens. */
 #include <errno.h>
@@ -111,21 +112,25 @@ static void test_tokens(void)
 	CHECK(!room_token_valid("12", 2));
 
 	CHECK_INT(room_screen_path_parse("0123456789abcdef0123456789abcdef", tok, sizeof(tok),
-					 &image), 0);
+					 &image),
+		  0);
 	CHECK(!image);
 	CHECK_STR(tok, "0123456789abcdef0123456789abcdef");
-	CHECK_INT(room_screen_path_parse("0123456789abcdef0123456789abcdef.jpg", tok,
-					 sizeof(tok), &image), 0);
+	CHECK_INT(room_screen_path_parse("0123456789abcdef0123456789abcdef.jpg", tok, sizeof(tok),
+					 &image),
+		  0);
 	CHECK(image);
 	/* the old sequential form and anything else is no viewer URL */
 	CHECK_INT(room_screen_path_parse("1/2", tok, sizeof(tok), &image), ENOENT);
 	CHECK_INT(room_screen_path_parse("1/2.jpg", tok, sizeof(tok), &image), ENOENT);
-	CHECK_INT(room_screen_path_parse("0123456789abcdef0123456789abcdef.png", tok,
-					 sizeof(tok), &image), ENOENT);
+	CHECK_INT(room_screen_path_parse("0123456789abcdef0123456789abcdef.png", tok, sizeof(tok),
+					 &image),
+		  ENOENT);
 	CHECK_INT(room_screen_path_parse("0123456789abcdef0123456789abcdef/x", tok, sizeof(tok),
-					 &image), ENOENT);
-	CHECK_INT(room_screen_path_parse("../../../../etc/passwd.jpg", tok, sizeof(tok),
-					 &image), ENOENT);
+					 &image),
+		  ENOENT);
+	CHECK_INT(room_screen_path_parse("../../../../etc/passwd.jpg", tok, sizeof(tok), &image),
+		  ENOENT);
 	CHECK_INT(room_screen_path_parse("", tok, sizeof(tok), &image), ENOENT);
 	CHECK_INT(room_screen_path_parse("0123456789abcdef0123456789abcdef", tok, 8, &image),
 		  ENOENT);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 
 #include "check.h"
@@ -5,8 +6,8 @@
 
 static void test_parse_plain(void)
 {
-	const uint8_t pkt[] = { 0x80, 0x80 | 111, 0x12, 0x34, 0xde, 0xad, 0xbe, 0xef,
-				0x01, 0x02, 0x03, 0x04, 'a', 'b', 'c' };
+	const uint8_t pkt[] = {0x80, 0x80 | 111, 0x12, 0x34, 0xde, 0xad, 0xbe, 0xef,
+			       0x01, 0x02,       0x03, 0x04, 'a',  'b',  'c'};
 	struct rtp_packet p;
 
 	CHECK_INT(rtp_packet_parse(&p, pkt, sizeof(pkt)), 0);
@@ -29,11 +30,9 @@ static void test_parse_plain(void)
 static void test_parse_csrc_ext_padding(void)
 {
 	/* P, X, CC=2; extension profile 0xBEDE with 1 word; 3 bytes padding */
-	const uint8_t pkt[] = { 0xb2, 0x00, 0x00, 0x01, 0, 0, 0, 160, 0, 0, 0, 9,
-				0, 0, 0, 1, 0, 0, 0, 2,
-				0xbe, 0xde, 0x00, 0x01, 0x10, 0xaa, 0, 0,
-				0xff, 0xfe,
-				0, 0, 3 };
+	const uint8_t pkt[] = {0xb2, 0x00, 0x00, 0x01, 0, 0, 0,    160,  0, 0,    0,
+			       9,    0,    0,    0,    1, 0, 0,    0,    2, 0xbe, 0xde,
+			       0x00, 0x01, 0x10, 0xaa, 0, 0, 0xff, 0xfe, 0, 0,    3};
 	struct rtp_packet p;
 
 	CHECK_INT(rtp_packet_parse(&p, pkt, sizeof(pkt)), 0);
@@ -57,7 +56,7 @@ static void test_parse_csrc_ext_padding(void)
 
 static void test_parse_malformed(void)
 {
-	uint8_t pkt[40] = { 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 };
+	uint8_t pkt[40] = {0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1};
 	struct rtp_packet p;
 
 	CHECK_INT(rtp_packet_parse(&p, pkt, 11), EBADMSG);
@@ -70,7 +69,8 @@ static void test_parse_malformed(void)
 	CHECK_INT(rtp_packet_parse(&p, pkt, 24), 0);
 	pkt[0] = 0x90; /* extension header cut */
 	CHECK_INT(rtp_packet_parse(&p, pkt, 14), EBADMSG);
-	pkt[14] = 0; pkt[15] = 2; /* extension of 2 words, 1 present */
+	pkt[14] = 0;
+	pkt[15] = 2; /* extension of 2 words, 1 present */
 	CHECK_INT(rtp_packet_parse(&p, pkt, 20), EBADMSG);
 	CHECK_INT(rtp_packet_parse(&p, pkt, 24), 0);
 	CHECK_INT(p.payload_len, 0);
@@ -92,8 +92,8 @@ static void test_parse_malformed(void)
 
 static void test_build(void)
 {
-	const uint8_t payload[] = { 1, 2, 3, 4, 5 }, ext[] = { 9, 9, 9, 9 };
-	struct rtp_packet p = { 0 }, q;
+	const uint8_t payload[] = {1, 2, 3, 4, 5}, ext[] = {9, 9, 9, 9};
+	struct rtp_packet p = {0}, q;
 	uint8_t buf[64];
 	size_t len;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for conference/room/screen_share.c */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,7 +42,8 @@ static void test_page(void)
 	char *page;
 	size_t len;
 
-	CHECK_INT(screen_share_page(&page, &len, "Alice <a@x>", "/conference/screen/1/2.jpg", 1), 0);
+	CHECK_INT(screen_share_page(&page, &len, "Alice <a@x>", "/conference/screen/1/2.jpg", 1),
+		  0);
 	CHECK(strstr(page, "content=\"1\"") != NULL);
 	CHECK(strstr(page, "<title>Alice &lt;a@x&gt;</title>") != NULL);
 	CHECK(strstr(page, "src=\"/conference/screen/1/2.jpg\"") != NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 static int decode_r(struct benc_doc **docp, const void *buf, size_t len,
 		    const struct benc_limits *lim)
 {
-	enum benc_reason r = (enum benc_reason)-1;
+	enum benc_reason r = (enum benc_reason) - 1;
 	int err = benc_decode(docp, buf, len, lim, &r);
 
 	CHECK_INT(err, benc_reason_errno(r));
@@ -42,7 +43,8 @@ static void test_encode_scalars(void)
 	CHECK_INT(benc_enc_len(enc), 4 + 2 + 2 + 3 + 2 + 3 + 5 + 21 + 22);
 	CHECK_MEM(benc_enc_buf(enc),
 		  "4:spam0:3:a\0bi0ei-42ei9223372036854775807e"
-		  "i-9223372036854775808e", benc_enc_len(enc));
+		  "i-9223372036854775808e",
+		  benc_enc_len(enc));
 	benc_enc_free(enc);
 }
 
@@ -176,10 +178,9 @@ static void check_round_trip(const char *in, size_t len)
 
 static void test_decode_values(void)
 {
-	static const char in[] =
-		"d6:result2:ok3:sdp12:v=0\r\no=- 1\r\n"
-		"4:listli1ei-7e0:lee4:zeroi0e3:bin3:a\0b"
-		"3:maxi9223372036854775807e3:mini-9223372036854775808ee";
+	static const char in[] = "d6:result2:ok3:sdp12:v=0\r\no=- 1\r\n"
+				 "4:listli1ei-7e0:lee4:zeroi0e3:bin3:a\0b"
+				 "3:maxi9223372036854775807e3:mini-9223372036854775808ee";
 	const struct benc_node *root, *m, *el;
 	struct benc_doc *doc = NULL;
 	size_t len = 0;
@@ -247,10 +248,21 @@ static void test_decode_keeps_no_reference(void)
 static void test_round_trips(void)
 {
 	static const char *const ok[] = {
-		"i0e", "i-1e", "i10e", "0:", "1:x", "le", "de", "llee",
-		"llleee", "d1:ad1:bl1:ceee", "d1:b0:1:a0:e", /* unsorted */
-		"d2:ab0:1:a0:1:b0:0:0:e", "d1:a0:2:ab0:1:b0:e",
-		"l0:0:0:e", "d0:i0ee",
+		"i0e",
+		"i-1e",
+		"i10e",
+		"0:",
+		"1:x",
+		"le",
+		"de",
+		"llee",
+		"llleee",
+		"d1:ad1:bl1:ceee",
+		"d1:b0:1:a0:e", /* unsorted */
+		"d2:ab0:1:a0:1:b0:0:0:e",
+		"d1:a0:2:ab0:1:b0:e",
+		"l0:0:0:e",
+		"d0:i0ee",
 	};
 	size_t i;
 
@@ -271,8 +283,7 @@ static void test_round_trips(void)
 		benc_enc_strn(enc, "\0\xff", 2);
 		benc_enc_end(enc);
 		benc_enc_end(enc);
-		CHECK_INT(decode_r(&doc, benc_enc_buf(enc),
-				      benc_enc_len(enc), NULL), 0);
+		CHECK_INT(decode_r(&doc, benc_enc_buf(enc), benc_enc_len(enc), NULL), 0);
 		if (doc) {
 			const struct benc_node *l;
 			int64_t v = 0;
@@ -296,56 +307,55 @@ struct bad_case {
 static void test_decode_malformed(void)
 {
 	static const struct bad_case cases[] = {
-		{ "",                 BENC_R_TRUNC },
-		{ "i",                BENC_R_TRUNC },
-		{ "i12",              BENC_R_TRUNC },
-		{ "i-",               BENC_R_TRUNC },
-		{ "ie",               BENC_R_INT },
-		{ "i-e",              BENC_R_INT },
-		{ "i-0e",             BENC_R_INT },
-		{ "i00e",             BENC_R_INT },
-		{ "i03e",             BENC_R_INT },
-		{ "i-03e",            BENC_R_INT },
-		{ "i+3e",             BENC_R_INT },
-		{ "i1.5e",            BENC_R_SYNTAX },
-		{ "i 1e",             BENC_R_INT },
-		{ "i9223372036854775808e",  BENC_R_RANGE },
-		{ "i-9223372036854775809e", BENC_R_RANGE },
-		{ "i99999999999999999999999999e", BENC_R_RANGE },
-		{ "3:ab",             BENC_R_TRUNC },
-		{ "3",                BENC_R_TRUNC },
-		{ "03:abc",           BENC_R_INT },
-		{ "00:",              BENC_R_INT },
-		{ "3x:abc",           BENC_R_SYNTAX },
-		{ "-1:a",             BENC_R_SYNTAX },
-		{ "99999999999999999999999:a", BENC_R_LENGTH },
-		{ "l",                BENC_R_TRUNC },
-		{ "li1e",             BENC_R_TRUNC },
-		{ "d",                BENC_R_TRUNC },
-		{ "d1:a",             BENC_R_TRUNC },
-		{ "d1:ae",            BENC_R_SYNTAX },
-		{ "di1ei2ee",         BENC_R_KEY },
-		{ "dli1ee1:ae",       BENC_R_KEY },
-		{ "dde1:ae",          BENC_R_KEY },
-		{ "d1:a1:b1:a1:ce",   BENC_R_KEY },
-		{ "d1:a0:1:a0:e",     BENC_R_KEY },   /* sorted so far */
-		{ "d1:c0:1:a0:1:b0:1:c0:e", BENC_R_KEY }, /* unsorted */
-		{ "d2:ab0:1:a0:2:ab0:e", BENC_R_KEY },
-		{ "d1:bd1:x0:1:x0:ee", BENC_R_KEY },  /* nested */
-		{ "dxe",              BENC_R_SYNTAX },
-		{ "e",                BENC_R_SYNTAX },
-		{ "x",                BENC_R_SYNTAX },
-		{ "i1ei2e",           BENC_R_TRAILING },
-		{ "lee",              BENC_R_TRAILING },
-		{ "0: ",              BENC_R_TRAILING },
-		{ "l1:ae\n",          BENC_R_TRAILING },
+		{"", BENC_R_TRUNC},
+		{"i", BENC_R_TRUNC},
+		{"i12", BENC_R_TRUNC},
+		{"i-", BENC_R_TRUNC},
+		{"ie", BENC_R_INT},
+		{"i-e", BENC_R_INT},
+		{"i-0e", BENC_R_INT},
+		{"i00e", BENC_R_INT},
+		{"i03e", BENC_R_INT},
+		{"i-03e", BENC_R_INT},
+		{"i+3e", BENC_R_INT},
+		{"i1.5e", BENC_R_SYNTAX},
+		{"i 1e", BENC_R_INT},
+		{"i9223372036854775808e", BENC_R_RANGE},
+		{"i-9223372036854775809e", BENC_R_RANGE},
+		{"i99999999999999999999999999e", BENC_R_RANGE},
+		{"3:ab", BENC_R_TRUNC},
+		{"3", BENC_R_TRUNC},
+		{"03:abc", BENC_R_INT},
+		{"00:", BENC_R_INT},
+		{"3x:abc", BENC_R_SYNTAX},
+		{"-1:a", BENC_R_SYNTAX},
+		{"99999999999999999999999:a", BENC_R_LENGTH},
+		{"l", BENC_R_TRUNC},
+		{"li1e", BENC_R_TRUNC},
+		{"d", BENC_R_TRUNC},
+		{"d1:a", BENC_R_TRUNC},
+		{"d1:ae", BENC_R_SYNTAX},
+		{"di1ei2ee", BENC_R_KEY},
+		{"dli1ee1:ae", BENC_R_KEY},
+		{"dde1:ae", BENC_R_KEY},
+		{"d1:a1:b1:a1:ce", BENC_R_KEY},
+		{"d1:a0:1:a0:e", BENC_R_KEY},           /* sorted so far */
+		{"d1:c0:1:a0:1:b0:1:c0:e", BENC_R_KEY}, /* unsorted */
+		{"d2:ab0:1:a0:2:ab0:e", BENC_R_KEY},
+		{"d1:bd1:x0:1:x0:ee", BENC_R_KEY}, /* nested */
+		{"dxe", BENC_R_SYNTAX},
+		{"e", BENC_R_SYNTAX},
+		{"x", BENC_R_SYNTAX},
+		{"i1ei2e", BENC_R_TRAILING},
+		{"lee", BENC_R_TRAILING},
+		{"0: ", BENC_R_TRAILING},
+		{"l1:ae\n", BENC_R_TRAILING},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct benc_doc *doc = NULL;
-		int err = decode_r(&doc, cases[i].in, strlen(cases[i].in),
-				      NULL);
+		int err = decode_r(&doc, cases[i].in, strlen(cases[i].in), NULL);
 
 		if (err != cases[i].err)
 			fprintf(stderr, "  input \"%s\"\n", cases[i].in);
@@ -379,7 +389,7 @@ static void test_decode_malformed(void)
 
 static void test_decode_limits(void)
 {
-	struct benc_limits lim = { 2, 4, 5 };
+	struct benc_limits lim = {2, 4, 5};
 	struct benc_doc *doc = NULL;
 	char deep[2 * 600 + 1];
 	int i;
@@ -389,8 +399,7 @@ static void test_decode_limits(void)
 	benc_doc_free(doc);
 	doc = NULL;
 	CHECK_INT(decode_r(&doc, "llleee", 6, &lim), BENC_R_DEPTH);
-	CHECK_INT(decode_r(&doc, "d1:ad1:ad1:ai1eeee", 18, &lim),
-		  BENC_R_DEPTH);
+	CHECK_INT(decode_r(&doc, "d1:ad1:ad1:ai1eeee", 18, &lim), BENC_R_DEPTH);
 
 	CHECK_INT(decode_r(&doc, "4:abcd", 6, &lim), 0);
 	benc_doc_free(doc);
@@ -402,8 +411,7 @@ static void test_decode_limits(void)
 	CHECK_INT(decode_r(&doc, "li1ei2ei3ei4ee", 14, &lim), 0);
 	benc_doc_free(doc);
 	doc = NULL;
-	CHECK_INT(decode_r(&doc, "li1ei2ei3ei4ei5ee", 17, &lim),
-		  BENC_R_NODES);
+	CHECK_INT(decode_r(&doc, "li1ei2ei3ei4ei5ee", 17, &lim), BENC_R_NODES);
 
 	/* Scalars need no depth at all. */
 	lim.max_depth = 0;
@@ -415,10 +423,8 @@ static void test_decode_limits(void)
 	/* No limit on string length: a huge length still cannot wrap. */
 	lim.max_str_len = SIZE_MAX;
 	lim.max_depth = 2;
-	CHECK_INT(decode_r(&doc, "99999999999999999999999999:a", 28, &lim),
-		  BENC_R_LENGTH);
-	CHECK_INT(decode_r(&doc, "18446744073709551:a", 19, &lim),
-		  BENC_R_TRUNC);
+	CHECK_INT(decode_r(&doc, "99999999999999999999999999:a", 28, &lim), BENC_R_LENGTH);
+	CHECK_INT(decode_r(&doc, "18446744073709551:a", 19, &lim), BENC_R_TRUNC);
 
 	lim.max_depth = BENC_MAX_DEPTH_LIMIT + 1;
 	CHECK_INT(decode_r(&doc, "le", 2, &lim), BENC_R_INVAL);
@@ -468,19 +474,16 @@ static void test_strerror(void)
 		enum benc_reason reason;
 		int err;
 	} reasons[] = {
-		{BENC_R_OK, 0},           {BENC_R_NOMEM, ENOMEM},
-		{BENC_R_INVAL, EINVAL},   {BENC_R_TRUNC, EBADMSG},
-		{BENC_R_SYNTAX, EBADMSG}, {BENC_R_INT, EBADMSG},
-		{BENC_R_RANGE, EBADMSG},  {BENC_R_LENGTH, EMSGSIZE},
-		{BENC_R_DEPTH, EMSGSIZE}, {BENC_R_NODES, EMSGSIZE},
-		{BENC_R_KEY, EBADMSG},    {BENC_R_TRAILING, EBADMSG},
+		{BENC_R_OK, 0},           {BENC_R_NOMEM, ENOMEM},    {BENC_R_INVAL, EINVAL},
+		{BENC_R_TRUNC, EBADMSG},  {BENC_R_SYNTAX, EBADMSG},  {BENC_R_INT, EBADMSG},
+		{BENC_R_RANGE, EBADMSG},  {BENC_R_LENGTH, EMSGSIZE}, {BENC_R_DEPTH, EMSGSIZE},
+		{BENC_R_NODES, EMSGSIZE}, {BENC_R_KEY, EBADMSG},     {BENC_R_TRAILING, EBADMSG},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
 		CHECK_INT(benc_reason_errno(reasons[i].reason), reasons[i].err);
-		CHECK(strcmp(benc_reason_str(reasons[i].reason),
-			     "unknown error") != 0);
+		CHECK(strcmp(benc_reason_str(reasons[i].reason), "unknown error") != 0);
 	}
 	CHECK_STR(benc_reason_str((enum benc_reason)9999), "unknown error");
 	CHECK_STR(benc_reason_str(BENC_R_TRUNC), "input truncated");

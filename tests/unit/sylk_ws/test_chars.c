@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/base/chars: every byte of every class against the
  * grammar's text, and the span helpers. */
 #include <ctype.h>
@@ -37,18 +38,12 @@ static const struct {
 	const char *s;
 	bool sip, http, mime;
 } spans[] = {
-	{ "INVITE",            true,  true,  true  },
-	{ "x-sylk_1.0",        true,  true,  true  },
-	{ "a~b'c`d",           true,  true,  true  },
-	{ "a#b",               false, true,  true  },
-	{ "a|b^c&d$e",         false, true,  true  },
-	{ "a{b}",              false, false, true  },
-	{ "text/plain",        false, false, false },
-	{ "a b",               false, false, false },
-	{ "a=b",               false, false, false },
-	{ "a\tb",              false, false, false },
-	{ "caf\xc3\xa9",       false, false, false },
-	{ "",                  false, false, false },
+	{"INVITE", true, true, true},         {"x-sylk_1.0", true, true, true},
+	{"a~b'c`d", true, true, true},        {"a#b", false, true, true},
+	{"a|b^c&d$e", false, true, true},     {"a{b}", false, false, true},
+	{"text/plain", false, false, false},  {"a b", false, false, false},
+	{"a=b", false, false, false},         {"a\tb", false, false, false},
+	{"caf\xc3\xa9", false, false, false}, {"", false, false, false},
 };
 
 static void test_spans(void)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/sip/gateway_sip.c */
 #include <errno.h>
 #include <string.h>
@@ -37,8 +38,8 @@ static void test_reg_timing(void)
 static void test_push_params(void)
 {
 	char buf[256];
-	struct gw_push p = {.token = "ab:CD 12", .platform = "firebase", .app = "com.ag.sylk",
-			    .silent = true};
+	struct gw_push p = {
+		.token = "ab:CD 12", .platform = "firebase", .app = "com.ag.sylk", .silent = true};
 
 	CHECK_INT(gw_push_params(buf, sizeof(buf), &p), 0);
 	CHECK_STR(buf, ";pn-provider=firebase;pn-prid=ab:CD%2012;pn-param=com.ag.sylk;pn-silent=1");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/sylkrtc/json_keys: repeated member names, compared after
  * unescaping, at any depth, and the cost of many names. */
 #include <errno.h>
@@ -18,7 +19,8 @@ static void test_no_duplicates(void)
 	char dup[32];
 
 	CHECK_INT(find("{}", dup, sizeof(dup)), 0);
-	CHECK_INT(find("{\"a\":1,\"b\":{\"a\":2},\"c\":[{\"a\":3},{\"a\":4}]}", dup, sizeof(dup)), 0);
+	CHECK_INT(find("{\"a\":1,\"b\":{\"a\":2},\"c\":[{\"a\":3},{\"a\":4}]}", dup, sizeof(dup)),
+		  0);
 	/* the same name in sibling objects and in string values is fine */
 	CHECK_INT(find("[{\"x\":\"x\"},{\"x\":\"\\\"x\\\"\"}]", dup, sizeof(dup)), 0);
 	CHECK_INT(find("\"just a string\"", dup, sizeof(dup)), 0);

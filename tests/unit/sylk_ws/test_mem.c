@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/base/mem (allocator hooks) and base/error. */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static void c_free(void *p, void *ctx)
 static void test_default(void)
 {
 	struct sylk_mem m = sylk_mem_or_default(NULL);
-	struct sylk_mem half = { c_alloc, NULL, NULL, NULL };
+	struct sylk_mem half = {c_alloc, NULL, NULL, NULL};
 	char *p;
 
 	CHECK(sylk_mem_is_libc(&m));
@@ -48,10 +49,10 @@ static void test_default(void)
 
 static void test_custom(void)
 {
-	struct counter n = { 0, 0, 0 };
-	struct sylk_mem given = { c_alloc, c_realloc, c_free, &n };
+	struct counter n = {0, 0, 0};
+	struct sylk_mem given = {c_alloc, c_realloc, c_free, &n};
 	struct sylk_mem m = sylk_mem_or_default(&given);
-	struct sylk_mem no_realloc = { c_alloc, NULL, c_free, &n };
+	struct sylk_mem no_realloc = {c_alloc, NULL, c_free, &n};
 	char *p;
 
 	CHECK(!sylk_mem_is_libc(&m));
@@ -64,15 +65,15 @@ static void test_custom(void)
 
 	m = sylk_mem_or_default(&no_realloc);
 	p = sylk_mem_alloc(&m, 8);
-	CHECK(sylk_mem_realloc(&m, p, 16) == NULL);  /* p is still valid */
+	CHECK(sylk_mem_realloc(&m, p, 16) == NULL); /* p is still valid */
 	sylk_mem_free(&m, p);
 	CHECK_INT(n.frees, 2);
 }
 
 static void test_strerror(void)
 {
-	static const int codes[] = { 0, EINVAL, EBADMSG, EPROTO, EILSEQ, EMSGSIZE,
-				     EAGAIN, ENODATA, ENOMEM, 12345, -1 };
+	static const int codes[] = {0,      EINVAL,  EBADMSG, EPROTO, EILSEQ, EMSGSIZE,
+				    EAGAIN, ENODATA, ENOMEM,  12345,  -1};
 
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		const char *s = sylk_strerror(codes[i]);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/ng/ng_bridge.c: the encoded offers and answers carry
  * the flags that make rtpengine bridge WebRTC and plain RTP. */
 #include <errno.h>
@@ -10,7 +11,8 @@ static char wire[4096];
 
 static const char *encode(enum ng_bridge_step step)
 {
-	struct ng_request req = {.call_id = "c1", .from_tag = "f1", .to_tag = "t1", .sdp = "v=0\r\n"};
+	struct ng_request req = {
+		.call_id = "c1", .from_tag = "f1", .to_tag = "t1", .sdp = "v=0\r\n"};
 	struct benc_enc *enc;
 	size_t len;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,7 @@ static void test_cookie_format(void)
 
 	CHECK_INT(ng_cookie_format(buf, sizeof(buf), 0x5f00beef, 4242, 0), 0);
 	CHECK_STR(buf, "5f00beef_1092_0");
-	CHECK_INT(ng_cookie_format(buf, sizeof(buf), UINT32_MAX, UINT32_MAX,
-				   UINT64_MAX), 0);
+	CHECK_INT(ng_cookie_format(buf, sizeof(buf), UINT32_MAX, UINT32_MAX, UINT64_MAX), 0);
 	CHECK_STR(buf, "ffffffff_ffffffff_ffffffffffffffff");
 	CHECK(strlen(buf) < NG_COOKIE_SIZE);
 
@@ -96,8 +96,8 @@ static int enc_equals(const struct benc_enc *enc, const char *want)
 	size_t n = strlen(want);
 
 	if (benc_enc_len(enc) != n || memcmp(benc_enc_buf(enc), want, n)) {
-		fprintf(stderr, "  got  \"%.*s\"\n  want \"%s\"\n",
-			(int)benc_enc_len(enc), benc_enc_buf(enc), want);
+		fprintf(stderr, "  got  \"%.*s\"\n  want \"%s\"\n", (int)benc_enc_len(enc),
+			benc_enc_buf(enc), want);
 		return 0;
 	}
 	return 1;
@@ -105,7 +105,7 @@ static int enc_equals(const struct benc_enc *enc, const char *want)
 
 static void test_encode_ping(void)
 {
-	struct ng_request req = { .cmd = NG_CMD_PING, .call_id = "ignored" };
+	struct ng_request req = {.cmd = NG_CMD_PING, .call_id = "ignored"};
 	struct benc_enc *enc = NULL;
 
 	CHECK_INT(benc_enc_alloc(&enc, 0), 0);
@@ -116,8 +116,7 @@ static void test_encode_ping(void)
 
 /* Decodes the dictionary part of a datagram and checks its keys come in
  * strictly ascending byte order. */
-static struct benc_doc *decode_body(const struct benc_enc *enc,
-				    const char *cookie)
+static struct benc_doc *decode_body(const struct benc_enc *enc, const char *cookie)
 {
 	const uint8_t *buf = benc_enc_buf(enc);
 	size_t len = benc_enc_len(enc), clen = strlen(cookie);
@@ -132,8 +131,7 @@ static struct benc_doc *decode_body(const struct benc_enc *enc,
 		return NULL;
 	CHECK_INT(benc_doc_root(doc)->type, BENC_DICT);
 	for (m = benc_doc_root(doc)->child; m && m->next; m = m->next) {
-		size_t n = m->key_len < m->next->key_len ? m->key_len
-							 : m->next->key_len;
+		size_t n = m->key_len < m->next->key_len ? m->key_len : m->next->key_len;
 		int c = memcmp(m->key, m->next->key, n);
 
 		CHECK(c < 0 || (c == 0 && m->key_len < m->next->key_len));
@@ -165,16 +163,15 @@ static void test_encode_offer_webrtc_to_sip(void)
 		.ice = "remove",
 		.dtls = "off",
 		.transport_protocol = "RTP/AVP",
-		.sdes = (const char *[]){ "off", NULL },
-		.rtcp_mux = (const char *[]){ "demux", NULL },
-		.replace = (const char *[]){ "origin", "session-connection",
-					     NULL },
-		.flags = (const char *[]){ "trust-address", "strip-extmap",
-					   NULL },
-		.codec = {
-			.mask = (const char *[]){ "opus", NULL },
-			.transcode = (const char *[]){ "PCMU", "G722", NULL },
-		},
+		.sdes = (const char *[]){"off", NULL},
+		.rtcp_mux = (const char *[]){"demux", NULL},
+		.replace = (const char *[]){"origin", "session-connection", NULL},
+		.flags = (const char *[]){"trust-address", "strip-extmap", NULL},
+		.codec =
+			{
+				.mask = (const char *[]){"opus", NULL},
+				.transcode = (const char *[]){"PCMU", "G722", NULL},
+			},
 	};
 	const struct benc_node *root, *codec;
 	struct benc_enc *enc = NULL;
@@ -195,22 +192,16 @@ static void test_encode_offer_webrtc_to_sip(void)
 	CHECK_STR(benc_dict_str(root, "transport-protocol", NULL), "RTP/AVP");
 	CHECK(!benc_dict_get(root, "to-tag"));
 	CHECK(!benc_dict_get(root, "DTLS-reverse"));
-	CHECK(list_is(benc_dict_get(root, "SDES"),
-		      (const char *[]){ "off", NULL }));
-	CHECK(list_is(benc_dict_get(root, "rtcp-mux"),
-		      (const char *[]){ "demux", NULL }));
+	CHECK(list_is(benc_dict_get(root, "SDES"), (const char *[]){"off", NULL}));
+	CHECK(list_is(benc_dict_get(root, "rtcp-mux"), (const char *[]){"demux", NULL}));
 	CHECK(list_is(benc_dict_get(root, "replace"),
-		      (const char *[]){ "origin", "session-connection",
-					NULL }));
+		      (const char *[]){"origin", "session-connection", NULL}));
 	CHECK(list_is(benc_dict_get(root, "flags"),
-		      (const char *[]){ "trust-address", "strip-extmap",
-					NULL }));
+		      (const char *[]){"trust-address", "strip-extmap", NULL}));
 	codec = benc_dict_get(root, "codec");
 	CHECK(codec && codec->type == BENC_DICT && codec->len == 2);
-	CHECK(list_is(benc_dict_get(codec, "mask"),
-		      (const char *[]){ "opus", NULL }));
-	CHECK(list_is(benc_dict_get(codec, "transcode"),
-		      (const char *[]){ "PCMU", "G722", NULL }));
+	CHECK(list_is(benc_dict_get(codec, "mask"), (const char *[]){"opus", NULL}));
+	CHECK(list_is(benc_dict_get(codec, "transcode"), (const char *[]){"PCMU", "G722", NULL}));
 	CHECK(!benc_dict_get(codec, "accept"));
 
 	benc_doc_free(doc);
@@ -232,25 +223,24 @@ static void test_encode_exact_bytes(void)
 		.dtls = "passive",
 		.dtls_reverse = "passive",
 		.transport_protocol = "UDP/TLS/RTP/SAVPF",
-		.rtcp_mux = (const char *[]){ "offer", "require", NULL },
-		.flags = (const char *[]){ NULL }, /* empty: left out */
-		.codec = { .accept = (const char *[]){ "opus", "any", NULL } },
+		.rtcp_mux = (const char *[]){"offer", "require", NULL},
+		.flags = (const char *[]){NULL}, /* empty: left out */
+		.codec = {.accept = (const char *[]){"opus", "any", NULL}},
 	};
 	struct benc_enc *enc = NULL;
 
 	CHECK_INT(benc_enc_alloc(&enc, 0), 0);
 	CHECK_INT(ng_request_encode(enc, "k", &req), 0);
-	CHECK(enc_equals(enc,
-		"k d4:DTLS7:passive12:DTLS-reverse7:passive3:ICE5:force"
-		"7:call-id1:c5:codecd6:acceptl4:opus3:anyee"
-		"7:command6:answer8:from-tag1:f8:rtcp-muxl5:offer7:requiree"
-		"3:sdp3:v=06:to-tag1:t18:transport-protocol17:UDP/TLS/RTP/SAVPFe"));
+	CHECK(enc_equals(enc, "k d4:DTLS7:passive12:DTLS-reverse7:passive3:ICE5:force"
+			      "7:call-id1:c5:codecd6:acceptl4:opus3:anyee"
+			      "7:command6:answer8:from-tag1:f8:rtcp-muxl5:offer7:requiree"
+			      "3:sdp3:v=06:to-tag1:t18:transport-protocol17:UDP/TLS/RTP/SAVPFe"));
 	benc_enc_free(enc);
 }
 
 static void test_encode_delete_query(void)
 {
-	struct ng_request req = { .cmd = NG_CMD_DELETE, .call_id = "x" };
+	struct ng_request req = {.cmd = NG_CMD_DELETE, .call_id = "x"};
 	struct benc_enc *enc = NULL;
 
 	CHECK_INT(benc_enc_alloc(&enc, 0), 0);
@@ -268,8 +258,8 @@ static void test_encode_delete_query(void)
 
 static void test_encode_errors(void)
 {
-	struct ng_request req = { .cmd = NG_CMD_OFFER, .call_id = "c",
-				  .from_tag = "f", .sdp = "v=0" };
+	struct ng_request req = {
+		.cmd = NG_CMD_OFFER, .call_id = "c", .from_tag = "f", .sdp = "v=0"};
 	struct benc_enc *enc = NULL;
 
 	CHECK_INT(benc_enc_alloc(&enc, 0), 0);
@@ -324,8 +314,11 @@ static void test_reply_parse(void)
 	CHECK(r && !r->sdp && !r->error_reason && !r->warning);
 	ng_reply_free(r);
 
-	CHECK_INT(parse(&r, "k1 d3:sdp5:v=0\r\n6:result2:ok"
-			    "7:warning6:beware6:totalsdee", "k1"), 0);
+	CHECK_INT(parse(&r,
+			"k1 d3:sdp5:v=0\r\n6:result2:ok"
+			"7:warning6:beware6:totalsdee",
+			"k1"),
+		  0);
 	CHECK(r && r->result == NG_RESULT_OK);
 	if (r) {
 		CHECK_STR(r->sdp, "v=0\r\n");
@@ -335,8 +328,11 @@ static void test_reply_parse(void)
 	}
 	ng_reply_free(r);
 
-	CHECK_INT(parse(&r, "k d6:result5:error12:error-reason"
-			    "15:Unknown call-ide", "k"), 0);
+	CHECK_INT(parse(&r,
+			"k d6:result5:error12:error-reason"
+			"15:Unknown call-ide",
+			"k"),
+		  0);
 	CHECK(r && r->result == NG_RESULT_ERROR);
 	if (r)
 		CHECK_STR(r->error_reason, "Unknown call-id");
@@ -349,13 +345,14 @@ static void test_reply_parse(void)
 
 	/* Captured from rtpengine 10.5.3.5 (a second delete of one call):
 	 * its keys are not sorted, which the parser must accept. */
-	CHECK_INT(parse(&r, "6b018f83_3110_5 d7:warning38:Call-ID not found "
-			    "or tags didn't match6:result2:oke",
-			"6b018f83_3110_5"), 0);
+	CHECK_INT(parse(&r,
+			"6b018f83_3110_5 d7:warning38:Call-ID not found "
+			"or tags didn't match6:result2:oke",
+			"6b018f83_3110_5"),
+		  0);
 	CHECK(r && r->result == NG_RESULT_OK);
 	if (r)
-		CHECK_STR(r->warning,
-			  "Call-ID not found or tags didn't match");
+		CHECK_STR(r->warning, "Call-ID not found or tags didn't match");
 	ng_reply_free(r);
 }
 
@@ -365,25 +362,25 @@ static void test_reply_malformed(void)
 		const char *dgram;
 		int err;
 	} cases[] = {
-		{ "k2 d6:result4:ponge",         ENOMSG },
-		{ "k d6:result4:ponge",          ENOMSG },
-		{ "k11 d6:result4:ponge",        ENOMSG },
-		{ "k1d6:result4:ponge",          EBADMSG },
-		{ " d6:result4:ponge",           EBADMSG },
-		{ "",                            EBADMSG },
-		{ "k1 ",                         EBADMSG },
-		{ "k1 d6:result4:ponge ",        EBADMSG },
-		{ "k1  d6:result4:ponge",        EBADMSG },
-		{ "k1 l6:resulte",               EBADMSG },
-		{ "k1 de",                       EPROTO },
-		{ "k1 d6:resulti1ee",            EPROTO },
-		{ "k1 d6:result3:yese",          EPROTO },
-		{ "k1 d6:result2:OKe",           EPROTO },
-		{ "k1 d6:result2:ok3:sdpi1ee",   EBADMSG },
-		{ "k1 d6:result5:error12:error-reasonlee", EBADMSG },
-		{ "k1 d6:result2:ok7:warningdee", EBADMSG },
-		{ "k1 d6:result2:ok6:result2:oke", EBADMSG },
-		{ "k1 d6:result2:ok",            EBADMSG },
+		{"k2 d6:result4:ponge", ENOMSG},
+		{"k d6:result4:ponge", ENOMSG},
+		{"k11 d6:result4:ponge", ENOMSG},
+		{"k1d6:result4:ponge", EBADMSG},
+		{" d6:result4:ponge", EBADMSG},
+		{"", EBADMSG},
+		{"k1 ", EBADMSG},
+		{"k1 d6:result4:ponge ", EBADMSG},
+		{"k1  d6:result4:ponge", EBADMSG},
+		{"k1 l6:resulte", EBADMSG},
+		{"k1 de", EPROTO},
+		{"k1 d6:resulti1ee", EPROTO},
+		{"k1 d6:result3:yese", EPROTO},
+		{"k1 d6:result2:OKe", EPROTO},
+		{"k1 d6:result2:ok3:sdpi1ee", EBADMSG},
+		{"k1 d6:result5:error12:error-reasonlee", EBADMSG},
+		{"k1 d6:result2:ok7:warningdee", EBADMSG},
+		{"k1 d6:result2:ok6:result2:oke", EBADMSG},
+		{"k1 d6:result2:ok", EBADMSG},
 	};
 	size_t i;
 
@@ -403,8 +400,7 @@ static void test_reply_malformed(void)
 		CHECK_INT(ng_reply_parse(&r, "k1 de", 5, NULL), EINVAL);
 		CHECK_INT(ng_reply_parse(NULL, "k1 de", 5, "k1"), EINVAL);
 		/* The length is honoured: no peeking past it. */
-		CHECK_INT(ng_reply_parse(&r, "k1 d6:result4:ponge", 2, "k1"),
-			  EBADMSG);
+		CHECK_INT(ng_reply_parse(&r, "k1 d6:result4:ponge", 2, "k1"), EBADMSG);
 	}
 }
 
@@ -426,7 +422,7 @@ static void test_request_reply_pair(void)
 {
 	struct ng_cookie_gen gen;
 	char cookie[NG_COOKIE_SIZE], reply[128];
-	struct ng_request req = { .cmd = NG_CMD_PING };
+	struct ng_request req = {.cmd = NG_CMD_PING};
 	struct benc_enc *enc = NULL;
 	struct ng_reply *r = NULL;
 	int n;
@@ -455,14 +451,14 @@ static void test_query_leg_packets(void)
 		int64_t packets;
 	} cases[] = {
 		/* two medias, three streams, one without stats */
-		{ "q d6:result2:ok4:tagsd2:t1d6:mediasld7:streamsld5:statsd7:packetsi10eeed5:statsd7:packetsi5eeeeed7:streamsld5:statsd7:packetsi7eeed1:xi1eeeeeeee",
-		  "t1", 0, 22 },
-		{ "q d6:result2:ok4:tagsd2:t1d6:mediasleeee", "t1", 0, 0 },
-		{ "q d6:result2:ok4:tagsd2:t1d6:mediasld7:streams3:badeeeee", "t1", 0, 0 },
-		{ "q d6:result2:ok4:tagsd2:t1d6:mediasleeee", "t2", ENOENT, -1 },
-		{ "q d6:result2:oke", "t1", ENOENT, -1 },
-		{ "q d6:result2:ok4:tagsd2:t1deee", "t1", EBADMSG, -1 },
-		{ "q d6:result2:ok4:tagsd2:t1d6:medias1:xeee", "t1", EBADMSG, -1 },
+		{"q d6:result2:ok4:tagsd2:t1d6:mediasld7:streamsld5:statsd7:packetsi10eeed5:statsd7:packetsi5eeeeed7:streamsld5:statsd7:packetsi7eeed1:xi1eeeeeeee",
+		 "t1", 0, 22},
+		{"q d6:result2:ok4:tagsd2:t1d6:mediasleeee", "t1", 0, 0},
+		{"q d6:result2:ok4:tagsd2:t1d6:mediasld7:streams3:badeeeee", "t1", 0, 0},
+		{"q d6:result2:ok4:tagsd2:t1d6:mediasleeee", "t2", ENOENT, -1},
+		{"q d6:result2:oke", "t1", ENOENT, -1},
+		{"q d6:result2:ok4:tagsd2:t1deee", "t1", EBADMSG, -1},
+		{"q d6:result2:ok4:tagsd2:t1d6:medias1:xeee", "t1", EBADMSG, -1},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/base/rate: the per-second request window. */
 #include "check.h"
 #include "sylk_ws/base/rate.h"
@@ -8,25 +9,18 @@ static const struct {
 	int limit;
 	bool allowed;
 } steps[] = {
-	{ 100, 3, true  },
-	{ 100, 3, true  },
-	{ 100, 3, true  },
-	{ 100, 3, false },   /* fourth in the second */
-	{ 100, 3, false },
-	{ 101, 3, true  },   /* a new second starts afresh */
-	{ 101, 3, true  },
-	{ 101, 0, true  },   /* no limit: not counted */
-	{ 101, -1, true },
-	{ 101, 3, true  },
-	{ 101, 3, false },
-	{  99, 3, true  },   /* a clock stepping back is a new second too */
-	{ 200, 1, true  },
-	{ 200, 1, false },
+	{100, 3, true},  {100, 3, true},
+	{100, 3, true},  {100, 3, false}, /* fourth in the second */
+	{100, 3, false}, {101, 3, true},  /* a new second starts afresh */
+	{101, 3, true},  {101, 0, true},  /* no limit: not counted */
+	{101, -1, true}, {101, 3, true},
+	{101, 3, false}, {99, 3, true}, /* a clock stepping back is a new second too */
+	{200, 1, true},  {200, 1, false},
 };
 
 static void test_steps(void)
 {
-	struct rate_window w = { 0, 0 };
+	struct rate_window w = {0, 0};
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		bool got = rate_window_allow(&w, steps[i].now, steps[i].limit);
@@ -39,7 +33,7 @@ static void test_steps(void)
 
 static void test_first_second_zero(void)
 {
-	struct rate_window w = { 0, 0 };
+	struct rate_window w = {0, 0};
 
 	/* time 0 is the zeroed window's own second: counting starts at 0 */
 	CHECK(rate_window_allow(&w, 0, 1));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/base/sbuf: appends, growth, the sticky error,
  * detach and reset. */
 #include <errno.h>
@@ -52,7 +53,7 @@ static void test_sticky_error(void)
 
 	CHECK_INT(sbuf_puts(&sb, "ok"), 0);
 	CHECK_INT(sbuf_put(&sb, NULL, 3), EINVAL);
-	CHECK_INT(sbuf_puts(&sb, "more"), EINVAL);      /* no-op now */
+	CHECK_INT(sbuf_puts(&sb, "more"), EINVAL); /* no-op now */
 	CHECK_INT(sbuf_putc(&sb, 'x'), EINVAL);
 	CHECK_INT(sbuf_printf(&sb, "%d", 1), EINVAL);
 	CHECK_INT(sbuf_err(&sb), EINVAL);
@@ -61,7 +62,7 @@ static void test_sticky_error(void)
 	out = sbuf_detach(&sb, &len);
 	CHECK(out == NULL);
 	CHECK_INT(len, 0);
-	CHECK_INT(sbuf_err(&sb), 0);                     /* reset by detach */
+	CHECK_INT(sbuf_err(&sb), 0); /* reset by detach */
 	CHECK(sb.buf == NULL);
 
 	CHECK_INT(sbuf_reserve(&sb, (size_t)-1), EOVERFLOW);
@@ -82,7 +83,7 @@ static void test_detach(void)
 	char *out;
 	size_t len = 99;
 
-	out = sbuf_detach(&sb, &len);               /* empty: "" */
+	out = sbuf_detach(&sb, &len); /* empty: "" */
 	CHECK(out != NULL);
 	CHECK_STR(out, "");
 	CHECK_INT(len, 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/sip/sip_aor.c */
 #include <errno.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 /* The reason; the errno result is checked against it on every call. */
 static enum sip_aor_reason decn(struct sip_aor *a, const char *s, size_t len)
 {
-	enum sip_aor_reason why = (enum sip_aor_reason)-1;
+	enum sip_aor_reason why = (enum sip_aor_reason) - 1;
 	int err = sip_aor_decode(a, s, len, &why);
 
 	CHECK_INT(err, why == SIP_AOR_OK ? 0 : why == SIP_AOR_EINVAL ? EINVAL : EBADMSG);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,36 +9,30 @@
 /* The functions return an errno value and give the exact reason through an
  * out-parameter: these wrappers check that the two agree and return the
  * reason, which the tests compare exactly. */
-static int parse_r(struct sip_digest_chal **chalp, const char *val,
-		   size_t len)
+static int parse_r(struct sip_digest_chal **chalp, const char *val, size_t len)
 {
-	enum sip_digest_reason r = (enum sip_digest_reason)-1;
+	enum sip_digest_reason r = (enum sip_digest_reason) - 1;
 	int err = sip_digest_chal_parse(chalp, val, len, &r);
 
 	CHECK_INT(err, sip_digest_reason_errno(r));
 	return (int)r;
 }
 
-static int response_r(char *hex, size_t size,
-		      const struct sip_digest_chal *chal,
-		      const struct sip_digest_cred *cred,
-		      const struct sip_digest_req *req)
+static int response_r(char *hex, size_t size, const struct sip_digest_chal *chal,
+		      const struct sip_digest_cred *cred, const struct sip_digest_req *req)
 {
-	enum sip_digest_reason r = (enum sip_digest_reason)-1;
+	enum sip_digest_reason r = (enum sip_digest_reason) - 1;
 	int err = sip_digest_response(hex, size, chal, cred, req, &r);
 
 	CHECK_INT(err, sip_digest_reason_errno(r));
 	return (int)r;
 }
 
-static int authorization_r(char *buf, size_t size, size_t *lenp,
-			   const struct sip_digest_chal *chal,
-			   const struct sip_digest_cred *cred,
-			   const struct sip_digest_req *req)
+static int authorization_r(char *buf, size_t size, size_t *lenp, const struct sip_digest_chal *chal,
+			   const struct sip_digest_cred *cred, const struct sip_digest_req *req)
 {
-	enum sip_digest_reason r = (enum sip_digest_reason)-1;
-	int err = sip_digest_authorization(buf, size, lenp, chal, cred, req,
-					   &r);
+	enum sip_digest_reason r = (enum sip_digest_reason) - 1;
+	int err = sip_digest_authorization(buf, size, lenp, chal, cred, req, &r);
 
 	CHECK_INT(err, sip_digest_reason_errno(r));
 	return (int)r;
@@ -66,7 +61,8 @@ static const char rfc2617_chal[] =
 static void test_rfc2617_example(void)
 {
 	const struct sip_digest_cred by_password = {
-		.username = "Mufasa", .password = "Circle Of Life",
+		.username = "Mufasa",
+		.password = "Circle Of Life",
 	};
 	const struct sip_digest_cred by_ha1 = {
 		.username = "Mufasa",
@@ -74,8 +70,10 @@ static void test_rfc2617_example(void)
 		.ha1_md5 = "939E7578ED9E3C518A452ACEE763BCE9",
 	};
 	const struct sip_digest_req req = {
-		.method = "GET", .uri = "/dir/index.html",
-		.cnonce = "0a4f113b", .nc = 1,
+		.method = "GET",
+		.uri = "/dir/index.html",
+		.cnonce = "0a4f113b",
+		.nc = 1,
 	};
 	struct sip_digest_chal *chal = parse_ok(rfc2617_chal);
 	char hex[SIP_DIGEST_HEX_MAX], hdr[512];
@@ -91,8 +89,9 @@ static void test_rfc2617_example(void)
 	CHECK(chal->qop_given && chal->qop_auth && chal->qop_auth_int);
 	CHECK(!chal->stale);
 
-	CHECK_INT(sip_digest_ha1(hex, sizeof(hex), SIP_DIGEST_MD5, "Mufasa",
-				 "testrealm@host.com", "Circle Of Life"), 0);
+	CHECK_INT(sip_digest_ha1(hex, sizeof(hex), SIP_DIGEST_MD5, "Mufasa", "testrealm@host.com",
+				 "Circle Of Life"),
+		  0);
 	CHECK_STR(hex, "939e7578ed9e3c518a452acee763bce9");
 
 	CHECK_INT(response_r(hex, sizeof(hex), chal, &by_password, &req), 0);
@@ -100,15 +99,14 @@ static void test_rfc2617_example(void)
 	CHECK_INT(response_r(hex, sizeof(hex), chal, &by_ha1, &req), 0);
 	CHECK_STR(hex, "6629fae49393a05397450978507c4ef1");
 
-	CHECK_INT(authorization_r(hdr, sizeof(hdr), &len, chal,
-				  &by_ha1, &req), 0);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), &len, chal, &by_ha1, &req), 0);
 	CHECK_STR(hdr, "Digest username=\"Mufasa\", realm=\"testrealm@host.com\", "
-		  "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
-		  "uri=\"/dir/index.html\", "
-		  "response=\"6629fae49393a05397450978507c4ef1\", "
-		  "algorithm=MD5, cnonce=\"0a4f113b\", "
-		  "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\", "
-		  "qop=auth, nc=00000001");
+		       "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
+		       "uri=\"/dir/index.html\", "
+		       "response=\"6629fae49393a05397450978507c4ef1\", "
+		       "algorithm=MD5, cnonce=\"0a4f113b\", "
+		       "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\", "
+		       "qop=auth, nc=00000001");
 	CHECK_INT(len, strlen(hdr));
 
 	sip_digest_chal_free(chal);
@@ -119,12 +117,14 @@ static void test_rfc2617_example(void)
 static void test_rfc7616_example(void)
 {
 	const struct sip_digest_req req = {
-		.method = "GET", .uri = "/dir/index.html",
+		.method = "GET",
+		.uri = "/dir/index.html",
 		.cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
 		.nc = 1,
 	};
 	const struct sip_digest_cred pw = {
-		.username = "Mufasa", .password = "Circle of Life",
+		.username = "Mufasa",
+		.password = "Circle of Life",
 	};
 	const struct sip_digest_cred ha1_sha = {
 		.username = "Mufasa",
@@ -152,9 +152,9 @@ static void test_rfc7616_example(void)
 	CHECK_INT(sha->algo, SIP_DIGEST_SHA256);
 	CHECK(sha->algo_given && sha->qop_auth && sha->qop_auth_int);
 
-	CHECK_INT(sip_digest_ha1(hex, sizeof(hex), SIP_DIGEST_SHA256,
-				 "Mufasa", "http-auth@example.org",
-				 "Circle of Life"), 0);
+	CHECK_INT(sip_digest_ha1(hex, sizeof(hex), SIP_DIGEST_SHA256, "Mufasa",
+				 "http-auth@example.org", "Circle of Life"),
+		  0);
 	CHECK_STR(hex, ha1_sha.ha1_sha256);
 
 	CHECK_INT(response_r(hex, sizeof(hex), sha, &pw, &req), 0);
@@ -164,8 +164,7 @@ static void test_rfc7616_example(void)
 	CHECK_STR(hex, "753927fa0e85d155564e2e272a28d180"
 		       "2ca10daf4496794697cf8db5856cb6c1");
 	/* An MD5 HA1 is useless against a SHA-256 challenge. */
-	CHECK_INT(response_r(hex, sizeof(hex), sha, &ha1_md5_only,
-			     &req), SIP_DIGEST_R_NOCRED);
+	CHECK_INT(response_r(hex, sizeof(hex), sha, &ha1_md5_only, &req), SIP_DIGEST_R_NOCRED);
 	/* A 32-byte buffer cannot take a SHA-256 response. */
 	CHECK_INT(response_r(hex, 33, sha, &pw, &req), SIP_DIGEST_R_SPACE);
 
@@ -174,19 +173,18 @@ static void test_rfc7616_example(void)
 	CHECK_INT(response_r(hex, sizeof(hex), md5, &ha1_md5_only, &req), 0);
 	CHECK_STR(hex, "8ca523f5e9506fed4657c9700eebdbec");
 
-	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, sha,
-				  &ha1_sha, &req), 0);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, sha, &ha1_sha, &req), 0);
 	CHECK_STR(hdr, "Digest username=\"Mufasa\", "
-		  "realm=\"http-auth@example.org\", "
-		  "nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", "
-		  "uri=\"/dir/index.html\", "
-		  "response=\"753927fa0e85d155564e2e272a28d180"
-		  "2ca10daf4496794697cf8db5856cb6c1\", "
-		  "algorithm=SHA-256, "
-		  "cnonce=\"f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ\", "
-		  "opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\", "
-		  "qop=auth, nc=00000001");
- out:
+		       "realm=\"http-auth@example.org\", "
+		       "nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", "
+		       "uri=\"/dir/index.html\", "
+		       "response=\"753927fa0e85d155564e2e272a28d180"
+		       "2ca10daf4496794697cf8db5856cb6c1\", "
+		       "algorithm=SHA-256, "
+		       "cnonce=\"f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ\", "
+		       "opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\", "
+		       "qop=auth, nc=00000001");
+out:
 	sip_digest_chal_free(sha);
 	sip_digest_chal_free(md5);
 }
@@ -195,11 +193,14 @@ static void test_rfc7616_example(void)
 static void test_no_qop_and_sess(void)
 {
 	const struct sip_digest_cred cred = {
-		.username = "Mufasa", .password = "Circle Of Life",
+		.username = "Mufasa",
+		.password = "Circle Of Life",
 	};
 	struct sip_digest_req req = {
-		.method = "GET", .uri = "/dir/index.html",
-		.cnonce = "0a4f113b", .nc = 1,
+		.method = "GET",
+		.uri = "/dir/index.html",
+		.cnonce = "0a4f113b",
+		.nc = 1,
 	};
 	struct sip_digest_chal *chal;
 	char hex[SIP_DIGEST_HEX_MAX], hdr[512];
@@ -213,14 +214,13 @@ static void test_no_qop_and_sess(void)
 		CHECK_STR(hex, "670fd8c2df070c60b045671b8b24ff02");
 		req.cnonce = NULL;
 		req.nc = 0;
-		CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL,
-					  chal, &cred, &req), 0);
+		CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal, &cred, &req), 0);
 		CHECK_STR(hdr, "Digest username=\"Mufasa\", "
-			  "realm=\"testrealm@host.com\", "
-			  "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
-			  "uri=\"/dir/index.html\", "
-			  "response=\"670fd8c2df070c60b045671b8b24ff02\", "
-			  "algorithm=MD5");
+			       "realm=\"testrealm@host.com\", "
+			       "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
+			       "uri=\"/dir/index.html\", "
+			       "response=\"670fd8c2df070c60b045671b8b24ff02\", "
+			       "algorithm=MD5");
 		sip_digest_chal_free(chal);
 	}
 
@@ -241,7 +241,8 @@ static void test_no_qop_and_sess(void)
 			"algorithm=\"SHA-256-sess\"");
 	if (chal) {
 		const struct sip_digest_cred c2 = {
-			.username = "Mufasa", .password = "Circle of Life",
+			.username = "Mufasa",
+			.password = "Circle of Life",
 		};
 
 		req.cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
@@ -251,8 +252,7 @@ static void test_no_qop_and_sess(void)
 			       "67133c46d9e2749e7f5232ae1ea3efd7");
 		/* -sess needs a cnonce even though qop could be absent. */
 		req.cnonce = NULL;
-		CHECK_INT(response_r(hex, sizeof(hex), chal, &c2,
-				     &req), SIP_DIGEST_R_INVAL);
+		CHECK_INT(response_r(hex, sizeof(hex), chal, &c2, &req), SIP_DIGEST_R_INVAL);
 		sip_digest_chal_free(chal);
 	}
 }
@@ -264,8 +264,10 @@ static void test_sip_register(void)
 		.ha1_md5 = "4c00389f118405a62dc666c595d7e0d8",
 	};
 	struct sip_digest_req req = {
-		.method = "REGISTER", .uri = "sip:atlanta.com",
-		.cnonce = "xyz", .nc = 0x1a2b,
+		.method = "REGISTER",
+		.uri = "sip:atlanta.com",
+		.cnonce = "xyz",
+		.nc = 0x1a2b,
 	};
 	struct sip_digest_chal *chal;
 	char hex[SIP_DIGEST_HEX_MAX], hdr[512];
@@ -279,37 +281,35 @@ static void test_sip_register(void)
 	CHECK(chal->stale);
 	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req), 0);
 	CHECK_STR(hex, "23d2e126ce403a0bdf7b74fa15f03386");
-	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal,
-				  &cred, &req), 0);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal, &cred, &req), 0);
 	CHECK(strstr(hdr, ", nc=00001a2b") != NULL);
 	CHECK(strstr(hdr, ", qop=auth") != NULL);
 	CHECK(strstr(hdr, "opaque") == NULL);
 
 	/* nc 0 is never valid with qop. */
 	req.nc = 0;
-	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req),
-		  SIP_DIGEST_R_INVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req), SIP_DIGEST_R_INVAL);
 	req.nc = 1;
 	req.cnonce = "";
-	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req),
-		  SIP_DIGEST_R_INVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req), SIP_DIGEST_R_INVAL);
 	sip_digest_chal_free(chal);
 }
 
 static void test_userhash(void)
 {
 	const struct sip_digest_cred cred = {
-		.username = "Mufasa", .password = "Circle of Life",
+		.username = "Mufasa",
+		.password = "Circle of Life",
 	};
 	const struct sip_digest_req req = {
-		.method = "GET", .uri = "/dir/index.html",
+		.method = "GET",
+		.uri = "/dir/index.html",
 		.cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
 		.nc = 1,
 	};
 	/* H("Mufasa:http-auth@example.org") with SHA-256. */
-	static const char want[] =
-		"Digest username=\"a947aad205e80e429958a387394944c6"
-		"b496301e79f89d35a4cc23b6ee12b5b6\", ";
+	static const char want[] = "Digest username=\"a947aad205e80e429958a387394944c6"
+				   "b496301e79f89d35a4cc23b6ee12b5b6\", ";
 	struct sip_digest_chal *chal;
 	char hdr[512];
 
@@ -318,8 +318,7 @@ static void test_userhash(void)
 	if (!chal)
 		return;
 	CHECK(chal->userhash);
-	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal,
-				  &cred, &req), 0);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal, &cred, &req), 0);
 	CHECK(strncmp(hdr, want, strlen(want)) == 0);
 	CHECK(strstr(hdr, ", userhash=true") != NULL);
 	sip_digest_chal_free(chal);
@@ -330,10 +329,14 @@ static void test_escapes_round_trip(void)
 	/* Escaped quotes and backslashes come out unescaped and go back in
 	 * escaped, so the server sees the realm it sent. */
 	const struct sip_digest_cred cred = {
-		.username = "bob \"the\" builder", .password = "x",
+		.username = "bob \"the\" builder",
+		.password = "x",
 	};
 	const struct sip_digest_req req = {
-		.method = "INVITE", .uri = "sip:b@x", .cnonce = "c", .nc = 1,
+		.method = "INVITE",
+		.uri = "sip:b@x",
+		.cnonce = "c",
+		.nc = 1,
 	};
 	struct sip_digest_chal *chal, *again;
 	char hdr[512];
@@ -348,8 +351,7 @@ static void test_escapes_round_trip(void)
 	CHECK_STR(chal->opaque, "");
 	CHECK(!chal->qop_given);
 
-	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal,
-				  &cred, &req), 0);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal, &cred, &req), 0);
 	CHECK(strstr(hdr, "username=\"bob \\\"the\\\" builder\"") != NULL);
 	CHECK(strstr(hdr, "realm=\"a \\\"q\\\" \\\\ bx\"") != NULL);
 	CHECK(strstr(hdr, "opaque=\"\"") != NULL);
@@ -374,42 +376,36 @@ struct bad_chal {
 static void test_malformed_challenges(void)
 {
 	static const struct bad_chal cases[] = {
-		{ "",                                        SIP_DIGEST_R_SYNTAX },
-		{ "   ",                                     SIP_DIGEST_R_SYNTAX },
-		{ "Basic realm=\"x\"",                       SIP_DIGEST_R_SCHEME },
-		{ "Digestrealm=\"x\", nonce=\"y\"",          SIP_DIGEST_R_SCHEME },
-		{ "Digest,realm=\"x\", nonce=\"y\"",         SIP_DIGEST_R_SCHEME },
-		{ "Digest",                                  SIP_DIGEST_R_MISSING },
-		{ "Digest   ",                               SIP_DIGEST_R_MISSING },
-		{ "Digest realm=\"x\"",                      SIP_DIGEST_R_MISSING },
-		{ "Digest nonce=\"x\"",                      SIP_DIGEST_R_MISSING },
-		{ "Digest realm=\"x\", nonce=\"y\", realm=\"z\"",
-							     SIP_DIGEST_R_DUP },
-		{ "Digest realm=\"x\", nonce=\"y\", NONCE=y",
-							     SIP_DIGEST_R_DUP },
-		{ "Digest realm=\"x\", nonce=\"y\", algorithm=SHA-512-256",
-							     SIP_DIGEST_R_ALGO },
-		{ "Digest realm=\"x\", nonce=\"y\", algorithm=\"\"",
-							     SIP_DIGEST_R_ALGO },
-		{ "Digest realm=\"x, nonce=\"y\"",           SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm=\"x",                        SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm=\"x\\",                      SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm=",                           SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm=, nonce=y",                  SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm",                            SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm nonce",                      SIP_DIGEST_R_SYNTAX },
-		{ "Digest =\"x\"",                           SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm=\"x\" nonce=\"y\"",          SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm=\"x\"\"\", nonce=\"y\"",     SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm=x\"y\", nonce=z",            SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm=\"a\r\nVia: evil\", nonce=\"y\"",
-							     SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm=\"a\\\nb\", nonce=\"y\"",    SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm=\"a\x01\", nonce=\"y\"",     SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm=\"x\", nonce=\"y\"; foo=bar", SIP_DIGEST_R_SYNTAX },
-		{ "Digest re@lm=\"x\", nonce=\"y\"",         SIP_DIGEST_R_SYNTAX },
-		{ "Digest realm=\"x\", nonce=\"y\", Basic realm=\"z\"",
-							     SIP_DIGEST_R_SYNTAX },
+		{"", SIP_DIGEST_R_SYNTAX},
+		{"   ", SIP_DIGEST_R_SYNTAX},
+		{"Basic realm=\"x\"", SIP_DIGEST_R_SCHEME},
+		{"Digestrealm=\"x\", nonce=\"y\"", SIP_DIGEST_R_SCHEME},
+		{"Digest,realm=\"x\", nonce=\"y\"", SIP_DIGEST_R_SCHEME},
+		{"Digest", SIP_DIGEST_R_MISSING},
+		{"Digest   ", SIP_DIGEST_R_MISSING},
+		{"Digest realm=\"x\"", SIP_DIGEST_R_MISSING},
+		{"Digest nonce=\"x\"", SIP_DIGEST_R_MISSING},
+		{"Digest realm=\"x\", nonce=\"y\", realm=\"z\"", SIP_DIGEST_R_DUP},
+		{"Digest realm=\"x\", nonce=\"y\", NONCE=y", SIP_DIGEST_R_DUP},
+		{"Digest realm=\"x\", nonce=\"y\", algorithm=SHA-512-256", SIP_DIGEST_R_ALGO},
+		{"Digest realm=\"x\", nonce=\"y\", algorithm=\"\"", SIP_DIGEST_R_ALGO},
+		{"Digest realm=\"x, nonce=\"y\"", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm=\"x", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm=\"x\\", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm=", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm=, nonce=y", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm nonce", SIP_DIGEST_R_SYNTAX},
+		{"Digest =\"x\"", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm=\"x\" nonce=\"y\"", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm=\"x\"\"\", nonce=\"y\"", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm=x\"y\", nonce=z", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm=\"a\r\nVia: evil\", nonce=\"y\"", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm=\"a\\\nb\", nonce=\"y\"", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm=\"a\x01\", nonce=\"y\"", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm=\"x\", nonce=\"y\"; foo=bar", SIP_DIGEST_R_SYNTAX},
+		{"Digest re@lm=\"x\", nonce=\"y\"", SIP_DIGEST_R_SYNTAX},
+		{"Digest realm=\"x\", nonce=\"y\", Basic realm=\"z\"", SIP_DIGEST_R_SYNTAX},
 	};
 	size_t i;
 
@@ -428,8 +424,7 @@ static void test_malformed_challenges(void)
 		static const char v[] = "Digest realm=\"a\0b\", nonce=\"y\"";
 		struct sip_digest_chal *chal = NULL;
 
-		CHECK_INT(parse_r(&chal, v, sizeof(v) - 1),
-			  SIP_DIGEST_R_SYNTAX);
+		CHECK_INT(parse_r(&chal, v, sizeof(v) - 1), SIP_DIGEST_R_SYNTAX);
 	}
 
 	/* Only the given length is read: the valid tail is out of reach. */
@@ -458,10 +453,8 @@ static void test_malformed_challenges(void)
 
 static void test_qop_and_argument_errors(void)
 {
-	const struct sip_digest_cred cred = { .username = "u",
-					      .password = "p" };
-	struct sip_digest_req req = { .method = "INVITE", .uri = "sip:x",
-				      .cnonce = "c", .nc = 1 };
+	const struct sip_digest_cred cred = {.username = "u", .password = "p"};
+	struct sip_digest_req req = {.method = "INVITE", .uri = "sip:x", .cnonce = "c", .nc = 1};
 	struct sip_digest_cred bad;
 	struct sip_digest_chal *chal;
 	char hex[SIP_DIGEST_HEX_MAX], hdr[64];
@@ -469,14 +462,12 @@ static void test_qop_and_argument_errors(void)
 	chal = parse_ok("Digest realm=\"r\", nonce=\"n\", qop=\"auth-int\"");
 	if (chal) {
 		CHECK(chal->qop_given && !chal->qop_auth && chal->qop_auth_int);
-		CHECK_INT(response_r(hex, sizeof(hex), chal, &cred,
-				     &req), SIP_DIGEST_R_QOP);
+		CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req), SIP_DIGEST_R_QOP);
 		sip_digest_chal_free(chal);
 	}
 	chal = parse_ok("Digest realm=\"r\", nonce=\"n\", qop=\"\"");
 	if (chal) {
-		CHECK_INT(response_r(hex, sizeof(hex), chal, &cred,
-				     &req), SIP_DIGEST_R_QOP);
+		CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req), SIP_DIGEST_R_QOP);
 		sip_digest_chal_free(chal);
 	}
 	/* Unknown qop tokens are skipped, auth is still found. */
@@ -488,34 +479,26 @@ static void test_qop_and_argument_errors(void)
 
 	bad = cred;
 	bad.password = NULL;
-	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req),
-		  SIP_DIGEST_R_NOCRED);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req), SIP_DIGEST_R_NOCRED);
 	bad.ha1_md5 = "0123";
-	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req),
-		  SIP_DIGEST_R_INVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req), SIP_DIGEST_R_INVAL);
 	bad.ha1_md5 = "0123456789abcdef0123456789abcdeg";
-	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req),
-		  SIP_DIGEST_R_INVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req), SIP_DIGEST_R_INVAL);
 	bad.ha1_md5 = NULL;
 	bad.username = NULL;
 	bad.password = "p";
-	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req),
-		  SIP_DIGEST_R_INVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req), SIP_DIGEST_R_INVAL);
 	bad.username = "u\r\nX: y";
-	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req),
-		  SIP_DIGEST_R_INVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &bad, &req), SIP_DIGEST_R_INVAL);
 
 	req.uri = "sip:x\r\nContact: evil";
-	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal, &cred,
-				  &req), SIP_DIGEST_R_INVAL);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal, &cred, &req), SIP_DIGEST_R_INVAL);
 	req.uri = "sip:x";
 	req.method = NULL;
-	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req),
-		  SIP_DIGEST_R_INVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req), SIP_DIGEST_R_INVAL);
 	req.method = "INVITE";
 	req.cnonce = NULL;
-	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req),
-		  SIP_DIGEST_R_INVAL);
+	CHECK_INT(response_r(hex, sizeof(hex), chal, &cred, &req), SIP_DIGEST_R_INVAL);
 	req.cnonce = "c";
 
 	CHECK_INT(response_r(hex, 32, chal, &cred, &req), SIP_DIGEST_R_SPACE);
@@ -524,25 +507,19 @@ static void test_qop_and_argument_errors(void)
 
 	/* The header does not fit in 64 bytes: an error, never a cut-off
 	 * header. */
-	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal, &cred,
-				  &req), SIP_DIGEST_R_SPACE);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), NULL, chal, &cred, &req), SIP_DIGEST_R_SPACE);
 	CHECK_STR(hdr, "");
-	CHECK_INT(authorization_r(hdr, 0, NULL, chal, &cred, &req),
-		  SIP_DIGEST_R_INVAL);
+	CHECK_INT(authorization_r(hdr, 0, NULL, chal, &cred, &req), SIP_DIGEST_R_INVAL);
 
-	CHECK_INT(sip_digest_ha1(hex, 32, SIP_DIGEST_MD5, "u", "r", "p"),
-		  ENOSPC);
-	CHECK_INT(sip_digest_ha1(hex, sizeof(hex), (enum sip_digest_algo)9,
-				 "u", "r", "p"), EINVAL);
+	CHECK_INT(sip_digest_ha1(hex, 32, SIP_DIGEST_MD5, "u", "r", "p"), ENOSPC);
+	CHECK_INT(sip_digest_ha1(hex, sizeof(hex), (enum sip_digest_algo)9, "u", "r", "p"), EINVAL);
 	sip_digest_chal_free(chal);
 }
 
 static void test_exact_fit(void)
 {
-	const struct sip_digest_cred cred = { .username = "u",
-					      .password = "p" };
-	const struct sip_digest_req req = { .method = "INVITE",
-					    .uri = "sip:x" };
+	const struct sip_digest_cred cred = {.username = "u", .password = "p"};
+	const struct sip_digest_req req = {.method = "INVITE", .uri = "sip:x"};
 	struct sip_digest_chal *chal;
 	char hdr[256];
 	size_t len = 0;
@@ -550,13 +527,11 @@ static void test_exact_fit(void)
 	chal = parse_ok("Digest realm=\"r\", nonce=\"n\"");
 	if (!chal)
 		return;
-	CHECK_INT(authorization_r(hdr, sizeof(hdr), &len, chal, &cred,
-				  &req), 0);
+	CHECK_INT(authorization_r(hdr, sizeof(hdr), &len, chal, &cred, &req), 0);
 	/* len + 1 bytes suffice, len do not. */
 	CHECK_INT(authorization_r(hdr, len + 1, NULL, chal, &cred, &req), 0);
 	CHECK_INT(strlen(hdr), len);
-	CHECK_INT(authorization_r(hdr, len, NULL, chal, &cred, &req),
-		  SIP_DIGEST_R_SPACE);
+	CHECK_INT(authorization_r(hdr, len, NULL, chal, &cred, &req), SIP_DIGEST_R_SPACE);
 	sip_digest_chal_free(chal);
 }
 
@@ -567,22 +542,17 @@ static void test_names(void)
 	CHECK_STR(sip_digest_algo_name(SIP_DIGEST_SHA256_SESS), "SHA-256-sess");
 	CHECK(sip_digest_algo_name((enum sip_digest_algo)4) == NULL);
 	for (e = SIP_DIGEST_R_OK; e <= SIP_DIGEST_R_CRYPTO; e++)
-		CHECK(strcmp(sip_digest_reason_str((enum sip_digest_reason)e),
-			     "unknown error") != 0);
-	CHECK_STR(sip_digest_reason_str((enum sip_digest_reason)-1),
-		  "unknown error");
+		CHECK(strcmp(sip_digest_reason_str((enum sip_digest_reason)e), "unknown error") !=
+		      0);
+	CHECK_STR(sip_digest_reason_str((enum sip_digest_reason) - 1), "unknown error");
 
 	/* The texts the gateway logs, as they were before the errno
 	 * convention. */
-	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_SCHEME),
-		  "not a Digest challenge");
-	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_SYNTAX),
-		  "malformed challenge");
+	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_SCHEME), "not a Digest challenge");
+	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_SYNTAX), "malformed challenge");
 	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_QOP), "unsupported qop");
-	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_NOCRED),
-		  "no credentials for the algorithm");
-	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_SPACE),
-		  "output buffer too small");
+	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_NOCRED), "no credentials for the algorithm");
+	CHECK_STR(sip_digest_reason_str(SIP_DIGEST_R_SPACE), "output buffer too small");
 
 	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_OK), 0);
 	CHECK_INT(sip_digest_reason_errno(SIP_DIGEST_R_NOMEM), ENOMEM);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/base/str: copies and comma-separated lists. */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,22 +30,22 @@ static const struct {
 	const char *item;
 	bool want;
 } lists[] = {
-	{ "example.com",                  "example.com",  true  },
-	{ "example.com",                  "EXAMPLE.com",  true  },
-	{ "a.org,example.com",            "example.com",  true  },
-	{ "a.org, example.com",           "example.com",  true  },
-	{ "room1 ,room2",                 "room1",        true  },  /* trailing blank */
-	{ "\troom1\t, room2 ",            "room2",        true  },
-	{ " , ,room3,,",                  "room3",        true  },
-	{ "room1,room2",                  "room",         false },
-	{ "room1,room2",                  "room12",       false },
-	{ "room1,room2",                  "oom1",         false },
-	{ "example.com",                  "",             false },
-	{ "",                             "example.com",  false },
-	{ " , ",                          "",             false },
-	{ NULL,                           "example.com",  false },
-	{ "a b,c",                        "a b",          true  },  /* inner blank kept */
-	{ "a b,c",                        "a",            false },
+	{"example.com", "example.com", true},
+	{"example.com", "EXAMPLE.com", true},
+	{"a.org,example.com", "example.com", true},
+	{"a.org, example.com", "example.com", true},
+	{"room1 ,room2", "room1", true}, /* trailing blank */
+	{"\troom1\t, room2 ", "room2", true},
+	{" , ,room3,,", "room3", true},
+	{"room1,room2", "room", false},
+	{"room1,room2", "room12", false},
+	{"room1,room2", "oom1", false},
+	{"example.com", "", false},
+	{"", "example.com", false},
+	{" , ", "", false},
+	{NULL, "example.com", false},
+	{"a b,c", "a b", true}, /* inner blank kept */
+	{"a b,c", "a", false},
 };
 
 static void test_list_has(void)

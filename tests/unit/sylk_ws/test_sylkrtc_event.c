@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/sylkrtc/sylkrtc_event.c
  *
  * Every built event is parsed back with json-c and its keys compared with
@@ -74,8 +75,7 @@ static void members_at(int line, struct json_object *o, int nkeys, const struct 
 	for (; w->path; w++) {
 		if (w->value) {
 			CHECK_STR(str_at(o, w->path), w->value);
-		}
-		else {
+		} else {
 			CHECK(at(o, w->path) == NULL);
 		}
 		if (check_failures != before) {
@@ -101,9 +101,9 @@ static void expect_at(int line, char *text, int nkeys, const struct want *w)
 }
 
 #define MEMBERS(o, nkeys, ...) \
-	members_at(__LINE__, (o), (nkeys), (const struct want[]){ __VA_ARGS__, { NULL, NULL } })
+	members_at(__LINE__, (o), (nkeys), (const struct want[]){__VA_ARGS__, {NULL, NULL}})
 #define EXPECT(text, nkeys, ...) \
-	expect_at(__LINE__, (text), (nkeys), (const struct want[]){ __VA_ARGS__, { NULL, NULL } })
+	expect_at(__LINE__, (text), (nkeys), (const struct want[]){__VA_ARGS__, {NULL, NULL}})
 
 static void test_ready(void)
 {
@@ -126,7 +126,8 @@ static void test_ack_error(void)
 		CHECK_STR(s, "{\"sylkrtc\":\"ack\",\"transaction\":\"04013f0f-25bb\"}");
 		free(s);
 		CHECK_INT(sylkrtc_event_error(&s, (enum sylkrtc_version)v, "t1",
-					      "Account a@x.org already added"), 0);
+					      "Account a@x.org already added"),
+			  0);
 		CHECK_STR(s, "{\"sylkrtc\":\"error\",\"transaction\":\"t1\","
 			     "\"error\":\"Account a@x.org already added\"}");
 		free(s);
@@ -153,7 +154,8 @@ static void test_ack_error(void)
 
 static void test_error_from_decode(void)
 {
-	const char *bad = "{\"sylkrtc\":\"account-add\",\"transaction\":\"tx-1\",\"account\":\"nope\",\"password\":\"p\"}";
+	const char *bad =
+		"{\"sylkrtc\":\"account-add\",\"transaction\":\"tx-1\",\"account\":\"nope\",\"password\":\"p\"}";
 	struct sylkrtc_request *req = NULL;
 	struct sylkrtc_error err;
 	struct json_object *o;
@@ -162,9 +164,7 @@ static void test_error_from_decode(void)
 	CHECK_INT(sylkrtc_request_decode(&req, &err, V2, bad, strlen(bad)), EBADMSG);
 	CHECK_INT(sylkrtc_event_error_from(&s, V2, &err), 0);
 	o = parse(s);
-	MEMBERS(o, 3,
-		{ "sylkrtc", "error" },
-		{ "transaction", "tx-1" });
+	MEMBERS(o, 3, {"sylkrtc", "error"}, {"transaction", "tx-1"});
 	CHECK_STR(str_at(o, "error"),
 		  "Invalid SIP address for 'account' (\"nope\"): address is not user@domain");
 	json_object_put(o);
@@ -183,8 +183,7 @@ static void test_error_from_decode(void)
 	const char *odd = "{\"sylkrtc\":\"nope\",\"transaction\":\"\\u00e9\\t\\\"\"}";
 	CHECK_INT(sylkrtc_request_decode(&req, &err, V2, odd, strlen(odd)), EBADMSG);
 	CHECK_INT(sylkrtc_event_error_from(&s, V2, &err), 0);
-	EXPECT(s, -1,
-		{ "transaction", "\xc3\xa9\t\"" });
+	EXPECT(s, -1, {"transaction", "\xc3\xa9\t\""});
 
 	CHECK_INT(sylkrtc_event_error_from(&s, V2, NULL), EINVAL);
 }
@@ -197,50 +196,47 @@ static void test_registration_state(void)
 	/* seed: {'account': ..., 'data': {'state': 'registering'},
 	 *        'event': 'registration_state', 'sylkrtc': 'account_event'} */
 	CHECK_INT(sylkrtc_event_registration_state(&s, V1, "saghul@sip2sip.info",
-						   SYLKRTC_REG_REGISTERING, NULL), 0);
+						   SYLKRTC_REG_REGISTERING, NULL),
+		  0);
 	o = parse(s);
-	MEMBERS(o, 4,
-		{ "sylkrtc", "account_event" },
-		{ "account", "saghul@sip2sip.info" },
-		{ "event", "registration_state" },
-		{ "data.state", "registering" });
+	MEMBERS(o, 4, {"sylkrtc", "account_event"}, {"account", "saghul@sip2sip.info"},
+		{"event", "registration_state"}, {"data.state", "registering"});
 	CHECK_INT(keys(at(o, "data")), 1);
 	json_object_put(o);
 	free(s);
 
 	CHECK_INT(sylkrtc_event_registration_state(&s, V1, "saghul@sip2sip.info",
 						   SYLKRTC_REG_FAILED,
-						   "904 Operation has no matching challenge "), 0);
-	EXPECT(s, -1,
-		{ "data.state", "failed" },
-		{ "data.reason", "904 Operation has no matching challenge " });
+						   "904 Operation has no matching challenge "),
+		  0);
+	EXPECT(s, -1, {"data.state", "failed"},
+	       {"data.reason", "904 Operation has no matching challenge "});
 
-	CHECK_INT(sylkrtc_event_registration_state(&s, V2, "a@x.org", SYLKRTC_REG_REGISTERED,
-						   NULL), 0);
+	CHECK_INT(sylkrtc_event_registration_state(&s, V2, "a@x.org", SYLKRTC_REG_REGISTERED, NULL),
+		  0);
 	CHECK_STR(s, "{\"sylkrtc\":\"account-event\",\"account\":\"a@x.org\","
 		     "\"event\":\"registration-state\",\"state\":\"registered\"}");
 	free(s);
 
 	CHECK_INT(sylkrtc_event_registration_state(&s, V2, "a@x.org", SYLKRTC_REG_FAILED,
-						   "408 Request Timeout"), 0);
-	EXPECT(s, -1,
-		{ "state", "failed" },
-		{ "reason", "408 Request Timeout" },
-		{ "data", NULL });
+						   "408 Request Timeout"),
+		  0);
+	EXPECT(s, -1, {"state", "failed"}, {"reason", "408 Request Timeout"}, {"data", NULL});
 
 	CHECK_INT(sylkrtc_event_registration_state(&s, V2, NULL, SYLKRTC_REG_FAILED, NULL), EINVAL);
 	CHECK_INT(sylkrtc_event_registration_state(&s, V2, "a@x.org", (enum sylkrtc_reg_state)9,
-						   NULL), EINVAL);
+						   NULL),
+		  EINVAL);
 	CHECK(s == NULL);
 }
 
 static void test_incoming_session(void)
 {
-	struct sylkrtc_header hdrs[] = { { "X-Sylk-Room", "blue" }, { "X-Other", "1" } };
+	struct sylkrtc_header hdrs[] = {{"X-Sylk-Room", "blue"}, {"X-Other", "1"}};
 	struct sylkrtc_incoming_session in = {
 		.account = "saghul@sip2sip.info",
 		.session = "509b256aa6a14540a2a37553e6bd33e1",
-		.originator = { "31208005163@ag-projects.com", "Bob" },
+		.originator = {"31208005163@ag-projects.com", "Bob"},
 		.sdp = "v=0\r\n",
 		.call_id = "abc@host",
 		.headers = hdrs,
@@ -253,28 +249,19 @@ static void test_incoming_session(void)
 	 *        'event': 'incoming_session', 'session': ..., 'sylkrtc': 'account_event'} */
 	CHECK_INT(sylkrtc_event_incoming_session(&s, V1, &in), 0);
 	o = parse(s);
-	MEMBERS(o, 5,
-		{ "sylkrtc", "account_event" },
-		{ "event", "incoming_session" },
-		{ "account", "saghul@sip2sip.info" },
-		{ "session", "509b256aa6a14540a2a37553e6bd33e1" },
-		{ "data.originator", "31208005163@ag-projects.com" },
-		{ "data.sdp", "v=0\r\n" });
+	MEMBERS(o, 5, {"sylkrtc", "account_event"}, {"event", "incoming_session"},
+		{"account", "saghul@sip2sip.info"}, {"session", "509b256aa6a14540a2a37553e6bd33e1"},
+		{"data.originator", "31208005163@ag-projects.com"}, {"data.sdp", "v=0\r\n"});
 	CHECK_INT(keys(at(o, "data")), 2);
 	json_object_put(o);
 	free(s);
 
 	CHECK_INT(sylkrtc_event_incoming_session(&s, V2, &in), 0);
-	EXPECT(s, 8,
-		{ "sylkrtc", "account-event" },
-		{ "event", "incoming-session" },
-		{ "session", "509b256aa6a14540a2a37553e6bd33e1" },
-		{ "originator.uri", "31208005163@ag-projects.com" },
-		{ "originator.display_name", "Bob" },
-		{ "sdp", "v=0\r\n" },
-		{ "call_id", "abc@host" },
-		{ "headers.X-Sylk-Room", "blue" },
-		{ "headers.X-Other", "1" });
+	EXPECT(s, 8, {"sylkrtc", "account-event"}, {"event", "incoming-session"},
+	       {"session", "509b256aa6a14540a2a37553e6bd33e1"},
+	       {"originator.uri", "31208005163@ag-projects.com"},
+	       {"originator.display_name", "Bob"}, {"sdp", "v=0\r\n"}, {"call_id", "abc@host"},
+	       {"headers.X-Sylk-Room", "blue"}, {"headers.X-Other", "1"});
 
 	/* optional parts absent */
 	in.originator.display_name = NULL;
@@ -283,9 +270,7 @@ static void test_incoming_session(void)
 	CHECK_INT(sylkrtc_event_incoming_session(&s, V2, &in), 0);
 	o = parse(s);
 	CHECK_INT(keys(at(o, "originator")), 1);
-	MEMBERS(o, -1,
-		{ "call_id", NULL },
-		{ "headers", NULL });
+	MEMBERS(o, -1, {"call_id", NULL}, {"headers", NULL});
 	json_object_put(o);
 	free(s);
 
@@ -297,26 +282,22 @@ static void test_incoming_session(void)
 
 static void test_missed_and_invite(void)
 {
-	struct sylkrtc_identity bob = { "bob@x.org", "Bob" };
+	struct sylkrtc_identity bob = {"bob@x.org", "Bob"};
 	char *s;
 
 	CHECK_INT(sylkrtc_event_missed_session(&s, V2, "a@x.org", &bob), 0);
-	EXPECT(s, -1,
-		{ "event", "missed-session" },
-		{ "originator.uri", "bob@x.org" },
-		{ "originator.display_name", "Bob" });
+	EXPECT(s, -1, {"event", "missed-session"}, {"originator.uri", "bob@x.org"},
+	       {"originator.display_name", "Bob"});
 	CHECK_INT(sylkrtc_event_missed_session(&s, V1, "a@x.org", &bob), ENOTSUP);
 	CHECK(s == NULL);
 	CHECK_INT(sylkrtc_event_missed_session(&s, V2, "a@x.org", NULL), EINVAL);
 
 	CHECK_INT(sylkrtc_event_conference_invite(&s, V2, "a@x.org", "room@conference.x.org",
-						  "pub-7", &bob), 0);
-	EXPECT(s, -1,
-		{ "sylkrtc", "account-event" },
-		{ "event", "conference-invite" },
-		{ "room", "room@conference.x.org" },
-		{ "session_id", "pub-7" },
-		{ "originator.uri", "bob@x.org" });
+						  "pub-7", &bob),
+		  0);
+	EXPECT(s, -1, {"sylkrtc", "account-event"}, {"event", "conference-invite"},
+	       {"room", "room@conference.x.org"}, {"session_id", "pub-7"},
+	       {"originator.uri", "bob@x.org"});
 	CHECK_INT(sylkrtc_event_conference_invite(&s, V1, "a@x.org", "r@x.org", NULL, &bob),
 		  ENOTSUP);
 }
@@ -336,22 +317,16 @@ static void test_session_state(void)
 	 *        'session': ..., 'sylkrtc': 'session_event'} */
 	CHECK_INT(sylkrtc_event_session_state(&s, V1, &ev), 0);
 	o = parse(s);
-	MEMBERS(o, 4,
-		{ "sylkrtc", "session_event" },
-		{ "event", "state" },
-		{ "session", "20c40185-1ef2-419e-b91a-70415778acb4" },
-		{ "data.state", "accepted" },
-		{ "data.sdp", "v=0 answer" });
-	CHECK_INT(keys(at(o, "data")), 2);   /* no call_id in v1 */
+	MEMBERS(o, 4, {"sylkrtc", "session_event"}, {"event", "state"},
+		{"session", "20c40185-1ef2-419e-b91a-70415778acb4"}, {"data.state", "accepted"},
+		{"data.sdp", "v=0 answer"});
+	CHECK_INT(keys(at(o, "data")), 2); /* no call_id in v1 */
 	json_object_put(o);
 	free(s);
 
 	CHECK_INT(sylkrtc_event_session_state(&s, V2, &ev), 0);
-	EXPECT(s, -1,
-		{ "sylkrtc", "session-event" },
-		{ "state", "accepted" },
-		{ "sdp", "v=0 answer" },
-		{ "call_id", "cid" });
+	EXPECT(s, -1, {"sylkrtc", "session-event"}, {"state", "accepted"}, {"sdp", "v=0 answer"},
+	       {"call_id", "cid"});
 
 	/* seed: {'data': {'reason': '200 to BYE', 'state': 'terminated'}, ...} */
 	ev.state = SYLKRTC_SESSION_TERMINATED;
@@ -359,19 +334,18 @@ static void test_session_state(void)
 	ev.call_id = NULL;
 	ev.reason = "200 to BYE";
 	CHECK_INT(sylkrtc_event_session_state(&s, V1, &ev), 0);
-	EXPECT(s, -1,
-		{ "data.state", "terminated" },
-		{ "data.reason", "200 to BYE" });
+	EXPECT(s, -1, {"data.state", "terminated"}, {"data.reason", "200 to BYE"});
 	CHECK_INT(sylkrtc_event_session_state(&s, V2, &ev), 0);
-	CHECK_STR(s, "{\"sylkrtc\":\"session-event\",\"session\":\"20c40185-1ef2-419e-b91a-70415778acb4\","
-		     "\"event\":\"state\",\"state\":\"terminated\",\"reason\":\"200 to BYE\"}");
+	CHECK_STR(
+		s,
+		"{\"sylkrtc\":\"session-event\",\"session\":\"20c40185-1ef2-419e-b91a-70415778acb4\","
+		"\"event\":\"state\",\"state\":\"terminated\",\"reason\":\"200 to BYE\"}");
 	free(s);
 
 	ev.reason = NULL;
 	ev.state = SYLKRTC_SESSION_ESTABLISHED;
 	CHECK_INT(sylkrtc_event_session_state(&s, V1, &ev), 0);
-	EXPECT(s, -1,
-		{ "data.state", "established" });
+	EXPECT(s, -1, {"data.state", "established"});
 	ev.state = SYLKRTC_SESSION_PROGRESS;
 	CHECK_INT(sylkrtc_event_session_state(&s, V1, &ev), 0);
 	free(s);
@@ -391,26 +365,21 @@ static void test_session_state(void)
 	ev.code = 0;
 	CHECK_INT(sylkrtc_event_session_state(&s, V1, &ev), ENOTSUP);
 	CHECK_INT(sylkrtc_event_session_state(&s, V2, &ev), 0);
-	EXPECT(s, -1,
-		{ "state", "ringing" },
-		{ "code", NULL });
+	EXPECT(s, -1, {"state", "ringing"}, {"code", NULL});
 
 	ev.state = SYLKRTC_SESSION_EARLY_MEDIA;
 	ev.sdp = "v=0 early";
 	CHECK_INT(sylkrtc_event_session_state(&s, V1, &ev), ENOTSUP);
 	CHECK_INT(sylkrtc_event_session_state(&s, V2, &ev), 0);
-	EXPECT(s, -1,
-		{ "state", "early-media" },
-		{ "sdp", "v=0 early" });
+	EXPECT(s, -1, {"state", "early-media"}, {"sdp", "v=0 early"});
 
 	/* accepted with SIP headers (v2) */
-	struct sylkrtc_header h = { "X-Conf", "yes" };
+	struct sylkrtc_header h = {"X-Conf", "yes"};
 	ev.state = SYLKRTC_SESSION_ACCEPTED;
 	ev.headers = &h;
 	ev.header_count = 1;
 	CHECK_INT(sylkrtc_event_session_state(&s, V2, &ev), 0);
-	EXPECT(s, -1,
-		{ "headers.X-Conf", "yes" });
+	EXPECT(s, -1, {"headers.X-Conf", "yes"});
 
 	ev.state = (enum sylkrtc_session_state)42;
 	CHECK_INT(sylkrtc_event_session_state(&s, V2, &ev), EINVAL);
@@ -428,33 +397,30 @@ static void test_session_update(void)
 	char *s;
 
 	CHECK_INT(sylkrtc_event_session_update(&s, V2, "s1", SYLKRTC_UPDATE_RECEIVED, "v=0 offer",
-					       NULL), 0);
-	EXPECT(s, -1,
-		{ "sylkrtc", "session-event" },
-		{ "event", "update" },
-		{ "state", "received" },
-		{ "sdp", "v=0 offer" });
+					       NULL),
+		  0);
+	EXPECT(s, -1, {"sylkrtc", "session-event"}, {"event", "update"}, {"state", "received"},
+	       {"sdp", "v=0 offer"});
 
 	CHECK_INT(sylkrtc_event_session_update(&s, V2, "s1", SYLKRTC_UPDATE_FAILED, NULL,
-					       "488 Not Acceptable Here"), 0);
-	EXPECT(s, -1,
-		{ "state", "failed" },
-		{ "reason", "488 Not Acceptable Here" },
-		{ "sdp", NULL });
+					       "488 Not Acceptable Here"),
+		  0);
+	EXPECT(s, -1, {"state", "failed"}, {"reason", "488 Not Acceptable Here"}, {"sdp", NULL});
 
 	CHECK_INT(sylkrtc_event_session_update(&s, V2, "s1", SYLKRTC_UPDATE_ACCEPTED, NULL, NULL),
 		  EINVAL);
 	CHECK_INT(sylkrtc_event_session_update(&s, V1, "s1", SYLKRTC_UPDATE_RECEIVED, "v", NULL),
 		  ENOTSUP);
 	CHECK_INT(sylkrtc_event_session_update(&s, V2, "s1", (enum sylkrtc_update_state)5, "v",
-					       NULL), EINVAL);
+					       NULL),
+		  EINVAL);
 }
 
 static void test_messages(void)
 {
-	const char *const disp[] = { "positive-delivery", "display" };
+	const char *const disp[] = {"positive-delivery", "display"};
 	struct sylkrtc_message m = {
-		.sender = { "bob@x.org", "Bob" },
+		.sender = {"bob@x.org", "Bob"},
 		.timestamp = "2024-05-01T10:00:00Z",
 		.message_id = "m-1",
 		.content_type = "text/plain",
@@ -474,34 +440,25 @@ static void test_messages(void)
 
 	CHECK_INT(sylkrtc_event_message(&s, V2, SYLKRTC_SCOPE_ACCOUNT, "a@x.org", &m), 0);
 	o = parse(s);
-	MEMBERS(o, -1,
-		{ "sylkrtc", "account-event" },
-		{ "account", "a@x.org" },
-		{ "event", "message" },
-		{ "sender.uri", "bob@x.org" },
-		{ "content", "hello\nworld" },
-		{ "message_id", "m-1" });
+	MEMBERS(o, -1, {"sylkrtc", "account-event"}, {"account", "a@x.org"}, {"event", "message"},
+		{"sender.uri", "bob@x.org"}, {"content", "hello\nworld"}, {"message_id", "m-1"});
 	CHECK_INT(json_object_array_length(at(o, "disposition_notification")), 2);
 	json_object_put(o);
 	free(s);
 
 	CHECK_INT(sylkrtc_event_message(&s, V2, SYLKRTC_SCOPE_SESSION, "sess", &m), 0);
-	EXPECT(s, -1,
-		{ "sylkrtc", "session-event" },
-		{ "session", "sess" });
+	EXPECT(s, -1, {"sylkrtc", "session-event"}, {"session", "sess"});
 	CHECK_INT(sylkrtc_event_message(&s, V1, SYLKRTC_SCOPE_ACCOUNT, "a@x.org", &m), ENOTSUP);
 	CHECK_INT(sylkrtc_event_message(&s, V2, (enum sylkrtc_scope)9, "a@x.org", &m), EINVAL);
 	m.content = NULL;
 	CHECK_INT(sylkrtc_event_message(&s, V2, SYLKRTC_SCOPE_ACCOUNT, "a@x.org", &m), EINVAL);
 
 	CHECK_INT(sylkrtc_event_disposition_notification(&s, V2, SYLKRTC_SCOPE_ACCOUNT, "a@x.org",
-							 &d), 0);
+							 &d),
+		  0);
 	o = parse(s);
-	MEMBERS(o, -1,
-		{ "event", "disposition-notification" },
-		{ "state", "delivered" },
-		{ "reason", "OK" },
-		{ "message_timestamp", "2024-05-01T10:00:00Z" });
+	MEMBERS(o, -1, {"event", "disposition-notification"}, {"state", "delivered"},
+		{"reason", "OK"}, {"message_timestamp", "2024-05-01T10:00:00Z"});
 	CHECK_INT(json_object_get_int(at(o, "code")), 200);
 	json_object_put(o);
 	free(s);
@@ -512,13 +469,22 @@ static void test_messages(void)
 
 static void test_sync(void)
 {
-	const char *const disp[] = { "display" };
+	const char *const disp[] = {"display"};
 	struct sylkrtc_history_message msgs[] = {
-		{ .contact = "b@x.org", .timestamp = "t1", .message_id = "m1",
-		  .content_type = "text/plain", .content = "hi", .direction = "outgoing",
-		  .state = "displayed", .disposition = disp, .disposition_count = 1 },
-		{ .contact = "c@x.org", .timestamp = "t2", .message_id = "m2",
-		  .content_type = "text/plain", .content = "yo" },
+		{.contact = "b@x.org",
+		 .timestamp = "t1",
+		 .message_id = "m1",
+		 .content_type = "text/plain",
+		 .content = "hi",
+		 .direction = "outgoing",
+		 .state = "displayed",
+		 .disposition = disp,
+		 .disposition_count = 1},
+		{.contact = "c@x.org",
+		 .timestamp = "t2",
+		 .message_id = "m2",
+		 .content_type = "text/plain",
+		 .content = "yo"},
 	};
 	struct json_object *o;
 	char *s;
@@ -547,12 +513,10 @@ static void test_sync(void)
 	CHECK_INT(sylkrtc_event_sync_conversations(&s, V1, "a@x.org", msgs, 1), ENOTSUP);
 
 	CHECK_INT(sylkrtc_event_sync(&s, V2, "a@x.org", "message", "remove",
-				     "{\"contact\":\"b@x.org\",\"message_id\":\"m1\"}"), 0);
-	EXPECT(s, -1,
-		{ "event", "sync" },
-		{ "type", "message" },
-		{ "action", "remove" },
-		{ "content.message_id", "m1" });
+				     "{\"contact\":\"b@x.org\",\"message_id\":\"m1\"}"),
+		  0);
+	EXPECT(s, -1, {"event", "sync"}, {"type", "message"}, {"action", "remove"},
+	       {"content.message_id", "m1"});
 	CHECK_INT(sylkrtc_event_sync(&s, V2, "a@x.org", "message", "remove", "{\"a\":"), EINVAL);
 	CHECK_INT(sylkrtc_event_sync(&s, V2, "a@x.org", "message", "remove", "{} x"), EINVAL);
 	CHECK_INT(sylkrtc_event_sync(&s, V2, "a@x.org", "message", "remove", NULL), EINVAL);
@@ -563,8 +527,10 @@ static void test_addressbook(void)
 	struct json_object *o;
 	char *s;
 
-	CHECK_INT(sylkrtc_event_addressbook_fetched(&s, V2, "a@x.org",
-		"{\"contacts\":[{\"id\":\"c1\"}],\"groups\":[],\"policies\":[]}"), 0);
+	CHECK_INT(sylkrtc_event_addressbook_fetched(
+			  &s, V2, "a@x.org",
+			  "{\"contacts\":[{\"id\":\"c1\"}],\"groups\":[],\"policies\":[]}"),
+		  0);
 	o = parse(s);
 	CHECK_STR(str_at(o, "event"), "addressbook-fetched");
 	CHECK_INT(json_object_array_length(at(o, "addressbook.contacts")), 1);
@@ -572,55 +538,55 @@ static void test_addressbook(void)
 	free(s);
 
 	CHECK_INT(sylkrtc_event_addressbook_updated(&s, V2, "a@x.org", SYLKRTC_AB_CONTACT,
-						    SYLKRTC_AB_ADD, "{\"id\":\"c2\",\"name\":\"Carol\"}"), 0);
-	EXPECT(s, -1,
-		{ "event", "addressbook-updated" },
-		{ "type", "contact" },
-		{ "action", "add" },
-		{ "contact.name", "Carol" });
+						    SYLKRTC_AB_ADD,
+						    "{\"id\":\"c2\",\"name\":\"Carol\"}"),
+		  0);
+	EXPECT(s, -1, {"event", "addressbook-updated"}, {"type", "contact"}, {"action", "add"},
+	       {"contact.name", "Carol"});
 
 	CHECK_INT(sylkrtc_event_addressbook_update_failed(&s, V2, "a@x.org", SYLKRTC_AB_GROUP,
-							  SYLKRTC_AB_DELETE, "not found", "g1"), 0);
-	EXPECT(s, -1,
-		{ "event", "addressbook-update-failed" },
-		{ "type", "group" },
-		{ "action", "delete" },
-		{ "error", "not found" },
-		{ "id", "g1" });
+							  SYLKRTC_AB_DELETE, "not found", "g1"),
+		  0);
+	EXPECT(s, -1, {"event", "addressbook-update-failed"}, {"type", "group"},
+	       {"action", "delete"}, {"error", "not found"}, {"id", "g1"});
 
 	CHECK_INT(sylkrtc_event_addressbook_fetched(&s, V1, "a@x.org", "{}"), ENOTSUP);
 	CHECK_INT(sylkrtc_event_addressbook_updated(&s, V2, "a@x.org", (enum sylkrtc_ab_type)7,
-						    SYLKRTC_AB_ADD, "{}"), EINVAL);
+						    SYLKRTC_AB_ADD, "{}"),
+		  EINVAL);
 }
 
 static void test_videoroom(void)
 {
 	struct sylkrtc_videoroom_state_event st = {
-		.session = "pub1", .state = SYLKRTC_SESSION_ACCEPTED, .sdp = "v=0",
-		.audio = true, .video = false,
+		.session = "pub1",
+		.state = SYLKRTC_SESSION_ACCEPTED,
+		.sdp = "v=0",
+		.audio = true,
+		.video = false,
 	};
 	struct sylkrtc_publisher pubs[] = {
-		{ "pub2", "b@x.org", "Bob" }, { "pub3", "c@x.org", NULL },
+		{"pub2", "b@x.org", "Bob"},
+		{"pub3", "c@x.org", NULL},
 	};
-	const char *const ids[] = { "pub2", "pub3" };
+	const char *const ids[] = {"pub2", "pub3"};
 	struct sylkrtc_shared_file file = {
-		"slides.pdf", 123456, { "b@x.org", "Bob" }, "pub2",
+		"slides.pdf",
+		123456,
+		{"b@x.org", "Bob"},
+		"pub2",
 	};
 	struct sylkrtc_room_message rm = {
-		false, "hi all", "text/plain", { "b@x.org", NULL }, "ts",
+		false, "hi all", "text/plain", {"b@x.org", NULL}, "ts",
 	};
-	struct sylkrtc_identity bob = { "b@x.org", "Bob" };
+	struct sylkrtc_identity bob = {"b@x.org", "Bob"};
 	struct json_object *o;
 	char *s;
 
 	CHECK_INT(sylkrtc_event_videoroom_session_state(&s, V2, &st), 0);
 	o = parse(s);
-	MEMBERS(o, -1,
-		{ "sylkrtc", "videoroom-event" },
-		{ "session", "pub1" },
-		{ "event", "session-state" },
-		{ "state", "accepted" },
-		{ "sdp", "v=0" });
+	MEMBERS(o, -1, {"sylkrtc", "videoroom-event"}, {"session", "pub1"},
+		{"event", "session-state"}, {"state", "accepted"}, {"sdp", "v=0"});
 	CHECK(json_object_get_boolean(at(o, "audio")));
 	CHECK(!json_object_get_boolean(at(o, "video")));
 	json_object_put(o);
@@ -628,9 +594,7 @@ static void test_videoroom(void)
 	st.state = SYLKRTC_SESSION_TERMINATED;
 	st.reason = "room closed";
 	CHECK_INT(sylkrtc_event_videoroom_session_state(&s, V2, &st), 0);
-	EXPECT(s, -1,
-		{ "reason", "room closed" },
-		{ "sdp", NULL });
+	EXPECT(s, -1, {"reason", "room closed"}, {"sdp", NULL});
 	st.state = SYLKRTC_SESSION_RINGING;
 	CHECK_INT(sylkrtc_event_videoroom_session_state(&s, V2, &st), EINVAL);
 	st.state = SYLKRTC_SESSION_PROGRESS;
@@ -648,32 +612,26 @@ static void test_videoroom(void)
 	json_object_put(o);
 	free(s);
 	CHECK_INT(sylkrtc_event_videoroom_publishers(&s, V2, "pub1", false, pubs, 1), 0);
-	EXPECT(s, -1,
-		{ "event", "publishers-joined" });
+	EXPECT(s, -1, {"event", "publishers-joined"});
 	pubs[1].id = NULL;
 	CHECK_INT(sylkrtc_event_videoroom_publishers(&s, V2, "pub1", false, pubs, 2), EINVAL);
 
 	CHECK_INT(sylkrtc_event_videoroom_publishers_left(&s, V2, "pub1", ids, 2), 0);
 	o = parse(s);
 	CHECK_STR(str_at(o, "event"), "publishers-left");
-	CHECK_STR(json_object_get_string(json_object_array_get_idx(at(o, "publishers"), 1)), "pub3");
+	CHECK_STR(json_object_get_string(json_object_array_get_idx(at(o, "publishers"), 1)),
+		  "pub3");
 	json_object_put(o);
 	free(s);
 
 	CHECK_INT(sylkrtc_event_videoroom_feed_attached(&s, V2, "pub1", "f1", "v=0 sub"), 0);
-	EXPECT(s, -1,
-		{ "event", "feed-attached" },
-		{ "feed", "f1" },
-		{ "sdp", "v=0 sub" });
+	EXPECT(s, -1, {"event", "feed-attached"}, {"feed", "f1"}, {"sdp", "v=0 sub"});
 	CHECK_INT(sylkrtc_event_videoroom_feed_established(&s, V2, "pub1", "f1"), 0);
-	EXPECT(s, -1,
-		{ "event", "feed-established" });
+	EXPECT(s, -1, {"event", "feed-established"});
 
 	CHECK_INT(sylkrtc_event_videoroom_configure(&s, V2, "pub1", "pub2", ids, 2), 0);
 	o = parse(s);
-	MEMBERS(o, -1,
-		{ "event", "configure" },
-		{ "originator", "pub2" });
+	MEMBERS(o, -1, {"event", "configure"}, {"originator", "pub2"});
 	CHECK_INT(json_object_array_length(at(o, "active_participants")), 2);
 	json_object_put(o);
 	free(s);
@@ -690,22 +648,19 @@ static void test_videoroom(void)
 	free(s);
 
 	CHECK_INT(sylkrtc_event_videoroom_message(&s, V2, "pub1", &rm), 0);
-	EXPECT(s, -1,
-		{ "event", "message" },
-		{ "type", "normal" },
-		{ "sender.uri", "b@x.org" });
+	EXPECT(s, -1, {"event", "message"}, {"type", "normal"}, {"sender.uri", "b@x.org"});
 
 	CHECK_INT(sylkrtc_event_videoroom_composing(&s, V2, "pub1", SYLKRTC_COMPOSING_ACTIVE, 60,
-						    "text/plain", &bob), 0);
+						    "text/plain", &bob),
+		  0);
 	o = parse(s);
-	MEMBERS(o, -1,
-		{ "event", "composing-indication" },
-		{ "state", "active" });
+	MEMBERS(o, -1, {"event", "composing-indication"}, {"state", "active"});
 	CHECK_INT(json_object_get_int(at(o, "refresh")), 60);
 	json_object_put(o);
 	free(s);
 
-	CHECK_INT(sylkrtc_event_videoroom_message_delivery(&s, V2, "pub1", "m1", true, 200, NULL), 0);
+	CHECK_INT(sylkrtc_event_videoroom_message_delivery(&s, V2, "pub1", "m1", true, 200, NULL),
+		  0);
 	o = parse(s);
 	CHECK_STR(str_at(o, "event"), "message-delivery");
 	CHECK(json_object_get_boolean(at(o, "delivered")));
@@ -714,9 +669,7 @@ static void test_videoroom(void)
 	free(s);
 
 	CHECK_INT(sylkrtc_event_videoroom_mute_audio(&s, V2, "pub1", "pub2"), 0);
-	EXPECT(s, -1,
-		{ "event", "mute-audio" },
-		{ "originator", "pub2" });
+	EXPECT(s, -1, {"event", "mute-audio"}, {"originator", "pub2"});
 
 	CHECK_INT(sylkrtc_event_videoroom_raised_hands(&s, V2, "pub1", ids, 0), 0);
 	o = parse(s);
@@ -734,15 +687,16 @@ static void test_videoroom(void)
 
 static void test_invalid_utf8_repaired(void)
 {
-	struct sylkrtc_identity caller = { "bob@x.org", "J\xf6rg \xc3\xa9 \xed\xa0\x80!\xc3" };
+	struct sylkrtc_identity caller = {"bob@x.org", "J\xf6rg \xc3\xa9 \xed\xa0\x80!\xc3"};
 	struct json_object *o;
 	char *s;
 
 	CHECK_INT(sylkrtc_event_missed_session(&s, V2, "a@x.org", &caller), 0);
 	o = parse(s);
 	/* each bad byte becomes U+FFFD, good sequences survive */
-	CHECK_STR(str_at(o, "originator.display_name"),
-		  "J\xef\xbf\xbd\x72\x67 \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!\xef\xbf\xbd");
+	CHECK_STR(
+		str_at(o, "originator.display_name"),
+		"J\xef\xbf\xbd\x72\x67 \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!\xef\xbf\xbd");
 	json_object_put(o);
 	free(s);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/sylkrtc/sylkrtc_request.c
  *
  * Message shapes come from the sylkRTC-1 documentation (seeds, converted
@@ -14,8 +15,8 @@
 #define V1 SYLKRTC_V1
 #define V2 SYLKRTC_V2
 
-static struct sylkrtc_request *dec_ok_(enum sylkrtc_version ver, const char *json,
-				       const char *file, int line)
+static struct sylkrtc_request *dec_ok_(enum sylkrtc_version ver, const char *json, const char *file,
+				       int line)
 {
 	struct sylkrtc_request *req = NULL;
 	struct sylkrtc_error err;
@@ -58,11 +59,11 @@ static enum sylkrtc_errcode dec_bad(enum sylkrtc_version ver, const char *json,
 
 static void test_v1_account_add_seed(void)
 {
-	struct sylkrtc_request *r = dec_ok(V1,
-		"{\"account\": \"saghul@sip2sip.info\", "
-		"\"password\": \"884edfee38ed471b8a15006700139485\", "
-		"\"sylkrtc\": \"account-add\", "
-		"\"transaction\": \"04013f0f-25bb-4082-a02f-44399df492ff\"}");
+	struct sylkrtc_request *r =
+		dec_ok(V1, "{\"account\": \"saghul@sip2sip.info\", "
+			   "\"password\": \"884edfee38ed471b8a15006700139485\", "
+			   "\"sylkrtc\": \"account-add\", "
+			   "\"transaction\": \"04013f0f-25bb-4082-a02f-44399df492ff\"}");
 	if (!r)
 		return;
 	CHECK_INT(r->version, V1);
@@ -85,21 +86,21 @@ static void test_v1_account_requests_seed(void)
 		enum sylkrtc_req_type type;
 		const char *transaction;
 	} cases[] = {
-		{ "{\"account\": \"saghul@sip2sip.info\", \"sylkrtc\": \"account-remove\", "
-		  "\"transaction\": \"bd3ee25d-5f16-4f76-b34e-8ac3fe0a4ac0\"}",
-		  SYLKRTC_REQ_ACCOUNT_REMOVE, "bd3ee25d-5f16-4f76-b34e-8ac3fe0a4ac0" },
-		{ "{\"account\": \"saghul@sip2sip.info\", \"sylkrtc\": \"account-register\", "
-		  "\"transaction\": \"bcb87b0f-0cc7-42a9-897e-81f035910670\"}",
-		  SYLKRTC_REQ_ACCOUNT_REGISTER, "bcb87b0f-0cc7-42a9-897e-81f035910670" },
-		{ "{\"account\": \"saghul@sip2sip.info\", \"sylkrtc\": \"account-unregister\", "
-		  "\"transaction\": \"1c81eea0-b247-4ced-b3b3-3ced1eba810e\"}",
-		  SYLKRTC_REQ_ACCOUNT_UNREGISTER, "1c81eea0-b247-4ced-b3b3-3ced1eba810e" },
+		{"{\"account\": \"saghul@sip2sip.info\", \"sylkrtc\": \"account-remove\", "
+		 "\"transaction\": \"bd3ee25d-5f16-4f76-b34e-8ac3fe0a4ac0\"}",
+		 SYLKRTC_REQ_ACCOUNT_REMOVE, "bd3ee25d-5f16-4f76-b34e-8ac3fe0a4ac0"},
+		{"{\"account\": \"saghul@sip2sip.info\", \"sylkrtc\": \"account-register\", "
+		 "\"transaction\": \"bcb87b0f-0cc7-42a9-897e-81f035910670\"}",
+		 SYLKRTC_REQ_ACCOUNT_REGISTER, "bcb87b0f-0cc7-42a9-897e-81f035910670"},
+		{"{\"account\": \"saghul@sip2sip.info\", \"sylkrtc\": \"account-unregister\", "
+		 "\"transaction\": \"1c81eea0-b247-4ced-b3b3-3ced1eba810e\"}",
+		 SYLKRTC_REQ_ACCOUNT_UNREGISTER, "1c81eea0-b247-4ced-b3b3-3ced1eba810e"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		for (int ver = V1; ver <= V2; ver++) {
-			struct sylkrtc_request *r = dec_ok((enum sylkrtc_version)ver,
-							   cases[i].json);
+			struct sylkrtc_request *r =
+				dec_ok((enum sylkrtc_version)ver, cases[i].json);
 			if (!r)
 				continue;
 			CHECK_INT(r->type, cases[i].type);
@@ -114,11 +115,13 @@ static void test_v1_session_seed(void)
 {
 	struct sylkrtc_request *r;
 
-	r = dec_ok(V1, "{\"account\": \"saghul@sip2sip.info\", \"sdp\": \"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\n\", "
-		       "\"session\": \"20c40185-1ef2-419e-b91a-70415778acb4\", "
-		       "\"sylkrtc\": \"session-create\", "
-		       "\"transaction\": \"7afcb91a-8a64-4664-9448-8cb760492e1f\", "
-		       "\"uri\": \"3333@sip2sip.info\"}");
+	r = dec_ok(
+		V1,
+		"{\"account\": \"saghul@sip2sip.info\", \"sdp\": \"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\n\", "
+		"\"session\": \"20c40185-1ef2-419e-b91a-70415778acb4\", "
+		"\"sylkrtc\": \"session-create\", "
+		"\"transaction\": \"7afcb91a-8a64-4664-9448-8cb760492e1f\", "
+		"\"uri\": \"3333@sip2sip.info\"}");
 	if (r) {
 		CHECK_INT(r->type, SYLKRTC_REQ_SESSION_CREATE);
 		CHECK_STR(r->session, "20c40185-1ef2-419e-b91a-70415778acb4");
@@ -139,11 +142,13 @@ static void test_v1_session_seed(void)
 		sylkrtc_request_free(r);
 	}
 
-	r = dec_ok(V1, "{\"candidates\": [{\"candidate\": \"candidate:0 1 UDP 2130379007 192.168.99.44 59051 typ host\", "
-		       "\"sdpMLineIndex\": 0, \"sdpMid\": \"\"}], "
-		       "\"session\": \"20c40185-1ef2-419e-b91a-70415778acb4\", "
-		       "\"sylkrtc\": \"session-trickle\", "
-		       "\"transaction\": \"ecf777d8-7d26-4f16-bace-18f6fae5d8f8\"}");
+	r = dec_ok(
+		V1,
+		"{\"candidates\": [{\"candidate\": \"candidate:0 1 UDP 2130379007 192.168.99.44 59051 typ host\", "
+		"\"sdpMLineIndex\": 0, \"sdpMid\": \"\"}], "
+		"\"session\": \"20c40185-1ef2-419e-b91a-70415778acb4\", "
+		"\"sylkrtc\": \"session-trickle\", "
+		"\"transaction\": \"ecf777d8-7d26-4f16-bace-18f6fae5d8f8\"}");
 	if (r) {
 		CHECK_INT(r->type, SYLKRTC_REQ_SESSION_TRICKLE);
 		CHECK_INT(r->candidate_count, 1);
@@ -157,8 +162,9 @@ static void test_v1_session_seed(void)
 	}
 
 	/* an empty list means "no more candidates" */
-	r = dec_ok(V1, "{\"candidates\": [], \"session\": \"s1\", \"sylkrtc\": \"session-trickle\", "
-		       "\"transaction\": \"t1\"}");
+	r = dec_ok(V1,
+		   "{\"candidates\": [], \"session\": \"s1\", \"sylkrtc\": \"session-trickle\", "
+		   "\"transaction\": \"t1\"}");
 	if (r) {
 		CHECK_INT(r->type, SYLKRTC_REQ_SESSION_TRICKLE);
 		CHECK_INT(r->candidate_count, 0);
@@ -194,7 +200,8 @@ static void test_v2_ping(void)
 
 static void test_v2_account_add_full(void)
 {
-	struct sylkrtc_request *r = dec_ok(V2,
+	struct sylkrtc_request *r = dec_ok(
+		V2,
 		"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\","
 		"\"account\":\"sip:alice@example.com\",\"password\":\"0123456789abcdef0123456789abcdef\","
 		"\"display_name\":\"Alice \xc3\x85kesson\",\"user_agent\":\"sylkrtc.js 1.8\","
@@ -216,7 +223,8 @@ static void test_v2_account_add_full(void)
 
 static void test_v2_devicetoken(void)
 {
-	struct sylkrtc_request *r = dec_ok(V2,
+	struct sylkrtc_request *r = dec_ok(
+		V2,
 		"{\"sylkrtc\":\"account-devicetoken\",\"transaction\":\"t\",\"account\":\"a@b.c\","
 		"\"token\":\"abc123\",\"platform\":\"ios\",\"device\":\"dev-1\",\"app\":\"com.agprojects.sylk\","
 		"\"silent\":true}");
@@ -230,8 +238,10 @@ static void test_v2_devicetoken(void)
 		CHECK(r->silent);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"account-devicetoken\",\"transaction\":\"t\",\"account\":\"a@b.c\","
-		       "\"token\":\"abc\",\"platform\":\"android\",\"device\":\"d\",\"app\":\"x\"}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"account-devicetoken\",\"transaction\":\"t\",\"account\":\"a@b.c\","
+		"\"token\":\"abc\",\"platform\":\"android\",\"device\":\"d\",\"app\":\"x\"}");
 	if (r) {
 		CHECK(!r->silent);
 		sylkrtc_request_free(r);
@@ -240,7 +250,8 @@ static void test_v2_devicetoken(void)
 
 static void test_v2_session_create_headers(void)
 {
-	struct sylkrtc_request *r = dec_ok(V2,
+	struct sylkrtc_request *r = dec_ok(
+		V2,
 		"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"account\":\"alice@example.com\","
 		"\"session\":\"s-1\",\"uri\":\"sips:bob@example.org:5061\",\"sdp\":\"v=0\\r\\n\","
 		"\"headers\":[{\"name\":\"X-Room\",\"value\":\"blue\"},{\"name\":\"Subject\",\"value\":\"\"}]}");
@@ -262,16 +273,20 @@ static void test_v2_session_requests(void)
 {
 	struct sylkrtc_request *r;
 
-	r = dec_ok(V2, "{\"sylkrtc\":\"session-update\",\"transaction\":\"t\",\"session\":\"s\",\"sdp\":\"v=0\"}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"session-update\",\"transaction\":\"t\",\"session\":\"s\",\"sdp\":\"v=0\"}");
 	if (r) {
 		CHECK_INT(r->type, SYLKRTC_REQ_SESSION_UPDATE);
 		CHECK_STR(r->sdp, "v=0");
 		sylkrtc_request_free(r);
 	}
 
-	r = dec_ok(V2, "{\"sylkrtc\":\"session-message\",\"transaction\":\"t\",\"session\":\"s\","
-		       "\"message_id\":\"m1\",\"content\":\"hi\\nthere\",\"content_type\":\"text/plain\","
-		       "\"timestamp\":\"2024-01-01T00:00:00Z\"}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"session-message\",\"transaction\":\"t\",\"session\":\"s\","
+		"\"message_id\":\"m1\",\"content\":\"hi\\nthere\",\"content_type\":\"text/plain\","
+		"\"timestamp\":\"2024-01-01T00:00:00Z\"}");
 	if (r) {
 		CHECK_INT(r->type, SYLKRTC_REQ_SESSION_MESSAGE);
 		CHECK_STR(r->message_id, "m1");
@@ -289,7 +304,9 @@ static void test_v2_session_requests(void)
 		CHECK_INT(r->duration, 160);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"#\"}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"#\"}");
 	if (r) {
 		CHECK_STR(r->tones, "#");
 		CHECK_INT(r->duration, 0);
@@ -308,9 +325,10 @@ static void test_v2_messaging(void)
 {
 	struct sylkrtc_request *r;
 
-	r = dec_ok(V2, "{\"sylkrtc\":\"account-message\",\"transaction\":\"t\",\"account\":\"a@x.org\","
-		       "\"uri\":\"sip:b@y.org\",\"message_id\":\"m\",\"content\":\"\","
-		       "\"content_type\":\"text/plain; charset=utf-8\",\"timestamp\":\"now\"}");
+	r = dec_ok(V2,
+		   "{\"sylkrtc\":\"account-message\",\"transaction\":\"t\",\"account\":\"a@x.org\","
+		   "\"uri\":\"sip:b@y.org\",\"message_id\":\"m\",\"content\":\"\","
+		   "\"content_type\":\"text/plain; charset=utf-8\",\"timestamp\":\"now\"}");
 	if (r) {
 		CHECK_INT(r->type, SYLKRTC_REQ_ACCOUNT_MESSAGE);
 		CHECK_STR(r->uri, "b@y.org");
@@ -328,15 +346,19 @@ static void test_v2_messaging(void)
 		sylkrtc_request_free(r);
 	}
 
-	r = dec_ok(V2, "{\"sylkrtc\":\"account-sync-conversations\",\"transaction\":\"t\",\"account\":\"a@x.org\"}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"account-sync-conversations\",\"transaction\":\"t\",\"account\":\"a@x.org\"}");
 	if (r) {
 		CHECK_INT(r->limit, 5000);
 		CHECK(r->message_id == NULL);
 		CHECK(r->since == NULL);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"account-sync-conversations\",\"transaction\":\"t\",\"account\":\"a@x.org\","
-		       "\"message_id\":\"m9\",\"since\":\"2024-01-01\",\"limit\":20}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"account-sync-conversations\",\"transaction\":\"t\",\"account\":\"a@x.org\","
+		"\"message_id\":\"m9\",\"since\":\"2024-01-01\",\"limit\":20}");
 	if (r) {
 		CHECK_INT(r->limit, 20);
 		CHECK_STR(r->message_id, "m9");
@@ -369,13 +391,17 @@ static void test_v2_addressbook(void)
 {
 	struct sylkrtc_request *r;
 
-	r = dec_ok(V2, "{\"sylkrtc\":\"account-fetch-addressbook\",\"transaction\":\"t\",\"account\":\"a@x.org\"}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"account-fetch-addressbook\",\"transaction\":\"t\",\"account\":\"a@x.org\"}");
 	if (r) {
 		CHECK_INT(r->type, SYLKRTC_REQ_ACCOUNT_FETCH_ADDRESSBOOK);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"account-update-addressbook\",\"transaction\":\"t\",\"account\":\"a@x.org\","
-		       "\"action\":\"update\",\"type\":\"group\",\"data\":{\"id\":\"g1\",\"name\":\"a/b\",\"contacts\":[\"c1\"]}}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"account-update-addressbook\",\"transaction\":\"t\",\"account\":\"a@x.org\","
+		"\"action\":\"update\",\"type\":\"group\",\"data\":{\"id\":\"g1\",\"name\":\"a/b\",\"contacts\":[\"c1\"]}}");
 	if (r) {
 		CHECK_INT(r->ab_action, SYLKRTC_AB_UPDATE);
 		CHECK_INT(r->ab_type, SYLKRTC_AB_GROUP);
@@ -388,8 +414,9 @@ static void test_v2_videoroom(void)
 {
 	struct sylkrtc_request *r;
 
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-join\",\"transaction\":\"t\",\"session\":\"pub1\","
-		       "\"account\":\"a@x.org\",\"uri\":\"room1@conference.x.org\",\"sdp\":\"v=0\"}");
+	r = dec_ok(V2,
+		   "{\"sylkrtc\":\"videoroom-join\",\"transaction\":\"t\",\"session\":\"pub1\","
+		   "\"account\":\"a@x.org\",\"uri\":\"room1@conference.x.org\",\"sdp\":\"v=0\"}");
 	if (r) {
 		CHECK_INT(r->type, SYLKRTC_REQ_VIDEOROOM_JOIN);
 		CHECK_STR(r->uri, "room1@conference.x.org");
@@ -397,40 +424,51 @@ static void test_v2_videoroom(void)
 		CHECK(r->video);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-join\",\"transaction\":\"t\",\"session\":\"pub1\","
-		       "\"account\":\"a@x.org\",\"uri\":\"room1@x.org\",\"sdp\":\"v=0\",\"audio\":true,\"video\":false}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"videoroom-join\",\"transaction\":\"t\",\"session\":\"pub1\","
+		"\"account\":\"a@x.org\",\"uri\":\"room1@x.org\",\"sdp\":\"v=0\",\"audio\":true,\"video\":false}");
 	if (r) {
 		CHECK(r->audio);
 		CHECK(!r->video);
 		sylkrtc_request_free(r);
 	}
 
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-leave\",\"transaction\":\"t\",\"session\":\"pub1\"}");
+	r = dec_ok(V2,
+		   "{\"sylkrtc\":\"videoroom-leave\",\"transaction\":\"t\",\"session\":\"pub1\"}");
 	if (r) {
 		CHECK_INT(r->type, SYLKRTC_REQ_VIDEOROOM_LEAVE);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-feed-attach\",\"transaction\":\"t\",\"session\":\"pub1\","
-		       "\"publisher\":\"pub2\",\"feed\":\"f1\"}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"videoroom-feed-attach\",\"transaction\":\"t\",\"session\":\"pub1\","
+		"\"publisher\":\"pub2\",\"feed\":\"f1\"}");
 	if (r) {
 		CHECK_STR(r->publisher, "pub2");
 		CHECK_STR(r->feed, "f1");
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-feed-answer\",\"transaction\":\"t\",\"session\":\"pub1\","
-		       "\"feed\":\"f1\",\"sdp\":\"v=0\"}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"videoroom-feed-answer\",\"transaction\":\"t\",\"session\":\"pub1\","
+		"\"feed\":\"f1\",\"sdp\":\"v=0\"}");
 	if (r) {
 		CHECK_STR(r->sdp, "v=0");
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-feed-detach\",\"transaction\":\"t\",\"session\":\"pub1\",\"feed\":\"f1\"}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"videoroom-feed-detach\",\"transaction\":\"t\",\"session\":\"pub1\",\"feed\":\"f1\"}");
 	if (r) {
 		CHECK_INT(r->type, SYLKRTC_REQ_VIDEOROOM_FEED_DETACH);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-session-trickle\",\"transaction\":\"t\",\"session\":\"f1\","
-		       "\"candidates\":[{\"candidate\":\"a\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0},"
-		       "{\"candidate\":\"b\",\"sdpMid\":\"1\",\"sdpMLineIndex\":1}]}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"videoroom-session-trickle\",\"transaction\":\"t\",\"session\":\"f1\","
+		"\"candidates\":[{\"candidate\":\"a\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0},"
+		"{\"candidate\":\"b\",\"sdpMid\":\"1\",\"sdpMLineIndex\":1}]}");
 	if (r) {
 		CHECK_INT(r->candidate_count, 2);
 		if (r->candidate_count == 2) {
@@ -440,8 +478,10 @@ static void test_v2_videoroom(void)
 		}
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-session-update\",\"transaction\":\"t\",\"session\":\"pub1\","
-		       "\"options\":{\"video\":false,\"bitrate\":300000}}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"videoroom-session-update\",\"transaction\":\"t\",\"session\":\"pub1\","
+		"\"options\":{\"video\":false,\"bitrate\":300000}}");
 	if (r) {
 		CHECK(!r->options.has_audio);
 		CHECK(r->options.has_video);
@@ -450,20 +490,25 @@ static void test_v2_videoroom(void)
 		CHECK_INT(r->options.bitrate, 300000);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-configure\",\"transaction\":\"t\",\"session\":\"pub1\","
-		       "\"active_participants\":[\"pub2\",\"pub3\",\"pub2\"]}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"videoroom-configure\",\"transaction\":\"t\",\"session\":\"pub1\","
+		"\"active_participants\":[\"pub2\",\"pub3\",\"pub2\"]}");
 	if (r) {
 		CHECK_INT(r->active_participant_count, 2);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-configure\",\"transaction\":\"t\",\"session\":\"pub1\","
-		       "\"active_participants\":[]}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"videoroom-configure\",\"transaction\":\"t\",\"session\":\"pub1\","
+		"\"active_participants\":[]}");
 	if (r) {
 		CHECK_INT(r->active_participant_count, 0);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-invite\",\"transaction\":\"t\",\"session\":\"pub1\","
-		       "\"participants\":[\"sip:b@x.org\",\"b@x.org\",\"c@x.org\"]}");
+	r = dec_ok(V2,
+		   "{\"sylkrtc\":\"videoroom-invite\",\"transaction\":\"t\",\"session\":\"pub1\","
+		   "\"participants\":[\"sip:b@x.org\",\"b@x.org\",\"c@x.org\"]}");
 	if (r) {
 		/* duplicates are found after normalisation */
 		CHECK_INT(r->participant_count, 2);
@@ -473,38 +518,49 @@ static void test_v2_videoroom(void)
 		}
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-message\",\"transaction\":\"t\",\"session\":\"pub1\","
-		       "\"message_id\":\"m\",\"content\":\"hello\",\"content_type\":\"text/html\"}");
+	r = dec_ok(V2,
+		   "{\"sylkrtc\":\"videoroom-message\",\"transaction\":\"t\",\"session\":\"pub1\","
+		   "\"message_id\":\"m\",\"content\":\"hello\",\"content_type\":\"text/html\"}");
 	if (r) {
 		CHECK_STR(r->content, "hello");
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-composing-indication\",\"transaction\":\"t\",\"session\":\"pub1\","
-		       "\"state\":\"active\",\"refresh\":60}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"videoroom-composing-indication\",\"transaction\":\"t\",\"session\":\"pub1\","
+		"\"state\":\"active\",\"refresh\":60}");
 	if (r) {
 		CHECK_INT(r->composing, SYLKRTC_COMPOSING_ACTIVE);
 		CHECK(r->has_refresh);
 		CHECK_INT(r->refresh, 60);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-composing-indication\",\"transaction\":\"t\",\"session\":\"pub1\","
-		       "\"state\":\"idle\"}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"videoroom-composing-indication\",\"transaction\":\"t\",\"session\":\"pub1\","
+		"\"state\":\"idle\"}");
 	if (r) {
 		CHECK_INT(r->composing, SYLKRTC_COMPOSING_IDLE);
 		CHECK(!r->has_refresh);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-mute-audio-participants\",\"transaction\":\"t\",\"session\":\"pub1\"}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"videoroom-mute-audio-participants\",\"transaction\":\"t\",\"session\":\"pub1\"}");
 	if (r) {
 		CHECK_INT(r->type, SYLKRTC_REQ_VIDEOROOM_MUTE_AUDIO_PARTICIPANTS);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-toggle-hand\",\"transaction\":\"t\",\"session\":\"pub1\"}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"videoroom-toggle-hand\",\"transaction\":\"t\",\"session\":\"pub1\"}");
 	if (r) {
 		CHECK(r->session_id == NULL);
 		sylkrtc_request_free(r);
 	}
-	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-toggle-hand\",\"transaction\":\"t\",\"session\":\"pub1\",\"session_id\":\"pub2\"}");
+	r = dec_ok(
+		V2,
+		"{\"sylkrtc\":\"videoroom-toggle-hand\",\"transaction\":\"t\",\"session\":\"pub1\",\"session_id\":\"pub2\"}");
 	if (r) {
 		CHECK_STR(r->session_id, "pub2");
 		sylkrtc_request_free(r);
@@ -515,7 +571,8 @@ static void test_v2_videoroom(void)
 
 static void test_extra_fields_ignored(void)
 {
-	struct sylkrtc_request *r = dec_ok(V2,
+	struct sylkrtc_request *r = dec_ok(
+		V2,
 		"{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"a@x.org\","
 		"\"future\":{\"deep\":[1,2,{\"x\":null}]},\"n\":1.5,\"b\":false}");
 
@@ -527,10 +584,10 @@ static void test_extra_fields_ignored(void)
 
 static void test_null_optional_is_absent(void)
 {
-	struct sylkrtc_request *r = dec_ok(V2,
-		"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\","
-		"\"password\":\"p\",\"display_name\":null,\"user_agent\":null,"
-		"\"incoming_header_prefixes\":null}");
+	struct sylkrtc_request *r = dec_ok(
+		V2, "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\","
+		    "\"password\":\"p\",\"display_name\":null,\"user_agent\":null,"
+		    "\"incoming_header_prefixes\":null}");
 
 	if (r) {
 		CHECK(r->display_name == NULL);
@@ -565,14 +622,20 @@ static void test_err_duplicate_key(void)
 {
 	struct sylkrtc_error err;
 
-	CHECK_INT(dec_bad(V2, "{\"sylkrtc\":\"session-terminate\",\"transaction\":\"t1\","
-			      "\"session\":\"a\",\"session\":\"b\"}", &err), SYLKRTC_ERR_JSON);
+	CHECK_INT(dec_bad(V2,
+			  "{\"sylkrtc\":\"session-terminate\",\"transaction\":\"t1\","
+			  "\"session\":\"a\",\"session\":\"b\"}",
+			  &err),
+		  SYLKRTC_ERR_JSON);
 	CHECK(strstr(err.text, "duplicate key 'session'") != NULL);
 	CHECK(err.has_transaction);
 	CHECK_STR(err.transaction, "t1");
 	/* two transactions: neither is echoed */
-	CHECK_INT(dec_bad(V2, "{\"sylkrtc\":\"ping\",\"transaction\":\"t1\","
-			      "\"transaction\":\"t2\"}", &err), SYLKRTC_ERR_JSON);
+	CHECK_INT(dec_bad(V2,
+			  "{\"sylkrtc\":\"ping\",\"transaction\":\"t1\","
+			  "\"transaction\":\"t2\"}",
+			  &err),
+		  SYLKRTC_ERR_JSON);
 	CHECK(!err.has_transaction);
 }
 
@@ -607,7 +670,8 @@ static void test_err_not_utf8(void)
 		  SYLKRTC_ERR_JSON);
 	CHECK_STR(err.text, "Invalid JSON: not valid UTF-8");
 	/* UTF-8-encoded surrogate, which json-c alone would accept */
-	CHECK_INT(dec_bad(V2, "{\"sylkrtc\":\"ping\",\"transaction\":\"t\",\"x\":\"\xed\xa0\x80\"}", &err),
+	CHECK_INT(dec_bad(V2, "{\"sylkrtc\":\"ping\",\"transaction\":\"t\",\"x\":\"\xed\xa0\x80\"}",
+			  &err),
 		  SYLKRTC_ERR_JSON);
 	/* the transaction is still found by the scan */
 	CHECK(err.has_transaction);
@@ -616,7 +680,8 @@ static void test_err_not_utf8(void)
 
 static void test_err_not_object(void)
 {
-	static const char *const docs[] = { "[]", "[{\"transaction\":\"t\"}]", "\"ping\"", "42", "true", "null" };
+	static const char *const docs[] = {
+		"[]", "[{\"transaction\":\"t\"}]", "\"ping\"", "42", "true", "null"};
 	struct sylkrtc_error err;
 
 	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
@@ -681,22 +746,38 @@ static void test_err_unknown_type(void)
 static void test_err_version(void)
 {
 	static const char *const v2_only[] = {
-		"account-devicetoken", "account-message", "account-disposition-notification",
-		"account-sync-conversations", "account-mark-conversation-read",
-		"account-remove-message", "account-remove-conversation",
-		"account-fetch-addressbook", "account-update-addressbook",
-		"session-update", "session-message", "session-dtmf-info",
-		"videoroom-join", "videoroom-leave", "videoroom-feed-attach",
-		"videoroom-feed-answer", "videoroom-feed-detach", "videoroom-session-trickle",
-		"videoroom-session-update", "videoroom-configure", "videoroom-invite",
-		"videoroom-message", "videoroom-composing-indication",
-		"videoroom-mute-audio-participants", "videoroom-toggle-hand",
+		"account-devicetoken",
+		"account-message",
+		"account-disposition-notification",
+		"account-sync-conversations",
+		"account-mark-conversation-read",
+		"account-remove-message",
+		"account-remove-conversation",
+		"account-fetch-addressbook",
+		"account-update-addressbook",
+		"session-update",
+		"session-message",
+		"session-dtmf-info",
+		"videoroom-join",
+		"videoroom-leave",
+		"videoroom-feed-attach",
+		"videoroom-feed-answer",
+		"videoroom-feed-detach",
+		"videoroom-session-trickle",
+		"videoroom-session-update",
+		"videoroom-configure",
+		"videoroom-invite",
+		"videoroom-message",
+		"videoroom-composing-indication",
+		"videoroom-mute-audio-participants",
+		"videoroom-toggle-hand",
 	};
 	struct sylkrtc_error err;
 	char buf[200];
 
 	for (size_t i = 0; i < sizeof(v2_only) / sizeof(v2_only[0]); i++) {
-		snprintf(buf, sizeof(buf), "{\"sylkrtc\":\"%s\",\"transaction\":\"tv\"}", v2_only[i]);
+		snprintf(buf, sizeof(buf), "{\"sylkrtc\":\"%s\",\"transaction\":\"tv\"}",
+			 v2_only[i]);
 		CHECK_INT(dec_bad(V1, buf, &err), SYLKRTC_ERR_UNSUPPORTED);
 		CHECK_STR(err.transaction, "tv");
 		CHECK_INT(err.type, sylkrtc_req_type_from_name(v2_only[i]));
@@ -758,14 +839,18 @@ static void test_transaction_scan(void)
 	struct sylkrtc_error err;
 
 	/* truncated message: the transaction before the damage is recovered */
-	CHECK_INT(dec_bad(V2, "{\"sylkrtc\":\"session-create\",\"transaction\":\"t-42\",\"sdp\":\"v=0", &err),
+	CHECK_INT(dec_bad(V2,
+			  "{\"sylkrtc\":\"session-create\",\"transaction\":\"t-42\",\"sdp\":\"v=0",
+			  &err),
 		  SYLKRTC_ERR_JSON);
 	CHECK(err.has_transaction);
 	CHECK_STR(err.transaction, "t-42");
 
 	/* values of every kind are skipped on the way */
-	CHECK_INT(dec_bad(V2, "{\"a\":{\"transaction\":\"inner\",\"b\":[1,{\"c\":\"}\"}]},\"n\":-1.5e3,"
-			      "\"t\":true,\"s\":\"x\\\"y\",\"transaction\":\"outer\",\"bad\":}", &err),
+	CHECK_INT(dec_bad(V2,
+			  "{\"a\":{\"transaction\":\"inner\",\"b\":[1,{\"c\":\"}\"}]},\"n\":-1.5e3,"
+			  "\"t\":true,\"s\":\"x\\\"y\",\"transaction\":\"outer\",\"bad\":}",
+			  &err),
 		  SYLKRTC_ERR_JSON);
 	CHECK(err.has_transaction);
 	CHECK_STR(err.transaction, "outer");
@@ -779,7 +864,8 @@ static void test_transaction_scan(void)
 	CHECK(!err.has_transaction);
 
 	/* a "transaction" inside a string value is not a key */
-	CHECK_INT(dec_bad(V2, "{\"x\":\"\\\"transaction\\\":\\\"no\\\"\",", &err), SYLKRTC_ERR_JSON);
+	CHECK_INT(dec_bad(V2, "{\"x\":\"\\\"transaction\\\":\\\"no\\\"\",", &err),
+		  SYLKRTC_ERR_JSON);
 	CHECK(!err.has_transaction);
 
 	/* escaped values are not decoded by the scan: better none than wrong */
@@ -851,29 +937,49 @@ static void test_err_missing(void)
 		const char *json;
 		const char *field;
 	} cases[] = {
-		{ "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"password\":\"p\"}", "account" },
-		{ "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\"}", "password" },
-		{ "{\"sylkrtc\":\"account-remove\",\"transaction\":\"t\"}", "account" },
-		{ "{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\"}", "session" },
-		{ "{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"uri\":\"b@x.org\",\"sdp\":\"v\"}", "account" },
-		{ "{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"sdp\":\"v\"}", "uri" },
-		{ "{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\"}", "sdp" },
-		{ "{\"sylkrtc\":\"session-answer\",\"transaction\":\"t\",\"session\":\"s\"}", "sdp" },
-		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\"}", "candidates" },
-		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"sdpMid\":\"0\",\"sdpMLineIndex\":0}]}", "candidates[0].candidate" },
-		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMLineIndex\":0}]}", "candidates[0].sdpMid" },
-		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0},{\"candidate\":\"c\",\"sdpMid\":\"0\"}]}", "candidates[1].sdpMLineIndex" },
-		{ "{\"sylkrtc\":\"session-terminate\",\"transaction\":\"t\"}", "session" },
-		{ "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\"}", "digit" },
-		{ "{\"sylkrtc\":\"session-message\",\"transaction\":\"t\",\"session\":\"s\",\"message_id\":\"m\",\"content\":\"c\",\"content_type\":\"text/plain\"}", "timestamp" },
-		{ "{\"sylkrtc\":\"account-devicetoken\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"token\":\"x\",\"platform\":\"p\",\"device\":\"d\"}", "app" },
-		{ "{\"sylkrtc\":\"account-update-addressbook\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"action\":\"add\",\"type\":\"contact\"}", "data" },
-		{ "{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\",\"headers\":[{\"name\":\"X-A\"}]}", "headers[0].value" },
-		{ "{\"sylkrtc\":\"videoroom-session-update\",\"transaction\":\"t\",\"session\":\"s\"}", "options" },
-		{ "{\"sylkrtc\":\"videoroom-configure\",\"transaction\":\"t\",\"session\":\"s\"}", "active_participants" },
-		{ "{\"sylkrtc\":\"videoroom-invite\",\"transaction\":\"t\",\"session\":\"s\"}", "participants" },
-		{ "{\"sylkrtc\":\"videoroom-feed-attach\",\"transaction\":\"t\",\"session\":\"s\",\"feed\":\"f\"}", "publisher" },
-		{ "{\"sylkrtc\":\"videoroom-composing-indication\",\"transaction\":\"t\",\"session\":\"s\"}", "state" },
+		{"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"password\":\"p\"}",
+		 "account"},
+		{"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\"}",
+		 "password"},
+		{"{\"sylkrtc\":\"account-remove\",\"transaction\":\"t\"}", "account"},
+		{"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\"}",
+		 "session"},
+		{"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"uri\":\"b@x.org\",\"sdp\":\"v\"}",
+		 "account"},
+		{"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"sdp\":\"v\"}",
+		 "uri"},
+		{"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\"}",
+		 "sdp"},
+		{"{\"sylkrtc\":\"session-answer\",\"transaction\":\"t\",\"session\":\"s\"}", "sdp"},
+		{"{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\"}",
+		 "candidates"},
+		{"{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"sdpMid\":\"0\",\"sdpMLineIndex\":0}]}",
+		 "candidates[0].candidate"},
+		{"{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMLineIndex\":0}]}",
+		 "candidates[0].sdpMid"},
+		{"{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0},{\"candidate\":\"c\",\"sdpMid\":\"0\"}]}",
+		 "candidates[1].sdpMLineIndex"},
+		{"{\"sylkrtc\":\"session-terminate\",\"transaction\":\"t\"}", "session"},
+		{"{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\"}",
+		 "digit"},
+		{"{\"sylkrtc\":\"session-message\",\"transaction\":\"t\",\"session\":\"s\",\"message_id\":\"m\",\"content\":\"c\",\"content_type\":\"text/plain\"}",
+		 "timestamp"},
+		{"{\"sylkrtc\":\"account-devicetoken\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"token\":\"x\",\"platform\":\"p\",\"device\":\"d\"}",
+		 "app"},
+		{"{\"sylkrtc\":\"account-update-addressbook\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"action\":\"add\",\"type\":\"contact\"}",
+		 "data"},
+		{"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\",\"headers\":[{\"name\":\"X-A\"}]}",
+		 "headers[0].value"},
+		{"{\"sylkrtc\":\"videoroom-session-update\",\"transaction\":\"t\",\"session\":\"s\"}",
+		 "options"},
+		{"{\"sylkrtc\":\"videoroom-configure\",\"transaction\":\"t\",\"session\":\"s\"}",
+		 "active_participants"},
+		{"{\"sylkrtc\":\"videoroom-invite\",\"transaction\":\"t\",\"session\":\"s\"}",
+		 "participants"},
+		{"{\"sylkrtc\":\"videoroom-feed-attach\",\"transaction\":\"t\",\"session\":\"s\",\"feed\":\"f\"}",
+		 "publisher"},
+		{"{\"sylkrtc\":\"videoroom-composing-indication\",\"transaction\":\"t\",\"session\":\"s\"}",
+		 "state"},
 	};
 	struct sylkrtc_error err;
 	char want[128];
@@ -896,44 +1002,48 @@ static void test_err_wrong_type(void)
 		const char *field;
 		const char *text;
 	} cases[] = {
-		{ "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":[\"a@x.org\"],\"password\":\"p\"}",
-		  "account", "Invalid value for 'account': expected a string" },
-		{ "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":null}",
-		  "password", "Invalid value for 'password': expected a string, got null" },
-		{ "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"display_name\":5}",
-		  "display_name", "Invalid value for 'display_name': expected a string" },
-		{ "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"incoming_header_prefixes\":\"X-\"}",
-		  "incoming_header_prefixes", "Invalid value for 'incoming_header_prefixes': expected a list" },
-		{ "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"incoming_header_prefixes\":[\"X-\",1]}",
-		  "incoming_header_prefixes[1]", "Invalid value for 'incoming_header_prefixes[1]': expected a string" },
-		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":{}}",
-		  "candidates", "Invalid value for 'candidates': expected a list" },
-		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[\"candidate:1\"]}",
-		  "candidates[0]", "Invalid value for 'candidates[0]': expected an object" },
-		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":\"0\"}]}",
-		  "candidates[0].sdpMLineIndex", "Invalid value for 'candidates[0].sdpMLineIndex': expected an integer" },
-		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0.5}]}",
-		  "candidates[0].sdpMLineIndex", "Invalid value for 'candidates[0].sdpMLineIndex': expected an integer" },
-		{ "{\"sylkrtc\":\"session-terminate\",\"transaction\":\"t\",\"session\":42}",
-		  "session", "Invalid value for 'session': expected a string" },
-		{ "{\"sylkrtc\":\"account-devicetoken\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"token\":\"x\",\"platform\":\"p\",\"device\":\"d\",\"app\":\"a\",\"silent\":\"yes\"}",
-		  "silent", "Invalid value for 'silent': expected a boolean" },
-		{ "{\"sylkrtc\":\"videoroom-join\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"r@x.org\",\"sdp\":\"v\",\"video\":1}",
-		  "video", "Invalid value for 'video': expected a boolean" },
-		{ "{\"sylkrtc\":\"videoroom-session-update\",\"transaction\":\"t\",\"session\":\"s\",\"options\":[]}",
-		  "options", "Invalid value for 'options': expected an object" },
-		{ "{\"sylkrtc\":\"videoroom-session-update\",\"transaction\":\"t\",\"session\":\"s\",\"options\":{\"audio\":\"on\"}}",
-		  "options.audio", "Invalid value for 'options.audio': expected a boolean" },
-		{ "{\"sylkrtc\":\"videoroom-session-update\",\"transaction\":\"t\",\"session\":\"s\",\"options\":{\"bitrate\":\"1M\"}}",
-		  "options.bitrate", "Invalid value for 'options.bitrate': expected an integer" },
-		{ "{\"sylkrtc\":\"account-update-addressbook\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"action\":\"add\",\"type\":\"contact\",\"data\":\"x\"}",
-		  "data", "Invalid value for 'data': expected an object" },
-		{ "{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\",\"headers\":[[]]}",
-		  "headers[0]", "Invalid value for 'headers[0]': expected an object" },
-		{ "{\"sylkrtc\":\"account-sync-conversations\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"limit\":\"10\"}",
-		  "limit", "Invalid value for 'limit': expected an integer" },
-		{ "{\"sylkrtc\":\"videoroom-composing-indication\",\"transaction\":\"t\",\"session\":\"s\",\"state\":true}",
-		  "state", "Invalid value for 'state': expected a string" },
+		{"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":[\"a@x.org\"],\"password\":\"p\"}",
+		 "account", "Invalid value for 'account': expected a string"},
+		{"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":null}",
+		 "password", "Invalid value for 'password': expected a string, got null"},
+		{"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"display_name\":5}",
+		 "display_name", "Invalid value for 'display_name': expected a string"},
+		{"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"incoming_header_prefixes\":\"X-\"}",
+		 "incoming_header_prefixes",
+		 "Invalid value for 'incoming_header_prefixes': expected a list"},
+		{"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"incoming_header_prefixes\":[\"X-\",1]}",
+		 "incoming_header_prefixes[1]",
+		 "Invalid value for 'incoming_header_prefixes[1]': expected a string"},
+		{"{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":{}}",
+		 "candidates", "Invalid value for 'candidates': expected a list"},
+		{"{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[\"candidate:1\"]}",
+		 "candidates[0]", "Invalid value for 'candidates[0]': expected an object"},
+		{"{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":\"0\"}]}",
+		 "candidates[0].sdpMLineIndex",
+		 "Invalid value for 'candidates[0].sdpMLineIndex': expected an integer"},
+		{"{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0.5}]}",
+		 "candidates[0].sdpMLineIndex",
+		 "Invalid value for 'candidates[0].sdpMLineIndex': expected an integer"},
+		{"{\"sylkrtc\":\"session-terminate\",\"transaction\":\"t\",\"session\":42}",
+		 "session", "Invalid value for 'session': expected a string"},
+		{"{\"sylkrtc\":\"account-devicetoken\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"token\":\"x\",\"platform\":\"p\",\"device\":\"d\",\"app\":\"a\",\"silent\":\"yes\"}",
+		 "silent", "Invalid value for 'silent': expected a boolean"},
+		{"{\"sylkrtc\":\"videoroom-join\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"r@x.org\",\"sdp\":\"v\",\"video\":1}",
+		 "video", "Invalid value for 'video': expected a boolean"},
+		{"{\"sylkrtc\":\"videoroom-session-update\",\"transaction\":\"t\",\"session\":\"s\",\"options\":[]}",
+		 "options", "Invalid value for 'options': expected an object"},
+		{"{\"sylkrtc\":\"videoroom-session-update\",\"transaction\":\"t\",\"session\":\"s\",\"options\":{\"audio\":\"on\"}}",
+		 "options.audio", "Invalid value for 'options.audio': expected a boolean"},
+		{"{\"sylkrtc\":\"videoroom-session-update\",\"transaction\":\"t\",\"session\":\"s\",\"options\":{\"bitrate\":\"1M\"}}",
+		 "options.bitrate", "Invalid value for 'options.bitrate': expected an integer"},
+		{"{\"sylkrtc\":\"account-update-addressbook\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"action\":\"add\",\"type\":\"contact\",\"data\":\"x\"}",
+		 "data", "Invalid value for 'data': expected an object"},
+		{"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\",\"headers\":[[]]}",
+		 "headers[0]", "Invalid value for 'headers[0]': expected an object"},
+		{"{\"sylkrtc\":\"account-sync-conversations\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"limit\":\"10\"}",
+		 "limit", "Invalid value for 'limit': expected an integer"},
+		{"{\"sylkrtc\":\"videoroom-composing-indication\",\"transaction\":\"t\",\"session\":\"s\",\"state\":true}",
+		 "state", "Invalid value for 'state': expected a string"},
 	};
 	struct sylkrtc_error err;
 
@@ -949,38 +1059,57 @@ static void test_err_bad_enum(void)
 {
 	struct sylkrtc_error err;
 
-	CHECK_INT(dec_bad(V2, "{\"sylkrtc\":\"videoroom-composing-indication\",\"transaction\":\"t\","
-			      "\"session\":\"s\",\"state\":\"typing\"}", &err), SYLKRTC_ERR_BAD_VALUE);
+	CHECK_INT(dec_bad(V2,
+			  "{\"sylkrtc\":\"videoroom-composing-indication\",\"transaction\":\"t\","
+			  "\"session\":\"s\",\"state\":\"typing\"}",
+			  &err),
+		  SYLKRTC_ERR_BAD_VALUE);
 	CHECK_STR(err.text, "Invalid value for 'state' (\"typing\"): must be one of active, idle");
 	CHECK_STR(err.field, "state");
 
-	CHECK_INT(dec_bad(V2, "{\"sylkrtc\":\"account-disposition-notification\",\"transaction\":\"t\","
-			      "\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"message_id\":\"m\","
-			      "\"state\":\"read\",\"timestamp\":\"x\"}", &err), SYLKRTC_ERR_BAD_VALUE);
+	CHECK_INT(dec_bad(V2,
+			  "{\"sylkrtc\":\"account-disposition-notification\",\"transaction\":\"t\","
+			  "\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"message_id\":\"m\","
+			  "\"state\":\"read\",\"timestamp\":\"x\"}",
+			  &err),
+		  SYLKRTC_ERR_BAD_VALUE);
 	CHECK_STR(err.text, "Invalid value for 'state' (\"read\"): must be one of delivered, "
 			    "failed, displayed, forbidden, error");
 
-	CHECK_INT(dec_bad(V2, "{\"sylkrtc\":\"account-update-addressbook\",\"transaction\":\"t\","
-			      "\"account\":\"a@x.org\",\"action\":\"replace\",\"type\":\"contact\",\"data\":{}}",
-			  &err), SYLKRTC_ERR_BAD_VALUE);
+	CHECK_INT(
+		dec_bad(V2,
+			"{\"sylkrtc\":\"account-update-addressbook\",\"transaction\":\"t\","
+			"\"account\":\"a@x.org\",\"action\":\"replace\",\"type\":\"contact\",\"data\":{}}",
+			&err),
+		SYLKRTC_ERR_BAD_VALUE);
 	CHECK_STR(err.field, "action");
-	CHECK_INT(dec_bad(V2, "{\"sylkrtc\":\"account-update-addressbook\",\"transaction\":\"t\","
-			      "\"account\":\"a@x.org\",\"action\":\"add\",\"type\":\"buddy\",\"data\":{}}",
-			  &err), SYLKRTC_ERR_BAD_VALUE);
+	CHECK_INT(
+		dec_bad(V2,
+			"{\"sylkrtc\":\"account-update-addressbook\",\"transaction\":\"t\","
+			"\"account\":\"a@x.org\",\"action\":\"add\",\"type\":\"buddy\",\"data\":{}}",
+			&err),
+		SYLKRTC_ERR_BAD_VALUE);
 	CHECK_STR(err.field, "type");
 	/* enum values are case-sensitive */
-	CHECK_INT(dec_bad(V2, "{\"sylkrtc\":\"videoroom-composing-indication\",\"transaction\":\"t\","
-			      "\"session\":\"s\",\"state\":\"Active\"}", &err), SYLKRTC_ERR_BAD_VALUE);
+	CHECK_INT(dec_bad(V2,
+			  "{\"sylkrtc\":\"videoroom-composing-indication\",\"transaction\":\"t\","
+			  "\"session\":\"s\",\"state\":\"Active\"}",
+			  &err),
+		  SYLKRTC_ERR_BAD_VALUE);
 }
 
 static void test_err_reserved_header(void)
 {
 	struct sylkrtc_error err;
 
-	CHECK_INT(dec_bad(V2, "{\"sylkrtc\":\"session-answer\",\"transaction\":\"t\",\"session\":\"s\","
-			      "\"sdp\":\"v\",\"headers\":[{\"name\":\"Proxy-Authorization\",\"value\":\"x\"}]}",
-			  &err), SYLKRTC_ERR_BAD_VALUE);
-	CHECK_STR(err.text, "Invalid value for 'headers[0].name': Proxy-Authorization is set by the server");
+	CHECK_INT(
+		dec_bad(V2,
+			"{\"sylkrtc\":\"session-answer\",\"transaction\":\"t\",\"session\":\"s\","
+			"\"sdp\":\"v\",\"headers\":[{\"name\":\"Proxy-Authorization\",\"value\":\"x\"}]}",
+			&err),
+		SYLKRTC_ERR_BAD_VALUE);
+	CHECK_STR(err.text,
+		  "Invalid value for 'headers[0].name': Proxy-Authorization is set by the server");
 }
 
 static void test_err_bad_aor(void)
@@ -990,28 +1119,33 @@ static void test_err_bad_aor(void)
 		const char *field;
 		const char *text;
 	} cases[] = {
-		{ "{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"alice\"}",
-		  "account", "Invalid SIP address for 'account' (\"alice\"): address is not user@domain" },
-		{ "{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"\"}",
-		  "account", "Invalid SIP address for 'account' (\"\"): empty address" },
-		{ "{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"sip:\"}",
-		  "account", "Invalid SIP address for 'account' (\"sip:\"): empty address" },
-		{ "{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"@x.org\"}",
-		  "account", "Invalid SIP address for 'account' (\"@x.org\"): empty user part" },
-		{ "{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"a@\"}",
-		  "account", "Invalid SIP address for 'account' (\"a@\"): empty domain part" },
-		{ "{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"a b@x.org\"}",
-		  "account", "Invalid SIP address for 'account' (\"a b@x.org\"): whitespace or control character in address" },
-		{ "{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"a@x.org\\r\\nVia: evil\"}",
-		  "account", "Invalid SIP address for 'account' (\"a@x.org??Via: evil\"): whitespace or control character in address" },
-		{ "{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"a\\u0000@x.org\"}",
-		  "account", "Invalid SIP address for 'account' (\"a?@x.org\"): whitespace or control character in address" },
-		{ "{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"bob@-x\",\"sdp\":\"v\"}",
-		  "uri", "Invalid SIP address for 'uri' (\"bob@-x\"): invalid domain" },
-		{ "{\"sylkrtc\":\"videoroom-invite\",\"transaction\":\"t\",\"session\":\"s\",\"participants\":[\"b@x.org\",\"<c@x.org>\"]}",
-		  "participants[1]", "Invalid SIP address for 'participants[1]' (\"<c@x.org>\"): invalid character in user part" },
-		{ "{\"sylkrtc\":\"account-remove-conversation\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"contact\":\"c@x.org:99999\"}",
-		  "contact", "Invalid SIP address for 'contact' (\"c@x.org:99999\"): invalid port" },
+		{"{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"alice\"}",
+		 "account",
+		 "Invalid SIP address for 'account' (\"alice\"): address is not user@domain"},
+		{"{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"\"}",
+		 "account", "Invalid SIP address for 'account' (\"\"): empty address"},
+		{"{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"sip:\"}",
+		 "account", "Invalid SIP address for 'account' (\"sip:\"): empty address"},
+		{"{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"@x.org\"}",
+		 "account", "Invalid SIP address for 'account' (\"@x.org\"): empty user part"},
+		{"{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"a@\"}",
+		 "account", "Invalid SIP address for 'account' (\"a@\"): empty domain part"},
+		{"{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"a b@x.org\"}",
+		 "account",
+		 "Invalid SIP address for 'account' (\"a b@x.org\"): whitespace or control character in address"},
+		{"{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"a@x.org\\r\\nVia: evil\"}",
+		 "account",
+		 "Invalid SIP address for 'account' (\"a@x.org??Via: evil\"): whitespace or control character in address"},
+		{"{\"sylkrtc\":\"account-register\",\"transaction\":\"t\",\"account\":\"a\\u0000@x.org\"}",
+		 "account",
+		 "Invalid SIP address for 'account' (\"a?@x.org\"): whitespace or control character in address"},
+		{"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"bob@-x\",\"sdp\":\"v\"}",
+		 "uri", "Invalid SIP address for 'uri' (\"bob@-x\"): invalid domain"},
+		{"{\"sylkrtc\":\"videoroom-invite\",\"transaction\":\"t\",\"session\":\"s\",\"participants\":[\"b@x.org\",\"<c@x.org>\"]}",
+		 "participants[1]",
+		 "Invalid SIP address for 'participants[1]' (\"<c@x.org>\"): invalid character in user part"},
+		{"{\"sylkrtc\":\"account-remove-conversation\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"contact\":\"c@x.org:99999\"}",
+		 "contact", "Invalid SIP address for 'contact' (\"c@x.org:99999\"): invalid port"},
 	};
 	struct sylkrtc_error err;
 
@@ -1030,41 +1164,75 @@ static void test_err_bad_value(void)
 		const char *field;
 	} cases[] = {
 		/* HA1 length 1..9999 */
-		{ "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"\"}", "password" },
-		{ "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\\r\\n\"}", "password" },
+		{"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"\"}",
+		 "password"},
+		{"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\\r\\n\"}",
+		 "password"},
 		/* single-line fields that reach SIP headers */
-		{ "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"display_name\":\"A\\r\\nContact: x\"}", "display_name" },
-		{ "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"user_agent\":\"UA\\u0000x\"}", "user_agent" },
-		{ "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"incoming_header_prefixes\":[\"\"]}", "incoming_header_prefixes[0]" },
-		{ "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"incoming_header_prefixes\":[\"X Y\"]}", "incoming_header_prefixes[0]" },
-		{ "{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\",\"headers\":[{\"name\":\"X-A\",\"value\":\"1\\r\\nVia: x\"}]}", "headers[0].value" },
-		{ "{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\",\"headers\":[{\"name\":\"X A\",\"value\":\"1\"}]}", "headers[0].name" },
-		{ "{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\",\"headers\":[{\"name\":\"X-A:\",\"value\":\"1\"}]}", "headers[0].name" },
-		{ "{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\",\"headers\":[{\"name\":\"X-A\",\"value\":\"1\"},{\"name\":\"via\",\"value\":\"SIP/2.0/UDP evil\"}]}", "headers[1].name" },
-		{ "{\"sylkrtc\":\"session-answer\",\"transaction\":\"t\",\"session\":\"s\",\"sdp\":\"v\",\"headers\":[{\"name\":\"Content-Length\",\"value\":\"0\"}]}", "headers[0].name" },
-		{ "{\"sylkrtc\":\"session-update\",\"transaction\":\"t\",\"session\":\"s\",\"sdp\":\"v\",\"headers\":[{\"name\":\"i\",\"value\":\"callid\"}]}", "headers[0].name" },
-		{ "{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"\"}", "sdp" },
-		{ "{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\"}", "session" },
-		{ "{\"sylkrtc\":\"session-terminate\",\"transaction\":\"t\",\"session\":\"s\\ns\"}", "session" },
-		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":-1}]}", "candidates[0].sdpMLineIndex" },
-		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":65536}]}", "candidates[0].sdpMLineIndex" },
-		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":99999999999999999999999}]}", "candidates[0].sdpMLineIndex" },
-		{ "{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\\r\\n\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}]}", "candidates[0].candidate" },
-		{ "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"12x\"}", "digit" },
-		{ "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"123456789012345678901234567890123\"}", "digit" },
-		{ "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"E\"}", "digit" },
-		{ "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"\"}", "digit" },
-		{ "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"1\",\"duration\":0}", "duration" },
-		{ "{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"1\",\"duration\":60001}", "duration" },
-		{ "{\"sylkrtc\":\"session-message\",\"transaction\":\"t\",\"session\":\"s\",\"message_id\":\"m\",\"content\":\"c\",\"content_type\":\"text\",\"timestamp\":\"x\"}", "content_type" },
-		{ "{\"sylkrtc\":\"session-message\",\"transaction\":\"t\",\"session\":\"s\",\"message_id\":\"m\",\"content\":\"c\",\"content_type\":\"text/\",\"timestamp\":\"x\"}", "content_type" },
-		{ "{\"sylkrtc\":\"session-message\",\"transaction\":\"t\",\"session\":\"s\",\"message_id\":\"m\",\"content\":\"c\",\"content_type\":\"text/plain\\r\\nX: y\",\"timestamp\":\"x\"}", "content_type" },
-		{ "{\"sylkrtc\":\"session-message\",\"transaction\":\"t\",\"session\":\"s\",\"message_id\":\"m\",\"content\":\"a\\u0000b\",\"content_type\":\"text/plain\",\"timestamp\":\"x\"}", "content" },
-		{ "{\"sylkrtc\":\"account-sync-conversations\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"limit\":-1}", "limit" },
-		{ "{\"sylkrtc\":\"videoroom-session-update\",\"transaction\":\"t\",\"session\":\"s\",\"options\":{\"bitrate\":-5}}", "options.bitrate" },
-		{ "{\"sylkrtc\":\"videoroom-configure\",\"transaction\":\"t\",\"session\":\"s\",\"active_participants\":[\"a\",\"b\",\"c\"]}", "active_participants" },
-		{ "{\"sylkrtc\":\"videoroom-configure\",\"transaction\":\"t\",\"session\":\"s\",\"active_participants\":[\"\"]}", "active_participants[0]" },
-		{ "{\"sylkrtc\":\"account-devicetoken\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"token\":\"\",\"platform\":\"p\",\"device\":\"d\",\"app\":\"a\"}", "token" },
+		{"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"display_name\":\"A\\r\\nContact: x\"}",
+		 "display_name"},
+		{"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"user_agent\":\"UA\\u0000x\"}",
+		 "user_agent"},
+		{"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"incoming_header_prefixes\":[\"\"]}",
+		 "incoming_header_prefixes[0]"},
+		{"{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"incoming_header_prefixes\":[\"X Y\"]}",
+		 "incoming_header_prefixes[0]"},
+		{"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\",\"headers\":[{\"name\":\"X-A\",\"value\":\"1\\r\\nVia: x\"}]}",
+		 "headers[0].value"},
+		{"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\",\"headers\":[{\"name\":\"X A\",\"value\":\"1\"}]}",
+		 "headers[0].name"},
+		{"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\",\"headers\":[{\"name\":\"X-A:\",\"value\":\"1\"}]}",
+		 "headers[0].name"},
+		{"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\",\"headers\":[{\"name\":\"X-A\",\"value\":\"1\"},{\"name\":\"via\",\"value\":\"SIP/2.0/UDP evil\"}]}",
+		 "headers[1].name"},
+		{"{\"sylkrtc\":\"session-answer\",\"transaction\":\"t\",\"session\":\"s\",\"sdp\":\"v\",\"headers\":[{\"name\":\"Content-Length\",\"value\":\"0\"}]}",
+		 "headers[0].name"},
+		{"{\"sylkrtc\":\"session-update\",\"transaction\":\"t\",\"session\":\"s\",\"sdp\":\"v\",\"headers\":[{\"name\":\"i\",\"value\":\"callid\"}]}",
+		 "headers[0].name"},
+		{"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"s\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"\"}",
+		 "sdp"},
+		{"{\"sylkrtc\":\"session-create\",\"transaction\":\"t\",\"session\":\"\",\"account\":\"a@x.org\",\"uri\":\"b@x.org\",\"sdp\":\"v\"}",
+		 "session"},
+		{"{\"sylkrtc\":\"session-terminate\",\"transaction\":\"t\",\"session\":\"s\\ns\"}",
+		 "session"},
+		{"{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":-1}]}",
+		 "candidates[0].sdpMLineIndex"},
+		{"{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":65536}]}",
+		 "candidates[0].sdpMLineIndex"},
+		{"{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\",\"sdpMid\":\"0\",\"sdpMLineIndex\":99999999999999999999999}]}",
+		 "candidates[0].sdpMLineIndex"},
+		{"{\"sylkrtc\":\"session-trickle\",\"transaction\":\"t\",\"session\":\"s\",\"candidates\":[{\"candidate\":\"c\\r\\n\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}]}",
+		 "candidates[0].candidate"},
+		{"{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"12x\"}",
+		 "digit"},
+		{"{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"123456789012345678901234567890123\"}",
+		 "digit"},
+		{"{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"E\"}",
+		 "digit"},
+		{"{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"\"}",
+		 "digit"},
+		{"{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"1\",\"duration\":0}",
+		 "duration"},
+		{"{\"sylkrtc\":\"session-dtmf-info\",\"transaction\":\"t\",\"session\":\"s\",\"digit\":\"1\",\"duration\":60001}",
+		 "duration"},
+		{"{\"sylkrtc\":\"session-message\",\"transaction\":\"t\",\"session\":\"s\",\"message_id\":\"m\",\"content\":\"c\",\"content_type\":\"text\",\"timestamp\":\"x\"}",
+		 "content_type"},
+		{"{\"sylkrtc\":\"session-message\",\"transaction\":\"t\",\"session\":\"s\",\"message_id\":\"m\",\"content\":\"c\",\"content_type\":\"text/\",\"timestamp\":\"x\"}",
+		 "content_type"},
+		{"{\"sylkrtc\":\"session-message\",\"transaction\":\"t\",\"session\":\"s\",\"message_id\":\"m\",\"content\":\"c\",\"content_type\":\"text/plain\\r\\nX: y\",\"timestamp\":\"x\"}",
+		 "content_type"},
+		{"{\"sylkrtc\":\"session-message\",\"transaction\":\"t\",\"session\":\"s\",\"message_id\":\"m\",\"content\":\"a\\u0000b\",\"content_type\":\"text/plain\",\"timestamp\":\"x\"}",
+		 "content"},
+		{"{\"sylkrtc\":\"account-sync-conversations\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"limit\":-1}",
+		 "limit"},
+		{"{\"sylkrtc\":\"videoroom-session-update\",\"transaction\":\"t\",\"session\":\"s\",\"options\":{\"bitrate\":-5}}",
+		 "options.bitrate"},
+		{"{\"sylkrtc\":\"videoroom-configure\",\"transaction\":\"t\",\"session\":\"s\",\"active_participants\":[\"a\",\"b\",\"c\"]}",
+		 "active_participants"},
+		{"{\"sylkrtc\":\"videoroom-configure\",\"transaction\":\"t\",\"session\":\"s\",\"active_participants\":[\"\"]}",
+		 "active_participants[0]"},
+		{"{\"sylkrtc\":\"account-devicetoken\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"token\":\"\",\"platform\":\"p\",\"device\":\"d\",\"app\":\"a\"}",
+		 "token"},
 	};
 	struct sylkrtc_error err;
 
@@ -1087,7 +1255,9 @@ static void test_err_length_limits(void)
 		return;
 	/* password: 9999 is accepted, 10000 is not */
 	for (int len = 9999; len <= 10000; len++) {
-		p = buf + sprintf(buf, "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"");
+		p = buf +
+		    sprintf(buf,
+			    "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"");
 		memset(p, 'f', (size_t)len);
 		strcpy(p + len, "\"}");
 		if (len == 9999) {
@@ -1095,21 +1265,25 @@ static void test_err_length_limits(void)
 			if (r)
 				CHECK_INT(strlen(r->password), 9999);
 			sylkrtc_request_free(r);
-		}
-		else {
+		} else {
 			CHECK_INT(dec_bad(V2, buf, &err), SYLKRTC_ERR_BAD_VALUE);
-			CHECK_STR(err.text, "Invalid value for 'password': length must be 1 to 9999");
+			CHECK_STR(err.text,
+				  "Invalid value for 'password': length must be 1 to 9999");
 		}
 	}
 	/* single-line fields */
-	p = buf + sprintf(buf, "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"user_agent\":\"");
+	p = buf +
+	    sprintf(buf,
+		    "{\"sylkrtc\":\"account-add\",\"transaction\":\"t\",\"account\":\"a@x.org\",\"password\":\"p\",\"user_agent\":\"");
 	memset(p, 'u', SYLKRTC_LINE_MAX + 1);
 	strcpy(p + SYLKRTC_LINE_MAX + 1, "\"}");
 	CHECK_INT(dec_bad(V2, buf, &err), SYLKRTC_ERR_BAD_VALUE);
 	CHECK_STR(err.field, "user_agent");
 
 	/* list length */
-	p = buf + sprintf(buf, "{\"sylkrtc\":\"videoroom-invite\",\"transaction\":\"t\",\"session\":\"s\",\"participants\":[");
+	p = buf +
+	    sprintf(buf,
+		    "{\"sylkrtc\":\"videoroom-invite\",\"transaction\":\"t\",\"session\":\"s\",\"participants\":[");
 	for (int i = 0; i <= SYLKRTC_LIST_MAX; i++)
 		p += sprintf(p, "%s\"a@b.c\"", i ? "," : "");
 	strcpy(p, "]}");
@@ -1185,7 +1359,7 @@ static void test_names(void)
 	CHECK_STR(sylkrtc_composing_name(SYLKRTC_COMPOSING_IDLE), "idle");
 	CHECK_STR(sylkrtc_imdn_state_name(SYLKRTC_IMDN_ERROR), "error");
 	CHECK(sylkrtc_imdn_state_name((enum sylkrtc_imdn_state)5) == NULL);
-	CHECK(sylkrtc_ab_type_name((enum sylkrtc_ab_type)-1) == NULL);
+	CHECK(sylkrtc_ab_type_name((enum sylkrtc_ab_type) - 1) == NULL);
 }
 
 int main(void)

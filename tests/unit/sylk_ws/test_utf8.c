@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/base/utf8: strict validation, incremental feeding,
  * fail-fast behaviour, and an exhaustive comparison with a slow reference
  * decoder. */
@@ -12,7 +13,10 @@ struct seq {
 	size_t len;
 };
 
-#define SEQ(name, lit) { name, lit, sizeof(lit) - 1 }
+#define SEQ(name, lit)                     \
+	{                                  \
+		name, lit, sizeof(lit) - 1 \
+	}
 
 
 /* Reference: decode one sequence the long way round and apply every rule
@@ -27,10 +31,16 @@ static size_t ref_decode(const uint8_t *p, size_t len)
 		return 0;
 	if (p[0] < 0x80)
 		return 1;
-	else if ((p[0] & 0xe0) == 0xc0) { n = 2; cp = p[0] & 0x1f; }
-	else if ((p[0] & 0xf0) == 0xe0) { n = 3; cp = p[0] & 0x0f; }
-	else if ((p[0] & 0xf8) == 0xf0) { n = 4; cp = p[0] & 0x07; }
-	else
+	else if ((p[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else
 		return 0;
 
 	if (len < n)
@@ -41,11 +51,10 @@ static size_t ref_decode(const uint8_t *p, size_t len)
 		cp = (cp << 6) | (p[i] & 0x3f);
 	}
 
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800)
-	    || (n == 4 && cp < 0x10000))
-		return 0;                       /* overlong */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000))
+		return 0; /* overlong */
 	if (cp >= 0xd800 && cp <= 0xdfff)
-		return 0;                       /* surrogate */
+		return 0; /* surrogate */
 	if (cp > 0x10ffff)
 		return 0;
 
@@ -185,11 +194,11 @@ static void test_incremental(void)
 {
 	static const char kosme[] = "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5";
 	static const int want[] = {
-		EAGAIN, 0,                /* ce ba    */
-		EAGAIN, EAGAIN, 0,  /* e1 bd b9 */
-		EAGAIN, 0,                /* cf 83    */
-		EAGAIN, 0,                /* ce bc    */
-		EAGAIN, 0,                /* ce b5    */
+		EAGAIN, 0,         /* ce ba    */
+		EAGAIN, EAGAIN, 0, /* e1 bd b9 */
+		EAGAIN, 0,         /* cf 83    */
+		EAGAIN, 0,         /* ce bc    */
+		EAGAIN, 0,         /* ce b5    */
 	};
 	struct utf8_state st;
 	size_t i;
@@ -219,8 +228,7 @@ static void test_incremental(void)
 static void test_fail_fast(void)
 {
 	/* 6.4.1: kosme, then ED A0 80 (a surrogate), then "edited" */
-	static const char prefix[] =
-		"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed";
+	static const char prefix[] = "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed";
 	struct utf8_state st;
 
 	utf8_init(&st);
@@ -275,8 +283,7 @@ static void test_ascii_fast_path(void)
 				buf[pos] = 0xc3;
 				buf[pos + 1] = 0xa9;
 				good_ok += utf8_valid(buf, len);
-			}
-			else {
+			} else {
 				good_ok++;
 			}
 			runs++;
@@ -360,10 +367,14 @@ static void test_random_vs_reference(void)
 		uint8_t b[12];
 		size_t n, k;
 
-		x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
 		n = x % sizeof(b);
 		for (k = 0; k < n; k++) {
-			x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
 			/* bias towards the interesting bytes */
 			b[k] = (x & 1) ? (uint8_t)(0x80 | (x >> 8)) : (uint8_t)(x >> 8);
 		}
@@ -399,7 +410,9 @@ static void test_decode(void)
 		size_t k;
 
 		for (k = 0; k < 4; k++) {
-			x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
 			b[k] = (uint8_t)(0x80 | (x >> 8));
 		}
 		if (utf8_decode(b, 4, NULL) != ref_decode(b, 4))

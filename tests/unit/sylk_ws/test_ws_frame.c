@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/ws/ws_frame: parsing (whole and byte by byte),
  * protocol errors with their close codes, masking, building, close
  * payloads. */
@@ -7,19 +8,18 @@
 #include "check.h"
 #include "sylk_ws/ws/ws_frame.h"
 
-static const struct ws_frame_rules server = { .role = WS_ROLE_SERVER };
-static const struct ws_frame_rules client = { .role = WS_ROLE_CLIENT };
+static const struct ws_frame_rules server = {.role = WS_ROLE_SERVER};
+static const struct ws_frame_rules client = {.role = WS_ROLE_CLIENT};
 
 /* RFC 6455 5.7 examples */
-static const uint8_t rfc_hello_unmasked[] = {
-	0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f};
-static const uint8_t rfc_hello_masked[] = {
-	0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58};
+static const uint8_t rfc_hello_unmasked[] = {0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f};
+static const uint8_t rfc_hello_masked[] = {0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d,
+					   0x7f, 0x9f, 0x4d, 0x51, 0x58};
 static const uint8_t rfc_frag1[] = {0x01, 0x03, 0x48, 0x65, 0x6c};
 static const uint8_t rfc_frag2[] = {0x80, 0x02, 0x6c, 0x6f};
 static const uint8_t rfc_ping[] = {0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f};
-static const uint8_t rfc_pong_masked[] = {
-	0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58};
+static const uint8_t rfc_pong_masked[] = {0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d,
+					  0x7f, 0x9f, 0x4d, 0x51, 0x58};
 static const uint8_t rfc_mask[4] = {0x37, 0xfa, 0x21, 0x3d};
 
 
@@ -31,7 +31,7 @@ static const uint8_t rfc_mask[4] = {0x37, 0xfa, 0x21, 0x3d};
 static int parse_r(struct ws_frame *f, const uint8_t *buf, size_t len,
 		   const struct ws_frame_rules *rules, size_t *need)
 {
-	enum ws_reason r = (enum ws_reason)-1;
+	enum ws_reason r = (enum ws_reason) - 1;
 	int err = ws_frame_parse(f, buf, len, rules, need, &r);
 
 	CHECK_INT(err, ws_reason_errno(r));
@@ -42,7 +42,7 @@ static int parse_r(struct ws_frame *f, const uint8_t *buf, size_t len,
 static int parse_header_r(struct ws_frame *f, const uint8_t *buf, size_t len,
 			  const struct ws_frame_rules *rules, size_t *need)
 {
-	enum ws_reason r = (enum ws_reason)-1;
+	enum ws_reason r = (enum ws_reason) - 1;
 	int err = ws_frame_parse_header(f, buf, len, rules, need, &r);
 
 	CHECK_INT(err, ws_reason_errno(r));
@@ -50,10 +50,10 @@ static int parse_header_r(struct ws_frame *f, const uint8_t *buf, size_t len,
 }
 
 
-static int close_parse_r(const uint8_t *payload, size_t len, uint16_t *code,
-			 const char **reason, size_t *reason_len)
+static int close_parse_r(const uint8_t *payload, size_t len, uint16_t *code, const char **reason,
+			 size_t *reason_len)
 {
-	enum ws_reason r = (enum ws_reason)-1;
+	enum ws_reason r = (enum ws_reason) - 1;
 	int err = ws_close_parse(payload, len, code, reason, reason_len, &r);
 
 	CHECK_INT(err, ws_reason_errno(r));
@@ -68,9 +68,7 @@ static void test_rfc_examples_parse(void)
 	size_t need = 99;
 
 	/* single-frame unmasked text, as a client receives it */
-	CHECK_INT(parse_r(&f, rfc_hello_unmasked,
-				 sizeof(rfc_hello_unmasked), &client, &need),
-		  0);
+	CHECK_INT(parse_r(&f, rfc_hello_unmasked, sizeof(rfc_hello_unmasked), &client, &need), 0);
 	CHECK_INT(need, 0);
 	CHECK(f.fin);
 	CHECK_INT(f.rsv, 0);
@@ -81,17 +79,14 @@ static void test_rfc_examples_parse(void)
 	CHECK_MEM(rfc_hello_unmasked + f.payload_off, "Hello", 5);
 
 	/* the same unmasked frame is a protocol error for a server */
-	CHECK_INT(parse_r(&f, rfc_hello_unmasked,
-				 sizeof(rfc_hello_unmasked), &server, NULL),
+	CHECK_INT(parse_r(&f, rfc_hello_unmasked, sizeof(rfc_hello_unmasked), &server, NULL),
 		  WS_R_UNMASKED);
-	CHECK_INT(parse_r(&f, rfc_hello_unmasked,
-				 sizeof(rfc_hello_unmasked), NULL, NULL),
+	CHECK_INT(parse_r(&f, rfc_hello_unmasked, sizeof(rfc_hello_unmasked), NULL, NULL),
 		  WS_R_UNMASKED);
 
 	/* single-frame masked text, as a server receives it */
 	memcpy(buf, rfc_hello_masked, sizeof(rfc_hello_masked));
-	CHECK_INT(parse_r(&f, buf, sizeof(rfc_hello_masked), &server,
-				 &need), 0);
+	CHECK_INT(parse_r(&f, buf, sizeof(rfc_hello_masked), &server, &need), 0);
 	CHECK(f.fin);
 	CHECK_INT(f.opcode, WS_OP_TEXT);
 	CHECK(f.masked);
@@ -102,36 +97,32 @@ static void test_rfc_examples_parse(void)
 	ws_frame_unmask(&f, buf);
 	CHECK(!f.masked);
 	CHECK_MEM(buf + 6, "Hello", 5);
-	ws_frame_unmask(&f, buf);  /* second call must not re-mask */
+	ws_frame_unmask(&f, buf); /* second call must not re-mask */
 	CHECK_MEM(buf + 6, "Hello", 5);
 
 	/* masked frame is a protocol error for a client */
-	CHECK_INT(parse_r(&f, rfc_hello_masked, sizeof(rfc_hello_masked),
-				 &client, NULL), WS_R_MASKED);
+	CHECK_INT(parse_r(&f, rfc_hello_masked, sizeof(rfc_hello_masked), &client, NULL),
+		  WS_R_MASKED);
 
 	/* fragmented unmasked text */
-	CHECK_INT(parse_r(&f, rfc_frag1, sizeof(rfc_frag1), &client,
-				 NULL), 0);
+	CHECK_INT(parse_r(&f, rfc_frag1, sizeof(rfc_frag1), &client, NULL), 0);
 	CHECK(!f.fin);
 	CHECK_INT(f.opcode, WS_OP_TEXT);
 	CHECK_INT(f.payload_len, 3);
 	CHECK_MEM(rfc_frag1 + f.payload_off, "Hel", 3);
-	CHECK_INT(parse_r(&f, rfc_frag2, sizeof(rfc_frag2), &client,
-				 NULL), 0);
+	CHECK_INT(parse_r(&f, rfc_frag2, sizeof(rfc_frag2), &client, NULL), 0);
 	CHECK(f.fin);
 	CHECK_INT(f.opcode, WS_OP_CONT);
 	CHECK_MEM(rfc_frag2 + f.payload_off, "lo", 2);
 
 	/* unmasked ping */
-	CHECK_INT(parse_r(&f, rfc_ping, sizeof(rfc_ping), &client,
-				 NULL), 0);
+	CHECK_INT(parse_r(&f, rfc_ping, sizeof(rfc_ping), &client, NULL), 0);
 	CHECK_INT(f.opcode, WS_OP_PING);
 	CHECK_INT(f.payload_len, 5);
 
 	/* masked pong answering it */
 	memcpy(buf, rfc_pong_masked, sizeof(rfc_pong_masked));
-	CHECK_INT(parse_r(&f, buf, sizeof(rfc_pong_masked), &server,
-				 NULL), 0);
+	CHECK_INT(parse_r(&f, buf, sizeof(rfc_pong_masked), &server, NULL), 0);
 	CHECK_INT(f.opcode, WS_OP_PONG);
 	ws_frame_unmask(&f, buf);
 	CHECK_MEM(buf + f.payload_off, "Hello", 5);
@@ -145,34 +136,31 @@ static void test_rfc_examples_build(void)
 	struct ws_frame f;
 	size_t n;
 
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_TEXT, true, "Hello", 5,
-				 &n), 0);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_TEXT, true, "Hello", 5, &n), 0);
 	CHECK_INT(n, sizeof(rfc_hello_unmasked));
 	CHECK_MEM(buf, rfc_hello_unmasked, n);
 
-	CHECK_INT(ws_frame_build_masked(buf, sizeof(buf), WS_OP_TEXT, true,
-					"Hello", 5, rfc_mask, &n), 0);
+	CHECK_INT(ws_frame_build_masked(buf, sizeof(buf), WS_OP_TEXT, true, "Hello", 5, rfc_mask,
+					&n),
+		  0);
 	CHECK_INT(n, sizeof(rfc_hello_masked));
 	CHECK_MEM(buf, rfc_hello_masked, n);
 
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_TEXT, false, "Hel", 3,
-				 &n), 0);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_TEXT, false, "Hel", 3, &n), 0);
 	CHECK_MEM(buf, rfc_frag1, sizeof(rfc_frag1));
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_CONT, true, "lo", 2,
-				 &n), 0);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_CONT, true, "lo", 2, &n), 0);
 	CHECK_MEM(buf, rfc_frag2, sizeof(rfc_frag2));
 
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_PING, true, "Hello", 5,
-				 &n), 0);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_PING, true, "Hello", 5, &n), 0);
 	CHECK_MEM(buf, rfc_ping, sizeof(rfc_ping));
-	CHECK_INT(ws_frame_build_masked(buf, sizeof(buf), WS_OP_PONG, true,
-					"Hello", 5, rfc_mask, &n), 0);
+	CHECK_INT(ws_frame_build_masked(buf, sizeof(buf), WS_OP_PONG, true, "Hello", 5, rfc_mask,
+					&n),
+		  0);
 	CHECK_MEM(buf, rfc_pong_masked, sizeof(rfc_pong_masked));
 
 	/* 256 bytes binary in a single unmasked frame: 0x82 0x7E 0x0100 */
 	memset(payload, 0xab, sizeof(payload));
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_BINARY, true, payload,
-				 256, &n), 0);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_BINARY, true, payload, 256, &n), 0);
 	CHECK_INT(n, 4 + 256);
 	CHECK_MEM(buf, "\x82\x7e\x01\x00", 4);
 	CHECK_MEM(buf + 4, payload, 256);
@@ -181,8 +169,7 @@ static void test_rfc_examples_build(void)
 	CHECK_INT(f.payload_len, 256);
 
 	/* 64KiB binary in a single unmasked frame: 0x82 0x7F 0x...010000 */
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_BINARY, true, payload,
-				 65536, &n), 0);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_BINARY, true, payload, 65536, &n), 0);
 	CHECK_INT(n, 10 + 65536);
 	CHECK_MEM(buf, "\x82\x7f\x00\x00\x00\x00\x00\x01\x00\x00", 10);
 	CHECK_INT(parse_r(&f, buf, n, &client, NULL), 0);
@@ -208,14 +195,13 @@ static void check_bytewise(const uint8_t *frame, size_t len, size_t hdr,
 
 		err = parse_header_r(&f, frame, i, rules, &need);
 		if (i < hdr) {
-			if (err != WS_R_NEED_MORE || need == 0 || need > want_hdr_need
-			    || (i >= 2 && need != want_hdr_need)) {
-				fprintf(stderr, "    header at %zu: err %d need %zu\n",
-					i, err, need);
+			if (err != WS_R_NEED_MORE || need == 0 || need > want_hdr_need ||
+			    (i >= 2 && need != want_hdr_need)) {
+				fprintf(stderr, "    header at %zu: err %d need %zu\n", i, err,
+					need);
 				bad_hdr++;
 			}
-		}
-		else if (err != 0 || need != 0) {
+		} else if (err != 0 || need != 0) {
 			bad_hdr++;
 		}
 
@@ -253,42 +239,36 @@ static void test_partial_bytewise(void)
 	{
 		struct ws_frame f;
 		size_t need = 0;
-		CHECK_INT(parse_header_r(&f, rfc_hello_masked, 0, &server,
-						&need), WS_R_NEED_MORE);
+		CHECK_INT(parse_header_r(&f, rfc_hello_masked, 0, &server, &need), WS_R_NEED_MORE);
 		CHECK_INT(need, 2);
-		CHECK_INT(parse_header_r(&f, rfc_hello_masked, 1, &server,
-						&need), WS_R_NEED_MORE);
+		CHECK_INT(parse_header_r(&f, rfc_hello_masked, 1, &server, &need), WS_R_NEED_MORE);
 		CHECK_INT(need, 1);
-		CHECK_INT(parse_header_r(&f, rfc_hello_masked, 2, &server,
-						&need), WS_R_NEED_MORE);
+		CHECK_INT(parse_header_r(&f, rfc_hello_masked, 2, &server, &need), WS_R_NEED_MORE);
 		CHECK_INT(need, 4);
-		CHECK_INT(parse_header_r(&f, NULL, 0, &server, &need),
-			  WS_R_NEED_MORE);
+		CHECK_INT(parse_header_r(&f, NULL, 0, &server, &need), WS_R_NEED_MORE);
 	}
 
 	check_bytewise(rfc_hello_masked, sizeof(rfc_hello_masked), 6, &server);
-	check_bytewise(rfc_hello_unmasked, sizeof(rfc_hello_unmasked), 2,
-		       &client);
+	check_bytewise(rfc_hello_unmasked, sizeof(rfc_hello_unmasked), 2, &client);
 
 	/* 16-bit length, masked */
-	CHECK_INT(ws_frame_build_masked(buf, 70000, WS_OP_BINARY, true, payload,
-					300, key, &n), 0);
+	CHECK_INT(ws_frame_build_masked(buf, 70000, WS_OP_BINARY, true, payload, 300, key, &n), 0);
 	CHECK_INT(n, 2 + 2 + 4 + 300);
 	check_bytewise(buf, n, 8, &server);
 
 	/* 64-bit length, masked */
 	{
 		uint8_t *big = calloc(1, 65536);
-		CHECK_INT(ws_frame_build_masked(buf, 70000, WS_OP_BINARY, false,
-						big, 65536, key, &n), 0);
+		CHECK_INT(ws_frame_build_masked(buf, 70000, WS_OP_BINARY, false, big, 65536, key,
+						&n),
+			  0);
 		CHECK_INT(n, 2 + 8 + 4 + 65536);
 		check_bytewise(buf, n, 14, &server);
 		free(big);
 	}
 
 	/* empty payload: frame is complete with its header */
-	CHECK_INT(ws_frame_build_masked(buf, 70000, WS_OP_PING, true, NULL, 0,
-					key, &n), 0);
+	CHECK_INT(ws_frame_build_masked(buf, 70000, WS_OP_PING, true, NULL, 0, key, &n), 0);
 	CHECK_INT(n, 6);
 	check_bytewise(buf, n, 6, &server);
 
@@ -299,7 +279,7 @@ static void test_partial_bytewise(void)
 static void test_lengths(void)
 {
 	static const size_t sizes[] = {0, 1, 125, 126, 127, 65535, 65536, 70000};
-	static const size_t hdrs[]  = {2, 2, 2,   4,   4,   4,     10,    10};
+	static const size_t hdrs[] = {2, 2, 2, 4, 4, 4, 10, 10};
 	uint8_t *buf = malloc(80000);
 	uint8_t *payload = malloc(70000);
 	const uint8_t key[4] = {0xde, 0xad, 0xbe, 0xef};
@@ -315,16 +295,15 @@ static void test_lengths(void)
 		CHECK_INT(ws_frame_header_size(sizes[i], false), hdrs[i]);
 		CHECK_INT(ws_frame_header_size(sizes[i], true), hdrs[i] + 4);
 
-		CHECK_INT(ws_frame_build(buf, 80000, WS_OP_BINARY, true,
-					 payload, sizes[i], &n), 0);
+		CHECK_INT(ws_frame_build(buf, 80000, WS_OP_BINARY, true, payload, sizes[i], &n), 0);
 		CHECK_INT(n, hdrs[i] + sizes[i]);
 		CHECK_INT(parse_r(&f, buf, n, &client, NULL), 0);
 		CHECK_INT(f.payload_off, hdrs[i]);
 		CHECK_INT(f.payload_len, sizes[i]);
 		CHECK_MEM(buf + hdrs[i], payload, sizes[i]);
 
-		CHECK_INT(ws_frame_build_masked(buf, 80000, WS_OP_TEXT, true,
-						payload, sizes[i], key, &n),
+		CHECK_INT(ws_frame_build_masked(buf, 80000, WS_OP_TEXT, true, payload, sizes[i],
+						key, &n),
 			  0);
 		CHECK_INT(n, hdrs[i] + 4 + sizes[i]);
 		CHECK_INT(parse_r(&f, buf, n, &server, NULL), 0);
@@ -335,17 +314,14 @@ static void test_lengths(void)
 
 	/* non-minimal length encodings are accepted */
 	{
-		const uint8_t nonmin16[] = {0x82, 0xfe, 0x00, 0x05, 1, 2, 3, 4,
-					    'a', 'b', 'c', 'd', 'e'};
-		const uint8_t nonmin64[] = {0x82, 0xff, 0, 0, 0, 0, 0, 0, 0, 0x01,
-					    1, 2, 3, 4, 'a'};
+		const uint8_t nonmin16[] = {0x82, 0xfe, 0x00, 0x05, 1,   2,  3,
+					    4,    'a',  'b',  'c',  'd', 'e'};
+		const uint8_t nonmin64[] = {0x82, 0xff, 0, 0, 0, 0, 0, 0, 0, 0x01, 1, 2, 3, 4, 'a'};
 		struct ws_frame f;
 
-		CHECK_INT(parse_r(&f, nonmin16, sizeof(nonmin16),
-					 &server, NULL), 0);
+		CHECK_INT(parse_r(&f, nonmin16, sizeof(nonmin16), &server, NULL), 0);
 		CHECK_INT(f.payload_len, 5);
-		CHECK_INT(parse_r(&f, nonmin64, sizeof(nonmin64),
-					 &server, NULL), 0);
+		CHECK_INT(parse_r(&f, nonmin64, sizeof(nonmin64), &server, NULL), 0);
 		CHECK_INT(f.payload_len, 1);
 		CHECK_INT(f.payload_off, 14);
 	}
@@ -353,15 +329,13 @@ static void test_lengths(void)
 	/* the largest legal 64-bit length parses as a header, then waits */
 	{
 		const uint8_t huge[] = {0x82, 0xff, 0x7f, 0xff, 0xff, 0xff, 0xff,
-					0xff, 0xff, 0xff, 1, 2, 3, 4};
+					0xff, 0xff, 0xff, 1,    2,    3,    4};
 		struct ws_frame f;
 		size_t need;
 
-		CHECK_INT(parse_header_r(&f, huge, sizeof(huge), &server,
-						&need), 0);
+		CHECK_INT(parse_header_r(&f, huge, sizeof(huge), &server, &need), 0);
 		CHECK(f.payload_len == 0x7fffffffffffffffull);
-		CHECK_INT(parse_r(&f, huge, sizeof(huge), &server,
-					 &need), WS_R_NEED_MORE);
+		CHECK_INT(parse_r(&f, huge, sizeof(huge), &server, &need), WS_R_NEED_MORE);
 		CHECK(need == 0x7fffffffffffffffull);
 	}
 
@@ -372,29 +346,22 @@ static void test_lengths(void)
 
 static void test_protocol_errors(void)
 {
-	struct ws_frame_rules rsv1 = { .role = WS_ROLE_SERVER,
-				       .rsv_allowed = WS_RSV1 };
+	struct ws_frame_rules rsv1 = {.role = WS_ROLE_SERVER, .rsv_allowed = WS_RSV1};
 	struct ws_frame f;
 	uint8_t b[16];
 	size_t need;
 	unsigned op;
 
 	/* RSV bits without an extension: fail on the first byte */
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\xc1", 1, &server, &need),
-		  WS_R_RSV);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\xc1", 1, &server, &need), WS_R_RSV);
 	CHECK_INT(need, 0);
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\xa1\x80", 2, &server,
-				 NULL), WS_R_RSV);
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\x91\x80", 2, &server,
-				 NULL), WS_R_RSV);
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\xf1\x80", 2, &server,
-				 NULL), WS_R_RSV);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\xa1\x80", 2, &server, NULL), WS_R_RSV);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\x91\x80", 2, &server, NULL), WS_R_RSV);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\xf1\x80", 2, &server, NULL), WS_R_RSV);
 	/* an extension that owns RSV1 makes it legal, not RSV2 */
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\xc1\x80\0\0\0\0", 6,
-				 &rsv1, NULL), 0);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\xc1\x80\0\0\0\0", 6, &rsv1, NULL), 0);
 	CHECK_INT(f.rsv, WS_RSV1);
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\xe1\x80", 2, &rsv1,
-				 NULL), WS_R_RSV);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\xe1\x80", 2, &rsv1, NULL), WS_R_RSV);
 	CHECK_INT(ws_close_code_for(ws_reason_errno(WS_R_RSV)), 1002);
 
 	/* reserved opcodes 3-7 and B-F */
@@ -412,10 +379,8 @@ static void test_protocol_errors(void)
 	CHECK_INT(ws_close_code_for(ws_reason_errno(WS_R_OPCODE)), 1002);
 
 	/* control frame with 126 bytes (7-bit length 126 and 127) */
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\x89\xfe", 2, &server,
-				 NULL), WS_R_CTRL_TOO_LONG);
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\x88\xff", 2, &server,
-				 NULL), WS_R_CTRL_TOO_LONG);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\x89\xfe", 2, &server, NULL), WS_R_CTRL_TOO_LONG);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\x88\xff", 2, &server, NULL), WS_R_CTRL_TOO_LONG);
 	/* 125 is fine */
 	memset(b, 0, sizeof(b));
 	b[0] = 0x8a;
@@ -424,39 +389,31 @@ static void test_protocol_errors(void)
 	CHECK_INT(ws_close_code_for(ws_reason_errno(WS_R_CTRL_TOO_LONG)), 1002);
 
 	/* fragmented control frames: fail on the first byte */
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\x09", 1, &server, NULL),
-		  WS_R_CTRL_FRAGMENTED);
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\x08\x80", 2, &server,
-				 NULL), WS_R_CTRL_FRAGMENTED);
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\x0a\x80", 2, &server,
-				 NULL), WS_R_CTRL_FRAGMENTED);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\x09", 1, &server, NULL), WS_R_CTRL_FRAGMENTED);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\x08\x80", 2, &server, NULL), WS_R_CTRL_FRAGMENTED);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\x0a\x80", 2, &server, NULL), WS_R_CTRL_FRAGMENTED);
 	CHECK_INT(ws_close_code_for(ws_reason_errno(WS_R_CTRL_FRAGMENTED)), 1002);
 
 	/* unmasked client frame, detected at the second byte */
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\x82\x00", 2, &server,
-				 NULL), WS_R_UNMASKED);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\x82\x00", 2, &server, NULL), WS_R_UNMASKED);
 	CHECK_INT(ws_close_code_for(ws_reason_errno(WS_R_UNMASKED)), 1002);
 	CHECK_INT(ws_close_code_for(ws_reason_errno(WS_R_MASKED)), 1002);
 
 	/* 64-bit length with the top bit set: fails at the third byte */
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\x82\xff\x80", 3, &server,
-				 NULL), WS_R_LENGTH);
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\x82\xff", 2, &server,
-				 &need), WS_R_NEED_MORE);
-	CHECK_INT(need, 12);  /* the whole header: 2 + 8 + 4 */
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\x82\xff\x80", 3, &server, NULL), WS_R_LENGTH);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\x82\xff", 2, &server, &need), WS_R_NEED_MORE);
+	CHECK_INT(need, 12); /* the whole header: 2 + 8 + 4 */
 	CHECK_INT(ws_close_code_for(ws_reason_errno(WS_R_LENGTH)), 1002);
 
 	/* errors take precedence in byte order: RSV (byte 0) before mask */
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\xc3\x00", 2, &server,
-				 NULL), WS_R_RSV);
-	CHECK_INT(parse_r(&f, (const uint8_t *)"\x03\x00", 2, &server,
-				 NULL), WS_R_OPCODE);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\xc3\x00", 2, &server, NULL), WS_R_RSV);
+	CHECK_INT(parse_r(&f, (const uint8_t *)"\x03\x00", 2, &server, NULL), WS_R_OPCODE);
 }
 
 
 static void test_too_big(void)
 {
-	struct ws_frame_rules lim = { .role = WS_ROLE_SERVER, .max_payload = 1000 };
+	struct ws_frame_rules lim = {.role = WS_ROLE_SERVER, .max_payload = 1000};
 	struct ws_frame f;
 	uint8_t b[16];
 	size_t need;
@@ -527,7 +484,7 @@ static void test_mask(void)
 	}
 	CHECK_INT(bad, 0);
 
-	ws_mask(NULL, 10, key, 0);  /* tolerated */
+	ws_mask(NULL, 10, key, 0); /* tolerated */
 }
 
 
@@ -540,48 +497,36 @@ static void test_build_errors(void)
 	memset(payload, 'p', sizeof(payload));
 
 	/* size query */
-	CHECK_INT(ws_frame_build(NULL, 0, WS_OP_TEXT, true, payload, 200, &n),
-		  ENOSPC);
+	CHECK_INT(ws_frame_build(NULL, 0, WS_OP_TEXT, true, payload, 200, &n), ENOSPC);
 	CHECK_INT(n, 4 + 200);
-	CHECK_INT(ws_frame_build(buf, 203, WS_OP_TEXT, true, payload, 200, &n),
-		  ENOSPC);
+	CHECK_INT(ws_frame_build(buf, 203, WS_OP_TEXT, true, payload, 200, &n), ENOSPC);
 	CHECK_INT(n, 204);
-	CHECK_INT(ws_frame_build(buf, 204, WS_OP_TEXT, true, payload, 200, &n),
-		  0);
+	CHECK_INT(ws_frame_build(buf, 204, WS_OP_TEXT, true, payload, 200, &n), 0);
 	CHECK_INT(n, 204);
-	CHECK_INT(ws_frame_build_header(NULL, 0, WS_OP_BINARY, true, 70000,
-					NULL, &n), ENOSPC);
+	CHECK_INT(ws_frame_build_header(NULL, 0, WS_OP_BINARY, true, 70000, NULL, &n), ENOSPC);
 	CHECK_INT(n, 10);
 
 	/* control frames the server must not send */
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_PING, true, payload,
-				 126, &n), EINVAL);
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_PING, false, payload,
-				 5, &n), EINVAL);
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_CLOSE, true, payload,
-				 125, &n), 0);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_PING, true, payload, 126, &n), EINVAL);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_PING, false, payload, 5, &n), EINVAL);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_CLOSE, true, payload, 125, &n), 0);
 	/* opcode out of range */
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), 16, true, payload, 1, &n),
-		  EINVAL);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), 16, true, payload, 1, &n), EINVAL);
 	/* any 4-bit opcode is buildable (tests need reserved ones) */
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), 3, true, payload, 1, &n),
-		  0);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), 3, true, payload, 1, &n), 0);
 	CHECK_INT(buf[0], 0x83);
 	/* payload NULL with a length */
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_TEXT, true, NULL, 1,
-				 &n), EINVAL);
-	CHECK_INT(ws_frame_build_masked(buf, sizeof(buf), WS_OP_TEXT, true,
-					"a", 1, NULL, &n), EINVAL);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_TEXT, true, NULL, 1, &n), EINVAL);
+	CHECK_INT(ws_frame_build_masked(buf, sizeof(buf), WS_OP_TEXT, true, "a", 1, NULL, &n),
+		  EINVAL);
 
 	/* building in place: payload already at the start of buf */
 	memcpy(buf, "Hello", 5);
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_TEXT, true, buf, 5,
-				 &n), 0);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_TEXT, true, buf, 5, &n), 0);
 	CHECK_MEM(buf, rfc_hello_unmasked, sizeof(rfc_hello_unmasked));
 
 	/* outlen is optional */
-	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_TEXT, true, "x", 1,
-				 NULL), 0);
+	CHECK_INT(ws_frame_build(buf, sizeof(buf), WS_OP_TEXT, true, "x", 1, NULL), 0);
 }
 
 
@@ -591,9 +536,8 @@ static void test_close_codes(void)
 	int wrong = 0;
 
 	for (code = 0; code < 70000; code++) {
-		bool want = (code >= 1000 && code <= 1003)
-			|| (code >= 1007 && code <= 1011)
-			|| (code >= 3000 && code <= 4999);
+		bool want = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+			    (code >= 3000 && code <= 4999);
 		if (ws_close_code_valid(code) != want)
 			wrong++;
 	}
@@ -629,7 +573,10 @@ static void test_close_payload(void)
 	/* build and parse back */
 	CHECK_INT(ws_close_build(buf, sizeof(buf), 1000, "bye", 3, &n), 0);
 	CHECK_INT(n, 5);
-	CHECK_MEM(buf, "\x03\xe8" "bye", 5);
+	CHECK_MEM(buf,
+		  "\x03\xe8"
+		  "bye",
+		  5);
 	CHECK_INT(close_parse_r(buf, n, &code, &r, &rlen), 0);
 	CHECK_INT(code, 1000);
 	CHECK_INT(rlen, 3);
@@ -655,11 +602,9 @@ static void test_close_payload(void)
 	memset(reason, 'r', sizeof(reason));
 	CHECK_INT(ws_close_build(buf, sizeof(buf), 1001, reason, 123, &n), 0);
 	CHECK_INT(n, 125);
-	CHECK_INT(ws_close_build(buf, sizeof(buf), 1001, reason, 124, &n),
-		  EINVAL);
+	CHECK_INT(ws_close_build(buf, sizeof(buf), 1001, reason, 124, &n), EINVAL);
 	/* reason must be UTF-8 */
-	CHECK_INT(ws_close_build(buf, sizeof(buf), 1001, "\xc0\xaf", 2, &n),
-		  EINVAL);
+	CHECK_INT(ws_close_build(buf, sizeof(buf), 1001, "\xc0\xaf", 2, &n), EINVAL);
 	/* too small a buffer: tells the size */
 	CHECK_INT(ws_close_build(buf, 4, 1000, "bye", 3, &n), ENOSPC);
 	CHECK_INT(n, 5);
@@ -669,22 +614,21 @@ static void test_close_payload(void)
 	CHECK_INT(code, WS_CLOSE_NO_STATUS);
 	CHECK_INT(rlen, 0);
 	/* one byte is malformed */
-	CHECK_INT(close_parse_r((const uint8_t *)"\x03", 1, &code, NULL, NULL),
-		  WS_R_CLOSE_PAYLOAD);
+	CHECK_INT(close_parse_r((const uint8_t *)"\x03", 1, &code, NULL, NULL), WS_R_CLOSE_PAYLOAD);
 	CHECK_INT(ws_close_code_for(ws_reason_errno(WS_R_CLOSE_PAYLOAD)), 1002);
 	/* invalid codes on the wire */
-	CHECK_INT(close_parse_r((const uint8_t *)"\x03\xed", 2, &code, NULL,
-				 NULL), WS_R_CLOSE_CODE);  /* 1005 */
-	CHECK_INT(close_parse_r((const uint8_t *)"\x03\xee", 2, &code, NULL,
-				 NULL), WS_R_CLOSE_CODE);  /* 1006 */
-	CHECK_INT(close_parse_r((const uint8_t *)"\x00\x00", 2, &code, NULL,
-				 NULL), WS_R_CLOSE_CODE);
-	CHECK_INT(close_parse_r((const uint8_t *)"\x13\x88", 2, &code, NULL,
-				 NULL), WS_R_CLOSE_CODE);  /* 5000 */
+	CHECK_INT(close_parse_r((const uint8_t *)"\x03\xed", 2, &code, NULL, NULL),
+		  WS_R_CLOSE_CODE); /* 1005 */
+	CHECK_INT(close_parse_r((const uint8_t *)"\x03\xee", 2, &code, NULL, NULL),
+		  WS_R_CLOSE_CODE); /* 1006 */
+	CHECK_INT(close_parse_r((const uint8_t *)"\x00\x00", 2, &code, NULL, NULL),
+		  WS_R_CLOSE_CODE);
+	CHECK_INT(close_parse_r((const uint8_t *)"\x13\x88", 2, &code, NULL, NULL),
+		  WS_R_CLOSE_CODE); /* 5000 */
 	CHECK_INT(ws_close_code_for(ws_reason_errno(WS_R_CLOSE_CODE)), 1002);
 	/* reason not UTF-8: 1007 */
-	CHECK_INT(close_parse_r((const uint8_t *)"\x03\xe8\xed\xa0\x80", 5,
-				 &code, NULL, NULL), WS_R_UTF8);
+	CHECK_INT(close_parse_r((const uint8_t *)"\x03\xe8\xed\xa0\x80", 5, &code, NULL, NULL),
+		  WS_R_UTF8);
 	CHECK_INT(ws_close_code_for(ws_reason_errno(WS_R_UTF8)), 1007);
 	/* over 125 bytes cannot be a close payload */
 	memset(buf, 'a', sizeof(buf));
@@ -694,17 +638,18 @@ static void test_close_payload(void)
 	CHECK_INT(close_parse_r(buf, 125, &code, NULL, NULL), 0);
 
 	/* a whole close frame */
-	CHECK_INT(ws_frame_build_close(buf, sizeof(buf), 1009, "too big", 7, &n),
-		  0);
+	CHECK_INT(ws_frame_build_close(buf, sizeof(buf), 1009, "too big", 7, &n), 0);
 	CHECK_INT(n, 2 + 2 + 7);
-	CHECK_MEM(buf, "\x88\x09\x03\xf1" "too big", n);
+	CHECK_MEM(buf,
+		  "\x88\x09\x03\xf1"
+		  "too big",
+		  n);
 	CHECK_INT(ws_frame_build_close(buf, sizeof(buf), 0, NULL, 0, &n), 0);
 	CHECK_INT(n, 2);
 	CHECK_MEM(buf, "\x88\x00", 2);
 	CHECK_INT(ws_frame_build_close(buf, 3, 1000, "ab", 2, &n), ENOSPC);
 	CHECK_INT(n, 6);
-	CHECK_INT(ws_frame_build_close(buf, sizeof(buf), 1006, NULL, 0, &n),
-		  EINVAL);
+	CHECK_INT(ws_frame_build_close(buf, sizeof(buf), 1006, NULL, 0, &n), EINVAL);
 }
 
 
@@ -718,23 +663,23 @@ static void test_err_helpers(void)
 		unsigned close;
 		const char *text;
 	} reasons[] = {
-		{WS_R_OK,              0,        0,    "ok"},
-		{WS_R_NEED_MORE,       EAGAIN,   0,    "need more data"},
-		{WS_R_INVAL,           EINVAL,   0,    "invalid argument"},
-		{WS_R_NOMEM,           ENOMEM,   0,    "out of memory"},
-		{WS_R_RSV,             EPROTO,   1002, "RSV bit set without extension"},
-		{WS_R_OPCODE,          EPROTO,   1002, "reserved opcode"},
-		{WS_R_CTRL_TOO_LONG,   EPROTO,   1002, "control frame payload over 125 bytes"},
-		{WS_R_CTRL_FRAGMENTED, EPROTO,   1002, "fragmented control frame"},
-		{WS_R_UNMASKED,        EPROTO,   1002, "client frame not masked"},
-		{WS_R_MASKED,          EPROTO,   1002, "server frame masked"},
-		{WS_R_LENGTH,          EPROTO,   1002, "64-bit payload length has top bit set"},
-		{WS_R_CONT_UNEXPECTED, EPROTO,   1002, "continuation frame without a message"},
-		{WS_R_CONT_EXPECTED,   EPROTO,   1002, "new data frame inside a fragmented message"},
-		{WS_R_CLOSE_PAYLOAD,   EPROTO,   1002, "malformed close payload"},
-		{WS_R_CLOSE_CODE,      EPROTO,   1002, "invalid close status code"},
-		{WS_R_UTF8,            EILSEQ,   1007, "invalid UTF-8"},
-		{WS_R_TOO_BIG,         EMSGSIZE, 1009, "message too big"},
+		{WS_R_OK, 0, 0, "ok"},
+		{WS_R_NEED_MORE, EAGAIN, 0, "need more data"},
+		{WS_R_INVAL, EINVAL, 0, "invalid argument"},
+		{WS_R_NOMEM, ENOMEM, 0, "out of memory"},
+		{WS_R_RSV, EPROTO, 1002, "RSV bit set without extension"},
+		{WS_R_OPCODE, EPROTO, 1002, "reserved opcode"},
+		{WS_R_CTRL_TOO_LONG, EPROTO, 1002, "control frame payload over 125 bytes"},
+		{WS_R_CTRL_FRAGMENTED, EPROTO, 1002, "fragmented control frame"},
+		{WS_R_UNMASKED, EPROTO, 1002, "client frame not masked"},
+		{WS_R_MASKED, EPROTO, 1002, "server frame masked"},
+		{WS_R_LENGTH, EPROTO, 1002, "64-bit payload length has top bit set"},
+		{WS_R_CONT_UNEXPECTED, EPROTO, 1002, "continuation frame without a message"},
+		{WS_R_CONT_EXPECTED, EPROTO, 1002, "new data frame inside a fragmented message"},
+		{WS_R_CLOSE_PAYLOAD, EPROTO, 1002, "malformed close payload"},
+		{WS_R_CLOSE_CODE, EPROTO, 1002, "invalid close status code"},
+		{WS_R_UTF8, EILSEQ, 1007, "invalid UTF-8"},
+		{WS_R_TOO_BIG, EMSGSIZE, 1009, "message too big"},
 	};
 	size_t i;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/ws/ws_handshake: accept key, key validation,
  * subprotocol choice, Origin allow-list, whole-request validation and the
  * 101 header text. */
@@ -68,22 +69,18 @@ static void test_protocol_choose(void)
 	const char *chosen = "x";
 
 	/* the client's order decides, not the server's */
-	CHECK_INT(ws_handshake_protocol_choose("sylkRTC-1, sylkRTC-2",
-					       sylk_protocols, &chosen), 0);
+	CHECK_INT(ws_handshake_protocol_choose("sylkRTC-1, sylkRTC-2", sylk_protocols, &chosen), 0);
 	CHECK_STR(chosen, "sylkRTC-1");
-	CHECK(chosen == sylk_protocols[1]);  /* the server's own string */
-	CHECK_INT(ws_handshake_protocol_choose("sylkRTC-2,sylkRTC-1",
-					       sylk_protocols, &chosen), 0);
+	CHECK(chosen == sylk_protocols[1]); /* the server's own string */
+	CHECK_INT(ws_handshake_protocol_choose("sylkRTC-2,sylkRTC-1", sylk_protocols, &chosen), 0);
 	CHECK_STR(chosen, "sylkRTC-2");
 
 	/* skip unsupported ones */
-	CHECK_INT(ws_handshake_protocol_choose("chat, superchat,sip",
-					       sip_only, &chosen), 0);
+	CHECK_INT(ws_handshake_protocol_choose("chat, superchat,sip", sip_only, &chosen), 0);
 	CHECK_STR(chosen, "sip");
 
 	/* whitespace and empty list elements */
-	CHECK_INT(ws_handshake_protocol_choose(" ,\t, sip ,", sip_only, &chosen),
-		  0);
+	CHECK_INT(ws_handshake_protocol_choose(" ,\t, sip ,", sip_only, &chosen), 0);
 	CHECK_STR(chosen, "sip");
 
 	/* nothing offered */
@@ -97,26 +94,18 @@ static void test_protocol_choose(void)
 	CHECK(chosen == NULL);
 
 	/* offered, nothing matches; case matters (RFC 7936) */
-	CHECK_INT(ws_handshake_protocol_choose("chat", sip_only, &chosen),
-		  ENOENT);
+	CHECK_INT(ws_handshake_protocol_choose("chat", sip_only, &chosen), ENOENT);
 	CHECK(chosen == NULL);
-	CHECK_INT(ws_handshake_protocol_choose("SIP", sip_only, &chosen),
-		  ENOENT);
-	CHECK_INT(ws_handshake_protocol_choose("sip", NULL, &chosen),
-		  ENOENT);
+	CHECK_INT(ws_handshake_protocol_choose("SIP", sip_only, &chosen), ENOENT);
+	CHECK_INT(ws_handshake_protocol_choose("sip", NULL, &chosen), ENOENT);
 	/* a prefix is not a match */
-	CHECK_INT(ws_handshake_protocol_choose("si, sips", sip_only, &chosen),
-		  ENOENT);
+	CHECK_INT(ws_handshake_protocol_choose("si, sips", sip_only, &chosen), ENOENT);
 
 	/* not tokens */
-	CHECK_INT(ws_handshake_protocol_choose("a b", sip_only, &chosen),
-		  EBADMSG);
-	CHECK_INT(ws_handshake_protocol_choose("sip, a;b", sip_only, &chosen),
-		  EBADMSG);
-	CHECK_INT(ws_handshake_protocol_choose("sip, \"q\"", sip_only, &chosen),
-		  EBADMSG);
-	CHECK_INT(ws_handshake_protocol_choose("sip\r\nX: y", sip_only, &chosen),
-		  EBADMSG);
+	CHECK_INT(ws_handshake_protocol_choose("a b", sip_only, &chosen), EBADMSG);
+	CHECK_INT(ws_handshake_protocol_choose("sip, a;b", sip_only, &chosen), EBADMSG);
+	CHECK_INT(ws_handshake_protocol_choose("sip, \"q\"", sip_only, &chosen), EBADMSG);
+	CHECK_INT(ws_handshake_protocol_choose("sip\r\nX: y", sip_only, &chosen), EBADMSG);
 
 	CHECK_INT(ws_handshake_protocol_choose("sip", sip_only, NULL), EINVAL);
 }
@@ -129,8 +118,7 @@ static void test_origin(void)
 	CHECK(ws_handshake_origin_allowed("https://evil.example", ""));
 	CHECK(ws_handshake_origin_allowed("https://evil.example", " , "));
 	CHECK(ws_handshake_origin_allowed("https://evil.example", "*"));
-	CHECK(ws_handshake_origin_allowed("https://evil.example",
-					  "https://a.example, *"));
+	CHECK(ws_handshake_origin_allowed("https://evil.example", "https://a.example, *"));
 
 	/* no Origin: allowed (non-browser client) */
 	CHECK(ws_handshake_origin_allowed(NULL, "https://a.example"));
@@ -161,13 +149,10 @@ static void test_origin(void)
 	CHECK(!ws_handshake_origin_allowed("https://a.example", "https://a.example:8443"));
 
 	/* suffix and prefix tricks */
-	CHECK(!ws_handshake_origin_allowed("https://a.example.evil.org",
-					   "https://a.example"));
-	CHECK(!ws_handshake_origin_allowed("https://evil-a.example",
-					   "https://a.example"));
+	CHECK(!ws_handshake_origin_allowed("https://a.example.evil.org", "https://a.example"));
+	CHECK(!ws_handshake_origin_allowed("https://evil-a.example", "https://a.example"));
 	CHECK(!ws_handshake_origin_allowed("https://a.exampl", "https://a.example"));
-	CHECK(!ws_handshake_origin_allowed("https://a.example@evil.org",
-					   "https://a.example"));
+	CHECK(!ws_handshake_origin_allowed("https://a.example@evil.org", "https://a.example"));
 	CHECK(!ws_handshake_origin_allowed("https://evil.org/https://a.example",
 					   "https://a.example"));
 
@@ -184,8 +169,7 @@ static void test_origin(void)
 	CHECK(!ws_handshake_origin_allowed("a.example", "https://a.example"));
 	CHECK(!ws_handshake_origin_allowed("https://", "https://"));
 	CHECK(!ws_handshake_origin_allowed("https://a.example:", "https://a.example:"));
-	CHECK(!ws_handshake_origin_allowed("https://a.example:99999",
-					   "https://a.example:99999"));
+	CHECK(!ws_handshake_origin_allowed("https://a.example:99999", "https://a.example:99999"));
 	CHECK(!ws_handshake_origin_allowed("https://a.example:8x", "https://a.example:8x"));
 
 	/* opaque origin */
@@ -199,40 +183,37 @@ static void test_origin(void)
 static struct ws_upgrade_req good_req(void)
 {
 	struct ws_upgrade_req r = {
-		.method       = "GET",
+		.method = "GET",
 		.http_version = "HTTP/1.1",
-		.target       = "/webrtcgateway/ws",
-		.host         = "127.0.0.1:10888",
-		.upgrade      = "websocket",
-		.connection   = "Upgrade",
-		.key          = "dGhlIHNhbXBsZSBub25jZQ==",
-		.version      = "13",
-		.origin       = "http://127.0.0.1:10888",
-		.protocol     = "sylkRTC-2",
+		.target = "/webrtcgateway/ws",
+		.host = "127.0.0.1:10888",
+		.upgrade = "websocket",
+		.connection = "Upgrade",
+		.key = "dGhlIHNhbXBsZSBub25jZQ==",
+		.version = "13",
+		.origin = "http://127.0.0.1:10888",
+		.protocol = "sylkRTC-2",
 	};
 	return r;
 }
 
 
 static const struct ws_upgrade_cfg good_cfg = {
-	.path         = "/webrtcgateway/ws",
+	.path = "/webrtcgateway/ws",
 	.origin_allow = "http://127.0.0.1:10888 https://app.example",
-	.protocols    = sylk_protocols,
+	.protocols = sylk_protocols,
 };
 
 
-static void expect(const struct ws_upgrade_req *req,
-		   const struct ws_upgrade_cfg *cfg, int status,
+static void expect(const struct ws_upgrade_req *req, const struct ws_upgrade_cfg *cfg, int status,
 		   const char *detail, int line)
 {
 	struct ws_upgrade_result res;
 	int got = ws_handshake_check(req, cfg, &res);
 
-	if (got != 0 || res.status != status
-	    || (detail && strcmp(res.detail, detail) != 0))
-		fprintf(stderr, "    line %d: got %d, status %d (%s), want %d (%s)\n",
-			line, got, res.status, res.detail, status,
-			detail ? detail : "");
+	if (got != 0 || res.status != status || (detail && strcmp(res.detail, detail) != 0))
+		fprintf(stderr, "    line %d: got %d, status %d (%s), want %d (%s)\n", line, got,
+			res.status, res.detail, status, detail ? detail : "");
 	CHECK_INT(got, 0);
 	CHECK_INT(res.status, status);
 	if (detail)
@@ -259,7 +240,7 @@ static void test_check_accepts(void)
 	CHECK_STR(res.protocol, "sylkRTC-2");
 
 	/* what real browsers send */
-	r.connection = "keep-alive, Upgrade";  /* Firefox */
+	r.connection = "keep-alive, Upgrade"; /* Firefox */
 	r.upgrade = "WebSocket";
 	r.protocol = "sylkRTC-1, sylkRTC-2";
 	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
@@ -308,83 +289,109 @@ static void test_check_rejects(void)
 	struct ws_upgrade_cfg c = good_cfg;
 	struct ws_upgrade_result res;
 
-	r = good_req(); r.method = "POST";
+	r = good_req();
+	r.method = "POST";
 	EXPECT(&r, &c, 400, "method is not GET");
-	r = good_req(); r.method = "get";  /* methods are case-sensitive */
+	r = good_req();
+	r.method = "get"; /* methods are case-sensitive */
 	EXPECT(&r, &c, 400, "method is not GET");
-	r = good_req(); r.method = NULL;
+	r = good_req();
+	r.method = NULL;
 	EXPECT(&r, &c, 400, "method is not GET");
 
-	r = good_req(); r.http_version = "HTTP/1.0";
+	r = good_req();
+	r.http_version = "HTTP/1.0";
 	EXPECT(&r, &c, 400, "HTTP version is not 1.1");
-	r = good_req(); r.http_version = "HTTP/2";
+	r = good_req();
+	r.http_version = "HTTP/2";
 	EXPECT(&r, &c, 400, "HTTP version is not 1.1");
-	r = good_req(); r.http_version = "http/1.1";
+	r = good_req();
+	r.http_version = "http/1.1";
 	EXPECT(&r, &c, 400, "HTTP version is not 1.1");
-	r = good_req(); r.http_version = "HTTP/1.";
+	r = good_req();
+	r.http_version = "HTTP/1.";
 	EXPECT(&r, &c, 400, "HTTP version is not 1.1");
 
-	r = good_req(); r.host = NULL;
+	r = good_req();
+	r.host = NULL;
 	EXPECT(&r, &c, 400, "missing Host");
-	r = good_req(); r.host = "  ";
+	r = good_req();
+	r.host = "  ";
 	EXPECT(&r, &c, 400, "missing Host");
 
-	r = good_req(); r.target = "/other";
+	r = good_req();
+	r.target = "/other";
 	EXPECT(&r, &c, 404, "unknown WebSocket path");
-	r = good_req(); r.target = "/webrtcgateway/ws/";
+	r = good_req();
+	r.target = "/webrtcgateway/ws/";
 	EXPECT(&r, &c, 404, NULL);
-	r = good_req(); r.target = "/webrtcgateway/w";
+	r = good_req();
+	r.target = "/webrtcgateway/w";
 	EXPECT(&r, &c, 404, NULL);
 	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
 	CHECK_INT(res.status, 404);
 	CHECK_STR(res.reason, "Not Found");
 
-	r = good_req(); r.upgrade = NULL;
+	r = good_req();
+	r.upgrade = NULL;
 	EXPECT(&r, &c, 400, "Upgrade does not name websocket");
-	r = good_req(); r.upgrade = "h2c";
+	r = good_req();
+	r.upgrade = "h2c";
 	EXPECT(&r, &c, 400, "Upgrade does not name websocket");
-	r = good_req(); r.upgrade = "websockets";
+	r = good_req();
+	r.upgrade = "websockets";
 	EXPECT(&r, &c, 400, NULL);
 
-	r = good_req(); r.connection = "keep-alive";
+	r = good_req();
+	r.connection = "keep-alive";
 	EXPECT(&r, &c, 400, "Connection does not name upgrade");
-	r = good_req(); r.connection = "upgraded";
+	r = good_req();
+	r.connection = "upgraded";
 	EXPECT(&r, &c, 400, NULL);
-	r = good_req(); r.connection = NULL;
+	r = good_req();
+	r.connection = NULL;
 	EXPECT(&r, &c, 400, NULL);
 
-	r = good_req(); r.version = NULL;
+	r = good_req();
+	r.version = NULL;
 	EXPECT(&r, &c, 400, "missing Sec-WebSocket-Version");
 
 	/* wrong version: 426 plus the header the reply must carry */
-	r = good_req(); r.version = "8";
+	r = good_req();
+	r.version = "8";
 	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
 	CHECK_INT(res.status, 426);
 	CHECK_STR(res.reason, "Upgrade Required");
 	CHECK_STR(res.headers, "Sec-WebSocket-Version: 13\r\n");
 	CHECK(res.protocol == NULL);
-	r = good_req(); r.version = "13, 8";
+	r = good_req();
+	r.version = "13, 8";
 	EXPECT(&r, &c, 426, NULL);
 
-	r = good_req(); r.key = NULL;
+	r = good_req();
+	r.key = NULL;
 	EXPECT(&r, &c, 400, "missing Sec-WebSocket-Key");
-	r = good_req(); r.key = "AAAAAAAAAAAAAAAAAAAA";
+	r = good_req();
+	r.key = "AAAAAAAAAAAAAAAAAAAA";
 	EXPECT(&r, &c, 400, "invalid Sec-WebSocket-Key");
 	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
 	CHECK_INT(res.status, 400);
 	CHECK_STR(res.reason, "Bad Request");
 	CHECK_STR(res.headers, "");
 
-	r = good_req(); r.origin = "https://evil.example";
+	r = good_req();
+	r.origin = "https://evil.example";
 	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
 	CHECK_INT(res.status, 403);
 	CHECK_STR(res.reason, "Forbidden");
 	CHECK_STR(res.detail, "Origin not allowed");
 
-	r = good_req(); r.protocol = "sylk RTC";
+	r = good_req();
+	r.protocol = "sylk RTC";
 	EXPECT(&r, &c, 400, "malformed Sec-WebSocket-Protocol");
 
-	r = good_req(); r.protocol = "chat, superchat";
+	r = good_req();
+	r.protocol = "chat, superchat";
 	CHECK_INT(ws_handshake_check(&r, &c, &res), 0);
 	CHECK_INT(res.status, 406);
 	CHECK_STR(res.reason, "Not Acceptable");
@@ -392,16 +399,22 @@ static void test_check_rejects(void)
 
 	/* required subprotocol not offered */
 	c.protocol_required = true;
-	r = good_req(); r.protocol = NULL;
+	r = good_req();
+	r.protocol = NULL;
 	EXPECT(&r, &c, 406, "a subprotocol is required");
 	r = good_req();
 	EXPECT(&r, &c, 101, "");
 
 	/* order: the first failure wins (version before key before origin) */
 	c = good_cfg;
-	r = good_req(); r.version = "7"; r.key = "bad"; r.origin = "https://evil.example";
+	r = good_req();
+	r.version = "7";
+	r.key = "bad";
+	r.origin = "https://evil.example";
 	EXPECT(&r, &c, 426, NULL);
-	r = good_req(); r.key = "bad"; r.origin = "https://evil.example";
+	r = good_req();
+	r.key = "bad";
+	r.origin = "https://evil.example";
 	EXPECT(&r, &c, 400, "invalid Sec-WebSocket-Key");
 
 	CHECK_INT(ws_handshake_check(NULL, &c, &res), EINVAL);
@@ -415,51 +428,46 @@ static void test_response(void)
 	char buf[256];
 	size_t n;
 
-	CHECK_INT(ws_handshake_response(buf, sizeof(buf),
-					"dGhlIHNhbXBsZSBub25jZQ==", "sylkRTC-2",
-					&n), 0);
+	CHECK_INT(ws_handshake_response(buf, sizeof(buf), "dGhlIHNhbXBsZSBub25jZQ==", "sylkRTC-2",
+					&n),
+		  0);
 	CHECK_STR(buf, "Upgrade: websocket\r\n"
 		       "Connection: Upgrade\r\n"
 		       "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
 		       "Sec-WebSocket-Protocol: sylkRTC-2\r\n");
 	CHECK_INT(n, strlen(buf));
 
-	CHECK_INT(ws_handshake_response(buf, sizeof(buf),
-					"dGhlIHNhbXBsZSBub25jZQ==", NULL, &n),
-		  0);
+	CHECK_INT(ws_handshake_response(buf, sizeof(buf), "dGhlIHNhbXBsZSBub25jZQ==", NULL, &n), 0);
 	CHECK_STR(buf, "Upgrade: websocket\r\n"
 		       "Connection: Upgrade\r\n"
 		       "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n");
 	CHECK_INT(n, strlen(buf));
 
 	/* size query and exact fit */
-	CHECK_INT(ws_handshake_response(NULL, 0, "dGhlIHNhbXBsZSBub25jZQ==",
-					"sip", &n), ENOSPC);
+	CHECK_INT(ws_handshake_response(NULL, 0, "dGhlIHNhbXBsZSBub25jZQ==", "sip", &n), ENOSPC);
 	{
 		size_t need = n;
 		char exact[200];
 
 		CHECK_INT(need, strlen("Upgrade: websocket\r\nConnection: Upgrade\r\n"
 				       "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
-				       "Sec-WebSocket-Protocol: sip\r\n") + 1);
-		CHECK_INT(ws_handshake_response(exact, need - 1,
-						"dGhlIHNhbXBsZSBub25jZQ==",
-						"sip", &n), ENOSPC);
-		CHECK_INT(ws_handshake_response(exact, need,
-						"dGhlIHNhbXBsZSBub25jZQ==",
-						"sip", &n), 0);
+				       "Sec-WebSocket-Protocol: sip\r\n") +
+					1);
+		CHECK_INT(ws_handshake_response(exact, need - 1, "dGhlIHNhbXBsZSBub25jZQ==", "sip",
+						&n),
+			  ENOSPC);
+		CHECK_INT(ws_handshake_response(exact, need, "dGhlIHNhbXBsZSBub25jZQ==", "sip", &n),
+			  0);
 		CHECK_INT(n, need - 1);
 	}
 
 	/* no header injection through the protocol, no bad key */
 	CHECK_INT(ws_handshake_response(buf, sizeof(buf),
-					"dGhlIHNhbXBsZSBub25jZQ==",
-					"sip\r\nSet-Cookie: x", &n), EINVAL);
-	CHECK_INT(ws_handshake_response(buf, sizeof(buf),
-					"dGhlIHNhbXBsZSBub25jZQ==", "", &n),
+					"dGhlIHNhbXBsZSBub25jZQ==", "sip\r\nSet-Cookie: x", &n),
 		  EINVAL);
-	CHECK_INT(ws_handshake_response(buf, sizeof(buf), "bad", NULL, &n),
+	CHECK_INT(ws_handshake_response(buf, sizeof(buf), "dGhlIHNhbXBsZSBub25jZQ==", "", &n),
 		  EINVAL);
+	CHECK_INT(ws_handshake_response(buf, sizeof(buf), "bad", NULL, &n), EINVAL);
 }
 
 
@@ -475,13 +483,11 @@ static void test_flow(void)
 	r.protocol = "sylkRTC-1";
 	CHECK_INT(ws_handshake_check(&r, &good_cfg, &res), 0);
 	CHECK_INT(res.status, 101);
-	CHECK_INT(ws_handshake_response(hdrs, sizeof(hdrs), r.key, res.protocol,
-					&n), 0);
+	CHECK_INT(ws_handshake_response(hdrs, sizeof(hdrs), r.key, res.protocol, &n), 0);
 	CHECK(strstr(hdrs, "Sec-WebSocket-Protocol: sylkRTC-1\r\n") != NULL);
 	/* printf 'x3JJHMbDL1EzLkh9GBhXDw==258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 	 *   | openssl sha1 -binary | base64 */
-	CHECK(strstr(hdrs, "Sec-WebSocket-Accept: HSmrc0sMlYUkAGmm5OPpG2HaGWk=\r\n")
-	      != NULL);
+	CHECK(strstr(hdrs, "Sec-WebSocket-Accept: HSmrc0sMlYUkAGmm5OPpG2HaGWk=\r\n") != NULL);
 }
 
 

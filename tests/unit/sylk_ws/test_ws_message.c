@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for sylk_ws/ws/ws_message: reassembly, interleaving rules, size
  * limit, UTF-8 (whole and streaming), close frames, allocator hooks. */
 #include <stdint.h>
@@ -15,14 +16,13 @@ struct tframe {
 };
 
 
-static struct tframe *mk(struct tframe *t, unsigned opcode, bool fin,
-			 const void *payload, size_t len)
+static struct tframe *mk(struct tframe *t, unsigned opcode, bool fin, const void *payload,
+			 size_t len)
 {
 	size_t n;
 	int err;
 
-	err = ws_frame_build_masked(t->buf, sizeof(t->buf), opcode, fin,
-				    payload, len, key, &n);
+	err = ws_frame_build_masked(t->buf, sizeof(t->buf), opcode, fin, payload, len, key, &n);
 	if (err) {
 		fprintf(stderr, "    mk: build failed %d\n", err);
 		abort();
@@ -41,10 +41,9 @@ static struct tframe *mk(struct tframe *t, unsigned opcode, bool fin,
  * through an out-parameter: check that the two agree, return the reason,
  * which the tests compare exactly.
  */
-static int feed_r(struct ws_message *m, struct ws_frame *f, uint8_t *frame,
-		  struct ws_msg *out)
+static int feed_r(struct ws_message *m, struct ws_frame *f, uint8_t *frame, struct ws_msg *out)
 {
-	enum ws_reason r = (enum ws_reason)-1;
+	enum ws_reason r = (enum ws_reason) - 1;
 	int err = ws_message_feed(m, f, frame, out, &r);
 
 	CHECK_INT(err, ws_reason_errno(r));
@@ -52,8 +51,8 @@ static int feed_r(struct ws_message *m, struct ws_frame *f, uint8_t *frame,
 }
 
 
-static int feed(struct ws_message *m, unsigned opcode, bool fin,
-		const void *payload, size_t len, struct ws_msg *out)
+static int feed(struct ws_message *m, unsigned opcode, bool fin, const void *payload, size_t len,
+		struct ws_msg *out)
 {
 	struct tframe t;
 
@@ -65,8 +64,7 @@ static int feed(struct ws_message *m, unsigned opcode, bool fin,
 static void test_single_frames(void)
 {
 	/* RFC 6455 5.7: a single-frame masked text message */
-	uint8_t rfc[] = {0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d,
-			 0x7f, 0x9f, 0x4d, 0x51, 0x58};
+	uint8_t rfc[] = {0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58};
 	struct ws_message *m = NULL;
 	struct ws_frame f;
 	struct ws_msg out;
@@ -80,7 +78,7 @@ static void test_single_frames(void)
 	CHECK_INT(feed_r(m, &f, rfc, &out), 0);
 	CHECK_INT(out.opcode, WS_OP_TEXT);
 	CHECK_INT(out.len, 5);
-	CHECK_STR((const char *)out.data, "Hello");  /* NUL-terminated */
+	CHECK_STR((const char *)out.data, "Hello"); /* NUL-terminated */
 	CHECK_INT(out.close_code, 0);
 	/* unmasked in place, flag cleared */
 	CHECK(!f.masked);
@@ -219,7 +217,7 @@ static void test_sequence_errors(void)
 	CHECK_INT(feed(m, WS_OP_TEXT, false, "a", 1, &out), WS_R_NEED_MORE);
 	CHECK_INT(feed(m, WS_OP_TEXT, true, "b", 1, &out), WS_R_CONT_EXPECTED);
 	CHECK_INT(ws_close_code_for(ws_reason_errno(WS_R_CONT_EXPECTED)), 1002);
-	CHECK(!ws_message_in_progress(m));  /* failure drops the message */
+	CHECK(!ws_message_in_progress(m)); /* failure drops the message */
 
 	CHECK_INT(feed(m, WS_OP_BINARY, false, "a", 1, &out), WS_R_NEED_MORE);
 	CHECK_INT(feed(m, WS_OP_TEXT, false, "b", 1, &out), WS_R_CONT_EXPECTED);
@@ -239,12 +237,10 @@ static void test_sequence_errors(void)
 		/* control frame rules are enforced here too */
 		mk(&t, WS_OP_PING, true, "x", 1);
 		t.f.fin = false;
-		CHECK_INT(feed_r(m, &t.f, t.buf, &out),
-			  WS_R_CTRL_FRAGMENTED);
+		CHECK_INT(feed_r(m, &t.f, t.buf, &out), WS_R_CTRL_FRAGMENTED);
 		mk(&t, WS_OP_PING, true, "x", 1);
 		t.f.payload_len = 126;
-		CHECK_INT(feed_r(m, &t.f, t.buf, &out),
-			  WS_R_CTRL_TOO_LONG);
+		CHECK_INT(feed_r(m, &t.f, t.buf, &out), WS_R_CTRL_TOO_LONG);
 	}
 
 	/* usable again after errors */
@@ -316,12 +312,10 @@ static void test_utf8_rules(void)
 		return;
 
 	/* complete text message not UTF-8: 1007 */
-	CHECK_INT(feed(m, WS_OP_TEXT, true, "\xce\xba\xed\xa0\x80", 5, &out),
-		  WS_R_UTF8);
+	CHECK_INT(feed(m, WS_OP_TEXT, true, "\xce\xba\xed\xa0\x80", 5, &out), WS_R_UTF8);
 	CHECK_INT(ws_close_code_for(ws_reason_errno(WS_R_UTF8)), 1007);
 	CHECK_INT(feed(m, WS_OP_TEXT, true, "\xc0\xaf", 2, &out), WS_R_UTF8);
-	CHECK_INT(feed(m, WS_OP_TEXT, true, "\xf4\x90\x80\x80", 4, &out),
-		  WS_R_UTF8);
+	CHECK_INT(feed(m, WS_OP_TEXT, true, "\xf4\x90\x80\x80", 4, &out), WS_R_UTF8);
 	/* ends inside a character */
 	CHECK_INT(feed(m, WS_OP_TEXT, true, "ab\xe2\x82", 4, &out), WS_R_UTF8);
 
@@ -335,10 +329,8 @@ static void test_utf8_rules(void)
 
 	/* Autobahn 6.4.1-like: the bad fragment fails at once, before the
 	 * message is finished */
-	CHECK_INT(feed(m, WS_OP_TEXT, false, "\xce\xba\xe1\xbd\xb9", 5, &out),
-		  WS_R_NEED_MORE);
-	CHECK_INT(feed(m, WS_OP_CONT, false, "\xf4\x90\x80\x80", 4, &out),
-		  WS_R_UTF8);
+	CHECK_INT(feed(m, WS_OP_TEXT, false, "\xce\xba\xe1\xbd\xb9", 5, &out), WS_R_NEED_MORE);
+	CHECK_INT(feed(m, WS_OP_CONT, false, "\xf4\x90\x80\x80", 4, &out), WS_R_UTF8);
 	CHECK(!ws_message_in_progress(m));
 
 	/* and a fragment that only starts a hopeless sequence is not yet
@@ -372,7 +364,11 @@ static void test_close_frames(void)
 	if (!m)
 		return;
 
-	CHECK_INT(feed(m, WS_OP_CLOSE, true, "\x03\xe8" "bye", 5, &out), 0);
+	CHECK_INT(feed(m, WS_OP_CLOSE, true,
+		       "\x03\xe8"
+		       "bye",
+		       5, &out),
+		  0);
 	CHECK_INT(out.opcode, WS_OP_CLOSE);
 	CHECK_INT(out.close_code, 1000);
 	CHECK_INT(out.len, 3);
@@ -389,15 +385,11 @@ static void test_close_frames(void)
 	CHECK_INT(out.close_code, 4000);
 
 	/* 1 byte: 1002 */
-	CHECK_INT(feed(m, WS_OP_CLOSE, true, "\x03", 1, &out),
-		  WS_R_CLOSE_PAYLOAD);
+	CHECK_INT(feed(m, WS_OP_CLOSE, true, "\x03", 1, &out), WS_R_CLOSE_PAYLOAD);
 	/* code never on the wire: 1002 */
-	CHECK_INT(feed(m, WS_OP_CLOSE, true, "\x03\xed", 2, &out),
-		  WS_R_CLOSE_CODE);
-	CHECK_INT(feed(m, WS_OP_CLOSE, true, "\x03\xf7", 2, &out),
-		  WS_R_CLOSE_CODE);  /* 1015 */
-	CHECK_INT(feed(m, WS_OP_CLOSE, true, "\x03\xe7", 2, &out),
-		  WS_R_CLOSE_CODE);  /* 999 */
+	CHECK_INT(feed(m, WS_OP_CLOSE, true, "\x03\xed", 2, &out), WS_R_CLOSE_CODE);
+	CHECK_INT(feed(m, WS_OP_CLOSE, true, "\x03\xf7", 2, &out), WS_R_CLOSE_CODE); /* 1015 */
+	CHECK_INT(feed(m, WS_OP_CLOSE, true, "\x03\xe7", 2, &out), WS_R_CLOSE_CODE); /* 999 */
 	/* reason not UTF-8: 1007 */
 	CHECK_INT(feed(m, WS_OP_CLOSE, true, "\x03\xe8\xff", 3, &out), WS_R_UTF8);
 
@@ -447,8 +439,7 @@ static void test_allocator(void)
 	if (!m)
 		return;
 	CHECK_INT(cnt.allocs, 1);
-	CHECK_INT(feed(m, WS_OP_BINARY, false, big, sizeof(big), &out),
-		  WS_R_NEED_MORE);
+	CHECK_INT(feed(m, WS_OP_BINARY, false, big, sizeof(big), &out), WS_R_NEED_MORE);
 	CHECK_INT(feed(m, WS_OP_CONT, true, big, sizeof(big), &out), 0);
 	CHECK_INT(out.len, 3000);
 	CHECK(cnt.allocs >= 2);
