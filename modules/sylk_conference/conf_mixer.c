@@ -374,7 +374,10 @@ static void read_rtp(unsigned part_key)
 
 static void mixer_main(int index)
 {
-	struct itimerspec every = {{0, 20 * 1000000}, {0, 20 * 1000000}};
+	struct itimerspec every = {
+		{0, 20 * 1000000},
+		{0, 20 * 1000000},
+	};
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0}, events[64];
 	unsigned long ticks = 0;
 	int tfd;

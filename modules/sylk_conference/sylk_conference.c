@@ -81,7 +81,9 @@ static int mod_init(void);
 static int child_init(int rank);
 static void mod_destroy(void);
 
-static counter_def_t sylk_conference_counters[] = {{0, 0, 0, 0, 0, 0}};
+static counter_def_t sylk_conference_counters[] = {
+	{0, 0, 0, 0, 0, 0},
+};
 
 static struct module_status sylk_conference_status = {
 	.module = "sylk_conference",
@@ -144,10 +146,11 @@ static int w_http(sip_msg_t *msg, char *p1, char *p2)
 	return conf_http_handle(msg);
 }
 
-static cmd_export_t cmds[] = {{"sylk_conference_handle", (cmd_function)w_handle, 0, 0, 0,
-			       REQUEST_ROUTE},
-			      {"sylk_conference_http", (cmd_function)w_http, 0, 0, 0, EVENT_ROUTE},
-			      {0, 0, 0, 0, 0, 0}};
+static cmd_export_t cmds[] = {
+	{"sylk_conference_handle", (cmd_function)w_handle, 0, 0, 0, REQUEST_ROUTE},
+	{"sylk_conference_http", (cmd_function)w_http, 0, 0, 0, EVENT_ROUTE},
+	{0, 0, 0, 0, 0, 0},
+};
 
 static param_export_t params[] = {
 	{"msrp_host", PARAM_STRING, &conf_cfg.msrp_host},
@@ -181,7 +184,8 @@ static param_export_t params[] = {
 	{"max_rooms_per_source", INT_PARAM, &conf_cfg.max_rooms_per_source},
 	{"ack_timeout", INT_PARAM, &conf_cfg.ack_timeout},
 	{"msrp_timeout", INT_PARAM, &conf_cfg.msrp_timeout},
-	{0, 0, 0}};
+	{0, 0, 0},
+};
 
 /* ---- RPC ------------------------------------------------------------------- */
 
@@ -246,11 +250,12 @@ static void rpc_rooms(rpc_t *rpc, void *ctx)
 
 static void rpc_participants(rpc_t *rpc, void *ctx)
 {
-	struct {
+	struct part_snap {
 		char uri[CONF_URI_SIZE];
 		int chat, audio, bound, dialed_out, speaking, level, hold;
 		char codec[16];
-	} * snap;
+	};
+	struct part_snap *snap;
 	char *room = NULL;
 	struct conf_room *r;
 	int n = 0;
@@ -376,7 +381,8 @@ static rpc_export_t sylk_conference_rpc[] = {
 	{"sylk_conference.kick", rpc_kick, rpc_kick_doc, 0},
 	{"sylk_conference.destroy", rpc_destroy, rpc_destroy_doc, 0},
 	{"sylk_conference.mixer", rpc_mixer, rpc_mixer_doc, 0},
-	{0, 0, 0, 0}};
+	{0, 0, 0, 0},
+};
 
 /* ---- KEMI ------------------------------------------------------------------ */
 
@@ -393,7 +399,8 @@ static sr_kemi_t sr_kemi_sylk_conference_exports[] = {
 	 ki_http,
 	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 	  SR_KEMIP_NONE}},
-	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}};
+	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}},
+};
 
 int mod_register(char *path, int *dlflags, void *p1, void *p2)
 {
@@ -401,16 +408,18 @@ int mod_register(char *path, int *dlflags, void *p1, void *p2)
 	return 0;
 }
 
-struct module_exports exports = {"sylk_conference",
-				 DEFAULT_DLFLAGS,
-				 cmds,
-				 params,
-				 0, /* RPC methods (registered in mod_init) */
-				 0, /* pseudo-variables */
-				 0, /* response handler */
-				 mod_init,
-				 child_init,
-				 mod_destroy};
+struct module_exports exports = {
+	"sylk_conference",
+	DEFAULT_DLFLAGS,
+	cmds,
+	params,
+	0, /* RPC methods (registered in mod_init) */
+	0, /* pseudo-variables */
+	0, /* response handler */
+	mod_init,
+	child_init,
+	mod_destroy,
+};
 
 /* ---- life cycle --------------------------------------------------------- */
 

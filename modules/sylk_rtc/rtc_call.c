@@ -1067,7 +1067,8 @@ static void emit_incoming(struct sip_msg *msg, const struct rtc_session *s, cons
 		.session = s->id,
 		.sdp = sdp,
 		.call_id = s->call_id,
-		.originator = {.uri = originator, .display_name = display[0] ? display : NULL}};
+		.originator = {.uri = originator, .display_name = display[0] ? display : NULL},
+	};
 	char *json = NULL;
 
 	if (a && a->prefix_count) {

@@ -111,4 +111,5 @@ pv_export_t rtc_hook_pvs[] = {
 	 0},
 	{{"sylkrtc_uri", sizeof("sylkrtc_uri") - 1}, PVT_OTHER, pv_get_uri, 0, 0, 0, 0, 0},
 	{{"sylkrtc_conid", sizeof("sylkrtc_conid") - 1}, PVT_OTHER, pv_get_conid, 0, 0, 0, 0, 0},
-	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}};
+	{{0, 0}, 0, 0, 0, 0, 0, 0, 0},
+};

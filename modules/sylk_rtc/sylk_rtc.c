@@ -50,7 +50,9 @@ static int mod_init(void);
 static int child_init(int rank);
 static void mod_destroy(void);
 
-static counter_def_t sylk_rtc_counters[] = {{0, 0, 0, 0, 0, 0}};
+static counter_def_t sylk_rtc_counters[] = {
+	{0, 0, 0, 0, 0, 0},
+};
 
 static struct module_status sylk_rtc_status = {
 	.module = "sylk_rtc",
@@ -86,11 +88,13 @@ static int w_sylk_rtc_reject(sip_msg_t *msg, char *p1, char *p2)
 	return ki_sylk_rtc_reject(msg, &reason);
 }
 
-static cmd_export_t cmds[] = {{"sylk_rtc_deliver", (cmd_function)w_sylk_rtc_deliver, 0, 0, 0,
-			       REQUEST_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
-			      {"sylk_rtc_reject", (cmd_function)w_sylk_rtc_reject, 1,
-			       fixup_spve_null, fixup_free_spve_null, EVENT_ROUTE},
-			      {0, 0, 0, 0, 0, 0}};
+static cmd_export_t cmds[] = {
+	{"sylk_rtc_deliver", (cmd_function)w_sylk_rtc_deliver, 0, 0, 0,
+	 REQUEST_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
+	{"sylk_rtc_reject", (cmd_function)w_sylk_rtc_reject, 1, fixup_spve_null,
+	 fixup_free_spve_null, EVENT_ROUTE},
+	{0, 0, 0, 0, 0, 0},
+};
 
 static param_export_t params[] = {
 	{"rtpengine_sock", PARAM_STRING, &rtc_cfg.rtpengine_sock},
@@ -105,7 +109,8 @@ static param_export_t params[] = {
 	{"max_requests_per_second", INT_PARAM, &rtc_cfg.max_requests_per_second},
 	{"decline_code", INT_PARAM, &rtc_cfg.decline_code},
 	{"user_agent", PARAM_STRING, &rtc_cfg.user_agent},
-	{0, 0, 0}};
+	{0, 0, 0},
+};
 
 /* ---- RPC ------------------------------------------------------------------- */
 
@@ -264,12 +269,13 @@ static void rpc_sessions(rpc_t *rpc, void *ctx)
 	pkg_free(snap);
 }
 
-static rpc_export_t sylk_rtc_rpc[] = {{"sylk_rtc.status", rpc_status, rpc_status_doc, 0},
-				      {"sylk_rtc.connections", rpc_connections, rpc_connections_doc,
-				       0},
-				      {"sylk_rtc.accounts", rpc_accounts, rpc_accounts_doc, 0},
-				      {"sylk_rtc.sessions", rpc_sessions, rpc_sessions_doc, 0},
-				      {0, 0, 0, 0}};
+static rpc_export_t sylk_rtc_rpc[] = {
+	{"sylk_rtc.status", rpc_status, rpc_status_doc, 0},
+	{"sylk_rtc.connections", rpc_connections, rpc_connections_doc, 0},
+	{"sylk_rtc.accounts", rpc_accounts, rpc_accounts_doc, 0},
+	{"sylk_rtc.sessions", rpc_sessions, rpc_sessions_doc, 0},
+	{0, 0, 0, 0},
+};
 
 /* ---- KEMI ------------------------------------------------------------------ */
 
@@ -285,7 +291,8 @@ static sr_kemi_t sr_kemi_sylk_rtc_exports[] = {
 	 SR_KEMIP_INT,
 	 ki_sylk_rtc_reject,
 	 {SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
-	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}};
+	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}},
+};
 
 int mod_register(char *path, int *dlflags, void *p1, void *p2)
 {
@@ -293,16 +300,18 @@ int mod_register(char *path, int *dlflags, void *p1, void *p2)
 	return 0;
 }
 
-struct module_exports exports = {"sylk_rtc",
-				 DEFAULT_DLFLAGS,
-				 cmds,
-				 params,
-				 0, /* RPC methods (registered in mod_init) */
-				 rtc_hook_pvs,
-				 0, /* response handler */
-				 mod_init,
-				 child_init,
-				 mod_destroy};
+struct module_exports exports = {
+	"sylk_rtc",
+	DEFAULT_DLFLAGS,
+	cmds,
+	params,
+	0, /* RPC methods (registered in mod_init) */
+	rtc_hook_pvs,
+	0, /* response handler */
+	mod_init,
+	child_init,
+	mod_destroy,
+};
 
 /* ---- life cycle --------------------------------------------------------- */
 

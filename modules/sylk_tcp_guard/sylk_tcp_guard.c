@@ -76,7 +76,8 @@ static counter_def_t guard_counters[] = {
 	{&cnt_addresses, "addresses", 0, 0, 0, "client addresses seen at the last walk"},
 	{&cnt_blocked, "blocked_addresses", 0, 0, 0,
 	 "addresses at their limit whose new connections the kernel drops"},
-	{0, 0, 0, 0, 0, 0}};
+	{0, 0, 0, 0, 0, 0},
+};
 
 static struct module_status guard_status = {
 	.module = "sylk_tcp_guard",
@@ -428,8 +429,10 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 	module_status_rpc(&guard_status, rpc, ctx);
 }
 
-static rpc_export_t guard_rpc[] = {{"sylk_tcp_guard.status", rpc_status, rpc_status_doc, 0},
-				   {0, 0, 0, 0}};
+static rpc_export_t guard_rpc[] = {
+	{"sylk_tcp_guard.status", rpc_status, rpc_status_doc, 0},
+	{0, 0, 0, 0},
+};
 
 /* ---- life cycle ------------------------------------------------------------ */
 
@@ -539,21 +542,25 @@ static int child_init(int rank)
 	return ret;
 }
 
-static param_export_t params[] = {{"max_conns_per_ip", PARAM_INT, &max_conns_per_ip},
-				  {"request_timeout", PARAM_INT, &request_timeout},
-				  {"interval_ms", PARAM_INT, &interval_ms},
-				  {"shm_check", PARAM_INT, &shm_check},
-				  {"syn_filter", PARAM_INT, &syn_filter},
-				  {"block_time", PARAM_INT, &block_time},
-				  {0, 0, 0}};
+static param_export_t params[] = {
+	{"max_conns_per_ip", PARAM_INT, &max_conns_per_ip},
+	{"request_timeout", PARAM_INT, &request_timeout},
+	{"interval_ms", PARAM_INT, &interval_ms},
+	{"shm_check", PARAM_INT, &shm_check},
+	{"syn_filter", PARAM_INT, &syn_filter},
+	{"block_time", PARAM_INT, &block_time},
+	{0, 0, 0},
+};
 
-struct module_exports exports = {"sylk_tcp_guard",
-				 DEFAULT_DLFLAGS,
-				 0, /* script functions */
-				 params,
-				 0, /* RPC methods (registered in mod_init) */
-				 0, /* pseudo-variables */
-				 0, /* response handler */
-				 mod_init,
-				 child_init,
-				 0};
+struct module_exports exports = {
+	"sylk_tcp_guard",
+	DEFAULT_DLFLAGS,
+	0, /* script functions */
+	params,
+	0, /* RPC methods (registered in mod_init) */
+	0, /* pseudo-variables */
+	0, /* response handler */
+	mod_init,
+	child_init,
+	0,
+};

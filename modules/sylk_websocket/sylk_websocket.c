@@ -45,7 +45,8 @@ static counter_def_t sylk_websocket_counters[] = {
 	{&io_counters.connections, "connections", 0, 0, 0, "open WebSocket connections"},
 	{&io_counters.frames_in, "frames_in", 0, 0, 0, "frames received"},
 	{&io_counters.frames_out, "frames_out", 0, 0, 0, "frames sent"},
-	{0, 0, 0, 0, 0, 0}};
+	{0, 0, 0, 0, 0, 0},
+};
 
 static struct module_status sylk_websocket_status = {
 	.module = "sylk_websocket",
@@ -135,17 +136,20 @@ static cmd_export_t cmds[] = {
 	{"ws_close", (cmd_function)w_ws_close2, 2, ws_close_fixup, 0, ANY_ROUTE},
 	{"ws_close", (cmd_function)w_ws_close3, 3, ws_close_fixup, 0, ANY_ROUTE},
 	{"bind_sylk_websocket", (cmd_function)bind_sylk_websocket, 0, 0, 0, 0},
-	{0, 0, 0, 0, 0, 0}};
+	{0, 0, 0, 0, 0, 0},
+};
 
-static param_export_t params[] = {{"path", PARAM_STRING, &ws_path},
-				  {"allowed_origins", PARAM_STRING, &ws_origins},
-				  {"max_message_size", INT_PARAM, &ws_max_message_size},
-				  {"max_reassembly", INT_PARAM, &ws_max_reassembly},
-				  {"keepalive_interval", INT_PARAM, &ws_keepalive_interval},
-				  {"idle_timeout", INT_PARAM, &ws_idle_timeout},
-				  {"timer_interval", INT_PARAM, &ws_timer_interval},
-				  {"sip_subprotocol", INT_PARAM, &ws_sip_subprotocol},
-				  {0, 0, 0}};
+static param_export_t params[] = {
+	{"path", PARAM_STRING, &ws_path},
+	{"allowed_origins", PARAM_STRING, &ws_origins},
+	{"max_message_size", INT_PARAM, &ws_max_message_size},
+	{"max_reassembly", INT_PARAM, &ws_max_reassembly},
+	{"keepalive_interval", INT_PARAM, &ws_keepalive_interval},
+	{"idle_timeout", INT_PARAM, &ws_idle_timeout},
+	{"timer_interval", INT_PARAM, &ws_timer_interval},
+	{"sip_subprotocol", INT_PARAM, &ws_sip_subprotocol},
+	{0, 0, 0},
+};
 
 /* ---- $ws_conid --------------------------------------------------------- */
 
@@ -160,7 +164,8 @@ static int pv_get_ws_conid(sip_msg_t *msg, pv_param_t *param, pv_value_t *res)
 
 static pv_export_t pvs[] = {
 	{{"ws_conid", sizeof("ws_conid") - 1}, PVT_OTHER, pv_get_ws_conid, 0, 0, 0, 0, 0},
-	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}};
+	{{0, 0}, 0, 0, 0, 0, 0, 0, 0},
+};
 
 void ws_io_run_closed_route(int id)
 {
@@ -252,7 +257,8 @@ static rpc_export_t sylk_websocket_rpc[] = {
 	/* websocket.so's names, so existing tooling keeps working */
 	{"ws.dump", rpc_list, rpc_list_doc, RET_ARRAY},
 	{"ws.close", rpc_close, rpc_close_doc, 0},
-	{0, 0, 0, 0}};
+	{0, 0, 0, 0},
+};
 
 /* ---- KEMI --------------------------------------------------------------- */
 
@@ -279,7 +285,8 @@ static sr_kemi_t sr_kemi_sylk_websocket_exports[] = {
 	 SR_KEMIP_INT,
 	 ki_ws_close_id,
 	 {SR_KEMIP_INT, SR_KEMIP_STR, SR_KEMIP_INT, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
-	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}};
+	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}},
+};
 
 int mod_register(char *path, int *dlflags, void *p1, void *p2)
 {
@@ -287,16 +294,18 @@ int mod_register(char *path, int *dlflags, void *p1, void *p2)
 	return 0;
 }
 
-struct module_exports exports = {"sylk_websocket",
-				 DEFAULT_DLFLAGS,
-				 cmds,
-				 params,
-				 0, /* RPC methods (registered in mod_init) */
-				 pvs,
-				 0, /* response handler */
-				 mod_init,
-				 child_init,
-				 mod_destroy};
+struct module_exports exports = {
+	"sylk_websocket",
+	DEFAULT_DLFLAGS,
+	cmds,
+	params,
+	0, /* RPC methods (registered in mod_init) */
+	pvs,
+	0, /* response handler */
+	mod_init,
+	child_init,
+	mod_destroy,
+};
 
 /* ---- C API ---------------------------------------------------------------- */
 

@@ -22,7 +22,7 @@ import pytest
 
 from sylktest.processes import wait_until
 from sylktest.server import Kamailio
-from sylktest.wsclient import frame
+from sylktest.wsclient import frame, read_response_head
 
 PER_IP = 12
 REQUEST_TIMEOUT = 3
@@ -64,15 +64,7 @@ def is_closed(sock):
 
 
 def read_http(sock):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    head = data.split(b"\r\n", 1)[0].decode(errors="replace")
-    parts = head.split()
-    return int(parts[1]) if len(parts) > 1 else 0
+    return read_response_head(sock)[0]
 
 
 def upgrade(port, src, protocol="sylkRTC-2"):

@@ -15,23 +15,30 @@ SIP_OPTIONS = ("OPTIONS sip:sylk.test SIP/2.0\r\n"
                "Content-Length: 0\r\n\r\n")
 
 
-def http_request(port, lines, timeout=5):
-    """Send an HTTP request made of `lines`; return (status, headers, sock)."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+def read_response_head(sock):
+    """Read an HTTP response head from `sock`: (status, headers); status 0
+    when the connection closed before one came."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(4096)
         if not chunk:
             break
         data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
+    head, _, _ = data.partition(b"\r\n\r\n")
     status_line, *header_lines = head.decode(errors="replace").split("\r\n")
     headers = {}
     for line in header_lines:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     status = int(status_line.split()[1]) if len(status_line.split()) > 1 else 0
+    return status, headers
+
+
+def http_request(port, lines, timeout=5):
+    """Send an HTTP request made of `lines`; return (status, headers, sock)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    status, headers = read_response_head(sock)
     return status, headers, sock
 
 

@@ -50,4 +50,6 @@ static int mod_init(void)
 	return 0;
 }
 
-struct module_exports exports = {"sylk_ws_echo", DEFAULT_DLFLAGS, 0, 0, 0, 0, 0, mod_init, 0, 0};
+struct module_exports exports = {
+	"sylk_ws_echo", DEFAULT_DLFLAGS, 0, 0, 0, 0, 0, mod_init, 0, 0,
+};
