@@ -6,13 +6,17 @@ HA1. Calls for alice must reach only connections where alice's own REGISTER,
 with the credentials that connection gave, succeeded; the real alice still
 gets them and answers with audio."""
 
+import socket
+import struct
 import time
+import uuid
 
 from sylktest.processes import wait_until
 from sylktest.sylkrtc import SylkRtcClient
 from sylktest.webrtc import WebRtcPeer
 from sylktest.server import SIP_DOMAIN
-from test_sylkrtc_calls import ALICE, calling_phone, forget_old_phones, rtpengine_calls  # noqa: F401
+from test_sylkrtc_calls import (ALICE, calling_phone, echo_phone, forget_old_phones,  # noqa: F401
+                               rtpengine_calls)
 
 
 def test_account_added_without_proof_never_gets_the_calls(server, rtpengine, workdir):
@@ -91,8 +95,6 @@ def test_a_request_naming_a_field_twice_is_refused(server):
 def _udp_packet(src, dst, payload):
     """An IPv4/UDP datagram with any source, for a raw socket (root only:
     the test reproduces what an attacker on the network can send)."""
-    import socket
-    import struct
     udp = struct.pack("!HHHH", src[1], dst[1], 8 + len(payload), 0) + payload
     total = 20 + len(udp)
     header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0x1234, 0, 64, socket.IPPROTO_UDP, 0,
@@ -106,7 +108,6 @@ def _udp_packet(src, dst, payload):
 
 
 def _raw_send(src, dst, text):
-    import socket
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     try:
         raw.sendto(_udp_packet(src, dst, text.encode()), (dst[0], 0))
@@ -119,9 +120,6 @@ def test_a_spoofed_source_is_not_taken_for_the_gateway(server, workdir):
     source (this server's own address and port), which anyone can put on a
     UDP packet: a forged INVITE "from the focus" then rang any user with no
     credentials. Only the loopback-only internal socket is trusted now."""
-    import socket
-    import uuid
-    from test_sylkrtc_calls import echo_phone
     phone = echo_phone(server, workdir)
     sip = ("127.0.0.1", server.sip_port)
     try:
