@@ -31,6 +31,7 @@
 #include "modules/tm/t_hooks.h"
 #include "modules/tm/h_table.h"
 
+#include "sylk_ws/base/clock.h"
 #include "sylk_ws/im/cpim.h"
 #include "sylk_ws/sip/gateway_sip.h"
 #include "sylk_ws/ng/ng_bridge.h"
@@ -739,14 +740,6 @@ static int send_within(struct rtc_session *s, const char *method_name, const cha
 	return rtc_tmb.t_request_within(&uac_r) < 0 ? -1 : 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sends the first queued tone (a ',' only waits) and schedules the next.
  * Lock held. */
 static int play_next_tone(struct rtc_session *s, long long now)
@@ -797,7 +790,7 @@ static void session_dtmf(int conn_id, const struct sylkrtc_request *req)
 	if (!queued) {
 		s->dtmf_duration = req->duration;
 		rtc_fast_work_add(1);
-		rc = play_next_tone(s, now_ms());
+		rc = play_next_tone(s, sylk_monotonic_ms());
 	}
 	rtc_unlock();
 	if (rc < 0)
@@ -814,7 +807,7 @@ void rtc_call_fast_timer(void)
 
 	if (!rtc_fast_work_any())
 		return;
-	now = now_ms();
+	now = sylk_monotonic_ms();
 	rtc_lock();
 	for (s = rtc_session_first(); s; s = s->next) {
 		if (!s->dtmf[0] || s->dtmf_due_ms > now)

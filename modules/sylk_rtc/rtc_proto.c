@@ -9,6 +9,7 @@
 #include "core/counters.h"
 #include "core/dprint.h"
 
+#include "sylk_ws/base/clock.h"
 #include "sylk_ws/sylkrtc/sylkrtc_event.h"
 #include "sylk_ws/sylkrtc/sylkrtc_request.h"
 
@@ -38,11 +39,11 @@ static void on_open(const sylk_ws_conn_info_t *info)
 	rtc_send_built(info->id, sylkrtc_event_ready(&json, v), &json);
 }
 
-/* false when the connection sent more than its share this second */
+/* false when the connection sent more than its share in the last second */
 static bool within_rate(int conn_id)
 {
 	struct rtc_conn *c;
-	time_t now = time(NULL);
+	int64_t now = sylk_monotonic_ms();
 	bool ok = true;
 
 	if (rtc_cfg.max_requests_per_second <= 0)
@@ -50,7 +51,7 @@ static bool within_rate(int conn_id)
 	rtc_lock();
 	c = rtc_conn_find(conn_id);
 	if (c)
-		ok = rate_window_allow(&c->rate, (int64_t)now, rtc_cfg.max_requests_per_second);
+		ok = rate_window_allow(&c->rate, now, rtc_cfg.max_requests_per_second);
 	rtc_unlock();
 	return ok;
 }

@@ -25,7 +25,7 @@ from sylktest.server import Kamailio
 from sylktest.wsclient import frame, read_response_head
 
 PER_IP = 12
-REQUEST_TIMEOUT = 3
+REQUEST_TIMEOUT = 6
 REASSEMBLY = 65536
 
 
