@@ -92,7 +92,7 @@ $(BUILD)/modules/$(1).so: $(wildcard modules/$(1)/*.c) $(wildcard modules/$(1)/*
 	@mkdir -p $$(dir $$@)
 	@echo "  MODULE  $$@"
 	@$(CC) $(MODULE_CFLAGS) -DMOD_NAME='"$(1)"' $(call pkg_cflags,$(ALL_PKGS)) \
-	  $(wildcard modules/$(1)/*.c) $(wildcard modules/common/*.c) -o $$@ $(MODULE_LDFLAGS) \
+	  $(wildcard modules/$(1)/*.c) $(wildcard modules/common/*.c) -o $$@ $(MODULE_LDFLAGS) $(MODULE_LDLIBS) \
 	  $(STATIC_LIBS) $(call pkg_libs,$(ALL_PKGS))
 endef
 $(foreach m,$(sort $(MODULES)),$(eval $(call module_rules,$(m))))

@@ -29,3 +29,7 @@ kamailio_defs     = $(or $(KAMAILIO_DEFS),$(error cannot read Kamailio's compile
 MODULE_CFLAGS = -std=gnu11 -O2 -g -fPIC -Wall -Werror -Wno-unused-function \
   $(kamailio_defs) -I$(KAMAILIO_SRC) -I$(KAMAILIO_SRC)/modules -I.
 MODULE_LDFLAGS = -shared -pthread -Wl,-z,relro -Wl,--as-needed
+
+# Kamailio's own libraries (the DB API, libsrdb1) live beside its modules
+KAMAILIO_LIBDIR   ?= /usr/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)/kamailio
+MODULE_LDLIBS      = -L$(KAMAILIO_LIBDIR) -Wl,-rpath,$(KAMAILIO_LIBDIR) -lsrdb1

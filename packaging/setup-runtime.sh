@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Creates what a server instance needs at run time, in STATE_DIR:
-#   sylk.sqlite      subscriber table with the demo accounts (HA1 only)
+#   sylk.sqlite      subscriber table with the demo accounts (HA1 only), and
+#                    the messaging tables (sql/sylk-messaging.sql)
 #   tls/server.pem   self-signed test certificate and key (never committed)
 # Usage: setup-runtime.sh STATE_DIR SIP_DOMAIN
 # Idempotent: existing files are kept.
@@ -41,6 +42,8 @@ if [ ! -s "$DB" ]; then
   mv "$tmp" "$DB"
   echo "setup: demo accounts created in $DB"
 fi
+# the messaging tables: idempotent, so older databases gain them too
+sqlite3 "$DB" < "$(dirname "$0")/sql/sylk-messaging.sql" >/dev/null
 # databases made before this rule was kept were world-readable
 chmod 600 "$DB"
 mkdir -p "$STATE_DIR/conference"

@@ -22,6 +22,9 @@ struct rtc_config {
 	int max_requests_per_second; /* per connection, 0 = no limit */
 	int decline_code;            /* session-terminate of an unanswered call */
 	char *user_agent;            /* default User-Agent of our requests */
+	char *db_url;                /* messaging storage; "" = none */
+	int max_message_size;        /* bytes of an account message's content */
+	int message_retention_days;  /* journal rows older than this are purged */
 
 	/* derived in mod_init */
 	str outbound_proxy_s;

@@ -21,6 +21,7 @@
 #include "../common/module_status.h"
 #include "rtc_account.h"
 #include "rtc_call.h"
+#include "rtc_db.h"
 #include "rtc_config.h"
 #include "rtc_hooks.h"
 #include "../common/ng_client.h"
@@ -42,6 +43,9 @@ struct rtc_config rtc_cfg = {
 	.max_requests_per_second = 50,
 	.decline_code = 486,
 	.user_agent = "SylkRTC gateway (Kamailio)",
+	.db_url = "",
+	.max_message_size = 65536,
+	.message_retention_days = 365,
 };
 struct tm_binds rtc_tmb;
 sylk_ws_api_t rtc_ws;
@@ -109,6 +113,9 @@ static param_export_t params[] = {
 	{"max_requests_per_second", INT_PARAM, &rtc_cfg.max_requests_per_second},
 	{"decline_code", INT_PARAM, &rtc_cfg.decline_code},
 	{"user_agent", PARAM_STRING, &rtc_cfg.user_agent},
+	{"db_url", PARAM_STRING, &rtc_cfg.db_url},
+	{"max_message_size", INT_PARAM, &rtc_cfg.max_message_size},
+	{"message_retention_days", INT_PARAM, &rtc_cfg.message_retention_days},
 	{0, 0, 0},
 };
 
@@ -390,7 +397,7 @@ static int mod_init(void)
 	if (ng_client_init(rtc_cfg.rtpengine_sock, rtc_cfg.rtpengine_timeout_ms) < 0 ||
 	    derive_addresses() < 0)
 		return -1;
-	if (rtc_store_init() < 0)
+	if (rtc_store_init() < 0 || rtc_db_bind() < 0)
 		return -1;
 	if (rtc_ws.register_handler(&rtc_handler_v1) < 0 ||
 	    rtc_ws.register_handler(&rtc_handler_v2) < 0)
@@ -421,5 +428,6 @@ static int child_init(int rank)
 
 static void mod_destroy(void)
 {
+	rtc_db_close();
 	rtc_store_destroy();
 }

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One database connection per process: see rtc_db.h. */
+#include <string.h>
+
+#include "core/dprint.h"
+
+#include "rtc_config.h"
+#include "rtc_db.h"
+
+db_func_t rtc_dbf;
+static db1_con_t *conn; /* this process's */
+static bool bound;
+
+int rtc_db_bind(void)
+{
+	str url;
+
+	if (!rtc_cfg.db_url || !*rtc_cfg.db_url)
+		return 0;
+	url.s = rtc_cfg.db_url;
+	url.len = (int)strlen(url.s);
+	if (db_bind_mod(&url, &rtc_dbf) < 0) {
+		LM_ERR("cannot bind the database module of %s (loadmodule it first)\n",
+		       rtc_cfg.db_url);
+		return -1;
+	}
+	if (!DB_CAPABILITY(rtc_dbf, DB_CAP_QUERY | DB_CAP_INSERT | DB_CAP_DELETE | DB_CAP_UPDATE)) {
+		LM_ERR("the database module of %s lacks query/insert/delete/update\n",
+		       rtc_cfg.db_url);
+		return -1;
+	}
+	bound = true;
+	return 0;
+}
+
+bool rtc_db_enabled(void)
+{
+	return bound;
+}
+
+bool rtc_db_has_sql(void)
+{
+	return bound && DB_CAPABILITY(rtc_dbf, DB_CAP_RAW_QUERY);
+}
+
+/* SQLite answers "busy" at once while another process writes: let it wait */
+static void sqlite_busy_timeout(void)
+{
+	str pragma = str_init("PRAGMA busy_timeout = 5000");
+	db1_res_t *res = NULL;
+
+	if (strncmp(rtc_cfg.db_url, "sqlite:", 7) != 0 || !rtc_db_has_sql())
+		return;
+	if (rtc_dbf.raw_query(conn, &pragma, &res) < 0)
+		LM_WARN("cannot set the SQLite busy timeout\n");
+	if (res)
+		rtc_dbf.free_result(conn, res);
+}
+
+db1_con_t *rtc_db_table(const char *table)
+{
+	str t;
+
+	if (!bound)
+		return NULL;
+	if (!conn) {
+		str url = {rtc_cfg.db_url, (int)strlen(rtc_cfg.db_url)};
+
+		conn = rtc_dbf.init(&url);
+		if (!conn) {
+			LM_ERR("cannot connect to the database %s\n", rtc_cfg.db_url);
+			return NULL;
+		}
+		sqlite_busy_timeout();
+	}
+	t.s = (char *)table;
+	t.len = (int)strlen(table);
+	if (rtc_dbf.use_table(conn, &t) < 0) {
+		LM_ERR("cannot use table %s\n", table);
+		return NULL;
+	}
+	return conn;
+}
+
+int rtc_db_quote(char *buf, size_t size, const char *s)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 >= size)
+		return -1;
+	buf[n++] = '\'';
+	for (; *s; s++) {
+		if (n + 3 >= size)
+			return -1;
+		/* MySQL reads a backslash as an escape, SQLite does not: refuse it */
+		if (*s == '\\')
+			return -1;
+		if (*s == '\'')
+			buf[n++] = '\'';
+		buf[n++] = *s;
+	}
+	buf[n++] = '\'';
+	buf[n] = '\0';
+	return 0;
+}
+
+void rtc_db_close(void)
+{
+	if (conn) {
+		rtc_dbf.close(conn);
+		conn = NULL;
+	}
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The gateway's database (Kamailio's DB API, the db_url parameter): the
+ * message journal, public keys, history tokens and push tokens. Each
+ * process opens its own connection on first use; callers never hold the
+ * store lock (rtc_lock) while they query. */
+#ifndef SYLK_RTC_DB_H
+#define SYLK_RTC_DB_H
+
+#include <stdbool.h>
+
+#include "lib/srdb1/db.h"
+
+extern db_func_t rtc_dbf;
+
+/* mod_init: binds the DB module of rtc_cfg.db_url ("" = no storage). */
+int rtc_db_bind(void);
+
+/* Whether storage is configured. */
+bool rtc_db_enabled(void);
+
+/* This process's connection with @p table selected, or NULL (logged). */
+db1_con_t *rtc_db_table(const char *table);
+
+/* Whether the backend runs SQL text (raw_query): bounded queries use it. */
+bool rtc_db_has_sql(void);
+
+/* Appends @p s to @p buf as an SQL string literal ('it''s'); -1 when it
+ * does not fit or holds a backslash (read differently by MySQL). */
+int rtc_db_quote(char *buf, size_t size, const char *s);
+
+void rtc_db_close(void);
+
+#endif

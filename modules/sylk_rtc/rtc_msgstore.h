@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The message journal of each account (table sylk_messages) and the public
+ * keys (sylk_public_keys), through rtc_db. Every function does database
+ * I/O: never call one with the store lock (rtc_lock) held. Results are 0 or
+ * an errno value (ENOENT: no such row, EEXIST: already stored, EIO: the
+ * database failed, logged). */
+#ifndef SYLK_RTC_MSGSTORE_H
+#define SYLK_RTC_MSGSTORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define MSGSTORE_AOR_SIZE 256
+#define MSGSTORE_ID_SIZE 256
+#define MSGSTORE_TYPE_SIZE 256
+#define MSGSTORE_TS_SIZE 64
+
+/* One journal row. content is owned by whoever filled the row. */
+struct msgstore_row {
+	int64_t id; /* journal order; set by the store */
+	char account[MSGSTORE_AOR_SIZE];
+	char contact[MSGSTORE_AOR_SIZE];
+	char direction[16]; /* "incoming", "outgoing" or "" */
+	char message_id[MSGSTORE_ID_SIZE];
+	char content_type[MSGSTORE_TYPE_SIZE];
+	const char *content;
+	char timestamp[MSGSTORE_TS_SIZE]; /* the message's own, ISO 8601 */
+	char state[16];                   /* pending, accepted, delivered, displayed, failed, received ... */
+	char disposition[64];             /* "positive-delivery,display" or "" */
+	time_t created;                   /* when stored */
+};
+
+/* Adds a row (created = now); EEXIST when the account already has that
+ * message_id (a retransmission, or a second worker's copy). */
+int msgstore_add(struct msgstore_row *row);
+
+/* A message's state changes (an IMDN, the final SIP response): updates
+ * state and disposition as SylkServer does (delivered drops
+ * positive-delivery, displayed clears it). ENOENT when unknown. */
+int msgstore_set_state(const char *account, const char *message_id, const char *state);
+
+/* Removes one message / every message with @p contact. */
+int msgstore_remove_message(const char *account, const char *message_id);
+int msgstore_remove_conversation(const char *account, const char *contact);
+
+/* Marks every incoming message from @p contact displayed. */
+int msgstore_mark_read(const char *account, const char *contact);
+
+/* Calls @p each for the account's rows in journal order: after the row of
+ * @p after_message_id (when not NULL/empty; ENOENT if the account has no
+ * such row), else created at or after @p since (0: from the start); at
+ * most @p limit rows. A nonzero return of @p each stops the walk and is
+ * returned. The query is bounded by @p limit, never a full scan. */
+typedef int(msgstore_each_h)(const struct msgstore_row *row, void *arg);
+int msgstore_journal(const char *account, const char *after_message_id, time_t since, int limit,
+		     msgstore_each_h *each, void *arg);
+
+/* Looks one message up (ENOENT); row->content is malloc'd: free it. */
+int msgstore_find(const char *account, const char *message_id, struct msgstore_row *row);
+
+/* Public keys: stores the key @p account sent; looks one up (*key malloc'd,
+ * ENOENT when none). */
+int msgstore_key_set(const char *account, const char *key);
+int msgstore_key_get(const char *account, char **key);
+
+/* Deletes journal rows older than @p days (the timer, once an hour). */
+int msgstore_purge(int days);
+
+#endif
