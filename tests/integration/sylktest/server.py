@@ -92,6 +92,7 @@ class Kamailio:
         self.https_port = free_port()
         self.msrp_port = free_port()
         self.msrps_port = free_port()
+        self.file_transfer_port = free_port()
         self.mixer_ports = free_port_range(64)
         self.ctl_socket = os.path.join(self.state_dir, "kamailio_ctl")
         values = {
@@ -104,6 +105,8 @@ class Kamailio:
             "MSRP_PORT": self.msrp_port,
             "MSRPS_PORT": self.msrps_port,
             "CONF_FILE_DIR": f'"{self.state_dir}/conference"',
+            "FILE_TRANSFER_PORT": self.file_transfer_port,
+            "RTC_FILE_DIR": f'"{self.state_dir}/filetransfer"',
             "CONF_HTTP_BASE": f'"http://127.0.0.1:{self.http_port}"',
             "MIXER_PORT_MIN": self.mixer_ports[0],
             "MIXER_PORT_MAX": self.mixer_ports[1],

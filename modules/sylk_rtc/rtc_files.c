@@ -1,0 +1,813 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The file-transfer listener: see rtc_files.h. One process, one poll()
+ * loop, every socket non-blocking; one connection carries one request
+ * (Connection: close). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* accept4 */
+#endif
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+#include "core/cfg/cfg_struct.h"
+#include "core/dprint.h"
+#include "core/pt.h"
+#include "core/socket_info.h"
+
+#include "rtc_account.h"
+#include "rtc_config.h"
+#include "rtc_files.h"
+#include "rtc_http.h"
+#include "rtc_message.h"
+#include "rtc_store.h"
+
+#pragma weak rtc_message_inject
+
+#define FT_PREFIX "/webrtcgateway/filetransfer/"
+#define FT_TYPE "application/sylk-file-transfer"
+#define FT_MAX_CONNS 128
+#define FT_MAX_PER_IP 8
+#define FT_HEAD_MAX 8192
+#define FT_CHUNK 65536
+#define FT_HEAD_MS 10000         /* request line and headers */
+#define FT_IDLE_MS 30000         /* no byte moved */
+#define FT_TOTAL_MS (15 * 60000) /* one request in all */
+#define FT_DRAIN_MS 5000         /* reading a refused body away */
+#define FT_HASH_SIZE 80          /* "sha-1:" + 20 hex pairs, 19 colons */
+#define FT_CORS "Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Headers: content-type\r\n"
+
+enum ft_state { FT_HEAD, FT_BODY, FT_SEND, FT_FILE, FT_DRAIN };
+enum ft_after { AFTER_CLOSE, AFTER_FILE, AFTER_DRAIN };
+
+struct ft_upload {
+	char sender[RTC_AOR_SIZE], receiver[RTC_AOR_SIZE];
+	char id[128], name[256], type[128];
+	char hs[32], hr[32];
+	char tmp[PATH_MAX], final[PATH_MAX];
+	long long size;
+};
+
+struct ft_conn {
+	int fd, file;
+	enum ft_state st;
+	enum ft_after after;
+	char ip[INET6_ADDRSTRLEN];
+	long long started, active, drain_until;
+	long long left; /* body bytes to read, or file bytes to send */
+	char head[FT_HEAD_MAX + 1];
+	size_t hlen;
+	char out[1024];
+	size_t olen, ooff;
+	EVP_MD_CTX *sha;
+	struct ft_upload up;
+	char buf[FT_CHUNK];
+	size_t blen, boff;
+};
+
+static int listen_fd = -1;
+static char addr_buf[64], url_buf[256];
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- set-up --------------------------------------------------------------- */
+
+int rtc_files_init(void)
+{
+	if (!rtc_cfg.file_transfer_port)
+		return 0;
+	if (rtc_cfg.max_file_size < 1 || !rtc_cfg.file_dir || !*rtc_cfg.file_dir) {
+		LM_ERR("file transfer needs max_file_size >= 1 and a file_dir\n");
+		return -1;
+	}
+	if (*rtc_cfg.file_transfer_addr)
+		snprintf(addr_buf, sizeof(addr_buf), "%s", rtc_cfg.file_transfer_addr);
+	else if (tcp_listen)
+		snprintf(addr_buf, sizeof(addr_buf), "%.*s", tcp_listen->address_str.len,
+			 tcp_listen->address_str.s);
+	else
+		snprintf(addr_buf, sizeof(addr_buf), "127.0.0.1");
+	if (*rtc_cfg.file_transfer_url)
+		snprintf(url_buf, sizeof(url_buf), "%s", rtc_cfg.file_transfer_url);
+	else
+		snprintf(url_buf, sizeof(url_buf), "http://%s:%d", addr_buf,
+			 rtc_cfg.file_transfer_port);
+	rtc_cfg.file_transfer_addr = addr_buf;
+	rtc_cfg.file_transfer_url = url_buf;
+	register_procs(1);
+	cfg_register_child(1);
+	return 0;
+}
+
+static int listen_socket(void)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr_buf, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(rtc_cfg.file_transfer_port);
+		len = sizeof(*a4);
+	} else if (inet_pton(AF_INET6, addr_buf, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(rtc_cfg.file_transfer_port);
+		len = sizeof(*a6);
+	} else {
+		LM_ERR("file_transfer_addr %s is not a numeric address\n", addr_buf);
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0) {
+		LM_ERR("cannot listen on %s:%d: %s\n", addr_buf, rtc_cfg.file_transfer_port,
+		       strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- replies ---------------------------------------------------------------- */
+
+/* Queues a whole reply (headers and a short text); @p after says what follows. */
+static void reply(struct ft_conn *c, int code, const char *reason, const char *text,
+		  enum ft_after after)
+{
+	c->olen = (size_t)snprintf(c->out, sizeof(c->out),
+				   "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n" FT_CORS
+				   "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+				   code, reason, strlen(text), text);
+	if (c->olen >= sizeof(c->out))
+		c->olen = sizeof(c->out) - 1;
+	c->ooff = 0;
+	c->st = FT_SEND;
+	c->after = after;
+}
+
+static void refuse(struct ft_conn *c, int code, const char *reason, const char *why)
+{
+	LM_NOTICE("file transfer from %s refused (%d): %s\n", c->ip, code, why);
+	reply(c, code, reason, why, c->left > 0 ? AFTER_DRAIN : AFTER_CLOSE);
+	c->left = 0;
+}
+
+/* ---- names and paths ------------------------------------------------------- */
+
+static int digest(const EVP_MD *md, const void *p, size_t n, unsigned char *out)
+{
+	unsigned len = 0;
+
+	return EVP_Digest(p, n, out, &len, md, NULL) == 1 ? (int)len : -1;
+}
+
+/* base64url(MD5(aor)) without padding, as SylkServer names the folders */
+static void hashed(const char *aor, char *out)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char d[16];
+	unsigned v = 0;
+	int bits = 0;
+
+	digest(EVP_md5(), aor, strlen(aor), d);
+	for (int i = 0; i < 16; i++) {
+		v = (v << 8) | d[i];
+		for (bits += 8; bits >= 6; bits -= 6)
+			*out++ = tab[(v >> (bits - 6)) & 63];
+	}
+	*out++ = tab[(v << (6 - bits)) & 63];
+	*out = '\0';
+}
+
+/* <file_dir>/<a[0]>/<a>/<b>/<id>[/<name>] */
+static int file_path(char *out, size_t size, const char *a, const char *b, const char *id,
+		     const char *name)
+{
+	int n = snprintf(out, size, "%s/%c/%s/%s/%s%s%s", rtc_cfg.file_dir, a[0], a, b, id,
+			 name ? "/" : "", name ? name : "");
+
+	return n > 0 && (size_t)n < size ? 0 : ENAMETOOLONG;
+}
+
+static int mkdirs(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+			*p = '/';
+			return errno;
+		}
+		*p = '/';
+	}
+	return mkdir(path, 0700) < 0 && errno != EEXIST ? errno : 0;
+}
+
+/* The four segments after the prefix, %-decoded and checked. */
+static int split_target(const char *t, char seg[4][256])
+{
+	const char *p = t + strlen(FT_PREFIX);
+
+	for (int i = 0; i < 4; i++) {
+		const char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if ((i < 3) != (end != NULL) || rtc_http_segment(p, n, seg[i], 256))
+			return EINVAL;
+		p = end ? end + 1 : p + n;
+	}
+	return 0;
+}
+
+static void copy(char *d, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size - 1);
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+}
+
+/* ---- who may upload --------------------------------------------------------- */
+
+static bool same_ip(const char *peer, const char *ip)
+{
+	const char *colon = strrchr(peer, ':');
+	size_t n = colon ? (size_t)(colon - peer) : strlen(peer);
+
+	if (n > 1 && peer[0] == '[' && peer[n - 1] == ']') {
+		peer++;
+		n -= 2;
+	}
+	return strlen(ip) == n && strncmp(peer, ip, n) == 0;
+}
+
+/* Whether @p ip has a WebSocket on which @p aor registered itself. */
+static bool sender_connected(const char *ip, const char *aor)
+{
+	int ids[RTC_FORK_MAX], n = 0;
+	sylk_ws_conn_info_t info;
+
+	rtc_lock();
+	for (struct rtc_account *a = rtc_account_first(); a && n < RTC_FORK_MAX; a = a->next)
+		if (a->conn_id >= 0 && strcasecmp(a->aor, aor) == 0 && rtc_account_may_receive(a))
+			ids[n++] = a->conn_id;
+	rtc_unlock();
+	for (int i = 0; i < n; i++)
+		if (rtc_ws.conn_info(ids[i], &info) == 0 && same_ip(info.peer, ip))
+			return true;
+	return false;
+}
+
+/* ---- upload ------------------------------------------------------------------ */
+
+static void sha1_text(const unsigned char *d, char *out)
+{
+	int n = sprintf(out, "sha-1:");
+
+	for (int i = 0; i < 20; i++)
+		n += sprintf(out + n, "%s%02X", i ? ":" : "", d[i]);
+}
+
+static void url_of(const struct ft_upload *u, char *out, size_t size)
+{
+	size_t n = (size_t)snprintf(out, size, "%s%s%s/%s/%s/", rtc_cfg.file_transfer_url,
+				    FT_PREFIX, u->hs, u->hr, u->id);
+
+	for (const unsigned char *p = (const unsigned char *)u->name; *p && n + 4 < size; p++) {
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~",
+			   *p))
+			out[n++] = (char)*p;
+		else
+			n += (size_t)sprintf(out + n, "%%%02X", *p);
+	}
+	out[n < size ? n : size - 1] = '\0';
+}
+
+static struct json_object *identity(const char *uri)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "uri", json_object_new_string(uri));
+	json_object_object_add(o, "display_name", json_object_new_string(""));
+	return o;
+}
+
+/* SylkServer's FileTransferMessage (models/sylkrtc.py) */
+static char *transfer_message(const struct ft_upload *u, const char *hash)
+{
+	struct json_object *o = json_object_new_object();
+	char url[2048], ts[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	char *s;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+	url_of(u, url, sizeof(url));
+	json_object_object_add(o, "filename", json_object_new_string(u->name));
+	json_object_object_add(o, "filesize", json_object_new_int64(u->size));
+	json_object_object_add(o, "sender", identity(u->sender));
+	json_object_object_add(o, "receiver", identity(u->receiver));
+	json_object_object_add(o, "transfer_id", json_object_new_string(u->id));
+	json_object_object_add(o, "timestamp", json_object_new_string(ts));
+	json_object_object_add(o, "url", json_object_new_string(url));
+	json_object_object_add(o, "filetype", json_object_new_string(u->type));
+	json_object_object_add(o, "hash", json_object_new_string(hash));
+	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return s;
+}
+
+/* The body is on disk: make it the stored file, tell both sides. */
+static void upload_done(struct ft_conn *c)
+{
+	struct ft_upload *u = &c->up;
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	char hash[FT_HASH_SIZE], *json = NULL;
+	int rc;
+
+	EVP_DigestFinal_ex(c->sha, d, &dlen);
+	sha1_text(d, hash);
+	rc = close(c->file) < 0 ? errno : 0;
+	c->file = -1;
+	if (!rc && link(u->tmp, u->final) < 0)
+		rc = errno;
+	unlink(u->tmp);
+	if (rc) {
+		LM_ERR("cannot store %s: %s\n", u->final, strerror(rc));
+		reply(c, rc == EEXIST ? 409 : 500, rc == EEXIST ? "Conflict" : "Server Error",
+		      rc == EEXIST ? "This transfer exists already\n" : "Cannot store the file\n",
+		      AFTER_CLOSE);
+		return;
+	}
+	json = transfer_message(u, hash);
+	rc = !json ? ENOMEM : rtc_message_inject(u->sender, u->receiver, FT_TYPE, json, u->id);
+	free(json);
+	if (rc) {
+		LM_ERR("file %s stored but not announced (%d): removed\n", u->final, rc);
+		unlink(u->final);
+		reply(c, 500, "Server Error", "Cannot send the file transfer message\n",
+		      AFTER_CLOSE);
+		return;
+	}
+	LM_INFO("file transfer %s from %s to %s: %lld bytes\n", u->id, u->sender, u->receiver,
+		u->size);
+	reply(c, 200, "OK", "OK", AFTER_CLOSE);
+}
+
+static int body_write(struct ft_conn *c, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(c->file, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return errno ? errno : EIO;
+		EVP_DigestUpdate(c->sha, p, (size_t)w);
+		p += w;
+		n -= (size_t)w;
+		c->left -= w;
+	}
+	return 0;
+}
+
+static void body_failed(struct ft_conn *c, int err)
+{
+	LM_ERR("writing %s failed: %s\n", c->up.tmp, strerror(err));
+	close(c->file);
+	c->file = -1;
+	unlink(c->up.tmp);
+	reply(c, 500, "Server Error", "Cannot write the file\n", AFTER_DRAIN);
+	c->left = 0;
+}
+
+/* Opens the temporary file: a dot name, which GET never serves. */
+static int upload_open(struct ft_conn *c)
+{
+	struct ft_upload *u = &c->up;
+	static unsigned seq;
+	char dir[PATH_MAX];
+	int rc;
+
+	hashed(u->sender, u->hs);
+	hashed(u->receiver, u->hr);
+	if ((rc = file_path(dir, sizeof(dir), u->hs, u->hr, u->id, NULL)) ||
+	    (rc = file_path(u->final, sizeof(u->final), u->hs, u->hr, u->id, u->name)))
+		return rc;
+	if (snprintf(u->tmp, sizeof(u->tmp), "%s/.upload-%d-%u", dir, (int)getpid(), ++seq) >=
+	    (int)sizeof(u->tmp))
+		return ENAMETOOLONG;
+	if ((rc = mkdirs(dir)))
+		return rc;
+	if (access(u->final, F_OK) == 0)
+		return EEXIST;
+	c->file = open(u->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (c->file < 0)
+		return errno;
+	c->sha = EVP_MD_CTX_new();
+	if (!c->sha || EVP_DigestInit_ex(c->sha, EVP_sha1(), NULL) != 1)
+		return ENOMEM;
+	return 0;
+}
+
+/* ---- request parsing --------------------------------------------------------- */
+
+struct ft_req {
+	char method[16], target[FT_HEAD_MAX];
+	long long length; /* -1: none */
+	char type[128];
+	bool expect_continue;
+};
+
+static const char *header(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncasecmp(line, name, n) != 0 || line[n] != ':')
+		return NULL;
+	line += n + 1;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return line;
+}
+
+static int parse_head(char *head, struct ft_req *r)
+{
+	char *save = NULL, *line = strtok_r(head, "\r\n", &save);
+	const char *v;
+
+	r->length = -1;
+	snprintf(r->type, sizeof(r->type), "application/octet-stream");
+	if (!line || sscanf(line, "%15s %8191s HTTP/1.%*d", r->method, r->target) != 2)
+		return EINVAL;
+	while ((line = strtok_r(NULL, "\r\n", &save))) {
+		if ((v = header(line, "Content-Length"))) {
+			char *end;
+
+			r->length = strtoll(v, &end, 10);
+			if (end == v || *end || r->length < 0)
+				return EINVAL;
+		} else if ((v = header(line, "Content-Type")) && *v && !strpbrk(v, "\"\\") &&
+			   strlen(v) < sizeof(r->type))
+			snprintf(r->type, sizeof(r->type), "%s", v);
+		else if ((v = header(line, "Expect")) && strcasecmp(v, "100-continue") == 0)
+			r->expect_continue = true;
+		else if (header(line, "Transfer-Encoding"))
+			r->length = -2;
+	}
+	return 0;
+}
+
+static void start_upload(struct ft_conn *c, const struct ft_req *r, char seg[4][256],
+			 const char *rest, size_t rest_len)
+{
+	struct ft_upload *u = &c->up;
+	int rc;
+
+	c->left = r->length > 0 ? r->length : 0;
+	if (r->length < 0)
+		return refuse(c, 411, "Length Required", "Content-Length required\n");
+	if (!rtc_http_aor_ok(seg[0]) || !rtc_http_aor_ok(seg[1]) ||
+	    strlen(seg[2]) >= sizeof(u->id) || strlen(seg[3]) >= sizeof(u->name))
+		return refuse(c, 400, "Bad Request", "Bad sender, receiver or id\n");
+	if (r->length > rtc_cfg.max_file_size)
+		return refuse(c, 413, "Payload Too Large", "File too large\n");
+	if (!sender_connected(c->ip, seg[0]))
+		return refuse(c, 403, "Forbidden", "No WebSocket of the sender here\n");
+	if (!rtc_message_inject)
+		return refuse(c, 503, "Service Unavailable", "No messaging\n");
+	copy(u->sender, sizeof(u->sender), seg[0]);
+	copy(u->receiver, sizeof(u->receiver), seg[1]);
+	copy(u->id, sizeof(u->id), seg[2]);
+	copy(u->name, sizeof(u->name), seg[3]);
+	copy(u->type, sizeof(u->type), r->type);
+	u->size = r->length;
+	if ((rc = upload_open(c))) {
+		LM_ERR("cannot open the upload %s: %s\n", u->tmp, strerror(rc));
+		if (c->file >= 0) {
+			close(c->file);
+			c->file = -1;
+			unlink(u->tmp);
+		}
+		return refuse(c, rc == EEXIST ? 409 : 500,
+			      rc == EEXIST ? "Conflict" : "Server Error",
+			      rc == EEXIST ? "This transfer exists already\n" : "Cannot store\n");
+	}
+	if (r->expect_continue)
+		(void)!send(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25, MSG_NOSIGNAL);
+	c->st = FT_BODY;
+	if (rest_len > (size_t)c->left)
+		rest_len = (size_t)c->left;
+	if (rest_len && (rc = body_write(c, rest, rest_len)))
+		return body_failed(c, rc);
+	if (c->left == 0)
+		upload_done(c);
+}
+
+static const char *mime_of(const char *name, bool *inline_)
+{
+	static const char *const map[][2] = {
+		{".jpg", "image/jpeg"},
+		{".jpeg", "image/jpeg"},
+		{".png", "image/png"},
+		{".gif", "image/gif"},
+	};
+	const char *dot = strrchr(name, '.');
+
+	*inline_ = false;
+	for (size_t i = 0; dot && i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcasecmp(dot, map[i][0]) == 0) {
+			*inline_ = true;
+			return map[i][1];
+		}
+	return "application/octet-stream";
+}
+
+/* GET: the stored file (never a dot name: those are unfinished uploads). */
+static void start_download(struct ft_conn *c, char seg[4][256], bool head_only)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	bool inl;
+	const char *type = mime_of(seg[3], &inl);
+
+	if (file_path(path, sizeof(path), seg[0], seg[1], seg[2], seg[3]) ||
+	    (c->file = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
+	    fstat(c->file, &st) < 0 || !S_ISREG(st.st_mode)) {
+		LM_NOTICE("file transfer download %s from %s: not found\n", path, c->ip);
+		return reply(c, 404, "Not Found", "Not found\n", AFTER_CLOSE);
+	}
+	c->left = head_only ? 0 : (long long)st.st_size;
+	c->olen = (size_t)snprintf(c->out, sizeof(c->out),
+				   "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n" FT_CORS
+				   "Content-Disposition: %s;filename=\"%s\"\r\n"
+				   "Content-Length: %lld\r\nConnection: close\r\n\r\n",
+				   type, inl ? "inline" : "attachment", seg[3],
+				   (long long)st.st_size);
+	if (c->olen >= sizeof(c->out))
+		return reply(c, 414, "URI Too Long", "Name too long\n", AFTER_CLOSE);
+	c->ooff = 0;
+	c->st = FT_SEND;
+	c->after = AFTER_FILE;
+}
+
+static void handle_request(struct ft_conn *c, size_t head_len)
+{
+	struct ft_req r = {0};
+	char seg[4][256], *q;
+	size_t rest_len = c->hlen - head_len;
+
+	c->head[head_len - 2] = '\0';
+	if (parse_head(c->head, &r)) {
+		c->left = 0;
+		return refuse(c, 400, "Bad Request", "Malformed request\n");
+	}
+	c->left = r.length > 0 ? r.length : 0;
+	if ((q = strchr(r.target, '?')))
+		*q = '\0';
+	if (strncmp(r.target, FT_PREFIX, strlen(FT_PREFIX)) != 0)
+		return refuse(c, 404, "Not Found", "Not found\n");
+	if (strcmp(r.method, "OPTIONS") == 0)
+		return reply(c, 200, "OK", "", c->left ? AFTER_DRAIN : AFTER_CLOSE);
+	if (split_target(r.target, seg))
+		return refuse(c, 400, "Bad Request", "Bad path or file name\n");
+	if (strcmp(r.method, "POST") == 0)
+		return start_upload(c, &r, seg, c->head + head_len, rest_len);
+	if (strcmp(r.method, "GET") == 0 || strcmp(r.method, "HEAD") == 0)
+		return start_download(c, seg, r.method[0] == 'H');
+	refuse(c, 405, "Method Not Allowed", "GET, POST or OPTIONS\n");
+}
+
+/* ---- the connection's steps ----------------------------------------------------- */
+
+static void conn_free(struct ft_conn *c)
+{
+	if (c->file >= 0) {
+		close(c->file);
+		if (c->st == FT_BODY) {
+			LM_NOTICE("upload %s from %s ended early: removed\n", c->up.tmp, c->ip);
+			unlink(c->up.tmp);
+		}
+	}
+	if (c->sha)
+		EVP_MD_CTX_free(c->sha);
+	close(c->fd);
+	free(c);
+}
+
+/* 0: keep going; 1: done, close it */
+static int step_read(struct ft_conn *c)
+{
+	char *end;
+	ssize_t n;
+	int rc;
+
+	if (c->st == FT_HEAD) {
+		n = recv(c->fd, c->head + c->hlen, FT_HEAD_MAX - c->hlen, 0);
+		if (n <= 0)
+			return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : 1;
+		c->hlen += (size_t)n;
+		c->head[c->hlen] = '\0';
+		if ((end = strstr(c->head, "\r\n\r\n")))
+			handle_request(c, (size_t)(end - c->head) + 4);
+		else if (c->hlen >= FT_HEAD_MAX)
+			refuse(c, 431, "Request Header Fields Too Large", "Headers too large\n");
+		return 0;
+	}
+	n = recv(c->fd, c->buf, c->st == FT_BODY && c->left < FT_CHUNK ? (size_t)c->left : FT_CHUNK,
+		 0);
+	if (n <= 0)
+		return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : 1;
+	if (c->st == FT_DRAIN)
+		return 0;
+	if ((rc = body_write(c, c->buf, (size_t)n)))
+		body_failed(c, rc);
+	else if (c->left == 0)
+		upload_done(c);
+	return 0;
+}
+
+static int step_write(struct ft_conn *c)
+{
+	ssize_t n;
+
+	if (c->st == FT_FILE && c->boff == c->blen) {
+		n = read(c->file, c->buf, c->left < FT_CHUNK ? (size_t)c->left : FT_CHUNK);
+		if (n <= 0)
+			return 1;
+		c->blen = (size_t)n;
+		c->boff = 0;
+		c->left -= n;
+	}
+	if (c->st == FT_SEND)
+		n = send(c->fd, c->out + c->ooff, c->olen - c->ooff, MSG_NOSIGNAL);
+	else
+		n = send(c->fd, c->buf + c->boff, c->blen - c->boff, MSG_NOSIGNAL);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : 1;
+	if (c->st == FT_FILE) {
+		c->boff += (size_t)n;
+		return c->boff == c->blen && c->left == 0;
+	}
+	if ((c->ooff += (size_t)n) < c->olen)
+		return 0;
+	if (c->after == AFTER_FILE && c->left > 0) {
+		c->st = FT_FILE;
+		return 0;
+	}
+	if (c->after != AFTER_DRAIN)
+		return 1;
+	shutdown(c->fd, SHUT_WR);
+	c->st = FT_DRAIN;
+	c->drain_until = now_ms() + FT_DRAIN_MS;
+	return 0;
+}
+
+static bool expired(const struct ft_conn *c, long long now)
+{
+	if (c->st == FT_DRAIN)
+		return now >= c->drain_until;
+	if (c->st == FT_HEAD && now - c->started >= FT_HEAD_MS)
+		return true;
+	return now - c->active >= FT_IDLE_MS || now - c->started >= FT_TOTAL_MS;
+}
+
+/* ---- the loop ----------------------------------------------------------------- */
+
+static struct ft_conn *conns[FT_MAX_CONNS];
+
+static void accept_one(int lfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct ft_conn *c;
+	char ip[INET6_ADDRSTRLEN] = "";
+	int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int slot = -1, same = 0;
+
+	if (fd < 0)
+		return;
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip, sizeof(ip));
+	else
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, ip, sizeof(ip));
+	for (int i = 0; i < FT_MAX_CONNS; i++) {
+		if (!conns[i] && slot < 0)
+			slot = i;
+		if (conns[i] && strcmp(conns[i]->ip, ip) == 0)
+			same++;
+	}
+	if (slot < 0 || same >= FT_MAX_PER_IP || !(c = calloc(1, sizeof(*c)))) {
+		LM_NOTICE("file transfer connection from %s refused: %s\n", ip,
+			  slot < 0 ? "too many connections" : "too many from this address");
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->file = -1;
+	c->st = FT_HEAD;
+	c->started = c->active = now_ms();
+	memcpy(c->ip, ip, sizeof(ip));
+	conns[slot] = c;
+}
+
+static void loop(int lfd)
+{
+	struct pollfd pfd[FT_MAX_CONNS + 1];
+	int map[FT_MAX_CONNS + 1];
+
+	for (;;) {
+		int n = 1;
+		long long now;
+
+		cfg_update();
+		pfd[0] = (struct pollfd){lfd, POLLIN, 0};
+		for (int i = 0; i < FT_MAX_CONNS; i++) {
+			if (!conns[i])
+				continue;
+			map[n] = i;
+			pfd[n++] = (struct pollfd){
+				conns[i]->fd,
+				conns[i]->st == FT_SEND || conns[i]->st == FT_FILE ? POLLOUT :
+										     POLLIN,
+				0};
+		}
+		if (poll(pfd, (nfds_t)n, 500) < 0 && errno != EINTR)
+			LM_ERR("poll: %s\n", strerror(errno));
+		now = now_ms();
+		for (int k = 1; k < n; k++) {
+			struct ft_conn *c = conns[map[k]];
+			int done = 0;
+
+			if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))
+				done = c->st == FT_SEND || c->st == FT_FILE ? step_write(c) :
+									      step_read(c);
+			else if (pfd[k].revents & POLLOUT)
+				done = step_write(c);
+			if (pfd[k].revents)
+				c->active = now;
+			if (done || expired(c, now)) {
+				if (!done)
+					LM_NOTICE("file transfer connection from %s timed out\n",
+						  c->ip);
+				conn_free(c);
+				conns[map[k]] = NULL;
+			}
+		}
+		if (pfd[0].revents & POLLIN)
+			for (int i = 0; i < 16; i++)
+				accept_one(lfd);
+	}
+}
+
+int rtc_files_start(void)
+{
+	int pid;
+
+	if (!rtc_cfg.file_transfer_port)
+		return 0;
+	listen_fd = listen_socket();
+	if (listen_fd < 0)
+		return -1;
+	pid = fork_process(PROC_TIMER, "SYLKRTC FILE TRANSFER", 1);
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (cfg_child_init())
+			return -1;
+		LM_INFO("file transfer on %s:%d, files under %s, URLs %s\n", addr_buf,
+			rtc_cfg.file_transfer_port, rtc_cfg.file_dir, url_buf);
+		loop(listen_fd);
+	}
+	close(listen_fd);
+	return 0;
+}
