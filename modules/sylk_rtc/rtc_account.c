@@ -20,6 +20,7 @@
 #include "rtc_config.h"
 #include "rtc_events.h"
 #include "rtc_hooks.h"
+#include "rtc_push.h"
 #include "rtc_sip.h"
 #include "rtc_store.h"
 
@@ -189,6 +190,8 @@ static void reg_cb(struct cell *t, int type, struct tmcb_params *ps)
 		LM_DBG("%s registered for %ds\n", a->aor, granted);
 		if (tell && a->conn_id >= 0)
 			rtc_emit_registration(a->conn_id, a->aor, SYLKRTC_REG_REGISTERED, NULL);
+		if (tell) /* push: a device token given before the REGISTER succeeded */
+			rtc_push_token_save(a);
 	} else {
 		set_failed(a, reason);
 	}
@@ -381,6 +384,7 @@ static void account_unregister(int conn_id, const struct sylkrtc_request *req)
 	rtc_lock();
 	if (!(a = known_account(conn_id, req, "unregister")))
 		return;
+	rtc_push_token_forget(a); /* only while its REGISTER is in force */
 	let_go(a);
 	rtc_unlock();
 	rtc_send_ack(conn_id, req->transaction);
@@ -405,6 +409,7 @@ static void account_devicetoken(int conn_id, const struct sylkrtc_request *req)
 		return;
 	rtc_shm_free_str(&a->push_params);
 	a->push_params = sylk_shm_strdup(params);
+	rtc_push_token_save(a); /* stored now if registered, else once it is */
 	/* the binding carries the parameters: refresh it now if it exists */
 	if (a->want_registered && a->reg_state == RTC_REG_REGISTERED && !a->in_flight)
 		a->next_register = time(NULL);

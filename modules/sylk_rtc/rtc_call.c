@@ -41,6 +41,7 @@
 #include "rtc_config.h"
 #include "rtc_events.h"
 #include "rtc_hooks.h"
+#include "rtc_message.h"
 #include "../common/ng_client.h"
 #include "rtc_sip.h"
 #include "rtc_store.h"
@@ -1427,6 +1428,8 @@ int rtc_call_deliver(struct sip_msg *msg)
 		return 1;
 	if (method == METHOD_OPTIONS)
 		return reply_here(msg, 200, "OK");
+	if (method == METHOD_MESSAGE)
+		return rtc_message_deliver_contact(msg, key);
 	return reply_here(msg, 405, "Method Not Allowed");
 }
 

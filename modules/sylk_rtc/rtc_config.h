@@ -25,6 +25,19 @@ struct rtc_config {
 	char *db_url;                /* messaging storage; "" = none */
 	int max_message_size;        /* bytes of an account message's content */
 	int message_retention_days;  /* journal rows older than this are purged */
+	/* history over HTTP and file transfer (rtc_http.h, rtc_files.h) */
+	char *http_base;          /* where clients reach the HTTP port (history URLs) */
+	int api_token_lifetime;   /* seconds a history token lives */
+	int history_limit;        /* messages per history answer */
+	char *file_dir;           /* transferred files */
+	int max_file_size;        /* bytes of one upload */
+	int file_transfer_port;   /* the upload/download listener; 0 = none */
+	char *file_transfer_addr; /* its address; "" = the first TCP listener's */
+	char *file_transfer_url;  /* its public base; "" = http://addr:port */
+
+	/* push notifications (rtc_push.h) */
+	char *push_url;       /* sylk-pushserver-style endpoint; "" = push off */
+	int push_queue_size;  /* jobs waiting for the push process */
 
 	/* derived in mod_init */
 	str outbound_proxy_s;

@@ -57,9 +57,26 @@ static void sqlite_busy_timeout(void)
 		rtc_dbf.free_result(conn, res);
 }
 
+/* use_table() keeps the str it is given, not a copy: one lasting str per
+ * table name */
+static str *table_name(const char *table)
+{
+	static str names[16];
+	static int n;
+
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i].s, table))
+			return &names[i];
+	if (n == (int)(sizeof(names) / sizeof(names[0])))
+		return NULL;
+	names[n].s = (char *)table;
+	names[n].len = (int)strlen(table);
+	return &names[n++];
+}
+
 db1_con_t *rtc_db_table(const char *table)
 {
-	str t;
+	str *t = table_name(table);
 
 	if (!bound)
 		return NULL;
@@ -73,9 +90,7 @@ db1_con_t *rtc_db_table(const char *table)
 		}
 		sqlite_busy_timeout();
 	}
-	t.s = (char *)table;
-	t.len = (int)strlen(table);
-	if (rtc_dbf.use_table(conn, &t) < 0) {
+	if (!t || rtc_dbf.use_table(conn, t) < 0) {
 		LM_ERR("cannot use table %s\n", table);
 		return NULL;
 	}

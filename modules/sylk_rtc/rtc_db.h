@@ -18,7 +18,8 @@ int rtc_db_bind(void);
 /* Whether storage is configured. */
 bool rtc_db_enabled(void);
 
-/* This process's connection with @p table selected, or NULL (logged). */
+/* This process's connection with @p table selected, or NULL (logged).
+ * @p table must be a string that lasts (a literal): the DB API keeps it. */
 db1_con_t *rtc_db_table(const char *table);
 
 /* Whether the backend runs SQL text (raw_query): bounded queries use it. */

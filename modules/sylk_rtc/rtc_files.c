@@ -267,16 +267,19 @@ static bool same_ip(const char *peer, const char *ip)
 	return strlen(ip) == n && strncmp(peer, ip, n) == 0;
 }
 
-/* Whether @p ip has a WebSocket on which @p aor registered itself. */
-static bool sender_connected(const char *ip, const char *aor)
+/* Whether @p ip has a WebSocket on which @p aor registered itself; the
+ * account's own spelling of the AOR goes to @p canon. */
+static bool sender_connected(const char *ip, const char *aor, char *canon, size_t size)
 {
 	int ids[RTC_FORK_MAX], n = 0;
 	sylk_ws_conn_info_t info;
 
 	rtc_lock();
 	for (struct rtc_account *a = rtc_account_first(); a && n < RTC_FORK_MAX; a = a->next)
-		if (a->conn_id >= 0 && strcasecmp(a->aor, aor) == 0 && rtc_account_may_receive(a))
+		if (a->conn_id >= 0 && strcasecmp(a->aor, aor) == 0 && rtc_account_may_receive(a)) {
 			ids[n++] = a->conn_id;
+			copy(canon, size, a->aor);
+		}
 	rtc_unlock();
 	for (int i = 0; i < n; i++)
 		if (rtc_ws.conn_info(ids[i], &info) == 0 && same_ip(info.peer, ip))
@@ -501,11 +504,10 @@ static void start_upload(struct ft_conn *c, const struct ft_req *r, char seg[4][
 		return refuse(c, 400, "Bad Request", "Bad sender, receiver or id\n");
 	if (r->length > rtc_cfg.max_file_size)
 		return refuse(c, 413, "Payload Too Large", "File too large\n");
-	if (!sender_connected(c->ip, seg[0]))
+	if (!sender_connected(c->ip, seg[0], u->sender, sizeof(u->sender)))
 		return refuse(c, 403, "Forbidden", "No WebSocket of the sender here\n");
 	if (!rtc_message_inject)
 		return refuse(c, 503, "Service Unavailable", "No messaging\n");
-	copy(u->sender, sizeof(u->sender), seg[0]);
 	copy(u->receiver, sizeof(u->receiver), seg[1]);
 	copy(u->id, sizeof(u->id), seg[2]);
 	copy(u->name, sizeof(u->name), seg[3]);

@@ -35,6 +35,9 @@ int rtc_message_deliver_contact(struct sip_msg *msg, unsigned account_key);
 int rtc_message_inject(const char *from_aor, const char *to_aor, const char *content_type,
 		       const char *content, const char *message_id);
 
+/* From the gateway timer, once a second: purges the journal hourly. */
+void rtc_message_timer(void);
+
 /* Whether some connection has @p aor and may receive for it. */
 bool rtc_message_account_online(const char *aor);
 

@@ -17,6 +17,7 @@
 #include "rtc_call.h"
 #include "rtc_config.h"
 #include "rtc_events.h"
+#include "rtc_message.h"
 #include "rtc_proto.h"
 #include "rtc_store.h"
 
@@ -72,6 +73,13 @@ static void dispatch(int conn_id, const struct sylkrtc_request *req)
 	case SYLKRTC_REQ_SESSION_UPDATE:
 	case SYLKRTC_REQ_SESSION_MESSAGE:
 	case SYLKRTC_REQ_SESSION_DTMF_INFO: rtc_session_request(conn_id, req); return;
+	case SYLKRTC_REQ_ACCOUNT_MESSAGE:
+	case SYLKRTC_REQ_ACCOUNT_DISPOSITION_NOTIFICATION:
+	case SYLKRTC_REQ_ACCOUNT_SYNC_CONVERSATIONS:
+	case SYLKRTC_REQ_ACCOUNT_MARK_CONVERSATION_READ:
+	case SYLKRTC_REQ_ACCOUNT_REMOVE_MESSAGE:
+	case SYLKRTC_REQ_ACCOUNT_REMOVE_CONVERSATION:
+	case SYLKRTC_REQ_LOOKUP_PUBLIC_KEY: rtc_message_request(conn_id, req); return;
 	default:
 		rtc_send_error(conn_id, req->transaction,
 			       "Request %s is not available on this server",

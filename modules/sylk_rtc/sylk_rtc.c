@@ -23,9 +23,13 @@
 #include "rtc_call.h"
 #include "rtc_db.h"
 #include "rtc_config.h"
+#include "rtc_files.h"
 #include "rtc_hooks.h"
+#include "rtc_http.h"
+#include "rtc_message.h"
 #include "../common/ng_client.h"
 #include "rtc_proto.h"
+#include "rtc_push.h"
 #include "rtc_store.h"
 
 MODULE_VERSION
@@ -44,8 +48,18 @@ struct rtc_config rtc_cfg = {
 	.decline_code = 486,
 	.user_agent = "SylkRTC gateway (Kamailio)",
 	.db_url = "",
-	.max_message_size = 65536,
+	.max_message_size = 32768,
 	.message_retention_days = 365,
+	.http_base = "http://127.0.0.1:10888",
+	.api_token_lifetime = 26784000, /* SylkServer's: 310 days */
+	.history_limit = 1000,
+	.file_dir = "/var/lib/sylk/filetransfer",
+	.max_file_size = 52428800,
+	.file_transfer_port = 0,
+	.file_transfer_addr = "",
+	.file_transfer_url = "",
+	.push_url = "",
+	.push_queue_size = 256,
 };
 struct tm_binds rtc_tmb;
 sylk_ws_api_t rtc_ws;
@@ -75,6 +89,16 @@ static int w_sylk_rtc_deliver(sip_msg_t *msg, char *p1, char *p2)
 	return rtc_call_deliver(msg);
 }
 
+static int ki_sylk_rtc_message(sip_msg_t *msg)
+{
+	return rtc_message_receive(msg);
+}
+
+static int w_sylk_rtc_message(sip_msg_t *msg, char *p1, char *p2)
+{
+	return rtc_message_receive(msg);
+}
+
 static int ki_sylk_rtc_reject(sip_msg_t *msg, str *reason)
 {
 	char buf[256];
@@ -92,11 +116,35 @@ static int w_sylk_rtc_reject(sip_msg_t *msg, char *p1, char *p2)
 	return ki_sylk_rtc_reject(msg, &reason);
 }
 
+static int ki_sylk_rtc_push_call(sip_msg_t *msg)
+{
+	return rtc_push_script_call(msg);
+}
+
+static int w_sylk_rtc_push_call(sip_msg_t *msg, char *p1, char *p2)
+{
+	return rtc_push_script_call(msg);
+}
+
+static int ki_sylk_rtc_http(sip_msg_t *msg)
+{
+	return rtc_http_handle(msg);
+}
+
+static int w_sylk_rtc_http(sip_msg_t *msg, char *p1, char *p2)
+{
+	return rtc_http_handle(msg);
+}
+
 static cmd_export_t cmds[] = {
 	{"sylk_rtc_deliver", (cmd_function)w_sylk_rtc_deliver, 0, 0, 0,
 	 REQUEST_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
+	{"sylk_rtc_message", (cmd_function)w_sylk_rtc_message, 0, 0, 0, REQUEST_ROUTE},
 	{"sylk_rtc_reject", (cmd_function)w_sylk_rtc_reject, 1, fixup_spve_null,
 	 fixup_free_spve_null, EVENT_ROUTE},
+	{"sylk_rtc_push_call", (cmd_function)w_sylk_rtc_push_call, 0, 0, 0,
+	 REQUEST_ROUTE | FAILURE_ROUTE},
+	{"sylk_rtc_http", (cmd_function)w_sylk_rtc_http, 0, 0, 0, EVENT_ROUTE},
 	{0, 0, 0, 0, 0, 0},
 };
 
@@ -116,6 +164,16 @@ static param_export_t params[] = {
 	{"db_url", PARAM_STRING, &rtc_cfg.db_url},
 	{"max_message_size", INT_PARAM, &rtc_cfg.max_message_size},
 	{"message_retention_days", INT_PARAM, &rtc_cfg.message_retention_days},
+	{"http_base", PARAM_STRING, &rtc_cfg.http_base},
+	{"api_token_lifetime", INT_PARAM, &rtc_cfg.api_token_lifetime},
+	{"history_limit", INT_PARAM, &rtc_cfg.history_limit},
+	{"file_dir", PARAM_STRING, &rtc_cfg.file_dir},
+	{"max_file_size", INT_PARAM, &rtc_cfg.max_file_size},
+	{"file_transfer_port", INT_PARAM, &rtc_cfg.file_transfer_port},
+	{"file_transfer_addr", PARAM_STRING, &rtc_cfg.file_transfer_addr},
+	{"file_transfer_url", PARAM_STRING, &rtc_cfg.file_transfer_url},
+	{"push_url", PARAM_STRING, &rtc_cfg.push_url},
+	{"push_queue_size", INT_PARAM, &rtc_cfg.push_queue_size},
 	{0, 0, 0},
 };
 
@@ -125,6 +183,10 @@ static const char *rpc_status_doc[] = {"Version, uptime and counts of the gatewa
 static const char *rpc_connections_doc[] = {"sylkRTC connections: id, version, accounts.", 0};
 static const char *rpc_accounts_doc[] = {"Accounts: AOR, connection, registration state.", 0};
 static const char *rpc_sessions_doc[] = {"Calls: id, account, peer, direction, state.", 0};
+static const char *rpc_api_token_doc[] = {
+	"Issues a history token for an account on the gateway (sent to it too).", 0};
+static const char *rpc_push_doc[] = {"Push notifications: queue and queued/sent/failed/dropped.",
+				     0};
 
 static const char *reg_state_name(enum rtc_reg_state s)
 {
@@ -281,6 +343,8 @@ static rpc_export_t sylk_rtc_rpc[] = {
 	{"sylk_rtc.connections", rpc_connections, rpc_connections_doc, 0},
 	{"sylk_rtc.accounts", rpc_accounts, rpc_accounts_doc, 0},
 	{"sylk_rtc.sessions", rpc_sessions, rpc_sessions_doc, 0},
+	{"sylk_rtc.api_token", rtc_http_rpc_token, rpc_api_token_doc, 0},
+	{"sylk_rtc.push", rtc_push_rpc, rpc_push_doc, 0},
 	{0, 0, 0, 0},
 };
 
@@ -294,10 +358,28 @@ static sr_kemi_t sr_kemi_sylk_rtc_exports[] = {
 	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 	  SR_KEMIP_NONE}},
 	{str_init("sylk_rtc"),
+	 str_init("message"),
+	 SR_KEMIP_INT,
+	 ki_sylk_rtc_message,
+	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
+	{str_init("sylk_rtc"),
 	 str_init("reject"),
 	 SR_KEMIP_INT,
 	 ki_sylk_rtc_reject,
 	 {SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+	{str_init("sylk_rtc"),
+	 str_init("push_call"),
+	 SR_KEMIP_INT,
+	 ki_sylk_rtc_push_call,
+	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
+	{str_init("sylk_rtc"),
+	 str_init("http"),
+	 SR_KEMIP_INT,
+	 ki_sylk_rtc_http,
+	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
 	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}},
 };
 
@@ -361,6 +443,7 @@ static void gateway_timer(unsigned int ticks, void *param)
 {
 	rtc_account_timer();
 	rtc_call_timer();
+	rtc_message_timer();
 }
 
 static void fast_timer(unsigned int uticks, void *param)
@@ -397,7 +480,13 @@ static int mod_init(void)
 	if (ng_client_init(rtc_cfg.rtpengine_sock, rtc_cfg.rtpengine_timeout_ms) < 0 ||
 	    derive_addresses() < 0)
 		return -1;
-	if (rtc_store_init() < 0 || rtc_db_bind() < 0)
+	if (rtc_store_init() < 0 || rtc_db_bind() < 0 || rtc_push_init() < 0)
+		return -1;
+	if (rtc_cfg.api_token_lifetime < 1 || rtc_cfg.history_limit < 1) {
+		LM_ERR("api_token_lifetime and history_limit must be >= 1\n");
+		return -1;
+	}
+	if (rtc_http_init() < 0 || rtc_files_init() < 0)
 		return -1;
 	if (rtc_ws.register_handler(&rtc_handler_v1) < 0 ||
 	    rtc_ws.register_handler(&rtc_handler_v2) < 0)
@@ -423,11 +512,16 @@ static int child_init(int rank)
 		LM_ERR("cannot start the fast timer\n");
 		return -1;
 	}
-	return 0;
+	if (rank == PROC_MAIN && rtc_files_start() < 0) {
+		LM_ERR("cannot start the file transfer process\n");
+		return -1;
+	}
+	return rtc_push_child_init(rank);
 }
 
 static void mod_destroy(void)
 {
+	rtc_push_destroy();
 	rtc_db_close();
 	rtc_store_destroy();
 }

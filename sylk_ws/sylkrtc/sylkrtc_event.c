@@ -336,6 +336,19 @@ int sylkrtc_event_ready(char **jsonp, enum sylkrtc_version ver)
 	return ev_finish(&e, jsonp);
 }
 
+int sylkrtc_event_lookup_public_key(char **jsonp, enum sylkrtc_version ver, const char *uri,
+				    const char *public_key)
+{
+	struct ev e;
+
+	CHECK_OUT(jsonp);
+	ev_init(&e, ver);
+	ev_str(&e, "sylkrtc", "lookup-public-key-event");
+	ev_need(&e, "uri", uri);
+	ev_str(&e, "public_key", public_key);
+	return ev_finish(&e, jsonp);
+}
+
 int sylkrtc_event_ack(char **jsonp, enum sylkrtc_version ver, const char *transaction)
 {
 	struct ev e;

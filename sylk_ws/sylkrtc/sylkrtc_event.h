@@ -212,6 +212,10 @@ int sylkrtc_event_sync_conversations(char **jsonp, enum sylkrtc_version ver, con
 int sylkrtc_event_sync(char **jsonp, enum sylkrtc_version ver, const char *account,
 		       const char *type, const char *action, const char *content_json);
 
+/** "lookup-public-key-event": the key @p uri published, or none (NULL). */
+int sylkrtc_event_lookup_public_key(char **jsonp, enum sylkrtc_version ver, const char *uri,
+				    const char *public_key);
+
 /* ---- contacts (v2) -------------------------------------------------------- */
 
 /** addressbook-fetched; @p addressbook_json is {"contacts":..,"groups":..,"policies":..}. */

@@ -856,6 +856,11 @@ static int parse_disposition(struct parser *p, struct sylkrtc_request *r)
 	return need_str(p, "timestamp", STR_NAME, &r->timestamp);
 }
 
+static int parse_lookup_public_key(struct parser *p, struct sylkrtc_request *r)
+{
+	return need_aor(p, "uri", &r->uri);
+}
+
 static int parse_sync_conversations(struct parser *p, struct sylkrtc_request *r)
 {
 	TRY(need_aor(p, "account", &r->account));
@@ -1067,6 +1072,7 @@ static const struct req_desc req_descs[SYLKRTC_REQ_COUNT] = {
 						   parse_account},
 	[SYLKRTC_REQ_ACCOUNT_UPDATE_ADDRESSBOOK] = {"account-update-addressbook", SYLKRTC_V2,
 						    parse_update_addressbook},
+	[SYLKRTC_REQ_LOOKUP_PUBLIC_KEY] = {"lookup-public-key", SYLKRTC_V2, parse_lookup_public_key},
 
 	[SYLKRTC_REQ_SESSION_CREATE] = {"session-create", SYLKRTC_V1, parse_session_create},
 	[SYLKRTC_REQ_SESSION_ANSWER] = {"session-answer", SYLKRTC_V1, parse_session_sdp},

@@ -1,0 +1,1246 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Account messaging: see rtc_message.h.
+ *
+ * Sending: account-message is journalled (outgoing, pending), acked, synced
+ * to the account's other connections and sent as an out-of-dialog MESSAGE
+ * (CPIM, IMDN Message-ID) through the proxy, answering its digest
+ * challenge with the account's HA1; the final response becomes a
+ * disposition-notification (accepted / failed) to every connection of the
+ * account. Receiving: the routing script hands a MESSAGE for a local
+ * account to rtc_message_receive(), which journals it once (the IMDN
+ * Message-ID, or the Call-ID for plain messages, is the key) and gives it
+ * to every connection whose account proved itself (rtc_account_may_receive).
+ * Database and network I/O happen without the store lock. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "core/dprint.h"
+#include "core/mem/shm_mem.h"
+#include "core/parser/parse_content.h"
+#include "core/parser/parse_from.h"
+#include "core/parser/parse_to.h"
+#include "core/parser/parse_uri.h"
+#include "core/parser/msg_parser.h"
+#include "modules/tm/t_hooks.h"
+
+#include "sylk_ws/base/error.h"
+#include "sylk_ws/im/cpim.h"
+#include "sylk_ws/im/imdn.h"
+#include "sylk_ws/im/inflate.h"
+
+#include "../common/sip_util.h"
+#include "rtc_account.h"
+#include "rtc_config.h"
+#include "rtc_db.h"
+#include "rtc_events.h"
+#include "rtc_message.h"
+#include "rtc_msgstore.h"
+#include "rtc_push.h"
+#include "rtc_sip.h"
+#include "rtc_store.h"
+
+/* the CPIM namespace of the imdn.* headers (not the XML one of imdn.h) */
+#define CPIM_IMDN_NS "urn:ietf:params:imdn"
+#define MAX_TARGETS 64
+#define UUID_SIZE 37
+#define PURGE_EVERY 3600
+
+static const char CT_REMOVE[] = "application/sylk-message-remove";
+static const char CT_READ[] = "application/sylk-conversation-read";
+static const char CT_CONV_REMOVE[] = "application/sylk-conversation-remove";
+static const char CT_PGP_KEY[] = "text/pgp-public-key";
+static const char CT_IMDN[] = "message/imdn+xml";
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static void make_uuid(char *buf)
+{
+	char hex[33];
+
+	rtc_sip_random_hex(hex, sizeof(hex));
+	snprintf(buf, UUID_SIZE, "%.8s-%.4s-4%.3s-a%.3s-%.12s", hex, hex + 8, hex + 13, hex + 17,
+		 hex + 20);
+}
+
+/* A stable id for a plain MESSAGE without IMDN: its Call-ID, hashed. */
+static void uuid_of_callid(char *buf, const str *callid)
+{
+	uint64_t h1 = 1469598103934665603ULL, h2 = 1099511628211ULL;
+
+	for (int i = 0; i < callid->len; i++) {
+		h1 = (h1 ^ (unsigned char)callid->s[i]) * 1099511628211ULL;
+		h2 = (h2 ^ (unsigned char)callid->s[i]) * 1469598103934665603ULL + 7;
+	}
+	snprintf(buf, UUID_SIZE, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(h1 >> 32),
+		 (unsigned)(h1 >> 16) & 0xffff, (unsigned)h1 & 0xffff, (unsigned)(h2 >> 48),
+		 (unsigned long long)(h2 & 0xffffffffffffULL));
+}
+
+/* RFC 3339 date-time to seconds; -1 when it is not one. */
+static time_t iso_time(const char *s)
+{
+	struct tm tm;
+	const char *p;
+	time_t t;
+
+	if (!s || !cpim_datetime_valid(s))
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return -1;
+	t = timegm(&tm);
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	if ((*p == '+' || *p == '-') && strlen(p) >= 6) {
+		int off = atoi(p + 1) * 3600 + atoi(p + 4) * 60;
+
+		t += *p == '+' ? -off : off;
+	}
+	return t;
+}
+
+static void now_iso(char *buf, size_t size)
+{
+	if (cpim_datetime_now(buf, size) != 0)
+		snprintf(buf, size, "1970-01-01T00:00:00Z");
+}
+
+/* "user@host" of a parsed URI */
+static void aor_of(char *buf, size_t size, struct sip_uri *u)
+{
+	snprintf(buf, size, "%.*s@%.*s", u->user.len, u->user.s, u->host.len, u->host.s);
+}
+
+static bool same_domain(const char *a, const char *b)
+{
+	const char *da = strchr(a, '@'), *db = strchr(b, '@');
+
+	return da && db && !strcasecmp(da, db);
+}
+
+/* ---- the account's connections ---------------------------------------------- */
+
+/* Connections where @p aor proved itself, except @p except. Lock held. */
+static int targets_of(const char *aor, int except, int *out)
+{
+	int n = 0;
+
+	for (struct rtc_account *a = rtc_account_first(); a && n < MAX_TARGETS; a = a->next) {
+		bool seen = false;
+
+		if (a->conn_id == except || strcmp(a->aor, aor) != 0 || !rtc_account_may_receive(a))
+			continue;
+		for (int i = 0; i < n; i++)
+			seen = seen || out[i] == a->conn_id;
+		if (!seen)
+			out[n++] = a->conn_id;
+	}
+	return n;
+}
+
+static int targets(const char *aor, int except, int *out)
+{
+	int n;
+
+	rtc_lock();
+	n = targets_of(aor, except, out);
+	rtc_unlock();
+	return n;
+}
+
+bool rtc_message_account_online(const char *aor)
+{
+	int t[MAX_TARGETS];
+
+	return targets(aor, -1, t) > 0;
+}
+
+static void send_sync(const char *aor, int except, const char *type, const char *action,
+		      json_object *content)
+{
+	int t[MAX_TARGETS], n = targets(aor, except, t);
+	const char *text = json_object_to_json_string_ext(content, JSON_C_TO_STRING_PLAIN);
+
+	for (int i = 0; i < n; i++) {
+		char *json = NULL;
+
+		rtc_send_built(t[i], sylkrtc_event_sync(&json, SYLKRTC_V2, aor, type, action, text),
+			       &json);
+	}
+}
+
+static void send_disposition(const char *aor, const struct sylkrtc_disposition *d)
+{
+	int t[MAX_TARGETS], n = targets(aor, -1, t);
+
+	for (int i = 0; i < n; i++) {
+		char *json = NULL;
+
+		rtc_send_built(t[i],
+			       sylkrtc_event_disposition_notification(
+				       &json, SYLKRTC_V2, SYLKRTC_SCOPE_ACCOUNT, aor, d),
+			       &json);
+	}
+}
+
+/* ---- sending a MESSAGE --------------------------------------------------------- */
+
+/* Everything a MESSAGE needs until its final response (shm: the reply may
+ * reach another process). */
+struct out_msg {
+	char from[RTC_AOR_SIZE], user[RTC_AOR_SIZE], display[RTC_AOR_SIZE], to[RTC_AOR_SIZE];
+	char ha1[128];
+	char message_id[MSGSTORE_ID_SIZE];
+	char timestamp[MSGSTORE_TS_SIZE];
+	char content_type[MSGSTORE_TYPE_SIZE];
+	char extra[128]; /* extra SIP headers */
+	char call_id[RTC_CALLID_SIZE], tag[RTC_TAG_SIZE];
+	unsigned cseq;
+	int auth_tries;
+	bool report; /* journal state and disposition-notification */
+	size_t body_len;
+	char body[];
+};
+
+static void out_cb(struct cell *t, int type, struct tmcb_params *ps);
+
+static int out_send(struct out_msg *m, struct sip_msg *challenge)
+{
+	char hdrs[RTC_HDRS_SIZE] = "";
+	str method = str_init("MESSAGE"), hs, body;
+	uac_req_t uac_r;
+	dlg_t *d;
+	int rc = -1;
+
+	d = rtc_sip_dialog(m->from, m->display[0] ? m->display : NULL, m->to, m->call_id, m->tag);
+	if (!d)
+		return -1;
+	d->loc_seq.value = m->cseq;
+	if (rtc_append(hdrs, sizeof(hdrs), "Content-Type: %s\r\nUser-Agent: %s\r\n%s",
+		       m->content_type, rtc_cfg.user_agent, m->extra) < 0)
+		goto out;
+	if (challenge && rtc_sip_authorize(hdrs, sizeof(hdrs), challenge, "MESSAGE", &d->rem_target,
+					   m->user, m->ha1) < 0)
+		goto out;
+	hs.s = hdrs;
+	hs.len = (int)strlen(hdrs);
+	body.s = m->body;
+	body.len = (int)m->body_len;
+	set_uac_req(&uac_r, &method, &hs, &body, d, TMCB_LOCAL_COMPLETED, out_cb, m);
+	rc = rtc_tmb.t_uac(&uac_r) < 0 ? -1 : 0;
+	if (rc < 0)
+		LM_ERR("cannot send MESSAGE %s from %s to %s\n", m->message_id, m->from, m->to);
+out:
+	rtc_tmb.free_dlg(d);
+	return rc;
+}
+
+static void out_report(struct out_msg *m, int code, struct sip_msg *rpl)
+{
+	char reason[RTC_REASON_SIZE];
+	struct sylkrtc_disposition d = {.message_id = m->message_id,
+					.message_timestamp = m->timestamp,
+					.code = code,
+					.reason = reason};
+	bool ok = code >= 200 && code < 300;
+
+	rtc_sip_reason(reason, sizeof(reason), rpl, code);
+	d.state = ok ? SYLKRTC_DN_ACCEPTED : SYLKRTC_DN_FAILED;
+	if (!ok)
+		LM_INFO("message %s from %s to %s failed: %s\n", m->message_id, m->from, m->to,
+			reason);
+	msgstore_set_state(m->from, m->message_id, ok ? "accepted" : "failed");
+	send_disposition(m->from, &d);
+}
+
+static void out_cb(struct cell *t, int type, struct tmcb_params *ps)
+{
+	struct out_msg *m = *ps->param;
+	int code = ps->code;
+
+	if (!m)
+		return;
+	*ps->param = NULL;
+	if ((code == 401 || code == 407) && m->auth_tries < 1) {
+		m->auth_tries++;
+		m->cseq++;
+		if (out_send(m, ps->rpl) == 0)
+			return;
+	}
+	if (m->report)
+		out_report(m, code, ps->rpl);
+	shm_free(m);
+}
+
+struct out_req {
+	const char *from, *to, *display;
+	const char *user, *ha1;
+	const char *message_id, *timestamp;
+	const char *content_type, *extra;
+	const char *body;
+	size_t body_len;
+	bool report;
+};
+
+/* Queues one MESSAGE; the final response reaches out_cb. */
+static int out_message(const struct out_req *r)
+{
+	struct out_msg *m = shm_malloc(sizeof(*m) + r->body_len + 1);
+
+	if (!m) {
+		SHM_MEM_ERROR;
+		return ENOMEM;
+	}
+	memset(m, 0, sizeof(*m));
+	sylk_copy(m->from, sizeof(m->from), r->from, strlen(r->from));
+	sylk_copy(m->to, sizeof(m->to), r->to, strlen(r->to));
+	sylk_copy(m->user, sizeof(m->user), r->user, strlen(r->user));
+	if (r->display)
+		sylk_copy(m->display, sizeof(m->display), r->display, strlen(r->display));
+	sylk_copy(m->ha1, sizeof(m->ha1), r->ha1, strlen(r->ha1));
+	sylk_copy(m->message_id, sizeof(m->message_id), r->message_id, strlen(r->message_id));
+	sylk_copy(m->timestamp, sizeof(m->timestamp), r->timestamp, strlen(r->timestamp));
+	sylk_copy(m->content_type, sizeof(m->content_type), r->content_type,
+		  strlen(r->content_type));
+	if (r->extra)
+		sylk_copy(m->extra, sizeof(m->extra), r->extra, strlen(r->extra));
+	m->cseq = 1;
+	m->report = r->report;
+	memcpy(m->body, r->body, r->body_len);
+	m->body[r->body_len] = '\0';
+	m->body_len = r->body_len;
+	if (out_send(m, NULL) < 0) {
+		shm_free(m);
+		return EIO;
+	}
+	return 0;
+}
+
+/* The CPIM envelope of a message from @p from to @p to (malloc'd). */
+static int cpim_wrap(char **out, size_t *len, const char *from, const char *display, const char *to,
+		     const char *timestamp, const char *message_id, bool disposition,
+		     const char *content_type, const char *content)
+{
+	char f[RTC_AOR_SIZE + 8], t[RTC_AOR_SIZE + 8], ct[MSGSTORE_TYPE_SIZE + 16];
+	struct cpim_msg *m = NULL;
+	int err;
+
+	snprintf(f, sizeof(f), "sip:%s", from);
+	snprintf(t, sizeof(t), "sip:%s", to);
+	snprintf(ct, sizeof(ct), "%s%s", content_type,
+		 strncasecmp(content_type, "text/", 5) || strchr(content_type, ';') ?
+			 "" :
+			 ";charset=utf-8");
+	err = cpim_msg_alloc(&m);
+	if (!err)
+		err = cpim_msg_set_from(m, display, f);
+	if (!err)
+		err = cpim_msg_add_to(m, NULL, t);
+	if (!err)
+		err = cpim_msg_set_datetime(m, timestamp);
+	if (!err)
+		err = cpim_msg_add_ns(m, "imdn", CPIM_IMDN_NS);
+	if (!err)
+		err = cpim_msg_add_header(m, CPIM_IMDN_NS, "Message-ID", message_id);
+	if (!err && disposition)
+		err = cpim_msg_add_header(m, CPIM_IMDN_NS, "Disposition-Notification",
+					  "positive-delivery, display");
+	if (!err)
+		err = cpim_msg_set_content(m, ct, content, strlen(content));
+	if (!err)
+		err = cpim_encode(m, out, len);
+	cpim_msg_free(m);
+	return err;
+}
+
+/* ---- the requesting account ---------------------------------------------------- */
+
+struct sender {
+	char aor[RTC_AOR_SIZE], user[RTC_AOR_SIZE], display[RTC_AOR_SIZE];
+	char ha1[128];
+};
+
+/* The request's account on this connection, registered; else an error
+ * reply and false. */
+static bool sender_of(int conn_id, const struct sylkrtc_request *req, struct sender *s)
+{
+	enum { SENDER_OK, SENDER_UNKNOWN, SENDER_UNAUTHENTICATED } why = SENDER_OK;
+	struct rtc_account *a;
+
+	memset(s, 0, sizeof(*s));
+	rtc_lock();
+	a = rtc_account_find(conn_id, req->account);
+	if (!a)
+		why = SENDER_UNKNOWN;
+	else if (!rtc_account_may_receive(a))
+		why = SENDER_UNAUTHENTICATED;
+	else {
+		sylk_copy(s->aor, sizeof(s->aor), a->aor, strlen(a->aor));
+		sylk_copy(s->user, sizeof(s->user), a->user, strlen(a->user));
+		sylk_copy(s->ha1, sizeof(s->ha1), a->ha1, strlen(a->ha1));
+		if (a->display_name)
+			sylk_copy(s->display, sizeof(s->display), a->display_name,
+				  strlen(a->display_name));
+	}
+	rtc_unlock();
+	if (why == SENDER_UNKNOWN)
+		rtc_send_error(conn_id, req->transaction, "Unknown account specified: %s",
+			       req->account);
+	else if (why == SENDER_UNAUTHENTICATED)
+		rtc_send_error(conn_id, req->transaction, "Account not authenticated");
+	return why == SENDER_OK;
+}
+
+/* A server-made MESSAGE to the account's own SIP devices (sync of read and
+ * remove), authenticated as the account. */
+static void tell_sip_devices(const struct sender *s, const char *content_type, json_object *c)
+{
+	const char *text = json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN);
+	char id[UUID_SIZE], ts[MSGSTORE_TS_SIZE];
+	struct out_req r = {.from = s->aor,
+			    .to = s->aor,
+			    .user = s->user,
+			    .ha1 = s->ha1,
+			    .message_id = id,
+			    .timestamp = ts,
+			    .content_type = content_type,
+			    .extra = "X-Sylk-To-Sip: yes\r\n",
+			    .body = text,
+			    .body_len = strlen(text)};
+
+	make_uuid(id);
+	now_iso(ts, sizeof(ts));
+	out_message(&r);
+}
+
+/* A journal entry recording a change (read, remove) for the other devices. */
+static void journal_change(const char *account, const char *contact, const char *direction,
+			   const char *content_type, const char *content)
+{
+	struct msgstore_row row;
+
+	memset(&row, 0, sizeof(row));
+	sylk_copy(row.account, sizeof(row.account), account, strlen(account));
+	sylk_copy(row.contact, sizeof(row.contact), contact, strlen(contact));
+	sylk_copy(row.direction, sizeof(row.direction), direction, strlen(direction));
+	make_uuid(row.message_id);
+	sylk_copy(row.content_type, sizeof(row.content_type), content_type, strlen(content_type));
+	row.content = content;
+	now_iso(row.timestamp, sizeof(row.timestamp));
+	msgstore_add(&row);
+}
+
+/* ---- account-message -------------------------------------------------------------- */
+
+static int journal_outgoing(const struct sender *s, const struct sylkrtc_request *req)
+{
+	struct msgstore_row row;
+	int err;
+
+	if (!strcasecmp(req->content_type, CT_PGP_KEY))
+		return msgstore_key_set(s->aor, req->content);
+	memset(&row, 0, sizeof(row));
+	sylk_copy(row.account, sizeof(row.account), s->aor, strlen(s->aor));
+	sylk_copy(row.contact, sizeof(row.contact), req->uri, strlen(req->uri));
+	strcpy(row.direction, "outgoing");
+	sylk_copy(row.message_id, sizeof(row.message_id), req->message_id, strlen(req->message_id));
+	sylk_copy(row.content_type, sizeof(row.content_type), req->content_type,
+		  strlen(req->content_type));
+	row.content = req->content;
+	sylk_copy(row.timestamp, sizeof(row.timestamp), req->timestamp, strlen(req->timestamp));
+	strcpy(row.state, "pending");
+	strcpy(row.disposition, "positive-delivery,display");
+	err = msgstore_add(&row);
+	return err == EEXIST ? 0 : err; /* a client resending keeps its row */
+}
+
+static void sync_message_add(const struct sender *s, int conn_id, const struct sylkrtc_request *req)
+{
+	json_object *c = json_object_new_object();
+
+	json_object_object_add(c, "account", json_object_new_string(s->aor));
+	json_object_object_add(c, "uri", json_object_new_string(req->uri));
+	json_object_object_add(c, "message_id", json_object_new_string(req->message_id));
+	json_object_object_add(c, "content", json_object_new_string(req->content));
+	json_object_object_add(c, "content_type", json_object_new_string(req->content_type));
+	json_object_object_add(c, "timestamp", json_object_new_string(req->timestamp));
+	send_sync(s->aor, conn_id, "message", "add", c);
+	json_object_put(c);
+}
+
+static void account_message(int conn_id, const struct sylkrtc_request *req)
+{
+	struct sender s;
+	char *body = NULL;
+	size_t len = 0;
+	int err;
+
+	if (!sender_of(conn_id, req, &s))
+		return;
+	if (rtc_cfg.max_message_size > 0 &&
+	    strlen(req->content) > (size_t)rtc_cfg.max_message_size) {
+		rtc_send_error(conn_id, req->transaction, "Message too large (max %d bytes)",
+			       rtc_cfg.max_message_size);
+		return;
+	}
+	if (iso_time(req->timestamp) < 0) {
+		rtc_send_error(conn_id, req->transaction, "Invalid value for 'timestamp': %s",
+			       req->timestamp);
+		return;
+	}
+	err = journal_outgoing(&s, req);
+	if (!err)
+		err = cpim_wrap(&body, &len, s.aor, s.display[0] ? s.display : NULL, req->uri,
+				req->timestamp, req->message_id, true, req->content_type,
+				req->content);
+	if (err) {
+		LM_ERR("message %s of %s: %s\n", req->message_id, s.aor, sylk_strerror(err));
+		rtc_send_error(conn_id, req->transaction, "Cannot store the message");
+		free(body);
+		return;
+	}
+	rtc_send_ack(conn_id, req->transaction);
+	sync_message_add(&s, conn_id, req);
+	{
+		struct out_req r = {.from = s.aor,
+				    .to = req->uri,
+				    .display = s.display,
+				    .user = s.user,
+				    .ha1 = s.ha1,
+				    .message_id = req->message_id,
+				    .timestamp = req->timestamp,
+				    .content_type = "message/cpim",
+				    .body = body,
+				    .body_len = len,
+				    .report = true};
+
+		if (out_message(&r) != 0) {
+			struct sylkrtc_disposition d = {.message_id = req->message_id,
+							.message_timestamp = req->timestamp,
+							.state = SYLKRTC_DN_FAILED,
+							.code = 500,
+							.reason = "500 Cannot send"};
+
+			msgstore_set_state(s.aor, req->message_id, "failed");
+			send_disposition(s.aor, &d);
+		}
+	}
+	free(body);
+}
+
+/* ---- account-disposition-notification ---------------------------------------------- */
+
+static enum imdn_status imdn_status_of(enum sylkrtc_imdn_state st)
+{
+	switch (st) {
+	case SYLKRTC_IMDN_DELIVERED: return IMDN_DELIVERED;
+	case SYLKRTC_IMDN_FAILED: return IMDN_FAILED;
+	case SYLKRTC_IMDN_DISPLAYED: return IMDN_DISPLAYED;
+	case SYLKRTC_IMDN_FORBIDDEN: return IMDN_FORBIDDEN;
+	case SYLKRTC_IMDN_ERROR: break;
+	}
+	return IMDN_ERROR;
+}
+
+static void account_disposition(int conn_id, const struct sylkrtc_request *req)
+{
+	struct imdn n;
+	struct sender s;
+	char *xml = NULL, *body = NULL, id[UUID_SIZE];
+	size_t xml_len, len;
+	int err;
+
+	if (!sender_of(conn_id, req, &s))
+		return;
+	if (iso_time(req->timestamp) < 0) {
+		rtc_send_error(conn_id, req->transaction, "Invalid value for 'timestamp': %s",
+			       req->timestamp);
+		return;
+	}
+	memset(&n, 0, sizeof(n));
+	sylk_copy(n.message_id, sizeof(n.message_id), req->message_id, strlen(req->message_id));
+	sylk_copy(n.datetime, sizeof(n.datetime), req->timestamp, strlen(req->timestamp));
+	if (strlen(s.aor) + 4 < sizeof(n.recipient_uri))
+		snprintf(n.recipient_uri, sizeof(n.recipient_uri), "sip:%.250s", s.aor);
+	n.status = imdn_status_of(req->imdn_state);
+	n.kind = imdn_kind_for_status(n.status);
+	make_uuid(id);
+	err = imdn_build(&xml, &xml_len, &n);
+	if (!err) {
+		char ts[MSGSTORE_TS_SIZE];
+
+		now_iso(ts, sizeof(ts));
+		err = cpim_wrap(&body, &len, s.aor, NULL, req->uri, ts, id, false, CT_IMDN, xml);
+	}
+	if (err) {
+		rtc_send_error(conn_id, req->transaction, "Cannot build the notification: %s",
+			       sylk_strerror(err));
+		goto out;
+	}
+	msgstore_set_state(s.aor, req->message_id, sylkrtc_imdn_state_name(req->imdn_state));
+	{
+		struct out_req r = {.from = s.aor,
+				    .to = req->uri,
+				    .user = s.user,
+				    .ha1 = s.ha1,
+				    .message_id = id,
+				    .timestamp = req->timestamp,
+				    .content_type = "message/cpim",
+				    .body = body,
+				    .body_len = len};
+
+		if (out_message(&r) != 0) {
+			rtc_send_error(conn_id, req->transaction, "Cannot send the notification");
+			goto out;
+		}
+	}
+	rtc_send_ack(conn_id, req->transaction);
+out:
+	free(xml);
+	free(body);
+}
+
+/* ---- account-sync-conversations ------------------------------------------------------ */
+
+struct collected {
+	struct sylkrtc_history_message *msgs;
+	char **owned; /* strings to free */
+	const char **disp;
+	size_t n, cap, owned_n, owned_cap;
+};
+
+static const char *keep(struct collected *c, const char *s)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d)
+		return NULL;
+	if (c->owned_n == c->owned_cap) {
+		size_t cap = c->owned_cap ? c->owned_cap * 2 : 64;
+		char **o = realloc(c->owned, cap * sizeof(*o));
+
+		if (!o) {
+			free(d);
+			return NULL;
+		}
+		c->owned = o;
+		c->owned_cap = cap;
+	}
+	c->owned[c->owned_n++] = d;
+	return d;
+}
+
+static int collect(const struct msgstore_row *row, void *arg)
+{
+	struct collected *c = arg;
+	struct sylkrtc_history_message *m;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct sylkrtc_history_message *msgs = realloc(c->msgs, cap * sizeof(*msgs));
+
+		if (!msgs)
+			return ENOMEM;
+		c->msgs = msgs;
+		c->cap = cap;
+	}
+	m = &c->msgs[c->n];
+	memset(m, 0, sizeof(*m));
+	m->contact = keep(c, row->contact);
+	m->timestamp = keep(c, row->timestamp);
+	m->message_id = keep(c, row->message_id);
+	m->content_type = keep(c, row->content_type);
+	m->content = keep(c, row->content);
+	m->direction = row->direction[0] ? keep(c, row->direction) : NULL;
+	m->state = row->state[0] ? keep(c, row->state) : NULL;
+	if (!m->contact || !m->timestamp || !m->message_id || !m->content_type || !m->content)
+		return ENOMEM;
+	if (row->disposition[0]) {
+		/* "a,b": at most two entries, kept as one owned copy split in place */
+		char *d = (char *)keep(c, row->disposition), *comma;
+		const char **list = malloc(2 * sizeof(*list));
+
+		if (!d || !list) {
+			free(list);
+			return ENOMEM;
+		}
+		list[0] = d;
+		m->disposition_count = 1;
+		comma = strchr(d, ',');
+		if (comma) {
+			*comma = '\0';
+			list[1] = comma + 1;
+			m->disposition_count = 2;
+		}
+		m->disposition = list;
+	}
+	c->n++;
+	return 0;
+}
+
+static void collected_free(struct collected *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free((void *)c->msgs[i].disposition);
+	for (size_t i = 0; i < c->owned_n; i++)
+		free(c->owned[i]);
+	free(c->msgs);
+	free(c->owned);
+}
+
+static void account_sync(int conn_id, const struct sylkrtc_request *req)
+{
+	struct collected c = {0};
+	struct sender s;
+	time_t since = 0;
+	char *json = NULL;
+	int err;
+
+	if (!sender_of(conn_id, req, &s))
+		return;
+	if (req->since && *req->since && (since = iso_time(req->since)) < 0) {
+		rtc_send_error(conn_id, req->transaction, "Invalid value for 'since': %s",
+			       req->since);
+		return;
+	}
+	err = msgstore_journal(s.aor, req->message_id, since, req->limit, collect, &c);
+	if (err) {
+		collected_free(&c);
+		rtc_send_error(conn_id, req->transaction, "Cannot read the conversations");
+		return;
+	}
+	rtc_send_ack(conn_id, req->transaction);
+	rtc_send_built(conn_id,
+		       sylkrtc_event_sync_conversations(&json, SYLKRTC_V2, s.aor, c.msgs, c.n),
+		       &json);
+	collected_free(&c);
+}
+
+/* ---- read and remove ------------------------------------------------------------------ */
+
+static void account_mark_read(int conn_id, const struct sylkrtc_request *req)
+{
+	struct sender s;
+	json_object *c;
+
+	if (!sender_of(conn_id, req, &s))
+		return;
+	if (msgstore_mark_read(s.aor, req->contact) != 0) {
+		rtc_send_error(conn_id, req->transaction, "Cannot update the conversation");
+		return;
+	}
+	journal_change(s.aor, req->contact, "", CT_READ, req->contact);
+	rtc_send_ack(conn_id, req->transaction);
+	c = json_object_new_object();
+	json_object_object_add(c, "contact", json_object_new_string(req->contact));
+	send_sync(s.aor, conn_id, "conversation", "read", c);
+	tell_sip_devices(&s, CT_READ, c);
+	json_object_put(c);
+}
+
+/* The peer's copy of a message its local sender removed. */
+static void remove_from_peer(const char *sender, const char *peer, const char *message_id)
+{
+	struct msgstore_row row;
+	json_object *c;
+
+	if (!same_domain(sender, peer) || msgstore_find(peer, message_id, &row) != 0)
+		return;
+	free((char *)row.content);
+	if (strcmp(row.direction, "incoming") != 0 || strcmp(row.contact, sender) != 0)
+		return;
+	if (msgstore_remove_message(peer, message_id) != 0)
+		return;
+	c = json_object_new_object();
+	json_object_object_add(c, "contact", json_object_new_string(sender));
+	json_object_object_add(c, "message_id", json_object_new_string(message_id));
+	json_object_object_add(c, "direction", json_object_new_string("incoming"));
+	journal_change(peer, sender, "incoming", CT_REMOVE,
+		       json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN));
+	send_sync(peer, -1, "message", "remove", c);
+	json_object_put(c);
+}
+
+static void account_remove_message(int conn_id, const struct sylkrtc_request *req)
+{
+	struct sender s;
+	json_object *c;
+
+	if (!sender_of(conn_id, req, &s))
+		return;
+	if (msgstore_remove_message(s.aor, req->message_id) != 0) {
+		rtc_send_error(conn_id, req->transaction, "Cannot remove the message");
+		return;
+	}
+	c = json_object_new_object();
+	json_object_object_add(c, "contact", json_object_new_string(req->contact));
+	json_object_object_add(c, "message_id", json_object_new_string(req->message_id));
+	journal_change(s.aor, req->contact, "outgoing", CT_REMOVE,
+		       json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN));
+	rtc_send_ack(conn_id, req->transaction);
+	send_sync(s.aor, conn_id, "message", "remove", c);
+	tell_sip_devices(&s, CT_REMOVE, c);
+	json_object_put(c);
+	remove_from_peer(s.aor, req->contact, req->message_id);
+}
+
+static void account_remove_conversation(int conn_id, const struct sylkrtc_request *req)
+{
+	struct sender s;
+	char ts[MSGSTORE_TS_SIZE];
+	json_object *c;
+
+	if (!sender_of(conn_id, req, &s))
+		return;
+	if (msgstore_remove_conversation(s.aor, req->contact) != 0) {
+		rtc_send_error(conn_id, req->transaction, "Cannot remove the conversation");
+		return;
+	}
+	journal_change(s.aor, req->contact, "", CT_CONV_REMOVE, req->contact);
+	rtc_send_ack(conn_id, req->transaction);
+	now_iso(ts, sizeof(ts));
+	c = json_object_new_object();
+	json_object_object_add(c, "contact", json_object_new_string(req->contact));
+	json_object_object_add(c, "timestamp", json_object_new_string(ts));
+	send_sync(s.aor, conn_id, "conversation", "remove", c);
+	tell_sip_devices(&s, CT_CONV_REMOVE, c);
+	json_object_put(c);
+}
+
+static void lookup_public_key(int conn_id, const struct sylkrtc_request *req)
+{
+	char *key = NULL, *json = NULL;
+	int err = msgstore_key_get(req->uri, &key);
+
+	if (err && err != ENOENT) {
+		rtc_send_error(conn_id, req->transaction, "Cannot look the key up");
+		return;
+	}
+	rtc_send_ack(conn_id, req->transaction);
+	rtc_send_built(conn_id, sylkrtc_event_lookup_public_key(&json, SYLKRTC_V2, req->uri, key),
+		       &json);
+	free(key);
+}
+
+void rtc_message_request(int conn_id, const struct sylkrtc_request *req)
+{
+	if (!rtc_db_enabled()) {
+		rtc_send_error(conn_id, req->transaction,
+			       "Messaging is not available on this server");
+		return;
+	}
+	switch (req->type) {
+	case SYLKRTC_REQ_ACCOUNT_MESSAGE: account_message(conn_id, req); break;
+	case SYLKRTC_REQ_ACCOUNT_DISPOSITION_NOTIFICATION: account_disposition(conn_id, req); break;
+	case SYLKRTC_REQ_ACCOUNT_SYNC_CONVERSATIONS: account_sync(conn_id, req); break;
+	case SYLKRTC_REQ_ACCOUNT_MARK_CONVERSATION_READ: account_mark_read(conn_id, req); break;
+	case SYLKRTC_REQ_ACCOUNT_REMOVE_MESSAGE: account_remove_message(conn_id, req); break;
+	case SYLKRTC_REQ_ACCOUNT_REMOVE_CONVERSATION:
+		account_remove_conversation(conn_id, req);
+		break;
+	case SYLKRTC_REQ_LOOKUP_PUBLIC_KEY: lookup_public_key(conn_id, req); break;
+	default: rtc_send_error(conn_id, req->transaction, "Unsupported request"); break;
+	}
+}
+
+/* ---- receiving ---------------------------------------------------------------------- */
+
+/* Answers the request here; -1 for the script (it ends the route). */
+static int reply(struct sip_msg *msg, int code, char *text)
+{
+	int rc = rtc_tmb.t_newtran(msg);
+
+	if (rc > 0 && rtc_tmb.t_reply(msg, (unsigned)code, text) < 0)
+		LM_ERR("cannot send %d\n", code);
+	return -1;
+}
+
+/* What one incoming MESSAGE says, whatever its wrapping. */
+struct incoming {
+	char account[RTC_AOR_SIZE], sender[RTC_AOR_SIZE], display[RTC_AOR_SIZE];
+	char message_id[MSGSTORE_ID_SIZE], timestamp[MSGSTORE_TS_SIZE];
+	char content_type[MSGSTORE_TYPE_SIZE], disposition[64];
+	char *raw; /* the body after Content-Encoding (malloc'd) */
+	struct cpim_msg *cpim;
+	const char *content; /* the payload, NUL-terminated */
+	bool to_sip_devices; /* X-Sylk-To-Sip: for SIP devices only */
+};
+
+static void incoming_free(struct incoming *in)
+{
+	cpim_msg_free(in->cpim);
+	free(in->raw);
+}
+
+static bool has_header(struct sip_msg *msg, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (struct hdr_field *h = msg->headers; h; h = h->next)
+		if (h->name.len == (int)n && !strncasecmp(h->name.s, name, n))
+			return true;
+	return false;
+}
+
+static const char *header_value(struct sip_msg *msg, const char *name, char *buf, size_t size)
+{
+	size_t n = strlen(name);
+
+	for (struct hdr_field *h = msg->headers; h; h = h->next)
+		if (h->name.len == (int)n && !strncasecmp(h->name.s, name, n)) {
+			sylk_copy(buf, size, h->body.s, h->body.len);
+			return buf;
+		}
+	return NULL;
+}
+
+/* The body, inflated when it came deflated. */
+static int body_of(struct sip_msg *msg, struct incoming *in, int *code)
+{
+	char enc[64];
+	str body;
+	size_t max = rtc_cfg.max_message_size > 0 ? (size_t)rtc_cfg.max_message_size * 2 : 1 << 20;
+	size_t len;
+	int err;
+
+	body.s = get_body(msg);
+	body.len = body.s ? msg->len - (int)(body.s - msg->buf) : 0;
+	if (body.len <= 0) {
+		*code = 400;
+		return EINVAL;
+	}
+	if ((size_t)body.len > max) {
+		*code = 413;
+		return EFBIG;
+	}
+	if (header_value(msg, "Content-Encoding", enc, sizeof(enc)) &&
+	    strcasecmp(enc, "identity")) {
+		if (strcasecmp(enc, "deflate") != 0) {
+			*code = 415;
+			return ENOTSUP;
+		}
+		err = sylk_inflate(body.s, (size_t)body.len, max, &in->raw, &len);
+		*code = err == EFBIG ? 413 : 400;
+		return err;
+	}
+	in->raw = malloc((size_t)body.len + 1);
+	if (!in->raw) {
+		*code = 500;
+		return ENOMEM;
+	}
+	memcpy(in->raw, body.s, body.len);
+	in->raw[body.len] = '\0';
+	return 0;
+}
+
+/* CPIM: the inner content and the IMDN headers. */
+static int unwrap_cpim(struct incoming *in, size_t len)
+{
+	const char *v;
+	int err = cpim_parse(&in->cpim, in->raw, len);
+
+	if (err)
+		return err;
+	if (!in->cpim->content_type || !in->cpim->body)
+		return EBADMSG;
+	sylk_copy(in->content_type, sizeof(in->content_type), in->cpim->content_type,
+		  strcspn(in->cpim->content_type, ";"));
+	in->content = (const char *)in->cpim->body;
+	if ((v = cpim_msg_header(in->cpim, CPIM_IMDN_NS, "Message-ID")))
+		sylk_copy(in->message_id, sizeof(in->message_id), v, strlen(v));
+	if ((v = cpim_msg_header(in->cpim, CPIM_IMDN_NS, "Disposition-Notification"))) {
+		char *p;
+
+		sylk_copy(in->disposition, sizeof(in->disposition), v, strlen(v));
+		/* "positive-delivery, display" is kept as "positive-delivery,display" */
+		while ((p = strstr(in->disposition, ", ")))
+			memmove(p + 1, p + 2, strlen(p + 2) + 1);
+	}
+	if (in->cpim->datetime && cpim_datetime_valid(in->cpim->datetime))
+		sylk_copy(in->timestamp, sizeof(in->timestamp), in->cpim->datetime,
+			  strlen(in->cpim->datetime));
+	if (in->cpim->has_from && in->cpim->from.display)
+		sylk_copy(in->display, sizeof(in->display), in->cpim->from.display,
+			  strlen(in->cpim->from.display));
+	return 0;
+}
+
+static int parse_incoming(struct sip_msg *msg, struct incoming *in, int *code)
+{
+	struct to_body *from, *to;
+	struct sip_uri fu, tu;
+	char ct[MSGSTORE_TYPE_SIZE];
+	int err;
+
+	*code = 400;
+	if (parse_headers(msg, HDR_EOH_F, 0) < 0 || !msg->content_type || !msg->from || !msg->to ||
+	    parse_from_header(msg) < 0 || parse_to_header(msg) < 0 || !msg->callid)
+		return EBADMSG;
+	from = get_from(msg);
+	to = get_to(msg);
+	if (parse_uri(from->uri.s, from->uri.len, &fu) < 0 ||
+	    parse_uri(to->uri.s, to->uri.len, &tu) < 0 || !fu.user.len || !tu.user.len)
+		return EBADMSG;
+	aor_of(in->sender, sizeof(in->sender), &fu);
+	aor_of(in->account, sizeof(in->account), &tu);
+	if (from->display.len > 0)
+		sylk_copy(in->display, sizeof(in->display), from->display.s, from->display.len);
+	sylk_copy(ct, sizeof(ct), msg->content_type->body.s, msg->content_type->body.len);
+	err = body_of(msg, in, code);
+	if (err)
+		return err;
+	*code = 400;
+	in->to_sip_devices = has_header(msg, "X-Sylk-To-Sip");
+	if (!strncasecmp(ct, "message/cpim", 12)) {
+		err = unwrap_cpim(in, strlen(in->raw));
+		if (err)
+			return err;
+	} else {
+		sylk_copy(in->content_type, sizeof(in->content_type), ct, strcspn(ct, ";"));
+		in->content = in->raw;
+	}
+	if (!in->message_id[0])
+		uuid_of_callid(in->message_id, &msg->callid->body);
+	if (!in->timestamp[0])
+		now_iso(in->timestamp, sizeof(in->timestamp));
+	return 0;
+}
+
+/* An IMDN about a message our account sent. */
+static void receive_imdn(const struct incoming *in)
+{
+	struct sylkrtc_disposition d = {0};
+	struct imdn n;
+	json_object *c;
+	const char *state;
+
+	if (imdn_parse(&n, in->content, strlen(in->content)) != 0) {
+		LM_NOTICE("unreadable IMDN from %s to %s dropped\n", in->sender, in->account);
+		return;
+	}
+	state = imdn_status_name(n.status);
+	msgstore_set_state(in->account, n.message_id, state);
+	c = json_object_new_object();
+	json_object_object_add(c, "message_id", json_object_new_string(n.message_id));
+	json_object_object_add(c, "state", json_object_new_string(state));
+	journal_change(in->account, in->sender, "incoming", "message/imdn",
+		       json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN));
+	json_object_put(c);
+	d.message_id = n.message_id;
+	d.message_timestamp = n.datetime[0] ? n.datetime : NULL;
+	d.code = 200;
+	d.reason = "OK";
+	switch (n.status) {
+	case IMDN_DELIVERED: d.state = SYLKRTC_DN_DELIVERED; break;
+	case IMDN_DISPLAYED: d.state = SYLKRTC_DN_DISPLAYED; break;
+	case IMDN_PROCESSED: d.state = SYLKRTC_DN_PROCESSED; break;
+	case IMDN_STORED: d.state = SYLKRTC_DN_STORED; break;
+	case IMDN_FAILED: d.state = SYLKRTC_DN_FAILED; break;
+	case IMDN_FORBIDDEN: d.state = SYLKRTC_DN_FORBIDDEN; break;
+	case IMDN_ERROR: d.state = SYLKRTC_DN_ERROR; break;
+	}
+	send_disposition(in->account, &d);
+}
+
+static void deliver(const struct incoming *in)
+{
+	const char *disp[2];
+	char copy[64], *comma;
+	struct sylkrtc_message m = {.sender = {.uri = in->sender,
+					       .display_name = in->display[0] ? in->display : NULL},
+				    .timestamp = in->timestamp,
+				    .message_id = in->message_id,
+				    .content_type = in->content_type,
+				    .content = in->content,
+				    .disposition = disp};
+	int t[MAX_TARGETS], n = targets(in->account, -1, t);
+
+	if (in->disposition[0]) {
+		sylk_copy(copy, sizeof(copy), in->disposition, strlen(in->disposition));
+		disp[0] = copy;
+		m.disposition_count = 1;
+		if ((comma = strchr(copy, ','))) {
+			*comma = '\0';
+			disp[1] = comma + 1;
+			m.disposition_count = 2;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		char *json = NULL;
+
+		rtc_send_built(t[i],
+			       sylkrtc_event_message(&json, SYLKRTC_V2, SYLKRTC_SCOPE_ACCOUNT,
+						     in->account, &m),
+			       &json);
+	}
+	if (!n)
+		rtc_push_message(in->account, in->sender, in->display[0] ? in->display : NULL,
+				 in->content_type, in->message_id);
+}
+
+static int store_incoming(const struct incoming *in)
+{
+	struct msgstore_row row;
+
+	memset(&row, 0, sizeof(row));
+	sylk_copy(row.account, sizeof(row.account), in->account, strlen(in->account));
+	sylk_copy(row.contact, sizeof(row.contact), in->sender, strlen(in->sender));
+	strcpy(row.direction, "incoming");
+	sylk_copy(row.message_id, sizeof(row.message_id), in->message_id, strlen(in->message_id));
+	sylk_copy(row.content_type, sizeof(row.content_type), in->content_type,
+		  strlen(in->content_type));
+	row.content = in->content;
+	sylk_copy(row.timestamp, sizeof(row.timestamp), in->timestamp, strlen(in->timestamp));
+	strcpy(row.state, "received");
+	sylk_copy(row.disposition, sizeof(row.disposition), in->disposition,
+		  strlen(in->disposition));
+	return msgstore_add(&row);
+}
+
+int rtc_message_receive(struct sip_msg *msg)
+{
+	struct incoming in;
+	int code, err, rc = 1;
+
+	if (msg->first_line.type != SIP_REQUEST ||
+	    msg->first_line.u.request.method_value != METHOD_MESSAGE)
+		return -1;
+	if (!rtc_db_enabled())
+		return 1; /* no journal: the script relays it as any request */
+	memset(&in, 0, sizeof(in));
+	err = parse_incoming(msg, &in, &code);
+	if (err) {
+		LM_NOTICE("MESSAGE from %s refused (%d): %s\n", in.sender[0] ? in.sender : "?",
+			  code, sylk_strerror(err));
+		rc = reply(msg, code,
+			   code == 413 ? "Message Too Large" :
+			   code == 415 ? "Unsupported Media Type" :
+			   code == 500 ? "Server Error" :
+					 "Bad Request");
+		goto out;
+	}
+	if (in.to_sip_devices && !strncasecmp(in.content_type, "application/sylk-", 17))
+		goto out; /* the account's browsers were synced already */
+	if (!strcasecmp(in.content_type, CT_IMDN)) {
+		receive_imdn(&in);
+		goto out;
+	}
+	if (!strcasecmp(in.content_type, CT_PGP_KEY)) {
+		msgstore_key_set(in.sender, in.content);
+		deliver(&in);
+		goto out;
+	}
+	err = store_incoming(&in);
+	if (err == EEXIST) {
+		LM_DBG("message %s for %s already stored\n", in.message_id, in.account);
+		goto out;
+	}
+	if (err) {
+		rc = reply(msg, 500, "Cannot Store The Message");
+		goto out;
+	}
+	deliver(&in);
+out:
+	incoming_free(&in);
+	return rc;
+}
+
+int rtc_message_deliver_contact(struct sip_msg *msg, unsigned account_key)
+{
+	if (msg->first_line.u.request.method_value != METHOD_MESSAGE)
+		return -1;
+	/* rtc_message_receive() stored and delivered it before the lookup */
+	reply(msg, 200, "OK");
+	return 1;
+}
+
+int rtc_message_inject(const char *from_aor, const char *to_aor, const char *content_type,
+		       const char *content, const char *message_id)
+{
+	struct sender s;
+	struct msgstore_row row;
+	char id[UUID_SIZE], *body = NULL;
+	size_t len;
+	bool found = false;
+	int err;
+
+	memset(&s, 0, sizeof(s));
+	rtc_lock();
+	for (struct rtc_account *a = rtc_account_first(); a && !found; a = a->next) {
+		if (strcmp(a->aor, from_aor) != 0 || !a->ha1)
+			continue;
+		found = true;
+		sylk_copy(s.aor, sizeof(s.aor), a->aor, strlen(a->aor));
+		sylk_copy(s.user, sizeof(s.user), a->user, strlen(a->user));
+		sylk_copy(s.ha1, sizeof(s.ha1), a->ha1, strlen(a->ha1));
+	}
+	rtc_unlock();
+	if (!found)
+		return ENOENT;
+	if (!message_id) {
+		make_uuid(id);
+		message_id = id;
+	}
+	memset(&row, 0, sizeof(row));
+	sylk_copy(row.account, sizeof(row.account), from_aor, strlen(from_aor));
+	sylk_copy(row.contact, sizeof(row.contact), to_aor, strlen(to_aor));
+	strcpy(row.direction, "outgoing");
+	sylk_copy(row.message_id, sizeof(row.message_id), message_id, strlen(message_id));
+	sylk_copy(row.content_type, sizeof(row.content_type), content_type, strlen(content_type));
+	row.content = content;
+	now_iso(row.timestamp, sizeof(row.timestamp));
+	strcpy(row.state, "pending");
+	strcpy(row.disposition, "positive-delivery,display");
+	err = msgstore_add(&row);
+	if (err && err != EEXIST)
+		return err;
+	err = cpim_wrap(&body, &len, s.aor, NULL, to_aor, row.timestamp, message_id, true,
+			content_type, content);
+	if (!err) {
+		json_object *c = json_object_new_object();
+		struct out_req r = {.from = s.aor,
+				    .to = to_aor,
+				    .user = s.user,
+				    .ha1 = s.ha1,
+				    .message_id = message_id,
+				    .timestamp = row.timestamp,
+				    .content_type = "message/cpim",
+				    .body = body,
+				    .body_len = len,
+				    .report = true};
+
+		json_object_object_add(c, "account", json_object_new_string(s.aor));
+		json_object_object_add(c, "uri", json_object_new_string(to_aor));
+		json_object_object_add(c, "message_id", json_object_new_string(message_id));
+		json_object_object_add(c, "content", json_object_new_string(content));
+		json_object_object_add(c, "content_type", json_object_new_string(content_type));
+		json_object_object_add(c, "timestamp", json_object_new_string(row.timestamp));
+		send_sync(s.aor, -1, "message", "add", c);
+		json_object_put(c);
+		err = out_message(&r);
+	}
+	free(body);
+	return err;
+}
+
+void rtc_message_timer(void)
+{
+	static time_t last;
+	time_t now = time(NULL);
+
+	if (!rtc_db_enabled() || now - last < PURGE_EVERY)
+		return;
+	last = now;
+	msgstore_purge(rtc_cfg.message_retention_days);
+}

@@ -1,0 +1,338 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Account messaging (issue 15): messages between browsers and to and from a
+SIP phone, delivery and display notifications, the journal that an offline
+or second device syncs, read and remove across devices, public keys, and
+nothing acknowledged lost across a kill -9 of Kamailio."""
+
+import datetime
+import os
+import signal
+import uuid
+
+import pytest
+
+from sylktest.processes import wait_until
+from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, Kamailio
+from sylktest.sipp import Sipp, run_uac
+from sylktest.sylkrtc import SylkRtcClient, aor
+
+ALICE, BOB, CAROL = aor("alice"), aor("bob"), aor("carol")
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def device(server, user):
+    """A sylkRTC-2 connection with `user` registered (a browser tab)."""
+    c = SylkRtcClient(server.http_port, version=2)
+    c.register(user)
+    return c
+
+
+def send(c, account, uri, text, content_type="text/plain", message_id=None):
+    message_id = message_id or str(uuid.uuid4())
+    c.expect_ack("account-message", account=account, uri=uri, message_id=message_id,
+                 content=text, content_type=content_type, timestamp=now())
+    return message_id
+
+
+def is_account_event(name, **fields):
+    def match(e):
+        return (e.get("sylkrtc") == "account-event" and e.get("event") == name
+                and all(e.get(k) == v for k, v in fields.items()))
+    return match
+
+
+def wait_message(c, message_id, timeout=10):
+    return c.wait_event(is_account_event("message", message_id=message_id), timeout)
+
+
+def wait_disposition(c, message_id, state, timeout=10):
+    return c.wait_event(is_account_event("disposition-notification", message_id=message_id,
+                                         state=state), timeout)
+
+
+def sync(c, account, **fields):
+    c.expect_ack("account-sync-conversations", account=account, **fields)
+    return c.wait_event(is_account_event("sync-conversations"), 10)["messages"]
+
+
+# ---- between browsers ------------------------------------------------------------
+
+
+def test_browser_to_browser_with_delivery_and_display(server):
+    with device(server, "alice") as alice, device(server, "bob") as bob:
+        mid = send(alice, ALICE, BOB, "hello bob")
+        got = wait_message(bob, mid)
+        assert got["sender"]["uri"] == ALICE and got["content"] == "hello bob"
+        assert got["content_type"] == "text/plain"
+        assert got["disposition_notification"] == ["positive-delivery", "display"]
+        # the SIP MESSAGE was answered 200: alice sees it accepted
+        accepted = wait_disposition(alice, mid, "accepted")
+        assert accepted["code"] == 200
+
+        for state in ("delivered", "displayed"):
+            bob.expect_ack("account-disposition-notification", account=BOB, uri=ALICE,
+                           message_id=mid, state=state, timestamp=got["timestamp"])
+            wait_disposition(alice, mid, state)
+
+        # and the other way round
+        back = send(bob, BOB, ALICE, "hi alice ✓")
+        assert wait_message(alice, back)["content"] == "hi alice ✓"
+
+
+@pytest.mark.parametrize("state", ["failed", "forbidden", "error"])
+def test_every_notification_state_reaches_the_sender(server, state):
+    """SylkServer crashes on two of the five; each must arrive."""
+    with device(server, "alice") as alice, device(server, "bob") as bob:
+        mid = send(alice, ALICE, BOB, f"will be {state}")
+        got = wait_message(bob, mid)
+        bob.expect_ack("account-disposition-notification", account=BOB, uri=ALICE,
+                       message_id=mid, state=state, timestamp=got["timestamp"])
+        wait_disposition(alice, mid, state)
+
+
+def test_other_devices_of_the_sender_get_sync_events(server):
+    with device(server, "alice") as phone, device(server, "alice") as laptop, \
+            device(server, "bob") as bob:
+        mid = send(phone, ALICE, BOB, "from my phone")
+        synced = laptop.wait_event(is_account_event("sync", type="message", action="add"), 10)
+        assert synced["content"]["message_id"] == mid
+        assert synced["content"]["content"] == "from my phone"
+        # both devices learn the outcome
+        wait_disposition(phone, mid, "accepted")
+        wait_disposition(laptop, mid, "accepted")
+        # both of bob's... and alice's devices get what bob sends
+        back = send(bob, BOB, ALICE, "to all your devices")
+        wait_message(phone, back)
+        wait_message(laptop, back)
+
+        # read on one device: the other learns it
+        phone.expect_ack("account-mark-conversation-read", account=ALICE, contact=BOB)
+        read = laptop.wait_event(is_account_event("sync", type="conversation", action="read"), 10)
+        assert read["content"]["contact"] == BOB
+        # remove on one device: the other learns it, and bob's copy goes too
+        phone.expect_ack("account-remove-message", account=ALICE, contact=BOB, message_id=mid)
+        removed = laptop.wait_event(is_account_event("sync", type="message", action="remove"), 10)
+        assert removed["content"]["message_id"] == mid
+        gone = bob.wait_event(is_account_event("sync", type="message", action="remove"), 10)
+        assert gone["content"]["message_id"] == mid
+        ids = [m["message_id"] for m in sync(bob, BOB) if m["content_type"] == "text/plain"]
+        assert mid not in ids and back in ids
+
+
+def test_offline_receiver_syncs_exactly_the_missed_messages(server):
+    with device(server, "alice") as alice:
+        with device(server, "bob") as bob:
+            first = send(alice, ALICE, BOB, "while you are here")
+            wait_message(bob, first)
+        # bob's only connection is gone: messages wait for him (202)
+        missed = [send(alice, ALICE, BOB, f"missed {i}") for i in range(3)]
+        for mid in missed:
+            wait_disposition(alice, mid, "accepted")
+    with device(server, "bob") as bob:
+        messages = sync(bob, BOB, message_id=first)
+        assert [m["message_id"] for m in messages] == missed
+        assert [m["content"] for m in messages] == ["missed 0", "missed 1", "missed 2"]
+        assert all(m["direction"] == "incoming" and m["contact"] == ALICE for m in messages)
+        # limit bounds the answer, oldest first
+        assert [m["message_id"] for m in sync(bob, BOB, message_id=first, limit=2)] == missed[:2]
+
+
+def test_remove_conversation_reaches_the_other_device(server):
+    with device(server, "carol") as one, device(server, "carol") as two, \
+            device(server, "alice") as alice:
+        mid = send(alice, ALICE, CAROL, "soon gone")
+        wait_message(one, mid)
+        one.expect_ack("account-remove-conversation", account=CAROL, contact=ALICE)
+        ev = two.wait_event(is_account_event("sync", type="conversation", action="remove"), 10)
+        assert ev["content"]["contact"] == ALICE
+        left = [m for m in sync(two, CAROL) if m["content_type"] == "text/plain"
+                and m["contact"] == ALICE]
+        assert left == []
+
+
+def test_public_key_published_and_looked_up(server):
+    key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nabc\n-----END PGP PUBLIC KEY BLOCK-----"
+    with device(server, "alice") as alice, device(server, "bob") as bob:
+        bob.expect_ack("lookup-public-key", uri=ALICE)
+        none = bob.wait_event(lambda e: e.get("sylkrtc") == "lookup-public-key-event", 10)
+        assert none["uri"] == ALICE and "public_key" not in none
+        send(alice, ALICE, BOB, key, content_type="text/pgp-public-key")
+        bob.expect_ack("lookup-public-key", uri=ALICE)
+        found = bob.wait_event(lambda e: e.get("sylkrtc") == "lookup-public-key-event", 10)
+        assert found["public_key"] == key
+
+
+# ---- refusals ------------------------------------------------------------------------
+
+
+def test_messaging_needs_a_registered_account_and_valid_fields(server):
+    with SylkRtcClient(server.http_port, version=2) as c:
+        c.add_account("alice")
+        err = c.expect_error("account-message", account=ALICE, uri=BOB, message_id="x1",
+                             content="hi", content_type="text/plain", timestamp=now())
+        assert err == "Account not authenticated"
+        err = c.expect_error("account-sync-conversations", account=BOB)
+        assert err == f"Unknown account specified: {BOB}"
+    with device(server, "alice") as alice:
+        err = alice.expect_error("account-message", account=ALICE, uri=BOB, message_id="x2",
+                                 content="hi", content_type="text/plain", timestamp="yesterday")
+        assert "timestamp" in err
+        err = alice.expect_error("account-sync-conversations", account=ALICE, since="soon")
+        assert "since" in err
+        err = alice.expect_error("account-disposition-notification", account=ALICE, uri=BOB,
+                                 message_id="x3", state="read", timestamp=now())
+        assert "state" in err
+        err = alice.expect_error("account-message", account=ALICE, uri=BOB, message_id="x4",
+                                 content="x" * 40000, content_type="text/plain",
+                                 timestamp=now())
+        assert err == "Message too large (max 32768 bytes)"
+        alice.ping()
+
+
+# ---- a SIP phone ------------------------------------------------------------------------
+
+
+def sipp_registered(server, workdir, user, scenario, calls):
+    phone = Sipp(workdir, f"{user}-phone", scenario, calls=calls)
+    reg = run_uac(workdir, f"{user}-register", "register.xml", f"127.0.0.1:{server.sip_port}",
+                  keys={"user": user, "domain": SIP_DOMAIN, "contact_port": phone.port},
+                  extra=["-au", user, "-ap", DEMO_ACCOUNTS[user]])
+    assert reg.actions()[-1] == "final 200", reg.report()
+    return phone
+
+
+def test_sip_phone_and_browser_both_ways_with_imdn(server, workdir):
+    phone = sipp_registered(server, workdir, "carol", "message_uas.xml", calls=2)
+    with device(server, "bob") as bob:
+        mid = str(uuid.uuid4())
+        uac = run_uac(workdir, "carol-says", "message_uac.xml", f"127.0.0.1:{server.sip_port}",
+                      keys={"user": "carol", "to": "bob", "domain": SIP_DOMAIN,
+                            "message_id": mid, "text": "hello from my desk phone"},
+                      extra=["-au", "carol", "-ap", DEMO_ACCOUNTS["carol"]])
+        assert uac.actions()[-1] == "final 200", uac.report()
+        got = wait_message(bob, mid)
+        assert got["sender"]["uri"] == CAROL
+        assert got["content"].strip() == "hello from my desk phone"
+        assert got["disposition_notification"] == ["positive-delivery", "display"]
+
+        bob.expect_ack("account-disposition-notification", account=BOB, uri=CAROL,
+                       message_id=mid, state="delivered", timestamp=got["timestamp"])
+        reply = send(bob, BOB, CAROL, "got it, thanks")
+        wait_disposition(bob, reply, "accepted")
+        assert phone.wait(20) == 0, phone.report()
+        log = phone.messages()
+        assert "message/imdn+xml" in log and f"<message-id>{mid}</message-id>" in log
+        assert "<delivered/>" in log
+        assert "got it, thanks" in log and f"imdn.Message-ID: {reply}" in log
+
+
+def test_bad_sip_messages_get_an_error_reply(server, workdir):
+    """Missing Content-Type or an empty body: 400, never silence."""
+    import socket
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(5)
+    port = s.getsockname()[1]
+
+    def message(extra, body):
+        tag = uuid.uuid4().hex[:10]
+        return (f"MESSAGE sip:bob@{SIP_DOMAIN} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{tag}\r\n"
+                f"From: <sip:stranger@example.net>;tag={tag}\r\nTo: <sip:bob@{SIP_DOMAIN}>\r\n"
+                f"Call-ID: {tag}\r\nCSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\n{extra}"
+                f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
+
+    def status(data):
+        s.sendto(data, ("127.0.0.1", server.sip_port))
+        while True:
+            reply = s.recv(65535).decode(errors="replace")
+            code = int(reply.split()[1])
+            if code >= 200:
+                return code
+
+    assert status(message("", "no type")) == 400
+    assert status(message("Content-Type: text/plain\r\n", "")) == 400
+    assert status(message("Content-Type: message/cpim\r\n", "not cpim at all")) == 400
+    assert status(message("Content-Type: text/plain\r\nContent-Encoding: deflate\r\n",
+                          "not deflate")) == 400
+    # a good one from a stranger is kept for bob (offline: 202)
+    assert status(message("Content-Type: text/plain\r\n", "hello")) in (200, 202)
+    s.close()
+
+
+# ---- a crash loses nothing acknowledged ------------------------------------------------------
+
+
+def test_kill_9_after_an_acknowledged_message_loses_nothing(tmp_path_factory, rtpengine):
+    workdir = str(tmp_path_factory.mktemp("kamailio-crash"))
+    first = Kamailio(workdir, rtpengine)
+    try:
+        with device(first, "alice") as alice:
+            mid = send(alice, ALICE, BOB, "survives a crash")
+            wait_disposition(alice, mid, "accepted")
+        os.killpg(first.process.pid, signal.SIGKILL)
+        wait_until(lambda: not first.process.alive(), 10, what="kamailio killed")
+    finally:
+        first.stop()
+    second = Kamailio(workdir, rtpengine)
+    try:
+        with device(second, "bob") as bob:
+            texts = [m["content"] for m in sync(bob, BOB)]
+            assert "survives a crash" in texts
+    finally:
+        second.stop()
+
+
+# ---- two real browsers -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from sylktest.browser import Browser
+    with Browser(str(tmp_path_factory.mktemp("browser"))) as b:
+        yield b
+
+
+def page_message(page, message_id, since):
+    return page.wait_event(lambda e: e.get("page_event") == "recv" and e.get("what") == "message"
+                           and e.get("message_id") == message_id, 15, since,
+                           what=f"message {message_id}")
+
+
+def page_state(page, message_id, state, since):
+    return page.wait_event(lambda e: e.get("page_event") == "recv"
+                           and e.get("what") == "disposition-notification"
+                           and e.get("message_id") == message_id and e.get("state") == state,
+                           15, since, what=f"{state} of {message_id}")
+
+
+def test_two_chromium_pages_chat_with_delivered_and_displayed(server, browser):
+    ws = f"ws://127.0.0.1:{server.http_port}/webrtcgateway/ws"
+    alice = browser.open("alice-chat", ws, "alice")
+    bob = browser.open("bob-chat", ws, "bob")
+    try:
+        for sender, receiver, text in ((alice, bob, "hi from chromium"),
+                                       (bob, alice, "hello back ✓")):
+            mark_s, mark_r = sender.mark(), receiver.mark()
+            mid = str(uuid.uuid4())
+            ack = sender.request({"sylkrtc": "account-message", "account": sender.account,
+                                  "uri": receiver.account, "message_id": mid, "content": text,
+                                  "content_type": "text/plain", "timestamp": now()})
+            assert ack["sylkrtc"] == "ack", ack
+            got = page_message(receiver, mid, mark_r)
+            assert got["content"] == text and got["sender"]["uri"] == sender.account
+            page_state(sender, mid, "accepted", mark_s)
+            # the receiving page said "delivered" by itself, as sylkrtc.js does
+            page_state(sender, mid, "delivered", mark_s)
+            ack = receiver.request({"sylkrtc": "account-disposition-notification",
+                                    "account": receiver.account, "uri": sender.account,
+                                    "message_id": mid, "state": "displayed",
+                                    "timestamp": now()})
+            assert ack["sylkrtc"] == "ack", ack
+            page_state(sender, mid, "displayed", mark_s)
+    finally:
+        alice.close()
+        bob.close()
