@@ -30,12 +30,11 @@
 
 #include "rtc_account.h"
 #include "rtc_config.h"
+#include "rtc_db.h"
 #include "rtc_files.h"
 #include "rtc_http.h"
 #include "rtc_message.h"
 #include "rtc_store.h"
-
-#pragma weak rtc_message_inject
 
 #define FT_PREFIX "/webrtcgateway/filetransfer/"
 #define FT_TYPE "application/sylk-file-transfer"
@@ -506,8 +505,8 @@ static void start_upload(struct ft_conn *c, const struct ft_req *r, char seg[4][
 		return refuse(c, 413, "Payload Too Large", "File too large\n");
 	if (!sender_connected(c->ip, seg[0], u->sender, sizeof(u->sender)))
 		return refuse(c, 403, "Forbidden", "No WebSocket of the sender here\n");
-	if (!rtc_message_inject)
-		return refuse(c, 503, "Service Unavailable", "No messaging\n");
+	if (!rtc_db_enabled())
+		return refuse(c, 503, "Service Unavailable", "No message storage\n");
 	copy(u->receiver, sizeof(u->receiver), seg[1]);
 	copy(u->id, sizeof(u->id), seg[2]);
 	copy(u->name, sizeof(u->name), seg[3]);

@@ -19,16 +19,14 @@
 #include "core/trim.h"
 #include "modules/xhttp/api.h"
 
+#include "sylk_ws/sylkrtc/sylkrtc_request.h"
+
 #include "rtc_config.h"
 #include "rtc_db.h"
+#include "rtc_events.h"
 #include "rtc_http.h"
 #include "rtc_message.h"
 #include "rtc_msgstore.h"
-
-/* The messaging engineer's code may not be linked in yet: until it is,
- * history answers 503 and token requests fail with ENOSYS. */
-#pragma weak msgstore_journal
-#pragma weak rtc_message_inject
 
 #define HISTORY_PREFIX "/webrtcgateway/messages/history/"
 #define FILES_PREFIX "/webrtcgateway/filetransfer/"
@@ -180,7 +178,7 @@ static int token_issue(const char *account, char *token)
 	char *json = NULL;
 	int rc = ENOSYS;
 
-	if (!rtc_db_enabled() || !rtc_message_inject) {
+	if (!rtc_db_enabled()) {
 		LM_NOTICE("history token for %s refused: no message storage\n", account);
 		goto out;
 	}
@@ -211,6 +209,21 @@ int rtc_http_token_request(const char *account)
 	char token[TOKEN_SIZE];
 
 	return token_issue(account, token);
+}
+
+bool rtc_http_account_message(int conn_id, const struct sylkrtc_request *req, const char *aor)
+{
+	int rc;
+
+	if (!req->content_type || strcasecmp(req->content_type, RTC_API_TOKEN_TYPE) != 0 ||
+	    !req->uri || strcasecmp(req->uri, aor) != 0)
+		return false;
+	rc = rtc_http_token_request(aor);
+	if (rc)
+		rtc_send_error(conn_id, req->transaction, "Cannot issue a history token");
+	else
+		rtc_send_ack(conn_id, req->transaction);
+	return true;
 }
 
 void rtc_http_rpc_token(rpc_t *rpc, void *ctx)
@@ -400,7 +413,7 @@ static int history(struct sip_msg *msg, const char *rest, size_t n)
 		return text_reply(msg, 404, "Not Found", "Not found\n");
 	}
 	apikey(msg, key, sizeof(key));
-	if (!rtc_db_enabled() || !msgstore_journal)
+	if (!rtc_db_enabled())
 		return text_reply(msg, 503, "Service Unavailable", "No message storage\n");
 	if (!key[0] || !rtc_http_token_valid(account, key)) {
 		LM_NOTICE("history of %s: %s token refused\n", account,

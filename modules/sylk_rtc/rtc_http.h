@@ -44,6 +44,15 @@ int rtc_http_handle(struct sip_msg *msg);
  * rtc_lock held. 0 or an errno value (ENOSYS: no database, EIO, ENOMEM). */
 int rtc_http_token_request(const char *account);
 
+/* For the account-message handler, after it checked that @p aor (the
+ * account's own spelling) is registered on @p conn_id: when @p req asks for
+ * a history token (content_type RTC_API_TOKEN_TYPE, uri = the account
+ * itself) it is handled here, acked or refused with an error, and true is
+ * returned (the caller stops: no journal row, no SIP MESSAGE); false
+ * otherwise. Never with rtc_lock held. */
+struct sylkrtc_request;
+bool rtc_http_account_message(int conn_id, const struct sylkrtc_request *req, const char *aor);
+
 /* RPC sylk_rtc.api_token <account>: the same for an operator (the account
  * must be on the gateway); answers {token, url}. */
 void rtc_http_rpc_token(rpc_t *rpc, void *ctx);

@@ -42,6 +42,7 @@
 #include "rtc_config.h"
 #include "rtc_db.h"
 #include "rtc_events.h"
+#include "rtc_http.h"
 #include "rtc_message.h"
 #include "rtc_msgstore.h"
 #include "rtc_push.h"
@@ -488,6 +489,8 @@ static void account_message(int conn_id, const struct sylkrtc_request *req)
 
 	if (!sender_of(conn_id, req, &s))
 		return;
+	if (rtc_http_account_message(conn_id, req, s.aor))
+		return; /* a history token request (application/sylk-api-token to itself) */
 	if (rtc_cfg.max_message_size > 0 &&
 	    strlen(req->content) > (size_t)rtc_cfg.max_message_size) {
 		rtc_send_error(conn_id, req->transaction, "Message too large (max %d bytes)",

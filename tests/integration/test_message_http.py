@@ -176,19 +176,25 @@ def test_history_token_expires(small):
 
 
 def test_token_by_account_message(server):
-    """The client's way: an account-message to itself with the token type."""
-    with device(server, "alice") as alice:
-        alice.expect_ack("account-message", account=ALICE, uri=ALICE,
-                         message_id=str(uuid.uuid4()), content="I need a token",
-                         content_type=TOKEN_TYPE, timestamp=now())
-        try:
-            got = alice.wait_event(carries(TOKEN_TYPE), 5)
-        except TimeoutError:
-            pytest.skip("the account-message path does not call rtc_http_token_request() yet")
-        content = content_of(got)
-        if "token" not in content:
-            pytest.skip("the account-message path does not call rtc_http_token_request() yet")
-        assert history(content["url"], content["token"])[0] == 200
+    """The client's way (SylkServer, Blink): an account-message to itself with
+    the token type; every device of the account gets the answer, the
+    request itself is not journalled or sent on."""
+    with device(server, "alice") as alice, device(server, "alice") as other:
+        mid = str(uuid.uuid4())
+        alice.expect_ack("account-message", account=ALICE, uri=ALICE, message_id=mid,
+                         content="I need a token", content_type=TOKEN_TYPE, timestamp=now())
+        content = content_of(alice.wait_event(carries(TOKEN_TYPE), 10))
+        assert set(content) == {"token", "url"}
+        assert content_of(other.wait_event(carries(TOKEN_TYPE), 10)) == content
+        status, _, body = history(content["url"], content["token"])
+        assert status == 200
+        assert mid not in [m["message_id"] for m in json.loads(body)["messages"]]
+        # only to itself: a token request to someone else is an ordinary message
+        bob_mid = str(uuid.uuid4())
+        alice.expect_ack("account-message", account=ALICE, uri=BOB, message_id=bob_mid,
+                         content="I need a token", content_type=TOKEN_TYPE, timestamp=now())
+        status, _, body = history(content["url"], content["token"])
+        assert bob_mid in [m["message_id"] for m in json.loads(body)["messages"]]
 
 
 # ---- file transfer ----------------------------------------------------------------------
