@@ -127,10 +127,13 @@ def test_offline_receiver_syncs_exactly_the_missed_messages(server):
         with device(server, "bob") as bob:
             first = send(alice, ALICE, BOB, "while you are here")
             wait_message(bob, first)
-        # bob's only connection is gone: messages wait for him (202)
-        missed = [send(alice, ALICE, BOB, f"missed {i}") for i in range(3)]
-        for mid in missed:
-            wait_disposition(alice, mid, "accepted")
+        # bob's only connection is gone: messages wait for him (202); alice
+        # types them one after the other (SIP itself does not order
+        # MESSAGEs sent at the same instant)
+        missed = []
+        for i in range(3):
+            missed.append(send(alice, ALICE, BOB, f"missed {i}"))
+            wait_disposition(alice, missed[-1], "accepted")
     with device(server, "bob") as bob:
         messages = sync(bob, BOB, message_id=first)
         assert [m["message_id"] for m in messages] == missed
@@ -336,3 +339,89 @@ def test_two_chromium_pages_chat_with_delivered_and_displayed(server, browser):
     finally:
         alice.close()
         bob.close()
+
+
+# ---- the network side: encodings, races, big journals -------------------------------------
+
+
+def udp_message(port, body, *, callid=None, extra="", to="bob", sender="phone@example.net"):
+    """A MESSAGE from a stranger's phone over UDP; the final status."""
+    import socket
+    callid = callid or uuid.uuid4().hex
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        s.settimeout(5)
+        me = s.getsockname()[1]
+        tag = uuid.uuid4().hex[:10]
+        head = (f"MESSAGE sip:{to}@{SIP_DOMAIN} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bK{tag}\r\n"
+                f"From: <sip:{sender}>;tag={tag}\r\nTo: <sip:{to}@{SIP_DOMAIN}>\r\n"
+                f"Call-ID: {callid}\r\nCSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\n{extra}"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        s.sendto(head + body, ("127.0.0.1", port))
+        while True:
+            code = int(s.recv(65535).split()[1])
+            if code >= 200:
+                return code
+
+
+def test_deflated_message_reaches_the_browser(server):
+    import zlib
+    text = "squeezed " * 50
+    with device(server, "bob") as bob:
+        callid = uuid.uuid4().hex
+        code = udp_message(server.sip_port, zlib.compress(text.encode()), callid=callid,
+                           extra="Content-Type: text/plain\r\nContent-Encoding: deflate\r\n")
+        assert code == 200
+        got = bob.wait_event(is_account_event("message", content=text), 10)
+        assert got["sender"]["uri"] == "phone@example.net"
+
+
+def test_concurrent_copies_are_stored_once_each(server):
+    """Forty messages, each sent twice at once (a retransmission racing the
+    original through two SIP workers): the journal holds each exactly once."""
+    import threading
+    # no phone of carol's left from other tests: the messages wait for her
+    server.kamcmd_result("ul.rm", "location", CAROL)
+    callids = [uuid.uuid4().hex for _ in range(40)]
+    marker = uuid.uuid4().hex[:8]
+    codes = []
+
+    def blast(cid):
+        try:
+            codes.append(udp_message(server.sip_port, f"{marker} {cid}".encode(), callid=cid,
+                                     extra="Content-Type: text/plain\r\n", to="carol"))
+        except OSError as e:
+            codes.append(repr(e))
+    threads = [threading.Thread(target=blast, args=(cid,)) for cid in callids for _ in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(codes) == 80 and all(c == 202 for c in codes), codes
+    with device(server, "carol") as carol:
+        mine = [m["content"] for m in sync(carol, CAROL, limit=100000)
+                if m["content"].startswith(marker)]
+        assert sorted(mine) == sorted(f"{marker} {cid}" for cid in callids)
+
+
+def test_sync_of_a_large_journal_is_bounded(server):
+    """100,000 rows in alice's journal: a sync after a recent message and a
+    sync with a small limit answer only what was asked for."""
+    import sqlite3
+    import time
+    db = sqlite3.connect(os.path.join(server.state_dir, "sylk.sqlite"), timeout=30)
+    base = int(time.time())
+    tag = uuid.uuid4().hex[:8]
+    db.executemany(
+        "INSERT INTO sylk_messages (account, contact, direction, message_id, content_type, "
+        "content, msg_timestamp, state, disposition, created) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        ((ALICE, BOB, "incoming", f"{tag}-{i}", "text/plain", f"bulk {i}",
+          "2026-12-06T00:00:00Z", "received", "", base) for i in range(100000)))
+    db.commit()
+    db.close()
+    with device(server, "alice") as alice:
+        tail = sync(alice, ALICE, message_id=f"{tag}-99990")
+        assert [m["message_id"] for m in tail][:9] == [f"{tag}-{i}" for i in range(99991, 100000)]
+        head = sync(alice, ALICE, message_id=f"{tag}-0", limit=3)
+        assert [m["message_id"] for m in head] == [f"{tag}-1", f"{tag}-2", f"{tag}-3"]
