@@ -443,6 +443,17 @@ static void set(char *dst, size_t size, const char *s)
 	sylk_copy(dst, size, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* A display name as SIP quotes it ("Carol Caller") goes out bare. */
+static void unquote(char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		memmove(s, s + 1, n - 2);
+		s[n - 2] = '\0';
+	}
+}
+
 static int note_job(enum job_kind kind, const char *account, const char *from_uri,
 		    const char *from_display, const char *call_id, const char *content_type,
 		    bool video)
@@ -456,6 +467,7 @@ static int note_job(enum job_kind kind, const char *account, const char *from_ur
 	set(job.account, sizeof(job.account), account);
 	set(job.note.from, sizeof(job.note.from), from_uri);
 	set(job.note.display, sizeof(job.note.display), from_display);
+	unquote(job.note.display);
 	set(job.note.call_id, sizeof(job.note.call_id), call_id);
 	set(job.note.content_type, sizeof(job.note.content_type), content_type);
 	job.note.video = video;

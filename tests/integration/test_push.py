@@ -342,3 +342,27 @@ def test_queue_overflow_is_logged_not_a_crash(tmp_path, rtpengine):
     finally:
         server.stop()
         hanging.close()
+
+
+def test_message_to_offline_account_pushes_once(gateway, recorder):
+    """A SIP MESSAGE kept for alice (sylk_rtc_message()) while no connection
+    has her: one "message" push, to the background half of her token."""
+    register_with_token(gateway, token="voip-token#background-token")
+    ua = SipUA(gateway.sip_port, "carol", display="Carol Caller")
+    try:
+        dialog = ua.new_dialog(f"sip:{ALICE}")
+        final = ua._transaction("MESSAGE", dialog, body="hello", ctype="text/plain")
+    finally:
+        ua.close()
+    assert 200 <= final.code < 300, final.start
+    recorder.wait_count(1)
+    time.sleep(1)
+    assert len(recorder.requests) == 1, recorder.requests
+    body = recorder.bodies()[0]
+    message_id = body.pop("call-id")
+    assert message_id
+    assert body == {
+        "event": "message", "app-id": APP, "platform": "apple", "token": "background-token",
+        "device-id": TOKEN["device"], "silent": 0, "from": "carol@example.org",
+        "from-display-name": "Carol Caller", "to": ALICE, "media-type": "sms", "badge": 1,
+        "content-type": "text/plain"}
