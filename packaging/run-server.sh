@@ -17,6 +17,7 @@ HTTP_PORT=${HTTP_PORT:-10888}
 HTTPS_PORT=${HTTPS_PORT:-10443}
 MSRP_PORT=${MSRP_PORT:-2855}
 MSRPS_PORT=${MSRPS_PORT:-2856}
+FILE_TRANSFER_PORT=${FILE_TRANSFER_PORT:-10890}
 SIP_DOMAIN=${SIP_DOMAIN:-sylk.test}
 RTPENGINE_NG_PORT=${RTPENGINE_NG_PORT:-2223}
 RTPENGINE_CLI_PORT=${RTPENGINE_CLI_PORT:-9900}
@@ -107,6 +108,7 @@ done
   -A "HTTP_PORT=$HTTP_PORT" -A "HTTPS_PORT=$HTTPS_PORT" -A "SIP_DOMAIN=$SIP_DOMAIN" \
   -A "MSRP_PORT=$MSRP_PORT" -A "MSRPS_PORT=$MSRPS_PORT" -A "CONF_DOMAIN=conference.$SIP_DOMAIN" \
   -A "CONF_FILE_DIR=\"$STATE_DIR/conference\"" -A "CONF_HTTP_BASE=\"http://$LISTEN_IP:$HTTP_PORT\"" \
+  -A "FILE_TRANSFER_PORT=$FILE_TRANSFER_PORT" -A "RTC_FILE_DIR=\"$STATE_DIR/filetransfer\"" \
   -A "DB_URL=\"sqlite://$STATE_DIR/sylk.sqlite\"" \
   -A "TLS_CERT=\"$STATE_DIR/tls/server.pem\"" -A "TLS_KEY=\"$STATE_DIR/tls/server.key\"" \
   -A "CTL_SOCKET=\"unix:$STATE_DIR/kamailio_ctl\"" \
@@ -131,6 +133,7 @@ cat <<INFO
     WebSocket  ws://$LISTEN_IP:$HTTP_PORT/webrtcgateway/ws   wss://$LISTEN_IP:$HTTPS_PORT/webrtcgateway/ws
     domain     $SIP_DOMAIN   (register as user@$SIP_DOMAIN via proxy $LISTEN_IP:$SIP_PORT)
     rooms      sip:<any-name>@conference.$SIP_DOMAIN   (MSRP chat on $LISTEN_IP:$MSRP_PORT, TLS :$MSRPS_PORT)
+    files      http://$LISTEN_IP:$FILE_TRANSFER_PORT/webrtcgateway/filetransfer/ (1:1 transfers)
     accounts   alice / alice123, bob / bob123, carol / carol123
     control    kamcmd -s unix:$STATE_DIR/kamailio_ctl sylk_rtc.status
 

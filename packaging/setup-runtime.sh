@@ -46,7 +46,7 @@ fi
 sqlite3 "$DB" < "$(dirname "$0")/sql/sylk-messaging.sql" >/dev/null
 # databases made before this rule was kept were world-readable
 chmod 600 "$DB"
-mkdir -p "$STATE_DIR/conference"
+mkdir -p "$STATE_DIR/conference" "$STATE_DIR/filetransfer"
 
 if [ ! -s "$STATE_DIR/tls/server.pem" ] || [ ! -s "$STATE_DIR/tls/server.key" ]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 825 \

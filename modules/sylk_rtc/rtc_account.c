@@ -54,6 +54,22 @@ static int shm_set_target(dlg_t *d, const char *domain)
 	return rtc_tmb.calculate_hooks(d) < 0 ? -1 : 0;
 }
 
+/* The registrar keys a binding by its whole Contact URI: once a device
+ * token changed the push parameters, the binding made with the old ones is
+ * a second contact. Removes it in the same REGISTER. Lock held. */
+static int drop_stale_binding(const struct rtc_account *a, char *hdrs, size_t size)
+{
+	const char *now = a->push_params ? a->push_params : "";
+	char old[RTC_AOR_SIZE + 64];
+
+	if (!a->bound_params || !strcmp(a->bound_params, now))
+		return 0;
+	if (rtc_sip_contact(old, sizeof(old), a->key) < 0)
+		return -1;
+	old[strlen(old) - 1] = '\0';
+	return rtc_append(hdrs, size, "Contact: %s%s>;expires=0\r\n", old, a->bound_params);
+}
+
 /* Sends REGISTER (expires 0 when unregistering). Lock held. */
 static int send_register(struct rtc_account *a, struct sip_msg *challenge)
 {
@@ -78,6 +94,7 @@ static int send_register(struct rtc_account *a, struct sip_msg *challenge)
 	if (rtc_append(hdrs, sizeof(hdrs), "Contact: %s%s%s;expires=%d\r\nExpires: %d\r\n", contact,
 		       a->push_params ? a->push_params : "", a->push_params ? ">" : "", expires,
 		       expires) < 0 ||
+	    drop_stale_binding(a, hdrs, sizeof(hdrs)) < 0 ||
 	    rtc_append(hdrs, sizeof(hdrs), "User-Agent: %s\r\n",
 		       a->user_agent ? a->user_agent : rtc_cfg.user_agent) < 0)
 		return -1;
@@ -169,6 +186,8 @@ static void reg_cb(struct cell *t, int type, struct tmcb_params *ps)
 	if (a->unregistering) {
 		a->unregistering = false;
 		a->reg_state = RTC_REG_IDLE;
+		if (code >= 200 && code < 300)
+			rtc_shm_free_str(&a->bound_params);
 		LM_DBG("%s unregistered: %s\n", a->aor, reason);
 		if (a->conn_id < 0)
 			rtc_account_destroy(a);
@@ -186,6 +205,8 @@ static void reg_cb(struct cell *t, int type, struct tmcb_params *ps)
 			granted = rtc_cfg.register_expires;
 		a->reg_state = RTC_REG_REGISTERED;
 		a->attempts = 0;
+		rtc_shm_free_str(&a->bound_params);
+		a->bound_params = sylk_shm_strdup(a->push_params ? a->push_params : "");
 		a->next_register = time(NULL) + gw_reg_refresh_after((unsigned)granted);
 		LM_DBG("%s registered for %ds\n", a->aor, granted);
 		if (tell && a->conn_id >= 0)

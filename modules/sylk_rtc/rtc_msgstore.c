@@ -448,27 +448,48 @@ int msgstore_journal(const char *account, const char *after_message_id, time_t s
 
 /* ---- public keys ------------------------------------------------------------------ */
 
+/* UPDATE of an existing key: the row never disappears, so a lookup at the
+ * same moment sees the old key or the new one. */
+static int key_update(db1_con_t *h, const char *account, const char *key)
+{
+	db_key_t k, set[2];
+	str ks, ss[2];
+	db_val_t v, to[2];
+
+	key_of(&k, &ks, "account");
+	val_string(&v, account);
+	key_of(&set[0], &ss[0], "public_key");
+	key_of(&set[1], &ss[1], "created");
+	val_string(&to[0], key);
+	val_bigint(&to[1], (long long)time(NULL));
+	return rtc_dbf.update(h, &k, 0, &v, set, to, 1, 2) < 0 ? EIO : 0;
+}
+
 int msgstore_key_set(const char *account, const char *key)
 {
 	db_key_t keys[3];
 	str ks[3];
 	db_val_t vals[3];
 	db1_con_t *h;
-	int err;
+	char *old = NULL;
+	int err = msgstore_key_get(account, &old);
 
-	err = delete_where(T_KEYS, "account", account, NULL, NULL);
-	if (err)
+	free(old);
+	if (err && err != ENOENT)
 		return err;
 	h = rtc_db_table(T_KEYS);
 	if (!h)
 		return EIO;
+	if (!err)
+		return key_update(h, account, key);
 	key_of(&keys[0], &ks[0], "account");
 	key_of(&keys[1], &ks[1], "public_key");
 	key_of(&keys[2], &ks[2], "created");
 	val_string(&vals[0], account);
 	val_string(&vals[1], key);
 	val_bigint(&vals[2], (long long)time(NULL));
-	if (rtc_dbf.insert(h, keys, vals, 3) < 0) {
+	/* another process inserted it first: then it is an update */
+	if (rtc_dbf.insert(h, keys, vals, 3) < 0 && key_update(h, account, key) != 0) {
 		LM_ERR("cannot store the public key of %s\n", account);
 		return EIO;
 	}

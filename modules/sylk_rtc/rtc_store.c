@@ -245,6 +245,7 @@ void rtc_account_destroy(struct rtc_account *a)
 	rtc_shm_free_str(&a->display_name);
 	rtc_shm_free_str(&a->user_agent);
 	rtc_shm_free_str(&a->push_params);
+	rtc_shm_free_str(&a->bound_params);
 	for (int i = 0; i < a->prefix_count; i++)
 		rtc_shm_free_str(&a->prefixes[i]);
 	if (a->prefixes)

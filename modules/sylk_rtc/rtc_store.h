@@ -55,6 +55,8 @@ struct rtc_account {
 	char **prefixes;    /* shm, incoming header prefixes */
 	int prefix_count;
 	char *push_params; /* shm ";pn-...", or NULL */
+	char *bound_params; /* shm: push params of the binding the registrar
+			       has ("" none); NULL while nothing is bound */
 
 	/* registration, one REGISTER dialog per account */
 	enum rtc_reg_state reg_state;

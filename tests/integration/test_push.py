@@ -366,3 +366,21 @@ def test_message_to_offline_account_pushes_once(gateway, recorder):
         "device-id": TOKEN["device"], "silent": 0, "from": "carol@example.org",
         "from-display-name": "Carol Caller", "to": ALICE, "media-type": "sms", "badge": 1,
         "content-type": "text/plain"}
+
+
+def test_token_given_after_register_leaves_no_stale_contact(gateway, recorder):
+    """The token changes the Contact's push parameters: the REGISTER that
+    carries them also removes the binding made without them, so once the
+    browser is gone the call finds no contact and the device is woken."""
+    with SylkRtcClient(gateway.http_port) as client:
+        client.register("alice")
+        client.expect_ack("account-devicetoken", account=ALICE, **TOKEN)
+        wait_token_stored(gateway, ALICE)
+        wait_until(lambda: gateway.kamcmd("ul.lookup", "location", ALICE).count("Address:") == 1
+                   and "pn-" in gateway.kamcmd("ul.lookup", "location", ALICE), 10,
+                   what="one binding, with the push parameters")
+    wait_offline(gateway, "alice")
+    final, call_id, _ = call(gateway, ALICE)
+    assert final.code in (404, 480), final.start
+    recorder.wait_count(1)
+    assert recorder.bodies()[0]["call-id"] == call_id

@@ -60,7 +60,7 @@ def test_make_run_serves_calls_and_stops_on_ctrl_c(tmp_path):
                SIPS_PORT=str(free_port()), HTTP_PORT=str(free_port()),
                HTTPS_PORT=str(free_port()), RTPENGINE_NG_PORT=str(free_port()),
                MSRP_PORT=str(free_port()), MSRPS_PORT=str(free_port()),
-               RTPENGINE_CLI_PORT=str(free_port()),
+               RTPENGINE_CLI_PORT=str(free_port()), FILE_TRANSFER_PORT=str(free_port()),
                RTP_PORT_MIN=str(rtp_min), RTP_PORT_MAX=str(rtp_max))
     build = os.environ.get("BUILD_DIR", os.path.join(TOP, "build"))
     server = Process("make-run", [os.path.join(TOP, "packaging", "run-server.sh"), build],
