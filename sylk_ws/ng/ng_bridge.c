@@ -18,6 +18,41 @@ static const char *const flags_to_webrtc_answer[] = {"trust-address", "full-rtcp
 static const char *const flags_to_webrtc_offer[] = {"trust-address", "generate-mid",
 						    "full-rtcp-attribute", NULL};
 
+/* video rooms: WebRTC toward the participant on every leg */
+static const char *const codec_accept_any[] = {"opus", "VP8", "any", NULL};
+static const char *const flags_vr_publish[] = {"trust-address", "full-rtcp-attribute", NULL};
+static const char *const flags_vr_subscribe[] = {"trust-address", "generate-mid",
+						 "full-rtcp-attribute", "RTCP-mirror", NULL};
+static const char *const flags_vr_answer[] = {"trust-address", NULL};
+
+static int vr_request(struct ng_request *req, enum ng_bridge_step step)
+{
+	switch (step) {
+	case NG_BRIDGE_VR_PUBLISH:
+		req->cmd = NG_CMD_PUBLISH;
+		req->ice = "force";
+		req->transport_protocol = "UDP/TLS/RTP/SAVPF";
+		req->rtcp_mux = mux_require;
+		req->flags = flags_vr_publish;
+		req->codec.accept = codec_accept_any;
+		return 0;
+	case NG_BRIDGE_VR_SUBSCRIBE:
+		req->cmd = NG_CMD_SUBSCRIBE_REQUEST;
+		req->ice = "force";
+		req->dtls = "passive";
+		req->sdes = sdes_off;
+		req->transport_protocol = "UDP/TLS/RTP/SAVPF";
+		req->rtcp_mux = mux_offer_require;
+		req->flags = flags_vr_subscribe;
+		return 0;
+	case NG_BRIDGE_VR_SUBSCRIBE_ANSWER:
+		req->cmd = NG_CMD_SUBSCRIBE_ANSWER;
+		req->flags = flags_vr_answer;
+		return 0;
+	default: return EINVAL;
+	}
+}
+
 int ng_bridge_request(struct ng_request *req, enum ng_bridge_step step)
 {
 	if (!req)
@@ -60,6 +95,6 @@ int ng_bridge_request(struct ng_request *req, enum ng_bridge_step step)
 		req->rtcp_mux = mux_demux;
 		req->flags = flags_to_sip;
 		return 0;
+	default: return vr_request(req, step);
 	}
-	return EINVAL;
 }

@@ -10,6 +10,13 @@
  * rtpengine must stay the passive DTLS side already in the offer
  * (DTLS-reverse=passive), or both ends wait for each other and DTLS never
  * completes.
+ *
+ * Video rooms (rtpengine 10.5 publish/subscribe): publish must accept any
+ * codec besides Opus and VP8 (codec accept [opus, VP8, any]) or it drops
+ * the video; a subscribe request needs the WebRTC flags (ICE, DTLS-SRTP,
+ * rtcp-mux) or the browser is offered SDES and no rtcp-mux, and
+ * RTCP-mirror, which lets a subscriber's keyframe requests (PLI/FIR) reach
+ * the publisher, or a late joiner waits for the next keyframe.
  */
 #ifndef SYLK_WS_NG_BRIDGE_H
 #define SYLK_WS_NG_BRIDGE_H
@@ -21,6 +28,10 @@ enum ng_bridge_step {
 	NG_BRIDGE_SIP_ANSWER,    /**< answer from SIP, toward the browser      */
 	NG_BRIDGE_SIP_OFFER,     /**< offer from SIP, toward the browser       */
 	NG_BRIDGE_WEBRTC_ANSWER, /**< answer from the browser, toward SIP      */
+	/* the SFU of video rooms: WebRTC on both sides of rtpengine */
+	NG_BRIDGE_VR_PUBLISH,          /**< publish: a participant's offer     */
+	NG_BRIDGE_VR_SUBSCRIBE,        /**< subscribe request: offer a feed    */
+	NG_BRIDGE_VR_SUBSCRIBE_ANSWER, /**< subscribe answer: the feed's answer */
 };
 
 /**

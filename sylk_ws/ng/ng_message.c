@@ -63,6 +63,10 @@ const char *ng_cmd_name(enum ng_cmd cmd)
 	case NG_CMD_ANSWER: return "answer";
 	case NG_CMD_DELETE: return "delete";
 	case NG_CMD_QUERY: return "query";
+	case NG_CMD_PUBLISH: return "publish";
+	case NG_CMD_SUBSCRIBE_REQUEST: return "subscribe request";
+	case NG_CMD_SUBSCRIBE_ANSWER: return "subscribe answer";
+	case NG_CMD_UNSUBSCRIBE: return "unsubscribe";
 	default: return NULL;
 	}
 }
@@ -113,6 +117,10 @@ static int check_required(const struct ng_request *req)
 	case NG_CMD_ANSWER: need_from = need_to = need_sdp = true; break;
 	case NG_CMD_DELETE:
 	case NG_CMD_QUERY: break;
+	case NG_CMD_PUBLISH: need_from = need_sdp = true; break;
+	case NG_CMD_SUBSCRIBE_REQUEST: need_from = true; break;
+	case NG_CMD_SUBSCRIBE_ANSWER: need_to = need_sdp = true; break;
+	case NG_CMD_UNSUBSCRIBE: need_to = true; break;
 	default: return EINVAL;
 	}
 

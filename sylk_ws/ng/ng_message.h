@@ -55,6 +55,10 @@ enum ng_cmd {
 	NG_CMD_ANSWER,
 	NG_CMD_DELETE,
 	NG_CMD_QUERY,
+	NG_CMD_PUBLISH,           /* SFU: a publisher's offer, answered */
+	NG_CMD_SUBSCRIBE_REQUEST, /* SFU: an offer to receive from-tag's media */
+	NG_CMD_SUBSCRIBE_ANSWER,  /* SFU: the subscriber's (to-tag) answer */
+	NG_CMD_UNSUBSCRIBE,       /* SFU: ends the subscription to-tag */
 };
 
 const char *ng_cmd_name(enum ng_cmd cmd);
@@ -70,7 +74,9 @@ struct ng_codec {
 /* Describes one request; NULL members are left out of the datagram.
  * Needed: offer call_id, from_tag, sdp; answer call_id, from_tag, to_tag,
  * sdp; delete and query call_id; ping nothing (everything else is
- * ignored). */
+ * ignored); publish call_id, from_tag, sdp; subscribe request call_id,
+ * from_tag (to_tag optional: rtpengine makes one up without it);
+ * subscribe answer call_id, to_tag, sdp; unsubscribe call_id, to_tag. */
 struct ng_request {
 	enum ng_cmd cmd;
 	const char *call_id;

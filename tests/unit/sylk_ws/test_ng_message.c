@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#define _GNU_SOURCE /* memmem */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +291,23 @@ static void test_encode_errors(void)
 	req.cmd = (enum ng_cmd)42;
 	CHECK_INT(ng_request_encode(enc, "k", &req), EINVAL);
 	CHECK_INT(benc_enc_len(enc), 0);
+
+	/* the SFU commands and what each needs */
+	req = (struct ng_request){.cmd = NG_CMD_PUBLISH, .call_id = "c", .from_tag = "f"};
+	CHECK_INT(ng_request_encode(enc, "k", &req), ENODATA);
+	req = (struct ng_request){.cmd = NG_CMD_SUBSCRIBE_ANSWER, .call_id = "c", .sdp = "v=0"};
+	CHECK_INT(ng_request_encode(enc, "k", &req), ENODATA);
+	req = (struct ng_request){.cmd = NG_CMD_UNSUBSCRIBE, .call_id = "c", .from_tag = "f"};
+	CHECK_INT(ng_request_encode(enc, "k", &req), ENODATA);
+	req = (struct ng_request){.cmd = NG_CMD_SUBSCRIBE_REQUEST, .call_id = "c", .to_tag = "t"};
+	CHECK_INT(ng_request_encode(enc, "k", &req), ENODATA);
+	CHECK_INT(benc_enc_len(enc), 0);
+	req.from_tag = "f";
+	CHECK_INT(ng_request_encode(enc, "k", &req), 0);
+	CHECK(memmem(benc_enc_buf(enc), benc_enc_len(enc), "7:command17:subscribe request", 29) !=
+	      NULL);
+	CHECK_STR(ng_cmd_name(NG_CMD_UNSUBSCRIBE), "unsubscribe");
+	CHECK_STR(ng_cmd_name(NG_CMD_PUBLISH), "publish");
 
 	CHECK(ng_cmd_name((enum ng_cmd)42) == NULL);
 	CHECK_STR(ng_cmd_name(NG_CMD_QUERY), "query");
