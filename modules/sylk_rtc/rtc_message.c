@@ -11,8 +11,6 @@
  * Message-ID, or the Call-ID for plain messages, is the key) and gives it
  * to every connection whose account proved itself (rtc_account_may_receive).
  * Database and network I/O happen without the store lock. */
-#define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,8 +32,10 @@
 
 #include "sylk_ws/base/error.h"
 #include "sylk_ws/im/cpim.h"
+#include "sylk_ws/im/disposition.h"
 #include "sylk_ws/im/imdn.h"
 #include "sylk_ws/im/inflate.h"
+#include "sylk_ws/sip/gateway_sip.h"
 
 #include "../common/sip_util.h"
 #include "rtc_account.h"
@@ -72,43 +72,12 @@ static void make_uuid(char *buf)
 		 hex + 20);
 }
 
-/* A stable id for a plain MESSAGE without IMDN: its Call-ID, hashed. */
-static void uuid_of_callid(char *buf, const str *callid)
-{
-	uint64_t h1 = 1469598103934665603ULL, h2 = 1099511628211ULL;
-
-	for (int i = 0; i < callid->len; i++) {
-		h1 = (h1 ^ (unsigned char)callid->s[i]) * 1099511628211ULL;
-		h2 = (h2 ^ (unsigned char)callid->s[i]) * 1469598103934665603ULL + 7;
-	}
-	snprintf(buf, UUID_SIZE, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(h1 >> 32),
-		 (unsigned)(h1 >> 16) & 0xffff, (unsigned)h1 & 0xffff, (unsigned)(h2 >> 48),
-		 (unsigned long long)(h2 & 0xffffffffffffULL));
-}
-
 /* RFC 3339 date-time to seconds; -1 when it is not one. */
 static time_t iso_time(const char *s)
 {
-	struct tm tm;
-	const char *p;
 	time_t t;
 
-	if (!s || !cpim_datetime_valid(s))
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p)
-		return -1;
-	t = timegm(&tm);
-	if (*p == '.')
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
-	if ((*p == '+' || *p == '-') && strlen(p) >= 6) {
-		int off = atoi(p + 1) * 3600 + atoi(p + 4) * 60;
-
-		t += *p == '+' ? -off : off;
-	}
-	return t;
+	return cpim_datetime_parse(s, &t) ? (time_t)-1 : t;
 }
 
 static void now_iso(char *buf, size_t size)
@@ -963,12 +932,7 @@ static int unwrap_cpim(struct incoming *in, size_t len)
 	if ((v = cpim_msg_header(in->cpim, CPIM_IMDN_NS, "Message-ID")))
 		sylk_copy(in->message_id, sizeof(in->message_id), v, strlen(v));
 	if ((v = cpim_msg_header(in->cpim, CPIM_IMDN_NS, "Disposition-Notification"))) {
-		char *p;
-
-		sylk_copy(in->disposition, sizeof(in->disposition), v, strlen(v));
-		/* "positive-delivery, display" is kept as "positive-delivery,display" */
-		while ((p = strstr(in->disposition, ", ")))
-			memmove(p + 1, p + 2, strlen(p + 2) + 1);
+		im_disposition_compact(in->disposition, sizeof(in->disposition), v);
 	}
 	if (in->cpim->datetime && cpim_datetime_valid(in->cpim->datetime))
 		sylk_copy(in->timestamp, sizeof(in->timestamp), in->cpim->datetime,
@@ -1014,7 +978,8 @@ static int parse_incoming(struct sip_msg *msg, struct incoming *in, int *code)
 		in->content = in->raw;
 	}
 	if (!in->message_id[0])
-		uuid_of_callid(in->message_id, &msg->callid->body);
+		gw_session_id_from_callid(in->message_id, msg->callid->body.s,
+					  (size_t)msg->callid->body.len);
 	if (!in->timestamp[0])
 		now_iso(in->timestamp, sizeof(in->timestamp));
 	return 0;

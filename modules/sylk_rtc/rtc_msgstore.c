@@ -8,6 +8,8 @@
 
 #include "core/dprint.h"
 
+#include "sylk_ws/im/disposition.h"
+
 #include "../common/sip_util.h"
 #include "rtc_db.h"
 #include "rtc_msgstore.h"
@@ -219,28 +221,6 @@ static int update_where(db_key_t *keys, db_val_t *vals, int n_keys, db_key_t *se
 	return 0;
 }
 
-/* The disposition left once @p state is reached (SylkServer's rule). */
-static void disposition_after(char *disp, size_t size, const char *state)
-{
-	char out[64] = "", *save = NULL, *tok, copy[64];
-
-	if (!strcmp(state, "displayed")) {
-		disp[0] = '\0';
-		return;
-	}
-	if (strcmp(state, "delivered") != 0)
-		return;
-	sylk_copy(copy, sizeof(copy), disp, strlen(disp));
-	for (tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		if (!strcmp(tok, "positive-delivery"))
-			continue;
-		if (out[0])
-			strncat(out, ",", sizeof(out) - strlen(out) - 1);
-		strncat(out, tok, sizeof(out) - strlen(out) - 1);
-	}
-	sylk_copy(disp, size, out, strlen(out));
-}
-
 int msgstore_set_state(const char *account, const char *message_id, const char *state)
 {
 	struct msgstore_row row;
@@ -256,7 +236,7 @@ int msgstore_set_state(const char *account, const char *message_id, const char *
 	/* an incoming message stays "received" for its receiver */
 	if (strcmp(row.state, "received") != 0)
 		sylk_copy(row.state, sizeof(row.state), state, strlen(state));
-	disposition_after(row.disposition, sizeof(row.disposition), state);
+	im_disposition_after(row.disposition, state);
 	key_of(&keys[0], &ks[0], "account");
 	key_of(&keys[1], &ks[1], "message_id");
 	val_string(&vals[0], account);

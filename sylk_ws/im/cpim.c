@@ -979,6 +979,41 @@ bool cpim_datetime_valid(const char *s)
 	return false;
 }
 
+int cpim_datetime_parse(const char *s, time_t *t)
+{
+	struct tm tm;
+	unsigned v[6], oh = 0, om = 0;
+	const char *p;
+	long off = 0;
+
+	if (!t || !cpim_datetime_valid(s))
+		return EINVAL;
+	digits(s, 4, &v[0]);
+	digits(s + 5, 2, &v[1]);
+	digits(s + 8, 2, &v[2]);
+	digits(s + 11, 2, &v[3]);
+	digits(s + 14, 2, &v[4]);
+	digits(s + 17, 2, &v[5]);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)v[0] - 1900;
+	tm.tm_mon = (int)v[1] - 1;
+	tm.tm_mday = (int)v[2];
+	tm.tm_hour = (int)v[3];
+	tm.tm_min = (int)v[4];
+	tm.tm_sec = (int)v[5];
+	for (p = s + 19; *p == '.' || is_digit((unsigned char)*p); p++)
+		;
+	if (*p == '+' || *p == '-') {
+		digits(p + 1, 2, &oh);
+		digits(p + 4, 2, &om);
+		off = (long)oh * 3600 + (long)om * 60;
+		if (*p == '+')
+			off = -off;
+	}
+	*t = timegm(&tm) + off;
+	return 0;
+}
+
 bool cpim_is_content_type(const char *ct)
 {
 	if (!ct)

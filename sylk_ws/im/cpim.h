@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include <stdint.h>
 
 #define CPIM_CONTENT_TYPE "message/cpim"
@@ -121,6 +122,9 @@ int cpim_encode(const struct cpim_msg *m, char **outp, size_t *lenp);
 int cpim_datetime_now(char *buf, size_t size);
 /* True for an RFC 3339 date-time as DateTime requires. */
 bool cpim_datetime_valid(const char *s);
+/* The instant an RFC 3339 date-time names (its offset applied); EINVAL
+ * when cpim_datetime_valid() refuses it. */
+int cpim_datetime_parse(const char *s, time_t *t);
 
 /* True for "message/cpim" with any case and parameters. */
 bool cpim_is_content_type(const char *content_type);

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for sylk_ws/im/disposition and cpim_datetime_parse: what the
+ * message journal keeps of a message's notification wishes and times. */
+#include <errno.h>
+#include <string.h>
+
+#include "check.h"
+#include "sylk_ws/im/cpim.h"
+#include "sylk_ws/im/disposition.h"
+
+static void test_compact(void)
+{
+	char out[64], tiny[8];
+
+	CHECK_INT(im_disposition_compact(out, sizeof(out), "positive-delivery, display"), 0);
+	CHECK_STR(out, "positive-delivery,display");
+	CHECK_INT(im_disposition_compact(out, sizeof(out), NULL), 0);
+	CHECK_STR(out, "");
+	CHECK_INT(im_disposition_compact(tiny, sizeof(tiny), "positive-delivery"), EINVAL);
+	CHECK_STR(tiny, "");
+}
+
+static void test_after(void)
+{
+	char list[64];
+
+	strcpy(list, "positive-delivery,display");
+	im_disposition_after(list, "delivered");
+	CHECK_STR(list, "display");
+	strcpy(list, "display,positive-delivery");
+	im_disposition_after(list, "delivered");
+	CHECK_STR(list, "display");
+	strcpy(list, "positive-delivery,display");
+	im_disposition_after(list, "failed");
+	CHECK_STR(list, "positive-delivery,display");
+	im_disposition_after(list, "displayed");
+	CHECK_STR(list, "");
+	strcpy(list, "positive-delivery");
+	im_disposition_after(list, "delivered");
+	CHECK_STR(list, "");
+}
+
+static void test_datetime_parse(void)
+{
+	time_t t = 0;
+
+	CHECK_INT(cpim_datetime_parse("1970-01-01T00:00:10Z", &t), 0);
+	CHECK_INT((long)t, 10);
+	/* the same instant, 09:00 UTC, in two offsets */
+	CHECK_INT(cpim_datetime_parse("2026-12-06T10:00:00.123+01:00", &t), 0);
+	CHECK_INT((long)t, 1796547600L);
+	CHECK_INT(cpim_datetime_parse("2026-12-06T08:30:00-00:30", &t), 0);
+	CHECK_INT((long)t, 1796547600L);
+	CHECK_INT(cpim_datetime_parse("yesterday", &t), EINVAL);
+	CHECK_INT(cpim_datetime_parse("2026-12-06 09:00:00Z", &t), EINVAL);
+	CHECK_INT(cpim_datetime_parse(NULL, &t), EINVAL);
+}
+
+int main(void)
+{
+	RUN(test_compact);
+	RUN(test_after);
+	RUN(test_datetime_parse);
+	return check_summary();
+}
