@@ -39,6 +39,15 @@ struct rtc_config {
 	char *push_url;       /* sylk-pushserver-style endpoint; "" = push off */
 	int push_queue_size;  /* jobs waiting for the push process */
 
+	/* video rooms (rtc_videoroom.h) */
+	char *videoroom_policy;      /* "allow" or "deny" */
+	char *videoroom_allow;       /* AOR patterns, "ROOM=PATTERN" for one room */
+	char *videoroom_deny;
+	int videoroom_max_rooms;      /* rooms at once */
+	int videoroom_max_publishers; /* participants of one room */
+	int videoroom_media_timeout;  /* s a publisher may go without media */
+	int videoroom_max_bitrate;    /* bit/s a room's publishers share */
+
 	/* derived in mod_init */
 	str outbound_proxy_s;
 	str contact_host_s;

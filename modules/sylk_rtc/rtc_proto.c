@@ -20,6 +20,7 @@
 #include "rtc_message.h"
 #include "rtc_proto.h"
 #include "rtc_store.h"
+#include "rtc_videoroom.h"
 
 static void on_open(const sylk_ws_conn_info_t *info)
 {
@@ -80,6 +81,17 @@ static void dispatch(int conn_id, const struct sylkrtc_request *req)
 	case SYLKRTC_REQ_ACCOUNT_REMOVE_MESSAGE:
 	case SYLKRTC_REQ_ACCOUNT_REMOVE_CONVERSATION:
 	case SYLKRTC_REQ_LOOKUP_PUBLIC_KEY: rtc_message_request(conn_id, req); return;
+	case SYLKRTC_REQ_VIDEOROOM_JOIN:
+	case SYLKRTC_REQ_VIDEOROOM_LEAVE:
+	case SYLKRTC_REQ_VIDEOROOM_FEED_ATTACH:
+	case SYLKRTC_REQ_VIDEOROOM_FEED_ANSWER:
+	case SYLKRTC_REQ_VIDEOROOM_FEED_DETACH:
+	case SYLKRTC_REQ_VIDEOROOM_SESSION_TRICKLE:
+	case SYLKRTC_REQ_VIDEOROOM_SESSION_UPDATE:
+	case SYLKRTC_REQ_VIDEOROOM_CONFIGURE:
+	case SYLKRTC_REQ_VIDEOROOM_INVITE:
+	case SYLKRTC_REQ_VIDEOROOM_MUTE_AUDIO_PARTICIPANTS:
+	case SYLKRTC_REQ_VIDEOROOM_TOGGLE_HAND: rtc_videoroom_request(conn_id, req); return;
 	default:
 		rtc_send_error(conn_id, req->transaction,
 			       "Request %s is not available on this server",
@@ -120,6 +132,7 @@ static void on_close(int conn_id, int code)
 {
 	LM_INFO("connection %d closed (%d)\n", conn_id, code);
 	rtc_call_conn_closed(conn_id);
+	rtc_videoroom_conn_closed(conn_id);
 	rtc_account_conn_closed(conn_id);
 	rtc_lock();
 	rtc_conn_remove(conn_id);

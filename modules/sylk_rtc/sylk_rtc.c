@@ -31,6 +31,7 @@
 #include "rtc_proto.h"
 #include "rtc_push.h"
 #include "rtc_store.h"
+#include "rtc_videoroom.h"
 
 MODULE_VERSION
 
@@ -60,6 +61,13 @@ struct rtc_config rtc_cfg = {
 	.file_transfer_url = "",
 	.push_url = "",
 	.push_queue_size = 256,
+	.videoroom_policy = "allow",
+	.videoroom_allow = "",
+	.videoroom_deny = "",
+	.videoroom_max_rooms = 100,
+	.videoroom_max_publishers = 16,
+	.videoroom_media_timeout = 30,
+	.videoroom_max_bitrate = 2016000,
 };
 struct tm_binds rtc_tmb;
 sylk_ws_api_t rtc_ws;
@@ -174,6 +182,13 @@ static param_export_t params[] = {
 	{"file_transfer_url", PARAM_STRING, &rtc_cfg.file_transfer_url},
 	{"push_url", PARAM_STRING, &rtc_cfg.push_url},
 	{"push_queue_size", INT_PARAM, &rtc_cfg.push_queue_size},
+	{"videoroom_policy", PARAM_STRING, &rtc_cfg.videoroom_policy},
+	{"videoroom_allow", PARAM_STRING, &rtc_cfg.videoroom_allow},
+	{"videoroom_deny", PARAM_STRING, &rtc_cfg.videoroom_deny},
+	{"max_rooms", INT_PARAM, &rtc_cfg.videoroom_max_rooms},
+	{"max_publishers_per_room", INT_PARAM, &rtc_cfg.videoroom_max_publishers},
+	{"videoroom_media_timeout", INT_PARAM, &rtc_cfg.videoroom_media_timeout},
+	{"videoroom_max_bitrate", INT_PARAM, &rtc_cfg.videoroom_max_bitrate},
 	{0, 0, 0},
 };
 
@@ -443,6 +458,7 @@ static void gateway_timer(unsigned int ticks, void *param)
 {
 	rtc_account_timer();
 	rtc_call_timer();
+	rtc_videoroom_timer();
 	rtc_message_timer();
 }
 
@@ -480,7 +496,8 @@ static int mod_init(void)
 	if (ng_client_init(rtc_cfg.rtpengine_sock, rtc_cfg.rtpengine_timeout_ms) < 0 ||
 	    derive_addresses() < 0)
 		return -1;
-	if (rtc_store_init() < 0 || rtc_db_bind() < 0 || rtc_push_init() < 0)
+	if (rtc_store_init() < 0 || rtc_db_bind() < 0 || rtc_push_init() < 0 ||
+	    rtc_videoroom_init() < 0)
 		return -1;
 	if (rtc_cfg.api_token_lifetime < 1 || rtc_cfg.history_limit < 1) {
 		LM_ERR("api_token_lifetime and history_limit must be >= 1\n");

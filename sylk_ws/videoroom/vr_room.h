@@ -60,6 +60,7 @@ struct vr_feed {
 	char tag[VR_TAG_SIZE];      /**< its to-tag there */
 	bool offered;               /**< subscribe request done, offer sent */
 	bool answered;              /**< subscribe answer done */
+	bool orphan;                /**< its publisher left: no media any more */
 	struct vr_feed *next;
 };
 

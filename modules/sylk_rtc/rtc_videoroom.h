@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Video rooms (SFU) on rtpengine publish/subscribe: the videoroom-*
+ * requests, the rooms' life cycle, and a small API for the code that adds
+ * room chat and file sharing. The model is sylk_ws/videoroom/vr_room.h;
+ * rooms live in shared memory under the store lock (rtc_lock). */
+#ifndef SYLK_RTC_VIDEOROOM_H
+#define SYLK_RTC_VIDEOROOM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sylk_ws/sylkrtc/sylkrtc_event.h"
+#include "sylk_ws/sylkrtc/sylkrtc_request.h"
+
+/* mod_init: parameters checked, shared state allocated. 0 or -1. */
+int rtc_videoroom_init(void);
+
+/* Handles one videoroom-* request; replies (ack or error) itself. Chat
+ * requests (videoroom-message, -composing-indication) are answered "not
+ * available" until the chat code takes them. */
+void rtc_videoroom_request(int conn_id, const struct sylkrtc_request *req);
+
+/* The connection is gone: each of its publishers leaves its room. */
+void rtc_videoroom_conn_closed(int conn_id);
+
+/* Once a second from the gateway timer: "established" once rtpengine
+ * counts a publisher's media; publishers without media after
+ * videoroom_media_timeout seconds are removed as if they left. */
+void rtc_videoroom_timer(void);
+
+/* ---- for room chat and file sharing -------------------------------------------
+ * Safe from any process, with or without the store lock held (it is
+ * recursive); none of them talks to rtpengine. A "session" is a
+ * participant's publisher session id, the one events are addressed to. */
+
+/* Whether @p session is a participant of the room @p room_uri. */
+bool rtc_videoroom_has_session(const char *room_uri, const char *session);
+
+/* The room of the publisher @p session of connection @p conn_id: its AOR
+ * into @p room_uri. 0, ENOENT (no such participant), ENOSPC (too small). */
+int rtc_videoroom_room_of(int conn_id, const char *session, char *room_uri, size_t size);
+
+/* Calls @p fn for every participant of the room (in joining order) with
+ * the store lock held: @p fn may build and send frames, nothing slower.
+ * Returns the number of participants, or -1 when there is no such room. */
+typedef void (*rtc_videoroom_visit_fn)(int conn_id, const char *session, const char *uri,
+				       const char *display_name, void *arg);
+int rtc_videoroom_each(const char *room_uri, rtc_videoroom_visit_fn fn, void *arg);
+
+/* Sends one event to every participant of the room: @p build makes the
+ * JSON for one recipient (its connection's version and its session id),
+ * e.g. a wrapper of sylkrtc_event_videoroom_file_sharing(). Returns how
+ * many were sent to, -1 when there is no such room. */
+typedef int (*rtc_videoroom_build_fn)(char **jsonp, enum sylkrtc_version ver, const char *session,
+				      void *arg);
+int rtc_videoroom_emit_all(const char *room_uri, rtc_videoroom_build_fn build, void *arg);
+
+/* @p fn runs (store lock held) when a room ends, its last participant
+ * gone: e.g. to remove its shared files. One hook; NULL removes it. Set it
+ * in mod_init. */
+void rtc_videoroom_on_room_end(void (*fn)(const char *room_uri));
+
+#endif

@@ -1,0 +1,186 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Video rooms (the SFU of sylkRTC-2) on rtpengine publish/subscribe, with
+real aiortc peers: each participant publishes a tone and a picture of its
+own colour, attaches feeds of the others, and the test checks what a user
+would notice: the others' voices (by frequency) and pictures (by colour),
+the events SylkServer sends, the errors it words, and that nothing is left
+in rtpengine once the room is over."""
+
+import time
+
+import pytest
+
+from sylktest.ng import NgClient
+from sylktest.processes import wait_until
+from sylktest.roompeer import Feed, Publisher, colour_close
+from sylktest.server import SIP_DOMAIN, Kamailio
+from sylktest.sylkrtc import SylkRtcClient
+
+ROOM = f"party@videoconference.{SIP_DOMAIN}"
+PEOPLE = {
+    "alice": (500, (255, 0, 0)),
+    "bob": (800, (0, 255, 0)),
+    "carol": (1100, (0, 0, 255)),
+}
+
+
+def room_calls(rtpengine):
+    return [c for c in NgClient(rtpengine.ng_port).call_ids() if c.startswith("vr-")]
+
+
+def vr_event(client, session, name, timeout=10, **match):
+    def wanted(e):
+        return (e.get("sylkrtc") == "videoroom-event" and e.get("session") == session
+                and e.get("event") == name
+                and all(e.get(k) == v for k, v in match.items()))
+    return client.wait_event(wanted, timeout)
+
+
+def connect(server, user):
+    c = SylkRtcClient(server.http_port, version=2)
+    c.add_account(user)
+    c.expect_ack("account-register", account=f"{user}@{SIP_DOMAIN}")
+    c.wait_registration(f"{user}@{SIP_DOMAIN}", "registered")
+    return c
+
+
+class Participant:
+    """A browser in the room: its connection, its publisher, its feeds."""
+
+    def __init__(self, server, user, room=ROOM):
+        self.user = user
+        self.aor = f"{user}@{SIP_DOMAIN}"
+        self.session = f"{user}-pub"
+        self.tone, self.colour = PEOPLE[user]
+        self.client = connect(server, user)
+        self.pub = Publisher(self.tone, self.colour)
+        self.feeds = {}
+        self.room = room
+
+    def join(self):
+        c = self.client
+        c.expect_ack("videoroom-join", account=self.aor, session=self.session, uri=self.room,
+                     sdp=self.pub.create_offer(), audio=True, video=True)
+        vr_event(c, self.session, "session-state", state="progress")
+        accepted = vr_event(c, self.session, "session-state", state="accepted")
+        assert "UDP/TLS/RTP/SAVPF" in accepted["sdp"]
+        self.pub.set_answer(accepted["sdp"])
+        self.initial = vr_event(c, self.session, "initial-publishers")["publishers"]
+        self.pub.wait_connected(10)
+        vr_event(c, self.session, "session-state", state="established", timeout=10)
+
+    def attach(self, other):
+        c, feed_id = self.client, f"{self.user}-sees-{other.user}"
+        c.expect_ack("videoroom-feed-attach", session=self.session, publisher=other.session,
+                     feed=feed_id)
+        offer = vr_event(c, self.session, "feed-attached", feed=feed_id)["sdp"]
+        feed = Feed()
+        c.expect_ack("videoroom-feed-answer", session=self.session, feed=feed_id,
+                     sdp=feed.accept_offer(offer))
+        vr_event(c, self.session, "feed-established", feed=feed_id)
+        self.feeds[other.user] = feed
+        return feed
+
+    def detach(self, other):
+        self.client.expect_ack("videoroom-feed-detach", session=self.session,
+                               feed=f"{self.user}-sees-{other.user}")
+        self.feeds.pop(other.user).close()
+
+    def sees_and_hears(self, other, timeout=10):
+        feed = self.feeds[other.user]
+        feed.wait_connected(timeout)
+        start = feed.video_frames
+        feed.wait_video_frames(start + 15, timeout)
+        assert colour_close(feed.last_colour, other.colour), (self.user, other.user,
+                                                              feed.last_colour)
+        assert abs(feed.wait_for_tone(other.tone, timeout) - other.tone) < 25
+
+    def close(self):
+        for feed in self.feeds.values():
+            feed.close()
+        self.pub.close()
+        self.client.close()
+
+
+@pytest.fixture
+def people(server):
+    made = []
+
+    def make(user, room=ROOM):
+        p = Participant(server, user, room)
+        made.append(p)
+        return p
+    yield make
+    for p in made:
+        p.close()
+
+
+def test_three_peers_see_and_hear_each_other_feeds_come_and_go(server, rtpengine, people):
+    alice, bob, carol = people("alice"), people("bob"), people("carol")
+    alice.join()
+    assert alice.initial == []
+    bob.join()
+    assert bob.initial == [{"id": alice.session, "uri": alice.aor, "display_name": ""}] or \
+        [p["id"] for p in bob.initial] == [alice.session]
+    joined = vr_event(alice.client, alice.session, "publishers-joined")
+    assert [p["id"] for p in joined["publishers"]] == [bob.session]
+    assert joined["publishers"][0]["uri"] == bob.aor
+    carol.join()
+    assert sorted(p["id"] for p in carol.initial) == sorted([alice.session, bob.session])
+    for p in (alice, bob):
+        vr_event(p.client, p.session, "publishers-joined")
+
+    everyone = (alice, bob, carol)
+    for me in everyone:
+        for other in everyone:
+            if other is not me:
+                me.attach(other)
+    for me in everyone:
+        for other in everyone:
+            if other is not me:
+                me.sees_and_hears(other)
+
+    # alice stops watching bob: carol keeps flowing to her, bob to carol
+    alice.detach(bob)
+    alice.sees_and_hears(carol)
+    carol.sees_and_hears(bob)
+
+    # bob leaves: the others are told, his feeds and his call go
+    bob.client.expect_ack("videoroom-leave", session=bob.session)
+    vr_event(bob.client, bob.session, "session-state", state="terminated")
+    for p in (alice, carol):
+        left = vr_event(p.client, p.session, "publishers-left")
+        assert left["publishers"] == [bob.session]
+    alice.sees_and_hears(carol)
+    assert len(room_calls(rtpengine)) == 2
+
+    # carol's WebSocket drops: alice hears of it
+    carol.client.abort()
+    left = vr_event(alice.client, alice.session, "publishers-left", timeout=10)
+    assert left["publishers"] == [carol.session]
+    wait_until(lambda: len(room_calls(rtpengine)) == 1, 5, what="carol's call deleted")
+
+    alice.client.expect_ack("videoroom-leave", session=alice.session)
+    wait_until(lambda: room_calls(rtpengine) == [], 5, what="no rtpengine call of the room")
+    # the room is gone: a new join starts afresh, alone
+    second = people("bob")
+    second.join()
+    assert second.initial == []
+    second.client.expect_ack("videoroom-leave", session=second.session)
+    wait_until(lambda: room_calls(rtpengine) == [], 5, what="no rtpengine call of the room")
+
+
+def test_late_joiner_decodes_video_within_two_seconds(server, rtpengine, people):
+    alice = people("alice")
+    alice.join()
+    time.sleep(3)  # alice's keyframe is long gone
+    bob = people("bob")
+    bob.join()
+    feed = bob.attach(alice)
+    established = time.monotonic()
+    feed.wait_video_frames(1, timeout=2)
+    assert feed.first_video_at - established < 2.0
+    bob.sees_and_hears(alice)
+    bob.client.close()
+    alice.client.expect_ack("videoroom-leave", session=alice.session)
+    wait_until(lambda: room_calls(rtpengine) == [], 5, what="no rtpengine call of the room")
