@@ -226,6 +226,13 @@ static void usage(FILE *f)
 		"  janus-register C SECS  the same as rtc-register through Janus's SIP plugin\n"
 		"                         (attach, register, unregister, detach)\n"
 		"  janus-call C SECS      the same as rtc-call through Janus's SIP plugin\n"
+		"  rtc-message C SECS     C sender and C receiver sylkRTC-2 connections (sender i\n"
+		"                         account i, receiver i account C+i), accounts registered\n"
+		"                         first; each sender sends account-message to its\n"
+		"                         receiver, --window W in flight; messages/s, p50/p99 of\n"
+		"                         account-message sent -> receiver's \"message\" event\n"
+		"  janus-message C SECS   the same through Janus's SIP plugin (\"message\" request\n"
+		"                         -> the receiver handle's \"message\" event)\n"
 		"\n"
 		"options:\n"
 		"  -u, --url URL          ws[s]://host:port/path (default ws://127.0.0.1:10888/webrtcgateway/ws)\n"
@@ -249,6 +256,7 @@ static void usage(FILE *f)
 		"      --janus-proxy URI  Janus SIP plugin's proxy (default sip:127.0.0.1:5060)\n"
 		"      --keep-handle      janus-register: attach once, then register/unregister\n"
 		"                         on that handle (no attach/detach per cycle)\n"
+		"      --window W         message modes: messages in flight per sender (default 1)\n"
 		"\n"
 		"The last stdout line is \"RESULT mode=... key=value ...\".\n");
 }
@@ -259,11 +267,12 @@ struct mode {
 };
 
 static const struct mode modes[] = {
-	{"sip-idle", mode_sip_idle},         {"sip-register", mode_sip_register},
-	{"tcp-idle", mode_tcp_idle},         {"rtc-idle", mode_rtc_idle},
-	{"rtc-register", mode_rtc_register}, {"rtc-call", mode_rtc_call},
-	{"janus-idle", mode_janus_idle},     {"janus-register", mode_janus_register},
-	{"janus-call", mode_janus_call},
+	{"sip-idle", mode_sip_idle},           {"sip-register", mode_sip_register},
+	{"tcp-idle", mode_tcp_idle},           {"rtc-idle", mode_rtc_idle},
+	{"rtc-register", mode_rtc_register},   {"rtc-call", mode_rtc_call},
+	{"janus-idle", mode_janus_idle},       {"janus-register", mode_janus_register},
+	{"janus-call", mode_janus_call},       {"rtc-message", mode_rtc_message},
+	{"janus-message", mode_janus_message},
 };
 
 int main(int argc, char **argv)
@@ -287,6 +296,7 @@ int main(int argc, char **argv)
 		{"sdp", required_argument, NULL, 's'},
 		{"janus-proxy", required_argument, NULL, 'j'},
 		{"keep-handle", no_argument, NULL, 'k'},
+		{"window", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -319,6 +329,7 @@ int main(int argc, char **argv)
 		case 's': sl_opt.sdp_file = optarg; break;
 		case 'j': sl_opt.janus_proxy = optarg; break;
 		case 'k': sl_opt.keep_handle = true; break;
+		case 'W': sl_opt.window = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -50,6 +50,7 @@ struct sl_options {
 	const char *sdp_file;       /* offer to send, default a built-in WebRTC-style one */
 	const char *janus_proxy;    /* Janus SIP plugin: outbound proxy (sip:host:port) */
 	bool keep_handle;           /* janus-register: re-register on one handle */
+	unsigned window;            /* message modes: messages in flight per sender (default 1) */
 };
 
 extern struct sl_options sl_opt;
@@ -173,5 +174,7 @@ int mode_rtc_call(int argc, char **argv);
 int mode_janus_idle(int argc, char **argv);
 int mode_janus_register(int argc, char **argv);
 int mode_janus_call(int argc, char **argv);
+int mode_rtc_message(int argc, char **argv);
+int mode_janus_message(int argc, char **argv);
 
 #endif
