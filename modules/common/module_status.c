@@ -9,7 +9,17 @@ int module_status_init(struct module_status *st)
 		LM_ERR("%s: cannot register counters\n", st->module);
 		return -1;
 	}
+	if (st->stats && register_module_stats((char *)st->module, st->stats) != 0) {
+		LM_ERR("%s: cannot register statistics\n", st->module);
+		return -1;
+	}
 	return 0;
+}
+
+void module_status_add_stats(struct module_status *st, rpc_t *rpc, void *th)
+{
+	for (stat_export_t *s = st->stats; s && s->name; s++)
+		rpc->struct_add(th, "d", s->name, (int)get_stat_val(*s->stat_pointer));
 }
 
 void module_status_rpc(struct module_status *st, rpc_t *rpc, void *ctx)
@@ -25,4 +35,5 @@ void module_status_rpc(struct module_status *st, rpc_t *rpc, void *ctx)
 			(int)(time(NULL) - st->started));
 	for (c = st->counters; c && c->name; c++)
 		rpc->struct_add(th, "d", c->name, (int)counter_get_val(*c->handle));
+	module_status_add_stats(st, rpc, th);
 }

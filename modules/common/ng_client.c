@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/counters.h"
 #include "core/dprint.h"
 
 #include "ng_client.h"
@@ -22,6 +23,20 @@ static int ng_fd = -1; /* per process, opened on first use */
 static pid_t ng_fd_pid;
 static struct ng_cookie_gen cookies;
 static int ng_timeout_ms = 1000;
+/* the module's statistics (ng_client_stats), NULL when it keeps none */
+static stat_var **ng_st_errors, **ng_st_timeouts;
+
+void ng_client_stats(stat_var **errors, stat_var **timeouts)
+{
+	ng_st_errors = errors;
+	ng_st_timeouts = timeouts;
+}
+
+static void ng_stat(stat_var **v)
+{
+	if (v && *v)
+		update_stat(*v, 1);
+}
 
 int ng_client_init(const char *sock, int timeout_ms)
 {
@@ -126,8 +141,10 @@ int ng_client_request(const struct ng_request *req, struct ng_reply **replyp, ch
 	*replyp = NULL;
 	snprintf(why, why_size, "media server error");
 	fd = ng_socket();
-	if (fd < 0)
+	if (fd < 0) {
+		ng_stat(ng_st_errors);
 		return EIO;
+	}
 	if (ng_cookie_next(&cookies, cookie, sizeof(cookie)) != 0 ||
 	    benc_enc_alloc(&enc, 1024 + (req->sdp ? strlen(req->sdp) : 0)) != 0)
 		return ENOMEM;
@@ -149,10 +166,12 @@ int ng_client_request(const struct ng_request *req, struct ng_reply **replyp, ch
 	if (err == ETIMEDOUT) {
 		snprintf(why, why_size, "media server did not answer");
 		LM_ERR("rtpengine %s: no reply\n", ng_cmd_name(req->cmd));
+		ng_stat(ng_st_timeouts);
 		return err;
 	}
 	if (err) {
 		LM_ERR("rtpengine %s failed: %s\n", ng_cmd_name(req->cmd), strerror(err));
+		ng_stat(ng_st_errors);
 		return err;
 	}
 	if ((*replyp)->result != NG_RESULT_OK && (*replyp)->result != NG_RESULT_PONG) {
@@ -162,6 +181,7 @@ int ng_client_request(const struct ng_request *req, struct ng_reply **replyp, ch
 		       (*replyp)->error_reason ? (*replyp)->error_reason : "?");
 		ng_reply_free(*replyp);
 		*replyp = NULL;
+		ng_stat(ng_st_errors);
 		return EPROTO;
 	}
 	return 0;

@@ -7,10 +7,15 @@
 #ifndef SYLK_NG_CLIENT_H
 #define SYLK_NG_CLIENT_H
 
+#include "core/counters.h"
 #include "sylk_ws/ng/ng_message.h"
 
 /* Parses "udp:HOST:PORT" once, in mod_init; @p timeout_ms per try. */
 int ng_client_init(const char *sock, int timeout_ms);
+
+/* The module's statistics counting failed requests (no usable reply, or a
+ * refusal) and requests rtpengine never answered; either may be NULL. */
+void ng_client_stats(stat_var **errors, stat_var **timeouts);
 
 /* Sends @p req and waits. On 0, *replyp holds a reply with result ok (free
  * with ng_reply_free); otherwise @p why says what went wrong. */

@@ -25,6 +25,7 @@
 
 #include "conf_config.h"
 #include "conf_mixer.h"
+#include "conf_stats.h"
 #include "conf_store.h"
 
 #define MAX_LOCAL 1024       /* participants one mixer process handles */
@@ -236,6 +237,7 @@ static void drop_part(struct local_part *lp)
 	close(lp->fd);
 	conf_mixer_port_free(lp->port);
 	*lp = parts[--nparts];
+	CONF_STAT_ADD(mixer_participants, -1);
 }
 
 /* 0 or an errno; on failure the port goes back to the pool */
@@ -285,6 +287,7 @@ static int add_part(const struct mix_cmd *c)
 	epoll_ctl(epfd, EPOLL_CTL_ADD, lp->fd, &ev);
 	LM_INFO("mixer: participant %u in room %u on port %d (%s)\n", c->part_key, c->room_key,
 		c->port, audio_codec_name(c->cfg.codec));
+	CONF_STAT_INC(mixer_participants);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -404,6 +407,8 @@ static void mixer_main(int index)
 				continue;
 			/* a late wake-up catches up a few ticks, then gives up on
 			 * the rest rather than bursting */
+			if (expirations > 1)
+				CONF_STAT_ADD(late_ticks, (int)(expirations - 1));
 			if (expirations > 3) {
 				LM_WARN("mixer %d: %llu ticks late\n", index,
 					(unsigned long long)expirations - 1);

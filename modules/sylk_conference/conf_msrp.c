@@ -32,6 +32,7 @@
 #include "conf_msrp.h"
 #include "conf_msrp_send.h"
 #include "conf_room.h"
+#include "conf_stats.h"
 #include "conf_store.h"
 
 /* the session id in the last URI of a To-Path: that is us */
@@ -513,6 +514,7 @@ static void relay_send(int conn_id, struct conf_participant *p, const struct msr
 	}
 	respond(conn_id, m, 200, NULL);
 	report_success(conn_id, m);
+	CONF_STAT_INC(chat_messages);
 	for (size_t i = 0; i < route.target_count; i++) {
 		struct conf_participant *t = conf_part_by_key(route.targets[i]);
 
@@ -613,6 +615,7 @@ int conf_msrp_frame(sr_event_param_t *evp)
 	secure = tev->con->rcv.proto == PROTO_TLS;
 	if (msrp_parser_alloc(&parser, 0, 0) != 0)
 		return -1;
+	CONF_STAT_ADD(msrp_bytes_in, (int)tev->len);
 	if (msrp_parser_feed(parser, tev->buf, tev->len) != 0) {
 		msrp_parser_free(parser);
 		return -1;
@@ -643,6 +646,7 @@ int conf_msrp_frame(sr_event_param_t *evp)
 			       sylk_strerror(err));
 			break;
 		}
+		CONF_STAT_INC(msrp_messages_in);
 		handle(conn_id, secure, m);
 		msrp_message_free(m);
 		m = NULL;

@@ -19,6 +19,7 @@
 
 #include "conf_config.h"
 #include "conf_msrp_send.h"
+#include "conf_stats.h"
 #include "conf_store.h"
 
 int conf_msrp_our_path(char *buf, size_t size, const struct conf_participant *p)
@@ -65,6 +66,10 @@ int conf_msrp_send_on(int conn_id, const void *buf, size_t len)
 	dst.send_flags.f |= SND_F_FORCE_CON_REUSE;
 	ret = tcp_send(&dst, 0, (char *)buf, (unsigned)len);
 	tcpconn_put(con);
+	if (ret >= 0) {
+		CONF_STAT_INC(msrp_messages_out);
+		CONF_STAT_ADD(msrp_bytes_out, (int)len);
+	}
 	return ret < 0 ? -1 : 0;
 }
 

@@ -202,7 +202,7 @@ void conf_room_end(struct conf_room *r)
 {
 	struct conf_subscriber *s, *next;
 
-	LM_INFO("room %s ends\n", r->uri);
+	LM_NOTICE("room %s ends\n", r->uri);
 	for (s = conf_sub_first(); s; s = next) {
 		next = s->next;
 		if (s->room_key == r->key && !s->is_refer)
@@ -245,7 +245,7 @@ void conf_participant_leave(unsigned part_key, int send_bye)
 		return;
 	}
 	conf_audio_teardown(p);
-	LM_INFO("room %s: %s left\n", r ? r->uri : "?", p->uri);
+	LM_NOTICE("room %s: %s left (Call-ID %s)\n", r ? r->uri : "?", p->uri, p->call_id);
 	if (r)
 		chat_room_leave(r->chat, p->key);
 	snprintf(text, sizeof(text), "%s left", p->display[0] ? p->display : p->uri);

@@ -33,6 +33,7 @@
 #include "conf_msrp_send.h"
 #include "conf_room.h"
 #include "conf_sip.h"
+#include "conf_stats.h"
 #include "conf_store.h"
 
 /* on the focus's dial-outs: who asked for the call (the script's relay
@@ -328,7 +329,7 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		r = conf_room_new(room_uri, room_user);
 		if (r) {
 			sylk_copy(r->creator, sizeof(r->creator), creator, strlen(creator));
-			LM_INFO("room %s opened by %s from %s\n", room_uri, uri, src_ip);
+			LM_NOTICE("room %s opened by %s from %s\n", room_uri, uri, src_ip);
 		}
 	}
 	if (r)
@@ -437,7 +438,9 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		p->answered = time(NULL);
 		if (p->has_chat || p->kind != CONF_PART_CHAT)
 			p->msrp_wait_since = p->answered;
-		LM_INFO("room %s: %s joined (%d sessions)\n", r->uri, uri, conf_room_count(r->key));
+		CONF_STAT_INC(joins);
+		LM_NOTICE("room %s: %s joined (Call-ID %s, %d sessions)\n", r->uri, uri, p->call_id,
+			  conf_room_count(r->key));
 		if (p->kind == CONF_PART_CHAT)
 			conf_notify_room(r->key);
 	}

@@ -12,6 +12,7 @@
 
 #include "conf_audio.h"
 #include "conf_config.h"
+#include "conf_stats.h"
 #include "conf_store.h"
 
 struct conf_store {
@@ -136,6 +137,7 @@ struct conf_room *conf_room_new(const char *uri, const char *user)
 	}
 	r->next = store->rooms;
 	store->rooms = r;
+	CONF_STAT_INC(rooms);
 	return r;
 }
 
@@ -175,6 +177,7 @@ void conf_room_destroy(struct conf_room *r)
 	}
 	chat_room_free(r->chat);
 	shm_free(r);
+	CONF_STAT_ADD(rooms, -1);
 }
 
 int conf_room_dir(char *buf, size_t size, unsigned room_key)
@@ -275,6 +278,7 @@ struct conf_participant *conf_part_new(unsigned room_key)
 	p->joined = time(NULL);
 	p->next = store->parts;
 	store->parts = p;
+	CONF_STAT_INC(participants);
 	return p;
 }
 
@@ -291,6 +295,7 @@ void conf_part_destroy(struct conf_participant *p)
 	if (p->dlg)
 		conf_tmb.free_dlg(p->dlg);
 	shm_free(p);
+	CONF_STAT_ADD(participants, -1);
 }
 
 int conf_room_count(unsigned room_key)

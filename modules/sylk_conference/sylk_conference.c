@@ -39,6 +39,7 @@
 #include "conf_msrp.h"
 #include "conf_room.h"
 #include "conf_sip.h"
+#include "conf_stats.h"
 #include "conf_store.h"
 
 MODULE_VERSION
@@ -88,6 +89,7 @@ static counter_def_t sylk_conference_counters[] = {
 static struct module_status sylk_conference_status = {
 	.module = "sylk_conference",
 	.counters = sylk_conference_counters,
+	.stats = conf_stats,
 };
 
 /* ---- access lists ------------------------------------------------------------ */
@@ -214,6 +216,7 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 	rpc->struct_add(th, "ssddd", "module", "sylk_conference", "version", SYLK_PROJECT_VERSION,
 			"uptime", (int)(time(NULL) - sylk_conference_status.started), "rooms",
 			rooms, "participants", parts);
+	module_status_add_stats(&sylk_conference_status, rpc, th);
 }
 
 #define RPC_MAX 1024
@@ -526,6 +529,7 @@ static int mod_init(void)
 		LM_ERR("the MSRP frame hook is taken: is msrp.so loaded too?\n");
 		return -1;
 	}
+	ng_client_stats(&conf_st_rtpengine_errors, &conf_st_rtpengine_timeouts);
 	if (ng_client_init(conf_cfg.rtpengine_sock, 1000) < 0 || conf_mixer_init() < 0)
 		return -1;
 	if (conf_http_init() < 0 || register_basic_timers(1) < 0)

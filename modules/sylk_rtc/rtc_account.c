@@ -22,6 +22,7 @@
 #include "rtc_hooks.h"
 #include "rtc_push.h"
 #include "rtc_sip.h"
+#include "rtc_stats.h"
 #include "rtc_store.h"
 
 int rtc_domain_allowed(const char *domain)
@@ -157,6 +158,7 @@ static void set_failed(struct rtc_account *a, const char *reason)
 	a->reg_state = RTC_REG_FAILED;
 	sylk_copy(a->reg_reason, sizeof(a->reg_reason), reason, strlen(reason));
 	a->attempts++;
+	RTC_STAT_INC(registrations_failed);
 	a->next_register = a->want_registered ? time(NULL) + gw_reg_retry_after(a->attempts) : 0;
 	LM_INFO("registration of %s failed: %s (retry in %us)\n", a->aor, reason,
 		a->want_registered ? gw_reg_retry_after(a->attempts) : 0);
@@ -205,6 +207,7 @@ static void reg_cb(struct cell *t, int type, struct tmcb_params *ps)
 			granted = rtc_cfg.register_expires;
 		a->reg_state = RTC_REG_REGISTERED;
 		a->attempts = 0;
+		RTC_STAT_INC(registrations_ok);
 		rtc_shm_free_str(&a->bound_params);
 		a->bound_params = sylk_shm_strdup(a->push_params ? a->push_params : "");
 		a->next_register = time(NULL) + gw_reg_refresh_after((unsigned)granted);

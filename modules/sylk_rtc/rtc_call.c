@@ -44,6 +44,7 @@
 #include "rtc_message.h"
 #include "../common/ng_client.h"
 #include "rtc_sip.h"
+#include "rtc_stats.h"
 #include "rtc_store.h"
 
 #define RTC_MAX_HEADERS 32
@@ -132,7 +133,10 @@ static void finish(struct rtc_session *s, const char *reason)
 	bool had_media = s->state != RTC_CALL_NEW || s->dir == RTC_INCOMING;
 	const char *tag = s->dir == RTC_OUTGOING ? s->local_tag : s->remote_tag;
 
-	LM_INFO("session %s (%s) ended: %s\n", s->id, s->call_id, reason);
+	LM_NOTICE("session %s ended: %s (Call-ID %s, account %s, peer %s, %s)\n", s->id, reason,
+		  s->call_id, s->account, s->peer, s->answered ? "answered" : "unanswered");
+	if (!s->answered)
+		RTC_STAT_INC(calls_unanswered);
 	if (s->conn_id >= 0)
 		rtc_emit_state(s->conn_id, s->id, SYLKRTC_SESSION_TERMINATED, reason);
 	else
@@ -300,7 +304,8 @@ static void session_create(int conn_id, const struct sylkrtc_request *req)
 		return;
 	}
 	s->state = RTC_CALL_PROGRESS;
-	LM_INFO("session %s: %s calls %s (Call-ID %s)\n", s->id, s->account, s->peer, s->call_id);
+	RTC_STAT_INC(calls_outgoing);
+	LM_NOTICE("session %s: %s calls %s (Call-ID %s)\n", s->id, s->account, s->peer, s->call_id);
 	{
 		struct sylkrtc_session_state_event ev = {
 			.session = s->id, .state = SYLKRTC_SESSION_PROGRESS, .call_id = s->call_id};
@@ -442,6 +447,10 @@ static void invite_final(unsigned key, struct sip_msg *rpl, int code)
 		return;
 	}
 	s->state = RTC_CALL_ACCEPTED;
+	s->answered = true;
+	RTC_STAT_INC(calls_answered);
+	LM_NOTICE("session %s answered by %s (Call-ID %s, account %s)\n", s->id, s->peer,
+		  s->call_id, s->account);
 	ids_of(s, &c);
 	rtc_unlock();
 
@@ -573,7 +582,10 @@ static void session_answer(int conn_id, const struct sylkrtc_request *req)
 		return;
 	}
 	free(sip_sdp);
-	LM_INFO("session %s answered on connection %d\n", s->id, conn_id);
+	s->answered = true;
+	RTC_STAT_INC(calls_answered);
+	LM_NOTICE("session %s answered on connection %d (Call-ID %s, account %s, peer %s)\n", s->id,
+		  conn_id, s->call_id, s->account, s->peer);
 	for (int i = 0; i < s->offered_count; i++)
 		if (s->offered[i] != conn_id)
 			rtc_emit_state(s->offered[i], s->id, SYLKRTC_SESSION_TERMINATED,
@@ -1185,8 +1197,10 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 	s->t_valid = true;
 	for (int i = 0; i < off.count; i++)
 		s->offered[s->offered_count++] = off.conns[i];
-	LM_INFO("incoming call %s from %s for %s offered to %d connection(s)\n", call_id,
-		originator, aor, off.count);
+	RTC_STAT_INC(calls_incoming);
+	LM_NOTICE("session %s: incoming call (Call-ID %s) from %s for %s offered to %d "
+		  "connection(s)\n",
+		  s->id, call_id, originator, aor, off.count);
 	for (int i = 0; i < off.count; i++)
 		emit_incoming(msg, s, webrtc_sdp, originator, display, off.conns[i],
 			      off.accounts[i]);

@@ -47,6 +47,7 @@
 #include "rtc_msgstore.h"
 #include "rtc_push.h"
 #include "rtc_sip.h"
+#include "rtc_stats.h"
 #include "rtc_store.h"
 
 /* the CPIM namespace of the imdn.* headers (not the XML one of imdn.h) */
@@ -227,9 +228,11 @@ static void out_report(struct out_msg *m, int code, struct sip_msg *rpl)
 
 	rtc_sip_reason(reason, sizeof(reason), rpl, code);
 	d.state = ok ? SYLKRTC_DN_ACCEPTED : SYLKRTC_DN_FAILED;
-	if (!ok)
-		LM_INFO("message %s from %s to %s failed: %s\n", m->message_id, m->from, m->to,
-			reason);
+	if (!ok) {
+		RTC_STAT_INC(messages_failed);
+		LM_NOTICE("message %s from %s to %s failed: %s\n", m->message_id, m->from, m->to,
+			  reason);
+	}
 	msgstore_set_state(m->from, m->message_id, ok ? "accepted" : "failed");
 	send_disposition(m->from, &d);
 }
@@ -483,6 +486,9 @@ static void account_message(int conn_id, const struct sylkrtc_request *req)
 		return;
 	}
 	rtc_send_ack(conn_id, req->transaction);
+	RTC_STAT_INC(messages_out);
+	LM_NOTICE("message %s from %s to %s (%s) sent\n", req->message_id, s.aor, req->uri,
+		  req->content_type);
 	sync_message_add(&s, conn_id, req);
 	{
 		struct out_req r = {.from = s.aor,
@@ -1148,6 +1154,10 @@ int rtc_message_receive(struct sip_msg *msg)
 		rc = reply(msg, 500, "Cannot Store The Message");
 		goto out;
 	}
+	RTC_STAT_INC(messages_in);
+	LM_NOTICE("message %s from %s to %s (%s) stored (Call-ID %.*s)\n", in.message_id, in.sender,
+		  in.account, in.content_type, msg->callid ? msg->callid->body.len : 0,
+		  msg->callid ? msg->callid->body.s : "");
 	deliver(&in);
 out:
 	incoming_free(&in);

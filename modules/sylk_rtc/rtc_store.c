@@ -12,6 +12,7 @@
 #include "../common/shm_store.h"
 
 #include "rtc_config.h"
+#include "rtc_stats.h"
 #include "rtc_store.h"
 
 struct rtc_store {
@@ -163,6 +164,7 @@ struct rtc_conn *rtc_conn_add(int id, enum sylkrtc_version version)
 	c->version = version;
 	c->next = store->conns;
 	store->conns = c;
+	RTC_STAT_INC(connections);
 	return c;
 }
 
@@ -176,6 +178,7 @@ void rtc_conn_remove(int id)
 
 			*pp = c->next;
 			shm_free(c);
+			RTC_STAT_ADD(connections, -1);
 			return;
 		}
 	}
@@ -228,6 +231,7 @@ struct rtc_account *rtc_account_new(int conn_id, const char *aor)
 	}
 	a->next = store->accounts;
 	store->accounts = a;
+	RTC_STAT_INC(accounts);
 	return a;
 }
 
@@ -253,6 +257,7 @@ void rtc_account_destroy(struct rtc_account *a)
 	if (a->reg_dlg)
 		rtc_tmb.free_dlg(a->reg_dlg);
 	shm_free(a);
+	RTC_STAT_ADD(accounts, -1);
 }
 
 /* ---- sessions ------------------------------------------------------------ */
@@ -335,6 +340,7 @@ struct rtc_session *rtc_session_new(int conn_id, const char *id, enum rtc_dir di
 	sylk_copy(s->id, sizeof(s->id), id, strlen(id));
 	s->next = store->sessions;
 	store->sessions = s;
+	RTC_STAT_INC(calls_active);
 	return s;
 }
 
@@ -355,6 +361,7 @@ void rtc_session_destroy(struct rtc_session *s)
 	rtc_shm_free_str(&s->pending_sdp);
 	rtc_shm_free_str(&s->extra_hdrs);
 	shm_free(s);
+	RTC_STAT_ADD(calls_active, -1);
 }
 
 void rtc_fast_work_add(int delta)

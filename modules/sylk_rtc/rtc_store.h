@@ -112,6 +112,7 @@ struct rtc_session {
 	bool remote_update;              /* a re-INVITE from SIP waits for session-update */
 	bool early_sdp_sent;             /* the browser has an answer from early media */
 	bool accepted_sent;              /* the browser was told "accepted" */
+	bool answered;                   /* statistics: reached RTC_CALL_ACCEPTED */
 	char dtmf[SYLKRTC_DTMF_MAX + 1]; /* tones still to play, one INFO each */
 	int dtmf_duration;               /* ms per tone, 0 = default */
 	long long dtmf_due_ms;           /* monotonic ms at which dtmf[0] is due */

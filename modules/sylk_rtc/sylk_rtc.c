@@ -30,6 +30,7 @@
 #include "../common/ng_client.h"
 #include "rtc_proto.h"
 #include "rtc_push.h"
+#include "rtc_stats.h"
 #include "rtc_store.h"
 #include "rtc_videoroom.h"
 
@@ -83,6 +84,7 @@ static counter_def_t sylk_rtc_counters[] = {
 static struct module_status sylk_rtc_status = {
 	.module = "sylk_rtc",
 	.counters = sylk_rtc_counters,
+	.stats = rtc_stats,
 };
 
 /* ---- script functions ------------------------------------------------------ */
@@ -233,6 +235,7 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 			"uptime", (int)(time(NULL) - sylk_rtc_status.started), "connections", conns,
 			"accounts", accounts);
 	rpc->struct_add(th, "d", "sessions", sessions);
+	module_status_add_stats(&sylk_rtc_status, rpc, th);
 }
 
 /* Replies are built from a snapshot taken under the lock, because the RPC
@@ -493,6 +496,7 @@ static int mod_init(void)
 		LM_ERR("decline_code must be a 4xx-6xx status\n");
 		return -1;
 	}
+	ng_client_stats(&rtc_st_rtpengine_errors, &rtc_st_rtpengine_timeouts);
 	if (ng_client_init(rtc_cfg.rtpengine_sock, rtc_cfg.rtpengine_timeout_ms) < 0 ||
 	    derive_addresses() < 0)
 		return -1;
