@@ -19,7 +19,9 @@ int module_status_init(struct module_status *st)
 void module_status_add_stats(struct module_status *st, rpc_t *rpc, void *th)
 {
 	for (stat_export_t *s = st->stats; s && s->name; s++)
-		rpc->struct_add(th, "d", s->name, (int)get_stat_val(*s->stat_pointer));
+		rpc->struct_add(th, "d", s->name,
+				(int)((s->flags & STAT_IS_FUNC) ? ((stat_function)s->stat_pointer)() :
+								  get_stat_val(*s->stat_pointer)));
 }
 
 void module_status_rpc(struct module_status *st, rpc_t *rpc, void *ctx)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gateway's statistics (rtc_stats.h). */
 #include "rtc_stats.h"
+#include "rtc_videoroom.h"
 
 stat_var *rtc_st_connections;
 stat_var *rtc_st_accounts;
@@ -14,8 +15,23 @@ stat_var *rtc_st_calls_active;
 stat_var *rtc_st_messages_in;
 stat_var *rtc_st_messages_out;
 stat_var *rtc_st_messages_failed;
-stat_var *rtc_st_videoroom_publishers;
-stat_var *rtc_st_videoroom_subscribers;
+
+/* video rooms: counted when read, from the rooms themselves */
+static counter_val_t videoroom_publishers(void)
+{
+	int pubs, subs;
+
+	rtc_videoroom_counts(&pubs, &subs);
+	return pubs;
+}
+
+static counter_val_t videoroom_subscribers(void)
+{
+	int pubs, subs;
+
+	rtc_videoroom_counts(&pubs, &subs);
+	return subs;
+}
 stat_var *rtc_st_rtpengine_errors;
 stat_var *rtc_st_rtpengine_timeouts;
 
@@ -34,8 +50,8 @@ stat_export_t rtc_stats[] = {
 	{"messages_in", 0, &rtc_st_messages_in},
 	{"messages_out", 0, &rtc_st_messages_out},
 	{"messages_failed", 0, &rtc_st_messages_failed},
-	{"videoroom_publishers", STAT_NO_RESET, &rtc_st_videoroom_publishers},
-	{"videoroom_subscribers", STAT_NO_RESET, &rtc_st_videoroom_subscribers},
+	{"videoroom_publishers", STAT_IS_FUNC, (stat_var **)videoroom_publishers},
+	{"videoroom_subscribers", STAT_IS_FUNC, (stat_var **)videoroom_subscribers},
 	{"rtpengine_errors", 0, &rtc_st_rtpengine_errors},
 	{"rtpengine_timeouts", 0, &rtc_st_rtpengine_timeouts},
 	{0, 0, 0},

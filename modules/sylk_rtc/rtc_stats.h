@@ -15,13 +15,11 @@ extern stat_var *rtc_st_registrations_failed;
 extern stat_var *rtc_st_calls_outgoing; /* INVITEs sent for browsers */
 extern stat_var *rtc_st_calls_incoming; /* calls offered to browsers */
 extern stat_var *rtc_st_calls_answered;
-extern stat_var *rtc_st_calls_unanswered;      /* ended before an answer */
-extern stat_var *rtc_st_calls_active;          /* gauge */
-extern stat_var *rtc_st_messages_in;           /* SIP MESSAGEs stored for accounts */
-extern stat_var *rtc_st_messages_out;          /* account-message sent as SIP */
-extern stat_var *rtc_st_messages_failed;       /* account-message the peer refused */
-extern stat_var *rtc_st_videoroom_publishers;  /* gauge */
-extern stat_var *rtc_st_videoroom_subscribers; /* gauge */
+extern stat_var *rtc_st_calls_unanswered; /* ended before an answer */
+extern stat_var *rtc_st_calls_active;     /* gauge */
+extern stat_var *rtc_st_messages_in;      /* SIP MESSAGEs stored for accounts */
+extern stat_var *rtc_st_messages_out;     /* account-message sent as SIP */
+extern stat_var *rtc_st_messages_failed;  /* account-message the peer refused */
 extern stat_var *rtc_st_rtpengine_errors;
 extern stat_var *rtc_st_rtpengine_timeouts;
 
@@ -30,14 +28,5 @@ extern stat_export_t rtc_stats[];
 
 #define RTC_STAT_ADD(name, n) update_stat(rtc_st_##name, (n))
 #define RTC_STAT_INC(name) RTC_STAT_ADD(name, 1)
-
-/* For the video rooms: a publisher or subscriber came (+1) or went (-1). */
-static inline void rtc_stats_videoroom(int publishers, int subscribers)
-{
-	if (publishers)
-		RTC_STAT_ADD(videoroom_publishers, publishers);
-	if (subscribers)
-		RTC_STAT_ADD(videoroom_subscribers, subscribers);
-}
 
 #endif

@@ -1044,3 +1044,19 @@ int rtc_videoroom_emit_all(const char *room_uri, rtc_videoroom_build_fn build, v
 	rtc_unlock();
 	return n;
 }
+
+/* ---- statistics ---------------------------------------------------------------------------- */
+
+void rtc_videoroom_counts(int *publishers, int *subscribers)
+{
+	*publishers = *subscribers = 0;
+	if (!vr)
+		return;
+	rtc_lock();
+	for (struct vr_room *r = vr->rooms; r; r = r->next) {
+		*publishers += (int)r->pub_count;
+		for (struct vr_feed *f = r->feeds; f; f = f->next)
+			(*subscribers)++;
+	}
+	rtc_unlock();
+}

@@ -60,4 +60,7 @@ int rtc_videoroom_emit_all(const char *room_uri, rtc_videoroom_build_fn build, v
  * in mod_init. */
 void rtc_videoroom_on_room_end(void (*fn)(const char *room_uri));
 
+/* Statistics (rtc_stats.c): publishers and subscribed feeds in every room. */
+void rtc_videoroom_counts(int *publishers, int *subscribers);
+
 #endif

@@ -46,7 +46,7 @@ def test_statistics_in_kamcmd_and_metrics(server):
     values = scrape(server)
     # the core's statistics and every project module's group
     for name in ("kamailio_core_rcv_requests", "kamailio_sylk_rtc_calls_outgoing",
-                 "kamailio_sylk_conference_msrp_bytes_in",
+                 "kamailio_sylk_conference_msrp_bytes_in", "kamailio_sylk_rtc_videoroom_publishers",
                  "kamailio_sylk_websocket_connections", "kamailio_sylk_tcp_guard_closed_over_limit"):
         assert name in values, sorted(values)
 
