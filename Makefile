@@ -133,6 +133,7 @@ run: deps
 
 test: deps
 	$(MAKE) all
+	$(MAKE) docs-check
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
 	$(MAKE) integration
@@ -223,6 +224,14 @@ bench: all bench-tools bench-deps
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/fuzz $(BUILD)/modules $(BUILD)/bench $(BUILD)/*.a
+
+# ---- Module documentation --------------------------------------------------------
+
+# every parameter, function, RPC command and statistic in a module's export
+# tables is documented in its README.md (packaging/docs-check.py)
+.PHONY: docs-check
+docs-check:
+	$(PYTHON) packaging/docs-check.py
 
 # ---- Licence lines ---------------------------------------------------------------
 
