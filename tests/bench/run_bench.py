@@ -19,7 +19,12 @@ Runs (--runs, default all):
   idle   run 4: memory per idle sylkRTC connection against a Janus
          WebSocket session and websocket.so (from the ws run);
   msrp, mixer   runs 5 and 6 from tests/bench/bench_media.py when present,
-         else "not available".
+         else "not available";
+  messaging  issue 15: messages per second end to end (sylkload
+         rtc-message) against Janus's SIP plugin (janus-message), and the
+         sync of a 100,000-message journal (bench_messaging.py). Alone
+         (--runs messaging) it rewrites only its own section of
+         docs/BENCHMARKS.md and docs/bench/messaging.csv.
 
 Prints the figures and writes docs/BENCHMARKS.md, docs/bench/*.csv and PNG
 plots (gnuplot). Runs 1-4 live in bench_gateway.py, the report in
@@ -54,6 +59,7 @@ from sylktest.processes import free_port  # noqa: E402
 
 sys.path.insert(0, HERE)
 import bench_gateway  # noqa: E402
+import bench_messaging  # noqa: E402
 import bench_report  # noqa: E402
 import janus_peer  # noqa: E402
 
@@ -588,7 +594,7 @@ class Context:
         self.__dict__.update(kw)
 
 
-RUNS = ("ws", "sip", "reg", "call", "idle", "msrp", "mixer")
+RUNS = ("ws", "sip", "reg", "call", "idle", "msrp", "mixer", "messaging")
 
 
 def int_list(text):
@@ -655,6 +661,25 @@ def main():
     ap.add_argument("--call-seconds", type=float, default=8.0)
     ap.add_argument("--hold", type=float, default=1.0, help="run 3: seconds each call is held")
     ap.add_argument("--callee-phones", type=int, default=3, help="run 3: SIPp UAS instances")
+    # messaging (issue 15)
+    ap.add_argument("--msg-pairs", type=int_list, default=int_list("25,50,100,200"),
+                    help="messaging: sender/receiver pairs per step, ours")
+    ap.add_argument("--janus-msg-pairs", type=int_list, default=int_list("10,25,50"),
+                    help="messaging: pairs per step, Janus")
+    ap.add_argument("--msg-seconds", type=float, default=0.0,
+                    help="messaging: window per step (default --seconds)")
+    ap.add_argument("--msg-window", type=int, default=1,
+                    help="messaging: messages in flight per sender")
+    ap.add_argument("--msg-conn-rps", type=float, default=40.0,
+                    help="messaging: messages per second per sender at most (the gateway "
+                         "allows 50 requests per second per connection)")
+    ap.add_argument("--no-msg-tmpfs", dest="msg_tmpfs", action="store_false",
+                    help="messaging: leave out the steps with the journal on tmpfs")
+    ap.add_argument("--no-msg-relay", dest="msg_relay", action="store_false",
+                    help="messaging: leave out Janus beside a relay-only proxy")
+    ap.add_argument("--journal-rows", type=int, default=100000,
+                    help="messaging: journal size of the sync measurement")
+    ap.add_argument("--journal-repeats", type=int, default=5)
     ap.add_argument("--no-janus", action="store_true", help="leave the Janus peer out")
     ap.add_argument("--no-docs", action="store_true",
                     help="print only; leave docs/ alone")
@@ -663,6 +688,8 @@ def main():
     unknown = runs - set(RUNS)
     if unknown:
         sys.exit(f"unknown runs: {', '.join(sorted(unknown))}")
+    if args.msg_seconds <= 0:
+        args.msg_seconds = args.seconds
 
     if not os.access(SYLKLOAD, os.X_OK):
         sys.exit(f"{SYLKLOAD} missing: run 'make bench-tools'")
@@ -679,7 +706,7 @@ def main():
     if fd_limit < n + 1024:
         sys.exit(f"open file limit {hard} too low for {n} connections: raise ulimit -Hn "
                  f"or use --idle-connections")
-    want_janus = not args.no_janus and bool(runs & {"reg", "call", "idle"})
+    want_janus = not args.no_janus and bool(runs & {"reg", "call", "idle", "messaging"})
     if want_janus and not janus_peer.available():
         log("janus is not installed (make bench installs it): Janus figures not available")
         want_janus = False
@@ -729,7 +756,7 @@ def main():
         ours = targets[0].k
         ctx = Context(workdir=workdir, sylkload=SYLKLOAD, args=args, log=log, engine=engine,
                       raw={},
-                      ours=ours, started=started, start_kamailio=start_kamailio,
+                      ours=ours, started=started, start_kamailio=start_kamailio, common=common,
                       cpu_seconds=bench_gateway.cpu_seconds, loadavg=loadavg)
 
         if "ws" in runs:
@@ -752,6 +779,9 @@ def main():
             results["reg"] = bench_gateway.run_registrations(ctx, janus)
         if "call" in runs:
             results["call"] = bench_gateway.run_calls(ctx, janus)
+        if "messaging" in runs:
+            log(f"messaging (issue 15), load average {loadavg()}")
+            results["messaging"] = bench_messaging.run_messaging(ctx, janus)
         if "idle" in runs:
             if janus:
                 # a fresh Janus: memory the earlier runs' sessions freed would
@@ -772,11 +802,29 @@ def main():
 
     if rows:
         print_table(rows, reg)
-    summary = bench_report.summary(results, args)
-    bench_report.print_summary(summary)
+    messaging = results.pop("messaging", None)
+    if messaging:
+        bench_messaging.print_summary(messaging)
+    only_messaging = runs == {"messaging"}
+    if not only_messaging:
+        summary = bench_report.summary(results, args)
+        bench_report.print_summary(summary)
     if args.no_docs:
         return
     os.makedirs(CSV_DIR, exist_ok=True)
+    md_path = os.path.join(DOCS, "BENCHMARKS.md")
+    if messaging:
+        bench_report.write_csv(os.path.join(CSV_DIR, "messaging.csv"),
+                               bench_messaging.csv_rows(messaging))
+        msg_section = bench_messaging.markdown(messaging, args, m["loadavg"])
+    else:
+        msg_section = bench_messaging.old_section(md_path)
+    if only_messaging:
+        # the other sections stay as the last full run wrote them
+        bench_messaging.splice_section(md_path, msg_section)
+        log(f"wrote the messaging section of {os.path.relpath(md_path, TOP)} and "
+            f"{os.path.relpath(CSV_DIR, TOP)}/messaging.csv")
+        return
     if rows:
         write_csv(os.path.join(CSV_DIR, "websocket_idle.csv"), idle)
         write_csv(os.path.join(CSV_DIR, "websocket_register.csv"), reg)
@@ -809,8 +857,10 @@ def main():
         extra_machine.append(f"- Janus {m['janus']} (Debian package `janus`), SIP plugin and "
                              "WebSocket transport only; SIPp "
                              + sipp_version())
-    write_markdown(os.path.join(DOCS, "BENCHMARKS.md"), m, rows, idle, reg, args,
+    write_markdown(md_path, m, rows, idle, reg, args,
                    bench_report.markdown(results, summary, args, plot_files), extra_machine)
+    if msg_section:
+        bench_messaging.splice_section(md_path, msg_section)
     log(f"wrote {os.path.relpath(os.path.join(DOCS, 'BENCHMARKS.md'), TOP)} and "
         f"{os.path.relpath(CSV_DIR, TOP)}/*")
 

@@ -108,3 +108,21 @@ def test_rtc_idle_connections_get_ready_and_are_held(bench_server):
     assert proc.returncode == 0, report
     assert proc.stdout.startswith("READY opened=50 failed=0"), report
     assert (r["opened"], r["failed"], r["dropped"]) == ("50", "0", "0"), report
+
+
+def test_rtc_message_delivers_messages_without_errors(bench_server):
+    """sylkload rtc-message (issue 15's messaging benchmark): two sender and
+    two receiver connections, every message reaches its receiver's
+    connection as a "message" event and the senders get "accepted"."""
+    bench_gateway.add_accounts(bench_server, 4, prefix="smokemsg")
+    proc, r = sylkload(bench_server, "--account-prefix", "smokemsg", "--accounts", "4",
+                       "--password", bench_gateway.BENCH_PASSWORD, "--conn-rps", "20",
+                       "rtc-message", "2", "2")
+    report = f"{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, report
+    assert "WINDOW start" in proc.stdout and "WINDOW end" in proc.stdout, report
+    assert int(r["setup_done"]) == 4 and int(r["setup_failed"]) == 0, report
+    assert int(r["received"]) > 0 and int(r["errors"]) == 0, report
+    assert int(r["timeouts"]) == 0 and int(r["failed"]) == 0, report
+    assert int(r["accepted"]) > 0, report
+    assert float(r["p99_ms"]) >= float(r["p50_ms"]) > 0, report

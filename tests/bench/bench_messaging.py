@@ -1,0 +1,514 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Issue 15's messaging benchmark for run_bench.py (`--runs messaging`):
+
+- messages per second end to end, sylkRTC account-message -> SIP MESSAGE
+  through the proxy (digest challenge answered) -> route[MESSAGE] ->
+  sylk_rtc_message() -> `message` event on the receiver's connection
+  (sylkload rtc-message), beside Janus's SIP plugin sending the same
+  MESSAGE through the same Kamailio to another Janus handle
+  (sylkload janus-message), with p50/p99 latency and the server's CPU per
+  message over the timed window only;
+- the sync of a 100,000-message journal: account-sync-conversations from
+  the start (limit 5000) and after a message near the end, timed, with the
+  Kamailio processes' shm and RSS before and after.
+
+run_messaging(ctx, janus) returns {"rows": [...], "sync": [...],
+"summary": [...], ...}; markdown(result, args) the section of
+docs/BENCHMARKS.md; splice_section() puts that section into the file."""
+
+import os
+import re
+import sqlite3
+import statistics
+import subprocess
+import time
+import uuid
+
+from sylktest.server import SIP_DOMAIN
+from sylktest.sylkrtc import SylkRtcClient
+
+import bench_gateway
+from bench_gateway import BENCH_PASSWORD, cpu_seconds, group_pids, memory_kib
+
+OURS_PREFIX = "msg"      # rtc-message accounts
+JANUS_PREFIX = "jmsg"    # janus-message accounts: never registered by the gateway
+RELAY_PREFIX = "rmsg"    # janus-message through the relay-only proxy
+JOURNAL_USER = "journal0000"
+SECTION = "## Messaging (issue 15)"
+GOAL_RATE = 5000
+GOAL_RATIO = 5.0
+
+
+def _window_run(ctx, name, url, args, groups, timeout):
+    """sylkload with WINDOW markers: CPU of each process group ({label:
+    pgid}) between "WINDOW start" and "WINDOW end"."""
+    errpath = os.path.join(ctx.workdir, f"sylkload-{name}.log")
+    load = ctx.loadavg()
+    cpu0 = cpu1 = None
+    out = []
+    with open(errpath, "wb") as err:
+        p = subprocess.Popen([ctx.sylkload, "-u", url, *args], stdout=subprocess.PIPE,
+                             stderr=err, text=True)
+        deadline = time.monotonic() + timeout
+        try:
+            for line in p.stdout:
+                out.append(line)
+                if line.startswith("WINDOW start"):
+                    cpu0 = {k: cpu_seconds(pgids=[g]) for k, g in groups.items()}
+                    t0 = time.monotonic()
+                elif line.startswith("WINDOW end"):
+                    cpu1 = {k: cpu_seconds(pgids=[g]) for k, g in groups.items()}
+                    t1 = time.monotonic()
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"sylkload {name} ran too long")
+            rc = p.wait(timeout=max(1, deadline - time.monotonic()))
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    r = bench_gateway.parse_result("".join(out))
+    r["_rc"] = rc
+    r["_log"] = errpath
+    r["_load"] = load
+    if cpu0 is None or cpu1 is None:
+        raise RuntimeError(f"sylkload {name}: no timed window\n"
+                           + open(errpath).read()[-2000:])
+    r["_cpu"] = {k: cpu1[k] - cpu0[k] for k in groups}
+    r["_wall"] = t1 - t0
+    return r
+
+
+def _row(peer, pairs, r, cpu_keys, what):
+    num = bench_gateway.num
+    received = int(num(r, "received"))
+    cpu = sum(r["_cpu"][k] for k in cpu_keys)
+    row = {"peer": peer, "what": what, "pairs": pairs, "connections": int(num(r, "connections")),
+           "window": int(num(r, "window")), "seconds": num(r, "seconds"),
+           "sent": int(num(r, "sent")), "received": received, "rate": num(r, "rate"),
+           "p50_ms": num(r, "p50_ms"), "p90_ms": num(r, "p90_ms"), "p99_ms": num(r, "p99_ms"),
+           "max_ms": num(r, "max_ms"), "accepted": int(num(r, "accepted")),
+           "failed": int(num(r, "failed")), "errors": int(num(r, "errors")),
+           "timeouts": int(num(r, "timeouts")), "throttled": int(num(r, "throttled")),
+           "setup_failed": int(num(r, "setup_failed")), "exit_status": r["_rc"]}
+    for k, v in r["_cpu"].items():
+        row[f"cpu_{k}"] = v
+    row["server_cpu_seconds"] = cpu
+    row["cpu_ms_per_message"] = 1000 * cpu / received if received else 0.0
+    row["per_cpu_second"] = received / cpu if cpu > 0 else 0.0
+    row["server_cores_busy"] = cpu / r["_wall"] if r["_wall"] > 0 else 0.0
+    row["loadavg_before"] = r["_load"]
+    return row
+
+
+def _log_row(ctx, row):
+    ctx.log(f"  {row['rate']:,.0f}/s p50 {row['p50_ms']:.1f} ms p99 {row['p99_ms']:.1f} ms, "
+            f"{row['cpu_ms_per_message']:.3f} ms server CPU per message "
+            f"({row['server_cores_busy']:.2f} cores), errors {row['errors']}, "
+            f"load {row['loadavg_before']}")
+
+
+# ---- the journal sync ----------------------------------------------------------------
+
+def _memory(k):
+    out = k.kamcmd("core.shmmem")
+    pids = group_pids(k.process.pid)
+    return {"shm_real_used": int(re.search(r"real_used:\s*(\d+)", out).group(1)),
+            "rss": memory_kib(pids, "Rss") * 1024, "pss": memory_kib(pids, "Pss") * 1024}
+
+
+def _sync(c, account, **fields):
+    """account-sync-conversations; seconds from the request to the
+    sync-conversations event (parsed by the client), and the messages."""
+    t0 = time.monotonic()
+    c.expect_ack("account-sync-conversations", account=account, **fields)
+    ev = c.wait_event(lambda e: e.get("sylkrtc") == "account-event"
+                      and e.get("event") == "sync-conversations", 60)
+    return time.monotonic() - t0, ev.get("messages") or []
+
+
+def run_journal_sync(ctx, k, rows_n, repeats):
+    """rows_n rows for one account inserted straight into the server's SQLite
+    (as tests/integration/test_messaging.py does), then syncs timed."""
+    bench_gateway.add_accounts(k, 1, prefix="journal")
+    account = f"{JOURNAL_USER}@{SIP_DOMAIN}"
+    peer = f"bob@{SIP_DOMAIN}"
+    db_path = os.path.join(k.state_dir, "sylk.sqlite")
+    db = sqlite3.connect(db_path, timeout=60)
+    tag = uuid.uuid4().hex[:8]
+    base = int(time.time())
+    t0 = time.monotonic()
+    db.executemany(
+        "INSERT INTO sylk_messages (account, contact, direction, message_id, content_type, "
+        "content, msg_timestamp, state, disposition, created) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        ((account, peer, "incoming" if i % 2 else "outgoing", f"{tag}-{i}", "text/plain",
+          f"journal message {i}: the quick brown fox jumps over the lazy dog",
+          "2026-12-06T00:00:00.000Z", "received" if i % 2 else "accepted",
+          "positive-delivery,display", base) for i in range(rows_n)))
+    db.commit()
+    total = db.execute("SELECT count(*) FROM sylk_messages").fetchone()[0]
+    db.close()
+    insert_s = time.monotonic() - t0
+    ctx.log(f"journal: {rows_n:,} rows for {account} inserted in {insert_s:.1f} s "
+            f"({total:,} rows in the table, {os.path.getsize(db_path) / 1048576:.0f} MiB file)")
+    time.sleep(1.0)
+    results = []
+    cases = [
+        ("from the start, limit 5000", {"limit": 5000}, 5000),
+        ("from the start, no limit (server default 5000)", {}, 5000),
+        ("after a message near the end (the 10th from last)",
+         {"message_id": f"{tag}-{rows_n - 10}"}, 9),
+        ("after the first message, limit 5000", {"message_id": f"{tag}-0", "limit": 5000}, 5000),
+    ]
+    c = SylkRtcClient(k.http_port, version=2)
+    try:
+        c.register(JOURNAL_USER, BENCH_PASSWORD)
+        for what, fields, want in cases:
+            times, sizes = [], []
+            before = _memory(k)
+            for _ in range(repeats):
+                secs, msgs = _sync(c, account, **fields)
+                times.append(secs)
+                sizes.append(len(msgs))
+            after = _memory(k)
+            ok = all(n == want for n in sizes)
+            results.append({
+                "case": what, "journal_rows": rows_n, "messages_returned": sizes[0],
+                "expected": want, "correct": ok, "repeats": repeats,
+                "median_ms": 1000 * statistics.median(times), "max_ms": 1000 * max(times),
+                "min_ms": 1000 * min(times),
+                "shm_real_used_before": before["shm_real_used"],
+                "shm_real_used_after": after["shm_real_used"],
+                "rss_before": before["rss"], "rss_after": after["rss"],
+                "pss_before": before["pss"], "pss_after": after["pss"]})
+            ctx.log(f"journal sync {what}: {sizes[0]} messages, median "
+                    f"{results[-1]['median_ms']:.1f} ms, max {results[-1]['max_ms']:.1f} ms; "
+                    f"shm {before['shm_real_used']:,} -> {after['shm_real_used']:,} B, "
+                    f"RSS {before['rss'] / 1048576:.1f} -> {after['rss'] / 1048576:.1f} MiB"
+                    + ("" if ok else f"  WRONG COUNT (want {want})"))
+    finally:
+        c.close()
+    return results
+
+
+# ---- the run -------------------------------------------------------------------------
+
+def run_messaging(ctx, janus):
+    a = ctx.args
+    ours = ctx.ours
+    max_pairs = max(a.msg_pairs + (a.janus_msg_pairs if janus else []))
+    n_acc = 2 * max_pairs
+    common = ["--password", BENCH_PASSWORD, "--timeout", "10", "--window", str(a.msg_window)]
+    if a.msg_conn_rps > 0:
+        common += ["--conn-rps", str(a.msg_conn_rps)]
+    url = f"ws://127.0.0.1:{ours.http_port}/webrtcgateway/ws"
+    rows = []
+    bench_gateway.add_accounts(ours, n_acc, prefix=OURS_PREFIX)
+    ours_args = common + ["--account-prefix", OURS_PREFIX, "--accounts", str(n_acc)]
+    # warm-up: SQLite caches, the journal table's first pages, tm's cell pool
+    _window_run(ctx, "rtc-message-warm", url, ours_args + ["rtc-message", "20", "2"],
+                {"kamailio": ours.process.pid}, 300)
+    for pairs in a.msg_pairs:
+        ctx.log(f"messaging: ours rtc-message {pairs} {a.msg_seconds}")
+        r = _window_run(ctx, f"rtc-message-{pairs}", url,
+                        ours_args + ["rtc-message", str(pairs), str(a.msg_seconds)],
+                        {"kamailio": ours.process.pid}, a.msg_seconds + 300)
+        rows.append(_row("ours", pairs, r, ["kamailio"],
+                         "sylkRTC account-message -> gateway -> proxy -> gateway -> message event"))
+        _log_row(ctx, rows[-1])
+        time.sleep(2)
+
+    if a.msg_tmpfs:
+        # the same with the journal on tmpfs (fdatasync returns at once):
+        # how much of the figure above is waiting for the disk
+        wd = os.path.join("/dev/shm", os.path.basename(ctx.workdir) + "-msg-tmpfs")
+        os.makedirs(wd)
+        kt = ctx.start_kamailio(wd, ctx.engine, ctx.common, ctx.args.shm_mb)
+        ctx.started.append(kt)
+        try:
+            bench_gateway.add_accounts(kt, n_acc, prefix=OURS_PREFIX)
+            turl = f"ws://127.0.0.1:{kt.http_port}/webrtcgateway/ws"
+            _window_run(ctx, "rtc-message-tmpfs-warm", turl,
+                        ours_args + ["rtc-message", "20", "2"], {"kamailio": kt.process.pid}, 300)
+            for pairs in a.msg_pairs:
+                ctx.log(f"messaging: ours, journal on tmpfs, rtc-message {pairs} {a.msg_seconds}")
+                r = _window_run(ctx, f"rtc-message-tmpfs-{pairs}", turl,
+                                ours_args + ["rtc-message", str(pairs), str(a.msg_seconds)],
+                                {"kamailio": kt.process.pid}, a.msg_seconds + 300)
+                rows.append(_row("ours-tmpfs", pairs, r, ["kamailio"],
+                                 "the same, the SQLite journal on tmpfs (no flush to disk)"))
+                _log_row(ctx, rows[-1])
+                time.sleep(2)
+        finally:
+            kt.stop()
+            subprocess.run(["rm", "-rf", wd])
+
+    if janus:
+        bench_gateway.add_accounts(ours, n_acc, prefix=JANUS_PREFIX)
+        jargs = common + ["--account-prefix", JANUS_PREFIX, "--accounts", str(n_acc),
+                          "--janus-proxy", f"sip:127.0.0.1:{ours.sip_port}"]
+        groups = {"janus": janus.pid, "kamailio": ours.process.pid}
+        for pairs in a.janus_msg_pairs:
+            ctx.log(f"messaging: janus janus-message {pairs} {a.msg_seconds}")
+            r = _window_run(ctx, f"janus-message-{pairs}", janus.url,
+                            jargs + ["janus-message", str(pairs), str(a.msg_seconds)],
+                            groups, a.msg_seconds + 600)
+            rows.append(_row("janus", pairs, r, ["janus", "kamailio"],
+                             "Janus SIP plugin message -> the same Kamailio (default config: "
+                             "stores it too) -> Janus handle"))
+            _log_row(ctx, rows[-1])
+            time.sleep(2)
+        if a.msg_relay:
+            # Janus beside a proxy that only relays (no journal): the
+            # default config with WITH_DEBIAN_WEBSOCKET=1, whose
+            # route[MESSAGE] returns at once (the gateway is not loaded)
+            wd = os.path.join(ctx.workdir, "msg-relay")
+            os.makedirs(wd)
+            kr = ctx.start_kamailio(wd, ctx.engine, dict(ctx.common, WITH_DEBIAN_WEBSOCKET=1),
+                                    ctx.args.shm_mb)
+            ctx.started.append(kr)
+            try:
+                bench_gateway.add_accounts(kr, n_acc, prefix=RELAY_PREFIX)
+                rargs = common + ["--account-prefix", RELAY_PREFIX, "--accounts", str(n_acc),
+                                  "--janus-proxy", f"sip:127.0.0.1:{kr.sip_port}"]
+                rgroups = {"janus": janus.pid, "kamailio": kr.process.pid}
+                for pairs in a.janus_msg_pairs:
+                    ctx.log(f"messaging: janus via relay-only proxy janus-message {pairs}")
+                    r = _window_run(ctx, f"janus-relay-message-{pairs}", janus.url,
+                                    rargs + ["janus-message", str(pairs), str(a.msg_seconds)],
+                                    rgroups, a.msg_seconds + 600)
+                    rows.append(_row("janus-relay", pairs, r, ["janus", "kamailio"],
+                                     "the same, the proxy only relays (no journal)"))
+                    _log_row(ctx, rows[-1])
+                    time.sleep(2)
+            finally:
+                kr.stop()
+
+    sync = run_journal_sync(ctx, ours, a.journal_rows, a.journal_repeats)
+    res = {"rows": rows, "sync": sync}
+    res["summary"] = summary(res)
+    return res
+
+
+# ---- report ---------------------------------------------------------------------------
+
+def _clean(rows, peer):
+    return [r for r in rows if r["peer"] == peer and r["errors"] == 0 and r["exit_status"] == 0
+            and r["received"] > 0]
+
+
+def _best(rows, peer):
+    ok = _clean(rows, peer)
+    return max(ok, key=lambda r: r["rate"]) if ok else None
+
+
+def _best_cpu(rows, peer):
+    ok = _clean(rows, peer)
+    return max(ok, key=lambda r: r["per_cpu_second"]) if ok else None
+
+
+def summary(res):
+    rows = res["rows"]
+    out = []
+    o, j, jr, t = (_best(rows, p) for p in ("ours", "janus", "janus-relay", "ours-tmpfs"))
+    oc, jc, jrc = (_best_cpu(rows, p) for p in ("ours", "janus", "janus-relay"))
+
+    def add(figure, ours_v, peer, peer_v, unit, goal="-", verdict="-", ratio=None):
+        if ratio is None and ours_v is not None and peer_v:
+            ratio = ours_v / peer_v
+        out.append({"figure": figure, "ours": ours_v, "peer": peer, "peer_value": peer_v,
+                    "ratio": ratio, "unit": unit, "goal": goal, "verdict": verdict})
+
+    def pairs(r):
+        return f"{r['pairs']} pairs" if r else "-"
+
+    add(f"messages per second end to end (best step without errors; ours {pairs(o)}, "
+        f"Janus {pairs(j)})", o and o["rate"], "Janus SIP plugin, same proxy",
+        j and j["rate"], "per second")
+    add("messages per second, against the goal", o and o["rate"], "goal", GOAL_RATE,
+        "per second", f">= {GOAL_RATE:,}/s",
+        "met" if o and o["rate"] >= GOAL_RATE else "NOT met")
+    if oc and jc:
+        ratio = oc["per_cpu_second"] / jc["per_cpu_second"]
+        add("messages per server CPU second (best step; Janus: Janus + its proxy)",
+            oc["per_cpu_second"], "Janus + the same proxy (which journals them too)",
+            jc["per_cpu_second"], "per CPU second", f">= {GOAL_RATIO:.0f}x",
+            "met" if ratio >= GOAL_RATIO else "NOT met", ratio)
+    if oc and jrc:
+        ratio = oc["per_cpu_second"] / jrc["per_cpu_second"]
+        add("the same, Janus beside a relay-only proxy (no journal)",
+            oc["per_cpu_second"], "Janus + relay-only proxy", jrc["per_cpu_second"],
+            "per CPU second", f">= {GOAL_RATIO:.0f}x",
+            "met" if ratio >= GOAL_RATIO else "NOT met", ratio)
+    if oc and jc:
+        add("the same, Janus's own CPU only (its proxy left out)", oc["per_cpu_second"],
+            "Janus alone", jc["received"] / jc["cpu_janus"] if jc["cpu_janus"] else None,
+            "per CPU second")
+        add("server CPU per message (at those steps)", oc["cpu_ms_per_message"],
+            "Janus + the same proxy", jc["cpu_ms_per_message"], "ms")
+    if o and j:
+        add("latency p50 / p99 at the best step", f"{o['p50_ms']:.1f} / {o['p99_ms']:.1f}",
+            "Janus SIP plugin", f"{j['p50_ms']:.1f} / {j['p99_ms']:.1f}", "ms", ratio="-")
+    if t:
+        add("ours with the journal on tmpfs (no disk flush), best step", t["rate"],
+            "ours, journal on disk", o and o["rate"], "per second")
+    for s in res["sync"]:
+        add(f"journal sync of {s['journal_rows']:,} messages, {s['case']}: time (median)",
+            s["median_ms"], "-", None, "ms")
+    return out
+
+
+def _fmt(v, unit):
+    if v is None or v == "":
+        return "-"
+    if isinstance(v, str):
+        return f"{v} {unit}" if unit == "ms" else v
+    if unit == "ms":
+        return f"{v:,.3f} ms" if v < 10 else f"{v:,.1f} ms"
+    if unit in ("per second", "per CPU second"):
+        return f"{v:,.0f}/s"
+    return f"{v:,.2f} {unit}"
+
+
+def print_summary(res):
+    print()
+    print("Messaging (issue 15): ours beside its peer")
+    for s in res["summary"]:
+        ratio = s["ratio"]
+        ratio = f"{ratio:.2f}x" if isinstance(ratio, float) else (ratio or "-")
+        print(f"  {s['figure']}: ours {_fmt(s['ours'], s['unit'])} | {s['peer']} "
+              f"{_fmt(s['peer_value'], s['unit'])} | ratio {ratio} | goal {s['goal']} "
+              f"{s['verdict']}")
+    print()
+
+
+def csv_rows(res):
+    out = []
+    for r in res["rows"]:
+        out.append(dict({"kind": "throughput"}, **r))
+    for s in res["sync"]:
+        out.append(dict({"kind": "journal-sync"}, **s))
+    return out
+
+
+def markdown(res, args, machine_load):
+    rows, sync, summ = res["rows"], res["sync"], res["summary"]
+    lines = [
+        SECTION,
+        "",
+        "Written by `make bench BENCH_ARGS='--runs messaging'` (or a full `make bench`);",
+        f"raw figures in [bench/messaging.csv](bench/messaging.csv). Load average when the "
+        f"run started: {machine_load}; per step in the table.",
+        "",
+        "| figure | ours | peer | peer's figure | ratio | goal | verdict |",
+        "|---|---:|---|---:|---:|---|---|",
+    ]
+    for s in summ:
+        ratio = s["ratio"]
+        ratio = f"{ratio:.2f}x" if isinstance(ratio, float) else (ratio or "-")
+        lines.append(f"| {s['figure']} | {_fmt(s['ours'], s['unit'])} | {s['peer']} | "
+                     f"{_fmt(s['peer_value'], s['unit'])} | {ratio} | {s['goal']} | "
+                     f"{s['verdict']} |")
+    lines += [
+        "",
+        "### Method",
+        "",
+        f"- ours: `sylkload rtc-message C {args.msg_seconds}` (C = "
+        f"{', '.join(map(str, args.msg_pairs))}): C sender and C receiver sylkRTC-2 "
+        "connections, every account (generated `msg0000...`, in the bench server's SQLite "
+        "subscriber table) added with its HA1 and registered first, not timed. Sender i "
+        "sends `account-message` (text/plain, 60 bytes) to receiver i's account; closed "
+        f"loop with {args.msg_window} message(s) in flight per sender (`--window`), the "
+        "next sent as soon as the receiver's connection got the `message` event"
+        + (f", at most {args.msg_conn_rps:g} per second per sender (`--conn-rps`: the "
+           "gateway refuses more than 50 requests per second on one connection)"
+           if args.msg_conn_rps > 0 else "") + ". Each message: journalled as outgoing, "
+        "acked, sent as a CPIM SIP MESSAGE through the proxy, challenged (407) and sent "
+        "again with digest credentials, authenticated against SQLite, `route[MESSAGE]`: "
+        "`is_subscriber`, `sylk_rtc_message()` journals it as incoming and sends the "
+        "`message` event to the receiver's connection, `lookup(\"location\")` finds the "
+        "gateway's Contact and the gateway answers 200; the 200 becomes the sender's "
+        "`disposition-notification` (accepted) and an UPDATE of the outgoing row.",
+        "- Janus: `sylkload janus-message C` (C = "
+        f"{', '.join(map(str, args.janus_msg_pairs))}), the same loop through Janus's SIP "
+        "plugin: one Janus session and SIP handle per connection, registered "
+        "(`jmsg0000...`) at the same Kamailio as registrar and outbound proxy; the "
+        "sender's `message` request -> SIP MESSAGE (407, again with credentials) -> the "
+        "same default config (so `sylk_rtc_message()` journals it as incoming too) -> "
+        "`lookup(\"location\")` -> Janus's Contact -> the receiver handle's `message` "
+        "event. Counted: Janus + Kamailio CPU, and Janus alone."
+        + (" Also beside a proxy that only relays: the same kamailio.cfg with the "
+           "bench's define `WITH_DEBIAN_WEBSOCKET=1`, which leaves the gateway out "
+           "(route[MESSAGE] returns at once; auth, location lookup and t_relay remain)."
+           if args.msg_relay else ""),
+        "- Latency: request sent by the load generator -> `message` event read on the "
+        "receiver's connection. Rate: messages received within the window / window. "
+        "Server CPU: user + system time (from /proc) of all Kamailio processes (and "
+        "Janus's) between the load generator's `WINDOW start` and `WINDOW end` markers, "
+        "so account set-up and registration are not counted.",
+        "- Everything (load generator, Kamailio, Janus) shares the machine's 2 cores.",
+        "",
+        "| peer | pairs | messages/s | p50 | p99 | max | errors | server CPU s | "
+        "CPU per message | per CPU s | cores busy | load average before |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['peer']} | {r['pairs']} | {r['rate']:,.0f} | {r['p50_ms']:.1f} ms"
+                     f" | {r['p99_ms']:.1f} ms | {r['max_ms']:.1f} ms | {r['errors']}"
+                     f" | {r['server_cpu_seconds']:.2f} | {r['cpu_ms_per_message']:.3f} ms"
+                     f" | {r['per_cpu_second']:,.0f} | {r['server_cores_busy']:.2f}"
+                     f" | {r['loadavg_before']} |")
+    lines += [
+        "",
+        "### Journal sync",
+        "",
+        f"{args.journal_rows:,} rows for one account (`{JOURNAL_USER}`) inserted straight "
+        "into the bench server's SQLite `sylk_messages` table (as "
+        "tests/integration/test_messaging.py does), then `account-sync-conversations` "
+        f"from a Python sylkRTC client, {args.journal_repeats} times per case; time from "
+        "the request to the parsed `sync-conversations` event (the client's JSON parsing "
+        "of up to 5,000 messages included). Memory: `kamcmd core.shmmem` real_used and "
+        "the RSS of all Kamailio processes before the first and after the last sync of "
+        "each case.",
+        "",
+        "| case | messages returned | median | max | shm before -> after | "
+        "RSS before -> after |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for s in sync:
+        lines.append(f"| {s['case']} | {s['messages_returned']:,}"
+                     f"{'' if s['correct'] else ' (WRONG)'} | {s['median_ms']:.1f} ms"
+                     f" | {s['max_ms']:.1f} ms | {s['shm_real_used_before']:,} -> "
+                     f"{s['shm_real_used_after']:,} B | {s['rss_before'] / 1048576:.1f} -> "
+                     f"{s['rss_after'] / 1048576:.1f} MiB |")
+    lines += [""] + list(res.get("notes") or []) + [""]
+    return lines
+
+
+def splice_section(path, lines):
+    """Replaces the messaging section of `path` (from its heading to the
+    next "## " heading or the end) with `lines`, or appends them."""
+    text = open(path).read() if os.path.exists(path) else ""
+    new = "\n".join(lines).rstrip("\n") + "\n"
+    start = text.find("\n" + SECTION + "\n")
+    if start < 0:
+        body = text.rstrip("\n") + "\n\n" + new if text else new
+    else:
+        start += 1
+        nxt = text.find("\n## ", start + len(SECTION))
+        tail = text[nxt + 1:] if nxt >= 0 else ""
+        body = text[:start] + new + ("\n" + tail if tail else "")
+    with open(path, "w") as f:
+        f.write(body)
+
+
+def old_section(path):
+    """The messaging section now in `path`, as lines (None if absent)."""
+    if not os.path.exists(path):
+        return None
+    text = open(path).read()
+    start = text.find("\n" + SECTION + "\n")
+    if start < 0:
+        return None
+    start += 1
+    nxt = text.find("\n## ", start + len(SECTION))
+    return text[start:nxt if nxt >= 0 else len(text)].rstrip("\n").split("\n")
