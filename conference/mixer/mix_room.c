@@ -61,6 +61,7 @@ struct mix_room {
 	bool shared_pcm_ready;       /* out holds the saturated sum this tick */
 	int64_t on_power, off_power; /* speaking thresholds as mean squares */
 	int32_t sum[AUDIO_FRAME_SAMPLES];
+	int32_t tap_sum[AUDIO_FRAME_SAMPLES]; /* the taps' part of sum (for a bus) */
 	int16_t out[AUDIO_FRAME_SAMPLES];
 	int16_t decoded[AUDIO_MAX_DECODED];
 	uint8_t packet[RTP_HEADER_SIZE + AUDIO_MAX_PAYLOAD];
@@ -80,6 +81,15 @@ void mix_sum_add(int32_t *sum, const int16_t *pcm, size_t n)
 
 	for (i = 0; i < n; i++)
 		sum[i] += pcm[i];
+}
+
+void mix_sum_minus_sum(int16_t *out, const int32_t *sum, const int32_t *part, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int32_t v = sum[i] - part[i];
+
+		out[i] = (int16_t)(v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v);
+	}
 }
 
 void mix_sum_minus(int16_t *out, const int32_t *sum, const int16_t *own, size_t n)
@@ -179,7 +189,7 @@ static struct mix_part *find(const struct mix_room *room, unsigned key, size_t *
 static int check_cfg(const struct mix_participant_cfg *cfg)
 {
 	if (!cfg || !audio_codec_name(cfg->codec) || cfg->pt > 127 || cfg->dtmf_pt > 127 ||
-	    cfg->jitter_target >= MIX_JITTER_DEFAULT_SLOTS)
+	    cfg->jitter_target >= MIX_JITTER_DEFAULT_SLOTS || cfg->role > MIX_ROLE_BUS)
 		return EINVAL;
 	if (cfg->ptime != 0 && cfg->ptime != AUDIO_FRAME_MS)
 		return ENOTSUP;
@@ -378,6 +388,8 @@ int mix_room_input(struct mix_room *room, unsigned key, const uint8_t *rtp, size
 	p = find(room, key, NULL);
 	if (!p)
 		return ENOENT;
+	if (p->cfg.role == MIX_ROLE_BUS)
+		return 0; /* a bus only listens: whatever comes back is not mixed */
 	if (rtp_packet_parse(&pkt, rtp, len)) {
 		p->bad++;
 		return EBADMSG;
@@ -531,12 +543,34 @@ static int encode_for(struct mix_room *room, struct mix_part *p, size_t hlen, si
 		return audio_encoder_encode(p->enc, room->out, room->packet + hlen,
 					    sizeof(room->packet) - hlen, plen);
 	}
+	if (p->cfg.role == MIX_ROLE_BUS) {
+		mix_sum_minus_sum(room->out, room->sum, room->tap_sum, AUDIO_FRAME_SAMPLES);
+		room->shared_pcm_ready = false;
+		return audio_encoder_encode(p->enc, room->out, room->packet + hlen,
+					    sizeof(room->packet) - hlen, plen);
+	}
 	so = shared_payload(room, p->cfg.codec);
 	if (!so)
 		return EIO;
 	memcpy(room->packet + hlen, so->payload, so->len);
 	*plen = so->len;
 	return 0;
+}
+
+/* The mixed frames into room->sum, and the taps' among them into
+ * room->tap_sum as well (what a bus must not hear). */
+static void sum_mixed(struct mix_room *room)
+{
+	memset(room->tap_sum, 0, sizeof(room->tap_sum));
+	for (size_t i = 0; i < room->count; i++) {
+		struct mix_part *p = room->part[i];
+
+		if (!p->mixed)
+			continue;
+		mix_sum_add(room->sum, p->frame, AUDIO_FRAME_SAMPLES);
+		if (p->cfg.role == MIX_ROLE_TAP)
+			mix_sum_add(room->tap_sum, p->frame, AUDIO_FRAME_SAMPLES);
+	}
 }
 
 int mix_room_tick(struct mix_room *room, mix_emit_fn emit, void *ctx)
@@ -556,9 +590,7 @@ int mix_room_tick(struct mix_room *room, mix_emit_fn emit, void *ctx)
 			p->idle++;
 	}
 	choose_mixed(room);
-	for (i = 0; i < room->count; i++)
-		if (room->part[i]->mixed)
-			mix_sum_add(room->sum, room->part[i]->frame, AUDIO_FRAME_SAMPLES);
+	sum_mixed(room);
 	add_tones(room);
 	room->shared_pcm_ready = false;
 	for (i = 0; i < AUDIO_CODEC_COUNT; i++)
@@ -568,7 +600,7 @@ int mix_room_tick(struct mix_room *room, mix_emit_fn emit, void *ctx)
 	for (i = 0; i < room->count; i++) {
 		struct mix_part *p = room->part[i];
 
-		if (p->on_hold) {
+		if (p->on_hold || p->cfg.role == MIX_ROLE_TAP) {
 			p->ts += p->frame_ticks;
 			continue;
 		}

@@ -71,8 +71,21 @@
 #define MIX_TONE_BITS 10
 #define MIX_TONE_TABLE (1u << MIX_TONE_BITS)
 
+/* What a participant is to the mix. A member (the default) sends and
+ * hears everyone else. The other two bridge a video room's browsers
+ * (rtc_vr_sip.c): a tap is one browser's voice, mixed in and sent nothing
+ * (the browsers hear each other through the SFU); a bus is sent the sum of
+ * the members alone, never the taps, and what it sends is ignored, so a
+ * browser never hears itself through the mixer. */
+enum mix_role {
+	MIX_ROLE_MEMBER = 0,
+	MIX_ROLE_TAP,
+	MIX_ROLE_BUS,
+};
+
 struct mix_participant_cfg {
 	enum audio_codec_id codec;
+	enum mix_role role;     /* MIX_ROLE_MEMBER unless set */
 	uint8_t pt;             /* payload type of its audio, both directions */
 	int dtmf_pt;            /* telephone-event payload type, -1 for none */
 	unsigned ptime;         /* ms; 0 or 20 (nothing else is supported) */
@@ -146,5 +159,7 @@ int mix_room_get_stats(const struct mix_room *room, unsigned key, struct mix_par
  * sum[i] += pcm[i]; out[i] = saturate16(sum[i] - own[i]) (own may be NULL). */
 void mix_sum_add(int32_t *sum, const int16_t *pcm, size_t n);
 void mix_sum_minus(int16_t *out, const int32_t *sum, const int16_t *own, size_t n);
+/* out[i] = saturate16(sum[i] - part[i]): the sum without a part of it */
+void mix_sum_minus_sum(int16_t *out, const int32_t *sum, const int32_t *part, size_t n);
 
 #endif

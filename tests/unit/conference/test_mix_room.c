@@ -792,6 +792,73 @@ static void test_no_allocation_per_packet(void)
 		peer_fini(&p[i]);
 }
 
+/* ---- roles: a video room bridged in (taps and a bus) --------------------------- */
+
+/* A phone (member), two browsers' taps and the bus toward the video room:
+ * the phone hears both taps; the bus hears the phone and never a tap (the
+ * browsers hear each other through the SFU); taps are sent nothing; what
+ * comes back on the bus is not mixed. */
+static void test_roles_taps_and_bus(void)
+{
+	static struct peer phone, tap1, tap2, bus;
+	struct world w = {{&phone, &tap1, &tap2, &bus}, 4};
+	const double f_phone = 400, f1 = 700, f2 = 1100, f_bus = 1500;
+	struct mix_room *room = NULL;
+	struct mix_participant_cfg cfg;
+	unsigned t, i;
+
+	peer_init(&phone, 1, AUDIO_CODEC_PCMU, f_phone);
+	peer_init(&tap1, 2, AUDIO_CODEC_OPUS, f1);
+	peer_init(&tap2, 3, AUDIO_CODEC_OPUS, f2);
+	peer_init(&bus, 4, AUDIO_CODEC_OPUS, f_bus);
+	CHECK_INT(mix_room_alloc(&room, NULL), 0);
+	for (i = 0; i < 4; i++) {
+		cfg = peer_cfg(w.peer[i]);
+		cfg.role = i == 0 ? MIX_ROLE_MEMBER : i == 3 ? MIX_ROLE_BUS : MIX_ROLE_TAP;
+		CHECK_INT(mix_room_add(room, w.peer[i]->key, &cfg), 0);
+	}
+	cfg = peer_cfg(&phone);
+	cfg.role = (enum mix_role)7;
+	CHECK_INT(mix_room_add(room, 9, &cfg), EINVAL);
+	for (t = 0; t < 60; t++) {
+		for (i = 0; i < 4; i++)
+			CHECK_INT(peer_send(room, w.peer[i], NULL), 0);
+		CHECK_INT(mix_room_tick(room, emit, &w), 0);
+	}
+	CHECK_INT(tap1.packets, 0);
+	CHECK_INT(tap2.packets, 0);
+	CHECK_INT(phone.packets, 60);
+	CHECK_INT(bus.packets, 60);
+	CHECK(bus.seq_ok);
+	CHECK(bus.ts_ok);
+	/* the phone: both browsers, not itself, not what came back on the bus */
+	CHECK(heard_at(&phone, 20, 60, f1) > 6000);
+	CHECK(heard_at(&phone, 20, 60, f2) > 6000);
+	CHECK(heard_at(&phone, 20, 60, f_phone) < 80);
+	CHECK(heard_at(&phone, 20, 60, f_bus) < 80);
+	/* the bus: the phone only */
+	CHECK(heard_at(&bus, 20, 60, f_phone) > 6000);
+	CHECK(heard_at(&bus, 20, 60, f1) < 80);
+	CHECK(heard_at(&bus, 20, 60, f2) < 80);
+	CHECK(heard_at(&bus, 20, 60, f_bus) < 80);
+	mix_room_free(room);
+	for (i = 0; i < 4; i++)
+		peer_fini(w.peer[i]);
+}
+
+/* the bus without members: silence, not the browsers */
+static void test_bus_hears_no_taps(void)
+{
+	int32_t sum[4] = {1000, -40000, 40000, 5}, taps[4] = {1000, 0, 0, 5};
+	int16_t out[4];
+
+	mix_sum_minus_sum(out, sum, taps, 4);
+	CHECK_INT(out[0], 0);
+	CHECK_INT(out[1], -32768);
+	CHECK_INT(out[2], 32767);
+	CHECK_INT(out[3], 0);
+}
+
 int main(void)
 {
 	RUN(test_sum_saturation);
@@ -809,5 +876,7 @@ int main(void)
 	RUN(test_loudest_speaker_hysteresis);
 	RUN(test_participants);
 	RUN(test_no_allocation_per_packet);
+	RUN(test_roles_taps_and_bus);
+	RUN(test_bus_hears_no_taps);
 	return check_summary();
 }
