@@ -233,6 +233,14 @@ clean:
 docs-check:
 	$(PYTHON) packaging/docs-check.py
 
+# ---- Debian packages ---------------------------------------------------------------
+
+# kamailio-sylk-modules and sylk-kamailio-server from debian/, into
+# $(BUILD)/deb/, lintian-checked (packaging/build-deb.sh)
+.PHONY: deb
+deb:
+	./packaging/build-deb.sh $(BUILD)
+
 # ---- Licence lines ---------------------------------------------------------------
 
 # every source file starts with its SPDX-License-Identifier line (LICENSE)

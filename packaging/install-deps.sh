@@ -17,7 +17,8 @@ PACKAGES_RUNTIME="kamailio kamailio-tls-modules kamailio-websocket-modules
   rtpengine-daemon rtpengine-utils sqlite3 openssl"
 PACKAGES_BUILD="gcc make pkg-config clang libclang-rt-14-dev libjson-c-dev
   libwebsockets-dev libsrtp2-dev libssl-dev libxml2-dev libstrophe-dev
-  libopus-dev libspandsp-dev libspeex-dev libsqlite3-dev zlib1g-dev binutils dpkg-dev"
+  libopus-dev libspandsp-dev libspeex-dev libsqlite3-dev zlib1g-dev binutils dpkg-dev
+  debhelper lintian"
 PACKAGES_TEST="sip-tester python3 python3-pytest python3-websockets python3-aiortc
   chromium"
 

@@ -13,7 +13,10 @@ umask 077
 
 STATE_DIR=$1
 DOMAIN=${2:-sylk.test}
-DEMO_ACCOUNTS="alice:alice123 bob:bob123 carol:carol123"
+# DEMO_ACCOUNTS="" makes none, TEST_CERT=0 no certificate (the packaged
+# sylk-kamailio-setup makes either only when asked)
+DEMO_ACCOUNTS=${DEMO_ACCOUNTS-alice:alice123 bob:bob123 carol:carol123}
+TEST_CERT=${TEST_CERT:-1}
 
 mkdir -p "$STATE_DIR/tls"
 DB="$STATE_DIR/sylk.sqlite"
@@ -40,15 +43,17 @@ if [ ! -s "$DB" ]; then
     done
   } | sqlite3 "$tmp"
   mv "$tmp" "$DB"
-  echo "setup: demo accounts created in $DB"
+  echo "setup: database${DEMO_ACCOUNTS:+ with demo accounts} created in $DB"
 fi
 # the messaging tables: idempotent, so older databases gain them too
 sqlite3 "$DB" < "$(dirname "$0")/sql/sylk-messaging.sql" >/dev/null
+# presence, presence_xml and xcap_server (contacts and presence, issue 17)
+sqlite3 "$DB" < "$(dirname "$0")/sql/sylk-presence.sql" >/dev/null
 # databases made before this rule was kept were world-readable
 chmod 600 "$DB"
 mkdir -p "$STATE_DIR/conference" "$STATE_DIR/filetransfer"
 
-if [ ! -s "$STATE_DIR/tls/server.pem" ] || [ ! -s "$STATE_DIR/tls/server.key" ]; then
+if [ "$TEST_CERT" = 1 ] && { [ ! -s "$STATE_DIR/tls/server.pem" ] || [ ! -s "$STATE_DIR/tls/server.key" ]; }; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 825 \
     -keyout "$STATE_DIR/tls/server.key" -out "$STATE_DIR/tls/server.pem" \
     -subj "/CN=$DOMAIN" \
