@@ -25,6 +25,39 @@ static const char *const flags_vr_subscribe[] = {"trust-address", "generate-mid"
 						 "full-rtcp-attribute", "RTCP-mirror", NULL};
 static const char *const flags_vr_answer[] = {"trust-address", NULL};
 
+/* video room <-> conference mixer: plain RTP toward the mixer */
+static const char *const flags_vr_rtp[] = {"trust-address", "strip-extmap", NULL};
+static const char *const flags_vr_rtp_answer[] = {"trust-address", NULL};
+
+static int vr_rtp_request(struct ng_request *req, enum ng_bridge_step step)
+{
+	switch (step) {
+	case NG_BRIDGE_VR_TAP_SUBSCRIBE:
+		req->cmd = NG_CMD_SUBSCRIBE_REQUEST;
+		req->ice = "remove";
+		req->dtls = "off";
+		req->sdes = sdes_off;
+		req->transport_protocol = "RTP/AVP";
+		req->rtcp_mux = mux_demux;
+		req->flags = flags_vr_rtp;
+		return 0;
+	case NG_BRIDGE_VR_TAP_ANSWER:
+		req->cmd = NG_CMD_SUBSCRIBE_ANSWER;
+		req->flags = flags_vr_rtp_answer;
+		return 0;
+	case NG_BRIDGE_VR_RTP_PUBLISH:
+		req->cmd = NG_CMD_PUBLISH;
+		req->ice = "remove";
+		req->dtls = "off";
+		req->sdes = sdes_off;
+		req->transport_protocol = "RTP/AVP";
+		req->flags = flags_vr_rtp_answer;
+		req->codec.accept = codec_accept_any;
+		return 0;
+	default: return EINVAL;
+	}
+}
+
 static int vr_request(struct ng_request *req, enum ng_bridge_step step)
 {
 	switch (step) {
@@ -49,7 +82,7 @@ static int vr_request(struct ng_request *req, enum ng_bridge_step step)
 		req->cmd = NG_CMD_SUBSCRIBE_ANSWER;
 		req->flags = flags_vr_answer;
 		return 0;
-	default: return EINVAL;
+	default: return vr_rtp_request(req, step);
 	}
 }
 

@@ -32,6 +32,11 @@ enum ng_bridge_step {
 	NG_BRIDGE_VR_PUBLISH,          /**< publish: a participant's offer     */
 	NG_BRIDGE_VR_SUBSCRIBE,        /**< subscribe request: offer a feed    */
 	NG_BRIDGE_VR_SUBSCRIBE_ANSWER, /**< subscribe answer: the feed's answer */
+	/* a video room bridged to the conference mixer: plain RTP/AVP on the
+	 * mixer's side (no ICE, DTLS or SDES, rtcp-mux demuxed) */
+	NG_BRIDGE_VR_TAP_SUBSCRIBE, /**< subscribe request: a publisher to a mixer port */
+	NG_BRIDGE_VR_TAP_ANSWER,    /**< subscribe answer: the mixer's SDP          */
+	NG_BRIDGE_VR_RTP_PUBLISH,   /**< publish: the mixer's output into the room  */
 };
 
 /**

@@ -73,6 +73,27 @@ static void test_webrtc_answer(void)
 	CHECK(strstr(w, "12:strip-extmap") != NULL);
 }
 
+/* a video room bridged to the conference mixer: plain RTP on the mixer side */
+static void test_vr_tap_and_rtp_publish(void)
+{
+	const char *w = encode(NG_BRIDGE_VR_TAP_SUBSCRIBE);
+
+	CHECK(strstr(w, "7:command17:subscribe request") != NULL);
+	CHECK(strstr(w, "3:ICE6:remove") != NULL);
+	CHECK(strstr(w, "4:DTLS3:off") != NULL);
+	CHECK(strstr(w, "18:transport-protocol7:RTP/AVP") != NULL);
+	CHECK(strstr(w, "8:rtcp-muxl5:demuxe") != NULL);
+	CHECK(strstr(w, "RTCP-mirror") == NULL);
+	w = encode(NG_BRIDGE_VR_TAP_ANSWER);
+	CHECK(strstr(w, "7:command16:subscribe answer") != NULL);
+	CHECK(strstr(w, "3:ICE") == NULL);
+	w = encode(NG_BRIDGE_VR_RTP_PUBLISH);
+	CHECK(strstr(w, "7:command7:publish") != NULL);
+	CHECK(strstr(w, "18:transport-protocol7:RTP/AVP") != NULL);
+	CHECK(strstr(w, "6:acceptl4:opus3:VP83:anye") != NULL);
+	CHECK(strstr(w, "SAVPF") == NULL);
+}
+
 static void test_bad_step(void)
 {
 	struct ng_request req = {0};
@@ -87,6 +108,7 @@ int main(void)
 	RUN(test_sip_answer);
 	RUN(test_sip_offer);
 	RUN(test_webrtc_answer);
+	RUN(test_vr_tap_and_rtp_publish);
 	RUN(test_bad_step);
 	return check_summary();
 }
