@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The component process: connects to Prosody's component port, opens the
+ * stream, answers the handshake, then reads stanzas (messages for our SIP
+ * users become MESSAGEs through tm) and writes what the queue holds.
+ * Every stanza written is checked first: its `from` must be in our domain
+ * (Prosody drops the whole connection otherwise). Disconnected or refused,
+ * it waits 1, 2, 4 ... reconnect_max seconds and tries again; stanzas not
+ * written yet stay queued. See README.md. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cfg/cfg_struct.h"
+#include "core/dprint.h"
+#include "core/mem/shm_mem.h"
+#include "core/pt.h"
+
+#include "sylk_ws/base/error.h"
+#include "sylk_ws/base/sbuf.h"
+#include "sylk_ws/xmpp/xmpp_stanza.h"
+#include "sylk_ws/xmpp/xmpp_xml.h"
+
+#include "xmpp_component.h"
+#include "xmpp_config.h"
+#include "xmpp_sip.h"
+
+#define READ_SIZE 16384
+#define CONNECT_MS 3000
+/* stanzas taken from the queue whose bytes are not all written yet */
+#define OUT_MAX 64
+
+enum state { DOWN, OPENING, UP };
+
+struct link {
+	int fd;
+	enum state state;
+	struct xmpp_framer framer;
+	struct sbuf out;      /* bytes to write */
+	char *taken[OUT_MAX]; /* the queue's stanzas in out, for a reconnect */
+	size_t taken_end[OUT_MAX];
+	int taken_n;
+	size_t written;
+	int backoff; /* seconds before the next attempt */
+	time_t next_try;
+};
+
+/* ---- connection ------------------------------------------------------------ */
+
+static void link_close(struct link *l, const char *why)
+{
+	if (l->fd >= 0) {
+		close(l->fd);
+		LM_NOTICE("XMPP component link to %s:%d closed: %s; next attempt in %d s\n",
+			  xmpp_cfg.component_host, xmpp_cfg.component_port, why, l->backoff);
+	}
+	l->fd = -1;
+	if (l->state == UP)
+		xmpp_link_set(false);
+	l->state = DOWN;
+	xmpp_framer_reset(&l->framer);
+	sbuf_reset(&l->out);
+	/* stanzas not entirely written go back to the queue, in order */
+	for (int i = l->taken_n - 1; i >= 0; i--)
+		xmpp_queue_unpop(l->taken[i]);
+	l->taken_n = 0;
+	l->written = 0;
+	l->next_try = time(NULL) + l->backoff;
+	l->backoff = l->backoff * 2 > xmpp_cfg.reconnect_max ? xmpp_cfg.reconnect_max :
+							       l->backoff * 2;
+	lock_get(&xmpp_shared->lock);
+	xmpp_shared->failures++;
+	lock_release(&xmpp_shared->lock);
+}
+
+static int tcp_connect(void)
+{
+	struct sockaddr_in a;
+	struct pollfd p;
+	int fd, err = 0, one = 1;
+	socklen_t len = sizeof(err);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)xmpp_cfg.component_port);
+	if (inet_pton(AF_INET, xmpp_cfg.component_host, &a.sin_addr) != 1)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno != EINPROGRESS)
+		err = errno;
+	if (!err) {
+		p.fd = fd;
+		p.events = POLLOUT;
+		if (poll(&p, 1, CONNECT_MS) != 1)
+			err = ETIMEDOUT;
+		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+	}
+	if (err) {
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+static void link_open(struct link *l)
+{
+	int fd = tcp_connect();
+
+	if (fd < 0) {
+		l->fd = -1;
+		LM_NOTICE("cannot connect to the XMPP component port %s:%d: %s\n",
+			  xmpp_cfg.component_host, xmpp_cfg.component_port, strerror(-fd));
+		link_close(l, "connect failed");
+		return;
+	}
+	l->fd = fd;
+	l->state = OPENING;
+	xmpp_framer_init(&l->framer, (size_t)xmpp_cfg.max_stanza);
+	if (xmpp_stream_open(&l->out, xmpp_cfg.component_domain))
+		link_close(l, "cannot open the stream");
+}
+
+/* ---- reading ----------------------------------------------------------------- */
+
+static void stream_error(struct link *l, const struct xmpp_el *el)
+{
+	const char *cond = el->child ? el->child->name : "?";
+
+	if (!strcmp(cond, "not-authorized"))
+		LM_ERR("XMPP component handshake refused by the server (not-authorized): the "
+		       "component secret of %s does not match the server's component_secret\n",
+		       xmpp_cfg.component_domain);
+	else if (!strcmp(cond, "host-unknown"))
+		LM_ERR("XMPP server does not know the component %s (host-unknown): check its "
+		       "Component \"%s\" entry\n",
+		       xmpp_cfg.component_domain, xmpp_cfg.component_domain);
+	else
+		LM_ERR("XMPP stream error from the server: %s\n", cond);
+	link_close(l, cond);
+}
+
+static void header(struct link *l, const char *text)
+{
+	struct xmpp_el *el = NULL;
+	const char *id;
+
+	if (xmpp_xml_parse(&el, text, strlen(text)) || !(id = xmpp_el_attr(el, "id"))) {
+		link_close(l, "stream header without id");
+	} else if (xmpp_handshake(&l->out, id, xmpp_secret)) {
+		link_close(l, "cannot build the handshake");
+	}
+	xmpp_el_free(el);
+}
+
+static void stanza_in(const struct xmpp_el *el)
+{
+	if (!strcmp(el->name, "message")) {
+		xmpp_sip_from_xmpp(el);
+	} else if (!strcmp(el->name, "iq")) {
+		const char *t = xmpp_el_attr(el, "type");
+
+		if (t && (!strcmp(t, "get") || !strcmp(t, "set")))
+			xmpp_answer_error(el, "cancel", "service-unavailable", NULL);
+	} else if (!strcmp(el->name, "presence")) {
+		LM_DBG("presence from %s ignored\n", xmpp_el_attr(el, "from"));
+	} else {
+		LM_NOTICE("unknown XMPP stanza <%s> ignored\n", el->name);
+	}
+}
+
+static void frame(struct link *l, enum xmpp_frame kind, const char *text, size_t len)
+{
+	struct xmpp_el *el = NULL;
+	int err;
+
+	if (kind == XMPP_FRAME_HEADER) {
+		header(l, text);
+		return;
+	}
+	err = xmpp_xml_parse(&el, text, len);
+	if (err) {
+		LM_NOTICE("unreadable stanza from the XMPP server dropped: %s\n",
+			  sylk_strerror(err));
+		return;
+	}
+	if (!strcmp(el->name, "stream:error")) {
+		stream_error(l, el);
+	} else if (l->state == OPENING && !strcmp(el->name, "handshake")) {
+		l->state = UP;
+		l->backoff = 1;
+		xmpp_link_set(true);
+		LM_INFO("XMPP component %s connected to %s:%d\n", xmpp_cfg.component_domain,
+			xmpp_cfg.component_host, xmpp_cfg.component_port);
+	} else if (l->state == UP) {
+		lock_get(&xmpp_shared->lock);
+		xmpp_shared->received++;
+		lock_release(&xmpp_shared->lock);
+		stanza_in(el);
+	}
+	xmpp_el_free(el);
+}
+
+static void link_read(struct link *l)
+{
+	char buf[READ_SIZE];
+	ssize_t n = read(l->fd, buf, sizeof(buf));
+	enum xmpp_frame kind;
+	char *text;
+	size_t len;
+	int err;
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		link_close(l, n == 0 ? "closed by the server" : strerror(errno));
+		return;
+	}
+	if (n < 0)
+		return;
+	err = xmpp_framer_feed(&l->framer, buf, (size_t)n);
+	while (!err && l->fd >= 0) {
+		err = xmpp_framer_next(&l->framer, &kind, &text, &len);
+		if (err || kind == XMPP_FRAME_NONE)
+			break;
+		if (kind == XMPP_FRAME_END) {
+			link_close(l, "stream ended by the server");
+			return;
+		}
+		frame(l, kind, text, len);
+		free(text);
+	}
+	if (err) {
+		LM_ERR("XMPP stream from the server unusable: %s\n", sylk_strerror(err));
+		link_close(l, "bad stream");
+	}
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+/* queued stanzas into the output buffer, each checked */
+static void take_queue(struct link *l)
+{
+	char *s;
+	int err;
+
+	while (l->state == UP && l->taken_n < OUT_MAX && (s = xmpp_queue_pop())) {
+		err = xmpp_stanza_check_out(s, strlen(s), xmpp_cfg.component_domain);
+		if (err) {
+			LM_ERR("stanza not sent (%s): %.120s\n",
+			       err == EPERM ? "from outside our domain" : "malformed", s);
+			shm_free(s);
+			continue;
+		}
+		sbuf_puts(&l->out, s);
+		l->taken[l->taken_n] = s;
+		l->taken_end[l->taken_n++] = l->out.len;
+	}
+}
+
+/* forget the stanzas whose bytes are all out */
+static void written(struct link *l)
+{
+	int done = 0;
+
+	while (done < l->taken_n && l->taken_end[done] <= l->written)
+		shm_free(l->taken[done++]);
+	if (!done)
+		return;
+	lock_get(&xmpp_shared->lock);
+	xmpp_shared->sent += (unsigned long)done;
+	lock_release(&xmpp_shared->lock);
+	memmove(l->taken, l->taken + done, (size_t)(l->taken_n - done) * sizeof(char *));
+	for (int i = done; i < l->taken_n; i++)
+		l->taken_end[i - done] = l->taken_end[i];
+	l->taken_n -= done;
+}
+
+static void link_write(struct link *l)
+{
+	ssize_t n;
+
+	if (sbuf_err(&l->out)) {
+		link_close(l, "out of memory");
+		return;
+	}
+	if (l->written >= l->out.len)
+		return;
+	n = write(l->fd, l->out.buf + l->written, l->out.len - l->written);
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		link_close(l, strerror(errno));
+		return;
+	}
+	if (n > 0)
+		l->written += (size_t)n;
+	written(l);
+	if (l->written == l->out.len) {
+		sbuf_reset(&l->out);
+		l->written = 0;
+		for (int i = 0; i < l->taken_n; i++)
+			l->taken_end[i] = 0;
+	}
+}
+
+/* ---- the loop -------------------------------------------------------------------- */
+
+static void drain_wake(void)
+{
+	uint64_t v;
+
+	while (read(xmpp_shared->wake_fd, &v, sizeof(v)) > 0)
+		;
+}
+
+static void loop(void)
+{
+	struct link l = {.fd = -1, .backoff = 1};
+	struct pollfd p[2];
+
+	sbuf_reset(&l.out);
+	xmpp_framer_init(&l.framer, (size_t)xmpp_cfg.max_stanza);
+	for (;;) {
+		if (l.fd < 0 && time(NULL) >= l.next_try)
+			link_open(&l);
+		take_queue(&l);
+		p[0].fd = xmpp_shared->wake_fd;
+		p[0].events = POLLIN;
+		p[1].fd = l.fd;
+		p[1].events = (short)(POLLIN | (l.written < l.out.len ? POLLOUT : 0));
+		if (poll(p, l.fd >= 0 ? 2 : 1, 1000) < 0 && errno != EINTR)
+			LM_ERR("poll: %s\n", strerror(errno));
+		cfg_update();
+		if (p[0].revents & POLLIN)
+			drain_wake();
+		if (l.fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+			link_read(&l);
+		if (l.fd >= 0)
+			link_write(&l);
+	}
+}
+
+int xmpp_component_start(void)
+{
+	int pid = fork_process(PROC_TIMER, "XMPP COMPONENT", 1);
+
+	if (pid < 0) {
+		LM_ERR("cannot start the XMPP component process\n");
+		return -1;
+	}
+	if (pid == 0) {
+		if (cfg_child_init())
+			exit(-1);
+		loop();
+	}
+	return 0;
+}

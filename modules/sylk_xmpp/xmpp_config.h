@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Parameters of sylk_xmpp and the state its processes share. */
+#ifndef SYLK_XMPP_CONFIG_H
+#define SYLK_XMPP_CONFIG_H
+
+#include <stdbool.h>
+
+#include "core/locking.h"
+#include "modules/tm/tm_load.h"
+
+struct xmpp_cfg {
+	char *component_host;        /* Prosody's component listener (an IP) */
+	int component_port;          /* 0: the gateway is off */
+	char *component_domain;      /* the domain Prosody routes to us: our SIP domain */
+	char *component_secret_file; /* the shared secret, first line */
+	char *xmpp_domains;          /* R-URI domains sylk_xmpp_message() takes */
+	char *outbound_socket;       /* listener our own SIP requests go to */
+	int queue_size;              /* stanzas waiting for the component process */
+	int reconnect_max;           /* seconds, the longest wait between attempts */
+	int retry_after;             /* Retry-After of the 503 while the link is down */
+	int max_stanza;              /* largest stanza read from Prosody, bytes */
+};
+
+extern struct xmpp_cfg xmpp_cfg;
+extern struct tm_binds xmpp_tmb;
+extern char xmpp_secret[256];
+extern char xmpp_proxy_uri[128]; /* sip:ADDRESS:PORT of outbound_socket */
+
+/* Shared memory: the outgoing stanza queue (SIP workers and tm callbacks
+ * write, the component process reads) and the link state. The lock is a
+ * leaf: memory work only. */
+struct xmpp_shared {
+	gen_lock_t lock;
+	bool up; /* handshake done, not yet disconnected */
+	unsigned head, count, size;
+	unsigned long queued, sent, received, dropped, refused, connects, failures;
+	int wake_fd;  /* eventfd: a write wakes the component process */
+	char *jobs[]; /* shm strings: complete stanzas */
+};
+
+extern struct xmpp_shared *xmpp_shared;
+
+/* 0, or -1 when shared memory is short. */
+int xmpp_queue_init(int size);
+/* Queue one stanza (copied to shm) and wake the component process.
+ * 0; EAGAIN when the queue is full, ENOMEM. */
+int xmpp_queue_push(const char *stanza, size_t len);
+/* The oldest stanza (shm, shm_free() it) or NULL. */
+char *xmpp_queue_pop(void);
+/* Puts a stanza that could not be written back at the head. */
+void xmpp_queue_unpop(char *stanza);
+bool xmpp_link_up(void);
+void xmpp_link_set(bool up);
+
+#endif

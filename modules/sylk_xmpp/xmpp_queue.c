@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The bounded queue of stanzas for the component process. See
+ * xmpp_config.h. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "core/dprint.h"
+#include "core/mem/shm_mem.h"
+
+#include "xmpp_config.h"
+
+struct xmpp_shared *xmpp_shared;
+
+int xmpp_queue_init(int size)
+{
+	size_t bytes = sizeof(*xmpp_shared) + (size_t)size * sizeof(char *);
+
+	xmpp_shared = shm_malloc(bytes);
+	if (!xmpp_shared) {
+		LM_ERR("no shared memory for the XMPP queue\n");
+		return -1;
+	}
+	memset(xmpp_shared, 0, bytes);
+	lock_init(&xmpp_shared->lock);
+	xmpp_shared->size = (unsigned)size;
+	xmpp_shared->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (xmpp_shared->wake_fd < 0) {
+		LM_ERR("eventfd: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void wake(void)
+{
+	uint64_t one = 1;
+
+	if (write(xmpp_shared->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		LM_DBG("wake: %s\n", strerror(errno));
+}
+
+int xmpp_queue_push(const char *stanza, size_t len)
+{
+	char *s = shm_malloc(len + 1);
+	int err = 0;
+
+	if (!s)
+		return ENOMEM;
+	memcpy(s, stanza, len);
+	s[len] = 0;
+	lock_get(&xmpp_shared->lock);
+	if (xmpp_shared->count >= xmpp_shared->size) {
+		xmpp_shared->dropped++;
+		err = EAGAIN;
+	} else {
+		xmpp_shared->jobs[(xmpp_shared->head + xmpp_shared->count++) % xmpp_shared->size] =
+			s;
+		xmpp_shared->queued++;
+	}
+	lock_release(&xmpp_shared->lock);
+	if (err)
+		shm_free(s);
+	else
+		wake();
+	return err;
+}
+
+char *xmpp_queue_pop(void)
+{
+	char *s = NULL;
+
+	lock_get(&xmpp_shared->lock);
+	if (xmpp_shared->count) {
+		s = xmpp_shared->jobs[xmpp_shared->head];
+		xmpp_shared->head = (xmpp_shared->head + 1) % xmpp_shared->size;
+		xmpp_shared->count--;
+	}
+	lock_release(&xmpp_shared->lock);
+	return s;
+}
+
+void xmpp_queue_unpop(char *stanza)
+{
+	bool full;
+
+	lock_get(&xmpp_shared->lock);
+	full = xmpp_shared->count >= xmpp_shared->size;
+	if (!full) {
+		xmpp_shared->head = (xmpp_shared->head + xmpp_shared->size - 1) % xmpp_shared->size;
+		xmpp_shared->jobs[xmpp_shared->head] = stanza;
+		xmpp_shared->count++;
+	} else {
+		xmpp_shared->dropped++;
+	}
+	lock_release(&xmpp_shared->lock);
+	if (full) {
+		LM_WARN("XMPP queue full: a stanza kept across a reconnect is dropped\n");
+		shm_free(stanza);
+	}
+}
+
+bool xmpp_link_up(void)
+{
+	bool up;
+
+	lock_get(&xmpp_shared->lock);
+	up = xmpp_shared->up;
+	lock_release(&xmpp_shared->lock);
+	return up;
+}
+
+void xmpp_link_set(bool up)
+{
+	lock_get(&xmpp_shared->lock);
+	xmpp_shared->up = up;
+	if (up)
+		xmpp_shared->connects++;
+	lock_release(&xmpp_shared->lock);
+}
