@@ -47,6 +47,8 @@ if [ ! -s "$DB" ]; then
 fi
 # the messaging tables: idempotent, so older databases gain them too
 sqlite3 "$DB" < "$(dirname "$0")/sql/sylk-messaging.sql" >/dev/null
+# presence, presence_xml and xcap_server (contacts and presence, issue 17)
+sqlite3 "$DB" < "$(dirname "$0")/sql/sylk-presence.sql" >/dev/null
 # databases made before this rule was kept were world-readable
 chmod 600 "$DB"
 mkdir -p "$STATE_DIR/conference" "$STATE_DIR/filetransfer"

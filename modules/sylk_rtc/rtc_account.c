@@ -20,6 +20,7 @@
 #include "rtc_config.h"
 #include "rtc_events.h"
 #include "rtc_hooks.h"
+#include "rtc_presence.h"
 #include "rtc_push.h"
 #include "rtc_sip.h"
 #include "rtc_stats.h"
@@ -216,6 +217,7 @@ static void reg_cb(struct cell *t, int type, struct tmcb_params *ps)
 			rtc_emit_registration(a->conn_id, a->aor, SYLKRTC_REG_REGISTERED, NULL);
 		if (tell) /* push: a device token given before the REGISTER succeeded */
 			rtc_push_token_save(a);
+		rtc_presence_account_up(a); /* watch its contacts, publish it open */
 	} else {
 		set_failed(a, reason);
 	}
@@ -227,6 +229,7 @@ out:
  * Returns 1 when the account may be freed now. */
 static int let_go(struct rtc_account *a)
 {
+	rtc_presence_account_down(a); /* its last registration: closed, unsubscribed */
 	a->want_registered = false;
 	a->next_register = 0;
 	if (a->reg_state == RTC_REG_REGISTERED || a->in_flight) {

@@ -38,6 +38,7 @@
 
 #include "rtc_account.h"
 #include "rtc_call.h"
+#include "rtc_presence.h"
 #include "rtc_config.h"
 #include "rtc_events.h"
 #include "rtc_hooks.h"
@@ -1420,6 +1421,8 @@ int rtc_call_deliver(struct sip_msg *msg)
 	method = msg->first_line.u.request.method_value;
 	if (method == METHOD_CANCEL)
 		return deliver_cancel(msg);
+	if (method == METHOD_NOTIFY && rtc_presence_notify(msg))
+		return 1; /* one of the presence subscriptions of an account */
 	if (parse_to_header(msg) == 0 && get_to(msg)->tag_value.len > 0) {
 		int rc = deliver_in_dialog(msg);
 

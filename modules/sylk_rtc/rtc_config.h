@@ -48,6 +48,12 @@ struct rtc_config {
 	int videoroom_media_timeout;  /* s a publisher may go without media */
 	int videoroom_max_bitrate;    /* bit/s a room's publishers share */
 
+	/* contacts and presence (rtc_addressbook.h, rtc_presence.h) */
+	int max_addressbook_size;       /* bytes of either XCAP document */
+	int presence;                   /* 0: no SUBSCRIBE/PUBLISH for accounts */
+	int presence_expires;           /* seconds asked in SUBSCRIBE and PUBLISH */
+	int max_presence_subscriptions; /* contacts watched per account */
+
 	/* derived in mod_init */
 	str outbound_proxy_s;
 	str contact_host_s;

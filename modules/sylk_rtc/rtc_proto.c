@@ -14,6 +14,7 @@
 #include "sylk_ws/sylkrtc/sylkrtc_request.h"
 
 #include "rtc_account.h"
+#include "rtc_addressbook.h"
 #include "rtc_call.h"
 #include "rtc_config.h"
 #include "rtc_events.h"
@@ -81,6 +82,8 @@ static void dispatch(int conn_id, const struct sylkrtc_request *req)
 	case SYLKRTC_REQ_ACCOUNT_REMOVE_MESSAGE:
 	case SYLKRTC_REQ_ACCOUNT_REMOVE_CONVERSATION:
 	case SYLKRTC_REQ_LOOKUP_PUBLIC_KEY: rtc_message_request(conn_id, req); return;
+	case SYLKRTC_REQ_ACCOUNT_FETCH_ADDRESSBOOK:
+	case SYLKRTC_REQ_ACCOUNT_UPDATE_ADDRESSBOOK: rtc_addressbook_request(conn_id, req); return;
 	case SYLKRTC_REQ_VIDEOROOM_JOIN:
 	case SYLKRTC_REQ_VIDEOROOM_LEAVE:
 	case SYLKRTC_REQ_VIDEOROOM_FEED_ATTACH:
@@ -91,6 +94,8 @@ static void dispatch(int conn_id, const struct sylkrtc_request *req)
 	case SYLKRTC_REQ_VIDEOROOM_CONFIGURE:
 	case SYLKRTC_REQ_VIDEOROOM_INVITE:
 	case SYLKRTC_REQ_VIDEOROOM_MUTE_AUDIO_PARTICIPANTS:
+	case SYLKRTC_REQ_VIDEOROOM_MESSAGE:
+	case SYLKRTC_REQ_VIDEOROOM_COMPOSING_INDICATION:
 	case SYLKRTC_REQ_VIDEOROOM_TOGGLE_HAND: rtc_videoroom_request(conn_id, req); return;
 	default:
 		rtc_send_error(conn_id, req->transaction,

@@ -20,6 +20,7 @@
 
 #include "../common/module_status.h"
 #include "rtc_account.h"
+#include "rtc_addressbook.h"
 #include "rtc_call.h"
 #include "rtc_db.h"
 #include "rtc_config.h"
@@ -27,6 +28,7 @@
 #include "rtc_hooks.h"
 #include "rtc_http.h"
 #include "rtc_message.h"
+#include "rtc_presence.h"
 #include "../common/ng_client.h"
 #include "rtc_proto.h"
 #include "rtc_push.h"
@@ -62,6 +64,10 @@ struct rtc_config rtc_cfg = {
 	.file_transfer_url = "",
 	.push_url = "",
 	.push_queue_size = 256,
+	.max_addressbook_size = 65536,
+	.presence = 1,
+	.presence_expires = 600,
+	.max_presence_subscriptions = 64,
 	.videoroom_policy = "allow",
 	.videoroom_allow = "",
 	.videoroom_deny = "",
@@ -146,7 +152,31 @@ static int w_sylk_rtc_http(sip_msg_t *msg, char *p1, char *p2)
 	return rtc_http_handle(msg);
 }
 
+/* the address book around an XCAP PUT/DELETE (rtc_addressbook.h) */
+static int w_sylk_rtc_ab(sip_msg_t *msg, char *p1, int after)
+{
+	str uri = STR_NULL;
+
+	if (fixup_get_svalue(msg, (gparam_t *)p1, &uri) < 0)
+		return -1;
+	return after ? rtc_addressbook_changed(msg, &uri) : rtc_addressbook_snapshot(msg, &uri);
+}
+
+static int w_sylk_rtc_ab_snapshot(sip_msg_t *msg, char *p1, char *p2)
+{
+	return w_sylk_rtc_ab(msg, p1, 0);
+}
+
+static int w_sylk_rtc_ab_changed(sip_msg_t *msg, char *p1, char *p2)
+{
+	return w_sylk_rtc_ab(msg, p1, 1);
+}
+
 static cmd_export_t cmds[] = {
+	{"sylk_rtc_addressbook_snapshot", (cmd_function)w_sylk_rtc_ab_snapshot, 1, fixup_spve_null,
+	 fixup_free_spve_null, ANY_ROUTE},
+	{"sylk_rtc_addressbook_changed", (cmd_function)w_sylk_rtc_ab_changed, 1, fixup_spve_null,
+	 fixup_free_spve_null, ANY_ROUTE},
 	{"sylk_rtc_deliver", (cmd_function)w_sylk_rtc_deliver, 0, 0, 0,
 	 REQUEST_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
 	{"sylk_rtc_message", (cmd_function)w_sylk_rtc_message, 0, 0, 0, REQUEST_ROUTE},
@@ -184,6 +214,10 @@ static param_export_t params[] = {
 	{"file_transfer_url", PARAM_STRING, &rtc_cfg.file_transfer_url},
 	{"push_url", PARAM_STRING, &rtc_cfg.push_url},
 	{"push_queue_size", INT_PARAM, &rtc_cfg.push_queue_size},
+	{"max_addressbook_size", INT_PARAM, &rtc_cfg.max_addressbook_size},
+	{"presence", INT_PARAM, &rtc_cfg.presence},
+	{"presence_expires", INT_PARAM, &rtc_cfg.presence_expires},
+	{"max_presence_subscriptions", INT_PARAM, &rtc_cfg.max_presence_subscriptions},
 	{"videoroom_policy", PARAM_STRING, &rtc_cfg.videoroom_policy},
 	{"videoroom_allow", PARAM_STRING, &rtc_cfg.videoroom_allow},
 	{"videoroom_deny", PARAM_STRING, &rtc_cfg.videoroom_deny},
@@ -463,6 +497,7 @@ static void gateway_timer(unsigned int ticks, void *param)
 	rtc_call_timer();
 	rtc_videoroom_timer();
 	rtc_message_timer();
+	rtc_presence_timer();
 }
 
 static void fast_timer(unsigned int uticks, void *param)
@@ -507,8 +542,14 @@ static int mod_init(void)
 		LM_ERR("api_token_lifetime and history_limit must be >= 1\n");
 		return -1;
 	}
-	if (rtc_http_init() < 0 || rtc_files_init() < 0)
+	if (rtc_http_init() < 0 || rtc_files_init() < 0 || rtc_presence_init() < 0)
 		return -1;
+	if (rtc_cfg.presence_expires < 60 || rtc_cfg.max_presence_subscriptions < 0 ||
+	    rtc_cfg.max_addressbook_size < 1024) {
+		LM_ERR("presence_expires >= 60, max_presence_subscriptions >= 0 and "
+		       "max_addressbook_size >= 1024 please\n");
+		return -1;
+	}
 	if (rtc_ws.register_handler(&rtc_handler_v1) < 0 ||
 	    rtc_ws.register_handler(&rtc_handler_v2) < 0)
 		return -1;

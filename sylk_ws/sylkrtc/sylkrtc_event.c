@@ -716,6 +716,21 @@ int sylkrtc_event_addressbook_update_failed(char **jsonp, enum sylkrtc_version v
 }
 
 
+int sylkrtc_event_presence(char **jsonp, enum sylkrtc_version ver, const char *account,
+			   const char *uri, const char *state, const char *note,
+			   const char *activity)
+{
+	struct ev e;
+
+	CHECK_OUT(jsonp);
+	ev_begin(&e, ver, true, "account-event", "account", account, "presence");
+	ev_need(&e, "uri", uri);
+	ev_need(&e, "state", state);
+	ev_str(&e, "note", note && *note ? note : NULL);
+	ev_str(&e, "activity", activity && *activity ? activity : NULL);
+	return ev_finish(&e, jsonp);
+}
+
 /* ---- video rooms ---------------------------------------------------------------- */
 
 static void room_begin(struct ev *e, enum sylkrtc_version ver, const char *session,

@@ -233,6 +233,13 @@ int sylkrtc_event_addressbook_update_failed(char **jsonp, enum sylkrtc_version v
 					    enum sylkrtc_ab_action action, const char *error,
 					    const char *id);
 
+/** "presence" (an extension of this gateway, v2): what a NOTIFY said of
+ *  @p uri, a contact the account watches; @p note and @p activity are
+ *  optional. */
+int sylkrtc_event_presence(char **jsonp, enum sylkrtc_version ver, const char *account,
+			   const char *uri, const char *state, const char *note,
+			   const char *activity);
+
 /* ---- video rooms (v2) ---------------------------------------------------- */
 
 struct sylkrtc_videoroom_state_event {
