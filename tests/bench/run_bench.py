@@ -84,11 +84,15 @@ class _ShmProcess(Process):
     """Process that gives kamailio more shared memory than the test harness
     does (-m), keeping every other argument the harness chose."""
     shm_mb = None
+    config = None   # --config: another kamailio.cfg than the working tree's
 
     def __init__(self, name, argv, log_path, **kw):
         if name == "kamailio" and self.shm_mb and "-m" in argv:
             argv = list(argv)
             argv[argv.index("-m") + 1] = str(self.shm_mb)
+        if name == "kamailio" and self.config and "-f" in argv:
+            argv = list(argv)
+            argv[argv.index("-f") + 1] = self.config
         super().__init__(name, argv, log_path, **kw)
 
 
@@ -680,6 +684,9 @@ def main():
     ap.add_argument("--journal-rows", type=int, default=100000,
                     help="messaging: journal size of the sync measurement")
     ap.add_argument("--journal-repeats", type=int, default=5)
+    ap.add_argument("--config", default=None,
+                    help="kamailio.cfg to run instead of kamailio-cfg/kamailio.cfg (e.g. a "
+                         "snapshot of a commit's while the working tree's is being edited)")
     ap.add_argument("--no-janus", action="store_true", help="leave the Janus peer out")
     ap.add_argument("--no-docs", action="store_true",
                     help="print only; leave docs/ alone")
@@ -690,6 +697,8 @@ def main():
         sys.exit(f"unknown runs: {', '.join(sorted(unknown))}")
     if args.msg_seconds <= 0:
         args.msg_seconds = args.seconds
+    if args.config:
+        _ShmProcess.config = os.path.abspath(args.config)
 
     if not os.access(SYLKLOAD, os.X_OK):
         sys.exit(f"{SYLKLOAD} missing: run 'make bench-tools'")
