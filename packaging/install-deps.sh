@@ -14,13 +14,13 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
 PACKAGES_RUNTIME="kamailio kamailio-tls-modules kamailio-websocket-modules
   kamailio-json-modules kamailio-utils-modules kamailio-presence-modules
   kamailio-xml-modules kamailio-sqlite-modules kamailio-extra-modules
-  rtpengine-daemon rtpengine-utils sqlite3 openssl"
+  rtpengine-daemon rtpengine-utils sqlite3 openssl prosody"
 PACKAGES_BUILD="gcc make pkg-config clang libclang-rt-14-dev libjson-c-dev
   libwebsockets-dev libsrtp2-dev libssl-dev libxml2-dev libstrophe-dev
   libopus-dev libspandsp-dev libspeex-dev libsqlite3-dev zlib1g-dev binutils dpkg-dev
   debhelper lintian"
 PACKAGES_TEST="sip-tester python3 python3-pytest python3-websockets python3-aiortc
-  chromium"
+  chromium python3-slixmpp"
 
 missing=
 for p in $PACKAGES_RUNTIME $PACKAGES_BUILD $PACKAGES_TEST; do
@@ -54,7 +54,7 @@ fi
 
 # Debian starts the packaged daemons; the project runs its own instances on
 # its own ports, so the system ones must not hold 5060 or the ng port.
-for svc in kamailio rtpengine-daemon; do
+for svc in kamailio rtpengine-daemon prosody; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
     $SUDO systemctl stop "$svc" || true
     $SUDO systemctl disable "$svc" 2>/dev/null || true

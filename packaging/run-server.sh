@@ -28,6 +28,12 @@ RTP_PORT_MAX=${RTP_PORT_MAX:-30999}
 SHM_SIZE=${SHM_SIZE:-256}
 TCP_MAX_CONNECTIONS=${TCP_MAX_CONNECTIONS:-1024}
 TCP_MAX_PER_IP=${TCP_MAX_PER_IP:-64}
+# SIP<->XMPP gateway (modules/sylk_xmpp): Prosody on loopback with the
+# gateway as its component (packaging/xmpp-prosody.sh); XMPP=0 starts neither
+XMPP=${XMPP:-1}
+XMPP_DOMAIN=${XMPP_DOMAIN:-xmpp.$SIP_DOMAIN}
+XMPP_C2S_PORT=${XMPP_C2S_PORT:-5222}
+XMPP_COMPONENT_PORT=${XMPP_COMPONENT_PORT:-5347}
 KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
 RTPENGINE=${RTPENGINE:-/usr/bin/rtpengine}
 # kamailio's own module folder (tm.so, ...), as the binary names it: the
@@ -70,7 +76,7 @@ rtpengine_pid=
 kamailio_pid=
 stop() {
   trap - INT TERM EXIT
-  for pid in $kamailio_pid $rtpengine_pid; do
+  for pid in $kamailio_pid $rtpengine_pid ${prosody_pid:-}; do
     kill "$pid" 2>/dev/null || true
   done
   wait 2>/dev/null || true
@@ -100,6 +106,19 @@ sys.exit(0 if b"pong" in s.recv(100) else 1)' "$RTPENGINE_NG_PORT" 2>/dev/null; 
   sleep 0.1
 done
 
+# Prosody first: the gateway connects to it (and retries until it can)
+prosody_pid=
+set --
+if [ "$XMPP" != 0 ]; then
+  "$top/packaging/xmpp-prosody.sh" setup "$STATE_DIR/xmpp" "$SIP_DOMAIN" "$XMPP_DOMAIN" \
+    "$LISTEN_IP" "$XMPP_C2S_PORT" "$XMPP_COMPONENT_PORT"
+  "$top/packaging/xmpp-prosody.sh" run "$STATE_DIR/xmpp" &
+  prosody_pid=$!
+  set -- -A WITH_XMPP=1 -A "XMPP_COMPONENT_PORT=$XMPP_COMPONENT_PORT" \
+    -A "XMPP_COMPONENT_DOMAIN=\"$SIP_DOMAIN\"" -A "XMPP_DOMAINS=\"$XMPP_DOMAIN\"" \
+    -A "XMPP_SECRET_FILE=\"$STATE_DIR/xmpp/component.secret\""
+fi
+
 # $kamailio_user: two words or none
 "$KAMAILIO" -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -x tlsf -X tlsf -m "$SHM_SIZE" $kamailio_user \
   -A "TCP_MAX_CONNECTIONS=$TCP_MAX_CONNECTIONS" -A "TCP_MAX_PER_IP=$TCP_MAX_PER_IP" \
@@ -113,7 +132,7 @@ done
   -A "TLS_CERT=\"$STATE_DIR/tls/server.pem\"" -A "TLS_KEY=\"$STATE_DIR/tls/server.key\"" \
   -A "CTL_SOCKET=\"unix:$STATE_DIR/kamailio_ctl\"" \
   -A "RTPENGINE_SOCK=\"udp:127.0.0.1:$RTPENGINE_NG_PORT\"" \
-  -A "MODULE_PATH=\"$KAMAILIO_MODULES/:$BUILD_DIR/modules/\"" &
+  -A "MODULE_PATH=\"$KAMAILIO_MODULES/:$BUILD_DIR/modules/\"" "$@" &
 kamailio_pid=$!
 
 # The control socket appears once every module has initialised.
@@ -136,6 +155,7 @@ cat <<INFO
     files      http://$LISTEN_IP:$FILE_TRANSFER_PORT/webrtcgateway/filetransfer/ (1:1 transfers)
     accounts   alice / alice123, bob / bob123, carol / carol123
     control    kamcmd -s unix:$STATE_DIR/kamailio_ctl sylk_rtc.status
+    XMPP       ${prosody_pid:+xmpp:$LISTEN_IP:$XMPP_C2S_PORT  dave@$XMPP_DOMAIN / dave123, erin@$XMPP_DOMAIN / erin123 (XMPP=0: off)}
 
 INFO
 

@@ -116,6 +116,7 @@ class XmppClient:
 
         self.client.add_event_handler("session_start", session_start)
         self.client.add_event_handler("message", self._message)
+        self.client.add_event_handler("message_error", self._message)
         self.client.add_event_handler("receipt_received", self._receipt)
         self.client.connect(("127.0.0.1", prosody.c2s_port), disable_starttls=True,
                             force_starttls=False)
