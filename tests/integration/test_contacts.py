@@ -35,7 +35,7 @@ def xcap(server, method, user, auid="resource-lists", body=None, as_user=None,
         with opener.open(req, timeout=10) as r:
             return r.status, r.read().decode(), r.headers
     except urllib.error.HTTPError as e:
-        return e.code, e.read().decode(errors="replace"), e.headers
+        return e.code, str(e.reason), e.headers
 
 
 def contact(cid, user, name, subscribe=False):
