@@ -69,6 +69,11 @@ as_prosody() {
 
 case $cmd in
 setup) shift 2; setup "$@" ;;
-run) exec_prosody() { as_prosody prosody -F --config "$DIR/prosody.cfg.lua"; }; exec_prosody ;;
+run)
+  # exec: the caller's pid is Prosody's, so that stopping it stops Prosody
+  if [ "$(id -u)" -eq 0 ] && id prosody >/dev/null 2>&1; then
+    exec setpriv --reuid=prosody --regid=prosody --init-groups prosody -F --config "$DIR/prosody.cfg.lua"
+  fi
+  exec prosody -F --config "$DIR/prosody.cfg.lua" ;;
 *) echo "usage: $0 setup|run DIR ..." >&2; exit 2 ;;
 esac
