@@ -28,6 +28,7 @@
 #include "conference/msrp/msrp_uri.h"
 #include "sylk_ws/base/error.h"
 
+#include "conf_bridge.h"
 #include "conf_config.h"
 #include "conf_msrp.h"
 #include "conf_msrp_send.h"
@@ -521,6 +522,8 @@ static void relay_send(int conn_id, struct conf_participant *p, const struct msr
 		if (t && t->room_key == p->room_key)
 			conf_msrp_send_to(t, "message/cpim", body, len);
 	}
+	if (!route.is_private) /* the video room of the same name hears it too */
+		conf_bridge_queue(r->uri, body, len);
 	if (route.store)
 		chat_room_history_add(r->chat, body, len);
 	free(route.targets);

@@ -17,6 +17,7 @@
 #include "conference/msrp/msrp_message.h"
 #include "conference/msrp/msrp_uri.h"
 
+#include "conf_bridge.h"
 #include "conf_config.h"
 #include "conf_msrp_send.h"
 #include "conf_stats.h"
@@ -131,5 +132,6 @@ void conf_msrp_status(unsigned room_key, unsigned except, const char *text)
 		if (p->room_key == room_key && p->key != except && p->msrp_conn &&
 		    p->kind == CONF_PART_CHAT)
 			conf_msrp_send_to(p, "message/cpim", cpim, len);
+	conf_bridge_queue(r->uri, cpim, len); /* and the video room of the same name */
 	free(cpim);
 }

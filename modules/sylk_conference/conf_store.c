@@ -11,6 +11,7 @@
 #include "../common/shm_store.h"
 
 #include "conf_audio.h"
+#include "conf_bridge.h"
 #include "conf_config.h"
 #include "conf_stats.h"
 #include "conf_store.h"
@@ -72,6 +73,7 @@ void conf_unlock(void)
 	sylk_store_unlock(&store->base);
 	/* what was queued under the lock talks to the network now */
 	conf_audio_flush();
+	conf_bridge_flush(); /* chat for the gateway's video rooms */
 }
 
 bool conf_trylock(void)

@@ -39,6 +39,7 @@
 #include "rtc_sip.h"
 #include "rtc_store.h"
 #include "rtc_videoroom.h"
+#include "rtc_vrchat.h"
 
 #define VR_LIST_MAX 256 /* publishers named in one event */
 
@@ -881,6 +882,8 @@ void rtc_videoroom_request(int conn_id, const struct sylkrtc_request *req)
 	case SYLKRTC_REQ_VIDEOROOM_MUTE_AUDIO_PARTICIPANTS: mute_audio(conn_id, req); return;
 	case SYLKRTC_REQ_VIDEOROOM_TOGGLE_HAND: toggle_hand(conn_id, req); return;
 	case SYLKRTC_REQ_VIDEOROOM_INVITE: invite(conn_id, req); return;
+	case SYLKRTC_REQ_VIDEOROOM_MESSAGE: /* room chat: rtc_vrchat.c */
+	case SYLKRTC_REQ_VIDEOROOM_COMPOSING_INDICATION: rtc_vrchat_request(conn_id, req); return;
 	default:
 		rtc_send_error(conn_id, req->transaction,
 			       "Request %s is not available on this server",

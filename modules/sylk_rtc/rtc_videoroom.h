@@ -16,8 +16,7 @@
 int rtc_videoroom_init(void);
 
 /* Handles one videoroom-* request; replies (ack or error) itself. Chat
- * requests (videoroom-message, -composing-indication) are answered "not
- * available" until the chat code takes them. */
+ * requests (videoroom-message, -composing-indication) go to rtc_vrchat.c. */
 void rtc_videoroom_request(int conn_id, const struct sylkrtc_request *req);
 
 /* The connection is gone: each of its publishers leaves its room. */

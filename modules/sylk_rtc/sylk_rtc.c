@@ -35,6 +35,7 @@
 #include "rtc_stats.h"
 #include "rtc_store.h"
 #include "rtc_videoroom.h"
+#include "rtc_vrchat.h"
 
 MODULE_VERSION
 
@@ -536,7 +537,7 @@ static int mod_init(void)
 	    derive_addresses() < 0)
 		return -1;
 	if (rtc_store_init() < 0 || rtc_db_bind() < 0 || rtc_push_init() < 0 ||
-	    rtc_videoroom_init() < 0)
+	    rtc_videoroom_init() < 0 || rtc_vrchat_init() < 0)
 		return -1;
 	if (rtc_cfg.api_token_lifetime < 1 || rtc_cfg.history_limit < 1) {
 		LM_ERR("api_token_lifetime and history_limit must be >= 1\n");

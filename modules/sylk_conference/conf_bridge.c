@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The chat bridge of the focus: another module (the sylkRTC gateway) posts
+ * into a room's chat as a participant without MSRP, and hears every
+ * message the room relays to everyone. Posting takes the focus's store
+ * lock; what the rooms relay is queued under it and handed to the listener
+ * once this process lets go of it, so the focus never holds its lock while
+ * the other module takes its own. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dprint.h"
+
+#include "conference/room/chat_room.h"
+
+#include "conf_bridge.h"
+#include "conf_msrp_send.h"
+#include "conf_stats.h"
+#include "conf_store.h"
+
+#define BRIDGE_QUEUE_MAX 256 /* messages one lock section may queue */
+
+struct bridge_item {
+	struct bridge_item *next;
+	size_t len;
+	char room[CONF_URI_SIZE];
+	char cpim[]; /* NUL-terminated */
+};
+
+static sylk_conf_chat_fn listener;
+static struct bridge_item *head, **tail = &head; /* this process's */
+static unsigned queued;
+
+static void chat_listen(sylk_conf_chat_fn fn)
+{
+	listener = fn;
+}
+
+void conf_bridge_queue(const char *room_uri, const void *cpim, size_t len)
+{
+	struct bridge_item *it;
+
+	if (!listener || !room_uri || !cpim || !len)
+		return;
+	if (queued >= BRIDGE_QUEUE_MAX) {
+		LM_WARN("chat bridge: %u messages waiting, one of room %s dropped\n", queued,
+			room_uri);
+		return;
+	}
+	it = malloc(sizeof(*it) + len + 1);
+	if (!it) {
+		LM_ERR("chat bridge: out of memory, a message of room %s dropped\n", room_uri);
+		return;
+	}
+	it->next = NULL;
+	it->len = len;
+	sylk_copy(it->room, sizeof(it->room), room_uri, strlen(room_uri));
+	memcpy(it->cpim, cpim, len);
+	it->cpim[len] = '\0';
+	*tail = it;
+	tail = &it->next;
+	queued++;
+}
+
+void conf_bridge_flush(void)
+{
+	struct bridge_item *it;
+
+	while ((it = head)) {
+		head = it->next;
+		if (!head)
+			tail = &head;
+		queued--;
+		if (listener)
+			listener(it->room, it->cpim, it->len);
+		free(it);
+	}
+}
+
+/* Routes and relays one message of a participant without MSRP. Lock held. */
+static int post_locked(struct conf_room *r, const char *sender_uri, const char *display,
+		       const void *cpim, size_t len, int *status)
+{
+	struct chat_route route;
+	unsigned key = conf_next_key();
+	int err;
+
+	err = chat_room_join(r->chat, key, sender_uri, display);
+	if (err)
+		return err;
+	memset(&route, 0, sizeof(route));
+	err = chat_room_route(r->chat, key, "message/cpim", cpim, len, &route);
+	chat_room_leave(r->chat, key);
+	if (err)
+		return err;
+	*status = route.status;
+	if (route.status != 200) {
+		LM_NOTICE("room %s: bridged message from %s refused with %d: %s\n", r->uri,
+			  sender_uri, route.status, route.reason ? route.reason : "");
+		return 0;
+	}
+	CONF_STAT_INC(chat_messages);
+	for (size_t i = 0; i < route.target_count; i++) {
+		struct conf_participant *t = conf_part_by_key(route.targets[i]);
+
+		if (t && t->room_key == r->key && t->kind == CONF_PART_CHAT)
+			conf_msrp_send_to(t, "message/cpim", cpim, len);
+	}
+	if (route.store)
+		chat_room_history_add(r->chat, cpim, len);
+	free(route.targets);
+	return 0;
+}
+
+static int chat_post(const char *room_uri, const char *sender_uri, const char *display,
+		     const void *cpim, size_t len, int *status)
+{
+	struct conf_room *r;
+	int err;
+
+	if (!room_uri || !sender_uri || !cpim || !len || !status)
+		return EINVAL;
+	*status = 0;
+	conf_lock();
+	r = conf_room_find(room_uri);
+	err = r && r->chat ? post_locked(r, sender_uri, display, cpim, len, status) : ENOENT;
+	conf_unlock();
+	if (err && err != ENOENT)
+		LM_ERR("chat bridge: message of %s into %s failed (%d)\n", sender_uri, room_uri,
+		       err);
+	return err;
+}
+
+int conf_bridge_bind(sylk_conf_api_t *api)
+{
+	if (!api)
+		return -1;
+	api->chat_post = chat_post;
+	api->chat_listen = chat_listen;
+	return 0;
+}
