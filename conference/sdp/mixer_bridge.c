@@ -139,6 +139,19 @@ static int put(char *buf, size_t size, size_t *n, const char *fmt, ...)
 	return 0;
 }
 
+/* A refused line: port 0, with its formats and rtpmaps (rtpengine 10.5
+ * refuses a subscription answer whose line names a dynamic payload type
+ * without one). */
+static int refuse(char *buf, size_t size, size_t *n, const struct conf_sdp_media *m)
+{
+	int err = put(buf, size, n, "m=%s 0 %s %s\r\n", m->media, m->proto, m->fmt);
+
+	for (size_t i = 0; i < m->attr_count && !err; i++)
+		if (strncmp(m->attrs[i], "rtpmap:", 7) == 0)
+			err = put(buf, size, n, "a=%s\r\n", m->attrs[i]);
+	return err ? err : put(buf, size, n, "a=inactive\r\n");
+}
+
 int mixer_bridge_tap_answer(char *buf, size_t size, const char *offer, size_t len,
 			    const struct mixer_bridge_codec *c, const char *host, int port)
 {
@@ -152,11 +165,9 @@ int mixer_bridge_tap_answer(char *buf, size_t size, const char *offer, size_t le
 		  host, host);
 	for (size_t i = 0; i < o->media_count && !err; i++) {
 		const struct conf_sdp_media *m = &o->media[i];
-		char first[16] = "0";
 
 		if (i != c->index) {
-			sscanf(m->fmt, "%15s", first);
-			err = put(buf, size, &n, "m=%s 0 %s %s\r\n", m->media, m->proto, first);
+			err = refuse(buf, size, &n, m);
 			continue;
 		}
 		err = put(buf, size, &n, "m=audio %d RTP/AVP %d\r\na=rtpmap:%d %s/%u%s\r\n", port,

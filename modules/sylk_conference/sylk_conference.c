@@ -33,6 +33,7 @@
 #include "../common/module_status.h"
 #include "../common/ng_client.h"
 #include "../common/sip_util.h"
+#include "conf_audio_api.h"
 #include "conf_bridge.h"
 #include "conf_config.h"
 #include "conf_mixer.h"
@@ -152,6 +153,8 @@ static int w_http(sip_msg_t *msg, char *p1, char *p2)
 static cmd_export_t cmds[] = {
 	{"sylk_conference_handle", (cmd_function)w_handle, 0, 0, 0, REQUEST_ROUTE},
 	{"sylk_conference_http", (cmd_function)w_http, 0, 0, 0, EVENT_ROUTE},
+	/* the mixer for SIP phones in video rooms (conf_audio_api.h) */
+	{"bind_conf_audio", (cmd_function)bind_conf_audio, 0, 0, 0, 0},
 	/* the chat bridge for the gateway's video rooms (sylk_conference_api.h) */
 	{"bind_sylk_conference", (cmd_function)conf_bridge_bind, 0, 0, 0, 0},
 	{0, 0, 0, 0, 0, 0},

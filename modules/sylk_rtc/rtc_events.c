@@ -32,8 +32,10 @@ void rtc_send_built(int conn_id, int err, char **jsonp)
 	char *json = *jsonp;
 
 	*jsonp = NULL;
-	if (err == ENOTSUP)
+	if (err == ENOTSUP || conn_id < 0) { /* conn_id -1: the conference audio publisher */
+		free(json);
 		return;
+	}
 	if (err || !json) {
 		LM_ERR("cannot build a message for connection %d: %s\n", conn_id,
 		       sylk_strerror(err));

@@ -1063,3 +1063,124 @@ void rtc_videoroom_counts(int *publishers, int *subscribers)
 	}
 	rtc_unlock();
 }
+
+/* ---- the conference audio publisher (rtc_vr_sip.c) ----------------------------------- */
+
+int rtc_videoroom_rooms(char *uris, size_t size, int max)
+{
+	int n = 0;
+
+	if (!vr)
+		return 0;
+	rtc_lock();
+	for (struct vr_room *r = vr->rooms; r && n < max; r = r->next, n++)
+		snprintf(uris + (size_t)n * size, size, "%s", r->uri);
+	rtc_unlock();
+	return n;
+}
+
+static void leg_of(const struct vr_pub *p, struct rtc_vr_leg *leg)
+{
+	leg->key = p->key;
+	snprintf(leg->call_id, sizeof(leg->call_id), "%s", p->call_id);
+	snprintf(leg->tag, sizeof(leg->tag), "%s", p->tag);
+}
+
+int rtc_videoroom_browsers(const char *room_uri, struct rtc_vr_leg *out, int max,
+			   unsigned *external)
+{
+	struct vr_room *r;
+	int n = -1;
+
+	*external = 0;
+	rtc_lock();
+	if ((r = room_find(room_uri))) {
+		n = 0;
+		for (struct vr_pub *p = r->pubs; p; p = p->next) {
+			if (p->conn_id < 0)
+				*external = p->key;
+			else if (p->accepted && n < max)
+				leg_of(p, &out[n++]);
+		}
+	}
+	rtc_unlock();
+	return n;
+}
+
+int rtc_videoroom_external_add(const char *room_uri, const char *uri, const char *display_name,
+			       struct rtc_vr_leg *leg)
+{
+	struct vr_room *r;
+	struct vr_pub *p = NULL;
+	char id[VR_ID_SIZE];
+	unsigned key;
+	int err = 0;
+
+	rtc_lock();
+	key = rtc_next_key();
+	snprintf(id, sizeof(id), "conference-audio-%u", key);
+	if (!(r = room_find(room_uri)))
+		err = ENOENT;
+	else if ((int)r->pub_count >= rtc_cfg.videoroom_max_publishers)
+		err = ENOSPC;
+	else
+		err = vr_pub_add(r, &p, id, key);
+	if (!err) {
+		p->conn_id = -1;
+		p->audio = true;
+		p->video = false;
+		p->established = true; /* the timer polls browsers only */
+		p->joined_ms = sylk_monotonic_ms();
+		sylk_copy(p->uri, sizeof(p->uri), uri, strlen(uri));
+		sylk_copy(p->display_name, sizeof(p->display_name), display_name,
+			  strlen(display_name));
+		leg_of(p, leg);
+		LM_INFO("video room %s: conference audio of %s joins as %s\n", r->uri, uri, id);
+	}
+	rtc_unlock();
+	if (err)
+		LM_NOTICE("video room %s: no conference audio publisher: %s\n", room_uri,
+			  err == ENOENT   ? "no such room" :
+			  err == ENOSPC ? "the room is full" :
+					  "cannot add it");
+	return err;
+}
+
+int rtc_videoroom_external_accept(unsigned key)
+{
+	struct sylkrtc_publisher me;
+	struct vr_room *r = NULL;
+	struct vr_pub *p;
+
+	rtc_lock();
+	if (!(p = pub_by_key(key, &r))) {
+		rtc_unlock();
+		return ENOENT;
+	}
+	p->accepted = true;
+	me = (struct sylkrtc_publisher){p->id, p->uri, p->display_name};
+	for (struct vr_pub *o = r->pubs; o; o = o->next) {
+		char *json = NULL;
+
+		if (o == p || !o->accepted || o->conn_id < 0)
+			continue;
+		rtc_send_built(o->conn_id,
+			       sylkrtc_event_videoroom_publishers(
+				       &json, rtc_conn_version(o->conn_id), o->id, false, &me, 1),
+			       &json);
+	}
+	rtc_unlock();
+	return 0;
+}
+
+void rtc_videoroom_external_remove(unsigned key)
+{
+	struct vr_room *r = NULL;
+	struct vr_pub *p;
+
+	rtc_lock();
+	if ((p = pub_by_key(key, &r)))
+		pub_leave(r, p, "the conference audio ends");
+	rtc_unlock();
+	flush();
+}

@@ -62,4 +62,40 @@ void rtc_videoroom_on_room_end(void (*fn)(const char *room_uri));
 /* Statistics (rtc_stats.c): publishers and subscribed feeds in every room. */
 void rtc_videoroom_counts(int *publishers, int *subscribers);
 
+/* ---- the conference audio publisher (rtc_vr_sip.c) -----------------------------
+ * SIP phones in the video room's audio: a publisher without a connection
+ * (conn_id -1) whose rtpengine call carries the conference mixer's output.
+ * All take the store lock themselves: call them without it. */
+
+/* a publisher's rtpengine leg, copied out of the room */
+struct rtc_vr_leg {
+	unsigned key;
+	char call_id[48]; /* VR_CALL_SIZE */
+	char tag[24];     /* VR_TAG_SIZE */
+};
+
+/* The AORs of up to @p max rooms into @p uris (each @p size bytes).
+ * Returns how many. */
+int rtc_videoroom_rooms(char *uris, size_t size, int max);
+
+/* The browsers (publishers with a connection, accepted) of
+ * the room, up to @p max; *@p external the key of its conference audio
+ * publisher, 0 when none. Returns how many, -1 when there is no such room. */
+int rtc_videoroom_browsers(const char *room_uri, struct rtc_vr_leg *out, int max,
+			   unsigned *external);
+
+/* Adds the conference audio publisher (not accepted yet: nobody is told)
+ * with @p uri and @p display_name; its leg into @p leg. 0, ENOENT (no
+ * room), ENOSPC (room full), EEXIST, ENOMEM. */
+int rtc_videoroom_external_add(const char *room_uri, const char *uri, const char *display_name,
+			       struct rtc_vr_leg *leg);
+
+/* Its media is up: accepted, and the others get publishers-joined.
+ * 0 or ENOENT (gone meanwhile). */
+int rtc_videoroom_external_accept(unsigned key);
+
+/* It leaves like any publisher: publishers-left, its call deleted (with
+ * every feed of it), the room ends if it was the last. */
+void rtc_videoroom_external_remove(unsigned key);
+
 #endif

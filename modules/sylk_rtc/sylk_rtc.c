@@ -36,6 +36,7 @@
 #include "rtc_store.h"
 #include "rtc_videoroom.h"
 #include "rtc_vrchat.h"
+#include "rtc_vr_sip.h"
 
 MODULE_VERSION
 
@@ -497,6 +498,7 @@ static void gateway_timer(unsigned int ticks, void *param)
 	rtc_account_timer();
 	rtc_call_timer();
 	rtc_videoroom_timer();
+	rtc_vr_sip_timer(); /* SIP phones in video rooms */
 	rtc_message_timer();
 	rtc_presence_timer();
 }
@@ -537,7 +539,7 @@ static int mod_init(void)
 	    derive_addresses() < 0)
 		return -1;
 	if (rtc_store_init() < 0 || rtc_db_bind() < 0 || rtc_push_init() < 0 ||
-	    rtc_videoroom_init() < 0 || rtc_vrchat_init() < 0)
+	    rtc_videoroom_init() < 0 || rtc_vrchat_init() < 0 || rtc_vr_sip_init() < 0)
 		return -1;
 	if (rtc_cfg.api_token_lifetime < 1 || rtc_cfg.history_limit < 1) {
 		LM_ERR("api_token_lifetime and history_limit must be >= 1\n");

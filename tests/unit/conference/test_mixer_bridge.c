@@ -81,7 +81,8 @@ static void test_tap_answer(void)
 	CHECK(strstr(buf, "m=audio 40000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n") != NULL);
 	CHECK(strstr(buf, "a=recvonly\r\n") != NULL);
 	/* video refused, in its place */
-	CHECK(strstr(buf, "m=video 0 RTP/AVP 97\r\n") != NULL);
+	CHECK(strstr(buf, "m=video 0 RTP/AVP 97\r\na=rtpmap:97 VP8/90000\r\na=inactive\r\n") !=
+	      NULL);
 	CHECK(strstr(buf, "m=audio") < strstr(buf, "m=video"));
 	CHECK_INT(mixer_bridge_tap_answer(buf, 60, tap_offer, strlen(tap_offer), &c, "127.0.0.1",
 					  40000),
