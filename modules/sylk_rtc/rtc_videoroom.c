@@ -1140,7 +1140,7 @@ int rtc_videoroom_external_add(const char *room_uri, const char *uri, const char
 	rtc_unlock();
 	if (err)
 		LM_NOTICE("video room %s: no conference audio publisher: %s\n", room_uri,
-			  err == ENOENT   ? "no such room" :
+			  err == ENOENT ? "no such room" :
 			  err == ENOSPC ? "the room is full" :
 					  "cannot add it");
 	return err;
