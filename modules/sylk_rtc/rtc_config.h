@@ -47,6 +47,7 @@ struct rtc_config {
 	int videoroom_max_publishers; /* participants of one room */
 	int videoroom_media_timeout;  /* s a publisher may go without media */
 	int videoroom_max_bitrate;    /* bit/s a room's publishers share */
+	char *videoroom_persistent;   /* rooms whose shared files outlive them */
 
 	/* contacts and presence (rtc_addressbook.h, rtc_presence.h) */
 	int max_addressbook_size;       /* bytes of either XCAP document */

@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,10 +32,14 @@
 #include "rtc_account.h"
 #include "rtc_config.h"
 #include "rtc_db.h"
+#include "rtc_events.h"
 #include "rtc_files.h"
 #include "rtc_http.h"
 #include "rtc_message.h"
 #include "rtc_store.h"
+#include "rtc_videoroom.h"
+
+#include "sylk_ws/videoroom/vr_files.h"
 
 #define FT_PREFIX "/webrtcgateway/filetransfer/"
 #define FT_TYPE "application/sylk-file-transfer"
@@ -58,6 +63,9 @@ struct ft_upload {
 	char hs[32], hr[32];
 	char tmp[PATH_MAX], final[PATH_MAX];
 	long long size;
+	/* a video room's shared file (room_* below) */
+	bool shared;
+	char room[RTC_AOR_SIZE], session[VR_FILES_SEGMENT], display[RTC_AOR_SIZE];
 };
 
 struct ft_conn {
@@ -88,6 +96,8 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void room_ended(const char *room);
+
 /* ---- set-up --------------------------------------------------------------- */
 
 int rtc_files_init(void)
@@ -114,6 +124,7 @@ int rtc_files_init(void)
 	rtc_cfg.file_transfer_url = url_buf;
 	register_procs(1);
 	cfg_register_child(1);
+	rtc_videoroom_on_room_end(room_ended); /* shared files go with their room */
 	return 0;
 }
 
@@ -347,6 +358,8 @@ static char *transfer_message(const struct ft_upload *u, const char *hash)
 	return s;
 }
 
+static void room_upload_done(struct ft_conn *c);
+
 /* The body is on disk: make it the stored file, tell both sides. */
 static void upload_done(struct ft_conn *c)
 {
@@ -356,6 +369,8 @@ static void upload_done(struct ft_conn *c)
 	char hash[FT_HASH_SIZE], *json = NULL;
 	int rc;
 
+	if (u->shared)
+		return room_upload_done(c);
 	EVP_DigestFinal_ex(c->sha, d, &dlen);
 	sha1_text(d, hash);
 	rc = close(c->file) < 0 ? errno : 0;
@@ -581,6 +596,8 @@ static void start_download(struct ft_conn *c, char seg[4][256], bool head_only)
 	c->after = AFTER_FILE;
 }
 
+static void room_request(struct ft_conn *c, struct ft_req *r, const char *rest, size_t rest_len);
+
 static void handle_request(struct ft_conn *c, size_t head_len)
 {
 	struct ft_req r = {0};
@@ -595,6 +612,8 @@ static void handle_request(struct ft_conn *c, size_t head_len)
 	c->left = r.length > 0 ? r.length : 0;
 	if ((q = strchr(r.target, '?')))
 		*q = '\0';
+	if (strncmp(r.target, VR_FILES_PREFIX, strlen(VR_FILES_PREFIX)) == 0)
+		return room_request(c, &r, c->head + head_len, rest_len);
 	if (strncmp(r.target, FT_PREFIX, strlen(FT_PREFIX)) != 0)
 		return refuse(c, 404, "Not Found", "Not found\n");
 	if (strcmp(r.method, "OPTIONS") == 0)
@@ -606,6 +625,277 @@ static void handle_request(struct ft_conn *c, size_t head_len)
 	if (strcmp(r.method, "GET") == 0 || strcmp(r.method, "HEAD") == 0)
 		return start_download(c, seg, r.method[0] == 'H');
 	refuse(c, 405, "Method Not Allowed", "GET, POST or OPTIONS\n");
+}
+
+/* ---- video-room file sharing (issue 16) ------------------------------------------
+ * /webrtcgateway/filesharing/<room>/<session>/<filename>: only a session in
+ * the room, from the address of that session's WebSocket, may POST (share)
+ * or GET (fetch). Files go to <file_dir>/videoroom/<base64url(MD5(room))>/
+ * under their safe name ("name-N.ext" when taken); everyone in the room
+ * gets "file-sharing"; the folder goes when the room ends unless the room
+ * is listed in videoroom_persistent_rooms. */
+
+#define VR_FILES_DIR "videoroom"
+
+/* the participant the URL names, found under the store lock */
+struct room_who {
+	const char *session;
+	int conn_id;
+	bool found;
+	char uri[RTC_AOR_SIZE], display[RTC_AOR_SIZE];
+};
+
+static void room_find_session(int conn_id, const char *session, const char *uri,
+			      const char *display_name, void *arg)
+{
+	struct room_who *w = arg;
+
+	if (w->found || conn_id < 0 || strcmp(session, w->session) != 0)
+		return;
+	w->found = true;
+	w->conn_id = conn_id;
+	copy(w->uri, sizeof(w->uri), uri);
+	copy(w->display, sizeof(w->display), display_name ? display_name : "");
+}
+
+/* Whether the session is in the room and @p ip is its WebSocket's peer. */
+static bool room_member(const char *ip, const struct vr_files_path *p, struct room_who *w)
+{
+	sylk_ws_conn_info_t info;
+
+	memset(w, 0, sizeof(*w));
+	w->session = p->session;
+	if (rtc_videoroom_each(p->room, room_find_session, w) < 0 || !w->found)
+		return false;
+	return rtc_ws.conn_info(w->conn_id, &info) == 0 && same_ip(info.peer, ip);
+}
+
+static int room_dir(char *out, size_t size, const char *room)
+{
+	char h[32];
+	int n;
+
+	hashed(room, h);
+	n = snprintf(out, size, "%s/%s/%s", rtc_cfg.file_dir, VR_FILES_DIR, h);
+	return n > 0 && (size_t)n < size ? 0 : ENAMETOOLONG;
+}
+
+static int room_upload_open(struct ft_conn *c, const struct vr_files_path *p)
+{
+	struct ft_upload *u = &c->up;
+	static unsigned seq;
+	char dir[PATH_MAX];
+	int rc;
+
+	if ((rc = room_dir(dir, sizeof(dir), p->room)) != 0 || (rc = mkdirs(dir)) != 0)
+		return rc;
+	if (snprintf(u->tmp, sizeof(u->tmp), "%s/.upload-%d-%u", dir, (int)getpid(), ++seq) >=
+		    (int)sizeof(u->tmp) ||
+	    snprintf(u->final, sizeof(u->final), "%s", dir) >= (int)sizeof(u->final))
+		return ENAMETOOLONG;
+	c->file = open(u->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (c->file < 0)
+		return errno;
+	c->sha = EVP_MD_CTX_new();
+	if (!c->sha || EVP_DigestInit_ex(c->sha, EVP_sha1(), NULL) != 1)
+		return ENOMEM;
+	return 0;
+}
+
+static void room_upload(struct ft_conn *c, const struct ft_req *r, const struct vr_files_path *p,
+			const struct room_who *w, const char *rest, size_t rest_len)
+{
+	struct ft_upload *u = &c->up;
+	int rc;
+
+	if (r->length < 0)
+		return refuse(c, 411, "Length Required", "Content-Length required\n");
+	if (r->length > rtc_cfg.max_file_size)
+		return refuse(c, 413, "Payload Too Large", "File too large\n");
+	u->shared = true;
+	copy(u->room, sizeof(u->room), p->room);
+	copy(u->session, sizeof(u->session), p->session);
+	copy(u->sender, sizeof(u->sender), w->uri);
+	copy(u->display, sizeof(u->display), w->display);
+	copy(u->name, sizeof(u->name), p->filename);
+	u->size = r->length;
+	if ((rc = room_upload_open(c, p)) != 0) {
+		LM_ERR("cannot open the upload %s: %s\n", u->tmp, strerror(rc));
+		if (c->file >= 0) {
+			close(c->file);
+			c->file = -1;
+			unlink(u->tmp);
+		}
+		return refuse(c, 500, "Server Error", "Cannot store\n");
+	}
+	LM_INFO("video room %s: %s uploads %s (%lld bytes)\n", u->room, u->sender, u->name,
+		u->size);
+	if (r->expect_continue)
+		(void)!send(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25, MSG_NOSIGNAL);
+	c->st = FT_BODY;
+	if (rest_len > (size_t)c->left)
+		rest_len = (size_t)c->left;
+	if (rest_len && (rc = body_write(c, rest, rest_len)))
+		return body_failed(c, rc);
+	if (c->left == 0)
+		upload_done(c);
+}
+
+/* Links the upload under its name, or "name-N.ext" when taken; the name
+ * used into u->name. 0 or errno. */
+static int room_link(struct ft_upload *u)
+{
+	char dir[PATH_MAX], alt[256], path[PATH_MAX];
+
+	copy(dir, sizeof(dir), u->final);
+	for (unsigned n = 0; n < 1000; n++) {
+		if (vr_files_alt_name(u->name, n, alt, sizeof(alt)) != 0 ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, alt) >= (int)sizeof(path))
+			return ENAMETOOLONG;
+		if (link(u->tmp, path) == 0) {
+			copy(u->name, sizeof(u->name), alt);
+			copy(u->final, sizeof(u->final), path);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return errno;
+	}
+	return EEXIST;
+}
+
+struct room_share {
+	struct sylkrtc_shared_file f;
+};
+
+/* Lock held (rtc_videoroom_each): one "file-sharing" to a participant. */
+static void room_emit(int conn_id, const char *session, const char *uri, const char *display_name,
+		      void *arg)
+{
+	const struct room_share *s = arg;
+	char *json = NULL;
+
+	if (conn_id < 0)
+		return;
+	rtc_send_built(conn_id,
+		       sylkrtc_event_videoroom_file_sharing(&json, rtc_conn_version(conn_id),
+							    session, &s->f, 1),
+		       &json);
+}
+
+static void room_upload_done(struct ft_conn *c)
+{
+	struct ft_upload *u = &c->up;
+	struct room_share s = {0};
+	int rc = close(c->file) < 0 ? errno : 0;
+
+	c->file = -1;
+	if (!rc)
+		rc = room_link(u);
+	unlink(u->tmp);
+	if (rc) {
+		LM_ERR("video room %s: cannot store %s: %s\n", u->room, u->name, strerror(rc));
+		return reply(c, 500, "Server Error", "Cannot store the file\n", AFTER_CLOSE);
+	}
+	if (!rtc_videoroom_has_session(u->room, u->session)) {
+		LM_NOTICE("video room %s: %s left before %s was stored: removed\n", u->room,
+			  u->session, u->name);
+		unlink(u->final);
+		return reply(c, 403, "Forbidden", "No longer in the room\n", AFTER_CLOSE);
+	}
+	s.f.filename = u->name;
+	s.f.filesize = u->size;
+	s.f.uploader.uri = u->sender;
+	s.f.uploader.display_name = u->display[0] ? u->display : NULL;
+	s.f.session = u->session;
+	rtc_videoroom_each(u->room, room_emit, &s);
+	LM_INFO("video room %s: %s shared %s (%lld bytes)\n", u->room, u->sender, u->name, u->size);
+	reply(c, 200, "OK", "OK", AFTER_CLOSE);
+}
+
+static void room_download(struct ft_conn *c, const struct vr_files_path *p, bool head_only)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+
+	if (room_dir(dir, sizeof(dir), p->room) ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, p->filename) >= (int)sizeof(path) ||
+	    (c->file = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
+	    fstat(c->file, &st) < 0 || !S_ISREG(st.st_mode)) {
+		LM_NOTICE("video room %s: %s not found for %s\n", p->room, p->filename, c->ip);
+		return reply(c, 404, "Not Found", "Not found\n", AFTER_CLOSE);
+	}
+	LM_INFO("video room %s: %s downloads %s\n", p->room, p->session, p->filename);
+	c->left = head_only ? 0 : (long long)st.st_size;
+	c->olen = (size_t)snprintf(
+		c->out, sizeof(c->out),
+		"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n" FT_CORS
+		"Content-Disposition: attachment;filename=%s\r\n"
+		"Content-Length: %lld\r\nConnection: close\r\n\r\n",
+		p->filename, (long long)st.st_size);
+	if (c->olen >= sizeof(c->out))
+		return reply(c, 414, "URI Too Long", "Name too long\n", AFTER_CLOSE);
+	c->ooff = 0;
+	c->st = FT_SEND;
+	c->after = AFTER_FILE;
+}
+
+static void room_request(struct ft_conn *c, struct ft_req *r, const char *rest, size_t rest_len)
+{
+	struct vr_files_path p;
+	struct room_who w;
+
+	if (strcmp(r->method, "OPTIONS") == 0)
+		return reply(c, 200, "OK", "", c->left ? AFTER_DRAIN : AFTER_CLOSE);
+	if (vr_files_parse_path(r->target, &p) != 0)
+		return refuse(c, 400, "Bad Request", "Bad room, session or file name\n");
+	if (!room_member(c->ip, &p, &w))
+		return refuse(c, 403, "Forbidden", "Not a session of this room here\n");
+	if (strcmp(r->method, "POST") == 0)
+		return room_upload(c, r, &p, &w, rest, rest_len);
+	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+		return room_download(c, &p, r->method[0] == 'H');
+	refuse(c, 405, "Method Not Allowed", "GET, POST or OPTIONS\n");
+}
+
+/* Lock held (rtc_videoroom_on_room_end): the room's folder goes, unless
+ * the room is persistent. A few unlink()s of a small folder. */
+static bool room_persistent(const char *room)
+{
+	const char *p = rtc_cfg.videoroom_persistent;
+	size_t n = strlen(room);
+
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		while (len && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == n && strncasecmp(p, room, n) == 0)
+			return true;
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static void room_ended(const char *room)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (room_persistent(room) || room_dir(dir, sizeof(dir), room) != 0 || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
+			unlink(path);
+	closedir(d);
+	if (rmdir(dir) == 0)
+		LM_INFO("video room %s: shared files removed\n", room);
 }
 
 /* ---- the connection's steps ----------------------------------------------------- */

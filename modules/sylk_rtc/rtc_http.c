@@ -30,6 +30,7 @@
 
 #define HISTORY_PREFIX "/webrtcgateway/messages/history/"
 #define FILES_PREFIX "/webrtcgateway/filetransfer/"
+#define SHARING_PREFIX "/webrtcgateway/filesharing/" /* video rooms */
 #define TOKEN_TABLE "sylk_api_tokens"
 #define TOKEN_BYTES 32 /* as SylkServer's secrets.token_urlsafe() */
 #define TOKEN_SIZE 64
@@ -449,8 +450,10 @@ int rtc_http_handle(struct sip_msg *msg)
 		return -1;
 	uri = msg->first_line.u.request.uri;
 	method = msg->first_line.u.request.method;
-	if (uri.len >= (int)strlen(FILES_PREFIX) &&
-	    strncmp(uri.s, FILES_PREFIX, strlen(FILES_PREFIX)) == 0)
+	if ((uri.len >= (int)strlen(FILES_PREFIX) &&
+	     strncmp(uri.s, FILES_PREFIX, strlen(FILES_PREFIX)) == 0) ||
+	    (uri.len >= (int)strlen(SHARING_PREFIX) &&
+	     strncmp(uri.s, SHARING_PREFIX, strlen(SHARING_PREFIX)) == 0))
 		return files_redirect(msg, &uri);
 	if (uri.len < (int)plen || strncmp(uri.s, HISTORY_PREFIX, plen) != 0)
 		return -1;
