@@ -23,6 +23,7 @@ struct rtc_config {
 	int decline_code;            /* session-terminate of an unanswered call */
 	char *user_agent;            /* default User-Agent of our requests */
 	char *db_url;                /* messaging storage; "" = none */
+	char *sqlite_synchronous;    /* NORMAL (default) or FULL */
 	int max_message_size;        /* bytes of an account message's content */
 	int message_retention_days;  /* journal rows older than this are purged */
 	/* history over HTTP and file transfer (rtc_http.h, rtc_files.h) */

@@ -177,6 +177,9 @@ struct out_msg {
 	char content_type[MSGSTORE_TYPE_SIZE];
 	char extra[128]; /* extra SIP headers */
 	char call_id[RTC_CALLID_SIZE], tag[RTC_TAG_SIZE];
+	char challenge[1024]; /* answered before the proxy asks, when set */
+	bool challenge_proxy;
+	unsigned nc;
 	unsigned cseq;
 	int auth_tries;
 	bool report; /* journal state and disposition-notification */
@@ -201,9 +204,16 @@ static int out_send(struct out_msg *m, struct sip_msg *challenge)
 	if (rtc_append(hdrs, sizeof(hdrs), "Content-Type: %s\r\nUser-Agent: %s\r\n%s",
 		       m->content_type, rtc_cfg.user_agent, m->extra) < 0)
 		goto out;
-	if (challenge && rtc_sip_authorize(hdrs, sizeof(hdrs), challenge, "MESSAGE", &d->rem_target,
-					   m->user, m->ha1) < 0)
-		goto out;
+	if (challenge) {
+		if (rtc_sip_authorize_keep(hdrs, sizeof(hdrs), challenge, "MESSAGE", &d->rem_target,
+					   m->user, m->ha1, m->challenge, sizeof(m->challenge)) < 0)
+			goto out;
+		m->challenge_proxy = challenge->first_line.u.reply.statuscode == 407;
+	} else if (m->challenge[0] &&
+		   rtc_sip_authorize_again(hdrs, sizeof(hdrs), m->challenge_proxy, m->challenge,
+					   m->nc, "MESSAGE", &d->rem_target, m->user, m->ha1) < 0) {
+		m->challenge[0] = '\0'; /* send it bare: the proxy will ask */
+	}
 	hs.s = hdrs;
 	hs.len = (int)strlen(hdrs);
 	body.s = m->body;
@@ -237,6 +247,38 @@ static void out_report(struct out_msg *m, int code, struct sip_msg *rpl)
 	send_disposition(m->from, &d);
 }
 
+/* The proxy asked: remember its challenge for the account's next
+ * MESSAGEs (nonce count 1 is the answer about to go out). */
+static void keep_challenge(const struct out_msg *m)
+{
+	rtc_lock();
+	for (struct rtc_account *a = rtc_account_first(); a; a = a->next) {
+		if (strcmp(a->aor, m->from) != 0)
+			continue;
+		rtc_shm_free_str(&a->msg_challenge);
+		a->msg_challenge = m->challenge[0] ? sylk_shm_strdup(m->challenge) : NULL;
+		a->msg_challenge_proxy = m->challenge_proxy;
+		a->msg_nc = 1;
+	}
+	rtc_unlock();
+}
+
+/* A challenge kept for the sender: copied with the next nonce count. */
+static void reuse_challenge(struct out_msg *m)
+{
+	rtc_lock();
+	for (struct rtc_account *a = rtc_account_first(); a; a = a->next) {
+		if (!a->msg_challenge || strcmp(a->aor, m->from) != 0)
+			continue;
+		sylk_copy(m->challenge, sizeof(m->challenge), a->msg_challenge,
+			  strlen(a->msg_challenge));
+		m->challenge_proxy = a->msg_challenge_proxy;
+		m->nc = ++a->msg_nc;
+		break;
+	}
+	rtc_unlock();
+}
+
 static void out_cb(struct cell *t, int type, struct tmcb_params *ps)
 {
 	struct out_msg *m = *ps->param;
@@ -248,8 +290,10 @@ static void out_cb(struct cell *t, int type, struct tmcb_params *ps)
 	if ((code == 401 || code == 407) && m->auth_tries < 1) {
 		m->auth_tries++;
 		m->cseq++;
-		if (out_send(m, ps->rpl) == 0)
+		if (out_send(m, ps->rpl) == 0) {
+			keep_challenge(m);
 			return;
+		}
 	}
 	if (m->report)
 		out_report(m, code, ps->rpl);
@@ -290,6 +334,7 @@ static int out_message(const struct out_req *r)
 		sylk_copy(m->extra, sizeof(m->extra), r->extra, strlen(r->extra));
 	m->cseq = 1;
 	m->report = r->report;
+	reuse_challenge(m);
 	memcpy(m->body, r->body, r->body_len);
 	m->body[r->body_len] = '\0';
 	m->body_len = r->body_len;

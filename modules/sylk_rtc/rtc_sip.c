@@ -150,16 +150,41 @@ void rtc_sip_reason(char *buf, size_t size, struct sip_msg *rpl, int code)
 		snprintf(buf, size, "%d", code);
 }
 
-int rtc_sip_authorize(char *hdrs, size_t size, struct sip_msg *rpl, const char *method,
-		      const str *uri, const char *user, const char *ha1)
+/* Appends credentials answering one challenge (a WWW-/Proxy-Authenticate
+ * value); 0, or -1 when the credentials cannot answer it. */
+static int answer_challenge(char *hdrs, size_t size, bool proxy, const char *val, size_t len,
+			    unsigned nc, const char *method, const str *uri, const char *user,
+			    const char *ha1)
 {
-	struct hdr_field *h;
 	struct sip_digest_chal *chal = NULL;
 	struct sip_digest_cred cred = {.username = user, .ha1_md5 = ha1};
 	char uri_z[512], cnonce[17], value[2048];
-	struct sip_digest_req req = {.method = method, .uri = uri_z, .cnonce = cnonce, .nc = 1};
+	struct sip_digest_req req = {.method = method, .uri = uri_z, .cnonce = cnonce, .nc = nc};
 	enum sip_digest_reason why;
-	int want, err;
+	int err;
+
+	if (sip_digest_chal_parse(&chal, val, len, NULL) != 0)
+		return -1;
+	sylk_copy(uri_z, sizeof(uri_z), uri->s, uri->len);
+	rtc_sip_random_hex(cnonce, sizeof(cnonce));
+	err = sip_digest_authorization(value, sizeof(value), NULL, chal, &cred, &req, &why);
+	if (err)
+		LM_NOTICE("cannot answer a %s challenge: %s\n", sip_digest_algo_name(chal->algo),
+			  sip_digest_reason_str(why));
+	sip_digest_chal_free(chal);
+	if (err)
+		return -1;
+	return rtc_append(hdrs, size, "%s: %s\r\n", proxy ? "Proxy-Authorization" : "Authorization",
+			  value);
+}
+
+int rtc_sip_authorize_keep(char *hdrs, size_t size, struct sip_msg *rpl, const char *method,
+			   const str *uri, const char *user, const char *ha1, char *keep,
+			   size_t keep_size)
+{
+	struct hdr_field *h;
+	size_t base = strlen(hdrs);
+	int want;
 	bool proxy;
 
 	if (!rpl || rpl == FAKED_REPLY)
@@ -168,27 +193,35 @@ int rtc_sip_authorize(char *hdrs, size_t size, struct sip_msg *rpl, const char *
 	want = proxy ? HDR_PROXY_AUTHENTICATE_T : HDR_WWW_AUTHENTICATE_T;
 	if (parse_headers(rpl, HDR_EOH_F, 0) < 0)
 		return -1;
-	sylk_copy(uri_z, sizeof(uri_z), uri->s, uri->len);
-	rtc_sip_random_hex(cnonce, sizeof(cnonce));
 	/* a registrar may offer several challenges (SHA-256 and MD5): answer
 	 * the first one the credentials fit */
-	err = -1;
-	for (h = rpl->headers; h && err; h = h->next) {
-		if (h->type != want ||
-		    sip_digest_chal_parse(&chal, h->body.s, h->body.len, NULL) != 0)
+	for (h = rpl->headers; h; h = h->next) {
+		if (h->type != want)
 			continue;
-		err = sip_digest_authorization(value, sizeof(value), NULL, chal, &cred, &req, &why);
-		if (err)
-			LM_NOTICE("cannot answer a %s challenge: %s\n",
-				  sip_digest_algo_name(chal->algo), sip_digest_reason_str(why));
-		sip_digest_chal_free(chal);
-		chal = NULL;
+		if (answer_challenge(hdrs, size, proxy, h->body.s, (size_t)h->body.len, 1, method,
+				     uri, user, ha1) == 0) {
+			if (keep && (size_t)h->body.len < keep_size)
+				sylk_copy(keep, keep_size, h->body.s, h->body.len);
+			else if (keep)
+				keep[0] = '\0';
+			return 0;
+		}
+		hdrs[base] = '\0';
 	}
-	if (err) {
-		LM_NOTICE("%d without a Digest challenge we can answer\n",
-			  rpl->first_line.u.reply.statuscode);
-		return -1;
-	}
-	return rtc_append(hdrs, size, "%s: %s\r\n", proxy ? "Proxy-Authorization" : "Authorization",
-			  value);
+	LM_NOTICE("%d without a Digest challenge we can answer\n",
+		  rpl->first_line.u.reply.statuscode);
+	return -1;
+}
+
+int rtc_sip_authorize(char *hdrs, size_t size, struct sip_msg *rpl, const char *method,
+		      const str *uri, const char *user, const char *ha1)
+{
+	return rtc_sip_authorize_keep(hdrs, size, rpl, method, uri, user, ha1, NULL, 0);
+}
+
+int rtc_sip_authorize_again(char *hdrs, size_t size, bool proxy, const char *challenge, unsigned nc,
+			    const char *method, const str *uri, const char *user, const char *ha1)
+{
+	return answer_challenge(hdrs, size, proxy, challenge, strlen(challenge), nc, method, uri,
+				user, ha1);
 }

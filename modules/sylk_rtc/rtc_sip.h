@@ -4,6 +4,7 @@
 #ifndef SYLK_RTC_SIP_H
 #define SYLK_RTC_SIP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/parser/msg_parser.h"
@@ -35,6 +36,19 @@ void rtc_sip_reason(char *buf, size_t size, struct sip_msg *rpl, int code);
  * success. */
 int rtc_sip_authorize(char *hdrs, size_t size, struct sip_msg *rpl, const char *method,
 		      const str *uri, const char *user, const char *ha1);
+
+/* rtc_sip_authorize(), also copying the challenge it answered to @p keep
+ * (emptied when it does not fit), for rtc_sip_authorize_again(). */
+int rtc_sip_authorize_keep(char *hdrs, size_t size, struct sip_msg *rpl, const char *method,
+			   const str *uri, const char *user, const char *ha1, char *keep,
+			   size_t keep_size);
+
+/* Credentials for a challenge kept from an earlier reply, with nonce count
+ * @p nc: requests that would be challenged the same way go out answered,
+ * saving the 401/407 round trip while the nonce lives. */
+int rtc_sip_authorize_again(char *hdrs, size_t size, bool proxy, const char *challenge,
+			    unsigned nc, const char *method, const str *uri, const char *user,
+			    const char *ha1);
 
 /* snprintf that appends at strlen(buf); -1 when it did not fit */
 int rtc_append(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

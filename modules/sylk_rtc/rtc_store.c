@@ -250,6 +250,7 @@ void rtc_account_destroy(struct rtc_account *a)
 	rtc_shm_free_str(&a->user_agent);
 	rtc_shm_free_str(&a->push_params);
 	rtc_shm_free_str(&a->bound_params);
+	rtc_shm_free_str(&a->msg_challenge);
 	for (int i = 0; i < a->prefix_count; i++)
 		rtc_shm_free_str(&a->prefixes[i]);
 	if (a->prefixes)

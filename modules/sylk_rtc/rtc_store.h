@@ -55,6 +55,11 @@ struct rtc_account {
 	char **prefixes;    /* shm, incoming header prefixes */
 	int prefix_count;
 	char *push_params; /* shm ";pn-...", or NULL */
+	/* the proxy's last challenge to this account's MESSAGEs (shm), kept
+	 * to answer the next ones at once; its nonce count so far */
+	char *msg_challenge;
+	bool msg_challenge_proxy;
+	unsigned msg_nc;
 	char *bound_params; /* shm: push params of the binding the registrar
 			       has ("" none); NULL while nothing is bound */
 
