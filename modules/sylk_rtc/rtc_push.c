@@ -47,6 +47,7 @@
 enum job_kind {
 	JOB_CALL,
 	JOB_MESSAGE,
+	JOB_CONFERENCE, /* videoroom-invite to an offline account */
 	JOB_TOKEN_SAVE,
 	JOB_TOKEN_FORGET,
 };
@@ -67,6 +68,7 @@ struct push_note {
 	char display[NAME_SIZE];
 	char call_id[RTC_CALLID_SIZE];
 	char content_type[NAME_SIZE];
+	char room[RTC_AOR_SIZE]; /* JOB_CONFERENCE */
 	bool video;
 };
 
@@ -289,6 +291,7 @@ static const char *job_name(enum job_kind k)
 	switch (k) {
 	case JOB_CALL: return "call";
 	case JOB_MESSAGE: return "message";
+	case JOB_CONFERENCE: return "conference invite";
 	case JOB_TOKEN_SAVE: return "token save";
 	case JOB_TOKEN_FORGET: return "token removal";
 	}
@@ -299,7 +302,8 @@ static const char *job_name(enum job_kind k)
  * dropped and logged). Takes shared->lock only. */
 static int enqueue(const struct push_job *job)
 {
-	bool note = job->kind == JOB_CALL || job->kind == JOB_MESSAGE;
+	bool note = job->kind == JOB_CALL || job->kind == JOB_MESSAGE ||
+		    job->kind == JOB_CONFERENCE;
 	int err = 0;
 
 	lock_get(&shared->lock);
@@ -478,6 +482,27 @@ void rtc_push_message(const char *account, const char *from_uri, const char *fro
 		      const char *content_type, const char *message_id)
 {
 	note_job(JOB_MESSAGE, account, from_uri, from_display, message_id, content_type, false);
+}
+
+/* SylkServer's push.conference_invite(): sylkpush ConferenceInviteEvent */
+void rtc_push_conference(const char *account, const char *from_uri, const char *from_display,
+			 const char *room, const char *call_id, bool video)
+{
+	struct push_job job;
+
+	if (!shared || !account || !*account || !room || !call_id)
+		return;
+	memset(&job, 0, sizeof(job));
+	job.kind = JOB_CONFERENCE;
+	set(job.account, sizeof(job.account), account);
+	set(job.note.from, sizeof(job.note.from), from_uri);
+	set(job.note.display, sizeof(job.note.display), from_display);
+	unquote(job.note.display);
+	set(job.note.room, sizeof(job.note.room), room);
+	set(job.note.call_id, sizeof(job.note.call_id), call_id);
+	job.note.video = video;
+	if (enqueue(&job) == 0)
+		LM_INFO("push: conference invite of %s to %s queued\n", account, room);
 }
 
 void rtc_push_call(const char *account, const char *from_uri, const char *from_display,
@@ -869,6 +894,27 @@ static void add_str(json_object *o, const char *key, const char *value)
 	json_object_object_add(o, key, json_object_new_string(value));
 }
 
+/* sylkpush's ConferenceInviteEvent ("incoming_conference_request"): "to"
+ * is the room, "account" the invitee. */
+static json_object *conference_json(json_object *o, const struct push_job *job,
+				    const struct push_token *t, const char *token)
+{
+	add_str(o, "event", "incoming_conference_request");
+	add_str(o, "app-id", t->app);
+	add_str(o, "platform", t->platform);
+	add_str(o, "token", token);
+	add_str(o, "device-id", t->device);
+	json_object_object_add(o, "silent", json_object_new_int(t->silent ? 1 : 0));
+	add_str(o, "call-id", job->note.call_id);
+	add_str(o, "from", job->note.from);
+	if (job->note.display[0])
+		add_str(o, "from-display-name", job->note.display);
+	add_str(o, "to", job->note.room);
+	add_str(o, "media-type", job->note.video ? "video" : "audio");
+	add_str(o, "account", job->account);
+	return o;
+}
+
 /* The body SylkServer sends to sylk-pushserver (models/sylkpush.py, keys
  * with '-'; sylk-pushserver's WakeUpRequest for incoming_session). */
 static json_object *note_json(const struct push_job *job, const struct push_token *t,
@@ -879,6 +925,8 @@ static json_object *note_json(const struct push_job *job, const struct push_toke
 
 	if (!o)
 		return NULL;
+	if (job->kind == JOB_CONFERENCE)
+		return conference_json(o, job, t, token);
 	add_str(o, "event", call ? "incoming_session" : "message");
 	add_str(o, "app-id", t->app);
 	add_str(o, "platform", t->platform);
@@ -918,7 +966,7 @@ static void push_one(const struct push_job *job, const struct push_token *t)
 	json_object *o;
 	int code;
 
-	pick_token(t, job->kind == JOB_CALL, token, sizeof(token));
+	pick_token(t, job->kind != JOB_MESSAGE, token, sizeof(token));
 	o = note_json(job, t, token);
 	if (!o) {
 		LM_ERR("push: out of memory building the %s notification\n", job_name(job->kind));
@@ -959,7 +1007,8 @@ static void run_job(const struct push_job *job)
 {
 	switch (job->kind) {
 	case JOB_CALL:
-	case JOB_MESSAGE: run_note(job); return;
+	case JOB_MESSAGE:
+	case JOB_CONFERENCE: run_note(job); return;
 	case JOB_TOKEN_SAVE:
 		if (db_save(job->account, &job->tok) == 0)
 			LM_INFO("push token of %s (%s/%s, %s) stored\n", job->account, job->tok.app,

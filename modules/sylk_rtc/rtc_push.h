@@ -44,6 +44,11 @@ void rtc_push_token_forget(const struct rtc_account *a);
 void rtc_push_message(const char *account, const char *from_uri, const char *from_display,
 		      const char *content_type, const char *message_id);
 
+/* videoroom-invite for @p account (user@domain) that no connection has:
+ * sylkpush's "incoming_conference_request" to room @p room. */
+void rtc_push_conference(const char *account, const char *from_uri, const char *from_display,
+			 const char *room, const char *call_id, bool video);
+
 /* A call for @p account that found no registered contact. */
 void rtc_push_call(const char *account, const char *from_uri, const char *from_display,
 		   const char *call_id, bool video);

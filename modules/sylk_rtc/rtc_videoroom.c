@@ -36,6 +36,7 @@
 #include "rtc_account.h"
 #include "rtc_config.h"
 #include "rtc_events.h"
+#include "rtc_push.h"
 #include "rtc_sip.h"
 #include "rtc_store.h"
 #include "rtc_videoroom.h"
@@ -837,6 +838,23 @@ static void toggle_hand(int conn_id, const struct sylkrtc_request *req)
 	rtc_send_ack(conn_id, req->transaction);
 }
 
+/* Invitees without a connection where they may receive get a push
+ * (rtc_push.c: only accounts with a stored token). Lock held. */
+static void invite_push_offline(const struct sylkrtc_request *req, const char *room,
+				const struct sylkrtc_identity *from, const char *sid, bool video)
+{
+	for (size_t i = 0; i < req->participant_count; i++) {
+		bool online = false;
+
+		for (struct rtc_account *a = rtc_account_first(); a && !online; a = a->next)
+			online = strcasecmp(a->aor, req->participants[i]) == 0 &&
+				 rtc_account_may_receive(a);
+		if (!online)
+			rtc_push_conference(req->participants[i], from->uri, from->display_name,
+					    room, sid, video);
+	}
+}
+
 static void invite(int conn_id, const struct sylkrtc_request *req)
 {
 	struct vr_room *r = NULL;
@@ -849,6 +867,7 @@ static void invite(int conn_id, const struct sylkrtc_request *req)
 	from.uri = p->uri;
 	from.display_name = p->display_name[0] ? p->display_name : NULL;
 	rtc_sip_random_hex(sid, sizeof(sid));
+	invite_push_offline(req, r->uri, &from, sid, p->video);
 	for (struct rtc_account *a = rtc_account_first(); a; a = a->next) {
 		char *json = NULL;
 		bool invited = false;
