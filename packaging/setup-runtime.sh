@@ -49,6 +49,22 @@ fi
 sqlite3 "$DB" < "$(dirname "$0")/sql/sylk-messaging.sql" >/dev/null
 # presence, presence_xml and xcap_server (contacts and presence, issue 17)
 sqlite3 "$DB" < "$(dirname "$0")/sql/sylk-presence.sql" >/dev/null
+# WAL: readers never block a writer. Debian's db_sqlite sets no busy
+# timeout, so with the default rollback journal a presence write (PUBLISH,
+# a new watcher) failed at once ("database is locked", 500) whenever another
+# process was reading; the mode is kept in the file
+sqlite3 "$DB" "PRAGMA journal_mode=WAL;" >/dev/null
+# the default presence policy of the demo accounts: a pres-rules document
+# with only the rule the gateway ends every such document with (users of
+# the domain may watch; sylk_ws/contacts/addressbook.h AB_DEFAULT_RULE)
+for entry in $DEMO_ACCOUNTS; do
+  user=${entry%%:*}
+  uri="/xcap-root/pres-rules/users/sip:$user@$DOMAIN/index"
+  doc="<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<cr:ruleset xmlns:cr=\"urn:ietf:params:xml:ns:common-policy\" xmlns:pr=\"urn:ietf:params:xml:ns:pres-rules\"><cr:rule id=\"sylk-default\"><cr:conditions><cr:identity><cr:many domain=\"$DOMAIN\"/></cr:identity></cr:conditions><cr:actions><pr:sub-handling>allow</pr:sub-handling></cr:actions><cr:transformations><pr:provide-all-attributes/></cr:transformations></cr:rule></cr:ruleset>"
+  sqlite3 "$DB" "INSERT OR IGNORE INTO xcap (username, domain, doc, doc_type, etag, source, doc_uri, port)
+    VALUES ('$user', '$DOMAIN', CAST('$doc' AS BLOB), 2, 'sylk-default-$user', 0, '$uri', 0);" >/dev/null
+done
 # databases made before this rule was kept were world-readable
 chmod 600 "$DB"
 mkdir -p "$STATE_DIR/conference" "$STATE_DIR/filetransfer"

@@ -345,12 +345,13 @@ struct attempt {
 static int store(struct attempt *t, json_object *ab, struct xdoc docs[2])
 {
 	char *lists = NULL, *rules = NULL;
+	const char *domain = strchr(t->aor, '@'); /* the default rule's domain */
 	size_t n1 = 0, n2 = 0;
 	int err;
 
 	err = ab_write_lists(ab, &lists, &n1);
 	if (!err)
-		err = ab_write_rules(ab, &rules, &n2);
+		err = ab_write_rules_for(ab, domain ? domain + 1 : NULL, &rules, &n2);
 	if (err)
 		goto out;
 	if ((int)(n1 > n2 ? n1 : n2) > rtc_cfg.max_addressbook_size) {

@@ -413,7 +413,8 @@ static void read_rule(json_object *policies, const xmlNode *rule)
 	xmlChar *id = xmlGetProp(rule, (const xmlChar *)"id");
 	json_object *p = NULL;
 
-	if (!id || !strncmp((const char *)id, CONTACT_RULE, strlen(CONTACT_RULE)))
+	if (!id || !strncmp((const char *)id, CONTACT_RULE, strlen(CONTACT_RULE)) ||
+	    !strcmp((const char *)id, AB_DEFAULT_RULE))
 		goto out;
 	p = json_of(child(rule, AB_NS, "policy"));
 	if (!p)
@@ -650,7 +651,35 @@ static int write_contact_rules(xmlNode *root, const struct ns3 *ns, json_object 
 	return err;
 }
 
+/* The last rule: users of @p domain may watch (presence_xml applies the
+ * first rule whose identity matches, so the rules above win over it). */
+static int write_default_rule(xmlNode *root, const struct ns3 *ns, const char *domain)
+{
+	xmlNode *r = xmlNewChild(root, ns->cp, (const xmlChar *)"rule", NULL), *c, *i, *m, *a, *t;
+
+	if (!r || !xmlNewProp(r, (const xmlChar *)"id", (const xmlChar *)AB_DEFAULT_RULE))
+		return ENOMEM;
+	c = xmlNewChild(r, ns->cp, (const xmlChar *)"conditions", NULL);
+	i = c ? xmlNewChild(c, ns->cp, (const xmlChar *)"identity", NULL) : NULL;
+	m = i ? xmlNewChild(i, ns->cp, (const xmlChar *)"many", NULL) : NULL;
+	if (!m || !xmlNewProp(m, (const xmlChar *)"domain", (const xmlChar *)domain))
+		return ENOMEM;
+	a = xmlNewChild(r, ns->cp, (const xmlChar *)"actions", NULL);
+	if (!a ||
+	    !xmlNewTextChild(a, ns->pr, (const xmlChar *)"sub-handling", (const xmlChar *)"allow"))
+		return ENOMEM;
+	t = xmlNewChild(r, ns->cp, (const xmlChar *)"transformations", NULL);
+	if (!t || !xmlNewChild(t, ns->pr, (const xmlChar *)"provide-all-attributes", NULL))
+		return ENOMEM;
+	return 0;
+}
+
 int ab_write_rules(const json_object *ab, char **xml, size_t *len)
+{
+	return ab_write_rules_for(ab, NULL, xml, len);
+}
+
+int ab_write_rules_for(const json_object *ab, const char *domain, char **xml, size_t *len)
 {
 	xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
 	xmlNode *root = xmlNewNode(NULL, (const xmlChar *)"ruleset");
@@ -676,6 +705,8 @@ int ab_write_rules(const json_object *ab, char **xml, size_t *len)
 	}
 	for (size_t i = 0; !err && i < json_object_array_length(contacts); i++)
 		err = write_contact_rules(root, &ns, json_object_array_get_idx(contacts, i));
+	if (!err && domain && *domain)
+		err = write_default_rule(root, &ns, domain);
 	if (!err)
 		err = dump(doc, xml, len);
 out:

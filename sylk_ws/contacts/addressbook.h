@@ -47,6 +47,8 @@
 #define AB_MAX_DOC (1024 * 1024)
 #define AB_ID_MAX 128
 #define AB_NS "urn:sylk:xml:ns:addressbook"
+/** id of the default rule of a pres-rules document (ab_write_rules_for) */
+#define AB_DEFAULT_RULE "sylk-default"
 
 /** Why an update was refused; the text names the field. */
 enum ab_reason {
@@ -76,6 +78,12 @@ int ab_read_rules(json_object *ab, const char *xml, size_t len);
 /** The two documents of @p ab (malloc'd, NUL-terminated). */
 int ab_write_lists(const json_object *ab, char **xml, size_t *len);
 int ab_write_rules(const json_object *ab, char **xml, size_t *len);
+
+/** The same, ending with the default rule AB_DEFAULT_RULE when @p domain
+ *  is given: <cr:many domain="DOMAIN"/> allow, i.e. users of the domain
+ *  may watch unless a rule above (a policy or a contact) says otherwise.
+ *  Reading ignores that rule (it is no policy). */
+int ab_write_rules_for(const json_object *ab, const char *domain, char **xml, size_t *len);
 
 /**
  * Applies one account-update-addressbook to @p ab.
