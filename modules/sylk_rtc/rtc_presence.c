@@ -15,6 +15,8 @@
 #include <time.h>
 
 #include "core/dprint.h"
+#include "core/ut.h"
+#include "core/parser/parse_cseq.h"
 #include "core/mem/shm_mem.h"
 #include "core/parser/parse_from.h"
 #include "core/parser/parse_to.h"
@@ -45,6 +47,7 @@ struct pres_sub {
 	char uri[RTC_AOR_SIZE]; /* the watched contact, user@host */
 	char call_id[RTC_CALLID_SIZE], tag[RTC_TAG_SIZE], rem_tag[RTC_TAG_SIZE];
 	unsigned cseq;
+	unsigned notify_cseq; /* 1 + that of the newest NOTIFY taken (workers race) */
 	int auth_tries;
 	bool in_flight, ending, gone;
 	time_t refresh_at; /* 0: not scheduled */
@@ -252,7 +255,7 @@ static void sub_answered(struct pres_sub *s, struct sip_msg *rpl, int code)
 	LM_INFO("SUBSCRIBE to %s: %d\n", s->uri, code);
 	/* a refused or vanished dialog starts again from scratch later */
 	s->rem_tag[0] = s->call_id[0] = s->tag[0] = '\0';
-	s->cseq = 0;
+	s->cseq = s->notify_cseq = 0;
 	s->refresh_at = time(NULL) + (code == 481 ? 1 : 60);
 }
 
@@ -418,10 +421,11 @@ int rtc_presence_notify(struct sip_msg *msg)
 	struct pres_user *u = NULL;
 	struct pres_sub *s;
 	str body = STR_NULL;
+	unsigned cseq = 0;
 	bool terminated;
 
-	if (!users || parse_headers(msg, HDR_EOH_F, 0) < 0 || !msg->callid ||
-	    parse_to_header(msg) < 0)
+	if (!users || parse_headers(msg, HDR_EOH_F, 0) < 0 || !msg->callid || !msg->cseq ||
+	    parse_to_header(msg) < 0 || str2int(&get_cseq(msg)->number, &cseq) < 0)
 		return 0;
 	memset(&st, 0, sizeof(st));
 	body.s = get_body(msg);
@@ -434,11 +438,16 @@ int rtc_presence_notify(struct sip_msg *msg)
 		     !strncasecmp(msg->subscription_state->body.s, "terminated", 10);
 	rtc_lock();
 	s = sub_by_dialog(&msg->callid->body, &get_to(msg)->tag_value, &u);
-	if (s) {
+	if (s && cseq < s->notify_cseq) {
+		/* overtaken by a newer one that another worker took first */
+		LM_INFO("NOTIFY %u from %s for %s older than %u: state ignored\n", cseq, s->uri,
+			u->aor, s->notify_cseq - 1);
+	} else if (s) {
+		s->notify_cseq = cseq + 1;
 		note_state(s, &st, terminated);
 		if (terminated && !s->ending) { /* the notifier ended it: start again */
 			s->rem_tag[0] = s->call_id[0] = s->tag[0] = '\0';
-			s->cseq = 0;
+			s->cseq = s->notify_cseq = 0;
 			s->refresh_at = time(NULL) + 5;
 		}
 	}
@@ -491,18 +500,33 @@ static void send_events(const struct emit *e, int count)
 	}
 }
 
+/* the most contacts one account watches, whatever max_presence_subscriptions says */
+#define MAX_WATCH 256
+
 struct wanted {
-	char uris[64][RTC_AOR_SIZE];
-	int n, max;
+	char uris[MAX_WATCH + 1][RTC_AOR_SIZE];
+	int n, max; /* max: the limit + 1, to tell that there were more */
 };
 
 static int want(const char *aor, void *arg)
 {
 	struct wanted *w = arg;
 
-	if (w->n < w->max && w->n < 64)
+	if (w->n < w->max && w->n <= MAX_WATCH)
 		sylk_copy(w->uris[w->n++], RTC_AOR_SIZE, aor, strlen(aor));
 	return 0;
+}
+
+/* The first @p limit of the contacts marked for presence; the rest are
+ * refused with a log line. */
+static void want_limit(struct wanted *w, const char *aor, int limit)
+{
+	if (w->n <= limit)
+		return;
+	LM_NOTICE("presence of %s: more than %d contacts marked for presence, watching "
+		  "only the first %d (max_presence_subscriptions)\n",
+		  aor, limit, limit);
+	w->n = limit;
 }
 
 static bool wanted_has(const struct wanted *w, const char *uri)
@@ -541,7 +565,10 @@ static void resync(void)
 {
 	char aor[RTC_AOR_SIZE];
 	struct wanted *w = malloc(sizeof(*w));
+	int limit;
 
+	if (!w)
+		LM_ERR("no memory to follow the address books\n");
 	while (w) {
 		struct pres_user *u;
 		json_object *ab;
@@ -557,10 +584,15 @@ static void resync(void)
 		if (!aor[0])
 			break;
 		ab = rtc_addressbook_load(aor);
+		limit = rtc_cfg.max_presence_subscriptions < MAX_WATCH ?
+				rtc_cfg.max_presence_subscriptions :
+				MAX_WATCH;
 		w->n = 0;
-		w->max = rtc_cfg.max_presence_subscriptions;
-		if (ab)
+		w->max = limit + 1;
+		if (ab) {
 			ab_watch_list(ab, (size_t)w->max, want, w);
+			want_limit(w, aor, limit);
+		}
 		json_object_put(ab);
 		rtc_lock();
 		u = user_find(aor);

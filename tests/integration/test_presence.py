@@ -33,10 +33,13 @@ def is_presence(event, account, uri=None):
 
 
 def add_contact(client, account, data):
+    """Adds the contact (already there from an earlier test: fine)."""
     client.expect_ack("account-update-addressbook", account=account, action="add",
                       type="contact", data=data)
-    client.wait_event(lambda e: e.get("event") == "addressbook-updated"
-                      and e.get("account") == account)
+    ev = client.wait_event(lambda e: e.get("event") in ("addressbook-updated",
+                                                        "addressbook-update-failed")
+                           and e.get("account") == account)
+    assert ev["event"] == "addressbook-updated" or "exists" in ev["error"], ev
 
 
 def sipp_keys(user, **more):
@@ -158,3 +161,92 @@ def test_default_policy_and_block(server, workdir):
                    keys=sipp_keys("carol", status1="open", note1="x", status2="open", note2="x"),
                    extra=auth("carol") + ["-s", "alice"])
     assert "final 403" in sipp.actions(), sipp.report()
+
+
+def collect_presence(client, account, uri, seconds):
+    """(arrival time, event) of each presence event for uri within seconds."""
+    out = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            ev = client.wait_event(lambda e: is_presence(e, account, uri),
+                                   timeout=max(deadline - time.monotonic(), 0.01))
+        except TimeoutError:
+            break
+        out.append((time.monotonic(), ev))
+    return out
+
+
+def test_notify_storm_coalesced(server, workdir):
+    """(c) many PUBLISHes within a second: at most one event per contact
+    per second, and the last state wins."""
+    bob_uri = f"bob@{SIP_DOMAIN}"
+    with SylkRtcClient(server.http_port) as alice:
+        account = alice.register("alice")
+        add_contact(alice, account, contact("bob", "bob", "Bob"))
+        time.sleep(2)
+        alice.events()
+        alice._pending.clear()
+        sipp = run_uac(workdir, "bob-storm", "presence_storm.xml",
+                       f"127.0.0.1:{server.sip_port}",
+                       keys=sipp_keys("bob", final_note="storm over"),
+                       extra=auth("bob") + ["-s", "bob"])
+        assert sipp.process.proc.returncode == 0, sipp.report()
+        assert len([a for a in sipp.actions() if a.startswith("published")]) == 12, \
+            sipp.actions()
+        got = collect_presence(alice, account, bob_uri, 4)
+    assert got, "no presence event after the storm"
+    times = [t for t, _ in got]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert all(g >= 0.9 for g in gaps), (gaps, [e for _, e in got])
+    # 12 NOTIFYs within well under a second: one event at once, then the
+    # coalesced rest a second later at most
+    assert len(got) <= 3, [e for _, e in got]
+    last = got[-1][1]
+    assert last["state"] == "closed" and last.get("note") == "storm over", got
+
+
+def test_second_connection_and_unregistered(server, workdir):
+    """(d) a second connection of alice gets the same events; a connection
+    that added alice without registering gets none."""
+    bob_uri = f"bob@{SIP_DOMAIN}"
+    with SylkRtcClient(server.http_port) as one, SylkRtcClient(server.http_port) as two, \
+            SylkRtcClient(server.http_port) as idle:
+        account = one.register("alice")
+        two.register("alice")
+        idle.add_account("alice")
+        add_contact(one, account, contact("bob", "bob", "Bob"))
+        time.sleep(2)
+        for c in (one, two, idle):
+            c.events()
+            c._pending.clear()
+        publish(server, workdir, "bob", "bob-publish-d", "open", "Back", "closed", "Away")
+        for c in (one, two):
+            first = c.wait_event(lambda e: is_presence(e, account, bob_uri), timeout=5)
+            second = c.wait_event(lambda e: is_presence(e, account, bob_uri), timeout=5)
+            assert (first["state"], first.get("note")) == ("open", "Back"), first
+            assert (second["state"], second.get("note")) == ("closed", "Away"), second
+        assert presence_events(idle, account, settle=1.0) == []
+
+
+def test_max_presence_subscriptions(rtpengine, tmp_path):
+    """(c) max_presence_subscriptions: the first contacts are watched, the
+    rest refused with a log line."""
+    k = Kamailio(str(tmp_path / "limited"), rtpengine,
+                 defines={"PRESENCE_MAX_SUBSCRIPTIONS": 1})
+    try:
+        with SylkRtcClient(k.http_port) as alice:
+            account = alice.register("alice")
+            add_contact(alice, account, contact("bob", "bob", "Bob"))
+            add_contact(alice, account, contact("carol", "carol", "Carol"))
+            wait_until(lambda: "max_presence_subscriptions" in k.process.log(), 5,
+                       interval=0.1, what="the limit's log line")
+            time.sleep(1.5)
+        log = k.process.log()
+        assert "presence of alice@sylk.test: more than 1 contacts marked for presence, " \
+            "watching only the first 1" in log, log[-3000:]
+        watched = set(re.findall(r"NOTIFY sip:alice@sylk.test via \S+ on behalf of "
+                                 r"sip:(\w+)@", log))
+        assert len(watched) == 1, watched
+    finally:
+        k.stop()
