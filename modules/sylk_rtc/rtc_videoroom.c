@@ -390,7 +390,7 @@ static int join_add(int conn_id, const struct sylkrtc_request *req, struct join_
 		return ENOENT;
 	}
 	if (!rtc_account_may_receive(a)) {
-		snprintf(why, size, "Account %s is not registered", req->account);
+		snprintf(why, size, "Account not authenticated");
 		return EACCES;
 	}
 	if (conn_uses_id(conn_id, req->session)) {

@@ -149,10 +149,6 @@ class Contains:
         return f"Contains{self.parts!r}"
 
 
-def not_here(kind):
-    return f"Request {kind} is not available on this server"
-
-
 def add(account=ALICE, password=ALICE_HA1, **extra):
     return dict(account=account, password=password, **extra)
 
@@ -297,28 +293,29 @@ CASES = [
      {"account": ALICE, "action": "add", "type": "friend", "data": {}}, Contains("type")),
     ("composing-bad-state", [], "videoroom-composing-indication",
      {"session": "nope", "state": "typing"}, Contains("state")),
-    # valid requests of features this server does not offer
-    ("account-message", [ALICE], "account-message", dict(CHAT, account=ALICE, uri=BOB),
-     not_here("account-message")),
-    ("fetch-addressbook", [ALICE], "account-fetch-addressbook", {"account": ALICE},
-     not_here("account-fetch-addressbook")),
-    ("update-addressbook", [ALICE], "account-update-addressbook",
+    # account requests of an account that is added but not registered
+    ("account-message-unregistered", [ALICE], "account-message",
+     dict(CHAT, account=ALICE, uri=BOB), "Account not authenticated"),
+    ("fetch-addressbook-unregistered", [ALICE], "account-fetch-addressbook",
+     {"account": ALICE}, "Account not authenticated"),
+    ("update-addressbook-unregistered", [ALICE], "account-update-addressbook",
      {"account": ALICE, "action": "add", "type": "contact", "data": {"uri": BOB}},
-     not_here("account-update-addressbook")),
-    ("sync-conversations", [ALICE], "account-sync-conversations", {"account": ALICE},
-     not_here("account-sync-conversations")),
-    ("mark-conversation-read", [ALICE], "account-mark-conversation-read",
-     {"account": ALICE, "contact": BOB}, not_here("account-mark-conversation-read")),
-    ("remove-conversation", [ALICE], "account-remove-conversation",
-     {"account": ALICE, "contact": BOB}, not_here("account-remove-conversation")),
-    ("videoroom-join", [ALICE], "videoroom-join",
-     {"session": "room-1", "account": ALICE, "uri": "room@conference.sylk.test",
-      "sdp": WEBRTC_OFFER}, not_here("videoroom-join")),
-    ("videoroom-leave", [], "videoroom-leave", {"session": "room-1"},
-     not_here("videoroom-leave")),
-    ("videoroom-message", [], "videoroom-message",
+     "Account not authenticated"),
+    ("sync-conversations-unregistered", [ALICE], "account-sync-conversations",
+     {"account": ALICE}, "Account not authenticated"),
+    ("mark-conversation-read-unregistered", [ALICE], "account-mark-conversation-read",
+     {"account": ALICE, "contact": BOB}, "Account not authenticated"),
+    ("remove-conversation-unregistered", [ALICE], "account-remove-conversation",
+     {"account": ALICE, "contact": BOB}, "Account not authenticated"),
+    ("videoroom-join-unregistered", [ALICE], "videoroom-join",
+     {"session": "room-1", "account": ALICE, "uri": "room@videoconference.sylk.test",
+      "sdp": WEBRTC_OFFER}, "Account not authenticated"),
+    # room requests for a session that is not in a room
+    ("videoroom-leave-unknown", [], "videoroom-leave", {"session": "room-1"},
+     "Unknown room session: room-1"),
+    ("videoroom-message-unknown", [], "videoroom-message",
      {"session": "room-1", "message_id": "m-1", "content": "hi", "content_type": "text/plain"},
-     not_here("videoroom-message")),
+     "Unknown room session: room-1"),
 ]
 
 TABLE = [pytest.param(version, *case[1:], id=f"v{version}-{case[0]}")
