@@ -128,6 +128,7 @@ fi
   -A "MSRP_PORT=$MSRP_PORT" -A "MSRPS_PORT=$MSRPS_PORT" -A "CONF_DOMAIN=conference.$SIP_DOMAIN" \
   -A "CONF_FILE_DIR=\"$STATE_DIR/conference\"" -A "CONF_HTTP_BASE=\"http://$LISTEN_IP:$HTTP_PORT\"" \
   -A "FILE_TRANSFER_PORT=$FILE_TRANSFER_PORT" -A "RTC_FILE_DIR=\"$STATE_DIR/filetransfer\"" \
+  -A "WEB_ROOT=\"$top/web\"" -A "PLAYBACK_FILE=\"$STATE_DIR/prompts/playback.wav\"" \
   -A "DB_URL=\"sqlite://$STATE_DIR/sylk.sqlite\"" \
   -A "TLS_CERT=\"$STATE_DIR/tls/server.pem\"" -A "TLS_KEY=\"$STATE_DIR/tls/server.key\"" \
   -A "CTL_SOCKET=\"unix:$STATE_DIR/kamailio_ctl\"" \
@@ -148,6 +149,7 @@ done
 cat <<INFO
 
   sylk server running (Ctrl-C stops it)
+    demo app   http://$LISTEN_IP:$HTTP_PORT/   https://$LISTEN_IP:$HTTPS_PORT/   (call echo@$SIP_DOMAIN, playback@$SIP_DOMAIN)
     SIP        sip:$LISTEN_IP:$SIP_PORT (UDP, TCP)   sips:$LISTEN_IP:$SIPS_PORT (TLS)
     WebSocket  ws://$LISTEN_IP:$HTTP_PORT/webrtcgateway/ws   wss://$LISTEN_IP:$HTTPS_PORT/webrtcgateway/ws
     domain     $SIP_DOMAIN   (register as user@$SIP_DOMAIN via proxy $LISTEN_IP:$SIP_PORT)

@@ -68,6 +68,9 @@ done
 # databases made before this rule was kept were world-readable
 chmod 600 "$DB"
 mkdir -p "$STATE_DIR/conference" "$STATE_DIR/filetransfer"
+# the prompt playback@<domain> plays (issue 19); rtpengine reads it
+/usr/bin/python3 "$(dirname "$0")/playback-prompt.py" "$STATE_DIR/prompts/playback.wav"
+chmod 755 "$STATE_DIR/prompts"
 
 if [ "$TEST_CERT" = 1 ] && { [ ! -s "$STATE_DIR/tls/server.pem" ] || [ ! -s "$STATE_DIR/tls/server.key" ]; }; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 825 \

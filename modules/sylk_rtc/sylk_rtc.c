@@ -27,6 +27,8 @@
 #include "rtc_files.h"
 #include "rtc_hooks.h"
 #include "rtc_http.h"
+#include "rtc_service.h"
+#include "rtc_static.h"
 #include "rtc_message.h"
 #include "rtc_presence.h"
 #include "../common/ng_client.h"
@@ -156,6 +158,36 @@ static int w_sylk_rtc_http(sip_msg_t *msg, char *p1, char *p2)
 	return rtc_http_handle(msg);
 }
 
+/* the demo web app and the echo/playback test services (issue 19):
+ * rtc_static.h, rtc_service.h */
+static int w_sylk_rtc_static(sip_msg_t *msg, char *p1, char *p2)
+{
+	str dir = STR_NULL;
+
+	if (fixup_get_svalue(msg, (gparam_t *)p1, &dir) < 0)
+		return -1;
+	return rtc_static_serve(msg, &dir);
+}
+
+static int w_sylk_rtc_echo(sip_msg_t *msg, char *p1, char *p2)
+{
+	return rtc_service_invite(msg, 0, NULL);
+}
+
+static int w_sylk_rtc_playback(sip_msg_t *msg, char *p1, char *p2)
+{
+	str file = STR_NULL;
+
+	if (fixup_get_svalue(msg, (gparam_t *)p1, &file) < 0)
+		return -1;
+	return rtc_service_invite(msg, 1, &file);
+}
+
+static int w_sylk_rtc_service_dialog(sip_msg_t *msg, char *p1, char *p2)
+{
+	return rtc_service_dialog(msg);
+}
+
 /* the address book around an XCAP PUT/DELETE (rtc_addressbook.h) */
 static int w_sylk_rtc_ab(sip_msg_t *msg, char *p1, int after)
 {
@@ -189,6 +221,13 @@ static cmd_export_t cmds[] = {
 	{"sylk_rtc_push_call", (cmd_function)w_sylk_rtc_push_call, 0, 0, 0,
 	 REQUEST_ROUTE | FAILURE_ROUTE},
 	{"sylk_rtc_http", (cmd_function)w_sylk_rtc_http, 0, 0, 0, EVENT_ROUTE},
+	{"sylk_rtc_static", (cmd_function)w_sylk_rtc_static, 1, fixup_spve_null,
+	 fixup_free_spve_null, EVENT_ROUTE},
+	{"sylk_rtc_echo", (cmd_function)w_sylk_rtc_echo, 0, 0, 0, REQUEST_ROUTE},
+	{"sylk_rtc_playback", (cmd_function)w_sylk_rtc_playback, 1, fixup_spve_null,
+	 fixup_free_spve_null, REQUEST_ROUTE},
+	{"sylk_rtc_service_dialog", (cmd_function)w_sylk_rtc_service_dialog, 0, 0, 0,
+	 REQUEST_ROUTE},
 	{0, 0, 0, 0, 0, 0},
 };
 
@@ -551,6 +590,8 @@ static int mod_init(void)
 	}
 	if (rtc_http_init() < 0 || rtc_files_init() < 0 || rtc_presence_init() < 0)
 		return -1;
+	if (rtc_static_init() < 0 || rtc_service_init() < 0)
+		return -1;
 	if (rtc_cfg.presence_expires < 60 || rtc_cfg.max_presence_subscriptions < 0 ||
 	    rtc_cfg.max_addressbook_size < 1024) {
 		LM_ERR("presence_expires >= 60, max_presence_subscriptions >= 0 and "
@@ -585,6 +626,8 @@ static int child_init(int rank)
 		LM_ERR("cannot start the file transfer process\n");
 		return -1;
 	}
+	if (rtc_service_child_init(rank) < 0)
+		return -1;
 	return rtc_push_child_init(rank);
 }
 
