@@ -1037,7 +1037,10 @@ static int parse_incoming(struct sip_msg *msg, struct incoming *in, int *code)
 }
 
 /* An IMDN about a message our account sent. */
-static void receive_imdn(const struct incoming *in)
+/* journal: false on the node that only has the connections (a cluster
+ * node reached through its gateway Contact): the node that took the
+ * MESSAGE first changed the shared journal already */
+static void receive_imdn(const struct incoming *in, bool journal)
 {
 	struct sylkrtc_disposition d = {0};
 	struct imdn n;
@@ -1049,13 +1052,15 @@ static void receive_imdn(const struct incoming *in)
 		return;
 	}
 	state = imdn_status_name(n.status);
-	msgstore_set_state(in->account, n.message_id, state);
-	c = json_object_new_object();
-	json_object_object_add(c, "message_id", json_object_new_string(n.message_id));
-	json_object_object_add(c, "state", json_object_new_string(state));
-	journal_change(in->account, in->sender, "incoming", "message/imdn",
-		       json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN));
-	json_object_put(c);
+	if (journal) {
+		msgstore_set_state(in->account, n.message_id, state);
+		c = json_object_new_object();
+		json_object_object_add(c, "message_id", json_object_new_string(n.message_id));
+		json_object_object_add(c, "state", json_object_new_string(state));
+		journal_change(in->account, in->sender, "incoming", "message/imdn",
+			       json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN));
+		json_object_put(c);
+	}
 	d.message_id = n.message_id;
 	d.message_timestamp = n.datetime[0] ? n.datetime : NULL;
 	d.code = 200;
@@ -1148,14 +1153,22 @@ static bool sent_by_account(const struct incoming *in)
 	return mine;
 }
 
-int rtc_message_receive(struct sip_msg *msg)
+/* The MESSAGE rtc_message_receive() took last in this process: when the
+ * script hands the same request to rtc_message_deliver_contact() it has
+ * been journalled and delivered already. */
+static unsigned received_id;
+static int received_pid;
+
+/* at_contact: the MESSAGE reached this node through the account's gateway
+ * Contact without passing rtc_message_receive() here (a cluster: another
+ * node looked the account up and relayed it). It is journalled once (the
+ * UNIQUE (account, message_id) index: the first node stored it, EEXIST
+ * here) and still goes to this node's connections. */
+static int receive(struct sip_msg *msg, bool at_contact)
 {
 	struct incoming in;
 	int code, err, rc = 1;
 
-	if (msg->first_line.type != SIP_REQUEST ||
-	    msg->first_line.u.request.method_value != METHOD_MESSAGE)
-		return -1;
 	if (!rtc_db_enabled())
 		return 1; /* no journal: the script relays it as any request */
 	memset(&in, 0, sizeof(in));
@@ -1173,7 +1186,7 @@ int rtc_message_receive(struct sip_msg *msg)
 	if (in.to_sip_devices && !strncasecmp(in.content_type, "application/sylk-", 17))
 		goto out; /* the account's browsers were synced already */
 	if (!strcasecmp(in.content_type, CT_IMDN)) {
-		receive_imdn(&in);
+		receive_imdn(&in, !at_contact);
 		goto out;
 	}
 	if (!strcasecmp(in.content_type, CT_PGP_KEY)) {
@@ -1182,14 +1195,15 @@ int rtc_message_receive(struct sip_msg *msg)
 		goto out;
 	}
 	if (is_token_request(&in)) {
-		rtc_http_token_request(in.account);
+		if (!at_contact) /* the first node answered it */
+			rtc_http_token_request(in.account);
 		goto out;
 	}
 	err = store_incoming(&in);
 	if (err == EEXIST) {
 		/* a note to self is journalled once, as the outgoing copy, but
 		 * still reaches the account's devices */
-		if (!strcmp(in.sender, in.account) && sent_by_account(&in))
+		if (at_contact || (!strcmp(in.sender, in.account) && sent_by_account(&in)))
 			deliver(&in);
 		else
 			LM_DBG("message %s for %s already stored\n", in.message_id, in.account);
@@ -1209,10 +1223,23 @@ out:
 	return rc;
 }
 
+int rtc_message_receive(struct sip_msg *msg)
+{
+	if (msg->first_line.type != SIP_REQUEST ||
+	    msg->first_line.u.request.method_value != METHOD_MESSAGE)
+		return -1;
+	received_id = msg->id;
+	received_pid = msg->pid;
+	return receive(msg, false);
+}
+
 int rtc_message_deliver_contact(struct sip_msg *msg, unsigned account_key)
 {
 	if (msg->first_line.u.request.method_value != METHOD_MESSAGE)
 		return -1;
+	/* relayed here by another node: this node has the connections */
+	if ((msg->id != received_id || msg->pid != received_pid) && receive(msg, true) < 0)
+		return 1; /* refused, answered */
 	/* rtc_message_receive() stored and delivered it before the lookup */
 	reply(msg, 200, "OK");
 	return 1;

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A cluster on this machine, as `make cluster` starts it: the shared
+PostgreSQL (packaging/cluster-db.sh) and nodes that are each a full
+rtpengine + kamailio (WITH_CLUSTER, WITH_POSTGRES) on their own free
+loopback ports, joined by DMQ through the first node's cluster socket."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+
+from .processes import Process, free_port, wait_until
+from .server import TOP, Kamailio, Rtpengine, SIP_DOMAIN
+
+CLUSTER_DB = os.path.join(TOP, "packaging", "cluster-db.sh")
+
+
+class Postgres:
+    """The cluster's database. Its folder is under /tmp: as root, PostgreSQL
+    runs as the postgres user, who cannot enter pytest's private folders."""
+
+    def __init__(self, logdir):
+        self.data = tempfile.mkdtemp(prefix="sylk-pg-", dir="/tmp")
+        self.port = free_port()
+        self.logdir = logdir
+        self.url = subprocess.run([CLUSTER_DB, "init", self.data, str(self.port), SIP_DOMAIN],
+                                  check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
+        self.process = None
+        self.start()
+
+    def _accepting(self):
+        if not self.process.alive():
+            raise RuntimeError("postgres exited:\n" + self.process.log()[-3000:])
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def start(self):
+        self.process = Process("postgres", [CLUSTER_DB, "run", self.data, str(self.port)],
+                               os.path.join(self.logdir, "postgres.log"))
+        wait_until(self._accepting, 20, interval=0.1, what="postgres")
+
+    def crash(self):
+        """Immediate shutdown (SIGQUIT): no checkpoint, as after a crash;
+        the next start replays the WAL."""
+        os.killpg(self.process.pid, signal.SIGQUIT)
+        self.process.wait(10)
+        self.process.stop()
+
+    def sql(self, query):
+        env = dict(os.environ, PGPASSWORD=self.url.split(":")[2].split("@")[0])
+        return subprocess.run(["psql", "-X", "-At", "-h", "127.0.0.1", "-p", str(self.port),
+                               "-U", "sylk", "-d", "sylk", "-c", query],
+                              check=True, stdout=subprocess.PIPE, text=True, env=env).stdout
+
+    def stop(self):
+        if self.process:
+            self.process.stop()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+class Node:
+    """rtpengine + kamailio of one node."""
+
+    def __init__(self, workdir, db, join_port=None, defines=None):
+        os.makedirs(workdir, exist_ok=True)
+        self.workdir = workdir
+        self.cluster_port = free_port()
+        join = join_port or self.cluster_port
+        self.rtpengine = Rtpengine(workdir)
+        values = {
+            "WITH_CLUSTER": 1,
+            "WITH_POSTGRES": 1,
+            "DB_URL": f'"{db.url}"',
+            "CLUSTER_IP": "127.0.0.1",
+            "CLUSTER_PORT": self.cluster_port,
+            "CLUSTER_URI": f'"sip:127.0.0.1:{self.cluster_port}"',
+            "CLUSTER_HOSTPORT": f'"127.0.0.1:{self.cluster_port}"',
+            "CLUSTER_JOIN": f'"sip:127.0.0.1:{join}"',
+        }
+        values.update(defines or {})
+        self.kamailio = Kamailio(workdir, self.rtpengine, values)
+
+    def __getattr__(self, name):
+        return getattr(self.kamailio, name)
+
+    def kill9(self):
+        """kill -9 of every process of the node (kamailio's workers too)."""
+        for p in (self.kamailio.process, self.rtpengine.process):
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait(10)
+
+    def stop(self):
+        self.kamailio.stop()
+        self.rtpengine.stop()
+
+    def dmq_nodes(self):
+        """The DMQ peers this node sees active (kamcmd dmq.list_nodes)."""
+        out = self.kamcmd_result("dmq.list_nodes").stdout
+        return out.count("status: active")
