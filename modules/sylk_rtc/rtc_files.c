@@ -782,6 +782,110 @@ static void room_emit(int conn_id, const char *session, const char *uri, const c
 		       &json);
 }
 
+/* What late joiners are told of a shared file, as SylkServer keeps it
+ * (its SharedFile as JSON, and when it was shared), beside the file: ".meta-<name>" here, a name
+ * no upload can take (secure_filename strips leading dots). */
+#define VR_META_PREFIX ".meta-"
+#define VR_FILES_MAX 128 /* files listed to a joiner */
+
+static void room_meta_write(const struct ft_upload *u)
+{
+	char path[PATH_MAX];
+	const char *slash = strrchr(u->final, '/');
+	struct json_object *o = json_object_new_object(), *up = json_object_new_object();
+	struct timespec now;
+
+	json_object_object_add(o, "filename", json_object_new_string(u->name));
+	json_object_object_add(o, "filesize", json_object_new_int64(u->size));
+	json_object_object_add(up, "uri", json_object_new_string(u->sender));
+	json_object_object_add(up, "display_name", json_object_new_string(u->display));
+	json_object_object_add(o, "uploader", up);
+	json_object_object_add(o, "session", json_object_new_string(u->session));
+	clock_gettime(CLOCK_REALTIME, &now); /* sharing order: mtimes are too coarse */
+	json_object_object_add(
+		o, "shared_ns",
+		json_object_new_int64((int64_t)now.tv_sec * 1000000000 + now.tv_nsec));
+	if (!slash ||
+	    snprintf(path, sizeof(path), "%.*s/" VR_META_PREFIX "%s", (int)(slash - u->final),
+		     u->final, u->name) >= (int)sizeof(path) ||
+	    json_object_to_file(path, o) != 0)
+		LM_ERR("video room %s: cannot store what late joiners learn of %s\n", u->room,
+		       u->name);
+	json_object_put(o);
+}
+
+struct room_listed {
+	struct json_object *meta;
+	int64_t when; /* ns */
+};
+
+static int room_listed_cmp(const void *a, const void *b)
+{
+	const struct room_listed *x = a, *y = b;
+
+	return x->when < y->when ? -1 : x->when > y->when;
+}
+
+static const char *meta_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
+		       json_object_get_string(v) :
+		       NULL;
+}
+
+void rtc_files_room_joined(int conn_id, const char *room, const char *session)
+{
+	struct room_listed l[VR_FILES_MAX];
+	struct sylkrtc_shared_file f[VR_FILES_MAX];
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *e;
+	struct json_object *ns;
+	struct stat st;
+	size_t n = 0, k = 0;
+	char *json = NULL;
+	DIR *d;
+
+	if (!rtc_cfg.file_transfer_port || room_dir(dir, sizeof(dir), room) != 0 ||
+	    !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)) && n < VR_FILES_MAX) {
+		if (strncmp(e->d_name, VR_META_PREFIX, strlen(VR_META_PREFIX)) != 0 ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
+		    stat(path, &st) != 0 || !(l[n].meta = json_object_from_file(path)))
+			continue;
+		l[n].when = json_object_object_get_ex(l[n].meta, "shared_ns", &ns) ?
+				    json_object_get_int64(ns) :
+				    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		n++;
+	}
+	closedir(d);
+	qsort(l, n, sizeof(l[0]), room_listed_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *up = NULL, *size = NULL;
+
+		f[k].filename = meta_str(l[i].meta, "filename");
+		f[k].session = meta_str(l[i].meta, "session");
+		json_object_object_get_ex(l[i].meta, "filesize", &size);
+		json_object_object_get_ex(l[i].meta, "uploader", &up);
+		f[k].filesize = size ? json_object_get_int64(size) : 0;
+		f[k].uploader.uri = up ? meta_str(up, "uri") : NULL;
+		f[k].uploader.display_name = up ? meta_str(up, "display_name") : NULL;
+		if (f[k].uploader.display_name && !*f[k].uploader.display_name)
+			f[k].uploader.display_name = NULL;
+		if (f[k].filename && f[k].session && f[k].uploader.uri)
+			k++;
+	}
+	if (k)
+		rtc_send_built(conn_id,
+			       sylkrtc_event_videoroom_file_sharing(
+				       &json, rtc_conn_version(conn_id), session, f, k),
+			       &json);
+	for (size_t i = 0; i < n; i++)
+		json_object_put(l[i].meta);
+}
+
 static void room_upload_done(struct ft_conn *c)
 {
 	struct ft_upload *u = &c->up;
@@ -807,6 +911,7 @@ static void room_upload_done(struct ft_conn *c)
 	s.f.uploader.uri = u->sender;
 	s.f.uploader.display_name = u->display[0] ? u->display : NULL;
 	s.f.session = u->session;
+	room_meta_write(u);
 	rtc_videoroom_each(u->room, room_emit, &s);
 	LM_INFO("video room %s: %s shared %s (%lld bytes)\n", u->room, u->sender, u->name, u->size);
 	reply(c, 200, "OK", "OK", AFTER_CLOSE);

@@ -27,4 +27,11 @@ int rtc_files_init(void);
 /* child_init(PROC_MAIN): binds the port and forks the process. */
 int rtc_files_start(void);
 
+/* A participant joined the video room @p room: "file-sharing" with the
+ * files shared there so far (in sharing order; for a persistent room also
+ * those of earlier meetings), as SylkServer's Videoroom.add(). Nothing
+ * when there are none. Reads the room's folder: call without the store
+ * lock. */
+void rtc_files_room_joined(int conn_id, const char *room, const char *session);
+
 #endif

@@ -36,6 +36,7 @@
 #include "rtc_account.h"
 #include "rtc_config.h"
 #include "rtc_events.h"
+#include "rtc_files.h"
 #include "rtc_push.h"
 #include "rtc_sip.h"
 #include "rtc_store.h"
@@ -488,7 +489,7 @@ static void join(int conn_id, const struct sylkrtc_request *req)
 	struct join_ids ids;
 	struct vr_room *r = NULL;
 	struct vr_pub *p;
-	char why[RTC_REASON_SIZE + RTC_AOR_SIZE * 2], *sdp = NULL;
+	char why[RTC_REASON_SIZE + RTC_AOR_SIZE * 2], *sdp = NULL, room_uri[RTC_AOR_SIZE];
 
 	rtc_lock();
 	if (join_add(conn_id, req, &ids, why, sizeof(why)) != 0) {
@@ -512,13 +513,16 @@ static void join(int conn_id, const struct sylkrtc_request *req)
 		return;
 	}
 	rtc_lock();
-	if ((p = pub_by_key(ids.key, &r)))
+	if ((p = pub_by_key(ids.key, &r))) {
 		join_accepted(r, p, sdp);
-	else
+		snprintf(room_uri, sizeof(room_uri), "%s", r->uri);
+	} else
 		op_later(false, ids.call_id, NULL); /* gone meanwhile */
 	rtc_unlock();
 	flush();
 	free(sdp);
+	if (p) /* the files shared so far, as SylkServer's Videoroom.add() */
+		rtc_files_room_joined(conn_id, room_uri, req->session);
 	rtc_send_ack(conn_id, req->transaction);
 }
 

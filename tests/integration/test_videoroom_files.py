@@ -130,3 +130,39 @@ def test_files_go_with_the_room_unless_it_is_persistent(server, people):
     again = people("carol", PERSISTENT)
     again.join()
     assert req(server, "GET", share_path(PERSISTENT, again.session, "kept.txt"))[1] == b"stay"
+
+
+def test_a_late_joiner_gets_the_files_shared_so_far(server, people):
+    """SylkServer's Videoroom.add(): "file-sharing" with the room's files,
+    in sharing order, right after the join; a persistent room's files
+    outlive its meetings."""
+    room = new_room()
+    alice = people("alice", room)
+    alice.join()
+    for name, body in (("first.txt", b"one"), ("second.txt", b"two!")):
+        assert req(server, "POST", share_path(room, alice.session, name), body)[0] == 200
+        vr_event(alice.client, alice.session, "file-sharing")
+    bob = people("bob", room)
+    bob.join()
+    e = vr_event(bob.client, bob.session, "file-sharing")
+    assert [(f["filename"], f["filesize"], f["session"], f["uploader"]["uri"])
+            for f in e["files"]] == [("first.txt", 3, alice.session, alice.aor),
+                                     ("second.txt", 4, alice.session, alice.aor)]
+    # only the joiner is told; a room without files sends nothing
+    assert not [m for m in alice.client.events(settle=0.3) if m.get("event") == "file-sharing"]
+    carol = people("carol", new_room())
+    carol.join()
+    assert not [m for m in carol.client.events(settle=0.5) if m.get("event") == "file-sharing"]
+
+    # the persistent room's file stays listed for the next meeting
+    keeper = people("bob", PERSISTENT)
+    keeper.join()
+    assert req(server, "POST", share_path(PERSISTENT, keeper.session, "agenda.txt"),
+               b"plan")[0] == 200
+    vr_event(keeper.client, keeper.session, "file-sharing")
+    keeper.client.expect_ack("videoroom-leave", session=keeper.session)
+    time.sleep(0.5)
+    later = people("carol", PERSISTENT)
+    later.join()
+    names = [f["filename"] for f in vr_event(later.client, later.session, "file-sharing")["files"]]
+    assert "agenda.txt" in names
