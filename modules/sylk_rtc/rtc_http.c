@@ -425,11 +425,16 @@ static int history(struct sip_msg *msg, const char *rest, size_t n)
 }
 
 /* The file-transfer port serves these: a 307 there (uploads over 64 KiB
- * never reach this port's script). */
+ * never reach this port's script). A CORS preflight is answered here, as
+ * SylkServer's web.py does: browsers refuse a redirected preflight, so a
+ * page's fetch() POST would never get to follow the 307. */
 static int files_redirect(struct sip_msg *msg, const str *uri)
 {
+	const str *method = &msg->first_line.u.request.method;
 	char hdrs[2048];
 
+	if (method->len == 7 && strncmp(method->s, "OPTIONS", 7) == 0)
+		return text_reply(msg, 200, "OK", "OK");
 	if (!rtc_cfg.file_transfer_port) {
 		LM_NOTICE("file transfer request, but file transfer is off\n");
 		return text_reply(msg, 404, "Not Found", "File transfer is off\n");
