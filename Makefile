@@ -129,12 +129,19 @@ run: deps
 	$(MAKE) all
 	./packaging/run-server.sh $(BUILD)
 
+# three nodes and their shared PostgreSQL on this machine (docs/CLUSTER.md)
+.PHONY: cluster
+cluster: deps
+	$(MAKE) all
+	./packaging/run-cluster.sh $(BUILD)
+
 # ---- Tests ---------------------------------------------------------------------
 
 test: deps
 	$(MAKE) all
 	$(MAKE) docs-check
 	$(MAKE) unit
+	$(MAKE) web-test
 	$(MAKE) fuzz-smoke
 	$(MAKE) integration
 
@@ -151,6 +158,12 @@ unit: $(UNIT_BINS)
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    $$t || fail=1; \
 	done; exit $$fail
+
+# the demo web app's client module (web/lib/sylkrtc.mjs): Node's own test
+# runner against a fake WebSocket and RTCPeerConnection (Debian's nodejs)
+.PHONY: web-test
+web-test:
+	node --test web/test/
 
 # libFuzzer targets link the library sources directly with clang.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(foreach l,$(LIBRARIES),$(call lib_srcs,$(l)))
