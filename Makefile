@@ -129,6 +129,12 @@ run: deps
 	$(MAKE) all
 	./packaging/run-server.sh $(BUILD)
 
+# three nodes and their shared PostgreSQL on this machine (docs/CLUSTER.md)
+.PHONY: cluster
+cluster: deps
+	$(MAKE) all
+	./packaging/run-cluster.sh $(BUILD)
+
 # ---- Tests ---------------------------------------------------------------------
 
 test: deps

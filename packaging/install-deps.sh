@@ -14,7 +14,8 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
 PACKAGES_RUNTIME="kamailio kamailio-tls-modules kamailio-websocket-modules
   kamailio-json-modules kamailio-utils-modules kamailio-presence-modules
   kamailio-xml-modules kamailio-sqlite-modules kamailio-extra-modules
-  rtpengine-daemon rtpengine-utils sqlite3 openssl prosody"
+  rtpengine-daemon rtpengine-utils sqlite3 openssl prosody
+  kamailio-postgres-modules postgresql"
 PACKAGES_BUILD="gcc make pkg-config clang libclang-rt-14-dev libjson-c-dev
   libwebsockets-dev libsrtp2-dev libssl-dev libxml2-dev libstrophe-dev
   libopus-dev libspandsp-dev libspeex-dev libsqlite3-dev zlib1g-dev binutils dpkg-dev

@@ -229,3 +229,20 @@ def test_kill9_node_leaves_the_shared_view_and_the_others_keep_serving(cluster, 
                    what="carol's new Contact on A")
         mid = send(alice, ALICE, CAROL, "still here")
         carol.wait_event(is_event("message", message_id=mid), 10)
+
+
+def test_postgres_schema_is_the_sqlite_one_translated(cluster):
+    """packaging/sql/*.sql stay the one source: every table and column of
+    the SQLite database setup-runtime.sh makes is in the PostgreSQL one
+    cluster-db.sh made from sql/sqlite-to-postgres.py."""
+    import sqlite3
+    db, (a, _b, _c) = cluster
+    lite = sqlite3.connect(os.path.join(a.state_dir, "sylk.sqlite"))
+    tables = [r[0] for r in lite.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    assert "sylk_messages" in tables and "subscriber" in tables
+    for table in tables:
+        lite_cols = {r[1] for r in lite.execute(f"PRAGMA table_info({table})")}
+        pg_cols = set(db.sql("SELECT column_name FROM information_schema.columns "
+                             f"WHERE table_name = '{table}'").split())
+        assert lite_cols == pg_cols, (table, lite_cols ^ pg_cols)
