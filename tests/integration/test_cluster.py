@@ -246,3 +246,40 @@ def test_postgres_schema_is_the_sqlite_one_translated(cluster):
         pg_cols = set(db.sql("SELECT column_name FROM information_schema.columns "
                              f"WHERE table_name = '{table}'").split())
         assert lite_cols == pg_cols, (table, lite_cols ^ pg_cols)
+
+
+def _sip_request(port, method, ruri):
+    import socket
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    s.bind(("127.0.0.1", 0))
+    local = s.getsockname()[1]
+    tag = uuid.uuid4().hex[:8]
+    msg = (f"{method} {ruri} SIP/2.0\r\n"
+           f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bK{tag};rport\r\n"
+           "Max-Forwards: 70\r\n"
+           f"From: <sip:mallory@{SIP_DOMAIN}>;tag={tag}\r\n"
+           f"To: <sip:bob@{SIP_DOMAIN}>\r\n"
+           f"Call-ID: {tag}@test\r\nCSeq: 1 {method}\r\n"
+           f"Contact: <sip:mallory@127.0.0.1:{local}>\r\nContent-Length: 0\r\n\r\n")
+    try:
+        s.sendto(msg.encode(), ("127.0.0.1", port))
+        while True:
+            reply = s.recv(65535).decode(errors="replace")
+            code = int(reply.split(" ", 2)[1])
+            if code >= 200:
+                return code
+    finally:
+        s.close()
+
+
+def test_cluster_socket_takes_only_dmq_and_this_nodes_contacts(cluster):
+    _, (a, b, _c) = cluster
+    # KDMQ on the public socket: refused
+    assert _sip_request(a.sip_port, "KDMQ", f"sip:usrloc@127.0.0.1:{a.sip_port}") == 403
+    # on the cluster socket, a MESSAGE for a user (not a gateway Contact of
+    # the node) is refused: no relaying and no unauthenticated delivery
+    assert _sip_request(a.cluster_port, "MESSAGE", f"sip:bob@{SIP_DOMAIN}") == 403
+    # nor a request for another node's gateway Contact
+    assert _sip_request(a.cluster_port, "MESSAGE",
+                        f"sip:gw-1@127.0.0.1:{b.cluster_port}") == 403
