@@ -130,3 +130,69 @@ def test_sip_phone_calling_playback_records_the_prompt_and_gets_bye(demo):
         assert tone_share(audio, 8000, 1000) > 0.25
     finally:
         p.close()
+
+
+# ---- the demo app in two Chromium pages ----------------------------------------------------
+
+TONE_HZ = 600
+
+
+def tone_wav(path, hz=TONE_HZ, seconds=30, rate=48000):
+    import math
+    import struct
+    import wave
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        one = b"".join(struct.pack("<h", int(9000 * math.sin(2 * math.pi * hz * i / rate)))
+                       for i in range(rate))
+        w.writeframes(one * seconds)
+
+
+def test_two_chromium_pages_call_message_and_share_a_room_and_echo(demo, workdir):
+    """Screenshots of every key moment: <workdir>/*.png."""
+    wav = os.path.join(workdir, "tone.wav")
+    tone_wav(wav)
+    log_path = os.path.join(workdir, "web_demo.log")
+    argv = ["node", DRIVER, "--base", f"http://127.0.0.1:{demo.http_port}", "--out", workdir,
+            "--fake-audio", wav, "--room", f"demo{os.getpid()}"]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=240)
+    with open(log_path, "w") as f:
+        f.write(r.stdout + r.stderr)
+    steps = {}
+    for line in r.stdout.splitlines():
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        if "step" in msg:
+            steps.setdefault(msg["step"], []).append(msg)
+    assert r.returncode == 0 and "done" in steps, f"web demo failed ({log_path}):\n{r.stdout[-6000:]}\n{r.stderr[-2000:]}"
+
+    logins = steps["login"]
+    assert [s["user"] for s in logins] == ["alice", "bob"]
+    assert all(s["status"] == 200 and s["type"].startswith("text/html") for s in logins)
+
+    call = steps["call"][0]
+    assert "alice@sylk.test" in call["incoming"]
+    for side in ("alice", "bob"):
+        assert call[side]["frames"] > 20 and call[side]["t"] > 1, call
+    assert "terminated" in call["bob_end"]
+
+    marks = steps["messages"][0]["marks"]
+    assert "delivered" in marks and "displayed" in marks, marks
+    assert steps["messages"][0]["mark_text"] == "✓✓"
+
+    room = steps["room"][0]
+    assert "bob" in room["alice"]["label"] and "alice" in room["bob"]["label"], room
+
+    echo = steps["echo"][0]
+    assert echo["video"]["frames"] > 20, echo
+    # the tone Chromium sends (its fake microphone plays tone.wav) comes back
+    near = [p for p in echo["peaks"] if abs(p["hz"] - TONE_HZ) <= 15 and p["db"] > -70]
+    assert len(near) >= len(echo["peaks"]) // 2, echo["peaks"]
+
+    assert "nobody@sylk.test ended: 4" in steps["error"][0]["errors"]
+    shots = [f for f in os.listdir(workdir) if f.endswith(".png")]
+    assert len(shots) >= 10, shots

@@ -692,6 +692,7 @@ export class Room extends Emitter {
 
   async leave() {
     if (this.state === 'terminated') return;
+    this._leaving = true;
     try {
       await this.conn.request('videoroom-leave', { session: this.id });
     } finally {
@@ -763,7 +764,7 @@ export class Room extends Emitter {
           this.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp })
             .catch((e) => this.emit('error', new Error(`Bad room answer: ${e.message}`)));
         }
-        if (msg.state === 'terminated') { this._terminated(msg.reason || 'Terminated'); return; }
+        if (msg.state === 'terminated') { this._terminated(this._leaving ? 'Left' : (msg.reason || 'Terminated')); return; }
         this.state = msg.state;
         this.emit('state', msg.state, msg.reason);
         return;
