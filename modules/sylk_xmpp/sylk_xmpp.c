@@ -16,6 +16,7 @@
 #include "../common/sip_util.h"
 #include "xmpp_component.h"
 #include "xmpp_config.h"
+#include "xmpp_presence.h"
 #include "xmpp_sip.h"
 
 MODULE_VERSION
@@ -31,7 +32,10 @@ struct xmpp_cfg xmpp_cfg = {
 	.reconnect_max = 30,
 	.retry_after = 5,
 	.max_stanza = 262144,
+	.presence_policy = "allow",
+	.presence_expires = 600,
 };
+enum xmpp_policy xmpp_pres_policy;
 struct tm_binds xmpp_tmb;
 char xmpp_secret[256];
 char xmpp_proxy_uri[128];
@@ -46,8 +50,19 @@ static int ki_message(struct sip_msg *msg)
 	return xmpp_sip_message(msg);
 }
 
+static int w_presence(struct sip_msg *msg, char *p1, char *p2)
+{
+	return xmpp_presence_sip(msg);
+}
+
+static int ki_presence(struct sip_msg *msg)
+{
+	return xmpp_presence_sip(msg);
+}
+
 static cmd_export_t cmds[] = {
 	{"sylk_xmpp_message", (cmd_function)w_message, 0, 0, 0, REQUEST_ROUTE},
+	{"sylk_xmpp_presence", (cmd_function)w_presence, 0, 0, 0, REQUEST_ROUTE},
 	{0, 0, 0, 0, 0, 0},
 };
 
@@ -62,6 +77,8 @@ static param_export_t params[] = {
 	{"reconnect_max", INT_PARAM, &xmpp_cfg.reconnect_max},
 	{"retry_after", INT_PARAM, &xmpp_cfg.retry_after},
 	{"max_stanza", INT_PARAM, &xmpp_cfg.max_stanza},
+	{"presence_policy", PARAM_STRING, &xmpp_cfg.presence_policy},
+	{"presence_expires", INT_PARAM, &xmpp_cfg.presence_expires},
 	{0, 0, 0},
 };
 
@@ -129,6 +146,11 @@ static int check_params(void)
 		       "max_stanza >= 4096 please\n");
 		return -1;
 	}
+	if (xmpp_policy_parse(xmpp_cfg.presence_policy, &xmpp_pres_policy) ||
+	    xmpp_cfg.presence_expires < 60) {
+		LM_ERR("presence_policy allow or deny, presence_expires >= 60 please\n");
+		return -1;
+	}
 	if (!*xmpp_cfg.component_domain || !*xmpp_cfg.xmpp_domains) {
 		LM_ERR("component_domain and xmpp_domains must be set\n");
 		return -1;
@@ -156,7 +178,7 @@ static int mod_init(void)
 		LM_ERR("no listener named %s (outbound_socket)\n", xmpp_cfg.outbound_socket);
 		return -1;
 	}
-	if (xmpp_queue_init(xmpp_cfg.queue_size) < 0)
+	if (xmpp_queue_init(xmpp_cfg.queue_size) < 0 || xmpp_presence_init() < 0)
 		return -1;
 	register_procs(1);
 	cfg_register_child(1);
@@ -175,6 +197,12 @@ static sr_kemi_t kemi_exports[] = {
 	 str_init("message"),
 	 SR_KEMIP_INT,
 	 ki_message,
+	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
+	{str_init("sylk_xmpp"),
+	 str_init("presence"),
+	 SR_KEMIP_INT,
+	 ki_presence,
 	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 	  SR_KEMIP_NONE}},
 	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}},

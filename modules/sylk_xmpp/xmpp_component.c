@@ -33,6 +33,7 @@
 
 #include "xmpp_component.h"
 #include "xmpp_config.h"
+#include "xmpp_presence.h"
 #include "xmpp_sip.h"
 
 #define READ_SIZE 16384
@@ -176,7 +177,7 @@ static void stanza_in(const struct xmpp_el *el)
 		if (t && (!strcmp(t, "get") || !strcmp(t, "set")))
 			xmpp_answer_error(el, "cancel", "service-unavailable", NULL);
 	} else if (!strcmp(el->name, "presence")) {
-		LM_DBG("presence from %s ignored\n", xmpp_el_attr(el, "from"));
+		xmpp_presence_from_xmpp(el);
 	} else {
 		LM_NOTICE("unknown XMPP stanza <%s> ignored\n", el->name);
 	}
@@ -203,6 +204,7 @@ static void frame(struct link *l, enum xmpp_frame kind, const char *text, size_t
 		l->state = UP;
 		l->backoff = 1;
 		xmpp_link_set(true);
+		xmpp_presence_link_up();
 		LM_INFO("XMPP component %s connected to %s:%d\n", xmpp_cfg.component_domain,
 			xmpp_cfg.component_host, xmpp_cfg.component_port);
 	} else if (l->state == UP) {
@@ -333,6 +335,7 @@ static void loop(void)
 	for (;;) {
 		if (l.fd < 0 && time(NULL) >= l.next_try)
 			link_open(&l);
+		xmpp_presence_tick();
 		take_queue(&l);
 		p[0].fd = xmpp_shared->wake_fd;
 		p[0].events = POLLIN;

@@ -8,6 +8,8 @@
 #include "core/locking.h"
 #include "modules/tm/tm_load.h"
 
+#include "sylk_ws/xmpp/xmpp_presence.h"
+
 struct xmpp_cfg {
 	char *component_host;        /* Prosody's component listener (an IP) */
 	int component_port;          /* 0: the gateway is off */
@@ -19,12 +21,15 @@ struct xmpp_cfg {
 	int reconnect_max;           /* seconds, the longest wait between attempts */
 	int retry_after;             /* Retry-After of the 503 while the link is down */
 	int max_stanza;              /* largest stanza read from Prosody, bytes */
+	char *presence_policy;       /* "allow" | "deny": XMPP subscriptions to our users */
+	int presence_expires;        /* s: the gateway's SUBSCRIBEs, SIP watchers' longest */
 };
 
 extern struct xmpp_cfg xmpp_cfg;
 extern struct tm_binds xmpp_tmb;
 extern char xmpp_secret[256];
 extern char xmpp_proxy_uri[128]; /* sip:ADDRESS:PORT of outbound_socket */
+extern enum xmpp_policy xmpp_pres_policy; /* presence_policy parsed */
 
 /* Shared memory: the outgoing stanza queue (SIP workers and tm callbacks
  * write, the component process reads) and the link state. The lock is a
@@ -49,6 +54,8 @@ int xmpp_queue_push(const char *stanza, size_t len);
 char *xmpp_queue_pop(void);
 /* Puts a stanza that could not be written back at the head. */
 void xmpp_queue_unpop(char *stanza);
+/* Wakes the component process (work for its next turn). */
+void xmpp_wake(void);
 bool xmpp_link_up(void);
 void xmpp_link_set(bool up);
 

@@ -34,7 +34,7 @@ int xmpp_queue_init(int size)
 	return 0;
 }
 
-static void wake(void)
+void xmpp_wake(void)
 {
 	uint64_t one = 1;
 
@@ -64,7 +64,7 @@ int xmpp_queue_push(const char *stanza, size_t len)
 	if (err)
 		shm_free(s);
 	else
-		wake();
+		xmpp_wake();
 	return err;
 }
 

@@ -15,6 +15,7 @@
 #include "sylk_ws/base/sbuf.h"
 #include "sylk_ws/xmpp/xmpp_im.h"
 #include "sylk_ws/xmpp/xmpp_jid.h"
+#include "sylk_ws/xmpp/xmpp_presence.h"
 #include "sylk_ws/xmpp/xmpp_stanza.h"
 #include "sylk_ws/xmpp/xmpp_xml.h"
 
@@ -31,12 +32,24 @@ static void stanza(const char *s, size_t len)
 {
 	struct xmpp_el *el = NULL, *back = NULL;
 	struct xmpp_message_in m;
+	struct xmpp_presence_in pin;
 	struct sbuf sb = SBUF_INIT;
 
 	if (xmpp_xml_parse(&el, s, len))
 		return;
 	walk(el);
 	(void)xmpp_message_read(&m, el);
+	if (!xmpp_presence_read(&pin, el)) {
+		struct xmpp_resources *r = calloc(1, sizeof(*r));
+
+		if (r) {
+			xmpp_resources_update(r, strchr(pin.from, '/') ? strchr(pin.from, '/') + 1 : "",
+					      &pin.pres);
+			free(r);
+		}
+		if (pin.pres.show[0] && !pin.pres.available)
+			abort(); /* show only for available presence */
+	}
 	if (!xmpp_error_build(&sb, el, "cancel", "bad-request", "x")) {
 		if (xmpp_xml_parse(&back, sb.buf, sb.len))
 			abort();

@@ -118,6 +118,11 @@ class XmppClient:
         self.client.add_event_handler("message", self._message)
         self.client.add_event_handler("message_error", self._message)
         self.client.add_event_handler("receipt_received", self._receipt)
+        self.presences = queue.Queue()
+        for ev in ("presence_available", "presence_unavailable", "presence_subscribed",
+                   "presence_unsubscribed", "presence_subscribe", "presence_unsubscribe",
+                   "presence_error"):
+            self.client.add_event_handler(ev, self._presence)
         self.client.connect(("127.0.0.1", prosody.c2s_port), disable_starttls=True,
                             force_starttls=False)
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -131,6 +136,16 @@ class XmppClient:
         self.messages.put({"from": str(msg["from"]), "to": str(msg["to"]), "id": msg["id"],
                            "type": msg["type"], "body": body, "error": err,
                            "xml": str(msg)})
+
+    def _presence(self, p):
+        self.presences.put({"from": str(p["from"]), "to": str(p["to"]),
+                            "type": p["type"], "show": p["show"], "status": p["status"],
+                            "xml": str(p)})
+
+    def wait_presence(self, predicate, timeout=10):
+        """The next <presence/> received that matches (dicts: from, type
+        'available'/'unavailable'/'subscribed'/..., show, status, xml)."""
+        return self._wait(self.presences, predicate, timeout)
 
     def _receipt(self, msg):
         self.messages.put({"from": str(msg["from"]), "receipt": msg["receipt"],
@@ -166,6 +181,9 @@ class XmppClient:
         self.call(lambda: self.client.send_raw(xml))
 
     def wait(self, predicate, timeout=10):
+        return self._wait(self.messages, predicate, timeout)
+
+    def _wait(self, q, predicate, timeout):
         deadline = threading.Event()
         timer = threading.Timer(timeout, deadline.set)
         timer.start()
@@ -173,7 +191,7 @@ class XmppClient:
         try:
             while not deadline.is_set():
                 try:
-                    m = self.messages.get(timeout=0.1)
+                    m = q.get(timeout=0.1)
                 except queue.Empty:
                     continue
                 seen.append(m)
