@@ -98,9 +98,11 @@ async function main() {
 
     // ---- the same video room, and its chat
     current = 'room';
+    // one after the other, as people do: bob joins once alice's media flows
     for (const p of [alice, bob]) {
       await p.fill('#room-name', o.room);
       await p.click('#room-join');
+      await p.waitForFunction(() => /established/.test(document.getElementById('room-state').textContent), null, { timeout: 15000 });
     }
     const roomPlaying = () => {
       const vs = [...document.querySelectorAll('#room-videos video')].filter((v) => !v.muted);
