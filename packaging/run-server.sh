@@ -116,7 +116,8 @@ if [ "$XMPP" != 0 ]; then
   prosody_pid=$!
   set -- -A WITH_XMPP=1 -A "XMPP_COMPONENT_PORT=$XMPP_COMPONENT_PORT" \
     -A "XMPP_COMPONENT_DOMAIN=\"$SIP_DOMAIN\"" -A "XMPP_DOMAINS=\"$XMPP_DOMAIN\"" \
-    -A "XMPP_SECRET_FILE=\"$STATE_DIR/xmpp/component.secret\""
+    -A "XMPP_SECRET_FILE=\"$STATE_DIR/xmpp/component.secret\"" \
+    -A "XMPP_MUC_DOMAIN=\"conference.$SIP_DOMAIN\""
 fi
 
 # $kamailio_user: two words or none

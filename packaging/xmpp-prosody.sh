@@ -45,6 +45,9 @@ log = { info = "$DIR/prosody.log", error = "*stderr" }
 VirtualHost "$XMPP_DOMAIN"
 Component "$SIP_DOMAIN"
     component_secret = "$secret"
+-- the gateway's multi-user chat rooms (the focus's rooms), a second component
+Component "conference.$SIP_DOMAIN"
+    component_secret = "$secret"
 CFG
   if [ "$run_as_root" = false ] && [ "$(id -u)" -eq 0 ]; then
     chown -R prosody: "$DIR/data" "$DIR/prosody.cfg.lua"

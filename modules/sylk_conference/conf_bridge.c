@@ -27,20 +27,27 @@ struct bridge_item {
 	char cpim[]; /* NUL-terminated */
 };
 
-static sylk_conf_chat_fn listener;
+#define BRIDGE_LISTENERS 4 /* the sylkRTC gateway, the XMPP gateway's MUC */
+
+static sylk_conf_chat_fn listeners[BRIDGE_LISTENERS];
+static int listener_n;
 static struct bridge_item *head, **tail = &head; /* this process's */
 static unsigned queued;
 
 static void chat_listen(sylk_conf_chat_fn fn)
 {
-	listener = fn;
+	if (!fn || listener_n == BRIDGE_LISTENERS) {
+		LM_ERR("chat bridge: no room for another listener\n");
+		return;
+	}
+	listeners[listener_n++] = fn;
 }
 
 void conf_bridge_queue(const char *room_uri, const void *cpim, size_t len)
 {
 	struct bridge_item *it;
 
-	if (!listener || !room_uri || !cpim || !len)
+	if (!listener_n || !room_uri || !cpim || !len)
 		return;
 	if (queued >= BRIDGE_QUEUE_MAX) {
 		LM_WARN("chat bridge: %u messages waiting, one of room %s dropped\n", queued,
@@ -71,8 +78,8 @@ void conf_bridge_flush(void)
 		if (!head)
 			tail = &head;
 		queued--;
-		if (listener)
-			listener(it->room, it->cpim, it->len);
+		for (int i = 0; i < listener_n; i++)
+			listeners[i](it->room, it->cpim, it->len);
 		free(it);
 	}
 }

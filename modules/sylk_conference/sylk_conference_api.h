@@ -33,7 +33,8 @@ typedef void (*sylk_conf_chat_fn)(const char *room_uri, const char *cpim, size_t
 typedef int (*sylk_conf_chat_post_f)(const char *room_uri, const char *sender_uri,
 				     const char *display, const void *cpim, size_t len,
 				     int *status);
-/* Sets the one listener (NULL removes it). Call in mod_init. */
+/* Adds a listener (up to 4: the sylkRTC gateway's video rooms, the XMPP
+ * gateway's MUC). Call in mod_init. */
 typedef void (*sylk_conf_chat_listen_f)(sylk_conf_chat_fn fn);
 
 typedef struct sylk_conf_api {

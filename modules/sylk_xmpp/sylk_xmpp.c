@@ -16,6 +16,7 @@
 #include "../common/sip_util.h"
 #include "xmpp_component.h"
 #include "xmpp_config.h"
+#include "xmpp_muc.h"
 #include "xmpp_presence.h"
 #include "xmpp_sip.h"
 
@@ -34,6 +35,7 @@ struct xmpp_cfg xmpp_cfg = {
 	.max_stanza = 262144,
 	.presence_policy = "allow",
 	.presence_expires = 600,
+	.muc_domain = "",
 };
 enum xmpp_policy xmpp_pres_policy;
 struct tm_binds xmpp_tmb;
@@ -79,6 +81,7 @@ static param_export_t params[] = {
 	{"max_stanza", INT_PARAM, &xmpp_cfg.max_stanza},
 	{"presence_policy", PARAM_STRING, &xmpp_cfg.presence_policy},
 	{"presence_expires", INT_PARAM, &xmpp_cfg.presence_expires},
+	{"muc_domain", PARAM_STRING, &xmpp_cfg.muc_domain},
 	{0, 0, 0},
 };
 
@@ -178,7 +181,8 @@ static int mod_init(void)
 		LM_ERR("no listener named %s (outbound_socket)\n", xmpp_cfg.outbound_socket);
 		return -1;
 	}
-	if (xmpp_queue_init(xmpp_cfg.queue_size) < 0 || xmpp_presence_init() < 0)
+	if (xmpp_queue_init(xmpp_cfg.queue_size) < 0 || xmpp_presence_init() < 0 ||
+	    xmpp_muc_init() < 0)
 		return -1;
 	register_procs(1);
 	cfg_register_child(1);

@@ -33,6 +33,7 @@
 
 #include "xmpp_component.h"
 #include "xmpp_config.h"
+#include "xmpp_muc.h"
 #include "xmpp_presence.h"
 #include "xmpp_sip.h"
 
@@ -44,6 +45,8 @@
 enum state { DOWN, OPENING, UP };
 
 struct link {
+	const char *domain; /* component_domain, or muc_domain */
+	bool main;          /* the first: stanzas it could not write go back to the queue */
 	int fd;
 	enum state state;
 	struct xmpp_framer framer;
@@ -62,18 +65,24 @@ static void link_close(struct link *l, const char *why)
 {
 	if (l->fd >= 0) {
 		close(l->fd);
-		LM_NOTICE("XMPP component link to %s:%d closed: %s; next attempt in %d s\n",
-			  xmpp_cfg.component_host, xmpp_cfg.component_port, why, l->backoff);
+		LM_NOTICE("XMPP component link %s to %s:%d closed: %s; next attempt in %d s\n",
+			  l->domain, xmpp_cfg.component_host, xmpp_cfg.component_port, why,
+			  l->backoff);
 	}
 	l->fd = -1;
-	if (l->state == UP)
+	if (l->state == UP && l->main)
 		xmpp_link_set(false);
 	l->state = DOWN;
 	xmpp_framer_reset(&l->framer);
 	sbuf_reset(&l->out);
-	/* stanzas not entirely written go back to the queue, in order */
-	for (int i = l->taken_n - 1; i >= 0; i--)
-		xmpp_queue_unpop(l->taken[i]);
+	/* stanzas not entirely written go back to the queue, in order (MUC
+	 * stanzas are not kept: its occupants are gone with the link) */
+	for (int i = l->taken_n - 1; i >= 0; i--) {
+		if (l->main)
+			xmpp_queue_unpop(l->taken[i]);
+		else
+			shm_free(l->taken[i]);
+	}
 	l->taken_n = 0;
 	l->written = 0;
 	l->next_try = time(NULL) + l->backoff;
@@ -131,7 +140,7 @@ static void link_open(struct link *l)
 	l->fd = fd;
 	l->state = OPENING;
 	xmpp_framer_init(&l->framer, (size_t)xmpp_cfg.max_stanza);
-	if (xmpp_stream_open(&l->out, xmpp_cfg.component_domain))
+	if (xmpp_stream_open(&l->out, l->domain))
 		link_close(l, "cannot open the stream");
 }
 
@@ -144,11 +153,11 @@ static void stream_error(struct link *l, const struct xmpp_el *el)
 	if (!strcmp(cond, "not-authorized"))
 		LM_ERR("XMPP component handshake refused by the server (not-authorized): the "
 		       "component secret of %s does not match the server's component_secret\n",
-		       xmpp_cfg.component_domain);
+		       l->domain);
 	else if (!strcmp(cond, "host-unknown"))
 		LM_ERR("XMPP server does not know the component %s (host-unknown): check its "
 		       "Component \"%s\" entry\n",
-		       xmpp_cfg.component_domain, xmpp_cfg.component_domain);
+		       l->domain, l->domain);
 	else
 		LM_ERR("XMPP stream error from the server: %s\n", cond);
 	link_close(l, cond);
@@ -167,8 +176,14 @@ static void header(struct link *l, const char *text)
 	xmpp_el_free(el);
 }
 
-static void stanza_in(const struct xmpp_el *el)
+static void stanza_in(struct link *l, const struct xmpp_el *el)
 {
+	if (!l->main) {
+		xmpp_muc_from_xmpp(el);
+		return;
+	}
+	if (!strcmp(el->name, "iq") && xmpp_disco_answer(el, false))
+		return;
 	if (!strcmp(el->name, "message")) {
 		xmpp_sip_from_xmpp(el);
 	} else if (!strcmp(el->name, "iq")) {
@@ -203,15 +218,19 @@ static void frame(struct link *l, enum xmpp_frame kind, const char *text, size_t
 	} else if (l->state == OPENING && !strcmp(el->name, "handshake")) {
 		l->state = UP;
 		l->backoff = 1;
-		xmpp_link_set(true);
-		xmpp_presence_link_up();
-		LM_INFO("XMPP component %s connected to %s:%d\n", xmpp_cfg.component_domain,
+		if (l->main)
+			xmpp_link_set(true);
+		if (l->main)
+			xmpp_presence_link_up();
+		else
+			xmpp_muc_link_up();
+		LM_INFO("XMPP component %s connected to %s:%d\n", l->domain,
 			xmpp_cfg.component_host, xmpp_cfg.component_port);
 	} else if (l->state == UP) {
 		lock_get(&xmpp_shared->lock);
 		xmpp_shared->received++;
 		lock_release(&xmpp_shared->lock);
-		stanza_in(el);
+		stanza_in(l, el);
 	}
 	xmpp_el_free(el);
 }
@@ -251,17 +270,30 @@ static void link_read(struct link *l)
 
 /* ---- writing ------------------------------------------------------------------ */
 
-/* queued stanzas into the output buffer, each checked */
-static void take_queue(struct link *l)
+/* queued stanzas into the output buffer of the link of their `from`,
+ * each checked */
+static void take_queue(struct link *main, struct link *muc)
 {
+	struct link *l;
 	char *s;
 	int err;
 
-	while (l->state == UP && l->taken_n < OUT_MAX && (s = xmpp_queue_pop())) {
-		err = xmpp_stanza_check_out(s, strlen(s), xmpp_cfg.component_domain);
+	while (main->state == UP && main->taken_n < OUT_MAX && muc->taken_n < OUT_MAX &&
+	       (s = xmpp_queue_pop())) {
+		l = main;
+		err = xmpp_stanza_check_out(s, strlen(s), main->domain);
+		if (err == EPERM && muc->domain[0]) {
+			l = muc;
+			err = xmpp_stanza_check_out(s, strlen(s), muc->domain);
+		}
 		if (err) {
 			LM_ERR("stanza not sent (%s): %.120s\n",
 			       err == EPERM ? "from outside our domain" : "malformed", s);
+			shm_free(s);
+			continue;
+		}
+		if (l->state != UP) {
+			LM_NOTICE("MUC link down: stanza dropped: %.120s\n", s);
 			shm_free(s);
 			continue;
 		}
@@ -327,29 +359,45 @@ static void drain_wake(void)
 
 static void loop(void)
 {
-	struct link l = {.fd = -1, .backoff = 1};
-	struct pollfd p[2];
+	struct link ls[2] = {
+		{.domain = xmpp_cfg.component_domain, .main = true, .fd = -1, .backoff = 1},
+		{.domain = xmpp_cfg.muc_domain, .fd = -1, .backoff = 1},
+	};
+	int nlinks = xmpp_cfg.muc_domain[0] ? 2 : 1;
+	struct pollfd p[3];
 
-	sbuf_reset(&l.out);
-	xmpp_framer_init(&l.framer, (size_t)xmpp_cfg.max_stanza);
+	for (int i = 0; i < 2; i++) {
+		sbuf_reset(&ls[i].out);
+		xmpp_framer_init(&ls[i].framer, (size_t)xmpp_cfg.max_stanza);
+	}
 	for (;;) {
-		if (l.fd < 0 && time(NULL) >= l.next_try)
-			link_open(&l);
+		int n = 1;
+
+		for (int i = 0; i < nlinks; i++)
+			if (ls[i].fd < 0 && time(NULL) >= ls[i].next_try)
+				link_open(&ls[i]);
 		xmpp_presence_tick();
-		take_queue(&l);
+		take_queue(&ls[0], &ls[1]);
 		p[0].fd = xmpp_shared->wake_fd;
 		p[0].events = POLLIN;
-		p[1].fd = l.fd;
-		p[1].events = (short)(POLLIN | (l.written < l.out.len ? POLLOUT : 0));
-		if (poll(p, l.fd >= 0 ? 2 : 1, 1000) < 0 && errno != EINTR)
+		for (int i = 0; i < nlinks; i++) {
+			p[1 + i].fd = ls[i].fd; /* -1: ignored by poll() */
+			p[1 + i].events =
+				(short)(POLLIN | (ls[i].written < ls[i].out.len ? POLLOUT : 0));
+			p[1 + i].revents = 0;
+			n++;
+		}
+		if (poll(p, (nfds_t)n, 1000) < 0 && errno != EINTR)
 			LM_ERR("poll: %s\n", strerror(errno));
 		cfg_update();
 		if (p[0].revents & POLLIN)
 			drain_wake();
-		if (l.fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
-			link_read(&l);
-		if (l.fd >= 0)
-			link_write(&l);
+		for (int i = 0; i < nlinks; i++) {
+			if (ls[i].fd >= 0 && (p[1 + i].revents & (POLLIN | POLLHUP | POLLERR)))
+				link_read(&ls[i]);
+			if (ls[i].fd >= 0)
+				link_write(&ls[i]);
+		}
 	}
 }
 

@@ -23,6 +23,7 @@ struct xmpp_cfg {
 	int max_stanza;              /* largest stanza read from Prosody, bytes */
 	char *presence_policy;       /* "allow" | "deny": XMPP subscriptions to our users */
 	int presence_expires;        /* s: the gateway's SUBSCRIBEs, SIP watchers' longest */
+	char *muc_domain;            /* "": no MUC; else conference.DOMAIN, a second component */
 };
 
 extern struct xmpp_cfg xmpp_cfg;

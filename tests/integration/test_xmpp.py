@@ -25,7 +25,7 @@ def xmpp_defines(prosody, secret_file=None):
     return {"WITH_XMPP": 1, "XMPP_COMPONENT_PORT": prosody.component_port,
             "XMPP_SECRET_FILE": f'"{secret_file or prosody.secret_file}"',
             "XMPP_COMPONENT_DOMAIN": f'"{SIP_DOMAIN}"', "XMPP_DOMAINS": f'"{XMPP_DOMAIN}"',
-            "XMPP_RECONNECT_MAX": 2}
+            "XMPP_RECONNECT_MAX": 2, "XMPP_MUC_DOMAIN": f'"conference.{SIP_DOMAIN}"'}
 
 
 def link_up(kam):

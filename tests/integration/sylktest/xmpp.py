@@ -36,6 +36,8 @@ log = {{ info = "{dir}/prosody.log", error = "*stderr" }}
 VirtualHost "{xmpp_domain}"
 Component "{sip_domain}"
     component_secret = "{secret}"
+Component "conference.{sip_domain}"
+    component_secret = "{secret}"
 """
 
 

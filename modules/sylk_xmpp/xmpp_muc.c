@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* MUC through the focus's chat: see xmpp_muc.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/dprint.h"
+#include "core/mem/shm_mem.h"
+
+#include "sylk_ws/base/sbuf.h"
+#include "sylk_ws/videoroom/vr_chat.h"
+#include "sylk_ws/xmpp/xmpp_jid.h"
+#include "sylk_ws/xmpp/xmpp_presence.h"
+#include "sylk_ws/xmpp/xmpp_stanza.h"
+
+#include "../common/sip_util.h"
+#include "../sylk_conference/sylk_conference_api.h"
+#include "xmpp_config.h"
+#include "xmpp_muc.h"
+#include "xmpp_sip.h"
+
+#define JID_SIZE 512
+#define NICK_SIZE 72
+#define NS_MUC_USER "http://jabber.org/protocol/muc#user"
+#define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
+
+struct occupant {
+	char nick[NICK_SIZE];
+	char jid[JID_SIZE]; /* the occupant's full JID */
+	struct occupant *next;
+};
+
+struct room {
+	char jid[JID_SIZE]; /* room@muc_domain */
+	struct occupant *occ;
+	struct room *next;
+};
+
+struct muc_store {
+	gen_lock_t lock;
+	struct room *rooms;
+};
+
+static struct muc_store *ms;
+static sylk_conf_api_t conf;
+static bool bridged;
+
+/* ---- stanzas ------------------------------------------------------------------- */
+
+static void muc_push(struct sbuf *sb)
+{
+	if (!sbuf_err(sb) && sb->len && xmpp_queue_push(sb->buf, sb->len))
+		LM_NOTICE("MUC stanza not queued (queue full)\n");
+	sbuf_reset(sb);
+}
+
+static void esc(struct sbuf *sb, const char *s)
+{
+	if (xmpp_escape(sb, s))
+		sbuf_puts(sb, "?");
+}
+
+/* occupant presence of room/nick to @p to */
+static void occupant_presence(const char *room, const char *nick, const char *to, bool gone,
+			      bool self)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_puts(&sb, "<presence from='");
+	esc(&sb, room);
+	sbuf_putc(&sb, '/');
+	esc(&sb, nick);
+	sbuf_puts(&sb, "' to='");
+	esc(&sb, to);
+	sbuf_printf(&sb,
+		    "'%s><x xmlns='" NS_MUC_USER "'><item affiliation='none' role='%s'/>%s</x>"
+		    "</presence>",
+		    gone ? " type='unavailable'" : "", gone ? "none" : "participant",
+		    self ? "<status code='110'/>" : "");
+	muc_push(&sb);
+}
+
+static void groupchat(const char *room, const char *nick, const char *to, const char *id,
+		      const char *body)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_puts(&sb, "<message type='groupchat' from='");
+	esc(&sb, room);
+	if (nick) {
+		sbuf_putc(&sb, '/');
+		esc(&sb, nick);
+	}
+	sbuf_puts(&sb, "' to='");
+	esc(&sb, to);
+	sbuf_putc(&sb, '\'');
+	if (id) {
+		sbuf_puts(&sb, " id='");
+		esc(&sb, id);
+		sbuf_putc(&sb, '\'');
+	}
+	if (body) {
+		sbuf_puts(&sb, "><body>");
+		if (xmpp_escape(&sb, body)) {
+			sbuf_reset(&sb);
+			return;
+		}
+		sbuf_puts(&sb, "</body></message>");
+	} else {
+		sbuf_puts(&sb, "><subject/></message>"); /* the end of the join */
+	}
+	muc_push(&sb);
+}
+
+/* ---- the store (lock held) ------------------------------------------------------- */
+
+static struct room *room_find(const char *jid, bool create)
+{
+	struct room *r;
+
+	for (r = ms->rooms; r; r = r->next)
+		if (!strcasecmp(r->jid, jid))
+			return r;
+	if (!create || !(r = shm_malloc(sizeof(*r))))
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	sylk_copy(r->jid, sizeof(r->jid), jid, strlen(jid));
+	r->next = ms->rooms;
+	ms->rooms = r;
+	return r;
+}
+
+static struct occupant *by_jid(struct room *r, const char *jid)
+{
+	for (struct occupant *o = r->occ; o; o = o->next)
+		if (!strcmp(o->jid, jid))
+			return o;
+	return NULL;
+}
+
+static struct occupant *by_nick(struct room *r, const char *nick)
+{
+	for (struct occupant *o = r->occ; o; o = o->next)
+		if (!strcmp(o->nick, nick))
+			return o;
+	return NULL;
+}
+
+/* copies of the room's occupants, pkg; *n of them */
+static struct occupant *snapshot(struct room *r, int *n)
+{
+	struct occupant *out;
+	int i = 0;
+
+	*n = 0;
+	for (struct occupant *o = r ? r->occ : NULL; o; o = o->next)
+		(*n)++;
+	if (!*n || !(out = pkg_malloc((size_t)*n * sizeof(*out)))) {
+		*n = 0;
+		return NULL;
+	}
+	for (struct occupant *o = r->occ; o; o = o->next)
+		out[i++] = *o;
+	return out;
+}
+
+/* ---- XMPP -> the room ------------------------------------------------------------- */
+
+static void join(const struct xmpp_el *el, const char *room, const char *nick, const char *from)
+{
+	struct occupant *o, *all;
+	struct room *r;
+	int n = 0;
+	bool again = false, clash = false;
+
+	lock_get(&ms->lock);
+	r = room_find(room, true);
+	o = r ? by_jid(r, from) : NULL;
+	if (o && !strcmp(o->nick, nick)) {
+		again = true; /* a presence update: nothing to announce */
+	} else if (r && by_nick(r, nick)) {
+		clash = true;
+	} else if (r && !o && (o = shm_malloc(sizeof(*o)))) {
+		memset(o, 0, sizeof(*o));
+		sylk_copy(o->nick, sizeof(o->nick), nick, strlen(nick));
+		sylk_copy(o->jid, sizeof(o->jid), from, strlen(from));
+		o->next = r->occ;
+		r->occ = o;
+	} else {
+		o = NULL; /* a nickname change: not supported, refused below */
+	}
+	all = o && !again && !clash ? snapshot(r, &n) : NULL;
+	lock_release(&ms->lock);
+	if (again)
+		return;
+	if (clash) {
+		xmpp_answer_error(el, "cancel", "conflict", "nickname in use");
+		return;
+	}
+	if (!o) {
+		xmpp_answer_error(el, "modify", "not-acceptable", "cannot join");
+		return;
+	}
+	LM_INFO("MUC %s: %s joined as %s\n", room, from, nick);
+	/* the others to the newcomer, the newcomer to everyone (itself last) */
+	for (int i = 0; i < n; i++)
+		if (strcmp(all[i].jid, from))
+			occupant_presence(room, all[i].nick, from, false, false);
+	for (int i = 0; i < n; i++)
+		if (strcmp(all[i].jid, from))
+			occupant_presence(room, nick, all[i].jid, false, false);
+	occupant_presence(room, nick, from, false, true);
+	groupchat(room, NULL, from, NULL, NULL);
+	if (all)
+		pkg_free(all);
+}
+
+static void leave(const char *room, const char *from)
+{
+	struct occupant *all = NULL, **p, *o = NULL;
+	char nick[NICK_SIZE] = "";
+	struct room *r;
+	int n = 0;
+
+	lock_get(&ms->lock);
+	r = room_find(room, false);
+	for (p = r ? &r->occ : NULL; p && *p; p = &(*p)->next)
+		if (!strcmp((*p)->jid, from)) {
+			o = *p;
+			*p = o->next;
+			strcpy(nick, o->nick);
+			shm_free(o);
+			break;
+		}
+	if (o)
+		all = snapshot(r, &n);
+	lock_release(&ms->lock);
+	if (!o)
+		return;
+	LM_INFO("MUC %s: %s (%s) left\n", room, nick, from);
+	occupant_presence(room, nick, from, true, true);
+	for (int i = 0; i < n; i++)
+		occupant_presence(room, nick, all[i].jid, true, false);
+	if (all)
+		pkg_free(all);
+}
+
+static void presence_in(const struct xmpp_el *el)
+{
+	struct xmpp_presence_in in;
+	struct xmpp_jid *j = NULL;
+	char room[JID_SIZE];
+
+	if (xmpp_presence_read(&in, el) || in.type == XMPP_PT_ERROR)
+		return;
+	j = pkg_malloc(sizeof(*j));
+	if (!j || xmpp_jid_parse(j, in.to) || !j->local[0] || xmpp_jid_bare(room, sizeof(room), j))
+		goto out;
+	if (in.type == XMPP_PT_UNAVAILABLE)
+		leave(room, in.from);
+	else if (in.type != XMPP_PT_AVAILABLE)
+		; /* subscriptions to a room: nothing */
+	else if (!xmpp_muc_nick_ok(j->resource))
+		xmpp_answer_error(el, "modify", "jid-malformed", "a nickname is needed");
+	else
+		join(el, room, j->resource, in.from);
+out:
+	if (j)
+		pkg_free(j);
+}
+
+/* into the focus room's chat; its MSRP status */
+static int post(const char *room, const char *from, const char *nick, const char *id,
+		const char *body)
+{
+	char conf_uri[JID_SIZE + 8], sender[JID_SIZE + 8], bare[JID_SIZE];
+	char *cpim = NULL;
+	size_t len = 0;
+	int status = 0, err;
+
+	if (!bridged)
+		return 200;
+	sylk_copy(bare, sizeof(bare), from, strcspn(from, "/"));
+	snprintf(sender, sizeof(sender), "sip:%s", bare);
+	if (xmpp_muc_room_uri(conf_uri, sizeof(conf_uri), room))
+		return 400;
+	if (vr_chat_cpim_message(&cpim, &len, sender, nick, conf_uri, id, "text/plain", body))
+		return 400;
+	err = conf.chat_post(conf_uri, sender, nick, cpim, len, &status);
+	free(cpim);
+	if (err == ENOENT)
+		return 200; /* no SIP participant has opened the room: XMPP only */
+	return err ? 500 : status;
+}
+
+static void message_in(const struct xmpp_el *el)
+{
+	struct xmpp_message_in m;
+	struct occupant *all = NULL, *o;
+	char room[JID_SIZE], nick[NICK_SIZE] = "";
+	struct room *r;
+	int n = 0, status;
+
+	if (xmpp_message_read(&m, el) || m.error)
+		return;
+	if (strchr(m.to, '/')) {
+		xmpp_answer_error(el, "cancel", "feature-not-implemented", "no private messages");
+		return;
+	}
+	if (strcmp(m.type, "groupchat")) {
+		xmpp_answer_error(el, "modify", "bad-request", "groupchat only");
+		return;
+	}
+	sylk_copy(room, sizeof(room), m.to, strlen(m.to));
+	lock_get(&ms->lock);
+	r = room_find(room, false);
+	o = r ? by_jid(r, m.from) : NULL;
+	if (o) {
+		strcpy(nick, o->nick);
+		all = snapshot(r, &n);
+	}
+	lock_release(&ms->lock);
+	if (!o) {
+		xmpp_answer_error(el, "modify", "not-acceptable", "not an occupant");
+		return;
+	}
+	if (!m.body)
+		goto out; /* chat states */
+	if (strlen(m.body) > XMPP_IM_MAX_TEXT) {
+		xmpp_answer_error(el, "modify", "policy-violation", "message too large");
+		goto out;
+	}
+	for (int i = 0; i < n; i++) /* everyone, the sender too (XEP-0045 7.4) */
+		groupchat(room, nick, all[i].jid, m.id, m.body);
+	status = post(room, m.from, nick, m.id, m.body);
+	if (status != 200)
+		LM_NOTICE("MUC %s: message of %s not taken by the conference: %d\n", room, nick,
+			  status);
+out:
+	if (all)
+		pkg_free(all);
+}
+
+bool xmpp_disco_answer(const struct xmpp_el *el, bool muc)
+{
+	const char *type = xmpp_el_attr(el, "type"), *from = xmpp_el_attr(el, "from"),
+		   *to = xmpp_el_attr(el, "to"), *id = xmpp_el_attr(el, "id");
+	struct sbuf sb = SBUF_INIT;
+	bool room;
+
+	if (strcmp(el->name, "iq") || !type || strcmp(type, "get") || !from || !to ||
+	    !xmpp_el_child(el, "query", NS_DISCO_INFO))
+		return false;
+	room = strchr(to, '@') != NULL;
+	if (!muc && room)
+		return false; /* a user: nothing to tell */
+	sbuf_puts(&sb, "<iq type='result' from='");
+	esc(&sb, to);
+	sbuf_puts(&sb, "' to='");
+	esc(&sb, from);
+	sbuf_puts(&sb, "' id='");
+	esc(&sb, id ? id : "");
+	sbuf_puts(&sb, "'><query xmlns='" NS_DISCO_INFO "'>");
+	if (!muc)
+		sbuf_puts(&sb, "<identity category='gateway' type='sip' name='SIP gateway'/>");
+	else
+		sbuf_puts(&sb,
+			  "<identity category='conference' type='text' name='SIP "
+			  "conference rooms'/><feature var='http://jabber.org/protocol/muc'/>");
+	sbuf_puts(&sb, "<feature var='" NS_DISCO_INFO "'/></query></iq>");
+	muc_push(&sb);
+	return true;
+}
+
+void xmpp_muc_from_xmpp(const struct xmpp_el *el)
+{
+	const char *t = xmpp_el_attr(el, "type");
+
+	if (!ms)
+		return;
+	if (!strcmp(el->name, "presence"))
+		presence_in(el);
+	else if (!strcmp(el->name, "message"))
+		message_in(el);
+	else if (!strcmp(el->name, "iq") && !xmpp_disco_answer(el, true) && t &&
+		 (!strcmp(t, "get") || !strcmp(t, "set")))
+		xmpp_answer_error(el, "cancel", "service-unavailable", NULL);
+}
+
+/* ---- the room -> XMPP (the focus's process, none of its locks held) ------------------ */
+
+static void from_focus(const char *room_uri, const char *cpim, size_t len)
+{
+	char room[JID_SIZE], nick[NICK_SIZE];
+	struct occupant *all = NULL;
+	struct vr_chat_in *in = NULL;
+	int n = 0;
+
+	if (!ms || xmpp_sip_to_jid(room, sizeof(room), room_uri) ||
+	    !xmpp_jid_in_domain(room, xmpp_cfg.muc_domain))
+		return;
+	lock_get(&ms->lock);
+	all = snapshot(room_find(room, false), &n);
+	lock_release(&ms->lock);
+	if (!n)
+		return;
+	if (vr_chat_parse(&in, cpim, len) || in->kind != VR_CHAT_MESSAGE ||
+	    strncasecmp(in->content_type, "text/plain", 10))
+		goto out;
+	if (in->status) {
+		for (int i = 0; i < n; i++) /* the room's notices: from the room itself */
+			groupchat(room, NULL, all[i].jid, NULL, in->content);
+		goto out;
+	}
+	if (xmpp_muc_nick_of(nick, sizeof(nick), in->sender_display, in->sender_uri))
+		goto out;
+	for (int i = 0; i < n; i++)
+		groupchat(room, nick, all[i].jid, NULL, in->content);
+out:
+	vr_chat_in_free(in);
+	if (all)
+		pkg_free(all);
+}
+
+void xmpp_muc_link_up(void)
+{
+	struct occupant *all = NULL;
+	struct room *r;
+	int n;
+
+	if (!ms)
+		return;
+	for (;;) {
+		char room[JID_SIZE];
+
+		lock_get(&ms->lock);
+		r = ms->rooms;
+		if (r) {
+			ms->rooms = r->next;
+			strcpy(room, r->jid);
+			all = snapshot(r, &n);
+			while (r->occ) {
+				struct occupant *o = r->occ;
+
+				r->occ = o->next;
+				shm_free(o);
+			}
+			shm_free(r);
+		}
+		lock_release(&ms->lock);
+		if (!r)
+			break;
+		for (int i = 0; i < n; i++)
+			occupant_presence(room, all[i].nick, all[i].jid, true, true);
+		if (n)
+			LM_INFO("MUC %s: %d occupants from before the reconnect told unavailable\n",
+				room, n);
+		if (all)
+			pkg_free(all);
+		all = NULL;
+	}
+}
+
+int xmpp_muc_init(void)
+{
+	if (!xmpp_cfg.muc_domain[0])
+		return 0;
+	ms = shm_malloc(sizeof(*ms));
+	if (!ms) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(ms, 0, sizeof(*ms));
+	lock_init(&ms->lock);
+	if (load_sylk_conf_api(&conf) != 0) {
+		LM_INFO("sylk_conference not loaded: MUC rooms hold XMPP occupants only\n");
+		return 0;
+	}
+	conf.chat_listen(from_focus);
+	bridged = true;
+	return 0;
+}
