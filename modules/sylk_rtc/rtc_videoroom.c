@@ -3,9 +3,10 @@
  *
  * videoroom-join -> access check, the room made on first join -> ng
  * "publish" in the publisher's own rtpengine call -> progress, accepted
- * (the answer), initial-publishers; the others get publishers-joined ->
+ * (the answer), initial-publishers (those whose media flows) ->
  * "established" from the gateway timer once rtpengine counts the
- * publisher's media. A feed is a "subscribe request" in the call of the
+ * publisher's media, and only then publishers-joined to the others (a
+ * feed of a publisher whose ICE/DTLS is not up can stay dark in Chromium). A feed is a "subscribe request" in the call of the
  * publisher it receives (offer -> feed-attached), "subscribe answer" on
  * videoroom-feed-answer (-> feed-established), "unsubscribe" on detach.
  * A publisher who leaves (request, dropped WebSocket, media timeout) has
@@ -265,7 +266,9 @@ static size_t publishers(const struct vr_room *r, const struct vr_pub *skip,
 	size_t n = 0;
 
 	for (struct vr_pub *p = r->pubs; p && n < max; p = p->next) {
-		if (p == skip || !p->accepted)
+		/* only publishers whose media flows: a feed of one whose ICE and
+		 * DTLS are not up yet can stay without media for good (Chromium) */
+		if (p == skip || !p->accepted || !p->established)
 			continue;
 		out[n].id = p->id;
 		out[n].uri = p->uri;
@@ -448,11 +451,29 @@ static int join_add(int conn_id, const struct sylkrtc_request *req, struct join_
 	return 0;
 }
 
-/* The publish answer: accepted, initial-publishers, and the others hear
- * of the new one. Lock held. */
+/* The others in the room hear of @p p: once its media flows, as Janus
+ * tells of a publisher once its PeerConnection is up. Lock held. */
+static void announce(struct vr_room *r, struct vr_pub *p)
+{
+	struct sylkrtc_publisher me = {p->id, p->uri, p->display_name};
+
+	for (struct vr_pub *o = r->pubs; o; o = o->next) {
+		char *json = NULL;
+
+		if (o == p || !o->accepted || o->conn_id < 0)
+			continue;
+		rtc_send_built(o->conn_id,
+			       sylkrtc_event_videoroom_publishers(
+				       &json, rtc_conn_version(o->conn_id), o->id, false, &me, 1),
+			       &json);
+	}
+}
+
+/* The publish answer: accepted and initial-publishers (those whose media
+ * flows; the others are announced when theirs does). Lock held. */
 static void join_accepted(struct vr_room *r, struct vr_pub *p, const char *sdp)
 {
-	struct sylkrtc_publisher list[VR_LIST_MAX], me = {p->id, p->uri, p->display_name};
+	struct sylkrtc_publisher list[VR_LIST_MAX];
 	size_t n = publishers(r, p, list, VR_LIST_MAX);
 	char *json = NULL;
 
@@ -462,14 +483,6 @@ static void join_accepted(struct vr_room *r, struct vr_pub *p, const char *sdp)
 		       sylkrtc_event_videoroom_publishers(&json, rtc_conn_version(p->conn_id),
 							  p->id, true, list, n),
 		       &json);
-	for (size_t i = 0; i < n; i++) {
-		struct vr_pub *o = vr_pub_find(r, list[i].id);
-
-		rtc_send_built(o->conn_id,
-			       sylkrtc_event_videoroom_publishers(
-				       &json, rtc_conn_version(o->conn_id), o->id, false, &me, 1),
-			       &json);
-	}
 	update_bitrates(r);
 	if (r->active_count) {
 		const char *active[VR_MAX_ACTIVE] = {r->active[0], r->active[1]};
@@ -1007,6 +1020,7 @@ void rtc_videoroom_timer(void)
 			p->established = true;
 			LM_INFO("video room %s: %s established\n", r->uri, p->id);
 			emit_state(p->conn_id, p->id, SYLKRTC_SESSION_ESTABLISHED, NULL, p, NULL);
+			announce(r, p);
 		}
 		rtc_unlock();
 	}
@@ -1171,7 +1185,6 @@ int rtc_videoroom_external_add(const char *room_uri, const char *uri, const char
 
 int rtc_videoroom_external_accept(unsigned key)
 {
-	struct sylkrtc_publisher me;
 	struct vr_room *r = NULL;
 	struct vr_pub *p;
 
@@ -1181,17 +1194,7 @@ int rtc_videoroom_external_accept(unsigned key)
 		return ENOENT;
 	}
 	p->accepted = true;
-	me = (struct sylkrtc_publisher){p->id, p->uri, p->display_name};
-	for (struct vr_pub *o = r->pubs; o; o = o->next) {
-		char *json = NULL;
-
-		if (o == p || !o->accepted || o->conn_id < 0)
-			continue;
-		rtc_send_built(o->conn_id,
-			       sylkrtc_event_videoroom_publishers(
-				       &json, rtc_conn_version(o->conn_id), o->id, false, &me, 1),
-			       &json);
-	}
+	announce(r, p);
 	rtc_unlock();
 	return 0;
 }

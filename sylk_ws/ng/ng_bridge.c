@@ -72,6 +72,11 @@ static int vr_request(struct ng_request *req, enum ng_bridge_step step)
 	case NG_BRIDGE_VR_SUBSCRIBE:
 		req->cmd = NG_CMD_SUBSCRIBE_REQUEST;
 		req->ice = "force";
+		/* rtpengine offers here, yet Chromium (the answerer) and rtpengine
+		 * then both claimed one ICE role and about half the feeds never
+		 * connected; as an ICE-lite peer rtpengine leaves the checks to
+		 * the browser, as Janus does */
+		req->ice_lite = "forward";
 		req->dtls = "passive";
 		req->sdes = sdes_off;
 		req->transport_protocol = "UDP/TLS/RTP/SAVPF";

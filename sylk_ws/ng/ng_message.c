@@ -175,6 +175,7 @@ int ng_request_encode(struct benc_enc *enc, const char *cookie, const struct ng_
 	enc_opt_str(enc, "DTLS", req->dtls);
 	enc_opt_str(enc, "DTLS-reverse", req->dtls_reverse);
 	enc_opt_str(enc, "ICE", req->ice);
+	enc_opt_str(enc, "ICE-lite", req->ice_lite);
 	enc_opt_list(enc, "SDES", req->sdes);
 	enc_opt_str(enc, "call-id", req->call_id);
 	enc_codec(enc, &req->codec);

@@ -85,6 +85,7 @@ struct ng_request {
 	const char *sdp;
 	size_t sdp_len;           /* 0: strlen(sdp) */
 	const char *ice;          /* "ICE": remove, force, ... */
+	const char *ice_lite;     /* "ICE-lite": forward, backward, both, off */
 	const char *dtls;         /* "DTLS": off, passive, active */
 	const char *dtls_reverse; /* "DTLS-reverse" */
 	const char *transport_protocol;
