@@ -225,7 +225,9 @@ def test_account_without_token_gets_none(gateway, recorder):
     assert final.code in (404, 480), final.start
     time.sleep(1.5)
     assert recorder.requests == []
-    assert push_stats(gateway)["queued"] == 0
+    # (a call may be queued before the push process has read which accounts
+    # have tokens; it then finds none and sends nothing)
+    assert push_stats(gateway)["sent"] == 0
 
 
 def test_token_of_an_account_that_never_registered_is_never_stored(gateway, recorder):
