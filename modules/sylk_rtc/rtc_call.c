@@ -841,34 +841,19 @@ void rtc_call_fast_timer(void)
 static int cpim_body(char **out, const struct rtc_session *s, const struct sylkrtc_request *req)
 {
 	char from[RTC_AOR_SIZE + 8], to[RTC_AOR_SIZE + 8];
-	struct cpim_msg *m = NULL;
+	struct cpim_chat c = {.from_uri = from,
+			      .to_uri = to,
+			      .datetime = req->timestamp,
+			      .message_id = req->message_id,
+			      .disposition = "positive-delivery, display",
+			      .content_type = req->content_type,
+			      .content = req->content};
 	size_t len;
-	int err;
 
 	*out = NULL;
 	snprintf(from, sizeof(from), "sip:%s", s->account);
 	snprintf(to, sizeof(to), "sip:%s", s->peer);
-	err = cpim_msg_alloc(&m);
-	if (!err)
-		err = cpim_msg_set_from(m, NULL, from);
-	if (!err)
-		err = cpim_msg_add_to(m, NULL, to);
-	if (!err)
-		err = cpim_msg_set_datetime(m, req->timestamp);
-	if (!err)
-		err = cpim_msg_add_ns(m, "imdn", "urn:ietf:params:imdn");
-	if (!err)
-		err = cpim_msg_add_header(m, "urn:ietf:params:imdn", "Message-ID", req->message_id);
-	if (!err)
-		err = cpim_msg_add_header(m, "urn:ietf:params:imdn", "Disposition-Notification",
-					  "positive-delivery, display");
-	if (!err)
-		err = cpim_msg_set_content(m, req->content_type, req->content,
-					   strlen(req->content));
-	if (!err)
-		err = cpim_encode(m, out, &len);
-	cpim_msg_free(m);
-	return err;
+	return cpim_chat_encode(out, &len, &c);
 }
 
 static void session_message(int conn_id, const struct sylkrtc_request *req)

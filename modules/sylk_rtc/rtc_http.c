@@ -19,6 +19,7 @@
 #include "core/trim.h"
 #include "modules/xhttp/api.h"
 
+#include "sylk_ws/base/str.h"
 #include "sylk_ws/sylkrtc/sylkrtc_request.h"
 
 #include "rtc_config.h"
@@ -57,36 +58,14 @@ int rtc_http_init(void)
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int rtc_http_segment(const char *s, size_t n, char *out, size_t size)
 {
-	size_t o = 0;
+	int err = str_pct_segment(s, n, out, size);
 
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
-				return EINVAL;
-			c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
-			i += 2;
-		}
-		if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' || o + 1 >= size)
-			return EINVAL;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	if (o == 0 || out[0] == '.')
+	if (err)
+		return EINVAL;
+	/* a name, never a path or a hidden file */
+	if (out[0] == '.' || strchr(out, '/') || strchr(out, '\\'))
 		return EINVAL;
 	return 0;
 }

@@ -350,36 +350,19 @@ static int cpim_wrap(char **out, size_t *len, const char *from, const char *disp
 		     const char *timestamp, const char *message_id, bool disposition,
 		     const char *content_type, const char *content)
 {
-	char f[RTC_AOR_SIZE + 8], t[RTC_AOR_SIZE + 8], ct[MSGSTORE_TYPE_SIZE + 16];
-	struct cpim_msg *m = NULL;
-	int err;
+	char f[RTC_AOR_SIZE + 8], t[RTC_AOR_SIZE + 8];
+	struct cpim_chat c = {.from_display = display,
+			      .from_uri = f,
+			      .to_uri = t,
+			      .datetime = timestamp,
+			      .message_id = message_id,
+			      .disposition = disposition ? "positive-delivery, display" : NULL,
+			      .content_type = content_type,
+			      .content = content};
 
 	snprintf(f, sizeof(f), "sip:%s", from);
 	snprintf(t, sizeof(t), "sip:%s", to);
-	snprintf(ct, sizeof(ct), "%s%s", content_type,
-		 strncasecmp(content_type, "text/", 5) || strchr(content_type, ';') ?
-			 "" :
-			 ";charset=utf-8");
-	err = cpim_msg_alloc(&m);
-	if (!err)
-		err = cpim_msg_set_from(m, display, f);
-	if (!err)
-		err = cpim_msg_add_to(m, NULL, t);
-	if (!err)
-		err = cpim_msg_set_datetime(m, timestamp);
-	if (!err)
-		err = cpim_msg_add_ns(m, "imdn", CPIM_IMDN_NS);
-	if (!err)
-		err = cpim_msg_add_header(m, CPIM_IMDN_NS, "Message-ID", message_id);
-	if (!err && disposition)
-		err = cpim_msg_add_header(m, CPIM_IMDN_NS, "Disposition-Notification",
-					  "positive-delivery, display");
-	if (!err)
-		err = cpim_msg_set_content(m, ct, content, strlen(content));
-	if (!err)
-		err = cpim_encode(m, out, len);
-	cpim_msg_free(m);
-	return err;
+	return cpim_chat_encode(out, len, &c);
 }
 
 /* ---- the requesting account ---------------------------------------------------- */

@@ -19,6 +19,8 @@
 #include "core/parser/parse_hname2.h"
 #include "modules/xhttp/api.h"
 
+#include "sylk_ws/base/chars.h"
+
 #include "rtc_static.h"
 
 #define STATIC_MAX_PATH 1024
@@ -57,17 +59,6 @@ const char *rtc_static_type(const char *path)
 	return "application/octet-stream";
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int rtc_static_path(const char *uri, size_t n, char *out, size_t size)
 {
 	size_t o = 0, seg = 0;
@@ -83,9 +74,11 @@ int rtc_static_path(const char *uri, size_t n, char *out, size_t size)
 		int c = i < n ? (unsigned char)uri[i] : '/';
 
 		if (c == '%' && i < n) {
-			if (i + 2 >= n || hexval(uri[i + 1]) < 0 || hexval(uri[i + 2]) < 0)
+			if (i + 2 >= n || chars_hex_value((unsigned char)uri[i + 1]) < 0 ||
+			    chars_hex_value((unsigned char)uri[i + 2]) < 0)
 				return EINVAL;
-			c = hexval(uri[i + 1]) * 16 + hexval(uri[i + 2]);
+			c = chars_hex_value((unsigned char)uri[i + 1]) * 16 +
+			    chars_hex_value((unsigned char)uri[i + 2]);
 			i += 2;
 			/* an encoded '/' is not a separator: refuse it */
 			if (c == '/')

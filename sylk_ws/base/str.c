@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sylk_ws/base/chars.h"
 #include "sylk_ws/base/str.h"
 
 int str_dupn(char **dst, const char *s, size_t n)
@@ -82,4 +83,32 @@ bool str_list_has_n(const char *list, const char *s, size_t n)
 bool str_list_has(const char *list, const char *s)
 {
 	return s && str_list_has_n(list, s, strlen(s));
+}
+
+int str_pct_segment(const char *s, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+
+	if (!out || !size || (!s && n))
+		return EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int hi = i + 2 < n ? chars_hex_value((unsigned char)s[i + 1]) : -1;
+			int lo = i + 2 < n ? chars_hex_value((unsigned char)s[i + 2]) : -1;
+
+			if (hi < 0 || lo < 0)
+				return EINVAL;
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f)
+			return EINVAL;
+		if (o + 1 >= size)
+			return ENAMETOOLONG;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return o ? 0 : EINVAL;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
- * @file str.h  Small string helpers: copies and comma-separated lists
+ * @file str.h  Small string helpers: copies, comma-separated lists, URL
+ *              path segments
  */
 #ifndef SYLK_BASE_STR_H
 #define SYLK_BASE_STR_H
@@ -34,5 +35,14 @@ bool str_list_has_n(const char *list, const char *s, size_t n);
 
 /** str_list_has_n() of a NUL-terminated @p s. */
 bool str_list_has(const char *list, const char *s);
+
+/**
+ * Percent-decodes the @p n bytes of one URL path segment into @p out
+ * (NUL-terminated). Control characters (decoded or not, NUL included) are
+ * refused, so the result is a C string that means what it shows.
+ * @return 0, EINVAL (a bad %-escape, a control character, empty),
+ *         ENAMETOOLONG (does not fit @p size)
+ */
+int str_pct_segment(const char *s, size_t n, char *out, size_t size);
 
 #endif

@@ -979,6 +979,41 @@ bool cpim_datetime_valid(const char *s)
 	return false;
 }
 
+int cpim_chat_encode(char **outp, size_t *lenp, const struct cpim_chat *c)
+{
+	struct cpim_msg *m = NULL;
+	char ct[256];
+	bool text;
+	int err;
+
+	if (!outp || !c || !c->content_type || !c->content || !c->message_id)
+		return EINVAL;
+	text = !strncasecmp(c->content_type, "text/", 5) && !strchr(c->content_type, ';');
+	if ((size_t)snprintf(ct, sizeof(ct), "%s%s", c->content_type,
+			     text ? ";charset=utf-8" : "") >= sizeof(ct))
+		return EINVAL;
+	err = cpim_msg_alloc(&m);
+	if (!err)
+		err = cpim_msg_set_from(m, c->from_display, c->from_uri);
+	if (!err)
+		err = cpim_msg_add_to(m, NULL, c->to_uri);
+	if (!err)
+		err = cpim_msg_set_datetime(m, c->datetime);
+	if (!err)
+		err = cpim_msg_add_ns(m, "imdn", CPIM_NS_IMDN);
+	if (!err)
+		err = cpim_msg_add_header(m, CPIM_NS_IMDN, "Message-ID", c->message_id);
+	if (!err && c->disposition)
+		err = cpim_msg_add_header(m, CPIM_NS_IMDN, "Disposition-Notification",
+					  c->disposition);
+	if (!err)
+		err = cpim_msg_set_content(m, ct, c->content, strlen(c->content));
+	if (!err)
+		err = cpim_encode(m, outp, lenp);
+	cpim_msg_free(m);
+	return err;
+}
+
 int cpim_datetime_parse(const char *s, time_t *t)
 {
 	struct tm tm;

@@ -122,6 +122,23 @@ int cpim_encode(const struct cpim_msg *m, char **outp, size_t *lenp);
 int cpim_datetime_now(char *buf, size_t size);
 /* True for an RFC 3339 date-time as DateTime requires. */
 bool cpim_datetime_valid(const char *s);
+/* A chat message to encode with cpim_chat_encode(). */
+struct cpim_chat {
+	const char *from_display; /* NULL: none */
+	const char *from_uri;     /* "sip:alice@example.com" */
+	const char *to_uri;
+	const char *datetime;     /* NULL: now */
+	const char *message_id;   /* imdn.Message-ID */
+	const char *disposition;  /* imdn.Disposition-Notification, NULL: none */
+	const char *content_type; /* text/... gets ";charset=utf-8" unless it has parameters */
+	const char *content;
+};
+
+/* The message/cpim body of a chat message (malloc'd in *outp): From, To,
+ * DateTime, the imdn namespace, Message-ID, Disposition-Notification when
+ * asked, the content. 0, EINVAL or ENOMEM. */
+int cpim_chat_encode(char **outp, size_t *lenp, const struct cpim_chat *c);
+
 /* The instant an RFC 3339 date-time names (its offset applied); EINVAL
  * when cpim_datetime_valid() refuses it. */
 int cpim_datetime_parse(const char *s, time_t *t);

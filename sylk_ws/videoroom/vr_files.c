@@ -6,38 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sylk_ws/base/str.h"
 #include "sylk_ws/videoroom/vr_files.h"
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 /* one segment, percent-decoded; control characters refused */
 static int segment(const char *s, size_t n, char *out, size_t size)
 {
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
-				return EINVAL;
-			c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
-			i += 2;
-		}
-		if (c < 0x20 || c == 0x7f)
-			return EINVAL;
-		if (o + 1 >= size)
-			return ENAMETOOLONG;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return o ? 0 : EINVAL;
+	return str_pct_segment(s, n, out, size);
 }
 
 int vr_files_parse_path(const char *target, struct vr_files_path *out)

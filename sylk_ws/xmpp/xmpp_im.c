@@ -129,28 +129,14 @@ void xmpp_im_clear(struct xmpp_im *im)
 static int cpim_build(char **out, size_t *len, const char *from_uri, const char *to_uri,
 		      const char *id, bool disposition, const char *ct, const char *content)
 {
-	struct cpim_msg *m = NULL;
-	int err = cpim_msg_alloc(&m);
+	struct cpim_chat c = {.from_uri = from_uri,
+			      .to_uri = to_uri,
+			      .message_id = id,
+			      .disposition = disposition ? "positive-delivery" : NULL,
+			      .content_type = ct,
+			      .content = content};
 
-	if (!err)
-		err = cpim_msg_set_from(m, NULL, from_uri);
-	if (!err)
-		err = cpim_msg_add_to(m, NULL, to_uri);
-	if (!err)
-		err = cpim_msg_set_datetime(m, NULL);
-	if (!err)
-		err = cpim_msg_add_ns(m, "imdn", CPIM_NS_IMDN);
-	if (!err)
-		err = cpim_msg_add_header(m, CPIM_NS_IMDN, "Message-ID", id);
-	if (!err && disposition)
-		err = cpim_msg_add_header(m, CPIM_NS_IMDN, "Disposition-Notification",
-					  "positive-delivery");
-	if (!err)
-		err = cpim_msg_set_content(m, ct, content, strlen(content));
-	if (!err)
-		err = cpim_encode(m, out, len);
-	cpim_msg_free(m);
-	return err;
+	return cpim_chat_encode(out, len, &c);
 }
 
 static void fresh_id(char *buf, size_t size)

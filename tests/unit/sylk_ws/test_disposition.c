@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for sylk_ws/im/disposition and cpim_datetime_parse: what the
- * message journal keeps of a message's notification wishes and times. */
+/* Unit tests for sylk_ws/im/disposition, cpim_datetime_parse and
+ * cpim_chat_encode: the chat envelope, and what the message journal keeps
+ * of a message's notification wishes and times. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -56,8 +58,40 @@ static void test_datetime_parse(void)
 	CHECK_INT(cpim_datetime_parse(NULL, &t), EINVAL);
 }
 
+static void test_chat_encode(void)
+{
+	struct cpim_chat c = {.from_display = "Alice",
+			      .from_uri = "sip:alice@example.com",
+			      .to_uri = "sip:bob@example.com",
+			      .datetime = "2026-12-06T10:00:00Z",
+			      .message_id = "m-1",
+			      .disposition = "positive-delivery, display",
+			      .content_type = "text/plain",
+			      .content = "hi ✓"};
+	struct cpim_msg *m = NULL;
+	char *out = NULL;
+	size_t len = 0;
+
+	CHECK_INT(cpim_chat_encode(&out, &len, &c), 0);
+	CHECK_INT(cpim_parse(&m, out, len), 0);
+	if (m) {
+		CHECK_STR(m->from.uri, "sip:alice@example.com");
+		CHECK_STR(m->from.display, "Alice");
+		CHECK_STR(cpim_msg_header(m, CPIM_NS_IMDN, "Message-ID"), "m-1");
+		CHECK_STR(cpim_msg_header(m, CPIM_NS_IMDN, "Disposition-Notification"),
+			  "positive-delivery, display");
+		CHECK_STR(m->content_type, "text/plain;charset=utf-8");
+		CHECK_STR((const char *)m->body, "hi ✓");
+	}
+	cpim_msg_free(m);
+	free(out);
+	c.content_type = NULL;
+	CHECK_INT(cpim_chat_encode(&out, &len, &c), EINVAL);
+}
+
 int main(void)
 {
+	RUN(test_chat_encode);
 	RUN(test_compact);
 	RUN(test_after);
 	RUN(test_datetime_parse);

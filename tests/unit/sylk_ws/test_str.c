@@ -84,8 +84,25 @@ static void test_list_next(void)
 	CHECK(!str_list_next(NULL, &item, &len));
 }
 
+static void test_pct_segment(void)
+{
+	char out[8];
+
+	CHECK_INT(str_pct_segment("a%20b", 5, out, sizeof(out)), 0);
+	CHECK_STR(out, "a b");
+	CHECK_INT(str_pct_segment("%2e%2E", 6, out, sizeof(out)), 0);
+	CHECK_STR(out, "..");
+	CHECK_INT(str_pct_segment("a%2", 3, out, sizeof(out)), EINVAL);
+	CHECK_INT(str_pct_segment("a%zz", 4, out, sizeof(out)), EINVAL);
+	CHECK_INT(str_pct_segment("a%00b", 5, out, sizeof(out)), EINVAL);
+	CHECK_INT(str_pct_segment("a\tb", 3, out, sizeof(out)), EINVAL);
+	CHECK_INT(str_pct_segment("", 0, out, sizeof(out)), EINVAL);
+	CHECK_INT(str_pct_segment("12345678", 8, out, sizeof(out)), ENAMETOOLONG);
+}
+
 int main(void)
 {
+	RUN(test_pct_segment);
 	RUN(test_dup);
 	RUN(test_list_has);
 	RUN(test_list_next);
