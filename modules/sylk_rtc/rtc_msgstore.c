@@ -202,7 +202,6 @@ int msgstore_add(struct msgstore_row *row)
 		LM_ERR("cannot store message %s of %s\n", row->message_id, row->account);
 		return EIO;
 	}
-	find_row(row->account, row->message_id, &row->id, NULL);
 	return 0;
 }
 

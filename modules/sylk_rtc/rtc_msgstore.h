@@ -18,7 +18,7 @@
 
 /* One journal row. content is owned by whoever filled the row. */
 struct msgstore_row {
-	int64_t id; /* journal order; set by the store */
+	int64_t id; /* journal order; set by reads (msgstore_add leaves it) */
 	char account[MSGSTORE_AOR_SIZE];
 	char contact[MSGSTORE_AOR_SIZE];
 	char direction[16]; /* "incoming", "outgoing" or "" */
