@@ -91,8 +91,8 @@ define module_rules
 $(BUILD)/modules/$(1).so: $(wildcard modules/$(1)/*.c) $(wildcard modules/$(1)/*.h) $(wildcard modules/common/*) $(wildcard sylk_ws/*.h sylk_ws/*/*.h conference/*.h conference/*/*.h) $(STATIC_LIBS) modules/kamailio.mk packaging/kamailio-env.sh | $(KAMAILIO_SRC)/core/sr_module.h
 	@mkdir -p $$(dir $$@)
 	@echo "  MODULE  $$@"
-	@$(CC) $(MODULE_CFLAGS) -DMOD_NAME='"$(1)"' $(call pkg_cflags,$(ALL_PKGS)) \
-	  $(wildcard modules/$(1)/*.c) $(wildcard modules/common/*.c) -o $$@ $(MODULE_LDFLAGS) $(MODULE_LDLIBS) \
+	@$(CC) $$(MODULE_CFLAGS) -DMOD_NAME='"$(1)"' $(call pkg_cflags,$(ALL_PKGS)) \
+	  $(wildcard modules/$(1)/*.c) $(wildcard modules/common/*.c) -o $$@ $(MODULE_LDFLAGS) $$(MODULE_LDLIBS) \
 	  $(STATIC_LIBS) $(call pkg_libs,$(ALL_PKGS))
 endef
 $(foreach m,$(sort $(MODULES)),$(eval $(call module_rules,$(m))))

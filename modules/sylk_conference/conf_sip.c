@@ -36,6 +36,12 @@
 #include "conf_stats.h"
 #include "conf_store.h"
 
+/* core/tcp_main.c, not in a header (the binary is linked with -rdynamic):
+ * 1 while the connection of that id is open, a hash lookup under the core's
+ * connection lock, no I/O */
+extern int tcpconn_exists(int conn_id, ip_addr_t *peer_ip, int peer_port, ip_addr_t *local_ip,
+			  int local_port);
+
 /* on the focus's dial-outs: who asked for the call (the script's relay
  * policy is that person's) */
 #define CONF_REFERRER_HDR "X-Sylk-Referrer"
@@ -682,6 +688,19 @@ void conf_sip_timer(void)
 				  conf_cfg.msrp_timeout);
 			conf_participant_leave(p->key, 1);
 			continue;
+		}
+		/* the MSRP connection closed without a BYE (the client crashed or
+		 * lost its network): a chat or file participant is gone, one
+		 * with audio keeps it and may bind a new connection */
+		if (p->msrp_conn && !tcpconn_exists(p->msrp_conn, NULL, 0, NULL, 0)) {
+			if (!p->has_audio) {
+				LM_NOTICE("%s from %s: MSRP connection closed without a BYE:"
+					  " removed\n",
+					  p->uri, p->src_ip);
+				conf_participant_leave(p->key, 1);
+				continue;
+			}
+			p->msrp_conn = 0;
 		}
 		/* an audio-only participant that went silent on the wire is gone */
 		if (p->mixer_port && !p->has_chat && !p->on_hold && conf_cfg.rtp_timeout > 0 &&

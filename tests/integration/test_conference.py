@@ -471,6 +471,26 @@ def test_leave_notice_goes_to_the_others(server, people):
             AGP_CPIM_NS in s.namespaces().values()
 
 
+def test_participant_whose_msrp_connection_drops_is_removed(server, people):
+    """A client that vanishes without a BYE (crash, lost network): its MSRP
+    connection closes, the focus ends its session with a BYE, the others
+    are told it left, and the room does not keep a ghost."""
+    room = new_room("vanish")
+    alice, bob = people("alice", room), people("bob", room)
+    a = alice.connect()
+    bob.connect()
+    a.wait_for(lambda: any("bob" in s.body.decode("utf-8", "replace").lower()
+                           for s in status_messages(a)), what="bob's join notice")
+    bob.msrp.close()
+    bob.msrp = None
+    assert "bye from focus" in bob.wait_hangup(timeout=10)
+    a.wait_for(lambda: len([s for s in status_messages(a)
+                            if "bob" in s.body.decode("utf-8", "replace").lower()]) >= 2,
+               what="bob's leave notice at alice")
+    out = server.kamcmd("sylk_conference.participants", room_uri(room))
+    assert aor("alice") in out and aor("bob") not in out, out
+
+
 # ---- conference event package ----------------------------------------------------
 
 def check_document(doc, room, users):
