@@ -962,8 +962,7 @@ static void room_request(struct ft_conn *c, struct ft_req *r, const char *rest, 
 	refuse(c, 405, "Method Not Allowed", "GET, POST or OPTIONS\n");
 }
 
-/* Lock held (rtc_videoroom_on_room_end): the room's folder goes, unless
- * the room is persistent. A few unlink()s of a small folder. */
+/* whether the room's shared files outlive it (videoroom_persistent_rooms) */
 static bool room_persistent(const char *room)
 {
 	const char *p = rtc_cfg.videoroom_persistent;
@@ -986,6 +985,9 @@ static bool room_persistent(const char *room)
 	return false;
 }
 
+/* The room-end hook (rtc_videoroom_on_room_end): the room's folder goes,
+ * unless the room is persistent. Runs once the store lock is let go, so the
+ * disk walk holds no one up. */
 static void room_ended(const char *room)
 {
 	char dir[PATH_MAX], path[PATH_MAX];

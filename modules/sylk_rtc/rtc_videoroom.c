@@ -106,6 +106,15 @@ struct vr_op {
 
 static struct vr_op *ops; /* this process's, done by flush() */
 
+/* Rooms that ended while the lock was held: the room-end hook (it removes
+ * the room's shared files from disk) runs for each in flush(). */
+struct vr_ended {
+	char uri[VR_AOR_SIZE];
+	struct vr_ended *next;
+};
+
+static struct vr_ended *ended; /* this process's, done by flush() */
+
 static void op_later(bool unsubscribe, const char *call_id, const char *tag)
 {
 	struct vr_op *o = malloc(sizeof(*o));
@@ -133,10 +142,12 @@ static void ng_unsubscribe(const char *call_id, const char *tag)
 		LM_NOTICE("unsubscribe %s in %s: %s\n", tag, call_id, why);
 }
 
-/* Without the lock: the rtpengine requests decided while it was held. */
+/* Without the lock: the rtpengine requests decided while it was held, and
+ * the room-end hook of the rooms that ended meanwhile. */
 static void flush(void)
 {
 	struct vr_op *o;
+	struct vr_ended *e;
 
 	while ((o = ops)) {
 		ops = o->next;
@@ -145,6 +156,12 @@ static void flush(void)
 		else
 			ng_client_delete(o->call_id, NULL);
 		free(o);
+	}
+	while ((e = ended)) {
+		ended = e->next;
+		if (room_end_hook)
+			room_end_hook(e->uri);
+		free(e);
 	}
 }
 
@@ -329,8 +346,16 @@ static void room_end(struct vr_room *r)
 		break;
 	}
 	LM_INFO("video room %s ended\n", r->uri);
-	if (room_end_hook)
-		room_end_hook(r->uri);
+	if (room_end_hook) { /* run by flush(), once the lock is let go */
+		struct vr_ended *e = malloc(sizeof(*e));
+
+		if (e) {
+			snprintf(e->uri, sizeof(e->uri), "%s", r->uri);
+			e->next = ended;
+			ended = e;
+		} else
+			LM_ERR("out of memory: the shared files of video room %s stay\n", r->uri);
+	}
 	vr_room_free(r);
 }
 
@@ -507,6 +532,7 @@ static void join(int conn_id, const struct sylkrtc_request *req)
 	rtc_lock();
 	if (join_add(conn_id, req, &ids, why, sizeof(why)) != 0) {
 		rtc_unlock();
+		flush(); /* the room it made may have ended again */
 		LM_NOTICE("connection %d: videoroom-join refused: %s\n", conn_id, why);
 		rtc_send_error(conn_id, req->transaction, "%s", why);
 		return;

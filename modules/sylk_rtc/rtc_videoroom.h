@@ -54,9 +54,10 @@ typedef int (*rtc_videoroom_build_fn)(char **jsonp, enum sylkrtc_version ver, co
 				      void *arg);
 int rtc_videoroom_emit_all(const char *room_uri, rtc_videoroom_build_fn build, void *arg);
 
-/* @p fn runs (store lock held) when a room ends, its last participant
- * gone: e.g. to remove its shared files. One hook; NULL removes it. Set it
- * in mod_init. */
+/* @p fn runs when a room has ended, its last participant gone, in the
+ * process that ended it once that process has let the store lock go (so it
+ * may do disk I/O): e.g. to remove its shared files. One hook; NULL
+ * removes it. Set it in mod_init. */
 void rtc_videoroom_on_room_end(void (*fn)(const char *room_uri));
 
 /* Statistics (rtc_stats.c): publishers and subscribed feeds in every room. */
