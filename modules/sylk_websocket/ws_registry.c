@@ -1,18 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The connection table of sylk_ws/ws/ws_conn_table in shared memory, behind
+ * one lock: allocation and freeing happen outside it. */
 #include <string.h>
 #include "core/mem/shm_mem.h"
 #include "core/dprint.h"
 #include "ws_registry.h"
 
-#define WS_BUCKETS 256
-
 struct ws_registry {
 	gen_lock_t lock;
-	unsigned max_message_size;
-	unsigned long reasm_max;  /* 0 = no limit */
-	unsigned long reasm_held; /* sum of every connection's reasm_held */
-	int count;
-	struct ws_conn *bucket[WS_BUCKETS];
+	struct ws_conn_table *table;
 };
 
 /* One registry per Kamailio instance, created in mod_init before the fork
@@ -43,118 +39,57 @@ int ws_registry_init(unsigned max_message_size, unsigned long max_reassembly)
 		SHM_MEM_ERROR;
 		return -1;
 	}
-	if (!lock_init(&registry->lock)) {
-		shm_free(registry);
-		registry = NULL;
-		return -1;
+	if (ws_conn_table_alloc(&registry->table, &shm_allocator, max_message_size,
+				max_reassembly) != 0) {
+		SHM_MEM_ERROR;
+		goto fail;
 	}
-	registry->max_message_size = max_message_size;
-	registry->reasm_max = max_reassembly;
+	if (!lock_init(&registry->lock))
+		goto fail;
 	return 0;
-}
-
-static void conn_free(struct ws_conn *c)
-{
-	if (c->reassembly)
-		ws_message_free(c->reassembly);
-	shm_free(c);
+fail:
+	ws_conn_table_free(registry->table);
+	shm_free(registry);
+	registry = NULL;
+	return -1;
 }
 
 void ws_registry_destroy(void)
 {
-	int i;
-	struct ws_conn *c, *next;
-
 	if (!registry)
 		return;
-	for (i = 0; i < WS_BUCKETS; i++) {
-		for (c = registry->bucket[i]; c; c = next) {
-			next = c->next;
-			conn_free(c);
-		}
-	}
+	ws_conn_table_free(registry->table);
 	lock_destroy(&registry->lock);
 	shm_free(registry);
 	registry = NULL;
 }
 
-static struct ws_conn **slot_of(int id)
-{
-	struct ws_conn **pc = &registry->bucket[(unsigned)id % WS_BUCKETS];
-
-	while (*pc && (*pc)->id != id)
-		pc = &(*pc)->next;
-	return pc;
-}
-
-static void snapshot(const struct ws_conn *c, struct ws_conn_info *info)
-{
-	info->id = c->id;
-	info->secure = c->secure;
-	info->handler = c->handler;
-	memcpy(info->peer, c->peer, sizeof(info->peer));
-	info->created = c->created;
-	info->last_rx = c->last_rx;
-	info->close_sent = c->close_sent;
-	info->frames_in = c->frames_in;
-	info->frames_out = c->frames_out;
-}
-
 int ws_registry_add(int id, int secure, int handler, const char *peer)
 {
-	struct ws_conn *c, **pc;
+	struct ws_conn *c, *stale;
 
-	c = shm_mallocxz(sizeof(*c));
-	if (!c) {
+	if (ws_conn_alloc(&c, registry->table, id, secure, handler, peer, time(NULL)) != 0) {
 		SHM_MEM_ERROR;
 		return -1;
 	}
-	if (ws_message_alloc_mem(&c->reassembly, registry->max_message_size, &shm_allocator) != 0) {
-		shm_free(c);
-		SHM_MEM_ERROR;
-		return -1;
-	}
-	c->id = id;
-	c->secure = secure;
-	c->handler = handler;
-	strncpy(c->peer, peer, sizeof(c->peer) - 1);
-	c->created = c->last_rx = time(NULL);
-
 	lock_get(&registry->lock);
-	pc = slot_of(id);
-	if (*pc) {
-		/* a TCP id is reused only after its connection is gone */
-		struct ws_conn *stale = *pc;
-		*pc = stale->next;
-		registry->count--;
-		registry->reasm_held -= stale->reasm_held;
-		conn_free(stale);
-	}
-	c->next = registry->bucket[(unsigned)id % WS_BUCKETS];
-	registry->bucket[(unsigned)id % WS_BUCKETS] = c;
-	registry->count++;
+	ws_conn_table_insert(registry->table, c, &stale);
 	lock_release(&registry->lock);
+	ws_conn_free(registry->table, stale);
 	return 0;
 }
 
 int ws_registry_remove(int id, struct ws_conn_info *info)
 {
-	struct ws_conn *c, **pc;
+	struct ws_conn *c = NULL;
 
 	lock_get(&registry->lock);
-	pc = slot_of(id);
-	c = *pc;
-	if (c) {
-		*pc = c->next;
-		registry->count--;
-		registry->reasm_held -= c->reasm_held;
-		if (info)
-			snapshot(c, info);
-	}
+	if (ws_conn_table_unlink(registry->table, id, &c) == 0 && info)
+		ws_conn_snapshot(c, info);
 	lock_release(&registry->lock);
 	if (!c)
 		return -1;
-	conn_free(c);
+	ws_conn_free(registry->table, c);
 	return 0;
 }
 
@@ -163,9 +98,9 @@ int ws_registry_get(int id, struct ws_conn_info *info)
 	struct ws_conn *c;
 
 	lock_get(&registry->lock);
-	c = *slot_of(id);
+	c = ws_conn_table_find(registry->table, id);
 	if (c)
-		snapshot(c, info);
+		ws_conn_snapshot(c, info);
 	lock_release(&registry->lock);
 	return c ? 0 : -1;
 }
@@ -173,7 +108,7 @@ int ws_registry_get(int id, struct ws_conn_info *info)
 struct ws_conn *ws_registry_lock_conn(int id)
 {
 	lock_get(&registry->lock);
-	return *slot_of(id);
+	return ws_conn_table_find(registry->table, id);
 }
 
 void ws_registry_unlock(void)
@@ -183,28 +118,17 @@ void ws_registry_unlock(void)
 
 int ws_registry_reasm_fits(const struct ws_conn *c, size_t add)
 {
-	if (!registry->reasm_max)
-		return 1;
-	return registry->reasm_held + add <= registry->reasm_max;
+	return ws_conn_table_reasm_fits(registry->table, add);
 }
 
 void ws_registry_reasm_charge(struct ws_conn *c)
 {
-	size_t now = ws_message_pending(c->reassembly);
-
-	registry->reasm_held += now;
-	registry->reasm_held -= c->reasm_held;
-	c->reasm_held = now;
+	ws_conn_table_reasm_charge(registry->table, c);
 }
 
 struct ws_message *ws_registry_reasm_renew(struct ws_conn *c)
 {
-	struct ws_message *fresh, *old = c->reassembly;
-
-	if (ws_message_alloc_mem(&fresh, registry->max_message_size, &shm_allocator) != 0)
-		return NULL; /* keep the old one: it still works */
-	c->reassembly = fresh;
-	return old;
+	return ws_conn_table_reasm_renew(registry->table, c);
 }
 
 void ws_registry_reasm_free(struct ws_message *m)
@@ -217,7 +141,7 @@ unsigned long ws_registry_reasm_held(void)
 	unsigned long n;
 
 	lock_get(&registry->lock);
-	n = registry->reasm_held;
+	n = ws_conn_table_reasm_held(registry->table);
 	lock_release(&registry->lock);
 	return n;
 }
@@ -242,15 +166,10 @@ void ws_registry_mark_close_sent(int id)
 
 int ws_registry_list(struct ws_conn_info *out, int max)
 {
-	int i, n = 0, total;
-	struct ws_conn *c;
+	int total;
 
 	lock_get(&registry->lock);
-	total = registry->count;
-	for (i = 0; i < WS_BUCKETS; i++)
-		for (c = registry->bucket[i]; c; c = c->next)
-			if (n < max)
-				snapshot(c, &out[n++]);
+	total = ws_conn_table_list(registry->table, out, max);
 	lock_release(&registry->lock);
 	return total;
 }
@@ -260,7 +179,7 @@ int ws_registry_count(void)
 	int n;
 
 	lock_get(&registry->lock);
-	n = registry->count;
+	n = ws_conn_table_count(registry->table);
 	lock_release(&registry->lock);
 	return n;
 }

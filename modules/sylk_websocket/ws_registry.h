@@ -1,43 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Every open WebSocket connection, in shared memory: frames of a connection
  * are read by whichever TCP worker holds it, sends happen from any process,
- * and the keepalive timer walks them all. Keyed by Kamailio's TCP id. */
+ * and the keepalive timer walks them all. Keyed by Kamailio's TCP id; the
+ * table itself is sylk_ws/ws/ws_conn_table, this is its lock and its pool. */
 #ifndef SYLK_WS_REGISTRY_H
 #define SYLK_WS_REGISTRY_H
 
 #include <time.h>
 #include "core/locking.h"
-#include "sylk_ws/ws/ws_message.h"
-
-#define WS_PEER_LEN 64
-
-struct ws_conn {
-	int id;                 /* tcp_connection id */
-	int secure;             /* WSS */
-	int handler;            /* index of the subprotocol handler */
-	char peer[WS_PEER_LEN]; /* "ip:port" of the client */
-	time_t created;
-	time_t last_rx;    /* any frame, for keepalive and idle timeout */
-	time_t close_sent; /* we sent a close frame at this time, or 0 */
-	unsigned long frames_in;
-	unsigned long frames_out;
-	struct ws_message *reassembly; /* shm, fragments of one message */
-	size_t reasm_held;             /* its unfinished message's bytes, as charged */
-	struct ws_conn *next;
-};
-
-/* Snapshot of a connection, safe to use without the lock. */
-struct ws_conn_info {
-	int id;
-	int secure;
-	int handler;
-	char peer[WS_PEER_LEN];
-	time_t created;
-	time_t last_rx;
-	time_t close_sent;
-	unsigned long frames_in;
-	unsigned long frames_out;
-};
+#include "sylk_ws/ws/ws_conn_table.h"
 
 /* `max_reassembly`: bytes all unfinished fragmented messages together may
  * hold (0 = no limit). */
