@@ -304,7 +304,7 @@ static void emit_configure(const struct vr_room *r, const char *originator)
 	for (struct vr_pub *p = r->pubs; p; p = p->next) {
 		char *json = NULL;
 
-		if (!p->accepted)
+		if (!p->accepted || p->conn_id < 0) /* conference audio: no browser */
 			continue;
 		rtc_send_built(p->conn_id,
 			       sylkrtc_event_videoroom_configure(
@@ -383,7 +383,7 @@ static void pub_leave(struct vr_room *r, struct vr_pub *p, const char *why)
 	for (struct vr_pub *o = r->pubs; o && was_accepted; o = o->next) {
 		char *json = NULL;
 
-		if (!o->accepted)
+		if (!o->accepted || o->conn_id < 0)
 			continue;
 		rtc_send_built(o->conn_id,
 			       sylkrtc_event_videoroom_publishers_left(
@@ -847,7 +847,7 @@ static void mute_audio(int conn_id, const struct sylkrtc_request *req)
 	for (struct vr_pub *o = r->pubs; o; o = o->next) {
 		char *json = NULL;
 
-		if (!o->accepted)
+		if (!o->accepted || o->conn_id < 0)
 			continue;
 		rtc_send_built(o->conn_id,
 			       sylkrtc_event_videoroom_mute_audio(
@@ -875,7 +875,7 @@ static void toggle_hand(int conn_id, const struct sylkrtc_request *req)
 	}
 	LM_INFO("video room %s: %s %s hand\n", r->uri, who, raised ? "raises" : "lowers");
 	for (struct vr_pub *o = r->pubs; o; o = o->next)
-		if (o->accepted)
+		if (o->accepted && o->conn_id >= 0)
 			emit_hands_to(r, o);
 	rtc_unlock();
 	rtc_send_ack(conn_id, req->transaction);
@@ -1099,9 +1099,12 @@ int rtc_videoroom_emit_all(const char *room_uri, rtc_videoroom_build_fn build, v
 	rtc_lock();
 	if ((r = room_find(room_uri))) {
 		n = 0;
-		for (struct vr_pub *p = r->pubs; p; p = p->next, n++) {
+		for (struct vr_pub *p = r->pubs; p; p = p->next) {
 			char *json = NULL;
 
+			if (p->conn_id < 0) /* conference audio: no browser */
+				continue;
+			n++;
 			rtc_send_built(p->conn_id,
 				       build(&json, rtc_conn_version(p->conn_id), p->id, arg),
 				       &json);
