@@ -1204,11 +1204,9 @@ int rtc_videoroom_external_add(const char *room_uri, const char *uri, const char
 		LM_INFO("video room %s: conference audio of %s joins as %s\n", r->uri, uri, id);
 	}
 	rtc_unlock();
-	if (err)
+	if (err && err != ENOSPC) /* a full room: rtc_vr_sip.c logs when it starts and ends */
 		LM_NOTICE("video room %s: no conference audio publisher: %s\n", room_uri,
-			  err == ENOENT ? "no such room" :
-			  err == ENOSPC ? "the room is full" :
-					  "cannot add it");
+			  err == ENOENT ? "no such room" : "cannot add it");
 	return err;
 }
 

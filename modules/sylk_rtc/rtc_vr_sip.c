@@ -28,6 +28,7 @@
 
 #include "../common/ng_client.h"
 #include "../sylk_conference/conf_audio_api.h"
+#include "rtc_config.h"
 #include "rtc_videoroom.h"
 #include "rtc_vr_sip.h"
 
@@ -53,9 +54,18 @@ struct bridge {
 	struct bridge *next;
 };
 
+/* a video room too full for the conference audio publisher while SIP
+ * participants wait to be heard there: logged when that starts and ends,
+ * not at each try (one a second) */
+struct full_room {
+	char vr_uri[VR_AOR_SIZE];
+	struct full_room *next;
+};
+
 static conf_audio_api_t ca;
 static int have_ca;
 static struct bridge *bridges; /* the gateway timer process's */
+static struct full_room *full_rooms; /* the gateway timer process's */
 static unsigned tag_counter;
 
 int rtc_vr_sip_init(void)
@@ -179,12 +189,54 @@ static void taps_sync(struct bridge *b, const struct rtc_vr_leg *legs, int n)
 	}
 }
 
+/* ---- rooms too full for the conference audio ----------------------------------------- */
+
+static struct full_room **full_find(const char *vr_uri)
+{
+	struct full_room **fp = &full_rooms;
+
+	while (*fp && strcasecmp((*fp)->vr_uri, vr_uri) != 0)
+		fp = &(*fp)->next;
+	return fp;
+}
+
+static void full_begins(const char *vr_uri, const char *conf_uri)
+{
+	struct full_room *f;
+
+	if (*full_find(vr_uri))
+		return; /* told already */
+	LM_NOTICE("video room %s is full (max %d participants): the SIP participants of %s are "
+		  "not heard there until a place frees\n",
+		  vr_uri, rtc_cfg.videoroom_max_publishers, conf_uri);
+	if (!(f = calloc(1, sizeof(*f)))) {
+		LM_ERR("video room %s: out of memory\n", vr_uri);
+		return;
+	}
+	snprintf(f->vr_uri, sizeof(f->vr_uri), "%s", vr_uri);
+	f->next = full_rooms;
+	full_rooms = f;
+}
+
+static void full_ends(const char *vr_uri, const char *why)
+{
+	struct full_room **fp = full_find(vr_uri), *f = *fp;
+
+	if (!f)
+		return;
+	*fp = f->next;
+	LM_NOTICE("video room %s: no longer waiting for a place for the SIP audio: %s\n", vr_uri,
+		  why);
+	free(f);
+}
+
 /* ---- the bus ------------------------------------------------------------------------ */
 
 /* The conference audio publisher: the mixer's offer published in a call
  * of its own, the mixer started on rtpengine's answer, the browsers told.
- * 0 or an errno (nothing left behind). */
-static int bus_up(struct bridge *b)
+ * 0 or an errno (nothing left behind); *@p full when the video room had
+ * no place for it. */
+static int bus_up(struct bridge *b, bool *full)
 {
 	struct rtc_vr_leg leg;
 	char *offer = NULL, *answer = NULL;
@@ -194,6 +246,7 @@ static int bus_up(struct bridge *b)
 		return err;
 	if ((err = rtc_videoroom_external_add(b->vr_uri, b->conf_uri, BUS_DISPLAY_NAME, &leg))) {
 		ca.bus_cancel(port);
+		*full = err == ENOSPC;
 		goto out;
 	}
 	if ((err = ask(NG_BRIDGE_VR_RTP_PUBLISH, leg.call_id, leg.tag, NULL, offer, &answer)) ||
@@ -258,6 +311,7 @@ static struct bridge *bridge_find(const char *vr_uri)
 static struct bridge *bridge_new(const char *vr_uri, const char *conf_uri, unsigned room_key)
 {
 	struct bridge *b = calloc(1, sizeof(*b));
+	bool full = false;
 
 	if (!b) {
 		LM_ERR("video room %s: out of memory for the SIP audio bridge\n", vr_uri);
@@ -266,13 +320,17 @@ static struct bridge *bridge_new(const char *vr_uri, const char *conf_uri, unsig
 	snprintf(b->vr_uri, sizeof(b->vr_uri), "%s", vr_uri);
 	snprintf(b->conf_uri, sizeof(b->conf_uri), "%s", conf_uri);
 	b->room_key = room_key;
-	if (bus_up(b) != 0) {
-		LM_NOTICE("video room %s: no bridge to %s this time\n", vr_uri, conf_uri);
+	if (bus_up(b, &full) != 0) {
+		if (full)
+			full_begins(vr_uri, conf_uri);
+		else
+			LM_NOTICE("video room %s: no bridge to %s this time\n", vr_uri, conf_uri);
 		free(b);
 		return NULL;
 	}
 	b->next = bridges;
 	bridges = b;
+	full_ends(vr_uri, "a place is free");
 	LM_INFO("video room %s: bridged to %s\n", vr_uri, conf_uri);
 	return b;
 }
@@ -301,6 +359,7 @@ static void room_sync(const char *vr_uri)
 	if (phones <= 0 || n <= 0) {
 		if (bus && !b)
 			rtc_videoroom_external_remove(bus); /* not ours: a stale one */
+		full_ends(vr_uri, phones <= 0 ? "no SIP participant with audio" : "no browser");
 		return;
 	}
 	if (!b && !(b = bridge_new(vr_uri, conf_uri, room_key)))
@@ -327,5 +386,14 @@ void rtc_vr_sip_timer(void)
 			alive = strcasecmp(uris[i], b->vr_uri) == 0;
 		if (!alive)
 			bridge_unlink(b, "the video room ended");
+	}
+	for (struct full_room *f = full_rooms, *next; f; f = next) {
+		bool alive = false;
+
+		next = f->next;
+		for (int i = 0; i < n && !alive; i++)
+			alive = strcasecmp(uris[i], f->vr_uri) == 0;
+		if (!alive)
+			full_ends(f->vr_uri, "the video room ended");
 	}
 }

@@ -16,7 +16,7 @@ from sylktest.ng import NgClient
 from sylktest.processes import wait_until
 from sylktest.roompeer import Feed
 from sylktest.rtpphone import CONF_DOMAIN, RtpPhone
-from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN
+from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, Kamailio
 from test_conference_audio import wait_hears
 from test_videoroom import Participant
 
@@ -163,3 +163,38 @@ def test_last_browser_leaving_ends_the_bridge_phone_stays(server, rtpengine, roo
     assert not phone.hung_up_by_focus
     phone.leave()
     wait_until(lambda: calls(rtpengine, "conf-") == [], 5, what="the phone's call")
+
+
+def test_a_room_too_full_for_the_phones_is_logged_once(tmp_path_factory, rtpengine, room):
+    """A video room of one place, taken by a browser, while a phone is in its
+    conference: the bridge is tried every second, but the room being full is
+    a NOTICE when it starts and one when it ends, not a line a second."""
+    name, vr_uri, _ = room
+    kamailio = Kamailio(str(tmp_path_factory.mktemp("kamailio-full-room")), rtpengine,
+                        defines={"VIDEOROOM_MAX_PUBLISHERS": 1})
+    made = []
+    try:
+        alice = Participant(kamailio, "alice", vr_uri)
+        made.append(alice)
+        alice.join()
+        phone = RtpPhone(kamailio.sip_port, "carol", PHONE_TONE, "PCMU", domain=SIP_DOMAIN,
+                         password=DEMO_ACCOUNTS["carol"])
+        made.append(phone)
+        phone.join(name)
+        full = f"video room {vr_uri} is full (max 1 participants)"
+        wait_until(lambda: full in kamailio.process.log(), 5, what="the room-full notice")
+        time.sleep(3.5)  # three more tries of the bridge
+        log = kamailio.process.log()
+        assert log.count(full) == 1
+        assert "no conference audio publisher" not in log and "no bridge to" not in log
+
+        phone.leave()
+        ended = (f"video room {vr_uri}: no longer waiting for a place for the SIP audio: "
+                 "no SIP participant with audio")
+        wait_until(lambda: ended in kamailio.process.log(), 5, what="the end of the wait")
+        time.sleep(1.5)
+        assert kamailio.process.log().count(ended) == 1
+    finally:
+        for p in made:
+            p.close()
+        kamailio.stop()
