@@ -425,9 +425,10 @@ static void tell_sip_devices(const struct sender *s, const char *content_type, j
 	out_message(&r);
 }
 
-/* A journal entry recording a change (read, remove) for the other devices. */
-static void journal_change(const char *account, const char *contact, const char *direction,
-			   const char *content_type, const char *content)
+/* A journal entry recording a change (read, remove) for the other devices;
+ * @p max as msgstore_add_capped(). */
+static int journal_change(const char *account, const char *contact, const char *direction,
+			  const char *content_type, const char *content, int max)
 {
 	struct msgstore_row row;
 
@@ -439,7 +440,7 @@ static void journal_change(const char *account, const char *contact, const char 
 	sylk_copy(row.content_type, sizeof(row.content_type), content_type, strlen(content_type));
 	row.content = content;
 	now_iso(row.timestamp, sizeof(row.timestamp));
-	msgstore_add(&row);
+	return msgstore_add_capped(&row, max);
 }
 
 /* ---- account-message -------------------------------------------------------------- */
@@ -746,7 +747,7 @@ static void account_mark_read(int conn_id, const struct sylkrtc_request *req)
 		rtc_send_error(conn_id, req->transaction, "Cannot update the conversation");
 		return;
 	}
-	journal_change(s.aor, req->contact, "", CT_READ, req->contact);
+	journal_change(s.aor, req->contact, "", CT_READ, req->contact, 0);
 	rtc_send_ack(conn_id, req->transaction);
 	c = json_object_new_object();
 	json_object_object_add(c, "contact", json_object_new_string(req->contact));
@@ -773,7 +774,7 @@ static void remove_from_peer(const char *sender, const char *peer, const char *m
 	json_object_object_add(c, "message_id", json_object_new_string(message_id));
 	json_object_object_add(c, "direction", json_object_new_string("incoming"));
 	journal_change(peer, sender, "incoming", CT_REMOVE,
-		       json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN));
+		       json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN), 0);
 	send_sync(peer, -1, "message", "remove", c);
 	json_object_put(c);
 }
@@ -793,7 +794,7 @@ static void account_remove_message(int conn_id, const struct sylkrtc_request *re
 	json_object_object_add(c, "contact", json_object_new_string(req->contact));
 	json_object_object_add(c, "message_id", json_object_new_string(req->message_id));
 	journal_change(s.aor, req->contact, "outgoing", CT_REMOVE,
-		       json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN));
+		       json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN), 0);
 	rtc_send_ack(conn_id, req->transaction);
 	send_sync(s.aor, conn_id, "message", "remove", c);
 	tell_sip_devices(&s, CT_REMOVE, c);
@@ -813,7 +814,7 @@ static void account_remove_conversation(int conn_id, const struct sylkrtc_reques
 		rtc_send_error(conn_id, req->transaction, "Cannot remove the conversation");
 		return;
 	}
-	journal_change(s.aor, req->contact, "", CT_CONV_REMOVE, req->contact);
+	journal_change(s.aor, req->contact, "", CT_CONV_REMOVE, req->contact, 0);
 	rtc_send_ack(conn_id, req->transaction);
 	now_iso(ts, sizeof(ts));
 	c = json_object_new_object();
@@ -1040,8 +1041,14 @@ static void receive_imdn(const struct incoming *in, bool journal)
 		c = json_object_new_object();
 		json_object_object_add(c, "message_id", json_object_new_string(n.message_id));
 		json_object_object_add(c, "state", json_object_new_string(state));
-		journal_change(in->account, in->sender, "incoming", "message/imdn",
-			       json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN));
+		/* the state changed in place; the row for the other devices is
+		 * one more a stranger could add, so it counts toward the cap */
+		if (journal_change(in->account, in->sender, "incoming", "message/imdn",
+				   json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN),
+				   msgstore_max_stored) == ENOSPC)
+			LM_NOTICE("notification from %s about %s not journalled: the journal of %s "
+				  "is full (max_stored_messages %d)\n",
+				  in->sender, n.message_id, in->account, msgstore_max_stored);
 		json_object_put(c);
 	}
 	d.message_id = n.message_id;
@@ -1112,7 +1119,7 @@ static int store_incoming(const struct incoming *in)
 	strcpy(row.state, "received");
 	sylk_copy(row.disposition, sizeof(row.disposition), in->disposition,
 		  strlen(in->disposition));
-	return msgstore_add(&row);
+	return msgstore_add_capped(&row, msgstore_max_stored);
 }
 
 /* Blink asks for a history token with a plain note of this type to itself;
@@ -1190,6 +1197,14 @@ static int receive(struct sip_msg *msg, bool at_contact)
 			deliver(&in);
 		else
 			LM_DBG("message %s for %s already stored\n", in.message_id, in.account);
+		goto out;
+	}
+	if (err == ENOSPC) {
+		/* what is stored stays; the sender learns it was not delivered */
+		LM_NOTICE("message %s from %s refused: the journal of %s is full "
+			  "(max_stored_messages %d)\n",
+			  in.message_id, in.sender, in.account, msgstore_max_stored);
+		rc = reply(msg, 486, "Busy Here (message store full)");
 		goto out;
 	}
 	if (err) {

@@ -166,18 +166,78 @@ int msgstore_find(const char *account, const char *message_id, struct msgstore_r
 	return find_row(account, message_id, NULL, row);
 }
 
+/* The account's incoming rows, counted up to @p max (SQL: LIMIT bounds the
+ * work; other backends: the DB API's query). */
+static int count_incoming(const char *account, int max, long long *count)
+{
+	char sql[1024] = "SELECT COUNT(*) FROM (SELECT 1 FROM " T_MESSAGES " WHERE account = ";
+	db_key_t keys[2], col;
+	str ks[2], cs, q;
+	db_val_t vals[2];
+	db1_res_t *res = NULL;
+	db1_con_t *h = rtc_db_table(T_MESSAGES);
+	size_t n;
+
+	*count = 0;
+	if (!h)
+		return EIO;
+	/* an account SQL text cannot hold (a backslash) takes the API's way */
+	if (rtc_db_has_sql() && rtc_db_quote(sql, sizeof(sql), account) == 0) {
+		n = strlen(sql);
+		snprintf(sql + n, sizeof(sql) - n,
+			 " AND direction = 'incoming' LIMIT %d) AS capped", max);
+		q.s = sql;
+		q.len = (int)strlen(sql);
+		if (rtc_dbf.raw_query(h, &q, &res) < 0) {
+			LM_ERR("journal count for %s failed\n", account);
+			return EIO;
+		}
+		if (res && RES_ROW_N(res) > 0 && ROW_N(&RES_ROWS(res)[0]) > 0)
+			*count = int_of(&ROW_VALUES(&RES_ROWS(res)[0])[0]);
+	} else {
+		key_of(&keys[0], &ks[0], "account");
+		key_of(&keys[1], &ks[1], "direction");
+		key_of(&col, &cs, "id");
+		val_string(&vals[0], account);
+		val_string(&vals[1], "incoming");
+		if (rtc_dbf.query(h, keys, 0, vals, &col, 2, 1, 0, &res) < 0) {
+			LM_ERR("journal count for %s failed\n", account);
+			return EIO;
+		}
+		*count = res ? RES_ROW_N(res) : 0;
+	}
+	if (res)
+		rtc_dbf.free_result(h, res);
+	return 0;
+}
+
 /* ---- writes ------------------------------------------------------------------- */
 
+int msgstore_max_stored = 10000;
+
 int msgstore_add(struct msgstore_row *row)
+{
+	return msgstore_add_capped(row, 0);
+}
+
+int msgstore_add_capped(struct msgstore_row *row, int max)
 {
 	db_key_t keys[N_COLUMNS - 1];
 	str ks[N_COLUMNS - 1];
 	db_val_t vals[N_COLUMNS - 1];
 	db1_con_t *h;
 	int64_t id;
+	long long count;
+	int err;
 
 	if (find_row(row->account, row->message_id, &id, NULL) == 0)
 		return EEXIST;
+	if (max > 0) {
+		if ((err = count_incoming(row->account, max, &count)) != 0)
+			return err;
+		if (count >= max)
+			return ENOSPC;
+	}
 	h = rtc_db_table(T_MESSAGES);
 	if (!h)
 		return EIO;

@@ -35,6 +35,18 @@ struct msgstore_row {
  * message_id (a retransmission, or a second worker's copy). */
 int msgstore_add(struct msgstore_row *row);
 
+/* The modparam max_stored_messages: how many "incoming" rows (what others'
+ * MESSAGEs brought: messages, delivery notifications) one account's
+ * journal may hold; 0 = no limit. */
+extern int msgstore_max_stored;
+
+/* msgstore_add() for a row a MESSAGE from the network brings: ENOSPC when
+ * the account holds @p max incoming rows already (0: no limit). EEXIST is
+ * checked first, so a copy of a stored message is never refused. The count
+ * is bounded by @p max; workers storing at the same instant may each add
+ * one past it. */
+int msgstore_add_capped(struct msgstore_row *row, int max);
+
 /* A message's state changes (an IMDN, the final SIP response): updates
  * state and disposition as SylkServer does (delivered drops
  * positive-delivery, displayed clears it). ENOENT when unknown. */

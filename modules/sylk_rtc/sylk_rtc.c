@@ -30,6 +30,7 @@
 #include "rtc_service.h"
 #include "rtc_static.h"
 #include "rtc_message.h"
+#include "rtc_msgstore.h"
 #include "rtc_presence.h"
 #include "../common/ng_client.h"
 #include "rtc_proto.h"
@@ -248,6 +249,7 @@ static param_export_t params[] = {
 	{"sqlite_synchronous", PARAM_STRING, &rtc_cfg.sqlite_synchronous},
 	{"max_message_size", INT_PARAM, &rtc_cfg.max_message_size},
 	{"message_retention_days", INT_PARAM, &rtc_cfg.message_retention_days},
+	{"max_stored_messages", INT_PARAM, &msgstore_max_stored},
 	{"http_base", PARAM_STRING, &rtc_cfg.http_base},
 	{"api_token_lifetime", INT_PARAM, &rtc_cfg.api_token_lifetime},
 	{"history_limit", INT_PARAM, &rtc_cfg.history_limit},
@@ -586,6 +588,10 @@ static int mod_init(void)
 		return -1;
 	if (rtc_cfg.api_token_lifetime < 1 || rtc_cfg.history_limit < 1) {
 		LM_ERR("api_token_lifetime and history_limit must be >= 1\n");
+		return -1;
+	}
+	if (msgstore_max_stored < 0) {
+		LM_ERR("max_stored_messages must be >= 0 (0: no limit)\n");
 		return -1;
 	}
 	if (rtc_http_init() < 0 || rtc_files_init() < 0 || rtc_presence_init() < 0)

@@ -195,6 +195,54 @@ def test_messaging_needs_a_registered_account_and_valid_fields(server):
         alice.ping()
 
 
+# ---- a cap on what others may store for one account --------------------------------------
+
+CAP = 3
+
+
+@pytest.fixture(scope="module")
+def capped(tmp_path_factory, rtpengine):
+    kamailio = Kamailio(str(tmp_path_factory.mktemp("kamailio-capped")), rtpengine,
+                        defines={"MESSAGE_MAX_STORED": CAP})
+    yield kamailio
+    kamailio.stop()
+
+
+def test_a_full_journal_refuses_more_and_keeps_what_it_has(capped):
+    """A stranger's phone fills bob's journal (max_stored_messages): the next
+    MESSAGE gets 486 and a NOTICE naming bob; a copy of a stored one is still
+    taken; a delivery notification adds no row; alice's message to bob fails
+    for alice but stays in her own journal; bob syncs exactly what was kept."""
+    plain = "Content-Type: text/plain\r\n"
+    marker = uuid.uuid4().hex[:8]
+    callids = [uuid.uuid4().hex for _ in range(CAP)]
+    # bob has no device here: each waits for his next sync (202)
+    for i, cid in enumerate(callids):
+        assert udp_message(capped.sip_port, f"{marker} {i}".encode(), callid=cid,
+                           extra=plain) == 202
+    assert udp_message(capped.sip_port, b"one too many", extra=plain) == 486
+    assert f"the journal of {BOB} is full" in capped.process.log()
+    # the same message again (its Call-ID is its id): stored already, not refused
+    assert udp_message(capped.sip_port, f"{marker} 0".encode(), callid=callids[0],
+                       extra=plain) == 202
+    imdn = ('<?xml version="1.0" encoding="UTF-8"?>'
+            '<imdn xmlns="urn:ietf:params:xml:ns:imdn">'
+            f"<message-id>{uuid.uuid4()}</message-id><datetime>{now()}</datetime>"
+            "<delivery-notification><status><delivered/></status></delivery-notification>"
+            "</imdn>").encode()
+    assert udp_message(capped.sip_port, imdn,
+                       extra="Content-Type: message/imdn+xml\r\n") in (200, 202)
+
+    with device(capped, "alice") as alice:
+        mid = send(alice, ALICE, BOB, "no room for this one")
+        assert wait_disposition(alice, mid, "failed")["code"] == 486
+        mine = [m for m in sync(alice, ALICE) if m["message_id"] == mid]
+        assert [m["content"] for m in mine] == ["no room for this one"]
+    with device(capped, "bob") as bob:
+        kept = sync(bob, BOB)
+        assert [m["content"] for m in kept] == [f"{marker} {i}" for i in range(CAP)]
+
+
 # ---- a SIP phone ------------------------------------------------------------------------
 
 
