@@ -198,6 +198,22 @@ static void stanza_in(struct link *l, const struct xmpp_el *el)
 	}
 }
 
+/* A stanza that cannot be read whole is answered from its start tag (an
+ * error stanza to its sender, when it names one and is not an error
+ * itself); the stream goes on. */
+static void unreadable(struct link *l, const char *text, size_t len, const char *condition,
+		       const char *why)
+{
+	struct xmpp_el *el = NULL;
+
+	if (l->state != UP || xmpp_xml_parse_start_tag(&el, text, len) != 0) {
+		LM_NOTICE("XMPP stanza (%s) dropped: not even its start tag reads\n", why);
+		return;
+	}
+	xmpp_answer_error(el, "modify", condition, why);
+	xmpp_el_free(el);
+}
+
 static void frame(struct link *l, enum xmpp_frame kind, const char *text, size_t len)
 {
 	struct xmpp_el *el = NULL;
@@ -207,10 +223,14 @@ static void frame(struct link *l, enum xmpp_frame kind, const char *text, size_t
 		header(l, text);
 		return;
 	}
+	if (kind == XMPP_FRAME_TOO_LARGE) {
+		unreadable(l, text, len, "policy-violation", "stanza too large");
+		return;
+	}
 	err = xmpp_xml_parse(&el, text, len);
 	if (err) {
-		LM_NOTICE("unreadable stanza from the XMPP server dropped: %s\n",
-			  sylk_strerror(err));
+		LM_NOTICE("unreadable stanza from the XMPP server: %s\n", sylk_strerror(err));
+		unreadable(l, text, len, "bad-request", "malformed XML");
 		return;
 	}
 	if (!strcmp(el->name, "stream:error")) {

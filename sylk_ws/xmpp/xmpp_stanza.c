@@ -146,6 +146,9 @@ int xmpp_error_build(struct sbuf *sb, const struct xmpp_el *in, const char *type
 		return EINVAL;
 	if (strcmp(in->name, "message") && strcmp(in->name, "presence") && strcmp(in->name, "iq"))
 		return EINVAL;
+	/* an error is never answered with one (RFC 6120 8.3.1) */
+	if (xmpp_el_attr(in, "type") && !strcmp(xmpp_el_attr(in, "type"), "error"))
+		return EINVAL;
 	sbuf_printf(sb, "<%s", in->name);
 	if (attr(sb, "from", to) || attr(sb, "to", from) ||
 	    attr(sb, "id", xmpp_el_attr(in, "id")) || attr(sb, "type", "error"))

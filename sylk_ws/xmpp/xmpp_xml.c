@@ -354,6 +354,37 @@ int xmpp_xml_parse(struct xmpp_el **out, const char *data, size_t len)
 	return err;
 }
 
+int xmpp_xml_parse_start_tag(struct xmpp_el **out, const char *data, size_t len)
+{
+	const char *gt;
+	char *tag;
+	size_t n;
+	int err;
+
+	if (!out || (!data && len))
+		return EINVAL;
+	*out = NULL;
+	n = 0;
+	while (n < len && is_space(data[n]))
+		n++;
+	gt = n < len && data[n] == '<' ? memchr(data + n, '>', len - n) : NULL;
+	if (!gt || gt == data + n + 1)
+		return EBADMSG;
+	/* "<name attrs>" or "<name attrs/>" becomes "<name attrs/>" */
+	n = (size_t)(gt - data) + (gt[-1] == '/' ? 1 : 2);
+	tag = malloc(n + 1);
+	if (!tag)
+		return ENOMEM;
+	memcpy(tag, data, (size_t)(gt - data));
+	if (gt[-1] != '/')
+		tag[gt - data] = '/';
+	tag[n - 1] = '>';
+	tag[n] = '\0';
+	err = xmpp_xml_parse(out, tag, n);
+	free(tag);
+	return err;
+}
+
 void xmpp_el_free(struct xmpp_el *el)
 {
 	while (el) {
@@ -404,7 +435,10 @@ void xmpp_framer_reset(struct xmpp_framer *f)
 
 int xmpp_framer_feed(struct xmpp_framer *f, const void *data, size_t len)
 {
-	if (len > 2 * f->max || f->len > 2 * f->max - len)
+	/* what next() leaves is at most max bytes (an unfinished stanza or,
+	 * while one is dropped, an unfinished tag): more means the frames were
+	 * not taken out, or that it refused the stream */
+	if (f->len > f->max || len > SIZE_MAX / 2)
 		return EMSGSIZE;
 	if (f->len + len + 1 > f->cap) {
 		size_t cap = (f->len + len + 1) * 2;
@@ -529,6 +563,69 @@ static int header(struct xmpp_framer *f, size_t i, enum xmpp_frame *kind, char *
 	return 0;
 }
 
+/* Reads on through a too large stanza, dropping what it has read: complete
+ * tags change the depth, text goes; an unfinished tag waits for more. */
+static int drop(struct xmpp_framer *f)
+{
+	size_t i = 0, e;
+
+	while (i < f->len && f->dropping > 0) {
+		if (f->buf[i] != '<') {
+			i++;
+			continue;
+		}
+		if (i + 1 >= f->len)
+			break;
+		if (f->buf[i + 1] == '!' || f->buf[i + 1] == '?')
+			return EPROTO;
+		e = tag_end(f->buf, f->len, i);
+		if (e == (size_t)-1)
+			return EBADMSG;
+		if (!e) {
+			if (f->len - i > f->max)
+				return EMSGSIZE;
+			break;
+		}
+		if (f->buf[i + 1] == '/')
+			f->dropping--;
+		else if (f->buf[e - 2] != '/')
+			f->dropping++;
+		i = e;
+	}
+	consume(f, i);
+	return 0;
+}
+
+/* The start tag of a stanza longer than max, for an answer; the rest of
+ * the stanza is dropped as it arrives. */
+static int too_large(struct xmpp_framer *f, enum xmpp_frame *kind, char **out, size_t *out_len)
+{
+	size_t e = tag_end(f->buf, f->len, 0);
+	int err;
+
+	if (e == (size_t)-1)
+		return EBADMSG;
+	if (!e || f->buf[e - 2] == '/')
+		return EMSGSIZE; /* one tag alone longer than max */
+	/* "<name attrs>" made "<name attrs/>" (the byte after '>' is there:
+	 * the buffer is NUL-terminated) */
+	err = take(f, 0, e + 1, out, out_len);
+	if (err)
+		return err;
+	(*out)[e - 1] = '/';
+	(*out)[e] = '>';
+	consume(f, e);
+	f->dropping = 1;
+	*kind = XMPP_FRAME_TOO_LARGE;
+	err = drop(f);
+	if (err) {
+		free(*out);
+		*out = NULL;
+		*kind = XMPP_FRAME_NONE;
+	}
+	return err;
+}
+
 int xmpp_framer_next(struct xmpp_framer *f, enum xmpp_frame *kind, char **out, size_t *out_len)
 {
 	size_t i = 0, n;
@@ -536,6 +633,11 @@ int xmpp_framer_next(struct xmpp_framer *f, enum xmpp_frame *kind, char **out, s
 
 	*kind = XMPP_FRAME_NONE;
 	*out = NULL;
+	if (f->dropping) {
+		err = drop(f);
+		if (err || f->dropping)
+			return err;
+	}
 	while (i < f->len && is_space(f->buf[i]))
 		i++;
 	if (i)
@@ -559,10 +661,10 @@ int xmpp_framer_next(struct xmpp_framer *f, enum xmpp_frame *kind, char **out, s
 	n = element_len(f->buf, f->len, &err);
 	if (err)
 		return err;
+	if ((!n && f->len > f->max) || n > f->max)
+		return too_large(f, kind, out, out_len);
 	if (!n)
-		return f->len > f->max ? EMSGSIZE : 0;
-	if (n > f->max)
-		return EMSGSIZE;
+		return 0;
 	err = take(f, 0, n, out, out_len);
 	if (err)
 		return err;

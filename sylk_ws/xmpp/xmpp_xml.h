@@ -44,6 +44,11 @@ struct xmpp_el {
  * EPROTO for restricted XML (comment, PI, DTD, CDATA), EMSGSIZE past the
  * bounds above, ENOMEM. *out is NULL on failure; xmpp_el_free() it. */
 int xmpp_xml_parse(struct xmpp_el **out, const char *data, size_t len);
+/* Parse only the start tag at the beginning of @p data, as an empty
+ * element: who sent a stanza that cannot be read whole (malformed inside,
+ * or too large), so that it can be answered. Same results as
+ * xmpp_xml_parse(). */
+int xmpp_xml_parse_start_tag(struct xmpp_el **out, const char *data, size_t len);
 void xmpp_el_free(struct xmpp_el *el);
 
 /* The value of attribute @p name, NULL when absent. */
@@ -58,24 +63,30 @@ enum xmpp_frame {
 	XMPP_FRAME_HEADER, /* the stream header; *out is it as an empty element */
 	XMPP_FRAME_STANZA, /* one top-level element, as received */
 	XMPP_FRAME_END,    /* </stream:stream> */
+	XMPP_FRAME_TOO_LARGE, /* a stanza longer than max; *out is its start tag
+			       * as an empty element; the rest of it is
+			       * read and dropped, the stream goes on */
 };
 
 struct xmpp_framer {
 	char *buf;
 	size_t len, cap, max;
 	bool in_stream; /* the header was seen */
+	int dropping;   /* depth inside a too large stanza being dropped, or 0 */
 };
 
 /* @p max: largest stanza (and header) accepted, in bytes. */
 void xmpp_framer_init(struct xmpp_framer *f, size_t max);
 void xmpp_framer_reset(struct xmpp_framer *f); /* frees, back to before the header */
-/* Append received bytes. 0, EMSGSIZE when more than max bytes would wait
- * for the end of one stanza, ENOMEM. */
+/* Append received bytes (any amount: xmpp_framer_next() until NONE before
+ * the next feed). 0, EMSGSIZE when more than max bytes still wait from
+ * before, ENOMEM. */
 int xmpp_framer_feed(struct xmpp_framer *f, const void *data, size_t len);
 /* The next frame. *out (malloc'd, NUL-terminated, free() it) is set for
- * HEADER and STANZA. 0, EBADMSG (text outside a stanza, a malformed tag),
- * EPROTO (comment, PI, DTD at the top level), EMSGSIZE (a stanza longer
- * than max), ENOMEM. After an error the stream is unusable. */
+ * HEADER, STANZA and TOO_LARGE. 0, EBADMSG (text outside a stanza, a
+ * malformed tag), EPROTO (comment, PI, DTD at the top level), EMSGSIZE (a
+ * single tag, or the header, longer than max), ENOMEM. After an error the
+ * stream is unusable. */
 int xmpp_framer_next(struct xmpp_framer *f, enum xmpp_frame *kind, char **out, size_t *out_len);
 
 #endif

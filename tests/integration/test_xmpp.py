@@ -121,6 +121,36 @@ def test_unknown_user_and_unsupported_stanzas_get_xmpp_errors(gateway, bob):
     assert link_up(gateway)
 
 
+def test_stanza_over_the_size_limit_is_answered_and_the_link_stays(tmp_path_factory, rtpengine):
+    """A stanza longer than max_stanza from Prosody: its sender gets a
+    policy-violation error, the component reads on past it, and the next
+    stanza on the same link is delivered (it used to end the link)."""
+    p = Prosody(str(tmp_path_factory.mktemp("prosody-limit")), SIP_DOMAIN, users=("bob",))
+    kam = None
+    bob = None
+    try:
+        defines = dict(xmpp_defines(p), XMPP_MAX_STANZA=8192)
+        kam = Kamailio(str(tmp_path_factory.mktemp("kamailio-limit")), rtpengine,
+                       defines=defines)
+        wait_until(lambda: link_up(kam), 10, what="XMPP component link up")
+        bob = XmppClient(p, "bob")
+        with device(kam, "alice") as alice:
+            bob.send(ALICE, "y" * 20000, msg_id="huge1")
+            e = bob.wait(lambda m: m.get("id") == "huge1" and m.get("type") == "error")
+            assert "<policy-violation" in e["xml"] and e["from"] == ALICE
+            assert link_up(kam)
+            bob.send(ALICE, "and a short one", msg_id="short1")
+            assert wait_message(alice, "short1")["content"] == "and a short one"
+        # the link never closed ("XMPP component link ... closed: ...")
+        assert "XMPP component link" not in kam.process.log()
+    finally:
+        if bob:
+            bob.close()
+        if kam:
+            kam.stop()
+        p.stop()
+
+
 def test_spoofed_and_unsupported_sip_messages_never_reach_xmpp(gateway, bob):
     # a stranger may not relay through us to XMPP
     code, _ = udp_message(gateway.sip_port, BOB_XMPP, b"spoof", sender=f"alice@{SIP_DOMAIN}x")

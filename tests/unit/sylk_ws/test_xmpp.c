@@ -201,14 +201,107 @@ static void test_framer_errors(void)
 	CHECK_INT(xmpp_framer_next(&f, &kind, &out, NULL), EPROTO);
 	xmpp_framer_reset(&f);
 
+	/* one tag alone longer than max: nothing to answer, the stream is
+	 * unusable */
 	memset(big, 'x', sizeof(big));
-	memcpy(big, "<s id='1'><a>", 13);
+	memcpy(big, "<s id='1'><a b='", 16);
 	CHECK_INT(xmpp_framer_feed(&f, big, sizeof(big)), 0);
 	CHECK_INT(xmpp_framer_next(&f, &kind, &out, NULL), 0);
 	free(out);
 	CHECK_INT(xmpp_framer_next(&f, &kind, &out, NULL), EMSGSIZE);
 	CHECK_INT(xmpp_framer_feed(&f, big, sizeof(big)), EMSGSIZE);
 	xmpp_framer_reset(&f);
+
+	memcpy(big, "<s id='1'><p b='", 16);
+	memcpy(big + sizeof(big) - 3, "'/>", 3);
+	CHECK_INT(xmpp_framer_feed(&f, big, sizeof(big)), 0);
+	CHECK_INT(xmpp_framer_next(&f, &kind, &out, NULL), 0);
+	free(out);
+	CHECK_INT(xmpp_framer_next(&f, &kind, &out, NULL), EMSGSIZE);
+	xmpp_framer_reset(&f);
+}
+
+/* A stanza longer than max: its start tag comes out to be answered, the
+ * rest is dropped as it arrives, and the stream goes on. */
+static void test_framer_too_large(void)
+{
+	struct xmpp_framer f;
+	enum xmpp_frame kind;
+	char *out = NULL, stream[600];
+	int large = 0, stanzas = 0;
+
+	snprintf(stream, sizeof(stream), "%s%s%.200s%s",
+		 "<stream:stream id='1'><message from='b@x' to='a@s' id='m1'><body>",
+		 "<a x='/>'><b/></a>",
+		 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+		 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+		 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy",
+		 "</body></message><presence id='p1'/></stream:stream>");
+	xmpp_framer_init(&f, 64);
+	/* byte by byte, as a slow server would send it */
+	for (size_t i = 0; stream[i]; i++) {
+		CHECK_INT(xmpp_framer_feed(&f, stream + i, 1), 0);
+		for (;;) {
+			CHECK_INT(xmpp_framer_next(&f, &kind, &out, NULL), 0);
+			if (kind == XMPP_FRAME_NONE)
+				break;
+			if (kind == XMPP_FRAME_TOO_LARGE) {
+				CHECK_STR(out, "<message from='b@x' to='a@s' id='m1'/>");
+				large++;
+			} else if (kind == XMPP_FRAME_STANZA) {
+				CHECK_STR(out, "<presence id='p1'/>");
+				CHECK_INT(large, 1);
+				stanzas++;
+			} else if (kind == XMPP_FRAME_END) {
+				/* the end stays until the stream is reset */
+				CHECK_INT(stanzas, 1);
+				CHECK_INT((int)i, (int)strlen(stream) - 1);
+				stanzas++;
+				goto ended;
+			}
+			free(out);
+		}
+	}
+ended:
+	CHECK_INT(large, 1);
+	CHECK_INT(stanzas, 2);
+	xmpp_framer_reset(&f);
+
+	/* all at once: the same */
+	large = stanzas = 0;
+	CHECK_INT(xmpp_framer_feed(&f, stream, strlen(stream)), 0);
+	for (;;) {
+		CHECK_INT(xmpp_framer_next(&f, &kind, &out, NULL), 0);
+		if (kind == XMPP_FRAME_NONE || kind == XMPP_FRAME_END)
+			break;
+		large += kind == XMPP_FRAME_TOO_LARGE;
+		stanzas += kind == XMPP_FRAME_STANZA;
+		free(out);
+	}
+	CHECK_INT(large, 1);
+	CHECK_INT(stanzas, 1);
+	xmpp_framer_reset(&f);
+}
+
+static void test_parse_start_tag(void)
+{
+	struct xmpp_el *el = NULL;
+
+	CHECK_INT(xmpp_xml_parse_start_tag(&el, " <message from='a@x' to='b@s' id='1'><body>\x01", 47),
+		  0);
+	CHECK(el && !strcmp(el->name, "message") && !el->child);
+	CHECK_STR(xmpp_el_attr(el, "from"), "a@x");
+	CHECK_STR(xmpp_el_attr(el, "id"), "1");
+	xmpp_el_free(el);
+	CHECK_INT(xmpp_xml_parse_start_tag(&el, "<iq type='get'/>", 16), 0);
+	CHECK_STR(el->name, "iq");
+	xmpp_el_free(el);
+	CHECK_INT(xmpp_xml_parse_start_tag(&el, "garbage", 7), EBADMSG);
+	CHECK(el == NULL);
+	CHECK_INT(xmpp_xml_parse_start_tag(&el, "<>", 2), EBADMSG);
+	CHECK_INT(xmpp_xml_parse_start_tag(&el, "<message a='1", 13), EBADMSG);
+	CHECK_INT(xmpp_xml_parse_start_tag(&el, "<message a=1>", 13), EBADMSG);
+	CHECK_INT(xmpp_xml_parse_start_tag(NULL, "<a/>", 4), EINVAL);
 }
 
 static void test_jid(void)
@@ -344,6 +437,11 @@ static void test_error_build(void)
 	CHECK_INT(xmpp_error_build(&sb, el, "cancel", "bad-request", NULL), EINVAL);
 	sbuf_reset(&sb);
 	xmpp_el_free(el);
+	/* an error is never answered with an error (RFC 6120 8.3.1) */
+	CHECK_INT(parse(&el, "<message from='b@x' to='a@sylk.test' type='error'/>"), 0);
+	CHECK_INT(xmpp_error_build(&sb, el, "modify", "bad-request", NULL), EINVAL);
+	sbuf_reset(&sb);
+	xmpp_el_free(el);
 }
 
 static void test_im_from_sip(void)
@@ -445,6 +543,8 @@ int main(void)
 	RUN(test_parse_bounds);
 	RUN(test_framer);
 	RUN(test_framer_errors);
+	RUN(test_framer_too_large);
+	RUN(test_parse_start_tag);
 	RUN(test_jid);
 	RUN(test_sip_to_jid);
 	RUN(test_in_domain);
