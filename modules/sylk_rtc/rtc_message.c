@@ -1122,6 +1122,48 @@ static int store_incoming(const struct incoming *in)
 	return msgstore_add_capped(&row, msgstore_max_stored);
 }
 
+/* A message that a local account sent from one of its SIP devices (the
+ * proxy authenticated its From: every request with a local From is
+ * challenged) to a local account: the sender's journal gets the outgoing
+ * copy and the sender's browsers a sync "add" marked server_generated, as
+ * their own sends from another browser give them. A browser's send was
+ * journalled before it left (EEXIST here: nothing more to do). */
+static void journal_sent_by_sip_device(const struct incoming *in)
+{
+	struct msgstore_row row;
+	json_object *c;
+
+	if (!same_domain(in->sender, in->account) || !strcmp(in->sender, in->account) ||
+	    !strcasecmp(in->content_type, "application/im-iscomposing+xml"))
+		return;
+	memset(&row, 0, sizeof(row));
+	sylk_copy(row.account, sizeof(row.account), in->sender, strlen(in->sender));
+	sylk_copy(row.contact, sizeof(row.contact), in->account, strlen(in->account));
+	strcpy(row.direction, "outgoing");
+	sylk_copy(row.message_id, sizeof(row.message_id), in->message_id, strlen(in->message_id));
+	sylk_copy(row.content_type, sizeof(row.content_type), in->content_type,
+		  strlen(in->content_type));
+	row.content = in->content;
+	sylk_copy(row.timestamp, sizeof(row.timestamp), in->timestamp, strlen(in->timestamp));
+	strcpy(row.state, "accepted");
+	sylk_copy(row.disposition, sizeof(row.disposition), in->disposition,
+		  strlen(in->disposition));
+	if (msgstore_add(&row) != 0)
+		return;
+	LM_INFO("message %s sent by a SIP device of %s to %s: journalled for its browsers\n",
+		in->message_id, in->sender, in->account);
+	c = json_object_new_object();
+	json_object_object_add(c, "account", json_object_new_string(in->sender));
+	json_object_object_add(c, "uri", json_object_new_string(in->account));
+	json_object_object_add(c, "message_id", json_object_new_string(in->message_id));
+	json_object_object_add(c, "content", json_object_new_string(in->content));
+	json_object_object_add(c, "content_type", json_object_new_string(in->content_type));
+	json_object_object_add(c, "timestamp", json_object_new_string(in->timestamp));
+	json_object_object_add(c, "server_generated", json_object_new_boolean(1));
+	send_sync(in->sender, -1, "message", "add", c);
+	json_object_put(c);
+}
+
 /* Blink asks for a history token with a plain note of this type to itself;
  * the answer (JSON with "token") comes back the same way and is a message. */
 static bool is_token_request(const struct incoming *in)
@@ -1215,6 +1257,8 @@ static int receive(struct sip_msg *msg, bool at_contact)
 	LM_NOTICE("message %s from %s to %s (%s) stored (Call-ID %.*s)\n", in.message_id, in.sender,
 		  in.account, in.content_type, msg->callid ? msg->callid->body.len : 0,
 		  msg->callid ? msg->callid->body.s : "");
+	if (!at_contact)
+		journal_sent_by_sip_device(&in);
 	deliver(&in);
 out:
 	incoming_free(&in);

@@ -280,6 +280,27 @@ def test_sip_phone_and_browser_both_ways_with_imdn(server, workdir):
         assert "got it, thanks" in log and f"imdn.Message-ID: {reply}" in log
 
 
+def test_message_from_the_senders_sip_phone_reaches_its_browsers_journal(server, workdir):
+    """carol writes to bob from her desk phone: her browser gets the sync
+    of it (server_generated, as from SylkServer), and her journal has it as
+    sent, so her other devices show the whole conversation."""
+    with device(server, "carol") as laptop, device(server, "bob") as bob:
+        mid = str(uuid.uuid4())
+        uac = run_uac(workdir, "carol-desk", "message_uac.xml", f"127.0.0.1:{server.sip_port}",
+                      keys={"user": "carol", "to": "bob", "domain": SIP_DOMAIN,
+                            "message_id": mid, "text": "sent from my desk phone"},
+                      extra=["-au", "carol", "-ap", DEMO_ACCOUNTS["carol"]])
+        assert uac.actions()[-1] == "final 200", uac.report()
+        wait_message(bob, mid)
+        synced = laptop.wait_event(is_account_event("sync", type="message", action="add"), 10)
+        c = synced["content"]
+        assert c["message_id"] == mid and c["uri"] == BOB and c["server_generated"] is True
+        assert c["content"].strip() == "sent from my desk phone"
+        mine = [m for m in sync(laptop, CAROL) if m["message_id"] == mid]
+        assert len(mine) == 1 and mine[0]["direction"] == "outgoing", mine
+        assert mine[0]["contact"] == BOB
+
+
 def test_bad_sip_messages_get_an_error_reply(server, workdir):
     """Missing Content-Type or an empty body: 400, never silence."""
     import socket
