@@ -61,6 +61,7 @@ static const char CT_READ[] = "application/sylk-conversation-read";
 static const char CT_CONV_REMOVE[] = "application/sylk-conversation-remove";
 static const char CT_PGP_KEY[] = "text/pgp-public-key";
 static const char CT_IMDN[] = "message/imdn+xml";
+static const char CT_KEY_LOOKUP[] = "application/sylk-api-pgp-key-lookup";
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -287,7 +288,8 @@ static void out_cb(struct cell *t, int type, struct tmcb_params *ps)
 	if (!m)
 		return;
 	*ps->param = NULL;
-	if ((code == 401 || code == 407) && m->auth_tries < 1) {
+	/* a server-made MESSAGE has no credentials to answer with */
+	if ((code == 401 || code == 407) && m->auth_tries < 1 && m->ha1[0]) {
 		m->auth_tries++;
 		m->cseq++;
 		if (out_send(m, ps->rpl) == 0) {
@@ -334,7 +336,8 @@ static int out_message(const struct out_req *r)
 		sylk_copy(m->extra, sizeof(m->extra), r->extra, strlen(r->extra));
 	m->cseq = 1;
 	m->report = r->report;
-	reuse_challenge(m);
+	if (m->ha1[0])
+		reuse_challenge(m);
 	memcpy(m->body, r->body, r->body_len);
 	m->body[r->body_len] = '\0';
 	m->body_len = r->body_len;
@@ -1164,6 +1167,51 @@ static void journal_sent_by_sip_device(const struct incoming *in)
 	json_object_put(c);
 }
 
+/* A SIP device of a local user asks for the public key of the request's
+ * To: the key the server keeps goes back as a text/pgp-public-key MESSAGE
+ * from the key's owner, as SylkServer answers it. The proxy lets it pass
+ * with that From for the X-Sylk-Key-Lookup mark, which only this gateway's
+ * internal socket may carry (route[AUTH]). Answered only for requesters of
+ * the owner's domain (their From was authenticated): a stranger cannot
+ * make the server send MESSAGEs to addresses of its choice. */
+static int answer_key_lookup(struct sip_msg *msg, const struct incoming *in)
+{
+	char *key = NULL, id[UUID_SIZE], ts[MSGSTORE_TS_SIZE];
+	int err;
+
+	if (!same_domain(in->sender, in->account)) {
+		LM_NOTICE("public key lookup for %s from %s refused: not a local user\n",
+			  in->account, in->sender);
+		return reply(msg, 403, "Forbidden (key lookups are for local users)");
+	}
+	err = msgstore_key_get(in->account, &key);
+	if (err == ENOENT) {
+		LM_INFO("public key lookup for %s from %s: no key\n", in->account, in->sender);
+	} else if (err) {
+		LM_ERR("public key lookup for %s from %s: %s\n", in->account, in->sender,
+		       sylk_strerror(err));
+		return reply(msg, 500, "Server Error (key store)");
+	} else {
+		struct out_req r = {.from = in->account,
+				    .to = in->sender,
+				    .user = "",
+				    .ha1 = "",
+				    .message_id = id,
+				    .timestamp = ts,
+				    .content_type = CT_PGP_KEY,
+				    .extra = "X-Sylk-To-Sip: yes\r\nX-Sylk-Key-Lookup: yes\r\n",
+				    .body = key,
+				    .body_len = strlen(key)};
+
+		make_uuid(id);
+		now_iso(ts, sizeof(ts));
+		LM_INFO("public key of %s sent to %s\n", in->account, in->sender);
+		out_message(&r);
+		free(key);
+	}
+	return reply(msg, 200, "OK");
+}
+
 /* Blink asks for a history token with a plain note of this type to itself;
  * the answer (JSON with "token") comes back the same way and is a message. */
 static bool is_token_request(const struct incoming *in)
@@ -1224,6 +1272,11 @@ static int receive(struct sip_msg *msg, bool at_contact)
 	if (!strcasecmp(in.content_type, CT_PGP_KEY)) {
 		msgstore_key_set(in.sender, in.content);
 		deliver(&in);
+		goto out;
+	}
+	if (!strcasecmp(in.content_type, CT_KEY_LOOKUP)) {
+		if (!at_contact) /* the first node answered it */
+			rc = answer_key_lookup(msg, &in);
 		goto out;
 	}
 	if (is_token_request(&in)) {

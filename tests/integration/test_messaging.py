@@ -17,6 +17,7 @@ from sylktest.sipp import Sipp, run_uac
 from sylktest.sylkrtc import SylkRtcClient, aor
 
 ALICE, BOB, CAROL = aor("alice"), aor("bob"), aor("carol")
+TEXT = "text/plain;charset=utf-8"
 
 
 def now():
@@ -168,6 +169,35 @@ def test_public_key_published_and_looked_up(server):
         assert found["public_key"] == key
 
 
+def test_sip_phone_looks_up_a_public_key(server, workdir):
+    """carol's desk phone asks for alice's key (application/sylk-api-pgp-key-
+    lookup, as the Sylk apps do): the key alice published comes back to the
+    phone as a text/pgp-public-key MESSAGE from alice."""
+    key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nkey-of-alice\n-----END PGP PUBLIC KEY BLOCK-----"
+    with device(server, "alice") as alice:
+        mid = send(alice, ALICE, BOB, key, content_type="text/pgp-public-key")
+        wait_disposition(alice, mid, "accepted")
+    phone = sipp_registered(server, workdir, "carol", "message_uas.xml", calls=1)
+    uac = run_uac(workdir, "carol-lookup", "message_uac.xml", f"127.0.0.1:{server.sip_port}",
+                  keys={"user": "carol", "to": "alice", "domain": SIP_DOMAIN,
+                        "message_id": str(uuid.uuid4()), "text": "Public key request",
+                        "ctype": "application/sylk-api-pgp-key-lookup"},
+                  extra=["-au", "carol", "-ap", DEMO_ACCOUNTS["carol"]])
+    assert uac.actions()[-1] == "final 200", uac.report()
+    assert phone.wait(20) == 0, phone.report()
+    log = phone.messages()
+    assert "Content-Type: text/pgp-public-key" in log and "key-of-alice" in log, log
+    assert f"From: <sip:alice@{SIP_DOMAIN}>" in log or f"From: <sip:{ALICE}>" in log, log
+
+
+def test_key_lookup_from_a_stranger_is_refused(server):
+    # as Blink sends it: plain, not CPIM
+    code = udp_message(server.sip_port, b"Public key request", to="alice",
+                       sender="someone@example.net",
+                       extra="Content-Type: application/sylk-api-pgp-key-lookup\r\n")
+    assert code == 403
+
+
 # ---- refusals ------------------------------------------------------------------------
 
 
@@ -261,7 +291,8 @@ def test_sip_phone_and_browser_both_ways_with_imdn(server, workdir):
         mid = str(uuid.uuid4())
         uac = run_uac(workdir, "carol-says", "message_uac.xml", f"127.0.0.1:{server.sip_port}",
                       keys={"user": "carol", "to": "bob", "domain": SIP_DOMAIN,
-                            "message_id": mid, "text": "hello from my desk phone"},
+                            "message_id": mid, "text": "hello from my desk phone",
+                            "ctype": TEXT},
                       extra=["-au", "carol", "-ap", DEMO_ACCOUNTS["carol"]])
         assert uac.actions()[-1] == "final 200", uac.report()
         got = wait_message(bob, mid)
@@ -288,7 +319,8 @@ def test_message_from_the_senders_sip_phone_reaches_its_browsers_journal(server,
         mid = str(uuid.uuid4())
         uac = run_uac(workdir, "carol-desk", "message_uac.xml", f"127.0.0.1:{server.sip_port}",
                       keys={"user": "carol", "to": "bob", "domain": SIP_DOMAIN,
-                            "message_id": mid, "text": "sent from my desk phone"},
+                            "message_id": mid, "text": "sent from my desk phone",
+                            "ctype": TEXT},
                       extra=["-au", "carol", "-ap", DEMO_ACCOUNTS["carol"]])
         assert uac.actions()[-1] == "final 200", uac.report()
         wait_message(bob, mid)
