@@ -62,6 +62,10 @@ static const char CT_CONV_REMOVE[] = "application/sylk-conversation-remove";
 static const char CT_PGP_KEY[] = "text/pgp-public-key";
 static const char CT_IMDN[] = "message/imdn+xml";
 static const char CT_KEY_LOOKUP[] = "application/sylk-api-pgp-key-lookup";
+/* what a SIP device (Blink, Sylk Mobile) asks of the server, as SylkServer */
+static const char CT_API_REMOVE[] = "application/sylk-api-message-remove";
+static const char CT_API_READ[] = "application/sylk-api-conversation-read";
+static const char CT_API_CONV_REMOVE[] = "application/sylk-api-conversation-remove";
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -739,24 +743,26 @@ static void account_sync(int conn_id, const struct sylkrtc_request *req)
 
 /* ---- read and remove ------------------------------------------------------------------ */
 
-static void account_mark_read(int conn_id, const struct sylkrtc_request *req)
+/* Read, remove a message, remove a conversation: what the account asked
+ * goes to the journal and to the account's other connections (all but
+ * @p except); to its SIP devices too when @p s can authenticate as the
+ * account (a browser's request; a SIP device's own request has none). */
+static int conversation_read(const char *aor, const char *contact, int except,
+			     const struct sender *s)
 {
-	struct sender s;
 	json_object *c;
+	int err = msgstore_mark_read(aor, contact);
 
-	if (!sender_of(conn_id, req, &s))
-		return;
-	if (msgstore_mark_read(s.aor, req->contact) != 0) {
-		rtc_send_error(conn_id, req->transaction, "Cannot update the conversation");
-		return;
-	}
-	journal_change(s.aor, req->contact, "", CT_READ, req->contact, 0);
-	rtc_send_ack(conn_id, req->transaction);
+	if (err)
+		return err;
+	journal_change(aor, contact, "", CT_READ, contact, 0);
 	c = json_object_new_object();
-	json_object_object_add(c, "contact", json_object_new_string(req->contact));
-	send_sync(s.aor, conn_id, "conversation", "read", c);
-	tell_sip_devices(&s, CT_READ, c);
+	json_object_object_add(c, "contact", json_object_new_string(contact));
+	send_sync(aor, except, "conversation", "read", c);
+	if (s)
+		tell_sip_devices(s, CT_READ, c);
 	json_object_put(c);
+	return 0;
 }
 
 /* The peer's copy of a message its local sender removed. */
@@ -782,50 +788,85 @@ static void remove_from_peer(const char *sender, const char *peer, const char *m
 	json_object_put(c);
 }
 
-static void account_remove_message(int conn_id, const struct sylkrtc_request *req)
+static int message_remove(const char *aor, const char *contact, const char *message_id,
+			  int except, const struct sender *s)
+{
+	json_object *c;
+	int err = msgstore_remove_message(aor, message_id);
+
+	if (err)
+		return err;
+	c = json_object_new_object();
+	json_object_object_add(c, "contact", json_object_new_string(contact));
+	json_object_object_add(c, "message_id", json_object_new_string(message_id));
+	journal_change(aor, contact, "outgoing", CT_REMOVE,
+		       json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN), 0);
+	send_sync(aor, except, "message", "remove", c);
+	if (s)
+		tell_sip_devices(s, CT_REMOVE, c);
+	json_object_put(c);
+	remove_from_peer(aor, contact, message_id);
+	return 0;
+}
+
+static int conversation_remove(const char *aor, const char *contact, int except,
+			       const struct sender *s)
+{
+	char ts[MSGSTORE_TS_SIZE];
+	json_object *c;
+	int err = msgstore_remove_conversation(aor, contact);
+
+	if (err)
+		return err;
+	journal_change(aor, contact, "", CT_CONV_REMOVE, contact, 0);
+	now_iso(ts, sizeof(ts));
+	c = json_object_new_object();
+	json_object_object_add(c, "contact", json_object_new_string(contact));
+	json_object_object_add(c, "timestamp", json_object_new_string(ts));
+	send_sync(aor, except, "conversation", "remove", c);
+	if (s)
+		tell_sip_devices(s, CT_CONV_REMOVE, c);
+	json_object_put(c);
+	return 0;
+}
+
+static void account_mark_read(int conn_id, const struct sylkrtc_request *req)
 {
 	struct sender s;
-	json_object *c;
 
 	if (!sender_of(conn_id, req, &s))
 		return;
-	if (msgstore_remove_message(s.aor, req->message_id) != 0) {
+	if (conversation_read(s.aor, req->contact, conn_id, &s) != 0) {
+		rtc_send_error(conn_id, req->transaction, "Cannot update the conversation");
+		return;
+	}
+	rtc_send_ack(conn_id, req->transaction);
+}
+
+static void account_remove_message(int conn_id, const struct sylkrtc_request *req)
+{
+	struct sender s;
+
+	if (!sender_of(conn_id, req, &s))
+		return;
+	if (message_remove(s.aor, req->contact, req->message_id, conn_id, &s) != 0) {
 		rtc_send_error(conn_id, req->transaction, "Cannot remove the message");
 		return;
 	}
-	c = json_object_new_object();
-	json_object_object_add(c, "contact", json_object_new_string(req->contact));
-	json_object_object_add(c, "message_id", json_object_new_string(req->message_id));
-	journal_change(s.aor, req->contact, "outgoing", CT_REMOVE,
-		       json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN), 0);
 	rtc_send_ack(conn_id, req->transaction);
-	send_sync(s.aor, conn_id, "message", "remove", c);
-	tell_sip_devices(&s, CT_REMOVE, c);
-	json_object_put(c);
-	remove_from_peer(s.aor, req->contact, req->message_id);
 }
 
 static void account_remove_conversation(int conn_id, const struct sylkrtc_request *req)
 {
 	struct sender s;
-	char ts[MSGSTORE_TS_SIZE];
-	json_object *c;
 
 	if (!sender_of(conn_id, req, &s))
 		return;
-	if (msgstore_remove_conversation(s.aor, req->contact) != 0) {
+	if (conversation_remove(s.aor, req->contact, conn_id, &s) != 0) {
 		rtc_send_error(conn_id, req->transaction, "Cannot remove the conversation");
 		return;
 	}
-	journal_change(s.aor, req->contact, "", CT_CONV_REMOVE, req->contact, 0);
 	rtc_send_ack(conn_id, req->transaction);
-	now_iso(ts, sizeof(ts));
-	c = json_object_new_object();
-	json_object_object_add(c, "contact", json_object_new_string(req->contact));
-	json_object_object_add(c, "timestamp", json_object_new_string(ts));
-	send_sync(s.aor, conn_id, "conversation", "remove", c);
-	tell_sip_devices(&s, CT_CONV_REMOVE, c);
-	json_object_put(c);
 }
 
 static void lookup_public_key(int conn_id, const struct sylkrtc_request *req)
@@ -1212,6 +1253,71 @@ static int answer_key_lookup(struct sip_msg *msg, const struct incoming *in)
 	return reply(msg, 200, "OK");
 }
 
+static bool is_api_request(const char *content_type)
+{
+	return !strcasecmp(content_type, CT_API_REMOVE) || !strcasecmp(content_type, CT_API_READ) ||
+	       !strcasecmp(content_type, CT_API_CONV_REMOVE);
+}
+
+/* "contact" of the JSON body of a conversation request, an AOR. */
+static int api_contact(const char *content, char *out, size_t size)
+{
+	json_object *o = json_tokener_parse(content), *v;
+	const char *c;
+	int err = EINVAL;
+
+	if (o && json_object_object_get_ex(o, "contact", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		c = json_object_get_string(v);
+		if (!strncasecmp(c, "sip:", 4))
+			c += 4;
+		if (strchr(c, '@') && !strpbrk(c, " <>\"\r\n") && strlen(c) < size) {
+			strcpy(out, c);
+			err = 0;
+		}
+	}
+	json_object_put(o);
+	return err;
+}
+
+/* A SIP device of a local account removes a message it sent (the body is
+ * its id, the To its peer) or marks read or removes a conversation (JSON
+ * body with "contact"): the same as the account's browsers ask with
+ * sylkRTC requests, their other connections are told. Only the account
+ * itself (a local From, which the proxy authenticated) acts on its store. */
+static int answer_api_request(struct sip_msg *msg, const struct incoming *in)
+{
+	char contact[RTC_AOR_SIZE], id[MSGSTORE_ID_SIZE];
+	const char *what = in->content_type;
+	size_t n;
+	int err;
+
+	if (!same_domain(in->sender, in->account)) {
+		LM_NOTICE("%s from %s refused: not a local user\n", what, in->sender);
+		return reply(msg, 403, "Forbidden (for local users only)");
+	}
+	if (!strcasecmp(what, CT_API_REMOVE)) {
+		n = strcspn(in->content, " \t\r\n");
+		if (!n || n >= sizeof(id) || in->content[n + strspn(in->content + n, " \t\r\n")])
+			return reply(msg, 400, "Bad Request (the body is one message id)");
+		memcpy(id, in->content, n);
+		id[n] = '\0';
+		err = message_remove(in->sender, in->account, id, -1, NULL);
+	} else if (api_contact(in->content, contact, sizeof(contact)) != 0) {
+		return reply(msg, 400, "Bad Request (no valid \"contact\" in the JSON body)");
+	} else if (!strcasecmp(what, CT_API_READ)) {
+		err = conversation_read(in->sender, contact, -1, NULL);
+	} else {
+		err = conversation_remove(in->sender, contact, -1, NULL);
+	}
+	if (err) {
+		LM_ERR("%s of %s: %s\n", what, in->sender, sylk_strerror(err));
+		return reply(msg, 500, "Server Error (message store)");
+	}
+	LM_INFO("%s of %s done\n", what, in->sender);
+	return reply(msg, 200, "OK");
+}
+
 /* Blink asks for a history token with a plain note of this type to itself;
  * the answer (JSON with "token") comes back the same way and is a message. */
 static bool is_token_request(const struct incoming *in)
@@ -1272,6 +1378,11 @@ static int receive(struct sip_msg *msg, bool at_contact)
 	if (!strcasecmp(in.content_type, CT_PGP_KEY)) {
 		msgstore_key_set(in.sender, in.content);
 		deliver(&in);
+		goto out;
+	}
+	if (is_api_request(in.content_type)) {
+		if (!at_contact) /* the first node did it */
+			rc = answer_api_request(msg, &in);
 		goto out;
 	}
 	if (!strcasecmp(in.content_type, CT_KEY_LOOKUP)) {
