@@ -1147,22 +1147,30 @@ static void deliver(const struct incoming *in)
 				 in->content_type, in->message_id);
 }
 
+/* The journal row of an incoming message, in @p account's journal. */
+static void row_of(struct msgstore_row *row, const struct incoming *in, const char *account,
+		   const char *contact, const char *direction, const char *state)
+{
+	memset(row, 0, sizeof(*row));
+	sylk_copy(row->account, sizeof(row->account), account, strlen(account));
+	sylk_copy(row->contact, sizeof(row->contact), contact, strlen(contact));
+	sylk_copy(row->direction, sizeof(row->direction), direction, strlen(direction));
+	sylk_copy(row->message_id, sizeof(row->message_id), in->message_id,
+		  strlen(in->message_id));
+	sylk_copy(row->content_type, sizeof(row->content_type), in->content_type,
+		  strlen(in->content_type));
+	row->content = in->content;
+	sylk_copy(row->timestamp, sizeof(row->timestamp), in->timestamp, strlen(in->timestamp));
+	sylk_copy(row->state, sizeof(row->state), state, strlen(state));
+	sylk_copy(row->disposition, sizeof(row->disposition), in->disposition,
+		  strlen(in->disposition));
+}
+
 static int store_incoming(const struct incoming *in)
 {
 	struct msgstore_row row;
 
-	memset(&row, 0, sizeof(row));
-	sylk_copy(row.account, sizeof(row.account), in->account, strlen(in->account));
-	sylk_copy(row.contact, sizeof(row.contact), in->sender, strlen(in->sender));
-	strcpy(row.direction, "incoming");
-	sylk_copy(row.message_id, sizeof(row.message_id), in->message_id, strlen(in->message_id));
-	sylk_copy(row.content_type, sizeof(row.content_type), in->content_type,
-		  strlen(in->content_type));
-	row.content = in->content;
-	sylk_copy(row.timestamp, sizeof(row.timestamp), in->timestamp, strlen(in->timestamp));
-	strcpy(row.state, "received");
-	sylk_copy(row.disposition, sizeof(row.disposition), in->disposition,
-		  strlen(in->disposition));
+	row_of(&row, in, in->account, in->sender, "incoming", "received");
 	return msgstore_add_capped(&row, msgstore_max_stored);
 }
 
@@ -1180,18 +1188,7 @@ static void journal_sent_by_sip_device(const struct incoming *in)
 	if (!same_domain(in->sender, in->account) || !strcmp(in->sender, in->account) ||
 	    !strcasecmp(in->content_type, "application/im-iscomposing+xml"))
 		return;
-	memset(&row, 0, sizeof(row));
-	sylk_copy(row.account, sizeof(row.account), in->sender, strlen(in->sender));
-	sylk_copy(row.contact, sizeof(row.contact), in->account, strlen(in->account));
-	strcpy(row.direction, "outgoing");
-	sylk_copy(row.message_id, sizeof(row.message_id), in->message_id, strlen(in->message_id));
-	sylk_copy(row.content_type, sizeof(row.content_type), in->content_type,
-		  strlen(in->content_type));
-	row.content = in->content;
-	sylk_copy(row.timestamp, sizeof(row.timestamp), in->timestamp, strlen(in->timestamp));
-	strcpy(row.state, "accepted");
-	sylk_copy(row.disposition, sizeof(row.disposition), in->disposition,
-		  strlen(in->disposition));
+	row_of(&row, in, in->sender, in->account, "outgoing", "accepted");
 	if (msgstore_add(&row) != 0)
 		return;
 	LM_INFO("message %s sent by a SIP device of %s to %s: journalled for its browsers\n",

@@ -178,12 +178,8 @@ def test_sip_phone_looks_up_a_public_key(server, workdir):
         mid = send(alice, ALICE, BOB, key, content_type="text/pgp-public-key")
         wait_disposition(alice, mid, "accepted")
     phone = sipp_registered(server, workdir, "carol", "message_uas.xml", calls=1)
-    uac = run_uac(workdir, "carol-lookup", "message_uac.xml", f"127.0.0.1:{server.sip_port}",
-                  keys={"user": "carol", "to": "alice", "domain": SIP_DOMAIN,
-                        "message_id": str(uuid.uuid4()), "text": "Public key request",
-                        "ctype": "application/sylk-api-pgp-key-lookup"},
-                  extra=["-au", "carol", "-ap", DEMO_ACCOUNTS["carol"]])
-    assert uac.actions()[-1] == "final 200", uac.report()
+    assert phone_message(server, workdir, "carol", "alice", "Public key request",
+                         ctype="application/sylk-api-pgp-key-lookup") == "final 200"
     assert phone.wait(20) == 0, phone.report()
     log = phone.messages()
     assert "Content-Type: text/pgp-public-key" in log and "key-of-alice" in log, log
@@ -194,18 +190,13 @@ def test_sip_phone_removes_a_message_and_reads_a_conversation(server, workdir):
     """alice removes, from her SIP phone, a message her browser sent
     (application/sylk-api-message-remove, as Blink does), then marks the
     conversation read: her browser and bob's are told, bob's copy goes."""
-    def from_phone(to, ctype, text, name):
-        uac = run_uac(workdir, name, "message_uac.xml", f"127.0.0.1:{server.sip_port}",
-                      keys={"user": "alice", "to": to, "domain": SIP_DOMAIN,
-                            "message_id": str(uuid.uuid4()), "text": text, "ctype": ctype},
-                      extra=["-au", "alice", "-ap", DEMO_ACCOUNTS["alice"]])
-        return uac.actions()[-1]
+    def from_phone(to, ctype, text):
+        return phone_message(server, workdir, "alice", to, text, ctype=ctype)
 
     with device(server, "alice") as laptop, device(server, "bob") as bob:
         mid = send(laptop, ALICE, BOB, "oops, wrong chat")
         wait_message(bob, mid)
-        assert from_phone("bob", "application/sylk-api-message-remove", mid,
-                          "alice-remove") == "final 200"
+        assert from_phone("bob", "application/sylk-api-message-remove", mid) == "final 200"
         gone = laptop.wait_event(is_account_event("sync", type="message", action="remove"), 10)
         assert gone["content"]["message_id"] == mid and gone["content"]["contact"] == BOB
         theirs = bob.wait_event(is_account_event("sync", type="message", action="remove"), 10)
@@ -213,12 +204,12 @@ def test_sip_phone_removes_a_message_and_reads_a_conversation(server, workdir):
         assert mid not in [m["message_id"] for m in sync(bob, BOB)]
 
         assert from_phone("alice", "application/sylk-api-conversation-read",
-                          '{"contact": "%s"}' % BOB, "alice-read") == "final 200"
+                          '{"contact": "%s"}' % BOB) == "final 200"
         read = laptop.wait_event(is_account_event("sync", type="conversation", action="read"), 10)
         assert read["content"]["contact"] == BOB
         # a body without a contact is refused, not guessed
-        assert from_phone("alice", "application/sylk-api-conversation-remove", "{}",
-                          "alice-bad") == "final 400"
+        assert from_phone("alice", "application/sylk-api-conversation-remove",
+                          "{}") == "final 400"
 
 
 def test_key_lookup_and_api_requests_from_a_stranger_are_refused(server):
@@ -318,16 +309,24 @@ def sipp_registered(server, workdir, user, scenario, calls):
     return phone
 
 
+def phone_message(server, workdir, user, to, text, ctype=TEXT, message_id=None):
+    """One CPIM MESSAGE from `user`'s SIP phone (digest from the demo
+    password) to `to`; the scenario's last line ("final 200", ...)."""
+    uac = run_uac(workdir, f"{user}-to-{to}-{uuid.uuid4().hex[:6]}", "message_uac.xml",
+                  f"127.0.0.1:{server.sip_port}",
+                  keys={"user": user, "to": to, "domain": SIP_DOMAIN,
+                        "message_id": message_id or str(uuid.uuid4()), "text": text,
+                        "ctype": ctype},
+                  extra=["-au", user, "-ap", DEMO_ACCOUNTS[user]])
+    return uac.actions()[-1] if uac.actions() else uac.report()
+
+
 def test_sip_phone_and_browser_both_ways_with_imdn(server, workdir):
     phone = sipp_registered(server, workdir, "carol", "message_uas.xml", calls=2)
     with device(server, "bob") as bob:
         mid = str(uuid.uuid4())
-        uac = run_uac(workdir, "carol-says", "message_uac.xml", f"127.0.0.1:{server.sip_port}",
-                      keys={"user": "carol", "to": "bob", "domain": SIP_DOMAIN,
-                            "message_id": mid, "text": "hello from my desk phone",
-                            "ctype": TEXT},
-                      extra=["-au", "carol", "-ap", DEMO_ACCOUNTS["carol"]])
-        assert uac.actions()[-1] == "final 200", uac.report()
+        assert phone_message(server, workdir, "carol", "bob", "hello from my desk phone",
+                             message_id=mid) == "final 200"
         got = wait_message(bob, mid)
         assert got["sender"]["uri"] == CAROL
         assert got["content"].strip() == "hello from my desk phone"
@@ -350,12 +349,8 @@ def test_message_from_the_senders_sip_phone_reaches_its_browsers_journal(server,
     sent, so her other devices show the whole conversation."""
     with device(server, "carol") as laptop, device(server, "bob") as bob:
         mid = str(uuid.uuid4())
-        uac = run_uac(workdir, "carol-desk", "message_uac.xml", f"127.0.0.1:{server.sip_port}",
-                      keys={"user": "carol", "to": "bob", "domain": SIP_DOMAIN,
-                            "message_id": mid, "text": "sent from my desk phone",
-                            "ctype": TEXT},
-                      extra=["-au", "carol", "-ap", DEMO_ACCOUNTS["carol"]])
-        assert uac.actions()[-1] == "final 200", uac.report()
+        assert phone_message(server, workdir, "carol", "bob", "sent from my desk phone",
+                             message_id=mid) == "final 200"
         wait_message(bob, mid)
         synced = laptop.wait_event(is_account_event("sync", type="message", action="add"), 10)
         c = synced["content"]
