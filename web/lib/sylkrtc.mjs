@@ -3,6 +3,8 @@
 // project's demo app: no build step, no dependencies, a plain ES module.
 //
 //   const conn = new Connection('wss://host:10443/webrtcgateway/ws');
+//   // or several nodes of a cluster, tried in turn when a connection drops:
+//   // new Connection(['wss://node1/webrtcgateway/ws', 'wss://node2/webrtcgateway/ws'])
 //   conn.on('state', (s) => ...);            // connecting, ready, reconnecting, closed
 //   await conn.connect();
 //   const alice = await conn.addAccount('alice@sylk.test', 'alice123');
@@ -63,9 +65,12 @@ export function normalizeUri(uri) {
 // ---- connection -------------------------------------------------------------------------
 
 export class Connection extends Emitter {
-  constructor(url, opts = {}) {
+  constructor(urls, opts = {}) {
     super();
-    this.url = url;
+    // one URL, a list, or a string of them separated by spaces or commas
+    this.urls = (Array.isArray(urls) ? urls : String(urls || '').split(/[\s,]+/)).filter(Boolean);
+    if (!this.urls.length) throw new Error('No server URL');
+    this.urlIndex = 0;
     this.WebSocket = opts.WebSocket || globalThis.WebSocket;
     this.RTCPeerConnection = opts.RTCPeerConnection || globalThis.RTCPeerConnection;
     this.pcConfig = opts.pcConfig || { iceServers: [] };
@@ -87,6 +92,9 @@ export class Connection extends Emitter {
     this._retryTimer = null;
     this._ready = null;
   }
+
+  // the server this connection uses now
+  get url() { return this.urls[this.urlIndex]; }
 
   _setState(state, detail) {
     if (this.state === state) return;
@@ -142,10 +150,15 @@ export class Connection extends Emitter {
       if (this._ready) { this._ready.reject(new Error(why)); this._ready = null; }
       return;
     }
-    const delay = Math.min(this.backoffMax, this.backoffMin * 2 ** Math.min(this.attempts, 16));
+    // the next server of the list (a node that died stays dead for a
+    // while); the wait grows once every server has been tried
+    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+    const rounds = Math.floor(this.attempts / this.urls.length);
+    const delay = Math.min(this.backoffMax, this.backoffMin * 2 ** Math.min(rounds, 16));
     this.attempts += 1;
     this._setState('reconnecting', why);
-    this.emit('error', new Error(`${why}; reconnecting in ${Math.round(delay / 1000)} s`));
+    const where = this.urls.length > 1 ? ` to ${this.url}` : '';
+    this.emit('error', new Error(`${why}; reconnecting${where} in ${Math.round(delay / 1000)} s`));
     this._retryTimer = this.timers.setTimeout(() => { this._retryTimer = null; this._open(); }, delay);
   }
 

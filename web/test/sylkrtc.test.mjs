@@ -76,10 +76,10 @@ FakePc.made = [];
 
 const tick = () => new Promise((r) => setImmediate(r));
 
-async function ready(opts = {}) {
+async function ready(opts = {}, urls = 'ws://x/webrtcgateway/ws') {
   const { FakeWebSocket, sockets } = fakeSocketClass();
   const timers = new FakeTimers();
-  const conn = new Connection('ws://x/webrtcgateway/ws', { WebSocket: FakeWebSocket, RTCPeerConnection: FakePc, timers, ...opts });
+  const conn = new Connection(urls, { WebSocket: FakeWebSocket, RTCPeerConnection: FakePc, timers, ...opts });
   const states = [];
   const errors = [];
   conn.on('state', (s) => states.push(s));
@@ -177,6 +177,41 @@ test('pings every 5 s; a ping left unanswered reconnects with backoff and restor
   // after a good connection the backoff starts over
   ws3.drop(1006);
   assert.ok(t.errors.some((e) => /Connection closed \(1006\); reconnecting in 1 s/.test(e)));
+});
+
+test('several servers: a dropped connection moves to the next one, accounts follow', async () => {
+  const urls = ['ws://node1/webrtcgateway/ws', 'ws://node2/webrtcgateway/ws'];
+  const t = await ready({}, 'ws://node1/webrtcgateway/ws, ws://node2/webrtcgateway/ws');
+  assert.deepEqual(t.conn.urls, urls);
+  assert.equal(t.sockets[0].url, urls[0]);
+  const acc = await account(t);
+  const reg = acc.register();
+  await ackLast(t.ws, 'account-register');
+  await reg;
+  t.ws.drop(1006);
+  assert.ok(t.errors.some((e) => /reconnecting to ws:\/\/node2\/webrtcgateway\/ws in 1 s/.test(e)), t.errors);
+  t.timers.advance(1000);
+  const ws2 = t.sockets[1];
+  assert.equal(ws2.url, urls[1]);
+  ws2.push({ sylkrtc: 'ready-event' });
+  await tick();
+  await ackLast(ws2, 'account-add');
+  assert.equal(ws2.last('account-register').account, 'alice@sylk.test');
+  await ackLast(ws2, 'account-register');
+  // node2 dies too: node1, then node2 again, each after 1 s; once both
+  // failed in a round, the wait doubles
+  ws2.drop(1006);
+  t.timers.advance(1000);
+  assert.equal(t.sockets[2].url, urls[0]);
+  t.sockets[2].drop(1006);
+  t.timers.advance(1000);
+  assert.equal(t.sockets[3].url, urls[1]);
+  t.sockets[3].drop(1006);
+  t.timers.advance(1999);
+  assert.equal(t.sockets.length, 4);
+  t.timers.advance(1);
+  assert.equal(t.sockets[4].url, urls[0]);
+  assert.throws(() => new Connection(' , '), /No server URL/);
 });
 
 test('close() stops for good', async () => {
