@@ -13,6 +13,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,6 +379,54 @@ static void drain_wake(void)
 		;
 }
 
+/* SIGTERM/SIGINT of Kamailio's shutdown: the loop says goodbye, then exits
+ * (the core's own handler would _exit() at once). */
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+	stopping = 1;
+}
+
+static void catch_stop(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop; /* no SA_RESTART: poll() returns at once */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* Kamailio stops: MUC occupants are told they left their rooms (XMPP
+ * clients would otherwise show them in until Prosody notices the link
+ * gone), the streams are closed; at most two seconds of writing. */
+static void farewell(struct link *ls, int nlinks)
+{
+	time_t until = time(NULL) + 2;
+	bool left = true;
+
+	if (nlinks > 1 && ls[1].fd >= 0 && ls[1].state == UP)
+		xmpp_muc_release_all("at shutdown");
+	take_queue(&ls[0], &ls[1]);
+	for (int i = 0; i < nlinks; i++)
+		if (ls[i].fd >= 0 && ls[i].state == UP)
+			sbuf_puts(&ls[i].out, "</stream:stream>");
+	while (left && time(NULL) <= until) {
+		left = false;
+		for (int i = 0; i < nlinks; i++) {
+			if (ls[i].fd < 0)
+				continue;
+			link_write(&ls[i]);
+			left |= ls[i].fd >= 0 && ls[i].written < ls[i].out.len;
+		}
+		if (left)
+			poll(NULL, 0, 20);
+	}
+	LM_INFO("XMPP component stopped%s\n", left ? " (some output not written)" : "");
+}
+
 static void loop(void)
 {
 	struct link ls[2] = {
@@ -409,6 +459,10 @@ static void loop(void)
 		}
 		if (poll(p, (nfds_t)n, 1000) < 0 && errno != EINTR)
 			LM_ERR("poll: %s\n", strerror(errno));
+		if (stopping) {
+			farewell(ls, nlinks);
+			_exit(0);
+		}
 		cfg_update();
 		if (p[0].revents & POLLIN)
 			drain_wake();
@@ -432,6 +486,7 @@ int xmpp_component_start(void)
 	if (pid == 0) {
 		if (cfg_child_init())
 			exit(-1);
+		catch_stop();
 		loop();
 	}
 	return 0;

@@ -426,6 +426,11 @@ out:
 
 void xmpp_muc_link_up(void)
 {
+	xmpp_muc_release_all("from before the reconnect");
+}
+
+void xmpp_muc_release_all(const char *why)
+{
 	struct occupant *all = NULL;
 	struct room *r;
 	int n;
@@ -455,8 +460,7 @@ void xmpp_muc_link_up(void)
 		for (int i = 0; i < n; i++)
 			occupant_presence(room, all[i].nick, all[i].jid, true, true);
 		if (n)
-			LM_INFO("MUC %s: %d occupants from before the reconnect told unavailable\n",
-				room, n);
+			LM_INFO("MUC %s: %d occupants %s told unavailable\n", room, n, why);
 		if (all)
 			pkg_free(all);
 		all = NULL;
