@@ -10,11 +10,14 @@
 #include <string.h>
 
 #include "core/dprint.h"
+#include "core/mem/shm_mem.h"
 
 #include "conference/room/chat_room.h"
 
+#include "../common/sip_util.h"
 #include "conf_bridge.h"
 #include "conf_msrp_send.h"
+#include "conf_room.h"
 #include "conf_stats.h"
 #include "conf_store.h"
 
@@ -138,11 +141,66 @@ static int chat_post(const char *room_uri, const char *sender_uri, const char *d
 	return err;
 }
 
+/* lock held; 1 when the list changed */
+static int member_set(struct conf_room *r, const char *uri, const char *display, int present,
+		      int *err)
+{
+	struct conf_member **pm, *m;
+
+	for (pm = &r->members; *pm && strcmp((*pm)->uri, uri); pm = &(*pm)->next)
+		;
+	if (!present) {
+		if (!(m = *pm))
+			return 0;
+		*pm = m->next;
+		shm_free(m);
+		r->member_count--;
+		return 1;
+	}
+	if (*pm)
+		return 0;
+	if (r->member_count >= CONF_MAX_MEMBERS) {
+		*err = ENOSPC;
+		return 0;
+	}
+	if (!(m = shm_mallocxz(sizeof(*m)))) {
+		*err = ENOMEM;
+		return 0;
+	}
+	sylk_copy(m->uri, sizeof(m->uri), uri, strlen(uri));
+	if (display)
+		sylk_copy(m->display, sizeof(m->display), display, strlen(display));
+	m->next = r->members;
+	r->members = m;
+	r->member_count++;
+	return 1;
+}
+
+static int chat_member(const char *room_uri, const char *uri, const char *display, int present)
+{
+	struct conf_room *r;
+	int err = 0;
+
+	if (!room_uri || !uri || strlen(uri) >= CONF_URI_SIZE)
+		return EINVAL;
+	conf_lock();
+	r = conf_room_find(room_uri);
+	if (!r)
+		err = ENOENT;
+	else if (member_set(r, uri, display, present, &err))
+		conf_notify_room(r->key);
+	conf_unlock();
+	if (err && err != ENOENT)
+		LM_NOTICE("room %s: %s not listed: %s\n", room_uri, uri, strerror(err));
+	return err;
+}
+
 int conf_bridge_bind(sylk_conf_api_t *api)
 {
 	if (!api)
 		return -1;
 	api->chat_post = chat_post;
 	api->chat_listen = chat_listen;
+	api->chat_member = chat_member;
 	return 0;
 }

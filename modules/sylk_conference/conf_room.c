@@ -98,6 +98,22 @@ static int build_info(char **xml, size_t *len, struct conf_room *r, unsigned ver
 		users[n].endpoint_count = 1;
 		n++;
 	}
+	/* the chat's members through other modules (XMPP occupants) */
+	for (struct conf_member *m = r->members; m && n < MAX_LISTED; m = m->next, n++) {
+		media[n * 2].id = "chat";
+		media[n * 2].type = "message";
+		media[n * 2].status = "sendrecv";
+		eps[n].entity = m->uri;
+		eps[n].display_text = m->display[0] ? m->display : NULL;
+		eps[n].status = "connected";
+		eps[n].joining_method = "dialed-in";
+		eps[n].media = &media[n * 2];
+		eps[n].media_count = 1;
+		users[n].entity = m->uri;
+		users[n].display_text = m->display[0] ? m->display : NULL;
+		users[n].endpoints = &eps[n];
+		users[n].endpoint_count = 1;
+	}
 	for (struct conf_file *f = r->files; f && nf < MAX_LISTED; f = f->next, nf++) {
 		files[nf].name = f->name;
 		files[nf].hash = f->hash;

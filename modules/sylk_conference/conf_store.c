@@ -171,6 +171,12 @@ void conf_room_destroy(struct conf_room *r)
 		r->files = f->next;
 		shm_free(f);
 	}
+	while (r->members) {
+		struct conf_member *m = r->members;
+
+		r->members = m->next;
+		shm_free(m);
+	}
 	{
 		char dir[1024];
 

@@ -106,6 +106,14 @@ struct conf_subscriber {
 	struct conf_subscriber *next;
 };
 
+/* Someone in the room's chat through another module (an XMPP occupant of
+ * the MUC of the same name), listed in conference-info; shm. */
+struct conf_member {
+	char uri[CONF_URI_SIZE];
+	char display[CONF_URI_SIZE];
+	struct conf_member *next;
+};
+
 struct conf_room {
 	unsigned key;
 	char uri[CONF_URI_SIZE]; /* sip:room@conference.x */
@@ -113,6 +121,8 @@ struct conf_room {
 	char creator[CONF_URI_SIZE]; /* who opened it: "user:AOR" or "ip:ADDRESS" */
 	struct chat_room *chat;      /* shm, through the store allocator */
 	struct conf_file *files;     /* shm */
+	struct conf_member *members; /* shm */
+	unsigned member_count;
 	time_t created;
 	struct conf_room *next;
 };

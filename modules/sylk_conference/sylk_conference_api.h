@@ -37,9 +37,19 @@ typedef int (*sylk_conf_chat_post_f)(const char *room_uri, const char *sender_ur
  * gateway's MUC). Call in mod_init. */
 typedef void (*sylk_conf_chat_listen_f)(sylk_conf_chat_fn fn);
 
+/* Someone in the chat of room @p room_uri through the caller (@p present
+ * 1), or no longer (0): listed in the room's conference-info as a user
+ * with a chat stream, the subscribers notified. 0 (also for a repeat),
+ * ENOENT when the focus has no such room, ENOSPC past
+ * CONF_MAX_MEMBERS members, EINVAL, ENOMEM. Same lock rule as chat_post. */
+typedef int (*sylk_conf_chat_member_f)(const char *room_uri, const char *uri,
+				       const char *display, int present);
+#define CONF_MAX_MEMBERS 100
+
 typedef struct sylk_conf_api {
 	sylk_conf_chat_post_f chat_post;
 	sylk_conf_chat_listen_f chat_listen;
+	sylk_conf_chat_member_f chat_member;
 } sylk_conf_api_t;
 
 typedef int (*bind_sylk_conf_f)(sylk_conf_api_t *api);

@@ -408,7 +408,7 @@ static void farewell(struct link *ls, int nlinks)
 	bool left = true;
 
 	if (nlinks > 1 && ls[1].fd >= 0 && ls[1].state == UP)
-		xmpp_muc_release_all("at shutdown");
+		xmpp_muc_release_all("at shutdown", false);
 	take_queue(&ls[0], &ls[1]);
 	for (int i = 0; i < nlinks; i++)
 		if (ls[i].fd >= 0 && ls[i].state == UP)

@@ -168,6 +168,19 @@ static struct occupant *snapshot(struct room *r, int *n)
 
 /* ---- XMPP -> the room ------------------------------------------------------------- */
 
+/* The focus room's conference-info lists the occupant (sip:<bare JID>)
+ * while it is in; no lock of ours held. */
+static void focus_member(const char *room, const char *from, const char *nick, int present)
+{
+	char conf_uri[JID_SIZE + 8], uri[JID_SIZE + 8], bare[JID_SIZE];
+
+	if (!bridged || xmpp_muc_room_uri(conf_uri, sizeof(conf_uri), room))
+		return;
+	sylk_copy(bare, sizeof(bare), from, strcspn(from, "/"));
+	snprintf(uri, sizeof(uri), "sip:%s", bare);
+	conf.chat_member(conf_uri, uri, nick, present);
+}
+
 static void join(const struct xmpp_el *el, const char *room, const char *nick, const char *from)
 {
 	struct occupant *o, *all;
@@ -215,6 +228,7 @@ static void join(const struct xmpp_el *el, const char *room, const char *nick, c
 	groupchat(room, NULL, from, NULL, NULL);
 	if (all)
 		pkg_free(all);
+	focus_member(room, from, nick, 1);
 }
 
 static void leave(const char *room, const char *from)
@@ -245,6 +259,7 @@ static void leave(const char *room, const char *from)
 		occupant_presence(room, nick, all[i].jid, true, false);
 	if (all)
 		pkg_free(all);
+	focus_member(room, from, nick, 0);
 }
 
 static void presence_in(const struct xmpp_el *el)
@@ -290,6 +305,8 @@ static int post(const char *room, const char *from, const char *nick, const char
 		return 400;
 	err = conf.chat_post(conf_uri, sender, nick, cpim, len, &status);
 	free(cpim);
+	if (!err && status == 200) /* a focus room opened after the occupant joined lists it now */
+		conf.chat_member(conf_uri, sender, nick, 1);
 	if (err == ENOENT)
 		return 200; /* no SIP participant has opened the room: XMPP only */
 	return err ? 500 : status;
@@ -426,10 +443,10 @@ out:
 
 void xmpp_muc_link_up(void)
 {
-	xmpp_muc_release_all("from before the reconnect");
+	xmpp_muc_release_all("from before the reconnect", true);
 }
 
-void xmpp_muc_release_all(const char *why)
+void xmpp_muc_release_all(const char *why, bool tell_focus)
 {
 	struct occupant *all = NULL;
 	struct room *r;
@@ -457,8 +474,11 @@ void xmpp_muc_release_all(const char *why)
 		lock_release(&ms->lock);
 		if (!r)
 			break;
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			occupant_presence(room, all[i].nick, all[i].jid, true, true);
+			if (tell_focus)
+				focus_member(room, all[i].jid, all[i].nick, 0);
+		}
 		if (n)
 			LM_INFO("MUC %s: %d occupants %s told unavailable\n", room, n, why);
 		if (all)

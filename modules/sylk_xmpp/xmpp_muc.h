@@ -23,8 +23,9 @@ void xmpp_muc_from_xmpp(const struct xmpp_el *el);
  * and are forgotten (their clients still think they are in). */
 void xmpp_muc_link_up(void);
 /* Every occupant is sent `unavailable` from its room and forgotten (the MUC
- * link came back after a break, or Kamailio stops); @p why for the log. */
-void xmpp_muc_release_all(const char *why);
+ * link came back after a break, or Kamailio stops); @p why for the log;
+ * @p tell_focus: the focus rooms stop listing them (not at shutdown). */
+void xmpp_muc_release_all(const char *why, bool tell_focus);
 /* An iq disco#info get answered (identity gateway/sip on the main
  * domain, conference/text on the MUC domain and its rooms). True when it
  * was one. */

@@ -17,7 +17,7 @@ from sylktest.server import SIP_DOMAIN, Kamailio
 from sylktest.xmpp import XMPP_DOMAIN, Prosody, XmppClient
 
 from test_conference import people as sip_people  # noqa: F401 (fixture)
-from test_conference import texts_from
+from test_conference import check_document, notify_documents, subscribe, texts_from
 from test_xmpp import link_up, xmpp_defines
 
 MUC = f"conference.{SIP_DOMAIN}"
@@ -186,3 +186,33 @@ def test_gateway_stopping_tells_occupants_they_left(tmp_path_factory, rtpengine)
         if kam:
             kam.stop()
         p.stop()
+
+
+def test_sip_watcher_sees_xmpp_occupants_in_conference_info(server, prosody, sip_people,  # noqa: F811
+                                                            workdir):
+    """A SIP participant's conference-info lists the XMPP occupant of the
+    MUC of the same name while it is in the room, with its nickname and a
+    chat stream, and no longer once it left."""
+    name = f"xmuci{random_id(4).lower()}"
+    room = f"{name}@{MUC}"
+    carol = sip_people("carol", name)
+    carol.connect()
+    watcher = subscribe(server, workdir, "alice", name, notifies=100)
+    bob = XmppClient(prosody, "bob")
+    bob_uri = f"sip:bob@{XMPP_DOMAIN}"
+    try:
+        def docs():
+            return notify_documents(watcher)
+        wait_until(lambda: docs() and docs()[-1].user(carol.uri), 10, what="first NOTIFY")
+        join(bob, room, "Bob")
+        bob.wait_presence(occupant(room, "Bob"))
+        wait_until(lambda: docs()[-1].user(bob_uri), 10, what="NOTIFY with the XMPP occupant")
+        doc = docs()[-1]
+        check_document(doc, name, {carol.uri: ["message"], bob_uri: ["message"]})
+        assert doc.user(bob_uri)["display_text"] == "Bob"
+        leave(bob, room, "Bob")
+        wait_until(lambda: docs()[-1].user(bob_uri) is None, 10, what="NOTIFY without it")
+        check_document(docs()[-1], name, {carol.uri: ["message"]})
+    finally:
+        watcher.stop()
+        bob.close()
