@@ -6,7 +6,9 @@
 # -A WITH_POSTGRES), node N on the loopback address 127.0.0.1N (Linux routes
 # all of 127/8 to lo: nothing to configure) with the usual ports. The nodes
 # share registrations by DMQ on their cluster sockets (127.0.0.1N:5090) and
-# everything stored in the database. Ctrl-C stops everything.
+# everything stored in the database; a conference room runs on one node and
+# the others route its joins there (htable confroom over DMQ). Ctrl-C stops
+# everything.
 # Usage: run-cluster.sh BUILD_DIR
 set -eu
 
@@ -106,6 +108,8 @@ while [ $n -le "$NODES" ]; do
 done
 echo "    domain     $SIP_DOMAIN   accounts alice / alice123, bob / bob123, carol / carol123"
 echo "    registrations: kamcmd -s unix:$STATE/node1/kamailio_ctl ul.dump   DMQ peers: ... dmq.list_nodes"
+echo "    conference rooms (sip:ROOM@conference.$SIP_DOMAIN, joined through any node): the node of each"
+echo "               ... htable.dump confroom, the rooms of a node ... sylk_conference.rooms"
 echo
 
 while :; do

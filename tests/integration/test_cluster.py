@@ -5,20 +5,28 @@ shared database. Calls cross nodes both ways with audio (a SIPp phone that
 echoes, an aiortc browser), a message reaches its account's connection on
 another node live and syncs from any node, a node killed with -9 leaves
 the shared view when its registrations expire while the others keep
-serving, and a crash of the database loses no acknowledged message."""
+serving, and a crash of the database loses no acknowledged message.
+A conference room lives on one node: joins, subscriptions and REFERs for
+it through any node reach that node's focus (the DMQ-replicated htable
+confroom names it), so three participants on three nodes share one chat
+and one mixer; a room whose node does not answer is taken over."""
 
 import os
+import re
 import time
 import uuid
 
 import pytest
 
+from sylktest import msrp
 from sylktest.cluster import Node, Postgres
 from sylktest.processes import free_port, wait_until
 from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN
 from sylktest.sipp import Sipp, run_uac
 from sylktest.sylkrtc import SylkRtcClient, aor
 from sylktest.webrtc import WebRtcPeer
+# the conference tests' SIPp participant (scenarios/conf_join.xml + MSRP)
+from test_conference import Participant, notify_documents, room_uri, subscribe
 
 ALICE, BOB, CAROL = aor("alice"), aor("bob"), aor("carol")
 # a killed node's registrations are gone from the others within this
@@ -172,6 +180,145 @@ def test_message_across_nodes_live_and_from_sync_anywhere(cluster):
         assert ids.count(mid) == 1, ids
 
 
+# ---- conference rooms ------------------------------------------------------------
+
+def room_home(node, room):
+    """The node the confroom entry of `node` names for `room` (host:port of
+    its cluster socket), or None."""
+    r = node.kamcmd_result("htable.get", "confroom", room)
+    m = re.search(r"value:\s*(\S+)", r.stdout)
+    return m.group(1) if r.returncode == 0 and m else None
+
+
+def hostport(node):
+    return f"127.0.0.1:{node.cluster_port}"
+
+
+def rooms_of(node):
+    return node.kamcmd("sylk_conference.rooms")
+
+
+def answered_port(participant):
+    m = re.match(r"^msrp://127\.0\.0\.1:(\d+)/", participant.answered())
+    assert m, participant.answered()
+    return int(m.group(1))
+
+
+@pytest.fixture
+def joiners(workdir):
+    made = []
+
+    def join(node, user, room, **kw):
+        p = Participant(node, workdir, user, room, name=f"{user}-{room}-{len(made)}", **kw)
+        made.append(p)
+        return p
+    yield join
+    for p in made:
+        p.close()
+
+
+def test_room_joined_through_three_nodes_is_one_room_on_one_node(cluster, joiners, workdir):
+    _, (a, b, c) = cluster
+    room = "cluster" + msrp.random_id(4)
+    # the first join opens the room on the node it arrives at, and every
+    # node learns where it runs
+    alice = joiners(a, "alice", room, hold_ms=8000)
+    alice.answered()
+    for n in (a, b, c):
+        wait_until(lambda n=n: room_home(n, room) == hostport(a), 5, interval=0.1,
+                   what=f"the room's node known on {n.cluster_port}")
+    bob = joiners(b, "bob", room, hold_ms=6000)
+    carol = joiners(c, "carol", room, hold_ms=6000)
+    # the focus of A answered all three: its MSRP port is in every path (the
+    # media is A's, nothing of B or C is in the answer)
+    for p in (alice, bob, carol):
+        assert answered_port(p) == a.msrp_port, (p.user, p.answered())
+    assert f"127.0.0.1:{a.sip_port}" in bob.logged("answer contact")
+
+    # one room, on A, with all three; none on B or C
+    parts = a.kamcmd("sylk_conference.participants", room_uri(room))
+    for user in ("alice", "bob", "carol"):
+        assert f"sip:{user}@{SIP_DOMAIN}" in parts, parts
+    for n in (b, c):
+        assert room not in rooms_of(n)
+
+    # the conference event package through C: A's focus notifies (through
+    # C) with all three, and the unsubscription in the dialog reaches it
+    watcher = subscribe(c, workdir, "carol", room, notifies=1, name=f"watch-{room}")
+    assert watcher.wait(20) == 0, watcher.report()
+    doc = notify_documents(watcher)[0]
+    for user in ("alice", "bob", "carol"):
+        assert doc.user(f"sip:{user}@{SIP_DOMAIN}"), user
+    assert "unsubscribed 200" in watcher.actions(), watcher.report()
+
+    # one chat: a message from carol (through C) reaches alice and bob
+    clients = [p.connect() for p in (alice, bob, carol)]
+    assert carol.say("hello from node C") == 200
+    for who, cl in zip(("alice", "bob"), clients[:2]):
+        cl.wait_for(lambda cl=cl: "hello from node C" in cl.texts(), 10,
+                    what=f"carol's message at {who}")
+    assert bob.say("and from node B") == 200
+    clients[0].wait_for(lambda: "and from node B" in clients[0].texts(), 10)
+    clients[2].wait_for(lambda: "and from node B" in clients[2].texts(), 10)
+
+    # everyone leaves with a BYE through their own node (in-dialog, to A)
+    for p in (alice, bob, carol):
+        assert p.wait_hangup(20)[-1] == "hangup 200", p.sipp.report()
+    wait_until(lambda: room not in rooms_of(a), 5, interval=0.1, what="the room ended on A")
+
+    # the room name is free again: a join through C works (A, its node,
+    # opens it anew) and it is still one room on one node, whatever the
+    # case of its name (the focus ignores it)
+    again = joiners(c, "bob", room.upper(), hold_ms=2000)
+    assert answered_port(again) == a.msrp_port
+    assert room in rooms_of(a).lower() and room not in rooms_of(c).lower()
+    assert again.wait_hangup(20)[-1] == "hangup 200", again.sipp.report()
+
+
+def test_phones_on_two_nodes_hear_each_other_in_a_room(cluster):
+    from sylktest.rtpphone import RtpPhone
+    from test_conference_audio import wait_hears
+    _, (a, b, _c) = cluster
+    room = "audio" + msrp.random_id(4)
+    alice = RtpPhone(b.sip_port, "alice", 400, "PCMU", domain=SIP_DOMAIN,
+                     password=DEMO_ACCOUNTS["alice"])
+    bob = RtpPhone(a.sip_port, "bob", 1000, "PCMA", domain=SIP_DOMAIN,
+                   password=DEMO_ACCOUNTS["bob"])
+    try:
+        assert alice.join(room).code == 200
+        wait_until(lambda: room_home(a, room) == hostport(b), 5, interval=0.1,
+                   what="the room's node known on A")
+        assert bob.join(room).code == 200
+        # both in B's mixer, each hears the other and not itself
+        assert room in rooms_of(b) and room not in rooms_of(a)
+        wait_hears(alice, [1000], [400])
+        wait_hears(bob, [400], [1000])
+        assert bob.leave().code == 200
+    finally:
+        alice.close()
+        bob.close()
+
+
+def test_a_room_whose_node_does_not_answer_is_taken_over(cluster, joiners):
+    _, (a, b, _c) = cluster
+    room = "orphan" + msrp.random_id(4)
+    # the room's node is gone (nothing listens where the table says it runs)
+    gone = f"127.0.0.1:{free_port()}"
+    a.kamcmd("htable.sets", "confroom", room, gone)
+    wait_until(lambda: room_home(b, room) == gone, 5, interval=0.1,
+               what="the entry replicated to B")
+    started = time.monotonic()
+    alice = joiners(b, "alice", room, hold_ms=1000)
+    # B waits CLUSTER_RELAY_TIMEOUT for the dead node, then serves the join
+    assert answered_port(alice) == b.msrp_port
+    assert time.monotonic() - started < 10
+    assert room in rooms_of(b)
+    for n in (a, b):
+        wait_until(lambda n=n: room_home(n, room) == hostport(b), 5, interval=0.1,
+                   what="the room's new node known everywhere")
+    assert alice.wait_hangup(20)[-1] == "hangup 200", alice.sipp.report()
+
+
 def test_database_crash_loses_no_acknowledged_message(cluster):
     db, (a, b, _c) = cluster
     acked, refused = [], 0
@@ -248,7 +395,10 @@ def test_postgres_schema_is_the_sqlite_one_translated(cluster):
         assert lite_cols == pg_cols, (table, lite_cols ^ pg_cols)
 
 
-def _sip_request(port, method, ruri):
+def _sip_request(port, method, ruri, sender=f"sip:mallory@{SIP_DOMAIN}", headers="",
+                 sdp=""):
+    """The final status of a request sent from a fresh UDP socket (the
+    reason phrase too when `headers` or `sdp` are given)."""
     import socket
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(3)
@@ -258,17 +408,21 @@ def _sip_request(port, method, ruri):
     msg = (f"{method} {ruri} SIP/2.0\r\n"
            f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bK{tag};rport\r\n"
            "Max-Forwards: 70\r\n"
-           f"From: <sip:mallory@{SIP_DOMAIN}>;tag={tag}\r\n"
-           f"To: <sip:bob@{SIP_DOMAIN}>\r\n"
+           f"From: <{sender}>;tag={tag}\r\n"
+           f"To: <{ruri}>\r\n"
            f"Call-ID: {tag}@test\r\nCSeq: 1 {method}\r\n"
-           f"Contact: <sip:mallory@127.0.0.1:{local}>\r\nContent-Length: 0\r\n\r\n")
+           f"Contact: <sip:mallory@127.0.0.1:{local}>\r\n{headers}")
+    if sdp:
+        msg += f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}"
+    else:
+        msg += "Content-Length: 0\r\n\r\n"
     try:
         s.sendto(msg.encode(), ("127.0.0.1", port))
         while True:
             reply = s.recv(65535).decode(errors="replace")
-            code = int(reply.split(" ", 2)[1])
-            if code >= 200:
-                return code
+            status = reply.split("\r\n", 1)[0].split(" ", 2)
+            if int(status[1]) >= 200:
+                return f"{status[1]} {status[2]}" if headers or sdp else int(status[1])
     finally:
         s.close()
 
@@ -283,3 +437,26 @@ def test_cluster_socket_takes_only_dmq_and_this_nodes_contacts(cluster):
     # nor a request for another node's gateway Contact
     assert _sip_request(a.cluster_port, "MESSAGE",
                         f"sip:gw-1@127.0.0.1:{b.cluster_port}") == 403
+    # a MESSAGE to a room on the cluster socket: only joins, subscriptions
+    # and REFERs of rooms cross nodes
+    assert _sip_request(a.cluster_port, "MESSAGE", "sip:anyroom@conference.sylk.test") == 403
+
+
+def test_a_client_cannot_pass_for_authenticated_to_the_rooms_node(cluster):
+    """The node a join crosses to trusts the relaying node's word that it
+    authenticated the sender (X-Sylk-Cluster-Auth); a client's own copy of
+    that header is removed on the way: a stranger still may not open a room."""
+    _, (a, b, _c) = cluster
+    room = "forged" + msrp.random_id(4)
+    a.kamcmd("htable.sets", "confroom", room, hostport(a))
+    wait_until(lambda: room_home(b, room) == hostport(a), 5, interval=0.1,
+               what="the entry replicated to B")
+    port = free_port()
+    sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+           f"m=message {port} TCP/MSRP *\r\na=path:msrp://127.0.0.1:{port}/x1;tcp\r\n"
+           "a=accept-types:message/cpim\r\na=setup:active\r\n")
+    status = _sip_request(b.sip_port, "INVITE", f"sip:{room}@conference.sylk.test",
+                          sender="sip:mallory@example.org",
+                          headers="X-Sylk-Cluster-Auth: yes\r\n", sdp=sdp)
+    assert status.startswith("403 ") and "only local users open rooms" in status, status
+    assert room not in rooms_of(a) and room not in rooms_of(b)
