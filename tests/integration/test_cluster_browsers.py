@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""A browser on a cluster node that dies (issue 21, node failure): the demo
-web app in headless Chromium, given the WebSocket URLs of two nodes, is
-registered through the first; the first node is killed with -9; the page
-reconnects to the second on its own, registers again, and a message sent
-to alice on the second node shows in the page."""
+"""Browsers on two cluster nodes (issue 21): a call between two browsers
+whose WebSockets are on different nodes, audio both ways; and a node that
+dies: the demo web app in headless Chromium, given the WebSocket URLs of
+two nodes, is registered through the first; the first node is killed with
+-9; the page reconnects to the second on its own, registers again, and a
+message sent to alice on the second node shows in the page."""
 
 import json
 import os
@@ -16,6 +17,7 @@ from sylktest.cluster import Node, Postgres
 from sylktest.processes import free_port, wait_until
 from sylktest.server import TOP
 from sylktest.sylkrtc import SylkRtcClient, aor
+from sylktest.webrtc import WebRtcPeer
 
 from test_messaging import send, wait_disposition
 
@@ -52,6 +54,39 @@ def two_nodes(tmp_path_factory):
 
 def ws_url(node):
     return f"ws://127.0.0.1:{node.http_port}/webrtcgateway/ws"
+
+
+def registered(node, user):
+    c = SylkRtcClient(node.http_port, version=2)
+    c.register(user)
+    return c
+
+
+def test_browser_on_one_node_calls_a_browser_on_the_other(two_nodes):
+    """alice's WebSocket on b, bob's on a: b relays the INVITE to a's
+    gateway Contact over the cluster sockets; each browser hears the other."""
+    a, b = two_nodes
+    with registered(a, "bob") as bob:
+        wait_until(lambda: f"@127.0.0.1:{a.cluster_port}" in b.kamcmd_result(
+            "ul.lookup", "location", BOB).stdout, 5, interval=0.1,
+            what="bob's gateway contact replicated to b")
+        with registered(b, "alice") as alice, WebRtcPeer(tone_hz=700) as alice_peer, \
+                WebRtcPeer(tone_hz=1100) as bob_peer:
+            alice.expect_ack("session-create", account=ALICE, session="xn", uri=BOB,
+                             sdp=alice_peer.create_offer())
+            incoming = bob.wait_incoming_session(BOB, timeout=10)
+            assert incoming["originator"]["uri"] == ALICE
+            bob.expect_ack("session-answer", session=incoming["session"],
+                           sdp=bob_peer.accept_offer(incoming["sdp"]))
+            accepted = alice.wait_session_state("xn", "accepted", timeout=10)
+            alice_peer.set_answer(accepted["sdp"])
+            alice_peer.wait_connected(10)
+            bob_peer.wait_connected(10)
+            assert abs(alice_peer.wait_for_tone(1100, timeout=10) - 1100) < 25
+            assert abs(bob_peer.wait_for_tone(700, timeout=10) - 700) < 25
+            alice.expect_ack("session-terminate", session="xn")
+            ended = bob.wait_session_state(incoming["session"], "terminated", timeout=10)
+            assert ended["reason"] == "Call ended by the remote party"
 
 
 def test_demo_app_moves_to_the_next_node_when_its_node_dies(two_nodes, workdir):
