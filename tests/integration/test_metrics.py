@@ -4,12 +4,14 @@
 one gateway call and one account message move their counters by exactly
 one; the other HTTP routes still answer as before."""
 
+import http.client
 import re
 import urllib.error
 import urllib.request
 import uuid
 
 from sylktest.processes import wait_until
+from sylktest.server import Kamailio
 from sylktest.sylkrtc import SylkRtcClient, aor
 from sylktest.webrtc import WebRtcPeer
 from test_messaging import now, wait_message
@@ -103,3 +105,28 @@ def test_one_message_moves_in_and_out_by_one(server):
     assert re.search(rf"NOTICE: .*message {message_id} from {ALICE} to {BOB} .*sent", log)
     assert re.search(rf"NOTICE: .*message {message_id} from {ALICE} to {BOB} .*stored "
                      r"\(Call-ID \S+\)", log)
+
+
+def test_metrics_only_for_the_allowed_networks(tmp_path_factory, rtpengine):
+    """METRICS_ALLOW (default: this machine) decides who reads /metrics;
+    anyone else gets 403 and the operator a log line."""
+    kam = Kamailio(str(tmp_path_factory.mktemp("kamailio-metrics")), rtpengine,
+                   defines={"METRICS_ALLOW": '"127.0.0.1/32,10.0.0.0/8"'})
+    try:
+        def status_from(src):
+            c = http.client.HTTPConnection("127.0.0.1", kam.http_port, timeout=5,
+                                           source_address=(src, 0))
+            try:
+                c.request("GET", "/metrics")
+                r = c.getresponse()
+                body = r.read().decode()
+                return r.status, body
+            finally:
+                c.close()
+        status, body = status_from("127.0.0.1")
+        assert status == 200 and "kamailio_sylk_rtc_" in body
+        status, body = status_from("127.0.0.3")
+        assert status == 403 and "kamailio_" not in body
+        assert "/metrics refused to 127.0.0.3" in kam.process.log()
+    finally:
+        kam.stop()
