@@ -13,9 +13,12 @@ playback test services heard by real endpoints:
 - a SIP phone calling playback@ records the prompt (energy, length) and
   gets the server's BYE at its end.
 
-Firefox: Debian's firefox-esr is not installed here and playwright-core
-can only drive its own patched Firefox build, so there is no Firefox
-test (not counted as passed)."""
+Firefox: no test (not counted as passed). playwright-core drives only its
+own patched Firefox builds; Debian's firefox-esr (153 ESR) can be driven
+over WebDriver BiDi and logs in to the demo app, but its WebRTC gathers
+ICE candidates only on the machine's non-loopback address whatever
+media.peerconnection.ice.loopback / force_interface say, and the tests
+send media to loopback addresses only, so a call never connects."""
 
 import http.client
 import json
