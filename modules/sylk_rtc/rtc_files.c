@@ -39,6 +39,7 @@
 #include "rtc_store.h"
 #include "rtc_videoroom.h"
 
+#include "sylk_ws/http/http_head.h"
 #include "sylk_ws/videoroom/vr_files.h"
 
 #define FT_PREFIX "/webrtcgateway/filetransfer/"
@@ -458,53 +459,7 @@ static int upload_open(struct ft_conn *c)
 
 /* ---- request parsing --------------------------------------------------------- */
 
-struct ft_req {
-	char method[16], target[FT_HEAD_MAX];
-	long long length; /* -1: none */
-	char type[128];
-	bool expect_continue;
-};
-
-static const char *header(const char *line, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strncasecmp(line, name, n) != 0 || line[n] != ':')
-		return NULL;
-	line += n + 1;
-	while (*line == ' ' || *line == '\t')
-		line++;
-	return line;
-}
-
-static int parse_head(char *head, struct ft_req *r)
-{
-	char *save = NULL, *line = strtok_r(head, "\r\n", &save);
-	const char *v;
-
-	r->length = -1;
-	snprintf(r->type, sizeof(r->type), "application/octet-stream");
-	if (!line || sscanf(line, "%15s %8191s HTTP/1.%*d", r->method, r->target) != 2)
-		return EINVAL;
-	while ((line = strtok_r(NULL, "\r\n", &save))) {
-		if ((v = header(line, "Content-Length"))) {
-			char *end;
-
-			r->length = strtoll(v, &end, 10);
-			if (end == v || *end || r->length < 0)
-				return EINVAL;
-		} else if ((v = header(line, "Content-Type")) && *v && !strpbrk(v, "\"\\") &&
-			   strlen(v) < sizeof(r->type))
-			snprintf(r->type, sizeof(r->type), "%s", v);
-		else if ((v = header(line, "Expect")) && strcasecmp(v, "100-continue") == 0)
-			r->expect_continue = true;
-		else if (header(line, "Transfer-Encoding"))
-			r->length = -2;
-	}
-	return 0;
-}
-
-static void start_upload(struct ft_conn *c, const struct ft_req *r, char seg[4][256],
+static void start_upload(struct ft_conn *c, const struct http_req_head *r, char seg[4][256],
 			 const char *rest, size_t rest_len)
 {
 	struct ft_upload *u = &c->up;
@@ -596,16 +551,16 @@ static void start_download(struct ft_conn *c, char seg[4][256], bool head_only)
 	c->after = AFTER_FILE;
 }
 
-static void room_request(struct ft_conn *c, struct ft_req *r, const char *rest, size_t rest_len);
+static void room_request(struct ft_conn *c, struct http_req_head *r, const char *rest, size_t rest_len);
 
 static void handle_request(struct ft_conn *c, size_t head_len)
 {
-	struct ft_req r = {0};
+	struct http_req_head r;
 	char seg[4][256], *q;
 	size_t rest_len = c->hlen - head_len;
 
 	c->head[head_len - 2] = '\0';
-	if (parse_head(c->head, &r)) {
+	if (http_req_head_parse(&r, c->head, head_len - 2)) {
 		c->left = 0;
 		return refuse(c, 400, "Bad Request", "Malformed request\n");
 	}
@@ -702,7 +657,7 @@ static int room_upload_open(struct ft_conn *c, const struct vr_files_path *p)
 	return 0;
 }
 
-static void room_upload(struct ft_conn *c, const struct ft_req *r, const struct vr_files_path *p,
+static void room_upload(struct ft_conn *c, const struct http_req_head *r, const struct vr_files_path *p,
 			const struct room_who *w, const char *rest, size_t rest_len)
 {
 	struct ft_upload *u = &c->up;
@@ -944,7 +899,7 @@ static void room_download(struct ft_conn *c, const struct vr_files_path *p, bool
 	c->after = AFTER_FILE;
 }
 
-static void room_request(struct ft_conn *c, struct ft_req *r, const char *rest, size_t rest_len)
+static void room_request(struct ft_conn *c, struct http_req_head *r, const char *rest, size_t rest_len)
 {
 	struct vr_files_path p;
 	struct room_who w;

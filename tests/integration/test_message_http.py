@@ -269,6 +269,40 @@ def test_file_transfer_refusals(server):
         assert stored_files(server) == before
 
 
+def raw_head(port, head):
+    """A request head sent by hand; the status line of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(head.encode() + b"\r\n")
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return data.split(b"\r\n", 1)[0].decode()
+
+
+def test_file_transfer_ambiguous_or_malformed_heads_are_refused(server):
+    """Heads that could mean two bodies or are not HTTP get a clear 400 (a
+    Transfer-Encoding 411), nothing is stored, and the listener serves the
+    next client."""
+    with device(server, "alice"):
+        path = f"/webrtcgateway/filetransfer/{ALICE}/{BOB}/{uuid.uuid4()}/a.txt"
+        before = stored_files(server)
+        for head, status in (
+                (f"POST {path} HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n", 400),
+                (f"POST {path} HTTP/1.1\r\nContent-Length: +5\r\n", 400),
+                (f"POST {path} HTTP/1.1\r\nHost: x\r\n folded: y\r\n", 400),
+                (f"POST {path} HTTP/1.1\r\nno colon\r\n", 400),
+                (f"POST  {path} HTTP/1.1\r\n", 400),
+                (f"POST {path} HTTP/3\r\n", 400),
+                (f"POST {path} HTTP/1.1\r\nTransfer-Encoding: chunked\r\n", 411)):
+            got = raw_head(server.file_transfer_port, head)
+            assert f" {status} " in got, (head, got)
+        assert stored_files(server) == before
+        assert " 200 " in raw_post(server.file_transfer_port, path, 5, b"hello")
+
+
 def test_file_transfer_oversize_leaves_nothing(small):
     with device(small, "alice"), device(small, "bob"):
         tid = str(uuid.uuid4())

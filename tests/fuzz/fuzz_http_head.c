@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libFuzzer target: HTTP request heads as the file transfer listeners read
+ * them from the network (sylk_ws/http/http_head).
+ *
+ * Oracles beyond "no crash": an accepted head has a token method, a
+ * target without spaces or control bytes, a length that is -1, -2 or not
+ * negative, a terminated Content-Type; a refused one leaves nothing
+ * behind that a caller could act on. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sylk_ws/base/chars.h"
+#include "sylk_ws/http/http_head.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct http_req_head r;
+	int err = http_req_head_parse(&r, (const char *)data, size);
+
+	if (err) {
+		if (err != EINVAL || r.method[0] || r.target[0] || r.length != HTTP_LENGTH_NONE)
+			abort();
+		return 0;
+	}
+	size_t m = strnlen(r.method, sizeof(r.method)), t = strnlen(r.target, sizeof(r.target));
+
+	if (!m || m == sizeof(r.method) || !chars_span(r.method, m, chars_http_tchar))
+		abort();
+	if (!t || t == sizeof(r.target) || strpbrk(r.target, " \t\r\n"))
+		abort();
+	for (size_t i = 0; i < t; i++)
+		if ((unsigned char)r.target[i] < 0x20 || r.target[i] == 0x7f)
+			abort();
+	if (r.length < HTTP_LENGTH_ENCODED || strnlen(r.type, sizeof(r.type)) == sizeof(r.type))
+		abort();
+	return 0;
+}
