@@ -39,6 +39,7 @@
 #include "rtc_store.h"
 #include "rtc_videoroom.h"
 
+#include "sylk_ws/http/http_path.h"
 #include "sylk_ws/http/http_head.h"
 #include "sylk_ws/videoroom/vr_files.h"
 
@@ -249,7 +250,7 @@ static int split_target(const char *t, char seg[4][256])
 		const char *end = strchr(p, '/');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 
-		if ((i < 3) != (end != NULL) || rtc_http_segment(p, n, seg[i], 256))
+		if ((i < 3) != (end != NULL) || http_name_segment(p, n, seg[i], 256))
 			return EINVAL;
 		p = end ? end + 1 : p + n;
 	}
@@ -468,7 +469,7 @@ static void start_upload(struct ft_conn *c, const struct http_req_head *r, char 
 	c->left = r->length > 0 ? r->length : 0;
 	if (r->length < 0)
 		return refuse(c, 411, "Length Required", "Content-Length required\n");
-	if (!rtc_http_aor_ok(seg[0]) || !rtc_http_aor_ok(seg[1]) ||
+	if (!http_aor_ok(seg[0]) || !http_aor_ok(seg[1]) ||
 	    strlen(seg[2]) >= sizeof(u->id) || strlen(seg[3]) >= sizeof(u->name))
 		return refuse(c, 400, "Bad Request", "Bad sender, receiver or id\n");
 	if (r->length > rtc_cfg.max_file_size)

@@ -19,6 +19,7 @@
 #include "core/trim.h"
 #include "modules/xhttp/api.h"
 
+#include "sylk_ws/http/http_path.h"
 #include "sylk_ws/base/str.h"
 #include "sylk_ws/sylkrtc/sylkrtc_request.h"
 
@@ -57,30 +58,6 @@ int rtc_http_init(void)
 }
 
 /* ---- helpers ----------------------------------------------------------- */
-
-int rtc_http_segment(const char *s, size_t n, char *out, size_t size)
-{
-	int err = str_pct_segment(s, n, out, size);
-
-	if (err)
-		return EINVAL;
-	/* a name, never a path or a hidden file */
-	if (out[0] == '.' || strchr(out, '/') || strchr(out, '\\'))
-		return EINVAL;
-	return 0;
-}
-
-bool rtc_http_aor_ok(const char *aor)
-{
-	const char *at = strchr(aor, '@');
-
-	if (!at || at == aor || !at[1] || strchr(at + 1, '@'))
-		return false;
-	for (const char *p = aor; *p; p++)
-		if ((unsigned char)*p <= ' ' || strchr("\"'<>/\\;,?", *p))
-			return false;
-	return true;
-}
 
 static void base64url(const unsigned char *in, size_t n, char *out)
 {
@@ -214,7 +191,7 @@ void rtc_http_rpc_token(rpc_t *rpc, void *ctx)
 
 	if (rpc->scan(ctx, "s", &account) < 1)
 		return;
-	if (!rtc_http_aor_ok(account)) {
+	if (!http_aor_ok(account)) {
 		rpc->fault(ctx, 400, "Not an AOR");
 		return;
 	}
@@ -387,8 +364,8 @@ static int history(struct sip_msg *msg, const char *rest, size_t n)
 	const char *slash = memchr(rest, '/', n);
 	size_t alen = slash ? (size_t)(slash - rest) : n;
 
-	if (rtc_http_segment(rest, alen, account, sizeof(account)) || !rtc_http_aor_ok(account) ||
-	    (slash && rtc_http_segment(slash + 1, n - alen - 1, after, sizeof(after)))) {
+	if (http_name_segment(rest, alen, account, sizeof(account)) || !http_aor_ok(account) ||
+	    (slash && http_name_segment(slash + 1, n - alen - 1, after, sizeof(after)))) {
 		LM_NOTICE("history request for a malformed path refused\n");
 		return text_reply(msg, 404, "Not Found", "Not found\n");
 	}

@@ -60,12 +60,5 @@ void rtc_http_rpc_token(rpc_t *rpc, void *ctx);
 /* Whether @p token is a live history token of @p account (database I/O). */
 bool rtc_http_token_valid(const char *account, const char *token);
 
-/* One path segment of @p n bytes, %-decoded into @p out: 0, or EINVAL when
- * it is empty, ".", "..", starts with a dot, holds '/', '\\', a control
- * byte or bad %-escape, or does not fit @p size (a safe file name). */
-int rtc_http_segment(const char *s, size_t n, char *out, size_t size);
-
-/* Whether @p aor looks like user@domain (no spaces, quotes, '/' or '<'). */
-bool rtc_http_aor_ok(const char *aor);
 
 #endif

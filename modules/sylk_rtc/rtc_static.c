@@ -21,101 +21,13 @@
 
 #include "sylk_ws/base/chars.h"
 
+#include "sylk_ws/http/http_path.h"
 #include "rtc_static.h"
 
 #define STATIC_MAX_PATH 1024
 
 static xhttp_api_t sx;
 static int sx_bound;
-
-static const struct {
-	const char *ext;
-	const char *type;
-} types[] = {
-	{".html", "text/html; charset=utf-8"},
-	{".htm", "text/html; charset=utf-8"},
-	{".mjs", "text/javascript; charset=utf-8"},
-	{".js", "text/javascript; charset=utf-8"},
-	{".css", "text/css; charset=utf-8"},
-	{".json", "application/json"},
-	{".svg", "image/svg+xml"},
-	{".png", "image/png"},
-	{".ico", "image/x-icon"},
-	{".wav", "audio/wav"},
-	{".txt", "text/plain; charset=utf-8"},
-	{".map", "application/json"},
-};
-
-const char *rtc_static_type(const char *path)
-{
-	size_t n = strlen(path);
-
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		size_t e = strlen(types[i].ext);
-
-		if (n > e && strcasecmp(path + n - e, types[i].ext) == 0)
-			return types[i].type;
-	}
-	return "application/octet-stream";
-}
-
-int rtc_static_path(const char *uri, size_t n, char *out, size_t size)
-{
-	size_t o = 0, seg = 0;
-
-	if (n == 0 || uri[0] != '/')
-		return EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (uri[i] == '?' || uri[i] == '#') {
-			n = i;
-			break;
-		}
-	for (size_t i = 0; i <= n; i++) {
-		int c = i < n ? (unsigned char)uri[i] : '/';
-
-		if (c == '%' && i < n) {
-			if (i + 2 >= n || chars_hex_value((unsigned char)uri[i + 1]) < 0 ||
-			    chars_hex_value((unsigned char)uri[i + 2]) < 0)
-				return EINVAL;
-			c = chars_hex_value((unsigned char)uri[i + 1]) * 16 +
-			    chars_hex_value((unsigned char)uri[i + 2]);
-			i += 2;
-			/* an encoded '/' is not a separator: refuse it */
-			if (c == '/')
-				return EINVAL;
-		}
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			return EINVAL;
-		if (c == '/') {
-			/* a segment ends: no empty, ".", ".." or hidden ones */
-			if (o > 0 && o > seg && out[seg] == '.')
-				return EINVAL;
-			if (o > 0 && o == seg && i < n)
-				return EINVAL; /* "//" */
-			if (i == n)
-				break;
-			if (o + 1 >= size)
-				return ENAMETOOLONG;
-			out[o++] = '/';
-			seg = o;
-			continue;
-		}
-		if (o + 1 >= size)
-			return ENAMETOOLONG;
-		out[o++] = (char)c;
-	}
-	/* a directory (or "/") means its index.html */
-	if (o == 0 || out[o - 1] == '/') {
-		if (o == 0)
-			out[o++] = '/';
-		if (o + sizeof("index.html") > size)
-			return ENAMETOOLONG;
-		memcpy(out + o, "index.html", sizeof("index.html"));
-		return 0;
-	}
-	out[o] = '\0';
-	return 0;
-}
 
 void rtc_static_etag(char *buf, size_t size, long long len, long long mtime_ns)
 {
@@ -185,7 +97,7 @@ int rtc_static_serve(struct sip_msg *msg, const str *root)
 		goto out;
 	}
 	if (root->len <= 0 || root->len >= (int)sizeof(full) ||
-	    rtc_static_path(uri->s, uri->len, rel, sizeof(rel)) != 0) {
+	    http_static_path(uri->s, uri->len, rel, sizeof(rel)) != 0) {
 		text(msg, 404, "Not Found", "Not found\n");
 		goto out;
 	}
@@ -229,11 +141,11 @@ int rtc_static_serve(struct sip_msg *msg, const str *root)
 		 etag);
 	inm = if_none_match(msg);
 	if (inm && inm->len == (int)strlen(etag) && strncmp(inm->s, etag, inm->len) == 0) {
-		reply(msg, 304, "Not Modified", rtc_static_type(real), "", 0, hdrs);
+		reply(msg, 304, "Not Modified", http_static_type(real), "", 0, hdrs);
 		goto out;
 	}
 	if (head || st.st_size == 0) {
-		reply(msg, 200, "OK", rtc_static_type(real), "", 0, hdrs);
+		reply(msg, 200, "OK", http_static_type(real), "", 0, hdrs);
 		goto out;
 	}
 	body = pkg_malloc(st.st_size);
@@ -250,7 +162,7 @@ int rtc_static_serve(struct sip_msg *msg, const str *root)
 		}
 		got += r;
 	}
-	reply(msg, 200, "OK", rtc_static_type(real), body, st.st_size, hdrs);
+	reply(msg, 200, "OK", http_static_type(real), body, st.st_size, hdrs);
 out:
 	if (body)
 		pkg_free(body);

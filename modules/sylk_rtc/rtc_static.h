@@ -24,14 +24,6 @@ int rtc_static_init(void);
  * when xhttp is not loaded or this is not a request. */
 int rtc_static_serve(struct sip_msg *msg, const str *root);
 
-/* The path below the root for a request URI of @p n bytes (query and
- * fragment dropped, %-decoded, "/index.html" for a directory): 0, EINVAL
- * (refused) or ENAMETOOLONG. */
-int rtc_static_path(const char *uri, size_t n, char *out, size_t size);
-
-/* Content-Type for a file name. */
-const char *rtc_static_type(const char *path);
-
 /* "\"<len hex>-<mtime ns hex>\"" */
 void rtc_static_etag(char *buf, size_t size, long long len, long long mtime_ns);
 

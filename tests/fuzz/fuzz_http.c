@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libFuzzer target: HTTP request heads as the file transfer listeners read
- * them from the network (sylk_ws/http/http_head).
+/* libFuzzer target: what the gateway's HTTP handlers read from the network
+ * (sylk_ws/http): request heads (http_head) and request paths (http_path).
  *
  * Oracles beyond "no crash": an accepted head has a token method, a
  * target without spaces or control bytes, a length that is -1, -2 or not
  * negative, a terminated Content-Type; a refused one leaves nothing
- * behind that a caller could act on. */
+ * behind that a caller could act on. A path accepted below a web root
+ * starts with '/', has no empty, dot or hidden segment, no backslash and
+ * no control byte; a name segment has no '/' and does not start with a
+ * dot. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,10 +16,32 @@
 
 #include "sylk_ws/base/chars.h"
 #include "sylk_ws/http/http_head.h"
+#include "sylk_ws/http/http_path.h"
+
+static void paths(const char *s, size_t n)
+{
+	char out[256], name[64];
+
+	if (http_static_path(s, n, out, sizeof(out)) == 0) {
+		size_t len = strnlen(out, sizeof(out));
+
+		if (len == sizeof(out) || out[0] != '/' || strstr(out, "//") || strstr(out, "/.") ||
+		    strchr(out, '\\'))
+			abort();
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+				abort();
+	}
+	if (http_name_segment(s, n, name, sizeof(name)) == 0 &&
+	    (name[0] == '.' || !name[0] || strchr(name, '/') || strchr(name, '\\')))
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct http_req_head r;
+
+	paths((const char *)data, size);
 	int err = http_req_head_parse(&r, (const char *)data, size);
 
 	if (err) {
