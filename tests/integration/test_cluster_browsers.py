@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from sylktest.cluster import Node, Postgres
-from sylktest.processes import free_port, wait_until
+from sylktest.cluster import Postgres, start_nodes
+from sylktest.processes import wait_until
 from sylktest.server import TOP
 from sylktest.sylkrtc import SylkRtcClient, aor
 from sylktest.webrtc import WebRtcPeer
@@ -31,24 +31,14 @@ DEFINES = {"CLUSTER_REG_EXPIRES": 6, "CLUSTER_REG_MIN_EXPIRES": 2, "CLUSTER_DMQ_
 def two_nodes(tmp_path_factory):
     top = str(tmp_path_factory.mktemp("failover"))
     db = Postgres(top)
-    nodes = []
     try:
-        second_port = free_port()
-        a = Node(os.path.join(top, "a"), db, join_port=second_port, defines=DEFINES)
-        nodes.append(a)
-        b = Node(os.path.join(top, "b"), db, join_port=a.cluster_port,
-                 defines=dict(DEFINES, CLUSTER_PORT=second_port,
-                              CLUSTER_URI=f'"sip:127.0.0.1:{second_port}"',
-                              CLUSTER_HOSTPORT=f'"127.0.0.1:{second_port}"'))
-        b.cluster_port = second_port
-        nodes.append(b)
-        for n in nodes:
-            wait_until(lambda n=n: n.dmq_nodes() >= 2, 15, interval=0.2,
-                       what="both nodes in the DMQ view")
-        yield a, b
+        nodes = start_nodes(top, db, 2, DEFINES)
+        try:
+            yield nodes
+        finally:
+            for n in nodes:
+                n.stop()
     finally:
-        for n in nodes:
-            n.stop()
         db.stop()
 
 

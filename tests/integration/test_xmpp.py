@@ -3,6 +3,7 @@
 as its XEP-0114 component, slixmpp clients on Prosody, browser accounts
 (sylkRTC) and raw SIP on the SIP side."""
 
+import contextlib
 import os
 import socket
 import time
@@ -121,19 +122,33 @@ def test_unknown_user_and_unsupported_stanzas_get_xmpp_errors(gateway, bob):
     assert link_up(gateway)
 
 
+@contextlib.contextmanager
+def own_gateway(tmp_path_factory, rtpengine, name, **defines):
+    """A Prosody with bob and a Kamailio gateway of its own (for a test that
+    changes its settings or stops it), the component links up; yields
+    (kamailio, bob's XMPP client); all stopped after."""
+    p = Prosody(str(tmp_path_factory.mktemp(f"prosody-{name}")), SIP_DOMAIN, users=("bob",))
+    kam = bob = None
+    try:
+        kam = Kamailio(str(tmp_path_factory.mktemp(f"kamailio-{name}")), rtpengine,
+                       defines=dict(xmpp_defines(p), **defines))
+        wait_until(lambda: link_up(kam) and f"XMPP component conference.{SIP_DOMAIN} connected"
+                   in kam.process.log(), 10, what="both XMPP component links up")
+        bob = XmppClient(p, "bob")
+        yield kam, bob
+    finally:
+        if bob:
+            bob.close()
+        if kam:
+            kam.stop()
+        p.stop()
+
+
 def test_stanza_over_the_size_limit_is_answered_and_the_link_stays(tmp_path_factory, rtpengine):
     """A stanza longer than max_stanza from Prosody: its sender gets a
     policy-violation error, the component reads on past it, and the next
     stanza on the same link is delivered (it used to end the link)."""
-    p = Prosody(str(tmp_path_factory.mktemp("prosody-limit")), SIP_DOMAIN, users=("bob",))
-    kam = None
-    bob = None
-    try:
-        defines = dict(xmpp_defines(p), XMPP_MAX_STANZA=8192)
-        kam = Kamailio(str(tmp_path_factory.mktemp("kamailio-limit")), rtpengine,
-                       defines=defines)
-        wait_until(lambda: link_up(kam), 10, what="XMPP component link up")
-        bob = XmppClient(p, "bob")
+    with own_gateway(tmp_path_factory, rtpengine, "limit", XMPP_MAX_STANZA=8192) as (kam, bob):
         with device(kam, "alice") as alice:
             bob.send(ALICE, "y" * 20000, msg_id="huge1")
             e = bob.wait(lambda m: m.get("id") == "huge1" and m.get("type") == "error")
@@ -143,12 +158,6 @@ def test_stanza_over_the_size_limit_is_answered_and_the_link_stays(tmp_path_fact
             assert wait_message(alice, "short1")["content"] == "and a short one"
         # the link never closed ("XMPP component link ... closed: ...")
         assert "XMPP component link" not in kam.process.log()
-    finally:
-        if bob:
-            bob.close()
-        if kam:
-            kam.stop()
-        p.stop()
 
 
 def test_spoofed_and_unsupported_sip_messages_never_reach_xmpp(gateway, bob):

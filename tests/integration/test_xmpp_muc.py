@@ -18,7 +18,7 @@ from sylktest.xmpp import XMPP_DOMAIN, Prosody, XmppClient
 
 from test_conference import people as sip_people  # noqa: F401 (fixture)
 from test_conference import check_document, notify_documents, subscribe, texts_from
-from test_xmpp import link_up, xmpp_defines
+from test_xmpp import link_up, own_gateway, xmpp_defines
 
 MUC = f"conference.{SIP_DOMAIN}"
 
@@ -165,27 +165,14 @@ def test_gateway_stopping_tells_occupants_they_left(tmp_path_factory, rtpengine)
     """Kamailio stopped (SIGTERM, as systemd does): an XMPP user in one of
     the gateway's rooms gets `unavailable` for itself from the room at once,
     not a room that silently stays in its roster until Prosody notices."""
-    p = Prosody(str(tmp_path_factory.mktemp("prosody-stop")), SIP_DOMAIN, users=("bob",))
-    kam = bob = None
-    try:
-        kam = Kamailio(str(tmp_path_factory.mktemp("kamailio-muc-stop")), rtpengine,
-                       defines=xmpp_defines(p))
-        wait_until(lambda: "XMPP component " + MUC + " connected" in kam.process.log(), 10,
-                   what="the MUC link up")
+    with own_gateway(tmp_path_factory, rtpengine, "muc-stop") as (kam, bob):
         room = f"xmucs{random_id(4).lower()}@{MUC}"
-        bob = XmppClient(p, "bob")
         join(bob, room, "Bob")
         bob.wait_presence(occupant(room, "Bob"))
         kam.stop()
         gone = bob.wait_presence(occupant(room, "Bob", "unavailable"), timeout=10)
         assert "110" in gone["xml"], gone
         assert "occupants at shutdown told unavailable" in kam.process.log()
-    finally:
-        if bob:
-            bob.close()
-        if kam:
-            kam.stop()
-        p.stop()
 
 
 def test_sip_watcher_sees_xmpp_occupants_in_conference_info(server, prosody, sip_people,  # noqa: F811

@@ -105,3 +105,33 @@ class Node:
         """The DMQ peers this node sees active (kamcmd dmq.list_nodes)."""
         out = self.kamcmd_result("dmq.list_nodes").stdout
         return out.count("status: active")
+
+
+def start_nodes(top, db, count, defines=None):
+    """`count` nodes on `db`, as `make cluster` joins them: the first
+    through the second, the others through the first; returns them once
+    every node sees all the others in its DMQ view. Stopped on failure."""
+    nodes = []
+    try:
+        second_port = free_port()
+        first = Node(os.path.join(top, "n1"), db, join_port=second_port, defines=defines)
+        nodes.append(first)
+        for i in range(2, count + 1):
+            extra = {}
+            if i == 2:
+                extra = {"CLUSTER_PORT": second_port,
+                         "CLUSTER_URI": f'"sip:127.0.0.1:{second_port}"',
+                         "CLUSTER_HOSTPORT": f'"127.0.0.1:{second_port}"'}
+            node = Node(os.path.join(top, f"n{i}"), db, join_port=first.cluster_port,
+                        defines=dict(defines or {}, **extra))
+            if i == 2:
+                node.cluster_port = second_port
+            nodes.append(node)
+        for n in nodes:
+            wait_until(lambda n=n: n.dmq_nodes() >= count, 15, interval=0.2,
+                       what="every node in the DMQ view")
+        return nodes
+    except BaseException:
+        for n in nodes:
+            n.stop()
+        raise
