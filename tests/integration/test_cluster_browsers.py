@@ -16,7 +16,7 @@ import pytest
 from sylktest.cluster import Postgres, start_nodes
 from sylktest.processes import wait_until
 from sylktest.server import TOP
-from sylktest.sylkrtc import SylkRtcClient, aor
+from sylktest.sylkrtc import FailoverClient, SylkRtcClient, aor
 from sylktest.webrtc import WebRtcPeer
 
 from test_messaging import send, wait_disposition
@@ -79,7 +79,7 @@ def test_browser_on_one_node_calls_a_browser_on_the_other(two_nodes):
             assert ended["reason"] == "Call ended by the remote party"
 
 
-def test_demo_app_moves_to_the_next_node_when_its_node_dies(two_nodes, workdir):
+def test_demo_app_and_test_client_move_to_the_next_node_when_theirs_dies(two_nodes, workdir):
     a, b = two_nodes
     driver = subprocess.Popen(
         ["node", DRIVER, "--base", f"http://127.0.0.1:{a.http_port}",
@@ -105,16 +105,19 @@ def test_demo_app_moves_to_the_next_node_when_its_node_dies(two_nodes, workdir):
 
     try:
         step("registered", 40)
+        # a test client on the same node, given both nodes too
+        bob = FailoverClient([a.http_port, b.http_port])
+        bob.register("bob")
         a.kill9()
         driver.stdin.write("killed\n")
         driver.stdin.close()
         again = step("reregistered", 60)
         assert "reconnecting" in again["lost"], again
-        # the page's account is on node b now: a message there reaches it live
+        assert bob.wait_failover(20) == b.http_port
+        # both are on node b now: a message there reaches the page live
         wait_until(lambda: f"@127.0.0.1:{b.cluster_port}" in b.kamcmd_result(
             "ul.lookup", "location", ALICE).stdout, 10, what="alice's gateway contact on b")
-        with SylkRtcClient(b.http_port, version=2) as bob:
-            bob.register("bob")
+        with bob:
             mid = send(bob, BOB, ALICE, "still here?")
             wait_disposition(bob, mid, "accepted", timeout=40)
         got = step("message", 30)

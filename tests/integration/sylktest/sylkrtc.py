@@ -374,6 +374,68 @@ class SylkRtcClient:
         self.close()
 
 
+class FailoverClient:
+    """A sylkRTC client given several servers (the nodes of a cluster), as
+    the demo app is: when its connection drops it connects to the next one
+    in turn and registers its accounts there again. Everything else is the
+    current SylkRtcClient's."""
+
+    def __init__(self, ports, version=2, timeout=TIMEOUT):
+        self.ports = list(ports)
+        self.index = 0
+        self.users = []
+        self.version = version
+        self.timeout = timeout
+        self.client = SylkRtcClient(self.ports[0], version, timeout=timeout)
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def register(self, user, password=None):
+        account = self.client.register(user, password)
+        self.users.append((user, password))
+        return account
+
+    def _next_server(self, deadline):
+        try:
+            self.client.close()
+        except Exception:
+            pass
+        while True:
+            self.index = (self.index + 1) % len(self.ports)
+            try:
+                self.client = SylkRtcClient(self.ports[self.index], self.version,
+                                            timeout=self.timeout)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1 if self.index == 0 else 0)
+        for user, password in self.users:
+            self.client.register(user, password)
+
+    def wait_failover(self, timeout=20):
+        """Waits until the connection drops, then moves to the next server
+        and registers again there; returns the port now in use."""
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                self.client._take(min(deadline, time.monotonic() + 0.5))
+        except ConnectionClosed:
+            self._next_server(deadline)
+            return self.ports[self.index]
+        raise TimeoutError(f"the connection to port {self.ports[self.index]} did not drop")
+
+    def close(self):
+        self.client.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 # ---- SDP ---------------------------------------------------------------------
 
 FINGERPRINT = ":".join(f"{b:02X}" for b in hashlib.sha256(b"sylktest").digest())
