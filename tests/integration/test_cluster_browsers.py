@@ -4,7 +4,9 @@ whose WebSockets are on different nodes, audio both ways; and a node that
 dies: the demo web app in headless Chromium, given the WebSocket URLs of
 two nodes, is registered through the first; the first node is killed with
 -9; the page reconnects to the second on its own, registers again, and a
-message sent to alice on the second node shows in the page."""
+message sent to alice on the second node shows in the page; a test client
+given both nodes (sylktest's FailoverClient) moves over the same way and
+sends it."""
 
 import json
 import os
