@@ -42,8 +42,8 @@ typedef void (*sylk_conf_chat_listen_f)(sylk_conf_chat_fn fn);
  * with a chat stream, the subscribers notified. 0 (also for a repeat),
  * ENOENT when the focus has no such room, ENOSPC past
  * CONF_MAX_MEMBERS members, EINVAL, ENOMEM. Same lock rule as chat_post. */
-typedef int (*sylk_conf_chat_member_f)(const char *room_uri, const char *uri,
-				       const char *display, int present);
+typedef int (*sylk_conf_chat_member_f)(const char *room_uri, const char *uri, const char *display,
+				       int present);
 #define CONF_MAX_MEMBERS 100
 
 typedef struct sylk_conf_api {

@@ -469,8 +469,8 @@ static void start_upload(struct ft_conn *c, const struct http_req_head *r, char 
 	c->left = r->length > 0 ? r->length : 0;
 	if (r->length < 0)
 		return refuse(c, 411, "Length Required", "Content-Length required\n");
-	if (!http_aor_ok(seg[0]) || !http_aor_ok(seg[1]) ||
-	    strlen(seg[2]) >= sizeof(u->id) || strlen(seg[3]) >= sizeof(u->name))
+	if (!http_aor_ok(seg[0]) || !http_aor_ok(seg[1]) || strlen(seg[2]) >= sizeof(u->id) ||
+	    strlen(seg[3]) >= sizeof(u->name))
 		return refuse(c, 400, "Bad Request", "Bad sender, receiver or id\n");
 	if (r->length > rtc_cfg.max_file_size)
 		return refuse(c, 413, "Payload Too Large", "File too large\n");
@@ -552,7 +552,8 @@ static void start_download(struct ft_conn *c, char seg[4][256], bool head_only)
 	c->after = AFTER_FILE;
 }
 
-static void room_request(struct ft_conn *c, struct http_req_head *r, const char *rest, size_t rest_len);
+static void room_request(struct ft_conn *c, struct http_req_head *r, const char *rest,
+			 size_t rest_len);
 
 static void handle_request(struct ft_conn *c, size_t head_len)
 {
@@ -658,8 +659,9 @@ static int room_upload_open(struct ft_conn *c, const struct vr_files_path *p)
 	return 0;
 }
 
-static void room_upload(struct ft_conn *c, const struct http_req_head *r, const struct vr_files_path *p,
-			const struct room_who *w, const char *rest, size_t rest_len)
+static void room_upload(struct ft_conn *c, const struct http_req_head *r,
+			const struct vr_files_path *p, const struct room_who *w, const char *rest,
+			size_t rest_len)
 {
 	struct ft_upload *u = &c->up;
 	int rc;
@@ -900,7 +902,8 @@ static void room_download(struct ft_conn *c, const struct vr_files_path *p, bool
 	c->after = AFTER_FILE;
 }
 
-static void room_request(struct ft_conn *c, struct http_req_head *r, const char *rest, size_t rest_len)
+static void room_request(struct ft_conn *c, struct http_req_head *r, const char *rest,
+			 size_t rest_len)
 {
 	struct vr_files_path p;
 	struct room_who w;

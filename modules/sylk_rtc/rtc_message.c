@@ -788,8 +788,8 @@ static void remove_from_peer(const char *sender, const char *peer, const char *m
 	json_object_put(c);
 }
 
-static int message_remove(const char *aor, const char *contact, const char *message_id,
-			  int except, const struct sender *s)
+static int message_remove(const char *aor, const char *contact, const char *message_id, int except,
+			  const struct sender *s)
 {
 	json_object *c;
 	int err = msgstore_remove_message(aor, message_id);
@@ -1155,8 +1155,7 @@ static void row_of(struct msgstore_row *row, const struct incoming *in, const ch
 	sylk_copy(row->account, sizeof(row->account), account, strlen(account));
 	sylk_copy(row->contact, sizeof(row->contact), contact, strlen(contact));
 	sylk_copy(row->direction, sizeof(row->direction), direction, strlen(direction));
-	sylk_copy(row->message_id, sizeof(row->message_id), in->message_id,
-		  strlen(in->message_id));
+	sylk_copy(row->message_id, sizeof(row->message_id), in->message_id, strlen(in->message_id));
 	sylk_copy(row->content_type, sizeof(row->content_type), in->content_type,
 		  strlen(in->content_type));
 	row->content = in->content;
@@ -1180,6 +1179,17 @@ static int store_incoming(const struct incoming *in)
  * copy and the sender's browsers a sync "add" marked server_generated, as
  * their own sends from another browser give them. A browser's send was
  * journalled before it left (EEXIST here: nothing more to do). */
+/* Sent by this gateway itself (it sends to its outbound_socket): a
+ * browser's message, journalled before it left. */
+static bool from_gateway(const struct sip_msg *msg)
+{
+	const struct socket_info *si = msg->rcv.bind_address;
+	size_t n = strlen(rtc_cfg.outbound_socket);
+
+	return n && si && si->sockname.len == (int)n &&
+	       !memcmp(si->sockname.s, rtc_cfg.outbound_socket, n);
+}
+
 static void journal_sent_by_sip_device(const struct incoming *in)
 {
 	struct msgstore_row row;
@@ -1418,7 +1428,7 @@ static int receive(struct sip_msg *msg, bool at_contact)
 	LM_NOTICE("message %s from %s to %s (%s) stored (Call-ID %.*s)\n", in.message_id, in.sender,
 		  in.account, in.content_type, msg->callid ? msg->callid->body.len : 0,
 		  msg->callid ? msg->callid->body.s : "");
-	if (!at_contact)
+	if (!at_contact && !from_gateway(msg))
 		journal_sent_by_sip_device(&in);
 	deliver(&in);
 out:

@@ -26,9 +26,9 @@ struct msgstore_row {
 	char content_type[MSGSTORE_TYPE_SIZE];
 	const char *content;
 	char timestamp[MSGSTORE_TS_SIZE]; /* the message's own, ISO 8601 */
-	char state[16];                   /* pending, accepted, delivered, displayed, failed, received ... */
-	char disposition[64];             /* "positive-delivery,display" or "" */
-	time_t created;                   /* when stored */
+	char state[16];       /* pending, accepted, delivered, displayed, failed, received ... */
+	char disposition[64]; /* "positive-delivery,display" or "" */
+	time_t created;       /* when stored */
 };
 
 /* Adds a row (created = now); EEXIST when the account already has that

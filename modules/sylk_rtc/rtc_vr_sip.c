@@ -64,7 +64,7 @@ struct full_room {
 
 static conf_audio_api_t ca;
 static int have_ca;
-static struct bridge *bridges; /* the gateway timer process's */
+static struct bridge *bridges;       /* the gateway timer process's */
 static struct full_room *full_rooms; /* the gateway timer process's */
 static unsigned tag_counter;
 

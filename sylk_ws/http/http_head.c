@@ -48,8 +48,8 @@ static int request_line(struct http_req_head *r, const char *s, size_t n)
 	tlen = (size_t)(sp2 - sp1 - 1);
 	if (!tlen || tlen >= sizeof(r->target) || memchr(sp1 + 1, '\t', tlen))
 		return EINVAL;
-	if (n - (size_t)(sp2 + 1 - s) != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) ||
-	    sp2[8] < '0' || sp2[8] > '9')
+	if (n - (size_t)(sp2 + 1 - s) != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) || sp2[8] < '0' ||
+	    sp2[8] > '9')
 		return EINVAL;
 	memcpy(r->method, s, mlen);
 	r->method[mlen] = '\0';
@@ -102,7 +102,8 @@ static int header_line(struct http_req_head *r, const char *s, size_t n)
 	if (named(s, nlen, "Transfer-Encoding")) {
 		r->length = HTTP_LENGTH_ENCODED;
 	} else if (named(s, nlen, "Content-Type")) {
-		if (vlen && vlen < sizeof(r->type) && !memchr(v, '"', vlen) && !memchr(v, '\\', vlen)) {
+		if (vlen && vlen < sizeof(r->type) && !memchr(v, '"', vlen) &&
+		    !memchr(v, '\\', vlen)) {
 			memcpy(r->type, v, vlen);
 			r->type[vlen] = '\0';
 		}

@@ -28,7 +28,7 @@ enum {
 struct http_req_head {
 	char method[HTTP_METHOD_MAX];
 	char target[HTTP_TARGET_MAX];
-	long long length; /**< Content-Length, or HTTP_LENGTH_NONE / _ENCODED */
+	long long length;         /**< Content-Length, or HTTP_LENGTH_NONE / _ENCODED */
 	char type[HTTP_TYPE_MAX]; /**< Content-Type; "application/octet-stream"
 				   *   when absent or unusable (quotes, too long) */
 	bool expect_continue;     /**< Expect: 100-continue */

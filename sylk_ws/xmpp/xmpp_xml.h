@@ -59,10 +59,10 @@ const struct xmpp_el *xmpp_el_child(const struct xmpp_el *el, const char *name, 
 /* ---- the framer ----------------------------------------------------------- */
 
 enum xmpp_frame {
-	XMPP_FRAME_NONE,   /* nothing complete yet: feed more */
-	XMPP_FRAME_HEADER, /* the stream header; *out is it as an empty element */
-	XMPP_FRAME_STANZA, /* one top-level element, as received */
-	XMPP_FRAME_END,    /* </stream:stream> */
+	XMPP_FRAME_NONE,      /* nothing complete yet: feed more */
+	XMPP_FRAME_HEADER,    /* the stream header; *out is it as an empty element */
+	XMPP_FRAME_STANZA,    /* one top-level element, as received */
+	XMPP_FRAME_END,       /* </stream:stream> */
 	XMPP_FRAME_TOO_LARGE, /* a stanza longer than max; *out is its start tag
 			       * as an empty element; the rest of it is
 			       * read and dropped, the stream goes on */

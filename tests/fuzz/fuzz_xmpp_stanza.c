@@ -43,8 +43,9 @@ static void stanza(const char *s, size_t len)
 		struct xmpp_resources *r = calloc(1, sizeof(*r));
 
 		if (r) {
-			xmpp_resources_update(r, strchr(pin.from, '/') ? strchr(pin.from, '/') + 1 : "",
-					      &pin.pres);
+			xmpp_resources_update(
+				r, strchr(pin.from, '/') ? strchr(pin.from, '/') + 1 : "",
+				&pin.pres);
 			free(r);
 		}
 		if (pin.pres.show[0] && !pin.pres.available)

@@ -43,10 +43,12 @@ static void test_defaults_and_lenient_bits(void)
 	CHECK_INT(parse(&r, "POST / HTTP/1.1\r\nContent-Length: 7\r\nContent-Length: 7\r\n"), 0);
 	CHECK(r.length == 7);
 	/* a Transfer-Encoding wins over any length: the caller refuses it */
-	CHECK_INT(parse(&r, "POST / HTTP/1.1\r\nContent-Length: 7\r\nTransfer-Encoding: chunked\r\n"),
+	CHECK_INT(parse(&r,
+			"POST / HTTP/1.1\r\nContent-Length: 7\r\nTransfer-Encoding: chunked\r\n"),
 		  0);
 	CHECK(r.length == HTTP_LENGTH_ENCODED);
-	CHECK_INT(parse(&r, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 7\r\n"),
+	CHECK_INT(parse(&r,
+			"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 7\r\n"),
 		  0);
 	CHECK(r.length == HTTP_LENGTH_ENCODED);
 }

@@ -24,9 +24,9 @@ static void test_static_path(void)
 		{"/?only=query", "/index.html"},
 	};
 	static const char *const refused[] = {
-		"", "app.mjs", "/../README.md", "/lib/../../x", "/%2e%2e/x", "/.git/config",
-		"/lib//x", "/a%2fb", "/a%2Fb", "/..%5cx", "/a\\b", "/a%00b", "/a%1", "/a%zz",
-		"/a\x01", "/a%7f", "/./x", "/lib/.",
+		"",        "app.mjs", "/../README.md", "/lib/../../x", "/%2e%2e/x", "/.git/config",
+		"/lib//x", "/a%2fb",  "/a%2Fb",        "/..%5cx",      "/a\\b",     "/a%00b",
+		"/a%1",    "/a%zz",   "/a\x01",        "/a%7f",        "/./x",      "/lib/.",
 	};
 	char out[64];
 
@@ -62,18 +62,20 @@ static void test_name_segment(void)
 	CHECK_STR(out, "big photo.bin");
 	CHECK_INT(http_name_segment("a%40b", 5, out, sizeof(out)), 0);
 	CHECK_STR(out, "a@b");
-	static const char *const refused[] = {"", ".", "..", ".hidden", "%2e%2e", "a%2Fb",
-					      "a%5Cb", "a%00b", "a%zz", "0123456789abcdef"};
+	static const char *const refused[] = {
+		"",      ".",     "..",    ".hidden", "%2e%2e",
+		"a%2Fb", "a%5Cb", "a%00b", "a%zz",    "0123456789abcdef"};
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-		CHECK_INT(http_name_segment(refused[i], strlen(refused[i]), out, sizeof(out)), EINVAL);
+		CHECK_INT(http_name_segment(refused[i], strlen(refused[i]), out, sizeof(out)),
+			  EINVAL);
 }
 
 static void test_aor(void)
 {
 	CHECK(http_aor_ok("alice@sylk.test"));
 	CHECK(http_aor_ok("a.b-c+d@x"));
-	static const char *const bad[] = {"alice", "@x", "a@", "a@b@c", "a b@x", "a/b@x", "<a@x>",
-					  "a@x;p", "a@x?h", "\"a\"@x", "a\\b@x", "a,b@x"};
+	static const char *const bad[] = {"alice", "@x",    "a@",    "a@b@c",   "a b@x",  "a/b@x",
+					  "<a@x>", "a@x;p", "a@x?h", "\"a\"@x", "a\\b@x", "a,b@x"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(!http_aor_ok(bad[i]));
 }

@@ -287,7 +287,8 @@ static void test_parse_start_tag(void)
 {
 	struct xmpp_el *el = NULL;
 
-	CHECK_INT(xmpp_xml_parse_start_tag(&el, " <message from='a@x' to='b@s' id='1'><body>\x01", 47),
+	CHECK_INT(xmpp_xml_parse_start_tag(&el, " <message from='a@x' to='b@s' id='1'><body>\x01",
+					   47),
 		  0);
 	CHECK(el && !strcmp(el->name, "message") && !el->child);
 	CHECK_STR(xmpp_el_attr(el, "from"), "a@x");
