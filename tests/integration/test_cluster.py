@@ -9,7 +9,10 @@ serving, and a crash of the database loses no acknowledged message.
 A conference room lives on one node: joins, subscriptions and REFERs for
 it through any node reach that node's focus (the DMQ-replicated htable
 confroom names it), so three participants on three nodes share one chat
-and one mixer; a room whose node does not answer is taken over."""
+and one mixer; a room whose node does not answer is taken over. Presence
+likewise: a presentity's PUBLISHes and SUBSCRIBEs through any node reach
+its home's presence server (htable preshome), for SIP phones and the
+gateway's browser accounts."""
 
 import os
 import re
@@ -317,6 +320,160 @@ def test_a_room_whose_node_does_not_answer_is_taken_over(cluster, joiners):
         wait_until(lambda n=n: room_home(n, room) == hostport(b), 5, interval=0.1,
                    what="the room's new node known everywhere")
     assert alice.wait_hangup(20)[-1] == "hangup 200", alice.sipp.report()
+
+
+# ---- presence --------------------------------------------------------------------
+
+def pres_home(node, user):
+    """The node the preshome entry of `node` names for user@SIP_DOMAIN (its
+    cluster socket's host:port), or None."""
+    r = node.kamcmd_result("htable.get", "preshome", f"{user}@{SIP_DOMAIN}")
+    m = re.search(r"value:\s*(\S+)", r.stdout)
+    return m.group(1) if r.returncode == 0 and m else None
+
+
+def no_pres_home(nodes, user):
+    """Forgets the presentity's home everywhere (an earlier test's gateway
+    may have published it): the next node that sees it becomes its home."""
+    nodes[0].kamcmd_result("htable.delete", "preshome", f"{user}@{SIP_DOMAIN}")
+    for n in nodes:
+        wait_until(lambda n=n: pres_home(n, user) is None, 5, interval=0.1,
+                   what=f"no home for {user} on {n.cluster_port}")
+
+
+PRES_RULES_BLOCKING = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<cr:ruleset xmlns:cr="urn:ietf:params:xml:ns:common-policy" '
+    'xmlns:pr="urn:ietf:params:xml:ns:pres-rules">'
+    '<cr:rule id="block-one"><cr:conditions><cr:identity>'
+    f'<cr:one id="sip:%s@{SIP_DOMAIN}"/></cr:identity></cr:conditions>'
+    '<cr:actions><pr:sub-handling>block</pr:sub-handling></cr:actions>'
+    '<cr:transformations/></cr:rule>'
+    '<cr:rule id="sylk-default"><cr:conditions><cr:identity>'
+    f'<cr:many domain="{SIP_DOMAIN}"/></cr:identity></cr:conditions>'
+    '<cr:actions><pr:sub-handling>allow</pr:sub-handling></cr:actions>'
+    '<cr:transformations><pr:provide-all-attributes/></cr:transformations></cr:rule>'
+    '</cr:ruleset>')
+
+
+def _xcap_put(node, user, auid, body):
+    from test_contacts import xcap
+    return xcap(node, "PUT", user, auid=auid, body=body.encode())
+
+
+def test_presence_watchers_and_publisher_on_different_nodes(cluster, workdir):
+    """alice's presence has one home, the first node that saw a request
+    for it (A, where carol watches her); alice publishes through B and bob
+    watches through C: both are relayed to A, whose presence server
+    notifies both watchers (bob's NOTIFYs through C). A pres-rules change
+    made through another node reaches the watchers A holds."""
+    from test_presence import notified, publish, wait_notified, watch
+    _, (a, b, c) = cluster
+    no_pres_home((a, b, c), "alice")
+    carol = watch(a, workdir, "carol", "alice", 3, "carol-watches-alice")
+    for n in (a, b, c):
+        wait_until(lambda n=n: pres_home(n, "alice") == hostport(a), 5, interval=0.1,
+                   what=f"alice's presence home known on {n.cluster_port}")
+    wait_notified(carol, lambda got: len(got) >= 1)
+    bob = watch(c, workdir, "bob", "alice", 10, "bob-watches-alice")
+    wait_notified(bob, lambda got: len(got) >= 1)
+    publish(b, workdir, "alice", "alice-publishes-on-b", "open", "on node B", "closed",
+            "leaving B", pause_ms=300)
+    # carol: the first NOTIFY, open, closed; then her unsubscription
+    assert carol.wait(10) == 0, carol.report()
+    assert "unsubscribed 200" in carol.actions(), carol.report()
+    for w in (carol, bob):
+        wait_notified(w, lambda got: ("closed", "leaving B") in got)
+        got = notified(w)
+        assert ("open", "on node B") in got, got
+        assert ("closed", "leaving B") in got[got.index(("open", "on node B")):], got
+    # A's presence server held everything; B and C stayed out of it
+    assert pres_home(b, "alice") == hostport(a)
+    # alice blocks bob in her pres-rules, through B's XCAP: A, which holds
+    # bob's subscription (made through C), ends it
+    status, _, _ = _xcap_put(b, "alice", "pres-rules", PRES_RULES_BLOCKING % "bob")
+    assert status in (200, 201), status
+    wait_until(lambda: any("state terminated;reason=rejected" in x for x in bob.actions()), 10,
+               interval=0.1, what="bob's subscription ended by alice's new rules")
+    bob.stop()
+
+
+def test_browser_watches_across_nodes_and_gateway_publishes_across(cluster, workdir):
+    """bob's browser on B watches carol, whose presence lives on C (her
+    phone published there first): the gateway's SUBSCRIBE goes to C and
+    C's NOTIFYs come back to B's gateway as `presence` events; a later
+    PUBLISH of carol through A reaches them too. And the gateway's own
+    PUBLISH for a browser account on B (bob, online) reaches a phone that
+    watches bob through A."""
+    from test_presence import add_contact, contact, is_presence, notified, publish, \
+        wait_notified, watch
+    _, (a, b, c) = cluster
+    no_pres_home((a, b, c), "carol")
+    no_pres_home((a, b, c), "bob")
+    publish(c, workdir, "carol", "carol-publishes-on-c", "open", "on node C", "open",
+            "still on C", pause_ms=100)
+    wait_until(lambda: pres_home(b, "carol") == hostport(c), 5, interval=0.1,
+               what="carol's presence home known on B")
+    # alice's phone watches bob through A before bob is online: A is bob's home
+    watcher = watch(a, workdir, "alice", "bob", 8, "alice-watches-bob")
+    wait_notified(watcher, lambda got: len(got) >= 1)
+    wait_until(lambda: pres_home(b, "bob") == hostport(a), 5, interval=0.1,
+               what="bob's presence home known on B")
+    with SylkRtcClient(b.http_port) as browser:
+        account = browser.register("bob")
+        # the gateway on B publishes bob open (relayed to A)
+        wait_notified(watcher, lambda got: got and got[-1][0] == "open")
+        add_contact(browser, account, contact("carol", "carol", "Carol"))
+        carol_uri = f"carol@{SIP_DOMAIN}"
+        first = browser.wait_event(lambda e: is_presence(e, account, carol_uri), timeout=10)
+        assert (first["state"], first.get("note")) == ("open", "still on C"), first
+        publish(a, workdir, "carol", "carol-publishes-on-a", "closed", "via A", "closed",
+                "gone", pause_ms=100)
+        deadline = time.monotonic() + 10
+        last = first
+        while (last["state"], last.get("note")) != ("closed", "gone"):
+            last = browser.wait_event(lambda e: is_presence(e, account, carol_uri),
+                                      timeout=max(deadline - time.monotonic(), 0.1))
+    watcher.stop()
+    assert pres_home(a, "carol") == hostport(c)
+
+
+def test_a_presentity_whose_node_does_not_answer_is_taken_over(cluster, workdir):
+    from test_presence import publish
+    _, (a, b, _c) = cluster
+    # carol's presence home is gone (nothing listens where the table says)
+    gone = f"127.0.0.1:{free_port()}"
+    a.kamcmd("htable.sets", "preshome", f"carol@{SIP_DOMAIN}", gone)
+    wait_until(lambda: pres_home(b, "carol") == gone, 5, interval=0.1,
+               what="the entry replicated to B")
+    started = time.monotonic()
+    # B waits CLUSTER_RELAY_TIMEOUT for the dead node, then serves the PUBLISH
+    publish(b, workdir, "carol", "carol-publishes-orphan", "open", "taken over", "open",
+            "taken over", pause_ms=100)
+    assert time.monotonic() - started < 10
+    for n in (a, b):
+        wait_until(lambda n=n: pres_home(n, "carol") == hostport(b), 5, interval=0.1,
+                   what="carol's new presence home known everywhere")
+
+
+def test_a_client_cannot_pass_for_authenticated_to_the_presence_node(cluster):
+    """The presentity's home believes the relaying node's X-Sylk-Cluster-Auth
+    only on its cluster socket, and a client's own copy gets nobody there:
+    a stranger's SUBSCRIBE with it is refused by the node it reaches, a
+    user's PUBLISH with it is challenged, and a PUBLISH without the mark
+    on the home's cluster socket is refused."""
+    _, (a, b, _c) = cluster
+    a.kamcmd("htable.sets", "preshome", f"carol@{SIP_DOMAIN}", hostport(a))
+    wait_until(lambda: pres_home(b, "carol") == hostport(a), 5, interval=0.1,
+               what="the entry replicated to B")
+    ruri = f"sip:carol@{SIP_DOMAIN}"
+    forged = "X-Sylk-Cluster-Auth: yes\r\nEvent: presence\r\n"
+    assert _sip_request(b.sip_port, "SUBSCRIBE", ruri, sender="sip:mallory@example.org",
+                        headers=forged).startswith("403 ")
+    assert _sip_request(b.sip_port, "PUBLISH", ruri, sender=ruri,
+                        headers=forged).startswith("407 ")
+    assert _sip_request(a.cluster_port, "PUBLISH", ruri, sender=ruri,
+                        headers="Event: presence\r\n").startswith("403 ")
 
 
 def test_database_crash_loses_no_acknowledged_message(cluster):
