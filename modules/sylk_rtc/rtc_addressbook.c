@@ -208,8 +208,11 @@ static int doc_write(const char *aor, enum doc_kind k, const char *text, const s
 
 static json_object *load_docs(const char *aor, struct xdoc docs[2])
 {
-	json_object *ab = ab_new();
+	json_object *ab;
 
+	/* docs_free() follows whatever fails below: nothing uninitialised */
+	memset(docs, 0, 2 * sizeof(*docs));
+	ab = ab_new();
 	if (!ab || doc_read(aor, DOC_LISTS, &docs[0]) || doc_read(aor, DOC_RULES, &docs[1])) {
 		json_object_put(ab);
 		return NULL;
