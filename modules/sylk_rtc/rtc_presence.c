@@ -170,6 +170,62 @@ void rtc_presence_addressbook_changed(const char *aor)
 	rtc_unlock();
 }
 
+/* ---- the outbox: requests made under the lock, sent after it --------------------- */
+
+/* One SUBSCRIBE or PUBLISH, complete: built with the lock held (no I/O),
+ * given to tm once the lock is let go (the project's rule: never a shared
+ * lock across network I/O). */
+struct outgoing {
+	uac_req_t uac_r;
+	dlg_t *dlg;
+	char hdrs[RTC_HDRS_SIZE];
+	str method, hs, body; /* uac_r points at them */
+	char *xml;            /* the PUBLISH body (malloc'd) */
+	unsigned ukey, skey;  /* skey 0: a PUBLISH */
+	struct outgoing *next;
+};
+
+static void outgoing_free(struct outgoing *o)
+{
+	if (o->dlg)
+		rtc_tmb.free_dlg(o->dlg);
+	free(o->xml);
+	free(o);
+}
+
+static struct outgoing *outgoing_new(struct outgoing **box)
+{
+	struct outgoing *o = calloc(1, sizeof(*o));
+
+	if (!o) {
+		LM_ERR("no memory for a presence request\n");
+		return NULL;
+	}
+	o->next = *box;
+	*box = o;
+	return o;
+}
+
+static void send_failed(const struct outgoing *o);
+
+/* Lock NOT held: every prepared request to tm, in the order made. */
+static void outbox_send(struct outgoing *box)
+{
+	struct outgoing *rev = NULL, *o, *next;
+
+	for (o = box; o; o = next) { /* made newest first */
+		next = o->next;
+		o->next = rev;
+		rev = o;
+	}
+	for (o = rev; o; o = next) {
+		next = o->next;
+		if (rtc_tmb.t_uac(&o->uac_r) < 0)
+			send_failed(o);
+		outgoing_free(o);
+	}
+}
+
 /* ---- SUBSCRIBE ----------------------------------------------------------------- */
 
 static void sub_cb(struct cell *t, int type, struct tmcb_params *ps);
@@ -191,44 +247,48 @@ static int shm_set(str *dst, const char *s)
 	return 0;
 }
 
-/* Sends (or refreshes, or with Expires: 0 ends) one subscription. Lock held. */
-static int send_subscribe(struct pres_user *u, struct pres_sub *s, struct sip_msg *challenge)
+/* Prepares (a new, a refresh, or with Expires: 0 the end of) one
+ * subscription into @p box. Lock held; sent by outbox_send(). */
+static int send_subscribe(struct pres_user *u, struct pres_sub *s, struct sip_msg *challenge,
+			  struct outgoing **box)
 {
-	char hdrs[RTC_HDRS_SIZE] = "", contact[RTC_AOR_SIZE + 64];
-	str method = str_init("SUBSCRIBE"), hs;
+	char contact[RTC_AOR_SIZE + 64];
 	int expires = s->ending ? 0 : rtc_cfg.presence_expires;
-	uac_req_t uac_r;
+	struct outgoing *o = outgoing_new(box);
 	dlg_t *d;
-	int rc = -1;
 
-	d = rtc_sip_dialog(u->aor, NULL, s->uri, s->call_id, s->tag);
-	if (!d)
+	if (!o)
 		return -1;
+	o->ukey = u->key;
+	o->skey = s->key;
+	d = o->dlg = rtc_sip_dialog(u->aor, NULL, s->uri, s->call_id, s->tag);
+	if (!d)
+		goto fail;
 	d->loc_seq.value = ++s->cseq;
 	if (s->rem_tag[0] && shm_set(&d->id.rem_tag, s->rem_tag) < 0)
-		goto out;
+		goto fail;
 	if (rtc_sip_contact(contact, sizeof(contact), u->key) < 0 ||
-	    rtc_append(hdrs, sizeof(hdrs),
+	    rtc_append(o->hdrs, sizeof(o->hdrs),
 		       "Event: presence\r\nAccept: application/pidf+xml\r\nContact: %s\r\n"
 		       "Expires: %d\r\nUser-Agent: %s\r\n",
 		       contact, expires, rtc_cfg.user_agent) < 0)
-		goto out;
-	if (challenge && rtc_sip_authorize(hdrs, sizeof(hdrs), challenge, "SUBSCRIBE",
+		goto fail;
+	if (challenge && rtc_sip_authorize(o->hdrs, sizeof(o->hdrs), challenge, "SUBSCRIBE",
 					   &d->rem_target, u->user, u->ha1) < 0)
-		goto out;
-	hs.s = hdrs;
-	hs.len = (int)strlen(hdrs);
-	set_uac_req(&uac_r, &method, &hs, NULL, d, TMCB_LOCAL_COMPLETED, sub_cb,
+		goto fail;
+	o->hs.s = o->hdrs;
+	o->hs.len = (int)strlen(o->hdrs);
+	o->method = (str)str_init("SUBSCRIBE");
+	set_uac_req(&o->uac_r, &o->method, &o->hs, NULL, d, TMCB_LOCAL_COMPLETED, sub_cb,
 		    (void *)pack(u->key, s->key));
 	s->in_flight = true;
-	rc = rtc_tmb.t_uac(&uac_r) < 0 ? -1 : 0;
-	if (rc < 0) {
-		s->in_flight = false;
-		LM_ERR("cannot send SUBSCRIBE from %s to %s\n", u->aor, s->uri);
-	}
-out:
-	rtc_tmb.free_dlg(d);
-	return rc;
+	return 0;
+fail:
+	/* made but never sent: taken out of the box again */
+	*box = o->next;
+	outgoing_free(o);
+	LM_ERR("cannot make a SUBSCRIBE from %s to %s\n", u->aor, s->uri);
+	return -1;
 }
 
 static void sub_free(struct pres_user *u, struct pres_sub *s)
@@ -265,6 +325,7 @@ static void sub_cb(struct cell *t, int type, struct tmcb_params *ps)
 	struct pres_user *u;
 	struct pres_sub *s;
 	int code = ps->code;
+	struct outgoing *box = NULL;
 
 	rtc_lock();
 	u = user_by_key((unsigned)(k >> 32));
@@ -274,7 +335,7 @@ static void sub_cb(struct cell *t, int type, struct tmcb_params *ps)
 	s->in_flight = false;
 	if ((code == 401 || code == 407) && s->auth_tries < 2) {
 		s->auth_tries++;
-		if (send_subscribe(u, s, ps->rpl) == 0)
+		if (send_subscribe(u, s, ps->rpl, &box) == 0)
 			goto out;
 	}
 	s->auth_tries = 0;
@@ -284,55 +345,55 @@ static void sub_cb(struct cell *t, int type, struct tmcb_params *ps)
 		sub_answered(s, ps->rpl, code);
 out:
 	rtc_unlock();
+	outbox_send(box);
 }
 
 /* ---- PUBLISH ------------------------------------------------------------------- */
 
 static void pub_cb(struct cell *t, int type, struct tmcb_params *ps);
 
-static int send_publish(struct pres_user *u, struct sip_msg *challenge)
+/* Prepares the PUBLISH of @p u's state into @p box. Lock held; sent by
+ * outbox_send(). */
+static int send_publish(struct pres_user *u, struct sip_msg *challenge, struct outgoing **box)
 {
-	char hdrs[RTC_HDRS_SIZE] = "", entity[RTC_AOR_SIZE + 8], cid[RTC_CALLID_SIZE] = "",
-	     tag[RTC_TAG_SIZE] = "", *xml = NULL;
-	str method = str_init("PUBLISH"), hs, body;
-	uac_req_t uac_r;
+	char entity[RTC_AOR_SIZE + 8], cid[RTC_CALLID_SIZE] = "", tag[RTC_TAG_SIZE] = "";
+	struct outgoing *o = outgoing_new(box);
 	size_t len = 0;
 	dlg_t *d;
-	int rc = -1;
 
-	snprintf(entity, sizeof(entity), "sip:%s", u->aor);
-	if (pidf_build(&xml, &len, entity, "sylk-gateway", u->want_open, NULL) != 0)
+	if (!o)
 		return -1;
-	d = rtc_sip_dialog(u->aor, NULL, u->aor, cid, tag);
+	o->ukey = u->key;
+	snprintf(entity, sizeof(entity), "sip:%s", u->aor);
+	if (pidf_build(&o->xml, &len, entity, "sylk-gateway", u->want_open, NULL) != 0)
+		goto fail;
+	d = o->dlg = rtc_sip_dialog(u->aor, NULL, u->aor, cid, tag);
 	if (!d)
-		goto out;
-	if (rtc_append(hdrs, sizeof(hdrs),
+		goto fail;
+	if (rtc_append(o->hdrs, sizeof(o->hdrs),
 		       "Event: presence\r\nContent-Type: application/pidf+xml\r\nExpires: %d\r\n"
 		       "User-Agent: %s\r\n",
 		       rtc_cfg.presence_expires, rtc_cfg.user_agent) < 0 ||
 	    (u->pub_etag[0] &&
-	     rtc_append(hdrs, sizeof(hdrs), "SIP-If-Match: %s\r\n", u->pub_etag) < 0))
-		goto out;
-	if (challenge && rtc_sip_authorize(hdrs, sizeof(hdrs), challenge, "PUBLISH", &d->rem_target,
-					   u->user, u->ha1) < 0)
-		goto out;
-	hs.s = hdrs;
-	hs.len = (int)strlen(hdrs);
-	body.s = xml;
-	body.len = (int)len;
-	set_uac_req(&uac_r, &method, &hs, &body, d, TMCB_LOCAL_COMPLETED, pub_cb,
+	     rtc_append(o->hdrs, sizeof(o->hdrs), "SIP-If-Match: %s\r\n", u->pub_etag) < 0))
+		goto fail;
+	if (challenge && rtc_sip_authorize(o->hdrs, sizeof(o->hdrs), challenge, "PUBLISH",
+					   &d->rem_target, u->user, u->ha1) < 0)
+		goto fail;
+	o->hs.s = o->hdrs;
+	o->hs.len = (int)strlen(o->hdrs);
+	o->body.s = o->xml;
+	o->body.len = (int)len;
+	o->method = (str)str_init("PUBLISH");
+	set_uac_req(&o->uac_r, &o->method, &o->hs, &o->body, d, TMCB_LOCAL_COMPLETED, pub_cb,
 		    (void *)(uintptr_t)u->key);
 	u->pub_in_flight = true;
-	rc = rtc_tmb.t_uac(&uac_r) < 0 ? -1 : 0;
-	if (rc < 0) {
-		u->pub_in_flight = false;
-		LM_ERR("cannot send PUBLISH for %s\n", u->aor);
-	}
-out:
-	if (d)
-		rtc_tmb.free_dlg(d);
-	free(xml);
-	return rc;
+	return 0;
+fail:
+	*box = o->next;
+	outgoing_free(o);
+	LM_ERR("cannot make a PUBLISH for %s\n", u->aor);
+	return -1;
 }
 
 static void pub_answered(struct pres_user *u, struct sip_msg *rpl, int code)
@@ -362,6 +423,8 @@ static void pub_cb(struct cell *t, int type, struct tmcb_params *ps)
 	struct pres_user *u;
 	int code = ps->code;
 
+	struct outgoing *box = NULL;
+
 	rtc_lock();
 	u = user_by_key((unsigned)(uintptr_t)*ps->param);
 	if (!u)
@@ -369,12 +432,37 @@ static void pub_cb(struct cell *t, int type, struct tmcb_params *ps)
 	u->pub_in_flight = false;
 	if ((code == 401 || code == 407) && u->pub_auth_tries < 2) {
 		u->pub_auth_tries++;
-		if (send_publish(u, ps->rpl) == 0)
+		if (send_publish(u, ps->rpl, &box) == 0)
 			goto out;
 	}
 	u->pub_auth_tries = 0;
 	pub_answered(u, ps->rpl, code);
 out:
+	rtc_unlock();
+	outbox_send(box);
+}
+
+/* Lock NOT held: tm refused a prepared request; its object, found again by
+ * key, tries later. */
+static void send_failed(const struct outgoing *o)
+{
+	struct pres_user *u;
+	struct pres_sub *s;
+
+	rtc_lock();
+	u = user_by_key(o->ukey);
+	if (u && !o->skey) {
+		LM_ERR("cannot send PUBLISH for %s\n", u->aor);
+		u->pub_in_flight = false;
+		u->pub_refresh = time(NULL) + 30;
+	} else if (u && (s = sub_by_key(u, o->skey))) {
+		LM_ERR("cannot send SUBSCRIBE from %s to %s\n", u->aor, s->uri);
+		s->in_flight = false;
+		if (s->ending)
+			s->gone = true; /* the timer frees it */
+		else
+			s->refresh_at = time(NULL) + 30;
+	}
 	rtc_unlock();
 }
 
@@ -605,13 +693,13 @@ static void resync(void)
 
 /* Lock held: SIP due for one subscription; an event due into @p e. */
 static bool sub_work(struct pres_user *u, struct pres_sub *s, time_t now, long long ms,
-		     struct emit *e)
+		     struct emit *e, struct outgoing **box)
 {
 	bool emit = false;
 
 	if (!s->in_flight && s->refresh_at && now >= s->refresh_at) {
 		s->refresh_at = 0;
-		if (send_subscribe(u, s, NULL) < 0)
+		if (send_subscribe(u, s, NULL, box) < 0)
 			s->refresh_at = now + 30;
 	}
 	if (s->queued && u->up && ms - s->last_ms >= COALESCE_MS) {
@@ -629,11 +717,11 @@ static bool sub_work(struct pres_user *u, struct pres_sub *s, time_t now, long l
 }
 
 /* Lock held: an ending subscription is unsubscribed once, then freed. */
-static void sub_end(struct pres_user *u, struct pres_sub *s)
+static void sub_end(struct pres_user *u, struct pres_sub *s, struct outgoing **box)
 {
 	if (s->in_flight)
 		return;
-	if (s->gone || !s->rem_tag[0] || send_subscribe(u, s, NULL) < 0)
+	if (s->gone || !s->rem_tag[0] || send_subscribe(u, s, NULL, box) < 0)
 		sub_free(u, s);
 }
 
@@ -647,7 +735,8 @@ static void user_free(struct pres_user *u)
 		}
 }
 
-static int user_work(struct pres_user *u, time_t now, long long ms, struct emit *e, int room)
+static int user_work(struct pres_user *u, time_t now, long long ms, struct emit *e, int room,
+		     struct outgoing **box)
 {
 	struct pres_sub *s, *next;
 	int n = 0;
@@ -657,14 +746,14 @@ static int user_work(struct pres_user *u, time_t now, long long ms, struct emit 
 		u->pub_refresh = 0;
 		if (!u->want_open && !u->pub_etag[0])
 			; /* never published: nothing to close */
-		else if (send_publish(u, NULL) < 0)
+		else if (send_publish(u, NULL, box) < 0)
 			u->pub_refresh = now + 30;
 	}
 	for (s = u->subs; s; s = next) {
 		next = s->next;
 		if (s->ending)
-			sub_end(u, s);
-		else if (n < room && sub_work(u, s, now, ms, &e[n]))
+			sub_end(u, s, box);
+		else if (n < room && sub_work(u, s, now, ms, &e[n], box))
 			n++;
 	}
 	return n;
@@ -678,17 +767,20 @@ void rtc_presence_timer(void)
 	long long ms = sylk_monotonic_ms();
 	int n = 0;
 
+	struct outgoing *box = NULL;
+
 	if (!users)
 		return;
 	resync();
 	rtc_lock();
 	for (u = *users; u; u = next) {
 		next = u->next;
-		n += user_work(u, now, ms, e + n, MAX_EMIT - n);
+		n += user_work(u, now, ms, e + n, MAX_EMIT - n, &box);
 		/* closed, unsubscribed: nothing left to do for it */
 		if (!u->up && !u->subs && !u->pub_in_flight && !u->publish_due)
 			user_free(u);
 	}
 	rtc_unlock();
+	outbox_send(box);
 	send_events(e, n);
 }
