@@ -76,4 +76,16 @@ bool utf8_valid(const void *data, size_t len);
  */
 size_t utf8_decode(const void *data, size_t len, uint32_t *cp);
 
+/** Longest sequence utf8_encode() writes. */
+#define UTF8_MAX_SEQ 4
+
+/**
+ * Encode one code point into @p out (at least UTF8_MAX_SEQ bytes).
+ * A surrogate or a value past U+10FFFF has no UTF-8 form and is written as
+ * U+FFFD, so the output is always valid UTF-8.
+ *
+ * @return the number of bytes written (1..4)
+ */
+size_t utf8_encode(char *out, uint32_t cp);
+
 #endif

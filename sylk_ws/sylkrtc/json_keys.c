@@ -14,6 +14,7 @@
 
 #include "sylk_ws/sylkrtc/json_keys.h"
 #include "sylk_ws/base/chars.h"
+#include "sylk_ws/base/utf8.h"
 
 struct name {
 	char *bytes; /* unescaped, malloc'ed */
@@ -45,30 +46,6 @@ static unsigned hex4(const char *p)
 		v = v << 4 | (unsigned)(h < 0 ? 0 : h);
 	}
 	return v;
-}
-
-static size_t put_utf8(char *out, unsigned cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | cp >> 12);
-		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | cp >> 18);
-	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
 }
 
 /* The string starting at the quote at f->i, unescaped into a new buffer;
@@ -116,7 +93,8 @@ static int read_string(struct finder *f, struct name *out)
 					k += 6;
 				}
 			}
-			n += put_utf8(buf + n, cp);
+			/* a lone surrogate becomes U+FFFD, as json-c decodes it */
+			n += utf8_encode(buf + n, cp);
 			break;
 		default: buf[n++] = c; break; /* " \ / */
 		}

@@ -60,29 +60,9 @@ static bool xml_char(uint32_t c)
 
 static int put_utf8(struct sbuf *sb, uint32_t c)
 {
-	char b[4];
-	size_t n;
+	char b[UTF8_MAX_SEQ];
 
-	if (c < 0x80) {
-		b[0] = (char)c;
-		n = 1;
-	} else if (c < 0x800) {
-		b[0] = (char)(0xC0 | (c >> 6));
-		b[1] = (char)(0x80 | (c & 0x3F));
-		n = 2;
-	} else if (c < 0x10000) {
-		b[0] = (char)(0xE0 | (c >> 12));
-		b[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (c & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (char)(0xF0 | (c >> 18));
-		b[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (c & 0x3F));
-		n = 4;
-	}
-	return sbuf_put(sb, b, n);
+	return sbuf_put(sb, b, utf8_encode(b, c));
 }
 
 static int char_ref(struct parser *ps, struct sbuf *sb)

@@ -44,6 +44,11 @@ static void test_duplicates(void)
 	/* a long name is cut on a character boundary */
 	CHECK_INT(find("{\"ab\xc3\xa9\":1,\"ab\xc3\xa9\":2}", dup, 4), EEXIST);
 	CHECK_STR(dup, "ab");
+	/* a lone surrogate is named as U+FFFD: the name goes into an error text,
+	 * which must stay valid UTF-8 (found by the fuzzer) */
+	CHECK_INT(find("{\"a\\uda0d\\udad6\":1,\"a\\uda0d\\udad6\":2}", dup, sizeof(dup)),
+		  EEXIST);
+	CHECK_STR(dup, "a\xef\xbf\xbd\xef\xbf\xbd");
 }
 
 static void test_many_names(void)

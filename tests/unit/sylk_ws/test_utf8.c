@@ -429,6 +429,25 @@ static void test_decode(void)
 }
 
 
+/* every scalar value encodes to what decode reads back; the rest to U+FFFD */
+static void test_encode(void)
+{
+	char b[UTF8_MAX_SEQ];
+	uint32_t back;
+	size_t n;
+
+	for (uint32_t cp = 0; cp <= 0x110010; cp++) {
+		bool scalar = cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
+
+		n = utf8_encode(b, cp);
+		CHECK(utf8_decode(b, n, &back) == n);
+		CHECK(back == (scalar ? cp : 0xFFFD));
+		if (!scalar || cp % 0x1000 != 0)
+			continue;
+		CHECK(n == (cp < 0x80 ? 1u : cp < 0x800 ? 2u : cp < 0x10000 ? 3u : 4u));
+	}
+}
+
 static void test_null_args(void)
 {
 	struct utf8_state st;
@@ -453,6 +472,7 @@ int main(void)
 	RUN(test_exhaustive_short);
 	RUN(test_random_vs_reference);
 	RUN(test_decode);
+	RUN(test_encode);
 	RUN(test_null_args);
 
 	return check_summary();
