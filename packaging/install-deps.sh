@@ -21,7 +21,7 @@ PACKAGES_BUILD="gcc make pkg-config clang libclang-rt-14-dev libjson-c-dev
   libopus-dev libspandsp-dev libspeex-dev libsqlite3-dev zlib1g-dev binutils dpkg-dev
   debhelper lintian"
 PACKAGES_TEST="sip-tester python3 python3-pytest python3-websockets python3-aiortc
-  chromium python3-slixmpp"
+  chromium python3-slixmpp systemd"
 
 missing=
 for p in $PACKAGES_RUNTIME $PACKAGES_BUILD $PACKAGES_TEST; do

@@ -2,7 +2,8 @@
 """Debian packages and module documentation (issue 20): `make deb` builds
 kamailio-sylk-modules and sylk-kamailio-server lintian-clean of errors; the
 packaged config passes `kamailio -c` with the packaged modules; the units
-and files stay clear of Debian's kamailio and rtpengine; the setup command
+and files stay clear of Debian's kamailio and rtpengine and pass
+systemd-analyze verify; the setup command
 makes demo accounts and a test certificate only when asked; the README
 check fails on an undocumented parameter."""
 
@@ -110,6 +111,28 @@ def test_units_and_files_leave_debians_kamailio_alone(root, debs, tmp_path):
             for line in text.splitlines():
                 if "deb-systemd-helper enable" in line:
                     assert "was-enabled" in text
+
+
+def test_units_pass_systemds_own_check(root, tmp_path):
+    """systemd-analyze verify reads the units as systemd would: unknown keys,
+    bad values and an ExecStart binary that is not there are reported."""
+    units = []
+    for name in ("sylk-kamailio.service", "sylk-rtpengine.service"):
+        dst = tmp_path / name
+        dst.write_text(open(os.path.join(root, "lib/systemd/system", name)).read())
+        units.append(str(dst))
+    r = run("systemd-analyze", "verify", "--man=no", *units)
+    assert r.returncode == 0, r.stdout + r.stderr
+    # systemd only warns (and goes on) about keys it does not know
+    complaints = [line for line in (r.stdout + r.stderr).splitlines()
+                  if "sylk-" in line and ".service" in line]
+    assert not complaints, complaints
+    # and the check itself notices a unit that cannot start
+    broken = tmp_path / "broken.service"
+    broken.write_text(open(units[0]).read().replace("/usr/sbin/kamailio -DD",
+                                                    "/usr/sbin/no-such-kamailio -DD"))
+    r = run("systemd-analyze", "verify", "--man=no", str(broken))
+    assert r.returncode != 0 and "no-such-kamailio" in r.stdout + r.stderr
 
 
 def test_setup_makes_demo_accounts_and_certificate_only_when_asked(root, tmp_path):
