@@ -4,17 +4,12 @@
  * caller's RTP (audio and video) back to it, "play media" plays a WAV to
  * it. The SIP side is a tm UAS dialog (new_dlg_uas) that the timer process
  * may end with a BYE. */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "core/dprint.h"
 #include "core/ip_addr.h"
@@ -27,9 +22,9 @@
 #include "core/timer_proc.h"
 #include "modules/tm/tm_load.h"
 
-#include "sylk_ws/ng/bencode.h"
-#include "sylk_ws/ng/ng_message.h"
+#include "sylk_ws/ng/ng_service.h"
 
+#include "../common/ng_client.h"
 #include "rtc_config.h"
 #include "rtc_service.h"
 
@@ -55,10 +50,6 @@ struct svc_call {
 
 static struct svc_call *svc_calls;
 static gen_lock_t *svc_lock;
-static int ng_fd = -1;
-static struct sockaddr_storage ng_addr;
-static socklen_t ng_addr_len;
-static unsigned long ng_counter;
 
 static str method_bye = str_init("BYE");
 
@@ -76,161 +67,12 @@ int rtc_service_init(void)
 
 /* ---- ng ------------------------------------------------------------------ */
 
-static int ng_open(void)
+/* 0 with *replyp, or an errno value (logged by the client) */
+static int ng_send(const struct ng_request *req, struct ng_reply **replyp)
 {
-	char host[256];
-	const char *s = rtc_cfg.rtpengine_sock, *colon;
-	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
-	int rc = 0;
+	char why[128];
 
-	if (ng_fd >= 0)
-		return 0;
-	if (strncmp(s, "udp:", 4) == 0)
-		s += 4;
-	colon = strrchr(s, ':');
-	if (!colon || (size_t)(colon - s) >= sizeof(host))
-		return EINVAL;
-	memcpy(host, s, colon - s);
-	host[colon - s] = '\0';
-	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai)
-		return EINVAL;
-	ng_fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (ng_fd < 0) {
-		rc = errno;
-		goto out;
-	}
-	memcpy(&ng_addr, ai->ai_addr, ai->ai_addrlen);
-	ng_addr_len = ai->ai_addrlen;
-out:
-	freeaddrinfo(ai);
-	return rc;
-}
-
-/* Sends the dictionary in @p enc (without cookie) and waits for the reply:
- * 0 with *replyp (result ok), or an errno value. */
-static int ng_exchange(struct benc_enc *dict, struct ng_reply **replyp)
-{
-	char cookie[64], buf[65536];
-	struct benc_enc *enc = NULL;
-	int rc;
-
-	*replyp = NULL;
-	rc = ng_open();
-	if (rc)
-		return rc;
-	snprintf(cookie, sizeof(cookie), "svc_%d_%lx_%lx", (int)getpid(), (long)time(NULL),
-		 ++ng_counter);
-	rc = benc_enc_alloc(&enc, benc_enc_len(dict) + 80);
-	if (rc)
-		goto out;
-	benc_enc_raw(enc, cookie, strlen(cookie));
-	benc_enc_raw(enc, " ", 1);
-	benc_enc_raw(enc, benc_enc_buf(dict), benc_enc_len(dict));
-	rc = benc_enc_err(enc);
-	if (rc)
-		goto out;
-	rc = ETIMEDOUT;
-	for (int attempt = 0; attempt < 2 && rc == ETIMEDOUT; attempt++) {
-		struct pollfd p = {.fd = ng_fd, .events = POLLIN};
-		int64_t deadline_ms = rtc_cfg.rtpengine_timeout_ms;
-
-		if (sendto(ng_fd, benc_enc_buf(enc), benc_enc_len(enc), 0,
-			   (struct sockaddr *)&ng_addr, ng_addr_len) < 0) {
-			rc = errno;
-			goto out;
-		}
-		while (poll(&p, 1, (int)deadline_ms) > 0) {
-			ssize_t n = recv(ng_fd, buf, sizeof(buf), 0);
-
-			if (n <= 0)
-				break;
-			rc = ng_reply_parse(replyp, buf, n, cookie);
-			if (rc == ENOMSG)
-				continue; /* a late reply to an earlier request */
-			goto checked;
-		}
-		rc = ETIMEDOUT;
-	}
-	goto out;
-checked:
-	if (rc == 0 && (*replyp)->result != NG_RESULT_OK) {
-		LM_ERR("rtpengine refused: %s\n",
-		       (*replyp)->error_reason ? (*replyp)->error_reason : "?");
-		ng_reply_free(*replyp);
-		*replyp = NULL;
-		rc = EPROTO;
-	}
-out:
-	benc_enc_free(enc);
-	return rc;
-}
-
-static int ng_dict(struct benc_enc **encp, const char *command, const struct svc_call *c)
-{
-	int rc = benc_enc_alloc(encp, 4096);
-
-	if (rc)
-		return rc;
-	benc_enc_dict_begin(*encp);
-	benc_enc_dict_str(*encp, "call-id", c->ng_call_id);
-	benc_enc_dict_str(*encp, "command", command);
-	benc_enc_dict_str(*encp, "from-tag", c->from_tag);
-	return 0;
-}
-
-static void ng_delete(const struct svc_call *c)
-{
-	struct benc_enc *enc = NULL;
-	struct ng_reply *r = NULL;
-
-	if (ng_dict(&enc, "delete", c) == 0) {
-		benc_enc_end(enc);
-		ng_exchange(enc, &r);
-	}
-	ng_reply_free(r);
-	benc_enc_free(enc);
-}
-
-/* The callee side of the rtpengine call is nobody: the offer's SDP with
- * every port 9 (discard), no a=rtcp (it names rtpengine's own port) and no
- * SSRCs (the caller's, which would come back as the "remote" ones). */
-int rtc_service_fake_answer(const char *sdp, char *out, size_t size)
-{
-	size_t o = 0;
-
-	for (const char *line = sdp; *line;) {
-		const char *end = strchr(line, '\n');
-		size_t n = end ? (size_t)(end - line + 1) : strlen(line);
-		char tmp[1024];
-		const char *w = line;
-		size_t wn = n;
-
-		if (strncmp(line, "a=rtcp:", 7) == 0 || strncmp(line, "a=ssrc", 6) == 0 ||
-		    strncmp(line, "a=msid", 6) == 0)
-			goto next;
-		if (strncmp(line, "m=", 2) == 0) {
-			const char *sp = memchr(line, ' ', n);
-			const char *sp2 = sp ? memchr(sp + 1, ' ', n - (sp + 1 - line)) : NULL;
-			int k;
-
-			if (!sp2)
-				return EBADMSG;
-			k = snprintf(tmp, sizeof(tmp), "%.*s 9%.*s", (int)(sp - line), line,
-				     (int)(n - (sp2 - line)), sp2);
-			if (k < 0 || (size_t)k >= sizeof(tmp))
-				return EMSGSIZE;
-			w = tmp;
-			wn = (size_t)k;
-		}
-		if (o + wn + 1 > size)
-			return EMSGSIZE;
-		memcpy(out + o, w, wn);
-		o += wn;
-next:
-		line += n;
-	}
-	out[o] = '\0';
-	return 0;
+	return ng_client_request(req, replyp, why, sizeof(why));
 }
 
 /* offer (the caller's SDP) and answer (nobody's): the SDP for the caller
@@ -238,26 +80,14 @@ next:
 static int ng_offer_answer(const struct svc_call *c, const char *sdp, size_t len, char *answer,
 			   size_t size)
 {
-	static const char *const replace[] = {"origin", "session-connection", NULL};
-	struct benc_enc *enc = NULL;
+	struct ng_request req = {0};
 	struct ng_reply *r = NULL;
 	char *fake = NULL;
 	int rc;
 
-	rc = ng_dict(&enc, "offer", c);
-	if (rc)
-		goto out;
-	if (c->kind == SVC_ECHO)
-		benc_enc_dict_str(enc, "media echo", "backwards");
-	benc_enc_str(enc, "replace");
-	benc_enc_list_begin(enc);
-	for (int i = 0; replace[i]; i++)
-		benc_enc_str(enc, replace[i]);
-	benc_enc_end(enc);
-	benc_enc_str(enc, "sdp");
-	benc_enc_strn(enc, sdp, len);
-	benc_enc_end(enc);
-	rc = ng_exchange(enc, &r);
+	rc = ng_service_offer(&req, c->ng_call_id, c->from_tag, sdp, len, c->kind == SVC_ECHO);
+	if (!rc)
+		rc = ng_send(&req, &r);
 	if (rc)
 		goto out;
 	if (!r->sdp) {
@@ -269,20 +99,15 @@ static int ng_offer_answer(const struct svc_call *c, const char *sdp, size_t len
 		rc = ENOMEM;
 		goto out;
 	}
-	rc = rtc_service_fake_answer(r->sdp, fake, SVC_SDP_MAX);
+	rc = ng_service_fake_answer(r->sdp, fake, SVC_SDP_MAX);
 	if (rc)
 		goto out;
 	ng_reply_free(r);
 	r = NULL;
-	benc_enc_free(enc);
-	enc = NULL;
-	rc = ng_dict(&enc, "answer", c);
-	if (rc)
-		goto out;
-	benc_enc_dict_str(enc, "sdp", fake);
-	benc_enc_dict_str(enc, "to-tag", c->to_tag);
-	benc_enc_end(enc);
-	rc = ng_exchange(enc, &r);
+	memset(&req, 0, sizeof(req));
+	rc = ng_service_answer(&req, c->ng_call_id, c->from_tag, c->to_tag, fake);
+	if (!rc)
+		rc = ng_send(&req, &r);
 	if (rc)
 		goto out;
 	if (!r->sdp || r->sdp_len + 1 > size) {
@@ -294,33 +119,21 @@ static int ng_offer_answer(const struct svc_call *c, const char *sdp, size_t len
 out:
 	free(fake);
 	ng_reply_free(r);
-	benc_enc_free(enc);
 	return rc;
 }
 
 /* play media to the caller: its length in seconds (at least 1) or -1 */
 static int ng_play(const struct svc_call *c)
 {
-	struct benc_enc *enc = NULL;
+	struct ng_request req = {0};
 	struct ng_reply *r = NULL;
-	int secs = -1;
+	int secs;
 
-	if (ng_dict(&enc, "play media", c) != 0)
-		goto out;
-	benc_enc_dict_str(enc, "file", c->file);
-	benc_enc_end(enc);
-	if (ng_exchange(enc, &r) != 0)
-		goto out;
-	secs = 1;
-	if (r->dict) {
-		int64_t ms;
-
-		if (benc_dict_int(r->dict, "duration", &ms) && ms > 0)
-			secs = (int)((ms + 999) / 1000);
-	}
-out:
+	if (ng_service_play(&req, c->ng_call_id, c->from_tag, c->file) != 0 ||
+	    ng_send(&req, &r) != 0)
+		return -1;
+	secs = ng_service_play_seconds(r);
 	ng_reply_free(r);
-	benc_enc_free(enc);
 	return secs;
 }
 
@@ -435,7 +248,7 @@ int rtc_service_invite(struct sip_msg *msg, int playback, const str *file)
 		goto fail;
 	}
 	if (answer_with_sdp(msg, c, answer, &dlg->id.loc_tag) != 0) {
-		ng_delete(c);
+		ng_client_delete(c->ng_call_id, c->from_tag);
 		goto fail;
 	}
 	lock_get(svc_lock);
@@ -488,7 +301,7 @@ int rtc_service_dialog(struct sip_msg *msg)
 	case METHOD_BYE:
 		release(c);
 		lock_release(svc_lock);
-		ng_delete(&copy);
+		ng_client_delete(copy.ng_call_id, copy.from_tag);
 		LM_INFO("service call %s ended by the caller\n", copy.call_id);
 		return reply(msg, 200, "OK");
 	case METHOD_INVITE:
@@ -551,7 +364,7 @@ static void service_timer(unsigned int ticks, void *param)
 		set_uac_req(&uac_r, &method_bye, NULL, NULL, copy.dlg, 0, NULL, NULL);
 		if (rtc_tmb.t_request_within(&uac_r) < 0)
 			LM_ERR("cannot send BYE for %s\n", copy.call_id);
-		ng_delete(&copy);
+		ng_client_delete(copy.ng_call_id, copy.from_tag);
 		rtc_tmb.free_dlg(copy.dlg);
 	}
 }

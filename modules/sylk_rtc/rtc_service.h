@@ -33,8 +33,4 @@ int rtc_service_invite(struct sip_msg *msg, int playback, const str *file);
 /* 1 when the request belongs to a service call (handled), -1 otherwise. */
 int rtc_service_dialog(struct sip_msg *msg);
 
-/* The SDP of nobody answering @p sdp (rtpengine's offer output): ports 9,
- * no a=rtcp, a=ssrc or a=msid lines. 0, EBADMSG or EMSGSIZE. */
-int rtc_service_fake_answer(const char *sdp, char *out, size_t size);
-
 #endif

@@ -67,6 +67,7 @@ const char *ng_cmd_name(enum ng_cmd cmd)
 	case NG_CMD_SUBSCRIBE_REQUEST: return "subscribe request";
 	case NG_CMD_SUBSCRIBE_ANSWER: return "subscribe answer";
 	case NG_CMD_UNSUBSCRIBE: return "unsubscribe";
+	case NG_CMD_PLAY_MEDIA: return "play media";
 	default: return NULL;
 	}
 }
@@ -109,7 +110,7 @@ static void enc_codec(struct benc_enc *enc, const struct ng_codec *codec)
 
 static int check_required(const struct ng_request *req)
 {
-	bool need_from = false, need_to = false, need_sdp = false;
+	bool need_from = false, need_to = false, need_sdp = false, need_file = false;
 
 	switch (req->cmd) {
 	case NG_CMD_PING: return 0;
@@ -121,11 +122,12 @@ static int check_required(const struct ng_request *req)
 	case NG_CMD_SUBSCRIBE_REQUEST: need_from = true; break;
 	case NG_CMD_SUBSCRIBE_ANSWER: need_to = need_sdp = true; break;
 	case NG_CMD_UNSUBSCRIBE: need_to = true; break;
+	case NG_CMD_PLAY_MEDIA: need_from = need_file = true; break;
 	default: return EINVAL;
 	}
 
 	if (!req->call_id || (need_from && !req->from_tag) || (need_to && !req->to_tag) ||
-	    (need_sdp && !req->sdp))
+	    (need_sdp && !req->sdp) || (need_file && !req->file))
 		return ENODATA;
 	return 0;
 }
@@ -180,8 +182,10 @@ int ng_request_encode(struct benc_enc *enc, const char *cookie, const struct ng_
 	enc_opt_str(enc, "call-id", req->call_id);
 	enc_codec(enc, &req->codec);
 	benc_enc_dict_str(enc, "command", cmd);
+	enc_opt_str(enc, "file", req->file);
 	enc_opt_list(enc, "flags", req->flags);
 	enc_opt_str(enc, "from-tag", req->from_tag);
+	enc_opt_str(enc, "media echo", req->media_echo);
 	enc_opt_list(enc, "replace", req->replace);
 	enc_opt_list(enc, "rtcp-mux", req->rtcp_mux);
 	if (req->sdp) {

@@ -59,6 +59,7 @@ enum ng_cmd {
 	NG_CMD_SUBSCRIBE_REQUEST, /* SFU: an offer to receive from-tag's media */
 	NG_CMD_SUBSCRIBE_ANSWER,  /* SFU: the subscriber's (to-tag) answer */
 	NG_CMD_UNSUBSCRIBE,       /* SFU: ends the subscription to-tag */
+	NG_CMD_PLAY_MEDIA,        /* plays a file to from-tag's leg */
 };
 
 const char *ng_cmd_name(enum ng_cmd cmd);
@@ -76,7 +77,8 @@ struct ng_codec {
  * sdp; delete and query call_id; ping nothing (everything else is
  * ignored); publish call_id, from_tag, sdp; subscribe request call_id,
  * from_tag (to_tag optional: rtpengine makes one up without it);
- * subscribe answer call_id, to_tag, sdp; unsubscribe call_id, to_tag. */
+ * subscribe answer call_id, to_tag, sdp; unsubscribe call_id, to_tag;
+ * play media call_id, from_tag, file. */
 struct ng_request {
 	enum ng_cmd cmd;
 	const char *call_id;
@@ -94,6 +96,8 @@ struct ng_request {
 	const char *const *replace;
 	const char *const *flags;
 	struct ng_codec codec;
+	const char *media_echo; /* "media echo": backwards, forwards, ... */
+	const char *file;       /* play media: a file rtpengine can read */
 };
 
 /* Appends "<cookie> <dict>" to enc. Keys are written in sorted order, as

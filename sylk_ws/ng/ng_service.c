@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* rtpengine requests of the echo and playback test services. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sylk_ws/ng/ng_service.h"
+
+/* rtpengine keeps the caller's o= and session c= otherwise, and the caller
+ * would see its own address as the far end */
+static const char *const replace_origin[] = {"origin", "session-connection", NULL};
+
+int ng_service_offer(struct ng_request *req, const char *call_id, const char *from_tag,
+		     const char *sdp, size_t sdp_len, bool echo)
+{
+	if (!req || !call_id || !from_tag || !sdp)
+		return EINVAL;
+	req->cmd = NG_CMD_OFFER;
+	req->call_id = call_id;
+	req->from_tag = from_tag;
+	req->sdp = sdp;
+	req->sdp_len = sdp_len;
+	req->replace = replace_origin;
+	req->media_echo = echo ? "backwards" : NULL;
+	return 0;
+}
+
+int ng_service_answer(struct ng_request *req, const char *call_id, const char *from_tag,
+		      const char *to_tag, const char *sdp)
+{
+	if (!req || !call_id || !from_tag || !to_tag || !sdp)
+		return EINVAL;
+	req->cmd = NG_CMD_ANSWER;
+	req->call_id = call_id;
+	req->from_tag = from_tag;
+	req->to_tag = to_tag;
+	req->sdp = sdp;
+	req->sdp_len = 0;
+	return 0;
+}
+
+int ng_service_play(struct ng_request *req, const char *call_id, const char *from_tag,
+		    const char *file)
+{
+	if (!req || !call_id || !from_tag || !file)
+		return EINVAL;
+	req->cmd = NG_CMD_PLAY_MEDIA;
+	req->call_id = call_id;
+	req->from_tag = from_tag;
+	req->file = file;
+	return 0;
+}
+
+int ng_service_play_seconds(const struct ng_reply *reply)
+{
+	int64_t ms;
+
+	if (!reply || !reply->dict || !benc_dict_int(reply->dict, "duration", &ms) || ms <= 0)
+		return 1;
+	/* clamped so that the rounding cannot overflow: 24 days is long
+	 * enough for any file rtpengine plays */
+	if (ms > INT32_MAX)
+		ms = INT32_MAX;
+	return (int)((ms + 999) / 1000);
+}
+
+/* @p line (@p n bytes, with its end of line) with the port made 9 */
+static int discard_port(char *tmp, size_t size, const char *line, size_t n, size_t *lenp)
+{
+	const char *sp = memchr(line, ' ', n);
+	const char *sp2 = sp ? memchr(sp + 1, ' ', n - (size_t)(sp + 1 - line)) : NULL;
+	int k;
+
+	if (!sp2)
+		return EBADMSG;
+	k = snprintf(tmp, size, "%.*s 9%.*s", (int)(sp - line), line,
+		     (int)(n - (size_t)(sp2 - line)), sp2);
+	if (k < 0 || (size_t)k >= size)
+		return EMSGSIZE;
+	*lenp = (size_t)k;
+	return 0;
+}
+
+int ng_service_fake_answer(const char *sdp, char *out, size_t size)
+{
+	size_t o = 0;
+	int err = 0;
+
+	if (!sdp || !out || !size)
+		return EINVAL;
+	for (const char *line = sdp; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line + 1) : strlen(line);
+		char tmp[1024];
+		const char *w = line;
+		size_t wn = n;
+
+		if (strncmp(line, "a=rtcp:", 7) == 0 || strncmp(line, "a=ssrc", 6) == 0 ||
+		    strncmp(line, "a=msid", 6) == 0)
+			goto next;
+		if (strncmp(line, "m=", 2) == 0) {
+			err = discard_port(tmp, sizeof(tmp), line, n, &wn);
+			if (err)
+				goto out;
+			w = tmp;
+		}
+		if (o + wn + 1 > size) {
+			err = EMSGSIZE;
+			goto out;
+		}
+		memcpy(out + o, w, wn);
+		o += wn;
+next:
+		line += n;
+	}
+out:
+	out[err ? 0 : o] = '\0';
+	return err;
+}
