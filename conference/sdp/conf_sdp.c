@@ -482,6 +482,25 @@ fail:
 	return err;
 }
 
+int conf_sdp_rtpmap(const struct conf_sdp_media *m, int pt, char *name, size_t size,
+		    unsigned *rate, unsigned *channels)
+{
+	for (size_t i = 0; i < m->attr_count; i++) {
+		int apt;
+		char an[32];
+		unsigned ar = 0, ac = 1;
+
+		if (sscanf(m->attrs[i], "rtpmap:%d %31[^/]/%u/%u", &apt, an, &ar, &ac) >= 3 &&
+		    apt == pt) {
+			snprintf(name, size, "%s", an);
+			*rate = ar;
+			*channels = ac;
+			return 0;
+		}
+	}
+	return ENOENT;
+}
+
 /* ---- building ------------------------------------------------------------- */
 
 /* One line: the parts concatenated, then CRLF. */

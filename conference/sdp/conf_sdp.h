@@ -75,6 +75,12 @@ struct conf_sdp_offer {
 int conf_sdp_offer_parse(struct conf_sdp_offer **offerp, const char *sdp, size_t len);
 void conf_sdp_offer_free(struct conf_sdp_offer *offer);
 
+/* The first a=rtpmap of payload type @p pt in @p m: 0 with its encoding
+ * name (at most 31 bytes, cut to @p size), clock rate and channels (1 when
+ * the line gives none); ENOENT when no rtpmap names @p pt. */
+int conf_sdp_rtpmap(const struct conf_sdp_media *m, int pt, char *name, size_t size,
+		    unsigned *rate, unsigned *channels);
+
 /* The focus's decision for one offered m= line (one per line, same order). */
 struct conf_sdp_answer_media {
 	bool accept;                      /* false: answer with port 0 */

@@ -53,19 +53,7 @@ static void rtpmap(const struct conf_sdp_media *m, int pt, char *name, size_t si
 	*rate = 8000;
 	*channels = 1;
 	snprintf(name, size, "%s", pt >= 0 && pt <= 9 && statics[pt] ? statics[pt] : "");
-	for (size_t i = 0; i < m->attr_count; i++) {
-		int apt;
-		char an[32];
-		unsigned ar = 0, ac = 1;
-
-		if (sscanf(m->attrs[i], "rtpmap:%d %31[^/]/%u/%u", &apt, an, &ar, &ac) >= 3 &&
-		    apt == pt) {
-			snprintf(name, size, "%s", an);
-			*rate = ar;
-			*channels = ac;
-			return;
-		}
-	}
+	conf_sdp_rtpmap(m, pt, name, size, rate, channels);
 }
 
 static bool pick_in(struct mixer_bridge_codec *c, const struct conf_sdp_media *m)

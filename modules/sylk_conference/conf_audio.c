@@ -4,13 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <sys/random.h>
 
 #include "core/dprint.h"
 
 #include "conference/mixer/audio_codec.h"
+#include "conference/sdp/audio_leg.h"
+#include "sylk_ws/base/sbuf.h"
 #include "sylk_ws/ng/ng_bridge.h"
 #include "sylk_ws/base/error.h"
 
@@ -19,125 +20,6 @@
 #include "conf_config.h"
 #include "conf_mixer.h"
 #include "conf_store.h"
-
-#define SDP_SIZE 8192
-
-/* the offered audio section alone, as an SDP rtpengine can take */
-static int audio_only_sdp(char *buf, size_t size, const struct conf_sdp_offer *offer,
-			  const struct conf_sdp_media *m)
-{
-	const char *addr = m->c_addr ? m->c_addr : offer->c_addr ? offer->c_addr : "0.0.0.0";
-	const char *ipver = strchr(addr, ':') ? "IP6" : "IP4";
-	int n = snprintf(buf, size,
-			 "v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n"
-			 "m=%s %u %s %s\r\n",
-			 ipver, addr, ipver, addr, m->media, m->port, m->proto, m->fmt);
-
-	for (size_t i = 0; i < m->attr_count && n > 0 && (size_t)n < size; i++)
-		n += snprintf(buf + n, size - (size_t)n, "a=%s\r\n", m->attrs[i]);
-	return (n < 0 || (size_t)n >= size) ? -1 : 0;
-}
-
-struct choice {
-	enum audio_codec_id codec;
-	int pt;
-	char name[32];
-	unsigned rate;
-	unsigned channels;
-	int dtmf_pt;
-	unsigned dtmf_rate;
-};
-
-static int preference(enum audio_codec_id c)
-{
-	switch (c) {
-	case AUDIO_CODEC_OPUS: return 4;
-	case AUDIO_CODEC_G722: return 3;
-	case AUDIO_CODEC_PCMA: return 2;
-	case AUDIO_CODEC_PCMU: return 1;
-	default: return 0;
-	}
-}
-
-/* the best codec of rtpengine's offer toward the mixer */
-static int choose(const struct conf_sdp_media *m, struct choice *ch)
-{
-	char fmt[256], *save = NULL;
-
-	memset(ch, 0, sizeof(*ch));
-	ch->dtmf_pt = -1;
-	sylk_copy(fmt, sizeof(fmt), m->fmt, strlen(m->fmt));
-	for (char *tok = strtok_r(fmt, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		int pt = atoi(tok);
-		char name[32] = "";
-		unsigned rate = 0, channels = 1;
-		enum audio_codec_id c;
-
-		for (size_t i = 0; i < m->attr_count; i++) {
-			int apt;
-			char an[32];
-			unsigned ar = 0, ac = 1;
-
-			if (sscanf(m->attrs[i], "rtpmap:%d %31[^/]/%u/%u", &apt, an, &ar, &ac) >=
-				    3 &&
-			    apt == pt) {
-				sylk_copy(name, sizeof(name), an, strlen(an));
-				rate = ar;
-				channels = ac;
-				break;
-			}
-		}
-		if (name[0] && strcasecmp(name, "telephone-event") == 0) {
-			if (ch->dtmf_pt < 0 || rate == 8000) {
-				ch->dtmf_pt = pt;
-				ch->dtmf_rate = rate;
-			}
-			continue;
-		}
-		c = name[0] ? audio_codec_by_name(name, rate) :
-			      audio_codec_by_static_pt((unsigned)pt);
-		if (preference(c) > preference(ch->codec)) {
-			ch->codec = c;
-			ch->pt = pt;
-			sylk_copy(ch->name, sizeof(ch->name), name[0] ? name : audio_codec_name(c),
-				  strlen(name[0] ? name : audio_codec_name(c)));
-			ch->rate = rate ? rate : audio_codec_clock_rate(c);
-			ch->channels = channels;
-		}
-	}
-	return ch->codec == AUDIO_CODEC_NONE ? -1 : 0;
-}
-
-static bool is_webrtc(const struct conf_sdp_media *m)
-{
-	return strstr(m->proto, "SAVPF") || strstr(m->proto, "UDP/TLS");
-}
-
-/* from "m=" of an SDP to its end, with the session c= line moved in */
-static char *media_section(const char *sdp)
-{
-	const char *m = strstr(sdp, "\r\nm=");
-	const char *c = strstr(sdp, "\r\nc=");
-	const char *eol = m ? strstr(m + 2, "\r\n") : NULL;
-	size_t clen = 0;
-	char *out;
-
-	if (!m || !eol)
-		return NULL;
-	m += 2;
-	eol += 2;
-	if (c && c < m) {
-		c += 2;
-		clen = (size_t)(strstr(c, "\r\n") + 2 - c);
-	}
-	out = malloc(strlen(m) + clen + 1);
-	if (!out)
-		return NULL;
-	memcpy(out, m, (size_t)(eol - m));
-	memcpy(out + (eol - m), c, clen);
-	strcpy(out + (eol - m) + clen, eol);
-	return out;
-}
 
 static void ng_free_reply(struct ng_reply *r)
 {
@@ -155,19 +37,20 @@ int conf_audio_setup(struct conf_audio_leg *leg, unsigned room_key, unsigned par
 	struct ng_reply *reply = NULL;
 	struct conf_sdp_offer *toward = NULL;
 	struct mix_participant_cfg cfg = {0};
-	struct choice ch;
-	char sdp[SDP_SIZE], why[128] = "", rtp_call[CONF_CALLID_SIZE];
+	struct audio_leg_codec ch;
+	struct sbuf sdp = SBUF_INIT;
+	char why[128] = "", rtp_call[CONF_CALLID_SIZE];
 	int port = 0, err = EPROTO;
 	bool hold = m->dir == CONF_DIR_SENDONLY || m->dir == CONF_DIR_INACTIVE;
 
 	memset(leg, 0, sizeof(*leg));
 	snprintf(rtp_call, sizeof(rtp_call), "conf-%s", call_id);
-	if (audio_only_sdp(sdp, sizeof(sdp), offer, m) < 0)
-		return EPROTO;
+	if (audio_leg_offer(&sdp, offer, idx) != 0)
+		goto out;
 	ng_bridge_request(&req, NG_BRIDGE_WEBRTC_OFFER);
 	req.call_id = rtp_call;
 	req.from_tag = from_tag;
-	req.sdp = sdp;
+	req.sdp = sdp.buf;
 	/* PCMU is always there toward the mixer: a participant with codecs the
 	 * mixer lacks (Speex, GSM, G.729) is transcoded by rtpengine */
 	req.codec.transcode = transcode;
@@ -176,7 +59,7 @@ int conf_audio_setup(struct conf_audio_leg *leg, unsigned room_key, unsigned par
 		goto fail;
 	}
 	if (conf_sdp_offer_parse(&toward, reply->sdp, reply->sdp_len) != 0 ||
-	    toward->media_count < 1 || choose(&toward->media[0], &ch) < 0 ||
+	    toward->media_count < 1 || audio_leg_choose(&ch, &toward->media[0]) != 0 ||
 	    (!toward->c_addr && !toward->media[0].c_addr)) {
 		LM_NOTICE("audio of %s: no codec the mixer can take\n", who);
 		goto fail;
@@ -187,22 +70,10 @@ int conf_audio_setup(struct conf_audio_leg *leg, unsigned room_key, unsigned par
 		err = ENOSPC;
 		goto fail;
 	}
-	{
-		int n = snprintf(sdp, sizeof(sdp),
-				 "v=0\r\no=- 1 1 IN IP4 %s\r\ns=mixer\r\nc=IN IP4 %s\r\nt=0 0\r\n"
-				 "m=audio %d RTP/AVP %d",
-				 conf_cfg.msrp_host_s.s, conf_cfg.msrp_host_s.s, port, ch.pt);
-
-		if (ch.dtmf_pt >= 0)
-			n += snprintf(sdp + n, sizeof(sdp) - (size_t)n, " %d", ch.dtmf_pt);
-		n += snprintf(sdp + n, sizeof(sdp) - (size_t)n, "\r\na=rtpmap:%d %s/%u%s\r\n",
-			      ch.pt, ch.name, ch.rate, ch.channels == 2 ? "/2" : "");
-		if (ch.dtmf_pt >= 0)
-			n += snprintf(sdp + n, sizeof(sdp) - (size_t)n,
-				      "a=rtpmap:%d telephone-event/%u\r\n", ch.dtmf_pt,
-				      ch.dtmf_rate);
-		snprintf(sdp + n, sizeof(sdp) - (size_t)n, "a=ptime:20\r\na=%s\r\n",
-			 conf_dir_name(conf_dir_reverse(m->dir)));
+	sbuf_reset(&sdp);
+	if (audio_leg_mixer_answer(&sdp, &ch, conf_cfg.msrp_host_s.s, port, m->dir) != 0) {
+		err = ENOMEM;
+		goto fail;
 	}
 	cfg.codec = ch.codec;
 	cfg.pt = (uint8_t)ch.pt;
@@ -225,16 +96,16 @@ int conf_audio_setup(struct conf_audio_leg *leg, unsigned room_key, unsigned par
 	reply = NULL;
 
 	memset(&req, 0, sizeof(req));
-	if (is_webrtc(m))
+	if (audio_leg_is_webrtc(m))
 		ng_bridge_request(&req, NG_BRIDGE_SIP_ANSWER);
 	else
 		req.cmd = NG_CMD_ANSWER;
 	req.call_id = rtp_call;
 	req.from_tag = from_tag;
 	req.to_tag = to_tag;
-	req.sdp = sdp;
+	req.sdp = sdp.buf;
 	if (ng_client_request(&req, &reply, why, sizeof(why)) != 0 || !reply->sdp ||
-	    !(leg->section = media_section(reply->sdp))) {
+	    audio_leg_section(&leg->section, reply->sdp) != 0) {
 		LM_NOTICE("audio of %s: rtpengine answer failed: %s\n", who, why);
 		conf_mixer_remove(room_key, part_key);
 		port = 0; /* the mixer frees it */
@@ -255,6 +126,7 @@ fail:
 out:
 	ng_free_reply(reply);
 	conf_sdp_offer_free(toward);
+	sbuf_reset(&sdp);
 	return err;
 }
 
