@@ -11,14 +11,24 @@
  * would see its own address as the far end */
 static const char *const replace_origin[] = {"origin", "session-connection", NULL};
 
+/* what every request of a service call names: its command and the caller's leg */
+static int leg(struct ng_request *req, enum ng_cmd cmd, const char *call_id, const char *from_tag)
+{
+	if (!req || !call_id || !from_tag)
+		return EINVAL;
+	req->cmd = cmd;
+	req->call_id = call_id;
+	req->from_tag = from_tag;
+	return 0;
+}
+
 int ng_service_offer(struct ng_request *req, const char *call_id, const char *from_tag,
 		     const char *sdp, size_t sdp_len, bool echo)
 {
-	if (!req || !call_id || !from_tag || !sdp)
-		return EINVAL;
-	req->cmd = NG_CMD_OFFER;
-	req->call_id = call_id;
-	req->from_tag = from_tag;
+	int err = sdp ? leg(req, NG_CMD_OFFER, call_id, from_tag) : EINVAL;
+
+	if (err)
+		return err;
 	req->sdp = sdp;
 	req->sdp_len = sdp_len;
 	req->replace = replace_origin;
@@ -29,11 +39,10 @@ int ng_service_offer(struct ng_request *req, const char *call_id, const char *fr
 int ng_service_answer(struct ng_request *req, const char *call_id, const char *from_tag,
 		      const char *to_tag, const char *sdp)
 {
-	if (!req || !call_id || !from_tag || !to_tag || !sdp)
-		return EINVAL;
-	req->cmd = NG_CMD_ANSWER;
-	req->call_id = call_id;
-	req->from_tag = from_tag;
+	int err = to_tag && sdp ? leg(req, NG_CMD_ANSWER, call_id, from_tag) : EINVAL;
+
+	if (err)
+		return err;
 	req->to_tag = to_tag;
 	req->sdp = sdp;
 	req->sdp_len = 0;
@@ -43,13 +52,11 @@ int ng_service_answer(struct ng_request *req, const char *call_id, const char *f
 int ng_service_play(struct ng_request *req, const char *call_id, const char *from_tag,
 		    const char *file)
 {
-	if (!req || !call_id || !from_tag || !file)
-		return EINVAL;
-	req->cmd = NG_CMD_PLAY_MEDIA;
-	req->call_id = call_id;
-	req->from_tag = from_tag;
-	req->file = file;
-	return 0;
+	int err = file ? leg(req, NG_CMD_PLAY_MEDIA, call_id, from_tag) : EINVAL;
+
+	if (!err)
+		req->file = file;
+	return err;
 }
 
 int ng_service_play_seconds(const struct ng_reply *reply)
