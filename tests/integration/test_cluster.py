@@ -16,14 +16,18 @@ gateway's browser accounts."""
 
 import os
 import re
+import socket
+import threading
 import time
 import uuid
 
 import pytest
 
 from sylktest import msrp
-from sylktest.cluster import Node, Postgres
+from sylktest.cluster import Node, Postgres, cluster_address
 from sylktest.processes import free_port, wait_until
+from sylktest.rtp import RtpEndpoint
+from sylktest.rtpphone import SipUA, uri_of
 from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN
 from sylktest.sipp import Sipp, run_uac
 from sylktest.sylkrtc import SylkRtcClient, aor
@@ -45,14 +49,10 @@ def cluster(tmp_path_factory):
     nodes = []
     try:
         # the first node joins through the second, the others through the first
-        second_port = free_port()
-        a = Node(os.path.join(top, "a"), db, join_port=second_port, defines=NODE_DEFINES)
-        b = Node(os.path.join(top, "b"), db, join_port=a.cluster_port,
-                 defines=dict(NODE_DEFINES, CLUSTER_PORT=second_port,
-                              CLUSTER_URI=f'"sip:127.0.0.1:{second_port}"',
-                              CLUSTER_HOSTPORT=f'"127.0.0.1:{second_port}"'))
-        b.cluster_port = second_port
-        c = Node(os.path.join(top, "c"), db, join_port=a.cluster_port, defines=NODE_DEFINES)
+        addr_a, addr_b, addr_c = (cluster_address() for _ in range(3))
+        a = Node(os.path.join(top, "a"), db, address=addr_a, join=addr_b, defines=NODE_DEFINES)
+        b = Node(os.path.join(top, "b"), db, address=addr_b, join=addr_a, defines=NODE_DEFINES)
+        c = Node(os.path.join(top, "c"), db, address=addr_c, join=addr_a, defines=NODE_DEFINES)
         nodes = [a, b, c]
         for n in nodes:
             wait_until(lambda n=n: n.dmq_nodes() >= 3, 15, interval=0.2,
@@ -93,7 +93,7 @@ def test_registration_on_one_node_is_seen_on_the_others(cluster):
             wait_until(lambda n=n: f"gw-" in location(n, "carol"), 5, interval=0.1,
                        what="carol's gateway Contact replicated")
             # the Contact is node A's cluster socket
-            assert f"127.0.0.1:{a.cluster_port}" in location(n, "carol")
+            assert a.cluster_hostport in location(n, "carol")
     # the WebSocket closed: unregistered everywhere
     for n in (a, b, c):
         wait_until(lambda n=n: "gw-" not in location(n, "carol"), 5, interval=0.1,
@@ -142,6 +142,105 @@ def test_phone_on_b_calls_browser_registered_through_a(cluster, workdir):
             assert ended["reason"] == "Call ended by the remote party"
     caller.wait(10)
     assert caller.actions()[-1] == "hangup 200", caller.report()
+
+
+class RtpEcho:
+    """The TCP phone's audio: every RTP packet goes back where it came from."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.echoed = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                data, source = self.sock.recvfrom(2048)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.sock.sendto(data, source)
+            self.echoed += 1
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+def sdp_for(port):
+    return ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            f"m=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+
+
+def media_of(sdp_text):
+    host = re.search(r"c=IN IP4 ([0-9.]+)", sdp_text).group(1)
+    port = int(re.search(r"m=audio (\d+)", sdp_text).group(1))
+    return host, port
+
+
+def test_phone_on_a_tcp_connection_is_called_and_messaged_through_its_node(cluster):
+    """A phone registered over a TCP connection it opened (as phones behind
+    NAT do) is reachable only down that connection: a call and a MESSAGE
+    placed on B reach it through A, whose Path the registration carries;
+    audio flows both ways; each side's BYE reaches the other."""
+    _, (a, b, c) = cluster
+    for n in (a, b, c):
+        n.kamcmd_result("ul.rm", "location", "carol")
+    phone = SipUA(a.sip_port, "carol", domain=SIP_DOMAIN, password=DEMO_ACCOUNTS["carol"],
+                  transport="tcp")
+    echo = RtpEcho()
+    phone.answer_calls = lambda invite: sdp_for(echo.port)
+    caller = SipUA(b.sip_port, "alice", domain=SIP_DOMAIN, password=DEMO_ACCOUNTS["alice"])
+    rtp = RtpEndpoint(4242)
+    try:
+        # with a Path of its own making, which the server must not keep
+        assert phone.register(extra=["Path: <sip:evil.example;lr>"]).code == 200
+        # B sees the Contact with a Path through A's cluster socket
+        wait_until(lambda: a.cluster_hostport in location(b, "carol"), 5,
+                   interval=0.1, what="carol's TCP Contact with A's Path on B")
+        # a Path the client wrote itself is not kept
+        assert "evil.example" not in location(b, "carol")
+
+        for who in ("callee", "caller"):
+            dialog, answer = caller.invite(f"sip:{CAROL}", sdp_for(rtp.port))
+            invite = [r for r in phone.requests if r.method == "INVITE"][-1]
+            assert uri_of(invite.header("from")) == f"sip:{ALICE}"
+            host, port = media_of(answer.body)
+            rtp.received.clear()
+            rtp.send(host, port, 50)
+            wait_until(lambda: len(rtp.received) >= 40, 5, interval=0.1,
+                       what="the caller's audio echoed back by the TCP phone")
+            if who == "callee":
+                # the phone hangs up: its BYE goes up its connection, via A and B
+                phone_dialog = phone._dialogs[invite.call_id]
+                assert phone.bye(phone_dialog).code == 200
+                wait_until(lambda: dialog.terminated.is_set(), 5, interval=0.1,
+                           what="the caller got the phone's BYE")
+            else:
+                assert caller.bye(dialog).code == 200
+                wait_until(lambda: any(r.method == "BYE" and r.call_id == invite.call_id
+                                       for r in phone.requests), 5, interval=0.1,
+                           what="the phone got the caller's BYE down its connection")
+
+        # a MESSAGE placed on B also arrives down the connection
+        d = caller.new_dialog(f"sip:{CAROL}")
+        r = caller._transaction("MESSAGE", d, body="over the path", ctype="text/plain")
+        assert r.code == 200, r.start
+        assert any(m.method == "MESSAGE" and "over the path" in m.body for m in phone.requests)
+    finally:
+        rtp.close()
+        caller.close()
+        echo.close()
+        phone.close()
+        for n in (a, b, c):
+            n.kamcmd_result("ul.rm", "location", "carol")
 
 
 def is_event(name, **fields):
@@ -194,7 +293,7 @@ def room_home(node, room):
 
 
 def hostport(node):
-    return f"127.0.0.1:{node.cluster_port}"
+    return node.cluster_hostport
 
 
 def rooms_of(node):
@@ -472,7 +571,7 @@ def test_a_client_cannot_pass_for_authenticated_to_the_presence_node(cluster):
                         headers=forged).startswith("403 ")
     assert _sip_request(b.sip_port, "PUBLISH", ruri, sender=ruri,
                         headers=forged).startswith("407 ")
-    assert _sip_request(a.cluster_port, "PUBLISH", ruri, sender=ruri,
+    assert _sip_request(a.cluster_port, "PUBLISH", ruri, sender=ruri, host=a.cluster_ip,
                         headers="Event: presence\r\n").startswith("403 ")
 
 
@@ -553,7 +652,7 @@ def test_postgres_schema_is_the_sqlite_one_translated(cluster):
 
 
 def _sip_request(port, method, ruri, sender=f"sip:mallory@{SIP_DOMAIN}", headers="",
-                 sdp=""):
+                 sdp="", host="127.0.0.1"):
     """The final status of a request sent from a fresh UDP socket (the
     reason phrase too when `headers` or `sdp` are given)."""
     import socket
@@ -574,7 +673,7 @@ def _sip_request(port, method, ruri, sender=f"sip:mallory@{SIP_DOMAIN}", headers
     else:
         msg += "Content-Length: 0\r\n\r\n"
     try:
-        s.sendto(msg.encode(), ("127.0.0.1", port))
+        s.sendto(msg.encode(), (host, port))
         while True:
             reply = s.recv(65535).decode(errors="replace")
             status = reply.split("\r\n", 1)[0].split(" ", 2)
@@ -590,13 +689,15 @@ def test_cluster_socket_takes_only_dmq_and_this_nodes_contacts(cluster):
     assert _sip_request(a.sip_port, "KDMQ", f"sip:usrloc@127.0.0.1:{a.sip_port}") == 403
     # on the cluster socket, a MESSAGE for a user (not a gateway Contact of
     # the node) is refused: no relaying and no unauthenticated delivery
-    assert _sip_request(a.cluster_port, "MESSAGE", f"sip:bob@{SIP_DOMAIN}") == 403
+    assert _sip_request(a.cluster_port, "MESSAGE", f"sip:bob@{SIP_DOMAIN}",
+                        host=a.cluster_ip) == 403
     # nor a request for another node's gateway Contact
     assert _sip_request(a.cluster_port, "MESSAGE",
-                        f"sip:gw-1@127.0.0.1:{b.cluster_port}") == 403
+                        f"sip:gw-1@{b.cluster_hostport}", host=a.cluster_ip) == 403
     # a MESSAGE to a room on the cluster socket: only joins, subscriptions
     # and REFERs of rooms cross nodes
-    assert _sip_request(a.cluster_port, "MESSAGE", "sip:anyroom@conference.sylk.test") == 403
+    assert _sip_request(a.cluster_port, "MESSAGE", "sip:anyroom@conference.sylk.test",
+                        host=a.cluster_ip) == 403
 
 
 def test_a_client_cannot_pass_for_authenticated_to_the_rooms_node(cluster):

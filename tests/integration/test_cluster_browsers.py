@@ -59,7 +59,7 @@ def test_browser_on_one_node_calls_a_browser_on_the_other(two_nodes):
     gateway Contact over the cluster sockets; each browser hears the other."""
     a, b = two_nodes
     with registered(a, "bob") as bob:
-        wait_until(lambda: f"@127.0.0.1:{a.cluster_port}" in b.kamcmd_result(
+        wait_until(lambda: f"@{a.cluster_hostport}" in b.kamcmd_result(
             "ul.lookup", "location", BOB).stdout, 5, interval=0.1,
             what="bob's gateway contact replicated to b")
         with registered(b, "alice") as alice, WebRtcPeer(tone_hz=700) as alice_peer, \
@@ -117,7 +117,7 @@ def test_demo_app_and_test_client_move_to_the_next_node_when_theirs_dies(two_nod
         assert "reconnecting" in again["lost"], again
         assert bob.wait_failover(20) == b.http_port
         # both are on node b now: a message there reaches the page live
-        wait_until(lambda: f"@127.0.0.1:{b.cluster_port}" in b.kamcmd_result(
+        wait_until(lambda: f"@{b.cluster_hostport}" in b.kamcmd_result(
             "ul.lookup", "location", ALICE).stdout, 10, what="alice's gateway contact on b")
         with bob:
             mid = send(bob, BOB, ALICE, "still here?")

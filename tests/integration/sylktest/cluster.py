@@ -63,27 +63,43 @@ class Postgres:
         shutil.rmtree(self.data, ignore_errors=True)
 
 
-class Node:
-    """rtpengine + kamailio of one node."""
+_cluster_ips = iter(range(11, 255))
 
-    def __init__(self, workdir, db, join_port=None, defines=None):
+
+def cluster_address():
+    """A loopback address of its own and a free port for one node's cluster
+    socket: nodes on different addresses, as on different machines (a node
+    tells its own Path entries from another node's by the address)."""
+    return f"127.0.0.{next(_cluster_ips)}", free_port()
+
+
+class Node:
+    """rtpengine + kamailio of one node; `address` is its cluster socket's
+    (ip, port), `join` the address of the node it joins through (itself if
+    none)."""
+
+    def __init__(self, workdir, db, address=None, join=None, defines=None):
         os.makedirs(workdir, exist_ok=True)
         self.workdir = workdir
-        self.cluster_port = free_port()
-        join = join_port or self.cluster_port
+        self.cluster_ip, self.cluster_port = address or cluster_address()
+        join_ip, join_port = join or (self.cluster_ip, self.cluster_port)
         self.rtpengine = Rtpengine(workdir)
         values = {
             "WITH_CLUSTER": 1,
             "WITH_POSTGRES": 1,
             "DB_URL": f'"{db.url}"',
-            "CLUSTER_IP": "127.0.0.1",
+            "CLUSTER_IP": self.cluster_ip,
             "CLUSTER_PORT": self.cluster_port,
-            "CLUSTER_URI": f'"sip:127.0.0.1:{self.cluster_port}"',
-            "CLUSTER_HOSTPORT": f'"127.0.0.1:{self.cluster_port}"',
-            "CLUSTER_JOIN": f'"sip:127.0.0.1:{join}"',
+            "CLUSTER_URI": f'"sip:{self.cluster_hostport}"',
+            "CLUSTER_HOSTPORT": f'"{self.cluster_hostport}"',
+            "CLUSTER_JOIN": f'"sip:{join_ip}:{join_port}"',
         }
         values.update(defines or {})
         self.kamailio = Kamailio(workdir, self.rtpengine, values)
+
+    @property
+    def cluster_hostport(self):
+        return f"{self.cluster_ip}:{self.cluster_port}"
 
     def __getattr__(self, name):
         return getattr(self.kamailio, name)
@@ -113,20 +129,11 @@ def start_nodes(top, db, count, defines=None):
     every node sees all the others in its DMQ view. Stopped on failure."""
     nodes = []
     try:
-        second_port = free_port()
-        first = Node(os.path.join(top, "n1"), db, join_port=second_port, defines=defines)
-        nodes.append(first)
-        for i in range(2, count + 1):
-            extra = {}
-            if i == 2:
-                extra = {"CLUSTER_PORT": second_port,
-                         "CLUSTER_URI": f'"sip:127.0.0.1:{second_port}"',
-                         "CLUSTER_HOSTPORT": f'"127.0.0.1:{second_port}"'}
-            node = Node(os.path.join(top, f"n{i}"), db, join_port=first.cluster_port,
-                        defines=dict(defines or {}, **extra))
-            if i == 2:
-                node.cluster_port = second_port
-            nodes.append(node)
+        addresses = [cluster_address() for _ in range(count)]
+        for i, address in enumerate(addresses):
+            join = addresses[1] if i == 0 else addresses[0]
+            nodes.append(Node(os.path.join(top, f"n{i + 1}"), db, address=address, join=join,
+                              defines=defines))
         for n in nodes:
             wait_until(lambda n=n: n.dmq_nodes() >= count, 15, interval=0.2,
                        what="every node in the DMQ view")

@@ -221,16 +221,26 @@ class SipUA:
     answers 401/407 challenges."""
 
     def __init__(self, server_port, user, domain="example.org", password=None,
-                 display=None):
+                 display=None, transport="udp"):
         self.server = ("127.0.0.1", server_port)
         self.user, self.domain, self.password = user, domain, password
         self.display = display
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.transport = transport
+        if transport == "tcp":
+            # one connection, opened by the phone, as a phone behind NAT has
+            self.sock = socket.create_connection(self.server, timeout=5)
+            self._stream = b""
+            self._send_lock = threading.Lock()
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.1)
         self.port = self.sock.getsockname()[1]
         self.aor = f"sip:{user}@{domain}"
-        self.contact = f"<sip:{user}@127.0.0.1:{self.port}>"
+        suffix = ";transport=tcp" if transport == "tcp" else ""
+        self.contact = f"<sip:{user}@127.0.0.1:{self.port}{suffix}>"
+        # set to a function(INVITE) -> SDP answer to take incoming calls
+        self.answer_calls = None
         self._transactions = {}  # branch -> Queue of responses
         self._dialogs = {}       # call-id -> Dialog
         self._subscriptions = {}  # call-id -> Subscription
@@ -243,17 +253,43 @@ class SipUA:
 
     # -------------------------------------------------------------- transport
     def _send(self, text):
-        self.sock.sendto(text.encode(), self.server)
+        if self.transport == "tcp":
+            with self._send_lock:
+                self.sock.sendall(text.encode())
+        else:
+            self.sock.sendto(text.encode(), self.server)
+
+    def _receive(self):
+        """The next message (UDP datagram, or one framed by Content-Length
+        from the TCP stream); None when nothing came; raises OSError when
+        the socket is gone."""
+        if self.transport != "tcp":
+            data, _ = self.sock.recvfrom(65535)
+            return data
+        while True:
+            self._stream = self._stream.lstrip(b"\r\n")  # keepalives
+            end = self._stream.find(b"\r\n\r\n")
+            if end >= 0:
+                m = re.search(rb"^(?:content-length|l)\s*:\s*(\d+)", self._stream[:end],
+                              re.I | re.M)
+                total = end + 4 + (int(m.group(1)) if m else 0)
+                if len(self._stream) >= total:
+                    data, self._stream = self._stream[:total], self._stream[total:]
+                    return data
+            chunk = self.sock.recv(65535)
+            if not chunk:
+                raise OSError("connection closed by the server")
+            self._stream += chunk
 
     def _reader(self):
         while self._running:
             try:
-                data, _ = self.sock.recvfrom(65535)
+                data = self._receive()
             except socket.timeout:
                 continue
             except OSError:
                 return
-            if not data.strip():
+            if not data or not data.strip():
                 continue
             try:
                 msg = SipMessage(data)
@@ -270,17 +306,39 @@ class SipUA:
             else:
                 self._request_in(msg)
 
-    def _reply(self, req, code, reason, extra=()):
+    def _reply(self, req, code, reason, extra=(), to_tag=None, body=None):
         lines = [f"SIP/2.0 {code} {reason}"]
         for name in ("via", "from", "to", "call-id", "cseq"):
             for n, v in req.headers:
                 if n == name:
                     value = v
                     if name == "to" and not req.tag("to"):
-                        value += ";tag=" + secrets.token_hex(4)
+                        value += ";tag=" + (to_tag or secrets.token_hex(4))
                     lines.append(f"{REPLY_NAMES[name]}: {value}")
-        lines += list(extra) + ["Content-Length: 0", "", ""]
+        lines += list(extra)
+        if body:
+            lines += ["Content-Type: application/sdp",
+                      f"Content-Length: {len(body.encode())}", "", body]
+        else:
+            lines += ["Content-Length: 0", "", ""]
         self._send("\r\n".join(lines))
+
+    def _answer_invite(self, msg):
+        """An incoming call: 200 with the SDP answer_calls gives (a dialog
+        kept for its BYE), or 480 when this UA takes no calls."""
+        if self.answer_calls is None:
+            self._reply(msg, 480, "Temporarily Unavailable")
+            return
+        d = Dialog(msg.call_id, secrets.token_hex(4), uri_of(msg.header("to")),
+                   uri_of(msg.header("from")))
+        d.remote_tag = msg.tag("from")
+        d.remote_target = uri_of(msg.header("contact", msg.header("from")))
+        d.route_set = msg.all("record-route")
+        d.invite = msg
+        self._dialogs[msg.call_id] = d
+        extra = [f"Record-Route: {r}" for r in msg.all("record-route")]
+        extra.append(f"Contact: {self.contact}")
+        self._reply(msg, 200, "OK", extra, to_tag=d.local_tag, body=self.answer_calls(msg))
 
     def _request_in(self, msg):
         self.requests.append(msg)
@@ -303,8 +361,11 @@ class SipUA:
                 dialog.bye = msg
                 dialog.terminated.set()
             return
-        if msg.method == "OPTIONS":
+        if msg.method in ("OPTIONS", "MESSAGE"):
             self._reply(msg, 200, "OK")
+            return
+        if msg.method == "INVITE" and not msg.tag("to"):
+            self._answer_invite(msg)
             return
         self._reply(msg, 501, "Not Implemented")
 
@@ -315,7 +376,8 @@ class SipUA:
             frm = f'"{self.display}" ' + frm
         to = f"<{dialog.remote_uri}>" + (f";tag={dialog.remote_tag}" if dialog.remote_tag else "")
         lines = [f"{method} {ruri} SIP/2.0",
-                 f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch={branch};rport",
+                 f"Via: SIP/2.0/{self.transport.upper()} 127.0.0.1:{self.port};branch={branch}"
+                 ";rport",
                  f"From: {frm}", f"To: {to}", f"Call-ID: {dialog.call_id}",
                  f"CSeq: {cseq} {method}", "Max-Forwards: 70"]
         lines += [f"Route: {r}" for r in dialog.route_set]
@@ -349,7 +411,9 @@ class SipUA:
                     now = time.monotonic()
                     if now >= deadline:
                         raise TimeoutError(f"{method} {ruri}: no final response in {timeout}s")
-                    if not provisional and now >= next_send:
+                    # over TCP the transport retransmits, never the UA
+                    if not provisional and now >= next_send and \
+                            (self.transport != "tcp" or next_send == 0.0):
                         self._send(text)
                         next_send = now + interval
                         interval = min(interval * 2, 4.0)
@@ -380,6 +444,13 @@ class SipUA:
                 continue
             return final
         return final
+
+    def register(self, expires=60, timeout=10, extra=()):
+        """REGISTER this UA's Contact for its AOR (digest when challenged);
+        returns the final response."""
+        d = Dialog(secrets.token_hex(12), secrets.token_hex(4), self.aor, self.aor)
+        return self._transaction("REGISTER", d, extra=[f"Expires: {expires}", *extra],
+                                 timeout=timeout, ruri=f"sip:{self.domain}")
 
     def ack(self, dialog, invite_cseq):
         branch = "z9hG4bK" + secrets.token_hex(8)
