@@ -173,6 +173,14 @@ static bool uri_norm(const char *s, size_t n, char *out)
 	return true;
 }
 
+bool chat_uri_equal(const char *a, const char *b)
+{
+	char na[NORM_MAX], nb[NORM_MAX];
+
+	return a && b && uri_norm(a, strlen(a), na) && uri_norm(b, strlen(b), nb) &&
+	       strcmp(na, nb) == 0;
+}
+
 /* ---- room ----------------------------------------------------------------- */
 
 int chat_room_alloc(struct chat_room **roomp, const struct sylk_mem *mem, const char *room_uri,

@@ -124,4 +124,9 @@ int chat_room_history_get(const struct chat_room *room, size_t i, const void **c
  * without the NUL. Returns 0, EINVAL, ENOMEM. */
 int chat_status_message(char **out, size_t *lenp, const char *room_uri, const char *text);
 
+/* Whether two SIP URIs (or name-addrs) name the same user by the rules
+ * above (scheme, parameters, headers, host case). False when either is not
+ * a usable URI. */
+bool chat_uri_equal(const char *a, const char *b);
+
 #endif

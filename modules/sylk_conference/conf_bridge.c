@@ -18,6 +18,7 @@
 #include "conf_bridge.h"
 #include "conf_msrp_send.h"
 #include "conf_room.h"
+#include "conf_session.h"
 #include "conf_stats.h"
 #include "conf_store.h"
 
@@ -202,5 +203,6 @@ int conf_bridge_bind(sylk_conf_api_t *api)
 	api->chat_post = chat_post;
 	api->chat_listen = chat_listen;
 	api->chat_member = chat_member;
+	conf_session_bind(api);
 	return 0;
 }

@@ -33,6 +33,7 @@
 #include "conf_msrp.h"
 #include "conf_msrp_send.h"
 #include "conf_room.h"
+#include "conf_session.h"
 #include "conf_stats.h"
 #include "conf_store.h"
 
@@ -365,6 +366,8 @@ static void bind_connection(struct conf_participant *p, int conn_id, const char 
 		if (chat_room_history_get(r->chat, i, &m, &len) == 0)
 			conf_msrp_send_to(p, "message/cpim", m, len);
 	}
+	if (r->session)
+		return; /* a private chat session: nobody to tell */
 	snprintf(text, sizeof(text), "%s joined", p->display[0] ? p->display : p->uri);
 	conf_msrp_status(p->room_key, p->key, text);
 }
@@ -492,6 +495,16 @@ static void relay_send(int conn_id, struct conf_participant *p, const struct msr
 		ctype = whole->content_type;
 		body = whole->body;
 		len = whole->len;
+	}
+	if (r->session) {
+		const char *reason = NULL;
+		int code = conf_session_from_user(r, p, m, ctype, body, len, &reason);
+
+		respond(conn_id, m, (uint16_t)code, code == 200 ? NULL : reason);
+		if (code == 200)
+			report_success(conn_id, m);
+		msrp_chunk_msg_free(whole);
+		return;
 	}
 	memset(&route, 0, sizeof(route));
 	if (chat_room_route(r->chat, p->key, ctype, body, len, &route) != 0) {

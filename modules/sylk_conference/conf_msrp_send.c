@@ -126,7 +126,7 @@ void conf_msrp_status(unsigned room_key, unsigned except, const char *text)
 	char *cpim = NULL;
 	size_t len = 0;
 
-	if (!r || chat_status_message(&cpim, &len, r->uri, text) != 0)
+	if (!r || r->session || chat_status_message(&cpim, &len, r->uri, text) != 0)
 		return;
 	for (struct conf_participant *p = conf_part_first(); p; p = p->next)
 		if (p->room_key == room_key && p->key != except && p->msrp_conn &&

@@ -20,6 +20,7 @@
 #include "conf_config.h"
 #include "conf_msrp_send.h"
 #include "conf_room.h"
+#include "conf_session.h"
 #include "conf_store.h"
 
 /* The focus's Contact for a room: requests sent straight to it (SUBSCRIBE,
@@ -29,6 +30,10 @@ void conf_contact_of(char *buf, size_t size, const struct conf_room *r)
 {
 	char uri[CONF_URI_SIZE + 128];
 
+	if (r && r->session) {
+		conf_session_contact(buf, size);
+		return;
+	}
 	if (!r || focus_contact_uri(uri, sizeof(uri), r->uri, conf_cfg.contact_host_s.s) != 0)
 		snprintf(uri, sizeof(uri), "sip:%s@%.*s", r ? r->user : "focus",
 			 conf_cfg.contact_host_s.len, conf_cfg.contact_host_s.s);
@@ -227,6 +232,19 @@ void conf_room_end(struct conf_room *r)
 	conf_room_destroy(r);
 }
 
+void conf_part_bye(struct conf_participant *p)
+{
+	str method = str_init("BYE"), hs = STR_NULL;
+	uac_req_t uac_r;
+
+	if (!p->dlg)
+		return;
+	set_uac_req(&uac_r, &method, &hs, NULL, p->dlg, 0, NULL, NULL);
+	p->dlg->state = DLG_CONFIRMED;
+	if (conf_tmb.t_request_within(&uac_r) < 0)
+		LM_ERR("cannot send BYE to %s\n", p->uri);
+}
+
 void conf_participant_leave(unsigned part_key, int send_bye)
 {
 	struct conf_participant *p = conf_part_by_key(part_key);
@@ -238,15 +256,12 @@ void conf_participant_leave(unsigned part_key, int send_bye)
 		return;
 	room_key = p->room_key;
 	r = conf_room_by_key(room_key);
-	if (send_bye && p->dlg) {
-		str method = str_init("BYE"), hs = STR_NULL;
-		uac_req_t uac_r;
-
-		set_uac_req(&uac_r, &method, &hs, NULL, p->dlg, 0, NULL, NULL);
-		p->dlg->state = DLG_CONFIRMED;
-		if (conf_tmb.t_request_within(&uac_r) < 0)
-			LM_ERR("cannot send BYE to %s\n", p->uri);
+	if (r && r->session) {
+		conf_session_leave(p, r, send_bye, false);
+		return;
 	}
+	if (send_bye)
+		conf_part_bye(p);
 	if (p->kind != CONF_PART_CHAT) {
 		char path[1024];
 

@@ -32,8 +32,12 @@ void conf_notify_room(unsigned room_key);
 /* The room ends: its subscribers are told, then it is destroyed. */
 void conf_room_end(struct conf_room *r);
 
+/* A BYE in the participant's dialog. */
+void conf_part_bye(struct conf_participant *p);
+
 /* Remove a participant (BYE it when @p send_bye); the room ends with its
- * last participant unless it is persistent. */
+ * last participant unless it is persistent (a chat session ends with its
+ * participant). */
 void conf_participant_leave(unsigned part_key, int send_bye);
 
 #endif

@@ -1074,7 +1074,12 @@ static int in_dialog(struct sip_msg *msg)
 			reply(msg, 200, "OK");
 			conf_participant_leave(p->key, 0);
 			break;
-		case METHOD_INVITE: reinvite(msg, p); break;
+		case METHOD_INVITE:
+			if (p->in_session) /* RFC 3261 14.2: the session stays as it is */
+				reply(msg, 488, "Not Acceptable Here (a chat session keeps its stream)");
+			else
+				reinvite(msg, p);
+			break;
 		case METHOD_REFER:
 			reply(msg, 403, "Forbidden (REFER the room out of dialog)");
 			break;

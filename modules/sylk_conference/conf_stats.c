@@ -3,6 +3,7 @@
 #include "conf_stats.h"
 
 stat_var *conf_st_rooms;
+stat_var *conf_st_chat_sessions;
 stat_var *conf_st_participants;
 stat_var *conf_st_joins;
 stat_var *conf_st_chat_messages;
@@ -18,6 +19,7 @@ stat_var *conf_st_rtpengine_timeouts;
 /* gauges go down as well as up: STAT_NO_RESET */
 stat_export_t conf_stats[] = {
 	{"rooms", STAT_NO_RESET, &conf_st_rooms},
+	{"chat_sessions", STAT_NO_RESET, &conf_st_chat_sessions},
 	{"participants", STAT_NO_RESET, &conf_st_participants},
 	{"joins", 0, &conf_st_joins},
 	{"chat_messages", 0, &conf_st_chat_messages},

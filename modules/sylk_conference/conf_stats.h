@@ -9,6 +9,7 @@
 #include "core/counters.h"
 
 extern stat_var *conf_st_rooms;            /* gauge */
+extern stat_var *conf_st_chat_sessions;    /* gauge: private chat sessions (RFC 7573) */
 extern stat_var *conf_st_participants;     /* gauge: sessions in rooms */
 extern stat_var *conf_st_joins;            /* INVITEs answered 200 */
 extern stat_var *conf_st_chat_messages;    /* chat messages relayed */

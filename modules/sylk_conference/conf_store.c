@@ -13,6 +13,7 @@
 #include "conf_audio.h"
 #include "conf_bridge.h"
 #include "conf_config.h"
+#include "conf_session.h"
 #include "conf_stats.h"
 #include "conf_store.h"
 
@@ -73,7 +74,8 @@ void conf_unlock(void)
 	sylk_store_unlock(&store->base);
 	/* what was queued under the lock talks to the network now */
 	conf_audio_flush();
-	conf_bridge_flush(); /* chat for the gateway's video rooms */
+	conf_bridge_flush();  /* chat for the gateway's video rooms */
+	conf_session_flush(); /* and for the XMPP gateway's chat sessions */
 }
 
 bool conf_trylock(void)
@@ -101,7 +103,7 @@ unsigned conf_next_key(void)
 struct conf_room *conf_room_find(const char *uri)
 {
 	for (struct conf_room *r = store->rooms; r; r = r->next)
-		if (strcasecmp(r->uri, uri) == 0)
+		if (!r->session && strcasecmp(r->uri, uri) == 0)
 			return r;
 	return NULL;
 }
@@ -119,7 +121,7 @@ struct conf_room *conf_room_first(void)
 	return store->rooms;
 }
 
-struct conf_room *conf_room_new(const char *uri, const char *user)
+static struct conf_room *room_alloc(const char *uri, const char *user, bool session)
 {
 	struct conf_room *r = shm_malloc(sizeof(*r));
 
@@ -137,10 +139,24 @@ struct conf_room *conf_room_new(const char *uri, const char *user)
 		shm_free(r);
 		return NULL;
 	}
+	r->session = session;
 	r->next = store->rooms;
 	store->rooms = r;
-	CONF_STAT_INC(rooms);
+	if (session)
+		CONF_STAT_INC(chat_sessions);
+	else
+		CONF_STAT_INC(rooms);
 	return r;
+}
+
+struct conf_room *conf_room_new(const char *uri, const char *user)
+{
+	return room_alloc(uri, user, false);
+}
+
+struct conf_room *conf_session_room_new(const char *peer_uri)
+{
+	return room_alloc(peer_uri, "", true);
 }
 
 void conf_room_destroy(struct conf_room *r)
@@ -184,8 +200,11 @@ void conf_room_destroy(struct conf_room *r)
 			file_store_remove_dir(dir);
 	}
 	chat_room_free(r->chat);
+	if (r->session)
+		CONF_STAT_ADD(chat_sessions, -1);
+	else
+		CONF_STAT_ADD(rooms, -1);
 	shm_free(r);
-	CONF_STAT_ADD(rooms, -1);
 }
 
 int conf_room_dir(char *buf, size_t size, unsigned room_key)
@@ -321,6 +340,8 @@ void conf_room_totals(const char *creator, unsigned *total, unsigned *of_creator
 	*total = 0;
 	*of_creator = 0;
 	for (struct conf_room *r = store->rooms; r; r = r->next) {
+		if (r->session)
+			continue;
 		(*total)++;
 		if (creator && strcasecmp(r->creator, creator) == 0)
 			(*of_creator)++;

@@ -81,6 +81,7 @@ struct conf_participant {
 	time_t msrp_wait_since; /* an MSRP stream waits for its connection since */
 	char src_ip[64];        /* where its INVITE came from */
 	bool authenticated;     /* the script authenticated its INVITE */
+	bool in_session;        /* the user of a private chat session (conf_session.c) */
 	bool joining;           /* its audio leg is being set up */
 	bool has_chat;
 	bool has_audio;             /* offered (answered with port 0 until the mixer) */
@@ -116,6 +117,9 @@ struct conf_member {
 
 struct conf_room {
 	unsigned key;
+	/* a private chat session (conf_session.c): uri is its peer's, one
+	 * participant, no notices, no conference-info, never found by URI */
+	bool session;
 	char uri[CONF_URI_SIZE]; /* sip:room@conference.x */
 	char user[CONF_URI_SIZE];
 	char creator[CONF_URI_SIZE]; /* who opened it: "user:AOR" or "ip:ADDRESS" */
@@ -140,10 +144,13 @@ bool conf_trylock(void);
 
 /* lock held for everything below */
 unsigned conf_next_key(void);
+/* a conference room by URI (chat sessions are not rooms for this) */
 struct conf_room *conf_room_find(const char *uri);
 struct conf_room *conf_room_by_key(unsigned key);
 struct conf_room *conf_room_first(void);
 struct conf_room *conf_room_new(const char *uri, const char *user);
+/* a room that carries one private chat session with @p peer_uri */
+struct conf_room *conf_session_room_new(const char *peer_uri);
 void conf_room_destroy(struct conf_room *r); /* with its participants and subscribers */
 
 struct conf_participant *conf_part_first(void);
@@ -155,7 +162,7 @@ struct conf_participant *conf_part_by_screen_token(const char *token);
 struct conf_participant *conf_part_new(unsigned room_key);
 void conf_part_destroy(struct conf_participant *p);
 int conf_room_count(unsigned room_key);
-/* rooms in all, and those opened by @p creator */
+/* rooms in all (chat sessions not counted), and those opened by @p creator */
 void conf_room_totals(const char *creator, unsigned *total, unsigned *of_creator);
 
 struct conf_subscriber *conf_sub_first(void);

@@ -208,12 +208,16 @@ static const char *rpc_mixer_doc[] = {
 
 static void rpc_status(rpc_t *rpc, void *ctx)
 {
-	int rooms = 0, parts = 0;
+	int rooms = 0, parts = 0, sessions = 0;
 	void *th;
 
 	conf_lock();
-	for (struct conf_room *r = conf_room_first(); r; r = r->next)
-		rooms++;
+	for (struct conf_room *r = conf_room_first(); r; r = r->next) {
+		if (r->session)
+			sessions++;
+		else
+			rooms++;
+	}
 	for (struct conf_participant *p = conf_part_first(); p; p = p->next)
 		parts++;
 	conf_unlock();
@@ -222,6 +226,7 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 	rpc->struct_add(th, "ssddd", "module", "sylk_conference", "version", SYLK_PROJECT_VERSION,
 			"uptime", (int)(time(NULL) - sylk_conference_status.started), "rooms",
 			rooms, "participants", parts);
+	rpc->struct_add(th, "d", "chat_sessions", sessions);
 	module_status_add_stats(&sylk_conference_status, rpc, th);
 }
 
@@ -242,10 +247,13 @@ static void rpc_rooms(rpc_t *rpc, void *ctx)
 		return;
 	}
 	conf_lock();
-	for (struct conf_room *r = conf_room_first(); r && n < RPC_MAX; r = r->next, n++) {
+	for (struct conf_room *r = conf_room_first(); r && n < RPC_MAX; r = r->next) {
+		if (r->session)
+			continue; /* sylk_conference.status counts them */
 		memcpy(snap[n].uri, r->uri, sizeof(r->uri));
 		snap[n].parts = conf_room_count(r->key);
 		snap[n].age = (int)(now - r->created);
+		n++;
 	}
 	conf_unlock();
 	if (rpc->add(ctx, "{", &th) >= 0 && rpc->struct_add(th, "d", "count", n) >= 0 &&

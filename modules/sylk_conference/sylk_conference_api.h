@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* C API of the conference focus for other modules: the chat bridge that
- * lets the sylkRTC gateway's video rooms chat in the focus room of the same
- * name (docs/ARCHITECTURE.md, "Room chat").
+ * lets the sylkRTC gateway's video rooms and the XMPP gateway's MUC rooms
+ * chat in the focus room of the same name (docs/ARCHITECTURE.md, "Room
+ * chat"), and the private chat sessions the XMPP gateway bridges to XMPP
+ * one-to-one chat.
  *
  *   #include "../sylk_conference/sylk_conference_api.h"
  *   static sylk_conf_api_t conf;
@@ -16,6 +18,7 @@
 #include <stddef.h>
 
 #include "core/dprint.h"
+#include "core/parser/msg_parser.h"
 #include "core/sr_module.h"
 
 /* One CPIM message the focus relayed to everyone in room @p room_uri
@@ -46,10 +49,54 @@ typedef int (*sylk_conf_chat_member_f)(const char *room_uri, const char *uri, co
 				       int present);
 #define CONF_MAX_MEMBERS 100
 
+/* ---- private chat sessions (RFC 7573) ------------------------------------
+ * A SIP user's MSRP chat session with one peer that the caller's module
+ * carries (an XMPP user through the XMPP gateway): the focus is its UAS and
+ * its MSRP endpoint, with none of a room (no isfocus, no conference-info,
+ * no notices, no history but what arrives before the user's MSRP
+ * connection). A session is named by its user's and its peer's SIP URIs
+ * (compared as the chat rooms compare them); a user may hold several with
+ * one peer (several devices): a post reaches all of them. Same lock rule
+ * as chat_post for every call; the listener is called with no lock of the
+ * focus held. */
+
+enum sylk_conf_session_event {
+	SYLK_CONF_SESSION_MESSAGE, /* the user sent @p cpim (From the user, To the peer) */
+	SYLK_CONF_SESSION_END,     /* the SIP side ended it (BYE, MSRP connection lost) */
+};
+/* @p cpim is message/cpim holding text/plain, an IMDN or is-composing;
+ * NULL for SYLK_CONF_SESSION_END. Valid during the call only. */
+typedef void (*sylk_conf_session_fn)(enum sylk_conf_session_event ev, const char *user_uri,
+				     const char *peer_uri, const char *cpim, size_t len);
+
+/* Answers INVITE @p msg as a session of its From (the script authenticated
+ * it: auth_flag) with @p peer_uri: 200 with the MSRP answer, or the
+ * refusal (403 not authenticated, 486 the user holds @p max_per_user
+ * sessions already, 488 no MSRP chat stream offered, 400, 500). Returns
+ * the status sent, 0 for a retransmission. */
+typedef int (*sylk_conf_session_open_f)(struct sip_msg *msg, const char *peer_uri,
+					int max_per_user);
+/* One message/cpim from the peer into every session of @p user_uri with
+ * @p peer_uri (one whose MSRP connection is not up yet gets it when it
+ * is). 0, ENOENT when there is no such session, EINVAL, ENOMEM. */
+typedef int (*sylk_conf_session_post_f)(const char *user_uri, const char *peer_uri,
+					const void *cpim, size_t len);
+/* Ends (BYE) the sessions of @p user_uri (NULL: any user) with @p peer_uri
+ * (NULL: any peer), the peer's side having ended them: no
+ * SYLK_CONF_SESSION_END for these. @p why is logged. How many ended. */
+typedef int (*sylk_conf_session_end_f)(const char *user_uri, const char *peer_uri,
+				       const char *why);
+/* The session listener (one). Call in mod_init. */
+typedef void (*sylk_conf_session_listen_f)(sylk_conf_session_fn fn);
+
 typedef struct sylk_conf_api {
 	sylk_conf_chat_post_f chat_post;
 	sylk_conf_chat_listen_f chat_listen;
 	sylk_conf_chat_member_f chat_member;
+	sylk_conf_session_open_f session_open;
+	sylk_conf_session_post_f session_post;
+	sylk_conf_session_end_f session_end;
+	sylk_conf_session_listen_f session_listen;
 } sylk_conf_api_t;
 
 typedef int (*bind_sylk_conf_f)(sylk_conf_api_t *api);

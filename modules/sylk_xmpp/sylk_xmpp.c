@@ -18,6 +18,7 @@
 #include "xmpp_config.h"
 #include "xmpp_muc.h"
 #include "xmpp_presence.h"
+#include "xmpp_session.h"
 #include "xmpp_sip.h"
 
 MODULE_VERSION
@@ -36,6 +37,7 @@ struct xmpp_cfg xmpp_cfg = {
 	.presence_policy = "allow",
 	.presence_expires = 600,
 	.muc_domain = "",
+	.max_chat_sessions = 10,
 };
 enum xmpp_policy xmpp_pres_policy;
 struct tm_binds xmpp_tmb;
@@ -62,8 +64,19 @@ static int ki_presence(struct sip_msg *msg)
 	return xmpp_presence_sip(msg);
 }
 
+static int w_session(struct sip_msg *msg, char *p1, char *p2)
+{
+	return xmpp_session_invite(msg);
+}
+
+static int ki_session(struct sip_msg *msg)
+{
+	return xmpp_session_invite(msg);
+}
+
 static cmd_export_t cmds[] = {
 	{"sylk_xmpp_message", (cmd_function)w_message, 0, 0, 0, REQUEST_ROUTE},
+	{"sylk_xmpp_session", (cmd_function)w_session, 0, 0, 0, REQUEST_ROUTE},
 	{"sylk_xmpp_presence", (cmd_function)w_presence, 0, 0, 0, REQUEST_ROUTE},
 	{0, 0, 0, 0, 0, 0},
 };
@@ -82,6 +95,7 @@ static param_export_t params[] = {
 	{"presence_policy", PARAM_STRING, &xmpp_cfg.presence_policy},
 	{"presence_expires", INT_PARAM, &xmpp_cfg.presence_expires},
 	{"muc_domain", PARAM_STRING, &xmpp_cfg.muc_domain},
+	{"max_chat_sessions", INT_PARAM, &xmpp_cfg.max_chat_sessions},
 	{0, 0, 0},
 };
 
@@ -144,9 +158,9 @@ static int check_params(void)
 {
 	if (xmpp_cfg.component_port < 0 || xmpp_cfg.component_port > 65535 ||
 	    xmpp_cfg.queue_size < 1 || xmpp_cfg.reconnect_max < 1 || xmpp_cfg.retry_after < 1 ||
-	    xmpp_cfg.max_stanza < 4096) {
+	    xmpp_cfg.max_stanza < 4096 || xmpp_cfg.max_chat_sessions < 0) {
 		LM_ERR("component_port 0..65535, queue_size, reconnect_max, retry_after >= 1, "
-		       "max_stanza >= 4096 please\n");
+		       "max_stanza >= 4096, max_chat_sessions >= 0 please\n");
 		return -1;
 	}
 	if (xmpp_policy_parse(xmpp_cfg.presence_policy, &xmpp_pres_policy) ||
@@ -182,7 +196,7 @@ static int mod_init(void)
 		return -1;
 	}
 	if (xmpp_queue_init(xmpp_cfg.queue_size) < 0 || xmpp_presence_init() < 0 ||
-	    xmpp_muc_init() < 0)
+	    xmpp_muc_init() < 0 || xmpp_session_init() < 0)
 		return -1;
 	register_procs(1);
 	cfg_register_child(1);
@@ -201,6 +215,12 @@ static sr_kemi_t kemi_exports[] = {
 	 str_init("message"),
 	 SR_KEMIP_INT,
 	 ki_message,
+	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
+	{str_init("sylk_xmpp"),
+	 str_init("session"),
+	 SR_KEMIP_INT,
+	 ki_session,
 	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 	  SR_KEMIP_NONE}},
 	{str_init("sylk_xmpp"),

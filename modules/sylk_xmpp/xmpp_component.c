@@ -37,6 +37,7 @@
 #include "xmpp_config.h"
 #include "xmpp_muc.h"
 #include "xmpp_presence.h"
+#include "xmpp_session.h"
 #include "xmpp_sip.h"
 
 #define READ_SIZE 16384
@@ -72,8 +73,11 @@ static void link_close(struct link *l, const char *why)
 			  l->backoff);
 	}
 	l->fd = -1;
-	if (l->state == UP && l->main)
+	if (l->state == UP && l->main) {
 		xmpp_link_set(false);
+		/* the XMPP users' sessions went with the link */
+		xmpp_session_end_all("the XMPP link went down");
+	}
 	l->state = DOWN;
 	xmpp_framer_reset(&l->framer);
 	sbuf_reset(&l->out);
@@ -195,6 +199,7 @@ static void stanza_in(struct link *l, const struct xmpp_el *el)
 			xmpp_answer_error(el, "cancel", "service-unavailable", NULL);
 	} else if (!strcmp(el->name, "presence")) {
 		xmpp_presence_from_xmpp(el);
+		xmpp_session_presence(el);
 	} else {
 		LM_NOTICE("unknown XMPP stanza <%s> ignored\n", el->name);
 	}
@@ -409,6 +414,7 @@ static void farewell(struct link *ls, int nlinks)
 
 	if (nlinks > 1 && ls[1].fd >= 0 && ls[1].state == UP)
 		xmpp_muc_release_all("at shutdown", false);
+	xmpp_session_end_all("the XMPP gateway stops");
 	take_queue(&ls[0], &ls[1]);
 	for (int i = 0; i < nlinks; i++)
 		if (ls[i].fd >= 0 && ls[i].state == UP)

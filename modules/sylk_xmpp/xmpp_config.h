@@ -24,6 +24,7 @@ struct xmpp_cfg {
 	char *presence_policy;       /* "allow" | "deny": XMPP subscriptions to our users */
 	int presence_expires;        /* s: the gateway's SUBSCRIBEs, SIP watchers' longest */
 	char *muc_domain;            /* "": no MUC; else conference.DOMAIN, a second component */
+	int max_chat_sessions;       /* MSRP chat sessions to XMPP per SIP user; 0: no limit */
 };
 
 extern struct xmpp_cfg xmpp_cfg;

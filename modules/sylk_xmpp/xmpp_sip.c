@@ -21,6 +21,7 @@
 
 #include "../common/sip_util.h"
 #include "xmpp_config.h"
+#include "xmpp_session.h"
 #include "xmpp_sip.h"
 
 #define JID_SIZE 512
@@ -28,7 +29,7 @@
 
 /* ---- SIP -> XMPP ------------------------------------------------------------- */
 
-static int reply(struct sip_msg *msg, int code, const char *reason)
+int xmpp_sip_reply(struct sip_msg *msg, int code, const char *reason)
 {
 	char hdr[64];
 
@@ -46,18 +47,17 @@ static int reply(struct sip_msg *msg, int code, const char *reason)
 	return 1;
 }
 
-static bool xmpp_domain(struct sip_msg *msg)
+bool xmpp_sip_for_xmpp(struct sip_msg *msg, int method)
 {
 	if (msg->first_line.type != SIP_REQUEST ||
-	    msg->first_line.u.request.method_value != METHOD_MESSAGE || parse_sip_msg_uri(msg) < 0)
+	    msg->first_line.u.request.method_value != method || parse_sip_msg_uri(msg) < 0)
 		return false;
 	return xmpp_cfg.component_port && xmpp_shared &&
 	       str_list_has_n(xmpp_cfg.xmpp_domains, msg->parsed_uri.host.s,
 			      (size_t)msg->parsed_uri.host.len);
 }
 
-/* the sender's JID: the From of the MESSAGE, which must be one of ours */
-static int sender_jid(struct sip_msg *msg, char *jid, size_t size)
+int xmpp_sip_sender_jid(struct sip_msg *msg, char *jid, size_t size)
 {
 	char uri[URI_SIZE];
 	struct to_body *from;
@@ -71,7 +71,7 @@ static int sender_jid(struct sip_msg *msg, char *jid, size_t size)
 	return xmpp_jid_in_domain(jid, xmpp_cfg.component_domain) ? 0 : EPERM;
 }
 
-static int recipient_jid(struct sip_msg *msg, char *jid, size_t size)
+int xmpp_sip_recipient_jid(struct sip_msg *msg, char *jid, size_t size)
 {
 	char uri[URI_SIZE];
 
@@ -94,7 +94,7 @@ static int read_body(struct sip_msg *msg, struct xmpp_im *im)
 	return xmpp_im_from_sip(im, ct, body.s, (size_t)body.len);
 }
 
-static int build_stanza(struct sbuf *sb, const char *from, const char *to, struct xmpp_im *im)
+int xmpp_sip_stanza(struct sbuf *sb, const char *from, const char *to, const struct xmpp_im *im)
 {
 	struct xmpp_message m = {.from = from, .to = to};
 
@@ -120,7 +120,7 @@ static int refuse(struct sip_msg *msg, int err, const char *from)
 
 	LM_NOTICE("MESSAGE from %s for XMPP refused (%d): %s\n", from[0] ? from : "?", code,
 		  sylk_strerror(err));
-	return reply(msg, code,
+	return xmpp_sip_reply(msg, code,
 		     code == 403 ? "Forbidden" :
 		     code == 415 ? "Unsupported Media Type" :
 		     code == 413 ? "Message Too Large" :
@@ -136,20 +136,20 @@ int xmpp_sip_message(struct sip_msg *msg)
 	struct xmpp_im im = {0};
 	int err;
 
-	if (!xmpp_domain(msg))
+	if (!xmpp_sip_for_xmpp(msg, METHOD_MESSAGE))
 		return -1;
 	if (!xmpp_link_up()) {
 		LM_INFO("MESSAGE for %.*s: XMPP link down, 503\n", GET_RURI(msg)->len,
 			GET_RURI(msg)->s);
-		return reply(msg, 503, "XMPP Gateway Unavailable");
+		return xmpp_sip_reply(msg, 503, "XMPP Gateway Unavailable");
 	}
-	err = sender_jid(msg, from, sizeof(from));
+	err = xmpp_sip_sender_jid(msg, from, sizeof(from));
 	if (!err)
-		err = recipient_jid(msg, to, sizeof(to));
+		err = xmpp_sip_recipient_jid(msg, to, sizeof(to));
 	if (!err)
 		err = read_body(msg, &im);
 	if (!err && im.kind != XMPP_IM_IGNORED)
-		err = build_stanza(&sb, from, to, &im) ? EBADMSG : 0;
+		err = xmpp_sip_stanza(&sb, from, to, &im) ? EBADMSG : 0;
 	if (!err && im.kind != XMPP_IM_IGNORED)
 		err = xmpp_queue_push(sb.buf, sb.len);
 	xmpp_im_clear(&im);
@@ -157,7 +157,7 @@ int xmpp_sip_message(struct sip_msg *msg)
 	if (err)
 		return refuse(msg, err, from);
 	LM_DBG("MESSAGE from %s to %s queued for XMPP\n", from, to);
-	return reply(msg, 202, "Accepted");
+	return xmpp_sip_reply(msg, 202, "Accepted");
 }
 
 /* ---- XMPP -> SIP ------------------------------------------------------------- */
@@ -331,7 +331,7 @@ void xmpp_sip_from_xmpp(const struct xmpp_el *el)
 	struct xmpp_message_in m;
 	int err;
 
-	if (xmpp_message_read(&m, el) || m.error)
+	if (xmpp_message_read(&m, el) || xmpp_session_message(el, &m) || m.error)
 		return; /* never answer an error (RFC 6120 8.3.1) */
 	if (!strcmp(m.type, "groupchat")) {
 		xmpp_answer_error(el, "cancel", "feature-not-implemented", "no MUC here");

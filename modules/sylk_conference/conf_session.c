@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Private chat sessions (RFC 7573): see conf_session.h. What a session's
+ * user sends and how its sessions end is queued under the store lock and
+ * handed to the listener once this process lets go of it, as the chat
+ * bridge does for rooms, so the focus never holds its lock while the XMPP
+ * gateway takes its own. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/dprint.h"
+#include "core/ip_addr.h"
+#include "core/parser/parse_from.h"
+
+#include "conference/room/chat_room.h"
+#include "conference/room/chat_session.h"
+#include "conference/sdp/conf_offer.h"
+#include "conference/sdp/conf_sdp.h"
+
+#include "../common/sip_util.h"
+#include "conf_config.h"
+#include "conf_msrp_send.h"
+#include "conf_room.h"
+#include "conf_session.h"
+#include "conf_stats.h"
+#include "conf_store.h"
+
+#define SESSION_QUEUE_MAX 256 /* events one lock section may queue */
+
+struct session_item {
+	struct session_item *next;
+	enum sylk_conf_session_event ev;
+	char user[CONF_URI_SIZE];
+	char peer[CONF_URI_SIZE];
+	size_t len;
+	char cpim[]; /* NUL-terminated; empty for an end */
+};
+
+static sylk_conf_session_fn listener;
+static struct session_item *head, **tail = &head; /* this process's */
+static unsigned queued;
+
+/* ---- the listener ------------------------------------------------------------- */
+
+static void session_listen(sylk_conf_session_fn fn)
+{
+	if (listener)
+		LM_ERR("chat sessions: a listener is there already; the new one replaces it\n");
+	listener = fn;
+}
+
+/* lock held */
+static void queue_event(enum sylk_conf_session_event ev, const char *user, const char *peer,
+			const char *cpim, size_t len)
+{
+	struct session_item *it;
+
+	if (!listener)
+		return;
+	if (queued >= SESSION_QUEUE_MAX) {
+		LM_WARN("chat sessions: %u events waiting, one of %s with %s dropped\n", queued, user,
+			peer);
+		return;
+	}
+	it = malloc(sizeof(*it) + len + 1);
+	if (!it) {
+		LM_ERR("chat sessions: out of memory, an event of %s with %s dropped\n", user, peer);
+		return;
+	}
+	it->next = NULL;
+	it->ev = ev;
+	it->len = len;
+	sylk_copy(it->user, sizeof(it->user), user, strlen(user));
+	sylk_copy(it->peer, sizeof(it->peer), peer, strlen(peer));
+	if (len)
+		memcpy(it->cpim, cpim, len);
+	it->cpim[len] = '\0';
+	*tail = it;
+	tail = &it->next;
+	queued++;
+}
+
+void conf_session_flush(void)
+{
+	struct session_item *it;
+
+	/* one at a time: the listener may end sessions, which queues and
+	 * flushes again in this process */
+	while ((it = head)) {
+		head = it->next;
+		if (!head)
+			tail = &head;
+		queued--;
+		if (listener)
+			listener(it->ev, it->user, it->peer,
+				 it->ev == SYLK_CONF_SESSION_MESSAGE ? it->cpim : NULL, it->len);
+		free(it);
+	}
+}
+
+/* ---- opening ------------------------------------------------------------------ */
+
+void conf_session_contact(char *buf, size_t size)
+{
+	snprintf(buf, size, "Contact: <sip:chat@%.*s>\r\n", conf_cfg.contact_host_s.len,
+		 conf_cfg.contact_host_s.s);
+}
+
+/* the participant of a session of @p user (NULL: any) with @p peer (NULL:
+ * any), after @p from (NULL: the first). Lock held. */
+static struct conf_participant *find(struct conf_participant *from, const char *user,
+				     const char *peer)
+{
+	for (struct conf_participant *p = from ? from->next : conf_part_first(); p; p = p->next) {
+		struct conf_room *r;
+
+		if (!p->in_session || (user && !chat_uri_equal(p->uri, user)))
+			continue;
+		r = conf_room_by_key(p->room_key);
+		if (r && r->session && (!peer || chat_uri_equal(r->uri, peer)))
+			return p;
+	}
+	return NULL;
+}
+
+static int user_sessions(const char *user)
+{
+	int n = 0;
+
+	for (struct conf_participant *p = find(NULL, user, NULL); p; p = find(p, user, NULL))
+		n++;
+	return n;
+}
+
+/* The offer's chat stream taken (one MSRP chat stream, no file transfer;
+ * audio and video are left refused): 0 or EPROTO. */
+static int decide(const struct conf_sdp_offer *offer, struct conf_sdp_answer_media *ans,
+		  struct conf_participant *p)
+{
+	const struct conf_offer_limits lim = {
+		.msrp_port = (unsigned)conf_cfg.msrp_port,
+		.msrps_port = (unsigned)(conf_cfg.msrps_port > 0 ? conf_cfg.msrps_port : 0),
+	};
+	struct conf_offer_result res = {.role = CONF_OFFER_CHAT};
+	int accepted = conf_offer_decide(offer, ans, &lim, &res);
+
+	if (!accepted || res.role != CONF_OFFER_CHAT || !res.has_chat || !res.their_path)
+		return EPROTO;
+	p->has_chat = true;
+	p->msrp_secure = res.msrp_secure;
+	sylk_copy(p->msrp_their_path, sizeof(p->msrp_their_path), res.their_path,
+		  strlen(res.their_path));
+	for (size_t i = 0; i < offer->media_count; i++) {
+		ans[i].chatroom = NULL; /* no room: no nicknames, no private messages */
+		if (ans[i].accept)
+			ans[i].accept_types = "message/cpim text/plain";
+	}
+	return 0;
+}
+
+/* the new session's participant, its dialog and the SDP answer (lock held) */
+static int setup(struct sip_msg *msg, struct conf_participant *p, const char *uri,
+		 const struct conf_sdp_offer *offer, char **sdp)
+{
+	struct conf_sdp_answer_media ans[CONF_SDP_MAX_MEDIA];
+	const char *src = ip_addr2a(&msg->rcv.src_ip);
+	char path[CONF_PATH_SIZE], rnd[32];
+	dlg_t *dlg = NULL;
+
+	sylk_copy(p->uri, sizeof(p->uri), uri, strlen(uri));
+	sylk_copy(p->src_ip, sizeof(p->src_ip), src, strlen(src));
+	p->authenticated = true;
+	p->in_session = true;
+	msrp_ident_generate(rnd, sizeof(rnd));
+	snprintf(p->msrp_id, sizeof(p->msrp_id), "%.20s%x", rnd, p->key);
+	if (decide(offer, ans, p))
+		return EPROTO;
+	if (conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg)
+		return ENOMEM;
+	p->dlg = dlg;
+	sylk_copy(p->call_id, sizeof(p->call_id), msg->callid->body.s, msg->callid->body.len);
+	sylk_copy(p->local_tag, sizeof(p->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
+	if (conf_msrp_our_path(path, sizeof(path), p) < 0)
+		return ENOMEM;
+	for (size_t i = 0; i < offer->media_count; i++)
+		if (ans[i].accept)
+			ans[i].path = path;
+	return conf_sdp_answer_build(sdp, offer, ans, offer->media_count, conf_cfg.msrp_host_s.s,
+				     p->key, ++p->sdp_version) ?
+		       ENOMEM :
+		       0;
+}
+
+static int answer(struct sip_msg *msg, struct conf_participant *p, const char *sdp)
+{
+	char hdrs[CONF_HDRS_SIZE];
+	unsigned hash, label;
+
+	conf_session_contact(hdrs, sizeof(hdrs));
+	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
+	if (conf_tmb.t_get_trans_ident(msg, &hash, &label) < 0)
+		return -1;
+	return sylk_reply_by_ident(&conf_tmb, hash, label, 200, "OK", sdp, hdrs,
+				   &p->dlg->id.loc_tag);
+}
+
+static int session_open(struct sip_msg *msg, const char *peer_uri, int max_per_user)
+{
+	struct conf_sdp_offer *offer = NULL;
+	struct conf_participant *p = NULL;
+	struct conf_room *r = NULL;
+	struct to_body *from;
+	char uri[CONF_URI_SIZE], *sdp = NULL;
+	int code = 500, err, rc = conf_tmb.t_newtran(msg);
+	const char *reason = "Server Internal Error";
+	str body;
+
+	if (rc == 0)
+		return 0;
+	if (rc < 0) {
+		LM_ERR("cannot create the transaction of a chat session INVITE (%d)\n", rc);
+		return 500;
+	}
+	if (!peer_uri || parse_from_header(msg) < 0 || !(from = get_from(msg)) || !msg->callid) {
+		code = 400;
+		reason = "Bad Request";
+		goto out;
+	}
+	sylk_uri_aor(uri, sizeof(uri), &from->uri, 1);
+	if (!conf_authenticated(msg)) {
+		LM_NOTICE("chat session of %s with %s refused: not authenticated\n", uri, peer_uri);
+		code = 403;
+		reason = "Forbidden (chat sessions are for authenticated users)";
+		goto out;
+	}
+	if (sylk_msg_body(msg, &body) < 0 ||
+	    conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0) {
+		code = 488;
+		reason = "Not Acceptable Here (no usable SDP offer)";
+		goto out;
+	}
+	conf_lock();
+	if (max_per_user > 0 && user_sessions(uri) >= max_per_user) {
+		conf_unlock();
+		LM_NOTICE("chat session of %s with %s refused: %d sessions already\n", uri, peer_uri,
+			  max_per_user);
+		code = 486;
+		reason = "Busy Here (too many chat sessions)";
+		goto out;
+	}
+	r = conf_session_room_new(peer_uri);
+	p = r ? conf_part_new(r->key) : NULL;
+	err = p ? setup(msg, p, uri, offer, &sdp) : ENOMEM;
+	if (err == EPROTO) {
+		code = 488;
+		reason = "Not Acceptable Here (a chat session takes one MSRP chat stream)";
+	}
+	if (!err && answer(msg, p, sdp) < 0)
+		err = EIO;
+	if (err) {
+		if (r)
+			conf_room_destroy(r); /* with its participant */
+		conf_unlock();
+		LM_NOTICE("chat session of %s with %s not opened: %d %s\n", uri, peer_uri, code,
+			  reason);
+		goto out;
+	}
+	code = 200;
+	p->answered = time(NULL);
+	p->msrp_wait_since = p->answered;
+	CONF_STAT_INC(joins);
+	LM_NOTICE("chat session of %s with %s opened (Call-ID %s)\n", uri, peer_uri, p->call_id);
+	conf_unlock();
+out:
+	conf_sdp_offer_free(offer);
+	free(sdp);
+	if (code != 200)
+		conf_tmb.t_reply(msg, (unsigned)code, (char *)reason);
+	return code;
+}
+
+/* ---- what passes ----------------------------------------------------------------- */
+
+int conf_session_from_user(struct conf_room *r, struct conf_participant *p,
+			   const struct msrp_message *m, const char *ctype, const void *body,
+			   size_t len, const char **reason)
+{
+	struct chat_session_msg out;
+	int err = chat_session_route(p->uri, r->uri, ctype, body, len, m->message_id, &out);
+
+	if (err) {
+		*reason = "Server Error";
+		return 500;
+	}
+	*reason = out.reason;
+	if (out.status == 200) {
+		queue_event(SYLK_CONF_SESSION_MESSAGE, p->uri, r->uri, out.cpim, out.len);
+		CONF_STAT_INC(chat_messages);
+	} else {
+		LM_NOTICE("chat session of %s with %s: message refused with %d: %s\n", p->uri,
+			  r->uri, out.status, out.reason);
+	}
+	free(out.cpim);
+	return out.status;
+}
+
+static int session_post(const char *user, const char *peer, const void *cpim, size_t len)
+{
+	struct conf_participant *p;
+	int n = 0;
+
+	if (!user || !peer || !cpim || !len)
+		return EINVAL;
+	conf_lock();
+	for (p = find(NULL, user, peer); p; p = find(p, user, peer)) {
+		struct conf_room *r = conf_room_by_key(p->room_key);
+
+		n++;
+		/* before the user's MSRP connection: kept for it (replayed at bind) */
+		if (!p->msrp_conn)
+			chat_room_history_add(r->chat, cpim, len);
+		else if (conf_msrp_send_to(p, "message/cpim", cpim, len) < 0)
+			LM_NOTICE("chat session of %s with %s: a message not sent\n", user, peer);
+	}
+	conf_unlock();
+	return n ? 0 : ENOENT;
+}
+
+/* ---- ending ------------------------------------------------------------------------ */
+
+void conf_session_leave(struct conf_participant *p, struct conf_room *r, int send_bye,
+			bool by_peer)
+{
+	if (send_bye)
+		conf_part_bye(p);
+	LM_NOTICE("chat session of %s with %s ended (Call-ID %s)\n", p->uri, r->uri, p->call_id);
+	if (!by_peer)
+		queue_event(SYLK_CONF_SESSION_END, p->uri, r->uri, NULL, 0);
+	conf_room_destroy(r); /* with its participant */
+}
+
+static int session_end(const char *user, const char *peer, const char *why)
+{
+	struct conf_participant *p;
+	int n = 0;
+
+	conf_lock();
+	while ((p = find(NULL, user, peer))) {
+		struct conf_room *r = conf_room_by_key(p->room_key);
+
+		LM_NOTICE("chat session of %s with %s: %s\n", p->uri, r->uri, why ? why : "ended");
+		conf_session_leave(p, r, 1, true);
+		n++;
+	}
+	conf_unlock();
+	return n;
+}
+
+void conf_session_bind(sylk_conf_api_t *api)
+{
+	api->session_open = session_open;
+	api->session_post = session_post;
+	api->session_end = session_end;
+	api->session_listen = session_listen;
+}

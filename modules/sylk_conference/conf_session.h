@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Private one-to-one chat sessions of the focus (RFC 7573), for the XMPP
+ * gateway (sylk_conference_api.h, "private chat sessions"): each is a room
+ * flagged `session` whose URI is the peer's and whose one participant is
+ * the SIP user, so that MSRP binding, reassembly, sending, the ACK and
+ * MSRP timeouts and BYE are the rooms' own; only routing differs (what
+ * the user sends goes to the listener, not to other participants). */
+#ifndef SYLK_CONF_SESSION_H
+#define SYLK_CONF_SESSION_H
+
+#include <stddef.h>
+
+#include "conference/msrp/msrp_message.h"
+
+#include "conf_store.h"
+#include "sylk_conference_api.h"
+
+/* bind_sylk_conference: the session part of the API */
+void conf_session_bind(sylk_conf_api_t *api);
+
+/* A complete SEND body of the session's user (lock held): checked and
+ * queued for the listener. The MSRP status to answer, with *reason. */
+int conf_session_from_user(struct conf_room *r, struct conf_participant *p,
+			   const struct msrp_message *m, const char *ctype, const void *body,
+			   size_t len, const char **reason);
+
+/* The session's participant leaves (lock held): BYE when @p send_bye, the
+ * listener told unless the peer ended it, the session gone. */
+void conf_session_leave(struct conf_participant *p, struct conf_room *r, int send_bye,
+			bool by_peer);
+
+/* "Contact: <sip:chat@HOST:PORT>\r\n": not a focus */
+void conf_session_contact(char *buf, size_t size);
+
+/* Without the lock: what the sessions queued, to the listener. */
+void conf_session_flush(void);
+
+#endif
