@@ -38,8 +38,13 @@ from test_conference import Participant, notify_documents, room_uri, subscribe
 ALICE, BOB, CAROL = aor("alice"), aor("bob"), aor("carol")
 # a killed node's registrations are gone from the others within this
 REG_EXPIRES = 6
+# a call into a dead node's room is probed every 30 s (the dialog module's
+# least), the probe times out after 4 s and the call ends 10 s later (the
+# dialog module's fixed delay)
+ROOM_KEEPALIVE, FR_TIMER_MS = 30, 4000
 NODE_DEFINES = {"CLUSTER_REG_EXPIRES": REG_EXPIRES, "CLUSTER_REG_MIN_EXPIRES": 2,
-                "CLUSTER_DMQ_PING": 2}
+                "CLUSTER_DMQ_PING": 2, "CLUSTER_ROOM_KEEPALIVE": ROOM_KEEPALIVE,
+                "TM_FR_TIMER": FR_TIMER_MS}
 
 
 @pytest.fixture(scope="module")
@@ -612,12 +617,23 @@ def _try_send(client, acked):
     return False
 
 
-def test_kill9_node_leaves_the_shared_view_and_the_others_keep_serving(cluster, workdir):
+def test_kill9_node_leaves_the_shared_view_and_the_others_keep_serving(cluster, joiners,
+                                                                     workdir):
     _, (a, b, c) = cluster
     browser = registered(c, "carol")
     for n in (a, b):
         wait_until(lambda n=n: "gw-" in location(n, "carol"), 5, interval=0.1,
                    what="carol's Contact on C replicated")
+    # a room on C: bob joined there, alice through B
+    room = "doomed" + msrp.random_id(4)
+    owner = joiners(c, "bob", room, hold_ms=120000, sipp_extra=["-timeout", "100"])
+    assert answered_port(owner) == c.msrp_port
+    wait_until(lambda: room_home(b, room) == hostport(c), 5, interval=0.1,
+               what="the room's node known on B")
+    # (SIPp's own run limit above the probe's: only the BYE may end it)
+    remote = joiners(b, "alice", room, hold_ms=120000, sipp_extra=["-timeout", "100"])
+    assert answered_port(remote) == c.msrp_port
+    assert "BYE sip:" not in remote.sipp.messages()
     killed = time.monotonic()
     c.kill9()
     browser.abort()
@@ -626,6 +642,13 @@ def test_kill9_node_leaves_the_shared_view_and_the_others_keep_serving(cluster, 
         wait_until(lambda n=n: "gw-" not in location(n, "carol"), REG_EXPIRES + 8,
                    interval=0.2, what="the dead node's Contact gone")
     assert time.monotonic() - killed < REG_EXPIRES + 8
+    # B probes alice's call into C's room, gets no answer, and ends the call
+    # with a BYE to her rather than leave her in silence
+    limit = ROOM_KEEPALIVE + FR_TIMER_MS / 1000 + 10 + 8
+    remote.sipp.wait(max(1, killed + limit - time.monotonic()))
+    assert remote.sipp.process.proc.returncode == 0, remote.sipp.report()
+    assert re.search(r"^BYE sip:", remote.sipp.messages(), re.M), remote.sipp.report()
+    assert "hangup 200" not in remote.sipp.actions()  # she did not hang up herself
     # A and B keep serving: a message between them, live
     with registered(b, "carol") as carol, registered(a, "alice") as alice:
         wait_until(lambda: "gw-" in location(a, "carol"), 5, interval=0.1,
