@@ -41,7 +41,8 @@ static bool carried(const char *ct)
 static int wrap_text(const char *user_uri, const char *peer_uri, const void *body, size_t len,
 		     const char *message_id, struct chat_session_msg *out)
 {
-	struct cpim_chat c = {.from_uri = user_uri, .to_uri = peer_uri, .content_type = "text/plain"};
+	struct cpim_chat c = {
+		.from_uri = user_uri, .to_uri = peer_uri, .content_type = "text/plain"};
 	char *text;
 	int err;
 

@@ -60,13 +60,14 @@ static void queue_event(enum sylk_conf_session_event ev, const char *user, const
 	if (!listener)
 		return;
 	if (queued >= SESSION_QUEUE_MAX) {
-		LM_WARN("chat sessions: %u events waiting, one of %s with %s dropped\n", queued, user,
-			peer);
+		LM_WARN("chat sessions: %u events waiting, one of %s with %s dropped\n", queued,
+			user, peer);
 		return;
 	}
 	it = malloc(sizeof(*it) + len + 1);
 	if (!it) {
-		LM_ERR("chat sessions: out of memory, an event of %s with %s dropped\n", user, peer);
+		LM_ERR("chat sessions: out of memory, an event of %s with %s dropped\n", user,
+		       peer);
 		return;
 	}
 	it->next = NULL;
@@ -244,8 +245,8 @@ static int session_open(struct sip_msg *msg, const char *peer_uri, int max_per_u
 	conf_lock();
 	if (max_per_user > 0 && user_sessions(uri) >= max_per_user) {
 		conf_unlock();
-		LM_NOTICE("chat session of %s with %s refused: %d sessions already\n", uri, peer_uri,
-			  max_per_user);
+		LM_NOTICE("chat session of %s with %s refused: %d sessions already\n", uri,
+			  peer_uri, max_per_user);
 		code = 486;
 		reason = "Busy Here (too many chat sessions)";
 		goto out;
@@ -330,8 +331,7 @@ static int session_post(const char *user, const char *peer, const void *cpim, si
 
 /* ---- ending ------------------------------------------------------------------------ */
 
-void conf_session_leave(struct conf_participant *p, struct conf_room *r, int send_bye,
-			bool by_peer)
+void conf_session_leave(struct conf_participant *p, struct conf_room *r, int send_bye, bool by_peer)
 {
 	if (send_bye)
 		conf_part_bye(p);

@@ -131,12 +131,13 @@ int xmpp_session_invite(struct sip_msg *msg)
 	if (!err)
 		err = peer_uri(msg, peer, sizeof(peer));
 	if (err) {
-		LM_NOTICE("chat session INVITE from %s for %.*s refused: %s\n", from[0] ? from : "?",
-			  GET_RURI(msg)->len, GET_RURI(msg)->s, sylk_strerror(err));
-		return err == EPERM    ? xmpp_sip_reply(msg, 403, "Forbidden") :
-		       err == ENOENT   ? xmpp_sip_reply(msg, 404, "Not Found") :
-		       err == EBADMSG  ? xmpp_sip_reply(msg, 400, "Bad Request") :
-					 xmpp_sip_reply(msg, 500, "Server Error");
+		LM_NOTICE("chat session INVITE from %s for %.*s refused: %s\n",
+			  from[0] ? from : "?", GET_RURI(msg)->len, GET_RURI(msg)->s,
+			  sylk_strerror(err));
+		return err == EPERM   ? xmpp_sip_reply(msg, 403, "Forbidden") :
+		       err == ENOENT  ? xmpp_sip_reply(msg, 404, "Not Found") :
+		       err == EBADMSG ? xmpp_sip_reply(msg, 400, "Bad Request") :
+					xmpp_sip_reply(msg, 500, "Server Error");
 	}
 	code = conf.session_open(msg, peer, xmpp_cfg.max_chat_sessions);
 	LM_DBG("chat session INVITE from %s for %s: %d\n", from, peer, code);
@@ -188,8 +189,8 @@ static bool peer_error(const struct xmpp_el *el, const char *user, const char *p
 	return conf.session_end(user, peer, why) > 0;
 }
 
-static bool to_session(const struct xmpp_el *el, const struct xmpp_message_in *m,
-		       const char *user, const char *peer)
+static bool to_session(const struct xmpp_el *el, const struct xmpp_message_in *m, const char *user,
+		       const char *peer)
 {
 	enum xmpp_chat_state state = xmpp_chat_state_read(el);
 	const char *id = m->id && *m->id ? m->id : NULL;

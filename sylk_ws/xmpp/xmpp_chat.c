@@ -11,8 +11,8 @@
 #include "sylk_ws/xmpp/xmpp_stanza.h"
 
 static const char *const names[] = {
-	[XMPP_CS_ACTIVE] = "active",   [XMPP_CS_COMPOSING] = "composing",
-	[XMPP_CS_PAUSED] = "paused",   [XMPP_CS_INACTIVE] = "inactive",
+	[XMPP_CS_ACTIVE] = "active", [XMPP_CS_COMPOSING] = "composing",
+	[XMPP_CS_PAUSED] = "paused", [XMPP_CS_INACTIVE] = "inactive",
 	[XMPP_CS_GONE] = "gone",
 };
 
@@ -115,7 +115,7 @@ const char *xmpp_error_condition(const struct xmpp_el *el)
 bool xmpp_error_unreachable(const char *condition)
 {
 	static const char *const gone[] = {
-		"service-unavailable",   "recipient-unavailable", "item-not-found",
+		"service-unavailable",     "recipient-unavailable", "item-not-found",
 		"remote-server-not-found", "remote-server-timeout", "gone",
 	};
 

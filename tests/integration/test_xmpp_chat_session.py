@@ -11,7 +11,7 @@ import time
 import pytest
 
 from sylktest import msrp
-from sylktest.msrp import MsrpClient, cpim, random_id
+from sylktest.msrp import MsrpClient, cpim, iscomposing, parse_iscomposing, random_id
 from sylktest.processes import free_port, wait_until
 from sylktest.rtpphone import SipError, SipUA
 from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, Kamailio
@@ -160,6 +160,20 @@ def test_session_carries_chat_both_ways_and_bye_ends_it(gateway, prosody, alice)
         got = [m for m in s.msrp.chat_messages() if m.cpim.body == b"hi alice, from XMPP"][0]
         assert msrp.Cpim.uri(got.cpim.header("To")) == ALICE
         assert not [b for b in s.sip_messages() if "hi alice, from XMPP" in b]
+
+        # typing both ways: is-composing <-> XEP-0085 chat states
+        _, tids = s.msrp.send(cpim(ALICE, BOB, iscomposing("active"),
+                                   content_type="application/im-iscomposing+xml"))
+        assert s.msrp.wait_response(tids[-1]).code == 200
+        bob.wait(lambda m: "<composing" in m.get("xml", "") and m["from"] == ALICE_JID)
+        bob.send_raw(f"<message to='{ALICE_JID}' type='chat'>"
+                     f"<paused xmlns='{CHATSTATES}'/></message>")
+        typing = s.msrp.wait_for(lambda: [m for m in s.msrp.messages if m.cpim and
+                                          m.cpim.content_type.startswith(
+                                              "application/im-iscomposing")],
+                                 timeout=10, what="bob's chat state as is-composing")
+        assert msrp.Cpim.uri(typing[0].cpim.header("From")) == BOB
+        assert parse_iscomposing(typing[0].cpim.body)["state"] == "idle"
 
         # the SIP user cannot speak as someone else, nor to someone else
         assert s.say("spoofed", sender=f"sip:carol@{SIP_DOMAIN}") == 403

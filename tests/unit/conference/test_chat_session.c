@@ -65,7 +65,9 @@ static void test_own_cpim_passes_unchanged(void)
 	CHECK_INT(m.status, 200);
 	free(m.cpim);
 	/* IMDN and is-composing go through too (receipts, chat states) */
-	CHECK_INT(route("message/cpim", cpim_of("<" ALICE ">", BOB, "message/imdn+xml", "<x/>"), &m), 0);
+	CHECK_INT(route("message/cpim", cpim_of("<" ALICE ">", BOB, "message/imdn+xml", "<x/>"),
+			&m),
+		  0);
 	CHECK_INT(m.status, 200);
 	free(m.cpim);
 	CHECK_INT(route("message/cpim",
@@ -104,7 +106,8 @@ static void test_malformed_and_unsupported_are_refused(void)
 	CHECK_INT(m.status, 400);
 	CHECK_INT(route("text/html", "<b>x</b>", &m), 0);
 	CHECK_INT(m.status, 415);
-	CHECK_INT(route("message/cpim", cpim_of("<" ALICE ">", BOB, "text/html", "<b>x</b>"), &m), 0);
+	CHECK_INT(route("message/cpim", cpim_of("<" ALICE ">", BOB, "text/html", "<b>x</b>"), &m),
+		  0);
 	CHECK_INT(m.status, 415);
 	CHECK_INT(route("text/plain", "\xff\xfe", &m), 0);
 	CHECK_INT(m.status, 400);

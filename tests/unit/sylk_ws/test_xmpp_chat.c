@@ -26,8 +26,9 @@ static struct xmpp_el *parse(const char *s)
 
 static void test_chat_state_read(void)
 {
-	struct xmpp_el *el = parse("<message from='bob@x/r' to='alice@sylk.test' type='chat'>"
-				   "<gone xmlns='http://jabber.org/protocol/chatstates'/></message>");
+	struct xmpp_el *el =
+		parse("<message from='bob@x/r' to='alice@sylk.test' type='chat'>"
+		      "<gone xmlns='http://jabber.org/protocol/chatstates'/></message>");
 
 	CHECK_INT(xmpp_chat_state_read(el), XMPP_CS_GONE);
 	xmpp_el_free(el);
@@ -107,8 +108,9 @@ static void test_error_conditions(void)
 	CHECK_STR(xmpp_error_condition(el), "service-unavailable");
 	CHECK(xmpp_error_unreachable(xmpp_error_condition(el)));
 	xmpp_el_free(el);
-	el = parse("<message type='error' from='bob@x' to='a@s'><error type='modify'>"
-		   "<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
+	el = parse(
+		"<message type='error' from='bob@x' to='a@s'><error type='modify'>"
+		"<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
 	CHECK_STR(xmpp_error_condition(el), "not-acceptable");
 	CHECK(!xmpp_error_unreachable(xmpp_error_condition(el)));
 	xmpp_el_free(el);
