@@ -161,28 +161,15 @@ static int decide(const struct conf_sdp_offer *offer, struct conf_sdp_answer_med
 	return 0;
 }
 
-/* the new session's participant, its dialog and the SDP answer (lock held) */
-static int setup(struct sip_msg *msg, struct conf_participant *p, const char *uri,
-		 const struct conf_sdp_offer *offer, char **sdp)
+/* the SDP answer to @p offer: its chat stream taken (EPROTO when it has
+ * none), the rest refused */
+static int answer_sdp(struct conf_participant *p, const struct conf_sdp_offer *offer, char **sdp)
 {
 	struct conf_sdp_answer_media ans[CONF_SDP_MAX_MEDIA];
-	const char *src = ip_addr2a(&msg->rcv.src_ip);
-	char path[CONF_PATH_SIZE], rnd[32];
-	dlg_t *dlg = NULL;
+	char path[CONF_PATH_SIZE];
 
-	sylk_copy(p->uri, sizeof(p->uri), uri, strlen(uri));
-	sylk_copy(p->src_ip, sizeof(p->src_ip), src, strlen(src));
-	p->authenticated = true;
-	p->in_session = true;
-	msrp_ident_generate(rnd, sizeof(rnd));
-	snprintf(p->msrp_id, sizeof(p->msrp_id), "%.20s%x", rnd, p->key);
 	if (decide(offer, ans, p))
 		return EPROTO;
-	if (conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg)
-		return ENOMEM;
-	p->dlg = dlg;
-	sylk_copy(p->call_id, sizeof(p->call_id), msg->callid->body.s, msg->callid->body.len);
-	sylk_copy(p->local_tag, sizeof(p->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
 	if (conf_msrp_our_path(path, sizeof(path), p) < 0)
 		return ENOMEM;
 	for (size_t i = 0; i < offer->media_count; i++)
@@ -192,6 +179,32 @@ static int setup(struct sip_msg *msg, struct conf_participant *p, const char *ur
 				     p->key, ++p->sdp_version) ?
 		       ENOMEM :
 		       0;
+}
+
+/* the new session's participant, its dialog and the SDP answer (lock held) */
+static int setup(struct sip_msg *msg, struct conf_participant *p, const char *uri,
+		 const struct conf_sdp_offer *offer, char **sdp)
+{
+	const char *src = ip_addr2a(&msg->rcv.src_ip);
+	char rnd[32];
+	dlg_t *dlg = NULL;
+	int err;
+
+	sylk_copy(p->uri, sizeof(p->uri), uri, strlen(uri));
+	sylk_copy(p->src_ip, sizeof(p->src_ip), src, strlen(src));
+	p->authenticated = true;
+	p->in_session = true;
+	msrp_ident_generate(rnd, sizeof(rnd));
+	snprintf(p->msrp_id, sizeof(p->msrp_id), "%.20s%x", rnd, p->key);
+	err = answer_sdp(p, offer, sdp);
+	if (err)
+		return err;
+	if (conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg)
+		return ENOMEM;
+	p->dlg = dlg;
+	sylk_copy(p->call_id, sizeof(p->call_id), msg->callid->body.s, msg->callid->body.len);
+	sylk_copy(p->local_tag, sizeof(p->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
+	return 0;
 }
 
 static int answer(struct sip_msg *msg, struct conf_participant *p, const char *sdp)
@@ -280,6 +293,34 @@ out:
 	if (code != 200)
 		conf_tmb.t_reply(msg, (unsigned)code, (char *)reason);
 	return code;
+}
+
+void conf_session_reinvite(struct sip_msg *msg, struct conf_participant *p)
+{
+	struct conf_sdp_offer *offer = NULL;
+	char *sdp = NULL;
+	str body;
+	int err;
+
+	if (conf_tmb.t_newtran(msg) <= 0)
+		return;
+	err = sylk_msg_body(msg, &body) < 0 ||
+			      conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0 ?
+		      EBADMSG :
+		      answer_sdp(p, offer, &sdp);
+	if (err) {
+		LM_NOTICE("chat session of %s: re-INVITE refused (%s); the session stays\n", p->uri,
+			  err == EPROTO ? "no MSRP chat stream" : "no usable SDP offer");
+		conf_tmb.t_reply(msg, 488,
+				 "Not Acceptable Here (a chat session takes one MSRP "
+				 "chat stream)");
+	} else {
+		conf_tmb.dlg_request_uas(p->dlg, msg, IS_TARGET_REFRESH);
+		if (answer(msg, p, sdp) < 0)
+			LM_ERR("cannot answer the re-INVITE of %s\n", p->uri);
+	}
+	conf_sdp_offer_free(offer);
+	free(sdp);
 }
 
 /* ---- what passes ----------------------------------------------------------------- */

@@ -29,6 +29,10 @@ int conf_session_from_user(struct conf_room *r, struct conf_participant *p,
 void conf_session_leave(struct conf_participant *p, struct conf_room *r, int send_bye,
 			bool by_peer);
 
+/* A re-INVITE in a session (lock held): answered for its MSRP chat stream
+ * (a refresh, a new path); without one 488, the session as it was. */
+void conf_session_reinvite(struct sip_msg *msg, struct conf_participant *p);
+
 /* "Contact: <sip:chat@HOST:PORT>\r\n": not a focus */
 void conf_session_contact(char *buf, size_t size);
 

@@ -32,6 +32,7 @@
 #include "conf_config.h"
 #include "conf_msrp_send.h"
 #include "conf_room.h"
+#include "conf_session.h"
 #include "conf_sip.h"
 #include "conf_stats.h"
 #include "conf_store.h"
@@ -1075,8 +1076,8 @@ static int in_dialog(struct sip_msg *msg)
 			conf_participant_leave(p->key, 0);
 			break;
 		case METHOD_INVITE:
-			if (p->in_session) /* RFC 3261 14.2: the session stays as it is */
-				reply(msg, 488, "Not Acceptable Here (a chat session keeps its stream)");
+			if (p->in_session)
+				conf_session_reinvite(msg, p);
 			else
 				reinvite(msg, p);
 			break;

@@ -24,6 +24,9 @@ ALICE = f"sip:{ALICE_JID}"
 BOB_JID = f"bob@{XMPP_DOMAIN}"
 BOB = f"sip:{BOB_JID}"
 CHATSTATES = "http://jabber.org/protocol/chatstates"
+AUDIO_ONLY = "\r\n".join(["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1",
+                          "t=0 0", f"m=audio {free_port()} RTP/AVP 0", "a=rtpmap:0 PCMU/8000",
+                          ""])
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +182,14 @@ def test_session_carries_chat_both_ways_and_bye_ends_it(gateway, prosody, alice)
         assert s.say("spoofed", sender=f"sip:carol@{SIP_DOMAIN}") == 403
         assert s.say("elsewhere", to=f"sip:dave@{XMPP_DOMAIN}") == 403
 
+        # a re-INVITE (a refresh) is answered for the chat stream; one
+        # without chat is refused and the session stays as it was
+        r = s.ua.reinvite(s.dialog, s.offer())
+        assert r.code == 200 and "a=path:" in r.body and "isfocus" not in r.header("contact")
+        assert s.ua.reinvite(s.dialog, AUDIO_ONLY).code == 488
+        assert s.say("still in the session") == 200
+        bob.wait(lambda m: m.get("body") == "still in the session")
+
         # BYE from SIP: bob is told <gone/>, the session count is back,
         # and what bob writes now reaches alice as a SIP MESSAGE
         assert s.ua.bye(s.dialog).code == 200
@@ -249,6 +260,34 @@ def test_xmpp_user_gone_or_offline_ends_the_session_with_bye(gateway, prosody, a
     assert "the XMPP user went unavailable" in gateway.process.log()
 
 
+def test_link_down_ends_the_sessions_and_refuses_new_ones(gateway, prosody, alice):
+    """Prosody killed: the XMPP users' sessions are gone with it, the SIP
+    side gets a BYE; a new session while the link is down gets 503 with
+    Retry-After; after the restart sessions work again."""
+    base = chat_sessions(gateway)
+    s = alice().start()
+    try:
+        prosody.kill()
+        assert s.dialog.terminated.wait(10), "no BYE when the XMPP link went down"
+        wait_until(lambda: not link_up(gateway), 10, what="link seen down")
+        with pytest.raises(SipError) as e:
+            alice(register=False).start()
+        assert e.value.args[1].code == 503
+        assert e.value.args[1].header("retry-after")
+    finally:
+        if not prosody.process.alive():
+            prosody.start()
+    wait_until(lambda: link_up(gateway), 15, what="link back up")
+    wait_until(lambda: chat_sessions(gateway) == base, 10, what="session count back")
+    bob = XmppClient(prosody, "bob")
+    try:
+        s = alice(register=False).start()
+        assert s.say("after the restart") == 200
+        bob.wait(lambda m: m.get("body") == "after the restart")
+    finally:
+        bob.close()
+
+
 def test_unauthenticated_or_foreign_invites_are_refused(gateway, alice):
     # one of our users without credentials: challenged
     s = alice(password="", register=False)
@@ -271,11 +310,8 @@ def test_unauthenticated_or_foreign_invites_are_refused(gateway, alice):
         stranger.close()
     # an audio call to an XMPP user: no chat stream, nothing to bridge
     s = alice(register=False)
-    audio = "\r\n".join(["v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1",
-                         "t=0 0", f"m=audio {free_port()} RTP/AVP 0", "a=rtpmap:0 PCMU/8000",
-                         ""])
     with pytest.raises(SipError) as e:
-        s.ua.invite(BOB, audio)
+        s.ua.invite(BOB, AUDIO_ONLY)
     assert e.value.args[1].code == 488
 
 
