@@ -110,9 +110,10 @@ void conf_session_contact(char *buf, size_t size)
 }
 
 /* the participant of a session of @p user (NULL: any) with @p peer (NULL:
- * any), after @p from (NULL: the first). Lock held. */
-static struct conf_participant *find(struct conf_participant *from, const char *user,
-				     const char *peer)
+ * any) on the peer's device @p instance (NULL: any; a session bound to no
+ * device yet: any), after @p from (NULL: the first). Lock held. */
+static struct conf_participant *find_on(struct conf_participant *from, const char *user,
+					const char *peer, const char *instance)
 {
 	for (struct conf_participant *p = from ? from->next : conf_part_first(); p; p = p->next) {
 		struct conf_room *r;
@@ -120,10 +121,18 @@ static struct conf_participant *find(struct conf_participant *from, const char *
 		if (!p->in_session || (user && !chat_uri_equal(p->uri, user)))
 			continue;
 		r = conf_room_by_key(p->room_key);
-		if (r && r->session && (!peer || chat_uri_equal(r->uri, peer)))
+		if (r && r->session && (!peer || chat_uri_equal(r->uri, peer)) &&
+		    (!instance || !r->peer_instance[0] || !strcmp(r->peer_instance, instance)))
 			return p;
 	}
 	return NULL;
+}
+
+/* the same, any device of the peer */
+static struct conf_participant *find(struct conf_participant *from, const char *user,
+				     const char *peer)
+{
+	return find_on(from, user, peer, NULL);
 }
 
 static int user_sessions(const char *user)
@@ -348,7 +357,8 @@ int conf_session_from_user(struct conf_room *r, struct conf_participant *p,
 	return out.status;
 }
 
-static int session_post(const char *user, const char *peer, const void *cpim, size_t len)
+static int session_post(const char *user, const char *peer, const char *instance, const void *cpim,
+			size_t len)
 {
 	struct conf_participant *p;
 	int n = 0;
@@ -360,6 +370,9 @@ static int session_post(const char *user, const char *peer, const void *cpim, si
 		struct conf_room *r = conf_room_by_key(p->room_key);
 
 		n++;
+		if (instance && *instance)
+			sylk_copy(r->peer_instance, sizeof(r->peer_instance), instance,
+				  strlen(instance));
 		/* before the user's MSRP connection: kept for it (replayed at bind) */
 		if (!p->msrp_conn)
 			chat_room_history_add(r->chat, cpim, len);
@@ -382,13 +395,13 @@ void conf_session_leave(struct conf_participant *p, struct conf_room *r, int sen
 	conf_room_destroy(r); /* with its participant */
 }
 
-static int session_end(const char *user, const char *peer, const char *why)
+static int session_end(const char *user, const char *peer, const char *instance, const char *why)
 {
 	struct conf_participant *p;
 	int n = 0;
 
 	conf_lock();
-	while ((p = find(NULL, user, peer))) {
+	while ((p = find_on(NULL, user, peer, instance))) {
 		struct conf_room *r = conf_room_by_key(p->room_key);
 
 		LM_NOTICE("chat session of %s with %s: %s\n", p->uri, r->uri, why ? why : "ended");

@@ -120,6 +120,7 @@ struct conf_room {
 	/* a private chat session (conf_session.c): uri is its peer's, one
 	 * participant, no notices, no conference-info, never found by URI */
 	bool session;
+	char peer_instance[128]; /* a session's peer device (XMPP resource), "" unknown */
 	char uri[CONF_URI_SIZE]; /* sip:room@conference.x */
 	char user[CONF_URI_SIZE];
 	char creator[CONF_URI_SIZE]; /* who opened it: "user:AOR" or "ip:ADDRESS" */

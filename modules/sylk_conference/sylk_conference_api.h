@@ -78,14 +78,18 @@ typedef int (*sylk_conf_session_open_f)(struct sip_msg *msg, const char *peer_ur
 					int max_per_user);
 /* One message/cpim from the peer into every session of @p user_uri with
  * @p peer_uri (one whose MSRP connection is not up yet gets it when it
- * is). 0, ENOENT when there is no such session, EINVAL, ENOMEM. */
+ * is). @p instance (NULL: unknown) names the peer's device that sent it
+ * (an XMPP resource): the session is bound to it from then on (RFC 6121
+ * 5.1). 0, ENOENT when there is no such session, EINVAL, ENOMEM. */
 typedef int (*sylk_conf_session_post_f)(const char *user_uri, const char *peer_uri,
-					const void *cpim, size_t len);
+					const char *instance, const void *cpim, size_t len);
 /* Ends (BYE) the sessions of @p user_uri (NULL: any user) with @p peer_uri
- * (NULL: any peer), the peer's side having ended them: no
- * SYLK_CONF_SESSION_END for these. @p why is logged. How many ended. */
+ * (NULL: any peer) whose peer device is @p instance (NULL: any; a session
+ * not bound to a device yet matches every one), the peer's side having
+ * ended them: no SYLK_CONF_SESSION_END for these. @p why is logged. How
+ * many ended. */
 typedef int (*sylk_conf_session_end_f)(const char *user_uri, const char *peer_uri,
-				       const char *why);
+				       const char *instance, const char *why);
 /* The session listener (one). Call in mod_init. */
 typedef void (*sylk_conf_session_listen_f)(sylk_conf_session_fn fn);
 

@@ -91,7 +91,7 @@ static void from_session(enum sylk_conf_session_event ev, const char *user, cons
 		/* what the user writes would be lost: the session cannot go on */
 		LM_NOTICE("chat session of %s with %s: XMPP cannot take it (%s): ended\n", from, to,
 			  sylk_strerror(err));
-		conf.session_end(user, peer, "the XMPP gateway cannot carry it");
+		conf.session_end(user, peer, NULL, "the XMPP gateway cannot carry it");
 	}
 }
 
@@ -166,10 +166,19 @@ static int session_of(const char *from, const char *to, char *user, char *peer)
 	return err;
 }
 
-/* into the sessions of @p user with @p peer; true when there was one */
-static bool post(const char *user, const char *peer, char *cpim, size_t len)
+/* the resource of a full JID, NULL for a bare one */
+static const char *resource_of(const char *jid)
 {
-	int err = conf.session_post(user, peer, cpim, len);
+	const char *slash = strchr(jid, '/');
+
+	return slash && slash[1] ? slash + 1 : NULL;
+}
+
+/* into the sessions of @p user with @p peer, from the peer's @p resource;
+ * true when there was one */
+static bool post(const char *user, const char *peer, const char *resource, char *cpim, size_t len)
+{
+	int err = conf.session_post(user, peer, resource, cpim, len);
 
 	free(cpim);
 	if (err && err != ENOENT)
@@ -178,7 +187,8 @@ static bool post(const char *user, const char *peer, char *cpim, size_t len)
 	return err == 0;
 }
 
-static bool peer_error(const struct xmpp_el *el, const char *user, const char *peer)
+static bool peer_error(const struct xmpp_el *el, const char *user, const char *peer,
+		       const char *resource)
 {
 	const char *cond = xmpp_error_condition(el);
 	char why[96];
@@ -186,32 +196,32 @@ static bool peer_error(const struct xmpp_el *el, const char *user, const char *p
 	if (!xmpp_error_unreachable(cond))
 		return false;
 	snprintf(why, sizeof(why), "the XMPP user cannot be reached (%s)", cond);
-	return conf.session_end(user, peer, why) > 0;
+	return conf.session_end(user, peer, resource, why) > 0;
 }
 
 static bool to_session(const struct xmpp_el *el, const struct xmpp_message_in *m, const char *user,
 		       const char *peer)
 {
 	enum xmpp_chat_state state = xmpp_chat_state_read(el);
-	const char *id = m->id && *m->id ? m->id : NULL;
+	const char *id = m->id && *m->id ? m->id : NULL, *res = resource_of(m->from);
 	char *cpim = NULL;
 	size_t len = 0;
 
 	if (m->error)
-		return peer_error(el, user, peer);
+		return peer_error(el, user, peer, res);
 	if (m->body) /* a text with a chat state: the text says it */
 		return strlen(m->body) <= XMPP_IM_MAX_TEXT &&
 		       !xmpp_im_to_cpim(&cpim, &len, peer, user, id, m->body, m->request_receipt) &&
-		       post(user, peer, cpim, len);
+		       post(user, peer, res, cpim, len);
 	if (m->received_id)
 		return !xmpp_im_receipt_to_imdn(&cpim, &len, peer, user, m->received_id) &&
-		       post(user, peer, cpim, len);
+		       post(user, peer, res, cpim, len);
 	if (state == XMPP_CS_GONE)
-		return conf.session_end(user, peer, "the XMPP user left the chat (gone)") > 0;
+		return conf.session_end(user, peer, res, "the XMPP user left the chat (gone)") > 0;
 	if (state == XMPP_CS_COMPOSING || state == XMPP_CS_PAUSED || state == XMPP_CS_INACTIVE)
 		return !xmpp_chat_state_to_cpim(&cpim, &len, peer, user, id ? id : "chatstate",
 						state) &&
-		       post(user, peer, cpim, len);
+		       post(user, peer, res, cpim, len);
 	return false;
 }
 
@@ -245,7 +255,8 @@ void xmpp_session_presence(const struct xmpp_el *el)
 	user = pkg_malloc(URI_SIZE);
 	peer = pkg_malloc(URI_SIZE);
 	if (user && peer && !session_of(in.from, in.to, user, peer))
-		conf.session_end(user, peer, "the XMPP user went unavailable");
+		conf.session_end(user, peer, resource_of(in.from),
+				 "the XMPP user went unavailable");
 	if (user)
 		pkg_free(user);
 	if (peer)
@@ -258,7 +269,7 @@ void xmpp_session_end_all(const char *why)
 
 	if (!bridged)
 		return;
-	n = conf.session_end(NULL, NULL, why);
+	n = conf.session_end(NULL, NULL, NULL, why);
 	if (n)
 		LM_INFO("%d chat sessions ended: %s\n", n, why);
 }

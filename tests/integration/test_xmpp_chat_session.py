@@ -232,6 +232,7 @@ def test_another_xmpp_user_is_not_injected_into_the_session(gateway, prosody, al
 def test_xmpp_user_gone_or_offline_ends_the_session_with_bye(gateway, prosody, alice):
     base = chat_sessions(gateway)
     bob = XmppClient(prosody, "bob")
+    open_clients = [bob]
     try:
         # bob closes the chat: XEP-0085 <gone/>
         s = alice().start()
@@ -245,7 +246,7 @@ def test_xmpp_user_gone_or_offline_ends_the_session_with_bye(gateway, prosody, a
         s2 = alice(register=False).start()
         assert s2.say("are you there?") == 200
         bob.wait(lambda m: m.get("body") == "are you there?")
-        bob.close()
+        open_clients.pop().close()
         assert s2.dialog.terminated.wait(10), "no BYE after bob went offline"
         wait_until(lambda: chat_sessions(gateway) == base, 10, what="session count back")
         # an XMPP address nobody has: the session ends at the first
@@ -255,9 +256,49 @@ def test_xmpp_user_gone_or_offline_ends_the_session_with_bye(gateway, prosody, a
         assert s3.say("anyone?", to=nobody) == 200
         assert s3.dialog.terminated.wait(10), "no BYE after the bounce"
     finally:
-        bob.close()
+        for c in open_clients:
+            c.close()
     wait_until(lambda: chat_sessions(gateway) == base, 10, what="session count back")
     assert "the XMPP user went unavailable" in gateway.process.log()
+
+
+def xmpp_client_on(prosody, user, resource):
+    """An XmppClient whose resource is @p resource (a second device)."""
+    import slixmpp
+    real = slixmpp.ClientXMPP
+
+    class OnResource(real):
+        def __init__(self, jid, *args, **kw):
+            super().__init__(jid.split("/")[0] + "/" + resource, *args, **kw)
+    slixmpp.ClientXMPP = OnResource
+    try:
+        return XmppClient(prosody, user)
+    finally:
+        slixmpp.ClientXMPP = real
+
+
+def test_session_follows_the_peer_device_that_chats(gateway, prosody, alice):
+    """bob on two devices: the session is bound to the one that wrote in it
+    (RFC 6121 5.1); the other going offline leaves it, the bound one going
+    offline ends it."""
+    desk = XmppClient(prosody, "bob")
+    open_clients = [desk, xmpp_client_on(prosody, "bob", "phone")]
+    try:
+        for c in open_clients:
+            c.send_raw(f"<presence to='{ALICE_JID}'/>")
+        s = alice().start()
+        desk.send(ALICE_JID, "from my desk", msg_id="k1", receipt=False)
+        s.msrp.wait_for(lambda: "from my desk" in s.texts_from(BOB), timeout=10)
+        open_clients.pop().close()  # the phone
+        time.sleep(1.5)
+        assert not s.dialog.terminated.is_set(), "the other device's unavailable ended it"
+        assert s.say("still with your desk") == 200
+        desk.wait(lambda m: m.get("body") == "still with your desk")
+        open_clients.pop().close()  # the desk
+        assert s.dialog.terminated.wait(10), "no BYE after the bound device went offline"
+    finally:
+        for c in open_clients:
+            c.close()
 
 
 def test_link_down_ends_the_sessions_and_refuses_new_ones(gateway, prosody, alice):
