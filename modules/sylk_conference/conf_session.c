@@ -395,7 +395,8 @@ void conf_session_leave(struct conf_participant *p, struct conf_room *r, int sen
 	conf_room_destroy(r); /* with its participant */
 }
 
-static int session_end(const char *user, const char *peer, const char *instance, const char *why)
+static int session_end(const char *user, const char *peer, const char *instance, const char *why,
+		       int tell)
 {
 	struct conf_participant *p;
 	int n = 0;
@@ -405,7 +406,7 @@ static int session_end(const char *user, const char *peer, const char *instance,
 		struct conf_room *r = conf_room_by_key(p->room_key);
 
 		LM_NOTICE("chat session of %s with %s: %s\n", p->uri, r->uri, why ? why : "ended");
-		conf_session_leave(p, r, 1, true);
+		conf_session_leave(p, r, 1, !tell);
 		n++;
 	}
 	conf_unlock();

@@ -85,11 +85,12 @@ typedef int (*sylk_conf_session_post_f)(const char *user_uri, const char *peer_u
 					const char *instance, const void *cpim, size_t len);
 /* Ends (BYE) the sessions of @p user_uri (NULL: any user) with @p peer_uri
  * (NULL: any peer) whose peer device is @p instance (NULL: any; a session
- * not bound to a device yet matches every one), the peer's side having
- * ended them: no SYLK_CONF_SESSION_END for these. @p why is logged. How
+ * not bound to a device yet matches every one). @p tell: the listener
+ * hears SYLK_CONF_SESSION_END for each (the caller stops and the peers
+ * should know); 0 when the peer's side ended them. @p why is logged. How
  * many ended. */
 typedef int (*sylk_conf_session_end_f)(const char *user_uri, const char *peer_uri,
-				       const char *instance, const char *why);
+				       const char *instance, const char *why, int tell);
 /* The session listener (one). Call in mod_init. */
 typedef void (*sylk_conf_session_listen_f)(sylk_conf_session_fn fn);
 

@@ -76,7 +76,7 @@ static void link_close(struct link *l, const char *why)
 	if (l->state == UP && l->main) {
 		xmpp_link_set(false);
 		/* the XMPP users' sessions went with the link */
-		xmpp_session_end_all("the XMPP link went down");
+		xmpp_session_end_all("the XMPP link went down", false);
 	}
 	l->state = DOWN;
 	xmpp_framer_reset(&l->framer);
@@ -414,7 +414,7 @@ static void farewell(struct link *ls, int nlinks)
 
 	if (nlinks > 1 && ls[1].fd >= 0 && ls[1].state == UP)
 		xmpp_muc_release_all("at shutdown", false);
-	xmpp_session_end_all("the XMPP gateway stops");
+	xmpp_session_end_all("the XMPP gateway stops", ls[0].fd >= 0 && ls[0].state == UP);
 	take_queue(&ls[0], &ls[1]);
 	for (int i = 0; i < nlinks; i++)
 		if (ls[i].fd >= 0 && ls[i].state == UP)

@@ -91,7 +91,7 @@ static void from_session(enum sylk_conf_session_event ev, const char *user, cons
 		/* what the user writes would be lost: the session cannot go on */
 		LM_NOTICE("chat session of %s with %s: XMPP cannot take it (%s): ended\n", from, to,
 			  sylk_strerror(err));
-		conf.session_end(user, peer, NULL, "the XMPP gateway cannot carry it");
+		conf.session_end(user, peer, NULL, "the XMPP gateway cannot carry it", 0);
 	}
 }
 
@@ -196,7 +196,7 @@ static bool peer_error(const struct xmpp_el *el, const char *user, const char *p
 	if (!xmpp_error_unreachable(cond))
 		return false;
 	snprintf(why, sizeof(why), "the XMPP user cannot be reached (%s)", cond);
-	return conf.session_end(user, peer, resource, why) > 0;
+	return conf.session_end(user, peer, resource, why, 0) > 0;
 }
 
 static bool to_session(const struct xmpp_el *el, const struct xmpp_message_in *m, const char *user,
@@ -217,7 +217,8 @@ static bool to_session(const struct xmpp_el *el, const struct xmpp_message_in *m
 		return !xmpp_im_receipt_to_imdn(&cpim, &len, peer, user, m->received_id) &&
 		       post(user, peer, res, cpim, len);
 	if (state == XMPP_CS_GONE)
-		return conf.session_end(user, peer, res, "the XMPP user left the chat (gone)") > 0;
+		return conf.session_end(user, peer, res, "the XMPP user left the chat (gone)", 0) >
+		       0;
 	if (state == XMPP_CS_COMPOSING || state == XMPP_CS_PAUSED || state == XMPP_CS_INACTIVE)
 		return !xmpp_chat_state_to_cpim(&cpim, &len, peer, user, id ? id : "chatstate",
 						state) &&
@@ -255,21 +256,21 @@ void xmpp_session_presence(const struct xmpp_el *el)
 	user = pkg_malloc(URI_SIZE);
 	peer = pkg_malloc(URI_SIZE);
 	if (user && peer && !session_of(in.from, in.to, user, peer))
-		conf.session_end(user, peer, resource_of(in.from),
-				 "the XMPP user went unavailable");
+		conf.session_end(user, peer, resource_of(in.from), "the XMPP user went unavailable",
+				 0);
 	if (user)
 		pkg_free(user);
 	if (peer)
 		pkg_free(peer);
 }
 
-void xmpp_session_end_all(const char *why)
+void xmpp_session_end_all(const char *why, bool tell_peers)
 {
 	int n;
 
 	if (!bridged)
 		return;
-	n = conf.session_end(NULL, NULL, NULL, why);
+	n = conf.session_end(NULL, NULL, NULL, why, tell_peers);
 	if (n)
 		LM_INFO("%d chat sessions ended: %s\n", n, why);
 }

@@ -39,7 +39,8 @@ bool xmpp_session_message(const struct xmpp_el *el, const struct xmpp_message_in
 /* A <presence/> for one of our users (component process): the bound
  * peer's unavailable ends its sessions with that user. */
 void xmpp_session_presence(const struct xmpp_el *el);
-/* Every session ends with a BYE (the link went down, the gateway stops). */
-void xmpp_session_end_all(const char *why);
+/* Every session ends with a BYE (the link went down, the gateway stops);
+ * @p tell_peers: each peer gets <gone/> (the link is still up). */
+void xmpp_session_end_all(const char *why, bool tell_peers);
 
 #endif

@@ -358,9 +358,11 @@ def test_unauthenticated_or_foreign_invites_are_refused(gateway, alice):
 
 def test_session_limit_and_gateway_stop(tmp_path_factory, rtpengine):
     """A user holds at most max_chat_sessions sessions (486 beyond); the
-    gateway stopping ends the sessions it carries with a BYE."""
+    gateway stopping ends the sessions it carries with a BYE, and tells
+    the XMPP peers <gone/>."""
     with own_gateway(tmp_path_factory, rtpengine, "chat-stop",
                      XMPP_MAX_CHAT_SESSIONS=1) as (kam, bob):
+        watch_chat_states(bob)
         s = ChatSession(kam).start()
         second = ChatSession(kam, register=False)
         try:
@@ -371,6 +373,7 @@ def test_session_limit_and_gateway_stop(tmp_path_factory, rtpengine):
             bob.wait(lambda m: m.get("body") == "before the stop")
             kam.stop()
             assert s.dialog.terminated.wait(10), "no BYE when the gateway stopped"
+            bob.wait(gone)
         finally:
             second.close()
             s.close()
