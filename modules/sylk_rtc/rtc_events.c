@@ -12,6 +12,7 @@
 
 #include "rtc_config.h"
 #include "rtc_events.h"
+#include "rtc_relay.h"
 #include "rtc_store.h"
 
 enum sylkrtc_version rtc_conn_version(int conn_id)
@@ -19,6 +20,8 @@ enum sylkrtc_version rtc_conn_version(int conn_id)
 	struct rtc_conn *c;
 	enum sylkrtc_version v = 0;
 
+	if (relay_is_pseudo(conn_id)) /* a browser of another node */
+		return rtc_relay_version(conn_id);
 	rtc_lock();
 	c = rtc_conn_find(conn_id);
 	if (c)
@@ -40,6 +43,10 @@ void rtc_send_built(int conn_id, int err, char **jsonp)
 		LM_ERR("cannot build a message for connection %d: %s\n", conn_id,
 		       sylk_strerror(err));
 		free(json);
+		return;
+	}
+	if (relay_is_pseudo(conn_id)) { /* queued for its node: the lock may be held */
+		rtc_relay_send(conn_id, &json);
 		return;
 	}
 	if (rtc_ws.send(conn_id, SYLK_WS_OP_TEXT, json, strlen(json)) < 0)

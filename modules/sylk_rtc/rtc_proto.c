@@ -20,6 +20,7 @@
 #include "rtc_events.h"
 #include "rtc_message.h"
 #include "rtc_proto.h"
+#include "rtc_relay.h"
 #include "rtc_store.h"
 #include "rtc_videoroom.h"
 
@@ -59,7 +60,8 @@ static bool within_rate(int conn_id)
 	return ok;
 }
 
-static void dispatch(int conn_id, const struct sylkrtc_request *req)
+/* @p text: the request as received, for a room on another node */
+static void dispatch(int conn_id, const struct sylkrtc_request *req, const char *text, size_t len)
 {
 	switch (req->type) {
 	case SYLKRTC_REQ_PING: rtc_send_ack(conn_id, req->transaction); return;
@@ -96,7 +98,10 @@ static void dispatch(int conn_id, const struct sylkrtc_request *req)
 	case SYLKRTC_REQ_VIDEOROOM_MUTE_AUDIO_PARTICIPANTS:
 	case SYLKRTC_REQ_VIDEOROOM_MESSAGE:
 	case SYLKRTC_REQ_VIDEOROOM_COMPOSING_INDICATION:
-	case SYLKRTC_REQ_VIDEOROOM_TOGGLE_HAND: rtc_videoroom_request(conn_id, req); return;
+	case SYLKRTC_REQ_VIDEOROOM_TOGGLE_HAND:
+		if (!rtc_relay_forward(conn_id, req, text, len))
+			rtc_videoroom_request(conn_id, req);
+		return;
 	default:
 		rtc_send_error(conn_id, req->transaction,
 			       "Request %s is not available on this server",
@@ -128,9 +133,10 @@ static void on_message(int conn_id, int opcode, const char *data, size_t len)
 	} else {
 		LM_DBG("connection %d: %s %s\n", conn_id, sylkrtc_req_type_name(req->type),
 		       req->transaction);
-		dispatch(conn_id, req);
+		dispatch(conn_id, req, data, len);
 	}
 	sylkrtc_request_free(req);
+	rtc_relay_flush(); /* what it made for browsers of other nodes */
 }
 
 static void on_close(int conn_id, int code)
@@ -138,6 +144,7 @@ static void on_close(int conn_id, int code)
 	LM_INFO("connection %d closed (%d)\n", conn_id, code);
 	rtc_call_conn_closed(conn_id);
 	rtc_videoroom_conn_closed(conn_id);
+	rtc_relay_conn_closed(conn_id); /* the rooms of other nodes it was in */
 	rtc_account_conn_closed(conn_id);
 	rtc_lock();
 	rtc_conn_remove(conn_id);

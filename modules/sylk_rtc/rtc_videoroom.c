@@ -39,6 +39,7 @@
 #include "rtc_events.h"
 #include "rtc_files.h"
 #include "rtc_push.h"
+#include "rtc_relay.h"
 #include "rtc_sip.h"
 #include "rtc_store.h"
 #include "rtc_videoroom.h"
@@ -405,14 +406,19 @@ struct join_ids {
 	char tag[VR_TAG_SIZE];
 };
 
-/* Checks and adds the publisher; a refusal's text into @p why. Lock held. */
-static int join_add(int conn_id, const struct sylkrtc_request *req, struct join_ids *ids, char *why,
-		    size_t size)
+/* who joins: the connection's account, or for a browser of another node
+ * (a pseudo connection) the identity that node vouches for */
+struct join_who {
+	const char *aor;
+	const char *display_name; /* NULL: none */
+};
+
+/* The account @p req names on the connection into @p who; the refusal's
+ * text into @p why. Lock held. */
+static int join_account(int conn_id, const struct sylkrtc_request *req, struct join_who *who,
+			char *why, size_t size)
 {
 	struct rtc_account *a = rtc_account_find(conn_id, req->account);
-	struct vr_room *r = NULL;
-	struct vr_pub *p;
-	int err;
 
 	if (!a) {
 		snprintf(why, size, "Unknown account specified: %s", req->account);
@@ -422,13 +428,31 @@ static int join_add(int conn_id, const struct sylkrtc_request *req, struct join_
 		snprintf(why, size, "Account not authenticated");
 		return EACCES;
 	}
+	who->aor = a->aor;
+	who->display_name = a->display_name;
+	return 0;
+}
+
+/* Checks and adds the publisher; a refusal's text into @p why. Lock held. */
+static int join_add(int conn_id, const struct sylkrtc_request *req, const struct join_who *vouched,
+		    struct join_ids *ids, char *why, size_t size)
+{
+	struct join_who who = {NULL, NULL};
+	struct vr_room *r = NULL;
+	struct vr_pub *p;
+	int err;
+
+	if (vouched)
+		who = *vouched;
+	else if ((err = join_account(conn_id, req, &who, why, size)))
+		return err;
 	if (conn_uses_id(conn_id, req->session)) {
 		snprintf(why, size, "Session ID %s already in use", req->session);
 		return EEXIST;
 	}
 	if (!vr_access_allowed(policy, rtc_cfg.videoroom_allow, rtc_cfg.videoroom_deny, req->uri,
-			       a->aor)) {
-		snprintf(why, size, "%s is not allowed to join room %s", a->aor, req->uri);
+			       who.aor)) {
+		snprintf(why, size, "%s is not allowed to join room %s", who.aor, req->uri);
 		return EACCES;
 	}
 	r = room_find(req->uri);
@@ -465,10 +489,10 @@ static int join_add(int conn_id, const struct sylkrtc_request *req, struct join_
 	p->audio = req->audio;
 	p->video = req->video;
 	p->joined_ms = sylk_monotonic_ms();
-	sylk_copy(p->uri, sizeof(p->uri), a->aor, strlen(a->aor));
-	if (a->display_name)
-		sylk_copy(p->display_name, sizeof(p->display_name), a->display_name,
-			  strlen(a->display_name));
+	sylk_copy(p->uri, sizeof(p->uri), who.aor, strlen(who.aor));
+	if (who.display_name)
+		sylk_copy(p->display_name, sizeof(p->display_name), who.display_name,
+			  strlen(who.display_name));
 	ids->key = p->key;
 	memcpy(ids->call_id, p->call_id, sizeof(ids->call_id));
 	memcpy(ids->tag, p->tag, sizeof(ids->tag));
@@ -522,7 +546,7 @@ static void join_accepted(struct vr_room *r, struct vr_pub *p, const char *sdp)
 		emit_hands_to(r, p);
 }
 
-static void join(int conn_id, const struct sylkrtc_request *req)
+static void join(int conn_id, const struct sylkrtc_request *req, const struct join_who *vouched)
 {
 	struct join_ids ids;
 	struct vr_room *r = NULL;
@@ -530,7 +554,7 @@ static void join(int conn_id, const struct sylkrtc_request *req)
 	char why[RTC_REASON_SIZE + RTC_AOR_SIZE * 2], *sdp = NULL, room_uri[RTC_AOR_SIZE];
 
 	rtc_lock();
-	if (join_add(conn_id, req, &ids, why, sizeof(why)) != 0) {
+	if (join_add(conn_id, req, vouched, &ids, why, sizeof(why)) != 0) {
 		rtc_unlock();
 		flush(); /* the room it made may have ended again */
 		LM_NOTICE("connection %d: videoroom-join refused: %s\n", conn_id, why);
@@ -933,7 +957,7 @@ static void invite(int conn_id, const struct sylkrtc_request *req)
 void rtc_videoroom_request(int conn_id, const struct sylkrtc_request *req)
 {
 	switch (req->type) {
-	case SYLKRTC_REQ_VIDEOROOM_JOIN: join(conn_id, req); return;
+	case SYLKRTC_REQ_VIDEOROOM_JOIN: join(conn_id, req, NULL); return;
 	case SYLKRTC_REQ_VIDEOROOM_LEAVE: leave(conn_id, req); return;
 	case SYLKRTC_REQ_VIDEOROOM_FEED_ATTACH: feed_attach(conn_id, req); return;
 	case SYLKRTC_REQ_VIDEOROOM_FEED_ANSWER: feed_answer(conn_id, req); return;
@@ -951,6 +975,28 @@ void rtc_videoroom_request(int conn_id, const struct sylkrtc_request *req)
 			       "Request %s is not available on this server",
 			       sylkrtc_req_type_name(req->type));
 	}
+}
+
+void rtc_videoroom_relayed(int pseudo, const struct sylkrtc_request *req, const char *aor,
+			   const char *display_name)
+{
+	struct join_who who = {aor, display_name};
+
+	if (req->type == SYLKRTC_REQ_VIDEOROOM_JOIN) {
+		if (!aor) {
+			LM_NOTICE("connection %d: relayed videoroom-join without an account\n", pseudo);
+			rtc_send_error(pseudo, req->transaction, "Account not authenticated");
+			return;
+		}
+		join(pseudo, req, &who);
+		return;
+	}
+	if (strncmp(sylkrtc_req_type_name(req->type), "videoroom-", 10) != 0) {
+		rtc_send_error(pseudo, req->transaction, "Request %s is not relayed",
+			       sylkrtc_req_type_name(req->type));
+		return;
+	}
+	rtc_videoroom_request(pseudo, req);
 }
 
 /* ---- connection gone, timer ------------------------------------------------------------ */
@@ -1223,6 +1269,7 @@ int rtc_videoroom_external_accept(unsigned key)
 	p->accepted = true;
 	announce(r, p);
 	rtc_unlock();
+	rtc_relay_flush(); /* the browsers of other nodes hear of it too */
 	return 0;
 }
 
@@ -1236,4 +1283,5 @@ void rtc_videoroom_external_remove(unsigned key)
 		pub_leave(r, p, "the conference audio ends");
 	rtc_unlock();
 	flush();
+	rtc_relay_flush();
 }

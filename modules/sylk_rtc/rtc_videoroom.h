@@ -19,6 +19,12 @@ int rtc_videoroom_init(void);
  * requests (videoroom-message, -composing-indication) go to rtc_vrchat.c. */
 void rtc_videoroom_request(int conn_id, const struct sylkrtc_request *req);
 
+/* A videoroom-* request another node relayed for its browser connection,
+ * known here as @p pseudo (rtc_relay.h); a join is made with the identity
+ * that node vouches for (@p aor, @p display_name), not an account here. */
+void rtc_videoroom_relayed(int pseudo, const struct sylkrtc_request *req, const char *aor,
+			   const char *display_name);
+
 /* The connection is gone: each of its publishers leaves its room. */
 void rtc_videoroom_conn_closed(int conn_id);
 

@@ -35,6 +35,7 @@
 #include "../common/ng_client.h"
 #include "rtc_proto.h"
 #include "rtc_push.h"
+#include "rtc_relay.h"
 #include "rtc_stats.h"
 #include "rtc_store.h"
 #include "rtc_videoroom.h"
@@ -209,7 +210,19 @@ static int w_sylk_rtc_ab_changed(sip_msg_t *msg, char *p1, char *p2)
 	return w_sylk_rtc_ab(msg, p1, 1);
 }
 
+/* a video-room relay MESSAGE from another node (rtc_relay.h) */
+static int ki_sylk_rtc_relay(sip_msg_t *msg)
+{
+	return rtc_relay_receive(msg);
+}
+
+static int w_sylk_rtc_relay(sip_msg_t *msg, char *p1, char *p2)
+{
+	return rtc_relay_receive(msg);
+}
+
 static cmd_export_t cmds[] = {
+	{"sylk_rtc_relay", (cmd_function)w_sylk_rtc_relay, 0, 0, 0, REQUEST_ROUTE},
 	{"sylk_rtc_addressbook_snapshot", (cmd_function)w_sylk_rtc_ab_snapshot, 1, fixup_spve_null,
 	 fixup_free_spve_null, ANY_ROUTE},
 	{"sylk_rtc_addressbook_changed", (cmd_function)w_sylk_rtc_ab_changed, 1, fixup_spve_null,
@@ -272,6 +285,11 @@ static param_export_t params[] = {
 	{"max_publishers_per_room", INT_PARAM, &rtc_cfg.videoroom_max_publishers},
 	{"videoroom_media_timeout", INT_PARAM, &rtc_cfg.videoroom_media_timeout},
 	{"videoroom_max_bitrate", INT_PARAM, &rtc_cfg.videoroom_max_bitrate},
+	{"cluster_hostport", PARAM_STRING, &rtc_relay_cfg.hostport},
+	{"cluster_socket", PARAM_STRING, &rtc_relay_cfg.socket_name},
+	{"videoroom_home_table", PARAM_STRING, &rtc_relay_cfg.home_table},
+	{"relay_timeout", INT_PARAM, &rtc_relay_cfg.timeout_ms},
+	{"relay_ping_interval", INT_PARAM, &rtc_relay_cfg.ping_ms},
 	{0, 0, 0},
 };
 
@@ -474,6 +492,12 @@ static sr_kemi_t sr_kemi_sylk_rtc_exports[] = {
 	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 	  SR_KEMIP_NONE}},
 	{str_init("sylk_rtc"),
+	 str_init("relay"),
+	 SR_KEMIP_INT,
+	 ki_sylk_rtc_relay,
+	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
+	{str_init("sylk_rtc"),
 	 str_init("http"),
 	 SR_KEMIP_INT,
 	 ki_sylk_rtc_http,
@@ -543,6 +567,7 @@ static void gateway_timer(unsigned int ticks, void *param)
 	rtc_account_timer();
 	rtc_call_timer();
 	rtc_videoroom_timer();
+	rtc_relay_timer(); /* video rooms across nodes */
 	rtc_vr_sip_timer(); /* SIP phones in video rooms */
 	rtc_message_timer();
 	rtc_presence_timer();
@@ -551,6 +576,7 @@ static void gateway_timer(unsigned int ticks, void *param)
 static void fast_timer(unsigned int uticks, void *param)
 {
 	rtc_call_fast_timer();
+	rtc_relay_flush(); /* events for other nodes queued with a lock held */
 }
 
 /* DTMF tones are spaced in tens of milliseconds */
@@ -584,7 +610,8 @@ static int mod_init(void)
 	    derive_addresses() < 0)
 		return -1;
 	if (rtc_store_init() < 0 || rtc_db_bind() < 0 || rtc_push_init() < 0 ||
-	    rtc_videoroom_init() < 0 || rtc_vrchat_init() < 0 || rtc_vr_sip_init() < 0)
+	    rtc_videoroom_init() < 0 || rtc_vrchat_init() < 0 || rtc_vr_sip_init() < 0 ||
+	    rtc_relay_init() < 0)
 		return -1;
 	if (rtc_cfg.api_token_lifetime < 1 || rtc_cfg.history_limit < 1) {
 		LM_ERR("api_token_lifetime and history_limit must be >= 1\n");

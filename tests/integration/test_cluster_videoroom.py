@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A video room with publishers on two cluster nodes (issue 21): the room
+runs on one node, its home (the htable confroom names it on every node, as
+for the conference room of the same name); a browser whose WebSocket is on
+the other node joins it through its own node, which relays its requests
+to the home and the home's events back over the cluster sockets. Real
+aiortc publishers (a tone and a colour each) on the two nodes see and hear
+each other through the home's rtpengine; leaving through one node shows on
+the other; and a home that dies ends the room for the browsers of the
+other node instead of leaving them in silence."""
+
+import pytest
+
+from sylktest.cluster import Postgres, start_nodes
+from sylktest.processes import wait_until
+from sylktest.server import SIP_DOMAIN
+
+from test_videoroom import Participant, room_calls, vr_event
+
+ROOM_NAME = "acrossnodes"
+ROOM = f"{ROOM_NAME}@videoconference.{SIP_DOMAIN}"
+DEFINES = {"CLUSTER_DMQ_PING": 2, "CLUSTER_RELAY_TIMEOUT": 1500}
+
+
+@pytest.fixture(scope="module")
+def two_nodes(tmp_path_factory):
+    top = str(tmp_path_factory.mktemp("vroom"))
+    db = Postgres(top)
+    try:
+        nodes = start_nodes(top, db, 2, DEFINES)
+        try:
+            yield nodes
+        finally:
+            for n in nodes:
+                n.stop()
+    finally:
+        db.stop()
+
+
+@pytest.fixture
+def people():
+    made = []
+
+    def make(node, user, room=ROOM):
+        p = Participant(node, user, room)
+        made.append(p)
+        return p
+    yield make
+    for p in made:
+        p.close()
+
+
+def home_of(node, room):
+    r = node.kamcmd_result("htable.get", "confroom", room)
+    return r.stdout if r.returncode == 0 else ""
+
+
+def test_publishers_on_two_nodes_share_one_room(two_nodes, people):
+    a, b = two_nodes
+    alice, bob = people(a, "alice"), people(b, "bob")
+    alice.join()
+    assert alice.initial == []
+    # the first join made a the room's home, on both nodes
+    assert a.cluster_hostport in home_of(a, ROOM_NAME)
+    wait_until(lambda: a.cluster_hostport in home_of(b, ROOM_NAME), 5, interval=0.1,
+               what="the room's home replicated to b")
+
+    bob.join()  # through b: relayed to a
+    assert [p["id"] for p in bob.initial] == [alice.session]
+    assert bob.initial[0]["uri"] == alice.aor
+    joined = vr_event(alice.client, alice.session, "publishers-joined")
+    assert [p["id"] for p in joined["publishers"]] == [bob.session]
+    assert joined["publishers"][0]["uri"] == bob.aor
+
+    alice.attach(bob)
+    bob.attach(alice)
+    alice.sees_and_hears(bob)
+    bob.sees_and_hears(alice)
+    # one SFU: both publishers' calls on the home's rtpengine, none on b's
+    assert len(room_calls(a.rtpengine)) == 2
+    assert room_calls(b.rtpengine) == []
+
+    bob.client.expect_ack("videoroom-leave", session=bob.session)
+    left = vr_event(alice.client, alice.session, "publishers-left")
+    assert left["publishers"] == [bob.session]
+    wait_until(lambda: len(room_calls(a.rtpengine)) == 1, 5, what="bob's call deleted")
+    alice.client.expect_ack("videoroom-leave", session=alice.session)
+    wait_until(lambda: room_calls(a.rtpengine) == [], 5, what="the room gone on its home")
+
+
+def test_a_browser_whose_connection_drops_leaves_the_room_on_the_other_node(two_nodes, people):
+    a, b = two_nodes
+    alice, bob = people(a, "alice", f"drop@videoconference.{SIP_DOMAIN}"), \
+        people(b, "bob", f"drop@videoconference.{SIP_DOMAIN}")
+    alice.join()
+    bob.join()
+    vr_event(alice.client, alice.session, "publishers-joined")
+    bob.client.close()  # b tells a the connection is gone
+    left = vr_event(alice.client, alice.session, "publishers-left", timeout=10)
+    assert left["publishers"] == [bob.session]
+    wait_until(lambda: len(room_calls(a.rtpengine)) == 1, 5, what="bob's call deleted")
+
+
+def test_requests_for_an_unknown_session_get_the_homes_error(two_nodes, people):
+    """a relayed request the home refuses comes back as the usual error"""
+    a, b = two_nodes
+    room = f"errors@videoconference.{SIP_DOMAIN}"
+    alice, bob = people(a, "alice", room), people(b, "bob", room)
+    alice.join()
+    bob.join()
+    err = bob.client.expect_error("videoroom-feed-attach", session=bob.session,
+                                  publisher="nobody", feed="f1")
+    assert "Unknown publisher room session" in err, err
+
+
+def test_the_rooms_of_a_dead_home_end_for_the_browsers_of_the_other_node(two_nodes, people):
+    a, b = two_nodes
+    room = f"dies@videoconference.{SIP_DOMAIN}"
+    alice, bob = people(a, "alice", room), people(b, "bob", room)
+    alice.join()
+    bob.join()
+    a.kill9()
+    ended = vr_event(bob.client, bob.session, "session-state", state="terminated", timeout=15)
+    assert "unreachable" in ended["reason"]
