@@ -16,8 +16,6 @@ gateway's browser accounts."""
 
 import os
 import re
-import socket
-import threading
 import time
 import uuid
 
@@ -149,36 +147,6 @@ def test_phone_on_b_calls_browser_registered_through_a(cluster, workdir):
     assert caller.actions()[-1] == "hangup 200", caller.report()
 
 
-class RtpEcho:
-    """The TCP phone's audio: every RTP packet goes back where it came from."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.echoed = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                data, source = self.sock.recvfrom(2048)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.sock.sendto(data, source)
-            self.echoed += 1
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
-
-
 def sdp_for(port):
     return ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
             f"m=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
@@ -200,7 +168,7 @@ def test_phone_on_a_tcp_connection_is_called_and_messaged_through_its_node(clust
         n.kamcmd_result("ul.rm", "location", "carol")
     phone = SipUA(a.sip_port, "carol", domain=SIP_DOMAIN, password=DEMO_ACCOUNTS["carol"],
                   transport="tcp")
-    echo = RtpEcho()
+    echo = RtpEndpoint(9, echo=True)
     phone.answer_calls = lambda invite: sdp_for(echo.port)
     caller = SipUA(b.sip_port, "alice", domain=SIP_DOMAIN, password=DEMO_ACCOUNTS["alice"])
     rtp = RtpEndpoint(4242)

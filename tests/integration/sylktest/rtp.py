@@ -9,7 +9,11 @@ import time
 
 
 class RtpEndpoint:
-    def __init__(self, ssrc):
+    """A UDP RTP endpoint that records what it receives; with `echo` it
+    also sends every packet back where it came from (a phone that echoes)."""
+
+    def __init__(self, ssrc, echo=False):
+        self.echo = echo
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.1)
@@ -28,6 +32,8 @@ class RtpEndpoint:
                 continue
             except OSError:
                 return
+            if self.echo:
+                self.sock.sendto(data, source)
             if len(data) >= 12 and data[0] >> 6 == 2:
                 seq, = struct.unpack("!H", data[2:4])
                 ssrc, = struct.unpack("!I", data[8:12])
