@@ -32,6 +32,10 @@ static void on_open(const sylk_ws_conn_info_t *info)
 
 	if (sylkrtc_version_from_name(&v, info->subprotocol, strlen(info->subprotocol)) != 0)
 		return;
+	if (relay_is_pseudo(info->id)) { /* ids from there on name other nodes' browsers */
+		rtc_ws.close(info->id, 1011, "connection id out of range");
+		return;
+	}
 	rtc_lock();
 	c = rtc_conn_add(info->id, v);
 	rtc_unlock();

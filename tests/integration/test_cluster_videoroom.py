@@ -9,11 +9,17 @@ each other through the home's rtpengine; leaving through one node shows on
 the other; and a home that dies ends the room for the browsers of the
 other node instead of leaving them in silence."""
 
+import json
+import re
+import socket
+import uuid
+
 import pytest
 
 from sylktest.cluster import Postgres, start_nodes
 from sylktest.processes import wait_until
 from sylktest.server import SIP_DOMAIN
+from sylktest.sylkrtc import SylkRtcClient
 
 from test_videoroom import Participant, room_calls, vr_event
 
@@ -111,6 +117,56 @@ def test_requests_for_an_unknown_session_get_the_homes_error(two_nodes, people):
     err = bob.client.expect_error("videoroom-feed-attach", session=bob.session,
                                   publisher="nobody", feed="f1")
     assert "Unknown publisher room session" in err, err
+
+
+def relay_message(host, port, body, content_type="application/x-sylk-relay+json"):
+    """The final status of a relay MESSAGE sent from a fresh UDP socket."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    s.bind(("127.0.0.1", 0))
+    local, tag = s.getsockname()[1], uuid.uuid4().hex[:8]
+    ruri = f"sip:sylk-relay@{host}:{port}"
+    msg = (f"MESSAGE {ruri} SIP/2.0\r\n"
+           f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bK{tag};rport\r\n"
+           "Max-Forwards: 70\r\n"
+           f"From: <sip:sylk-relay@127.0.0.1:{local}>;tag={tag}\r\n"
+           f"To: <{ruri}>\r\nCall-ID: {tag}@test\r\nCSeq: 1 MESSAGE\r\n"
+           f"Content-Type: {content_type}\r\nContent-Length: {len(body.encode())}\r\n\r\n{body}")
+    try:
+        s.sendto(msg.encode(), (host, port))
+        while True:
+            status = int(s.recv(65535).decode(errors="replace").split(" ", 2)[1])
+            if status >= 200:
+                return status
+    finally:
+        s.close()
+
+
+def test_relay_messages_are_taken_on_the_cluster_socket_only(two_nodes):
+    """A relayed event reaches the browser only through the cluster socket:
+    the same MESSAGE on the public SIP socket delivers nothing; malformed
+    relay bodies get 400, another content type 415."""
+    a, b = two_nodes
+    with SylkRtcClient(b.http_port, version=2) as c:
+        c.ping()
+        ids = re.findall(r"id: (\d+)", b.kamcmd_result("sylk_rtc.connections").stdout)
+        conn = max(int(i) for i in ids)
+        frame = json.dumps({"sylkrtc": "videoroom-event", "session": "forged",
+                            "event": "publishers-left", "publishers": ["x"]})
+        body = json.dumps({"sylk-relay": 1, "node": a.cluster_hostport, "items": [
+            {"kind": "event", "conn": conn, "text": frame}]})
+
+        def forged(e):
+            return e.get("session") == "forged"
+        assert relay_message("127.0.0.1", b.sip_port, body) != 200
+        with pytest.raises(TimeoutError):
+            c.wait_event(forged, 1)
+        assert relay_message(b.cluster_ip, b.cluster_port, "{not json") == 400
+        assert relay_message(b.cluster_ip, b.cluster_port, body.replace('"event"', '"dance"')) \
+            == 400
+        assert relay_message(b.cluster_ip, b.cluster_port, body, "text/plain") == 415
+        assert relay_message(b.cluster_ip, b.cluster_port, body) == 200
+        assert c.wait_event(forged, 5)["publishers"] == ["x"]
 
 
 def test_the_rooms_of_a_dead_home_end_for_the_browsers_of_the_other_node(two_nodes, people):
