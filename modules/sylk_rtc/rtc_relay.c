@@ -436,9 +436,12 @@ bool rtc_relay_forward(int conn_id, const struct sylkrtc_request *req, const cha
 	if (req->type == SYLKRTC_REQ_VIDEOROOM_JOIN) {
 		if (!req->uri || !req->session)
 			return false;
+		/* a refused identity is refused here, in the usual words, and
+		 * opens no room anywhere */
+		if (!identity(conn_id, req->account, aor, name, sizeof(aor)))
+			return false;
 		room_home(req->uri, home, sizeof(home));
-		/* a refused identity is refused here, in the usual words */
-		if (!home[0] || !identity(conn_id, req->account, aor, name, sizeof(aor)))
+		if (!home[0])
 			return false;
 		LM_INFO("connection %d: video room %s lives on %s: join relayed\n", conn_id,
 			req->uri, home);

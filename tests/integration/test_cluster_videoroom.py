@@ -6,8 +6,9 @@ the other node joins it through its own node, which relays its requests
 to the home and the home's events back over the cluster sockets. Real
 aiortc publishers (a tone and a colour each) on the two nodes see and hear
 each other through the home's rtpengine; leaving through one node shows on
-the other; and a home that dies ends the room for the browsers of the
-other node instead of leaving them in silence."""
+the other; a node that dies takes its browsers out of the rooms of the
+others (publishers-left there), and a home that dies ends the room for
+the browsers of the other nodes instead of leaving them in silence."""
 
 import json
 import re
@@ -29,11 +30,11 @@ DEFINES = {"CLUSTER_DMQ_PING": 2, "CLUSTER_RELAY_TIMEOUT": 1500}
 
 
 @pytest.fixture(scope="module")
-def two_nodes(tmp_path_factory):
+def nodes(tmp_path_factory):
     top = str(tmp_path_factory.mktemp("vroom"))
     db = Postgres(top)
     try:
-        nodes = start_nodes(top, db, 2, DEFINES)
+        nodes = start_nodes(top, db, 3, DEFINES)
         try:
             yield nodes
         finally:
@@ -61,8 +62,8 @@ def home_of(node, room):
     return r.stdout if r.returncode == 0 else ""
 
 
-def test_publishers_on_two_nodes_share_one_room(two_nodes, people):
-    a, b = two_nodes
+def test_publishers_on_two_nodes_share_one_room(nodes, people):
+    a, b, _c = nodes
     alice, bob = people(a, "alice"), people(b, "bob")
     alice.join()
     assert alice.initial == []
@@ -94,8 +95,8 @@ def test_publishers_on_two_nodes_share_one_room(two_nodes, people):
     wait_until(lambda: room_calls(a.rtpengine) == [], 5, what="the room gone on its home")
 
 
-def test_a_browser_whose_connection_drops_leaves_the_room_on_the_other_node(two_nodes, people):
-    a, b = two_nodes
+def test_a_browser_whose_connection_drops_leaves_the_room_on_the_other_node(nodes, people):
+    a, b, _c = nodes
     alice, bob = people(a, "alice", f"drop@videoconference.{SIP_DOMAIN}"), \
         people(b, "bob", f"drop@videoconference.{SIP_DOMAIN}")
     alice.join()
@@ -107,9 +108,9 @@ def test_a_browser_whose_connection_drops_leaves_the_room_on_the_other_node(two_
     wait_until(lambda: len(room_calls(a.rtpengine)) == 1, 5, what="bob's call deleted")
 
 
-def test_requests_for_an_unknown_session_get_the_homes_error(two_nodes, people):
+def test_requests_for_an_unknown_session_get_the_homes_error(nodes, people):
     """a relayed request the home refuses comes back as the usual error"""
-    a, b = two_nodes
+    a, b, _c = nodes
     room = f"errors@videoconference.{SIP_DOMAIN}"
     alice, bob = people(a, "alice", room), people(b, "bob", room)
     alice.join()
@@ -142,11 +143,11 @@ def relay_message(host, port, body, content_type="application/x-sylk-relay+json"
         s.close()
 
 
-def test_relay_messages_are_taken_on_the_cluster_socket_only(two_nodes):
+def test_relay_messages_are_taken_on_the_cluster_socket_only(nodes):
     """A relayed event reaches the browser only through the cluster socket:
     the same MESSAGE on the public SIP socket delivers nothing; malformed
     relay bodies get 400, another content type 415."""
-    a, b = two_nodes
+    a, b, _c = nodes
     with SylkRtcClient(b.http_port, version=2) as c:
         c.ping()
         ids = re.findall(r"id: (\d+)", b.kamcmd_result("sylk_rtc.connections").stdout)
@@ -169,8 +170,23 @@ def test_relay_messages_are_taken_on_the_cluster_socket_only(two_nodes):
         assert c.wait_event(forged, 5)["publishers"] == ["x"]
 
 
-def test_the_rooms_of_a_dead_home_end_for_the_browsers_of_the_other_node(two_nodes, people):
-    a, b = two_nodes
+def test_the_browsers_of_a_dead_node_leave_the_rooms_of_the_home(nodes, people):
+    """c, the node of bob's WebSocket, dies: a notices (its ping goes
+    unanswered) and bob leaves the room there, as if his WebSocket closed."""
+    a, _b, c = nodes
+    room = f"frontdies@videoconference.{SIP_DOMAIN}"
+    alice, bob = people(a, "alice", room), people(c, "bob", room)
+    alice.join()
+    bob.join()
+    vr_event(alice.client, alice.session, "publishers-joined")
+    c.kill9()
+    left = vr_event(alice.client, alice.session, "publishers-left", timeout=15)
+    assert left["publishers"] == [bob.session]
+    wait_until(lambda: len(room_calls(a.rtpengine)) == 1, 5, what="bob's call deleted")
+
+
+def test_the_rooms_of_a_dead_home_end_for_the_browsers_of_the_other_node(nodes, people):
+    a, b, _c = nodes
     room = f"dies@videoconference.{SIP_DOMAIN}"
     alice, bob = people(a, "alice", room), people(b, "bob", room)
     alice.join()
