@@ -39,12 +39,12 @@
 #include "rtc_store.h"
 #include "rtc_videoroom.h"
 
-#include "sylk_ws/http/http_path.h"
+#include "sylk_ws/base/str.h"
 #include "sylk_ws/http/http_head.h"
+#include "sylk_ws/http/http_path.h"
+#include "sylk_ws/im/file_transfer.h"
 #include "sylk_ws/videoroom/vr_files.h"
 
-#define FT_PREFIX "/webrtcgateway/filetransfer/"
-#define FT_TYPE "application/sylk-file-transfer"
 #define FT_MAX_CONNS 128
 #define FT_MAX_PER_IP 8
 #define FT_HEAD_MAX 8192
@@ -53,7 +53,6 @@
 #define FT_IDLE_MS 30000         /* no byte moved */
 #define FT_TOTAL_MS (15 * 60000) /* one request in all */
 #define FT_DRAIN_MS 5000         /* reading a refused body away */
-#define FT_HASH_SIZE 80          /* "sha-1:" + 20 hex pairs, 19 colons */
 #define FT_CORS "Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Headers: content-type\r\n"
 
 enum ft_state { FT_HEAD, FT_BODY, FT_SEND, FT_FILE, FT_DRAIN };
@@ -62,7 +61,7 @@ enum ft_after { AFTER_CLOSE, AFTER_FILE, AFTER_DRAIN };
 struct ft_upload {
 	char sender[RTC_AOR_SIZE], receiver[RTC_AOR_SIZE];
 	char id[128], name[256], type[128];
-	char hs[32], hr[32];
+	char hs[FT_HASHED_SIZE], hr[FT_HASHED_SIZE];
 	char tmp[PATH_MAX], final[PATH_MAX];
 	long long size;
 	/* a video room's shared file (room_* below) */
@@ -190,42 +189,6 @@ static void refuse(struct ft_conn *c, int code, const char *reason, const char *
 
 /* ---- names and paths ------------------------------------------------------- */
 
-static int digest(const EVP_MD *md, const void *p, size_t n, unsigned char *out)
-{
-	unsigned len = 0;
-
-	return EVP_Digest(p, n, out, &len, md, NULL) == 1 ? (int)len : -1;
-}
-
-/* base64url(MD5(aor)) without padding, as SylkServer names the folders */
-static void hashed(const char *aor, char *out)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned char d[16];
-	unsigned v = 0;
-	int bits = 0;
-
-	digest(EVP_md5(), aor, strlen(aor), d);
-	for (int i = 0; i < 16; i++) {
-		v = (v << 8) | d[i];
-		for (bits += 8; bits >= 6; bits -= 6)
-			*out++ = tab[(v >> (bits - 6)) & 63];
-	}
-	*out++ = tab[(v << (6 - bits)) & 63];
-	*out = '\0';
-}
-
-/* <file_dir>/<a[0]>/<a>/<b>/<id>[/<name>] */
-static int file_path(char *out, size_t size, const char *a, const char *b, const char *id,
-		     const char *name)
-{
-	int n = snprintf(out, size, "%s/%c/%s/%s/%s%s%s", rtc_cfg.file_dir, a[0], a, b, id,
-			 name ? "/" : "", name ? name : "");
-
-	return n > 0 && (size_t)n < size ? 0 : ENAMETOOLONG;
-}
-
 static int mkdirs(char *path)
 {
 	for (char *p = path + 1; *p; p++) {
@@ -241,43 +204,12 @@ static int mkdirs(char *path)
 	return mkdir(path, 0700) < 0 && errno != EEXIST ? errno : 0;
 }
 
-/* The four segments after the prefix, %-decoded and checked. */
-static int split_target(const char *t, char seg[4][256])
-{
-	const char *p = t + strlen(FT_PREFIX);
-
-	for (int i = 0; i < 4; i++) {
-		const char *end = strchr(p, '/');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if ((i < 3) != (end != NULL) || http_name_segment(p, n, seg[i], 256))
-			return EINVAL;
-		p = end ? end + 1 : p + n;
-	}
-	return 0;
-}
-
 static void copy(char *d, size_t size, const char *s)
 {
-	size_t n = strnlen(s, size - 1);
-
-	memcpy(d, s, n);
-	d[n] = '\0';
+	sylk_copy(d, size, s, strlen(s));
 }
 
 /* ---- who may upload --------------------------------------------------------- */
-
-static bool same_ip(const char *peer, const char *ip)
-{
-	const char *colon = strrchr(peer, ':');
-	size_t n = colon ? (size_t)(colon - peer) : strlen(peer);
-
-	if (n > 1 && peer[0] == '[' && peer[n - 1] == ']') {
-		peer++;
-		n -= 2;
-	}
-	return strlen(ip) == n && strncmp(peer, ip, n) == 0;
-}
 
 /* Whether @p ip has a WebSocket on which @p aor registered itself; the
  * account's own spelling of the AOR goes to @p canon. */
@@ -294,70 +226,29 @@ static bool sender_connected(const char *ip, const char *aor, char *canon, size_
 		}
 	rtc_unlock();
 	for (int i = 0; i < n; i++)
-		if (rtc_ws.conn_info(ids[i], &info) == 0 && same_ip(info.peer, ip))
+		if (rtc_ws.conn_info(ids[i], &info) == 0 && ft_peer_is(info.peer, ip))
 			return true;
 	return false;
 }
 
 /* ---- upload ------------------------------------------------------------------ */
 
-static void sha1_text(const unsigned char *d, char *out)
+/* SylkServer's FileTransferMessage (models/sylkrtc.py), malloc'd in *json */
+static int transfer_message(const struct ft_upload *u, const char *hash, char **json)
 {
-	int n = sprintf(out, "sha-1:");
+	char url[2048];
+	struct ft_message m = {.filename = u->name,
+			       .filesize = u->size,
+			       .sender = u->sender,
+			       .receiver = u->receiver,
+			       .transfer_id = u->id,
+			       .url = url,
+			       .filetype = u->type,
+			       .hash = hash,
+			       .timestamp = time(NULL)};
+	int err = ft_url(url, sizeof(url), rtc_cfg.file_transfer_url, u->hs, u->hr, u->id, u->name);
 
-	for (int i = 0; i < 20; i++)
-		n += sprintf(out + n, "%s%02X", i ? ":" : "", d[i]);
-}
-
-static void url_of(const struct ft_upload *u, char *out, size_t size)
-{
-	size_t n = (size_t)snprintf(out, size, "%s%s%s/%s/%s/", rtc_cfg.file_transfer_url,
-				    FT_PREFIX, u->hs, u->hr, u->id);
-
-	for (const unsigned char *p = (const unsigned char *)u->name; *p && n + 4 < size; p++) {
-		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~",
-			   *p))
-			out[n++] = (char)*p;
-		else
-			n += (size_t)sprintf(out + n, "%%%02X", *p);
-	}
-	out[n < size ? n : size - 1] = '\0';
-}
-
-static struct json_object *identity(const char *uri)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "uri", json_object_new_string(uri));
-	json_object_object_add(o, "display_name", json_object_new_string(""));
-	return o;
-}
-
-/* SylkServer's FileTransferMessage (models/sylkrtc.py) */
-static char *transfer_message(const struct ft_upload *u, const char *hash)
-{
-	struct json_object *o = json_object_new_object();
-	char url[2048], ts[64];
-	time_t now = time(NULL);
-	struct tm tm;
-	char *s;
-
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S+00:00", &tm);
-	url_of(u, url, sizeof(url));
-	json_object_object_add(o, "filename", json_object_new_string(u->name));
-	json_object_object_add(o, "filesize", json_object_new_int64(u->size));
-	json_object_object_add(o, "sender", identity(u->sender));
-	json_object_object_add(o, "receiver", identity(u->receiver));
-	json_object_object_add(o, "transfer_id", json_object_new_string(u->id));
-	json_object_object_add(o, "timestamp", json_object_new_string(ts));
-	json_object_object_add(o, "url", json_object_new_string(url));
-	json_object_object_add(o, "filetype", json_object_new_string(u->type));
-	json_object_object_add(o, "hash", json_object_new_string(hash));
-	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							     JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return s;
+	return err ? err : ft_message_json(json, &m);
 }
 
 static void room_upload_done(struct ft_conn *c);
@@ -374,7 +265,7 @@ static void upload_done(struct ft_conn *c)
 	if (u->shared)
 		return room_upload_done(c);
 	EVP_DigestFinal_ex(c->sha, d, &dlen);
-	sha1_text(d, hash);
+	ft_sha1_text(d, hash, sizeof(hash));
 	rc = close(c->file) < 0 ? errno : 0;
 	c->file = -1;
 	if (!rc && link(u->tmp, u->final) < 0)
@@ -387,8 +278,9 @@ static void upload_done(struct ft_conn *c)
 		      AFTER_CLOSE);
 		return;
 	}
-	json = transfer_message(u, hash);
-	rc = !json ? ENOMEM : rtc_message_inject(u->sender, u->receiver, FT_TYPE, json, u->id);
+	rc = transfer_message(u, hash, &json);
+	if (!rc)
+		rc = rtc_message_inject(u->sender, u->receiver, FT_TYPE, json, u->id);
 	free(json);
 	if (rc) {
 		LM_ERR("file %s stored but not announced (%d): removed\n", u->final, rc);
@@ -429,26 +321,16 @@ static void body_failed(struct ft_conn *c, int err)
 	c->left = 0;
 }
 
-/* Opens the temporary file: a dot name, which GET never serves. */
-static int upload_open(struct ft_conn *c)
+/* Opens the temporary file in @p dir (which exists): a dot name, which GET
+ * never serves; the body's SHA-1 starts. 0 or errno. */
+static int tmp_open(struct ft_conn *c, const char *dir)
 {
 	struct ft_upload *u = &c->up;
 	static unsigned seq;
-	char dir[PATH_MAX];
-	int rc;
 
-	hashed(u->sender, u->hs);
-	hashed(u->receiver, u->hr);
-	if ((rc = file_path(dir, sizeof(dir), u->hs, u->hr, u->id, NULL)) ||
-	    (rc = file_path(u->final, sizeof(u->final), u->hs, u->hr, u->id, u->name)))
-		return rc;
 	if (snprintf(u->tmp, sizeof(u->tmp), "%s/.upload-%d-%u", dir, (int)getpid(), ++seq) >=
 	    (int)sizeof(u->tmp))
 		return ENAMETOOLONG;
-	if ((rc = mkdirs(dir)))
-		return rc;
-	if (access(u->final, F_OK) == 0)
-		return EEXIST;
 	c->file = open(u->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (c->file < 0)
 		return errno;
@@ -458,10 +340,57 @@ static int upload_open(struct ft_conn *c)
 	return 0;
 }
 
+/* The temporary file could not be opened (@p rc): logged, gone. */
+static void tmp_failed(struct ft_conn *c, int rc)
+{
+	LM_ERR("cannot open the upload %s: %s\n", c->up.tmp, strerror(rc));
+	if (c->file >= 0) {
+		close(c->file);
+		c->file = -1;
+		unlink(c->up.tmp);
+	}
+}
+
+/* The upload may start: the body read so far, then the rest as it comes. */
+static void body_start(struct ft_conn *c, const struct http_req_head *r, const char *rest,
+		       size_t rest_len)
+{
+	int rc;
+
+	if (r->expect_continue)
+		(void)!send(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25, MSG_NOSIGNAL);
+	c->st = FT_BODY;
+	if (rest_len > (size_t)c->left)
+		rest_len = (size_t)c->left;
+	if (rest_len && (rc = body_write(c, rest, rest_len)))
+		return body_failed(c, rc);
+	if (c->left == 0)
+		upload_done(c);
+}
+
+static int upload_open(struct ft_conn *c)
+{
+	struct ft_upload *u = &c->up;
+	char dir[PATH_MAX];
+	int rc;
+
+	if ((rc = ft_hashed_name(u->sender, u->hs, sizeof(u->hs))) ||
+	    (rc = ft_hashed_name(u->receiver, u->hr, sizeof(u->hr))) ||
+	    (rc = ft_file_path(dir, sizeof(dir), rtc_cfg.file_dir, u->hs, u->hr, u->id, NULL)) ||
+	    (rc = ft_file_path(u->final, sizeof(u->final), rtc_cfg.file_dir, u->hs, u->hr, u->id,
+			       u->name)))
+		return rc;
+	if ((rc = mkdirs(dir)))
+		return rc;
+	if (access(u->final, F_OK) == 0)
+		return EEXIST;
+	return tmp_open(c, dir);
+}
+
 /* ---- request parsing --------------------------------------------------------- */
 
-static void start_upload(struct ft_conn *c, const struct http_req_head *r, char seg[4][256],
-			 const char *rest, size_t rest_len)
+static void start_upload(struct ft_conn *c, const struct http_req_head *r,
+			 char seg[FT_SEGMENTS][FT_SEGMENT], const char *rest, size_t rest_len)
 {
 	struct ft_upload *u = &c->up;
 	int rc;
@@ -484,55 +413,34 @@ static void start_upload(struct ft_conn *c, const struct http_req_head *r, char 
 	copy(u->type, sizeof(u->type), r->type);
 	u->size = r->length;
 	if ((rc = upload_open(c))) {
-		LM_ERR("cannot open the upload %s: %s\n", u->tmp, strerror(rc));
-		if (c->file >= 0) {
-			close(c->file);
-			c->file = -1;
-			unlink(u->tmp);
-		}
+		tmp_failed(c, rc);
 		return refuse(c, rc == EEXIST ? 409 : 500,
 			      rc == EEXIST ? "Conflict" : "Server Error",
 			      rc == EEXIST ? "This transfer exists already\n" : "Cannot store\n");
 	}
-	if (r->expect_continue)
-		(void)!send(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25, MSG_NOSIGNAL);
-	c->st = FT_BODY;
-	if (rest_len > (size_t)c->left)
-		rest_len = (size_t)c->left;
-	if (rest_len && (rc = body_write(c, rest, rest_len)))
-		return body_failed(c, rc);
-	if (c->left == 0)
-		upload_done(c);
+	body_start(c, r, rest, rest_len);
 }
 
-static const char *mime_of(const char *name, bool *inline_)
+/* The head of a download is in c->out (c->olen bytes): it goes first, then
+ * the file (c->file, c->left bytes). */
+static void file_head_ready(struct ft_conn *c)
 {
-	static const char *const map[][2] = {
-		{".jpg", "image/jpeg"},
-		{".jpeg", "image/jpeg"},
-		{".png", "image/png"},
-		{".gif", "image/gif"},
-	};
-	const char *dot = strrchr(name, '.');
-
-	*inline_ = false;
-	for (size_t i = 0; dot && i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcasecmp(dot, map[i][0]) == 0) {
-			*inline_ = true;
-			return map[i][1];
-		}
-	return "application/octet-stream";
+	if (c->olen >= sizeof(c->out))
+		return reply(c, 414, "URI Too Long", "Name too long\n", AFTER_CLOSE);
+	c->ooff = 0;
+	c->st = FT_SEND;
+	c->after = AFTER_FILE;
 }
 
 /* GET: the stored file (never a dot name: those are unfinished uploads). */
-static void start_download(struct ft_conn *c, char seg[4][256], bool head_only)
+static void start_download(struct ft_conn *c, char seg[FT_SEGMENTS][FT_SEGMENT], bool head_only)
 {
 	char path[PATH_MAX];
 	struct stat st;
 	bool inl;
-	const char *type = mime_of(seg[3], &inl);
+	const char *type = ft_download_type(seg[3], &inl);
 
-	if (file_path(path, sizeof(path), seg[0], seg[1], seg[2], seg[3]) ||
+	if (ft_file_path(path, sizeof(path), rtc_cfg.file_dir, seg[0], seg[1], seg[2], seg[3]) ||
 	    (c->file = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
 	    fstat(c->file, &st) < 0 || !S_ISREG(st.st_mode)) {
 		LM_NOTICE("file transfer download %s from %s: not found\n", path, c->ip);
@@ -545,11 +453,7 @@ static void start_download(struct ft_conn *c, char seg[4][256], bool head_only)
 				   "Content-Length: %lld\r\nConnection: close\r\n\r\n",
 				   type, inl ? "inline" : "attachment", seg[3],
 				   (long long)st.st_size);
-	if (c->olen >= sizeof(c->out))
-		return reply(c, 414, "URI Too Long", "Name too long\n", AFTER_CLOSE);
-	c->ooff = 0;
-	c->st = FT_SEND;
-	c->after = AFTER_FILE;
+	file_head_ready(c);
 }
 
 static void room_request(struct ft_conn *c, struct http_req_head *r, const char *rest,
@@ -558,7 +462,7 @@ static void room_request(struct ft_conn *c, struct http_req_head *r, const char 
 static void handle_request(struct ft_conn *c, size_t head_len)
 {
 	struct http_req_head r;
-	char seg[4][256], *q;
+	char seg[FT_SEGMENTS][FT_SEGMENT], *q;
 	size_t rest_len = c->hlen - head_len;
 
 	c->head[head_len - 2] = '\0';
@@ -575,7 +479,7 @@ static void handle_request(struct ft_conn *c, size_t head_len)
 		return refuse(c, 404, "Not Found", "Not found\n");
 	if (strcmp(r.method, "OPTIONS") == 0)
 		return reply(c, 200, "OK", "", c->left ? AFTER_DRAIN : AFTER_CLOSE);
-	if (split_target(r.target, seg))
+	if (ft_parse_target(r.target, seg))
 		return refuse(c, 400, "Bad Request", "Bad path or file name\n");
 	if (strcmp(r.method, "POST") == 0)
 		return start_upload(c, &r, seg, c->head + head_len, rest_len);
@@ -624,15 +528,16 @@ static bool room_member(const char *ip, const struct vr_files_path *p, struct ro
 	w->session = p->session;
 	if (rtc_videoroom_each(p->room, room_find_session, w) < 0 || !w->found)
 		return false;
-	return rtc_ws.conn_info(w->conn_id, &info) == 0 && same_ip(info.peer, ip);
+	return rtc_ws.conn_info(w->conn_id, &info) == 0 && ft_peer_is(info.peer, ip);
 }
 
 static int room_dir(char *out, size_t size, const char *room)
 {
-	char h[32];
-	int n;
+	char h[FT_HASHED_SIZE];
+	int n, err = ft_hashed_name(room, h, sizeof(h));
 
-	hashed(room, h);
+	if (err)
+		return err;
 	n = snprintf(out, size, "%s/%s/%s", rtc_cfg.file_dir, VR_FILES_DIR, h);
 	return n > 0 && (size_t)n < size ? 0 : ENAMETOOLONG;
 }
@@ -640,23 +545,14 @@ static int room_dir(char *out, size_t size, const char *room)
 static int room_upload_open(struct ft_conn *c, const struct vr_files_path *p)
 {
 	struct ft_upload *u = &c->up;
-	static unsigned seq;
 	char dir[PATH_MAX];
 	int rc;
 
 	if ((rc = room_dir(dir, sizeof(dir), p->room)) != 0 || (rc = mkdirs(dir)) != 0)
 		return rc;
-	if (snprintf(u->tmp, sizeof(u->tmp), "%s/.upload-%d-%u", dir, (int)getpid(), ++seq) >=
-		    (int)sizeof(u->tmp) ||
-	    snprintf(u->final, sizeof(u->final), "%s", dir) >= (int)sizeof(u->final))
+	if (snprintf(u->final, sizeof(u->final), "%s", dir) >= (int)sizeof(u->final))
 		return ENAMETOOLONG;
-	c->file = open(u->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (c->file < 0)
-		return errno;
-	c->sha = EVP_MD_CTX_new();
-	if (!c->sha || EVP_DigestInit_ex(c->sha, EVP_sha1(), NULL) != 1)
-		return ENOMEM;
-	return 0;
+	return tmp_open(c, dir);
 }
 
 static void room_upload(struct ft_conn *c, const struct http_req_head *r,
@@ -678,25 +574,12 @@ static void room_upload(struct ft_conn *c, const struct http_req_head *r,
 	copy(u->name, sizeof(u->name), p->filename);
 	u->size = r->length;
 	if ((rc = room_upload_open(c, p)) != 0) {
-		LM_ERR("cannot open the upload %s: %s\n", u->tmp, strerror(rc));
-		if (c->file >= 0) {
-			close(c->file);
-			c->file = -1;
-			unlink(u->tmp);
-		}
+		tmp_failed(c, rc);
 		return refuse(c, 500, "Server Error", "Cannot store\n");
 	}
 	LM_INFO("video room %s: %s uploads %s (%lld bytes)\n", u->room, u->sender, u->name,
 		u->size);
-	if (r->expect_continue)
-		(void)!send(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25, MSG_NOSIGNAL);
-	c->st = FT_BODY;
-	if (rest_len > (size_t)c->left)
-		rest_len = (size_t)c->left;
-	if (rest_len && (rc = body_write(c, rest, rest_len)))
-		return body_failed(c, rc);
-	if (c->left == 0)
-		upload_done(c);
+	body_start(c, r, rest, rest_len);
 }
 
 /* Links the upload under its name, or "name-N.ext" when taken; the name
@@ -895,11 +778,7 @@ static void room_download(struct ft_conn *c, const struct vr_files_path *p, bool
 		"Content-Disposition: attachment;filename=%s\r\n"
 		"Content-Length: %lld\r\nConnection: close\r\n\r\n",
 		p->filename, (long long)st.st_size);
-	if (c->olen >= sizeof(c->out))
-		return reply(c, 414, "URI Too Long", "Name too long\n", AFTER_CLOSE);
-	c->ooff = 0;
-	c->st = FT_SEND;
-	c->after = AFTER_FILE;
+	file_head_ready(c);
 }
 
 static void room_request(struct ft_conn *c, struct http_req_head *r, const char *rest,
@@ -924,24 +803,7 @@ static void room_request(struct ft_conn *c, struct http_req_head *r, const char 
 /* whether the room's shared files outlive it (videoroom_persistent_rooms) */
 static bool room_persistent(const char *room)
 {
-	const char *p = rtc_cfg.videoroom_persistent;
-	size_t n = strlen(room);
-
-	while (p && *p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		while (len && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
-		if (len == n && strncasecmp(p, room, n) == 0)
-			return true;
-		p = end ? end + 1 : NULL;
-	}
-	return false;
+	return str_list_has(rtc_cfg.videoroom_persistent, room);
 }
 
 /* The room-end hook (rtc_videoroom_on_room_end): the room's folder goes,

@@ -33,9 +33,12 @@
 #include "sylk_ws/base/error.h"
 #include "sylk_ws/im/cpim.h"
 #include "sylk_ws/im/disposition.h"
+#include "sylk_ws/im/gateway_im.h"
 #include "sylk_ws/im/imdn.h"
 #include "sylk_ws/im/inflate.h"
 #include "sylk_ws/sip/gateway_sip.h"
+#include "sylk_ws/sip/sip_fields.h"
+#include "sylk_ws/sylkrtc/sylkrtc_history.h"
 
 #include "../common/sip_util.h"
 #include "rtc_account.h"
@@ -53,7 +56,7 @@
 /* the CPIM namespace of the imdn.* headers (not the XML one of imdn.h) */
 #define CPIM_IMDN_NS "urn:ietf:params:imdn"
 #define MAX_TARGETS 64
-#define UUID_SIZE 37
+#define UUID_SIZE GW_MESSAGE_ID_SIZE
 #define PURGE_EVERY 3600
 
 static const char CT_REMOVE[] = "application/sylk-message-remove";
@@ -62,10 +65,6 @@ static const char CT_CONV_REMOVE[] = "application/sylk-conversation-remove";
 static const char CT_PGP_KEY[] = "text/pgp-public-key";
 static const char CT_IMDN[] = "message/imdn+xml";
 static const char CT_KEY_LOOKUP[] = "application/sylk-api-pgp-key-lookup";
-/* what a SIP device (Blink, Sylk Mobile) asks of the server, as SylkServer */
-static const char CT_API_REMOVE[] = "application/sylk-api-message-remove";
-static const char CT_API_READ[] = "application/sylk-api-conversation-read";
-static const char CT_API_CONV_REMOVE[] = "application/sylk-api-conversation-remove";
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -74,8 +73,7 @@ static void make_uuid(char *buf)
 	char hex[33];
 
 	rtc_sip_random_hex(hex, sizeof(hex));
-	snprintf(buf, UUID_SIZE, "%.8s-%.4s-4%.3s-a%.3s-%.12s", hex, hex + 8, hex + 13, hex + 17,
-		 hex + 20);
+	gw_message_id(buf, UUID_SIZE, hex);
 }
 
 /* RFC 3339 date-time to seconds; -1 when it is not one. */
@@ -96,13 +94,6 @@ static void now_iso(char *buf, size_t size)
 static void aor_of(char *buf, size_t size, struct sip_uri *u)
 {
 	snprintf(buf, size, "%.*s@%.*s", u->user.len, u->user.s, u->host.len, u->host.s);
-}
-
-static bool same_domain(const char *a, const char *b)
-{
-	const char *da = strchr(a, '@'), *db = strchr(b, '@');
-
-	return da && db && !strcasecmp(da, db);
 }
 
 /* ---- the account's connections ---------------------------------------------- */
@@ -372,6 +363,28 @@ static int cpim_wrap(char **out, size_t *len, const char *from, const char *disp
 	return cpim_chat_encode(out, len, &c);
 }
 
+/* A MESSAGE the server makes (a new id, the time now) from @p from to @p to,
+ * answering a challenge as @p user with @p ha1 ("": it cannot). */
+static void server_message(const char *from, const char *to, const char *user, const char *ha1,
+			   const char *content_type, const char *extra, const char *body)
+{
+	char id[UUID_SIZE], ts[MSGSTORE_TS_SIZE];
+	struct out_req r = {.from = from,
+			    .to = to,
+			    .user = user,
+			    .ha1 = ha1,
+			    .message_id = id,
+			    .timestamp = ts,
+			    .content_type = content_type,
+			    .extra = extra,
+			    .body = body,
+			    .body_len = strlen(body)};
+
+	make_uuid(id);
+	now_iso(ts, sizeof(ts));
+	out_message(&r);
+}
+
 /* ---- the requesting account ---------------------------------------------------- */
 
 struct sender {
@@ -414,22 +427,8 @@ static bool sender_of(int conn_id, const struct sylkrtc_request *req, struct sen
  * remove), authenticated as the account. */
 static void tell_sip_devices(const struct sender *s, const char *content_type, json_object *c)
 {
-	const char *text = json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN);
-	char id[UUID_SIZE], ts[MSGSTORE_TS_SIZE];
-	struct out_req r = {.from = s->aor,
-			    .to = s->aor,
-			    .user = s->user,
-			    .ha1 = s->ha1,
-			    .message_id = id,
-			    .timestamp = ts,
-			    .content_type = content_type,
-			    .extra = "X-Sylk-To-Sip: yes\r\n",
-			    .body = text,
-			    .body_len = strlen(text)};
-
-	make_uuid(id);
-	now_iso(ts, sizeof(ts));
-	out_message(&r);
+	server_message(s->aor, s->aor, s->user, s->ha1, content_type, "X-Sylk-To-Sip: yes\r\n",
+		       json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN));
 }
 
 /* A journal entry recording a change (read, remove) for the other devices;
@@ -555,18 +554,6 @@ static void account_message(int conn_id, const struct sylkrtc_request *req)
 
 /* ---- account-disposition-notification ---------------------------------------------- */
 
-static enum imdn_status imdn_status_of(enum sylkrtc_imdn_state st)
-{
-	switch (st) {
-	case SYLKRTC_IMDN_DELIVERED: return IMDN_DELIVERED;
-	case SYLKRTC_IMDN_FAILED: return IMDN_FAILED;
-	case SYLKRTC_IMDN_DISPLAYED: return IMDN_DISPLAYED;
-	case SYLKRTC_IMDN_FORBIDDEN: return IMDN_FORBIDDEN;
-	case SYLKRTC_IMDN_ERROR: break;
-	}
-	return IMDN_ERROR;
-}
-
 static void account_disposition(int conn_id, const struct sylkrtc_request *req)
 {
 	struct imdn n;
@@ -587,7 +574,7 @@ static void account_disposition(int conn_id, const struct sylkrtc_request *req)
 	sylk_copy(n.datetime, sizeof(n.datetime), req->timestamp, strlen(req->timestamp));
 	if (strlen(s.aor) + 4 < sizeof(n.recipient_uri))
 		snprintf(n.recipient_uri, sizeof(n.recipient_uri), "sip:%.250s", s.aor);
-	n.status = imdn_status_of(req->imdn_state);
+	n.status = gw_imdn_status_of(req->imdn_state);
 	n.kind = imdn_kind_for_status(n.status);
 	make_uuid(id);
 	err = imdn_build(&xml, &xml_len, &n);
@@ -627,95 +614,23 @@ out:
 
 /* ---- account-sync-conversations ------------------------------------------------------ */
 
-struct collected {
-	struct sylkrtc_history_message *msgs;
-	char **owned; /* strings to free */
-	const char **disp;
-	size_t n, cap, owned_n, owned_cap;
-};
-
-static const char *keep(struct collected *c, const char *s)
-{
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		return NULL;
-	if (c->owned_n == c->owned_cap) {
-		size_t cap = c->owned_cap ? c->owned_cap * 2 : 64;
-		char **o = realloc(c->owned, cap * sizeof(*o));
-
-		if (!o) {
-			free(d);
-			return NULL;
-		}
-		c->owned = o;
-		c->owned_cap = cap;
-	}
-	c->owned[c->owned_n++] = d;
-	return d;
-}
-
+/* msgstore_journal()'s callback: one row into the event's list */
 static int collect(const struct msgstore_row *row, void *arg)
 {
-	struct collected *c = arg;
-	struct sylkrtc_history_message *m;
+	const struct sylkrtc_history_message m = {.contact = row->contact,
+						  .timestamp = row->timestamp,
+						  .message_id = row->message_id,
+						  .content_type = row->content_type,
+						  .content = row->content,
+						  .direction = row->direction,
+						  .state = row->state};
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct sylkrtc_history_message *msgs = realloc(c->msgs, cap * sizeof(*msgs));
-
-		if (!msgs)
-			return ENOMEM;
-		c->msgs = msgs;
-		c->cap = cap;
-	}
-	m = &c->msgs[c->n];
-	memset(m, 0, sizeof(*m));
-	m->contact = keep(c, row->contact);
-	m->timestamp = keep(c, row->timestamp);
-	m->message_id = keep(c, row->message_id);
-	m->content_type = keep(c, row->content_type);
-	m->content = keep(c, row->content);
-	m->direction = row->direction[0] ? keep(c, row->direction) : NULL;
-	m->state = row->state[0] ? keep(c, row->state) : NULL;
-	if (!m->contact || !m->timestamp || !m->message_id || !m->content_type || !m->content)
-		return ENOMEM;
-	if (row->disposition[0]) {
-		/* "a,b": at most two entries, kept as one owned copy split in place */
-		char *d = (char *)keep(c, row->disposition), *comma;
-		const char **list = malloc(2 * sizeof(*list));
-
-		if (!d || !list) {
-			free(list);
-			return ENOMEM;
-		}
-		list[0] = d;
-		m->disposition_count = 1;
-		comma = strchr(d, ',');
-		if (comma) {
-			*comma = '\0';
-			list[1] = comma + 1;
-			m->disposition_count = 2;
-		}
-		m->disposition = list;
-	}
-	c->n++;
-	return 0;
-}
-
-static void collected_free(struct collected *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free((void *)c->msgs[i].disposition);
-	for (size_t i = 0; i < c->owned_n; i++)
-		free(c->owned[i]);
-	free(c->msgs);
-	free(c->owned);
+	return sylkrtc_history_add(arg, &m, row->disposition);
 }
 
 static void account_sync(int conn_id, const struct sylkrtc_request *req)
 {
-	struct collected c = {0};
+	struct sylkrtc_history c = SYLKRTC_HISTORY_INIT;
 	struct sender s;
 	time_t since = 0;
 	char *json = NULL;
@@ -730,15 +645,15 @@ static void account_sync(int conn_id, const struct sylkrtc_request *req)
 	}
 	err = msgstore_journal(s.aor, req->message_id, since, req->limit, collect, &c);
 	if (err) {
-		collected_free(&c);
+		sylkrtc_history_free(&c);
 		rtc_send_error(conn_id, req->transaction, "Cannot read the conversations");
 		return;
 	}
 	rtc_send_ack(conn_id, req->transaction);
 	rtc_send_built(conn_id,
-		       sylkrtc_event_sync_conversations(&json, SYLKRTC_V2, s.aor, c.msgs, c.n),
+		       sylkrtc_event_sync_conversations(&json, SYLKRTC_V2, s.aor, c.msgs, c.count),
 		       &json);
-	collected_free(&c);
+	sylkrtc_history_free(&c);
 }
 
 /* ---- read and remove ------------------------------------------------------------------ */
@@ -771,7 +686,7 @@ static void remove_from_peer(const char *sender, const char *peer, const char *m
 	struct msgstore_row row;
 	json_object *c;
 
-	if (!same_domain(sender, peer) || msgstore_find(peer, message_id, &row) != 0)
+	if (!sip_same_domain(sender, peer) || msgstore_find(peer, message_id, &row) != 0)
 		return;
 	free((char *)row.content);
 	if (strcmp(row.direction, "incoming") != 0 || strcmp(row.contact, sender) != 0)
@@ -830,43 +745,28 @@ static int conversation_remove(const char *aor, const char *contact, int except,
 	return 0;
 }
 
-static void account_mark_read(int conn_id, const struct sylkrtc_request *req)
+/* account-mark-conversation-read, -remove-message, -remove-conversation */
+static void account_change(int conn_id, const struct sylkrtc_request *req)
 {
+	const char *failed = "Cannot remove the conversation";
 	struct sender s;
+	int err;
 
 	if (!sender_of(conn_id, req, &s))
 		return;
-	if (conversation_read(s.aor, req->contact, conn_id, &s) != 0) {
-		rtc_send_error(conn_id, req->transaction, "Cannot update the conversation");
-		return;
+	if (req->type == SYLKRTC_REQ_ACCOUNT_MARK_CONVERSATION_READ) {
+		failed = "Cannot update the conversation";
+		err = conversation_read(s.aor, req->contact, conn_id, &s);
+	} else if (req->type == SYLKRTC_REQ_ACCOUNT_REMOVE_MESSAGE) {
+		failed = "Cannot remove the message";
+		err = message_remove(s.aor, req->contact, req->message_id, conn_id, &s);
+	} else {
+		err = conversation_remove(s.aor, req->contact, conn_id, &s);
 	}
-	rtc_send_ack(conn_id, req->transaction);
-}
-
-static void account_remove_message(int conn_id, const struct sylkrtc_request *req)
-{
-	struct sender s;
-
-	if (!sender_of(conn_id, req, &s))
-		return;
-	if (message_remove(s.aor, req->contact, req->message_id, conn_id, &s) != 0) {
-		rtc_send_error(conn_id, req->transaction, "Cannot remove the message");
-		return;
-	}
-	rtc_send_ack(conn_id, req->transaction);
-}
-
-static void account_remove_conversation(int conn_id, const struct sylkrtc_request *req)
-{
-	struct sender s;
-
-	if (!sender_of(conn_id, req, &s))
-		return;
-	if (conversation_remove(s.aor, req->contact, conn_id, &s) != 0) {
-		rtc_send_error(conn_id, req->transaction, "Cannot remove the conversation");
-		return;
-	}
-	rtc_send_ack(conn_id, req->transaction);
+	if (err)
+		rtc_send_error(conn_id, req->transaction, "%s", failed);
+	else
+		rtc_send_ack(conn_id, req->transaction);
 }
 
 static void lookup_public_key(int conn_id, const struct sylkrtc_request *req)
@@ -895,11 +795,9 @@ void rtc_message_request(int conn_id, const struct sylkrtc_request *req)
 	case SYLKRTC_REQ_ACCOUNT_MESSAGE: account_message(conn_id, req); break;
 	case SYLKRTC_REQ_ACCOUNT_DISPOSITION_NOTIFICATION: account_disposition(conn_id, req); break;
 	case SYLKRTC_REQ_ACCOUNT_SYNC_CONVERSATIONS: account_sync(conn_id, req); break;
-	case SYLKRTC_REQ_ACCOUNT_MARK_CONVERSATION_READ: account_mark_read(conn_id, req); break;
-	case SYLKRTC_REQ_ACCOUNT_REMOVE_MESSAGE: account_remove_message(conn_id, req); break;
-	case SYLKRTC_REQ_ACCOUNT_REMOVE_CONVERSATION:
-		account_remove_conversation(conn_id, req);
-		break;
+	case SYLKRTC_REQ_ACCOUNT_MARK_CONVERSATION_READ:
+	case SYLKRTC_REQ_ACCOUNT_REMOVE_MESSAGE:
+	case SYLKRTC_REQ_ACCOUNT_REMOVE_CONVERSATION: account_change(conn_id, req); break;
 	case SYLKRTC_REQ_LOOKUP_PUBLIC_KEY: lookup_public_key(conn_id, req); break;
 	default: rtc_send_error(conn_id, req->transaction, "Unsupported request"); break;
 	}
@@ -1099,22 +997,14 @@ static void receive_imdn(const struct incoming *in, bool journal)
 	d.message_timestamp = n.datetime[0] ? n.datetime : NULL;
 	d.code = 200;
 	d.reason = "OK";
-	switch (n.status) {
-	case IMDN_DELIVERED: d.state = SYLKRTC_DN_DELIVERED; break;
-	case IMDN_DISPLAYED: d.state = SYLKRTC_DN_DISPLAYED; break;
-	case IMDN_PROCESSED: d.state = SYLKRTC_DN_PROCESSED; break;
-	case IMDN_STORED: d.state = SYLKRTC_DN_STORED; break;
-	case IMDN_FAILED: d.state = SYLKRTC_DN_FAILED; break;
-	case IMDN_FORBIDDEN: d.state = SYLKRTC_DN_FORBIDDEN; break;
-	case IMDN_ERROR: d.state = SYLKRTC_DN_ERROR; break;
-	}
+	d.state = gw_dn_state_of(n.status);
 	send_disposition(in->account, &d);
 }
 
 static void deliver(const struct incoming *in)
 {
 	const char *disp[2];
-	char copy[64], *comma;
+	char copy[64];
 	struct sylkrtc_message m = {.sender = {.uri = in->sender,
 					       .display_name = in->display[0] ? in->display : NULL},
 				    .timestamp = in->timestamp,
@@ -1124,16 +1014,8 @@ static void deliver(const struct incoming *in)
 				    .disposition = disp};
 	int t[MAX_TARGETS], n = targets(in->account, -1, t);
 
-	if (in->disposition[0]) {
-		sylk_copy(copy, sizeof(copy), in->disposition, strlen(in->disposition));
-		disp[0] = copy;
-		m.disposition_count = 1;
-		if ((comma = strchr(copy, ','))) {
-			*comma = '\0';
-			disp[1] = comma + 1;
-			m.disposition_count = 2;
-		}
-	}
+	sylk_copy(copy, sizeof(copy), in->disposition, strlen(in->disposition));
+	m.disposition_count = sylkrtc_disposition_split(copy, disp);
 	for (int i = 0; i < n; i++) {
 		char *json = NULL;
 
@@ -1195,7 +1077,7 @@ static void journal_sent_by_sip_device(const struct incoming *in)
 	struct msgstore_row row;
 	json_object *c;
 
-	if (!same_domain(in->sender, in->account) || !strcmp(in->sender, in->account) ||
+	if (!sip_same_domain(in->sender, in->account) || !strcmp(in->sender, in->account) ||
 	    !strcasecmp(in->content_type, "application/im-iscomposing+xml"))
 		return;
 	row_of(&row, in, in->sender, in->account, "outgoing", "accepted");
@@ -1224,10 +1106,10 @@ static void journal_sent_by_sip_device(const struct incoming *in)
  * make the server send MESSAGEs to addresses of its choice. */
 static int answer_key_lookup(struct sip_msg *msg, const struct incoming *in)
 {
-	char *key = NULL, id[UUID_SIZE], ts[MSGSTORE_TS_SIZE];
+	char *key = NULL;
 	int err;
 
-	if (!same_domain(in->sender, in->account)) {
+	if (!sip_same_domain(in->sender, in->account)) {
 		LM_NOTICE("public key lookup for %s from %s refused: not a local user\n",
 			  in->account, in->sender);
 		return reply(msg, 403, "Forbidden (key lookups are for local users)");
@@ -1240,51 +1122,12 @@ static int answer_key_lookup(struct sip_msg *msg, const struct incoming *in)
 		       sylk_strerror(err));
 		return reply(msg, 500, "Server Error (key store)");
 	} else {
-		struct out_req r = {.from = in->account,
-				    .to = in->sender,
-				    .user = "",
-				    .ha1 = "",
-				    .message_id = id,
-				    .timestamp = ts,
-				    .content_type = CT_PGP_KEY,
-				    .extra = "X-Sylk-To-Sip: yes\r\nX-Sylk-Key-Lookup: yes\r\n",
-				    .body = key,
-				    .body_len = strlen(key)};
-
-		make_uuid(id);
-		now_iso(ts, sizeof(ts));
 		LM_INFO("public key of %s sent to %s\n", in->account, in->sender);
-		out_message(&r);
+		server_message(in->account, in->sender, "", "", CT_PGP_KEY,
+			       "X-Sylk-To-Sip: yes\r\nX-Sylk-Key-Lookup: yes\r\n", key);
 		free(key);
 	}
 	return reply(msg, 200, "OK");
-}
-
-static bool is_api_request(const char *content_type)
-{
-	return !strcasecmp(content_type, CT_API_REMOVE) || !strcasecmp(content_type, CT_API_READ) ||
-	       !strcasecmp(content_type, CT_API_CONV_REMOVE);
-}
-
-/* "contact" of the JSON body of a conversation request, an AOR. */
-static int api_contact(const char *content, char *out, size_t size)
-{
-	json_object *o = json_tokener_parse(content), *v;
-	const char *c;
-	int err = EINVAL;
-
-	if (o && json_object_object_get_ex(o, "contact", &v) &&
-	    json_object_is_type(v, json_type_string)) {
-		c = json_object_get_string(v);
-		if (!strncasecmp(c, "sip:", 4))
-			c += 4;
-		if (strchr(c, '@') && !strpbrk(c, " <>\"\r\n") && strlen(c) < size) {
-			strcpy(out, c);
-			err = 0;
-		}
-	}
-	json_object_put(o);
-	return err;
 }
 
 /* A SIP device of a local account removes a message it sent (the body is
@@ -1296,23 +1139,20 @@ static int answer_api_request(struct sip_msg *msg, const struct incoming *in)
 {
 	char contact[RTC_AOR_SIZE], id[MSGSTORE_ID_SIZE];
 	const char *what = in->content_type;
-	size_t n;
+	enum gw_api_kind kind = gw_api_kind_of(what);
 	int err;
 
-	if (!same_domain(in->sender, in->account)) {
+	if (!sip_same_domain(in->sender, in->account)) {
 		LM_NOTICE("%s from %s refused: not a local user\n", what, in->sender);
 		return reply(msg, 403, "Forbidden (for local users only)");
 	}
-	if (!strcasecmp(what, CT_API_REMOVE)) {
-		n = strcspn(in->content, " \t\r\n");
-		if (!n || n >= sizeof(id) || in->content[n + strspn(in->content + n, " \t\r\n")])
+	if (kind == GW_API_REMOVE) {
+		if (gw_api_message_id(in->content, id, sizeof(id)) != 0)
 			return reply(msg, 400, "Bad Request (the body is one message id)");
-		memcpy(id, in->content, n);
-		id[n] = '\0';
 		err = message_remove(in->sender, in->account, id, -1, NULL);
-	} else if (api_contact(in->content, contact, sizeof(contact)) != 0) {
+	} else if (gw_api_contact(in->content, contact, sizeof(contact)) != 0) {
 		return reply(msg, 400, "Bad Request (no valid \"contact\" in the JSON body)");
-	} else if (!strcasecmp(what, CT_API_READ)) {
+	} else if (kind == GW_API_READ) {
 		err = conversation_read(in->sender, contact, -1, NULL);
 	} else {
 		err = conversation_remove(in->sender, contact, -1, NULL);
@@ -1387,7 +1227,7 @@ static int receive(struct sip_msg *msg, bool at_contact)
 		deliver(&in);
 		goto out;
 	}
-	if (is_api_request(in.content_type)) {
+	if (gw_api_kind_of(in.content_type) != GW_API_NONE) {
 		if (!at_contact) /* the first node did it */
 			rc = answer_api_request(msg, &in);
 		goto out;

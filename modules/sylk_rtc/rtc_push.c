@@ -10,12 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <json-c/json.h>
 
 #include "core/dprint.h"
 #include "core/locking.h"
@@ -25,6 +22,9 @@
 #include "core/timer_proc.h"
 
 #include "sylk_ws/base/error.h"
+#include "sylk_ws/http/http_client.h"
+#include "sylk_ws/push/push_note.h"
+#include "sylk_ws/sip/sip_fields.h"
 
 #include "rtc_account.h"
 #include "rtc_config.h"
@@ -40,9 +40,7 @@
 #define PUSH_DEVICES_MAX 16
 #define INDEX_BUCKETS 1024
 
-#define NAME_SIZE 256
-#define TOKEN_SIZE 1024
-#define PLATFORM_SIZE 32
+#define NAME_SIZE PUSH_NAME_SIZE
 
 enum job_kind {
 	JOB_CALL,
@@ -52,18 +50,8 @@ enum job_kind {
 	JOB_TOKEN_FORGET,
 };
 
-/* one device's token row */
-struct push_token {
-	char app[NAME_SIZE];
-	char device[NAME_SIZE];
-	char platform[PLATFORM_SIZE];
-	char token[TOKEN_SIZE];
-	char user_agent[NAME_SIZE];
-	bool silent;
-};
-
-/* what a notification says */
-struct push_note {
+/* what a notification says (copied into the shm queue) */
+struct job_note {
 	char from[RTC_AOR_SIZE];
 	char display[NAME_SIZE];
 	char call_id[RTC_CALLID_SIZE];
@@ -76,8 +64,8 @@ struct push_job {
 	enum job_kind kind;
 	char account[RTC_AOR_SIZE];
 	union {
-		struct push_token tok;
-		struct push_note note;
+		struct push_device tok;
+		struct job_note note;
 	};
 };
 
@@ -101,12 +89,7 @@ struct push_shared {
 static struct push_shared *shared;
 
 /* push_url, parsed in mod_init (every process inherits it) */
-static struct {
-	char host[NAME_SIZE];
-	char port[8];
-	char path[1024];
-	char host_header[NAME_SIZE + 8];
-} url;
+static struct http_url url;
 
 bool rtc_push_enabled(void)
 {
@@ -115,65 +98,18 @@ bool rtc_push_enabled(void)
 
 /* ---- push_url -------------------------------------------------------------- */
 
-static int parse_host_port(const char *s, size_t len)
-{
-	const char *colon;
-	size_t hlen;
-
-	if (len == 0 || len >= sizeof(url.host))
-		return EINVAL;
-	sylk_copy(url.host_header, sizeof(url.host_header), s, len);
-	if (s[0] == '[') {
-		const char *end = memchr(s, ']', len);
-
-		if (!end)
-			return EINVAL;
-		sylk_copy(url.host, sizeof(url.host), s + 1, (size_t)(end - s - 1));
-		colon = (end + 1 < s + len && end[1] == ':') ? end + 1 : NULL;
-	} else {
-		colon = memchr(s, ':', len);
-		hlen = colon ? (size_t)(colon - s) : len;
-		sylk_copy(url.host, sizeof(url.host), s, hlen);
-	}
-	if (!url.host[0])
-		return EINVAL;
-	snprintf(url.port, sizeof(url.port), "80");
-	if (colon) {
-		size_t plen = len - (size_t)(colon + 1 - s);
-
-		if (plen == 0 || plen >= sizeof(url.port) || strspn(colon + 1, "0123456789") < plen)
-			return EINVAL;
-		sylk_copy(url.port, sizeof(url.port), colon + 1, plen);
-	}
-	return 0;
-}
-
 static int parse_url(const char *u)
 {
-	const char *host, *slash;
+	enum http_url_reason why;
+	int err = http_url_parse(&url, u, &why);
 
-	if (strncasecmp(u, "https://", 8) == 0) {
+	if (err == EPROTONOSUPPORT)
 		LM_ERR("push_url %s: https is not supported; point push_url at an http:// "
 		       "sylk-pushserver (or a local TLS proxy in front of a remote one)\n",
 		       u);
-		return EPROTONOSUPPORT;
-	}
-	if (strncasecmp(u, "http://", 7) != 0) {
-		LM_ERR("push_url %s: must start with http://\n", u);
-		return EINVAL;
-	}
-	host = u + 7;
-	slash = strchr(host, '/');
-	if (parse_host_port(host, slash ? (size_t)(slash - host) : strlen(host)) != 0) {
-		LM_ERR("push_url %s: bad host or port\n", u);
-		return EINVAL;
-	}
-	snprintf(url.path, sizeof(url.path), "%s", slash ? slash : "/");
-	if (strpbrk(url.path, " \r\n\t")) {
-		LM_ERR("push_url %s: the path holds white space\n", u);
-		return EINVAL;
-	}
-	return 0;
+	else if (err)
+		LM_ERR("push_url %s: %s\n", u, http_url_reason_str(why));
+	return err;
 }
 
 int rtc_push_init(void)
@@ -353,65 +289,15 @@ static void count_result(bool ok)
 
 /* ---- tokens from the account (rtc_lock held) ------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
-/* Copies the value of ";name=" in @p params, %-decoded; ENOENT, ENOSPC. */
-static int param_value(const char *params, const char *name, char *out, size_t size)
-{
-	size_t nlen = strlen(name), n = 0;
-	const char *p;
-
-	for (p = strchr(params, ';'); p; p = strchr(p + 1, ';'))
-		if (strncmp(p + 1, name, nlen) == 0 && p[1 + nlen] == '=')
-			break;
-	if (!p)
-		return ENOENT;
-	for (p += 2 + nlen; *p && *p != ';'; p++) {
-		int c = (unsigned char)*p;
-
-		if (c == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-			c = hexval(p[1]) * 16 + hexval(p[2]);
-			p += 2;
-		}
-		if (n + 1 >= size)
-			return ENOSPC;
-		out[n++] = (char)c;
-	}
-	out[n] = '\0';
-	return 0;
-}
-
 /* The token row of @p a from its RFC 8599 parameters (gw_push_params). */
-static int token_of(const struct rtc_account *a, struct push_token *t)
+static int token_of(const struct rtc_account *a, struct push_device *t)
 {
-	char silent[4] = "";
-	int err;
+	int err = push_device_from_params(t, a->push_params, a->user_agent);
 
-	memset(t, 0, sizeof(*t));
-	err = param_value(a->push_params, "pn-provider", t->platform, sizeof(t->platform));
-	if (!err)
-		err = param_value(a->push_params, "pn-prid", t->token, sizeof(t->token));
-	if (!err)
-		err = param_value(a->push_params, "pn-param", t->app, sizeof(t->app));
-	if (!err)
-		err = param_value(a->push_params, "pn-device", t->device, sizeof(t->device));
-	if (err) {
+	if (err)
 		LM_ERR("device token of %s not kept for push: %s (a field missing or too long)\n",
 		       a->aor, sylk_strerror(err));
-		return err;
-	}
-	t->silent = param_value(a->push_params, "pn-silent", silent, sizeof(silent)) == 0 &&
-		    strcmp(silent, "1") == 0;
-	if (a->user_agent)
-		sylk_copy(t->user_agent, sizeof(t->user_agent), a->user_agent,
-			  strlen(a->user_agent));
-	return 0;
+	return err;
 }
 
 static void token_job(const struct rtc_account *a, enum job_kind kind)
@@ -448,19 +334,15 @@ static void set(char *dst, size_t size, const char *s)
 }
 
 /* A display name as SIP quotes it ("Carol Caller") goes out bare. */
-static void unquote(char *s)
+static void set_display(char *dst, size_t size, const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
-		memmove(s, s + 1, n - 2);
-		s[n - 2] = '\0';
-	}
+	sip_display_bare(dst, size, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* @p room for JOB_CONFERENCE, @p content_type for JOB_MESSAGE (else NULL) */
 static int note_job(enum job_kind kind, const char *account, const char *from_uri,
 		    const char *from_display, const char *call_id, const char *content_type,
-		    bool video)
+		    const char *room, bool video)
 {
 	struct push_job job;
 
@@ -470,10 +352,10 @@ static int note_job(enum job_kind kind, const char *account, const char *from_ur
 	job.kind = kind;
 	set(job.account, sizeof(job.account), account);
 	set(job.note.from, sizeof(job.note.from), from_uri);
-	set(job.note.display, sizeof(job.note.display), from_display);
-	unquote(job.note.display);
+	set_display(job.note.display, sizeof(job.note.display), from_display);
 	set(job.note.call_id, sizeof(job.note.call_id), call_id);
 	set(job.note.content_type, sizeof(job.note.content_type), content_type);
+	set(job.note.room, sizeof(job.note.room), room);
 	job.note.video = video;
 	return enqueue(&job);
 }
@@ -481,34 +363,23 @@ static int note_job(enum job_kind kind, const char *account, const char *from_ur
 void rtc_push_message(const char *account, const char *from_uri, const char *from_display,
 		      const char *content_type, const char *message_id)
 {
-	note_job(JOB_MESSAGE, account, from_uri, from_display, message_id, content_type, false);
+	note_job(JOB_MESSAGE, account, from_uri, from_display, message_id, content_type, NULL,
+		 false);
 }
 
 /* SylkServer's push.conference_invite(): sylkpush ConferenceInviteEvent */
 void rtc_push_conference(const char *account, const char *from_uri, const char *from_display,
 			 const char *room, const char *call_id, bool video)
 {
-	struct push_job job;
-
-	if (!shared || !account || !*account || !room || !call_id)
-		return;
-	memset(&job, 0, sizeof(job));
-	job.kind = JOB_CONFERENCE;
-	set(job.account, sizeof(job.account), account);
-	set(job.note.from, sizeof(job.note.from), from_uri);
-	set(job.note.display, sizeof(job.note.display), from_display);
-	unquote(job.note.display);
-	set(job.note.room, sizeof(job.note.room), room);
-	set(job.note.call_id, sizeof(job.note.call_id), call_id);
-	job.note.video = video;
-	if (enqueue(&job) == 0)
+	if (room && note_job(JOB_CONFERENCE, account, from_uri, from_display, call_id, NULL, room,
+			     video) == 0)
 		LM_INFO("push: conference invite of %s to %s queued\n", account, room);
 }
 
 void rtc_push_call(const char *account, const char *from_uri, const char *from_display,
 		   const char *call_id, bool video)
 {
-	note_job(JOB_CALL, account, from_uri, from_display, call_id, NULL, video);
+	note_job(JOB_CALL, account, from_uri, from_display, call_id, NULL, NULL, video);
 }
 
 /* "user@host" of the R-URI */
@@ -526,16 +397,9 @@ static int ruri_account(struct sip_msg *msg, char *buf, size_t size)
 
 static void from_display(struct to_body *from, char *buf, size_t size)
 {
-	str d = from->display;
-
 	buf[0] = '\0';
-	if (d.len <= 0)
-		return;
-	if (d.len >= 2 && d.s[0] == '"' && d.s[d.len - 1] == '"') {
-		d.s++;
-		d.len -= 2;
-	}
-	sylk_copy(buf, size, d.s, (size_t)d.len);
+	if (from->display.len > 0)
+		sip_display_bare(buf, size, from->display.s, (size_t)from->display.len);
 }
 
 static bool offers_video(struct sip_msg *msg)
@@ -564,7 +428,7 @@ int rtc_push_script_call(struct sip_msg *msg)
 	sylk_uri_aor(from, sizeof(from), &f->uri, 0);
 	from_display(f, display, sizeof(display));
 	sylk_copy(call_id, sizeof(call_id), msg->callid->body.s, (size_t)msg->callid->body.len);
-	err = note_job(JOB_CALL, account, from, display, call_id, NULL, offers_video(msg));
+	err = note_job(JOB_CALL, account, from, display, call_id, NULL, NULL, offers_video(msg));
 	if (err == 0)
 		LM_INFO("push for the call %s to %s queued\n", call_id, account);
 	return err == 0 ? 1 : -1;
@@ -616,7 +480,7 @@ static void val_text(const db_val_t *v, char *buf, size_t size)
 }
 
 /* Rows of @p account (up to PUSH_DEVICES_MAX), or -1. */
-static int db_tokens(const char *account, struct push_token *out, int max)
+static int db_tokens(const char *account, struct push_device *out, int max)
 {
 	db_key_t keys[1] = {&k_account};
 	db_key_t cols[5] = {&k_app, &k_device, &k_token, &k_platform, &k_silent};
@@ -651,7 +515,7 @@ out:
 }
 
 /* Removes the row of @p account, app, device. 0 or EIO. */
-static int db_forget(const char *account, const struct push_token *t)
+static int db_forget(const char *account, const struct push_device *t)
 {
 	db_key_t keys[3] = {&k_account, &k_app, &k_device};
 	db_val_t vals[3];
@@ -670,7 +534,7 @@ static int db_forget(const char *account, const struct push_token *t)
 }
 
 /* Stores (replaces) the row of @p account, app, device. 0 or EIO. */
-static int db_save(const char *account, const struct push_token *t)
+static int db_save(const char *account, const struct push_device *t)
 {
 	db_key_t keys[8] = {&k_account,  &k_app,    &k_device,     &k_token,
 			    &k_platform, &k_silent, &k_user_agent, &k_created};
@@ -700,7 +564,7 @@ static int db_save(const char *account, const struct push_token *t)
 
 static void index_recount(const char *account)
 {
-	struct push_token rows[PUSH_DEVICES_MAX];
+	struct push_device rows[PUSH_DEVICES_MAX];
 	int n = db_tokens(account, rows, PUSH_DEVICES_MAX);
 
 	if (n < 0)
@@ -881,7 +745,7 @@ static int http_post(const char *body, char *status_line, size_t size)
 		err = send_all(fd, body, strlen(body), deadline);
 	if (!err)
 		err = read_status(fd, status_line, size, deadline);
-	if (!err && (sscanf(status_line, "HTTP/%*d.%*d %d", &code) != 1 || code < 100))
+	if (!err && http_status_parse(status_line, strlen(status_line), &code) != 0)
 		err = EPROTO;
 	close(fd);
 	return err ? -err : code;
@@ -889,93 +753,33 @@ static int http_post(const char *body, char *status_line, size_t size)
 
 /* ---- one notification ---------------------------------------------------------- */
 
-static void add_str(json_object *o, const char *key, const char *value)
+static const enum push_event events[] = {
+	[JOB_CALL] = PUSH_CALL,
+	[JOB_MESSAGE] = PUSH_MESSAGE,
+	[JOB_CONFERENCE] = PUSH_CONFERENCE,
+};
+
+static void push_one(const struct push_job *job, const struct push_device *t)
 {
-	json_object_object_add(o, key, json_object_new_string(value));
-}
+	const struct push_note note = {.event = events[job->kind],
+				       .account = job->account,
+				       .from = job->note.from,
+				       .display = job->note.display,
+				       .call_id = job->note.call_id,
+				       .content_type = job->note.content_type,
+				       .room = job->note.room,
+				       .video = job->note.video};
+	char status[256], *body = NULL;
+	int code, err = push_note_json(&body, &note, t);
 
-/* sylkpush's ConferenceInviteEvent ("incoming_conference_request"): "to"
- * is the room, "account" the invitee. */
-static json_object *conference_json(json_object *o, const struct push_job *job,
-				    const struct push_token *t, const char *token)
-{
-	add_str(o, "event", "incoming_conference_request");
-	add_str(o, "app-id", t->app);
-	add_str(o, "platform", t->platform);
-	add_str(o, "token", token);
-	add_str(o, "device-id", t->device);
-	json_object_object_add(o, "silent", json_object_new_int(t->silent ? 1 : 0));
-	add_str(o, "call-id", job->note.call_id);
-	add_str(o, "from", job->note.from);
-	if (job->note.display[0])
-		add_str(o, "from-display-name", job->note.display);
-	add_str(o, "to", job->note.room);
-	add_str(o, "media-type", job->note.video ? "video" : "audio");
-	add_str(o, "account", job->account);
-	return o;
-}
-
-/* The body SylkServer sends to sylk-pushserver (models/sylkpush.py, keys
- * with '-'; sylk-pushserver's WakeUpRequest for incoming_session). */
-static json_object *note_json(const struct push_job *job, const struct push_token *t,
-			      const char *token)
-{
-	json_object *o = json_object_new_object();
-	bool call = job->kind == JOB_CALL;
-
-	if (!o)
-		return NULL;
-	if (job->kind == JOB_CONFERENCE)
-		return conference_json(o, job, t, token);
-	add_str(o, "event", call ? "incoming_session" : "message");
-	add_str(o, "app-id", t->app);
-	add_str(o, "platform", t->platform);
-	add_str(o, "token", token);
-	add_str(o, "device-id", t->device);
-	json_object_object_add(o, "silent", json_object_new_int(t->silent ? 1 : 0));
-	add_str(o, "call-id", job->note.call_id);
-	add_str(o, "from", job->note.from);
-	if (job->note.display[0])
-		add_str(o, "from-display-name", job->note.display);
-	add_str(o, "to", job->account);
-	add_str(o, "media-type", call ? (job->note.video ? "video" : "audio") : "sms");
-	if (!call) {
-		json_object_object_add(o, "badge", json_object_new_int(1));
-		add_str(o, "content-type", job->note.content_type);
-	}
-	return o;
-}
-
-/* SylkServer keeps "voip#background" tokens: calls wake the first, messages
- * go to the second when there is one. */
-static void pick_token(const struct push_token *t, bool call, char *out, size_t size)
-{
-	const char *hash = strchr(t->token, '#');
-
-	if (!hash)
-		set(out, size, t->token);
-	else if (call || !hash[1])
-		sylk_copy(out, size, t->token, (size_t)(hash - t->token));
-	else
-		set(out, size, hash + 1);
-}
-
-static void push_one(const struct push_job *job, const struct push_token *t)
-{
-	char token[TOKEN_SIZE], status[256];
-	json_object *o;
-	int code;
-
-	pick_token(t, job->kind != JOB_MESSAGE, token, sizeof(token));
-	o = note_json(job, t, token);
-	if (!o) {
-		LM_ERR("push: out of memory building the %s notification\n", job_name(job->kind));
+	if (err) {
+		LM_ERR("push: cannot build the %s notification: %s\n", job_name(job->kind),
+		       sylk_strerror(err));
 		count_result(false);
 		return;
 	}
-	code = http_post(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), status,
-			 sizeof(status));
-	json_object_put(o);
+	code = http_post(body, status, sizeof(status));
+	free(body);
 	if (code < 0)
 		LM_WARN("push of the %s %s to %s (%s/%s) failed: %s\n", job_name(job->kind),
 			job->note.call_id, job->account, t->app, t->device, sylk_strerror(-code));
@@ -990,7 +794,7 @@ static void push_one(const struct push_job *job, const struct push_token *t)
 
 static void run_note(const struct push_job *job)
 {
-	struct push_token rows[PUSH_DEVICES_MAX];
+	struct push_device rows[PUSH_DEVICES_MAX];
 	int n = db_tokens(job->account, rows, PUSH_DEVICES_MAX);
 
 	if (n < 0) {
