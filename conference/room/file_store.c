@@ -13,6 +13,7 @@
 
 #include "conference/room/file_store.h"
 #include "sylk_ws/base/chars.h"
+#include "sylk_ws/base/encode.h"
 
 /* the 40 hex digits of a "sha-1:AB:CD..." hash into @p hex (41 bytes) */
 static int sha1_digits(const char *hash, char *hex)
@@ -106,12 +107,10 @@ int file_store_write(const char *path, uint64_t offset, const void *data, size_t
 
 int file_store_sha1_fd(int fd, char *out, size_t size)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
 	EVP_MD_CTX *ctx;
 	off_t off = 0;
-	size_t o;
 	int err = 0;
 
 	if (fd < 0 || !out || size < FILE_STORE_HASH_SIZE)
@@ -138,14 +137,7 @@ int file_store_sha1_fd(int fd, char *out, size_t size)
 	}
 	EVP_DigestFinal_ex(ctx, md, &md_len);
 	memcpy(out, "sha-1:", 6);
-	o = 6;
-	for (unsigned int i = 0; i < md_len; i++) {
-		if (i)
-			out[o++] = ':';
-		out[o++] = hex[md[i] >> 4];
-		out[o++] = hex[md[i] & 15];
-	}
-	out[o] = '\0';
+	err = sylk_hex_pairs(md, md_len, ':', out + 6, size - 6);
 out:
 	EVP_MD_CTX_free(ctx);
 	return err;

@@ -20,6 +20,7 @@
 #include "modules/xhttp/api.h"
 
 #include "sylk_ws/http/http_path.h"
+#include "sylk_ws/base/encode.h"
 #include "sylk_ws/base/str.h"
 #include "sylk_ws/sylkrtc/sylkrtc_request.h"
 
@@ -58,26 +59,6 @@ int rtc_http_init(void)
 }
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static void base64url(const unsigned char *in, size_t n, char *out)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned v = 0;
-	int bits = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		v = (v << 8) | in[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			*out++ = tab[(v >> bits) & 63];
-		}
-	}
-	if (bits > 0)
-		*out++ = tab[(v << (6 - bits)) & 63];
-	*out = '\0';
-}
 
 /* ---- tokens --------------------------------------------------------------- */
 
@@ -144,7 +125,9 @@ static int token_issue(const char *account, char *token)
 		LM_ERR("getrandom failed\n");
 		goto out;
 	}
-	base64url(raw, sizeof(raw), token);
+	rc = sylk_base64url(raw, sizeof(raw), token, TOKEN_SIZE);
+	if (rc)
+		goto out;
 	rc = token_store(account, token, time(NULL) + rtc_cfg.api_token_lifetime);
 	if (rc)
 		goto out;

@@ -32,9 +32,8 @@ int sylk_base64url(const void *in, size_t n, char *out, size_t size)
 	return 0;
 }
 
-int sylk_hex_pairs(const void *in, size_t n, char sep, char *out, size_t size)
+static int hex_write(const void *in, size_t n, char sep, const char *hex, char *out, size_t size)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = in;
 	size_t per = sep ? 3 : 2, o = 0;
 
@@ -54,4 +53,14 @@ int sylk_hex_pairs(const void *in, size_t n, char sep, char *out, size_t size)
 	}
 	out[o] = '\0';
 	return 0;
+}
+
+int sylk_hex_pairs(const void *in, size_t n, char sep, char *out, size_t size)
+{
+	return hex_write(in, n, sep, "0123456789ABCDEF", out, size);
+}
+
+int sylk_hex_lower(const void *in, size_t n, char *out, size_t size)
+{
+	return hex_write(in, n, '\0', "0123456789abcdef", out, size);
 }

@@ -32,4 +32,11 @@ int sylk_base64url(const void *in, size_t n, char *out, size_t size);
  */
 int sylk_hex_pairs(const void *in, size_t n, char sep, char *out, size_t size);
 
+/**
+ * Writes the @p n bytes of @p in as lower-case hex without separators
+ * (digests in SIP headers, random identifiers), as sylk_hex_pairs() does.
+ * @return 0, EINVAL, ENOSPC
+ */
+int sylk_hex_lower(const void *in, size_t n, char *out, size_t size);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "sylk_ws/sip/sip_digest.h"
 #include "sylk_ws/base/chars.h"
+#include "sylk_ws/base/encode.h"
 
 const char *sip_digest_reason_str(enum sip_digest_reason reason)
 {
@@ -411,9 +412,8 @@ void sip_digest_chal_free(struct sip_digest_chal *chal)
 static int hash_hex(enum sip_digest_algo algo, char hex[SIP_DIGEST_HEX_MAX],
 		    const char *const *parts, size_t n_parts)
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0, i;
+	unsigned int md_len = 0;
 	EVP_MD_CTX *ctx;
 	size_t k;
 	int ok;
@@ -436,12 +436,7 @@ static int hash_hex(enum sip_digest_algo algo, char hex[SIP_DIGEST_HEX_MAX],
 	if (!ok || md_len * 2 != algo_hex_len(algo))
 		return SIP_DIGEST_R_CRYPTO;
 
-	for (i = 0; i < md_len; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 0x0f];
-	}
-	hex[2 * md_len] = '\0';
-	return 0;
+	return sylk_hex_lower(md, md_len, hex, SIP_DIGEST_HEX_MAX) ? SIP_DIGEST_R_CRYPTO : 0;
 }
 
 /* Values that end up in our header must not carry line breaks. */

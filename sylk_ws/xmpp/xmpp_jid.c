@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sylk_ws/base/chars.h"
 #include "sylk_ws/base/sbuf.h"
 #include "sylk_ws/base/utf8.h"
 #include "sylk_ws/xmpp/xmpp_jid.h"
@@ -94,18 +95,11 @@ bool xmpp_jid_in_domain(const char *jid, const char *domain)
 	       !strcasecmp(j.domain, domain);
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' :
-	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 :
-				      -1;
-}
-
 /* two hex digits, -1 when not */
 static int hex2(const char *s)
 {
-	int a = hexval(s[0]), b = a < 0 ? -1 : hexval(s[1]);
+	int a = chars_hex_value((unsigned char)s[0]);
+	int b = a < 0 ? -1 : chars_hex_value((unsigned char)s[1]);
 
 	return b < 0 ? -1 : a * 16 + b;
 }

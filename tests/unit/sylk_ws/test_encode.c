@@ -97,11 +97,24 @@ static void test_hex_pairs(void)
 	CHECK_INT(sylk_hex_pairs("a", 1, ':', NULL, 8), EINVAL);
 }
 
+static void test_hex_lower(void)
+{
+	char out[8];
+
+	CHECK_INT(sylk_hex_lower("\xab\x01\xff", 3, out, sizeof(out)), 0);
+	CHECK_STR(out, "ab01ff");
+	CHECK_INT(sylk_hex_lower("\xab\x01\xff", 3, out, 7), 0);
+	CHECK_INT(sylk_hex_lower("\xab\x01\xff", 3, out, 6), ENOSPC);
+	CHECK_STR(out, "");
+	CHECK_INT(sylk_hex_lower(NULL, 1, out, sizeof(out)), EINVAL);
+}
+
 int main(void)
 {
 	RUN(test_vectors);
 	RUN(test_sizes);
 	RUN(test_bad_arguments);
 	RUN(test_hex_pairs);
+	RUN(test_hex_lower);
 	return check_summary();
 }
