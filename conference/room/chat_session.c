@@ -2,6 +2,7 @@
 /* What a SEND in a private chat session becomes: see chat_session.h. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -109,4 +110,57 @@ int chat_session_route(const char *user_uri, const char *peer_uri, const char *c
 	if (type_is(content_type, "text/plain"))
 		return wrap_text(user_uri, peer_uri, body, len, message_id, out);
 	return status(out, 415, "only text/plain and message/cpim");
+}
+
+/* how much of @p text (UTF-8) fits in @p max bytes without cutting a character */
+static size_t quote_len(const char *text, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)text[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+int chat_session_playback_reply(const char *user_uri, const char *peer_uri, const char *cpim,
+				size_t len, char **out, size_t *outlen)
+{
+	struct cpim_msg *in = NULL, *m = NULL;
+	char text[CHAT_SESSION_QUOTE_MAX + 128];
+	const char *said;
+	size_t n;
+	int err;
+
+	if (!user_uri || !peer_uri || !cpim || !out || !outlen)
+		return EINVAL;
+	*out = NULL;
+	*outlen = 0;
+	err = cpim_parse(&in, cpim, len);
+	if (err)
+		return err;
+	if (!type_is(in->content_type, "text/plain")) {
+		err = ENOENT;
+		goto out;
+	}
+	said = in->body ? (const char *)in->body : "";
+	n = quote_len(said, in->body ? in->body_len : 0, CHAT_SESSION_QUOTE_MAX);
+	snprintf(text, sizeof(text),
+		 "Playback service: you wrote \"%.*s%s\". I only play a "
+		 "recording, and hang up at its end.",
+		 (int)n, said, n < in->body_len ? "..." : "");
+	err = cpim_msg_alloc(&m);
+	if (!err)
+		err = cpim_msg_set_from(m, NULL, peer_uri);
+	if (!err)
+		err = cpim_msg_add_to(m, NULL, user_uri);
+	if (!err)
+		err = cpim_msg_set_datetime(m, NULL);
+	if (!err)
+		err = cpim_msg_set_content(m, "text/plain;charset=utf-8", text, strlen(text));
+	if (!err)
+		err = cpim_encode(m, out, outlen);
+out:
+	cpim_msg_free(m);
+	cpim_msg_free(in);
+	return err;
 }

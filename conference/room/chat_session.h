@@ -40,4 +40,15 @@ int chat_session_route(const char *user_uri, const char *peer_uri, const char *c
 		       const void *body, size_t len, const char *message_id,
 		       struct chat_session_msg *out);
 
+/* The playback service's answer (SylkServer's playback answers chat too)
+ * to @p cpim, a message of @p user_uri to @p peer_uri as chat_session_route()
+ * made it: its text quoted (at most CHAT_SESSION_QUOTE_MAX bytes, cut at
+ * a character) in a message/cpim From the peer To the user. An IMDN or
+ * is-composing gets nothing: ENOENT. 0 with *out (malloc'd,
+ * NUL-terminated) and *outlen, ENOENT, EBADMSG (not CPIM), EINVAL,
+ * ENOMEM. */
+#define CHAT_SESSION_QUOTE_MAX 100
+int chat_session_playback_reply(const char *user_uri, const char *peer_uri, const char *cpim,
+				size_t len, char **out, size_t *outlen);
+
 #endif

@@ -160,24 +160,28 @@ struct pending_delete {
 
 static struct pending_delete *pending, **pending_tail = &pending;
 
+void conf_audio_forget(const char *call_id, const char *from_tag)
+{
+	struct pending_delete *d = malloc(sizeof(*d));
+
+	if (!d) {
+		LM_ERR("out of memory: rtpengine call %s left to its timeout\n", call_id);
+		return;
+	}
+	sylk_copy(d->call_id, sizeof(d->call_id), call_id, strlen(call_id));
+	sylk_copy(d->from_tag, sizeof(d->from_tag), from_tag, strlen(from_tag));
+	d->next = NULL;
+	*pending_tail = d;
+	pending_tail = &d->next;
+}
+
 void conf_audio_teardown(struct conf_participant *p)
 {
-	struct pending_delete *d;
-
 	if (!p->mixer_port)
 		return;
 	conf_mixer_remove(p->room_key, p->key);
 	p->mixer_port = 0;
-	d = malloc(sizeof(*d));
-	if (!d) {
-		LM_ERR("out of memory: rtpengine call %s left to its timeout\n", p->rtp_call_id);
-		return;
-	}
-	memcpy(d->call_id, p->rtp_call_id, sizeof(d->call_id));
-	memcpy(d->from_tag, p->rtp_from_tag, sizeof(d->from_tag));
-	d->next = NULL;
-	*pending_tail = d;
-	pending_tail = &d->next;
+	conf_audio_forget(p->rtp_call_id, p->rtp_from_tag);
 }
 
 void conf_audio_flush(void)

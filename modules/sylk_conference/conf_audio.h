@@ -45,6 +45,10 @@ void conf_audio_release(struct conf_audio_leg *leg, unsigned room_key, unsigned 
  * rtpengine delete goes out at the outermost conf_unlock(). Lock held. */
 void conf_audio_teardown(struct conf_participant *p);
 
+/* Queues the delete of rtpengine call @p call_id (leg @p from_tag) for
+ * the outermost conf_unlock(). Lock held. */
+void conf_audio_forget(const char *call_id, const char *from_tag);
+
 /* Sends the rtpengine deletes queued under the lock (conf_unlock does). */
 void conf_audio_flush(void);
 

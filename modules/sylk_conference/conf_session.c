@@ -22,6 +22,7 @@
 #include "../common/sip_util.h"
 #include "conf_config.h"
 #include "conf_msrp_send.h"
+#include "conf_playback.h"
 #include "conf_room.h"
 #include "conf_session.h"
 #include "conf_stats.h"
@@ -121,7 +122,8 @@ static struct conf_participant *find_on(struct conf_participant *from, const cha
 		if (!p->in_session || (user && !chat_uri_equal(p->uri, user)))
 			continue;
 		r = conf_room_by_key(p->room_key);
-		if (r && r->session && (!peer || chat_uri_equal(r->uri, peer)) &&
+		/* the playback service's sessions are nobody else's business */
+		if (r && r->session && !r->playback && (!peer || chat_uri_equal(r->uri, peer)) &&
 		    (!instance || !r->peer_instance[0] || !strcmp(r->peer_instance, instance)))
 			return p;
 	}
@@ -171,8 +173,10 @@ static int decide(const struct conf_sdp_offer *offer, struct conf_sdp_answer_med
 }
 
 /* the SDP answer to @p offer: its chat stream taken (EPROTO when it has
- * none), the rest refused */
-static int answer_sdp(struct conf_participant *p, const struct conf_sdp_offer *offer, char **sdp)
+ * none), @p audio's section when there is one (NULL: none), the rest
+ * refused */
+static int answer_sdp(struct conf_participant *p, const struct conf_sdp_offer *offer,
+		      const struct conf_session_audio *audio, char **sdp)
 {
 	struct conf_sdp_answer_media ans[CONF_SDP_MAX_MEDIA];
 	char path[CONF_PATH_SIZE];
@@ -184,35 +188,39 @@ static int answer_sdp(struct conf_participant *p, const struct conf_sdp_offer *o
 	for (size_t i = 0; i < offer->media_count; i++)
 		if (ans[i].accept)
 			ans[i].path = path;
+	if (audio && audio->idx >= 0 && (size_t)audio->idx < offer->media_count) {
+		ans[audio->idx].accept = true;
+		ans[audio->idx].raw_section = audio->section;
+	}
 	return conf_sdp_answer_build(sdp, offer, ans, offer->media_count, conf_cfg.msrp_host_s.s,
 				     p->key, ++p->sdp_version) ?
 		       ENOMEM :
 		       0;
 }
 
-/* the new session's participant, its dialog and the SDP answer (lock held) */
+/* the new session's participant, its dialog (made here unless it has one)
+ * and the SDP answer (lock held) */
 static int setup(struct sip_msg *msg, struct conf_participant *p, const char *uri,
-		 const struct conf_sdp_offer *offer, char **sdp)
+		 const struct conf_sdp_offer *offer, const struct conf_session_audio *audio,
+		 char **sdp)
 {
 	const char *src = ip_addr2a(&msg->rcv.src_ip);
 	char rnd[32];
-	dlg_t *dlg = NULL;
 	int err;
 
 	sylk_copy(p->uri, sizeof(p->uri), uri, strlen(uri));
 	sylk_copy(p->src_ip, sizeof(p->src_ip), src, strlen(src));
-	p->authenticated = true;
+	p->authenticated = conf_authenticated(msg);
 	p->in_session = true;
 	msrp_ident_generate(rnd, sizeof(rnd));
 	snprintf(p->msrp_id, sizeof(p->msrp_id), "%.20s%x", rnd, p->key);
-	err = answer_sdp(p, offer, sdp);
+	err = answer_sdp(p, offer, audio, sdp);
 	if (err)
 		return err;
-	if (conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg)
+	if (!p->dlg && (conf_tmb.new_dlg_uas(msg, 200, &p->dlg) < 0 || !p->dlg))
 		return ENOMEM;
-	p->dlg = dlg;
 	sylk_copy(p->call_id, sizeof(p->call_id), msg->callid->body.s, msg->callid->body.len);
-	sylk_copy(p->local_tag, sizeof(p->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
+	sylk_copy(p->local_tag, sizeof(p->local_tag), p->dlg->id.loc_tag.s, p->dlg->id.loc_tag.len);
 	return 0;
 }
 
@@ -229,13 +237,44 @@ static int answer(struct sip_msg *msg, struct conf_participant *p, const char *s
 				   &p->dlg->id.loc_tag);
 }
 
+int conf_session_start(struct sip_msg *msg, const char *user_uri, const char *peer_uri,
+		       const struct conf_sdp_offer *offer, dlg_t *dlg,
+		       const struct conf_session_audio *audio, struct conf_participant **pp)
+{
+	struct conf_room *r = conf_session_room_new(peer_uri);
+	struct conf_participant *p = r ? conf_part_new(r->key) : NULL;
+	char *sdp = NULL;
+	int err;
+
+	if (!p) {
+		if (dlg)
+			conf_tmb.free_dlg(dlg);
+		if (r)
+			conf_room_destroy(r);
+		return ENOMEM;
+	}
+	p->dlg = dlg; /* goes with the participant from now on */
+	err = setup(msg, p, user_uri, offer, audio, &sdp);
+	if (!err && answer(msg, p, sdp) < 0)
+		err = EIO;
+	free(sdp);
+	if (err) {
+		conf_room_destroy(r); /* with its participant */
+		return err;
+	}
+	p->answered = time(NULL);
+	p->msrp_wait_since = p->answered;
+	CONF_STAT_INC(joins);
+	*pp = p;
+	return 0;
+}
+
 static int session_open(struct sip_msg *msg, const char *peer_uri, int max_per_user)
 {
 	struct conf_sdp_offer *offer = NULL;
 	struct conf_participant *p = NULL;
-	struct conf_room *r = NULL;
 	struct to_body *from;
-	char uri[CONF_URI_SIZE], *sdp = NULL;
+	char uri[CONF_URI_SIZE];
 	int code = 500, err, rc = conf_tmb.t_newtran(msg);
 	const char *reason = "Server Internal Error";
 	str body;
@@ -273,32 +312,22 @@ static int session_open(struct sip_msg *msg, const char *peer_uri, int max_per_u
 		reason = "Busy Here (too many chat sessions)";
 		goto out;
 	}
-	r = conf_session_room_new(peer_uri);
-	p = r ? conf_part_new(r->key) : NULL;
-	err = p ? setup(msg, p, uri, offer, &sdp) : ENOMEM;
-	if (err == EPROTO) {
-		code = 488;
-		reason = "Not Acceptable Here (a chat session takes one MSRP chat stream)";
-	}
-	if (!err && answer(msg, p, sdp) < 0)
-		err = EIO;
+	err = conf_session_start(msg, uri, peer_uri, offer, NULL, NULL, &p);
 	if (err) {
-		if (r)
-			conf_room_destroy(r); /* with its participant */
 		conf_unlock();
+		if (err == EPROTO) {
+			code = 488;
+			reason = "Not Acceptable Here (a chat session takes one MSRP chat stream)";
+		}
 		LM_NOTICE("chat session of %s with %s not opened: %d %s\n", uri, peer_uri, code,
 			  reason);
 		goto out;
 	}
 	code = 200;
-	p->answered = time(NULL);
-	p->msrp_wait_since = p->answered;
-	CONF_STAT_INC(joins);
 	LM_NOTICE("chat session of %s with %s opened (Call-ID %s)\n", uri, peer_uri, p->call_id);
 	conf_unlock();
 out:
 	conf_sdp_offer_free(offer);
-	free(sdp);
 	if (code != 200)
 		conf_tmb.t_reply(msg, (unsigned)code, (char *)reason);
 	return code;
@@ -311,12 +340,18 @@ void conf_session_reinvite(struct sip_msg *msg, struct conf_participant *p)
 	str body;
 	int err;
 
+	struct conf_room *r = conf_room_by_key(p->room_key);
+
 	if (conf_tmb.t_newtran(msg) <= 0)
 		return;
+	if (r && r->playback) {
+		conf_playback_reinvite(msg, p);
+		return;
+	}
 	err = sylk_msg_body(msg, &body) < 0 ||
 			      conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0 ?
 		      EBADMSG :
-		      answer_sdp(p, offer, &sdp);
+		      answer_sdp(p, offer, NULL, &sdp);
 	if (err) {
 		LM_NOTICE("chat session of %s: re-INVITE refused (%s); the session stays\n", p->uri,
 			  err == EPROTO ? "no MSRP chat stream" : "no usable SDP offer");
@@ -341,6 +376,13 @@ int conf_session_from_user(struct conf_room *r, struct conf_participant *p,
 	struct chat_session_msg out;
 	int err = chat_session_route(p->uri, r->uri, ctype, body, len, m->message_id, &out);
 
+	if (!err && r->playback && out.status == 200) {
+		conf_playback_chat(p, r, out.cpim, out.len);
+		CONF_STAT_INC(chat_messages);
+		free(out.cpim);
+		*reason = out.reason;
+		return 200;
+	}
 	if (err) {
 		*reason = "Server Error";
 		return 500;
@@ -390,7 +432,9 @@ void conf_session_leave(struct conf_participant *p, struct conf_room *r, int sen
 	if (send_bye)
 		conf_part_bye(p);
 	LM_NOTICE("chat session of %s with %s ended (Call-ID %s)\n", p->uri, r->uri, p->call_id);
-	if (!by_peer)
+	if (r->playback)
+		conf_playback_leave(p, r);
+	else if (!by_peer)
 		queue_event(SYLK_CONF_SESSION_END, p->uri, r->uri, NULL, 0);
 	conf_room_destroy(r); /* with its participant */
 }

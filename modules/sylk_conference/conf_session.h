@@ -11,12 +11,30 @@
 #include <stddef.h>
 
 #include "conference/msrp/msrp_message.h"
+#include "conference/sdp/conf_sdp.h"
 
 #include "conf_store.h"
 #include "sylk_conference_api.h"
 
 /* bind_sylk_conference: the session part of the API */
 void conf_session_bind(sylk_conf_api_t *api);
+
+/* An audio section a session's answer carries besides its chat stream
+ * (the playback service's, conf_playback.c): offered section @p idx
+ * answered with @p section (rtpengine's answer, audio_leg_section()). */
+struct conf_session_audio {
+	int idx;
+	const char *section;
+};
+
+/* Lock held. A session of @p user_uri with @p peer_uri answering INVITE
+ * @p msg: its room and participant, the 200 with the chat stream of
+ * @p offer taken (and @p audio's section, NULL: none) sent. @p dlg (NULL:
+ * made here) is the participant's, freed with it on any error. 0 with
+ * *pp, EPROTO (no MSRP chat stream), ENOMEM, EIO (the 200 not sent). */
+int conf_session_start(struct sip_msg *msg, const char *user_uri, const char *peer_uri,
+		       const struct conf_sdp_offer *offer, dlg_t *dlg,
+		       const struct conf_session_audio *audio, struct conf_participant **pp);
 
 /* A complete SEND body of the session's user (lock held): checked and
  * queued for the listener. The MSRP status to answer, with *reason. */

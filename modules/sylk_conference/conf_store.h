@@ -121,6 +121,11 @@ struct conf_room {
 	 * participant, no notices, no conference-info, never found by URI */
 	bool session;
 	char peer_instance[128]; /* a session's peer device (XMPP resource), "" unknown */
+	/* a session of the playback service (conf_playback.c): the WAV played
+	 * to its user, when that ends (0: not playing yet) */
+	bool playback;
+	char play_file[256];
+	time_t play_ends;
 	char uri[CONF_URI_SIZE]; /* sip:room@conference.x */
 	char user[CONF_URI_SIZE];
 	char creator[CONF_URI_SIZE]; /* who opened it: "user:AOR" or "ip:ADDRESS" */

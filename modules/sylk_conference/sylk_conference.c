@@ -39,6 +39,7 @@
 #include "conf_mixer.h"
 #include "conf_http.h"
 #include "conf_msrp.h"
+#include "conf_playback.h"
 #include "conf_room.h"
 #include "conf_sip.h"
 #include "conf_stats.h"
@@ -150,8 +151,25 @@ static int w_http(sip_msg_t *msg, char *p1, char *p2)
 	return conf_http_handle(msg);
 }
 
+static int ki_playback(sip_msg_t *msg, str *file)
+{
+	return conf_playback_invite(msg, file);
+}
+
+static int w_playback(sip_msg_t *msg, char *p1, char *p2)
+{
+	str file = STR_NULL;
+
+	if (fixup_get_svalue(msg, (gparam_t *)p1, &file) < 0)
+		return -1;
+	return conf_playback_invite(msg, &file);
+}
+
 static cmd_export_t cmds[] = {
 	{"sylk_conference_handle", (cmd_function)w_handle, 0, 0, 0, REQUEST_ROUTE},
+	/* the playback service for calls with chat (conf_playback.h) */
+	{"sylk_conference_playback", (cmd_function)w_playback, 1, fixup_spve_null,
+	 fixup_free_spve_null, REQUEST_ROUTE},
 	{"sylk_conference_http", (cmd_function)w_http, 0, 0, 0, EVENT_ROUTE},
 	/* the mixer for SIP phones in video rooms (conf_audio_api.h) */
 	{"bind_conf_audio", (cmd_function)bind_conf_audio, 0, 0, 0, 0},
@@ -416,6 +434,11 @@ static sr_kemi_t sr_kemi_sylk_conference_exports[] = {
 	 ki_http,
 	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 	  SR_KEMIP_NONE}},
+	{str_init("sylk_conference"),
+	 str_init("playback"),
+	 SR_KEMIP_INT,
+	 ki_playback,
+	 {SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
 	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}},
 };
 
@@ -483,6 +506,7 @@ static int derive_addresses(void)
 static void focus_timer(unsigned int ticks, void *param)
 {
 	conf_sip_timer();
+	conf_playback_timer();
 }
 
 static int mod_init(void)

@@ -80,46 +80,8 @@ static int ng_send(const struct ng_request *req, struct ng_reply **replyp)
 static int ng_offer_answer(const struct svc_call *c, const char *sdp, size_t len, char *answer,
 			   size_t size)
 {
-	struct ng_request req = {0};
-	struct ng_reply *r = NULL;
-	char *fake = NULL;
-	int rc;
-
-	rc = ng_service_offer(&req, c->ng_call_id, c->from_tag, sdp, len, c->kind == SVC_ECHO);
-	if (!rc)
-		rc = ng_send(&req, &r);
-	if (rc)
-		goto out;
-	if (!r->sdp) {
-		rc = EPROTO;
-		goto out;
-	}
-	fake = malloc(SVC_SDP_MAX);
-	if (!fake) {
-		rc = ENOMEM;
-		goto out;
-	}
-	rc = ng_service_fake_answer(r->sdp, fake, SVC_SDP_MAX);
-	if (rc)
-		goto out;
-	ng_reply_free(r);
-	r = NULL;
-	memset(&req, 0, sizeof(req));
-	rc = ng_service_answer(&req, c->ng_call_id, c->from_tag, c->to_tag, fake);
-	if (!rc)
-		rc = ng_send(&req, &r);
-	if (rc)
-		goto out;
-	if (!r->sdp || r->sdp_len + 1 > size) {
-		rc = EPROTO;
-		goto out;
-	}
-	memcpy(answer, r->sdp, r->sdp_len);
-	answer[r->sdp_len] = '\0';
-out:
-	free(fake);
-	ng_reply_free(r);
-	return rc;
+	return ng_service_negotiate(ng_send, c->ng_call_id, c->from_tag, c->to_tag, sdp, len,
+				    c->kind == SVC_ECHO, answer, size);
 }
 
 /* play media to the caller: its length in seconds (at least 1) or -1 */

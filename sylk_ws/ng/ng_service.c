@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sylk_ws/ng/ng_service.h"
@@ -123,5 +124,58 @@ next:
 	}
 out:
 	out[err ? 0 : o] = '\0';
+	return err;
+}
+
+/* one request out, its reply's SDP required */
+static int exchange(ng_service_send_f send, const struct ng_request *req, struct ng_reply **replyp)
+{
+	int err = send(req, replyp);
+
+	if (!err && !(*replyp)->sdp)
+		err = EPROTO;
+	return err;
+}
+
+int ng_service_negotiate(ng_service_send_f send, const char *call_id, const char *from_tag,
+			 const char *to_tag, const char *sdp, size_t sdp_len, bool echo,
+			 char *answer, size_t size)
+{
+	struct ng_request req = {0};
+	struct ng_reply *r = NULL;
+	char *fake = NULL;
+	int err;
+
+	if (!send || !answer || !size || !to_tag)
+		return EINVAL;
+	answer[0] = '\0';
+	err = ng_service_offer(&req, call_id, from_tag, sdp, sdp_len, echo);
+	if (!err)
+		err = exchange(send, &req, &r);
+	if (err)
+		goto out;
+	/* nobody's answer is about as long as the offer rtpengine made */
+	fake = malloc(size);
+	err = fake ? ng_service_fake_answer(r->sdp, fake, size) : ENOMEM;
+	if (err)
+		goto out;
+	ng_reply_free(r);
+	r = NULL;
+	req = (struct ng_request){0};
+	err = ng_service_answer(&req, call_id, from_tag, to_tag, fake);
+	if (!err)
+		err = exchange(send, &req, &r);
+	if (err)
+		goto out;
+	if (r->sdp_len + 1 > size) {
+		err = EMSGSIZE;
+		goto out;
+	}
+	memcpy(answer, r->sdp, r->sdp_len);
+	answer[r->sdp_len] = '\0';
+out:
+	free(fake);
+	if (r)
+		ng_reply_free(r);
 	return err;
 }

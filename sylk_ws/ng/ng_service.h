@@ -41,4 +41,17 @@ int ng_service_play_seconds(const struct ng_reply *reply);
  * 0, EINVAL, EBADMSG (an m= line without port) or EMSGSIZE. */
 int ng_service_fake_answer(const char *sdp, char *out, size_t size);
 
+/* Sends one request and gives its reply (0), or an errno value: the
+ * caller's transport to rtpengine. */
+typedef int (*ng_service_send_f)(const struct ng_request *req, struct ng_reply **replyp);
+
+/* A service call's whole negotiation: the caller's offer @p sdp (@p echo:
+ * "media echo"), nobody's answer under @p to_tag, and the SDP rtpengine
+ * gives the caller copied into @p answer (NUL-terminated). 0, EINVAL,
+ * EPROTO (a reply without SDP), EMSGSIZE, ENOMEM, EBADMSG, or what
+ * @p send returned. */
+int ng_service_negotiate(ng_service_send_f send, const char *call_id, const char *from_tag,
+			 const char *to_tag, const char *sdp, size_t sdp_len, bool echo,
+			 char *answer, size_t size);
+
 #endif

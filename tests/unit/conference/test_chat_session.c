@@ -129,6 +129,53 @@ static void test_uri_equal(void)
 	CHECK(!chat_uri_equal("<>", BOB));
 }
 
+#define PLAYBACK "sip:playback@sylk.test"
+
+static void test_playback_quotes_text_back_to_the_user(void)
+{
+	char long_text[300], *out = NULL;
+	struct cpim_msg *c = NULL;
+	size_t len = 0;
+	const char *in = cpim_of(ALICE, PLAYBACK, "text/plain", "hello playback");
+
+	CHECK_INT(chat_session_playback_reply(ALICE, PLAYBACK, in, strlen(in), &out, &len), 0);
+	CHECK(out && strlen(out) == len);
+	CHECK_INT(cpim_parse(&c, out, len), 0);
+	if (c) {
+		CHECK_STR(c->from.uri, PLAYBACK);
+		CHECK(c->to_n == 1 && strcmp(c->to[0].uri, ALICE) == 0);
+		CHECK(strncmp(c->content_type, "text/plain", 10) == 0);
+		CHECK(strstr((char *)c->body, "you wrote \"hello playback\"") != NULL);
+	}
+	cpim_msg_free(c);
+	free(out);
+
+	/* a long text is cut, never inside a character (2-byte e-acute) */
+	memset(long_text, 'a', sizeof(long_text));
+	for (size_t i = 99; i + 1 < 200; i += 2)
+		memcpy(long_text + i, "\xc3\xa9", 2);
+	long_text[sizeof(long_text) - 1] = '\0';
+	in = cpim_of(ALICE, PLAYBACK, "text/plain", long_text);
+	c = NULL;
+	CHECK_INT(chat_session_playback_reply(ALICE, PLAYBACK, in, strlen(in), &out, &len), 0);
+	CHECK_INT(cpim_parse(&c, out, len), 0);
+	if (c) {
+		const char *q = strchr((char *)c->body, '"');
+
+		/* byte 100 is inside the first e-acute: 99 bytes quoted */
+		CHECK(q && q[99] == 'a' && strncmp(q + 100, "...\"", 4) == 0);
+	}
+	cpim_msg_free(c);
+	free(out);
+
+	/* is-composing and IMDNs get no answer; garbage is not CPIM */
+	in = cpim_of(ALICE, PLAYBACK, "application/im-iscomposing+xml", "<x/>");
+	CHECK_INT(chat_session_playback_reply(ALICE, PLAYBACK, in, strlen(in), &out, &len), ENOENT);
+	CHECK(out == NULL);
+	CHECK_INT(chat_session_playback_reply(ALICE, PLAYBACK, "junk", 4, &out, &len), EBADMSG);
+	CHECK_INT(chat_session_playback_reply(NULL, PLAYBACK, in, strlen(in), &out, &len), EINVAL);
+}
+
 int main(void)
 {
 	RUN(test_plain_text_is_wrapped_from_the_user_to_the_peer);
@@ -136,5 +183,6 @@ int main(void)
 	RUN(test_someone_elses_identity_is_refused);
 	RUN(test_malformed_and_unsupported_are_refused);
 	RUN(test_uri_equal);
+	RUN(test_playback_quotes_text_back_to_the_user);
 	return check_summary();
 }

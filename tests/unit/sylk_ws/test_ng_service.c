@@ -176,6 +176,64 @@ static void test_fake_answer_sizes(void)
 	free(line);
 }
 
+/* a scripted rtpengine: the replies to give in order, the requests seen */
+static const char *script[4];
+static size_t script_at;
+static char seen[2][sizeof(wire)];
+
+static int fake_send(const struct ng_request *req, struct ng_reply **replyp)
+{
+	const char *dgram = script[script_at];
+
+	if (script_at < 2)
+		snprintf(seen[script_at], sizeof(seen[0]), "%s", encode(req));
+	script_at++;
+	if (!dgram)
+		return ETIMEDOUT;
+	return ng_reply_parse(replyp, dgram, strlen(dgram), "k1");
+}
+
+static int negotiate(const char *r1, const char *r2, char *answer, size_t size)
+{
+	script[0] = r1;
+	script[1] = r2;
+	script_at = 0;
+	seen[0][0] = seen[1][0] = '\0';
+	return ng_service_negotiate(fake_send, "c1~svc", "ft", "tt", "v=0\r\n", 0, false, answer,
+				    size);
+}
+
+static void test_negotiate(void)
+{
+	char answer[256];
+
+	/* offer, then nobody answers rtpengine's offer output (port 9),
+	 * and rtpengine's answer is the caller's SDP */
+	CHECK_INT(negotiate("k1 d3:sdp22:v=0\r\nm=audio 30000 x\r\n6:result2:oke",
+			    "k1 d3:sdp11:v=0\r\nANSWER6:result2:oke", answer, sizeof(answer)),
+		  0);
+	CHECK_STR(answer, "v=0\r\nANSWER");
+	CHECK(strstr(seen[0], "7:command5:offer") != NULL);
+	CHECK(strstr(seen[1], "7:command6:answer") != NULL);
+	CHECK(strstr(seen[1], "3:sdp18:v=0\r\nm=audio 9 x\r\n") != NULL);
+	CHECK(strstr(seen[1], "6:to-tag2:tt") != NULL);
+
+	/* a reply without SDP, a lost request, an answer too long */
+	CHECK_INT(negotiate("k1 d6:result2:oke", NULL, answer, sizeof(answer)), EPROTO);
+	CHECK_INT(script_at, 1);
+	CHECK_INT(negotiate("k1 d3:sdp5:v=0\r\n6:result2:oke", NULL, answer, sizeof(answer)),
+		  ETIMEDOUT);
+	CHECK_STR(answer, "");
+	CHECK_INT(negotiate("k1 d3:sdp5:v=0\r\n6:result2:oke",
+			    "k1 d3:sdp11:v=0\r\nANSWER6:result2:oke", answer, 11),
+		  EMSGSIZE);
+	CHECK_STR(answer, "");
+	CHECK_INT(ng_service_negotiate(NULL, "c", "f", "t", "v=0\r\n", 0, false, answer, 8),
+		  EINVAL);
+	CHECK_INT(ng_service_negotiate(fake_send, "c", "f", NULL, "v=0\r\n", 0, false, answer, 8),
+		  EINVAL);
+}
+
 int main(void)
 {
 	RUN(test_offer);
@@ -184,5 +242,6 @@ int main(void)
 	RUN(test_play_seconds);
 	RUN(test_fake_answer);
 	RUN(test_fake_answer_sizes);
+	RUN(test_negotiate);
 	return check_summary();
 }

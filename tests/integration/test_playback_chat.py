@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""playback@ with MSRP chat (issue 19, seed 004: "Playback audio and accept
+MSRP chat requests"): a SIP phone whose offer has audio and an MSRP chat
+stream gets both accepted, binds MSRP, every SEND gets 200 and a reply
+quoting it, hears the prompt and gets the BYE at its end. Chat without
+audio gets 488; malformed MSRP gets MSRP errors and the service goes on.
+The audio-only playback is test_web_demo.py's."""
+
+import os
+import socket
+import time
+
+import numpy
+import pytest
+
+from sylktest.chatphone import ChatPhone
+from sylktest.msrp import MsrpClient, cpim, random_id
+from sylktest.processes import free_port
+from sylktest.rtpphone import SipError, SipUA, tone_share
+from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, TOP, Kamailio
+
+PLAYBACK = f"sip:playback@{SIP_DOMAIN}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, rtpengine):
+    """The default config with the playback prompt, as
+    packaging/run-server.sh passes it."""
+    workdir = str(tmp_path_factory.mktemp("playbackchat"))
+    state = os.path.join(workdir, "state")
+    kamailio = Kamailio(workdir, rtpengine, defines={
+        "WEB_ROOT": f'"{os.path.join(TOP, "web")}"',
+        "PLAYBACK_FILE": f'"{state}/prompts/playback.wav"',
+    })
+    yield kamailio
+    kamailio.stop()
+
+
+def chat_phone(server, user="carol"):
+    return ChatPhone(server.sip_port, user, None, "PCMU", domain=SIP_DOMAIN,
+                     password=DEMO_ACCOUNTS[user])
+
+
+def replies(p):
+    return [t for t in p.msrp.texts() if t.startswith("Playback service:")]
+
+
+def test_audio_and_chat_are_answered_chat_replied_prompt_heard_and_bye_at_the_end(server):
+    p = chat_phone(server)
+    try:
+        t0 = time.monotonic()
+        r = p.join(PLAYBACK)
+        # both streams taken: audio from rtpengine, chat from the focus
+        assert p.answer.port != 0, r.body
+        assert "m=message 0 " not in r.body and "a=path:msrp" in r.body, r.body
+        assert "isfocus" not in r.header("contact"), r.header("contact")
+        p.connect_chat()
+        _, tids = p.msrp.send(cpim(p.aor, PLAYBACK, "hello playback"))
+        assert p.msrp.wait_response(tids[-1]).code == 200
+        got = p.msrp.wait_for(lambda: replies(p), timeout=5, what="playback's reply")
+        assert 'you wrote "hello playback"' in got[0], got
+        reply = p.msrp.chat_messages()[-1].cpim
+        assert reply.uri(reply.header("From")) == PLAYBACK
+        # plain text too, and is-composing gets 200 but no reply
+        _, tids = p.msrp.send(b"plain words", content_type="text/plain")
+        assert p.msrp.wait_response(tids[-1]).code == 200
+        p.msrp.wait_for(lambda: len(replies(p)) == 2, timeout=5, what="the second reply")
+        assert 'you wrote "plain words"' in replies(p)[1]
+
+        assert p.wait_bye(15), "no BYE from playback@ at the end of the prompt"
+        took = time.monotonic() - t0
+        audio = p.samples()
+        seconds = len(audio) / 8000
+        # the prompt is 4.4 s (packaging/playback-prompt.py)
+        assert 3.5 < seconds < 6.5, seconds
+        assert 4.0 < took < 9.0, took
+        loud = numpy.sqrt(numpy.mean(audio * audio))
+        assert loud > 0.05, loud
+        assert tone_share(audio, 8000, 1000) > 0.25
+        # the MSRP session went with the call
+        _, tids = p.msrp.send(cpim(p.aor, PLAYBACK, "too late"))
+        assert p.msrp.wait_response(tids[-1]).code == 481
+    finally:
+        p.close()
+
+
+def test_caller_hangs_up_early_and_may_call_again(server):
+    for _ in range(2):
+        p = chat_phone(server)
+        try:
+            p.join(PLAYBACK)
+            p.connect_chat()
+            time.sleep(1.5)
+            assert p.leave().code == 200
+            assert p.dialog.bye is None
+        finally:
+            p.close()
+
+
+def test_chat_without_audio_gets_488(server):
+    ua = SipUA(server.sip_port, "carol", SIP_DOMAIN, DEMO_ACCOUNTS["carol"])
+    try:
+        path = f"msrp://127.0.0.1:{free_port()}/{random_id(8)};tcp"
+        sdp = "\r\n".join([
+            "v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+            f"m=message {free_port()} TCP/MSRP *", f"a=path:{path}",
+            "a=accept-types:message/cpim text/plain", "a=setup:active", ""])
+        with pytest.raises(SipError) as e:
+            ua.invite(PLAYBACK, sdp)
+        assert e.value.args[1].code == 488, e.value.args[1].start
+    finally:
+        ua.close()
+
+
+def test_bad_msrp_gets_errors_and_the_call_goes_on(server):
+    p = chat_phone(server)
+    try:
+        p.join(PLAYBACK)
+        p.connect_chat()
+        m = p.msrp
+        # someone else's identity, a type playback does not take, bad CPIM
+        _, tids = m.send(cpim(f"sip:mallory@{SIP_DOMAIN}", PLAYBACK, "spoofed"))
+        assert m.wait_response(tids[-1]).code == 403
+        _, tids = m.send(b"\x00\x01", content_type="application/octet-stream")
+        assert m.wait_response(tids[-1]).code == 415
+        _, tids = m.send(b"no headers at all", content_type="message/cpim")
+        assert m.wait_response(tids[-1]).code == 400
+        # a session nobody has
+        tid = random_id(6)
+        other = m.focus_path.rsplit("/", 1)[0] + "/nosuchsession;tcp"
+        m.send_raw(MsrpClient.build(tid, "SEND", other, m.path,
+                                    [("Message-ID", "x1"), ("Byte-Range", "1-2/2")],
+                                    body=b"hi", content_type="text/plain"))
+        assert m.wait_response(tid).code == 481
+        assert not replies(p)
+        # still chatting, still playing, still ending with a BYE
+        _, tids = m.send(cpim(p.aor, PLAYBACK, "after the errors"))
+        assert m.wait_response(tids[-1]).code == 200
+        m.wait_for(lambda: replies(p), timeout=5, what="the reply after the errors")
+        assert p.wait_bye(15), "no BYE after the errors"
+        assert p.received_packets > 100, p.received_packets
+
+        # garbage on a new MSRP connection: closed, nothing else hurt
+        host, port = m.host, m.port
+        with socket.create_connection((host, port), timeout=5) as s:
+            s.sendall(b"MSRP x GARBAGE\r\n\x00\xff\r\n-------x$\r\n" * 3)
+            s.settimeout(5)
+            try:
+                while s.recv(4096):
+                    pass
+            except (socket.timeout, ConnectionResetError):
+                pass
+    finally:
+        p.close()
+    q = chat_phone(server)
+    try:
+        q.join(PLAYBACK)
+        q.connect_chat()
+        _, tids = q.msrp.send(cpim(q.aor, PLAYBACK, "still there?"))
+        assert q.msrp.wait_response(tids[-1]).code == 200
+        q.leave()
+    finally:
+        q.close()
