@@ -174,15 +174,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(foreach l,$(LIBRARIES),$(call lib_srcs,$(l)))
 
 fuzz: $(FUZZ_BINS)
 
-# Each fuzzer runs for a bounded time in CI, starting from its seed corpus.
+# Each fuzzer runs for a bounded time in CI, starting from its seed corpus,
+# two at a time (tests/fuzz/smoke.sh).
 fuzz-smoke: $(FUZZ_BINS)
-	@for f in $(FUZZ_BINS); do \
-	  name=$$(basename $$f); corpus=$(BUILD)/fuzz/corpus-$$name; mkdir -p $$corpus; \
-	  seeds=tests/fuzz/corpus/$${name#fuzz_}; \
-	  echo "== $$name for $(FUZZ_SECONDS)s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $$corpus $$( [ -d $$seeds ] && echo $$seeds ) \
-	    2>$(BUILD)/fuzz/$$name.log || { tail -50 $(BUILD)/fuzz/$$name.log; exit 1; }; \
-	done
+	@./tests/fuzz/smoke.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 integration: all test-modules bench-tools
 	cd tests/integration && BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -v -p no:cacheprovider \
