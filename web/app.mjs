@@ -4,11 +4,12 @@
 // the call/room state lines, not only logged.
 
 import { Connection, normalizeUri } from './lib/sylkrtc.mjs';
+import { applyScreenNotice, linkParts, screenNotice } from './lib/chattext.mjs';
 
 const $ = (id) => document.getElementById(id);
 const DEMO_PASSWORDS = { alice: 'alice123', bob: 'bob123', carol: 'carol123' };
 
-const app = { conn: null, account: null, call: null, room: null, messages: new Map() };
+const app = { conn: null, account: null, call: null, room: null, messages: new Map(), screens: new Map() };
 window.demo = app;  // for the curious (and the tests)
 
 function showError(text) {
@@ -19,6 +20,21 @@ function showError(text) {
 }
 
 function setText(id, text) { $(id).textContent = text; }
+
+// chat text with its http(s) URLs as links (opened in a new tab); the
+// text is only ever text, never HTML
+function linkedText(el, text) {
+  el.replaceChildren(...linkParts(text).map((p) => {
+    if (!p.href) return document.createTextNode(p.text);
+    const a = document.createElement('a');
+    a.href = p.href;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    a.textContent = p.text;
+    return a;
+  }));
+  return el;
+}
 
 function loggedIn(on) {
   for (const id of ['call-button', 'message-send', 'room-join', 'logout-button']) $(id).disabled = !on;
@@ -201,7 +217,7 @@ function addMessage(id, who, text, outgoing) {
   w.textContent = outgoing ? 'me →' : `${who}:`;
   const t = document.createElement('span');
   t.className = 'text';
-  t.textContent = text;
+  linkedText(t, text);
   li.append(w, t);
   if (outgoing) {
     const m = document.createElement('span');
@@ -295,10 +311,36 @@ function roomLine(who, text, cls) {
   w.textContent = `${who}:`;
   const t = document.createElement('span');
   t.className = 'text';
-  t.textContent = text;
+  linkedText(t, text);
   li.append(w, t);
   $('room-chat').append(li);
   li.scrollIntoView({ block: 'nearest' });
+}
+
+// the room pane's links to the screens shared in the room's chat (the
+// focus announces each start and stop, conference/room/screen_share.h)
+function showScreens() {
+  $('room-screens').replaceChildren(...[...app.screens].map(([name, url]) => {
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    a.href = url;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    a.textContent = `Screen shared by ${name}`;
+    li.append(a);
+    return li;
+  }));
+}
+
+function roomMessage(m) {
+  const status = m.type === 'status';
+  roomLine(m.sender.display_name || normalizeUri(m.sender.uri), m.content, status ? 'status' : 'in');
+  if (!status) return;
+  const notice = screenNotice(m.content);
+  if (notice) {
+    applyScreenNotice(app.screens, notice);
+    showScreens();
+  }
 }
 
 function roomButtons() {
@@ -329,6 +371,8 @@ $('room-form').addEventListener('submit', async (ev) => {
         if (reason && reason !== 'Left') showError(`Left room ${uri}: ${reason}`);
         stream.getTracks().forEach((t) => t.stop());
         $('room-videos').replaceChildren();
+        app.screens.clear();
+        showScreens();
         app.room = null;
         roomButtons();
       }
@@ -339,7 +383,7 @@ $('room-form').addEventListener('submit', async (ev) => {
       document.getElementById(`pub-${pub.id}`)?.remove();
       roomLine(pub.displayName || pub.uri, 'left', 'status');
     });
-    room.on('message', (m) => roomLine(m.sender.display_name || normalizeUri(m.sender.uri), m.content, m.type === 'status' ? 'status' : 'in'));
+    room.on('message', roomMessage);
     room.on('error', (e) => showError(e.message));
     roomButtons();
   } catch (e) {

@@ -145,3 +145,18 @@ int screen_share_page(char **out, size_t *lenp, const char *title, const char *i
 		*lenp = (size_t)(o - buf);
 	return 0;
 }
+
+int screen_share_notice(char *buf, size_t size, const char *name, const char *url)
+{
+	int n;
+
+	if (!buf || !size || !name || !*name)
+		return EINVAL;
+	n = url ? snprintf(buf, size, "%s is sharing a screen: %s", name, url) :
+		  snprintf(buf, size, "%s stopped sharing a screen", name);
+	if (n < 0 || (size_t)n >= size) {
+		buf[0] = '\0';
+		return ENOSPC;
+	}
+	return 0;
+}

@@ -27,4 +27,10 @@ int screen_share_decode(uint8_t **out, size_t *lenp, const char *b64, size_t len
 int screen_share_page(char **out, size_t *lenp, const char *title, const char *image_url,
 		      unsigned refresh);
 
+/* The room's chat notice of sharer @p name: "NAME is sharing a screen: URL"
+ * when it starts (@p url, its viewer page), "NAME stopped sharing a
+ * screen" when it stops (@p url NULL). Clients that know the wording make
+ * the URL a link of its own (web/lib/chattext.mjs). 0, EINVAL, ENOSPC. */
+int screen_share_notice(char *buf, size_t size, const char *name, const char *url);
+
 #endif

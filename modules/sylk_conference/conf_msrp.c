@@ -448,6 +448,7 @@ static int screen_frame(struct conf_participant *p, const uint8_t *body, size_t 
 			if (!p->screen_active) {
 				p->screen_active = true;
 				LM_INFO("%s started sharing a screen\n", p->uri);
+				conf_screen_notice(p, true);
 				conf_notify_room(p->room_key);
 			}
 		}

@@ -15,6 +15,7 @@
 
 #include "conference/info/conf_info.h"
 #include "conference/room/focus_uri.h"
+#include "conference/room/screen_share.h"
 
 #include "conf_audio.h"
 #include "conf_config.h"
@@ -49,6 +50,17 @@ int conf_screen_url(char *buf, size_t size, const char *token)
 	int n = snprintf(buf, size, "%s/conference/screen/%s", conf_cfg.http_base, token);
 
 	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+void conf_screen_notice(const struct conf_participant *p, bool started)
+{
+	char url[CONF_URI_SIZE], text[CONF_URI_SIZE * 3];
+	const char *name = p->display[0] ? p->display : p->uri;
+
+	if (started && conf_screen_url(url, sizeof(url), p->screen_token) != 0)
+		return;
+	if (screen_share_notice(text, sizeof(text), name, started ? url : NULL) == 0)
+		conf_msrp_status(p->room_key, 0, text);
 }
 
 static int build_info(char **xml, size_t *len, struct conf_room *r, unsigned version)
@@ -277,6 +289,8 @@ void conf_participant_leave(unsigned part_key, int send_bye)
 	}
 	conf_audio_teardown(p);
 	LM_NOTICE("room %s: %s left (Call-ID %s)\n", r ? r->uri : "?", p->uri, p->call_id);
+	if (p->screen_active)
+		conf_screen_notice(p, false);
 	if (r)
 		chat_room_leave(r->chat, p->key);
 	snprintf(text, sizeof(text), "%s left", p->display[0] ? p->display : p->uri);

@@ -19,6 +19,11 @@ void conf_contact_of(char *buf, size_t size, const struct conf_room *r);
  * (the raw image is the same with ".jpg"). 0 or -1. */
 int conf_screen_url(char *buf, size_t size, const char *token);
 
+/* The room's chat notice (to its MSRP participants and, through the chat
+ * bridge, the video room of the same name) that @p p started sharing a
+ * screen, with its viewer URL, or stopped. Lock held. */
+void conf_screen_notice(const struct conf_participant *p, bool started);
+
 /* A NOTIFY in the subscription's dialog; 0 or -1. */
 int conf_send_notify(struct conf_subscriber *s, const char *state, const char *ctype,
 		     const char *body, const char *event);

@@ -718,6 +718,7 @@ void conf_sip_timer(void)
 			continue;
 		p->screen_active = false;
 		LM_INFO("%s stopped sharing a screen\n", p->uri);
+		conf_screen_notice(p, false);
 		if (conf_screen_path(path, sizeof(path), p->room_key, p->key) == 0)
 			unlink(path);
 		conf_notify_room(p->room_key);

@@ -11,7 +11,11 @@ playback test services heard by real endpoints:
 - a SIP phone calling echo@ hears its own tone (frequency checked), a
   browser calling echo@ gets its own audio and video back;
 - a SIP phone calling playback@ records the prompt (energy, length) and
-  gets the server's BYE at its end.
+  gets the server's BYE at its end (with MSRP chat too: test_playback_chat.py);
+- a SIP participant shares a screen in the conference room of a video
+  room the demo app is in: the room's notice shows in its chat with the
+  viewer URL as a link, and the room pane links "Screen shared by <name>"
+  until the sharing stops (tests/js/web_screen.js).
 
 Firefox: no test (not counted as passed). playwright-core drives only its
 own patched Firefox builds; Debian's firefox-esr (153 ESR) can be driven
@@ -35,6 +39,7 @@ from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, TOP, Kamailio
 
 WEB_ROOT = os.path.join(TOP, "web")
 DRIVER = os.path.join(TOP, "tests", "js", "web_demo.js")
+SCREEN_DRIVER = os.path.join(TOP, "tests", "js", "web_screen.js")
 
 
 @pytest.fixture(scope="module")
@@ -199,3 +204,77 @@ def test_two_chromium_pages_call_message_and_share_a_room_and_echo(demo, workdir
     assert "nobody@sylk.test ended: 4" in steps["error"][0]["errors"]
     shots = [f for f in os.listdir(workdir) if f.endswith(".png")]
     assert len(shots) >= 10, shots
+
+
+# ---- the screen shared in the room, linked in the demo app ----------------------------------
+
+def driver_lines(proc):
+    """The JSON lines of a driver process, as they come, in a queue."""
+    import queue
+    q = queue.Queue()
+
+    def read():
+        for line in proc.stdout:
+            try:
+                q.put(json.loads(line))
+            except ValueError:
+                pass
+        q.put(None)
+    threading.Thread(target=read, daemon=True).start()
+    return q
+
+
+def next_step(q, timeout):
+    """The next {"step": ...} line (events skipped); None when the driver ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = q.get(timeout=max(0.1, deadline - time.monotonic()))
+        if msg is None or "step" in msg:
+            return msg
+
+
+def test_demo_app_links_the_screen_a_sip_participant_shares(demo, workdir):
+    import re
+    from test_conference import Participant
+    from test_conference_files import http_get, jpeg, share
+
+    room = f"screen{os.getpid()}"
+    proc = subprocess.Popen(["node", SCREEN_DRIVER, "--base", f"http://127.0.0.1:{demo.http_port}",
+                             "--out", workdir, "--room", room],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    bob = None
+    try:
+        q = driver_lines(proc)
+        step = next_step(q, 60)
+        assert step and step["step"] == "joined" and step["ok"], step
+        bob = Participant(demo, workdir, "bob", room)
+        bob.connect()
+        image = jpeg((200, 40, 40))
+        assert share(bob, image) == 200
+        step = next_step(q, 45)
+        assert step and step["step"] == "screen" and step["ok"], step
+        pane, chat = step["pane"], step["chat"]
+        assert len(pane) == 1 and pane[0]["text"].startswith("Screen shared by "), pane
+        assert "bob" in pane[0]["text"], pane
+        url = pane[0]["href"]
+        assert re.fullmatch(rf"http://127\.0\.0\.1:{demo.http_port}/conference/screen/[0-9a-f]{{32}}",
+                            url), url
+        assert pane[0]["target"] == "_blank" and "noopener" in pane[0]["rel"], pane
+        # the room's notice in the chat, its URL a link to the same page
+        assert len(chat) == 1 and chat[0]["status"] and chat[0]["links"] == [url], chat
+        assert chat[0]["text"].endswith(f"is sharing a screen: {url}"), chat
+        status, ctype, page = http_get(url)
+        assert status == 200 and ctype.startswith("text/html") and b"<img" in page
+        assert http_get(url + ".jpg") == (200, "image/jpeg", image)
+        # no more images: the pane's link goes when the room says it stopped
+        step = next_step(q, 60)
+        assert step and step["step"] == "stopped" and step["ok"], step
+        step = next_step(q, 20)
+        assert step and step["step"] == "done", step
+        assert proc.wait(20) == 0
+    finally:
+        if bob:
+            bob.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

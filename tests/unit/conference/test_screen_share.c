@@ -52,10 +52,27 @@ static void test_page(void)
 	CHECK_INT(screen_share_page(&page, &len, "t", "u", 0), EINVAL);
 }
 
+static void test_notice(void)
+{
+	char buf[128];
+
+	CHECK_INT(screen_share_notice(buf, sizeof(buf), "Alice",
+				      "http://h:1/conference/screen/abc"),
+		  0);
+	CHECK_STR(buf, "Alice is sharing a screen: http://h:1/conference/screen/abc");
+	CHECK_INT(screen_share_notice(buf, sizeof(buf), "sip:bob@x", NULL), 0);
+	CHECK_STR(buf, "sip:bob@x stopped sharing a screen");
+	CHECK_INT(screen_share_notice(buf, 20, "Alice", "http://h:1/x"), ENOSPC);
+	CHECK_STR(buf, "");
+	CHECK_INT(screen_share_notice(buf, sizeof(buf), "", NULL), EINVAL);
+	CHECK_INT(screen_share_notice(NULL, 1, "a", NULL), EINVAL);
+}
+
 int main(void)
 {
 	RUN(test_is_frame);
 	RUN(test_decode);
 	RUN(test_page);
+	RUN(test_notice);
 	return check_summary();
 }
