@@ -3,7 +3,8 @@
 MSRP chat requests"): a SIP phone whose offer has audio and an MSRP chat
 stream gets both accepted, binds MSRP, every SEND gets 200 and a reply
 quoting it, hears the prompt and gets the BYE at its end. Chat without
-audio gets 488; malformed MSRP gets MSRP errors and the service goes on.
+audio gets 488, a re-INVITE 488 (the call goes on); malformed MSRP gets
+MSRP errors and the service goes on.
 The audio-only playback is test_web_demo.py's."""
 
 import os
@@ -15,7 +16,8 @@ import pytest
 
 from sylktest.chatphone import ChatPhone
 from sylktest.msrp import MsrpClient, cpim, random_id
-from sylktest.processes import free_port
+from sylktest.ng import NgClient
+from sylktest.processes import free_port, wait_until
 from sylktest.rtpphone import SipError, SipUA, tone_share
 from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, TOP, Kamailio
 
@@ -41,11 +43,19 @@ def chat_phone(server, user="carol"):
                      password=DEMO_ACCOUNTS[user])
 
 
+def play_calls(rtpengine, p):
+    """rtpengine's calls of the phone's playback call (the focus names them
+    play-<Call-ID>)."""
+    return [c for c in NgClient(rtpengine.ng_port).call_ids()
+            if c == f"play-{p.dialog.call_id}"]
+
+
 def replies(p):
     return [t for t in p.msrp.texts() if t.startswith("Playback service:")]
 
 
-def test_audio_and_chat_are_answered_chat_replied_prompt_heard_and_bye_at_the_end(server):
+def test_audio_and_chat_are_answered_chat_replied_prompt_heard_and_bye_at_the_end(server,
+                                                                                 rtpengine):
     p = chat_phone(server)
     try:
         t0 = time.monotonic()
@@ -54,6 +64,7 @@ def test_audio_and_chat_are_answered_chat_replied_prompt_heard_and_bye_at_the_en
         assert p.answer.port != 0, r.body
         assert "m=message 0 " not in r.body and "a=path:msrp" in r.body, r.body
         assert "isfocus" not in r.header("contact"), r.header("contact")
+        assert play_calls(rtpengine, p)
         p.connect_chat()
         _, tids = p.msrp.send(cpim(p.aor, PLAYBACK, "hello playback"))
         assert p.msrp.wait_response(tids[-1]).code == 200
@@ -80,11 +91,12 @@ def test_audio_and_chat_are_answered_chat_replied_prompt_heard_and_bye_at_the_en
         # the MSRP session went with the call
         _, tids = p.msrp.send(cpim(p.aor, PLAYBACK, "too late"))
         assert p.msrp.wait_response(tids[-1]).code == 481
+        wait_until(lambda: not play_calls(rtpengine, p), 5, what="the rtpengine call deleted")
     finally:
         p.close()
 
 
-def test_caller_hangs_up_early_and_may_call_again(server):
+def test_caller_hangs_up_early_and_may_call_again(server, rtpengine):
     for _ in range(2):
         p = chat_phone(server)
         try:
@@ -93,6 +105,8 @@ def test_caller_hangs_up_early_and_may_call_again(server):
             time.sleep(1.5)
             assert p.leave().code == 200
             assert p.dialog.bye is None
+            wait_until(lambda: not play_calls(rtpengine, p), 5,
+                       what="the rtpengine call deleted")
         finally:
             p.close()
 
@@ -133,6 +147,8 @@ def test_bad_msrp_gets_errors_and_the_call_goes_on(server):
                                     body=b"hi", content_type="text/plain"))
         assert m.wait_response(tid).code == 481
         assert not replies(p)
+        # a re-INVITE is refused, and the call stays as it was
+        assert p.ua.reinvite(p.dialog, p.offer()).code == 488
         # still chatting, still playing, still ending with a BYE
         _, tids = m.send(cpim(p.aor, PLAYBACK, "after the errors"))
         assert m.wait_response(tids[-1]).code == 200
