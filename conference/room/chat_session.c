@@ -145,8 +145,8 @@ int chat_session_playback_reply(const char *user_uri, const char *peer_uri, cons
 	said = in->body ? (const char *)in->body : "";
 	n = quote_len(said, in->body ? in->body_len : 0, CHAT_SESSION_QUOTE_MAX);
 	snprintf(text, sizeof(text),
-		 "Playback service: you wrote \"%.*s%s\". I only play a "
-		 "recording, and hang up at its end.",
+		 "Playback service: you wrote \"%.*s%s\". I play a recording to "
+		 "calls with audio, and hang up at its end.",
 		 (int)n, said, n < in->body_len ? "..." : "");
 	err = cpim_msg_alloc(&m);
 	if (!err)

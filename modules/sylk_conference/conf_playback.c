@@ -32,6 +32,7 @@
 #define PLAYBACK_ACK_WAIT 3    /* the playback starts without an ACK after this */
 #define PLAYBACK_SDP_MAX 16384 /* rtpengine's SDP toward the caller */
 #define PLAYBACK_PLAYING 3600  /* play_ends while "play media" is on its way */
+#define PLAYBACK_CHAT_ONLY 600 /* a call without audio ends after 10 minutes */
 
 /* ---- rtpengine ------------------------------------------------------------ */
 
@@ -140,7 +141,8 @@ static int open_session(struct sip_msg *msg, const struct call *c,
 	int err;
 
 	if (playing_now() >= PLAYBACK_MAX) {
-		conf_tmb.free_dlg(dlg);
+		if (dlg)
+			conf_tmb.free_dlg(dlg);
 		return EBUSY;
 	}
 	err = conf_session_start(msg, c->user, c->peer, offer, dlg, audio, &p);
@@ -149,12 +151,40 @@ static int open_session(struct sip_msg *msg, const struct call *c,
 	r = conf_room_by_key(p->room_key);
 	r->playback = true;
 	sylk_copy(r->play_file, sizeof(r->play_file), file->s, (size_t)file->len);
-	p->has_audio = true; /* the call lasts the file, with or without MSRP */
-	memcpy(p->rtp_call_id, c->rtp_call_id, sizeof(p->rtp_call_id));
-	memcpy(p->rtp_from_tag, c->from_tag, sizeof(p->rtp_from_tag));
-	LM_NOTICE("playback service: %s answered with audio and chat (Call-ID %s)\n", c->user,
-		  p->call_id);
+	if (audio->idx >= 0) {
+		p->has_audio = true; /* the call lasts the file, with or without MSRP */
+		memcpy(p->rtp_call_id, c->rtp_call_id, sizeof(p->rtp_call_id));
+		memcpy(p->rtp_from_tag, c->from_tag, sizeof(p->rtp_from_tag));
+	} else {
+		/* nothing to play: it lasts as long as its MSRP connection, at most this */
+		r->play_ends = p->answered + PLAYBACK_CHAT_ONLY;
+	}
+	LM_NOTICE("playback service: %s answered with %s (Call-ID %s)\n", c->user,
+		  audio->idx >= 0 ? "audio and chat" : "chat only", p->call_id);
 	return 0;
+}
+
+/* The audio of a playback call (no lock held): its dialog, made now for
+ * the to-tag rtpengine's call takes, into *dlg, rtpengine's section into
+ * audio->section. 200, or the status to answer (488, 500). */
+static int audio_call(struct sip_msg *msg, const struct conf_sdp_offer *offer, const struct call *c,
+		      struct conf_session_audio *audio, dlg_t **dlg)
+{
+	char to_tag[CONF_TAG_SIZE], *section = NULL;
+	int err;
+
+	if (conf_tmb.new_dlg_uas(msg, 200, dlg) < 0 || !*dlg)
+		return 500;
+	sylk_copy(to_tag, sizeof(to_tag), (*dlg)->id.loc_tag.s, (size_t)(*dlg)->id.loc_tag.len);
+	err = audio_leg(offer, audio->idx, c->rtp_call_id, c->from_tag, to_tag, &section);
+	if (err) {
+		LM_NOTICE("playback service: no audio for %s: %d\n", c->user, err);
+		conf_tmb.free_dlg(*dlg);
+		*dlg = NULL;
+		return 488;
+	}
+	audio->section = section;
+	return 200;
 }
 
 int conf_playback_invite(struct sip_msg *msg, const str *file)
@@ -162,7 +192,6 @@ int conf_playback_invite(struct sip_msg *msg, const str *file)
 	struct conf_sdp_offer *offer = NULL;
 	struct conf_session_audio audio = {.idx = -1};
 	struct call c;
-	char *section = NULL, to_tag[CONF_TAG_SIZE];
 	const char *reason = "Server Internal Error";
 	dlg_t *dlg = NULL;
 	int code = 500, chat = -1, err, rc;
@@ -194,30 +223,21 @@ int conf_playback_invite(struct sip_msg *msg, const str *file)
 		reason = "Playback file not configured";
 		goto out;
 	}
-	if (audio.idx < 0) {
-		LM_NOTICE("playback service: %s offered chat without audio: 488\n", c.user);
-		code = 488;
-		reason = "Not Acceptable Here (playback plays audio: offer audio with the chat)";
-		goto out;
+	if (audio.idx >= 0) {
+		code = audio_call(msg, offer, &c, &audio, &dlg);
+		if (code != 200) {
+			reason = code == 488 ?
+					 "Not Acceptable Here (no audio the media relay takes)" :
+					 reason;
+			goto out;
+		}
 	}
-	if (conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg)
-		goto out;
-	/* the to-tag of the 200 is rtpengine's to-tag of the call */
-	sylk_copy(to_tag, sizeof(to_tag), dlg->id.loc_tag.s, (size_t)dlg->id.loc_tag.len);
-	err = audio_leg(offer, audio.idx, c.rtp_call_id, c.from_tag, to_tag, &section);
-	if (err) {
-		LM_NOTICE("playback service: no audio for %s: %d\n", c.user, err);
-		conf_tmb.free_dlg(dlg);
-		code = 488;
-		reason = "Not Acceptable Here (no audio the media relay takes)";
-		goto out;
-	}
-	audio.section = section;
 	conf_lock();
 	err = open_session(msg, &c, offer, dlg, &audio, file);
 	conf_unlock();
 	if (err) {
-		ng_client_delete(c.rtp_call_id, c.from_tag);
+		if (audio.idx >= 0)
+			ng_client_delete(c.rtp_call_id, c.from_tag);
 		code = err == EBUSY ? 486 : err == EPROTO ? 488 : 500;
 		reason = err == EBUSY  ? "Busy Here (too many playback calls)" :
 			 err == EPROTO ? "Not Acceptable Here (no usable MSRP chat stream)" :
@@ -227,7 +247,7 @@ int conf_playback_invite(struct sip_msg *msg, const str *file)
 	}
 	code = 200;
 out:
-	free(section);
+	free((char *)audio.section);
 	conf_sdp_offer_free(offer);
 	if (code != 200)
 		conf_tmb.t_reply(msg, (unsigned)code, (char *)reason);

@@ -8,8 +8,10 @@
  * came (or 3 s after the 200 without one) rtpengine plays the WAV to the
  * caller; when it is over the focus sends BYE. Each text the caller sends
  * gets 200 and a short reply quoting it. An offer with chat but no audio
- * gets 488 (there is nothing to play); a re-INVITE gets 488 and the call
- * stays as it was. */
+ * is answered too (SylkServer's playback takes chat alone): nothing is
+ * played, the chat is replied to until the caller leaves, the MSRP
+ * connection goes, or 10 minutes are over (BYE). A re-INVITE gets 488 and
+ * the call stays as it was. */
 #ifndef SYLK_CONF_PLAYBACK_H
 #define SYLK_CONF_PLAYBACK_H
 
@@ -23,7 +25,7 @@
 /* sylk_conference_playback("<wav>"): -1 when @p msg is no INVITE with an
  * SDP offer holding an MSRP chat stream (the audio-only service is the
  * script's next step); otherwise 1, the INVITE answered (200, or 400,
- * 486 at 64 such calls, 488, 500). */
+ * 486 at 64 such calls, 488 when rtpengine takes no audio, 500). */
 int conf_playback_invite(struct sip_msg *msg, const str *file);
 
 /* Once a second from the focus timer: playbacks to start, calls to end. */

@@ -3,11 +3,13 @@
 MSRP chat requests"): a SIP phone whose offer has audio and an MSRP chat
 stream gets both accepted, binds MSRP, every SEND gets 200 and a reply
 quoting it, hears the prompt and gets the BYE at its end. Chat without
-audio gets 488, a re-INVITE 488 (the call goes on); malformed MSRP gets
-MSRP errors and the service goes on.
+audio is answered and replied to until the caller leaves; a re-INVITE
+gets 488 (the call goes on); malformed MSRP gets MSRP errors and the
+service goes on.
 The audio-only playback is test_web_demo.py's."""
 
 import os
+import re
 import socket
 import time
 
@@ -111,18 +113,38 @@ def test_caller_hangs_up_early_and_may_call_again(server, rtpengine):
             p.close()
 
 
-def test_chat_without_audio_gets_488(server):
+def chat_only_offer(path):
+    return "\r\n".join([
+        "v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+        f"m=message {free_port()} TCP/MSRP *", f"a=path:{path}",
+        "a=accept-types:message/cpim text/plain", "a=setup:active", ""])
+
+
+def test_chat_without_audio_is_answered_and_replied_until_the_caller_leaves(server):
     ua = SipUA(server.sip_port, "carol", SIP_DOMAIN, DEMO_ACCOUNTS["carol"])
+    client = None
     try:
         path = f"msrp://127.0.0.1:{free_port()}/{random_id(8)};tcp"
-        sdp = "\r\n".join([
-            "v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
-            f"m=message {free_port()} TCP/MSRP *", f"a=path:{path}",
-            "a=accept-types:message/cpim text/plain", "a=setup:active", ""])
-        with pytest.raises(SipError) as e:
-            ua.invite(PLAYBACK, sdp)
-        assert e.value.args[1].code == 488, e.value.args[1].start
+        dialog, r = ua.invite(PLAYBACK, chat_only_offer(path))
+        assert "m=audio" not in r.body and "a=path:msrp" in r.body, r.body
+        focus = re.search(r"^a=path:(\S+)", r.body, re.M).group(1)
+        client = MsrpClient(focus, local_path=path)
+        assert client.bind() == 200
+        _, tids = client.send(cpim(ua.aor, PLAYBACK, "anyone there?"))
+        assert client.wait_response(tids[-1]).code == 200
+        got = client.wait_for(lambda: [t for t in client.texts()
+                                       if t.startswith("Playback service:")],
+                              timeout=5, what="playback's reply")
+        assert 'you wrote "anyone there?"' in got[0] and "calls with audio" in got[0], got
+        # nothing to play, so no BYE of the server's while the chat is there
+        time.sleep(6)
+        assert dialog.bye is None
+        assert ua.bye(dialog).code == 200
+        _, tids = client.send(cpim(ua.aor, PLAYBACK, "gone?"))
+        assert client.wait_response(tids[-1]).code == 481
     finally:
+        if client:
+            client.close()
         ua.close()
 
 
