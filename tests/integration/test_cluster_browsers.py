@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from sylktest.cluster import Postgres, start_nodes
+from sylktest.cluster import running_cluster
 from sylktest.processes import wait_until
 from sylktest.server import TOP
 from sylktest.sylkrtc import FailoverClient, SylkRtcClient, aor
@@ -31,17 +31,8 @@ DEFINES = {"CLUSTER_REG_EXPIRES": 6, "CLUSTER_REG_MIN_EXPIRES": 2, "CLUSTER_DMQ_
 
 @pytest.fixture(scope="module")
 def two_nodes(tmp_path_factory):
-    top = str(tmp_path_factory.mktemp("failover"))
-    db = Postgres(top)
-    try:
-        nodes = start_nodes(top, db, 2, DEFINES)
-        try:
-            yield nodes
-        finally:
-            for n in nodes:
-                n.stop()
-    finally:
-        db.stop()
+    with running_cluster(str(tmp_path_factory.mktemp("failover")), 2, DEFINES) as nodes:
+        yield nodes
 
 
 def ws_url(node):

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from sylktest.cluster import Postgres, start_nodes
+from sylktest.cluster import running_cluster
 from sylktest.processes import wait_until
 from sylktest.server import SIP_DOMAIN
 from sylktest.sylkrtc import SylkRtcClient
@@ -31,17 +31,8 @@ DEFINES = {"CLUSTER_DMQ_PING": 2, "CLUSTER_RELAY_TIMEOUT": 1500}
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory):
-    top = str(tmp_path_factory.mktemp("vroom"))
-    db = Postgres(top)
-    try:
-        nodes = start_nodes(top, db, 3, DEFINES)
-        try:
-            yield nodes
-        finally:
-            for n in nodes:
-                n.stop()
-    finally:
-        db.stop()
+    with running_cluster(str(tmp_path_factory.mktemp("vroom")), 3, DEFINES) as nodes:
+        yield nodes
 
 
 @pytest.fixture

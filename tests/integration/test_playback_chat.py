@@ -8,7 +8,6 @@ gets 488 (the call goes on); malformed MSRP gets MSRP errors and the
 service goes on.
 The audio-only playback is test_web_demo.py's."""
 
-import os
 import re
 import socket
 import time
@@ -20,8 +19,8 @@ from sylktest.chatphone import ChatPhone
 from sylktest.msrp import MsrpClient, cpim, random_id
 from sylktest.ng import NgClient
 from sylktest.processes import free_port, wait_until
-from sylktest.rtpphone import SipError, SipUA, tone_share
-from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, TOP, Kamailio
+from sylktest.rtpphone import SipUA, tone_share
+from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, Kamailio, run_server_defines
 
 PLAYBACK = f"sip:playback@{SIP_DOMAIN}"
 
@@ -31,11 +30,7 @@ def server(tmp_path_factory, rtpengine):
     """The default config with the playback prompt, as
     packaging/run-server.sh passes it."""
     workdir = str(tmp_path_factory.mktemp("playbackchat"))
-    state = os.path.join(workdir, "state")
-    kamailio = Kamailio(workdir, rtpengine, defines={
-        "WEB_ROOT": f'"{os.path.join(TOP, "web")}"',
-        "PLAYBACK_FILE": f'"{state}/prompts/playback.wav"',
-    })
+    kamailio = Kamailio(workdir, rtpengine, defines=run_server_defines(workdir))
     yield kamailio
     kamailio.stop()
 

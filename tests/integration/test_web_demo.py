@@ -33,9 +33,8 @@ import time
 
 import pytest
 
-from sylktest import processes
 from sylktest.rtpphone import RtpPhone
-from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, TOP, Kamailio
+from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, TOP, Kamailio, run_server_defines
 
 WEB_ROOT = os.path.join(TOP, "web")
 DRIVER = os.path.join(TOP, "tests", "js", "web_demo.js")
@@ -47,11 +46,7 @@ def demo(tmp_path_factory, rtpengine):
     """The default config with the web root and the playback prompt, as
     packaging/run-server.sh passes them."""
     workdir = str(tmp_path_factory.mktemp("webdemo"))
-    state = os.path.join(workdir, "state")
-    kamailio = Kamailio(workdir, rtpengine, defines={
-        "WEB_ROOT": f'"{WEB_ROOT}"',
-        "PLAYBACK_FILE": f'"{state}/prompts/playback.wav"',
-    })
+    kamailio = Kamailio(workdir, rtpengine, defines=run_server_defines(workdir))
     yield kamailio
     kamailio.stop()
 

@@ -4,6 +4,7 @@ PostgreSQL (packaging/cluster-db.sh) and nodes that are each a full
 rtpengine + kamailio (WITH_CLUSTER, WITH_POSTGRES) on their own free
 loopback ports, joined by DMQ through the first node's cluster socket."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -142,3 +143,19 @@ def start_nodes(top, db, count, defines=None):
         for n in nodes:
             n.stop()
         raise
+
+
+@contextlib.contextmanager
+def running_cluster(top, count, defines=None):
+    """PostgreSQL and `count` nodes joined (start_nodes) for a test module;
+    every process stopped at the end, whatever happened."""
+    db = Postgres(top)
+    try:
+        nodes = start_nodes(top, db, count, defines)
+        try:
+            yield nodes
+        finally:
+            for n in nodes:
+                n.stop()
+    finally:
+        db.stop()

@@ -152,3 +152,10 @@ class Kamailio:
     def stop(self):
         self.process.stop()
         release_port_range(*self.mixer_ports)
+
+
+def run_server_defines(workdir):
+    """What packaging/run-server.sh passes on top of the defaults: the demo
+    app's web root and the playback prompt under the runtime state."""
+    return {"WEB_ROOT": f'"{os.path.join(TOP, "web")}"',
+            "PLAYBACK_FILE": f'"{os.path.join(workdir, "state")}/prompts/playback.wav"'}
