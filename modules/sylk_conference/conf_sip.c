@@ -27,6 +27,7 @@
 #include "conference/msrp/msrp_message.h"
 #include "conference/room/room_policy.h"
 #include "conference/room/screen_share.h"
+#include "sylk_ws/sip/sip_fields.h"
 
 #include "conf_audio.h"
 #include "conf_config.h"
@@ -348,15 +349,9 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	sylk_copy(p->uri, sizeof(p->uri), uri, strlen(uri));
 	sylk_copy(p->src_ip, sizeof(p->src_ip), src_ip, strlen(src_ip));
 	p->authenticated = authenticated;
-	if (from->display.len > 0) {
-		str d = from->display;
-
-		if (d.len >= 2 && d.s[0] == '"') {
-			d.s++;
-			d.len -= 2;
-		}
-		sylk_copy(p->display, sizeof(p->display), d.s, d.len);
-	}
+	if (from->display.len > 0)
+		sip_display_bare(p->display, sizeof(p->display), from->display.s,
+				 (size_t)from->display.len);
 	new_msrp_id(p);
 	if (conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg) {
 		unjoin(p, r);

@@ -34,6 +34,7 @@
 #include "sylk_ws/base/clock.h"
 #include "sylk_ws/im/cpim.h"
 #include "sylk_ws/sip/gateway_sip.h"
+#include "sylk_ws/sip/sip_fields.h"
 #include "sylk_ws/ng/ng_bridge.h"
 
 #include "rtc_account.h"
@@ -1131,15 +1132,9 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 	sylk_copy(call_id, sizeof(call_id), msg->callid->body.s, msg->callid->body.len);
 	sylk_copy(from_tag, sizeof(from_tag), from->tag_value.s, from->tag_value.len);
 	sylk_uri_aor(originator, sizeof(originator), &from->uri, 0);
-	if (from->display.len > 0) {
-		str d = from->display;
-
-		if (d.len >= 2 && d.s[0] == '"' && d.s[d.len - 1] == '"') {
-			d.s++;
-			d.len -= 2;
-		}
-		sylk_copy(display, sizeof(display), d.s, d.len);
-	}
+	if (from->display.len > 0)
+		sip_display_bare(display, sizeof(display), from->display.s,
+				 (size_t)from->display.len);
 	gw_session_id_from_callid(sid, call_id, strlen(call_id));
 
 	media_id_of(media_id, sizeof(media_id), call_id, RTC_INCOMING);
@@ -1301,7 +1296,6 @@ static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 	struct sylkrtc_message m = {0};
 	char ctype[128] = "text/plain", *text, *json = NULL;
 	char sender[RTC_AOR_SIZE], mid[SYLKRTC_ID_MAX + 1], ts[64];
-	time_t now = time(NULL);
 	str body;
 
 	if (sylk_msg_body(msg, &body) < 0) {
@@ -1320,7 +1314,7 @@ static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 	text[body.len] = '\0';
 	sylk_copy(sender, sizeof(sender), s->peer, strlen(s->peer));
 	rtc_sip_random_hex(mid, 33);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	cpim_datetime_now(ts, sizeof(ts));
 	/* a CPIM envelope carries the real content type, time and IMDN id */
 	if (strncasecmp(ctype, "message/cpim", 12) == 0) {
 		struct cpim_msg *cpim = NULL;
