@@ -248,6 +248,23 @@ bool rtc_account_may_receive(const struct rtc_account *a)
 	return a->conn_id >= 0 && a->reg_state == RTC_REG_REGISTERED && !a->unregistering;
 }
 
+int rtc_account_receivers(const char *aor, int except, int *out, int max)
+{
+	int n = 0;
+
+	for (struct rtc_account *a = rtc_account_first(); a && n < max; a = a->next) {
+		bool seen = false;
+
+		if (a->conn_id == except || strcmp(a->aor, aor) != 0 || !rtc_account_may_receive(a))
+			continue;
+		for (int i = 0; i < n; i++)
+			seen = seen || out[i] == a->conn_id;
+		if (!seen)
+			out[n++] = a->conn_id;
+	}
+	return n;
+}
+
 void rtc_account_timer(void)
 {
 	struct rtc_account *a, *next;

@@ -26,6 +26,11 @@ void rtc_account_timer(void);
 struct rtc_account;
 bool rtc_account_may_receive(const struct rtc_account *a);
 
+/* The connections (at most @p max, each once, not @p except) where events
+ * for @p aor may be delivered (rtc_account_may_receive); their count.
+ * Lock held. */
+int rtc_account_receivers(const char *aor, int except, int *out, int max);
+
 /* Whether @p domain may be used (sip_domains parameter). */
 int rtc_domain_allowed(const char *domain);
 

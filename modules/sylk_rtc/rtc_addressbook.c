@@ -245,19 +245,10 @@ json_object *rtc_addressbook_load(const char *aor)
 
 static int targets(const char *aor, int *out)
 {
-	int n = 0;
+	int n;
 
 	rtc_lock();
-	for (struct rtc_account *a = rtc_account_first(); a && n < MAX_TARGETS; a = a->next) {
-		bool seen = false;
-
-		if (strcmp(a->aor, aor) != 0 || !rtc_account_may_receive(a))
-			continue;
-		for (int i = 0; i < n; i++)
-			seen = seen || out[i] == a->conn_id;
-		if (!seen)
-			out[n++] = a->conn_id;
-	}
+	n = rtc_account_receivers(aor, -1, out, MAX_TARGETS);
 	rtc_unlock();
 	return n;
 }

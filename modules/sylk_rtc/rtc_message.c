@@ -99,29 +99,12 @@ static void aor_of(char *buf, size_t size, struct sip_uri *u)
 /* ---- the account's connections ---------------------------------------------- */
 
 /* Connections where @p aor proved itself, except @p except. Lock held. */
-static int targets_of(const char *aor, int except, int *out)
-{
-	int n = 0;
-
-	for (struct rtc_account *a = rtc_account_first(); a && n < MAX_TARGETS; a = a->next) {
-		bool seen = false;
-
-		if (a->conn_id == except || strcmp(a->aor, aor) != 0 || !rtc_account_may_receive(a))
-			continue;
-		for (int i = 0; i < n; i++)
-			seen = seen || out[i] == a->conn_id;
-		if (!seen)
-			out[n++] = a->conn_id;
-	}
-	return n;
-}
-
 static int targets(const char *aor, int except, int *out)
 {
 	int n;
 
 	rtc_lock();
-	n = targets_of(aor, except, out);
+	n = rtc_account_receivers(aor, except, out, MAX_TARGETS);
 	rtc_unlock();
 	return n;
 }

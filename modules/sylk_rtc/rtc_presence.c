@@ -552,30 +552,13 @@ struct emit {
 	char state[8], note[256], activity[64];
 };
 
-static int targets(const char *aor, int *out)
-{
-	int n = 0;
-
-	for (struct rtc_account *a = rtc_account_first(); a && n < MAX_TARGETS; a = a->next) {
-		bool seen = false;
-
-		if (strcmp(a->aor, aor) != 0 || !rtc_account_may_receive(a))
-			continue;
-		for (int i = 0; i < n; i++)
-			seen = seen || out[i] == a->conn_id;
-		if (!seen)
-			out[n++] = a->conn_id;
-	}
-	return n;
-}
-
 static void send_events(const struct emit *e, int count)
 {
 	for (int i = 0; i < count; i++) {
 		int t[MAX_TARGETS], n;
 
 		rtc_lock();
-		n = targets(e[i].aor, t);
+		n = rtc_account_receivers(e[i].aor, -1, t, MAX_TARGETS);
 		rtc_unlock();
 		for (int j = 0; j < n; j++) {
 			char *json = NULL;
