@@ -21,6 +21,9 @@
 #include "conf_mixer.h"
 #include "conf_store.h"
 
+/* ports tried for one participant when another program holds one */
+#define MIXER_BIND_TRIES 4
+
 static void ng_free_reply(struct ng_reply *r)
 {
 	if (r)
@@ -64,17 +67,6 @@ int conf_audio_setup(struct conf_audio_leg *leg, unsigned room_key, unsigned par
 		LM_NOTICE("audio of %s: no codec the mixer can take\n", who);
 		goto fail;
 	}
-	port = conf_mixer_port_alloc();
-	if (!port) {
-		LM_ERR("no free mixer port for %s\n", who);
-		err = ENOSPC;
-		goto fail;
-	}
-	sbuf_reset(&sdp);
-	if (audio_leg_mixer_answer(&sdp, &ch, conf_cfg.msrp_host_s.s, port, m->dir) != 0) {
-		err = ENOMEM;
-		goto fail;
-	}
 	cfg.codec = ch.codec;
 	cfg.pt = (uint8_t)ch.pt;
 	cfg.dtmf_pt = ch.dtmf_pt;
@@ -83,9 +75,29 @@ int conf_audio_setup(struct conf_audio_leg *leg, unsigned room_key, unsigned par
 	    getrandom(&cfg.seq, sizeof(cfg.seq), 0) < 0 ||
 	    getrandom(&cfg.ts, sizeof(cfg.ts), 0) < 0)
 		cfg.ssrc = part_key;
-	err = conf_mixer_add(room_key, part_key, port,
-			     toward->media[0].c_addr ? toward->media[0].c_addr : toward->c_addr,
-			     (int)toward->media[0].port, &cfg, hold);
+	/* the pool's ports may lie in the kernel's ephemeral range, where any
+	 * program's socket can hold one: such a port is skipped, not fatal */
+	for (int tries = 0;; tries++) {
+		port = conf_mixer_port_alloc();
+		if (!port) {
+			LM_ERR("no free mixer port for %s\n", who);
+			err = ENOSPC;
+			goto fail;
+		}
+		sbuf_reset(&sdp);
+		if (audio_leg_mixer_answer(&sdp, &ch, conf_cfg.msrp_host_s.s, port, m->dir) != 0) {
+			err = ENOMEM;
+			goto fail;
+		}
+		err = conf_mixer_add(room_key, part_key, port,
+				     toward->media[0].c_addr ? toward->media[0].c_addr
+							     : toward->c_addr,
+				     (int)toward->media[0].port, &cfg, hold);
+		if (err != EADDRINUSE || tries == MIXER_BIND_TRIES - 1)
+			break;
+		LM_NOTICE("mixer port %d is held by another program; %s gets the next\n", port,
+			  who);
+	}
 	if (err) {
 		LM_ERR("audio of %s: the mixer cannot take it: %s\n", who, sylk_strerror(err));
 		port = 0; /* back in the pool already (or when the mixer gets to it) */

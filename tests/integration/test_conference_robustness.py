@@ -212,6 +212,30 @@ def test_a_mixer_port_taken_by_someone_else_is_given_back_and_the_caller_gets_50
             p.close()
 
 
+def test_a_mixer_port_held_by_another_program_is_skipped(tiny_pool_server):
+    """Mixer ports usually lie in the kernel's ephemeral range, where any
+    program's socket may sit on one: the focus tries the next port."""
+    srv = tiny_pool_server
+    lo, _hi = srv.pool
+    before = mixer_pool(srv)
+    assert before["used"] == 0, before
+    held = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    held.bind(("127.0.0.1", lo))
+    room = new_room("held")
+    try:
+        # the pool hands its two pairs out in turn: one of two joins in a
+        # row is offered the held port first
+        for user, aor_ in (("alice", ALICE), ("bob", BOB)):
+            with RtpPhone(srv.sip_port, user, aor_, "PCMU", **local(user)) as p:
+                assert p.join(room).code == 200
+                assert mixer_pool(srv)["used"] == 1
+                p.leave()
+            wait_until(lambda: mixer_pool(srv) == before, 5, what="the pool back")
+        assert "is held by another program" in srv.process.log()
+    finally:
+        held.close()
+
+
 # ---- the focus's Contact ---------------------------------------------------------------
 
 @pytest.fixture

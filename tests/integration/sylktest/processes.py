@@ -28,17 +28,27 @@ def port_is_free(port, kinds=(socket.SOCK_DGRAM, socket.SOCK_STREAM)):
 _handed_out = set()
 
 
+# Single ports and blocks come from ranges of their own: single ports handed
+# out over a long run scatter, and in a shared range they would leave no gap
+# wide enough for the next rtpengine's block. Both stay below the kernel's
+# ephemeral range (32768-60999 here), where any program's outgoing socket
+# (a browser's ICE candidates, a client's connection) may take a port
+# between our check and the server's bind.
+SINGLE_PORTS = (10000, 19999)
+BLOCK_PORTS = (20000, 32767)
+
+
 def free_port():
     """A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both)."""
-    for _ in range(200):
-        port = random.randint(20000, 59000)
+    for _ in range(500):
+        port = random.randint(*SINGLE_PORTS)
         if port not in _handed_out and port_is_free(port):
             _handed_out.add(port)
             return port
     raise RuntimeError("no free port found")
 
 
-def free_port_range(size, lo=20000, hi=59000):
+def free_port_range(size, lo=BLOCK_PORTS[0], hi=BLOCK_PORTS[1]):
     """A block of `size` consecutive UDP ports on 127.0.0.1, free now and
     not handed out before, starting at an even port in [lo, hi - size]
     (rtpengine and the mixers use even/odd pairs). The range is walked from
