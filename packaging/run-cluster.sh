@@ -73,7 +73,6 @@ while [ $n -le "$NODES" ]; do
     >"$dir/rtpengine.log" 2>&1 &
   pids="$pids $!"
   wait_ng "$ip" || { echo "rtpengine of node $n did not start ($dir/rtpengine.log)" >&2; exit 1; }
-  mixer=$((40000 + (n - 1) * 1000))
   "$KAMAILIO" -DD -E -f "$top/kamailio-cfg/kamailio.cfg" -x tlsf -X tlsf -m 256 \
     -A WITH_CLUSTER=1 -A WITH_POSTGRES=1 -A "DB_URL=\"$DB_URL\"" \
     -A "CLUSTER_IP=$ip" -A CLUSTER_PORT=5090 -A "CLUSTER_URI=\"sip:$ip:5090\"" \
@@ -81,7 +80,6 @@ while [ $n -le "$NODES" ]; do
     -A "LISTEN_IP=$ip" -A "INTERNAL_PORT=507$n" -A "SIP_DOMAIN=$SIP_DOMAIN" \
     -A "CONF_DOMAIN=conference.$SIP_DOMAIN" -A "CONF_FILE_DIR=\"$dir/conference\"" \
     -A "CONF_HTTP_BASE=\"http://$ip:10888\"" -A "RTC_FILE_DIR=\"$dir/filetransfer\"" \
-    -A "MIXER_PORT_MIN=$mixer" -A "MIXER_PORT_MAX=$((mixer + 999))" \
     -A "TLS_CERT=\"$dir/tls/server.pem\"" -A "TLS_KEY=\"$dir/tls/server.key\"" \
     -A "CTL_SOCKET=\"unix:$dir/kamailio_ctl\"" -A "RTPENGINE_SOCK=\"udp:$ip:2223\"" \
     -A "MODULE_PATH=\"$KAMAILIO_MODULES/:$BUILD_DIR/modules/\"" \
