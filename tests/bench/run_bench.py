@@ -25,6 +25,11 @@ Runs (--runs, default all):
          sync of a 100,000-message journal (bench_messaging.py). Alone
          (--runs messaging) it rewrites only its own section of
          docs/BENCHMARKS.md and docs/bench/messaging.csv.
+  videoroom  issue 16: one publisher to N subscribers and N x N rooms,
+         our video rooms (rtpengine publish/subscribe) against Janus
+         VideoRoom, the same aiortc generator (bench_videoroom.py,
+         vrpeer.py). Alone (--runs videoroom, with or without messaging)
+         it rewrites only its own section and docs/bench/videoroom.csv.
 
 Prints the figures and writes docs/BENCHMARKS.md, docs/bench/*.csv and PNG
 plots (gnuplot). Runs 1-4 live in bench_gateway.py, the report in
@@ -61,6 +66,7 @@ sys.path.insert(0, HERE)
 import bench_gateway  # noqa: E402
 import bench_messaging  # noqa: E402
 import bench_report  # noqa: E402
+import bench_videoroom  # noqa: E402
 import janus_peer  # noqa: E402
 
 BUILD = os.environ.get("BUILD_DIR", os.path.join(TOP, "build"))
@@ -598,7 +604,9 @@ class Context:
         self.__dict__.update(kw)
 
 
-RUNS = ("ws", "sip", "reg", "call", "idle", "msrp", "mixer", "messaging")
+RUNS = ("ws", "sip", "reg", "call", "idle", "msrp", "mixer", "messaging", "videoroom")
+# runs that write only their own section of docs/BENCHMARKS.md when run alone
+SECTION_RUNS = {"messaging", "videoroom"}
 
 
 def int_list(text):
@@ -684,6 +692,15 @@ def main():
     ap.add_argument("--journal-rows", type=int, default=100000,
                     help="messaging: journal size of the sync measurement")
     ap.add_argument("--journal-repeats", type=int, default=5)
+    # video rooms (issue 16)
+    ap.add_argument("--vr-fanout", type=int_list, default=int_list("1,2,4,8,16,32,64"),
+                    help="videoroom: subscribers of the one publisher, per step")
+    ap.add_argument("--vr-mesh", type=int_list, default=int_list("2,3,4,6,8,10,12"),
+                    help="videoroom: participants of the N x N room, per step")
+    ap.add_argument("--vr-seconds", type=float, default=8.0,
+                    help="videoroom: measured window per step")
+    ap.add_argument("--vr-warmup", type=float, default=3.0,
+                    help="videoroom: seconds of media before the window")
     ap.add_argument("--config", default=None,
                     help="kamailio.cfg to run instead of kamailio-cfg/kamailio.cfg (e.g. a "
                          "snapshot of a commit's while the working tree's is being edited)")
@@ -741,7 +758,13 @@ def main():
     results = {}
     try:
         os.makedirs(os.path.join(workdir, "rtpengine"))
-        engine = BigRtpengine(os.path.join(workdir, "rtpengine"))
+        # the video-room run alone needs a few hundred ports, not the call
+        # run's 8000 (a block that wide is not always free on a shared machine)
+        if runs == {"videoroom"}:
+            engine = bench_videoroom.small_rtpengine(BigRtpengine,
+                                                     os.path.join(workdir, "rtpengine"))
+        else:
+            engine = BigRtpengine(os.path.join(workdir, "rtpengine"))
         started.append(engine)
         targets = []
         for name, label, extra in (("ours", OURS, {}),
@@ -791,6 +814,12 @@ def main():
         if "messaging" in runs:
             log(f"messaging (issue 15), load average {loadavg()}")
             results["messaging"] = bench_messaging.run_messaging(ctx, janus)
+        if "videoroom" in runs:
+            log(f"video rooms (issue 16), load average {loadavg()}")
+            try:
+                results["videoroom"] = bench_videoroom.run_videoroom(ctx)
+            except Exception as e:  # one broken run must not lose the others' figures
+                log(f"bench_videoroom.run_videoroom failed: {e!r}")
         if "idle" in runs:
             if janus:
                 # a fresh Janus: memory the earlier runs' sessions freed would
@@ -814,8 +843,11 @@ def main():
     messaging = results.pop("messaging", None)
     if messaging:
         bench_messaging.print_summary(messaging)
-    only_messaging = runs == {"messaging"}
-    if not only_messaging:
+    videoroom = results.pop("videoroom", None)
+    if videoroom:
+        bench_videoroom.print_summary(videoroom)
+    only_sections = runs <= SECTION_RUNS
+    if not only_sections:
         summary = bench_report.summary(results, args)
         bench_report.print_summary(summary)
     if args.no_docs:
@@ -828,11 +860,22 @@ def main():
         msg_section = bench_messaging.markdown(messaging, args, m["loadavg"])
     else:
         msg_section = bench_messaging.old_section(md_path)
-    if only_messaging:
+    if videoroom:
+        bench_report.write_csv(os.path.join(CSV_DIR, "videoroom.csv"),
+                               bench_videoroom.csv_rows(videoroom))
+        vr_section = bench_videoroom.markdown(videoroom, args, m["loadavg"])
+    else:
+        vr_section = bench_videoroom.old_section(md_path)
+    if only_sections:
         # the other sections stay as the last full run wrote them
-        bench_messaging.splice_section(md_path, msg_section)
-        log(f"wrote the messaging section of {os.path.relpath(md_path, TOP)} and "
-            f"{os.path.relpath(CSV_DIR, TOP)}/messaging.csv")
+        if messaging:
+            bench_messaging.splice_section(md_path, msg_section)
+            log(f"wrote the messaging section of {os.path.relpath(md_path, TOP)} and "
+                f"{os.path.relpath(CSV_DIR, TOP)}/messaging.csv")
+        if videoroom:
+            bench_videoroom.splice_section(md_path, vr_section)
+            log(f"wrote the video-room section of {os.path.relpath(md_path, TOP)} and "
+                f"{os.path.relpath(CSV_DIR, TOP)}/videoroom.csv")
         return
     if rows:
         write_csv(os.path.join(CSV_DIR, "websocket_idle.csv"), idle)
@@ -870,6 +913,8 @@ def main():
                    bench_report.markdown(results, summary, args, plot_files), extra_machine)
     if msg_section:
         bench_messaging.splice_section(md_path, msg_section)
+    if vr_section:
+        bench_videoroom.splice_section(md_path, vr_section)
     log(f"wrote {os.path.relpath(os.path.join(DOCS, 'BENCHMARKS.md'), TOP)} and "
         f"{os.path.relpath(CSV_DIR, TOP)}/*")
 
