@@ -447,3 +447,17 @@ def run_idle(ctx, janus):
                      "rss_per_conn": (af["rss"] - b["rss"]) / n})
         ctx.log(f"  RSS {rows[-1]['rss_per_conn']:,.0f} B per connection")
     return {"rows": rows}
+
+
+def print_figures(title, summary, fmt):
+    """Every figure of a run's summary beside its peer, on the console;
+    `fmt(value, unit)` writes one value."""
+    print()
+    print(title)
+    for s in summary:
+        ratio = s["ratio"]
+        ratio = f"{ratio:.2f}x" if isinstance(ratio, float) else (ratio or "-")
+        print(f"  {s['figure']}: ours {fmt(s['ours'], s['unit'])} | {s['peer']} "
+              f"{fmt(s['peer_value'], s['unit'])} | ratio {ratio} | goal {s['goal']} "
+              f"{s['verdict']}")
+    print()

@@ -439,15 +439,8 @@ def _fmt(v, unit):
 
 
 def print_summary(res):
-    print()
-    print("Messaging (issue 15): ours beside its peer")
-    for s in res["summary"]:
-        ratio = s["ratio"]
-        ratio = f"{ratio:.2f}x" if isinstance(ratio, float) else (ratio or "-")
-        print(f"  {s['figure']}: ours {_fmt(s['ours'], s['unit'])} | {s['peer']} "
-              f"{_fmt(s['peer_value'], s['unit'])} | ratio {ratio} | goal {s['goal']} "
-              f"{s['verdict']}")
-    print()
+    bench_gateway.print_figures("Messaging (issue 15): ours beside its peer", res["summary"],
+                                _fmt)
 
 
 def csv_rows(res):

@@ -542,15 +542,9 @@ def _fmt(v, unit):
 
 
 def print_summary(res):
-    print()
-    print("Video rooms (issue 16): ours (rtpengine userspace + Kamailio) beside Janus VideoRoom")
-    for s in res["summary"]:
-        ratio = s["ratio"]
-        ratio = f"{ratio:.2f}x" if isinstance(ratio, float) else (ratio or "-")
-        print(f"  {s['figure']}: ours {_fmt(s['ours'], s['unit'])} | {s['peer']} "
-              f"{_fmt(s['peer_value'], s['unit'])} | ratio {ratio} | goal {s['goal']} "
-              f"{s['verdict']}")
-    print()
+    bench_gateway.print_figures(
+        "Video rooms (issue 16): ours (rtpengine userspace + Kamailio) beside Janus VideoRoom",
+        res["summary"], _fmt)
 
 
 def csv_rows(res):

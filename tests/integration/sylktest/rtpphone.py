@@ -964,3 +964,17 @@ def rpc_participants(kamcmd_output):
         if current is not None:
             current[key] = value
     return out
+
+
+def assert_heard_the_prompt(phone, started):
+    """The playback prompt (packaging/playback-prompt.py: 4.4 s around a
+    1 kHz tone) reached `phone` whole, and the call ended with it
+    (`started`: time.monotonic() when the call was placed)."""
+    took = time.monotonic() - started
+    audio = phone.samples()
+    seconds = len(audio) / 8000
+    assert 3.5 < seconds < 6.5, seconds
+    assert 4.0 < took < 9.0, took
+    loud = numpy.sqrt(numpy.mean(audio * audio))
+    assert loud > 0.05, loud
+    assert tone_share(audio, 8000, 1000) > 0.25
