@@ -38,6 +38,9 @@ struct xmpp_cfg xmpp_cfg = {
 	.presence_expires = 600,
 	.muc_domain = "",
 	.max_chat_sessions = 10,
+	.muc_max_occupants = 100,
+	.muc_max_rooms = 1000,
+	.muc_max_rooms_per_user = 20,
 };
 enum xmpp_policy xmpp_pres_policy;
 struct tm_binds xmpp_tmb;
@@ -96,6 +99,9 @@ static param_export_t params[] = {
 	{"presence_expires", INT_PARAM, &xmpp_cfg.presence_expires},
 	{"muc_domain", PARAM_STRING, &xmpp_cfg.muc_domain},
 	{"max_chat_sessions", INT_PARAM, &xmpp_cfg.max_chat_sessions},
+	{"muc_max_occupants", INT_PARAM, &xmpp_cfg.muc_max_occupants},
+	{"muc_max_rooms", INT_PARAM, &xmpp_cfg.muc_max_rooms},
+	{"muc_max_rooms_per_user", INT_PARAM, &xmpp_cfg.muc_max_rooms_per_user},
 	{0, 0, 0},
 };
 
@@ -104,7 +110,7 @@ static const char *rpc_status_doc[] = {"Link state and counters of the XMPP gate
 static void rpc_status(rpc_t *rpc, void *ctx)
 {
 	unsigned long c[7] = {0};
-	int up = 0, pending = 0;
+	int up = 0, pending = 0, muc_rooms = 0, muc_occupants = 0;
 	void *th;
 
 	if (xmpp_shared) {
@@ -119,12 +125,14 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 		c[5] = xmpp_shared->failures;
 		lock_release(&xmpp_shared->lock);
 	}
+	xmpp_muc_counts(&muc_rooms, &muc_occupants);
 	if (rpc->add(ctx, "{", &th) < 0)
 		return;
 	rpc->struct_add(th, "sdsd", "domain", xmpp_cfg.component_domain, "enabled",
 			xmpp_shared != NULL, "link", up ? "up" : "down", "pending", pending);
 	rpc->struct_add(th, "dddddd", "queued", (int)c[0], "sent", (int)c[1], "received", (int)c[2],
 			"dropped", (int)c[3], "connects", (int)c[4], "disconnects", (int)c[5]);
+	rpc->struct_add(th, "dd", "muc_rooms", muc_rooms, "muc_occupants", muc_occupants);
 }
 
 static rpc_export_t rpcs[] = {
@@ -158,9 +166,11 @@ static int check_params(void)
 {
 	if (xmpp_cfg.component_port < 0 || xmpp_cfg.component_port > 65535 ||
 	    xmpp_cfg.queue_size < 1 || xmpp_cfg.reconnect_max < 1 || xmpp_cfg.retry_after < 1 ||
-	    xmpp_cfg.max_stanza < 4096 || xmpp_cfg.max_chat_sessions < 0) {
+	    xmpp_cfg.max_stanza < 4096 || xmpp_cfg.max_chat_sessions < 0 ||
+	    xmpp_cfg.muc_max_occupants < 1 || xmpp_cfg.muc_max_rooms < 1 ||
+	    xmpp_cfg.muc_max_rooms_per_user < 1) {
 		LM_ERR("component_port 0..65535, queue_size, reconnect_max, retry_after >= 1, "
-		       "max_stanza >= 4096, max_chat_sessions >= 0 please\n");
+		       "max_stanza >= 4096, max_chat_sessions >= 0, muc_max_* >= 1 please\n");
 		return -1;
 	}
 	if (xmpp_policy_parse(xmpp_cfg.presence_policy, &xmpp_pres_policy) ||

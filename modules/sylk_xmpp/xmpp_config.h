@@ -25,6 +25,9 @@ struct xmpp_cfg {
 	int presence_expires;        /* s: the gateway's SUBSCRIBEs, SIP watchers' longest */
 	char *muc_domain;            /* "": no MUC; else conference.DOMAIN, a second component */
 	int max_chat_sessions;       /* MSRP chat sessions to XMPP per SIP user; 0: no limit */
+	int muc_max_occupants;       /* XMPP occupants of one MUC room */
+	int muc_max_rooms;           /* MUC rooms with XMPP occupants, all together */
+	int muc_max_rooms_per_user;  /* MUC rooms one XMPP account is in */
 };
 
 extern struct xmpp_cfg xmpp_cfg;

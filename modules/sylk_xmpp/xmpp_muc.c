@@ -35,12 +35,16 @@ struct occupant {
 struct room {
 	char jid[JID_SIZE]; /* room@muc_domain */
 	struct occupant *occ;
+	int occ_count;
 	struct room *next;
 };
 
+/* In shared memory: every XMPP user's join is bounded (occupants per room,
+ * rooms, rooms per account), and a room goes with its last occupant. */
 struct muc_store {
 	gen_lock_t lock;
 	struct room *rooms;
+	int room_count, occ_count;
 };
 
 static struct muc_store *ms;
@@ -123,13 +127,46 @@ static struct room *room_find(const char *jid, bool create)
 	for (r = ms->rooms; r; r = r->next)
 		if (!strcasecmp(r->jid, jid))
 			return r;
-	if (!create || !(r = shm_malloc(sizeof(*r))))
+	if (!create || ms->room_count >= xmpp_cfg.muc_max_rooms ||
+	    !(r = shm_malloc(sizeof(*r))))
 		return NULL;
 	memset(r, 0, sizeof(*r));
 	sylk_copy(r->jid, sizeof(r->jid), jid, strlen(jid));
 	r->next = ms->rooms;
 	ms->rooms = r;
+	ms->room_count++;
 	return r;
+}
+
+/* An empty room is unlinked and freed (lock held). */
+static void room_drop_if_empty(struct room *r)
+{
+	struct room **p;
+
+	if (r->occ)
+		return;
+	for (p = &ms->rooms; *p; p = &(*p)->next)
+		if (*p == r) {
+			*p = r->next;
+			ms->room_count--;
+			shm_free(r);
+			return;
+		}
+}
+
+/* The rooms the account of full JID @p jid is in (lock held). */
+static int rooms_of(const char *jid)
+{
+	size_t bare = strcspn(jid, "/");
+	int n = 0;
+
+	for (struct room *r = ms->rooms; r; r = r->next)
+		for (struct occupant *o = r->occ; o; o = o->next)
+			if (!strncasecmp(o->jid, jid, bare) && (o->jid[bare] == '/' || !o->jid[bare])) {
+				n++;
+				break;
+			}
+	return n;
 }
 
 static struct occupant *by_jid(struct room *r, const char *jid)
@@ -187,29 +224,46 @@ static void join(const struct xmpp_el *el, const char *room, const char *nick, c
 	struct room *r;
 	int n = 0;
 	bool again = false, clash = false;
+	const char *full = NULL;
 
 	lock_get(&ms->lock);
-	r = room_find(room, true);
+	r = room_find(room, false);
 	o = r ? by_jid(r, from) : NULL;
 	if (o && !strcmp(o->nick, nick)) {
 		again = true; /* a presence update: nothing to announce */
 	} else if (r && by_nick(r, nick)) {
 		clash = true;
-	} else if (r && !o && (o = shm_malloc(sizeof(*o)))) {
+	} else if (!o && rooms_of(from) >= xmpp_cfg.muc_max_rooms_per_user) {
+		full = "you are in as many rooms as one account may be";
+	} else if (!o && r && r->occ_count >= xmpp_cfg.muc_max_occupants) {
+		full = "the room is full";
+	} else if (!o && !r && !(r = room_find(room, true))) {
+		full = "no more rooms on this service";
+	} else if (!o && (o = shm_malloc(sizeof(*o)))) {
 		memset(o, 0, sizeof(*o));
 		sylk_copy(o->nick, sizeof(o->nick), nick, strlen(nick));
 		sylk_copy(o->jid, sizeof(o->jid), from, strlen(from));
 		o->next = r->occ;
 		r->occ = o;
+		r->occ_count++;
+		ms->occ_count++;
 	} else {
 		o = NULL; /* a nickname change: not supported, refused below */
 	}
+	if (r && !o)
+		room_drop_if_empty(r);
 	all = o && !again && !clash ? snapshot(r, &n) : NULL;
 	lock_release(&ms->lock);
 	if (again)
 		return;
 	if (clash) {
 		xmpp_answer_error(el, "cancel", "conflict", "nickname in use");
+		return;
+	}
+	if (full) {
+		/* XEP-0045 7.2.10: a full room is service-unavailable */
+		LM_NOTICE("MUC %s: %s refused: %s\n", room, from, full);
+		xmpp_answer_error(el, "wait", "service-unavailable", full);
 		return;
 	}
 	if (!o) {
@@ -246,10 +300,14 @@ static void leave(const char *room, const char *from)
 			*p = o->next;
 			strcpy(nick, o->nick);
 			shm_free(o);
+			r->occ_count--;
+			ms->occ_count--;
 			break;
 		}
 	if (o)
 		all = snapshot(r, &n);
+	if (o)
+		room_drop_if_empty(r);
 	lock_release(&ms->lock);
 	if (!o)
 		return;
@@ -470,7 +528,10 @@ void xmpp_muc_release_all(const char *why, bool tell_focus)
 				shm_free(o);
 			}
 			shm_free(r);
+			ms->room_count--;
 		}
+		if (!ms->rooms)
+			ms->occ_count = 0;
 		lock_release(&ms->lock);
 		if (!r)
 			break;
@@ -505,4 +566,15 @@ int xmpp_muc_init(void)
 	conf.chat_listen(from_focus);
 	bridged = true;
 	return 0;
+}
+
+void xmpp_muc_counts(int *rooms, int *occupants)
+{
+	*rooms = *occupants = 0;
+	if (!ms)
+		return;
+	lock_get(&ms->lock);
+	*rooms = ms->room_count;
+	*occupants = ms->occ_count;
+	lock_release(&ms->lock);
 }

@@ -26,6 +26,9 @@ void xmpp_muc_link_up(void);
  * link came back after a break, or Kamailio stops); @p why for the log;
  * @p tell_focus: the focus rooms stop listing them (not at shutdown). */
 void xmpp_muc_release_all(const char *why, bool tell_focus);
+
+/* MUC rooms with XMPP occupants, and those occupants, now. */
+void xmpp_muc_counts(int *rooms, int *occupants);
 /* An iq disco#info get answered (identity gateway/sip on the main
  * domain, conference/text on the MUC domain and its rooms). True when it
  * was one. */

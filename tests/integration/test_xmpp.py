@@ -134,6 +134,7 @@ def own_gateway(tmp_path_factory, rtpengine, name, **defines):
                        defines=dict(xmpp_defines(p), **defines))
         wait_until(lambda: link_up(kam) and f"XMPP component conference.{SIP_DOMAIN} connected"
                    in kam.process.log(), 10, what="both XMPP component links up")
+        kam.prosody = p  # for more clients of its users
         bob = XmppClient(p, "bob")
         yield kam, bob
     finally:

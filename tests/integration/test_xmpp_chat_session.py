@@ -262,27 +262,12 @@ def test_xmpp_user_gone_or_offline_ends_the_session_with_bye(gateway, prosody, a
     assert "the XMPP user went unavailable" in gateway.process.log()
 
 
-def xmpp_client_on(prosody, user, resource):
-    """An XmppClient whose resource is @p resource (a second device)."""
-    import slixmpp
-    real = slixmpp.ClientXMPP
-
-    class OnResource(real):
-        def __init__(self, jid, *args, **kw):
-            super().__init__(jid.split("/")[0] + "/" + resource, *args, **kw)
-    slixmpp.ClientXMPP = OnResource
-    try:
-        return XmppClient(prosody, user)
-    finally:
-        slixmpp.ClientXMPP = real
-
-
 def test_session_follows_the_peer_device_that_chats(gateway, prosody, alice):
     """bob on two devices: the session is bound to the one that wrote in it
     (RFC 6121 5.1); the other going offline leaves it, the bound one going
     offline ends it."""
     desk = XmppClient(prosody, "bob")
-    open_clients = [desk, xmpp_client_on(prosody, "bob", "phone")]
+    open_clients = [desk, XmppClient(prosody, "bob", resource="phone")]
     try:
         for c in open_clients:
             c.send_raw(f"<presence to='{ALICE_JID}'/>")

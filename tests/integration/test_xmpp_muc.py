@@ -6,6 +6,7 @@ Blink-style SIP participant of the focus room sip:NAME@conference.DOMAIN
 (SIPp for the dialog, the tests' MSRP client for the chat)."""
 
 import asyncio
+import re
 import uuid
 
 import pytest
@@ -203,3 +204,54 @@ def test_sip_watcher_sees_xmpp_occupants_in_conference_info(server, prosody, sip
     finally:
         watcher.stop()
         bob.close()
+
+
+def muc_counts(kam):
+    status = kam.kamcmd("sylk_xmpp.status")
+    return tuple(int(re.search(rf"{k}:\s*(\d+)", status).group(1))
+                 for k in ("muc_rooms", "muc_occupants"))
+
+
+def refused(client, room, nick, text):
+    e = client.wait_presence(lambda p: p["from"] == f"{room}/{nick}" and p["type"] == "error")
+    assert "<service-unavailable" in e["xml"] and text in e["xml"], e
+
+
+def test_rooms_and_occupants_are_bounded_and_an_empty_room_goes(tmp_path_factory, rtpengine):
+    """The MUC lives in Kamailio's shared memory: a full room
+    (muc_max_occupants), a full service (muc_max_rooms) and an account in
+    too many rooms (muc_max_rooms_per_user) are refused with
+    service-unavailable, and a room goes with its last occupant, so joining
+    and leaving many rooms costs nothing that stays."""
+    a, b = f"xmucl{random_id(4).lower()}@{MUC}", f"xmucm{random_id(4).lower()}@{MUC}"
+    with own_gateway(tmp_path_factory, rtpengine, "muc-limits", XMPP_MUC_MAX_OCCUPANTS=2,
+                     XMPP_MUC_MAX_ROOMS=1) as (kam, bob):
+        # three devices of bob, three occupants of one room: the third is refused
+        others = [XmppClient(kam.prosody, "bob", resource=f"d{i}") for i in range(2)]
+        try:
+            for i, c in enumerate([bob] + others[:1]):
+                join(c, a, f"B{i}")
+                c.wait_presence(occupant(a, f"B{i}"))
+            join(others[1], a, "B2")
+            refused(others[1], a, "B2", "the room is full")
+            assert muc_counts(kam) == (1, 2)
+            # a second room would be one more than the service holds
+            join(others[1], b, "B2")
+            refused(others[1], b, "B2", "no more rooms")
+            for i, c in enumerate([bob] + others[:1]):
+                leave(c, a, f"B{i}")
+                c.wait_presence(occupant(a, f"B{i}", "unavailable"))
+            wait_until(lambda: muc_counts(kam) == (0, 0), 5, what="the empty room gone")
+            # and its place is free again
+            join(others[1], b, "B2")
+            others[1].wait_presence(occupant(b, "B2"))
+        finally:
+            for c in others:
+                c.close()
+    with own_gateway(tmp_path_factory, rtpengine, "muc-per-user",
+                     XMPP_MUC_MAX_ROOMS_PER_USER=1) as (kam, bob):
+        join(bob, a, "Bob")
+        bob.wait_presence(occupant(a, "Bob"))
+        join(bob, b, "Bob")
+        refused(bob, b, "Bob", "as many rooms as one account may be")
+        assert muc_counts(kam) == (1, 1)

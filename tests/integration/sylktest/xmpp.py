@@ -96,16 +96,18 @@ class XmppClient:
     """A slixmpp client with receipts (XEP-0184) on; received <message/>s
     (chat, errors, receipts) are put on self.messages as dicts."""
 
-    def __init__(self, prosody, user, timeout=10):
+    def __init__(self, prosody, user, timeout=10, resource="test"):
+        """`resource` tells one device of the user from another."""
         import slixmpp
         self.jid = f"{user}@{XMPP_DOMAIN}"
         self.messages = queue.Queue()
         self.loop = asyncio.new_event_loop()
         ready = threading.Event()
         asyncio.set_event_loop(self.loop)
-        self.client = slixmpp.ClientXMPP(self.jid + "/test", user + "-pw", loop=self.loop) \
+        full = f"{self.jid}/{resource}"
+        self.client = slixmpp.ClientXMPP(full, user + "-pw", loop=self.loop) \
             if "loop" in slixmpp.ClientXMPP.__init__.__code__.co_varnames \
-            else slixmpp.ClientXMPP(self.jid + "/test", user + "-pw")
+            else slixmpp.ClientXMPP(full, user + "-pw")
         self.client.register_plugin("xep_0184")
         self.client.plugin["xep_0184"].auto_ack = True
         self.client.plugin["xep_0184"].auto_request = False
