@@ -127,8 +127,7 @@ static struct room *room_find(const char *jid, bool create)
 	for (r = ms->rooms; r; r = r->next)
 		if (!strcasecmp(r->jid, jid))
 			return r;
-	if (!create || ms->room_count >= xmpp_cfg.muc_max_rooms ||
-	    !(r = shm_malloc(sizeof(*r))))
+	if (!create || ms->room_count >= xmpp_cfg.muc_max_rooms || !(r = shm_malloc(sizeof(*r))))
 		return NULL;
 	memset(r, 0, sizeof(*r));
 	sylk_copy(r->jid, sizeof(r->jid), jid, strlen(jid));
@@ -162,7 +161,8 @@ static int rooms_of(const char *jid)
 
 	for (struct room *r = ms->rooms; r; r = r->next)
 		for (struct occupant *o = r->occ; o; o = o->next)
-			if (!strncasecmp(o->jid, jid, bare) && (o->jid[bare] == '/' || !o->jid[bare])) {
+			if (!strncasecmp(o->jid, jid, bare) &&
+			    (o->jid[bare] == '/' || !o->jid[bare])) {
 				n++;
 				break;
 			}
