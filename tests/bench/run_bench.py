@@ -30,6 +30,11 @@ Runs (--runs, default all):
          VideoRoom, the same aiortc generator (bench_videoroom.py,
          vrpeer.py). Alone (--runs videoroom, with or without messaging)
          it rewrites only its own section and docs/bench/videoroom.csv.
+  xmpp   issue 18: the SIP <-> XMPP gateway behind Prosody: messages per
+         second each way and presence updates fanned out to 1,000 XMPP
+         watchers, Kamailio's and Prosody's CPU apart (bench_xmpp.py,
+         xmppload.py). Alone it rewrites only its own section and
+         docs/bench/xmpp.csv.
 
 Prints the figures and writes docs/BENCHMARKS.md, docs/bench/*.csv and PNG
 plots (gnuplot). Runs 1-4 live in bench_gateway.py, the report in
@@ -67,6 +72,7 @@ import bench_gateway  # noqa: E402
 import bench_messaging  # noqa: E402
 import bench_report  # noqa: E402
 import bench_videoroom  # noqa: E402
+import bench_xmpp  # noqa: E402
 import janus_peer  # noqa: E402
 
 BUILD = os.environ.get("BUILD_DIR", os.path.join(TOP, "build"))
@@ -604,9 +610,9 @@ class Context:
         self.__dict__.update(kw)
 
 
-RUNS = ("ws", "sip", "reg", "call", "idle", "msrp", "mixer", "messaging", "videoroom")
+RUNS = ("ws", "sip", "reg", "call", "idle", "msrp", "mixer", "messaging", "videoroom", "xmpp")
 # runs that write only their own section of docs/BENCHMARKS.md when run alone
-SECTION_RUNS = {"messaging", "videoroom"}
+SECTION_RUNS = {"messaging", "videoroom", "xmpp"}
 
 
 def int_list(text):
@@ -701,6 +707,20 @@ def main():
                     help="videoroom: measured window per step")
     ap.add_argument("--vr-warmup", type=float, default=3.0,
                     help="videoroom: seconds of media before the window")
+    # SIP <-> XMPP gateway (issue 18)
+    ap.add_argument("--xmpp-clients", type=int, default=50,
+                    help="xmpp: XMPP users and SIP users exchanging messages (pairs)")
+    ap.add_argument("--xmpp-rates", type=int_list,
+                    default=int_list("250,500,1000,1500,2000,3000,4000,6000,8000"),
+                    help="xmpp: offered messages per second per step, each direction")
+    ap.add_argument("--xmpp-watchers", type=int, default=1000,
+                    help="xmpp: XMPP watchers of the one SIP user's presence")
+    ap.add_argument("--xmpp-pres-rates", type=int_list, default=int_list("2,5,10,12,15,20"),
+                    help="xmpp: presence changes (PUBLISH) per second per step")
+    ap.add_argument("--xmpp-seconds", type=float, default=8.0,
+                    help="xmpp: window per step")
+    ap.add_argument("--xmpp-drain", type=float, default=5.0,
+                    help="xmpp: seconds after the window for late deliveries")
     ap.add_argument("--config", default=None,
                     help="kamailio.cfg to run instead of kamailio-cfg/kamailio.cfg (e.g. a "
                          "snapshot of a commit's while the working tree's is being edited)")
@@ -760,7 +780,7 @@ def main():
         os.makedirs(os.path.join(workdir, "rtpengine"))
         # the video-room run alone needs a few hundred ports, not the call
         # run's 8000 (a block that wide is not always free on a shared machine)
-        if runs == {"videoroom"}:
+        if runs and runs <= {"videoroom", "xmpp"}:
             engine = bench_videoroom.small_rtpengine(BigRtpengine,
                                                      os.path.join(workdir, "rtpengine"))
         else:
@@ -820,6 +840,12 @@ def main():
                 results["videoroom"] = bench_videoroom.run_videoroom(ctx)
             except Exception as e:  # one broken run must not lose the others' figures
                 log(f"bench_videoroom.run_videoroom failed: {e!r}")
+        if "xmpp" in runs:
+            log(f"SIP <-> XMPP gateway (issue 18), load average {loadavg()}")
+            try:
+                results["xmpp"] = bench_xmpp.run_xmpp(ctx)
+            except Exception as e:  # one broken run must not lose the others' figures
+                log(f"bench_xmpp.run_xmpp failed: {e!r}")
         if "idle" in runs:
             if janus:
                 # a fresh Janus: memory the earlier runs' sessions freed would
@@ -846,6 +872,9 @@ def main():
     videoroom = results.pop("videoroom", None)
     if videoroom:
         bench_videoroom.print_summary(videoroom)
+    xmpp = results.pop("xmpp", None)
+    if xmpp:
+        bench_xmpp.print_summary(xmpp)
     only_sections = runs <= SECTION_RUNS
     if not only_sections:
         summary = bench_report.summary(results, args)
@@ -866,6 +895,11 @@ def main():
         vr_section = bench_videoroom.markdown(videoroom, args, m["loadavg"])
     else:
         vr_section = bench_videoroom.old_section(md_path)
+    if xmpp:
+        bench_report.write_csv(os.path.join(CSV_DIR, "xmpp.csv"), bench_xmpp.csv_rows(xmpp))
+        xmpp_section = bench_xmpp.markdown(xmpp, args, m["loadavg"])
+    else:
+        xmpp_section = bench_xmpp.old_section(md_path)
     if only_sections:
         # the other sections stay as the last full run wrote them
         if messaging:
@@ -876,6 +910,10 @@ def main():
             bench_videoroom.splice_section(md_path, vr_section)
             log(f"wrote the video-room section of {os.path.relpath(md_path, TOP)} and "
                 f"{os.path.relpath(CSV_DIR, TOP)}/videoroom.csv")
+        if xmpp:
+            bench_xmpp.splice_section(md_path, xmpp_section)
+            log(f"wrote the XMPP gateway section of {os.path.relpath(md_path, TOP)} and "
+                f"{os.path.relpath(CSV_DIR, TOP)}/xmpp.csv")
         return
     if rows:
         write_csv(os.path.join(CSV_DIR, "websocket_idle.csv"), idle)
@@ -915,6 +953,8 @@ def main():
         bench_messaging.splice_section(md_path, msg_section)
     if vr_section:
         bench_videoroom.splice_section(md_path, vr_section)
+    if xmpp_section:
+        bench_xmpp.splice_section(md_path, xmpp_section)
     log(f"wrote {os.path.relpath(os.path.join(DOCS, 'BENCHMARKS.md'), TOP)} and "
         f"{os.path.relpath(CSV_DIR, TOP)}/*")
 
