@@ -461,3 +461,40 @@ def print_figures(title, summary, fmt):
               f"{fmt(s['peer_value'], s['unit'])} | ratio {ratio} | goal {s['goal']} "
               f"{s['verdict']}")
     print()
+
+
+def _doc_bounds(text, heading):
+    """Where the section under `heading` starts and ends in `text` (up to
+    the next "## " heading or the end); (-1, -1) if it is not there."""
+    start = text.find("\n" + heading + "\n")
+    if start < 0:
+        return -1, -1
+    start += 1
+    nxt = text.find("\n## ", start + len(heading))
+    return start, (nxt + 1 if nxt >= 0 else len(text))
+
+
+def splice_doc_section(path, heading, lines):
+    """Replaces the section under `heading` in `path` with `lines`, or
+    appends them: one run rewrites only its own part of BENCHMARKS.md."""
+    text = open(path).read() if os.path.exists(path) else ""
+    new = "\n".join(lines).rstrip("\n") + "\n"
+    start, end = _doc_bounds(text, heading)
+    if start < 0:
+        body = text.rstrip("\n") + "\n\n" + new if text else new
+    else:
+        tail = text[end:]
+        body = text[:start] + new + ("\n" + tail if tail else "")
+    with open(path, "w") as f:
+        f.write(body)
+
+
+def doc_section(path, heading):
+    """The section under `heading` now in `path`, as lines (None if absent)."""
+    if not os.path.exists(path):
+        return None
+    text = open(path).read()
+    start, end = _doc_bounds(text, heading)
+    if start < 0:
+        return None
+    return text[start:end].rstrip("\n").split("\n")

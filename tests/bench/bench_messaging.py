@@ -551,30 +551,10 @@ def markdown(res, args, machine_load):
 
 
 def splice_section(path, lines):
-    """Replaces the messaging section of `path` (from its heading to the
-    next "## " heading or the end) with `lines`, or appends them."""
-    text = open(path).read() if os.path.exists(path) else ""
-    new = "\n".join(lines).rstrip("\n") + "\n"
-    start = text.find("\n" + SECTION + "\n")
-    if start < 0:
-        body = text.rstrip("\n") + "\n\n" + new if text else new
-    else:
-        start += 1
-        nxt = text.find("\n## ", start + len(SECTION))
-        tail = text[nxt + 1:] if nxt >= 0 else ""
-        body = text[:start] + new + ("\n" + tail if tail else "")
-    with open(path, "w") as f:
-        f.write(body)
+    """This run's section of `path` replaced by `lines` (or appended)."""
+    bench_gateway.splice_doc_section(path, SECTION, lines)
 
 
 def old_section(path):
-    """The messaging section now in `path`, as lines (None if absent)."""
-    if not os.path.exists(path):
-        return None
-    text = open(path).read()
-    start = text.find("\n" + SECTION + "\n")
-    if start < 0:
-        return None
-    start += 1
-    nxt = text.find("\n## ", start + len(SECTION))
-    return text[start:nxt if nxt >= 0 else len(text)].rstrip("\n").split("\n")
+    """This run's section now in `path`, as lines (None if absent)."""
+    return bench_gateway.doc_section(path, SECTION)

@@ -747,39 +747,14 @@ def markdown(res, args, machine_load):
     return L
 
 
-def _find(text):
-    start = text.find("\n" + SECTION + "\n")
-    if start < 0:
-        return -1, -1
-    start += 1
-    nxt = text.find("\n## ", start + len(SECTION))
-    return start, (nxt + 1 if nxt >= 0 else len(text))
-
-
 def splice_section(path, lines):
-    """Replaces this run's section of `path` (its heading to the next "## "
-    heading or the end) with `lines`, or appends them."""
-    text = open(path).read() if os.path.exists(path) else ""
-    new = "\n".join(lines).rstrip("\n") + "\n"
-    start, end = _find(text)
-    if start < 0:
-        body = text.rstrip("\n") + "\n\n" + new if text else new
-    else:
-        tail = text[end:]
-        body = text[:start] + new + ("\n" + tail if tail else "")
-    with open(path, "w") as f:
-        f.write(body)
+    """This run's section of `path` replaced by `lines` (or appended)."""
+    bench_gateway.splice_doc_section(path, SECTION, lines)
 
 
 def old_section(path):
     """This run's section now in `path`, as lines (None if absent)."""
-    if not os.path.exists(path):
-        return None
-    text = open(path).read()
-    start, end = _find(text)
-    if start < 0:
-        return None
-    return text[start:end].rstrip("\n").split("\n")
+    return bench_gateway.doc_section(path, SECTION)
 
 
 def small_rtpengine(cls, workdir):
