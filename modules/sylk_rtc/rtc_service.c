@@ -5,7 +5,6 @@
  * it. The SIP side is a tm UAS dialog (new_dlg_uas) that the timer process
  * may end with a BYE. */
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "modules/tm/tm_load.h"
 
 #include "sylk_ws/ng/ng_service.h"
+#include "sylk_ws/ng/ng_service_timer.h"
 
 #include "../common/ng_client.h"
 #include "rtc_config.h"
@@ -30,22 +30,16 @@
 
 #define SVC_MAX 64
 #define SVC_SDP_MAX 16384
-#define SVC_ECHO_MAX_SECONDS 600 /* an echo call ends after 10 minutes */
-#define SVC_ACK_WAIT 3           /* playback starts without an ACK after this */
-
-enum svc_kind { SVC_ECHO = 1, SVC_PLAYBACK };
 
 struct svc_call {
 	int used;
-	enum svc_kind kind;
+	struct ng_service_times t; /* playback or echo; when it plays and ends */
 	char call_id[256];
 	char ng_call_id[272];
 	char from_tag[128];
 	char to_tag[64];
 	char file[512];
 	dlg_t *dlg;
-	time_t created;
-	time_t ends; /* 0: not playing yet */
 };
 
 static struct svc_call *svc_calls;
@@ -81,7 +75,7 @@ static int ng_offer_answer(const struct svc_call *c, const char *sdp, size_t len
 			   size_t size)
 {
 	return ng_service_negotiate(ng_send, c->ng_call_id, c->from_tag, c->to_tag, sdp, len,
-				    c->kind == SVC_ECHO, answer, size);
+				    !c->t.playback, answer, size);
 }
 
 /* play media to the caller: its length in seconds (at least 1) or -1 */
@@ -143,7 +137,7 @@ static int answer_with_sdp(struct sip_msg *msg, struct svc_call *c, const char *
 
 	snprintf(hdrs, sizeof(hdrs),
 		 "Contact: <sip:%s@%.*s:%d;transport=%s>\r\nContent-Type: application/sdp\r\n",
-		 c->kind == SVC_ECHO ? "echo" : "playback", si->address_str.len, si->address_str.s,
+		 c->t.playback ? "playback" : "echo", si->address_str.len, si->address_str.s,
 		 si->port_no,
 		 si->proto == PROTO_TCP ? "tcp" : (si->proto == PROTO_TLS ? "tls" : "udp"));
 	t = rtc_tmb.t_gett();
@@ -188,8 +182,7 @@ int rtc_service_invite(struct sip_msg *msg, int playback, const str *file)
 		goto out;
 	}
 	c->used = 1;
-	c->kind = playback ? SVC_PLAYBACK : SVC_ECHO;
-	c->created = time(NULL);
+	ng_service_times_init(&c->t, playback, time(NULL));
 	snprintf(c->call_id, sizeof(c->call_id), "%.*s", msg->callid->body.len,
 		 msg->callid->body.s);
 	snprintf(c->ng_call_id, sizeof(c->ng_call_id), "%s~svc", c->call_id);
@@ -248,15 +241,14 @@ int rtc_service_dialog(struct sip_msg *msg)
 	copy = *c;
 	switch (msg->REQ_METHOD) {
 	case METHOD_ACK:
-		if (c->kind == SVC_PLAYBACK && !c->ends) {
+		if (ng_service_ack(&c->t, time(NULL))) {
 			int secs;
 
-			c->ends = time(NULL) + 3600; /* playing: set below */
 			lock_release(svc_lock);
 			secs = ng_play(&copy);
 			lock_get(svc_lock);
 			if ((c = find(&msg->callid->body)))
-				c->ends = time(NULL) + (secs > 0 ? secs : 0) + 1;
+				ng_service_played(&c->t, time(NULL), secs);
 		}
 		lock_release(svc_lock);
 		return 1;
@@ -290,36 +282,25 @@ static void service_timer(unsigned int ticks, void *param)
 
 	for (int i = 0; i < SVC_MAX; i++) {
 		struct svc_call copy;
-		bool bye = false, play = false;
+		enum ng_service_due due = NG_SERVICE_NOTHING;
 		uac_req_t uac_r;
 
 		lock_get(svc_lock);
-		if (svc_calls[i].used && svc_calls[i].dlg) {
-			struct svc_call *c = &svc_calls[i];
-
-			if (c->kind == SVC_PLAYBACK && !c->ends &&
-			    now - c->created >= SVC_ACK_WAIT) {
-				c->ends = now + 3600;
-				play = true;
-			} else if ((c->kind == SVC_PLAYBACK && c->ends && now >= c->ends) ||
-				   (c->kind == SVC_ECHO &&
-				    now - c->created > SVC_ECHO_MAX_SECONDS)) {
-				bye = true;
-			}
-		}
+		if (svc_calls[i].used && svc_calls[i].dlg)
+			due = ng_service_due(&svc_calls[i].t, now);
 		copy = svc_calls[i];
-		if (bye)
+		if (due == NG_SERVICE_BYE)
 			memset(&svc_calls[i], 0, sizeof(svc_calls[i]));
 		lock_release(svc_lock);
-		if (play) {
+		if (due == NG_SERVICE_PLAY) {
 			int secs = ng_play(&copy);
 
 			lock_get(svc_lock);
 			if (svc_calls[i].used && strcmp(svc_calls[i].call_id, copy.call_id) == 0)
-				svc_calls[i].ends = time(NULL) + (secs > 0 ? secs : 0) + 1;
+				ng_service_played(&svc_calls[i].t, time(NULL), secs);
 			lock_release(svc_lock);
 		}
-		if (!bye)
+		if (due != NG_SERVICE_BYE)
 			continue;
 		LM_INFO("service call %s: the end, BYE\n", copy.call_id);
 		copy.dlg->state = DLG_CONFIRMED;
