@@ -21,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 #include <openssl/evp.h>
 
 #include "core/cfg/cfg_struct.h"
@@ -44,6 +43,7 @@
 #include "sylk_ws/http/http_path.h"
 #include "sylk_ws/im/file_transfer.h"
 #include "sylk_ws/videoroom/vr_files.h"
+#include "sylk_ws/videoroom/vr_files_meta.h"
 
 #define FT_MAX_CONNS 128
 #define FT_MAX_PER_IP 8
@@ -623,108 +623,98 @@ static void room_emit(int conn_id, const char *session, const char *uri, const c
 		       &json);
 }
 
-/* What late joiners are told of a shared file, as SylkServer keeps it
- * (its SharedFile as JSON, and when it was shared), beside the file: ".meta-<name>" here, a name
- * no upload can take (secure_filename strips leading dots). */
-#define VR_META_PREFIX ".meta-"
+/* What late joiners are told of a shared file (vr_files_meta.h), beside
+ * the file as ".meta-<name>". */
 #define VR_FILES_MAX 128 /* files listed to a joiner */
 
-static void room_meta_write(const struct ft_upload *u)
+static int meta_store(const char *path, const char *json)
 {
-	char path[PATH_MAX];
+	size_t len = strlen(json), off = 0;
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0644), rc = 0;
+
+	if (fd < 0)
+		return errno;
+	while (off < len && !rc) {
+		ssize_t w = write(fd, json + off, len - off);
+
+		if (w > 0)
+			off += (size_t)w;
+		else if (w == 0 || errno != EINTR)
+			rc = w == 0 ? EIO : errno;
+	}
+	if (close(fd) < 0 && !rc)
+		rc = errno;
+	return rc;
+}
+
+static void room_meta_write(const struct ft_upload *u, const struct sylkrtc_shared_file *f)
+{
+	char path[PATH_MAX], *json = NULL;
 	const char *slash = strrchr(u->final, '/');
-	struct json_object *o = json_object_new_object(), *up = json_object_new_object();
 	struct timespec now;
 
-	json_object_object_add(o, "filename", json_object_new_string(u->name));
-	json_object_object_add(o, "filesize", json_object_new_int64(u->size));
-	json_object_object_add(up, "uri", json_object_new_string(u->sender));
-	json_object_object_add(up, "display_name", json_object_new_string(u->display));
-	json_object_object_add(o, "uploader", up);
-	json_object_object_add(o, "session", json_object_new_string(u->session));
 	clock_gettime(CLOCK_REALTIME, &now); /* sharing order: mtimes are too coarse */
-	json_object_object_add(
-		o, "shared_ns",
-		json_object_new_int64((int64_t)now.tv_sec * 1000000000 + now.tv_nsec));
 	if (!slash ||
-	    snprintf(path, sizeof(path), "%.*s/" VR_META_PREFIX "%s", (int)(slash - u->final),
+	    snprintf(path, sizeof(path), "%.*s/" VR_FILES_META_PREFIX "%s", (int)(slash - u->final),
 		     u->final, u->name) >= (int)sizeof(path) ||
-	    json_object_to_file(path, o) != 0)
+	    vr_files_meta_encode(&json, f, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec) != 0 ||
+	    meta_store(path, json) != 0)
 		LM_ERR("video room %s: cannot store what late joiners learn of %s\n", u->room,
 		       u->name);
-	json_object_put(o);
+	free(json);
 }
 
-struct room_listed {
-	struct json_object *meta;
-	int64_t when; /* ns */
-};
-
-static int room_listed_cmp(const void *a, const void *b)
+/* One ".meta-" file of the room's folder @p dir, or NULL. @p buf holds
+ * VR_FILES_META_MAX bytes. */
+static struct vr_files_meta *meta_load(const char *dir, const char *name, char *buf)
 {
-	const struct room_listed *x = a, *y = b;
+	char path[PATH_MAX];
+	struct vr_files_meta *m = NULL;
+	struct stat st;
+	ssize_t n;
+	int fd;
 
-	return x->when < y->when ? -1 : x->when > y->when;
-}
-
-static const char *meta_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
-		       json_object_get_string(v) :
-		       NULL;
+	if (strncmp(name, VR_FILES_META_PREFIX, strlen(VR_FILES_META_PREFIX)) != 0 ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && (n = read(fd, buf, VR_FILES_META_MAX)) >= 0)
+		vr_files_meta_decode(&m, buf, (size_t)n,
+				     (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
+	close(fd);
+	return m;
 }
 
 void rtc_files_room_joined(int conn_id, const char *room, const char *session)
 {
-	struct room_listed l[VR_FILES_MAX];
+	struct vr_files_meta *l[VR_FILES_MAX];
 	struct sylkrtc_shared_file f[VR_FILES_MAX];
-	char dir[PATH_MAX], path[PATH_MAX];
+	char dir[PATH_MAX], *buf = NULL, *json = NULL;
 	struct dirent *e;
-	struct json_object *ns;
-	struct stat st;
 	size_t n = 0, k = 0;
-	char *json = NULL;
 	DIR *d;
 
 	if (!rtc_cfg.file_transfer_port || room_dir(dir, sizeof(dir), room) != 0 ||
-	    !(d = opendir(dir)))
+	    !(buf = malloc(VR_FILES_META_MAX)) || !(d = opendir(dir))) {
+		free(buf);
 		return;
-	while ((e = readdir(d)) && n < VR_FILES_MAX) {
-		if (strncmp(e->d_name, VR_META_PREFIX, strlen(VR_META_PREFIX)) != 0 ||
-		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
-		    stat(path, &st) != 0 || !(l[n].meta = json_object_from_file(path)))
-			continue;
-		l[n].when = json_object_object_get_ex(l[n].meta, "shared_ns", &ns) ?
-				    json_object_get_int64(ns) :
-				    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-		n++;
 	}
+	while ((e = readdir(d)) && n < VR_FILES_MAX)
+		if ((l[n] = meta_load(dir, e->d_name, buf)))
+			n++;
 	closedir(d);
-	qsort(l, n, sizeof(l[0]), room_listed_cmp);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *up = NULL, *size = NULL;
-
-		f[k].filename = meta_str(l[i].meta, "filename");
-		f[k].session = meta_str(l[i].meta, "session");
-		json_object_object_get_ex(l[i].meta, "filesize", &size);
-		json_object_object_get_ex(l[i].meta, "uploader", &up);
-		f[k].filesize = size ? json_object_get_int64(size) : 0;
-		f[k].uploader.uri = up ? meta_str(up, "uri") : NULL;
-		f[k].uploader.display_name = up ? meta_str(up, "display_name") : NULL;
-		if (f[k].uploader.display_name && !*f[k].uploader.display_name)
-			f[k].uploader.display_name = NULL;
-		if (f[k].filename && f[k].session && f[k].uploader.uri)
+	free(buf);
+	vr_files_meta_sort(l, n);
+	for (size_t i = 0; i < n; i++)
+		if (vr_files_meta_file(l[i], &f[k]) == 0)
 			k++;
-	}
 	if (k)
 		rtc_send_built(conn_id,
 			       sylkrtc_event_videoroom_file_sharing(
 				       &json, rtc_conn_version(conn_id), session, f, k),
 			       &json);
 	for (size_t i = 0; i < n; i++)
-		json_object_put(l[i].meta);
+		vr_files_meta_free(l[i]);
 }
 
 static void room_upload_done(struct ft_conn *c)
@@ -752,7 +742,7 @@ static void room_upload_done(struct ft_conn *c)
 	s.f.uploader.uri = u->sender;
 	s.f.uploader.display_name = u->display[0] ? u->display : NULL;
 	s.f.session = u->session;
-	room_meta_write(u);
+	room_meta_write(u, &s.f);
 	rtc_videoroom_each(u->room, room_emit, &s);
 	LM_INFO("video room %s: %s shared %s (%lld bytes)\n", u->room, u->sender, u->name, u->size);
 	reply(c, 200, "OK", "OK", AFTER_CLOSE);
