@@ -31,6 +31,7 @@ struct xmpp_cfg xmpp_cfg = {
 	.xmpp_domains = "",
 	.outbound_socket = "sylk-internal",
 	.queue_size = 1024,
+	.presence_pending_max = 10000,
 	.reconnect_max = 30,
 	.retry_after = 5,
 	.max_stanza = 262144,
@@ -92,6 +93,7 @@ static param_export_t params[] = {
 	{"xmpp_domains", PARAM_STRING, &xmpp_cfg.xmpp_domains},
 	{"outbound_socket", PARAM_STRING, &xmpp_cfg.outbound_socket},
 	{"queue_size", INT_PARAM, &xmpp_cfg.queue_size},
+	{"presence_pending_max", INT_PARAM, &xmpp_cfg.presence_pending_max},
 	{"reconnect_max", INT_PARAM, &xmpp_cfg.reconnect_max},
 	{"retry_after", INT_PARAM, &xmpp_cfg.retry_after},
 	{"max_stanza", INT_PARAM, &xmpp_cfg.max_stanza},
@@ -111,6 +113,7 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 {
 	unsigned long c[7] = {0};
 	int up = 0, pending = 0, muc_rooms = 0, muc_occupants = 0;
+	struct xmpp_pending_stats waiting = {0};
 	void *th;
 
 	if (xmpp_shared) {
@@ -123,6 +126,7 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 		c[3] = xmpp_shared->dropped;
 		c[4] = xmpp_shared->connects;
 		c[5] = xmpp_shared->failures;
+		xmpp_pending_stats(xmpp_shared->pending, &waiting);
 		lock_release(&xmpp_shared->lock);
 	}
 	xmpp_muc_counts(&muc_rooms, &muc_occupants);
@@ -132,6 +136,8 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 			xmpp_shared != NULL, "link", up ? "up" : "down", "pending", pending);
 	rpc->struct_add(th, "dddddd", "queued", (int)c[0], "sent", (int)c[1], "received", (int)c[2],
 			"dropped", (int)c[3], "connects", (int)c[4], "disconnects", (int)c[5]);
+	rpc->struct_add(th, "ddd", "presence_waiting", (int)waiting.waiting, "presence_deferred",
+			(int)waiting.deferred, "presence_coalesced", (int)waiting.replaced);
 	rpc->struct_add(th, "dd", "muc_rooms", muc_rooms, "muc_occupants", muc_occupants);
 }
 
@@ -165,12 +171,13 @@ static int read_secret(void)
 static int check_params(void)
 {
 	if (xmpp_cfg.component_port < 0 || xmpp_cfg.component_port > 65535 ||
-	    xmpp_cfg.queue_size < 1 || xmpp_cfg.reconnect_max < 1 || xmpp_cfg.retry_after < 1 ||
-	    xmpp_cfg.max_stanza < 4096 || xmpp_cfg.max_chat_sessions < 0 ||
-	    xmpp_cfg.muc_max_occupants < 1 || xmpp_cfg.muc_max_rooms < 1 ||
-	    xmpp_cfg.muc_max_rooms_per_user < 1) {
+	    xmpp_cfg.queue_size < 1 || xmpp_cfg.presence_pending_max < 0 ||
+	    xmpp_cfg.reconnect_max < 1 || xmpp_cfg.retry_after < 1 || xmpp_cfg.max_stanza < 4096 ||
+	    xmpp_cfg.max_chat_sessions < 0 || xmpp_cfg.muc_max_occupants < 1 ||
+	    xmpp_cfg.muc_max_rooms < 1 || xmpp_cfg.muc_max_rooms_per_user < 1) {
 		LM_ERR("component_port 0..65535, queue_size, reconnect_max, retry_after >= 1, "
-		       "max_stanza >= 4096, max_chat_sessions >= 0, muc_max_* >= 1 please\n");
+		       "presence_pending_max >= 0, max_stanza >= 4096, max_chat_sessions >= 0, "
+		       "muc_max_* >= 1 please\n");
 		return -1;
 	}
 	if (xmpp_policy_parse(xmpp_cfg.presence_policy, &xmpp_pres_policy) ||
@@ -205,8 +212,8 @@ static int mod_init(void)
 		LM_ERR("no listener named %s (outbound_socket)\n", xmpp_cfg.outbound_socket);
 		return -1;
 	}
-	if (xmpp_queue_init(xmpp_cfg.queue_size) < 0 || xmpp_presence_init() < 0 ||
-	    xmpp_muc_init() < 0 || xmpp_session_init() < 0)
+	if (xmpp_queue_init(xmpp_cfg.queue_size, xmpp_cfg.presence_pending_max) < 0 ||
+	    xmpp_presence_init() < 0 || xmpp_muc_init() < 0 || xmpp_session_init() < 0)
 		return -1;
 	register_procs(1);
 	cfg_register_child(1);

@@ -453,6 +453,7 @@ static void loop(void)
 			if (ls[i].fd < 0 && time(NULL) >= ls[i].next_try)
 				link_open(&ls[i]);
 		xmpp_presence_tick();
+		xmpp_queue_report();
 		take_queue(&ls[0], &ls[1]);
 		p[0].fd = xmpp_shared->wake_fd;
 		p[0].events = POLLIN;

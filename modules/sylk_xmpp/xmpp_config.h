@@ -8,6 +8,7 @@
 #include "core/locking.h"
 #include "modules/tm/tm_load.h"
 
+#include "sylk_ws/xmpp/xmpp_pending.h"
 #include "sylk_ws/xmpp/xmpp_presence.h"
 
 struct xmpp_cfg {
@@ -18,6 +19,7 @@ struct xmpp_cfg {
 	char *xmpp_domains;          /* R-URI domains sylk_xmpp_message() takes */
 	char *outbound_socket;       /* listener our own SIP requests go to */
 	int queue_size;              /* stanzas waiting for the component process */
+	int presence_pending_max;    /* (from, to) pairs whose presence waits beyond it */
 	int reconnect_max;           /* seconds, the longest wait between attempts */
 	int retry_after;             /* Retry-After of the 503 while the link is down */
 	int max_stanza;              /* largest stanza read from Prosody, bytes */
@@ -37,26 +39,41 @@ extern char xmpp_proxy_uri[128]; /* sip:ADDRESS:PORT of outbound_socket */
 extern enum xmpp_policy xmpp_pres_policy; /* presence_policy parsed */
 
 /* Shared memory: the outgoing stanza queue (SIP workers and tm callbacks
- * write, the component process reads) and the link state. The lock is a
- * leaf: memory work only. */
+ * write, the component process reads), the presences waiting for room in
+ * it (one per (from, to) pair: the latest), and the link state. The lock
+ * is a leaf: memory work only. */
 struct xmpp_shared {
 	gen_lock_t lock;
 	bool up; /* handshake done, not yet disconnected */
 	unsigned head, count, size;
 	unsigned long queued, sent, received, dropped, refused, connects, failures;
-	int wake_fd;  /* eventfd: a write wakes the component process */
-	char *jobs[]; /* shm strings: complete stanzas */
+	struct xmpp_pending *pending; /* presences beyond a full queue */
+	int wake_fd;                  /* eventfd: a write wakes the component process */
+	char *jobs[];                 /* shm strings: complete stanzas */
 };
 
 extern struct xmpp_shared *xmpp_shared;
 
-/* 0, or -1 when shared memory is short. */
-int xmpp_queue_init(int size);
+/* @p size stanzas, @p pending_max presence pairs waiting beyond them.
+ * 0, or -1 when shared memory is short. */
+int xmpp_queue_init(int size, int pending_max);
 /* Queue one stanza (copied to shm) and wake the component process.
  * 0; EAGAIN when the queue is full, ENOMEM. */
 int xmpp_queue_push(const char *stanza, size_t len);
-/* The oldest stanza (shm, shm_free() it) or NULL. */
+/* Queue an available/unavailable presence from @p from to @p to (bare
+ * JIDs). Presence is state: when the queue is full, or an older presence
+ * of the pair waits already, it waits as the pair's latest (replacing that
+ * one) and goes once the queue has drained. 0; ENOSPC when
+ * presence_pending_max pairs wait already (dropped, counted, told by
+ * xmpp_queue_report()), ENOMEM. */
+int xmpp_queue_presence(const char *from, const char *to, const char *stanza, size_t len);
+/* The oldest stanza (shm, shm_free() it) or NULL; with the queue empty,
+ * the presence that waits longest. */
 char *xmpp_queue_pop(void);
+/* Component process, every turn: one log line at most every
+ * XMPP_LOSS_REPORT_S seconds for presences lost beyond the cap. */
+void xmpp_queue_report(void);
+#define XMPP_LOSS_REPORT_S 10
 /* Puts a stanza that could not be written back at the head. */
 void xmpp_queue_unpop(char *stanza);
 /* Wakes the component process (work for its next turn). */

@@ -114,12 +114,17 @@ static bool in_domain(const char *jid, const char *domain)
 	return xmpp_jid_in_domain(jid, domain);
 }
 
-/* <presence/> from @p from to @p to, queued. type NULL: available with @p p */
+/* <presence/> from @p from to @p to, queued. type NULL: available with @p p.
+ * A state (available, unavailable) beyond a full queue waits as the pair's
+ * latest (xmpp_queue_presence()); subscription stanzas and probes are no
+ * state to replace: queued or dropped with a NOTICE */
 static void send_presence(const char *from, const char *to, const char *type,
 			  const struct xmpp_pres *p)
 {
 	struct xmpp_presence_out o = {.from = from, .to = to, .type = type};
+	bool state = !type || !strcmp(type, "unavailable");
 	struct sbuf sb = SBUF_INIT;
+	int err;
 
 	if (!type && p && !p->available)
 		o.type = "unavailable";
@@ -127,7 +132,11 @@ static void send_presence(const char *from, const char *to, const char *type,
 		o.show = p->show;
 	if (p && p->status[0])
 		o.status = p->status;
-	if (xmpp_presence_build(&sb, &o) || sbuf_err(&sb) || xmpp_queue_push(sb.buf, sb.len))
+	err = xmpp_presence_build(&sb, &o) || sbuf_err(&sb) ? EINVAL :
+	      state ? xmpp_queue_presence(from, to, sb.buf, sb.len) :
+		      xmpp_queue_push(sb.buf, sb.len);
+	/* ENOSPC: beyond presence_pending_max, told once per interval */
+	if (err && err != ENOSPC)
 		LM_NOTICE("presence %s from %s to %s not queued\n", o.type ? o.type : "available",
 			  from, to);
 	sbuf_reset(&sb);

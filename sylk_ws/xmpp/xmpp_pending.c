@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Presence waiting for room toward the XMPP server: see xmpp_pending.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sylk_ws/xmpp/xmpp_pending.h"
+
+#define BUCKETS_MIN 16
+#define BUCKETS_MAX 65536
+
+struct pending_pair {
+	struct pending_pair *chain; /* the next of the same bucket */
+	struct pending_pair *next;  /* the next in drain order */
+	unsigned hash;
+	char *stanza; /* NUL-terminated, from the table's allocator */
+	size_t len;
+	size_t to_at; /* key: "from\0to\0"; to at key + to_at */
+	char key[];
+};
+
+struct xmpp_pending {
+	struct sylk_mem mem;
+	size_t max_pairs, waiting;
+	unsigned long deferred, replaced, refused, refused_untold;
+	int64_t told_at;                  /* the last refusal report */
+	bool told;                        /* there was one */
+	struct pending_pair *head, *tail; /* drain order: the first came first */
+	size_t nbuckets;                  /* a power of two */
+	struct pending_pair **bucket;
+};
+
+/* FNV-1a over the lower-cased key: JIDs match case-insensitively */
+static unsigned hash_of(const char *from, const char *to)
+{
+	unsigned h = 2166136261u;
+
+	for (const char *s = from; *s; s++)
+		h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 16777619u;
+	h = (h ^ 0xffu) * 16777619u; /* ("ab", "c") and ("a", "bc") differ */
+	for (const char *s = to; *s; s++)
+		h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 16777619u;
+	return h;
+}
+
+int xmpp_pending_alloc(struct xmpp_pending **tp, const struct sylk_mem *mem, size_t max_pairs)
+{
+	struct sylk_mem m = sylk_mem_or_default(mem);
+	struct xmpp_pending *t = NULL;
+	size_t n = BUCKETS_MIN;
+	int err = 0;
+
+	if (!tp)
+		return EINVAL;
+	/* about two pairs per bucket when full */
+	while (n < max_pairs / 2 && n < BUCKETS_MAX)
+		n *= 2;
+	t = sylk_mem_zalloc(&m, sizeof(*t));
+	if (!t) {
+		err = ENOMEM;
+		goto out;
+	}
+	t->mem = m;
+	t->max_pairs = max_pairs;
+	t->nbuckets = n;
+	t->bucket = sylk_mem_zalloc(&m, n * sizeof(*t->bucket));
+	if (!t->bucket)
+		err = ENOMEM;
+out:
+	if (err) {
+		xmpp_pending_free(t);
+		t = NULL;
+	}
+	*tp = t;
+	return err;
+}
+
+static void pair_free(const struct xmpp_pending *t, struct pending_pair *p)
+{
+	sylk_mem_free(&t->mem, p->stanza);
+	sylk_mem_free(&t->mem, p);
+}
+
+void xmpp_pending_free(struct xmpp_pending *t)
+{
+	struct sylk_mem m;
+
+	if (!t)
+		return;
+	for (struct pending_pair *p = t->head, *next; p; p = next) {
+		next = p->next;
+		pair_free(t, p);
+	}
+	m = t->mem;
+	sylk_mem_free(&m, t->bucket);
+	sylk_mem_free(&m, t);
+}
+
+static struct pending_pair **slot_of(const struct xmpp_pending *t, unsigned hash, const char *from,
+				     const char *to)
+{
+	struct pending_pair **pp = &t->bucket[hash & (t->nbuckets - 1)];
+
+	for (; *pp; pp = &(*pp)->chain)
+		if ((*pp)->hash == hash && !strcasecmp((*pp)->key, from) &&
+		    !strcasecmp((*pp)->key + (*pp)->to_at, to))
+			break;
+	return pp;
+}
+
+static char *copy_of(const struct xmpp_pending *t, const char *s, size_t len)
+{
+	char *c = sylk_mem_alloc(&t->mem, len + 1);
+
+	if (c) {
+		memcpy(c, s, len);
+		c[len] = 0;
+	}
+	return c;
+}
+
+int xmpp_pending_put(struct xmpp_pending *t, const char *from, const char *to, const char *stanza,
+		     size_t len, bool *replaced)
+{
+	struct pending_pair **slot, *p = NULL;
+	size_t from_len, to_len;
+	char *copy = NULL;
+	unsigned hash;
+	int err = 0;
+
+	if (replaced)
+		*replaced = false;
+	if (!t || !from || !to || !stanza)
+		return EINVAL;
+	hash = hash_of(from, to);
+	slot = slot_of(t, hash, from, to);
+	if (!*slot && t->waiting >= t->max_pairs) {
+		err = ENOSPC;
+		goto out;
+	}
+	copy = copy_of(t, stanza, len);
+	if (!copy) {
+		err = ENOMEM;
+		goto out;
+	}
+	if (*slot) { /* the newer state wins; the pair keeps its place */
+		sylk_mem_free(&t->mem, (*slot)->stanza);
+		(*slot)->stanza = copy;
+		(*slot)->len = len;
+		t->replaced++;
+		if (replaced)
+			*replaced = true;
+		goto out;
+	}
+	from_len = strlen(from);
+	to_len = strlen(to);
+	p = sylk_mem_zalloc(&t->mem, sizeof(*p) + from_len + to_len + 2);
+	if (!p) {
+		sylk_mem_free(&t->mem, copy);
+		err = ENOMEM;
+		goto out;
+	}
+	p->hash = hash;
+	p->stanza = copy;
+	p->len = len;
+	p->to_at = from_len + 1;
+	memcpy(p->key, from, from_len + 1);
+	memcpy(p->key + p->to_at, to, to_len + 1);
+	*slot = p;
+	if (t->tail)
+		t->tail->next = p;
+	else
+		t->head = p;
+	t->tail = p;
+	t->waiting++;
+out:
+	if (!err)
+		t->deferred++;
+	if (err == ENOSPC) {
+		t->refused++;
+		t->refused_untold++;
+	}
+	return err;
+}
+
+bool xmpp_pending_has(const struct xmpp_pending *t, const char *from, const char *to)
+{
+	if (!t || !from || !to || !t->waiting)
+		return false;
+	return *slot_of(t, hash_of(from, to), from, to) != NULL;
+}
+
+int xmpp_pending_take(struct xmpp_pending *t, char **stanza, size_t *len)
+{
+	struct pending_pair *p, **slot;
+
+	if (!t || !stanza)
+		return EINVAL;
+	p = t->head;
+	if (!p)
+		return ENOENT;
+	for (slot = &t->bucket[p->hash & (t->nbuckets - 1)]; *slot != p; slot = &(*slot)->chain)
+		;
+	*slot = p->chain;
+	t->head = p->next;
+	if (!t->head)
+		t->tail = NULL;
+	t->waiting--;
+	*stanza = p->stanza;
+	if (len)
+		*len = p->len;
+	p->stanza = NULL;
+	pair_free(t, p);
+	return 0;
+}
+
+void xmpp_pending_stats(const struct xmpp_pending *t, struct xmpp_pending_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!t)
+		return;
+	out->waiting = t->waiting;
+	out->deferred = t->deferred;
+	out->replaced = t->replaced;
+	out->refused = t->refused;
+}
+
+unsigned long xmpp_pending_refused_due(struct xmpp_pending *t, int64_t now, int64_t interval)
+{
+	unsigned long n;
+
+	if (!t || !t->refused_untold || (t->told && now - t->told_at < interval))
+		return 0;
+	n = t->refused_untold;
+	t->refused_untold = 0;
+	t->told_at = now;
+	t->told = true;
+	return n;
+}
