@@ -25,6 +25,7 @@
 #include "core/usr_avp.h"
 #include "modules/htable/ht_api.h"
 #include "modules/htable/api.h"
+#include "modules/dmq/bind_dmq.h"
 #include "modules/tm/t_hooks.h"
 
 #include "sylk_ws/base/clock.h"
@@ -55,6 +56,12 @@ static struct relay_table *table;
 static gen_lock_t *relay_lock;
 static htable_api_t ht;
 
+/* invitations to accounts on other nodes: a DMQ broadcast (KDMQ to
+ * sip:sylkrtc@node), which route[CLUSTER_IN] gives to sylk_rtc_relay() */
+#define INVITE_PEER "sylkrtc"
+static dmq_api_t dmq;
+static dmq_peer_t *invite_peer;
+
 static void *shm_alloc_cb(size_t size, void *ctx)
 {
 	return shm_malloc(size);
@@ -70,6 +77,42 @@ static const struct sylk_mem relay_shm = {shm_alloc_cb, NULL, shm_free_cb, NULL}
 static bool enabled(void)
 {
 	return table != NULL;
+}
+
+/* A KDMQ for our peer the script handed to dmq_handle_message(): the DMQ
+ * worker holds no WebSocket, so it is refused where an operator sees it. */
+static int invite_peer_misrouted(struct sip_msg *msg, peer_reponse_t *resp, dmq_node_t *node)
+{
+	static char reason[] = "Give KDMQ sylkrtc to sylk_rtc_relay()";
+
+	LM_WARN("a video-room invitation from another node reached the dmq module: "
+		"route[CLUSTER_IN] must give KDMQ for \"" INVITE_PEER "\" to sylk_rtc_relay()\n");
+	resp->resp_code = 500;
+	resp->reason.s = reason;
+	resp->reason.len = (int)strlen(reason);
+	return 0;
+}
+
+/* Without dmq loaded, invitations reach this node's browsers only. */
+static int invite_peer_init(void)
+{
+	static dmq_peer_t peer = {
+		.peer_id = {INVITE_PEER, sizeof(INVITE_PEER) - 1},
+		.description = {"sylk_rtc video-room invitations", 31},
+		.callback = invite_peer_misrouted,
+	};
+
+	if (!find_export("bind_dmq", 0, 0)) {
+		LM_WARN("dmq is not loaded: video-room invitations reach the browsers of this "
+			"node only\n");
+		return 0;
+	}
+	if (dmq_load_api(&dmq) < 0 || !(invite_peer = dmq.register_dmq_peer(&peer))) {
+		LM_ERR("cannot register the DMQ peer " INVITE_PEER " (load dmq.so before "
+		       "sylk_rtc.so)\n");
+		return -1;
+	}
+	return 0;
 }
 
 int rtc_relay_init(void)
@@ -94,7 +137,7 @@ int rtc_relay_init(void)
 	}
 	LM_INFO("video rooms: homes in htable %s, relayed from %s (socket %s)\n",
 		rtc_relay_cfg.home_table, rtc_relay_cfg.hostport, rtc_relay_cfg.socket_name);
-	return 0;
+	return invite_peer_init();
 }
 
 /* ---- homes (htable) ---------------------------------------------------------- */
@@ -362,6 +405,25 @@ static void deliver(const char *node, const struct relay_item *it, int *gone)
 	relay_queue(node, &closed, NULL);
 }
 
+/* An invitation another node's room sent to every node: for the invited
+ * account's connections here that may receive (none is fine). */
+static void deliver_invite(const char *node, const struct relay_item *it)
+{
+	int conns[64];
+	int n;
+
+	rtc_lock();
+	n = rtc_account_receivers(it->account, -1, conns, 64);
+	rtc_unlock();
+	for (int i = 0; i < n; i++) {
+		if (rtc_conn_version(conns[i]) != SYLKRTC_V2)
+			continue;
+		LM_INFO("video-room invitation from %s for %s (connection %d)\n", node,
+			it->account, conns[i]);
+		rtc_ws.send(conns[i], SYLK_WS_OP_TEXT, it->text, strlen(it->text));
+	}
+}
+
 static bool identity(int conn_id, const char *account, char *aor, char *name, size_t size)
 {
 	struct rtc_account *a;
@@ -456,6 +518,51 @@ bool rtc_relay_forward(int conn_id, const struct sylkrtc_request *req, const cha
 	return forward_to(conn_id, req, text, len, home, NULL, NULL);
 }
 
+static void broadcast_invites(const struct relay_item *items, size_t n)
+{
+	static dmq_resp_cback_t no_answer = {NULL, NULL};
+	static str ctype = {RELAY_CONTENT_TYPE, sizeof(RELAY_CONTENT_TYPE) - 1};
+	char *body = NULL;
+	str b;
+	int err;
+
+	if ((err = relay_batch_encode(&body, rtc_relay_cfg.hostport, items, n))) {
+		LM_ERR("%zu video-room invitations not sent to the other nodes: %s\n", n,
+		       strerror(err));
+		return;
+	}
+	b.s = body;
+	b.len = (int)strlen(body);
+	if (dmq.bcast_message(invite_peer, &b, NULL, &no_answer, 1, &ctype) < 0)
+		LM_ERR("%zu video-room invitations not sent to the other nodes\n", n);
+	free(body);
+}
+
+void rtc_relay_invite_elsewhere(const char *const *accounts, char *const *frames, size_t n)
+{
+	struct relay_item items[RELAY_ITEMS_MAX];
+	size_t count = 0, bytes = 0;
+
+	if (!enabled() || !invite_peer)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		size_t size;
+
+		if (!frames[i])
+			continue;
+		size = strlen(accounts[i]) + strlen(frames[i]) * 2 + 64; /* escaped */
+		if (count && (count == RELAY_ITEMS_MAX || bytes + size > RELAY_BATCH_BYTES)) {
+			broadcast_invites(items, count);
+			count = bytes = 0;
+		}
+		items[count++] = (struct relay_item){
+			.kind = RELAY_INVITE, .account = (char *)accounts[i], .text = frames[i]};
+		bytes += size;
+	}
+	if (count)
+		broadcast_invites(items, count);
+}
+
 void rtc_relay_conn_closed(int conn_id)
 {
 	char homes[RELAY_PEERS_MAX][RELAY_NODE_SIZE];
@@ -503,6 +610,7 @@ int rtc_relay_receive(struct sip_msg *msg)
 		case RELAY_EVENT: deliver(b->node, it, &gone); break;
 		case RELAY_CLOSED: remote_closed(b->node, it->conn); break;
 		case RELAY_PING: break;
+		case RELAY_INVITE: deliver_invite(b->node, it); break;
 		}
 	}
 	relay_batch_free(b);

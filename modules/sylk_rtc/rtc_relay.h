@@ -48,6 +48,11 @@ void rtc_relay_send(int conn_id, char **jsonp);
 /* The sylkRTC version of a pseudo connection, 0 when it is gone. */
 enum sylkrtc_version rtc_relay_version(int conn_id);
 
+/* Conference-invite frames (v2, @p frames[i] for @p accounts[i]; NULL
+ * skipped): broadcast to the other nodes over DMQ, a few per KDMQ, which
+ * give each to the account's connections they hold. No lock held. */
+void rtc_relay_invite_elsewhere(const char *const *accounts, char *const *frames, size_t n);
+
 /* A browser connection of this node closed: the homes of its rooms hear. */
 void rtc_relay_conn_closed(int conn_id);
 
@@ -59,7 +64,8 @@ void rtc_relay_flush(void);
  * our rooms), quiet nodes are pinged. */
 void rtc_relay_timer(void);
 
-/* sylk_rtc_relay(): a relay MESSAGE on the cluster socket. 1 (handled:
+/* sylk_rtc_relay(): a relay MESSAGE, or a KDMQ for the peer "sylkrtc"
+ * (invitations), on the cluster socket. 1 (handled:
  * reply 200) or -1 (malformed: reply 400; logged). */
 int rtc_relay_receive(struct sip_msg *msg);
 

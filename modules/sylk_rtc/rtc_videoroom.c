@@ -905,11 +905,17 @@ static void toggle_hand(int conn_id, const struct sylkrtc_request *req)
 	rtc_send_ack(conn_id, req->transaction);
 }
 
-/* Invitees without a connection where they may receive get a push
- * (rtc_push.c: only accounts with a stored token). Lock held. */
-static void invite_push_offline(const struct sylkrtc_request *req, const char *room,
-				const struct sylkrtc_identity *from, const char *sid, bool video)
+/* Invitees without a connection here where they may receive get a push
+ * (rtc_push.c: only accounts with a stored token). In a cluster every
+ * invitee's conference-invite also goes to the other nodes (their
+ * connections may be anywhere): its frame in @p elsewhere[i], sent once the
+ * lock is released. Lock held. */
+static void invite_offline(const struct sylkrtc_request *req, const char *room,
+			   const struct sylkrtc_identity *from, const char *sid, bool video,
+			   char **elsewhere)
 {
+	bool cluster = rtc_relay_cfg.hostport && *rtc_relay_cfg.hostport;
+
 	for (size_t i = 0; i < req->participant_count; i++) {
 		bool online = false;
 
@@ -919,7 +925,18 @@ static void invite_push_offline(const struct sylkrtc_request *req, const char *r
 		if (!online)
 			rtc_push_conference(req->participants[i], from->uri, from->display_name,
 					    room, sid, video);
+		if (cluster && sylkrtc_event_conference_invite(&elsewhere[i], SYLKRTC_V2,
+							       req->participants[i], room, sid,
+							       from) != 0)
+			elsewhere[i] = NULL;
 	}
+}
+
+static void invite_elsewhere(const struct sylkrtc_request *req, char **elsewhere)
+{
+	rtc_relay_invite_elsewhere(req->participants, elsewhere, req->participant_count);
+	for (size_t i = 0; i < req->participant_count; i++)
+		free(elsewhere[i]);
 }
 
 static void invite(int conn_id, const struct sylkrtc_request *req)
@@ -927,6 +944,7 @@ static void invite(int conn_id, const struct sylkrtc_request *req)
 	struct vr_room *r = NULL;
 	struct vr_pub *p = participant(conn_id, req, &r);
 	struct sylkrtc_identity from;
+	char *elsewhere[SYLKRTC_LIST_MAX] = {NULL};
 	char sid[33];
 
 	if (!p)
@@ -934,7 +952,7 @@ static void invite(int conn_id, const struct sylkrtc_request *req)
 	from.uri = p->uri;
 	from.display_name = p->display_name[0] ? p->display_name : NULL;
 	rtc_sip_random_hex(sid, sizeof(sid));
-	invite_push_offline(req, r->uri, &from, sid, p->video);
+	invite_offline(req, r->uri, &from, sid, p->video, elsewhere);
 	for (struct rtc_account *a = rtc_account_first(); a; a = a->next) {
 		char *json = NULL;
 		bool invited = false;
@@ -951,6 +969,7 @@ static void invite(int conn_id, const struct sylkrtc_request *req)
 			       &json);
 	}
 	rtc_unlock();
+	invite_elsewhere(req, elsewhere);
 	rtc_send_ack(conn_id, req->transaction);
 }
 

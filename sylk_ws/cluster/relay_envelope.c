@@ -18,18 +18,19 @@ static const char *const kind_names[] = {
 	[RELAY_EVENT] = "event",
 	[RELAY_CLOSED] = "closed",
 	[RELAY_PING] = "ping",
+	[RELAY_INVITE] = "invite",
 };
 
 const char *relay_kind_name(enum relay_kind kind)
 {
-	if (kind < RELAY_REQUEST || kind > RELAY_PING)
+	if (kind < RELAY_REQUEST || kind > RELAY_INVITE)
 		return "?";
 	return kind_names[kind];
 }
 
 static int kind_from_name(const char *s)
 {
-	for (int k = RELAY_REQUEST; k <= RELAY_PING; k++)
+	for (int k = RELAY_REQUEST; k <= RELAY_INVITE; k++)
 		if (strcmp(s, kind_names[k]) == 0)
 			return k;
 	return 0;
@@ -87,14 +88,21 @@ static int add_int(struct json_object *o, const char *key, int val)
 	return 0;
 }
 
+/* what carries a frame */
+static int has_text(enum relay_kind kind)
+{
+	return kind == RELAY_REQUEST || kind == RELAY_EVENT || kind == RELAY_INVITE;
+}
+
 static int item_valid(const struct relay_item *it)
 {
-	if (it->kind < RELAY_REQUEST || it->kind > RELAY_PING || it->conn < 0)
+	if (it->kind < RELAY_REQUEST || it->kind > RELAY_INVITE || it->conn < 0)
 		return 0;
 	if (it->kind == RELAY_REQUEST && (it->version < 1 || it->version > 2))
 		return 0;
-	if ((it->kind == RELAY_REQUEST || it->kind == RELAY_EVENT) &&
-	    (!it->text || !it->text[0] || strlen(it->text) > RELAY_TEXT_MAX))
+	if (has_text(it->kind) && (!it->text || !it->text[0] || strlen(it->text) > RELAY_TEXT_MAX))
+		return 0;
+	if (it->kind == RELAY_INVITE && !it->account)
 		return 0;
 	if (it->account && !line_valid(it->account, RELAY_NAME_MAX))
 		return 0;
@@ -112,11 +120,11 @@ static int encode_item(struct json_object **out, const struct relay_item *it)
 		err = add_int(o, "conn", it->conn);
 	if (!err && it->kind == RELAY_REQUEST)
 		err = add_int(o, "version", it->version);
-	if (!err && it->kind == RELAY_REQUEST && it->account)
+	if (!err && (it->kind == RELAY_REQUEST || it->kind == RELAY_INVITE) && it->account)
 		err = add_str(o, "account", it->account);
 	if (!err && it->kind == RELAY_REQUEST && it->display_name)
 		err = add_str(o, "display_name", it->display_name);
-	if (!err && (it->kind == RELAY_REQUEST || it->kind == RELAY_EVENT))
+	if (!err && has_text(it->kind))
 		err = add_str(o, "text", it->text);
 	if (err) {
 		json_object_put(o);
@@ -269,6 +277,13 @@ static int decode_item(struct relay_item *it, struct json_object *o, size_t i, c
 		return bad(why, size, "item %zu: empty text", i);
 	if (it->kind == RELAY_EVENT)
 		return 0;
+	if (it->kind == RELAY_INVITE) {
+		if ((err = get_str(&it->account, o, "account", 1, RELAY_NAME_MAX, why, size)))
+			return err;
+		if (!it->account[0] || strpbrk(it->account, "\r\n"))
+			return bad(why, size, "item %zu: not an account", i);
+		return 0;
+	}
 	if ((err = get_int(&it->version, o, "version", 1, 2, why, size)) ||
 	    (err = get_str(&it->account, o, "account", 0, RELAY_NAME_MAX, why, size)) ||
 	    (err = get_str(&it->display_name, o, "display_name", 0, RELAY_NAME_MAX, why, size)))

@@ -12,12 +12,18 @@
  *      "text":"{\"sylkrtc\":\"videoroom-join\",...}"},
  *     {"kind":"event","conn":17,"text":"{\"sylkrtc\":\"videoroom-event\",...}"},
  *     {"kind":"closed","conn":17},
- *     {"kind":"ping"}]}
+ *     {"kind":"ping"},
+ *     {"kind":"invite","conn":0,"account":"b@c","text":"{\"sylkrtc\":\"account-event\",...}"}]}
  *
  * "node" is the sender's cluster host:port (where answers go), "conn" a
  * connection id on the front node. Items are handled in their order; one
  * MESSAGE per node pair is in flight at a time, so the browser sees its
  * events in the order the home made them even over UDP.
+ *
+ * An "invite" item goes from a room's home to every other node (broadcast
+ * over DMQ, not through the relay's queue): the conference-invite frame for
+ * the invited account, which each node gives to that account's connections
+ * it holds.
  */
 #ifndef SYLK_CLUSTER_RELAY_ENVELOPE_H
 #define SYLK_CLUSTER_RELAY_ENVELOPE_H
@@ -35,15 +41,17 @@ enum relay_kind {
 	RELAY_EVENT,       /* home -> front: a frame for the browser */
 	RELAY_CLOSED,      /* the connection is gone (either way) */
 	RELAY_PING,        /* are you there (answered by the MESSAGE's 200) */
+	RELAY_INVITE,      /* home -> every node: a frame for an account's connections */
 };
 
 struct relay_item {
 	enum relay_kind kind;
 	int conn;           /* the connection on the front node; 0 for a ping */
 	int version;        /* REQUEST: its sylkRTC version, 1 or 2 */
-	char *account;      /* REQUEST: the account the front vouches for, or NULL */
+	char *account;      /* REQUEST: the account the front vouches for, or NULL;
+			     * INVITE: the invited account */
 	char *display_name; /* REQUEST: optional */
-	char *text;         /* REQUEST: the request's JSON; EVENT: the frame */
+	char *text;         /* REQUEST: the request's JSON; EVENT, INVITE: the frame */
 };
 
 struct relay_batch {

@@ -36,11 +36,13 @@ static int same(const char *a, const char *b)
 
 static void check_item(const struct relay_item *it)
 {
-	ASSERT(it->kind >= RELAY_REQUEST && it->kind <= RELAY_PING);
+	ASSERT(it->kind >= RELAY_REQUEST && it->kind <= RELAY_INVITE);
 	ASSERT(it->conn >= 0);
 	check_name(it->account);
 	check_name(it->display_name);
-	if (it->kind == RELAY_REQUEST || it->kind == RELAY_EVENT) {
+	if (it->kind == RELAY_INVITE)
+		ASSERT(it->account && it->account[0]);
+	if (it->kind == RELAY_REQUEST || it->kind == RELAY_EVENT || it->kind == RELAY_INVITE) {
 		ASSERT(it->text && it->text[0] && strlen(it->text) <= RELAY_TEXT_MAX);
 		ASSERT(utf8_valid(it->text, strlen(it->text)));
 	} else
@@ -70,6 +72,8 @@ static void check_again(const struct relay_batch *b)
 			if (x->kind == RELAY_REQUEST)
 				ASSERT(x->version == y->version && same(x->account, y->account) &&
 				       same(x->display_name, y->display_name));
+			if (x->kind == RELAY_INVITE)
+				ASSERT(same(x->account, y->account));
 		}
 	}
 	relay_batch_free(again);

@@ -22,7 +22,7 @@ from sylktest.processes import wait_until
 from sylktest.server import SIP_DOMAIN
 from sylktest.sylkrtc import SylkRtcClient
 
-from test_videoroom import Participant, room_calls, vr_event
+from test_videoroom import Participant, connect, room_calls, vr_event
 
 ROOM_NAME = "acrossnodes"
 ROOM = f"{ROOM_NAME}@videoconference.{SIP_DOMAIN}"
@@ -111,18 +111,20 @@ def test_requests_for_an_unknown_session_get_the_homes_error(nodes, people):
     assert "Unknown publisher room session" in err, err
 
 
-def relay_message(host, port, body, content_type="application/x-sylk-relay+json"):
-    """The final status of a relay MESSAGE sent from a fresh UDP socket."""
+def relay_message(host, port, body, content_type="application/x-sylk-relay+json",
+                  method="MESSAGE", user="sylk-relay"):
+    """The final status of a relay MESSAGE (or a KDMQ) sent from a fresh UDP
+    socket."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(3)
     s.bind(("127.0.0.1", 0))
     local, tag = s.getsockname()[1], uuid.uuid4().hex[:8]
-    ruri = f"sip:sylk-relay@{host}:{port}"
-    msg = (f"MESSAGE {ruri} SIP/2.0\r\n"
+    ruri = f"sip:{user}@{host}:{port}"
+    msg = (f"{method} {ruri} SIP/2.0\r\n"
            f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bK{tag};rport\r\n"
            "Max-Forwards: 70\r\n"
            f"From: <sip:sylk-relay@127.0.0.1:{local}>;tag={tag}\r\n"
-           f"To: <{ruri}>\r\nCall-ID: {tag}@test\r\nCSeq: 1 MESSAGE\r\n"
+           f"To: <{ruri}>\r\nCall-ID: {tag}@test\r\nCSeq: 1 {method}\r\n"
            f"Content-Type: {content_type}\r\nContent-Length: {len(body.encode())}\r\n\r\n{body}")
     try:
         s.sendto(msg.encode(), (host, port))
@@ -159,6 +161,48 @@ def test_relay_messages_are_taken_on_the_cluster_socket_only(nodes):
         assert relay_message(b.cluster_ip, b.cluster_port, body, "text/plain") == 415
         assert relay_message(b.cluster_ip, b.cluster_port, body) == 200
         assert c.wait_event(forged, 5)["publishers"] == ["x"]
+
+
+def is_invite_from(who, room):
+    return lambda e: (e.get("event") == "conference-invite" and e.get("room") == room
+                      and e["originator"]["uri"] == who.aor)
+
+
+def test_invitations_reach_the_invitees_browsers_on_every_node(nodes, people):
+    """videoroom-invite from a browser on the room's home, and from one on
+    another node (relayed to the home): the invitee's browsers on the two
+    other nodes each get the conference-invite once (the home broadcasts it
+    over DMQ). The same KDMQ on a node's public SIP socket delivers nothing."""
+    a, b, c = nodes
+    room = f"invites@videoconference.{SIP_DOMAIN}"
+    carol_aor = f"carol@{SIP_DOMAIN}"
+    alice, bob = people(a, "alice", room), people(b, "bob", room)
+    alice.join()
+    bob.join()
+    devices = [connect(c, "carol"), connect(b, "carol")]
+    try:
+        for inviter in (alice, bob):
+            inviter.client.expect_ack("videoroom-invite", session=inviter.session,
+                                      participants=[carol_aor])
+            for dev in devices:
+                inv = dev.wait_event(is_invite_from(inviter, room), 10)
+                assert inv["account"] == carol_aor
+                assert inv["session_id"]
+        for dev in devices:
+            with pytest.raises(TimeoutError):
+                dev.wait_event(lambda e: e.get("event") == "conference-invite", 1)
+
+        forged = json.dumps({"sylkrtc": "account-event", "account": carol_aor,
+                             "event": "conference-invite", "room": "forged@x",
+                             "originator": {"uri": "mallory@x"}})
+        body = json.dumps({"sylk-relay": 1, "node": a.cluster_hostport, "items": [
+            {"kind": "invite", "conn": 0, "account": carol_aor, "text": forged}]})
+        relay_message("127.0.0.1", c.sip_port, body, method="KDMQ", user="sylkrtc")
+        with pytest.raises(TimeoutError):
+            devices[0].wait_event(lambda e: e.get("room") == "forged@x", 1)
+    finally:
+        for dev in devices:
+            dev.close()
 
 
 def test_the_browsers_of_a_dead_node_leave_the_rooms_of_the_home(nodes, people):

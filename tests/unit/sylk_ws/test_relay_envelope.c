@@ -24,16 +24,19 @@ static void test_round_trip(void)
 		{.kind = RELAY_EVENT, .conn = 17, .text = "{\"sylkrtc\":\"ack\"}\n"},
 		{.kind = RELAY_CLOSED, .conn = 3},
 		{.kind = RELAY_PING},
+		{.kind = RELAY_INVITE,
+		 .account = "bob@example.com",
+		 .text = "{\"sylkrtc\":\"account-event\",\"event\":\"conference-invite\"}"},
 	};
 	struct relay_batch *b = NULL;
 	char *text = NULL, why[128];
 
-	CHECK_INT(relay_batch_encode(&text, "127.0.0.11:5090", items, 4), 0);
+	CHECK_INT(relay_batch_encode(&text, "127.0.0.11:5090", items, 5), 0);
 	CHECK(text && strstr(text, "\"sylk-relay\":1"));
 	CHECK_INT(decode(&b, text, why, sizeof(why)), 0);
 	if (b) {
 		CHECK_STR(b->node, "127.0.0.11:5090");
-		CHECK_INT(b->count, 4);
+		CHECK_INT(b->count, 5);
 		CHECK_INT(b->items[0].kind, RELAY_REQUEST);
 		CHECK_INT(b->items[0].conn, 17);
 		CHECK_INT(b->items[0].version, 2);
@@ -47,6 +50,9 @@ static void test_round_trip(void)
 		CHECK_INT(b->items[2].conn, 3);
 		CHECK(!b->items[2].text);
 		CHECK_INT(b->items[3].kind, RELAY_PING);
+		CHECK_INT(b->items[4].kind, RELAY_INVITE);
+		CHECK_STR(b->items[4].account, "bob@example.com");
+		CHECK_STR(b->items[4].text, items[4].text);
 	}
 	relay_batch_free(b);
 	free(text);
@@ -59,8 +65,10 @@ static void test_encode_refuses_what_decode_would(void)
 	struct relay_item newline = {
 		.kind = RELAY_REQUEST, .conn = 1, .version = 1, .account = "a@b\r\nX: y", .text = "{}"};
 	struct relay_item ok = {.kind = RELAY_PING};
+	struct relay_item invite_to_nobody = {.kind = RELAY_INVITE, .text = "{}"};
 	char *text = NULL;
 
+	CHECK_INT(relay_batch_encode(&text, "10.0.0.1:5090", &invite_to_nobody, 1), EINVAL);
 	CHECK_INT(relay_batch_encode(&text, "10.0.0.1:5090", &no_text, 1), EINVAL);
 	CHECK_INT(relay_batch_encode(&text, "10.0.0.1:5090", &bad_version, 1), EINVAL);
 	CHECK_INT(relay_batch_encode(&text, "10.0.0.1:5090", &newline, 1), EINVAL);
@@ -109,6 +117,10 @@ static void test_malformed(void)
 		"{\"sylk-relay\":1,\"node\":\"1.2.3.4:5\",\"items\":[{\"kind\":\"event\",\"conn\":1,"
 		"\"text\":\"a\\u0000b\"}]}",
 		"{\"sylk-relay\":1,\"node\":\"1.2.3.4:5\",\"items\":[7]}",
+		"{\"sylk-relay\":1,\"node\":\"1.2.3.4:5\",\"items\":[{\"kind\":\"invite\",\"conn\":0,"
+		"\"text\":\"{}\"}]}",
+		"{\"sylk-relay\":1,\"node\":\"1.2.3.4:5\",\"items\":[{\"kind\":\"invite\",\"conn\":0,"
+		"\"account\":\"b\\nc\",\"text\":\"{}\"}]}",
 		"{\"sylk-relay\":1,\"node\":\"1.2.3.4:5\",\"items\":[{\"kind\":\"ping\"}]} trailing",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -141,6 +153,7 @@ static void test_kind_names(void)
 {
 	CHECK_STR(relay_kind_name(RELAY_REQUEST), "request");
 	CHECK_STR(relay_kind_name(RELAY_PING), "ping");
+	CHECK_STR(relay_kind_name(RELAY_INVITE), "invite");
 	CHECK_STR(relay_kind_name(0), "?");
 	CHECK_STR(relay_kind_name(99), "?");
 }
