@@ -2,7 +2,6 @@
 /* rtpengine ng client shared by the modules. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -14,6 +13,8 @@
 
 #include "core/counters.h"
 #include "core/dprint.h"
+
+#include "sylk_ws/ng/ng_addr.h"
 
 #include "ng_client.h"
 
@@ -40,30 +41,14 @@ static void ng_stat(stat_var **v)
 
 int ng_client_init(const char *sock, int timeout_ms)
 {
-	char host[128];
-	const char *p = sock, *colon;
-	struct addrinfo hints, *ai = NULL;
+	enum ng_addr_reason why;
 
 	ng_timeout_ms = timeout_ms;
-	if (strncmp(p, "udp:", 4) == 0)
-		p += 4;
-	colon = strrchr(p, ':');
-	if (!colon || (size_t)(colon - p) >= sizeof(host) || colon == p) {
-		LM_ERR("rtpengine_sock must be udp:HOST:PORT, not '%s'\n", sock);
+	if (ng_addr_parse(&ng_addr, &ng_addr_len, sock, &why) != 0) {
+		LM_ERR("rtpengine_sock '%s': %s (udp:HOST:PORT, HOST a numeric address)\n",
+		       sock ? sock : "", ng_addr_reason_str(why));
 		return -1;
 	}
-	memcpy(host, p, (size_t)(colon - p));
-	host[colon - p] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai) {
-		LM_ERR("rtpengine_sock '%s': need a numeric address and port\n", sock);
-		return -1;
-	}
-	memcpy(&ng_addr, ai->ai_addr, ai->ai_addrlen);
-	ng_addr_len = ai->ai_addrlen;
-	freeaddrinfo(ai);
 	return 0;
 }
 

@@ -10,7 +10,7 @@
 #include "core/counters.h"
 #include "sylk_ws/ng/ng_message.h"
 
-/* Parses "udp:HOST:PORT" once, in mod_init; @p timeout_ms per try. */
+/* Parses "udp:HOST:PORT" (ng_addr.h) once, in mod_init; @p timeout_ms per try. */
 int ng_client_init(const char *sock, int timeout_ms);
 
 /* The module's statistics counting failed requests (no usable reply, or a

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sylk_ws/base/hostport.h"
 #include "sylk_ws/http/http_client.h"
 
 static bool digit(unsigned char c)
@@ -28,51 +29,26 @@ static bool host_byte(unsigned char c, bool bracketed)
 /* "host[:port]" or "[v6][:port]", @p len bytes */
 static enum http_url_reason host_port(struct http_url *u, const char *s, size_t len)
 {
-	const char *h = s, *end = s + len, *colon;
-	size_t hlen, plen;
-	unsigned port = 0;
+	struct hostport hp;
+	uint16_t port;
 
-	if (len == 0 || len >= sizeof(u->host_header))
+	if (len == 0 || len >= sizeof(u->host_header) || hostport_split(&hp, s, len) != 0)
 		return HTTP_URL_BAD_HOST;
-	if (s[0] == '[') {
-		const char *close = memchr(s, ']', len);
-
-		if (!close)
+	for (size_t i = 0; i < hp.host_len; i++)
+		if (!host_byte((unsigned char)hp.host[i], hp.bracketed))
 			return HTTP_URL_BAD_HOST;
-		h = s + 1;
-		hlen = (size_t)(close - h);
-		colon = close + 1 < end ? close + 1 : NULL;
-		if (colon && *colon != ':')
-			return HTTP_URL_BAD_HOST;
-	} else {
-		colon = memchr(s, ':', len);
-		hlen = colon ? (size_t)(colon - s) : len;
-	}
-	if (hlen == 0)
-		return HTTP_URL_BAD_HOST;
-	for (size_t i = 0; i < hlen; i++)
-		if (!host_byte((unsigned char)h[i], h != s))
-			return HTTP_URL_BAD_HOST;
-	memcpy(u->host, h, hlen);
-	u->host[hlen] = '\0';
+	memcpy(u->host, hp.host, hp.host_len);
+	u->host[hp.host_len] = '\0';
 	memcpy(u->host_header, s, len);
 	u->host_header[len] = '\0';
-	if (!colon) {
+	if (!hp.port) {
 		memcpy(u->port, "80", 3);
 		return HTTP_URL_OK;
 	}
-	plen = (size_t)(end - colon - 1);
-	if (plen == 0 || plen > 5)
+	if (hostport_port(&port, hp.port, hp.port_len) != 0)
 		return HTTP_URL_BAD_PORT;
-	for (size_t i = 0; i < plen; i++) {
-		if (!digit((unsigned char)colon[1 + i]))
-			return HTTP_URL_BAD_PORT;
-		port = port * 10 + (unsigned)(colon[1 + i] - '0');
-	}
-	if (port < 1 || port > 65535)
-		return HTTP_URL_BAD_PORT;
-	memcpy(u->port, colon + 1, plen);
-	u->port[plen] = '\0';
+	memcpy(u->port, hp.port, hp.port_len);
+	u->port[hp.port_len] = '\0';
 	return HTTP_URL_OK;
 }
 

@@ -9,6 +9,7 @@
 
 #include "sylk_ws/sip/sip_aor.h"
 #include "sylk_ws/base/chars.h"
+#include "sylk_ws/base/hostport.h"
 
 #define HOSTNAME_MAX 253
 #define LABEL_MAX 63
@@ -108,60 +109,19 @@ static bool hostname_valid(const char *h, size_t len)
 	return true;
 }
 
-static enum sip_aor_reason port_decode(uint16_t *port, const char *p, size_t len)
-{
-	unsigned v = 0;
-
-	if (len == 0 || len > 5)
-		return SIP_AOR_BAD_PORT;
-	for (size_t i = 0; i < len; i++) {
-		if (!is_digit(p[i]))
-			return SIP_AOR_BAD_PORT;
-		v = v * 10 + (unsigned)(p[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return SIP_AOR_BAD_PORT;
-	*port = (uint16_t)v;
-	return SIP_AOR_OK;
-}
-
 static enum sip_aor_reason host_decode(struct sip_aor *aor, const char *h, size_t len)
 {
-	const char *port = NULL;
-	size_t host_len, port_len = 0;
+	struct hostport hp;
 
-	if (h[0] == '[') {
-		const char *close = memchr(h, ']', len);
-		if (!close)
-			return SIP_AOR_BAD_DOMAIN;
-		host_len = (size_t)(close - h) + 1;
-		if (!ip_valid(AF_INET6, h + 1, host_len - 2))
-			return SIP_AOR_BAD_DOMAIN;
-		if (host_len < len) {
-			if (h[host_len] != ':')
-				return SIP_AOR_BAD_DOMAIN;
-			port = h + host_len + 1;
-			port_len = len - host_len - 1;
-		}
-	} else {
-		const char *colon = memchr(h, ':', len);
-		host_len = colon ? (size_t)(colon - h) : len;
-		if (host_len == 0 || !hostname_valid(h, host_len))
-			return SIP_AOR_BAD_DOMAIN;
-		if (colon) {
-			port = colon + 1;
-			port_len = len - host_len - 1;
-		}
-	}
-
+	if (hostport_split(&hp, h, len) != 0 ||
+	    !(hp.bracketed ? ip_valid(AF_INET6, hp.host, hp.host_len) :
+			     hostname_valid(hp.host, hp.host_len)))
+		return SIP_AOR_BAD_DOMAIN;
 	aor->port = 0;
-	if (port) {
-		enum sip_aor_reason err = port_decode(&aor->port, port, port_len);
-		if (err)
-			return err;
-	}
+	if (hp.port && hostport_port(&aor->port, hp.port, hp.port_len) != 0)
+		return SIP_AOR_BAD_PORT;
 	aor->host = h;
-	aor->host_len = host_len;
+	aor->host_len = hp.bracketed ? hp.host_len + 2 : hp.host_len;
 	return SIP_AOR_OK;
 }
 
