@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "sylk_ws/base/hostport.h"
 #include "sylk_ws/base/utf8.h"
 #include "sylk_ws/cluster/relay_envelope.h"
 
@@ -36,24 +38,25 @@ static int kind_from_name(const char *s)
 	return 0;
 }
 
+/* what a cluster node's host may be written with: a name, IPv4, IPv6 */
+static bool node_host_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       c == '.' || c == '-' || c == ':';
+}
+
 int relay_node_valid(const char *node)
 {
 	size_t n = node ? strlen(node) : 0;
-	const char *colon;
+	struct hostport hp;
+	uint16_t port;
 
-	if (n < 3 || n >= RELAY_NODE_SIZE)
+	if (n < 3 || n >= RELAY_NODE_SIZE || hostport_split(&hp, node, n) != 0 || !hp.port)
 		return 0;
-	for (const char *p = node; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
-		      (*p >= 'A' && *p <= 'Z') || strchr(".-:[]", *p)))
+	for (size_t i = 0; i < hp.host_len; i++)
+		if (!node_host_char(hp.host[i]))
 			return 0;
-	colon = strrchr(node, ':');
-	if (!colon || colon == node || !colon[1])
-		return 0;
-	for (const char *p = colon + 1; *p; p++)
-		if (*p < '0' || *p > '9')
-			return 0;
-	return atoi(colon + 1) > 0 && atoi(colon + 1) < 65536;
+	return hostport_port(&port, hp.port, hp.port_len) == 0;
 }
 
 /* a single-line name: what a display name or an AOR may be */

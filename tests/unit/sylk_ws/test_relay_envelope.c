@@ -85,6 +85,9 @@ static void test_node_names(void)
 	CHECK(!relay_node_valid("127.0.0.1"));
 	CHECK(!relay_node_valid("127.0.0.1:"));
 	CHECK(!relay_node_valid("127.0.0.1:99999"));
+	CHECK(!relay_node_valid("127.0.0.1:0"));
+	CHECK(!relay_node_valid("[::1:5090"));
+	CHECK(!relay_node_valid("node_1:5090"));
 	CHECK(!relay_node_valid("a b:5090"));
 	CHECK(!relay_node_valid("sip:1.2.3.4:5090;x=y"));
 	CHECK(!relay_node_valid(""));
