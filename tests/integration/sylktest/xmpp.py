@@ -123,9 +123,12 @@ class XmppClient:
         self.client.add_event_handler("message_error", self._message)
         self.client.add_event_handler("receipt_received", self._receipt)
         self.presences = queue.Queue()
+        # an available presence with a <show/> comes as presence_away,
+        # presence_dnd ... (slixmpp names the event by the show)
         for ev in ("presence_available", "presence_unavailable", "presence_subscribed",
                    "presence_unsubscribed", "presence_subscribe", "presence_unsubscribe",
-                   "presence_error"):
+                   "presence_error", "presence_away", "presence_dnd", "presence_xa",
+                   "presence_chat"):
             self.client.add_event_handler(ev, self._presence)
         self.client.connect(("127.0.0.1", prosody.c2s_port), disable_starttls=True,
                             force_starttls=False)
@@ -148,7 +151,8 @@ class XmppClient:
 
     def wait_presence(self, predicate, timeout=10):
         """The next <presence/> received that matches (dicts: from, type
-        'available'/'unavailable'/'subscribed'/..., show, status, xml)."""
+        'available'/'unavailable'/'subscribed'/..., or the show of an
+        available one: 'away', 'dnd', 'xa', 'chat'; show, status, xml)."""
         return self._wait(self.presences, predicate, timeout)
 
     def _receipt(self, msg):
