@@ -60,5 +60,6 @@ bool conf_room_persistent(const char *room_user);
 /* whether the routing script authenticated the request (auth_flag) */
 bool conf_authenticated(struct sip_msg *msg);
 extern struct tm_binds conf_tmb;
+extern tm_xapi_t conf_xtmb;
 
 #endif

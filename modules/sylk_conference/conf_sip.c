@@ -1053,6 +1053,30 @@ static bool focus_addressed(struct sip_msg *msg)
 			      (size_t)msg->parsed_uri.params.len) == 0;
 }
 
+/* The ACK of one of the focus's final replies. The script hands in-dialog
+ * ACKs to the focus and exits without t_check_trans(), so tm is told here:
+ * without it the 200 is retransmitted (T1, 2T1, ...) until tm's timeout
+ * however often the phone ACKs, and a negative reply to a re-INVITE too.
+ * Not ours: -1, the script goes on. */
+static int ack(struct sip_msg *msg, const str *to_tag)
+{
+	struct conf_participant *p;
+	bool ours;
+
+	conf_lock();
+	p = conf_part_by_dialog(&msg->callid->body, to_tag);
+	if (p)
+		p->acked = true;
+	ours = p != NULL;
+	conf_unlock();
+	if (!ours)
+		return -1;
+	/* 0: it matched the INVITE transaction, which tm now lets go of
+	 * (no more retransmissions); otherwise nothing to match */
+	conf_xtmb.t_check_trans(msg);
+	return 1;
+}
+
 static int in_dialog(struct sip_msg *msg)
 {
 	struct to_body *to = get_to(msg);
@@ -1062,11 +1086,12 @@ static int in_dialog(struct sip_msg *msg)
 
 	if (!msg->callid)
 		return -1;
+	if (method == METHOD_ACK)
+		return ack(msg, &to->tag_value);
 	conf_lock();
 	p = conf_part_by_dialog(&msg->callid->body, &to->tag_value);
 	if (p) {
 		switch (method) {
-		case METHOD_ACK: p->acked = true; break;
 		case METHOD_BYE:
 			reply(msg, 200, "OK");
 			conf_participant_leave(p->key, 0);

@@ -80,6 +80,7 @@ struct conf_config conf_cfg = {
 	.msrp_timeout = 30,
 };
 struct tm_binds conf_tmb;
+tm_xapi_t conf_xtmb;
 
 static int mod_init(void);
 static int child_init(int rank);
@@ -519,6 +520,11 @@ static int mod_init(void)
 		return -1;
 	if (load_tm_api(&conf_tmb) < 0) {
 		LM_ERR("cannot bind tm (load tm.so before sylk_conference.so)\n");
+		return -1;
+	}
+	/* t_check_trans(): the ACKs of the focus's 2xx reach tm through it */
+	if (tm_load_xapi(&conf_xtmb) < 0) {
+		LM_ERR("cannot bind tm's extra API\n");
 		return -1;
 	}
 	if (conf_cfg.history_size < 0 || conf_cfg.history_size > 1000 ||
