@@ -35,6 +35,12 @@ Runs (--runs, default all):
          watchers, Kamailio's and Prosody's CPU apart (bench_xmpp.py,
          xmppload.py). Alone it rewrites only its own section and
          docs/bench/xmpp.csv.
+  cluster  issue 21: one node against three (the tests' cluster harness,
+         WITH_CLUSTER + WITH_POSTGRES, on the same cores): SIPp registrations
+         and call setups per second, server CPU per registration and call,
+         and how soon a registration on one node is seen by a caller on
+         another (p50/p99) (bench_cluster.py). Alone it rewrites only its own
+         section and docs/bench/cluster.csv.
 
 Prints the figures and writes docs/BENCHMARKS.md, docs/bench/*.csv and PNG
 plots (gnuplot). Runs 1-4 live in bench_gateway.py, the report in
@@ -68,6 +74,7 @@ from sylktest.server import Kamailio, Rtpengine  # noqa: E402
 from sylktest.processes import free_port  # noqa: E402
 
 sys.path.insert(0, HERE)
+import bench_cluster  # noqa: E402
 import bench_gateway  # noqa: E402
 import bench_messaging  # noqa: E402
 import bench_report  # noqa: E402
@@ -610,9 +617,10 @@ class Context:
         self.__dict__.update(kw)
 
 
-RUNS = ("ws", "sip", "reg", "call", "idle", "msrp", "mixer", "messaging", "videoroom", "xmpp")
+RUNS = ("ws", "sip", "reg", "call", "idle", "msrp", "mixer", "messaging", "videoroom", "xmpp",
+        "cluster")
 # runs that write only their own section of docs/BENCHMARKS.md when run alone
-SECTION_RUNS = {"messaging", "videoroom", "xmpp"}
+SECTION_RUNS = {"messaging", "videoroom", "xmpp", "cluster"}
 
 
 def int_list(text):
@@ -721,6 +729,26 @@ def main():
                     help="xmpp: window per step")
     ap.add_argument("--xmpp-drain", type=float, default=5.0,
                     help="xmpp: seconds after the window for late deliveries")
+    # cluster (issue 21)
+    ap.add_argument("--cl-reg-rates", type=int_list,
+                    default=int_list("300,600,1200,1800,2400,3000,3600,4500,6000,7500"),
+                    help="cluster: offered registrations per second per step (3 SIPp)")
+    ap.add_argument("--cl-call-rates", type=int_list,
+                    default=int_list("150,300,600,900,1200,1500,1800,2400,3000"),
+                    help="cluster: offered call setups per second per step (3 SIPp)")
+    ap.add_argument("--cl-seconds", type=float, default=8.0,
+                    help="cluster: seconds of load per step")
+    ap.add_argument("--cl-users", type=int, default=3000,
+                    help="cluster: generated subscribers registering and calling")
+    ap.add_argument("--cl-convergence", type=int, default=200,
+                    help="cluster: registrations timed for convergence, per topology")
+    ap.add_argument("--cl-conv-load", type=int, default=0,
+                    help="cluster: registrations per second in the background of the second "
+                         "convergence measurement (default half the one-node best)")
+    ap.add_argument("--cl-probe-interval", type=float, default=0.25,
+                    help="cluster: milliseconds between convergence probes")
+    ap.add_argument("--cl-shm-mb", type=int, default=1024,
+                    help="cluster: kamailio shm per node, MiB")
     ap.add_argument("--config", default=None,
                     help="kamailio.cfg to run instead of kamailio-cfg/kamailio.cfg (e.g. a "
                          "snapshot of a commit's while the working tree's is being edited)")
@@ -780,7 +808,7 @@ def main():
         os.makedirs(os.path.join(workdir, "rtpengine"))
         # the video-room run alone needs a few hundred ports, not the call
         # run's 8000 (a block that wide is not always free on a shared machine)
-        if runs and runs <= {"videoroom", "xmpp"}:
+        if runs and runs <= {"videoroom", "xmpp", "cluster"}:
             engine = bench_videoroom.small_rtpengine(BigRtpengine,
                                                      os.path.join(workdir, "rtpengine"))
         else:
@@ -846,6 +874,12 @@ def main():
                 results["xmpp"] = bench_xmpp.run_xmpp(ctx)
             except Exception as e:  # one broken run must not lose the others' figures
                 log(f"bench_xmpp.run_xmpp failed: {e!r}")
+        if "cluster" in runs:
+            log(f"cluster (issue 21), load average {loadavg()}")
+            try:
+                results["cluster"] = bench_cluster.run_cluster(ctx)
+            except Exception as e:  # one broken run must not lose the others' figures
+                log(f"bench_cluster.run_cluster failed: {e!r}")
         if "idle" in runs:
             if janus:
                 # a fresh Janus: memory the earlier runs' sessions freed would
@@ -875,6 +909,9 @@ def main():
     xmpp = results.pop("xmpp", None)
     if xmpp:
         bench_xmpp.print_summary(xmpp)
+    cluster = results.pop("cluster", None)
+    if cluster:
+        bench_cluster.print_summary(cluster)
     only_sections = runs <= SECTION_RUNS
     if not only_sections:
         summary = bench_report.summary(results, args)
@@ -900,6 +937,12 @@ def main():
         xmpp_section = bench_xmpp.markdown(xmpp, args, m["loadavg"])
     else:
         xmpp_section = bench_xmpp.old_section(md_path)
+    if cluster:
+        bench_report.write_csv(os.path.join(CSV_DIR, "cluster.csv"),
+                               bench_cluster.csv_rows(cluster))
+        cluster_section = bench_cluster.markdown(cluster, args, m["loadavg"])
+    else:
+        cluster_section = bench_cluster.old_section(md_path)
     if only_sections:
         # the other sections stay as the last full run wrote them
         if messaging:
@@ -914,6 +957,10 @@ def main():
             bench_xmpp.splice_section(md_path, xmpp_section)
             log(f"wrote the XMPP gateway section of {os.path.relpath(md_path, TOP)} and "
                 f"{os.path.relpath(CSV_DIR, TOP)}/xmpp.csv")
+        if cluster:
+            bench_cluster.splice_section(md_path, cluster_section)
+            log(f"wrote the cluster section of {os.path.relpath(md_path, TOP)} and "
+                f"{os.path.relpath(CSV_DIR, TOP)}/cluster.csv")
         return
     if rows:
         write_csv(os.path.join(CSV_DIR, "websocket_idle.csv"), idle)
@@ -955,6 +1002,8 @@ def main():
         bench_videoroom.splice_section(md_path, vr_section)
     if xmpp_section:
         bench_xmpp.splice_section(md_path, xmpp_section)
+    if cluster_section:
+        bench_cluster.splice_section(md_path, cluster_section)
     log(f"wrote {os.path.relpath(os.path.join(DOCS, 'BENCHMARKS.md'), TOP)} and "
         f"{os.path.relpath(CSV_DIR, TOP)}/*")
 
