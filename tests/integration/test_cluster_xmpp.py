@@ -17,7 +17,9 @@ What a user notices: an XMPP user watching a SIP user whose presence lives
 on A (her phone PUBLISHes through A) is answered, sees her status text and
 show and each change, and can unsubscribe and subscribe again; messages
 and receipts both ways between an XMPP user and a browser on A; a phone on
-A watching an XMPP user sees its status."""
+A watching an XMPP user sees its status; a SIP user on A opens an MSRP
+chat session (RFC 7573) with an XMPP user: B's focus answers it, text goes
+both ways, and a BYE from either side (through A) ends it."""
 
 import os
 import re
@@ -26,6 +28,7 @@ import uuid
 import pytest
 
 from sylktest.cluster import Node, Postgres, cluster_address
+from sylktest.msrp import parse_path
 from sylktest.processes import wait_until
 from sylktest.rtpphone import SipUA
 from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN
@@ -36,9 +39,12 @@ from sylktest.xmpp import XMPP_DOMAIN, Prosody, XmppClient
 from test_messaging import send, wait_disposition, wait_message
 from test_presence import auth, notified, wait_notified
 from test_xmpp import link_up, xmpp_defines
+from test_xmpp_chat_session import CHATSTATES, ChatSession, chat_sessions, gone, watch_chat_states
 
 ALICE, BOB, CAROL = aor("alice"), aor("bob"), aor("carol")
 ERIN = f"erin@{XMPP_DOMAIN}"
+GINA_JID = f"gina@{XMPP_DOMAIN}"
+GINA = f"sip:{GINA_JID}"
 NODE_DEFINES = {"CLUSTER_DMQ_PING": 2}
 
 
@@ -47,7 +53,7 @@ def xcluster(tmp_path_factory):
     """(A, B, prosody): B's gateway is Prosody's component; A names B as
     the node with the component (XMPP_NODE) and runs none itself."""
     top = str(tmp_path_factory.mktemp("cluster-xmpp"))
-    prosody = Prosody(top, SIP_DOMAIN, users=("dave", "erin", "frank"))
+    prosody = Prosody(top, SIP_DOMAIN, users=("dave", "erin", "frank", "gina"))
     db = nodes = None
     try:
         db = Postgres(top)
@@ -240,3 +246,84 @@ def test_only_a_node_passes_a_request_to_xmpp_for_authenticated(xcluster):
     status = _sip_request(b.cluster_port, "MESSAGE", dave, sender=f"sip:alice@{SIP_DOMAIN}",
                           headers=forged, host=b.cluster_ip)
     assert status.startswith("415 "), status
+    # chat-session INVITEs alike
+    assert _sip_request(a.sip_port, "INVITE", dave, sender="sip:mallory@example.org",
+                        headers=forged).startswith("403 ")
+    assert _sip_request(a.sip_port, "INVITE", dave, sender=f"sip:alice@{SIP_DOMAIN}",
+                        headers=forged).startswith("407 ")
+    assert _sip_request(b.cluster_port, "INVITE", dave, sender=f"sip:alice@{SIP_DOMAIN}",
+                        host=b.cluster_ip) == 403
+
+
+def via_hosts(msg):
+    """host:port of each Via of a SIP message, top first."""
+    return [v.split()[1].split(";")[0] for h in msg.all("via") for v in h.split(",")]
+
+
+def test_chat_session_from_a_with_xmpp_user_bye_from_sip(xcluster):
+    """bob's SIP UA registers on A (no component there) and INVITEs gina
+    (XMPP) with an MSRP chat stream: A authenticates him (407, then his
+    credentials) and relays the INVITE to B, whose focus answers with B's
+    MSRP address, so his MSRP goes straight to B. His text reaches gina,
+    hers comes into the session; his BYE, through A, ends it: gina is
+    told <gone/>, B's focus holds no session, and what gina writes next
+    reaches bob as a SIP MESSAGE."""
+    a, b, prosody = xcluster
+    bob_uri = f"sip:{BOB}"
+    gina = watch_chat_states(XmppClient(prosody, "gina"))
+    s = None
+    try:
+        base = chat_sessions(b)
+        s = ChatSession(a, user="bob", peer=GINA).start()
+        # B's focus answered: its MSRP listener, a plain session Contact
+        _, host, port, _ = parse_path(re.search(r"^a=path:(\S+)", s.answer.body, re.M).group(1))
+        assert (host, port) == ("127.0.0.1", b.msrp_port), s.answer.body
+        assert "isfocus" not in s.answer.header("contact")
+        assert chat_sessions(b) == base + 1
+        # A stays in the dialog (its record-route), so ACK and BYE pass it
+        assert any(f":{a.sip_port}" in r for r in s.dialog.route_set), s.dialog.route_set
+
+        assert s.say("hello gina, from node A", sender=bob_uri, to=GINA) == 200
+        m = gina.wait(lambda m: m.get("body") == "hello gina, from node A")
+        assert m["from"] == BOB and m["to"].split("/")[0] == GINA_JID and m["type"] == "chat"
+
+        gina.send(BOB, "hi bob, from XMPP", msg_id="g1", receipt=False)
+        s.msrp.wait_for(lambda: "hi bob, from XMPP" in s.texts_from(GINA), timeout=10,
+                        what="gina's text in the MSRP session")
+        assert not [body for body in s.sip_messages() if "hi bob, from XMPP" in body]
+
+        assert s.ua.bye(s.dialog).code == 200
+        gina.wait(gone)
+        wait_until(lambda: chat_sessions(b) == base, 10, what="B's session count back")
+        gina.send(BOB, "after the session", msg_id="g2", receipt=False)
+        wait_until(lambda: [body for body in s.sip_messages() if "after the session" in body],
+                   10, what="a SIP MESSAGE after the session")
+        assert "after the session" not in s.texts_from(GINA)
+    finally:
+        if s:
+            s.close()
+        gina.close()
+    assert f"INVITE of sip:{BOB} for {GINA} relayed to the XMPP node" in a.process.log()
+
+
+def test_chat_session_from_a_ended_by_the_xmpp_user(xcluster):
+    """gina closes the chat (<gone/>): B's focus sends its BYE along the
+    dialog's route, through A, and bob's UA gets it."""
+    a, b, prosody = xcluster
+    gina = XmppClient(prosody, "gina")
+    s = None
+    try:
+        base = chat_sessions(b)
+        s = ChatSession(a, user="bob", peer=GINA, register=False).start()
+        assert s.say("are you there, gina?", sender=f"sip:{BOB}", to=GINA) == 200
+        gina.wait(lambda m: m.get("body") == "are you there, gina?")
+        gina.send_raw(f"<message to='{BOB}' type='chat'><gone xmlns='{CHATSTATES}'/></message>")
+        assert s.dialog.terminated.wait(10), "no BYE after <gone/>"
+        # the BYE came from A (its public socket), which B sent it to
+        hops = via_hosts(s.dialog.bye)
+        assert hops[0] == f"127.0.0.1:{a.sip_port}", hops
+        wait_until(lambda: chat_sessions(b) == base, 10, what="B's session count back")
+    finally:
+        if s:
+            s.close()
+        gina.close()
