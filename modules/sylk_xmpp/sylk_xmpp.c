@@ -113,21 +113,22 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 {
 	unsigned long c[7] = {0};
 	int up = 0, pending = 0, muc_rooms = 0, muc_occupants = 0;
-	struct xmpp_pending_stats waiting = {0};
+	struct xmpp_outq_stats q = {0};
 	void *th;
 
 	if (xmpp_shared) {
 		lock_get(&xmpp_shared->lock);
 		up = xmpp_shared->up;
-		pending = (int)xmpp_shared->count;
-		c[0] = xmpp_shared->queued;
+		xmpp_outq_stats(xmpp_shared->q, &q);
 		c[1] = xmpp_shared->sent;
 		c[2] = xmpp_shared->received;
-		c[3] = xmpp_shared->dropped;
 		c[4] = xmpp_shared->connects;
 		c[5] = xmpp_shared->failures;
-		xmpp_pending_stats(xmpp_shared->pending, &waiting);
 		lock_release(&xmpp_shared->lock);
+		pending = (int)q.count;
+		c[0] = q.queued;
+		c[3] = q.dropped;
+		c[6] = q.unpopped;
 	}
 	xmpp_muc_counts(&muc_rooms, &muc_occupants);
 	if (rpc->add(ctx, "{", &th) < 0)
@@ -136,8 +137,9 @@ static void rpc_status(rpc_t *rpc, void *ctx)
 			xmpp_shared != NULL, "link", up ? "up" : "down", "pending", pending);
 	rpc->struct_add(th, "dddddd", "queued", (int)c[0], "sent", (int)c[1], "received", (int)c[2],
 			"dropped", (int)c[3], "connects", (int)c[4], "disconnects", (int)c[5]);
-	rpc->struct_add(th, "ddd", "presence_waiting", (int)waiting.waiting, "presence_deferred",
-			(int)waiting.deferred, "presence_coalesced", (int)waiting.replaced);
+	rpc->struct_add(th, "d", "requeued", (int)c[6]);
+	rpc->struct_add(th, "ddd", "presence_waiting", (int)q.pending.waiting, "presence_deferred",
+			(int)q.pending.deferred, "presence_coalesced", (int)q.pending.replaced);
 	rpc->struct_add(th, "dd", "muc_rooms", muc_rooms, "muc_occupants", muc_occupants);
 }
 

@@ -42,8 +42,9 @@
 
 #define READ_SIZE 16384
 #define CONNECT_MS 3000
-/* stanzas taken from the queue whose bytes are not all written yet */
-#define OUT_MAX 64
+/* stanzas taken from the queue whose bytes are not all written yet: at
+ * most the queue's reserve beyond queue_size, so that they all go back */
+#define OUT_MAX XMPP_OUT_MAX
 
 enum state { DOWN, OPENING, UP };
 

@@ -8,7 +8,7 @@
 #include "core/locking.h"
 #include "modules/tm/tm_load.h"
 
-#include "sylk_ws/xmpp/xmpp_pending.h"
+#include "sylk_ws/xmpp/xmpp_outq.h"
 #include "sylk_ws/xmpp/xmpp_presence.h"
 
 struct xmpp_cfg {
@@ -19,7 +19,7 @@ struct xmpp_cfg {
 	char *xmpp_domains;          /* R-URI domains sylk_xmpp_message() takes */
 	char *outbound_socket;       /* listener our own SIP requests go to */
 	int queue_size;              /* stanzas waiting for the component process */
-	int presence_pending_max;    /* (from, to) pairs whose presence waits beyond it */
+	int presence_pending_max;    /* (from, to, class) keys whose presence waits beyond it */
 	int reconnect_max;           /* seconds, the longest wait between attempts */
 	int retry_after;             /* Retry-After of the 503 while the link is down */
 	int max_stanza;              /* largest stanza read from Prosody, bytes */
@@ -38,35 +38,38 @@ extern char xmpp_secret[256];
 extern char xmpp_proxy_uri[128]; /* sip:ADDRESS:PORT of outbound_socket */
 extern enum xmpp_policy xmpp_pres_policy; /* presence_policy parsed */
 
-/* Shared memory: the outgoing stanza queue (SIP workers and tm callbacks
- * write, the component process reads), the presences waiting for room in
- * it (one per (from, to) pair: the latest), and the link state. The lock
- * is a leaf: memory work only. */
+/* Stanzas the component process takes off the queue and holds while
+ * their bytes are not all written (per link); at most so many go back to
+ * the queue's head at a reconnect, beyond queue_size (its reserve). */
+#define XMPP_OUT_MAX 64
+
+/* Shared memory: the outgoing stanza queue and the presences waiting for
+ * room in it (sylk_ws/xmpp/xmpp_outq.h: SIP workers and tm callbacks put,
+ * the component process takes), and the link state. The lock is a leaf:
+ * memory work only. */
 struct xmpp_shared {
 	gen_lock_t lock;
 	bool up; /* handshake done, not yet disconnected */
-	unsigned head, count, size;
-	unsigned long queued, sent, received, dropped, refused, connects, failures;
-	struct xmpp_pending *pending; /* presences beyond a full queue */
-	int wake_fd;                  /* eventfd: a write wakes the component process */
-	char *jobs[];                 /* shm strings: complete stanzas */
+	unsigned long sent, received, connects, failures;
+	struct xmpp_outq *q; /* queue_size + XMPP_OUT_MAX, presence_pending_max */
+	int wake_fd;         /* eventfd: a write wakes the component process */
 };
 
 extern struct xmpp_shared *xmpp_shared;
 
-/* @p size stanzas, @p pending_max presence pairs waiting beyond them.
+/* @p size stanzas, @p pending_max presence keys waiting beyond them.
  * 0, or -1 when shared memory is short. */
 int xmpp_queue_init(int size, int pending_max);
 /* Queue one stanza (copied to shm) and wake the component process.
  * 0; EAGAIN when the queue is full, ENOMEM. */
 int xmpp_queue_push(const char *stanza, size_t len);
-/* Queue an available/unavailable presence from @p from to @p to (bare
- * JIDs). Presence is state: when the queue is full, or an older presence
- * of the pair waits already, it waits as the pair's latest (replacing that
- * one) and goes once the queue has drained. 0; ENOSPC when
- * presence_pending_max pairs wait already (dropped, counted, told by
- * xmpp_queue_report()), ENOMEM. */
-int xmpp_queue_presence(const char *from, const char *to, const char *stanza, size_t len);
+/* Queue a presence of class @p cls from @p from to @p to (bare JIDs):
+ * when the queue is full, or something of the pair waits already, it
+ * waits as the latest of its key (replacing the one that waited) and goes
+ * once the queue has drained. 0; ENOSPC when presence_pending_max keys
+ * wait already (dropped, counted, told by xmpp_queue_report()), ENOMEM. */
+int xmpp_queue_presence(const char *from, const char *to, enum xmpp_pending_class cls,
+			const char *stanza, size_t len);
 /* The oldest stanza (shm, shm_free() it) or NULL; with the queue empty,
  * the presence that waits longest. */
 char *xmpp_queue_pop(void);
@@ -74,7 +77,9 @@ char *xmpp_queue_pop(void);
  * XMPP_LOSS_REPORT_S seconds for presences lost beyond the cap. */
 void xmpp_queue_report(void);
 #define XMPP_LOSS_REPORT_S 10
-/* Puts a stanza that could not be written back at the head. */
+/* Puts a stanza that could not be written back at the head, beyond
+ * queue_size if need be: never lost while the component process holds at
+ * most XMPP_OUT_MAX (xmpp_outq.h). */
 void xmpp_queue_unpop(char *stanza);
 /* Wakes the component process (work for its next turn). */
 void xmpp_wake(void);

@@ -115,14 +115,14 @@ static bool in_domain(const char *jid, const char *domain)
 }
 
 /* <presence/> from @p from to @p to, queued. type NULL: available with @p p.
- * A state (available, unavailable) beyond a full queue waits as the pair's
- * latest (xmpp_queue_presence()); subscription stanzas and probes are no
- * state to replace: queued or dropped with a NOTICE */
+ * Beyond a full queue it waits as the latest of its (from, to, class) key
+ * (xmpp_queue_presence(): a state, the latest subscribe/unsubscribe, the
+ * latest subscribed/unsubscribed, a probe) */
 static void send_presence(const char *from, const char *to, const char *type,
 			  const struct xmpp_pres *p)
 {
 	struct xmpp_presence_out o = {.from = from, .to = to, .type = type};
-	bool state = !type || !strcmp(type, "unavailable");
+	int cls = xmpp_pending_class_of(type);
 	struct sbuf sb = SBUF_INIT;
 	int err;
 
@@ -132,9 +132,9 @@ static void send_presence(const char *from, const char *to, const char *type,
 		o.show = p->show;
 	if (p && p->status[0])
 		o.status = p->status;
-	err = xmpp_presence_build(&sb, &o) || sbuf_err(&sb) ? EINVAL :
-	      state ? xmpp_queue_presence(from, to, sb.buf, sb.len) :
-		      xmpp_queue_push(sb.buf, sb.len);
+	err = cls < 0 || xmpp_presence_build(&sb, &o) || sbuf_err(&sb) ?
+		      EINVAL :
+		      xmpp_queue_presence(from, to, (enum xmpp_pending_class)cls, sb.buf, sb.len);
 	/* ENOSPC: beyond presence_pending_max, told once per interval */
 	if (err && err != ENOSPC)
 		LM_NOTICE("presence %s from %s to %s not queued\n", o.type ? o.type : "available",

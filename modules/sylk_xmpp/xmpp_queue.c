@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The bounded queue of stanzas for the component process, and the
- * presences waiting beyond it (sylk_ws/xmpp/xmpp_pending.h: the latest
- * per pair). See xmpp_config.h. */
+ * presences waiting beyond it (sylk_ws/xmpp/xmpp_outq.h: the rules; this
+ * file holds the lock and the shared memory). See xmpp_config.h. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -27,23 +27,21 @@ static void shm_free_cb(void *p, void *ctx)
 	shm_free(p);
 }
 
-/* what waits is taken as a queue stanza: shm_free() frees both */
-static const struct sylk_mem pending_shm = {shm_alloc_cb, NULL, shm_free_cb, NULL};
+/* stanzas in the queue and those waiting beyond it: shm_free() frees them */
+static const struct sylk_mem queue_shm = {shm_alloc_cb, NULL, shm_free_cb, NULL};
 
 int xmpp_queue_init(int size, int pending_max)
 {
-	size_t bytes = sizeof(*xmpp_shared) + (size_t)size * sizeof(char *);
-
-	xmpp_shared = shm_malloc(bytes);
+	xmpp_shared = shm_malloc(sizeof(*xmpp_shared));
 	if (!xmpp_shared) {
 		LM_ERR("no shared memory for the XMPP queue\n");
 		return -1;
 	}
-	memset(xmpp_shared, 0, bytes);
+	memset(xmpp_shared, 0, sizeof(*xmpp_shared));
 	lock_init(&xmpp_shared->lock);
-	xmpp_shared->size = (unsigned)size;
-	if (xmpp_pending_alloc(&xmpp_shared->pending, &pending_shm, (size_t)pending_max)) {
-		LM_ERR("no shared memory for the XMPP presence waiting list\n");
+	if (xmpp_outq_alloc(&xmpp_shared->q, &queue_shm, (size_t)size, XMPP_OUT_MAX,
+			    (size_t)pending_max)) {
+		LM_ERR("no shared memory for the XMPP queue\n");
 		return -1;
 	}
 	xmpp_shared->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -62,58 +60,44 @@ void xmpp_wake(void)
 		LM_DBG("wake: %s\n", strerror(errno));
 }
 
-int xmpp_queue_push(const char *stanza, size_t len)
+/* an shm copy, made before the lock is taken */
+static char *copy_of(const char *stanza, size_t len)
 {
 	char *s = shm_malloc(len + 1);
-	int err = 0;
+
+	if (s) {
+		memcpy(s, stanza, len);
+		s[len] = 0;
+	}
+	return s;
+}
+
+int xmpp_queue_push(const char *stanza, size_t len)
+{
+	char *s = copy_of(stanza, len);
+	int err;
 
 	if (!s)
 		return ENOMEM;
-	memcpy(s, stanza, len);
-	s[len] = 0;
 	lock_get(&xmpp_shared->lock);
-	if (xmpp_shared->count >= xmpp_shared->size) {
-		xmpp_shared->dropped++;
-		err = EAGAIN;
-	} else {
-		xmpp_shared->jobs[(xmpp_shared->head + xmpp_shared->count++) % xmpp_shared->size] =
-			s;
-		xmpp_shared->queued++;
-	}
+	err = xmpp_outq_push(xmpp_shared->q, s); /* takes s, also on an error */
 	lock_release(&xmpp_shared->lock);
-	if (err)
-		shm_free(s);
-	else
+	if (!err)
 		xmpp_wake();
 	return err;
 }
 
-int xmpp_queue_presence(const char *from, const char *to, const char *stanza, size_t len)
+int xmpp_queue_presence(const char *from, const char *to, enum xmpp_pending_class cls,
+			const char *stanza, size_t len)
 {
-	char *s = shm_malloc(len + 1);
-	int err = 0;
+	char *s = copy_of(stanza, len);
+	int err;
 
 	if (!s)
 		return ENOMEM;
-	memcpy(s, stanza, len);
-	s[len] = 0;
 	lock_get(&xmpp_shared->lock);
-	/* a pair that waits keeps waiting: its newer presence must not
-	 * overtake the older one through the queue */
-	if (xmpp_shared->count < xmpp_shared->size &&
-	    !xmpp_pending_has(xmpp_shared->pending, from, to)) {
-		xmpp_shared->jobs[(xmpp_shared->head + xmpp_shared->count++) % xmpp_shared->size] =
-			s;
-		xmpp_shared->queued++;
-		s = NULL;
-	} else {
-		err = xmpp_pending_put(xmpp_shared->pending, from, to, stanza, len, NULL);
-		if (err == ENOSPC)
-			xmpp_shared->dropped++;
-	}
+	err = xmpp_outq_presence(xmpp_shared->q, from, to, cls, s, len);
 	lock_release(&xmpp_shared->lock);
-	if (s)
-		shm_free(s);
 	if (!err)
 		xmpp_wake();
 	return err;
@@ -121,18 +105,10 @@ int xmpp_queue_presence(const char *from, const char *to, const char *stanza, si
 
 char *xmpp_queue_pop(void)
 {
-	char *s = NULL;
+	char *s;
 
 	lock_get(&xmpp_shared->lock);
-	if (xmpp_shared->count) {
-		s = xmpp_shared->jobs[xmpp_shared->head];
-		xmpp_shared->head = (xmpp_shared->head + 1) % xmpp_shared->size;
-		xmpp_shared->count--;
-	} else if (xmpp_pending_take(xmpp_shared->pending, &s, NULL) == 0) {
-		/* only once the queue is empty: what the workers queue (messages
-		 * above all) is not held back by a backlog of presence */
-		xmpp_shared->queued++;
-	}
+	s = xmpp_outq_pop(xmpp_shared->q);
 	lock_release(&xmpp_shared->lock);
 	return s;
 }
@@ -142,36 +118,30 @@ void xmpp_queue_report(void)
 	unsigned long lost;
 
 	lock_get(&xmpp_shared->lock);
-	lost = xmpp_pending_refused_due(xmpp_shared->pending, sylk_monotonic_ms(),
+	lost = xmpp_pending_refused_due(xmpp_outq_pending(xmpp_shared->q), sylk_monotonic_ms(),
 					XMPP_LOSS_REPORT_S * 1000);
 	lock_release(&xmpp_shared->lock);
 	if (lost)
-		LM_WARN("%lu presence update(s) to XMPP watchers lost: the queue (queue_size %d) "
-			"was full and presence_pending_max (%d) other (from, to) pairs were "
-			"waiting; those watchers show an older state until the next change "
-			"reaches them (at most one such line every %d s)\n",
+		LM_WARN("%lu presence stanza(s) to XMPP lost: the queue (queue_size %d) was full "
+			"and presence_pending_max (%d) other (from, to, class) keys were waiting; "
+			"those watchers show an older state, or those subscriptions an older "
+			"answer or request, until the next one of the same kind reaches them (at "
+			"most one such line every %d s)\n",
 			lost, xmpp_cfg.queue_size, xmpp_cfg.presence_pending_max,
 			XMPP_LOSS_REPORT_S);
 }
 
 void xmpp_queue_unpop(char *stanza)
 {
-	bool full;
+	int err;
 
 	lock_get(&xmpp_shared->lock);
-	full = xmpp_shared->count >= xmpp_shared->size;
-	if (!full) {
-		xmpp_shared->head = (xmpp_shared->head + xmpp_shared->size - 1) % xmpp_shared->size;
-		xmpp_shared->jobs[xmpp_shared->head] = stanza;
-		xmpp_shared->count++;
-	} else {
-		xmpp_shared->dropped++;
-	}
+	err = xmpp_outq_unpop(xmpp_shared->q, stanza);
 	lock_release(&xmpp_shared->lock);
-	if (full) {
-		LM_WARN("XMPP queue full: a stanza kept across a reconnect is dropped\n");
-		shm_free(stanza);
-	}
+	/* only if the component process held more than XMPP_OUT_MAX */
+	if (err)
+		LM_CRIT("XMPP queue: a stanza kept across a reconnect is lost (%s)\n",
+		       strerror(err));
 }
 
 bool xmpp_link_up(void)

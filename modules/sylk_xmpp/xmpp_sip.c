@@ -119,7 +119,7 @@ static int refuse(struct sip_msg *msg, int err, const char *from)
 					    400;
 
 	LM_NOTICE("MESSAGE from %s for XMPP refused (%d): %s\n", from[0] ? from : "?", code,
-		  sylk_strerror(err));
+		  err == EAGAIN ? "the queue is full (queue_size)" : sylk_strerror(err));
 	return xmpp_sip_reply(msg, code,
 		     code == 403 ? "Forbidden" :
 		     code == 415 ? "Unsupported Media Type" :

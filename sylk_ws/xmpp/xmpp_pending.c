@@ -13,7 +13,8 @@
 struct pending_pair {
 	struct pending_pair *chain; /* the next of the same bucket */
 	struct pending_pair *next;  /* the next in drain order */
-	unsigned hash;
+	unsigned hash; /* of (from, to): every class of a pair in one bucket */
+	enum xmpp_pending_class cls;
 	char *stanza; /* NUL-terminated, from the table's allocator */
 	size_t len;
 	size_t to_at; /* key: "from\0to\0"; to at key + to_at */
@@ -22,7 +23,7 @@ struct pending_pair {
 
 struct xmpp_pending {
 	struct sylk_mem mem;
-	size_t max_pairs, waiting;
+	size_t max_keys, waiting;
 	unsigned long deferred, replaced, refused, refused_untold;
 	int64_t told_at;                  /* the last refusal report */
 	bool told;                        /* there was one */
@@ -44,7 +45,20 @@ static unsigned hash_of(const char *from, const char *to)
 	return h;
 }
 
-int xmpp_pending_alloc(struct xmpp_pending **tp, const struct sylk_mem *mem, size_t max_pairs)
+int xmpp_pending_class_of(const char *type)
+{
+	if (!type || !strcmp(type, "unavailable"))
+		return XMPP_PENDING_STATE;
+	if (!strcmp(type, "subscribe") || !strcmp(type, "unsubscribe"))
+		return XMPP_PENDING_REQUEST;
+	if (!strcmp(type, "subscribed") || !strcmp(type, "unsubscribed"))
+		return XMPP_PENDING_ANSWER;
+	if (!strcmp(type, "probe"))
+		return XMPP_PENDING_PROBE;
+	return -1;
+}
+
+int xmpp_pending_alloc(struct xmpp_pending **tp, const struct sylk_mem *mem, size_t max_keys)
 {
 	struct sylk_mem m = sylk_mem_or_default(mem);
 	struct xmpp_pending *t = NULL;
@@ -53,8 +67,8 @@ int xmpp_pending_alloc(struct xmpp_pending **tp, const struct sylk_mem *mem, siz
 
 	if (!tp)
 		return EINVAL;
-	/* about two pairs per bucket when full */
-	while (n < max_pairs / 2 && n < BUCKETS_MAX)
+	/* about two keys per bucket when full */
+	while (n < max_keys / 2 && n < BUCKETS_MAX)
 		n *= 2;
 	t = sylk_mem_zalloc(&m, sizeof(*t));
 	if (!t) {
@@ -62,7 +76,7 @@ int xmpp_pending_alloc(struct xmpp_pending **tp, const struct sylk_mem *mem, siz
 		goto out;
 	}
 	t->mem = m;
-	t->max_pairs = max_pairs;
+	t->max_keys = max_keys;
 	t->nbuckets = n;
 	t->bucket = sylk_mem_zalloc(&m, n * sizeof(*t->bucket));
 	if (!t->bucket)
@@ -97,14 +111,20 @@ void xmpp_pending_free(struct xmpp_pending *t)
 	sylk_mem_free(&m, t);
 }
 
+static bool pair_is(const struct pending_pair *p, unsigned hash, const char *from, const char *to)
+{
+	return p->hash == hash && !strcasecmp(p->key, from) && !strcasecmp(p->key + p->to_at, to);
+}
+
+/* the key's entry (*slot NULL: none), cls < 0: any class of the pair */
 static struct pending_pair **slot_of(const struct xmpp_pending *t, unsigned hash, const char *from,
-				     const char *to)
+				     const char *to, int cls)
 {
 	struct pending_pair **pp = &t->bucket[hash & (t->nbuckets - 1)];
 
 	for (; *pp; pp = &(*pp)->chain)
-		if ((*pp)->hash == hash && !strcasecmp((*pp)->key, from) &&
-		    !strcasecmp((*pp)->key + (*pp)->to_at, to))
+		if ((cls < 0 || (*pp)->cls == (enum xmpp_pending_class)cls) &&
+		    pair_is(*pp, hash, from, to))
 			break;
 	return pp;
 }
@@ -120,8 +140,8 @@ static char *copy_of(const struct xmpp_pending *t, const char *s, size_t len)
 	return c;
 }
 
-int xmpp_pending_put(struct xmpp_pending *t, const char *from, const char *to, const char *stanza,
-		     size_t len, bool *replaced)
+int xmpp_pending_put(struct xmpp_pending *t, const char *from, const char *to,
+		     enum xmpp_pending_class cls, const char *stanza, size_t len, bool *replaced)
 {
 	struct pending_pair **slot, *p = NULL;
 	size_t from_len, to_len;
@@ -131,11 +151,11 @@ int xmpp_pending_put(struct xmpp_pending *t, const char *from, const char *to, c
 
 	if (replaced)
 		*replaced = false;
-	if (!t || !from || !to || !stanza)
+	if (!t || !from || !to || !stanza || (unsigned)cls >= XMPP_PENDING_CLASSES)
 		return EINVAL;
 	hash = hash_of(from, to);
-	slot = slot_of(t, hash, from, to);
-	if (!*slot && t->waiting >= t->max_pairs) {
+	slot = slot_of(t, hash, from, to, (int)cls);
+	if (!*slot && t->waiting >= t->max_keys) {
 		err = ENOSPC;
 		goto out;
 	}
@@ -144,7 +164,7 @@ int xmpp_pending_put(struct xmpp_pending *t, const char *from, const char *to, c
 		err = ENOMEM;
 		goto out;
 	}
-	if (*slot) { /* the newer state wins; the pair keeps its place */
+	if (*slot) { /* the newer one wins; the key keeps its place */
 		sylk_mem_free(&t->mem, (*slot)->stanza);
 		(*slot)->stanza = copy;
 		(*slot)->len = len;
@@ -162,6 +182,7 @@ int xmpp_pending_put(struct xmpp_pending *t, const char *from, const char *to, c
 		goto out;
 	}
 	p->hash = hash;
+	p->cls = cls;
 	p->stanza = copy;
 	p->len = len;
 	p->to_at = from_len + 1;
@@ -188,7 +209,7 @@ bool xmpp_pending_has(const struct xmpp_pending *t, const char *from, const char
 {
 	if (!t || !from || !to || !t->waiting)
 		return false;
-	return *slot_of(t, hash_of(from, to), from, to) != NULL;
+	return *slot_of(t, hash_of(from, to), from, to, -1) != NULL;
 }
 
 int xmpp_pending_take(struct xmpp_pending *t, char **stanza, size_t *len)

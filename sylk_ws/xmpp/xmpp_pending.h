@@ -5,18 +5,33 @@
  * Presence is state, not events: a watcher needs the latest presence of
  * what it watches, not every change on the way. When a presence cannot be
  * queued now (the gateway's stanza queue is full), it waits here, keyed
- * by its (from, to) pair; a newer presence for a pair that waits already
+ * by its (from, to) pair and its class; a newer presence of the same key
  * replaces the older one, which is never sent. So however many changes
- * come while the server falls behind, each pair costs one entry, and each
+ * come while the server falls behind, each key costs one entry, and each
  * watcher ends with the presentity's latest state.
  *
- *   put(from, to, s)  pair not waiting: appended (ENOSPC beyond max_pairs)
- *                     pair waiting:     its stanza replaced, its place kept
- *   take()            the pair waiting longest, removed
+ * The classes are what can replace each other (RFC 6121):
+ *   STATE    available, unavailable: the latest state
+ *   REQUEST  subscribe, unsubscribe: the latest wish of `from` to see `to`
+ *   ANSWER   subscribed, unsubscribed: the latest answer of `from` to
+ *            `to` about `to` seeing `from`
+ *   PROBE    probe: one is as good as many
+ * A request and an answer of one pair are separate keys: one pair can owe
+ * both (alice asks bob while she answers bob's request), and neither may
+ * replace the other.
  *
- * A replaced pair keeps its place in the drain order: a presentity that
- * changes all the time cannot push its watchers back forever. JIDs are
- * compared ASCII case-insensitively (the gateway's bare JIDs).
+ *   put(from, to, c, s)  key not waiting: appended (ENOSPC beyond max_keys)
+ *                        key waiting:     its stanza replaced, its place kept
+ *   take()               the key waiting longest, removed
+ *
+ * A replaced key keeps its place in the drain order: a presentity that
+ * changes all the time cannot push its watchers back forever. Keys drain
+ * in the order they began to wait; two classes of one pair may so go out
+ * in another order than they were made (a state replaced in its place
+ * before an answer that came after it): each class's latest still goes
+ * (a server delivers a state whatever the roster says, and a request and
+ * an answer do not depend on each other). JIDs are compared ASCII
+ * case-insensitively (the gateway's bare JIDs).
  *
  * No locking, no clock: a module that shares the table between processes
  * holds its own lock around every call and gives it a shared-memory
@@ -34,30 +49,45 @@
 
 struct xmpp_pending;
 
+enum xmpp_pending_class {
+	XMPP_PENDING_STATE,   /* available, unavailable */
+	XMPP_PENDING_REQUEST, /* subscribe, unsubscribe */
+	XMPP_PENDING_ANSWER,  /* subscribed, unsubscribed */
+	XMPP_PENDING_PROBE,   /* probe */
+	XMPP_PENDING_CLASSES
+};
+
+/** The class of a presence of type attribute @p type (NULL: available);
+ *  -1 for a type that is none of them (error, anything else): such a
+ *  stanza has no latest to keep. */
+int xmpp_pending_class_of(const char *type);
+
 /** Counters since the table was made. */
 struct xmpp_pending_stats {
-	size_t waiting;         /* pairs waiting now */
+	size_t waiting;         /* keys waiting now */
 	unsigned long deferred; /* presences kept (put() returned 0) */
 	unsigned long replaced; /* of them, replaced by a newer one: never sent */
 	unsigned long refused;  /* presences refused (ENOSPC): lost */
 };
 
-/** A table for at most @p max_pairs waiting pairs (0: every new pair is
+/** A table for at most @p max_keys waiting keys (0: every new key is
  *  refused). 0, EINVAL, ENOMEM. */
-int xmpp_pending_alloc(struct xmpp_pending **tp, const struct sylk_mem *mem, size_t max_pairs);
+int xmpp_pending_alloc(struct xmpp_pending **tp, const struct sylk_mem *mem, size_t max_keys);
 /** Frees the waiting stanzas too; NULL is allowed. */
 void xmpp_pending_free(struct xmpp_pending *t);
 
-/** Keeps a copy of @p stanza (@p len bytes) as the presence (@p from,
- *  @p to) waits to send, replacing the one that waited (*@p replaced
- *  true then; @p replaced may be NULL). 0, EINVAL, ENOMEM, ENOSPC
- *  (max_pairs other pairs wait). On an error nothing changes. */
-int xmpp_pending_put(struct xmpp_pending *t, const char *from, const char *to, const char *stanza,
-		     size_t len, bool *replaced);
-/** Whether (@p from, @p to) waits: a newer presence of the pair must wait
- *  behind it, or it would be overtaken by the older one. */
+/** Keeps a copy of @p stanza (@p len bytes) as the presence of class
+ *  @p cls from @p from to @p to waiting to be sent, replacing the one of
+ *  that key that waited (*@p replaced true then; @p replaced may be
+ *  NULL). 0, EINVAL (a class out of range too), ENOMEM, ENOSPC (max_keys
+ *  other keys wait). On an error nothing changes. */
+int xmpp_pending_put(struct xmpp_pending *t, const char *from, const char *to,
+		     enum xmpp_pending_class cls, const char *stanza, size_t len, bool *replaced);
+/** Whether anything of the pair (@p from, @p to) waits, of any class: a
+ *  newer presence of the pair must wait behind it, or it would overtake
+ *  the older one. */
 bool xmpp_pending_has(const struct xmpp_pending *t, const char *from, const char *to);
-/** The pair that waits longest, removed: its stanza (NUL-terminated, from
+/** The key that waits longest, removed: its stanza (NUL-terminated, from
  *  the table's allocator: the caller frees it with that allocator) and its
  *  length. 0, ENOENT when nothing waits, EINVAL. */
 int xmpp_pending_take(struct xmpp_pending *t, char **stanza, size_t *len);

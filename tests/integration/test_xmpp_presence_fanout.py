@@ -28,7 +28,7 @@ CAROL = aor("carol")
 WATCHERS = ("bob", "dave", "erin", "fred", "gina", "hank")
 CAPPED_WATCHERS = ("ivan", "judy", "kate", "liam", "mona", "nick")
 FINAL_NOTE = "storm over"
-LOST_LINE = "presence update(s) to XMPP watchers lost"
+LOST_LINE = "presence stanza(s) to XMPP lost"
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Presence waiting for room toward the XMPP server
- * (sylk_ws/xmpp/xmpp_pending.h): one entry per (from, to) pair, the latest
- * presence wins, drain in the order pairs began to wait, a cap. */
+ * (sylk_ws/xmpp/xmpp_pending.h): one entry per (from, to, class) key, the
+ * latest of a key wins, drain in the order keys began to wait, a cap. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +41,7 @@ static void counting_free(void *p, void *ctx)
 
 static int put(struct xmpp_pending *t, const char *from, const char *to, const char *s)
 {
-	return xmpp_pending_put(t, from, to, s, strlen(s), NULL);
+	return xmpp_pending_put(t, from, to, XMPP_PENDING_STATE, s, strlen(s), NULL);
 }
 
 /* the next stanza taken (libc allocator), compared and freed */
@@ -83,11 +83,11 @@ static void test_arguments(void)
 
 	CHECK_INT(xmpp_pending_alloc(NULL, NULL, 8), EINVAL);
 	CHECK_INT(xmpp_pending_alloc(&t, NULL, 8), 0);
-	CHECK_INT(xmpp_pending_put(t, NULL, "b@x", "<p/>", 4, &replaced), EINVAL);
+	CHECK_INT(xmpp_pending_put(t, NULL, "b@x", XMPP_PENDING_STATE, "<p/>", 4, &replaced), EINVAL);
 	CHECK(!replaced);
-	CHECK_INT(xmpp_pending_put(t, "a@s", NULL, "<p/>", 4, NULL), EINVAL);
-	CHECK_INT(xmpp_pending_put(t, "a@s", "b@x", NULL, 0, NULL), EINVAL);
-	CHECK_INT(xmpp_pending_put(NULL, "a@s", "b@x", "<p/>", 4, NULL), EINVAL);
+	CHECK_INT(xmpp_pending_put(t, "a@s", NULL, XMPP_PENDING_STATE, "<p/>", 4, NULL), EINVAL);
+	CHECK_INT(xmpp_pending_put(t, "a@s", "b@x", XMPP_PENDING_STATE, NULL, 0, NULL), EINVAL);
+	CHECK_INT(xmpp_pending_put(NULL, "a@s", "b@x", XMPP_PENDING_STATE, "<p/>", 4, NULL), EINVAL);
 	CHECK_INT(xmpp_pending_take(t, NULL, NULL), EINVAL);
 	CHECK_INT(xmpp_pending_take(NULL, &(char *){NULL}, NULL), EINVAL);
 	CHECK(!xmpp_pending_has(NULL, "a@s", "b@x"));
@@ -123,12 +123,12 @@ static void test_latest_wins(void)
 	bool replaced = false;
 
 	CHECK_INT(xmpp_pending_alloc(&t, NULL, 8), 0);
-	CHECK_INT(xmpp_pending_put(t, "alice@s", "bob@x", "away", 4, &replaced), 0);
+	CHECK_INT(xmpp_pending_put(t, "alice@s", "bob@x", XMPP_PENDING_STATE, "away", 4, &replaced), 0);
 	CHECK(!replaced);
 	CHECK_INT(put(t, "alice@s", "dave@x", "to dave"), 0);
-	CHECK_INT(xmpp_pending_put(t, "alice@s", "bob@x", "available", 9, &replaced), 0);
+	CHECK_INT(xmpp_pending_put(t, "alice@s", "bob@x", XMPP_PENDING_STATE, "available", 9, &replaced), 0);
 	CHECK(replaced);
-	CHECK_INT(xmpp_pending_put(t, "alice@s", "bob@x", "unavailable, a longer one", 25,
+	CHECK_INT(xmpp_pending_put(t, "alice@s", "bob@x", XMPP_PENDING_STATE, "unavailable, a longer one", 25,
 				   &replaced),
 		  0);
 	CHECK(replaced);
@@ -149,7 +149,7 @@ static void test_length(void)
 	struct xmpp_pending *t = NULL;
 
 	CHECK_INT(xmpp_pending_alloc(&t, NULL, 8), 0);
-	CHECK_INT(xmpp_pending_put(t, "a@s", "b@x", "<presence/>garbage", 11, NULL), 0);
+	CHECK_INT(xmpp_pending_put(t, "a@s", "b@x", XMPP_PENDING_STATE, "<presence/>garbage", 11, NULL), 0);
 	check_take(t, "<presence/>");
 	xmpp_pending_free(t);
 }
@@ -163,11 +163,11 @@ static void test_keys(void)
 
 	CHECK_INT(xmpp_pending_alloc(&t, NULL, 8), 0);
 	CHECK_INT(put(t, "Alice@Sylk.Test", "bob@xmpp.test", "1"), 0);
-	CHECK_INT(xmpp_pending_put(t, "alice@sylk.test", "BOB@xmpp.test", "2", 1, &replaced), 0);
+	CHECK_INT(xmpp_pending_put(t, "alice@sylk.test", "BOB@xmpp.test", XMPP_PENDING_STATE, "2", 1, &replaced), 0);
 	CHECK(replaced);
 	CHECK(xmpp_pending_has(t, "ALICE@sylk.test", "bob@XMPP.test"));
 	CHECK_INT(put(t, "ab", "c", "3"), 0);
-	CHECK_INT(xmpp_pending_put(t, "a", "bc", "4", 1, &replaced), 0);
+	CHECK_INT(xmpp_pending_put(t, "a", "bc", XMPP_PENDING_STATE, "4", 1, &replaced), 0);
 	CHECK(!replaced);
 	CHECK_INT(put(t, "bob@xmpp.test", "alice@sylk.test", "5"), 0); /* the other way */
 	xmpp_pending_stats(t, &st);
@@ -287,7 +287,7 @@ static void test_many_pairs(void)
 		snprintf(to, sizeof(to), "W%d@X", i);
 		snprintf(want, sizeof(want), "second %d", i);
 		replaced = false;
-		CHECK_INT(xmpp_pending_put(t, from, to, want, strlen(want), &replaced), 0);
+		CHECK_INT(xmpp_pending_put(t, from, to, XMPP_PENDING_STATE, want, strlen(want), &replaced), 0);
 		CHECK(replaced);
 	}
 	xmpp_pending_stats(t, &st);
@@ -316,6 +316,95 @@ static void test_many_pairs(void)
 	xmpp_pending_free(t);
 }
 
+static int put_c(struct xmpp_pending *t, const char *from, const char *to,
+		 enum xmpp_pending_class c, const char *s, bool *replaced)
+{
+	return xmpp_pending_put(t, from, to, c, s, strlen(s), replaced);
+}
+
+/* the presence types and their classes */
+static void test_class_of(void)
+{
+	CHECK_INT(xmpp_pending_class_of(NULL), XMPP_PENDING_STATE);
+	CHECK_INT(xmpp_pending_class_of("unavailable"), XMPP_PENDING_STATE);
+	CHECK_INT(xmpp_pending_class_of("subscribe"), XMPP_PENDING_REQUEST);
+	CHECK_INT(xmpp_pending_class_of("unsubscribe"), XMPP_PENDING_REQUEST);
+	CHECK_INT(xmpp_pending_class_of("subscribed"), XMPP_PENDING_ANSWER);
+	CHECK_INT(xmpp_pending_class_of("unsubscribed"), XMPP_PENDING_ANSWER);
+	CHECK_INT(xmpp_pending_class_of("probe"), XMPP_PENDING_PROBE);
+	CHECK_INT(xmpp_pending_class_of("error"), -1);
+	CHECK_INT(xmpp_pending_class_of(""), -1);
+	CHECK_INT(xmpp_pending_class_of("Subscribe"), -1); /* XML is case-sensitive */
+}
+
+/* one pair owes an answer and a request, and has a state and a probe to
+ * send: four keys, none replacing another; within a class the latest wins
+ * (unsubscribe after subscribe, subscribed after unsubscribed) */
+static void test_classes_are_separate_keys(void)
+{
+	struct xmpp_pending *t = NULL;
+	struct xmpp_pending_stats st;
+	bool replaced = true;
+
+	CHECK_INT(xmpp_pending_alloc(&t, NULL, 8), 0);
+	CHECK_INT(put_c(t, "alice@s", "bob@x", XMPP_PENDING_ANSWER, "unsubscribed", &replaced), 0);
+	CHECK(!replaced);
+	CHECK_INT(put_c(t, "alice@s", "bob@x", XMPP_PENDING_REQUEST, "subscribe", &replaced), 0);
+	CHECK(!replaced);
+	CHECK_INT(put_c(t, "alice@s", "bob@x", XMPP_PENDING_STATE, "away", &replaced), 0);
+	CHECK(!replaced);
+	CHECK_INT(put_c(t, "alice@s", "bob@x", XMPP_PENDING_PROBE, "probe", &replaced), 0);
+	CHECK(!replaced);
+	CHECK_INT(put_c(t, "alice@s", "bob@x", XMPP_PENDING_REQUEST, "unsubscribe", &replaced), 0);
+	CHECK(replaced);
+	CHECK_INT(put_c(t, "ALICE@s", "bob@X", XMPP_PENDING_ANSWER, "subscribed", &replaced), 0);
+	CHECK(replaced);
+	CHECK_INT(put_c(t, "alice@s", "bob@x", XMPP_PENDING_PROBE, "probe", &replaced), 0);
+	CHECK(replaced);
+	/* the other way round is another pair */
+	CHECK_INT(put_c(t, "bob@x", "alice@s", XMPP_PENDING_ANSWER, "theirs", &replaced), 0);
+	CHECK(!replaced);
+	xmpp_pending_stats(t, &st);
+	CHECK_INT(st.waiting, 5);
+	CHECK_INT(st.deferred, 8);
+	CHECK_INT(st.replaced, 3);
+	/* in the order the keys began to wait */
+	check_take(t, "subscribed");
+	CHECK(xmpp_pending_has(t, "alice@s", "bob@x")); /* its other classes */
+	check_take(t, "unsubscribe");
+	check_take(t, "away");
+	check_take(t, "probe");
+	CHECK(!xmpp_pending_has(t, "alice@s", "bob@x"));
+	CHECK(xmpp_pending_has(t, "bob@x", "alice@s"));
+	check_take(t, "theirs");
+	CHECK_INT(xmpp_pending_take(t, &(char *){NULL}, NULL), ENOENT);
+	CHECK_INT(put_c(t, "a@s", "b@x", XMPP_PENDING_CLASSES, "x", NULL), EINVAL);
+	CHECK_INT(put_c(t, "a@s", "b@x", (enum xmpp_pending_class)-1, "x", NULL), EINVAL);
+	CHECK(!xmpp_pending_has(t, "a@s", "b@x"));
+	xmpp_pending_free(t);
+}
+
+/* the cap counts keys, whatever their class; a waiting key is replaced
+ * at the cap, a new class of a waiting pair is refused */
+static void test_cap_counts_keys(void)
+{
+	struct xmpp_pending *t = NULL;
+	struct xmpp_pending_stats st;
+
+	CHECK_INT(xmpp_pending_alloc(&t, NULL, 2), 0);
+	CHECK_INT(put_c(t, "a@s", "w@x", XMPP_PENDING_STATE, "s1", NULL), 0);
+	CHECK_INT(put_c(t, "a@s", "w@x", XMPP_PENDING_ANSWER, "subscribed", NULL), 0);
+	CHECK_INT(put_c(t, "a@s", "w@x", XMPP_PENDING_REQUEST, "subscribe", NULL), ENOSPC);
+	CHECK_INT(put_c(t, "a@s", "w@x", XMPP_PENDING_ANSWER, "unsubscribed", NULL), 0);
+	xmpp_pending_stats(t, &st);
+	CHECK_INT(st.waiting, 2);
+	CHECK_INT(st.refused, 1);
+	CHECK_INT(xmpp_pending_refused_due(t, 0, 10), 1);
+	check_take(t, "s1");
+	check_take(t, "unsubscribed");
+	xmpp_pending_free(t);
+}
+
 int main(void)
 {
 	RUN(test_empty);
@@ -328,5 +417,8 @@ int main(void)
 	RUN(test_refusals_told_once_per_interval);
 	RUN(test_no_memory);
 	RUN(test_many_pairs);
+	RUN(test_class_of);
+	RUN(test_classes_are_separate_keys);
+	RUN(test_cap_counts_keys);
 	return check_summary();
 }
