@@ -20,6 +20,7 @@
 #include "conf_audio.h"
 #include "conf_config.h"
 #include "conf_msrp_send.h"
+#include "conf_out.h"
 #include "conf_room.h"
 #include "conf_session.h"
 #include "conf_store.h"
@@ -157,19 +158,25 @@ out:
 static void notify_cb(struct cell *t, int type, struct tmcb_params *ps)
 {
 	unsigned key = (unsigned)(uintptr_t)*ps->param;
+	struct conf_subscriber *s;
+	char state[64];
 
+	conf_lock();
+	s = conf_sub_by_key(key);
+	if (!s || s->is_refer)
+		goto out;
+	s->notify_busy = false;
 	/* a subscriber that is gone (481) or refuses: drop the subscription */
-	if (ps->code == 481 || ps->code >= 400) {
-		struct conf_subscriber *s;
-
-		conf_lock();
-		s = conf_sub_by_key(key);
-		if (s && !s->is_refer) {
-			LM_INFO("conference subscription %u dropped after %d\n", key, ps->code);
-			conf_sub_destroy(s);
-		}
-		conf_unlock();
+	if (ps->code >= 400) {
+		LM_INFO("conference subscription %u dropped after %d\n", key, ps->code);
+		conf_sub_destroy(s);
+	} else if (s->notify_again) {
+		s->notify_again = false;
+		conf_active_state(state, sizeof(state), s);
+		conf_notify_one(s, state);
 	}
+out:
+	conf_unlock(); /* sends the next one */
 }
 
 int conf_send_notify(struct conf_subscriber *s, const char *state, const char *ctype,
@@ -177,8 +184,6 @@ int conf_send_notify(struct conf_subscriber *s, const char *state, const char *c
 {
 	char hdrs[CONF_HDRS_SIZE], contact[CONF_URI_SIZE + 160];
 	struct conf_room *r = conf_room_by_key(s->room_key);
-	str method = str_init("NOTIFY"), hs, b;
-	uac_req_t uac_r;
 	int n;
 
 	conf_contact_of(contact, sizeof(contact), r);
@@ -187,26 +192,28 @@ int conf_send_notify(struct conf_subscriber *s, const char *state, const char *c
 		     ctype ? "\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(hdrs) || !s->dlg)
 		return -1;
-	hs.s = hdrs;
-	hs.len = n;
-	b.s = (char *)(body ? body : "");
-	b.len = body ? (int)strlen(body) : 0;
-	set_uac_req(&uac_r, &method, &hs, body ? &b : NULL, s->dlg, TMCB_LOCAL_COMPLETED, notify_cb,
-		    (void *)(uintptr_t)s->key);
-	return conf_tmb.t_request_within(&uac_r) < 0 ? -1 : 0;
+	/* sent after the store lock, the CSeq taken now */
+	return conf_out_within(s->dlg, "NOTIFY", hdrs, body, notify_cb, s->key) ? -1 : 0;
 }
 
 void conf_notify_one(struct conf_subscriber *s, const char *state)
 {
 	struct conf_room *r = conf_room_by_key(s->room_key);
+	bool final = strncmp(state, "terminated", 10) == 0;
 	char *xml = NULL;
 	size_t len;
 
+	/* the last one goes at once: the subscription ends with it */
+	if (s->notify_busy && !final) {
+		s->notify_again = true;
+		return;
+	}
 	if (!r || build_info(&xml, &len, r, ++s->version) != 0) {
 		LM_ERR("cannot build conference-info\n");
 		return;
 	}
-	conf_send_notify(s, state, "application/conference-info+xml", xml, "conference");
+	if (conf_send_notify(s, state, "application/conference-info+xml", xml, "conference") == 0)
+		s->notify_busy = true;
 	free(xml);
 }
 
@@ -246,14 +253,11 @@ void conf_room_end(struct conf_room *r)
 
 void conf_part_bye(struct conf_participant *p)
 {
-	str method = str_init("BYE"), hs = STR_NULL;
-	uac_req_t uac_r;
-
 	if (!p->dlg)
 		return;
-	set_uac_req(&uac_r, &method, &hs, NULL, p->dlg, 0, NULL, NULL);
 	p->dlg->state = DLG_CONFIRMED;
-	if (conf_tmb.t_request_within(&uac_r) < 0)
+	/* sent after the store lock, the CSeq taken now */
+	if (conf_out_within(p->dlg, "BYE", NULL, NULL, NULL, 0) != 0)
 		LM_ERR("cannot send BYE to %s\n", p->uri);
 }
 

@@ -32,6 +32,7 @@
 #include "conf_audio.h"
 #include "conf_config.h"
 #include "conf_msrp_send.h"
+#include "conf_out.h"
 #include "conf_room.h"
 #include "conf_session.h"
 #include "conf_sip.h"
@@ -731,6 +732,31 @@ void conf_sip_timer(void)
 /* ---- REFER (RFC 4579) ------------------------------------------------------------------ */
 
 static void dialout_cb(struct cell *t, int type, struct tmcb_params *ps);
+static void refer_progress(unsigned part_key, int code, const char *reason, bool final);
+
+/* A dial-out that failed or was refused: the REFER's subscription hears
+ * it, and a room left empty ends. Lock held. */
+static void dialout_end(struct conf_participant *p, int code, const char *reason)
+{
+	struct conf_room *r = conf_room_by_key(p->room_key);
+
+	refer_progress(p->key, code, reason, true);
+	conf_part_destroy(p);
+	if (r && conf_room_count(r->key) == 0 && !conf_room_persistent(r->user))
+		conf_room_end(r);
+}
+
+/* tm would not send the INVITE. Lock NOT held. */
+static void dialout_failed(unsigned key)
+{
+	struct conf_participant *p;
+
+	conf_lock();
+	p = conf_part_by_key(key);
+	if (p)
+		dialout_end(p, 500, "Server Internal Error");
+	conf_unlock();
+}
 
 static void refer_progress(unsigned part_key, int code, const char *reason, bool final)
 {
@@ -759,9 +785,8 @@ static struct conf_participant *dial_out(struct conf_room *r, const char *target
 {
 	struct conf_participant *p = conf_part_new(r->key);
 	char path[CONF_PATH_SIZE], sdp[1024], hdrs[CONF_HDRS_SIZE], cid[64], tag[24];
-	str callid, ltag, luri, ruri, method = str_init("INVITE"), hs, body;
+	str callid, ltag, luri, ruri;
 	dlg_t *dlg = NULL;
-	uac_req_t uac_r;
 
 	if (!p)
 		return NULL;
@@ -803,13 +828,8 @@ static struct conf_participant *dial_out(struct conf_room *r, const char *target
 		 "Referred-By: <%s>\r\n" CONF_REFERRER_HDR ": <%s>;auth=%s\r\n"
 		 "Content-Type: application/sdp\r\n",
 		 referrer, referrer, referrer_auth ? "yes" : "no");
-	hs.s = hdrs;
-	hs.len = (int)strlen(hdrs);
-	body.s = sdp;
-	body.len = (int)strlen(sdp);
-	set_uac_req(&uac_r, &method, &hs, &body, dlg, TMCB_LOCAL_COMPLETED | TMCB_LOCAL_RESPONSE_IN,
-		    dialout_cb, (void *)(uintptr_t)p->key);
-	if (conf_tmb.t_uac(&uac_r) < 0)
+	/* sent after the store lock */
+	if (conf_out_invite(dlg, hdrs, sdp, dialout_cb, dialout_failed, p->key) != 0)
 		goto fail;
 	LM_INFO("room %s dials %s for %s\n", r->uri, target, referrer);
 	return p;
@@ -866,10 +886,7 @@ static void dialout_cb(struct cell *t, int type, struct tmcb_params *ps)
 		refer_progress(key, ps->code, reason, true);
 		conf_notify_room(p->room_key);
 	} else {
-		refer_progress(key, ps->code, reason, true);
-		conf_part_destroy(p);
-		if (r && conf_room_count(r->key) == 0 && !conf_room_persistent(r->user))
-			conf_room_end(r);
+		dialout_end(p, ps->code, reason);
 	}
 	conf_unlock();
 }

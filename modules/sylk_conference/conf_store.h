@@ -96,6 +96,11 @@ struct conf_participant {
 
 struct conf_subscriber {
 	unsigned version;    /* conference-info version last sent to it */
+	/* one conference-info NOTIFY in flight at a time (RFC 6665 4.2.2),
+	 * so that none overtakes another between two processes; a change
+	 * meanwhile sends the room's state once that one is answered */
+	bool notify_busy;
+	bool notify_again;
 	bool is_refer;       /* implicit subscription of a REFER */
 	unsigned refer_part; /* the participant it dials in */
 	unsigned key;
