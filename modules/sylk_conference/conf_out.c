@@ -8,8 +8,12 @@
 #include <string.h>
 
 #include "core/dprint.h"
+#include "core/globals.h"
 #include "core/mem/mem.h"
 #include "core/parser/parse_rr.h"
+#include "core/pass_fd.h"
+#include "core/tcp_conn.h"
+#include "core/timer.h"
 #include "modules/tm/uac.h"
 
 #include "conf_config.h"
@@ -35,6 +39,7 @@ enum out_str {
 
 struct out {
 	struct out *next;
+	int close_conn; /* not a request: close this connection */
 	bool invite; /* starts the dialog: t_uac, no CSeq increment */
 	bool has_body;
 	unsigned cseq;
@@ -198,6 +203,42 @@ static int out_dlg(dlg_t *d, struct out *o)
 	return 0;
 }
 
+/* Asks tcp_main to close the connection, as a sender does after a write
+ * with the close-after-send flag (CONN_EOF); marked bad too, so that the
+ * reader process holding it drops it at its next event. */
+static int close_conn(int id)
+{
+	struct tcp_connection *con = tcpconn_get(id, 0, 0, 0, 0); /* a reference */
+	long cmd[2];
+
+	if (!con)
+		return 0; /* gone already */
+	con->send_flags.f |= SND_F_CON_CLOSE;
+	con->state = S_CONN_BAD;
+	con->timeout = get_ticks_raw();
+	cmd[0] = (long)con;
+	cmd[1] = CONN_EOF; /* drops our reference */
+	if (send_all(unix_tcp_sock, cmd, sizeof(cmd)) <= 0) {
+		tcpconn_put(con);
+		return EIO;
+	}
+	return 0;
+}
+
+int conf_out_close(int conn_id)
+{
+	struct out *o = pkg_malloc(sizeof(*o) + 1);
+
+	if (!o) {
+		PKG_MEM_ERROR;
+		return ENOMEM;
+	}
+	memset(o, 0, sizeof(*o));
+	o->close_conn = conn_id;
+	out_queue(o);
+	return 0;
+}
+
 static int out_send(struct out *o)
 {
 	uac_req_t uac_r;
@@ -227,7 +268,10 @@ void conf_out_flush(void)
 		head = o->next;
 		if (!head)
 			tail = &head;
-		if (out_send(o) != 0) {
+		if (o->close_conn) {
+			if (close_conn(o->close_conn) != 0)
+				LM_ERR("cannot close connection %d\n", o->close_conn);
+		} else if (out_send(o) != 0) {
 			LM_ERR("cannot send %s to %s (Call-ID %s)\n", o->s[OS_METHOD].s,
 			       o->s[OS_REM_TARGET].len ? o->s[OS_REM_TARGET].s : o->s[OS_REM_URI].s,
 			       o->s[OS_CALL_ID].s);

@@ -25,6 +25,10 @@ int conf_out_within(dlg_t *dlg, const char *method, const char *hdrs, const char
 int conf_out_invite(dlg_t *dlg, const char *hdrs, const char *body, transaction_cb *cb,
 		    void (*failed)(unsigned key), unsigned key);
 
+/* Queue the closing of the TCP/TLS connection @p conn_id (an MSRP
+ * connection no session uses any more). Lock held. 0 or an errno value. */
+int conf_out_close(int conn_id);
+
 /* Send what this process queued. Lock NOT held (conf_unlock()). */
 void conf_out_flush(void);
 

@@ -311,10 +311,25 @@ struct conf_participant *conf_part_new(unsigned room_key)
 	return p;
 }
 
+/* whether another participant's MSRP session runs on connection @p conn */
+static bool conn_shared(const struct conf_participant *p, int conn)
+{
+	for (struct conf_participant *o = store->parts; o; o = o->next)
+		if (o != p && o->msrp_conn == conn)
+			return true;
+	return false;
+}
+
 void conf_part_destroy(struct conf_participant *p)
 {
+	struct conf_room *r = conf_room_by_key(p->room_key);
 	struct conf_participant **pp;
 
+	/* a room participant's MSRP session ends with it (RFC 4975 5.4: the
+	 * connection goes with the last session on it), closed after the
+	 * unlock; a private session's connection stays, its SENDs get 481 */
+	if (p->msrp_conn && r && !r->session && !conn_shared(p, p->msrp_conn))
+		conf_out_close(p->msrp_conn);
 	for (pp = &store->parts; *pp; pp = &(*pp)->next) {
 		if (*pp == p) {
 			*pp = p->next;

@@ -179,6 +179,22 @@ def test_join_answers_chat_with_focus_contact_and_msrp_sdp(server, people):
     assert actions[-1] == "hangup 200", alice.sipp.report()
 
 
+def test_the_focus_closes_the_msrp_connection_after_the_bye(server, people):
+    """The BYE ends the participant's MSRP session, and with it the focus
+    closes the connection no other session uses (RFC 4975 5.4); the other
+    participants' connections stay."""
+    room = new_room()
+    alice = people("alice", room, hold_ms=2500)
+    bob = people("bob", room)
+    client = alice.connect()
+    bob.connect()
+    assert alice.wait_hangup()[-1] == "hangup 200", alice.sipp.report()
+    wait_until(lambda: client.connection_closed, 5,
+               what="the focus closing alice's MSRP connection after her BYE")
+    assert not bob.msrp.connection_closed
+    assert bob.say("still here") == 200
+
+
 def test_each_participant_gets_its_own_path(server, people):
     room = new_room()
     a, b = people("alice", room), people("bob", room)
