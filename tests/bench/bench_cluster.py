@@ -646,7 +646,7 @@ def run_cluster(ctx):
     db.stop()
     res = {"rows": rows, "convergence": conv_rows, "topologies": topo,
            "users": len(users), "minutes": (time.monotonic() - t_start) / 60,
-           "probe_interval_ms": a.cl_probe_interval}
+           "probe_interval_ms": a.cl_probe_interval, "workers": a.workers}
     res["summary"] = summary(res)
     res["notes"] = notes(res)
     return res
@@ -697,8 +697,22 @@ def summary(res):
             f"{b3['p50_ms']:.1f} / {b3['p99_ms']:.1f}" if b3 else None, "ms", ratio=False)
         t1, t3 = _top(rows, "one node", kind), _top(rows, "three nodes", kind)
         if (t1 and t1 is not b1) or (t3 and t3 is not b3):
-            add("  most completed per second in any step (with errors or falling behind)",
-                v(t1, "rate"), v(t3, "rate"), "per second")
+            add("  most completed per second in any step (with errors or falling behind; "
+                "- : the step above)", v(t1, "rate") if t1 is not b1 else None,
+                v(t3, "rate") if t3 is not b3 else None, "per second", ratio=False)
+        # the same offered rate on both: the highest step both kept up with
+        both = [r["offered_rate"] for r in rows if r["topology"] == "one node"
+                and r["kind"] == kind and r["kept_up"]]
+        both = [x for x in both if any(r["offered_rate"] == x and r["kind"] == kind
+                                       and r["topology"] == "three nodes" and r["kept_up"]
+                                       for r in rows)]
+        if both:
+            x = max(both)
+            c1, c3 = (next(r for r in rows if r["topology"] == t and r["kind"] == kind
+                           and r["offered_rate"] == x) for t in ("one node", "three nodes"))
+            add(f"  server CPU per {item} at the same offered rate, {x}/s (the highest step "
+                "both kept up with)", c1[f"server_cpu_ms_per_{item}"],
+                c3[f"server_cpu_ms_per_{item}"], "ms")
     for loaded in (False, True):
         c1, c3 = _conv(res, "one node", loaded), _conv(res, "three nodes", loaded)
         when = (f", under {c3.get('background_rate', 0)} other registrations/s"
@@ -755,6 +769,34 @@ def notes(res):
                 f"{last['generator_cores_busy']:.2f}: together "
                 f"{last['server_cores_busy'] + last['postgres_cores_busy'] + last['generator_cores_busy']:.2f}"
                 " of the machine's 2 cores.")
+    for kind, label in (("registrations", "registrations"), ("calls", "call setups")):
+        last = {t: [r for r in rows if r["topology"] == t and r["kind"] == kind]
+                for t in ("one node", "three nodes")}
+        if all(last.values()):
+            busy = {t: max(r["server_cores_busy"] + r["postgres_cores_busy"]
+                           + r["generator_cores_busy"] for r in v) for t, v in last.items()}
+            if max(busy.values()) >= 1.8:
+                out.append(f"- What limited {label}: the machine's 2 cores (at most "
+                           f"{busy['one node']:.2f} cores busy on one node, "
+                           f"{busy['three nodes']:.2f} on three, servers, PostgreSQL and "
+                           "SIPp together).")
+                continue
+            out.append(
+                f"- What limited {label}: in no step did the servers, PostgreSQL and SIPp "
+                f"together use the 2 cores (at most {busy['one node']:.2f} cores on one node, "
+                f"{busy['three nodes']:.2f} on three), while others' work kept the 1-minute "
+                f"load average between {min(_load1(rows)):.1f} and {max(_load1(rows)):.1f} "
+                "(the tables); so the ceilings here are not the "
+                "servers' CPU alone. Not measured, and likely: the time each kamailio worker "
+                f"({_workers(res)} UDP workers per node) spends waiting for PostgreSQL on "
+                "every authenticated request (`auth_db` queries synchronously), which three "
+                "nodes spread over three times the workers, and SIPp's own pacing. The CPU "
+                "per registration or call is the figure to compare: it is what a node "
+                "spends, whatever the ceiling.")
+    out.append("- On this shared machine the ceilings (registrations and call setups per "
+               "second) moved from run to run by more than the difference between the "
+               "topologies, and either topology came out ahead; the CPU per registration "
+               "or call at the same offered rate moved by a few per cent only.")
     topo = res.get("topologies") or {}
     if topo:
         out.append("- Processes: " + "; ".join(
@@ -783,6 +825,14 @@ def notes(res):
                "average before each step is in the table. The one-node steps ran first, "
                "then the three-node ones, not interleaved.")
     return out
+
+
+def _load1(rows):
+    return [float(r["loadavg_before"].split()[0]) for r in rows] or [0.0]
+
+
+def _workers(res):
+    return res.get("workers", "?")
 
 
 def print_summary(res):
