@@ -63,6 +63,7 @@ struct rtc_config {
 
 extern struct rtc_config rtc_cfg;
 extern struct tm_binds rtc_tmb;
+extern tm_xapi_t rtc_xtmb; /* t_check_trans() */
 extern sylk_ws_api_t rtc_ws;
 
 #endif

@@ -25,6 +25,7 @@
 #include "sylk_ws/ng/ng_service_timer.h"
 
 #include "../common/ng_client.h"
+#include "../common/sip_util.h"
 #include "rtc_config.h"
 #include "rtc_service.h"
 
@@ -128,11 +129,14 @@ static int sdp_body(struct sip_msg *msg, char **sdp, int *len)
 	return *len > 0 ? 0 : ENODATA;
 }
 
+/* The 200 on the INVITE's transaction through its ids: t_reply_with_body()
+ * drops a reference, which only t_lookup_ident() took; given the script's
+ * own transaction (t_gett()) tm freed the cell while it was still linked,
+ * and its 200 was never retransmitted. */
 static int answer_with_sdp(struct sip_msg *msg, struct svc_call *c, const char *sdp, str *to_tag)
 {
 	char hdrs[512];
-	str text = str_init("OK"), body, h;
-	struct cell *t;
+	unsigned hash, label;
 	struct socket_info *si = msg->rcv.bind_address;
 
 	snprintf(hdrs, sizeof(hdrs),
@@ -140,14 +144,10 @@ static int answer_with_sdp(struct sip_msg *msg, struct svc_call *c, const char *
 		 c->t.playback ? "playback" : "echo", si->address_str.len, si->address_str.s,
 		 si->port_no,
 		 si->proto == PROTO_TCP ? "tcp" : (si->proto == PROTO_TLS ? "tls" : "udp"));
-	t = rtc_tmb.t_gett();
-	if (!t || t == T_UNDEFINED)
+	if (rtc_tmb.t_get_trans_ident(msg, &hash, &label) < 0)
 		return EINVAL;
-	body.s = (char *)sdp;
-	body.len = (int)strlen(sdp);
-	h.s = hdrs;
-	h.len = (int)strlen(hdrs);
-	return rtc_tmb.t_reply_with_body(t, 200, &text, &body, &h, to_tag) < 0 ? EIO : 0;
+	return sylk_reply_by_ident(&rtc_tmb, hash, label, 200, "OK", sdp, hdrs, to_tag) < 0 ? EIO
+											    : 0;
 }
 
 int rtc_service_invite(struct sip_msg *msg, int playback, const str *file)
@@ -251,6 +251,9 @@ int rtc_service_dialog(struct sip_msg *msg)
 				ng_service_played(&c->t, time(NULL), secs);
 		}
 		lock_release(svc_lock);
+		/* the script exits after the services: tm matches the ACK
+		 * here, or the 200 is retransmitted until tm's timeout */
+		rtc_xtmb.t_check_trans(msg);
 		return 1;
 	case METHOD_BYE:
 		release(c);

@@ -85,6 +85,7 @@ struct rtc_config rtc_cfg = {
 	.videoroom_max_bitrate = 2016000,
 };
 struct tm_binds rtc_tmb;
+tm_xapi_t rtc_xtmb;
 sylk_ws_api_t rtc_ws;
 
 static int mod_init(void);
@@ -592,6 +593,11 @@ static int mod_init(void)
 		return -1;
 	if (load_tm_api(&rtc_tmb) < 0) {
 		LM_ERR("cannot bind tm (load tm.so before sylk_rtc.so)\n");
+		return -1;
+	}
+	/* t_check_trans(): the ACKs of the test services' 200s reach tm */
+	if (tm_load_xapi(&rtc_xtmb) < 0) {
+		LM_ERR("cannot bind tm's extra API\n");
 		return -1;
 	}
 	if (load_sylk_ws_api(&rtc_ws) < 0)
