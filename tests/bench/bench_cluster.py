@@ -52,7 +52,6 @@ CONV_PREFIX = "clconv"       # the convergence samples' users
 PASSWORD = bench_gateway.BENCH_PASSWORD
 GENERATORS = 3               # SIPp UAC processes (and UAS phones), in both topologies
 KEPT_UP = 0.95               # a step keeps up when it completes this share in time
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 # ---- the nodes ---------------------------------------------------------------------------
@@ -121,19 +120,7 @@ def postgres_cpu(db):
     itself a session leader (setsid), so they share no process group."""
     with open(os.path.join(db.data, "postmaster.pid")) as f:
         pm = int(f.readline())
-    ticks = 0
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                data = f.read()
-        except OSError:
-            continue
-        fields = data[data.rindex(")") + 2:].split()
-        if int(d) == pm or int(fields[1]) == pm:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / CLK_TCK
+    return bench_gateway.cpu_seconds(pids=[pm], parents=[pm])
 
 
 def server_meters(nodes, db):

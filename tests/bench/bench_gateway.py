@@ -25,11 +25,9 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # ---- measuring -------------------------------------------------------------------
 
-def cpu_seconds(pids=(), pgids=()):
-    """User + system CPU of the given processes (all their threads) and of
-    every process in the given process groups."""
-    ticks = 0
-    pids, pgids = set(pids), set(pgids)
+def proc_stats():
+    """(pid, fields) of every process: fields are /proc/PID/stat's after the
+    command name ([1] parent, [2] process group, [11] + [12] CPU ticks)."""
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -38,25 +36,23 @@ def cpu_seconds(pids=(), pgids=()):
                 data = f.read()
         except OSError:
             continue
-        fields = data[data.rindex(")") + 2:].split()
-        if int(d) in pids or int(fields[2]) in pgids:
+        yield int(d), data[data.rindex(")") + 2:].split()
+
+
+def cpu_seconds(pids=(), pgids=(), parents=()):
+    """User + system CPU of the given processes (all their threads), of
+    every process in the given process groups and of the given parents'
+    children."""
+    ticks = 0
+    pids, pgids, parents = set(pids), set(pgids), set(parents)
+    for pid, fields in proc_stats():
+        if pid in pids or int(fields[2]) in pgids or int(fields[1]) in parents:
             ticks += int(fields[11]) + int(fields[12])
     return ticks / CLK_TCK
 
 
 def group_pids(pgid):
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                data = f.read()
-        except OSError:
-            continue
-        if int(data[data.rindex(")") + 2:].split()[2]) == pgid:
-            out.append(int(d))
-    return out
+    return [pid for pid, fields in proc_stats() if int(fields[2]) == pgid]
 
 
 def memory_kib(pids, key):

@@ -71,13 +71,14 @@ from sylktest import processes  # noqa: E402
 from sylktest.processes import Process, free_port, wait_until  # noqa: E402
 from sylktest.server import Kamailio, Rtpengine, debian_multiarch  # noqa: E402
 
+from bench_gateway import cpu_seconds, group_pids  # noqa: E402
+
 BUILD = os.environ.get("BUILD_DIR", os.path.join(TOP, "build"))
 MSRPFLOOD = os.path.join(BUILD, "bench", "msrpflood")
 RTPFEED = os.path.join(BUILD, "bench", "rtpfeed")
 JANUS = "/usr/bin/janus"
 JANUS_LIB = f"/usr/lib/{debian_multiarch()}/janus"
 CONF_DOMAIN = "conference.sylk.test"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 SATURATED = 0.90          # of one core: the mixer counts as saturated above this
 FULL_RATE = 49.0          # packets/s per stream back: 50 is every tick
 MAX_SPEAKERS_DEFAULT = 4  # the module's max_speakers default (conference/mixer/mix_room.h)
@@ -165,29 +166,7 @@ def fmt_pct(v):
 
 def proc_cpu(pid):
     """user + system CPU seconds of a process (all its threads)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            data = f.read()
-    except OSError:
-        return 0.0
-    fields = data[data.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def group_pids(pgid):
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                data = f.read()
-        except OSError:
-            continue
-        fields = data[data.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid:
-            out.append(int(d))
-    return out
+    return cpu_seconds(pids=[pid])
 
 
 def group_cpu(pgid):

@@ -185,25 +185,12 @@ def wait_stable_shm(target, timeout=30):
     return last
 
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def group_cpu_seconds(pgid):
     """User + system CPU of every process in a process group (kamailio's
     main process and its children: the harness starts it in a new session)."""
-    ticks = 0
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                data = f.read()
-        except OSError:
-            continue
-        fields = data[data.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / CLK_TCK
+    return bench_gateway.cpu_seconds(pgids=[pgid])
 
 
 def loadavg():
