@@ -145,7 +145,7 @@ test: deps
 	$(MAKE) fuzz-smoke
 	$(MAKE) integration
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/check.h $(ASAN_LIBS)
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ASAN_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	@$(CC) $(LIB_CFLAGS) -O1 $(SAN_FLAGS) -I. -Itests/unit $(call pkg_cflags,$(ALL_PKGS)) \

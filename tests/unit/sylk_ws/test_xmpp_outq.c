@@ -8,37 +8,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "counting_mem.h"
 #include "sylk_ws/xmpp/xmpp_outq.h"
-
-/* an allocator that counts what is live and fails on demand */
-struct counting {
-	long live;
-	int fail_after; /* allocations left before failing; -1: never */
-};
-
-static void *counting_alloc(size_t size, void *ctx)
-{
-	struct counting *c = ctx;
-	void *p;
-
-	if (c->fail_after == 0)
-		return NULL;
-	if (c->fail_after > 0)
-		c->fail_after--;
-	p = malloc(size);
-	if (p)
-		c->live++;
-	return p;
-}
-
-static void counting_free(void *p, void *ctx)
-{
-	struct counting *c = ctx;
-
-	if (p)
-		c->live--;
-	free(p);
-}
 
 static struct counting cnt = {.fail_after = -1};
 static const struct sylk_mem mem = {.alloc = counting_alloc, .free = counting_free, .ctx = &cnt};
