@@ -5,6 +5,7 @@ as its XEP-0114 component, slixmpp clients on Prosody, browser accounts
 
 import contextlib
 import os
+import queue
 import socket
 import time
 import uuid
@@ -16,7 +17,7 @@ from sylktest.server import SIP_DOMAIN, Kamailio
 from sylktest.sylkrtc import SylkRtcClient, aor
 from sylktest.xmpp import XMPP_DOMAIN, Prosody, XmppClient
 
-from test_messaging import is_account_event, now, send, wait_disposition, wait_message
+from test_messaging import is_account_event, send, wait_disposition, wait_message
 
 ALICE = aor("alice")
 BOB_XMPP = f"bob@{XMPP_DOMAIN}"
@@ -31,6 +32,26 @@ def xmpp_defines(prosody, secret_file=None):
 
 def link_up(kam):
     return "up" in kam.kamcmd("sylk_xmpp.status").split("link:")[1].split("\n")[0]
+
+
+def xmpp_status(kam):
+    """sylk_xmpp.status as {field: text}."""
+    out = kam.kamcmd("sylk_xmpp.status")
+    return {k.strip(): v.strip() for k, v in
+            (line.split(":", 1) for line in out.splitlines() if ":" in line)}
+
+
+def presences_from(client, jid, seconds):
+    """Every <presence/> from jid (any resource) received within `seconds`."""
+    got, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            p = client.presences.get(timeout=0.05)
+        except queue.Empty:
+            continue
+        if p["from"].split("/")[0] == jid:
+            got.append(p)
+    return got
 
 
 @pytest.fixture(scope="module")

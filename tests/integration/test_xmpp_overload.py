@@ -35,18 +35,12 @@ from sylktest.xmpp import XMPP_DOMAIN, Prosody, XmppClient
 
 from test_messaging import is_account_event, now
 from test_presence import auth, notified, publish
-from test_xmpp import link_up, xmpp_defines
+from test_xmpp import link_up, presences_from, xmpp_defines, xmpp_status
 
 CAROL = aor("carol")
 ALICE = aor("alice")
 CONTACTS = ("olga", "pete", "quin", "rosa", "saul", "tina")
 FINAL_NOTE = "all answered"
-
-
-def status(kam):
-    out = kam.kamcmd("sylk_xmpp.status")
-    return {k.strip(): v.strip() for k, v in
-            (line.split(":", 1) for line in out.splitlines() if ":" in line)}
 
 
 def component_pid(kam):
@@ -80,18 +74,6 @@ def roster_subscription(client, jid):
         roster = client.client.client_roster
         return roster[jid]["subscription"] if jid in roster else "none"
     return asyncio.run_coroutine_threadsafe(fetch(), client.loop).result(10)
-
-
-def presences_from(client, jid, seconds):
-    got, deadline = [], time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            p = client.presences.get(timeout=0.05)
-        except queue.Empty:
-            continue
-        if p["from"].split("/")[0] == jid:
-            got.append(p)
-    return got
 
 
 # ---- subscription stanzas beyond a full queue ---------------------------------
@@ -150,7 +132,7 @@ def test_subscription_stanzas_wait_beyond_a_full_queue(tmp_path_factory, rtpengi
             assert p.process.proc.returncode == 0, (user, p.report())
             states = notified(p)
             assert any(b == "open" for b, _ in states), (user, states)
-        st = status(kam)
+        st = xmpp_status(kam)
         final = {}
         wait_until(lambda: all(roster_subscription(c, CAROL) == "to" for c in clients), 15,
                    what="carol as `to` in every roster")
@@ -317,16 +299,16 @@ def test_taken_stanzas_survive_a_broken_link_with_a_full_queue(tmp_path_factory,
                 mid, state, code = send_message(alice, f"#{i} {filler}")
                 (accepted if state == "accepted" else refused).append((mid, code))
                 index[mid] = i
-                st = status(kam)
+                st = xmpp_status(kam)
                 # taken off the queue, not written: queued - sent - pending
                 in_flight = int(st["queued"]) - int(st["sent"]) - int(st["pending"])
                 if int(st["pending"]) >= 1 and in_flight >= 4 and refused:
                     break
-            assert in_flight >= 4 and refused, (in_flight, status(kam))
+            assert in_flight >= 4 and refused, (in_flight, xmpp_status(kam))
             assert all(code == 503 for _, code in refused), refused
-            connects = int(status(kam)["connects"])
+            connects = int(xmpp_status(kam)["connects"])
             relay.end_stream()
-            wait_until(lambda: int(status(kam)["connects"]) > connects and link_up(kam), 15,
+            wait_until(lambda: int(xmpp_status(kam)["connects"]) > connects and link_up(kam), 15,
                        what="the link back")
             want = {mid for mid, _ in accepted}
             got = []
@@ -338,7 +320,7 @@ def test_taken_stanzas_survive_a_broken_link_with_a_full_queue(tmp_path_factory,
                     continue
                 if m.get("body", "").startswith("#"):
                     got.append(m["id"])
-            st = status(kam)
+            st = xmpp_status(kam)
             missing = want - set(got)
             assert not missing, (len(missing), len(want), sorted(index[m] for m in missing), st,
                                  [ln for ln in kam.process.log().splitlines()

@@ -9,7 +9,6 @@ processes: Prosody with the gateway as its component, slixmpp watchers, a
 SIPp phone PUBLISHing."""
 
 import contextlib
-import queue
 import time
 
 import pytest
@@ -21,7 +20,7 @@ from sylktest.sylkrtc import aor
 from sylktest.xmpp import Prosody, XmppClient
 
 from test_presence import auth, sipp_keys
-from test_xmpp import link_up, xmpp_defines
+from test_xmpp import link_up, presences_from, xmpp_defines, xmpp_status
 
 CAROL = aor("carol")
 # each test its own watchers: Prosody remembers the subscriptions
@@ -72,25 +71,6 @@ def watching(prosody, users, jid):
             w.close()
 
 
-def status(kam):
-    out = kam.kamcmd("sylk_xmpp.status")
-    return {k.strip(): v.strip() for k, v in
-            (line.split(":", 1) for line in out.splitlines() if ":" in line)}
-
-
-def presences_from(client, jid, seconds):
-    """Every <presence/> from jid (any resource) received within `seconds`."""
-    got, deadline = [], time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            p = client.presences.get(timeout=0.05)
-        except queue.Empty:
-            continue
-        if p["from"].split("/")[0] == jid:
-            got.append(p)
-    return got
-
-
 def storm(kam, workdir, name):
     """12 PUBLISHes of carol as fast as the proxy answers, each NOTIFYed to
     the gateway, each fanned out to every watcher; the last: closed with
@@ -129,7 +109,7 @@ def test_every_watcher_ends_with_the_final_state(tmp_path_factory, rtpengine, pr
         storm(kam, workdir, "carol-storm")
         final = ("unavailable", FINAL_NOTE)
         last, seen = last_states(watchers, CAROL, final, settle=1.5)
-        st = status(kam)
+        st = xmpp_status(kam)
         stale = {w: s for w, s in last.items() if s != final}
         stale.update({w.jid: None for w in watchers if w.jid not in last})
         assert not stale, (stale, seen, st)
@@ -147,7 +127,7 @@ def test_beyond_the_cap_lost_and_told_once(tmp_path_factory, rtpengine, prosody,
             watching(prosody, CAPPED_WATCHERS, CAROL):
         storm(kam, workdir, "carol-storm-capped")
         time.sleep(2)  # the component process reports within a second
-        st = status(kam)
+        st = xmpp_status(kam)
         log = kam.process.log()
     lost_lines = [line for line in log.splitlines() if LOST_LINE in line]
     assert int(st["dropped"]) > 1, st
