@@ -21,8 +21,8 @@ Server CPU: every kamailio and rtpengine process of every node (process
 groups, /proc) and PostgreSQL apart, between the start and the end of each
 step's SIPp processes; the SIPp processes (the generator) apart.
 run_cluster(ctx) returns {"rows", "convergence", "summary", "notes", ...};
-markdown() is the section of docs/BENCHMARKS.md, splice_section() puts it in
-the file, csv_rows() the rows of docs/bench/cluster.csv."""
+markdown() is the section of docs/BENCHMARKS.md titled SECTION (run_bench.py
+splices it in), csv_rows() the rows of docs/bench/cluster.csv."""
 
 import hashlib
 import os
@@ -962,13 +962,3 @@ def markdown(res, args, machine_load):
                  f"{c['visible_after_register_p99_ms']:.2f} ms | {c['loadavg_before']} |")
     L += [""] + list(res.get("notes") or []) + [""]
     return L
-
-
-def splice_section(path, lines):
-    """This run's section of `path` replaced by `lines` (or appended)."""
-    bench_gateway.splice_doc_section(path, SECTION, lines)
-
-
-def old_section(path):
-    """This run's section now in `path`, as lines (None if absent)."""
-    return bench_gateway.doc_section(path, SECTION)

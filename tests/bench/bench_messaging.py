@@ -14,7 +14,7 @@
 
 run_messaging(ctx, janus) returns {"rows": [...], "sync": [...],
 "summary": [...], ...}; markdown(result, args) the section of
-docs/BENCHMARKS.md; splice_section() puts that section into the file."""
+docs/BENCHMARKS.md titled SECTION (run_bench.py splices it in)."""
 
 import os
 import re
@@ -548,13 +548,3 @@ def markdown(res, args, machine_load):
                      f"{s['rss_after'] / 1048576:.1f} MiB |")
     lines += [""] + list(res.get("notes") or []) + [""]
     return lines
-
-
-def splice_section(path, lines):
-    """This run's section of `path` replaced by `lines` (or appended)."""
-    bench_gateway.splice_doc_section(path, SECTION, lines)
-
-
-def old_section(path):
-    """This run's section now in `path`, as lines (None if absent)."""
-    return bench_gateway.doc_section(path, SECTION)

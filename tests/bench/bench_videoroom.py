@@ -20,8 +20,8 @@ larger of the RTCP-style sequence gap loss and the shortfall of what it
 received against what its publisher sent in the window).
 
 run_videoroom(ctx) returns {"rows": [...], "summary": [...], "notes": [...]};
-markdown(res, args) is the section of docs/BENCHMARKS.md, splice_section()
-puts it into the file, csv_rows() the rows of docs/bench/videoroom.csv."""
+markdown(res, args) is the section of docs/BENCHMARKS.md titled SECTION
+(run_bench.py splices it in), csv_rows() the rows of docs/bench/videoroom.csv."""
 
 import fractions
 import json
@@ -745,16 +745,6 @@ def markdown(res, args, machine_load):
                  f" | {r['setup_s']:.1f} + {r['settle_s']:.1f} s | {r['loadavg_before']} |")
     L += [""] + list(res.get("notes") or []) + [""] + KERNEL_NOTE + [""]
     return L
-
-
-def splice_section(path, lines):
-    """This run's section of `path` replaced by `lines` (or appended)."""
-    bench_gateway.splice_doc_section(path, SECTION, lines)
-
-
-def old_section(path):
-    """This run's section now in `path`, as lines (None if absent)."""
-    return bench_gateway.doc_section(path, SECTION)
 
 
 def small_rtpengine(cls, workdir):

@@ -14,8 +14,8 @@ gateway (modules/sylk_xmpp, an XEP-0114 component behind Prosody).
 CPU of Kamailio (all its processes) and of Prosody apart, from /proc,
 between the generator's WINDOW markers; the generator (xmppload.py) shown
 apart. run_xmpp(ctx) returns {"rows", "summary", "notes", ...};
-markdown() is the section of docs/BENCHMARKS.md, splice_section() puts it
-in the file, csv_rows() the rows of docs/bench/xmpp.csv."""
+markdown() is the section of docs/BENCHMARKS.md titled SECTION (run_bench.py
+splices it in), csv_rows() the rows of docs/bench/xmpp.csv."""
 
 import hashlib
 import hmac
@@ -643,13 +643,3 @@ def markdown(res, args, machine_load):
                  f"{r['busiest_kamailio_process_cores']:.2f} | {r['loadavg_before']} |")
     L += [""] + list(res.get("notes") or []) + [""]
     return L
-
-
-def splice_section(path, lines):
-    """This run's section of `path` replaced by `lines` (or appended)."""
-    bench_gateway.splice_doc_section(path, SECTION, lines)
-
-
-def old_section(path):
-    """This run's section now in `path`, as lines (None if absent)."""
-    return bench_gateway.doc_section(path, SECTION)

@@ -907,47 +907,26 @@ def main():
         return
     os.makedirs(CSV_DIR, exist_ok=True)
     md_path = os.path.join(DOCS, "BENCHMARKS.md")
-    if messaging:
-        bench_report.write_csv(os.path.join(CSV_DIR, "messaging.csv"),
-                               bench_messaging.csv_rows(messaging))
-        msg_section = bench_messaging.markdown(messaging, args, m["loadavg"])
-    else:
-        msg_section = bench_messaging.old_section(md_path)
-    if videoroom:
-        bench_report.write_csv(os.path.join(CSV_DIR, "videoroom.csv"),
-                               bench_videoroom.csv_rows(videoroom))
-        vr_section = bench_videoroom.markdown(videoroom, args, m["loadavg"])
-    else:
-        vr_section = bench_videoroom.old_section(md_path)
-    if xmpp:
-        bench_report.write_csv(os.path.join(CSV_DIR, "xmpp.csv"), bench_xmpp.csv_rows(xmpp))
-        xmpp_section = bench_xmpp.markdown(xmpp, args, m["loadavg"])
-    else:
-        xmpp_section = bench_xmpp.old_section(md_path)
-    if cluster:
-        bench_report.write_csv(os.path.join(CSV_DIR, "cluster.csv"),
-                               bench_cluster.csv_rows(cluster))
-        cluster_section = bench_cluster.markdown(cluster, args, m["loadavg"])
-    else:
-        cluster_section = bench_cluster.old_section(md_path)
+    # the runs that write their own section of BENCHMARKS.md; one not run
+    # this time keeps the section the last run wrote
+    sections = []
+    for res, mod, name, what in ((messaging, bench_messaging, "messaging", "messaging"),
+                                 (videoroom, bench_videoroom, "videoroom", "video-room"),
+                                 (xmpp, bench_xmpp, "xmpp", "XMPP gateway"),
+                                 (cluster, bench_cluster, "cluster", "cluster")):
+        if res:
+            bench_report.write_csv(os.path.join(CSV_DIR, f"{name}.csv"), mod.csv_rows(res))
+            lines = mod.markdown(res, args, m["loadavg"])
+        else:
+            lines = bench_gateway.doc_section(md_path, mod.SECTION)
+        sections.append((mod.SECTION, lines, name, what, bool(res)))
     if only_sections:
         # the other sections stay as the last full run wrote them
-        if messaging:
-            bench_messaging.splice_section(md_path, msg_section)
-            log(f"wrote the messaging section of {os.path.relpath(md_path, TOP)} and "
-                f"{os.path.relpath(CSV_DIR, TOP)}/messaging.csv")
-        if videoroom:
-            bench_videoroom.splice_section(md_path, vr_section)
-            log(f"wrote the video-room section of {os.path.relpath(md_path, TOP)} and "
-                f"{os.path.relpath(CSV_DIR, TOP)}/videoroom.csv")
-        if xmpp:
-            bench_xmpp.splice_section(md_path, xmpp_section)
-            log(f"wrote the XMPP gateway section of {os.path.relpath(md_path, TOP)} and "
-                f"{os.path.relpath(CSV_DIR, TOP)}/xmpp.csv")
-        if cluster:
-            bench_cluster.splice_section(md_path, cluster_section)
-            log(f"wrote the cluster section of {os.path.relpath(md_path, TOP)} and "
-                f"{os.path.relpath(CSV_DIR, TOP)}/cluster.csv")
+        for title, lines, name, what, ran in sections:
+            if ran:
+                bench_gateway.splice_doc_section(md_path, title, lines)
+                log(f"wrote the {what} section of {os.path.relpath(md_path, TOP)} and "
+                    f"{os.path.relpath(CSV_DIR, TOP)}/{name}.csv")
         return
     if rows:
         write_csv(os.path.join(CSV_DIR, "websocket_idle.csv"), idle)
@@ -983,14 +962,9 @@ def main():
                              + sipp_version())
     write_markdown(md_path, m, rows, idle, reg, args,
                    bench_report.markdown(results, summary, args, plot_files), extra_machine)
-    if msg_section:
-        bench_messaging.splice_section(md_path, msg_section)
-    if vr_section:
-        bench_videoroom.splice_section(md_path, vr_section)
-    if xmpp_section:
-        bench_xmpp.splice_section(md_path, xmpp_section)
-    if cluster_section:
-        bench_cluster.splice_section(md_path, cluster_section)
+    for title, lines, *_ in sections:
+        if lines:
+            bench_gateway.splice_doc_section(md_path, title, lines)
     log(f"wrote {os.path.relpath(os.path.join(DOCS, 'BENCHMARKS.md'), TOP)} and "
         f"{os.path.relpath(CSV_DIR, TOP)}/*")
 
