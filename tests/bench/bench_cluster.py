@@ -39,7 +39,7 @@ import time
 import bench_gateway
 from bench_gateway import cpu_seconds
 from sylktest import server as sylkserver
-from sylktest.cluster import Node, Postgres, cluster_address
+from sylktest.cluster import Postgres, start_nodes
 from sylktest.processes import Process, free_port, wait_until
 from sylktest.server import SIP_DOMAIN, TOP
 
@@ -74,26 +74,17 @@ class _NodeProcess(Process):
 
 
 def start_topology(ctx, top, db, count, defines, shm_mb, config):
-    """`count` nodes on `db` as sylktest.cluster.start_nodes joins them (the
-    first through the second, the others through the first; a single node
-    through itself)."""
+    """`count` nodes on `db` (sylktest.cluster.start_nodes), each kamailio
+    with `shm_mb` of shm and the `config` snapshot."""
     _NodeProcess.shm_mb, _NodeProcess.config = shm_mb, config
     saved = sylkserver.Process
     sylkserver.Process = _NodeProcess
-    nodes = []
     try:
-        addresses = [cluster_address() for _ in range(count)]
-        for i, address in enumerate(addresses):
-            join = None if count == 1 else (addresses[1] if i == 0 else addresses[0])
-            nodes.append(Node(os.path.join(top, f"n{i + 1}"), db, address=address, join=join,
-                              defines=defines))
-            ctx.started.append(nodes[-1])
-        for n in nodes:
-            wait_until(lambda n=n: n.dmq_nodes() >= count, 20, interval=0.2,
-                       what="every node in the DMQ view")
-        return nodes
+        nodes = start_nodes(top, db, count, defines)
     finally:
         sylkserver.Process = saved
+    ctx.started.extend(nodes)
+    return nodes
 
 
 def add_subscribers(db, users):

@@ -126,13 +126,14 @@ class Node:
 
 def start_nodes(top, db, count, defines=None):
     """`count` nodes on `db`, as `make cluster` joins them: the first
-    through the second, the others through the first; returns them once
-    every node sees all the others in its DMQ view. Stopped on failure."""
+    through the second, the others through the first (a single node through
+    itself); returns them once every node sees all the others in its DMQ
+    view. Stopped on failure."""
     nodes = []
     try:
         addresses = [cluster_address() for _ in range(count)]
         for i, address in enumerate(addresses):
-            join = addresses[1] if i == 0 else addresses[0]
+            join = None if count == 1 else (addresses[1] if i == 0 else addresses[0])
             nodes.append(Node(os.path.join(top, f"n{i + 1}"), db, address=address, join=join,
                               defines=defines))
         for n in nodes:
