@@ -407,21 +407,30 @@ static void catch_stop(void)
 
 /* Kamailio stops: MUC occupants are told they left their rooms (XMPP
  * clients would otherwise show them in until Prosody notices the link
- * gone), the streams are closed; at most two seconds of writing. */
+ * gone), chat session peers <gone/>, the streams are closed; at most two
+ * seconds of writing. What waits beyond a full queue is written too: the
+ * queue is taken OUT_MAX stanzas at a time as they go out. */
 static void farewell(struct link *ls, int nlinks)
 {
 	time_t until = time(NULL) + 2;
-	bool left = true;
+	bool left = true, closed = false;
 
 	if (nlinks > 1 && ls[1].fd >= 0 && ls[1].state == UP)
 		xmpp_muc_release_all("at shutdown", false);
 	xmpp_session_end_all("the XMPP gateway stops", ls[0].fd >= 0 && ls[0].state == UP);
-	take_queue(&ls[0], &ls[1]);
-	for (int i = 0; i < nlinks; i++)
-		if (ls[i].fd >= 0 && ls[i].state == UP)
-			sbuf_puts(&ls[i].out, "</stream:stream>");
 	while (left && time(NULL) <= until) {
-		left = false;
+		int before = ls[0].taken_n + ls[1].taken_n;
+
+		take_queue(&ls[0], &ls[1]);
+		/* nothing more taken while there was room: the queue is empty */
+		if (!closed && ls[0].taken_n + ls[1].taken_n == before && ls[0].taken_n < OUT_MAX &&
+		    ls[1].taken_n < OUT_MAX) {
+			for (int i = 0; i < nlinks; i++)
+				if (ls[i].fd >= 0 && ls[i].state == UP)
+					sbuf_puts(&ls[i].out, "</stream:stream>");
+			closed = true;
+		}
+		left = !closed;
 		for (int i = 0; i < nlinks; i++) {
 			if (ls[i].fd < 0)
 				continue;

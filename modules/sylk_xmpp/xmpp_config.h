@@ -63,18 +63,29 @@ int xmpp_queue_init(int size, int pending_max);
 /* Queue one stanza (copied to shm) and wake the component process.
  * 0; EAGAIN when the queue is full, ENOMEM. */
 int xmpp_queue_push(const char *stanza, size_t len);
-/* Queue a presence of class @p cls from @p from to @p to (bare JIDs):
+/* Queue a presence of class @p cls from @p from to @p to (bare JIDs;
+ * also the other stanzas that wait: MUC occupant presence and a room's
+ * subject, chat states, error answers, see xmpp_pending.h):
  * when the queue is full, or something of the pair waits already, it
  * waits as the latest of its key (replacing the one that waited) and goes
  * once the queue has drained. 0; ENOSPC when presence_pending_max keys
  * wait already (dropped, counted, told by xmpp_queue_report()), ENOMEM. */
 int xmpp_queue_presence(const char *from, const char *to, enum xmpp_pending_class cls,
 			const char *stanza, size_t len);
+/* A message from @p from to @p to that must not overtake what its pair
+ * has waiting (a chat session's text behind its chat state, a groupchat
+ * message behind its occupant's presence): into the queue when it has
+ * room and nothing of the pair waits, else behind the pair when it waits.
+ * 0; EAGAIN when the queue is full and nothing of the pair waits (refused:
+ * the caller tells the sender), ENOSPC (the pair waits, but
+ * presence_pending_max keys do), ENOMEM. */
+int xmpp_queue_push_after(const char *from, const char *to, const char *stanza, size_t len);
 /* The oldest stanza (shm, shm_free() it) or NULL; with the queue empty,
  * the presence that waits longest. */
 char *xmpp_queue_pop(void);
-/* Component process, every turn: one log line at most every
- * XMPP_LOSS_REPORT_S seconds for presences lost beyond the cap. */
+/* Component process, every turn: log lines at most every
+ * XMPP_LOSS_REPORT_S seconds for what was lost beyond the cap (presence;
+ * MUC occupant presence, chat states, error answers). */
 void xmpp_queue_report(void);
 #define XMPP_LOSS_REPORT_S 10
 /* Puts a stanza that could not be written back at the head, beyond

@@ -56,7 +56,18 @@ static bool bridged;
 static void muc_push(struct sbuf *sb)
 {
 	if (!sbuf_err(sb) && sb->len && xmpp_queue_push(sb->buf, sb->len))
-		LM_NOTICE("MUC stanza not queued (queue full)\n");
+		LM_NOTICE("MUC stanza not queued (queue full): %.80s\n", sb->buf);
+	sbuf_reset(sb);
+}
+
+/* Occupant presence and a room's subject are state: beyond a full queue
+ * they wait as the latest of their (from, to) key (xmpp_pending.h:
+ * OCCUPANT), so every occupant ends with the right list; lost only beyond
+ * presence_pending_max (counted, told by xmpp_queue_report()). */
+static void muc_state(const char *from, const char *to, struct sbuf *sb)
+{
+	if (!sbuf_err(sb) && sb->len)
+		xmpp_queue_presence(from, to, XMPP_PENDING_OCCUPANT, sb->buf, sb->len);
 	sbuf_reset(sb);
 }
 
@@ -71,11 +82,11 @@ static void occupant_presence(const char *room, const char *nick, const char *to
 			      bool self)
 {
 	struct sbuf sb = SBUF_INIT;
+	char from[JID_SIZE + NICK_SIZE + 1];
 
+	snprintf(from, sizeof(from), "%s/%s", room, nick);
 	sbuf_puts(&sb, "<presence from='");
-	esc(&sb, room);
-	sbuf_putc(&sb, '/');
-	esc(&sb, nick);
+	esc(&sb, from);
 	sbuf_puts(&sb, "' to='");
 	esc(&sb, to);
 	sbuf_printf(&sb,
@@ -83,20 +94,24 @@ static void occupant_presence(const char *room, const char *nick, const char *to
 		    "</presence>",
 		    gone ? " type='unavailable'" : "", gone ? "none" : "participant",
 		    self ? "<status code='110'/>" : "");
-	muc_push(&sb);
+	muc_state(from, to, &sb);
 }
 
-static void groupchat(const char *room, const char *nick, const char *to, const char *id,
-		      const char *body)
+/* A groupchat message to @p to, from room/nick (@p nick NULL: the room);
+ * no body: the (empty) subject that ends a join, which waits as state.
+ * A message is not state: it goes behind what its pair has waiting, and
+ * is refused when the queue is full (0 queued, else an errno: the caller
+ * tells the sender). */
+static int groupchat(const char *room, const char *nick, const char *to, const char *id,
+		     const char *body)
 {
 	struct sbuf sb = SBUF_INIT;
+	char from[JID_SIZE + NICK_SIZE + 1];
+	int err;
 
+	snprintf(from, sizeof(from), "%s%s%s", room, nick ? "/" : "", nick ? nick : "");
 	sbuf_puts(&sb, "<message type='groupchat' from='");
-	esc(&sb, room);
-	if (nick) {
-		sbuf_putc(&sb, '/');
-		esc(&sb, nick);
-	}
+	esc(&sb, from);
 	sbuf_puts(&sb, "' to='");
 	esc(&sb, to);
 	sbuf_putc(&sb, '\'');
@@ -105,17 +120,20 @@ static void groupchat(const char *room, const char *nick, const char *to, const 
 		esc(&sb, id);
 		sbuf_putc(&sb, '\'');
 	}
-	if (body) {
-		sbuf_puts(&sb, "><body>");
-		if (xmpp_escape(&sb, body)) {
-			sbuf_reset(&sb);
-			return;
-		}
-		sbuf_puts(&sb, "</body></message>");
-	} else {
+	if (!body) {
 		sbuf_puts(&sb, "><subject/></message>"); /* the end of the join */
+		muc_state(from, to, &sb);
+		return 0;
 	}
-	muc_push(&sb);
+	sbuf_puts(&sb, "><body>");
+	if (xmpp_escape(&sb, body)) {
+		sbuf_reset(&sb);
+		return EINVAL;
+	}
+	sbuf_puts(&sb, "</body></message>");
+	err = sbuf_err(&sb) ? ENOMEM : xmpp_queue_push_after(from, to, sb.buf, sb.len);
+	sbuf_reset(&sb);
+	return err;
 }
 
 /* ---- the store (lock held) ------------------------------------------------------- */
@@ -218,14 +236,16 @@ static void focus_member(const char *room, const char *from, const char *nick, i
 	conf.chat_member(conf_uri, uri, nick, present);
 }
 
-static void join(const struct xmpp_el *el, const char *room, const char *nick, const char *from)
+static void join(const struct xmpp_el *el, const char *room_to, const char *nick, const char *from)
 {
 	struct occupant *o, *all;
+	char room[JID_SIZE];
 	struct room *r;
 	int n = 0;
 	bool again = false, clash = false;
 	const char *full = NULL;
 
+	sylk_copy(room, sizeof(room), room_to, strlen(room_to));
 	lock_get(&ms->lock);
 	r = room_find(room, false);
 	o = r ? by_jid(r, from) : NULL;
@@ -250,6 +270,8 @@ static void join(const struct xmpp_el *el, const char *room, const char *nick, c
 	} else {
 		o = NULL; /* a nickname change: not supported, refused below */
 	}
+	if (r) /* the room's JID as it was made: one key per occupant pair */
+		sylk_copy(room, sizeof(room), r->jid, strlen(r->jid));
 	if (r && !o)
 		room_drop_if_empty(r);
 	all = o && !again && !clash ? snapshot(r, &n) : NULL;
@@ -285,15 +307,18 @@ static void join(const struct xmpp_el *el, const char *room, const char *nick, c
 	focus_member(room, from, nick, 1);
 }
 
-static void leave(const char *room, const char *from)
+static void leave(const char *room_to, const char *from)
 {
 	struct occupant *all = NULL, **p, *o = NULL;
-	char nick[NICK_SIZE] = "";
+	char nick[NICK_SIZE] = "", room[JID_SIZE];
 	struct room *r;
 	int n = 0;
 
+	sylk_copy(room, sizeof(room), room_to, strlen(room_to));
 	lock_get(&ms->lock);
 	r = room_find(room, false);
+	if (r)
+		sylk_copy(room, sizeof(room), r->jid, strlen(r->jid));
 	for (p = r ? &r->occ : NULL; p && *p; p = &(*p)->next)
 		if (!strcmp((*p)->jid, from)) {
 			o = *p;
@@ -374,9 +399,9 @@ static void message_in(const struct xmpp_el *el)
 {
 	struct xmpp_message_in m;
 	struct occupant *all = NULL, *o;
-	char room[JID_SIZE], nick[NICK_SIZE] = "";
+	char room[JID_SIZE], nick[NICK_SIZE] = "", why[128];
 	struct room *r;
-	int n = 0, status;
+	int n = 0, status, lost = 0;
 
 	if (xmpp_message_read(&m, el) || m.error)
 		return;
@@ -408,7 +433,19 @@ static void message_in(const struct xmpp_el *el)
 		goto out;
 	}
 	for (int i = 0; i < n; i++) /* everyone, the sender too (XEP-0045 7.4) */
-		groupchat(room, nick, all[i].jid, m.id, m.body);
+		if (groupchat(room, nick, all[i].jid, m.id, m.body))
+			lost++;
+	if (lost) {
+		/* not state: not kept; the sender is told (the error waits) */
+		LM_NOTICE("MUC %s: message of %s (%s) not delivered to %d of %d XMPP occupants: "
+			  "the queue to XMPP is full (queue_size %d); the sender gets an error\n",
+			  room, nick, m.from, lost, n, xmpp_cfg.queue_size);
+		snprintf(why, sizeof(why),
+			 "not delivered to %d of the %d occupants: the gateway is overloaded, "
+			 "send it again later",
+			 lost, n);
+		xmpp_answer_error(el, "wait", "resource-constraint", why);
+	}
 	status = post(room, m.from, nick, m.id, m.body);
 	if (status != 200)
 		LM_NOTICE("MUC %s: message of %s not taken by the conference: %d\n", room, nick,
@@ -466,12 +503,36 @@ void xmpp_muc_from_xmpp(const struct xmpp_el *el)
 
 /* ---- the room -> XMPP (the focus's process, none of its locks held) ------------------ */
 
+/* A SIP participant's message that did not reach every XMPP occupant:
+ * the sender reads it from the gateway, privately, in the room's chat
+ * (no lock of ours held: chat_post takes the focus's). */
+static void tell_sender(const char *room, const char *room_uri, const char *sender_uri, int lost,
+			int n)
+{
+	char gw[JID_SIZE + 24], text[JID_SIZE + 200];
+	char *cpim = NULL;
+	size_t len = 0;
+	int status = 0;
+
+	snprintf(gw, sizeof(gw), "sip:xmpp-gateway@%s", xmpp_cfg.component_domain);
+	snprintf(text, sizeof(text),
+		 "Your message did not reach %d of the %d XMPP participants of %s: the XMPP "
+		 "gateway is overloaded. Please send it again later.",
+		 lost, n, room);
+	if (vr_chat_cpim_message(&cpim, &len, gw, "XMPP gateway", sender_uri, NULL, "text/plain",
+				 text))
+		return;
+	if (conf.chat_post(room_uri, gw, "XMPP gateway", cpim, len, &status) || status != 200)
+		LM_NOTICE("MUC %s: %s could not be told (%d)\n", room, sender_uri, status);
+	free(cpim);
+}
+
 static void from_focus(const char *room_uri, const char *cpim, size_t len)
 {
 	char room[JID_SIZE], nick[NICK_SIZE];
 	struct occupant *all = NULL;
 	struct vr_chat_in *in = NULL;
-	int n = 0;
+	int n = 0, lost = 0;
 
 	if (!ms || xmpp_sip_to_jid(room, sizeof(room), room_uri) ||
 	    !xmpp_jid_in_domain(room, xmpp_cfg.muc_domain))
@@ -486,13 +547,26 @@ static void from_focus(const char *room_uri, const char *cpim, size_t len)
 		goto out;
 	if (in->status) {
 		for (int i = 0; i < n; i++) /* the room's notices: from the room itself */
-			groupchat(room, NULL, all[i].jid, NULL, in->content);
+			if (groupchat(room, NULL, all[i].jid, NULL, in->content))
+				lost++;
+		if (lost)
+			LM_NOTICE("MUC %s: a notice of the room not delivered to %d of %d XMPP "
+				  "occupants: the queue to XMPP is full (queue_size %d)\n",
+				  room, lost, n, xmpp_cfg.queue_size);
 		goto out;
 	}
 	if (xmpp_muc_nick_of(nick, sizeof(nick), in->sender_display, in->sender_uri))
 		goto out;
 	for (int i = 0; i < n; i++)
-		groupchat(room, nick, all[i].jid, NULL, in->content);
+		if (groupchat(room, nick, all[i].jid, NULL, in->content))
+			lost++;
+	if (lost) {
+		/* a message is not state: not kept, its sender is told */
+		LM_NOTICE("MUC %s: message of %s (%s) not delivered to %d of %d XMPP occupants: "
+			  "the queue to XMPP is full (queue_size %d); the sender is told\n",
+			  room, in->sender_uri, nick, lost, n, xmpp_cfg.queue_size);
+		tell_sender(room, room_uri, in->sender_uri, lost, n);
+	}
 out:
 	vr_chat_in_free(in);
 	if (all)

@@ -113,22 +113,48 @@ char *xmpp_queue_pop(void)
 	return s;
 }
 
+int xmpp_queue_push_after(const char *from, const char *to, const char *stanza, size_t len)
+{
+	char *s = copy_of(stanza, len);
+	int err;
+
+	if (!s)
+		return ENOMEM;
+	lock_get(&xmpp_shared->lock);
+	err = xmpp_outq_push_after(xmpp_shared->q, from, to, s, len);
+	lock_release(&xmpp_shared->lock);
+	if (!err)
+		xmpp_wake();
+	return err;
+}
+
 void xmpp_queue_report(void)
 {
-	unsigned long lost;
+	unsigned long by[XMPP_PENDING_CLASSES], presence;
 
 	lock_get(&xmpp_shared->lock);
-	lost = xmpp_pending_refused_due(xmpp_outq_pending(xmpp_shared->q), sylk_monotonic_ms(),
-					XMPP_LOSS_REPORT_S * 1000);
+	xmpp_pending_refused_due_by(xmpp_outq_pending(xmpp_shared->q), sylk_monotonic_ms(),
+				    XMPP_LOSS_REPORT_S * 1000, by);
 	lock_release(&xmpp_shared->lock);
-	if (lost)
+	presence = by[XMPP_PENDING_STATE] + by[XMPP_PENDING_REQUEST] + by[XMPP_PENDING_ANSWER] +
+		   by[XMPP_PENDING_PROBE];
+	if (presence)
 		LM_WARN("%lu presence stanza(s) to XMPP lost: the queue (queue_size %d) was full "
 			"and presence_pending_max (%d) other (from, to, class) keys were waiting; "
 			"those watchers show an older state, or those subscriptions an older "
 			"answer or request, until the next one of the same kind reaches them (at "
 			"most one such line every %d s)\n",
-			lost, xmpp_cfg.queue_size, xmpp_cfg.presence_pending_max,
+			presence, xmpp_cfg.queue_size, xmpp_cfg.presence_pending_max,
 			XMPP_LOSS_REPORT_S);
+	if (by[XMPP_PENDING_OCCUPANT] || by[XMPP_PENDING_CHATSTATE] || by[XMPP_PENDING_ERROR] ||
+	    by[XMPP_PENDING_MESSAGE])
+		LM_WARN("stanzas to XMPP lost: %lu MUC occupant presence or room subject, %lu chat "
+			"state (<gone/> ...), %lu error answer, %lu message behind its pair: the "
+			"queue (queue_size %d) was full and presence_pending_max (%d) keys were "
+			"waiting (at most one such line every %d s)\n",
+			by[XMPP_PENDING_OCCUPANT], by[XMPP_PENDING_CHATSTATE],
+			by[XMPP_PENDING_ERROR], by[XMPP_PENDING_MESSAGE], xmpp_cfg.queue_size,
+			xmpp_cfg.presence_pending_max, XMPP_LOSS_REPORT_S);
 }
 
 void xmpp_queue_unpop(char *stanza)

@@ -31,20 +31,28 @@ static bool bridged;
 /* ---- SIP -> XMPP ---------------------------------------------------------------- */
 
 /* what the session's user sent, as a stanza in @p sb (empty: nothing for
- * XMPP, such as a "displayed" IMDN) */
-static int to_stanza(struct sbuf *sb, const char *from, const char *to, const char *cpim,
-		     size_t len)
+ * XMPP, such as a "displayed" IMDN); *@p state: a chat state it is */
+static int to_stanza(struct sbuf *sb, enum xmpp_chat_state *state, const char *from, const char *to,
+		     const char *cpim, size_t len)
 {
-	enum xmpp_chat_state state;
 	struct xmpp_im im;
-	int err = xmpp_chat_from_cpim(&im, &state, cpim, len);
+	int err = xmpp_chat_from_cpim(&im, state, cpim, len);
 
-	if (!err && state != XMPP_CS_NONE)
-		err = xmpp_chat_state_build(sb, from, to, state);
+	if (!err && *state != XMPP_CS_NONE)
+		err = xmpp_chat_state_build(sb, from, to, *state);
 	else if (!err && im.kind != XMPP_IM_IGNORED)
 		err = xmpp_sip_stanza(sb, from, to, &im);
 	xmpp_im_clear(&im);
 	return err;
+}
+
+/* A chat state (XEP-0085) is state: beyond a full queue it waits as the
+ * latest of the pair (a <gone/> replaces a composing that waited, and goes
+ * after the session's messages that waited). ENOSPC beyond
+ * presence_pending_max: lost, counted and told by xmpp_queue_report(). */
+static int queue_chat_state(const char *from, const char *to, const struct sbuf *sb)
+{
+	return xmpp_queue_presence(from, to, XMPP_PENDING_CHATSTATE, sb->buf, sb->len);
 }
 
 static void send_gone(const char *from, const char *to)
@@ -52,8 +60,10 @@ static void send_gone(const char *from, const char *to)
 	struct sbuf sb = SBUF_INIT;
 
 	if (xmpp_link_up() && !xmpp_chat_state_build(&sb, from, to, XMPP_CS_GONE) &&
-	    xmpp_queue_push(sb.buf, sb.len))
-		LM_NOTICE("<gone/> from %s to %s not queued (queue full)\n", from, to);
+	    queue_chat_state(from, to, &sb))
+		LM_NOTICE("<gone/> from %s to %s lost: presence_pending_max keys wait beyond "
+			  "the full queue\n",
+			  from, to);
 	sbuf_reset(&sb);
 }
 
@@ -61,6 +71,7 @@ static void send_gone(const char *from, const char *to)
 static void from_session(enum sylk_conf_session_event ev, const char *user, const char *peer,
 			 const char *cpim, size_t len)
 {
+	enum xmpp_chat_state state = XMPP_CS_NONE;
 	char from[JID_SIZE], to[JID_SIZE];
 	struct sbuf sb = SBUF_INIT;
 	int err;
@@ -75,7 +86,7 @@ static void from_session(enum sylk_conf_session_event ev, const char *user, cons
 		send_gone(from, to);
 		return;
 	}
-	err = to_stanza(&sb, from, to, cpim, len);
+	err = to_stanza(&sb, &state, from, to, cpim, len);
 	if (err) {
 		LM_NOTICE("chat session of %s with %s: a message not carried to XMPP: %s\n", from,
 			  to, sylk_strerror(err));
@@ -84,14 +95,17 @@ static void from_session(enum sylk_conf_session_event ev, const char *user, cons
 	}
 	if (sb.len && !xmpp_link_up())
 		err = ENOTCONN;
-	else if (sb.len)
-		err = xmpp_queue_push(sb.buf, sb.len);
+	else if (sb.len && state != XMPP_CS_NONE)
+		err = queue_chat_state(from, to, &sb) == ENOMEM ? ENOMEM : 0;
+	else if (sb.len) /* behind the pair's chat state when it waits */
+		err = xmpp_queue_push_after(from, to, sb.buf, sb.len);
 	sbuf_reset(&sb);
 	if (err) {
-		/* what the user writes would be lost: the session cannot go on */
+		/* what the user writes would be lost: the session cannot go on;
+		 * the peer is told <gone/> (it waits beyond the full queue) */
 		LM_NOTICE("chat session of %s with %s: XMPP cannot take it (%s): ended\n", from, to,
 			  sylk_strerror(err));
-		conf.session_end(user, peer, NULL, "the XMPP gateway cannot carry it", 0);
+		conf.session_end(user, peer, NULL, "the XMPP gateway cannot carry it", 1);
 	}
 }
 

@@ -165,14 +165,17 @@ int xmpp_sip_message(struct sip_msg *msg)
 void xmpp_answer_error(const struct xmpp_el *in, const char *type, const char *condition,
 		       const char *text)
 {
+	const char *from = xmpp_el_attr(in, "from"), *to = xmpp_el_attr(in, "to");
 	struct sbuf sb = SBUF_INIT;
 
-	LM_NOTICE("XMPP %s from %s to %s answered %s: %s\n", in->name,
-		  xmpp_el_attr(in, "from") ? xmpp_el_attr(in, "from") : "?",
-		  xmpp_el_attr(in, "to") ? xmpp_el_attr(in, "to") : "?", condition,
-		  text ? text : "");
+	LM_NOTICE("XMPP %s from %s to %s answered %s: %s\n", in->name, from ? from : "?",
+		  to ? to : "?", condition, text ? text : "");
+	/* beyond a full queue it waits, in order (each answer a key of its
+	 * own); beyond presence_pending_max it is lost, counted, and told by
+	 * xmpp_queue_report() */
 	if (!xmpp_error_build(&sb, in, type, condition, text))
-		xmpp_queue_push(sb.buf, sb.len);
+		xmpp_queue_presence(to ? to : "", from ? from : "", XMPP_PENDING_ERROR, sb.buf,
+				    sb.len);
 	sbuf_reset(&sb);
 }
 

@@ -102,6 +102,26 @@ int xmpp_outq_presence(struct xmpp_outq *q, const char *from, const char *to,
 	return err;
 }
 
+int xmpp_outq_push_after(struct xmpp_outq *q, const char *from, const char *to, char *stanza,
+			 size_t len)
+{
+	if (!q || !stanza || !from || !to) {
+		if (q)
+			sylk_mem_free(&q->mem, stanza);
+		return EINVAL;
+	}
+	if (!xmpp_pending_has(q->pending, from, to)) {
+		if (q->count >= q->size) {
+			q->dropped++;
+			sylk_mem_free(&q->mem, stanza);
+			return EAGAIN;
+		}
+		tail_put(q, stanza);
+		return 0;
+	}
+	return xmpp_outq_presence(q, from, to, XMPP_PENDING_MESSAGE, stanza, len);
+}
+
 char *xmpp_outq_pop(struct xmpp_outq *q)
 {
 	char *s = NULL;

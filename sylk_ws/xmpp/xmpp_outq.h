@@ -10,7 +10,15 @@
  *                     caller says no to its sender (a SIP MESSAGE: 503)
  *   presence(k, s)    into the FIFO when it has room and nothing of the
  *                     pair waits; else waits as the latest of its key
- *                     (ENOSPC beyond pending_max keys: lost)
+ *                     (ENOSPC beyond pending_max keys: lost). Also MUC
+ *                     occupant presence, chat states, and error answers
+ *                     (a class whose every stanza is a key of its own:
+ *                     they all wait, in order)
+ *   push_after(p, s)  a message of pair p: into the FIFO when it has room
+ *                     and nothing of the pair waits; behind what the pair
+ *                     has waiting (a key of its own) when something does;
+ *                     EAGAIN when the FIFO is full and nothing of the pair
+ *                     waits (the caller tells its sender, as for push)
  *   pop()             the FIFO's oldest; with the FIFO empty, the key that
  *                     waits longest (what the SIP users send is not held
  *                     back behind a backlog of presence)
@@ -61,11 +69,18 @@ void xmpp_outq_free(struct xmpp_outq *q);
 
 /** @p stanza at the tail. 0; EAGAIN (the FIFO holds size), EINVAL. */
 int xmpp_outq_push(struct xmpp_outq *q, char *stanza);
-/** A presence of class @p cls from @p from to @p to (bare JIDs),
+/** A presence (or another stanza that may wait, xmpp_pending.h) of
+ *  class @p cls from @p from to @p to (bare JIDs; full ones for MUC),
  *  @p len bytes: at the tail, or waiting (see above). 0; ENOSPC,
  *  ENOMEM, EINVAL. */
 int xmpp_outq_presence(struct xmpp_outq *q, const char *from, const char *to,
 		       enum xmpp_pending_class cls, char *stanza, size_t len);
+/** A message from @p from to @p to, @p len bytes: at the tail, or behind
+ *  what the pair has waiting (class MESSAGE). 0; EAGAIN (the FIFO is full
+ *  and nothing of the pair waits: refused, counted as dropped), ENOSPC
+ *  (the pair waits but pending_max keys do: refused), ENOMEM, EINVAL. */
+int xmpp_outq_push_after(struct xmpp_outq *q, const char *from, const char *to, char *stanza,
+			 size_t len);
 /** The next stanza to write (the caller frees it with the queue's
  *  allocator, or gives it back with unpop()), NULL when nothing is there. */
 char *xmpp_outq_pop(struct xmpp_outq *q);

@@ -13,6 +13,7 @@
 struct pending_pair {
 	struct pending_pair *chain; /* the next of the same bucket */
 	struct pending_pair *next;  /* the next in drain order */
+	struct pending_pair *prev;  /* the one before in drain order */
 	unsigned hash; /* of (from, to): every class of a pair in one bucket */
 	enum xmpp_pending_class cls;
 	char *stanza; /* NUL-terminated, from the table's allocator */
@@ -25,6 +26,7 @@ struct xmpp_pending {
 	struct sylk_mem mem;
 	size_t max_keys, waiting;
 	unsigned long deferred, replaced, refused, refused_untold;
+	unsigned long refused_by[XMPP_PENDING_CLASSES], untold_by[XMPP_PENDING_CLASSES];
 	int64_t told_at;                  /* the last refusal report */
 	bool told;                        /* there was one */
 	struct pending_pair *head, *tail; /* drain order: the first came first */
@@ -111,20 +113,75 @@ void xmpp_pending_free(struct xmpp_pending *t)
 	sylk_mem_free(&m, t);
 }
 
-static bool pair_is(const struct pending_pair *p, unsigned hash, const char *from, const char *to)
+bool xmpp_pending_class_replaces(enum xmpp_pending_class cls)
 {
-	return p->hash == hash && !strcasecmp(p->key, from) && !strcasecmp(p->key + p->to_at, to);
+	return cls != XMPP_PENDING_ERROR && cls != XMPP_PENDING_MESSAGE;
 }
 
-/* the key's entry (*slot NULL: none), cls < 0: any class of the pair */
+/* Whether a replaced key of class @p cls goes to the back of the drain
+ * order: the classes that share their pairs with messages that may wait
+ * behind them (an occupant's presence and its groupchat messages, a
+ * session's chat state and its messages): the newest state must not
+ * overtake the messages made before it. The subscription classes keep
+ * their place (a presentity that changes all the time cannot push its
+ * watchers back). */
+static bool moves_back(enum xmpp_pending_class cls)
+{
+	return cls == XMPP_PENDING_OCCUPANT || cls == XMPP_PENDING_CHATSTATE;
+}
+
+static void drain_append(struct xmpp_pending *t, struct pending_pair *p)
+{
+	p->next = NULL;
+	p->prev = t->tail;
+	if (t->tail)
+		t->tail->next = p;
+	else
+		t->head = p;
+	t->tail = p;
+}
+
+static void drain_unlink(struct xmpp_pending *t, struct pending_pair *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		t->head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		t->tail = p->prev;
+	p->next = p->prev = NULL;
+}
+
+/* exact: compared as they are (MUC occupants' JIDs) */
+static bool pair_is(const struct pending_pair *p, unsigned hash, const char *from, const char *to,
+		    bool exact)
+{
+	if (p->hash != hash)
+		return false;
+	if (exact)
+		return !strcmp(p->key, from) && !strcmp(p->key + p->to_at, to);
+	return !strcasecmp(p->key, from) && !strcasecmp(p->key + p->to_at, to);
+}
+
+/* the key's entry (*slot NULL: none); cls < 0: any class of the pair
+ * (compared case-insensitively: at worst a pair waits that need not);
+ * a class that never replaces: the end of the bucket (a new key) */
 static struct pending_pair **slot_of(const struct xmpp_pending *t, unsigned hash, const char *from,
 				     const char *to, int cls)
 {
 	struct pending_pair **pp = &t->bucket[hash & (t->nbuckets - 1)];
+	bool exact = cls == XMPP_PENDING_OCCUPANT;
 
+	if (cls >= 0 && !xmpp_pending_class_replaces((enum xmpp_pending_class)cls)) {
+		while (*pp)
+			pp = &(*pp)->chain;
+		return pp;
+	}
 	for (; *pp; pp = &(*pp)->chain)
 		if ((cls < 0 || (*pp)->cls == (enum xmpp_pending_class)cls) &&
-		    pair_is(*pp, hash, from, to))
+		    pair_is(*pp, hash, from, to, exact))
 			break;
 	return pp;
 }
@@ -164,10 +221,15 @@ int xmpp_pending_put(struct xmpp_pending *t, const char *from, const char *to,
 		err = ENOMEM;
 		goto out;
 	}
-	if (*slot) { /* the newer one wins; the key keeps its place */
+	if (*slot) { /* the newer one wins; the key keeps its place (or goes back) */
 		sylk_mem_free(&t->mem, (*slot)->stanza);
 		(*slot)->stanza = copy;
 		(*slot)->len = len;
+		if (moves_back(cls) && (*slot)->next) {
+			p = *slot;
+			drain_unlink(t, p);
+			drain_append(t, p);
+		}
 		t->replaced++;
 		if (replaced)
 			*replaced = true;
@@ -189,11 +251,7 @@ int xmpp_pending_put(struct xmpp_pending *t, const char *from, const char *to,
 	memcpy(p->key, from, from_len + 1);
 	memcpy(p->key + p->to_at, to, to_len + 1);
 	*slot = p;
-	if (t->tail)
-		t->tail->next = p;
-	else
-		t->head = p;
-	t->tail = p;
+	drain_append(t, p);
 	t->waiting++;
 out:
 	if (!err)
@@ -201,6 +259,8 @@ out:
 	if (err == ENOSPC) {
 		t->refused++;
 		t->refused_untold++;
+		t->refused_by[cls]++;
+		t->untold_by[cls]++;
 	}
 	return err;
 }
@@ -224,9 +284,7 @@ int xmpp_pending_take(struct xmpp_pending *t, char **stanza, size_t *len)
 	for (slot = &t->bucket[p->hash & (t->nbuckets - 1)]; *slot != p; slot = &(*slot)->chain)
 		;
 	*slot = p->chain;
-	t->head = p->next;
-	if (!t->head)
-		t->tail = NULL;
+	drain_unlink(t, p);
 	t->waiting--;
 	*stanza = p->stanza;
 	if (len)
@@ -245,16 +303,28 @@ void xmpp_pending_stats(const struct xmpp_pending *t, struct xmpp_pending_stats 
 	out->deferred = t->deferred;
 	out->replaced = t->replaced;
 	out->refused = t->refused;
+	memcpy(out->refused_by, t->refused_by, sizeof(out->refused_by));
 }
 
 unsigned long xmpp_pending_refused_due(struct xmpp_pending *t, int64_t now, int64_t interval)
 {
+	return xmpp_pending_refused_due_by(t, now, interval, NULL);
+}
+
+unsigned long xmpp_pending_refused_due_by(struct xmpp_pending *t, int64_t now, int64_t interval,
+					  unsigned long by_class[XMPP_PENDING_CLASSES])
+{
 	unsigned long n;
 
+	if (by_class)
+		memset(by_class, 0, XMPP_PENDING_CLASSES * sizeof(*by_class));
 	if (!t || !t->refused_untold || (t->told && now - t->told_at < interval))
 		return 0;
 	n = t->refused_untold;
 	t->refused_untold = 0;
+	if (by_class)
+		memcpy(by_class, t->untold_by, sizeof(t->untold_by));
+	memset(t->untold_by, 0, sizeof(t->untold_by));
 	t->told_at = now;
 	t->told = true;
 	return n;

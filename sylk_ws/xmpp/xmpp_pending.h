@@ -16,6 +16,16 @@
  *   ANSWER   subscribed, unsubscribed: the latest answer of `from` to
  *            `to` about `to` seeing `from`
  *   PROBE    probe: one is as good as many
+ *   OCCUPANT a MUC occupant's presence (from room/nick) to an occupant,
+ *            and a room's subject (from the room): the latest; its JIDs
+ *            are compared exactly (nicknames and resources are
+ *            case-sensitive: room/Bob and room/bob are two occupants)
+ *   CHATSTATE a chat state (XEP-0085: composing, paused, gone...) of a
+ *            chat session: the latest
+ *   ERROR    an error answer, and
+ *   MESSAGE  a message that must not overtake what its pair has waiting:
+ *            events, not state; each one is a key of its own, never
+ *            replaced (they wait in order, counted against max_keys)
  * A request and an answer of one pair are separate keys: one pair can owe
  * both (alice asks bob while she answers bob's request), and neither may
  * replace the other.
@@ -25,7 +35,11 @@
  *   take()               the key waiting longest, removed
  *
  * A replaced key keeps its place in the drain order: a presentity that
- * changes all the time cannot push its watchers back forever. Keys drain
+ * changes all the time cannot push its watchers back forever. Not so an
+ * OCCUPANT or CHATSTATE key: it goes to the back, behind the MESSAGEs of
+ * its pair that waited after it (an occupant's presence must not overtake
+ * the groupchat messages it sent before it left, a session's <gone/> the
+ * session's last messages). Keys drain
  * in the order they began to wait; two classes of one pair may so go out
  * in another order than they were made (a state replaced in its place
  * before an answer that came after it): each class's latest still goes
@@ -50,10 +64,14 @@
 struct xmpp_pending;
 
 enum xmpp_pending_class {
-	XMPP_PENDING_STATE,   /* available, unavailable */
-	XMPP_PENDING_REQUEST, /* subscribe, unsubscribe */
-	XMPP_PENDING_ANSWER,  /* subscribed, unsubscribed */
-	XMPP_PENDING_PROBE,   /* probe */
+	XMPP_PENDING_STATE,     /* available, unavailable */
+	XMPP_PENDING_REQUEST,   /* subscribe, unsubscribe */
+	XMPP_PENDING_ANSWER,    /* subscribed, unsubscribed */
+	XMPP_PENDING_PROBE,     /* probe */
+	XMPP_PENDING_OCCUPANT,  /* MUC occupant presence, a room's subject: exact JIDs */
+	XMPP_PENDING_CHATSTATE, /* a chat session's chat state */
+	XMPP_PENDING_ERROR,     /* an error answer: never replaced */
+	XMPP_PENDING_MESSAGE,   /* a message behind its pair: never replaced */
 	XMPP_PENDING_CLASSES
 };
 
@@ -68,7 +86,12 @@ struct xmpp_pending_stats {
 	unsigned long deferred; /* presences kept (put() returned 0) */
 	unsigned long replaced; /* of them, replaced by a newer one: never sent */
 	unsigned long refused;  /* presences refused (ENOSPC): lost */
+	unsigned long refused_by[XMPP_PENDING_CLASSES]; /* of them, by class */
 };
+
+/** Whether a newer stanza of class @p cls replaces the one of its key
+ *  that waits (false for ERROR and MESSAGE: each is a key of its own). */
+bool xmpp_pending_class_replaces(enum xmpp_pending_class cls);
 
 /** A table for at most @p max_keys waiting keys (0: every new key is
  *  refused). 0, EINVAL, ENOMEM. */
@@ -79,7 +102,7 @@ void xmpp_pending_free(struct xmpp_pending *t);
 /** Keeps a copy of @p stanza (@p len bytes) as the presence of class
  *  @p cls from @p from to @p to waiting to be sent, replacing the one of
  *  that key that waited (*@p replaced true then; @p replaced may be
- *  NULL). 0, EINVAL (a class out of range too), ENOMEM, ENOSPC (max_keys
+ *  NULL; never for ERROR and MESSAGE, which always add a key). 0, EINVAL (a class out of range too), ENOMEM, ENOSPC (max_keys
  *  other keys wait). On an error nothing changes. */
 int xmpp_pending_put(struct xmpp_pending *t, const char *from, const char *to,
 		     enum xmpp_pending_class cls, const char *stanza, size_t len, bool *replaced);
@@ -98,5 +121,9 @@ void xmpp_pending_stats(const struct xmpp_pending *t, struct xmpp_pending_stats 
  *  time this returned non-zero (the first refusal is told at once); 0
  *  otherwise, and when there are none. */
 unsigned long xmpp_pending_refused_due(struct xmpp_pending *t, int64_t now, int64_t interval);
+/** The same, and the refusals told by class into @p by_class (zeroed
+ *  first; NULL: not wanted). */
+unsigned long xmpp_pending_refused_due_by(struct xmpp_pending *t, int64_t now, int64_t interval,
+					  unsigned long by_class[XMPP_PENDING_CLASSES]);
 
 #endif

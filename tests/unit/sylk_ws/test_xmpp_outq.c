@@ -273,6 +273,54 @@ static void test_presence_refused(void)
 	CHECK_INT(cnt.live, 0);
 }
 
+static int after(struct xmpp_outq *q, const char *from, const char *to, const char *s)
+{
+	return xmpp_outq_push_after(q, from, to, dup_s(s), strlen(s));
+}
+
+/* a message behind what its pair has waiting: refused when the FIFO is
+ * full and nothing of its pair waits (its sender is told), else in the
+ * FIFO, or waiting behind its pair's chat state, in order, and the
+ * session's <gone/> after its last message */
+static void test_push_after(void)
+{
+	struct xmpp_outq *q = NULL;
+	struct xmpp_outq_stats st;
+
+	CHECK_INT(xmpp_outq_alloc(&q, &mem, 1, 0, 8), 0);
+	CHECK_INT(xmpp_outq_push_after(q, NULL, "b@x", dup_s("x"), 1), EINVAL);
+	CHECK_INT(after(q, "a@s", "b@x", "hello"), 0);
+	CHECK_INT(after(q, "a@s", "b@x", "refused"), EAGAIN); /* full, nothing waits */
+	CHECK_INT(pres(q, "a@s", "b@x", XMPP_PENDING_CHATSTATE, "composing"), 0);
+	check_pop(q, "hello");
+	/* room, but the pair waits: behind its chat state */
+	CHECK_INT(after(q, "a@s", "b@x", "text"), 0);
+	CHECK_INT(count_of(q), 0);
+	CHECK_INT(pres(q, "a@s", "b@x", XMPP_PENDING_CHATSTATE, "gone"), 0);
+	/* another pair with nothing waiting: into the FIFO, first */
+	CHECK_INT(after(q, "a@s", "c@x", "to carl"), 0);
+	/* error answers wait too when the FIFO is full */
+	CHECK_INT(pres(q, "s", "d@x", XMPP_PENDING_ERROR, "error"), 0);
+	check_pop(q, "to carl");
+	check_pop(q, "text");
+	check_pop(q, "gone");
+	check_pop(q, "error");
+	CHECK(xmpp_outq_pop(q) == NULL);
+	xmpp_outq_stats(q, &st);
+	CHECK_INT(st.dropped, 1);
+	CHECK_INT(st.pending.waiting, 0);
+	CHECK_INT(st.pending.replaced, 1);
+	xmpp_outq_free(q);
+	CHECK_INT(cnt.live, 0);
+	/* the pair waits but the table is full: ENOSPC, the stanza freed */
+	CHECK_INT(xmpp_outq_alloc(&q, &mem, 1, 0, 1), 0);
+	CHECK_INT(push(q, "m"), 0);
+	CHECK_INT(pres(q, "a@s", "b@x", XMPP_PENDING_CHATSTATE, "composing"), 0);
+	CHECK_INT(after(q, "a@s", "b@x", "text"), ENOSPC);
+	xmpp_outq_free(q);
+	CHECK_INT(cnt.live, 0);
+}
+
 int main(void)
 {
 	RUN(test_arguments);
@@ -281,5 +329,6 @@ int main(void)
 	RUN(test_nothing_accepted_is_lost);
 	RUN(test_presence_waits);
 	RUN(test_presence_refused);
+	RUN(test_push_after);
 	return check_summary();
 }

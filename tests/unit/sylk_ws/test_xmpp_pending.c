@@ -377,6 +377,85 @@ static void test_cap_counts_keys(void)
 	xmpp_pending_free(t);
 }
 
+/* MUC occupants: room/Bob and room/bob are two occupants (nicknames are
+ * case-sensitive), each one key; the latest presence of each wins and goes
+ * behind what waited after it; has() is conservative (any case) */
+static void test_occupant_keys_are_exact(void)
+{
+	struct xmpp_pending *t = NULL;
+	struct xmpp_pending_stats st;
+	bool replaced = true;
+
+	CHECK_INT(xmpp_pending_alloc(&t, NULL, 8), 0);
+	CHECK_INT(put_c(t, "r@c/Bob", "u@x/1", XMPP_PENDING_OCCUPANT, "Bob in", &replaced), 0);
+	CHECK(!replaced);
+	CHECK_INT(put_c(t, "r@c/bob", "u@x/1", XMPP_PENDING_OCCUPANT, "bob in", &replaced), 0);
+	CHECK(!replaced);
+	CHECK_INT(put_c(t, "r@c/Bob", "u@x/1", XMPP_PENDING_OCCUPANT, "Bob out", &replaced), 0);
+	CHECK(replaced);
+	CHECK_INT(put_c(t, "r@c/Bob", "u@x/2", XMPP_PENDING_OCCUPANT, "Bob to 2", &replaced), 0);
+	CHECK(!replaced);
+	CHECK(xmpp_pending_has(t, "r@c/BOB", "u@x/1"));
+	xmpp_pending_stats(t, &st);
+	CHECK_INT(st.waiting, 3);
+	CHECK_INT(st.replaced, 1);
+	check_take(t, "bob in");
+	check_take(t, "Bob out"); /* replaced: behind what waited after it */
+	check_take(t, "Bob to 2");
+	CHECK_INT(xmpp_pending_take(t, &(char *){NULL}, NULL), ENOENT);
+	xmpp_pending_free(t);
+}
+
+/* error answers and messages are never replaced: each a key, in order,
+ * counted against the cap; a session's chat state replaced goes behind
+ * the session's messages that waited after it (gone after the last text) */
+static void test_errors_and_messages_each_wait(void)
+{
+	struct xmpp_pending *t = NULL;
+	struct xmpp_pending_stats st;
+	unsigned long by[XMPP_PENDING_CLASSES];
+	bool replaced = true;
+
+	CHECK(!xmpp_pending_class_replaces(XMPP_PENDING_ERROR));
+	CHECK(!xmpp_pending_class_replaces(XMPP_PENDING_MESSAGE));
+	CHECK(xmpp_pending_class_replaces(XMPP_PENDING_CHATSTATE));
+	CHECK(xmpp_pending_class_replaces(XMPP_PENDING_OCCUPANT));
+	CHECK_INT(xmpp_pending_alloc(&t, NULL, 5), 0);
+	CHECK_INT(put_c(t, "a@s", "b@x", XMPP_PENDING_CHATSTATE, "composing", &replaced), 0);
+	CHECK(!replaced);
+	CHECK_INT(put_c(t, "a@s", "b@x", XMPP_PENDING_MESSAGE, "text 1", &replaced), 0);
+	CHECK(!replaced);
+	CHECK_INT(put_c(t, "a@s", "b@x", XMPP_PENDING_MESSAGE, "text 2", &replaced), 0);
+	CHECK(!replaced);
+	CHECK_INT(put_c(t, "a@s", "b@x", XMPP_PENDING_CHATSTATE, "gone", &replaced), 0);
+	CHECK(replaced);
+	CHECK_INT(put_c(t, "s", "b@x", XMPP_PENDING_ERROR, "error 1", &replaced), 0);
+	CHECK(!replaced);
+	CHECK_INT(put_c(t, "s", "b@x", XMPP_PENDING_ERROR, "error 2", &replaced), 0);
+	CHECK(!replaced);
+	CHECK_INT(put_c(t, "s", "b@x", XMPP_PENDING_ERROR, "error 3", NULL), ENOSPC);
+	CHECK_INT(put_c(t, "a@s", "b@x", XMPP_PENDING_CHATSTATE, "active", NULL), 0); /* at the cap */
+	CHECK_INT(put_c(t, "a@s", "c@x", XMPP_PENDING_CHATSTATE, "gone", NULL), ENOSPC);
+	xmpp_pending_stats(t, &st);
+	CHECK_INT(st.waiting, 5);
+	CHECK_INT(st.refused, 2);
+	CHECK_INT(st.refused_by[XMPP_PENDING_ERROR], 1);
+	CHECK_INT(st.refused_by[XMPP_PENDING_CHATSTATE], 1);
+	CHECK_INT(xmpp_pending_refused_due_by(t, 0, 10, by), 2);
+	CHECK_INT(by[XMPP_PENDING_ERROR], 1);
+	CHECK_INT(by[XMPP_PENDING_CHATSTATE], 1);
+	CHECK_INT(by[XMPP_PENDING_STATE], 0);
+	CHECK_INT(xmpp_pending_refused_due_by(t, 20, 10, by), 0); /* told already */
+	CHECK_INT(by[XMPP_PENDING_ERROR], 0);
+	check_take(t, "text 1");
+	check_take(t, "text 2");
+	check_take(t, "error 1");
+	check_take(t, "error 2");
+	check_take(t, "active");
+	CHECK(!xmpp_pending_has(t, "a@s", "b@x"));
+	xmpp_pending_free(t);
+}
+
 int main(void)
 {
 	RUN(test_empty);
@@ -392,5 +471,7 @@ int main(void)
 	RUN(test_class_of);
 	RUN(test_classes_are_separate_keys);
 	RUN(test_cap_counts_keys);
+	RUN(test_occupant_keys_are_exact);
+	RUN(test_errors_and_messages_each_wait);
 	return check_summary();
 }
