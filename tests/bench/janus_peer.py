@@ -22,10 +22,13 @@ TRANSPORTS = ["libjanus_http.so", "libjanus_mqtt.so", "libjanus_nanomsg.so",
 
 
 def wide_port_range(size):
-    """A block of `size` UDP ports for Janus's RTP, overlapping no block or
-    port handed out before: a SIPp media port inside it would make Janus
-    relay into its own ports."""
-    return processes.free_port_range(size)
+    """A block of `size` UDP ports for Janus's RTP (or the call run's
+    rtpengine), overlapping no block or port handed out before: a SIPp media
+    port inside it would make Janus relay into its own ports. From 2000 up
+    to the ephemeral range: the tests' block range alone (20000-32767) has
+    no room for the bench's 8,000 + 2 x 2,000 ports once a few servers took
+    their blocks at random places in it."""
+    return processes.free_port_range(size, lo=2000, hi=processes.BLOCK_PORTS[1])
 
 
 def available():
