@@ -305,45 +305,45 @@ def notes(res):
     j, jr = _best(rows, "janus"), _best(rows, "janus-relay")
     out = ["### Notes", ""]
     if o:
+        busy = o["server_cores_busy"] + o["loadgen_cores_busy"]
         out.append(
             f"- Goal of 5,000 messages per second: {'met' if o['rate'] >= GOAL_RATE else 'NOT met'}"
             f" ({o['rate']:,.0f}/s at best, {o['pairs']} pairs). At that step Kamailio kept "
-            f"{o['server_cores_busy']:.2f} of the 2 cores busy while the median latency was "
-            f"{o['p50_ms']:.0f} ms: it was mostly waiting, not computing.")
+            f"{o['server_cores_busy']:.2f} of the 2 cores busy and the load generator "
+            f"{o['loadgen_cores_busy']:.2f}, the median latency was {o['p50_ms']:.0f} ms: "
+            + ("the machine's CPU, not waiting, bounded the rate." if busy >= 1.6 else
+               "it was mostly waiting, not computing."))
     if o and t:
         out.append(
-            f"- With the SQLite journal on tmpfs (where fdatasync returns at once) the same "
-            f"load gave {t['rate']:,.0f}/s (p50 {t['p50_ms']:.1f} ms, "
-            f"{t['cpu_ms_per_message']:.3f} ms CPU per message, {t['server_cores_busy']:.2f} "
-            f"cores), {t['rate'] / o['rate']:.1f}x the figure on disk. The gateway's messaging "
-            "path commits three SQLite write transactions per message, each on its own: "
-            "`journal_outgoing()` (INSERT of the sender's row, in `account_message()`), "
-            "`store_incoming()` (INSERT of the receiver's row, in `rtc_message_receive()`) "
-            "and `msgstore_set_state()` (UPDATE to accepted, in `out_report()` on the 200). "
-            "The database is in WAL mode with SQLite's default synchronous=FULL, so each "
-            "commit is an fdatasync of the WAL, and SQLite allows one writer at a time "
-            "across all of Kamailio's worker processes: the others wait in SQLite's busy "
-            "handler (`PRAGMA busy_timeout = 5000` in rtc_db.c, which sleeps in steps of "
-            "1-100 ms). A profile of the workers taken by hand during such a run (perf, "
-            "sched_switch; not part of the bench) shows "
-            "them blocked in `db_sqlite_insert`/`db_sqlite_update` -> "
-            "`sqlite3WalFrames` -> `fdatasync` and in `sqlite3InvokeBusyHandler` -> "
-            "`nanosleep`. The journal write path, not the SIP or WebSocket path, sets the "
-            "rate on disk.")
+            f"- With the SQLite journal on tmpfs the same load gave {t['rate']:,.0f}/s (p50 "
+            f"{t['p50_ms']:.1f} ms, {t['cpu_ms_per_message']:.3f} ms CPU per message, "
+            f"{t['server_cores_busy']:.2f} cores), {t['rate'] / o['rate']:.1f}x the figure on "
+            "disk. The gateway's messaging path commits three SQLite write transactions per "
+            "message, each on its own: `journal_outgoing()` (INSERT of the sender's row, in "
+            "`account_message()`), `store_incoming()` (INSERT of the receiver's row, in "
+            "`rtc_message_receive()`, after counting the receiver's stored rows for "
+            "`max_stored_messages` from the (account, direction) index) and "
+            "`msgstore_set_state()` (UPDATE to accepted, in `out_report()` on the 200). The "
+            "database is in WAL mode with synchronous=NORMAL (`sqlite_synchronous`): a "
+            "commit writes the WAL without flushing it (the flush comes with the "
+            "checkpoints), but SQLite allows one writer at a time across all of Kamailio's "
+            "worker processes, and the others wait in its busy handler (`PRAGMA "
+            "busy_timeout` in rtc_db.c, which sleeps in steps of 1-100 ms).")
     if t:
         out.append(
-            f"- Without the disk waits, at the best step Kamailio used {t['server_cores_busy']:.2f}"
+            f"- Without the disk, at the best step Kamailio used {t['server_cores_busy']:.2f}"
             f" cores and the load generator {t['loadgen_cores_busy']:.2f} of the machine's 2, "
             f"at {t['cpu_ms_per_message']:.2f} ms of Kamailio CPU per message: at that cost "
             f"2 cores give at most {2000 / t['cpu_ms_per_message']:,.0f} messages per second "
-            "with nothing else running. In a profile of that case taken by hand, libsqlite3 "
-            "was about a "
-            "fifth of Kamailio's CPU and its pread/pwrite/fcntl system calls a good part of "
-            "the kernel's share (each process re-reads pages after another process wrote; "
-            "every statement is prepared anew by db_sqlite), and each message costs two "
-            "SIP MESSAGE transactions, because `out_message()` always sends without "
-            "credentials first (`out_send(m, NULL)`) and answers the 407: no nonce is "
-            "reused.")
+            "with nothing else running. A profile of a run on disk taken by hand (perf, "
+            "100 pairs; not part of the bench) put about half of Kamailio's CPU in SQLite: "
+            "libsqlite3 itself about a quarter, its pread/pwrite/fdatasync/fcntl system "
+            "calls about a fifth (each process re-reads the pages another process changed; "
+            "db_sqlite prepares every statement anew), and the WAL file grew to about "
+            "400 MB in a minute of load (its checkpoints rarely find a moment without "
+            "readers to start it over). Each MESSAGE answers the proxy's last challenge "
+            "for the account at once (nonce count rising), so a 407 comes once per account "
+            "and nonce lifetime, not per message.")
     if j and o:
         out.append(
             f"- Janus through the same default config gets its messages journalled by "
