@@ -541,26 +541,18 @@ static void broadcast_invites(const struct relay_item *items, size_t n)
 void rtc_relay_invite_elsewhere(const char *const *accounts, char *const *frames, size_t n)
 {
 	struct relay_item items[RELAY_ITEMS_MAX];
-	size_t count = 0, bytes = 0;
+	size_t count = 0;
 
 	if (!enabled() || !invite_peer)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		size_t size;
-
-		if (!frames[i])
-			continue;
-		size = strlen(accounts[i]) + strlen(frames[i]) * 2 + 64; /* escaped */
-		if (count && (count == RELAY_ITEMS_MAX || bytes + size > RELAY_BATCH_BYTES)) {
-			broadcast_invites(items, count);
-			count = bytes = 0;
-		}
-		items[count++] = (struct relay_item){
-			.kind = RELAY_INVITE, .account = (char *)accounts[i], .text = frames[i]};
-		bytes += size;
+	for (size_t i = 0; i < n && count < RELAY_ITEMS_MAX; i++)
+		if (frames[i])
+			items[count++] = (struct relay_item){
+				.kind = RELAY_INVITE, .account = (char *)accounts[i], .text = frames[i]};
+	for (size_t i = 0, k; i < count; i += k) {
+		k = relay_items_fit(items + i, count - i, RELAY_BATCH_BYTES);
+		broadcast_invites(items + i, k);
 	}
-	if (count)
-		broadcast_invites(items, count);
 }
 
 void rtc_relay_conn_closed(int conn_id)

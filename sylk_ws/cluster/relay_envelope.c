@@ -137,6 +137,31 @@ static int encode_item(struct json_object **out, const struct relay_item *it)
 	return 0;
 }
 
+static size_t len_or_0(const char *s)
+{
+	return s ? strlen(s) : 0;
+}
+
+size_t relay_item_bytes(const struct relay_item *it)
+{
+	return len_or_0(it->account) + len_or_0(it->display_name) + len_or_0(it->text) + 64;
+}
+
+size_t relay_items_fit(const struct relay_item *items, size_t n, size_t max_bytes)
+{
+	size_t k = 0, bytes = 0;
+
+	while (k < n && k < RELAY_ITEMS_MAX) {
+		size_t size = relay_item_bytes(&items[k]);
+
+		if (k && bytes + size > max_bytes)
+			break;
+		bytes += size;
+		k++;
+	}
+	return k;
+}
+
 int relay_batch_encode(char **out, const char *node, const struct relay_item *items, size_t n)
 {
 	struct json_object *root = NULL, *list = NULL, *o;

@@ -66,6 +66,15 @@ const char *relay_kind_name(enum relay_kind kind);
 /** Whether @p node is a plausible "host:port" (or "[v6]:port"). */
 int relay_node_valid(const char *node);
 
+/** What an item adds to an envelope, about: its strings and 64 for the
+ *  keys (JSON escaping is left to the margin of the batch limit). */
+size_t relay_item_bytes(const struct relay_item *it);
+
+/** How many of the first @p n items go in one envelope of about
+ *  @p max_bytes (relay_item_bytes()): at least one when @p n > 0, at most
+ *  RELAY_ITEMS_MAX. */
+size_t relay_items_fit(const struct relay_item *items, size_t n, size_t max_bytes);
+
 /** The envelope of @p n items from @p node into *@p out (malloc'ed,
  *  NUL-terminated). 0, EINVAL (a bad node or item), ENOMEM. */
 int relay_batch_encode(char **out, const char *node, const struct relay_item *items, size_t n);

@@ -296,7 +296,7 @@ static struct relay_qitem *qitem_new(struct relay_table *t, const struct relay_i
 	q->item.account = place(&cursor, it->account);
 	q->item.display_name = place(&cursor, it->display_name);
 	q->item.text = place(&cursor, it->text);
-	q->bytes = extra + 64;
+	q->bytes = relay_item_bytes(it);
 	snprintf(q->transaction, sizeof(q->transaction), "%s", transaction ? transaction : "");
 	return q;
 }

@@ -152,6 +152,28 @@ static void test_too_many_items(void)
 	free(items);
 }
 
+static void test_items_fit_a_batch(void)
+{
+	static char big[1000];
+	struct relay_item items[300];
+
+	memset(big, 'x', sizeof(big) - 1);
+	for (size_t i = 0; i < 300; i++)
+		items[i] = (struct relay_item){.kind = RELAY_INVITE, .account = "a@b", .text = big};
+	/* each about 999 + 3 + 64 bytes */
+	CHECK_INT(relay_item_bytes(&items[0]), 999 + 3 + 64);
+	CHECK_INT(relay_items_fit(items, 300, 3 * 1066), 3);
+	CHECK_INT(relay_items_fit(items, 300, 3 * 1066 - 1), 2);
+	CHECK_INT(relay_items_fit(items, 2, 100000), 2);
+	/* one too big for the limit still goes, alone */
+	CHECK_INT(relay_items_fit(items, 300, 10), 1);
+	CHECK_INT(relay_items_fit(items, 0, 10), 0);
+	/* never more than an envelope holds */
+	for (size_t i = 0; i < 300; i++)
+		items[i].text = "{}";
+	CHECK_INT(relay_items_fit(items, 300, 1 << 30), RELAY_ITEMS_MAX);
+}
+
 static void test_kind_names(void)
 {
 	CHECK_STR(relay_kind_name(RELAY_REQUEST), "request");
@@ -168,6 +190,7 @@ int main(void)
 	RUN(test_node_names);
 	RUN(test_malformed);
 	RUN(test_too_many_items);
+	RUN(test_items_fit_a_batch);
 	RUN(test_kind_names);
 	return check_summary();
 }
