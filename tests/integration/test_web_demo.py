@@ -22,7 +22,11 @@ own patched Firefox builds; Debian's firefox-esr (153 ESR) can be driven
 over WebDriver BiDi and logs in to the demo app, but its WebRTC gathers
 ICE candidates only on the machine's non-loopback address whatever
 media.peerconnection.ice.loopback / force_interface say, and the tests
-send media to loopback addresses only, so a call never connects."""
+send media to loopback addresses only, so a call never connects. Nor in a
+network namespace of its own (unshare --net): with only lo it gathers
+nothing (gathering state stays "new"); with 127.0.0.5 on a veth and a
+default route through it, only a TCP candidate on 0.0.0.0 (no UDP host
+candidate for a 127/8 address), so the namespace does not help either."""
 
 import http.client
 import json
