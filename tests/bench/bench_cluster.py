@@ -712,18 +712,6 @@ def summary(res):
     return out
 
 
-def _fmt(v, unit):
-    if v is None or v == "":
-        return "-"
-    if isinstance(v, str):
-        return f"{v} {unit}" if unit == "ms" else v
-    if unit == "ms":
-        return f"{v:,.3f} ms"
-    if unit == "per second":
-        return f"{v:,.0f}/s"
-    return f"{v:,.2f} {unit}"
-
-
 def notes(res):
     rows = res["rows"]
     out = ["### Notes", ""]
@@ -818,8 +806,8 @@ def print_summary(res):
     print("Cluster (issue 21): one node against three nodes on the same machine")
     for s in res["summary"]:
         ratio = f"{s['ratio']:.2f}x" if isinstance(s["ratio"], float) else "-"
-        print(f"  {s['figure']}: one node {_fmt(s['one'], s['unit'])} | three nodes "
-              f"{_fmt(s['three'], s['unit'])} | ratio {ratio}")
+        print(f"  {s['figure']}: one node {bench_gateway.fmt_value(s['one'], s['unit'])} | three nodes "
+              f"{bench_gateway.fmt_value(s['three'], s['unit'])} | ratio {ratio}")
     for r in res["rows"]:
         item = "registration" if r["kind"] == "registrations" else "call"
         print(f"  {r['topology']:11} {r['kind']:13} offered {r['offered_rate']:>5}/s  "
@@ -859,8 +847,8 @@ def markdown(res, args, machine_load):
     ]
     for s in res["summary"]:
         ratio = f"{s['ratio']:.2f}" if isinstance(s["ratio"], float) else "-"
-        L.append(f"| {s['figure'].strip()} | {_fmt(s['one'], s['unit'])} | "
-                 f"{_fmt(s['three'], s['unit'])} | {ratio} |")
+        L.append(f"| {s['figure'].strip()} | {bench_gateway.fmt_value(s['one'], s['unit'])} | "
+                 f"{bench_gateway.fmt_value(s['three'], s['unit'])} | {ratio} |")
     L += [
         "",
         "### Method",

@@ -23,6 +23,25 @@ CALLEE_PREFIX = "callee"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
+# ---- report cells ------------------------------------------------------------------
+
+def fmt_value(v, unit):
+    """A figure for a BENCHMARKS.md table: "-" when absent, text as given
+    (with its unit for ms and cores), ms to 3 decimals below 10 ms and 1
+    above, rates as N/s, µs to 1 decimal, anything else to 2 decimals."""
+    if v is None or v == "":
+        return "-"
+    if isinstance(v, str):
+        return f"{v} {unit}" if unit in ("ms", "cores") else v
+    if unit == "ms":
+        return f"{v:,.3f} ms" if v < 10 else f"{v:,.1f} ms"
+    if unit == "us":
+        return f"{v:,.1f} µs"
+    if unit in ("per second", "per CPU second"):
+        return f"{v:,.0f}/s"
+    return f"{v:,.2f} {unit}".strip()
+
+
 # ---- measuring -------------------------------------------------------------------
 
 def proc_stats():

@@ -426,21 +426,9 @@ def summary(res):
     return out
 
 
-def _fmt(v, unit):
-    if v is None or v == "":
-        return "-"
-    if isinstance(v, str):
-        return f"{v} {unit}" if unit == "ms" else v
-    if unit == "ms":
-        return f"{v:,.3f} ms" if v < 10 else f"{v:,.1f} ms"
-    if unit in ("per second", "per CPU second"):
-        return f"{v:,.0f}/s"
-    return f"{v:,.2f} {unit}"
-
-
 def print_summary(res):
     bench_gateway.print_figures("Messaging (issue 15): ours beside its peer", res["summary"],
-                                _fmt)
+                                bench_gateway.fmt_value)
 
 
 def csv_rows(res):
@@ -467,8 +455,8 @@ def markdown(res, args, machine_load):
     for s in summ:
         ratio = s["ratio"]
         ratio = f"{ratio:.2f}x" if isinstance(ratio, float) else (ratio or "-")
-        lines.append(f"| {s['figure']} | {_fmt(s['ours'], s['unit'])} | {s['peer']} | "
-                     f"{_fmt(s['peer_value'], s['unit'])} | {ratio} | {s['goal']} | "
+        lines.append(f"| {s['figure']} | {bench_gateway.fmt_value(s['ours'], s['unit'])} | {s['peer']} | "
+                     f"{bench_gateway.fmt_value(s['peer_value'], s['unit'])} | {ratio} | {s['goal']} | "
                      f"{s['verdict']} |")
     lines += [
         "",

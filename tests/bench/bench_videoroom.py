@@ -529,22 +529,10 @@ def summary(res):
     return out
 
 
-def _fmt(v, unit):
-    if v is None or v == "":
-        return "-"
-    if isinstance(v, str):
-        return v
-    if unit == "us":
-        return f"{v:,.1f} µs"
-    if unit in ("per second", "per CPU second"):
-        return f"{v:,.0f}/s"
-    return f"{v:,.2f} {unit}".strip()
-
-
 def print_summary(res):
     bench_gateway.print_figures(
         "Video rooms (issue 16): ours (rtpengine userspace + Kamailio) beside Janus VideoRoom",
-        res["summary"], _fmt)
+        res["summary"], bench_gateway.fmt_value)
 
 
 def csv_rows(res):
@@ -665,8 +653,8 @@ def markdown(res, args, machine_load):
     for s in summ:
         ratio = s["ratio"]
         ratio = f"{ratio:.2f}x" if isinstance(ratio, float) else (ratio or "-")
-        L.append(f"| {s['figure']} | {_fmt(s['ours'], s['unit'])} | {s['peer']} | "
-                 f"{_fmt(s['peer_value'], s['unit'])} | {ratio} | {s['goal']} | "
+        L.append(f"| {s['figure']} | {bench_gateway.fmt_value(s['ours'], s['unit'])} | {s['peer']} | "
+                 f"{bench_gateway.fmt_value(s['peer_value'], s['unit'])} | {ratio} | {s['goal']} | "
                  f"{s['verdict']} |")
     L += [
         "",

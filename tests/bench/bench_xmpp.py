@@ -446,18 +446,6 @@ def summary(res):
     return out
 
 
-def _fmt(v, unit):
-    if v is None or v == "":
-        return "-"
-    if isinstance(v, str):
-        return f"{v} {unit}" if unit in ("ms", "cores") else v
-    if unit == "ms":
-        return f"{v:,.3f} ms" if v < 10 else f"{v:,.1f} ms"
-    if unit == "per second":
-        return f"{v:,.0f}/s"
-    return f"{v:,.2f} {unit}"
-
-
 def notes(res):
     rows = res["rows"]
     out = ["### Notes", ""]
@@ -530,7 +518,7 @@ def notes(res):
 
 def print_summary(res):
     bench_gateway.print_figures("SIP <-> XMPP gateway (issue 18): figures (no peer)",
-                                res["summary"], _fmt)
+                                res["summary"], bench_gateway.fmt_value)
     for r in res["rows"]:
         print(f"  {r['kind']:9} offered {r['offered_rate']:>7g}/s  delivered "
               f"{r['rate']:>9,.0f}/s  lost {r['lost']:>6}  err {r['errors']:>5}  p50 "
@@ -568,7 +556,7 @@ def markdown(res, args, machine_load):
         "|---|---:|",
     ]
     for s in summ:
-        L.append(f"| {s['figure']} | {_fmt(s['ours'], s['unit'])} |")
+        L.append(f"| {s['figure']} | {bench_gateway.fmt_value(s['ours'], s['unit'])} |")
     L += [
         "",
         "### Method",
