@@ -42,6 +42,8 @@ struct xmpp_cfg xmpp_cfg = {
 	.muc_max_occupants = 100,
 	.muc_max_rooms = 1000,
 	.muc_max_rooms_per_user = 20,
+	.cluster_hostport = "",
+	.link_table = "",
 };
 enum xmpp_policy xmpp_pres_policy;
 struct tm_binds xmpp_tmb;
@@ -104,6 +106,8 @@ static param_export_t params[] = {
 	{"muc_max_occupants", INT_PARAM, &xmpp_cfg.muc_max_occupants},
 	{"muc_max_rooms", INT_PARAM, &xmpp_cfg.muc_max_rooms},
 	{"muc_max_rooms_per_user", INT_PARAM, &xmpp_cfg.muc_max_rooms_per_user},
+	{"cluster_hostport", PARAM_STRING, &xmpp_cfg.cluster_hostport},
+	{"link_table", PARAM_STRING, &xmpp_cfg.link_table},
 	{0, 0, 0},
 };
 
@@ -215,7 +219,8 @@ static int mod_init(void)
 		return -1;
 	}
 	if (xmpp_queue_init(xmpp_cfg.queue_size, xmpp_cfg.presence_pending_max) < 0 ||
-	    xmpp_presence_init() < 0 || xmpp_muc_init() < 0 || xmpp_session_init() < 0)
+	    xmpp_presence_init() < 0 || xmpp_muc_init() < 0 || xmpp_session_init() < 0 ||
+	    xmpp_link_table_init() < 0)
 		return -1;
 	register_procs(1);
 	cfg_register_child(1);

@@ -27,6 +27,9 @@
 #include "core/dprint.h"
 #include "core/mem/shm_mem.h"
 #include "core/pt.h"
+#include "core/usr_avp.h"
+#include "modules/htable/ht_api.h"
+#include "modules/htable/api.h"
 
 #include "sylk_ws/base/error.h"
 #include "sylk_ws/base/sbuf.h"
@@ -63,6 +66,60 @@ struct link {
 	time_t next_try;
 };
 
+/* ---- the linked node in link_table (cluster) --------------------------------- */
+
+/* Written by this process only (never a SIP worker): when the main link
+ * comes up, every XMPP_LINK_REFRESH_S seconds while it is up (the table's
+ * autoexpire drops the entry of a node that died), removed when it goes
+ * down if it still names this node. htable replicates it over DMQ. */
+static htable_api_t ht;
+static bool ht_on;
+static time_t link_renew;
+
+int xmpp_link_table_init(void)
+{
+	if (!xmpp_cfg.link_table || !*xmpp_cfg.link_table)
+		return 0;
+	if (!xmpp_cfg.cluster_hostport || !*xmpp_cfg.cluster_hostport) {
+		LM_ERR("link_table is set: cluster_hostport must be too\n");
+		return -1;
+	}
+	if (htable_load_api(&ht) < 0) {
+		LM_ERR("link_table is set: load htable.so before sylk_xmpp.so\n");
+		return -1;
+	}
+	ht_on = true;
+	return 0;
+}
+
+static void link_announce(bool up)
+{
+	str tname = {xmpp_cfg.link_table, 0};
+	str key = str_init(XMPP_LINK_KEY);
+	int_str v;
+	ht_cell_t *cell;
+	bool ours;
+
+	if (!ht_on)
+		return;
+	tname.len = (int)strlen(tname.s);
+	v.s.s = xmpp_cfg.cluster_hostport;
+	v.s.len = (int)strlen(v.s.s);
+	if (up) {
+		link_renew = time(NULL) + XMPP_LINK_REFRESH_S;
+		if (ht.set(&tname, &key, AVP_VAL_STR, &v, 1) != 0)
+			LM_ERR("cannot write this node to htable %s\n", xmpp_cfg.link_table);
+		return;
+	}
+	cell = ht.get_clone(&tname, &key);
+	ours = cell && (cell->flags & AVP_VAL_STR) && cell->value.s.len == v.s.len &&
+	       !memcmp(cell->value.s.s, v.s.s, (size_t)v.s.len);
+	if (cell)
+		pkg_free(cell);
+	if (ours && ht.rm(&tname, &key) != 0)
+		LM_ERR("cannot remove this node from htable %s\n", xmpp_cfg.link_table);
+}
+
 /* ---- connection ------------------------------------------------------------ */
 
 static void link_close(struct link *l, const char *why)
@@ -76,6 +133,7 @@ static void link_close(struct link *l, const char *why)
 	l->fd = -1;
 	if (l->state == UP && l->main) {
 		xmpp_link_set(false);
+		link_announce(false);
 		/* the XMPP users' sessions went with the link */
 		xmpp_session_end_all("the XMPP link went down", false);
 	}
@@ -157,7 +215,11 @@ static void stream_error(struct link *l, const struct xmpp_el *el)
 {
 	const char *cond = el->child ? el->child->name : "?";
 
-	if (!strcmp(cond, "not-authorized"))
+	if (!strcmp(cond, "conflict") && ht_on)
+		LM_INFO("XMPP component %s: the server has another node's component (conflict); "
+			"this node relays to it\n",
+			l->domain);
+	else if (!strcmp(cond, "not-authorized"))
 		LM_ERR("XMPP component handshake refused by the server (not-authorized): the "
 		       "component secret of %s does not match the server's component_secret\n",
 		       l->domain);
@@ -246,8 +308,10 @@ static void frame(struct link *l, enum xmpp_frame kind, const char *text, size_t
 	} else if (l->state == OPENING && !strcmp(el->name, "handshake")) {
 		l->state = UP;
 		l->backoff = 1;
-		if (l->main)
+		if (l->main) {
 			xmpp_link_set(true);
+			link_announce(true);
+		}
 		if (l->main)
 			xmpp_presence_link_up();
 		else
@@ -418,6 +482,8 @@ static void farewell(struct link *ls, int nlinks)
 	if (nlinks > 1 && ls[1].fd >= 0 && ls[1].state == UP)
 		xmpp_muc_release_all("at shutdown", false);
 	xmpp_session_end_all("the XMPP gateway stops", ls[0].fd >= 0 && ls[0].state == UP);
+	if (ls[0].fd >= 0 && ls[0].state == UP)
+		link_announce(false);
 	while (left && time(NULL) <= until) {
 		int before = ls[0].taken_n + ls[1].taken_n;
 
@@ -459,9 +525,16 @@ static void loop(void)
 	for (;;) {
 		int n = 1;
 
+		/* in a cluster (link_table), the MUC link goes with the main
+		 * one: both components on the node that has the main one */
+		if (ht_on && nlinks > 1 && ls[0].state != UP && ls[1].fd >= 0)
+			link_close(&ls[1], "the main link is down");
 		for (int i = 0; i < nlinks; i++)
-			if (ls[i].fd < 0 && time(NULL) >= ls[i].next_try)
+			if (ls[i].fd < 0 && time(NULL) >= ls[i].next_try &&
+			    (i == 0 || !ht_on || ls[0].state == UP))
 				link_open(&ls[i]);
+		if (ht_on && ls[0].state == UP && time(NULL) >= link_renew)
+			link_announce(true);
 		xmpp_presence_tick();
 		xmpp_queue_report();
 		take_queue(&ls[0], &ls[1]);

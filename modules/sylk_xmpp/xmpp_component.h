@@ -5,5 +5,12 @@
 
 /* From child_init(PROC_MAIN): forks the process. 0 or -1. */
 int xmpp_component_start(void);
+/* From mod_init: binds htable when link_table is set (cluster_hostport
+ * must be too). 0 or -1. */
+int xmpp_link_table_init(void);
+/* The key of link_table the linked node writes its cluster_hostport to;
+ * renewed every XMPP_LINK_REFRESH_S seconds while the link is up. */
+#define XMPP_LINK_KEY "component"
+#define XMPP_LINK_REFRESH_S 10
 
 #endif

@@ -30,6 +30,8 @@ struct xmpp_cfg {
 	int muc_max_occupants;       /* XMPP occupants of one MUC room */
 	int muc_max_rooms;           /* MUC rooms with XMPP occupants, all together */
 	int muc_max_rooms_per_user;  /* MUC rooms one XMPP account is in */
+	char *cluster_hostport;      /* this node's cluster host:port, written to link_table */
+	char *link_table;            /* "": none; else the htable naming the linked node */
 };
 
 extern struct xmpp_cfg xmpp_cfg;
