@@ -42,6 +42,21 @@ def fmt_value(v, unit):
     return f"{v:,.2f} {unit}".strip()
 
 
+def figure_table(summary):
+    """The lines of a section's "figure | ours | peer" table from its
+    summary rows (figure, ours, peer, peer_value, ratio, unit, goal,
+    verdict)."""
+    lines = ["| figure | ours | peer | peer's figure | ratio | goal | verdict |",
+             "|---|---:|---|---:|---:|---|---|"]
+    for s in summary:
+        ratio = s["ratio"]
+        ratio = f"{ratio:.2f}x" if isinstance(ratio, float) else (ratio or "-")
+        lines.append(f"| {s['figure']} | {fmt_value(s['ours'], s['unit'])} | {s['peer']} | "
+                     f"{fmt_value(s['peer_value'], s['unit'])} | {ratio} | {s['goal']} | "
+                     f"{s['verdict']} |")
+    return lines
+
+
 # ---- measuring -------------------------------------------------------------------
 
 def proc_stats():

@@ -449,15 +449,8 @@ def markdown(res, args, machine_load):
         f"raw figures in [bench/messaging.csv](bench/messaging.csv). Load average when the "
         f"run started: {machine_load}; per step in the table.",
         "",
-        "| figure | ours | peer | peer's figure | ratio | goal | verdict |",
-        "|---|---:|---|---:|---:|---|---|",
     ]
-    for s in summ:
-        ratio = s["ratio"]
-        ratio = f"{ratio:.2f}x" if isinstance(ratio, float) else (ratio or "-")
-        lines.append(f"| {s['figure']} | {bench_gateway.fmt_value(s['ours'], s['unit'])} | {s['peer']} | "
-                     f"{bench_gateway.fmt_value(s['peer_value'], s['unit'])} | {ratio} | {s['goal']} | "
-                     f"{s['verdict']} |")
+    lines += bench_gateway.figure_table(summ)
     lines += [
         "",
         "### Method",

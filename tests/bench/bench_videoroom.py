@@ -647,15 +647,8 @@ def markdown(res, args, machine_load):
         f"started: {machine_load}; per step in the table (other work shared the machine). "
         f"The run took {res['minutes']:.1f} minutes.",
         "",
-        "| figure | ours | peer | peer's figure | ratio | goal | verdict |",
-        "|---|---:|---|---:|---:|---|---|",
     ]
-    for s in summ:
-        ratio = s["ratio"]
-        ratio = f"{ratio:.2f}x" if isinstance(ratio, float) else (ratio or "-")
-        L.append(f"| {s['figure']} | {bench_gateway.fmt_value(s['ours'], s['unit'])} | {s['peer']} | "
-                 f"{bench_gateway.fmt_value(s['peer_value'], s['unit'])} | {ratio} | {s['goal']} | "
-                 f"{s['verdict']} |")
+    L += bench_gateway.figure_table(summ)
     L += [
         "",
         "### Method",
