@@ -445,13 +445,7 @@ async def main():
                     s.sent[base + seq] = time.monotonic()
                     senders[i].send_message(f"{sp}{i:04d}@{args['domain']}",
                                             f"XB{base + seq}E")
-                out("WINDOW start")
-                t0 = time.monotonic()
-                sent = await open_loop(rate, secs, one)
-                wall = time.monotonic() - t0
-                s.in_window = False
-                out("WINDOW end")
-                await _drain(s, sent, drain)
+                sent, wall = await timed_window(s, rate, secs, one, drain)
                 out("RESULT " + json.dumps(step_result("x2s", s, sent, sent, secs, wall)))
                 STATS = None
             elif cmd == "s2x":
@@ -483,13 +477,7 @@ async def main():
                 def one(seq):
                     s.sent[base + seq] = time.monotonic()
                     tasks.append(asyncio.ensure_future(msg(base + seq)))
-                out("WINDOW start")
-                t0 = time.monotonic()
-                sent = await open_loop(rate, secs, one)
-                wall = time.monotonic() - t0
-                s.in_window = False
-                out("WINDOW end")
-                await _drain(s, sent, drain)
+                sent, wall = await timed_window(s, rate, secs, one, drain)
                 await asyncio.gather(*tasks, return_exceptions=True)
                 out("RESULT " + json.dumps(step_result("s2x", s, sent, sent, secs, wall,
                                                        {"sip_codes": codes})))
@@ -568,6 +556,19 @@ async def main():
             log(f"{cmd} failed: {e!r}")
             out(f"ERROR {cmd}: {e!r}")
     os._exit(0)
+
+
+async def timed_window(s, rate, secs, send_one, drain):
+    """One open-loop step between the WINDOW markers the bench reads, then
+    up to `drain` seconds for late deliveries: (sent, wall seconds)."""
+    out("WINDOW start")
+    t0 = time.monotonic()
+    sent = await open_loop(rate, secs, send_one)
+    wall = time.monotonic() - t0
+    s.in_window = False
+    out("WINDOW end")
+    await _drain(s, sent, drain)
+    return sent, wall
 
 
 async def _drain(s, expected, seconds):
