@@ -20,6 +20,7 @@ Real processes: Prosody with the gateway as its component, slixmpp
 clients, the focus with a Blink-style SIP participant (SIPp and the tests'
 MSRP client), the tests' SIP UA for chat sessions."""
 
+import contextlib
 import time
 import uuid
 
@@ -223,6 +224,22 @@ def test_muc_messages_beyond_a_full_queue_tell_their_sender(server, prosody,
 # ---- chat sessions ----------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def chatting_with_bob(server, prosody):
+    """alice's MSRP chat session with bob (XMPP), a first text through:
+    (session, bob's client); both closed at the end."""
+    bob = watch_chat_states(XmppClient(prosody, "bob"))
+    s = ChatSession(server)
+    try:
+        s.start()
+        assert s.say("before the stall") == 200
+        bob.wait(lambda m: m.get("body") == "before the stall")
+        yield s, bob
+    finally:
+        s.close()
+        bob.close()
+
+
 def test_session_chat_states_and_gone_wait_beyond_a_full_queue(server, prosody):
     """alice (MSRP chat session with bob) writes, types, writes again and
     hangs up while the component process is paused: the first text takes
@@ -230,12 +247,7 @@ def test_session_chat_states_and_gone_wait_beyond_a_full_queue(server, prosody):
     second text behind it, and the BYE's <gone/> replaces the typing and
     goes after the last text. The session is not cut for want of room
     (a chat state is state), and bob sees both texts, then <gone/>."""
-    bob = watch_chat_states(XmppClient(prosody, "bob"))
-    s = ChatSession(server)
-    try:
-        s.start()
-        assert s.say("before the stall") == 200
-        bob.wait(lambda m: m.get("body") == "before the stall")
+    with chatting_with_bob(server, prosody) as (s, bob):
         with component_stopped(server):
             assert s.say("one") == 200
             _, tids = s.msrp.send(cpim(ALICE, BOB, iscomposing("active"),
@@ -249,21 +261,13 @@ def test_session_chat_states_and_gone_wait_beyond_a_full_queue(server, prosody):
         bodies = [m.get("body") for m in seen if m.get("body")]
         assert bodies == ["one", "two"], seen  # the texts, in order, before <gone/>
         assert not [m for m in seen if "<composing" in m.get("xml", "")], seen
-    finally:
-        s.close()
-        bob.close()
 
 
 def test_session_cut_for_a_full_queue_tells_the_peer_gone(server, prosody):
     """A text that finds the queue full (nothing of the pair waiting) ends
     the session (its sender is told by the BYE, as before); the XMPP peer
     is told too: its <gone/> waits beyond the full queue."""
-    bob = watch_chat_states(XmppClient(prosody, "bob"))
-    s = ChatSession(server)
-    try:
-        s.start()
-        assert s.say("before the stall") == 200
-        bob.wait(lambda m: m.get("body") == "before the stall")
+    with chatting_with_bob(server, prosody) as (s, bob):
         with component_stopped(server):
             assert s.say("one") == 200
             try:
@@ -274,9 +278,6 @@ def test_session_cut_for_a_full_queue_tells_the_peer_gone(server, prosody):
         seen = []
         bob.wait(lambda m: seen.append(m) or gone(m), timeout=10)
         assert [m.get("body") for m in seen if m.get("body")] == ["one"], seen
-    finally:
-        s.close()
-        bob.close()
 
 
 # ---- error answers ----------------------------------------------------------------
