@@ -24,6 +24,7 @@ struct rtc_config {
 	char *user_agent;            /* default User-Agent of our requests */
 	char *db_url;                /* messaging storage; "" = none */
 	char *sqlite_synchronous;    /* NORMAL (default) or FULL */
+	int sqlite_wal_limit;        /* bytes the WAL is cut back to; 0 = SQLite's own */
 	int max_message_size;        /* bytes of an account message's content */
 	int message_retention_days;  /* journal rows older than this are purged */
 	/* history over HTTP and file transfer (rtc_http.h, rtc_files.h) */

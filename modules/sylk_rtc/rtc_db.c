@@ -45,6 +45,11 @@ bool rtc_db_has_sql(void)
 	return bound && DB_CAPABILITY(rtc_dbf, DB_CAP_RAW_QUERY);
 }
 
+static bool is_sqlite(void)
+{
+	return rtc_cfg.db_url && strncmp(rtc_cfg.db_url, "sqlite:", 7) == 0;
+}
+
 static void sqlite_pragma(const char *sql)
 {
 	str q = {(char *)sql, (int)strlen(sql)};
@@ -65,12 +70,36 @@ static void sqlite_setup(void)
 {
 	char sync[64];
 
-	if (strncmp(rtc_cfg.db_url, "sqlite:", 7) != 0 || !rtc_db_has_sql())
+	if (!is_sqlite() || !rtc_db_has_sql())
 		return;
 	sqlite_pragma("PRAGMA busy_timeout = 5000");
 	snprintf(sync, sizeof(sync), "PRAGMA synchronous = %s",
 		 !strcasecmp(rtc_cfg.sqlite_synchronous, "FULL") ? "FULL" : "NORMAL");
 	sqlite_pragma(sync);
+	if (rtc_db_wal_bounded()) {
+		snprintf(sync, sizeof(sync), "PRAGMA journal_size_limit = %d",
+			 rtc_cfg.sqlite_wal_limit);
+		sqlite_pragma(sync);
+	}
+}
+
+bool rtc_db_wal_bounded(void)
+{
+	return is_sqlite() && rtc_cfg.sqlite_wal_limit > 0;
+}
+
+/* SQLite moves its write-ahead log back to the start only when a
+ * checkpoint has copied all of it and no reader is inside it. With
+ * several worker processes writing and reading all the time, neither
+ * happens by itself: under steady load the log grew by tens of MB a
+ * second until the disk was full. A RESTART checkpoint waits (busy
+ * handler) for the readers of the log's end and makes the next writer
+ * start over; journal_size_limit then cuts the file back. */
+void rtc_db_wal_restart(void)
+{
+	if (!rtc_db_wal_bounded() || !rtc_db_has_sql() || !rtc_db_table("sylk_messages"))
+		return;
+	sqlite_pragma("PRAGMA wal_checkpoint(RESTART)");
 }
 
 /* use_table() keeps the str it is given, not a copy: one lasting str per

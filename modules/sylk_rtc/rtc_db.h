@@ -29,6 +29,12 @@ bool rtc_db_has_sql(void);
  * does not fit or holds a backslash (read differently by MySQL). */
 int rtc_db_quote(char *buf, size_t size, const char *s);
 
+/* Whether the journal is SQLite with a bounded write-ahead log
+ * (sqlite_wal_limit): then a timer process calls rtc_db_wal_restart()
+ * once a second. */
+bool rtc_db_wal_bounded(void);
+void rtc_db_wal_restart(void);
+
 void rtc_db_close(void);
 
 #endif

@@ -59,6 +59,7 @@ struct rtc_config rtc_cfg = {
 	.user_agent = "SylkRTC gateway (Kamailio)",
 	.db_url = "",
 	.sqlite_synchronous = "NORMAL",
+	.sqlite_wal_limit = 64 << 20,
 	.max_message_size = 32768,
 	.message_retention_days = 365,
 	.http_base = "http://127.0.0.1:10888",
@@ -261,6 +262,7 @@ static param_export_t params[] = {
 	{"user_agent", PARAM_STRING, &rtc_cfg.user_agent},
 	{"db_url", PARAM_STRING, &rtc_cfg.db_url},
 	{"sqlite_synchronous", PARAM_STRING, &rtc_cfg.sqlite_synchronous},
+	{"sqlite_wal_limit", INT_PARAM, &rtc_cfg.sqlite_wal_limit},
 	{"max_message_size", INT_PARAM, &rtc_cfg.max_message_size},
 	{"message_retention_days", INT_PARAM, &rtc_cfg.message_retention_days},
 	{"max_stored_messages", INT_PARAM, &msgstore_max_stored},
@@ -580,6 +582,11 @@ static void fast_timer(unsigned int uticks, void *param)
 	rtc_relay_flush(); /* events for other nodes queued with a lock held */
 }
 
+static void db_timer(unsigned int ticks, void *param)
+{
+	rtc_db_wal_restart();
+}
+
 /* DTMF tones are spaced in tens of milliseconds */
 #define FAST_TIMER_INTERVAL_US 10000
 
@@ -642,8 +649,12 @@ static int mod_init(void)
 		return -1;
 	rtc_hooks_init();
 	faked_msg_init();
-	/* the gateway timer and the fast timer */
-	if (register_basic_timers(2) < 0)
+	if (rtc_cfg.sqlite_wal_limit < 0) {
+		LM_ERR("sqlite_wal_limit must be >= 0 (0: SQLite's own checkpoints only)\n");
+		return -1;
+	}
+	/* the gateway timer, the fast timer and the SQLite log's */
+	if (register_basic_timers(rtc_db_wal_bounded() ? 3 : 2) < 0)
 		return -1;
 	LM_INFO("sylkRTC gateway: requests via %s, Contacts at %s\n", outbound_buf, contact_buf);
 	return 0;
@@ -659,6 +670,11 @@ static int child_init(int rank)
 	if (rank == PROC_MAIN && fork_basic_utimer(PROC_TIMER, "SYLKRTC FAST", 1, fast_timer, NULL,
 						   FAST_TIMER_INTERVAL_US) < 0) {
 		LM_ERR("cannot start the fast timer\n");
+		return -1;
+	}
+	if (rank == PROC_MAIN && rtc_db_wal_bounded() &&
+	    fork_basic_timer(PROC_TIMER, "SYLKRTC DB", 1, db_timer, NULL, 1) < 0) {
+		LM_ERR("cannot start the database timer\n");
 		return -1;
 	}
 	if (rank == PROC_MAIN && rtc_files_start() < 0) {

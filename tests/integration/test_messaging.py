@@ -418,6 +418,63 @@ def test_kill_9_after_an_acknowledged_message_loses_nothing(tmp_path_factory, rt
         second.stop()
 
 
+# ---- the journal's disk use under steady load ------------------------------------------
+
+WAL_LIMIT = 1 << 20
+
+
+def test_the_journal_log_stays_bounded_under_steady_load(tmp_path_factory, rtpengine):
+    """Three devices each of alice and bob send each other messages for a few
+    seconds, so that several worker processes write the journal all the
+    time: SQLite's write-ahead log is cut back to sqlite_wal_limit once the
+    load is over (it used to grow by tens of MB a second until the disk was
+    full), and every message is in the receiver's journal."""
+    import threading
+    import time
+    kamailio = Kamailio(str(tmp_path_factory.mktemp("kamailio-wal")), rtpengine,
+                        defines={"SQLITE_WAL_LIMIT": WAL_LIMIT})
+    wal = os.path.join(kamailio.state_dir, "sylk.sqlite-wal")
+    marker = uuid.uuid4().hex[:8]
+    per_device, failures = 100, []
+
+    def talk(c, me, peer, n):
+        try:
+            for i in range(per_device):
+                send(c, me, peer, f"{marker} {n} {i}")
+                time.sleep(1 / 30)  # under the 50 requests per second of one connection
+        except Exception as e:  # noqa: BLE001 - reported below
+            failures.append(repr(e))
+    alices, bobs = [], []
+    try:
+        alices += [device(kamailio, "alice") for _ in range(3)]
+        bobs += [device(kamailio, "bob") for _ in range(3)]
+        threads = [threading.Thread(target=talk, args=(c, ALICE, BOB, n))
+                   for n, c in enumerate(alices)]
+        threads += [threading.Thread(target=talk, args=(c, BOB, ALICE, 3 + n))
+                    for n, c in enumerate(bobs)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not failures, failures[:3]
+        written = os.path.getsize(wal)
+        # after the load, the next commit starts the log over and cuts it back
+        time.sleep(2)
+        wait_disposition(alices[0], send(alices[0], ALICE, BOB, f"{marker} last"), "accepted")
+        wait_until(lambda: os.path.getsize(wal) <= WAL_LIMIT, 10,
+                   what=f"the WAL ({os.path.getsize(wal)} bytes, {written} after the load) "
+                        f"cut back to {WAL_LIMIT}")
+        for c, account, senders in ((bobs[0], BOB, range(3)), (alices[0], ALICE, range(3, 6))):
+            got = {m["content"] for m in sync(c, account, limit=100000)
+                   if m["content"].startswith(marker) and m["direction"] == "incoming"}
+            want = {f"{marker} {n} {i}" for n in senders for i in range(per_device)}
+            assert want <= got, f"{len(want - got)} of {len(want)} missing from {account}"
+    finally:
+        for c in alices + bobs:
+            c.close()
+        kamailio.stop()
+
+
 # ---- two real browsers -----------------------------------------------------------------
 
 
