@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "core/dprint.h"
+#include "core/sr_module.h"
 
 #include "rtc_config.h"
 #include "rtc_db.h"
@@ -81,6 +82,20 @@ static void sqlite_setup(void)
 			 rtc_cfg.sqlite_wal_limit);
 		sqlite_pragma(sync);
 	}
+}
+
+/* The DB API pools one connection per URL and process, shared by every
+ * module: opened here in each process that may write the SQLite file, it
+ * gives presence, usrloc and auth_db our busy timeout too, so that they
+ * wait for another writer or the log's checkpoint instead of failing with
+ * "database is locked". tcp_main runs no project code. */
+void rtc_db_child_init(int rank)
+{
+	if (!bound || !is_sqlite() || rank == PROC_INIT || rank == PROC_MAIN ||
+	    rank == PROC_TCP_MAIN)
+		return;
+	if (!rtc_db_table("sylk_messages"))
+		LM_WARN("no busy timeout for the SQLite connection of process %d\n", rank);
 }
 
 bool rtc_db_wal_bounded(void)

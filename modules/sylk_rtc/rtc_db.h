@@ -29,6 +29,9 @@ bool rtc_db_has_sql(void);
  * does not fit or holds a backslash (read differently by MySQL). */
 int rtc_db_quote(char *buf, size_t size, const char *s);
 
+/* child_init: opens this process's connection (see rtc_db.c). */
+void rtc_db_child_init(int rank);
+
 /* Whether the journal is SQLite with a bounded write-ahead log
  * (sqlite_wal_limit): then a timer process calls rtc_db_wal_restart()
  * once a second. */

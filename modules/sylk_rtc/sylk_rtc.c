@@ -681,6 +681,7 @@ static int child_init(int rank)
 		LM_ERR("cannot start the file transfer process\n");
 		return -1;
 	}
+	rtc_db_child_init(rank);
 	if (rtc_service_child_init(rank) < 0)
 		return -1;
 	return rtc_push_child_init(rank);
