@@ -16,8 +16,10 @@
 #include "core/timer.h"
 #include "modules/tm/uac.h"
 
+#include "../common/sip_util.h"
 #include "conf_config.h"
 #include "conf_out.h"
+#include "conf_store.h"
 
 /* the strings of a request, in the order of struct out's str fields */
 enum out_str {
@@ -237,6 +239,24 @@ int conf_out_close(int conn_id)
 	o->close_conn = conn_id;
 	out_queue(o);
 	return 0;
+}
+
+int conf_out_reply(struct sip_msg *msg, int code, const char *reason, const char *hdrs,
+		   const char *body, const str *to_tag)
+{
+	unsigned hash, label;
+
+	if (conf_lock_held())
+		LM_CRIT("BUG: the reply %d to a request of Call-ID %.*s is sent with the store "
+			"lock held\n",
+			code, msg->callid ? msg->callid->body.len : 0,
+			msg->callid ? msg->callid->body.s : "");
+	/* tm's own reply makes the To-tag when there are no headers to add */
+	if (!hdrs && !body && !to_tag)
+		return conf_tmb.t_reply(msg, (unsigned)code, (char *)reason) < 0 ? -1 : 0;
+	if (conf_tmb.t_get_trans_ident(msg, &hash, &label) < 0)
+		return -1;
+	return sylk_reply_by_ident(&conf_tmb, hash, label, code, reason, body, hdrs, to_tag);
 }
 
 static int out_send(struct out *o)

@@ -9,6 +9,7 @@
 #ifndef CONF_OUT_H
 #define CONF_OUT_H
 
+#include "core/parser/msg_parser.h"
 #include "modules/tm/dlg.h"
 #include "modules/tm/t_hooks.h"
 
@@ -28,6 +29,14 @@ int conf_out_invite(dlg_t *dlg, const char *hdrs, const char *body, transaction_
 /* Queue the closing of the TCP/TLS connection @p conn_id (an MSRP
  * connection no session uses any more). Lock held. 0 or an errno value. */
 int conf_out_close(int conn_id);
+
+/* The final reply @p code to @p msg in the transaction made for it, with
+ * the extra headers @p hdrs, @p body and the To-tag @p to_tag (each NULL:
+ * none). Lock NOT held: tm sends at once, and a peer whose connection does
+ * not drain must not stop every room (logged as a bug when it is held).
+ * 0 or -1. */
+int conf_out_reply(struct sip_msg *msg, int code, const char *reason, const char *hdrs,
+		   const char *body, const str *to_tag);
 
 /* Send what this process queued. Lock NOT held (conf_unlock()). */
 void conf_out_flush(void);

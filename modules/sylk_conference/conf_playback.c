@@ -23,6 +23,7 @@
 #include "conf_audio.h"
 #include "conf_config.h"
 #include "conf_msrp_send.h"
+#include "conf_out.h"
 #include "conf_playback.h"
 #include "conf_room.h"
 #include "conf_session.h"
@@ -131,10 +132,12 @@ static int call_of(struct sip_msg *msg, struct call *c)
 	return 0;
 }
 
-/* Lock held: the session, or the reason it is not there in *code. */
+/* Lock held: the session, its 200 in *rp to send once unlocked; or the
+ * errno value of why it is not there. */
 static int open_session(struct sip_msg *msg, const struct call *c,
 			const struct conf_sdp_offer *offer, dlg_t *dlg,
-			const struct conf_session_audio *audio, const str *file)
+			const struct conf_session_audio *audio, const str *file,
+			struct conf_session_reply *rp)
 {
 	struct conf_participant *p = NULL;
 	struct conf_room *r;
@@ -145,7 +148,7 @@ static int open_session(struct sip_msg *msg, const struct call *c,
 			conf_tmb.free_dlg(dlg);
 		return EBUSY;
 	}
-	err = conf_session_start(msg, c->user, c->peer, offer, dlg, audio, &p);
+	err = conf_session_start(msg, c->user, c->peer, offer, dlg, audio, &p, rp);
 	if (err)
 		return err;
 	r = conf_room_by_key(p->room_key);
@@ -191,6 +194,7 @@ int conf_playback_invite(struct sip_msg *msg, const str *file)
 {
 	struct conf_sdp_offer *offer = NULL;
 	struct conf_session_audio audio = {.idx = -1};
+	struct conf_session_reply rp;
 	struct call c;
 	const char *reason = "Server Internal Error";
 	dlg_t *dlg = NULL;
@@ -233,8 +237,10 @@ int conf_playback_invite(struct sip_msg *msg, const str *file)
 		}
 	}
 	conf_lock();
-	err = open_session(msg, &c, offer, dlg, &audio, file);
+	err = open_session(msg, &c, offer, dlg, &audio, file, &rp);
 	conf_unlock();
+	if (!err)
+		err = conf_session_answer(msg, &rp);
 	if (err) {
 		if (audio.idx >= 0)
 			ng_client_delete(c.rtp_call_id, c.from_tag);
@@ -250,7 +256,7 @@ out:
 	free((char *)audio.section);
 	conf_sdp_offer_free(offer);
 	if (code != 200)
-		conf_tmb.t_reply(msg, (unsigned)code, (char *)reason);
+		conf_out_reply(msg, code, reason, NULL, NULL, NULL);
 	return 1;
 }
 
@@ -340,8 +346,8 @@ void conf_playback_chat(struct conf_participant *p, struct conf_room *r, const c
 	free(reply);
 }
 
-void conf_playback_reinvite(struct sip_msg *msg, struct conf_participant *p)
+const char *conf_playback_reinvite(const struct conf_participant *p)
 {
 	LM_NOTICE("playback service: re-INVITE of %s refused; the call stays as it was\n", p->uri);
-	conf_tmb.t_reply(msg, 488, "Not Acceptable Here (the playback call cannot change)");
+	return "Not Acceptable Here (the playback call cannot change)";
 }

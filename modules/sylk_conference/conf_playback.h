@@ -36,8 +36,9 @@ void conf_playback_timer(void);
 void conf_playback_chat(struct conf_participant *p, struct conf_room *r, const char *cpim,
 			size_t len);
 
-/* A re-INVITE (lock held, transaction made): 488, the call as it was. */
-void conf_playback_reinvite(struct sip_msg *msg, struct conf_participant *p);
+/* A re-INVITE (lock held): the call stays as it was; the reason of the
+ * 488 to send once unlocked. */
+const char *conf_playback_reinvite(const struct conf_participant *p);
 
 /* The session ends (lock held): its rtpengine call goes at the unlock. */
 void conf_playback_leave(struct conf_participant *p, struct conf_room *r);

@@ -22,6 +22,7 @@
 #include "../common/sip_util.h"
 #include "conf_config.h"
 #include "conf_msrp_send.h"
+#include "conf_out.h"
 #include "conf_playback.h"
 #include "conf_room.h"
 #include "conf_session.h"
@@ -224,22 +225,22 @@ static int setup(struct sip_msg *msg, struct conf_participant *p, const char *ur
 	return 0;
 }
 
-static int answer(struct sip_msg *msg, struct conf_participant *p, const char *sdp)
+/* The 200 with @p sdp and To-tag @p tag (a copy: the session may end once
+ * unlocked). Lock NOT held. 0 or -1. */
+static int answer(struct sip_msg *msg, const char *tag, const char *sdp)
 {
 	char hdrs[CONF_HDRS_SIZE];
-	unsigned hash, label;
+	str to_tag = {(char *)tag, (int)strlen(tag)};
 
 	conf_session_contact(hdrs, sizeof(hdrs));
 	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
-	if (conf_tmb.t_get_trans_ident(msg, &hash, &label) < 0)
-		return -1;
-	return sylk_reply_by_ident(&conf_tmb, hash, label, 200, "OK", sdp, hdrs,
-				   &p->dlg->id.loc_tag);
+	return conf_out_reply(msg, 200, "OK", hdrs, sdp, &to_tag);
 }
 
 int conf_session_start(struct sip_msg *msg, const char *user_uri, const char *peer_uri,
 		       const struct conf_sdp_offer *offer, dlg_t *dlg,
-		       const struct conf_session_audio *audio, struct conf_participant **pp)
+		       const struct conf_session_audio *audio, struct conf_participant **pp,
+		       struct conf_session_reply *rp)
 {
 	struct conf_room *r = conf_session_room_new(peer_uri);
 	struct conf_participant *p = r ? conf_part_new(r->key) : NULL;
@@ -255,24 +256,49 @@ int conf_session_start(struct sip_msg *msg, const char *user_uri, const char *pe
 	}
 	p->dlg = dlg; /* goes with the participant from now on */
 	err = setup(msg, p, user_uri, offer, audio, &sdp);
-	if (!err && answer(msg, p, sdp) < 0)
-		err = EIO;
-	free(sdp);
 	if (err) {
+		free(sdp);
 		conf_room_destroy(r); /* with its participant */
 		return err;
 	}
+	/* answered from now on for the timers (the ACK's, the MSRP
+	 * connection's); the 200 itself goes once unlocked */
 	p->answered = time(NULL);
 	p->msrp_wait_since = p->answered;
-	CONF_STAT_INC(joins);
+	rp->part_key = p->key;
+	memcpy(rp->to_tag, p->local_tag, sizeof(rp->to_tag));
+	rp->sdp = sdp;
 	*pp = p;
 	return 0;
+}
+
+int conf_session_answer(struct sip_msg *msg, struct conf_session_reply *rp)
+{
+	struct conf_participant *p;
+	struct conf_room *r;
+	int sent = answer(msg, rp->to_tag, rp->sdp);
+
+	free(rp->sdp);
+	rp->sdp = NULL;
+	if (sent == 0) {
+		CONF_STAT_INC(joins);
+		return 0;
+	}
+	/* the session never started: gone without a word to the listener */
+	conf_lock();
+	p = conf_part_by_key(rp->part_key);
+	r = p ? conf_room_by_key(p->room_key) : NULL;
+	if (r)
+		conf_room_destroy(r); /* with its participant */
+	conf_unlock();
+	return EIO;
 }
 
 static int session_open(struct sip_msg *msg, const char *peer_uri, int max_per_user)
 {
 	struct conf_sdp_offer *offer = NULL;
 	struct conf_participant *p = NULL;
+	struct conf_session_reply rp;
 	struct to_body *from;
 	char uri[CONF_URI_SIZE];
 	int code = 500, err, rc = conf_tmb.t_newtran(msg);
@@ -312,9 +338,11 @@ static int session_open(struct sip_msg *msg, const char *peer_uri, int max_per_u
 		reason = "Busy Here (too many chat sessions)";
 		goto out;
 	}
-	err = conf_session_start(msg, uri, peer_uri, offer, NULL, NULL, &p);
+	err = conf_session_start(msg, uri, peer_uri, offer, NULL, NULL, &p, &rp);
+	conf_unlock();
+	if (!err)
+		err = conf_session_answer(msg, &rp);
 	if (err) {
-		conf_unlock();
 		if (err == EPROTO) {
 			code = 488;
 			reason = "Not Acceptable Here (a chat session takes one MSRP chat stream)";
@@ -324,45 +352,61 @@ static int session_open(struct sip_msg *msg, const char *peer_uri, int max_per_u
 		goto out;
 	}
 	code = 200;
-	LM_NOTICE("chat session of %s with %s opened (Call-ID %s)\n", uri, peer_uri, p->call_id);
-	conf_unlock();
+	LM_NOTICE("chat session of %s with %s opened (Call-ID %.*s)\n", uri, peer_uri,
+		  msg->callid->body.len, msg->callid->body.s);
 out:
 	conf_sdp_offer_free(offer);
 	if (code != 200)
-		conf_tmb.t_reply(msg, (unsigned)code, (char *)reason);
+		conf_out_reply(msg, code, reason, NULL, NULL, NULL);
 	return code;
 }
 
-void conf_session_reinvite(struct sip_msg *msg, struct conf_participant *p)
+/* The answer to a re-INVITE in session @p key (lock held): 200 with *sdp
+ * and the To-tag in @p tag, or 481, 488 with *reason. */
+static int reanswer(struct sip_msg *msg, unsigned key, const struct conf_sdp_offer *offer,
+		    char **sdp, char *tag, const char **reason)
 {
-	struct conf_sdp_offer *offer = NULL;
-	char *sdp = NULL;
-	str body;
+	struct conf_participant *p = conf_part_by_key(key);
+	struct conf_room *r = p ? conf_room_by_key(p->room_key) : NULL;
 	int err;
 
-	struct conf_room *r = conf_room_by_key(p->room_key);
-
-	if (conf_tmb.t_newtran(msg) <= 0)
-		return;
-	if (r && r->playback) {
-		conf_playback_reinvite(msg, p);
-		return;
+	*reason = "Call/Transaction Does Not Exist";
+	if (!p || !r)
+		return 481;
+	if (r->playback) {
+		*reason = conf_playback_reinvite(p);
+		return 488;
 	}
-	err = sylk_msg_body(msg, &body) < 0 ||
-			      conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0 ?
-		      EBADMSG :
-		      answer_sdp(p, offer, NULL, &sdp);
+	err = offer ? answer_sdp(p, offer, NULL, sdp) : EBADMSG;
 	if (err) {
 		LM_NOTICE("chat session of %s: re-INVITE refused (%s); the session stays\n", p->uri,
 			  err == EPROTO ? "no MSRP chat stream" : "no usable SDP offer");
-		conf_tmb.t_reply(msg, 488,
-				 "Not Acceptable Here (a chat session takes one MSRP "
-				 "chat stream)");
-	} else {
-		conf_tmb.dlg_request_uas(p->dlg, msg, IS_TARGET_REFRESH);
-		if (answer(msg, p, sdp) < 0)
-			LM_ERR("cannot answer the re-INVITE of %s\n", p->uri);
+		*reason = "Not Acceptable Here (a chat session takes one MSRP chat stream)";
+		return 488;
 	}
+	conf_tmb.dlg_request_uas(p->dlg, msg, IS_TARGET_REFRESH);
+	memcpy(tag, p->local_tag, CONF_TAG_SIZE);
+	return 200;
+}
+
+void conf_session_reinvite(struct sip_msg *msg, unsigned part_key)
+{
+	struct conf_sdp_offer *offer = NULL;
+	char *sdp = NULL, tag[CONF_TAG_SIZE];
+	const char *reason;
+	str body;
+	int code;
+
+	if (sylk_msg_body(msg, &body) < 0 ||
+	    conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0)
+		offer = NULL;
+	conf_lock();
+	code = reanswer(msg, part_key, offer, &sdp, tag, &reason);
+	conf_unlock();
+	if (code != 200)
+		conf_out_reply(msg, code, reason, NULL, NULL, NULL);
+	else if (answer(msg, tag, sdp) < 0)
+		LM_ERR("cannot answer the re-INVITE of session participant %u\n", part_key);
 	conf_sdp_offer_free(offer);
 	free(sdp);
 }

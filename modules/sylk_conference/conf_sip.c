@@ -51,25 +51,35 @@ extern int tcpconn_exists(int conn_id, ip_addr_t *peer_ip, int peer_port, ip_add
 
 /* ---- helpers ------------------------------------------------------------------ */
 
+/* Every reply here goes out with the store lock let go (conf_out_reply()):
+ * what it needs is copied under the lock, and whatever follows it (the
+ * first NOTIFY, a participant answered) finds its object again by key. */
+
 /* answers a request in its own transaction; 0 for a retransmission */
 static int reply(struct sip_msg *msg, int code, char *text)
 {
 	int rc = conf_tmb.t_newtran(msg);
 
-	if (rc > 0 && conf_tmb.t_reply(msg, (unsigned)code, text) < 0)
+	if (rc > 0 && conf_out_reply(msg, code, text, NULL, NULL, NULL) < 0)
 		LM_ERR("cannot send %d\n", code);
 	return 1;
 }
 
-/* the current transaction's final reply with body and headers */
-static int reply_body(struct sip_msg *msg, int code, const char *text, const char *body,
-		      const char *hdrs, const str *to_tag)
+/* the current transaction's final reply without body or headers */
+static void refuse(struct sip_msg *msg, int code, const char *text)
 {
-	unsigned hash, label;
+	if (conf_out_reply(msg, code, text, NULL, NULL, NULL) < 0)
+		LM_ERR("cannot send %d\n", code);
+}
 
-	if (conf_tmb.t_get_trans_ident(msg, &hash, &label) < 0)
-		return -1;
-	return sylk_reply_by_ident(&conf_tmb, hash, label, code, text, body, hdrs, to_tag);
+/* the current transaction's final reply with body and headers; @p tag is
+ * a copy of the To-tag: the dialog it came from may be gone once unlocked */
+static int reply_body(struct sip_msg *msg, int code, const char *text, const char *body,
+		      const char *hdrs, const char *tag)
+{
+	str to_tag = {(char *)tag, (int)strlen(tag)};
+
+	return conf_out_reply(msg, code, text, hdrs, body, &to_tag);
 }
 
 /* random, and unique by construction: the participant key is unique */
@@ -217,9 +227,9 @@ static void audio_job_abandon(struct audio_job *j)
 }
 
 /* Whether a room may be opened for this request (lock held); else the
- * refusal is sent. */
-static bool may_open(struct sip_msg *msg, const char *room_uri, const char *uri, bool authenticated,
-		     const char *src_ip, const char *creator)
+ * refusal to send after the unlock in *code and *reason. */
+static bool may_open(const char *room_uri, const char *uri, bool authenticated, const char *src_ip,
+		     const char *creator, int *code, char **reason)
 {
 	unsigned total, mine;
 	int err;
@@ -227,8 +237,8 @@ static bool may_open(struct sip_msg *msg, const char *room_uri, const char *uri,
 	if (!room_policy_may_create(&conf_cfg.policy, authenticated, uri)) {
 		LM_NOTICE("%s from %s may not open room %s (room_creators)\n", uri, src_ip,
 			  room_uri);
-		conf_tmb.t_reply(msg, 403,
-				 "Forbidden (no such room, and only local users open rooms)");
+		*code = 403;
+		*reason = "Forbidden (no such room, and only local users open rooms)";
 		return false;
 	}
 	conf_room_totals(creator, &total, &mine);
@@ -236,13 +246,15 @@ static bool may_open(struct sip_msg *msg, const char *room_uri, const char *uri,
 				   (unsigned)conf_cfg.max_rooms_per_source);
 	if (err == ENOSPC) {
 		LM_WARN("room %s not opened for %s: %u rooms is max_rooms\n", room_uri, uri, total);
-		conf_tmb.t_reply(msg, 503, "Service Unavailable (too many rooms on this server)");
+		*code = 503;
+		*reason = "Service Unavailable (too many rooms on this server)";
 		return false;
 	}
 	if (err) {
 		LM_NOTICE("room %s not opened for %s: %s holds %u rooms (max_rooms_per_source)\n",
 			  room_uri, uri, creator, mine);
-		conf_tmb.t_reply(msg, 403, "Forbidden (too many rooms opened from here)");
+		*code = 403;
+		*reason = "Forbidden (too many rooms opened from here)";
 		return false;
 	}
 	return true;
@@ -266,6 +278,39 @@ static void unjoin(struct conf_participant *p, struct conf_room *r)
 		conf_room_destroy(r);
 }
 
+/* After the 200 to a join went out (lock NOT held): the participant,
+ * found again, is answered and its room told, or it leaves when tm could
+ * not send the 200. Until then it was `joining`: listed nowhere. */
+static void join_answered(unsigned part_key, bool sent)
+{
+	struct conf_participant *p;
+	struct conf_room *r;
+
+	conf_lock();
+	p = conf_part_by_key(part_key);
+	r = p ? conf_room_by_key(p->room_key) : NULL;
+	if (!p || !r) {
+		LM_NOTICE("participant %u left before its 200 was sent\n", part_key);
+		goto out;
+	}
+	p->joining = false;
+	if (!sent) {
+		LM_ERR("cannot answer the INVITE of %s\n", p->uri);
+		conf_participant_leave(p->key, 0);
+		goto out;
+	}
+	p->answered = time(NULL);
+	if (p->has_chat || p->kind != CONF_PART_CHAT)
+		p->msrp_wait_since = p->answered;
+	CONF_STAT_INC(joins);
+	LM_NOTICE("room %s: %s joined (Call-ID %s, %d sessions)\n", r->uri, p->uri, p->call_id,
+		  conf_room_count(r->key));
+	if (p->kind == CONF_PART_CHAT)
+		conf_notify_room(r->key);
+out:
+	conf_unlock(); /* the NOTIFYs go after the 200 */
+}
+
 static int join(struct sip_msg *msg, const char *room_uri, const char *room_user)
 {
 	struct conf_sdp_offer *offer = NULL;
@@ -275,7 +320,7 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	struct to_body *from;
 	struct audio_job job;
 	char uri[CONF_URI_SIZE], path[CONF_PATH_SIZE], hdrs[CONF_HDRS_SIZE], *sdp = NULL;
-	char src_ip[64], creator[CONF_URI_SIZE + 8];
+	char src_ip[64], creator[CONF_URI_SIZE + 8], tag[CONF_TAG_SIZE];
 	bool authenticated = conf_authenticated(msg), locked = false, have_ans = false;
 	dlg_t *dlg = NULL;
 	str body;
@@ -331,10 +376,8 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		goto out;
 	}
 	if (!r) {
-		if (!may_open(msg, room_uri, uri, authenticated, src_ip, creator)) {
-			code = 0; /* may_open() answered */
+		if (!may_open(room_uri, uri, authenticated, src_ip, creator, &code, &reason))
 			goto out;
-		}
 		r = conf_room_new(room_uri, room_user);
 		if (r) {
 			sylk_copy(r->creator, sizeof(r->creator), creator, strlen(creator));
@@ -390,7 +433,6 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 		reason = "Temporarily Unavailable (the room ended)";
 		goto out;
 	}
-	p->joining = false;
 	accepted += audio_job_finish(&job, p, ans);
 	if (accepted == 0) {
 		bool mixer_full = job.idx >= 0 && job.err != EPROTO;
@@ -434,19 +476,10 @@ static int join(struct sip_msg *msg, const char *room_uri, const char *room_user
 	code = 0;
 	conf_contact_of(hdrs, sizeof(hdrs), r);
 	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
-	if (reply_body(msg, 200, "OK", sdp, hdrs, &p->dlg->id.loc_tag) < 0) {
-		LM_ERR("cannot answer the INVITE of %s\n", uri);
-		conf_participant_leave(p->key, 0);
-	} else {
-		p->answered = time(NULL);
-		if (p->has_chat || p->kind != CONF_PART_CHAT)
-			p->msrp_wait_since = p->answered;
-		CONF_STAT_INC(joins);
-		LM_NOTICE("room %s: %s joined (Call-ID %s, %d sessions)\n", r->uri, uri, p->call_id,
-			  conf_room_count(r->key));
-		if (p->kind == CONF_PART_CHAT)
-			conf_notify_room(r->key);
-	}
+	memcpy(tag, p->local_tag, sizeof(tag));
+	conf_unlock();
+	locked = false;
+	join_answered(job.part_key, reply_body(msg, 200, "OK", sdp, hdrs, tag) == 0);
 out:
 	if (locked)
 		conf_unlock();
@@ -455,87 +488,118 @@ out:
 	conf_sdp_offer_free(offer);
 	free(sdp);
 	if (code)
-		conf_tmb.t_reply(msg, (unsigned)code, reason);
+		refuse(msg, code, reason);
 	return 1;
 }
 
-/* A participant adds or removes streams. Lock held exactly once (by
- * in_dialog): it is let go while the audio leg is set up anew. */
-static void reinvite(struct sip_msg *msg, struct conf_participant *p)
-{
-	struct conf_sdp_offer *offer = NULL;
-	struct conf_sdp_answer_media ans[CONF_SDP_MAX_MEDIA];
-	struct conf_room *r = conf_room_by_key(p->room_key);
-	struct to_body *from;
-	struct audio_job job;
-	char path[CONF_PATH_SIZE], hdrs[CONF_HDRS_SIZE], *sdp = NULL;
-	bool had_chat = p->has_chat, had_audio = p->has_audio;
+/* What the 200 to a re-INVITE takes and what follows it, decided under
+ * the lock. */
+struct reanswer {
+	char *sdp;
+	char hdrs[CONF_HDRS_SIZE];
+	char tag[CONF_TAG_SIZE];
+	const char *reason; /* of a refusal */
+	bool had_chat;
 	int accepted;
-	str body;
+};
 
-	if (conf_tmb.t_newtran(msg) <= 0)
-		return;
-	if (!r || p->kind != CONF_PART_CHAT || sylk_msg_body(msg, &body) < 0 ||
-	    conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0) {
-		conf_tmb.t_reply(msg, 488, "Not Acceptable Here (no usable SDP offer)");
-		return;
+/* The new audio leg of a re-INVITE (lock held once, let go while the leg
+ * is set up). The participant found again, or NULL when it went. */
+static struct conf_participant *reinvite_audio(struct conf_participant *p,
+					       const struct conf_sdp_offer *offer,
+					       struct conf_sdp_answer_media *ans,
+					       struct to_body *from, int *accepted)
+{
+	struct audio_job job;
+
+	if (!from)
+		return p;
+	audio_job_prepare(&job, offer, p, &from->tag_value);
+	if (job.idx < 0)
+		return p;
+	/* the old leg's delete goes out here, before the new offer */
+	conf_unlock();
+	audio_job_run(&job, offer);
+	conf_lock();
+	p = conf_part_by_key(job.part_key);
+	if (!p || !conf_room_by_key(p->room_key)) {
+		conf_unlock();
+		audio_job_abandon(&job);
+		conf_lock();
+		return NULL;
 	}
+	*accepted += audio_job_finish(&job, p, ans);
+	return p;
+}
+
+/* The answer to the re-INVITE of participant @p key (lock held once): 200
+ * with a->sdp, or the status to refuse with and a->reason. */
+static int reinvite_answer(struct sip_msg *msg, unsigned key, const struct conf_sdp_offer *offer,
+			   struct reanswer *a)
+{
+	struct conf_sdp_answer_media ans[CONF_SDP_MAX_MEDIA];
+	struct conf_participant *p = conf_part_by_key(key);
+	struct conf_room *r = p ? conf_room_by_key(p->room_key) : NULL;
+	char path[CONF_PATH_SIZE];
+	bool had_audio;
+	int code = 200;
+
+	a->reason = "Call/Transaction Does Not Exist";
+	if (!p || !r)
+		return 481;
+	a->reason = "Not Acceptable Here (no usable SDP offer)";
+	if (p->kind != CONF_PART_CHAT)
+		return 488;
+	a->had_chat = p->has_chat;
+	had_audio = p->has_audio;
 	p->has_chat = false;
-	accepted = decide(offer, ans, p);
-	from = (parse_from_header(msg) == 0) ? get_from(msg) : NULL;
+	a->accepted = decide(offer, ans, p);
 	/* the audio leg is set up anew: new direction, maybe new codecs */
 	conf_audio_teardown(p);
 	p->has_audio = false;
-	if (from) {
-		audio_job_prepare(&job, offer, p, &from->tag_value);
-	} else {
-		memset(&job, 0, sizeof(job));
-		job.idx = -1;
-	}
-	if (job.idx >= 0) {
-		/* the old leg's delete goes out here, before the new offer */
-		conf_unlock();
-		audio_job_run(&job, offer);
-		conf_lock();
-		p = conf_part_by_key(job.part_key);
-		r = p ? conf_room_by_key(p->room_key) : NULL;
-		if (!p || !r) {
-			conf_unlock();
-			audio_job_abandon(&job);
-			conf_lock();
-			free_raw(ans, offer->media_count);
-			conf_sdp_offer_free(offer);
-			conf_tmb.t_reply(msg, 481, "Call/Transaction Does Not Exist");
-			return;
-		}
-		accepted += audio_job_finish(&job, p, ans);
+	p = reinvite_audio(p, offer, ans, parse_from_header(msg) == 0 ? get_from(msg) : NULL,
+			   &a->accepted);
+	a->reason = "Call/Transaction Does Not Exist";
+	if (!p) {
+		code = 481;
+		goto out;
 	}
 	conf_msrp_our_path(path, sizeof(path), p);
 	for (size_t i = 0; i < offer->media_count; i++)
 		if (ans[i].accept)
 			ans[i].path = path;
 	conf_tmb.dlg_request_uas(p->dlg, msg, IS_TARGET_REFRESH);
-	if (conf_sdp_answer_build(&sdp, offer, ans, offer->media_count, conf_cfg.msrp_host_s.s,
+	if (conf_sdp_answer_build(&a->sdp, offer, ans, offer->media_count, conf_cfg.msrp_host_s.s,
 				  p->key, ++p->sdp_version) != 0) {
-		free_raw(ans, offer->media_count);
-		conf_sdp_offer_free(offer);
-		p->has_chat = had_chat;
+		p->has_chat = a->had_chat;
 		p->has_audio = had_audio;
-		conf_tmb.t_reply(msg, 500, "Server Internal Error");
-		return;
+		a->reason = "Server Internal Error";
+		code = 500;
+		goto out;
 	}
+	conf_contact_of(a->hdrs, sizeof(a->hdrs), conf_room_by_key(p->room_key));
+	strncat(a->hdrs, "Content-Type: application/sdp\r\n",
+		sizeof(a->hdrs) - strlen(a->hdrs) - 1);
+	memcpy(a->tag, p->local_tag, sizeof(a->tag));
+out:
 	free_raw(ans, offer->media_count);
-	conf_sdp_offer_free(offer);
-	conf_contact_of(hdrs, sizeof(hdrs), r);
-	strncat(hdrs, "Content-Type: application/sdp\r\n", sizeof(hdrs) - strlen(hdrs) - 1);
-	reply_body(msg, 200, "OK", sdp, hdrs, &p->dlg->id.loc_tag);
-	free(sdp);
-	if (!accepted) {
+	return code;
+}
+
+/* After the 200 to a re-INVITE (lock held): the participant, found again,
+ * leaves when every stream went, else the room hears of the change. */
+static void reinvite_done(unsigned key, const struct reanswer *a)
+{
+	struct conf_participant *p = conf_part_by_key(key);
+
+	if (!p)
+		return;
+	if (!a->accepted) {
 		/* every stream removed: the participant's session is over */
 		conf_participant_leave(p->key, 1);
 		return;
 	}
-	if (had_chat != p->has_chat) {
+	if (a->had_chat != p->has_chat) {
 		/* a new chat stream binds a new connection; a removed one
 		 * leaves its connection unused */
 		p->msrp_conn = 0;
@@ -545,6 +609,38 @@ static void reinvite(struct sip_msg *msg, struct conf_participant *p)
 		p->msrp_wait_since = time(NULL);
 	/* holds and media changes show in conference-info */
 	conf_notify_room(p->room_key);
+}
+
+/* A participant adds or removes streams (its transaction made, lock NOT
+ * held): answered under the lock, the reply sent after it, and what
+ * follows done with the participant found again. */
+static void reinvite(struct sip_msg *msg, unsigned key)
+{
+	struct conf_sdp_offer *offer = NULL;
+	struct reanswer a = {0};
+	int code;
+	str body;
+
+	if (sylk_msg_body(msg, &body) < 0 ||
+	    conf_sdp_offer_parse(&offer, body.s, (size_t)body.len) != 0) {
+		refuse(msg, 488, "Not Acceptable Here (no usable SDP offer)");
+		return;
+	}
+	conf_lock();
+	code = reinvite_answer(msg, key, offer, &a);
+	conf_unlock();
+	conf_sdp_offer_free(offer);
+	if (code != 200) {
+		free(a.sdp);
+		refuse(msg, code, a.reason);
+		return;
+	}
+	if (reply_body(msg, 200, "OK", a.sdp, a.hdrs, a.tag) < 0)
+		LM_ERR("cannot answer a re-INVITE (participant %u)\n", key);
+	free(a.sdp);
+	conf_lock();
+	reinvite_done(key, &a);
+	conf_unlock();
 }
 
 /* ---- subscriptions --------------------------------------------------------------------- */
@@ -573,13 +669,64 @@ static int requested_expires(struct sip_msg *msg)
 	return e < 0 ? 0 : e;
 }
 
+/* A new subscription's first NOTIFY, once its 200 went out (lock NOT
+ * held): the subscriber joins the store now, so that no NOTIFY of a
+ * change can overtake the 200; a final one when the SUBSCRIBE ended it
+ * (Expires 0) or the room ended meanwhile. */
+static void subscribed(struct conf_subscriber *s, int expires)
+{
+	char state[64];
+
+	conf_lock();
+	conf_sub_link(s);
+	if (!conf_room_by_key(s->room_key)) {
+		conf_send_notify(s, "terminated;reason=noresource", NULL, NULL, "conference");
+		conf_sub_destroy(s);
+	} else if (expires == 0) {
+		conf_notify_one(s, "terminated;reason=timeout");
+		conf_sub_destroy(s);
+	} else {
+		conf_active_state(state, sizeof(state), s);
+		conf_notify_one(s, state);
+	}
+	conf_unlock(); /* sends it */
+}
+
+/* The subscriber of SUBSCRIBE @p msg to @p room_uri, not in the store yet
+ * (lock held); NULL with the refusal in *code and *reason. */
+static struct conf_subscriber *subscriber(struct sip_msg *msg, const char *room_uri, int expires,
+					  char *hdrs, size_t size, int *code, char **reason)
+{
+	struct conf_room *r = conf_room_find(room_uri);
+	struct conf_subscriber *s;
+	dlg_t *dlg = NULL;
+
+	if (!r) {
+		*code = 480;
+		*reason = "Temporarily Unavailable (no such conference)";
+		return NULL;
+	}
+	if (conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg || !(s = conf_sub_alloc(r->key))) {
+		if (dlg)
+			conf_tmb.free_dlg(dlg);
+		*code = 500;
+		*reason = "Server Internal Error";
+		return NULL;
+	}
+	s->dlg = dlg;
+	s->expires = time(NULL) + expires;
+	sylk_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
+	sylk_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
+	conf_contact_of(hdrs, size, r);
+	snprintf(hdrs + strlen(hdrs), size - strlen(hdrs), "Expires: %d\r\n", expires);
+	return s;
+}
+
 static int subscribe(struct sip_msg *msg, const char *room_uri)
 {
-	struct conf_room *r;
 	struct conf_subscriber *s;
-	char hdrs[CONF_HDRS_SIZE];
-	dlg_t *dlg = NULL;
-	int expires, rc;
+	char hdrs[CONF_HDRS_SIZE], *reason = NULL;
+	int expires, rc, code = 0;
 
 	if (!event_is(msg, "conference"))
 		return reply(msg, 489, "Bad Event");
@@ -605,58 +752,62 @@ static int subscribe(struct sip_msg *msg, const char *room_uri)
 	if (rc <= 0)
 		return 1;
 	conf_lock();
-	r = conf_room_find(room_uri);
-	if (!r) {
-		conf_unlock();
-		conf_tmb.t_reply(msg, 480, "Temporarily Unavailable (no such conference)");
-		return 1;
-	}
-	if (conf_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || !dlg || !(s = conf_sub_new(r->key))) {
-		if (dlg)
-			conf_tmb.free_dlg(dlg);
-		conf_unlock();
-		conf_tmb.t_reply(msg, 500, "Server Internal Error");
-		return 1;
-	}
-	s->dlg = dlg;
-	s->expires = time(NULL) + expires;
-	sylk_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
-	sylk_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
-	conf_contact_of(hdrs, sizeof(hdrs), r);
-	snprintf(hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs), "Expires: %d\r\n", expires);
-	if (reply_body(msg, 200, "OK", NULL, hdrs, &dlg->id.loc_tag) < 0) {
-		conf_sub_destroy(s);
-	} else if (expires == 0) {
-		conf_notify_one(s, "terminated;reason=timeout");
-		conf_sub_destroy(s);
-	} else {
-		char state[64];
-
-		conf_active_state(state, sizeof(state), s);
-		conf_notify_one(s, state);
-	}
+	s = subscriber(msg, room_uri, expires, hdrs, sizeof(hdrs), &code, &reason);
 	conf_unlock();
+	if (!s) {
+		refuse(msg, code, reason);
+		return 1;
+	}
+	/* s is this process's alone until subscribed() links it */
+	if (reply_body(msg, 200, "OK", NULL, hdrs, s->local_tag) < 0) {
+		conf_lock();
+		conf_sub_destroy(s);
+		conf_unlock();
+		return 1;
+	}
+	subscribed(s, expires);
 	return 1;
 }
 
-static void resubscribe(struct sip_msg *msg, struct conf_subscriber *s)
+/* A refresh (or the end: Expires 0) of subscription @p key (lock NOT
+ * held): the 200, then the NOTIFY, the subscription found again. */
+static void resubscribe(struct sip_msg *msg, unsigned key)
 {
-	char hdrs[64], state[64];
+	struct conf_subscriber *s;
+	char hdrs[64], tag[CONF_TAG_SIZE], state[64];
 	int expires = requested_expires(msg);
+	bool found = false;
 
 	if (conf_tmb.t_newtran(msg) <= 0)
 		return;
-	conf_tmb.dlg_request_uas(s->dlg, msg, IS_TARGET_REFRESH);
-	s->expires = time(NULL) + expires;
+	conf_lock();
+	s = conf_sub_by_key(key);
+	if (s) {
+		conf_tmb.dlg_request_uas(s->dlg, msg, IS_TARGET_REFRESH);
+		memcpy(tag, s->local_tag, sizeof(tag));
+		found = true;
+	}
+	conf_unlock();
+	if (!found) {
+		refuse(msg, 481, "Call/Transaction Does Not Exist");
+		return;
+	}
 	snprintf(hdrs, sizeof(hdrs), "Expires: %d\r\n", expires);
-	reply_body(msg, 200, "OK", NULL, hdrs, &s->dlg->id.loc_tag);
+	reply_body(msg, 200, "OK", NULL, hdrs, tag);
+	conf_lock();
+	s = conf_sub_by_key(key);
+	if (!s)
+		goto out;
+	s->expires = time(NULL) + expires;
 	if (expires == 0) {
 		conf_notify_one(s, "terminated;reason=timeout");
 		conf_sub_destroy(s);
-		return;
+		goto out;
 	}
 	conf_active_state(state, sizeof(state), s);
 	conf_notify_one(s, state);
+out:
+	conf_unlock();
 }
 
 void conf_sip_timer(void)
@@ -921,20 +1072,133 @@ static bool refer_allowed(struct sip_msg *msg, struct conf_room *r, const char *
 	return room_policy_may_refer(authenticated, participant, same_source);
 }
 
-static int refer(struct sip_msg *msg, const char *room_uri)
+/* The participant a REFER with method=BYE removes (lock held), or NULL. */
+static struct conf_participant *refer_target(struct conf_room *r, const char *target)
 {
-	struct hdr_field *h;
-	struct conf_room *r;
-	struct conf_subscriber *s;
-	char target[CONF_URI_SIZE] = "", method[16] = "INVITE", hdrs[CONF_HDRS_SIZE];
-	char referrer[CONF_URI_SIZE];
-	bool authenticated = conf_authenticated(msg);
-	dlg_t *dlg = NULL;
-	int rc;
+	char aor[CONF_URI_SIZE];
+	str t = {(char *)target, (int)strlen(target)};
 
-	if (parse_headers(msg, HDR_EOH_F, 0) < 0)
-		return reply(msg, 400, "Bad Request");
-	for (h = msg->headers; h; h = h->next) {
+	sylk_uri_aor(aor, sizeof(aor), &t, 1);
+	return conf_part_by_uri(r->key, aor);
+}
+
+/* What a REFER asks for, from its headers. */
+struct refer_req {
+	char target[CONF_URI_SIZE];
+	char method[16];
+	char referrer[CONF_URI_SIZE];
+	bool authenticated;
+};
+
+/* The checks of a REFER to @p room_uri that need the store (lock held):
+ * 0, or the status to refuse with and *reason. *room_key is the room's. */
+static int refer_check(struct sip_msg *msg, const char *room_uri, const struct refer_req *rq,
+		       unsigned *room_key, char **reason)
+{
+	struct conf_room *r = conf_room_find(room_uri);
+
+	if (!r) {
+		*reason = "Temporarily Unavailable (no such conference)";
+		return 480;
+	}
+	*room_key = r->key;
+	if (!refer_allowed(msg, r, rq->referrer, rq->authenticated)) {
+		LM_NOTICE("REFER (%s %s) to room %s from %s at %s refused: not a participant\n",
+			  rq->method, rq->target, room_uri, rq->referrer,
+			  ip_addr2a(&msg->rcv.src_ip));
+		*reason = "Forbidden (only participants of the room may REFER it)";
+		return 403;
+	}
+	if (strcasecmp(rq->method, "INVITE") == 0) {
+		char th[CONF_URI_SIZE], rh[CONF_URI_SIZE];
+
+		uri_host(th, sizeof(th), rq->target);
+		uri_host(rh, sizeof(rh), r->uri);
+		if (strcasecmp(th, rh) == 0) {
+			*reason = "Forbidden (a room cannot dial a room)";
+			return 403;
+		}
+	}
+	if (strcasecmp(rq->method, "BYE") == 0 && !refer_target(r, rq->target)) {
+		*reason = "Not Found (no such participant)";
+		return 404;
+	}
+	return 0;
+}
+
+/* The implicit subscription of a REFER that passed its checks, not in the
+ * store yet, its 202's headers in @p hdrs (lock held); NULL with the
+ * refusal in *code and *reason. */
+static struct conf_subscriber *refer_subscriber(struct sip_msg *msg, const char *room_uri,
+						const struct refer_req *rq, char *hdrs, size_t size,
+						int *code, char **reason)
+{
+	struct conf_subscriber *s;
+	unsigned room_key = 0;
+	dlg_t *dlg = NULL;
+
+	*code = refer_check(msg, room_uri, rq, &room_key, reason);
+	if (*code)
+		return NULL;
+	if (conf_tmb.new_dlg_uas(msg, 202, &dlg) < 0 || !dlg || !(s = conf_sub_alloc(room_key))) {
+		if (dlg)
+			conf_tmb.free_dlg(dlg);
+		*code = 500;
+		*reason = "Server Internal Error";
+		return NULL;
+	}
+	dlg->state = DLG_CONFIRMED;
+	s->dlg = dlg;
+	s->is_refer = true;
+	s->expires = time(NULL) + 60;
+	sylk_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
+	sylk_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
+	conf_contact_of(hdrs, size, conf_room_by_key(room_key));
+	return s;
+}
+
+/* The REFER's final NOTIFY (@p frag), its subscription gone. Lock held. */
+static void refer_end(struct conf_subscriber *s, const char *frag)
+{
+	conf_send_notify(s, "terminated;reason=noresource", "message/sipfrag;version=2.0", frag,
+			 "refer");
+	conf_sub_destroy(s);
+}
+
+/* What a REFER asked for, once its 202 went out (lock NOT held): its
+ * subscription @p s joins the store now, so that no NOTIFY overtakes the
+ * 202, and hears how it goes; the room is found again by key. */
+static void refer_run(struct conf_subscriber *s, const struct refer_req *rq)
+{
+	struct conf_room *r;
+	struct conf_participant *p;
+
+	conf_lock();
+	conf_sub_link(s);
+	r = conf_room_by_key(s->room_key);
+	if (strcasecmp(rq->method, "BYE") == 0) {
+		p = r ? refer_target(r, rq->target) : NULL;
+		refer_end(s, "SIP/2.0 200 OK\r\n");
+		if (p)
+			conf_participant_leave(p->key, 1);
+	} else if (!r) {
+		refer_end(s, "SIP/2.0 480 Temporarily Unavailable\r\n");
+	} else {
+		conf_send_notify(s, "active;expires=60", "message/sipfrag;version=2.0",
+				 "SIP/2.0 100 Trying\r\n", "refer");
+		p = dial_out(r, rq->target, rq->referrer, rq->authenticated);
+		if (p)
+			s->refer_part = p->key;
+		else
+			refer_end(s, "SIP/2.0 500 Server Internal Error\r\n");
+	}
+	conf_unlock(); /* the NOTIFYs, the BYE or the INVITE go now */
+}
+
+/* The Refer-To of @p msg into rq->target, its method= into rq->method. */
+static void refer_to(struct sip_msg *msg, struct refer_req *rq)
+{
+	for (struct hdr_field *h = msg->headers; h; h = h->next) {
 		if (h->type == HDR_REFER_TO_T ||
 		    (h->name.len == 8 && strncasecmp(h->name.s, "Refer-To", 8) == 0) ||
 		    (h->name.len == 1 && (h->name.s[0] == 'r' || h->name.s[0] == 'R'))) {
@@ -944,7 +1208,8 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 			/* method= may be a URI parameter or a header parameter */
 			m = strcasestr(raw, ";method=");
 			if (m)
-				sylk_copy(method, sizeof(method), m + 8, strcspn(m + 8, ";?> \t"));
+				sylk_copy(rq->method, sizeof(rq->method), m + 8,
+					  strcspn(m + 8, ";?> \t"));
 			lt = strchr(raw, '<');
 			gt = lt ? strchr(lt, '>') : NULL;
 			if (lt && gt) {
@@ -957,102 +1222,42 @@ static int refer(struct sip_msg *msg, const char *room_uri)
 
 				memmove(m, m + 8 + n, strlen(m + 8 + n) + 1);
 			}
-			sylk_copy(target, sizeof(target), raw, strlen(raw));
-			break;
+			sylk_copy(rq->target, sizeof(rq->target), raw, strlen(raw));
+			return;
 		}
 	}
-	if (!target[0] || strncasecmp(target, "sip:", 4) != 0)
+}
+
+static int refer(struct sip_msg *msg, const char *room_uri)
+{
+	struct conf_subscriber *s;
+	struct refer_req rq = {.method = "INVITE", .authenticated = conf_authenticated(msg)};
+	char hdrs[CONF_HDRS_SIZE], *reason = NULL;
+	int rc, code = 0;
+
+	if (parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return reply(msg, 400, "Bad Request");
+	refer_to(msg, &rq);
+	if (!rq.target[0] || strncasecmp(rq.target, "sip:", 4) != 0)
 		return reply(msg, 400, "Bad Request (Refer-To missing or not a SIP URI)");
-	if (strcasecmp(method, "INVITE") != 0 && strcasecmp(method, "BYE") != 0)
+	if (strcasecmp(rq.method, "INVITE") != 0 && strcasecmp(rq.method, "BYE") != 0)
 		return reply(msg, 488, "Not Acceptable Here (REFER method)");
 	if (parse_from_header(msg) < 0 || !get_from(msg))
 		return reply(msg, 400, "Bad Request (From)");
-	sylk_uri_aor(referrer, sizeof(referrer), &get_from(msg)->uri, 1);
+	sylk_uri_aor(rq.referrer, sizeof(rq.referrer), &get_from(msg)->uri, 1);
 	rc = conf_tmb.t_newtran(msg);
 	if (rc <= 0)
 		return 1;
 	conf_lock();
-	r = conf_room_find(room_uri);
-	if (!r) {
-		conf_unlock();
-		conf_tmb.t_reply(msg, 480, "Temporarily Unavailable (no such conference)");
-		return 1;
-	}
-	if (!refer_allowed(msg, r, referrer, authenticated)) {
-		conf_unlock();
-		LM_NOTICE("REFER (%s %s) to room %s from %s at %s refused: not a participant\n",
-			  method, target, room_uri, referrer, ip_addr2a(&msg->rcv.src_ip));
-		conf_tmb.t_reply(msg, 403,
-				 "Forbidden (only participants of the room may REFER it)");
-		return 1;
-	}
-	if (strcasecmp(method, "INVITE") == 0) {
-		char th[CONF_URI_SIZE], rh[CONF_URI_SIZE];
-
-		uri_host(th, sizeof(th), target);
-		uri_host(rh, sizeof(rh), r->uri);
-		if (strcasecmp(th, rh) == 0) {
-			conf_unlock();
-			conf_tmb.t_reply(msg, 403, "Forbidden (a room cannot dial a room)");
-			return 1;
-		}
-	}
-	if (strcasecmp(method, "BYE") == 0) {
-		char aor[CONF_URI_SIZE];
-		str t = {target, (int)strlen(target)};
-		struct conf_participant *p;
-
-		sylk_uri_aor(aor, sizeof(aor), &t, 1);
-		p = conf_part_by_uri(r->key, aor);
-		if (!p) {
-			conf_unlock();
-			conf_tmb.t_reply(msg, 404, "Not Found (no such participant)");
-			return 1;
-		}
-	}
-	if (conf_tmb.new_dlg_uas(msg, 202, &dlg) < 0 || !dlg || !(s = conf_sub_new(r->key))) {
-		if (dlg)
-			conf_tmb.free_dlg(dlg);
-		conf_unlock();
-		conf_tmb.t_reply(msg, 500, "Server Internal Error");
-		return 1;
-	}
-	dlg->state = DLG_CONFIRMED;
-	s->dlg = dlg;
-	s->is_refer = true;
-	s->expires = time(NULL) + 60;
-	sylk_copy(s->call_id, sizeof(s->call_id), msg->callid->body.s, msg->callid->body.len);
-	sylk_copy(s->local_tag, sizeof(s->local_tag), dlg->id.loc_tag.s, dlg->id.loc_tag.len);
-	conf_contact_of(hdrs, sizeof(hdrs), r);
-	reply_body(msg, 202, "Accepted", NULL, hdrs, &dlg->id.loc_tag);
-	if (strcasecmp(method, "BYE") == 0) {
-		char aor[CONF_URI_SIZE];
-		str t = {target, (int)strlen(target)};
-		struct conf_participant *p;
-
-		sylk_uri_aor(aor, sizeof(aor), &t, 1);
-		p = conf_part_by_uri(r->key, aor);
-		conf_send_notify(s, "terminated;reason=noresource", "message/sipfrag;version=2.0",
-				 "SIP/2.0 200 OK\r\n", "refer");
-		conf_sub_destroy(s);
-		if (p)
-			conf_participant_leave(p->key, 1);
-	} else {
-		struct conf_participant *p;
-
-		conf_send_notify(s, "active;expires=60", "message/sipfrag;version=2.0",
-				 "SIP/2.0 100 Trying\r\n", "refer");
-		p = dial_out(r, target, referrer, authenticated);
-		if (p) {
-			s->refer_part = p->key;
-		} else {
-			conf_send_notify(s, "terminated;reason=noresource",
-					 "message/sipfrag;version=2.0",
-					 "SIP/2.0 500 Server Internal Error\r\n", "refer");
-			conf_sub_destroy(s);
-		}
-	}
+	s = refer_subscriber(msg, room_uri, &rq, hdrs, sizeof(hdrs), &code, &reason);
 	conf_unlock();
+	if (!s) {
+		refuse(msg, code, reason);
+		return 1;
+	}
+	/* s is this process's alone until refer_run() links it */
+	reply_body(msg, 202, "Accepted", NULL, hdrs, s->local_tag);
+	refer_run(s, &rq);
 	return 1;
 }
 
@@ -1094,46 +1299,63 @@ static int ack(struct sip_msg *msg, const str *to_tag)
 	return 1;
 }
 
+/* A request in the dialog of participant @p key (lock NOT held: each
+ * handler takes it for what it decides and lets go of it to reply). */
+static int part_request(struct sip_msg *msg, unsigned key, bool in_session, int method)
+{
+	switch (method) {
+	case METHOD_BYE:
+		/* the 200 first, then the leaving (its NOTIFYs and closes) */
+		reply(msg, 200, "OK");
+		conf_lock();
+		conf_participant_leave(key, 0);
+		conf_unlock();
+		break;
+	case METHOD_INVITE:
+		if (conf_tmb.t_newtran(msg) <= 0)
+			break;
+		if (in_session)
+			conf_session_reinvite(msg, key);
+		else
+			reinvite(msg, key);
+		break;
+	case METHOD_REFER: reply(msg, 403, "Forbidden (REFER the room out of dialog)"); break;
+	default: reply(msg, 405, "Method Not Allowed");
+	}
+	return 1;
+}
+
 static int in_dialog(struct sip_msg *msg)
 {
 	struct to_body *to = get_to(msg);
 	struct conf_participant *p;
 	struct conf_subscriber *s;
+	unsigned part_key = 0, sub_key = 0;
+	bool in_session = false;
 	int method = msg->first_line.u.request.method_value;
 
 	if (!msg->callid)
 		return -1;
 	if (method == METHOD_ACK)
 		return ack(msg, &to->tag_value);
+	/* whose dialog it is, found by key again by the handler */
 	conf_lock();
 	p = conf_part_by_dialog(&msg->callid->body, &to->tag_value);
 	if (p) {
-		switch (method) {
-		case METHOD_BYE:
-			reply(msg, 200, "OK");
-			conf_participant_leave(p->key, 0);
-			break;
-		case METHOD_INVITE:
-			if (p->in_session)
-				conf_session_reinvite(msg, p);
-			else
-				reinvite(msg, p);
-			break;
-		case METHOD_REFER:
-			reply(msg, 403, "Forbidden (REFER the room out of dialog)");
-			break;
-		default: reply(msg, 405, "Method Not Allowed");
-		}
-		conf_unlock();
-		return 1;
-	}
-	s = conf_sub_by_dialog(&msg->callid->body, &to->tag_value);
-	if (s && method == METHOD_SUBSCRIBE && !s->is_refer) {
-		resubscribe(msg, s);
-		conf_unlock();
-		return 1;
+		part_key = p->key;
+		in_session = p->in_session;
+	} else {
+		s = conf_sub_by_dialog(&msg->callid->body, &to->tag_value);
+		if (s && method == METHOD_SUBSCRIBE && !s->is_refer)
+			sub_key = s->key;
 	}
 	conf_unlock();
+	if (part_key)
+		return part_request(msg, part_key, in_session, method);
+	if (sub_key) {
+		resubscribe(msg, sub_key);
+		return 1;
+	}
 	/* sent to the focus's Contact, but for no dialog the focus has */
 	if (method != METHOD_ACK && focus_addressed(msg))
 		return reply(msg, 481, "Call/Transaction Does Not Exist");

@@ -80,6 +80,11 @@ void conf_unlock(void)
 	conf_session_flush(); /* and for the XMPP gateway's chat sessions */
 }
 
+bool conf_lock_held(void)
+{
+	return depth > 0;
+}
+
 bool conf_trylock(void)
 {
 	rec_lock_t *l = &store->base.lock;
@@ -388,7 +393,7 @@ struct conf_subscriber *conf_sub_by_dialog(const str *call_id, const str *local_
 	return NULL;
 }
 
-struct conf_subscriber *conf_sub_new(unsigned room_key)
+struct conf_subscriber *conf_sub_alloc(unsigned room_key)
 {
 	struct conf_subscriber *s = shm_malloc(sizeof(*s));
 
@@ -399,8 +404,21 @@ struct conf_subscriber *conf_sub_new(unsigned room_key)
 	memset(s, 0, sizeof(*s));
 	s->key = conf_next_key();
 	s->room_key = room_key;
+	return s;
+}
+
+void conf_sub_link(struct conf_subscriber *s)
+{
 	s->next = store->subs;
 	store->subs = s;
+}
+
+struct conf_subscriber *conf_sub_new(unsigned room_key)
+{
+	struct conf_subscriber *s = conf_sub_alloc(room_key);
+
+	if (s)
+		conf_sub_link(s);
 	return s;
 }
 

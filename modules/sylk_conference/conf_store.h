@@ -150,6 +150,8 @@ void conf_store_destroy(void);
  * conf_unlock() releases it. */
 void conf_lock(void);
 void conf_unlock(void);
+/* whether this process holds the lock (the focus's replies check it) */
+bool conf_lock_held(void);
 /* the lock if nobody holds it (the mixers never wait for it) */
 bool conf_trylock(void);
 
@@ -180,6 +182,11 @@ struct conf_subscriber *conf_sub_first(void);
 struct conf_subscriber *conf_sub_by_key(unsigned key);
 struct conf_subscriber *conf_sub_by_dialog(const str *call_id, const str *local_tag);
 struct conf_subscriber *conf_sub_new(unsigned room_key);
+/* conf_sub_new() in two steps: a subscriber that is nobody else's (its
+ * reply goes out without the lock), then put into the store; one never
+ * linked goes with conf_sub_destroy() too */
+struct conf_subscriber *conf_sub_alloc(unsigned room_key);
+void conf_sub_link(struct conf_subscriber *s);
 void conf_sub_destroy(struct conf_subscriber *s);
 
 /* the allocator chat rooms use: shared memory */

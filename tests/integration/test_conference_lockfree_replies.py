@@ -1,0 +1,237 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The focus answers every request with its store lock let go (the
+project's rule: no shared lock across network I/O): what a reply needs is
+copied under the lock, the reply goes out after it, and what follows (the
+first NOTIFY of a subscription, the REFER's progress, a participant
+answered or leaving) finds its object again by key. What the peers see
+stays as it was: the 200 to a SUBSCRIBE and the 202 to a REFER arrive
+before their first NOTIFY, in-dialog requests get their usual answers,
+and the module never logs a reply sent with the lock held."""
+
+import re
+import threading
+import time
+
+import pytest
+
+from sylktest.msrp import random_id
+from sylktest.processes import wait_until
+from sylktest.rtpphone import SipMessage, SipUA, Subscription
+from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, Kamailio, run_server_defines
+from test_conference_security import chat_offer, local, members, room_uri  # noqa: F401
+
+LOCK_BUG = "with the store lock held"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, rtpengine):
+    """The default config with the playback prompt (run-server.sh's)."""
+    workdir = str(tmp_path_factory.mktemp("lockfree"))
+    kamailio = Kamailio(workdir, rtpengine, defines=run_server_defines(workdir))
+    yield kamailio
+    kamailio.stop()
+
+
+def new_room():
+    return f"lockfree{random_id(4)}"
+
+
+class OrderUA(SipUA):
+    """A SipUA that notes every message it receives, in arrival order:
+    (Call-ID, "NOTIFY" or the status code, CSeq method)."""
+
+    def __init__(self, *args, **kw):
+        self.arrivals = []
+        self._arrivals_lock = threading.Lock()
+        super().__init__(*args, **kw)
+
+    def _receive(self):
+        data = super()._receive()
+        if data and data.strip():
+            try:
+                m = SipMessage(data)
+            except (ValueError, IndexError):
+                return data
+            with self._arrivals_lock:
+                self.arrivals.append((m.call_id, m.method or m.code, m.cseq[1]))
+        return data
+
+    def seen(self, call_id):
+        """What came in the dialog of @p call_id, challenges and provisional
+        responses left out."""
+        with self._arrivals_lock:
+            return [(what, method) for cid, what, method in self.arrivals
+                    if cid == call_id and what not in (401, 407) and
+                    not (isinstance(what, int) and what < 200)]
+
+    def refer(self, room, refer_to, timeout=10):
+        d = self.new_dialog(room_uri(room))
+        sub = self._subscriptions[d.call_id] = Subscription(self, d)
+        r = self._transaction("REFER", d, timeout=timeout,
+                              extra=[f"Refer-To: {refer_to}", "Event: refer"])
+        return d, r, sub
+
+
+def order_ua(server, user):
+    return OrderUA(server.sip_port, user, SIP_DOMAIN, DEMO_ACCOUNTS[user])
+
+
+def lock_bugs(server):
+    return [line for line in server.process.log().splitlines() if LOCK_BUG in line]
+
+
+# ---- the order peers see ------------------------------------------------------------
+
+def test_subscribe_refresh_and_end_are_answered_before_their_notify(server, members):
+    room = new_room()
+    alice = local(server, members, "alice")
+    assert alice.join(room).code == 200
+    alice.connect()
+    carol = order_ua(server, "carol")
+    try:
+        sub = carol.subscribe(room_uri(room))
+        sub.wait_for(lambda d: True, what="the first NOTIFY")
+        cid = sub.dialog.call_id
+        seen = carol.seen(cid)
+        assert seen[0] == (200, "SUBSCRIBE"), seen
+        assert ("NOTIFY", "NOTIFY") in seen[1:], seen
+
+        # a refresh: its 200 before the NOTIFY it brings
+        before = len(sub.notifies)
+        r = carol.request_in_dialog(sub.dialog, "SUBSCRIBE",
+                                    extra=["Event: conference", "Expires: 300"])
+        assert r.code == 200 and r.header("expires") == "300", r.start
+        wait_until(lambda: len(sub.notifies) > before, 5, what="the refresh's NOTIFY")
+        seen = carol.seen(cid)
+        last_200 = max(i for i, s in enumerate(seen) if s == (200, "SUBSCRIBE"))
+        assert ("NOTIFY", "NOTIFY") in seen[last_200 + 1:], seen
+        assert sub.states[-1].startswith("active"), sub.states
+
+        # the end: 200, then the terminated NOTIFY
+        before = len(sub.notifies)
+        r = carol.request_in_dialog(sub.dialog, "SUBSCRIBE",
+                                    extra=["Event: conference", "Expires: 0"])
+        assert r.code == 200, r.start
+        wait_until(lambda: len(sub.notifies) > before, 5, what="the final NOTIFY")
+        seen = carol.seen(cid)
+        last_200 = max(i for i, s in enumerate(seen) if s == (200, "SUBSCRIBE"))
+        assert seen[last_200 + 1:] == [("NOTIFY", "NOTIFY")], seen
+        assert sub.states[-1].startswith("terminated"), sub.states
+        sub.dialog.terminated.set()
+
+        # the subscription is gone: a refresh now gets 481
+        r = carol.request_in_dialog(sub.dialog, "SUBSCRIBE",
+                                    extra=["Event: conference", "Expires: 300"])
+        assert r.code == 481, r.start
+    finally:
+        carol.close()
+
+
+def test_subscribe_to_a_room_that_does_not_run_is_refused(server):
+    carol = order_ua(server, "carol")
+    try:
+        with pytest.raises(Exception) as e:
+            carol.subscribe(room_uri(new_room()))
+        assert "480" in str(e.value), e.value
+    finally:
+        carol.close()
+
+
+def test_refer_is_accepted_before_its_notifies(server, members):
+    room = new_room()
+    alice = local(server, members, "alice")
+    bob = local(server, members, "bob")
+    assert alice.join(room).code == 200
+    alice.connect()
+    assert bob.join(room).code == 200
+    bob.connect()
+    carol = order_ua(server, "carol")  # an authenticated local user may REFER
+    try:
+        # method=BYE: 202, then the sipfrag 200 with the subscription's end;
+        # bob gets the focus's BYE
+        d, r, sub = carol.refer(room, f"<sip:bob@{SIP_DOMAIN};method=BYE>")
+        assert r.code == 202, r.start
+        wait_until(lambda: any(s.startswith("terminated") for s in list(sub.states)), 10,
+                   what="the REFER's final NOTIFY")
+        seen = carol.seen(d.call_id)
+        assert seen[0] == (202, "REFER") and seen[1] == ("NOTIFY", "NOTIFY"), seen
+        assert sub.notifies[-1].body.startswith("SIP/2.0 200"), sub.notifies[-1].body
+        assert bob.dialog.terminated.wait(10), "no BYE for bob"
+
+        # a dial-out: 202, then 100 Trying, then how it ended
+        d, r, sub = carol.refer(room, f"<sip:nobody{random_id(4)}@{SIP_DOMAIN}>")
+        assert r.code == 202, r.start
+        wait_until(lambda: any(s.startswith("terminated") for s in list(sub.states)), 20,
+                   what="the dial-out's final NOTIFY")
+        seen = carol.seen(d.call_id)
+        assert seen[0] == (202, "REFER") and seen[1] == ("NOTIFY", "NOTIFY"), seen
+        frags = [n.body.split("\r\n")[0] for n in sub.notifies if n.body]
+        assert frags[0] == "SIP/2.0 100 Trying", frags
+        assert not frags[-1].startswith("SIP/2.0 2"), frags
+
+        # refusals are unchanged: a participant that is not there
+        d, r, sub = carol.refer(room, f"<sip:dave@{SIP_DOMAIN};method=BYE>")
+        assert r.code == 404, r.start
+        d, r, sub = carol.refer(new_room(), f"<sip:dave@{SIP_DOMAIN}>")
+        assert r.code == 480, r.start
+    finally:
+        carol.close()
+
+
+def test_in_dialog_requests_get_their_answers(server, members):
+    room = new_room()
+    alice = local(server, members, "alice")
+    assert alice.join(room).code == 200
+    alice.connect()
+    ua, d = alice.ua, alice.dialog
+    assert ua.request_in_dialog(d, "REFER", extra=[f"Refer-To: <sip:dave@{SIP_DOMAIN}>"]
+                                ).code == 403
+    assert ua.request_in_dialog(d, "OPTIONS").code == 405
+    # a re-INVITE keeps the chat: answered with the focus's path again
+    r = ua.reinvite(d, chat_offer(alice.msrp_id))
+    assert r.code == 200 and "a=path:msrp" in r.body, r.start
+    assert alice.msrp is not None
+    assert ua.bye(d).code == 200
+    # the dialog is gone: 481 from the focus's Contact
+    assert ua.request_in_dialog(d, "OPTIONS").code == 481
+
+
+def test_concurrent_joins_subscribes_and_leaves_all_get_answers(server, members):
+    """Several processes answering at once, each letting go of the lock to
+    reply: every join, subscription and BYE still gets its final answer and
+    the watcher ends with the room's real state."""
+    room = new_room()
+    first = local(server, members, "alice")
+    assert first.join(room).code == 200
+    first.connect()
+    watcher = order_ua(server, "alice")
+    try:
+        sub = watcher.subscribe(room_uri(room))
+        results = []
+
+        def churn(user):
+            m = local(server, members, user)
+            for _ in range(3):
+                results.append(m.join(room).code)
+                results.append(m.ua.bye(m.dialog).code)
+        threads = [threading.Thread(target=churn, args=(u,)) for u in ("bob", "carol")]
+        for t in threads:
+            t.start()
+        subs = [watcher.subscribe(room_uri(room)) for _ in range(4)]
+        for t in threads:
+            t.join(60)
+        assert results == [200] * len(results) and len(results) == 12, results
+        want = [f"sip:alice@{SIP_DOMAIN}"]
+        for s in [sub] + subs:
+            s.wait_for(lambda doc: sorted(re.findall(r'<user [^>]*entity="([^"]+)"',
+                                                     doc.raw.decode())) == want,
+                       timeout=10, what="alice alone again")
+    finally:
+        watcher.close()
+
+
+def test_no_reply_was_sent_with_the_store_lock_held(server):
+    """Last in this module: after everything above (joins, re-INVITEs,
+    BYEs, SUBSCRIBEs, REFERs)."""
+    time.sleep(0.5)
+    assert lock_bugs(server) == []
