@@ -327,13 +327,13 @@ static bool conn_shared(const struct conf_participant *p, int conn)
 
 void conf_part_destroy(struct conf_participant *p)
 {
-	struct conf_room *r = conf_room_by_key(p->room_key);
 	struct conf_participant **pp;
 
-	/* a room participant's MSRP session ends with it (RFC 4975 5.4: the
+	/* a participant's MSRP session ends with it (RFC 4975 5.4: the
 	 * connection goes with the last session on it), closed after the
-	 * unlock; a private session's connection stays, its SENDs get 481 */
-	if (p->msrp_conn && r && !r->session && !conn_shared(p, p->msrp_conn))
+	 * unlock; a private chat session's (playback, XMPP) as a room's, so
+	 * that a late SEND finds the connection gone rather than a 481 */
+	if (p->msrp_conn && !conn_shared(p, p->msrp_conn))
 		conf_out_close(p->msrp_conn);
 	for (pp = &store->parts; *pp; pp = &(*pp)->next) {
 		if (*pp == p) {

@@ -6,7 +6,11 @@ first NOTIFY of a subscription, the REFER's progress, a participant
 answered or leaving) finds its object again by key. What the peers see
 stays as it was: the 200 to a SUBSCRIBE and the 202 to a REFER arrive
 before their first NOTIFY, in-dialog requests get their usual answers,
-and the module never logs a reply sent with the lock held."""
+and the module never logs a reply sent with the lock held.
+
+Also: a private MSRP chat session of the focus (the playback service's,
+an XMPP chat session) closes its MSRP connection when the session ends,
+as a room's participant does, instead of answering a late SEND with 481."""
 
 import re
 import threading
@@ -14,12 +18,14 @@ import time
 
 import pytest
 
-from sylktest.msrp import random_id
-from sylktest.processes import wait_until
+from sylktest.msrp import MsrpClient, cpim, random_id
+from sylktest.processes import free_port, wait_until
 from sylktest.rtpphone import SipMessage, SipUA, Subscription
 from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, Kamailio, run_server_defines
 from test_conference_security import chat_offer, local, members, room_uri  # noqa: F401
+from test_xmpp_chat_session import alice as chat_session, gateway, prosody  # noqa: F401
 
+PLAYBACK = f"sip:playback@{SIP_DOMAIN}"
 LOCK_BUG = "with the store lock held"
 
 
@@ -230,8 +236,58 @@ def test_concurrent_joins_subscribes_and_leaves_all_get_answers(server, members)
         watcher.close()
 
 
+# ---- private sessions close their MSRP connection -----------------------------------
+
+def chat_only_offer(path):
+    return "\r\n".join([
+        "v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
+        f"m=message {free_port()} TCP/MSRP *", f"a=path:{path}",
+        "a=accept-types:message/cpim text/plain", "a=setup:active", ""])
+
+
+def playback_chat(server, user="carol"):
+    ua = SipUA(server.sip_port, user, SIP_DOMAIN, DEMO_ACCOUNTS[user])
+    path = f"msrp://127.0.0.1:{free_port()}/{random_id(8)};tcp"
+    dialog, r = ua.invite(PLAYBACK, chat_only_offer(path))
+    focus = re.search(r"^a=path:(\S+)", r.body, re.M).group(1)
+    client = MsrpClient(focus, local_path=path)
+    assert client.bind() == 200
+    return ua, dialog, client
+
+
+def test_a_playback_chat_session_closes_its_msrp_connection_after_the_bye(server):
+    ua, dialog, client = playback_chat(server)
+    try:
+        _, tids = client.send(cpim(ua.aor, PLAYBACK, "hello"))
+        assert client.wait_response(tids[-1]).code == 200
+        assert ua.bye(dialog).code == 200
+        wait_until(lambda: client.connection_closed, 5,
+                   what="the focus closing the session's MSRP connection after the BYE")
+    finally:
+        client.close()
+        ua.close()
+    # and the service goes on
+    ua, dialog, client = playback_chat(server, "bob")
+    try:
+        _, tids = client.send(cpim(ua.aor, PLAYBACK, "still there?"))
+        assert client.wait_response(tids[-1]).code == 200
+        assert not client.connection_closed
+        assert ua.bye(dialog).code == 200
+    finally:
+        client.close()
+        ua.close()
+
+
+def test_an_xmpp_chat_session_closes_its_msrp_connection_after_the_bye(gateway, chat_session):
+    s = chat_session().start()
+    assert s.ua.bye(s.dialog).code == 200
+    wait_until(lambda: s.msrp.connection_closed, 5,
+               what="the focus closing the XMPP chat session's MSRP connection after the BYE")
+    assert lock_bugs(gateway) == []
+
+
 def test_no_reply_was_sent_with_the_store_lock_held(server):
     """Last in this module: after everything above (joins, re-INVITEs,
-    BYEs, SUBSCRIBEs, REFERs)."""
+    BYEs, SUBSCRIBEs, REFERs, the playback service's sessions)."""
     time.sleep(0.5)
     assert lock_bugs(server) == []
