@@ -46,20 +46,29 @@ bool rtc_db_has_sql(void)
 	return bound && DB_CAPABILITY(rtc_dbf, DB_CAP_RAW_QUERY);
 }
 
-static bool is_sqlite(void)
+bool rtc_db_is_sqlite(void)
 {
 	return rtc_cfg.db_url && strncmp(rtc_cfg.db_url, "sqlite:", 7) == 0;
 }
 
-static void sqlite_pragma(const char *sql)
+int rtc_db_exec(const char *sql)
 {
 	str q = {(char *)sql, (int)strlen(sql)};
 	db1_res_t *res = NULL;
+	int rc;
 
-	if (rtc_dbf.raw_query(conn, &q, &res) < 0)
-		LM_WARN("SQLite refused \"%s\"\n", sql);
+	if (!conn)
+		return EIO;
+	rc = rtc_dbf.raw_query(conn, &q, &res) < 0 ? EIO : 0;
 	if (res)
 		rtc_dbf.free_result(conn, res);
+	return rc;
+}
+
+static void sqlite_pragma(const char *sql)
+{
+	if (rtc_db_exec(sql) != 0)
+		LM_WARN("SQLite refused \"%s\"\n", sql);
 }
 
 /* SQLite answers "busy" at once while another process writes: let it wait.
@@ -71,7 +80,7 @@ static void sqlite_setup(void)
 {
 	char sync[64];
 
-	if (!is_sqlite() || !rtc_db_has_sql())
+	if (!rtc_db_is_sqlite() || !rtc_db_has_sql())
 		return;
 	sqlite_pragma("PRAGMA busy_timeout = 5000");
 	snprintf(sync, sizeof(sync), "PRAGMA synchronous = %s",
@@ -91,7 +100,7 @@ static void sqlite_setup(void)
  * "database is locked". tcp_main runs no project code. */
 void rtc_db_child_init(int rank)
 {
-	if (!bound || !is_sqlite() || rank == PROC_INIT || rank == PROC_MAIN ||
+	if (!bound || !rtc_db_is_sqlite() || rank == PROC_INIT || rank == PROC_MAIN ||
 	    rank == PROC_TCP_MAIN)
 		return;
 	if (!rtc_db_table("sylk_messages"))
@@ -100,7 +109,7 @@ void rtc_db_child_init(int rank)
 
 bool rtc_db_wal_bounded(void)
 {
-	return is_sqlite() && rtc_cfg.sqlite_wal_limit > 0;
+	return rtc_db_is_sqlite() && rtc_cfg.sqlite_wal_limit > 0;
 }
 
 /* SQLite moves its write-ahead log back to the start only when a

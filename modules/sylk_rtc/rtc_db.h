@@ -25,6 +25,13 @@ db1_con_t *rtc_db_table(const char *table);
 /* Whether the backend runs SQL text (raw_query): bounded queries use it. */
 bool rtc_db_has_sql(void);
 
+/* Whether db_url is an SQLite one. */
+bool rtc_db_is_sqlite(void);
+
+/* Runs one SQL statement on this process's connection (opened already by
+ * rtc_db_table()), its rows dropped: 0 or EIO. */
+int rtc_db_exec(const char *sql);
+
 /* Appends @p s to @p buf as an SQL string literal ('it''s'); -1 when it
  * does not fit or holds a backslash (read differently by MySQL). */
 int rtc_db_quote(char *buf, size_t size, const char *s);
@@ -33,8 +40,8 @@ int rtc_db_quote(char *buf, size_t size, const char *s);
 void rtc_db_child_init(int rank);
 
 /* Whether the journal is SQLite with a bounded write-ahead log
- * (sqlite_wal_limit): then a timer process calls rtc_db_wal_restart()
- * once a second. */
+ * (sqlite_wal_limit): then the journal writer (rtc_journal.h) calls
+ * rtc_db_wal_restart() once a second. */
 bool rtc_db_wal_bounded(void);
 void rtc_db_wal_restart(void);
 

@@ -222,7 +222,7 @@ static void out_report(struct out_msg *m, int code, struct sip_msg *rpl)
 		LM_NOTICE("message %s from %s to %s failed: %s\n", m->message_id, m->from, m->to,
 			  reason);
 	}
-	msgstore_set_state(m->from, m->message_id, ok ? "accepted" : "failed");
+	msgstore_set_state_soon(m->from, m->message_id, ok ? "accepted" : "failed");
 	send_disposition(m->from, &d);
 }
 
@@ -231,7 +231,8 @@ static void out_report(struct out_msg *m, int code, struct sip_msg *rpl)
 static void keep_challenge(const struct out_msg *m)
 {
 	rtc_lock();
-	for (struct rtc_account *a = rtc_account_first(); a; a = a->next) {
+	for (struct rtc_account *a = rtc_account_with_aor(m->from); a;
+	     a = rtc_account_next_with_aor(a, m->from)) {
 		if (strcmp(a->aor, m->from) != 0)
 			continue;
 		rtc_shm_free_str(&a->msg_challenge);
@@ -246,7 +247,8 @@ static void keep_challenge(const struct out_msg *m)
 static void reuse_challenge(struct out_msg *m)
 {
 	rtc_lock();
-	for (struct rtc_account *a = rtc_account_first(); a; a = a->next) {
+	for (struct rtc_account *a = rtc_account_with_aor(m->from); a;
+	     a = rtc_account_next_with_aor(a, m->from)) {
 		if (!a->msg_challenge || strcmp(a->aor, m->from) != 0)
 			continue;
 		sylk_copy(m->challenge, sizeof(m->challenge), a->msg_challenge,
@@ -1293,7 +1295,8 @@ int rtc_message_inject(const char *from_aor, const char *to_aor, const char *con
 
 	memset(&s, 0, sizeof(s));
 	rtc_lock();
-	for (struct rtc_account *a = rtc_account_first(); a && !found; a = a->next) {
+	for (struct rtc_account *a = rtc_account_with_aor(from_aor); a && !found;
+	     a = rtc_account_next_with_aor(a, from_aor)) {
 		if (strcmp(a->aor, from_aor) != 0 || !a->ha1)
 			continue;
 		found = true;

@@ -12,6 +12,7 @@
 
 #include "../common/sip_util.h"
 #include "rtc_db.h"
+#include "rtc_journal.h"
 #include "rtc_msgstore.h"
 
 #define T_MESSAGES "sylk_messages"
@@ -222,6 +223,13 @@ int msgstore_add(struct msgstore_row *row)
 
 int msgstore_add_capped(struct msgstore_row *row, int max)
 {
+	if (rtc_journal_delegates())
+		return rtc_journal_add(row, max);
+	return msgstore_add_here(row, max);
+}
+
+int msgstore_add_here(struct msgstore_row *row, int max)
+{
 	db_key_t keys[N_COLUMNS - 1];
 	str ks[N_COLUMNS - 1];
 	db_val_t vals[N_COLUMNS - 1];
@@ -281,6 +289,20 @@ static int update_where(db_key_t *keys, db_val_t *vals, int n_keys, db_key_t *se
 }
 
 int msgstore_set_state(const char *account, const char *message_id, const char *state)
+{
+	if (rtc_journal_delegates())
+		return rtc_journal_set_state(account, message_id, state, true);
+	return msgstore_set_state_here(account, message_id, state);
+}
+
+int msgstore_set_state_soon(const char *account, const char *message_id, const char *state)
+{
+	if (rtc_journal_delegates())
+		return rtc_journal_set_state(account, message_id, state, false);
+	return msgstore_set_state_here(account, message_id, state);
+}
+
+int msgstore_set_state_here(const char *account, const char *message_id, const char *state)
 {
 	struct msgstore_row row;
 	db_key_t keys[2], set[2];

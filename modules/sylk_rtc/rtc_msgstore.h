@@ -52,6 +52,16 @@ int msgstore_add_capped(struct msgstore_row *row, int max);
  * positive-delivery, displayed clears it). ENOENT when unknown. */
 int msgstore_set_state(const char *account, const char *message_id, const char *state);
 
+/* msgstore_set_state() for a change nothing waits for (the final response
+ * of our own MESSAGE): with the journal writer only queued, in order with
+ * everything else it writes. */
+int msgstore_set_state_soon(const char *account, const char *message_id, const char *state);
+
+/* The two above made in this process: what the journal writer runs for the
+ * others (rtc_journal.h), and every process's way without one. */
+int msgstore_add_here(struct msgstore_row *row, int max);
+int msgstore_set_state_here(const char *account, const char *message_id, const char *state);
+
 /* Removes one message / every message with @p contact. */
 int msgstore_remove_message(const char *account, const char *message_id);
 int msgstore_remove_conversation(const char *account, const char *contact);

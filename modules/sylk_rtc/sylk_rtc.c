@@ -27,6 +27,7 @@
 #include "rtc_files.h"
 #include "rtc_hooks.h"
 #include "rtc_http.h"
+#include "rtc_journal.h"
 #include "rtc_service.h"
 #include "rtc_static.h"
 #include "rtc_message.h"
@@ -582,11 +583,6 @@ static void fast_timer(unsigned int uticks, void *param)
 	rtc_relay_flush(); /* events for other nodes queued with a lock held */
 }
 
-static void db_timer(unsigned int ticks, void *param)
-{
-	rtc_db_wal_restart();
-}
-
 /* DTMF tones are spaced in tens of milliseconds */
 #define FAST_TIMER_INTERVAL_US 10000
 
@@ -653,8 +649,10 @@ static int mod_init(void)
 		LM_ERR("sqlite_wal_limit must be >= 0 (0: SQLite's own checkpoints only)\n");
 		return -1;
 	}
-	/* the gateway timer, the fast timer and the SQLite log's */
-	if (register_basic_timers(rtc_db_wal_bounded() ? 3 : 2) < 0)
+	if (rtc_journal_init() < 0)
+		return -1;
+	/* the gateway timer and the fast timer */
+	if (register_basic_timers(2) < 0)
 		return -1;
 	LM_INFO("sylkRTC gateway: requests via %s, Contacts at %s\n", outbound_buf, contact_buf);
 	return 0;
@@ -672,9 +670,8 @@ static int child_init(int rank)
 		LM_ERR("cannot start the fast timer\n");
 		return -1;
 	}
-	if (rank == PROC_MAIN && rtc_db_wal_bounded() &&
-	    fork_basic_timer(PROC_TIMER, "SYLKRTC DB", 1, db_timer, NULL, 1) < 0) {
-		LM_ERR("cannot start the database timer\n");
+	if (rank == PROC_MAIN && rtc_journal_start() < 0) {
+		LM_ERR("cannot start the journal writer\n");
 		return -1;
 	}
 	if (rank == PROC_MAIN && rtc_files_start() < 0) {

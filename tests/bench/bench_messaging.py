@@ -342,7 +342,7 @@ def notes(res):
             "db_sqlite prepares every statement anew). Before `sqlite_wal_limit` the WAL "
             "file grew by tens of MB a second under this load (930 MB after 15 s at 100 "
             "pairs: SQLite's own checkpoints never found a moment without writers and "
-            "readers to start it over); now the `SYLKRTC DB` process starts it over once a "
+            "readers to start it over); now the journal writer starts it over once a "
             "second and it stays at its 64 MiB limit, which did not change the rate. Each MESSAGE answers the proxy's last challenge "
             "for the account at once (nonce count rising), so a 407 comes once per account "
             "and nonce lifetime, not per message.")

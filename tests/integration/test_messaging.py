@@ -475,6 +475,35 @@ def test_the_journal_log_stays_bounded_under_steady_load(tmp_path_factory, rtpen
         kamailio.stop()
 
 
+def test_a_locked_journal_gives_an_error_and_the_next_message_goes_through(server):
+    """Another program holds the journal's write lock longer than SQLite's
+    busy timeout (5 s): alice's message gets an error reply, not silence or a
+    hang, and once the lock is gone her next message is stored and reaches
+    bob."""
+    import sqlite3
+    import time
+    with device(server, "alice") as alice, device(server, "bob") as bob:
+        db = sqlite3.connect(os.path.join(server.state_dir, "sylk.sqlite"), timeout=30,
+                             isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            t0 = time.monotonic()
+            reply = alice.request("account-message", timeout=30, account=ALICE, uri=BOB,
+                                  message_id=str(uuid.uuid4()), content="while locked",
+                                  content_type="text/plain", timestamp=now())
+            assert reply.get("sylkrtc") == "error", reply
+            assert "store" in reply.get("error", ""), reply
+            assert time.monotonic() - t0 < 25
+        finally:
+            db.rollback()
+            db.close()
+        mid = send(alice, ALICE, BOB, "after the lock")
+        assert wait_message(bob, mid)["content"] == "after the lock"
+        wait_disposition(alice, mid, "accepted")
+        assert [m["content"] for m in sync(bob, BOB) if m["message_id"] == mid] == \
+            ["after the lock"]
+
+
 # ---- two real browsers -----------------------------------------------------------------
 
 

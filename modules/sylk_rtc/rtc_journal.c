@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The journal writer: see rtc_journal.h. */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cfg/cfg_struct.h"
+#include "core/dprint.h"
+#include "core/locking.h"
+#include "core/mem/shm_mem.h"
+#include "core/pt.h"
+
+#include "../common/sip_util.h"
+#include "rtc_db.h"
+#include "rtc_journal.h"
+
+/* requests in one transaction at most */
+#define JOURNAL_BATCH_MAX 256
+/* requests nobody waits for (msgstore_set_state_soon()) queued at most:
+ * past it the next one waits like the others */
+#define JOURNAL_DETACHED_MAX 4096
+/* the writer's page cache */
+#define JOURNAL_CACHE_KIB 16384
+#define STR_OF_(x) #x
+#define STR_OF(x) STR_OF_(x)
+/* how long a worker waits for its request: longer than SQLite's busy
+ * timeout on the writer's BEGIN (rtc_db.c) */
+#define JOURNAL_WAIT_MS 15000
+
+enum journal_op { JOURNAL_ADD, JOURNAL_SET_STATE };
+
+/* One write a worker asked for (shm). For JOURNAL_SET_STATE only the row's
+ * account, message_id and state are used. */
+struct journal_req {
+	enum journal_op op;
+	int max;                 /* JOURNAL_ADD: the cap, 0 = none */
+	struct msgstore_row row; /* its content points at content[] */
+	int result;
+	volatile int done;       /* futex word: 1 once result is set */
+	bool abandoned;          /* nobody waits (any more): the writer frees it */
+	bool detached;           /* counted in journal_queue.detached */
+	struct journal_req *next;
+	char content[];
+};
+
+struct journal_queue {
+	gen_lock_t lock; /* head, tail, done and abandoned of every request */
+	struct journal_req *head, **tail;
+	volatile int seq; /* futex word of the writer: bumped by every request */
+	int detached;     /* queued requests nobody waits for */
+	volatile int writer_pid;
+};
+
+static struct journal_queue *queue;
+
+static void futex_wait_ms(volatile int *word, int seen, int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	/* shared (not private) futexes: the word is in shm, waiters and wakers
+	 * are different processes */
+	syscall(SYS_futex, word, FUTEX_WAIT, seen, &ts, NULL, 0);
+}
+
+static void futex_wake_all(volatile int *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static int ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int)((now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+int rtc_journal_init(void)
+{
+	if (!rtc_db_enabled() || !rtc_db_is_sqlite() || !rtc_db_has_sql())
+		return 0;
+	queue = shm_malloc(sizeof(*queue));
+	if (!queue) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(queue, 0, sizeof(*queue));
+	if (!lock_init(&queue->lock)) {
+		LM_ERR("cannot initialise the journal queue lock\n");
+		shm_free(queue);
+		queue = NULL;
+		return -1;
+	}
+	queue->tail = &queue->head;
+	register_procs(1);
+	cfg_register_child(1);
+	return 0;
+}
+
+bool rtc_journal_delegates(void)
+{
+	return queue && queue->writer_pid && queue->writer_pid != my_pid();
+}
+
+/* ---- workers -------------------------------------------------------------- */
+
+static void enqueue(struct journal_req *r)
+{
+	r->next = NULL;
+	lock_get(&queue->lock);
+	*queue->tail = r;
+	queue->tail = &r->next;
+	__atomic_add_fetch(&queue->seq, 1, __ATOMIC_SEQ_CST);
+	lock_release(&queue->lock);
+	futex_wake_all(&queue->seq);
+}
+
+/* Queues @p r, waits for its result and frees it. */
+static int submit(struct journal_req *r)
+{
+	struct timespec t0;
+	int waited = 0, result;
+
+	enqueue(r);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) && waited < JOURNAL_WAIT_MS) {
+		futex_wait_ms(&r->done, 0, JOURNAL_WAIT_MS - waited);
+		waited = ms_since(&t0);
+	}
+	/* the writer sets done and wakes us with the lock held: once we hold
+	 * it, the writer no longer touches r */
+	lock_get(&queue->lock);
+	if (!r->done) {
+		r->abandoned = true;
+		lock_release(&queue->lock);
+		LM_ERR("the journal writer did not answer within %d ms\n", JOURNAL_WAIT_MS);
+		return EIO;
+	}
+	result = r->result;
+	lock_release(&queue->lock);
+	shm_free(r);
+	return result;
+}
+
+static struct journal_req *req_new(enum journal_op op, const char *content)
+{
+	size_t len = content ? strlen(content) : 0;
+	struct journal_req *r = shm_malloc(sizeof(*r) + len + 1);
+
+	if (!r) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(r, 0, sizeof(*r));
+	r->op = op;
+	if (len)
+		memcpy(r->content, content, len);
+	r->content[len] = '\0';
+	return r;
+}
+
+int rtc_journal_add(const struct msgstore_row *row, int max)
+{
+	struct journal_req *r = req_new(JOURNAL_ADD, row->content);
+
+	if (!r)
+		return ENOMEM;
+	r->max = max;
+	r->row = *row;
+	r->row.content = r->content;
+	return submit(r);
+}
+
+/* Queues @p r for nobody to wait for (the writer frees it), unless too
+ * many such are queued already. */
+static bool detach(struct journal_req *r)
+{
+	bool room;
+
+	lock_get(&queue->lock);
+	room = queue->detached < JOURNAL_DETACHED_MAX;
+	if (room) {
+		queue->detached++;
+		r->abandoned = r->detached = true;
+	}
+	lock_release(&queue->lock);
+	if (room)
+		enqueue(r);
+	return room;
+}
+
+int rtc_journal_set_state(const char *account, const char *message_id, const char *state,
+			  bool wait)
+{
+	struct journal_req *r = req_new(JOURNAL_SET_STATE, NULL);
+
+	if (!r)
+		return ENOMEM;
+	sylk_copy(r->row.account, sizeof(r->row.account), account, strlen(account));
+	sylk_copy(r->row.message_id, sizeof(r->row.message_id), message_id, strlen(message_id));
+	sylk_copy(r->row.state, sizeof(r->row.state), state, strlen(state));
+	if (!wait && detach(r))
+		return 0;
+	return submit(r);
+}
+
+/* ---- the writer ----------------------------------------------------------- */
+
+/* Up to JOURNAL_BATCH_MAX requests off the queue, oldest first. */
+static struct journal_req *take_batch(void)
+{
+	struct journal_req *batch, *last;
+	int n = 1;
+
+	lock_get(&queue->lock);
+	batch = last = queue->head;
+	if (batch) {
+		while (last->next && n < JOURNAL_BATCH_MAX) {
+			last = last->next;
+			n++;
+		}
+		queue->head = last->next;
+		if (!queue->head)
+			queue->tail = &queue->head;
+		last->next = NULL;
+	}
+	lock_release(&queue->lock);
+	return batch;
+}
+
+static int run_one(struct journal_req *r)
+{
+	if (r->op == JOURNAL_ADD)
+		return msgstore_add_here(&r->row, r->max);
+	return msgstore_set_state_here(r->row.account, r->row.message_id, r->row.state);
+}
+
+/* One transaction for the batch; without one (BEGIN refused), each
+ * statement commits on its own as the workers' used to. */
+static void run_batch(struct journal_req *batch)
+{
+	bool txn = rtc_db_exec("BEGIN IMMEDIATE") == 0;
+
+	for (struct journal_req *r = batch; r; r = r->next)
+		r->result = run_one(r);
+	if (txn && rtc_db_exec("COMMIT") != 0) {
+		LM_ERR("the journal could not commit %s: every write of it failed\n",
+		       batch->row.message_id);
+		rtc_db_exec("ROLLBACK");
+		for (struct journal_req *r = batch; r; r = r->next)
+			r->result = EIO;
+	}
+}
+
+static void finish(struct journal_req *batch)
+{
+	struct journal_req *r, *next;
+
+	lock_get(&queue->lock);
+	for (r = batch; r; r = next) {
+		next = r->next;
+		if (r->abandoned) {
+			if (r->detached)
+				queue->detached--;
+			shm_free(r);
+			continue;
+		}
+		__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+		futex_wake_all(&r->done);
+	}
+	lock_release(&queue->lock);
+}
+
+static void writer_loop(void)
+{
+	time_t last_second = time(NULL);
+
+	for (;;) {
+		int seen = __atomic_load_n(&queue->seq, __ATOMIC_ACQUIRE);
+		struct journal_req *batch = take_batch();
+
+		if (batch) {
+			run_batch(batch);
+			finish(batch);
+		} else {
+			/* returns at once when a request came after `seen` */
+			futex_wait_ms(&queue->seq, seen, 1000);
+		}
+		if (time(NULL) != last_second) {
+			last_second = time(NULL);
+			cfg_update();
+			rtc_db_wal_restart();
+		}
+	}
+}
+
+/* The journal's pages stay in this process's cache: nobody else writes
+ * them. Its checkpoints come once a second (rtc_db_wal_restart()), not
+ * every 1000 pages in the middle of a batch, which made every worker wait
+ * for the disk flush. */
+static void writer_setup(void)
+{
+	if (!rtc_db_table("sylk_messages"))
+		return;
+	rtc_db_exec("PRAGMA cache_size = -" STR_OF(JOURNAL_CACHE_KIB));
+	if (rtc_db_wal_bounded())
+		rtc_db_exec("PRAGMA wal_autocheckpoint = 0");
+}
+
+int rtc_journal_start(void)
+{
+	int pid;
+
+	if (!queue)
+		return 0;
+	pid = fork_process(PROC_TIMER, "SYLKRTC JOURNAL", 1);
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (cfg_child_init())
+			return -1;
+		writer_setup();
+		queue->writer_pid = my_pid();
+		writer_loop();
+	}
+	return 0;
+}
