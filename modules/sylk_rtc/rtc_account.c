@@ -252,7 +252,8 @@ int rtc_account_receivers(const char *aor, int except, int *out, int max)
 {
 	int n = 0;
 
-	for (struct rtc_account *a = rtc_account_first(); a && n < max; a = a->next) {
+	for (struct rtc_account *a = rtc_account_with_aor(aor); a && n < max;
+	     a = rtc_account_next_with_aor(a, aor)) {
 		bool seen = false;
 
 		if (a->conn_id == except || strcmp(a->aor, aor) != 0 || !rtc_account_may_receive(a))

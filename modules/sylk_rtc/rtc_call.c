@@ -1101,7 +1101,8 @@ static int deliver_invite(struct sip_msg *msg, unsigned account_key)
 	a = rtc_account_by_key(account_key);
 	if (a && a->conn_id >= 0) {
 		sylk_copy(aor, sizeof(aor), a->aor, strlen(a->aor));
-		for (b = rtc_account_first(); b && off.count < RTC_FORK_MAX; b = b->next) {
+		for (b = rtc_account_with_aor(aor); b && off.count < RTC_FORK_MAX;
+		     b = rtc_account_next_with_aor(b, aor)) {
 			if (!rtc_account_may_receive(b) || strcmp(b->aor, aor) != 0)
 				continue;
 			off.conns[off.count] = b->conn_id;

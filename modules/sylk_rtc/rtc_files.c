@@ -219,8 +219,9 @@ static bool sender_connected(const char *ip, const char *aor, char *canon, size_
 	sylk_ws_conn_info_t info;
 
 	rtc_lock();
-	for (struct rtc_account *a = rtc_account_first(); a && n < RTC_FORK_MAX; a = a->next)
-		if (a->conn_id >= 0 && strcasecmp(a->aor, aor) == 0 && rtc_account_may_receive(a)) {
+	for (struct rtc_account *a = rtc_account_with_aor(aor); a && n < RTC_FORK_MAX;
+	     a = rtc_account_next_with_aor(a, aor))
+		if (a->conn_id >= 0 && rtc_account_may_receive(a)) {
 			ids[n++] = a->conn_id;
 			copy(canon, size, a->aor);
 		}

@@ -110,7 +110,8 @@ static struct pres_sub *sub_by_key(struct pres_user *u, unsigned key)
 
 static bool aor_still_up(const char *aor, const struct rtc_account *except)
 {
-	for (struct rtc_account *a = rtc_account_first(); a; a = a->next)
+	for (struct rtc_account *a = rtc_account_with_aor(aor); a;
+	     a = rtc_account_next_with_aor(a, aor))
 		if (a != except && !strcmp(a->aor, aor) && rtc_account_may_receive(a))
 			return true;
 	return false;

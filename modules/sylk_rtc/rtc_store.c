@@ -3,10 +3,13 @@
  * process holds thousands of accounts at most, and a lookup under the lock
  * is a short walk. Replace with hash tables when a benchmark says so. */
 #include <string.h>
+#include <strings.h>
 
 #include "core/dprint.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
+
+#include "sylk_ws/base/str.h"
 
 #include "../common/ng_client.h"
 #include "../common/shm_store.h"
@@ -15,12 +18,19 @@
 #include "rtc_stats.h"
 #include "rtc_store.h"
 
+/* buckets of each index (a power of two): with 10,000 connections online a
+ * lookup walks a few entries, not all of them */
+#define RTC_INDEX_SIZE 4096
+
 struct rtc_store {
 	struct sylk_store_base base; /* first: lock and keys */
 	struct rtc_conn *conns;
 	struct rtc_account *accounts;
 	struct rtc_session *sessions;
 	volatile int fast_work;
+	struct rtc_conn *conn_by_id[RTC_INDEX_SIZE];
+	struct rtc_account *account_by_aor[RTC_INDEX_SIZE];
+	struct rtc_account *account_by_key[RTC_INDEX_SIZE];
 };
 
 static struct rtc_store *store;
@@ -136,11 +146,26 @@ void rtc_shm_free_str(char **s)
 
 /* ---- connections --------------------------------------------------------- */
 
+static struct rtc_conn **conn_slot(int id)
+{
+	return &store->conn_by_id[(unsigned)id & (RTC_INDEX_SIZE - 1)];
+}
+
+static struct rtc_account **aor_slot(const char *aor)
+{
+	return &store->account_by_aor[str_hash_fold(STR_HASH_INIT, aor) & (RTC_INDEX_SIZE - 1)];
+}
+
+static struct rtc_account **key_slot(unsigned key)
+{
+	return &store->account_by_key[key & (RTC_INDEX_SIZE - 1)];
+}
+
 struct rtc_conn *rtc_conn_find(int id)
 {
 	struct rtc_conn *c;
 
-	for (c = store->conns; c; c = c->next)
+	for (c = *conn_slot(id); c; c = c->id_next)
 		if (c->id == id)
 			return c;
 	return NULL;
@@ -164,6 +189,8 @@ struct rtc_conn *rtc_conn_add(int id, enum sylkrtc_version version)
 	c->version = version;
 	c->next = store->conns;
 	store->conns = c;
+	c->id_next = *conn_slot(id);
+	*conn_slot(id) = c;
 	RTC_STAT_INC(connections);
 	return c;
 }
@@ -172,6 +199,12 @@ void rtc_conn_remove(int id)
 {
 	struct rtc_conn **pp;
 
+	for (pp = conn_slot(id); *pp; pp = &(*pp)->id_next) {
+		if ((*pp)->id == id) {
+			*pp = (*pp)->id_next;
+			break;
+		}
+	}
 	for (pp = &store->conns; *pp; pp = &(*pp)->next) {
 		if ((*pp)->id == id) {
 			struct rtc_conn *c = *pp;
@@ -186,11 +219,29 @@ void rtc_conn_remove(int id)
 
 /* ---- accounts ------------------------------------------------------------ */
 
+struct rtc_account *rtc_account_with_aor(const char *aor)
+{
+	struct rtc_account *a = *aor_slot(aor);
+
+	while (a && strcasecmp(a->aor, aor) != 0)
+		a = a->aor_next;
+	return a;
+}
+
+struct rtc_account *rtc_account_next_with_aor(const struct rtc_account *a, const char *aor)
+{
+	struct rtc_account *b = a->aor_next;
+
+	while (b && strcasecmp(b->aor, aor) != 0)
+		b = b->aor_next;
+	return b;
+}
+
 struct rtc_account *rtc_account_find(int conn_id, const char *aor)
 {
 	struct rtc_account *a;
 
-	for (a = store->accounts; a; a = a->next)
+	for (a = rtc_account_with_aor(aor); a; a = rtc_account_next_with_aor(a, aor))
 		if (a->conn_id == conn_id && strcmp(a->aor, aor) == 0)
 			return a;
 	return NULL;
@@ -200,7 +251,7 @@ struct rtc_account *rtc_account_by_key(unsigned key)
 {
 	struct rtc_account *a;
 
-	for (a = store->accounts; a; a = a->next)
+	for (a = *key_slot(key); a; a = a->key_next)
 		if (a->key == key)
 			return a;
 	return NULL;
@@ -231,6 +282,10 @@ struct rtc_account *rtc_account_new(int conn_id, const char *aor)
 	}
 	a->next = store->accounts;
 	store->accounts = a;
+	a->aor_next = *aor_slot(a->aor);
+	*aor_slot(a->aor) = a;
+	a->key_next = *key_slot(a->key);
+	*key_slot(a->key) = a;
 	RTC_STAT_INC(accounts);
 	return a;
 }
@@ -242,6 +297,18 @@ void rtc_account_destroy(struct rtc_account *a)
 	for (pp = &store->accounts; *pp; pp = &(*pp)->next) {
 		if (*pp == a) {
 			*pp = a->next;
+			break;
+		}
+	}
+	for (pp = aor_slot(a->aor); *pp; pp = &(*pp)->aor_next) {
+		if (*pp == a) {
+			*pp = a->aor_next;
+			break;
+		}
+	}
+	for (pp = key_slot(a->key); *pp; pp = &(*pp)->key_next) {
+		if (*pp == a) {
+			*pp = a->key_next;
 			break;
 		}
 	}

@@ -34,6 +34,7 @@ struct rtc_conn {
 	int account_count;
 	struct rate_window rate; /* request rate limit window */
 	struct rtc_conn *next;
+	struct rtc_conn *id_next; /* in the store's index by id */
 };
 
 enum rtc_reg_state {
@@ -75,6 +76,8 @@ struct rtc_account {
 	char reg_reason[RTC_REASON_SIZE];
 
 	struct rtc_account *next;
+	struct rtc_account *aor_next; /* in the store's index by AOR */
+	struct rtc_account *key_next; /* in the store's index by key */
 };
 
 enum rtc_dir {
@@ -151,6 +154,12 @@ struct rtc_conn *rtc_conn_first(void);
 struct rtc_account *rtc_account_find(int conn_id, const char *aor);
 struct rtc_account *rtc_account_by_key(unsigned key);
 struct rtc_account *rtc_account_first(void);
+/* The accounts whose AOR equals @p aor ignoring case (callers that want the
+ * exact spelling compare themselves): for (a = rtc_account_with_aor(aor);
+ * a; a = rtc_account_next_with_aor(a, aor)). An index, not a walk of every
+ * account: messages and calls look accounts up this way all the time. */
+struct rtc_account *rtc_account_with_aor(const char *aor);
+struct rtc_account *rtc_account_next_with_aor(const struct rtc_account *a, const char *aor);
 /* Links a zeroed account owned by the store (key and conn set). */
 struct rtc_account *rtc_account_new(int conn_id, const char *aor);
 void rtc_account_destroy(struct rtc_account *a);

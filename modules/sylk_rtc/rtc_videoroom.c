@@ -919,9 +919,9 @@ static void invite_offline(const struct sylkrtc_request *req, const char *room,
 	for (size_t i = 0; i < req->participant_count; i++) {
 		bool online = false;
 
-		for (struct rtc_account *a = rtc_account_first(); a && !online; a = a->next)
-			online = strcasecmp(a->aor, req->participants[i]) == 0 &&
-				 rtc_account_may_receive(a);
+		for (struct rtc_account *a = rtc_account_with_aor(req->participants[i]);
+		     a && !online; a = rtc_account_next_with_aor(a, req->participants[i]))
+			online = rtc_account_may_receive(a);
 		if (!online)
 			rtc_push_conference(req->participants[i], from->uri, from->display_name,
 					    room, sid, video);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* String helpers: see str.h. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,4 +112,11 @@ int str_pct_segment(const char *s, size_t n, char *out, size_t size)
 	}
 	out[o] = '\0';
 	return o ? 0 : EINVAL;
+}
+
+unsigned str_hash_fold(unsigned h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 16777619u;
+	return h;
 }

@@ -45,4 +45,13 @@ bool str_list_has(const char *list, const char *s);
  */
 int str_pct_segment(const char *s, size_t n, char *out, size_t size);
 
+/** Where str_hash_fold() starts (FNV-1a's offset basis). */
+#define STR_HASH_INIT 2166136261u
+
+/**
+ * Folds @p s into the FNV-1a hash @p h, ASCII case ignored, so that keys
+ * that compare equal with strcasecmp() hash alike (addresses, JIDs).
+ */
+unsigned str_hash_fold(unsigned h, const char *s);
+
 #endif

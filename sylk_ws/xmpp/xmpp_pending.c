@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Presence waiting for room toward the XMPP server: see xmpp_pending.h. */
-#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
 
+#include "sylk_ws/base/str.h"
 #include "sylk_ws/xmpp/xmpp_pending.h"
 
 #define BUCKETS_MIN 16
@@ -34,17 +34,13 @@ struct xmpp_pending {
 	struct pending_pair **bucket;
 };
 
-/* FNV-1a over the lower-cased key: JIDs match case-insensitively */
+/* JIDs match case-insensitively */
 static unsigned hash_of(const char *from, const char *to)
 {
-	unsigned h = 2166136261u;
+	unsigned h = str_hash_fold(STR_HASH_INIT, from);
 
-	for (const char *s = from; *s; s++)
-		h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 16777619u;
 	h = (h ^ 0xffu) * 16777619u; /* ("ab", "c") and ("a", "bc") differ */
-	for (const char *s = to; *s; s++)
-		h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 16777619u;
-	return h;
+	return str_hash_fold(h, to);
 }
 
 int xmpp_pending_class_of(const char *type)

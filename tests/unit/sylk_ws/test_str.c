@@ -100,8 +100,20 @@ static void test_pct_segment(void)
 	CHECK_INT(str_pct_segment("12345678", 8, out, sizeof(out)), ENAMETOOLONG);
 }
 
+static void test_hash_fold(void)
+{
+	unsigned a = str_hash_fold(STR_HASH_INIT, "Alice@Sylk.Test");
+
+	CHECK_INT(a, str_hash_fold(STR_HASH_INIT, "alice@sylk.test"));
+	CHECK(a != str_hash_fold(STR_HASH_INIT, "alice@sylk.tesu"));
+	CHECK_INT(str_hash_fold(STR_HASH_INIT, ""), STR_HASH_INIT);
+	/* FNV-1a's published value for "a" */
+	CHECK_INT(str_hash_fold(STR_HASH_INIT, "a"), 0xe40c292cu);
+}
+
 int main(void)
 {
+	RUN(test_hash_fold);
 	RUN(test_pct_segment);
 	RUN(test_dup);
 	RUN(test_list_has);
