@@ -43,8 +43,9 @@ extern int msgstore_max_stored;
 /* msgstore_add() for a row a MESSAGE from the network brings: ENOSPC when
  * the account holds @p max incoming rows already (0: no limit). EEXIST is
  * checked first, so a copy of a stored message is never refused. The count
- * is bounded by @p max; workers storing at the same instant may each add
- * one past it. */
+ * is bounded by @p max. With SQLite the journal writer makes every such
+ * insert in turn, so the cap holds exactly; with another database workers
+ * storing at the same instant may each add one past it. */
 int msgstore_add_capped(struct msgstore_row *row, int max);
 
 /* A message's state changes (an IMDN, the final SIP response): updates
