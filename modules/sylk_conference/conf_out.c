@@ -2,16 +2,20 @@
 /* The focus's requests, copied under the store lock and sent after it
  * (conf_out.h). */
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/dprint.h"
+#include "core/events.h"
 #include "core/globals.h"
 #include "core/mem/mem.h"
+#include "core/mem/shm_mem.h"
 #include "core/parser/parse_rr.h"
 #include "core/pass_fd.h"
+#include "core/sr_module.h"
 #include "core/tcp_conn.h"
 #include "core/timer.h"
 #include "modules/tm/uac.h"
@@ -205,6 +209,56 @@ static int out_dlg(dlg_t *d, struct out *o)
 	return 0;
 }
 
+/* ---- the server stops ------------------------------------------------------- */
+
+static int *stopping; /* shm: set once the server stops */
+static sr_corecb_void_f next_app_shutdown;
+
+/* the main process, before it signals the others */
+static void app_shutdown(void)
+{
+	if (stopping)
+		*stopping = 1;
+	if (next_app_shutdown)
+		next_app_shutdown();
+}
+
+int conf_out_init(void)
+{
+	sr_corecb_t *cb = sr_corecb_get();
+
+	stopping = shm_malloc(sizeof(*stopping));
+	if (!stopping) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	*stopping = 0;
+	if (cb) {
+		next_app_shutdown = cb->app_shutdown;
+		cb->app_shutdown = app_shutdown;
+	}
+	return 0;
+}
+
+bool conf_stopping(void)
+{
+	struct pollfd pfd = {.fd = unix_tcp_sock, .events = POLLOUT};
+
+	if (ksr_shutdown_phase() || (stopping && *stopping))
+		return true;
+	/* the whole process group may get the signal at once (kill(0), a
+	 * service manager): tcp_main may have gone before this process learns
+	 * of the stop, and its end of our socket with it */
+	if (unix_tcp_sock >= 0 && poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR))) {
+		if (stopping)
+			*stopping = 1;
+		return true;
+	}
+	return false;
+}
+
+/* ---- sending ----------------------------------------------------------------- */
+
 /* Asks tcp_main to close the connection, as a sender does after a write
  * with the close-after-send flag (CONN_EOF); marked bad too, so that the
  * reader process holding it drops it at its next event. */
@@ -215,6 +269,10 @@ static int close_conn(int id)
 
 	if (!con)
 		return 0; /* gone already */
+	if (conf_stopping()) { /* tcp_main closes everything */
+		tcpconn_put(con);
+		return 0;
+	}
 	con->send_flags.f |= SND_F_CON_CLOSE;
 	con->state = S_CONN_BAD;
 	con->timeout = get_ticks_raw();
@@ -229,8 +287,11 @@ static int close_conn(int id)
 
 int conf_out_close(int conn_id)
 {
-	struct out *o = pkg_malloc(sizeof(*o) + 1);
+	struct out *o;
 
+	if (conf_stopping())
+		return 0; /* tcp_main closes everything (or is gone) */
+	o = pkg_malloc(sizeof(*o) + 1);
 	if (!o) {
 		PKG_MEM_ERROR;
 		return ENOMEM;

@@ -9,6 +9,8 @@
 #ifndef CONF_OUT_H
 #define CONF_OUT_H
 
+#include <stdbool.h>
+
 #include "core/parser/msg_parser.h"
 #include "modules/tm/dlg.h"
 #include "modules/tm/t_hooks.h"
@@ -37,6 +39,14 @@ int conf_out_close(int conn_id);
  * 0 or -1. */
 int conf_out_reply(struct sip_msg *msg, int code, const char *reason, const char *hdrs,
 		   const char *body, const str *to_tag);
+
+/* The server stops (the main process began its shutdown, or tcp_main is
+ * gone): MSRP closes and writes are skipped, tcp_main closes every
+ * connection itself and asking it would only fail. Any process. */
+bool conf_stopping(void);
+
+/* In mod_init: the shared flag conf_stopping() reads. 0 or -1. */
+int conf_out_init(void);
 
 /* Send what this process queued. Lock NOT held (conf_unlock()). */
 void conf_out_flush(void);

@@ -39,6 +39,7 @@
 #include "conf_mixer.h"
 #include "conf_http.h"
 #include "conf_msrp.h"
+#include "conf_out.h"
 #include "conf_playback.h"
 #include "conf_room.h"
 #include "conf_sip.h"
@@ -566,7 +567,7 @@ static int mod_init(void)
 		LM_ERR("cannot create file_dir %s\n", conf_cfg.file_dir);
 		return -1;
 	}
-	if (derive_addresses() < 0 || conf_store_init() < 0)
+	if (derive_addresses() < 0 || conf_store_init() < 0 || conf_out_init() < 0)
 		return -1;
 	/* the core hands every MSRP frame to one module: this one */
 	if (sr_event_register_cb(SREV_TCP_MSRP_FRAME, conf_msrp_frame) != 0) {
