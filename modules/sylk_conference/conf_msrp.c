@@ -3,7 +3,11 @@
  * we gave it in the SDP answer and sends a first SEND (maybe empty); that
  * binds the TCP connection to the participant. From then on the focus
  * relays its chat by the rules of the chat room (conference/room/chat_room.c)
- * and sends to others over their own bound connections. */
+ * and sends to others over their own bound connections. Nothing is written
+ * with the store lock held: what is decided under it (responses, reports,
+ * relayed SENDs, the history for a late joiner) waits in this process's
+ * outbox until conf_unlock(), in order (conf_msrp_send.c); a file pull
+ * lets go of the lock before it writes its chunks. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +52,9 @@ static const char *our_session(const struct msrp_message *m, size_t *len)
 	return u->session_id;
 }
 
+/* The response @p code to @p req, if it wants one. Lock held or not: under
+ * the lock it waits in the outbox for conf_unlock(), ahead of whatever this
+ * process queues after it (conf_msrp_send.h). */
 static void respond(int conn_id, const struct msrp_message *req, uint16_t code, const char *comment)
 {
 	struct msrp_buf b;
@@ -84,7 +91,8 @@ static void report_success(int conn_id, const struct msrp_message *m)
 #define FILE_WINDOW 32
 
 /* More of a stored file to a participant that pulls it. Lock held once
- * (by handle()): let go of while the chunks are read and handed to TCP;
+ * (by handle()): let go of while the chunks are read and handed to TCP
+ * (after what was queued before them: conf_unlock() writes it first);
  * only this connection's reader, which is us, moves the transfer on. */
 static void send_file(struct conf_participant *p)
 {

@@ -13,6 +13,7 @@
 #include "conf_audio.h"
 #include "conf_bridge.h"
 #include "conf_config.h"
+#include "conf_msrp_send.h"
 #include "conf_out.h"
 #include "conf_session.h"
 #include "conf_stats.h"
@@ -74,7 +75,8 @@ void conf_unlock(void)
 	depth = 0;
 	sylk_store_unlock(&store->base);
 	/* what was queued under the lock talks to the network now */
-	conf_out_flush(); /* NOTIFY, BYE, dial-out INVITEs */
+	conf_msrp_flush(); /* MSRP responses, reports, SENDs: before the closes */
+	conf_out_flush();  /* NOTIFY, BYE, dial-out INVITEs, MSRP closes */
 	conf_audio_flush();
 	conf_bridge_flush();  /* chat for the gateway's video rooms */
 	conf_session_flush(); /* and for the XMPP gateway's chat sessions */

@@ -146,8 +146,8 @@ int conf_store_init(void);
 void conf_store_destroy(void);
 /* No network I/O and no long work under this lock: rtpengine round trips
  * happen without it (the object is found again by key afterwards), and the
- * rtpengine deletes queued under it go out when this process's outermost
- * conf_unlock() releases it. */
+ * MSRP writes, tm requests, MSRP closes and rtpengine deletes queued under
+ * it go out when this process's outermost conf_unlock() releases it. */
 void conf_lock(void);
 void conf_unlock(void);
 /* whether this process holds the lock (the focus's replies check it) */

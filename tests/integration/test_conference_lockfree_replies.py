@@ -8,11 +8,16 @@ stays as it was: the 200 to a SUBSCRIBE and the 202 to a REFER arrive
 before their first NOTIFY, in-dialog requests get their usual answers,
 and the module never logs a reply sent with the lock held.
 
+MSRP is written after the lock too: a participant that reads nothing
+holds up nobody else's chat, and the module never logs an MSRP write
+with the lock held.
+
 Also: a private MSRP chat session of the focus (the playback service's,
 an XMPP chat session) closes its MSRP connection when the session ends,
 as a room's participant does, instead of answering a late SEND with 481."""
 
 import re
+import socket
 import threading
 import time
 
@@ -286,8 +291,64 @@ def test_an_xmpp_chat_session_closes_its_msrp_connection_after_the_bye(gateway, 
     assert lock_bugs(gateway) == []
 
 
+# ---- MSRP writes after the lock ---------------------------------------------------
+
+def test_a_participant_that_reads_nothing_holds_up_no_chat(server, members):
+    """carol joins a room's chat and reads nothing (a small receive buffer),
+    so what the focus writes to her piles up in her connection's queue.
+    alice goes on chatting to erin in that room, bob to dave in another:
+    every message arrives, in order, within seconds; SIP requests to the
+    focus are answered at once; once carol reads, what waited for her
+    comes in order; and no MSRP byte was written with the store lock
+    held. (Kamailio's asynchronous TCP writes queue what carol does not
+    read, so this held before the focus moved its writes out of the lock
+    too: a guard, and the log check is what sees a write under the lock.)"""
+    room, other = new_room(), new_room()
+    alice, bob = local(server, members, "alice"), local(server, members, "bob")
+    erin, dave = members(server, "erin"), members(server, "dave")
+    for m, r in ((alice, room), (erin, room), (bob, other), (dave, other)):
+        assert m.join(r).code == 200
+        m.connect()
+    carol = local(server, members, "carol")
+    assert carol.join(room).code == 200
+    focus = re.search(r"a=path:(\S+)", carol.answer.body).group(1)
+    carol.msrp = MsrpClient(focus, local_path=f"msrp://127.0.0.1:40000/{carol.msrp_id};tcp",
+                            reading=False)
+    carol.msrp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    carol.msrp.send(b"", content_type=None)  # binds; its 200 stays unread
+    wait_until(lambda: f"{carol.aor} joined the chat" in server.process.log(), 5,
+               what="carol's MSRP connection bound")
+    big = "x" * 16384
+    sent = [f"{i} {big}" for i in range(100)]
+    started = time.monotonic()
+    for text in sent:
+        _, tids = alice.msrp.send(cpim(alice.aor, room_uri(room), text))
+    assert alice.msrp.wait_response(tids[-1], 10).code == 200
+    for i in range(20):
+        _, last = bob.msrp.send(cpim(bob.aor, room_uri(other), f"other {i}"))
+    assert bob.msrp.wait_response(last[-1], 10).code == 200
+    t = time.monotonic()
+    assert alice.ua.request_in_dialog(alice.dialog, "OPTIONS", timeout=3).code == 405
+    alice.ua.subscribe(room_uri(room), timeout=3)
+    assert time.monotonic() - t < 2, "SIP answers took seconds"
+    erin.msrp.wait_for(lambda: len(erin.msrp.texts()) >= len(sent), 10, what="alice's messages")
+    assert erin.msrp.texts() == sent
+    dave.msrp.wait_for(lambda: len(dave.msrp.texts()) >= 20, 10, what="bob's messages")
+    assert dave.msrp.texts() == [f"other {i}" for i in range(20)]
+    assert time.monotonic() - started < 15
+    # once she reads, what waited for her comes in order (slowly: her 4 KiB
+    # window and delayed ACKs)
+    carol.msrp.resume_reading()
+    carol.msrp.wait_for(lambda: len(carol.msrp.texts()) >= 10, 15,
+                        what="the messages carol did not read")
+    got = carol.msrp.texts()
+    assert got == sent[:len(got)]
+    assert lock_bugs(server) == []
+
+
 def test_no_reply_was_sent_with_the_store_lock_held(server):
     """Last in this module: after everything above (joins, re-INVITEs,
-    BYEs, SUBSCRIBEs, REFERs, the playback service's sessions)."""
+    BYEs, SUBSCRIBEs, REFERs, the playback service's sessions, room
+    chat): no reply and no MSRP write with the lock held."""
     time.sleep(0.5)
     assert lock_bugs(server) == []
