@@ -26,21 +26,14 @@ import pytest
 from sylktest.msrp import MsrpClient, cpim, random_id
 from sylktest.processes import free_port, wait_until
 from sylktest.rtpphone import SipMessage, SipUA, Subscription
-from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN, Kamailio, run_server_defines
+from sylktest.server import DEMO_ACCOUNTS, SIP_DOMAIN
+from test_conference_ack import server  # noqa: F401 - the default config with the prompt
 from test_conference_security import chat_offer, local, members, room_uri  # noqa: F401
+from test_playback_chat import chat_only_offer
 from test_xmpp_chat_session import alice as chat_session, gateway, prosody  # noqa: F401
 
 PLAYBACK = f"sip:playback@{SIP_DOMAIN}"
 LOCK_BUG = "with the store lock held"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, rtpengine):
-    """The default config with the playback prompt (run-server.sh's)."""
-    workdir = str(tmp_path_factory.mktemp("lockfree"))
-    kamailio = Kamailio(workdir, rtpengine, defines=run_server_defines(workdir))
-    yield kamailio
-    kamailio.stop()
 
 
 def new_room():
@@ -242,13 +235,6 @@ def test_concurrent_joins_subscribes_and_leaves_all_get_answers(server, members)
 
 
 # ---- private sessions close their MSRP connection -----------------------------------
-
-def chat_only_offer(path):
-    return "\r\n".join([
-        "v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
-        f"m=message {free_port()} TCP/MSRP *", f"a=path:{path}",
-        "a=accept-types:message/cpim text/plain", "a=setup:active", ""])
-
 
 def playback_chat(server, user="carol"):
     ua = SipUA(server.sip_port, user, SIP_DOMAIN, DEMO_ACCOUNTS[user])
