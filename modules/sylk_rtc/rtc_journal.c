@@ -304,6 +304,7 @@ static void writer_loop(void)
  * for the disk flush. */
 static void writer_setup(void)
 {
+	msgstore_writer_init();
 	if (!rtc_db_table("sylk_messages"))
 		return;
 	rtc_db_exec("PRAGMA cache_size = -" STR_OF(JOURNAL_CACHE_KIB));

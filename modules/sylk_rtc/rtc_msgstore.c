@@ -9,6 +9,7 @@
 #include "core/dprint.h"
 
 #include "sylk_ws/im/disposition.h"
+#include "sylk_ws/im/journal_counts.h"
 
 #include "../common/sip_util.h"
 #include "rtc_db.h"
@@ -216,6 +217,35 @@ static int count_incoming(const char *account, int max, long long *count)
 
 int msgstore_max_stored = 10000;
 
+/* the journal writer's bounds of incoming rows (journal_counts.h); NULL
+ * in every other process, which counts in the database each time */
+static struct journal_counts *counts;
+
+/* accounts whose bound the writer keeps */
+#define COUNTED_ACCOUNTS 65536
+
+void msgstore_writer_init(void)
+{
+	if (!counts && journal_counts_alloc(&counts, COUNTED_ACCOUNTS) != 0)
+		LM_WARN("no memory for the journal's counts: each MESSAGE counts in the database\n");
+}
+
+/* ENOSPC when @p account holds @p max incoming rows already */
+static int cap_check(const char *account, int max)
+{
+	long long n = counts ? journal_counts_get(counts, account) : -1;
+	int err;
+
+	if (n >= 0 && n < max)
+		return 0;
+	err = count_incoming(account, max, &n);
+	if (err)
+		return err;
+	if (counts && journal_counts_set(counts, account, n) != 0)
+		LM_WARN("no memory for the journal's count of %s\n", account);
+	return n >= max ? ENOSPC : 0;
+}
+
 int msgstore_add(struct msgstore_row *row)
 {
 	return msgstore_add_capped(row, 0);
@@ -235,17 +265,12 @@ int msgstore_add_here(struct msgstore_row *row, int max)
 	db_val_t vals[N_COLUMNS - 1];
 	db1_con_t *h;
 	int64_t id;
-	long long count;
 	int err;
 
 	if (find_row(row->account, row->message_id, &id, NULL) == 0)
 		return EEXIST;
-	if (max > 0) {
-		if ((err = count_incoming(row->account, max, &count)) != 0)
-			return err;
-		if (count >= max)
-			return ENOSPC;
-	}
+	if (max > 0 && (err = cap_check(row->account, max)) != 0)
+		return err;
 	h = rtc_db_table(T_MESSAGES);
 	if (!h)
 		return EIO;
@@ -270,6 +295,8 @@ int msgstore_add_here(struct msgstore_row *row, int max)
 		LM_ERR("cannot store message %s of %s\n", row->message_id, row->account);
 		return EIO;
 	}
+	if (counts && strcmp(row->direction, "incoming") == 0)
+		journal_counts_added(counts, row->account);
 	return 0;
 }
 

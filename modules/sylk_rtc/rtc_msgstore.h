@@ -61,6 +61,11 @@ int msgstore_set_state_soon(const char *account, const char *message_id, const c
 /* The two above made in this process: what the journal writer runs for the
  * others (rtc_journal.h), and every process's way without one. */
 int msgstore_add_here(struct msgstore_row *row, int max);
+
+/* The journal writer's own set-up: it alone adds incoming rows, so it keeps
+ * each account's count (an upper bound: others only remove rows) instead
+ * of counting in the database for every MESSAGE (journal_counts.h). */
+void msgstore_writer_init(void);
 int msgstore_set_state_here(const char *account, const char *message_id, const char *state);
 
 /* Removes one message / every message with @p contact. */

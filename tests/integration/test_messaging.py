@@ -295,6 +295,15 @@ def test_a_full_journal_refuses_more_and_keeps_what_it_has(capped):
     with device(capped, "bob") as bob:
         kept = sync(bob, BOB)
         assert [m["content"] for m in kept] == [f"{marker} {i}" for i in range(CAP)]
+        # bob makes room: the next MESSAGE is taken again, and the one after
+        # it is refused again (the journal writer's count follows both)
+        bob.expect_ack("account-remove-message", account=BOB, contact=kept[0]["contact"],
+                       message_id=kept[0]["message_id"])
+        # (bob is online now: 200, delivered at once)
+        wait_until(lambda: udp_message(capped.sip_port, f"{marker} room".encode(),
+                                       callid=f"room-{marker}", extra=plain) == 200,
+                   10, what="a MESSAGE taken once bob removed one")
+        assert udp_message(capped.sip_port, b"full again", extra=plain) == 486
 
 
 # ---- a SIP phone ------------------------------------------------------------------------
