@@ -80,6 +80,15 @@ def order_ua(server, user):
     return OrderUA(server.sip_port, user, SIP_DOMAIN, DEMO_ACCOUNTS[user])
 
 
+def room_with_alice(server, members):
+    """A new room with alice joined and her MSRP connected: (room, alice)."""
+    room = new_room()
+    alice = local(server, members, "alice")
+    assert alice.join(room).code == 200
+    alice.connect()
+    return room, alice
+
+
 def lock_bugs(server):
     return [line for line in server.process.log().splitlines() if LOCK_BUG in line]
 
@@ -87,10 +96,7 @@ def lock_bugs(server):
 # ---- the order peers see ------------------------------------------------------------
 
 def test_subscribe_refresh_and_end_are_answered_before_their_notify(server, members):
-    room = new_room()
-    alice = local(server, members, "alice")
-    assert alice.join(room).code == 200
-    alice.connect()
+    room, alice = room_with_alice(server, members)
     carol = order_ua(server, "carol")
     try:
         sub = carol.subscribe(room_uri(room))
@@ -183,10 +189,7 @@ def test_refer_is_accepted_before_its_notifies(server, members):
 
 
 def test_in_dialog_requests_get_their_answers(server, members):
-    room = new_room()
-    alice = local(server, members, "alice")
-    assert alice.join(room).code == 200
-    alice.connect()
+    room, alice = room_with_alice(server, members)
     ua, d = alice.ua, alice.dialog
     assert ua.request_in_dialog(d, "REFER", extra=[f"Refer-To: <sip:dave@{SIP_DOMAIN}>"]
                                 ).code == 403
@@ -204,10 +207,7 @@ def test_concurrent_joins_subscribes_and_leaves_all_get_answers(server, members)
     """Several processes answering at once, each letting go of the lock to
     reply: every join, subscription and BYE still gets its final answer and
     the watcher ends with the room's real state."""
-    room = new_room()
-    first = local(server, members, "alice")
-    assert first.join(room).code == 200
-    first.connect()
+    room, first = room_with_alice(server, members)
     watcher = order_ua(server, "alice")
     try:
         sub = watcher.subscribe(room_uri(room))
