@@ -88,6 +88,17 @@ def room_with_alice(server, members):
     alice.connect()
     return room, alice
 
+def refer_answered_first(ua, room, refer_to, timeout):
+    """A REFER of `room` to `refer_to`: its 202 comes before its first NOTIFY;
+    the subscription once its final NOTIFY came."""
+    d, r, sub = ua.refer(room, refer_to)
+    assert r.code == 202, r.start
+    wait_until(lambda: any(s.startswith("terminated") for s in list(sub.states)), timeout,
+               what=f"the final NOTIFY of the REFER to {refer_to}")
+    seen = ua.seen(d.call_id)
+    assert seen[0] == (202, "REFER") and seen[1] == ("NOTIFY", "NOTIFY"), seen
+    return sub
+
 
 def lock_bugs(server):
     return [line for line in server.process.log().splitlines() if LOCK_BUG in line]
@@ -159,22 +170,12 @@ def test_refer_is_accepted_before_its_notifies(server, members):
     try:
         # method=BYE: 202, then the sipfrag 200 with the subscription's end;
         # bob gets the focus's BYE
-        d, r, sub = carol.refer(room, f"<sip:bob@{SIP_DOMAIN};method=BYE>")
-        assert r.code == 202, r.start
-        wait_until(lambda: any(s.startswith("terminated") for s in list(sub.states)), 10,
-                   what="the REFER's final NOTIFY")
-        seen = carol.seen(d.call_id)
-        assert seen[0] == (202, "REFER") and seen[1] == ("NOTIFY", "NOTIFY"), seen
+        sub = refer_answered_first(carol, room, f"<sip:bob@{SIP_DOMAIN};method=BYE>", 10)
         assert sub.notifies[-1].body.startswith("SIP/2.0 200"), sub.notifies[-1].body
         assert bob.dialog.terminated.wait(10), "no BYE for bob"
 
         # a dial-out: 202, then 100 Trying, then how it ended
-        d, r, sub = carol.refer(room, f"<sip:nobody{random_id(4)}@{SIP_DOMAIN}>")
-        assert r.code == 202, r.start
-        wait_until(lambda: any(s.startswith("terminated") for s in list(sub.states)), 20,
-                   what="the dial-out's final NOTIFY")
-        seen = carol.seen(d.call_id)
-        assert seen[0] == (202, "REFER") and seen[1] == ("NOTIFY", "NOTIFY"), seen
+        sub = refer_answered_first(carol, room, f"<sip:nobody{random_id(4)}@{SIP_DOMAIN}>", 20)
         frags = [n.body.split("\r\n")[0] for n in sub.notifies if n.body]
         assert frags[0] == "SIP/2.0 100 Trying", frags
         assert not frags[-1].startswith("SIP/2.0 2"), frags
