@@ -110,15 +110,8 @@ int xmpp_outq_push_after(struct xmpp_outq *q, const char *from, const char *to, 
 			sylk_mem_free(&q->mem, stanza);
 		return EINVAL;
 	}
-	if (!xmpp_pending_has(q->pending, from, to)) {
-		if (q->count >= q->size) {
-			q->dropped++;
-			sylk_mem_free(&q->mem, stanza);
-			return EAGAIN;
-		}
-		tail_put(q, stanza);
-		return 0;
-	}
+	if (!xmpp_pending_has(q->pending, from, to))
+		return xmpp_outq_push(q, stanza);
 	return xmpp_outq_presence(q, from, to, XMPP_PENDING_MESSAGE, stanza, len);
 }
 
