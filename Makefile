@@ -17,7 +17,7 @@ include modules/kamailio.mk
 # in link order: conference uses the base layer in sylk_ws/base/
 LIBRARIES := conference sylk_ws
 # Each library's external dependencies (pkg-config names).
-sylk_ws_PKGS    := openssl json-c libxml-2.0 zlib
+sylk_ws_PKGS    := openssl json-c libxml-2.0 zlib sqlite3
 conference_PKGS := libxml-2.0 openssl opus spandsp
 
 LIB_CFLAGS  = -I. -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,7 +15,11 @@
 #include "core/mem/shm_mem.h"
 #include "core/pt.h"
 
+#include "sylk_ws/base/error.h"
+#include "sylk_ws/im/journal_db.h"
+
 #include "../common/sip_util.h"
+#include "rtc_config.h"
 #include "rtc_db.h"
 #include "rtc_journal.h"
 
@@ -25,10 +30,12 @@
 #define JOURNAL_DETACHED_MAX 4096
 /* the writer's page cache */
 #define JOURNAL_CACHE_KIB 16384
-#define STR_OF_(x) #x
-#define STR_OF(x) STR_OF_(x)
-/* how long a worker waits for its request: longer than SQLite's busy
- * timeout on the writer's BEGIN (rtc_db.c) */
+/* accounts whose count of incoming rows the writer keeps (journal_counts.h) */
+#define JOURNAL_COUNTED_ACCOUNTS 65536
+/* the writer waits this long for another process's write (as rtc_db.c) */
+#define JOURNAL_BUSY_MS 5000
+/* how long a worker waits for its request: longer than the writer's busy
+ * timeout on its BEGIN */
 #define JOURNAL_WAIT_MS 15000
 
 enum journal_op { JOURNAL_ADD, JOURNAL_SET_STATE };
@@ -43,6 +50,8 @@ struct journal_req {
 	volatile int done;       /* futex word: 1 once result is set */
 	bool abandoned;          /* nobody waits (any more): the writer frees it */
 	bool detached;           /* counted in journal_queue.detached */
+	msgstore_done_f *then; /* called by the writer after the commit */
+	void *then_arg;
 	struct journal_req *next;
 	char content[];
 };
@@ -56,6 +65,8 @@ struct journal_queue {
 };
 
 static struct journal_queue *queue;
+/* the writer's own connection (in the writer only) */
+static struct journal_db *jdb;
 
 static void futex_wait_ms(volatile int *word, int seen, int ms)
 {
@@ -103,8 +114,15 @@ int rtc_journal_init(void)
 
 bool rtc_journal_delegates(void)
 {
-	return queue && queue->writer_pid && queue->writer_pid != my_pid();
+	return queue && queue->writer_pid;
 }
+
+static bool in_writer(void)
+{
+	return queue->writer_pid == my_pid();
+}
+
+static int run_one(struct journal_req *r);
 
 /* ---- workers -------------------------------------------------------------- */
 
@@ -163,16 +181,34 @@ static struct journal_req *req_new(enum journal_op op, const char *content)
 	return r;
 }
 
-int rtc_journal_add(const struct msgstore_row *row, int max)
+static struct journal_req *add_req(const struct msgstore_row *row, int max)
 {
 	struct journal_req *r = req_new(JOURNAL_ADD, row->content);
 
 	if (!r)
-		return ENOMEM;
+		return NULL;
 	r->max = max;
 	r->row = *row;
 	r->row.content = r->content;
-	return submit(r);
+	return r;
+}
+
+/* In the writer itself (a continuation's own writes): at once. */
+static int run_here(struct journal_req *r)
+{
+	int result = run_one(r);
+
+	shm_free(r);
+	return result;
+}
+
+int rtc_journal_add(const struct msgstore_row *row, int max)
+{
+	struct journal_req *r = add_req(row, max);
+
+	if (!r)
+		return ENOMEM;
+	return in_writer() ? run_here(r) : submit(r);
 }
 
 /* Queues @p r for nobody to wait for (the writer frees it), unless too
@@ -203,9 +239,34 @@ int rtc_journal_set_state(const char *account, const char *message_id, const cha
 	sylk_copy(r->row.account, sizeof(r->row.account), account, strlen(account));
 	sylk_copy(r->row.message_id, sizeof(r->row.message_id), message_id, strlen(message_id));
 	sylk_copy(r->row.state, sizeof(r->row.state), state, strlen(state));
+	if (in_writer())
+		return run_here(r);
 	if (!wait && detach(r))
 		return 0;
 	return submit(r);
+}
+
+int rtc_journal_add_then(const struct msgstore_row *row, int max, msgstore_done_f *then,
+			 void *arg)
+{
+	struct journal_req *r = add_req(row, max);
+	int result;
+
+	if (!r)
+		return ENOMEM;
+	if (!in_writer()) {
+		r->then = then;
+		r->then_arg = arg;
+		if (detach(r))
+			return 0;
+		/* too many in flight: this one waits like the others */
+		r->then = NULL;
+		result = submit(r);
+	} else {
+		result = run_here(r);
+	}
+	then(arg, result);
+	return 0;
 }
 
 /* ---- the writer ----------------------------------------------------------- */
@@ -234,35 +295,79 @@ static struct journal_req *take_batch(void)
 
 static int run_one(struct journal_req *r)
 {
+	const struct msgstore_row *row = &r->row;
+	struct journal_entry e = {.account = row->account,
+				  .contact = row->contact,
+				  .direction = row->direction,
+				  .message_id = row->message_id,
+				  .content_type = row->content_type,
+				  .content = r->content,
+				  .timestamp = row->timestamp,
+				  .state = row->state,
+				  .disposition = row->disposition,
+				  .created = (long long)time(NULL)};
+	int err;
+
 	if (r->op == JOURNAL_ADD)
-		return msgstore_add_here(&r->row, r->max);
-	return msgstore_set_state_here(r->row.account, r->row.message_id, r->row.state);
+		err = journal_db_add(jdb, &e, r->max);
+	else
+		err = journal_db_set_state(jdb, row->account, row->message_id, row->state);
+	if (err == EIO || err == EBUSY) {
+		LM_ERR("journal write of %s for %s failed: %s\n", row->message_id, row->account,
+		       journal_db_error(jdb));
+		err = EIO;
+	}
+	return err;
 }
 
 /* One transaction for the batch; without one (BEGIN refused), each
- * statement commits on its own as the workers' used to. */
+ * statement commits on its own. */
 static void run_batch(struct journal_req *batch)
 {
-	bool txn = rtc_db_exec("BEGIN IMMEDIATE") == 0;
+	bool txn = journal_db_begin(jdb) == 0;
 
+	if (!txn)
+		LM_WARN("the journal writes without a transaction: %s\n", journal_db_error(jdb));
 	for (struct journal_req *r = batch; r; r = r->next)
 		r->result = run_one(r);
-	if (txn && rtc_db_exec("COMMIT") != 0) {
-		LM_ERR("the journal could not commit %s: every write of it failed\n",
-		       batch->row.message_id);
-		rtc_db_exec("ROLLBACK");
+	if (txn && journal_db_commit(jdb) != 0) {
+		LM_ERR("the journal could not commit %s: every write of it failed: %s\n",
+		       batch->row.message_id, journal_db_error(jdb));
 		for (struct journal_req *r = batch; r; r = r->next)
 			r->result = EIO;
 	}
 }
 
-static void finish(struct journal_req *batch)
+/* The continuations of a committed batch, in order, without the lock (they
+ * send on the network); then their requests go. */
+static void run_continuations(struct journal_req *list)
 {
 	struct journal_req *r, *next;
+
+	for (r = list; r; r = r->next)
+		r->then(r->then_arg, r->result);
+	lock_get(&queue->lock);
+	for (r = list; r; r = next) {
+		next = r->next;
+		queue->detached--;
+		shm_free(r);
+	}
+	lock_release(&queue->lock);
+}
+
+static void finish(struct journal_req *batch)
+{
+	struct journal_req *r, *next, *then = NULL, **then_tail = &then;
 
 	lock_get(&queue->lock);
 	for (r = batch; r; r = next) {
 		next = r->next;
+		if (r->then) {
+			r->next = NULL;
+			*then_tail = r;
+			then_tail = &r->next;
+			continue;
+		}
 		if (r->abandoned) {
 			if (r->detached)
 				queue->detached--;
@@ -273,6 +378,26 @@ static void finish(struct journal_req *batch)
 		futex_wake_all(&r->done);
 	}
 	lock_release(&queue->lock);
+	if (then)
+		run_continuations(then);
+}
+
+/* Checkpoints once a second: see rtc_db_wal_restart(). */
+static void each_second(time_t *last_second)
+{
+	int err;
+
+	if (time(NULL) == *last_second)
+		return;
+	*last_second = time(NULL);
+	cfg_update();
+	if (!jdb) {
+		rtc_db_wal_restart();
+		return;
+	}
+	err = journal_db_checkpoint(jdb);
+	if (err)
+		LM_WARN("journal checkpoint: %s\n", journal_db_error(jdb));
 }
 
 static void writer_loop(void)
@@ -284,32 +409,52 @@ static void writer_loop(void)
 		struct journal_req *batch = take_batch();
 
 		if (batch) {
+			/* continuations send MESSAGEs: tm's settings of now */
+			cfg_update();
 			run_batch(batch);
 			finish(batch);
 		} else {
 			/* returns at once when a request came after `seen` */
 			futex_wait_ms(&queue->seq, seen, 1000);
 		}
-		if (time(NULL) != last_second) {
-			last_second = time(NULL);
-			cfg_update();
-			rtc_db_wal_restart();
-		}
+		each_second(&last_second);
 	}
 }
 
-/* The journal's pages stay in this process's cache: nobody else writes
- * them. Its checkpoints come once a second (rtc_db_wal_restart()), not
- * every 1000 pages in the middle of a batch, which made every worker wait
- * for the disk flush. */
-static void writer_setup(void)
+/* The writer's connection to the file of db_url ("sqlite://" + its path).
+ * Its pages stay in this process's cache: nobody else writes them. */
+static int writer_open(void)
 {
-	msgstore_writer_init();
-	if (!rtc_db_table("sylk_messages"))
-		return;
-	rtc_db_exec("PRAGMA cache_size = -" STR_OF(JOURNAL_CACHE_KIB));
-	if (rtc_db_wal_bounded())
-		rtc_db_exec("PRAGMA wal_autocheckpoint = 0");
+	const char *path = rtc_cfg.db_url + strlen("sqlite://");
+	struct journal_db_opts o = {
+		.busy_timeout_ms = JOURNAL_BUSY_MS,
+		.synchronous_full = !strcasecmp(rtc_cfg.sqlite_synchronous, "FULL"),
+		.wal_limit = rtc_cfg.sqlite_wal_limit,
+		.cache_kib = JOURNAL_CACHE_KIB,
+		.counted_accounts = JOURNAL_COUNTED_ACCOUNTS,
+	};
+	char file[1024], why[256];
+	int err;
+
+	/* the DB API ignores URL parameters after '?' too */
+	sylk_copy(file, sizeof(file), path, strcspn(path, "?"));
+	err = journal_db_open(&jdb, file, &o, why, sizeof(why));
+	if (err)
+		LM_ERR("the journal writer cannot open %s (%s): each process writes the journal "
+		       "itself\n",
+		       file, why[0] ? why : sylk_strerror(err));
+	return err;
+}
+
+/* Without its connection the writer only keeps the log bounded. */
+static void checkpoint_loop(void)
+{
+	time_t last_second = time(NULL);
+
+	for (;;) {
+		sleep(1);
+		each_second(&last_second);
+	}
 }
 
 int rtc_journal_start(void)
@@ -324,7 +469,8 @@ int rtc_journal_start(void)
 	if (pid == 0) {
 		if (cfg_child_init())
 			return -1;
-		writer_setup();
+		if (writer_open() != 0)
+			checkpoint_loop();
 		queue->writer_pid = my_pid();
 		writer_loop();
 	}

@@ -11,9 +11,11 @@
  * keeps its page cache warm and commits what all the workers asked for in
  * one go.
  *
- * A worker still waits for its own request: a message is acknowledged (or a
- * MESSAGE answered) only once its row is committed, as before. The writer
- * also restarts the write-ahead log once a second (rtc_db_wal_restart()). */
+ * A message is acknowledged (or a MESSAGE answered) only once its row is
+ * committed: a worker either waits for its request, or hands the writer a
+ * continuation that does the rest after the commit (rtc_journal_add_then()),
+ * so that it is free for the next request meanwhile. The writer also
+ * restarts the write-ahead log once a second (journal_db_checkpoint()). */
 #ifndef SYLK_RTC_JOURNAL_H
 #define SYLK_RTC_JOURNAL_H
 
@@ -27,8 +29,8 @@ int rtc_journal_init(void);
 /* child_init(PROC_MAIN): forks the writer. */
 int rtc_journal_start(void);
 
-/* Whether this process hands its journal writes to the writer (the writer
- * exists and this is not it). */
+/* Whether the writer makes the journal's writes (it exists). In the writer
+ * itself (a continuation's writes) they happen at once. */
 bool rtc_journal_delegates(void);
 
 /* msgstore_add_capped() and msgstore_set_state() done by the writer; the
@@ -37,5 +39,12 @@ bool rtc_journal_delegates(void);
 int rtc_journal_add(const struct msgstore_row *row, int max);
 int rtc_journal_set_state(const char *account, const char *message_id, const char *state,
 			  bool wait);
+
+/* rtc_journal_add() that returns at once: @p then(@p arg, result) runs in
+ * the writer's process after the commit, or here before this returns when
+ * too many continuations are queued already. @p arg is shm; @p then frees
+ * it. 0, or ENOMEM (then was not called). */
+int rtc_journal_add_then(const struct msgstore_row *row, int max, msgstore_done_f *then,
+			 void *arg);
 
 #endif

@@ -292,14 +292,14 @@ struct out_req {
 	bool report;
 };
 
-/* Queues one MESSAGE; the final response reaches out_cb. */
-static int out_message(const struct out_req *r)
+/* One MESSAGE made ready to send (shm), NULL without memory. */
+static struct out_msg *out_prepare(const struct out_req *r)
 {
 	struct out_msg *m = shm_malloc(sizeof(*m) + r->body_len + 1);
 
 	if (!m) {
 		SHM_MEM_ERROR;
-		return ENOMEM;
+		return NULL;
 	}
 	memset(m, 0, sizeof(*m));
 	sylk_copy(m->from, sizeof(m->from), r->from, strlen(r->from));
@@ -316,16 +316,31 @@ static int out_message(const struct out_req *r)
 		sylk_copy(m->extra, sizeof(m->extra), r->extra, strlen(r->extra));
 	m->cseq = 1;
 	m->report = r->report;
-	if (m->ha1[0])
-		reuse_challenge(m);
 	memcpy(m->body, r->body, r->body_len);
 	m->body[r->body_len] = '\0';
 	m->body_len = r->body_len;
+	return m;
+}
+
+/* Sends @p m (out_prepare()); the final response reaches out_cb. On
+ * failure @p m is freed. */
+static int out_start(struct out_msg *m)
+{
+	if (m->ha1[0])
+		reuse_challenge(m);
 	if (out_send(m, NULL) < 0) {
 		shm_free(m);
 		return EIO;
 	}
 	return 0;
+}
+
+/* Queues one MESSAGE; the final response reaches out_cb. */
+static int out_message(const struct out_req *r)
+{
+	struct out_msg *m = out_prepare(r);
+
+	return m ? out_start(m) : ENOMEM;
 }
 
 /* The CPIM envelope of a message from @p from to @p to (malloc'd). */
@@ -436,45 +451,132 @@ static int journal_change(const char *account, const char *contact, const char *
 
 /* ---- account-message -------------------------------------------------------------- */
 
-static int journal_outgoing(const struct sender *s, const struct sylkrtc_request *req)
-{
-	struct msgstore_row row;
-	int err;
+/* An account-message on its way (shm): its outgoing row is being stored,
+ * and once it is (message_stored(), maybe in the journal writer's process)
+ * the request is answered, the other devices synced and the MESSAGE sent. */
+struct outgoing {
+	int conn_id;
+	struct out_msg *out; /* the MESSAGE (CPIM) */
+	const char *transaction, *uri, *content_type, *content; /* in text[] */
+	char text[];
+};
 
-	if (!strcasecmp(req->content_type, CT_PGP_KEY))
-		return msgstore_key_set(s->aor, req->content);
-	memset(&row, 0, sizeof(row));
-	sylk_copy(row.account, sizeof(row.account), s->aor, strlen(s->aor));
-	sylk_copy(row.contact, sizeof(row.contact), req->uri, strlen(req->uri));
-	strcpy(row.direction, "outgoing");
-	sylk_copy(row.message_id, sizeof(row.message_id), req->message_id, strlen(req->message_id));
-	sylk_copy(row.content_type, sizeof(row.content_type), req->content_type,
-		  strlen(req->content_type));
-	row.content = req->content;
-	sylk_copy(row.timestamp, sizeof(row.timestamp), req->timestamp, strlen(req->timestamp));
-	strcpy(row.state, "pending");
-	strcpy(row.disposition, "positive-delivery,display");
-	err = msgstore_add(&row);
-	return err == EEXIST ? 0 : err; /* a client resending keeps its row */
+static void outgoing_free(struct outgoing *o)
+{
+	if (o->out)
+		shm_free(o->out);
+	shm_free(o);
 }
 
-static void sync_message_add(const struct sender *s, int conn_id, const struct sylkrtc_request *req)
+/* A copy of the request's fields sync and the answer need, and the MESSAGE. */
+static struct outgoing *outgoing_new(int conn_id, const struct sylkrtc_request *req,
+				     const struct out_req *r)
+{
+	const char *fields[] = {req->transaction, req->uri, req->content_type, req->content};
+	size_t n = 0;
+	struct outgoing *o;
+	char *p;
+
+	for (size_t i = 0; i < 4; i++)
+		n += strlen(fields[i]) + 1;
+	o = shm_malloc(sizeof(*o) + n);
+	if (!o) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(o, 0, sizeof(*o));
+	o->conn_id = conn_id;
+	p = o->text;
+	for (size_t i = 0; i < 4; i++) {
+		size_t len = strlen(fields[i]) + 1;
+
+		memcpy(p, fields[i], len);
+		*(i == 0 ? &o->transaction : i == 1 ? &o->uri : i == 2 ? &o->content_type :
+						     &o->content) = p;
+		p += len;
+	}
+	o->out = out_prepare(r);
+	if (!o->out) {
+		shm_free(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void sync_message_add(const struct out_msg *m, const struct outgoing *o)
 {
 	json_object *c = json_object_new_object();
 
-	json_object_object_add(c, "account", json_object_new_string(s->aor));
-	json_object_object_add(c, "uri", json_object_new_string(req->uri));
-	json_object_object_add(c, "message_id", json_object_new_string(req->message_id));
-	json_object_object_add(c, "content", json_object_new_string(req->content));
-	json_object_object_add(c, "content_type", json_object_new_string(req->content_type));
-	json_object_object_add(c, "timestamp", json_object_new_string(req->timestamp));
-	send_sync(s->aor, conn_id, "message", "add", c);
+	json_object_object_add(c, "account", json_object_new_string(m->from));
+	json_object_object_add(c, "uri", json_object_new_string(o->uri));
+	json_object_object_add(c, "message_id", json_object_new_string(m->message_id));
+	json_object_object_add(c, "content", json_object_new_string(o->content));
+	json_object_object_add(c, "content_type", json_object_new_string(o->content_type));
+	json_object_object_add(c, "timestamp", json_object_new_string(m->timestamp));
+	send_sync(m->from, o->conn_id, "message", "add", c);
 	json_object_put(c);
+}
+
+/* The outgoing row is stored (or not): see struct outgoing. */
+static void message_stored(void *arg, int err)
+{
+	struct outgoing *o = arg;
+	struct out_msg *m = o->out;
+
+	if (err && err != EEXIST) { /* a client resending keeps its row */
+		LM_ERR("message %s of %s: %s\n", m->message_id, m->from, sylk_strerror(err));
+		rtc_send_error(o->conn_id, o->transaction, "Cannot store the message");
+		outgoing_free(o);
+		return;
+	}
+	rtc_send_ack(o->conn_id, o->transaction);
+	RTC_STAT_INC(messages_out);
+	LM_NOTICE("message %s from %s to %s (%s) sent\n", m->message_id, m->from, o->uri,
+		  o->content_type);
+	sync_message_add(m, o);
+	o->out = NULL; /* out_start() owns it now */
+	if (out_start(m) != 0) {
+		struct sylkrtc_disposition d = {.message_id = m->message_id,
+						.message_timestamp = m->timestamp,
+						.state = SYLKRTC_DN_FAILED,
+						.code = 500,
+						.reason = "500 Cannot send"};
+
+		msgstore_set_state(m->from, m->message_id, "failed");
+		send_disposition(m->from, &d);
+	}
+	outgoing_free(o);
+}
+
+/* Journals the outgoing row (pending), then message_stored(). */
+static void journal_outgoing(struct outgoing *o, const struct sylkrtc_request *req)
+{
+	struct msgstore_row row;
+	const struct out_msg *m = o->out;
+
+	if (!strcasecmp(req->content_type, CT_PGP_KEY)) {
+		message_stored(o, msgstore_key_set(m->from, req->content));
+		return;
+	}
+	memset(&row, 0, sizeof(row));
+	sylk_copy(row.account, sizeof(row.account), m->from, strlen(m->from));
+	sylk_copy(row.contact, sizeof(row.contact), req->uri, strlen(req->uri));
+	strcpy(row.direction, "outgoing");
+	sylk_copy(row.message_id, sizeof(row.message_id), m->message_id, strlen(m->message_id));
+	sylk_copy(row.content_type, sizeof(row.content_type), req->content_type,
+		  strlen(req->content_type));
+	row.content = req->content;
+	sylk_copy(row.timestamp, sizeof(row.timestamp), m->timestamp, strlen(m->timestamp));
+	strcpy(row.state, "pending");
+	strcpy(row.disposition, "positive-delivery,display");
+	if (msgstore_add_then(&row, message_stored, o) != 0)
+		message_stored(o, ENOMEM);
 }
 
 static void account_message(int conn_id, const struct sylkrtc_request *req)
 {
 	struct sender s;
+	struct outgoing *o = NULL;
 	char *body = NULL;
 	size_t len = 0;
 	int err;
@@ -494,23 +596,9 @@ static void account_message(int conn_id, const struct sylkrtc_request *req)
 			       req->timestamp);
 		return;
 	}
-	err = journal_outgoing(&s, req);
-	if (!err)
-		err = cpim_wrap(&body, &len, s.aor, s.display[0] ? s.display : NULL, req->uri,
-				req->timestamp, req->message_id, true, req->content_type,
-				req->content);
-	if (err) {
-		LM_ERR("message %s of %s: %s\n", req->message_id, s.aor, sylk_strerror(err));
-		rtc_send_error(conn_id, req->transaction, "Cannot store the message");
-		free(body);
-		return;
-	}
-	rtc_send_ack(conn_id, req->transaction);
-	RTC_STAT_INC(messages_out);
-	LM_NOTICE("message %s from %s to %s (%s) sent\n", req->message_id, s.aor, req->uri,
-		  req->content_type);
-	sync_message_add(&s, conn_id, req);
-	{
+	err = cpim_wrap(&body, &len, s.aor, s.display[0] ? s.display : NULL, req->uri,
+			req->timestamp, req->message_id, true, req->content_type, req->content);
+	if (!err) {
 		struct out_req r = {.from = s.aor,
 				    .to = req->uri,
 				    .display = s.display,
@@ -523,18 +611,16 @@ static void account_message(int conn_id, const struct sylkrtc_request *req)
 				    .body_len = len,
 				    .report = true};
 
-		if (out_message(&r) != 0) {
-			struct sylkrtc_disposition d = {.message_id = req->message_id,
-							.message_timestamp = req->timestamp,
-							.state = SYLKRTC_DN_FAILED,
-							.code = 500,
-							.reason = "500 Cannot send"};
-
-			msgstore_set_state(s.aor, req->message_id, "failed");
-			send_disposition(s.aor, &d);
-		}
+		o = outgoing_new(conn_id, req, &r);
+		err = o ? 0 : ENOMEM;
 	}
 	free(body);
+	if (err) {
+		LM_ERR("message %s of %s: %s\n", req->message_id, s.aor, sylk_strerror(err));
+		rtc_send_error(conn_id, req->transaction, "Cannot store the message");
+		return;
+	}
+	journal_outgoing(o, req);
 }
 
 /* ---- account-disposition-notification ---------------------------------------------- */

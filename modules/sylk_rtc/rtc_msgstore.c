@@ -9,7 +9,6 @@
 #include "core/dprint.h"
 
 #include "sylk_ws/im/disposition.h"
-#include "sylk_ws/im/journal_counts.h"
 
 #include "../common/sip_util.h"
 #include "rtc_db.h"
@@ -217,32 +216,18 @@ static int count_incoming(const char *account, int max, long long *count)
 
 int msgstore_max_stored = 10000;
 
-/* the journal writer's bounds of incoming rows (journal_counts.h); NULL
- * in every other process, which counts in the database each time */
-static struct journal_counts *counts;
-
-/* accounts whose bound the writer keeps */
-#define COUNTED_ACCOUNTS 65536
-
-void msgstore_writer_init(void)
-{
-	if (!counts && journal_counts_alloc(&counts, COUNTED_ACCOUNTS) != 0)
-		LM_WARN("no memory for the journal's counts: each MESSAGE counts in the database\n");
-}
+static int msgstore_add_here(struct msgstore_row *row, int max);
+static int msgstore_set_state_here(const char *account, const char *message_id,
+				   const char *state);
 
 /* ENOSPC when @p account holds @p max incoming rows already */
 static int cap_check(const char *account, int max)
 {
-	long long n = counts ? journal_counts_get(counts, account) : -1;
-	int err;
+	long long n;
+	int err = count_incoming(account, max, &n);
 
-	if (n >= 0 && n < max)
-		return 0;
-	err = count_incoming(account, max, &n);
 	if (err)
 		return err;
-	if (counts && journal_counts_set(counts, account, n) != 0)
-		LM_WARN("no memory for the journal's count of %s\n", account);
 	return n >= max ? ENOSPC : 0;
 }
 
@@ -258,7 +243,16 @@ int msgstore_add_capped(struct msgstore_row *row, int max)
 	return msgstore_add_here(row, max);
 }
 
-int msgstore_add_here(struct msgstore_row *row, int max)
+int msgstore_add_then(struct msgstore_row *row, msgstore_done_f *then, void *arg)
+{
+	if (rtc_journal_delegates())
+		return rtc_journal_add_then(row, 0, then, arg);
+	then(arg, msgstore_add_here(row, 0));
+	return 0;
+}
+
+/* The DB API's way: every process's without the journal writer (rtc_journal.h). */
+static int msgstore_add_here(struct msgstore_row *row, int max)
 {
 	db_key_t keys[N_COLUMNS - 1];
 	str ks[N_COLUMNS - 1];
@@ -295,8 +289,6 @@ int msgstore_add_here(struct msgstore_row *row, int max)
 		LM_ERR("cannot store message %s of %s\n", row->message_id, row->account);
 		return EIO;
 	}
-	if (counts && strcmp(row->direction, "incoming") == 0)
-		journal_counts_added(counts, row->account);
 	return 0;
 }
 
@@ -329,7 +321,8 @@ int msgstore_set_state_soon(const char *account, const char *message_id, const c
 	return msgstore_set_state_here(account, message_id, state);
 }
 
-int msgstore_set_state_here(const char *account, const char *message_id, const char *state)
+static int msgstore_set_state_here(const char *account, const char *message_id,
+				   const char *state)
 {
 	struct msgstore_row row;
 	db_key_t keys[2], set[2];

@@ -48,6 +48,13 @@ extern int msgstore_max_stored;
  * storing at the same instant may each add one past it. */
 int msgstore_add_capped(struct msgstore_row *row, int max);
 
+/* msgstore_add() that may return before the row is committed: @p then(@p
+ * arg, result) runs once it is, maybe in another process (the journal
+ * writer's); @p arg is shm and @p then frees it. 0, or ENOMEM (then was
+ * not called). */
+typedef void msgstore_done_f(void *arg, int result);
+int msgstore_add_then(struct msgstore_row *row, msgstore_done_f *then, void *arg);
+
 /* A message's state changes (an IMDN, the final SIP response): updates
  * state and disposition as SylkServer does (delivered drops
  * positive-delivery, displayed clears it). ENOENT when unknown. */
@@ -58,15 +65,6 @@ int msgstore_set_state(const char *account, const char *message_id, const char *
  * everything else it writes. */
 int msgstore_set_state_soon(const char *account, const char *message_id, const char *state);
 
-/* The two above made in this process: what the journal writer runs for the
- * others (rtc_journal.h), and every process's way without one. */
-int msgstore_add_here(struct msgstore_row *row, int max);
-
-/* The journal writer's own set-up: it alone adds incoming rows, so it keeps
- * each account's count (an upper bound: others only remove rows) instead
- * of counting in the database for every MESSAGE (journal_counts.h). */
-void msgstore_writer_init(void);
-int msgstore_set_state_here(const char *account, const char *message_id, const char *state);
 
 /* Removes one message / every message with @p contact. */
 int msgstore_remove_message(const char *account, const char *message_id);
