@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/str.h"
+#include "core/async_task.h"
 #include "core/cfg/cfg_struct.h"
 #include "core/dprint.h"
 #include "core/locking.h"
@@ -120,6 +122,11 @@ bool rtc_journal_delegates(void)
 static bool in_writer(void)
 {
 	return queue->writer_pid == my_pid();
+}
+
+bool rtc_journal_in_writer(void)
+{
+	return queue && in_writer();
 }
 
 static int run_one(struct journal_req *r);
@@ -250,23 +257,19 @@ int rtc_journal_add_then(const struct msgstore_row *row, int max, msgstore_done_
 			 void *arg)
 {
 	struct journal_req *r = add_req(row, max);
-	int result;
 
 	if (!r)
 		return ENOMEM;
-	if (!in_writer()) {
-		r->then = then;
-		r->then_arg = arg;
-		if (detach(r))
-			return 0;
-		/* too many in flight: this one waits like the others */
-		r->then = NULL;
-		result = submit(r);
-	} else {
-		result = run_here(r);
+	if (in_writer()) {
+		then(arg, run_here(r));
+		return 0;
 	}
-	then(arg, result);
-	return 0;
+	r->then = then;
+	r->then_arg = arg;
+	if (detach(r))
+		return 0;
+	shm_free(r);
+	return EAGAIN;
 }
 
 /* ---- the writer ----------------------------------------------------------- */
@@ -338,21 +341,46 @@ static void run_batch(struct journal_req *batch)
 	}
 }
 
-/* The continuations of a committed batch, in order, without the lock (they
- * send on the network); then their requests go. */
+/* One continuation, done: its request goes. */
+static void continued(struct journal_req *r)
+{
+	r->then(r->then_arg, r->result);
+	lock_get(&queue->lock);
+	queue->detached--;
+	lock_release(&queue->lock);
+	shm_free(r);
+}
+
+/* in one of the core's async workers */
+static void continue_task(void *param)
+{
+	cfg_update();
+	continued(param);
+}
+
+/* The continuations of a committed batch: in the core's async workers
+ * (async_workers) when there are some, several at once, else here in
+ * order. They send on the network, and a WebSocket frame from a process
+ * that does not read that connection waits for tcp_main to pass its file
+ * descriptor (a cache of 8 per process): one at a time, that wait made
+ * the writer the bottleneck. */
 static void run_continuations(struct journal_req *list)
 {
 	struct journal_req *r, *next;
 
-	for (r = list; r; r = r->next)
-		r->then(r->then_arg, r->result);
-	lock_get(&queue->lock);
 	for (r = list; r; r = next) {
+		async_task_t *task = NULL;
+
 		next = r->next;
-		queue->detached--;
-		shm_free(r);
+		if (async_task_workers_active() > 0 && (task = shm_malloc(sizeof(*task)))) {
+			task->exec = continue_task;
+			task->param = r;
+			if (async_task_push(task) == 0)
+				continue;
+			shm_free(task);
+		}
+		continued(r);
 	}
-	lock_release(&queue->lock);
 }
 
 static void finish(struct journal_req *batch)
@@ -396,7 +424,10 @@ static void each_second(time_t *last_second)
 		return;
 	}
 	err = journal_db_checkpoint(jdb);
-	if (err)
+	/* busy: readers stayed in the log; the next second tries again */
+	if (err == EBUSY)
+		LM_INFO("journal checkpoint: %s\n", journal_db_error(jdb));
+	else if (err)
 		LM_WARN("journal checkpoint: %s\n", journal_db_error(jdb));
 }
 

@@ -33,6 +33,9 @@ int rtc_journal_start(void);
  * itself (a continuation's writes) they happen at once. */
 bool rtc_journal_delegates(void);
 
+/* Whether this process is the writer (running a continuation). */
+bool rtc_journal_in_writer(void);
+
 /* msgstore_add_capped() and msgstore_set_state() done by the writer; the
  * same results, EIO when it did not answer in time. Without @p wait the
  * state change is only queued (0). */
@@ -41,9 +44,9 @@ int rtc_journal_set_state(const char *account, const char *message_id, const cha
 			  bool wait);
 
 /* rtc_journal_add() that returns at once: @p then(@p arg, result) runs in
- * the writer's process after the commit, or here before this returns when
- * too many continuations are queued already. @p arg is shm; @p then frees
- * it. 0, or ENOMEM (then was not called). */
+ * the writer's process after the commit (in the writer itself: before
+ * this returns). @p arg is shm; @p then frees it. 0; EAGAIN when too many
+ * are queued already, ENOMEM: then was not called. */
 int rtc_journal_add_then(const struct msgstore_row *row, int max, msgstore_done_f *then,
 			 void *arg);
 

@@ -28,7 +28,9 @@
 #include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
 #include "core/parser/msg_parser.h"
+#include "core/route.h"
 #include "modules/tm/t_hooks.h"
+#include "modules/tm/t_lookup.h"
 
 #include "sylk_ws/base/error.h"
 #include "sylk_ws/im/cpim.h"
@@ -569,8 +571,11 @@ static void journal_outgoing(struct outgoing *o, const struct sylkrtc_request *r
 	sylk_copy(row.timestamp, sizeof(row.timestamp), m->timestamp, strlen(m->timestamp));
 	strcpy(row.state, "pending");
 	strcpy(row.disposition, "positive-delivery,display");
-	if (msgstore_add_then(&row, message_stored, o) != 0)
-		message_stored(o, ENOMEM);
+	switch (msgstore_add_then(&row, 0, message_stored, o)) {
+	case 0: break;
+	case EAGAIN: message_stored(o, msgstore_add(&row)); break; /* waits */
+	default: message_stored(o, ENOMEM); break;
+	}
 }
 
 static void account_message(int conn_id, const struct sylkrtc_request *req)
@@ -877,11 +882,17 @@ void rtc_message_request(int conn_id, const struct sylkrtc_request *req)
 /* ---- receiving ---------------------------------------------------------------------- */
 
 /* Answers the request here; -1 for the script (it ends the route). */
+static bool has_transaction(void)
+{
+	struct cell *t = rtc_tmb.t_gett();
+
+	return t && t != T_UNDEFINED;
+}
+
 static int reply(struct sip_msg *msg, int code, char *text)
 {
-	int rc = rtc_tmb.t_newtran(msg);
-
-	if (rc > 0 && rtc_tmb.t_reply(msg, (unsigned)code, text) < 0)
+	if ((has_transaction() || rtc_tmb.t_newtran(msg) > 0) &&
+	    rtc_tmb.t_reply(msg, (unsigned)code, text) < 0)
 		LM_ERR("cannot send %d\n", code);
 	return -1;
 }
@@ -1257,6 +1268,111 @@ static bool sent_by_account(const struct incoming *in)
 	return mine;
 }
 
+/* What follows the journal's answer @p err for @p in (stored, or not): the
+ * reply of a refusal (-1), else delivery to the account's connections (1). */
+static int after_store(struct sip_msg *msg, const struct incoming *in, int err, bool at_contact)
+{
+	if (err == EEXIST) {
+		/* a note to self is journalled once, as the outgoing copy, but
+		 * still reaches the account's devices */
+		if (at_contact || (!strcmp(in->sender, in->account) && sent_by_account(in)))
+			deliver(in);
+		else
+			LM_DBG("message %s for %s already stored\n", in->message_id, in->account);
+		return 1;
+	}
+	if (err == ENOSPC) {
+		/* what is stored stays; the sender learns it was not delivered */
+		LM_NOTICE("message %s from %s refused: the journal of %s is full "
+			  "(max_stored_messages %d)\n",
+			  in->message_id, in->sender, in->account, msgstore_max_stored);
+		return reply(msg, 486, "Busy Here (message store full)");
+	}
+	if (err)
+		return reply(msg, 500, "Cannot Store The Message");
+	RTC_STAT_INC(messages_in);
+	LM_NOTICE("message %s from %s to %s (%s) stored (Call-ID %.*s)\n", in->message_id, in->sender,
+		  in->account, in->content_type, msg->callid ? msg->callid->body.len : 0,
+		  msg->callid ? msg->callid->body.s : "");
+	if (!at_contact && !from_gateway(msg))
+		journal_sent_by_sip_device(in);
+	deliver(in);
+	return 1;
+}
+
+/* ---- a MESSAGE that waits while the journal writer stores it --------------- */
+
+/* A MESSAGE whose transaction is suspended until its row is committed
+ * (shm); the writer resumes the script at route (an index of main_rt) or
+ * at the KEMI function kemi. */
+struct suspended {
+	unsigned tindex, tlabel;
+	int route;
+	int result;
+	char kemi[];
+};
+
+/* the one the writer is resuming (t_continue() runs the script there) */
+static struct suspended *resuming;
+
+static void incoming_stored(void *arg, int err)
+{
+	struct suspended *s = arg;
+	str cb = {s->kemi, (int)strlen(s->kemi)};
+	int rc;
+
+	s->result = err;
+	resuming = s;
+	rc = s->route >= 0 ? rtc_tmb.t_continue(s->tindex, s->tlabel, main_rt.rlist[s->route]) :
+			     rtc_tmb.t_continue_cb(s->tindex, s->tlabel, &cb, NULL);
+	resuming = NULL;
+	if (rc != 0)
+		LM_NOTICE("a MESSAGE was stored (%s) after its transaction ended (%d)\n",
+			  err ? sylk_strerror(err) : "ok", rc);
+	shm_free(s);
+}
+
+/* 0: the transaction waits and the journal writer resumes the script at
+ * @p at once @p in is committed; EALREADY: a retransmission tm answered;
+ * else the caller stores it itself (no writer, no room in its queue). */
+static int suspend_store(struct sip_msg *msg, const struct incoming *in,
+			 const struct rtc_resume_at *at)
+{
+	size_t kemi_len = at && at->kemi ? strlen(at->kemi) : 0;
+	struct msgstore_row row;
+	struct suspended *s;
+	int err;
+
+	if (!at || !msgstore_adds_later())
+		return ENOTSUP;
+	if (!has_transaction()) {
+		err = rtc_tmb.t_newtran(msg);
+		if (err == 0)
+			return EALREADY;
+		if (err < 0)
+			return EIO;
+	}
+	s = shm_malloc(sizeof(*s) + kemi_len + 1);
+	if (!s) {
+		SHM_MEM_ERROR;
+		return ENOMEM;
+	}
+	memset(s, 0, sizeof(*s));
+	s->route = at->route;
+	memcpy(s->kemi, kemi_len ? at->kemi : "", kemi_len + 1);
+	if (rtc_tmb.t_suspend(msg, &s->tindex, &s->tlabel) != 0) {
+		shm_free(s);
+		return EIO;
+	}
+	row_of(&row, in, in->account, in->sender, "incoming", "received");
+	err = msgstore_add_then(&row, msgstore_max_stored, incoming_stored, s);
+	if (err) {
+		rtc_tmb.t_cancel_suspend(s->tindex, s->tlabel);
+		shm_free(s);
+	}
+	return err;
+}
+
 /* The MESSAGE rtc_message_receive() took last in this process: when the
  * script hands the same request to rtc_message_deliver_contact() it has
  * been journalled and delivered already. */
@@ -1268,7 +1384,7 @@ static int received_pid;
  * node looked the account up and relayed it). It is journalled once (the
  * UNIQUE (account, message_id) index: the first node stored it, EEXIST
  * here) and still goes to this node's connections. */
-static int receive(struct sip_msg *msg, bool at_contact)
+static int receive(struct sip_msg *msg, bool at_contact, const struct rtc_resume_at *at)
 {
 	struct incoming in;
 	int code, err, rc = 1;
@@ -1313,48 +1429,44 @@ static int receive(struct sip_msg *msg, bool at_contact)
 			rtc_http_token_request(in.account);
 		goto out;
 	}
-	err = store_incoming(&in);
-	if (err == EEXIST) {
-		/* a note to self is journalled once, as the outgoing copy, but
-		 * still reaches the account's devices */
-		if (at_contact || (!strcmp(in.sender, in.account) && sent_by_account(&in)))
-			deliver(&in);
-		else
-			LM_DBG("message %s for %s already stored\n", in.message_id, in.account);
-		goto out;
+	if (!at_contact) {
+		err = suspend_store(msg, &in, at);
+		if (err == 0 || err == EALREADY) {
+			rc = 0; /* the script goes on in the writer / a retransmission */
+			goto out;
+		}
 	}
-	if (err == ENOSPC) {
-		/* what is stored stays; the sender learns it was not delivered */
-		LM_NOTICE("message %s from %s refused: the journal of %s is full "
-			  "(max_stored_messages %d)\n",
-			  in.message_id, in.sender, in.account, msgstore_max_stored);
-		rc = reply(msg, 486, "Busy Here (message store full)");
-		goto out;
-	}
-	if (err) {
-		rc = reply(msg, 500, "Cannot Store The Message");
-		goto out;
-	}
-	RTC_STAT_INC(messages_in);
-	LM_NOTICE("message %s from %s to %s (%s) stored (Call-ID %.*s)\n", in.message_id, in.sender,
-		  in.account, in.content_type, msg->callid ? msg->callid->body.len : 0,
-		  msg->callid ? msg->callid->body.s : "");
-	if (!at_contact && !from_gateway(msg))
-		journal_sent_by_sip_device(&in);
-	deliver(&in);
+	rc = after_store(msg, &in, store_incoming(&in), at_contact);
 out:
 	incoming_free(&in);
 	return rc;
 }
 
-int rtc_message_receive(struct sip_msg *msg)
+int rtc_message_receive(struct sip_msg *msg, const struct rtc_resume_at *at)
 {
 	if (msg->first_line.type != SIP_REQUEST ||
 	    msg->first_line.u.request.method_value != METHOD_MESSAGE)
 		return -1;
 	received_id = msg->id;
 	received_pid = msg->pid;
-	return receive(msg, false);
+	return receive(msg, false, at);
+}
+
+int rtc_message_stored(struct sip_msg *msg)
+{
+	struct incoming in;
+	int code, err, rc;
+
+	if (!resuming)
+		return 1; /* stored before the script went on */
+	/* rtc_message_deliver_contact() answers this one without storing */
+	received_id = msg->id;
+	received_pid = msg->pid;
+	memset(&in, 0, sizeof(in));
+	err = parse_incoming(msg, &in, &code);
+	rc = err ? reply(msg, 500, "Server Error") : after_store(msg, &in, resuming->result, false);
+	incoming_free(&in);
+	return rc;
 }
 
 int rtc_message_deliver_contact(struct sip_msg *msg, unsigned account_key)
@@ -1362,7 +1474,7 @@ int rtc_message_deliver_contact(struct sip_msg *msg, unsigned account_key)
 	if (msg->first_line.u.request.method_value != METHOD_MESSAGE)
 		return -1;
 	/* relayed here by another node: this node has the connections */
-	if ((msg->id != received_id || msg->pid != received_pid) && receive(msg, true) < 0)
+	if ((msg->id != received_id || msg->pid != received_pid) && receive(msg, true, NULL) < 0)
 		return 1; /* refused, answered */
 	/* rtc_message_receive() stored and delivered it before the lookup */
 	reply(msg, 200, "OK");

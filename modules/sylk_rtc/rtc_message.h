@@ -17,11 +17,27 @@
  * -remove-conversation, lookup-public-key); replies itself. */
 void rtc_message_request(int conn_id, const struct sylkrtc_request *req);
 
+/* Where the routing script goes on once an incoming MESSAGE is stored by
+ * the journal writer: a route block (an index of main_rt) or, when route
+ * is -1, a KEMI function. */
+struct rtc_resume_at {
+	int route;
+	const char *kemi;
+};
+
 /* sylk_rtc_message() of the routing script: a SIP MESSAGE for a local
  * account. 1: stored (and delivered to the account's connections if any;
  * nothing replied, the script relays or answers); -1: refused and answered
- * (400, 413 ...). */
-int rtc_message_receive(struct sip_msg *msg);
+ * (400, 413 ...). With @p at and the SQLite journal: 0 (the script stops)
+ * while the transaction waits for the journal writer, which resumes the
+ * script at @p at once the row is committed; there
+ * rtc_message_stored() finishes the work. */
+int rtc_message_receive(struct sip_msg *msg, const struct rtc_resume_at *at);
+
+/* sylk_rtc_message_stored(): in the script resumed by the journal writer,
+ * the rest of rtc_message_receive() (delivery, 1; or the reply of a
+ * refusal, -1: the journal is full or failed); elsewhere 1 at once. */
+int rtc_message_stored(struct sip_msg *msg);
 
 /* A MESSAGE that reached one of our Contacts (a branch of the proxy's
  * lookup): answered here, 1; -1 when not a MESSAGE. */

@@ -243,12 +243,17 @@ int msgstore_add_capped(struct msgstore_row *row, int max)
 	return msgstore_add_here(row, max);
 }
 
-int msgstore_add_then(struct msgstore_row *row, msgstore_done_f *then, void *arg)
+int msgstore_add_then(struct msgstore_row *row, int max, msgstore_done_f *then, void *arg)
 {
 	if (rtc_journal_delegates())
-		return rtc_journal_add_then(row, 0, then, arg);
-	then(arg, msgstore_add_here(row, 0));
+		return rtc_journal_add_then(row, max, then, arg);
+	then(arg, msgstore_add_here(row, max));
 	return 0;
+}
+
+bool msgstore_adds_later(void)
+{
+	return rtc_journal_delegates() && !rtc_journal_in_writer();
 }
 
 /* The DB API's way: every process's without the journal writer (rtc_journal.h). */

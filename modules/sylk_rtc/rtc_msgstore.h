@@ -48,12 +48,14 @@ extern int msgstore_max_stored;
  * storing at the same instant may each add one past it. */
 int msgstore_add_capped(struct msgstore_row *row, int max);
 
-/* msgstore_add() that may return before the row is committed: @p then(@p
- * arg, result) runs once it is, maybe in another process (the journal
- * writer's); @p arg is shm and @p then frees it. 0, or ENOMEM (then was
- * not called). */
+/* msgstore_add_capped() that may return before the row is committed: @p
+ * then(@p arg, result) runs once it is, in the journal writer's process
+ * when msgstore_adds_later(), else before this returns; @p arg is shm and
+ * @p then frees it. 0; EAGAIN (too many queued) or ENOMEM: then was not
+ * called. */
 typedef void msgstore_done_f(void *arg, int result);
-int msgstore_add_then(struct msgstore_row *row, msgstore_done_f *then, void *arg);
+int msgstore_add_then(struct msgstore_row *row, int max, msgstore_done_f *then, void *arg);
+bool msgstore_adds_later(void);
 
 /* A message's state changes (an IMDN, the final SIP response): updates
  * state and disposition as SylkServer does (delivered drops

@@ -9,6 +9,7 @@
 
 #include "core/sr_module.h"
 #include "core/dprint.h"
+#include "core/route.h"
 #include "core/fmsg.h"
 #include "core/globals.h"
 #include "core/ip_addr.h"
@@ -118,12 +119,58 @@ static int w_sylk_rtc_deliver(sip_msg_t *msg, char *p1, char *p2)
 
 static int ki_sylk_rtc_message(sip_msg_t *msg)
 {
-	return rtc_message_receive(msg);
+	return rtc_message_receive(msg, NULL);
 }
 
 static int w_sylk_rtc_message(sip_msg_t *msg, char *p1, char *p2)
 {
-	return rtc_message_receive(msg);
+	return rtc_message_receive(msg, NULL);
+}
+
+/* KEMI: the script goes on in the function named @p resume */
+static int ki_sylk_rtc_message_resume(sip_msg_t *msg, str *resume)
+{
+	char name[128];
+	struct rtc_resume_at at = {.route = -1, .kemi = name};
+
+	if (resume->len <= 0 || resume->len >= (int)sizeof(name)) {
+		LM_ERR("sylk_rtc.message_resume(): bad function name\n");
+		return rtc_message_receive(msg, NULL);
+	}
+	memcpy(name, resume->s, resume->len);
+	name[resume->len] = '\0';
+	return rtc_message_receive(msg, &at);
+}
+
+static int w_sylk_rtc_message_resume(sip_msg_t *msg, char *route, char *p2)
+{
+	struct rtc_resume_at at = {.route = (int)(long)route, .kemi = NULL};
+
+	return rtc_message_receive(msg, &at);
+}
+
+/* the route block the script goes on in: its index in main_rt */
+static int fixup_resume_route(void **param, int param_no)
+{
+	int idx = route_lookup(&main_rt, (char *)*param);
+
+	if (idx < 0) {
+		LM_ERR("sylk_rtc_message(\"%s\"): the script has no route[%s]\n", (char *)*param,
+		       (char *)*param);
+		return -1;
+	}
+	*param = (void *)(long)idx;
+	return 0;
+}
+
+static int ki_sylk_rtc_message_stored(sip_msg_t *msg)
+{
+	return rtc_message_stored(msg);
+}
+
+static int w_sylk_rtc_message_stored(sip_msg_t *msg, char *p1, char *p2)
+{
+	return rtc_message_stored(msg);
 }
 
 static int ki_sylk_rtc_reject(sip_msg_t *msg, str *reason)
@@ -233,6 +280,10 @@ static cmd_export_t cmds[] = {
 	{"sylk_rtc_deliver", (cmd_function)w_sylk_rtc_deliver, 0, 0, 0,
 	 REQUEST_ROUTE | FAILURE_ROUTE | BRANCH_ROUTE},
 	{"sylk_rtc_message", (cmd_function)w_sylk_rtc_message, 0, 0, 0, REQUEST_ROUTE},
+	{"sylk_rtc_message", (cmd_function)w_sylk_rtc_message_resume, 1, fixup_resume_route, 0,
+	 REQUEST_ROUTE},
+	{"sylk_rtc_message_stored", (cmd_function)w_sylk_rtc_message_stored, 0, 0, 0,
+	 REQUEST_ROUTE | FAILURE_ROUTE},
 	{"sylk_rtc_reject", (cmd_function)w_sylk_rtc_reject, 1, fixup_spve_null,
 	 fixup_free_spve_null, EVENT_ROUTE},
 	{"sylk_rtc_push_call", (cmd_function)w_sylk_rtc_push_call, 0, 0, 0,
@@ -482,6 +533,17 @@ static sr_kemi_t sr_kemi_sylk_rtc_exports[] = {
 	 str_init("message"),
 	 SR_KEMIP_INT,
 	 ki_sylk_rtc_message,
+	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
+	{str_init("sylk_rtc"),
+	 str_init("message_resume"),
+	 SR_KEMIP_INT,
+	 ki_sylk_rtc_message_resume,
+	 {SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+	{str_init("sylk_rtc"),
+	 str_init("message_stored"),
+	 SR_KEMIP_INT,
+	 ki_sylk_rtc_message_stored,
 	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 	  SR_KEMIP_NONE}},
 	{str_init("sylk_rtc"),

@@ -513,6 +513,86 @@ def test_a_locked_journal_gives_an_error_and_the_next_message_goes_through(serve
             ["after the lock"]
 
 
+def test_a_locked_journal_holds_up_no_sip_worker_and_no_connection(server):
+    """Another program holds the journal's write lock for 6 s while more
+    MESSAGEs for bob arrive than the server has SIP workers, and alice's
+    browsers send messages on five connections: meanwhile a SIP phone's
+    OPTIONS is answered at once and carol's browser registers (its REGISTER
+    passes a SIP worker), because nobody waits for the journal but the
+    messages themselves. Once the lock is gone every MESSAGE is answered
+    200, bob gets each one, and alice's messages are acked."""
+    import socket
+    import sqlite3
+    import time
+    bob = device(server, "bob")
+    alices = [device(server, "alice") for _ in range(5)]
+    phone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    phone.bind(("127.0.0.1", 0))
+    phone.settimeout(1.5)
+    port = phone.getsockname()[1]
+
+    def request(method, uri, call_id, extra="", body=""):
+        return (f"{method} {uri} SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{call_id}\r\n"
+                f"From: <sip:phone@example.net>;tag={call_id[:8]}\r\n"
+                f"To: <{uri}>\r\nCall-ID: {call_id}\r\nCSeq: 1 {method}\r\n"
+                f"Max-Forwards: 70\r\n{extra}Content-Length: {len(body)}\r\n\r\n{body}"
+                ).encode()
+
+    db = sqlite3.connect(os.path.join(server.state_dir, "sylk.sqlite"), timeout=30,
+                         isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        calls = [uuid.uuid4().hex for _ in range(12)]
+        for n, call_id in enumerate(calls):
+            phone.sendto(request("MESSAGE", f"sip:bob@{SIP_DOMAIN}", call_id,
+                                 "Content-Type: text/plain\r\n", f"while locked {n}"),
+                         ("127.0.0.1", server.sip_port))
+        sent = {}
+        for i, a in enumerate(alices):
+            tr, mid = str(uuid.uuid4()), str(uuid.uuid4())
+            a.send({"sylkrtc": "account-message", "transaction": tr, "account": ALICE,
+                    "uri": BOB, "message_id": mid, "content": f"from tab {i}",
+                    "content_type": "text/plain", "timestamp": now()})
+            sent[tr] = (a, mid)
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        options = uuid.uuid4().hex
+        phone.sendto(request("OPTIONS", f"sip:127.0.0.1:{server.sip_port}", options),
+                     ("127.0.0.1", server.sip_port))
+        while True:
+            reply = phone.recv(65535).decode(errors="replace")
+            if options in reply:
+                break
+        assert reply.startswith("SIP/2.0 200"), reply
+        assert time.monotonic() - t0 < 1.5
+        t0 = time.monotonic()
+        with device(server, "carol"):
+            assert time.monotonic() - t0 < 3
+    finally:
+        db.rollback()
+        db.close()
+    phone.settimeout(30)
+    finals = {}
+    while len(finals) < len(calls):
+        reply = phone.recv(65535).decode(errors="replace")
+        call_id = next((c for c in calls if c in reply), None)
+        code = int(reply.split()[1])
+        if call_id and code >= 200:
+            finals[call_id] = code
+    assert set(finals.values()) == {200}, finals
+    texts = {bob.wait_event(lambda e: e.get("event") == "message"
+                            and e.get("content", "").startswith("while locked"), 15)["content"]
+             for _ in calls}
+    assert texts == {f"while locked {n}" for n in range(len(calls))}
+    for tr, (a, mid) in sent.items():
+        assert a.reply_to(tr, timeout=30) == {"sylkrtc": "ack", "transaction": tr}
+        assert wait_message(bob, mid)["message_id"] == mid
+    for c in alices + [bob]:
+        c.close()
+    phone.close()
+
+
 # ---- two real browsers -----------------------------------------------------------------
 
 
