@@ -505,17 +505,23 @@ static struct outgoing *outgoing_new(int conn_id, const struct sylkrtc_request *
 	return o;
 }
 
-static void sync_message_add(const struct out_msg *m, const struct outgoing *o)
+/* sync (message add) of a message @p account sent, to its connections
+ * but @p except */
+static void sync_sent(const char *account, int except, const char *uri, const char *message_id,
+		      const char *content, const char *content_type, const char *timestamp,
+		      bool server_generated)
 {
 	json_object *c = json_object_new_object();
 
-	json_object_object_add(c, "account", json_object_new_string(m->from));
-	json_object_object_add(c, "uri", json_object_new_string(o->uri));
-	json_object_object_add(c, "message_id", json_object_new_string(m->message_id));
-	json_object_object_add(c, "content", json_object_new_string(o->content));
-	json_object_object_add(c, "content_type", json_object_new_string(o->content_type));
-	json_object_object_add(c, "timestamp", json_object_new_string(m->timestamp));
-	send_sync(m->from, o->conn_id, "message", "add", c);
+	json_object_object_add(c, "account", json_object_new_string(account));
+	json_object_object_add(c, "uri", json_object_new_string(uri));
+	json_object_object_add(c, "message_id", json_object_new_string(message_id));
+	json_object_object_add(c, "content", json_object_new_string(content));
+	json_object_object_add(c, "content_type", json_object_new_string(content_type));
+	json_object_object_add(c, "timestamp", json_object_new_string(timestamp));
+	if (server_generated)
+		json_object_object_add(c, "server_generated", json_object_new_boolean(1));
+	send_sync(account, except, "message", "add", c);
 	json_object_put(c);
 }
 
@@ -535,7 +541,8 @@ static void message_stored(void *arg, int err)
 	RTC_STAT_INC(messages_out);
 	LM_NOTICE("message %s from %s to %s (%s) sent\n", m->message_id, m->from, o->uri,
 		  o->content_type);
-	sync_message_add(m, o);
+	sync_sent(m->from, o->conn_id, o->uri, m->message_id, o->content, o->content_type,
+		  m->timestamp, false);
 	o->out = NULL; /* out_start() owns it now */
 	if (out_start(m) != 0) {
 		struct sylkrtc_disposition d = {.message_id = m->message_id,
@@ -1157,7 +1164,6 @@ static bool from_gateway(const struct sip_msg *msg)
 static void journal_sent_by_sip_device(const struct incoming *in)
 {
 	struct msgstore_row row;
-	json_object *c;
 
 	if (!sip_same_domain(in->sender, in->account) || !strcmp(in->sender, in->account) ||
 	    !strcasecmp(in->content_type, "application/im-iscomposing+xml"))
@@ -1167,16 +1173,8 @@ static void journal_sent_by_sip_device(const struct incoming *in)
 		return;
 	LM_INFO("message %s sent by a SIP device of %s to %s: journalled for its browsers\n",
 		in->message_id, in->sender, in->account);
-	c = json_object_new_object();
-	json_object_object_add(c, "account", json_object_new_string(in->sender));
-	json_object_object_add(c, "uri", json_object_new_string(in->account));
-	json_object_object_add(c, "message_id", json_object_new_string(in->message_id));
-	json_object_object_add(c, "content", json_object_new_string(in->content));
-	json_object_object_add(c, "content_type", json_object_new_string(in->content_type));
-	json_object_object_add(c, "timestamp", json_object_new_string(in->timestamp));
-	json_object_object_add(c, "server_generated", json_object_new_boolean(1));
-	send_sync(in->sender, -1, "message", "add", c);
-	json_object_put(c);
+	sync_sent(in->sender, -1, in->account, in->message_id, in->content, in->content_type,
+		  in->timestamp, true);
 }
 
 /* A SIP device of a local user asks for the public key of the request's
