@@ -78,18 +78,18 @@ static void sqlite_pragma(const char *sql)
  * keeps them at that cost). */
 static void sqlite_setup(void)
 {
-	char sync[64];
+	char sql[64];
 
 	if (!rtc_db_is_sqlite() || !rtc_db_has_sql())
 		return;
 	sqlite_pragma("PRAGMA busy_timeout = 5000");
-	snprintf(sync, sizeof(sync), "PRAGMA synchronous = %s",
+	snprintf(sql, sizeof(sql), "PRAGMA synchronous = %s",
 		 !strcasecmp(rtc_cfg.sqlite_synchronous, "FULL") ? "FULL" : "NORMAL");
-	sqlite_pragma(sync);
+	sqlite_pragma(sql);
 	if (rtc_db_wal_bounded()) {
-		snprintf(sync, sizeof(sync), "PRAGMA journal_size_limit = %d",
+		snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %d",
 			 rtc_cfg.sqlite_wal_limit);
-		sqlite_pragma(sync);
+		sqlite_pragma(sql);
 	}
 }
 
