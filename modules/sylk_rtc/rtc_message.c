@@ -1301,8 +1301,9 @@ static int after_store(struct sip_msg *msg, const struct incoming *in, int err, 
 /* ---- a MESSAGE that waits while the journal writer stores it --------------- */
 
 /* A MESSAGE whose transaction is suspended until its row is committed
- * (shm); the writer resumes the script at route (an index of main_rt) or
- * at the KEMI function kemi. */
+ * (shm); the journal's continuation (in a task worker, or the writer)
+ * resumes the script at route (an index of main_rt) or at the KEMI
+ * function kemi. */
 struct suspended {
 	unsigned tindex, tlabel;
 	int route;
@@ -1310,7 +1311,7 @@ struct suspended {
 	char kemi[];
 };
 
-/* the one the writer is resuming (t_continue() runs the script there) */
+/* the one this process is resuming (t_continue() runs the script here) */
 static struct suspended *resuming;
 
 static void incoming_stored(void *arg, int err)
@@ -1330,8 +1331,8 @@ static void incoming_stored(void *arg, int err)
 	shm_free(s);
 }
 
-/* 0: the transaction waits and the journal writer resumes the script at
- * @p at once @p in is committed; EALREADY: a retransmission tm answered;
+/* 0: the transaction waits, and the script resumes at @p at once @p in is
+ * committed; EALREADY: a retransmission tm answered;
  * else the caller stores it itself (no writer, no room in its queue). */
 static int suspend_store(struct sip_msg *msg, const struct incoming *in,
 			 const struct rtc_resume_at *at)
