@@ -452,11 +452,10 @@ static void writer_loop(void)
 	}
 }
 
-/* The writer's connection to the file of db_url ("sqlite://" + its path).
+/* The writer's connection to the file of db_url, the one db_sqlite opens.
  * Its pages stay in this process's cache: nobody else writes them. */
 static int writer_open(void)
 {
-	const char *path = rtc_cfg.db_url + strlen("sqlite://");
 	struct journal_db_opts o = {
 		.busy_timeout_ms = JOURNAL_BUSY_MS,
 		.synchronous_full = !strcasecmp(rtc_cfg.sqlite_synchronous, "FULL"),
@@ -464,11 +463,16 @@ static int writer_open(void)
 		.cache_kib = JOURNAL_CACHE_KIB,
 		.counted_accounts = JOURNAL_COUNTED_ACCOUNTS,
 	};
-	char file[1024], why[256];
+	char file[1024], why[256] = "";
 	int err;
 
-	/* the DB API ignores URL parameters after '?' too */
-	sylk_copy(file, sizeof(file), path, strcspn(path, "?"));
+	err = journal_db_path_of_url(rtc_cfg.db_url, file, sizeof(file));
+	if (err) {
+		LM_ERR("the journal writer finds no SQLite file in db_url %s (%s): each process "
+		       "writes the journal itself\n",
+		       rtc_cfg.db_url, sylk_strerror(err));
+		return err;
+	}
 	err = journal_db_open(&jdb, file, &o, why, sizeof(why));
 	if (err)
 		LM_ERR("the journal writer cannot open %s (%s): each process writes the journal "

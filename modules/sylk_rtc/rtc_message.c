@@ -454,8 +454,8 @@ static int journal_change(const char *account, const char *contact, const char *
 /* ---- account-message -------------------------------------------------------------- */
 
 /* An account-message on its way (shm): its outgoing row is being stored,
- * and once it is (message_stored(), maybe in the journal writer's process)
- * the request is answered, the other devices synced and the MESSAGE sent. */
+ * and once it is (message_stored(), maybe in a task worker) the request is
+ * answered, the other devices synced and the MESSAGE sent. */
 struct outgoing {
 	int conn_id;
 	struct out_msg *out; /* the MESSAGE (CPIM) */
@@ -470,18 +470,25 @@ static void outgoing_free(struct outgoing *o)
 	shm_free(o);
 }
 
+/* @p s copied to *@p p, which moves past it: the copy */
+static const char *put_text(char **p, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *copy = memcpy(*p, s, len);
+
+	*p += len;
+	return copy;
+}
+
 /* A copy of the request's fields sync and the answer need, and the MESSAGE. */
 static struct outgoing *outgoing_new(int conn_id, const struct sylkrtc_request *req,
 				     const struct out_req *r)
 {
-	const char *fields[] = {req->transaction, req->uri, req->content_type, req->content};
-	size_t n = 0;
-	struct outgoing *o;
+	size_t n = strlen(req->transaction) + strlen(req->uri) + strlen(req->content_type) +
+		   strlen(req->content) + 4;
+	struct outgoing *o = shm_malloc(sizeof(*o) + n);
 	char *p;
 
-	for (size_t i = 0; i < 4; i++)
-		n += strlen(fields[i]) + 1;
-	o = shm_malloc(sizeof(*o) + n);
 	if (!o) {
 		SHM_MEM_ERROR;
 		return NULL;
@@ -489,14 +496,10 @@ static struct outgoing *outgoing_new(int conn_id, const struct sylkrtc_request *
 	memset(o, 0, sizeof(*o));
 	o->conn_id = conn_id;
 	p = o->text;
-	for (size_t i = 0; i < 4; i++) {
-		size_t len = strlen(fields[i]) + 1;
-
-		memcpy(p, fields[i], len);
-		*(i == 0 ? &o->transaction : i == 1 ? &o->uri : i == 2 ? &o->content_type :
-						     &o->content) = p;
-		p += len;
-	}
+	o->transaction = put_text(&p, req->transaction);
+	o->uri = put_text(&p, req->uri);
+	o->content_type = put_text(&p, req->content_type);
+	o->content = put_text(&p, req->content);
 	o->out = out_prepare(r);
 	if (!o->out) {
 		shm_free(o);
@@ -888,7 +891,6 @@ void rtc_message_request(int conn_id, const struct sylkrtc_request *req)
 
 /* ---- receiving ---------------------------------------------------------------------- */
 
-/* Answers the request here; -1 for the script (it ends the route). */
 static bool has_transaction(void)
 {
 	struct cell *t = rtc_tmb.t_gett();
@@ -896,6 +898,8 @@ static bool has_transaction(void)
 	return t && t != T_UNDEFINED;
 }
 
+/* Answers the request here (in its transaction, made if need be); -1 for
+ * the script (it ends the route). */
 static int reply(struct sip_msg *msg, int code, char *text)
 {
 	if ((has_transaction() || rtc_tmb.t_newtran(msg) > 0) &&
@@ -1302,13 +1306,11 @@ static int after_store(struct sip_msg *msg, const struct incoming *in, int err, 
 
 /* A MESSAGE whose transaction is suspended until its row is committed
  * (shm); the journal's continuation (in a task worker, or the writer)
- * resumes the script at route (an index of main_rt) or at the KEMI
- * function kemi. */
+ * resumes the script at route (an index of main_rt). */
 struct suspended {
 	unsigned tindex, tlabel;
 	int route;
 	int result;
-	char kemi[];
 };
 
 /* the one this process is resuming (t_continue() runs the script here) */
@@ -1317,13 +1319,11 @@ static struct suspended *resuming;
 static void incoming_stored(void *arg, int err)
 {
 	struct suspended *s = arg;
-	str cb = {s->kemi, (int)strlen(s->kemi)};
 	int rc;
 
 	s->result = err;
 	resuming = s;
-	rc = s->route >= 0 ? rtc_tmb.t_continue(s->tindex, s->tlabel, main_rt.rlist[s->route]) :
-			     rtc_tmb.t_continue_cb(s->tindex, s->tlabel, &cb, NULL);
+	rc = rtc_tmb.t_continue(s->tindex, s->tlabel, main_rt.rlist[s->route]);
 	resuming = NULL;
 	if (rc != 0)
 		LM_NOTICE("a MESSAGE was stored (%s) after its transaction ended (%d)\n",
@@ -1331,18 +1331,16 @@ static void incoming_stored(void *arg, int err)
 	shm_free(s);
 }
 
-/* 0: the transaction waits, and the script resumes at @p at once @p in is
- * committed; EALREADY: a retransmission tm answered;
+/* 0: the transaction waits, and the script resumes at @p route once @p in
+ * is committed; EALREADY: a retransmission tm answered;
  * else the caller stores it itself (no writer, no room in its queue). */
-static int suspend_store(struct sip_msg *msg, const struct incoming *in,
-			 const struct rtc_resume_at *at)
+static int suspend_store(struct sip_msg *msg, const struct incoming *in, int route)
 {
-	size_t kemi_len = at && at->kemi ? strlen(at->kemi) : 0;
 	struct msgstore_row row;
 	struct suspended *s;
 	int err;
 
-	if (!at || !msgstore_adds_later())
+	if (route < 0 || !msgstore_adds_later())
 		return ENOTSUP;
 	if (!has_transaction()) {
 		err = rtc_tmb.t_newtran(msg);
@@ -1351,14 +1349,13 @@ static int suspend_store(struct sip_msg *msg, const struct incoming *in,
 		if (err < 0)
 			return EIO;
 	}
-	s = shm_malloc(sizeof(*s) + kemi_len + 1);
+	s = shm_malloc(sizeof(*s));
 	if (!s) {
 		SHM_MEM_ERROR;
 		return ENOMEM;
 	}
 	memset(s, 0, sizeof(*s));
-	s->route = at->route;
-	memcpy(s->kemi, kemi_len ? at->kemi : "", kemi_len + 1);
+	s->route = route;
 	if (rtc_tmb.t_suspend(msg, &s->tindex, &s->tlabel) != 0) {
 		shm_free(s);
 		return EIO;
@@ -1383,7 +1380,7 @@ static int received_pid;
  * node looked the account up and relayed it). It is journalled once (the
  * UNIQUE (account, message_id) index: the first node stored it, EEXIST
  * here) and still goes to this node's connections. */
-static int receive(struct sip_msg *msg, bool at_contact, const struct rtc_resume_at *at)
+static int receive(struct sip_msg *msg, bool at_contact, int route)
 {
 	struct incoming in;
 	int code, err, rc = 1;
@@ -1429,9 +1426,9 @@ static int receive(struct sip_msg *msg, bool at_contact, const struct rtc_resume
 		goto out;
 	}
 	if (!at_contact) {
-		err = suspend_store(msg, &in, at);
+		err = suspend_store(msg, &in, route);
 		if (err == 0 || err == EALREADY) {
-			rc = 0; /* the script goes on in the writer / a retransmission */
+			rc = 0; /* the script goes on after the commit / a retransmission */
 			goto out;
 		}
 	}
@@ -1441,14 +1438,14 @@ out:
 	return rc;
 }
 
-int rtc_message_receive(struct sip_msg *msg, const struct rtc_resume_at *at)
+int rtc_message_receive(struct sip_msg *msg, int route)
 {
 	if (msg->first_line.type != SIP_REQUEST ||
 	    msg->first_line.u.request.method_value != METHOD_MESSAGE)
 		return -1;
 	received_id = msg->id;
 	received_pid = msg->pid;
-	return receive(msg, false, at);
+	return receive(msg, false, route);
 }
 
 int rtc_message_stored(struct sip_msg *msg)
@@ -1473,7 +1470,7 @@ int rtc_message_deliver_contact(struct sip_msg *msg, unsigned account_key)
 	if (msg->first_line.u.request.method_value != METHOD_MESSAGE)
 		return -1;
 	/* relayed here by another node: this node has the connections */
-	if ((msg->id != received_id || msg->pid != received_pid) && receive(msg, true, NULL) < 0)
+	if ((msg->id != received_id || msg->pid != received_pid) && receive(msg, true, -1) < 0)
 		return 1; /* refused, answered */
 	/* rtc_message_receive() stored and delivered it before the lookup */
 	reply(msg, 200, "OK");

@@ -17,22 +17,14 @@
  * -remove-conversation, lookup-public-key); replies itself. */
 void rtc_message_request(int conn_id, const struct sylkrtc_request *req);
 
-/* Where the routing script goes on once the journal writer has stored an
- * incoming MESSAGE: a route block (an index of main_rt) or, when route
- * is -1, a KEMI function. */
-struct rtc_resume_at {
-	int route;
-	const char *kemi;
-};
-
 /* sylk_rtc_message() of the routing script: a SIP MESSAGE for a local
  * account. 1: stored (and delivered to the account's connections if any;
  * nothing replied, the script relays or answers); -1: refused and answered
- * (400, 413 ...). With @p at and the SQLite journal: 0 (the script stops)
- * while the transaction waits for the journal writer; once the row is
- * committed a task worker resumes the script at @p at, where
- * rtc_message_stored() finishes the work. */
-int rtc_message_receive(struct sip_msg *msg, const struct rtc_resume_at *at);
+ * (400, 413 ...). With a @p route (an index of main_rt; -1: none) and the
+ * SQLite journal: 0 (the script stops) while the transaction waits for the
+ * journal writer; once the row is committed a task worker resumes the
+ * script at that route, where rtc_message_stored() finishes the work. */
+int rtc_message_receive(struct sip_msg *msg, int route);
 
 /* sylk_rtc_message_stored(): in the script resumed after the commit,
  * the rest of rtc_message_receive() (delivery, 1; or the reply of a

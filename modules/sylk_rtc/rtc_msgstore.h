@@ -49,7 +49,7 @@ extern int msgstore_max_stored;
 int msgstore_add_capped(struct msgstore_row *row, int max);
 
 /* msgstore_add_capped() that may return before the row is committed: @p
- * then(@p arg, result) runs once it is, in the journal writer's process
+ * then(@p arg, result) runs once it is, in another process (a task worker)
  * when msgstore_adds_later(), else before this returns; @p arg is shm and
  * @p then frees it. 0; EAGAIN (too many queued) or ENOMEM: then was not
  * called. */
@@ -66,7 +66,6 @@ int msgstore_set_state(const char *account, const char *message_id, const char *
  * of our own MESSAGE): with the journal writer only queued, in order with
  * everything else it writes. */
 int msgstore_set_state_soon(const char *account, const char *message_id, const char *state);
-
 
 /* Removes one message / every message with @p contact. */
 int msgstore_remove_message(const char *account, const char *message_id);

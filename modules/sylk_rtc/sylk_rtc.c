@@ -119,34 +119,17 @@ static int w_sylk_rtc_deliver(sip_msg_t *msg, char *p1, char *p2)
 
 static int ki_sylk_rtc_message(sip_msg_t *msg)
 {
-	return rtc_message_receive(msg, NULL);
+	return rtc_message_receive(msg, -1);
 }
 
 static int w_sylk_rtc_message(sip_msg_t *msg, char *p1, char *p2)
 {
-	return rtc_message_receive(msg, NULL);
-}
-
-/* KEMI: the script goes on in the function named @p resume */
-static int ki_sylk_rtc_message_resume(sip_msg_t *msg, str *resume)
-{
-	char name[128];
-	struct rtc_resume_at at = {.route = -1, .kemi = name};
-
-	if (resume->len <= 0 || resume->len >= (int)sizeof(name)) {
-		LM_ERR("sylk_rtc.message_resume(): bad function name\n");
-		return rtc_message_receive(msg, NULL);
-	}
-	memcpy(name, resume->s, resume->len);
-	name[resume->len] = '\0';
-	return rtc_message_receive(msg, &at);
+	return rtc_message_receive(msg, -1);
 }
 
 static int w_sylk_rtc_message_resume(sip_msg_t *msg, char *route, char *p2)
 {
-	struct rtc_resume_at at = {.route = (int)(long)route, .kemi = NULL};
-
-	return rtc_message_receive(msg, &at);
+	return rtc_message_receive(msg, (int)(long)route);
 }
 
 /* the route block the script goes on in: its index in main_rt */
@@ -161,11 +144,6 @@ static int fixup_resume_route(void **param, int param_no)
 	}
 	*param = (void *)(long)idx;
 	return 0;
-}
-
-static int ki_sylk_rtc_message_stored(sip_msg_t *msg)
-{
-	return rtc_message_stored(msg);
 }
 
 static int w_sylk_rtc_message_stored(sip_msg_t *msg, char *p1, char *p2)
@@ -533,17 +511,6 @@ static sr_kemi_t sr_kemi_sylk_rtc_exports[] = {
 	 str_init("message"),
 	 SR_KEMIP_INT,
 	 ki_sylk_rtc_message,
-	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
-	  SR_KEMIP_NONE}},
-	{str_init("sylk_rtc"),
-	 str_init("message_resume"),
-	 SR_KEMIP_INT,
-	 ki_sylk_rtc_message_resume,
-	 {SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
-	{str_init("sylk_rtc"),
-	 str_init("message_stored"),
-	 SR_KEMIP_INT,
-	 ki_sylk_rtc_message_stored,
 	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 	  SR_KEMIP_NONE}},
 	{str_init("sylk_rtc"),

@@ -90,6 +90,29 @@ static int configure(struct journal_db *j, const struct journal_db_opts *o)
 	return err;
 }
 
+int journal_db_path_of_url(const char *url, char *out, size_t size)
+{
+	static const char scheme[] = "sqlite://";
+	const char *path;
+	size_t len;
+
+	if (!url || !out || !size || strncmp(url, scheme, sizeof(scheme) - 1) != 0)
+		return EINVAL;
+	/* [user[:password]@]host[:port] before it, empty for a local file */
+	path = strchr(url + sizeof(scheme) - 1, '/');
+	if (!path)
+		return EINVAL;
+	path++;
+	len = strcspn(path, "?");
+	if (!len)
+		return EINVAL;
+	if (len >= size)
+		return ENAMETOOLONG;
+	memcpy(out, path, len);
+	out[len] = '\0';
+	return 0;
+}
+
 int journal_db_open(struct journal_db **out, const char *path, const struct journal_db_opts *o,
 		    char *why, size_t why_size)
 {

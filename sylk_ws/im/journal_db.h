@@ -38,6 +38,12 @@ struct journal_entry {
 	long long created;
 };
 
+/** The file Kamailio's db_sqlite opens for the DB URL @p url: what
+ * follows the first '/' after "sqlite://" (relative to the working
+ * directory, as db_sqlite takes it), up to a '?' (URL parameters).
+ * @return 0, EINVAL (not an SQLite URL, or no file in it), ENAMETOOLONG */
+int journal_db_path_of_url(const char *url, char *out, size_t size);
+
 /** Opens @p path (an existing database with the journal's table); on
  * failure @p why (may be NULL) says what SQLite said.
  * @return 0, EINVAL, ENOENT (no such file or table), ENOMEM, EIO */

@@ -92,6 +92,25 @@ static struct journal_entry entry(const char *account, const char *direction, co
 				      .created = 1796551200};
 }
 
+static void test_path_of_url_is_db_sqlites(void)
+{
+	char out[32];
+
+	CHECK_INT(journal_db_path_of_url("sqlite:///var/lib/sylk/sylk.sqlite", out, sizeof(out)), 0);
+	/* db_sqlite opens what follows the host's '/', relative to the cwd */
+	CHECK_STR(out, "var/lib/sylk/sylk.sqlite");
+	CHECK_INT(journal_db_path_of_url("sqlite://host/x.db?readonly=1", out, sizeof(out)), 0);
+	CHECK_STR(out, "x.db");
+	CHECK_INT(journal_db_path_of_url("sqlite:", out, sizeof(out)), EINVAL);
+	CHECK_INT(journal_db_path_of_url("sqlite://nofile", out, sizeof(out)), EINVAL);
+	CHECK_INT(journal_db_path_of_url("sqlite:///", out, sizeof(out)), EINVAL);
+	CHECK_INT(journal_db_path_of_url("mysql://u:p@h/db", out, sizeof(out)), EINVAL);
+	CHECK_INT(journal_db_path_of_url(NULL, out, sizeof(out)), EINVAL);
+	CHECK_INT(journal_db_path_of_url("sqlite:///a/very/long/path/that/does/not/fit", out,
+					 sizeof(out)),
+		  ENAMETOOLONG);
+}
+
 static void test_open_refuses_what_is_not_a_journal(void)
 {
 	struct journal_db *j = (struct journal_db *)1;
@@ -234,6 +253,7 @@ int main(void)
 	}
 	snprintf(path, sizeof(path), "%s/journal.sqlite", dir);
 	create_schema();
+	RUN(test_path_of_url_is_db_sqlites);
 	RUN(test_open_refuses_what_is_not_a_journal);
 	RUN(test_add_keeps_one_copy);
 	RUN(test_cap_counts_incoming_rows_only);
