@@ -169,11 +169,11 @@ def collect_presence(client, account, uri, seconds):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            ev = client.wait_event(lambda e: is_presence(e, account, uri),
-                                   timeout=max(deadline - time.monotonic(), 0.01))
+            raw = client.wait_event(lambda e: is_presence(e, account, uri),
+                                    timeout=max(deadline - time.monotonic(), 0.01), raw=True)
         except TimeoutError:
             break
-        out.append((time.monotonic(), ev))
+        out.append((client.arrival_time(raw), client.flat(raw)))
     return out
 
 

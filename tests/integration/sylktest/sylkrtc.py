@@ -73,6 +73,7 @@ class SylkRtcClient:
         self.timeout = timeout
         self.url = f"ws://{host}:{port}{WS_PATH}"
         self.received = []      # every message, parsed, in arrival order
+        self._arrived = {}      # id(message) -> monotonic time its frame arrived
         self._pending = []      # received but not yet consumed by a test
         self._inbox = queue.Queue()
         self.close_code = None
@@ -108,7 +109,7 @@ class SylkRtcClient:
     async def _reader(self):
         try:
             async for frame in self.ws:
-                self._inbox.put(frame)
+                self._inbox.put((time.monotonic(), frame))
         except websockets.ConnectionClosed:
             pass
         finally:
@@ -140,14 +141,15 @@ class SylkRtcClient:
         if remaining <= 0:
             return None
         try:
-            frame = self._inbox.get(timeout=remaining)
+            item = self._inbox.get(timeout=remaining)
         except queue.Empty:
             return None
-        if frame is _CLOSED:
+        if item is _CLOSED:
             self._inbox.put(_CLOSED)    # every later read sees it too
             raise ConnectionClosed(f"server closed the connection "
                                    f"(code {self.close_code}, {self.close_reason!r}); "
                                    f"unconsumed: {self._pending!r}")
+        arrived, frame = item
         assert isinstance(frame, str), f"server sent a binary frame: {frame!r}"
         try:
             message = json.loads(frame)
@@ -155,7 +157,13 @@ class SylkRtcClient:
             raise AssertionError(f"server sent a frame that is not JSON: {frame!r}")
         assert isinstance(message, dict), f"server sent a non-object: {frame!r}"
         self.received.append(message)
+        self._arrived[id(message)] = arrived
         return message
+
+    def arrival_time(self, message):
+        """time.monotonic() when the frame of a received message arrived,
+        which is earlier than when a test took it if it waited meanwhile."""
+        return self._arrived[id(message)]
 
     # ---- sending ---------------------------------------------------------------
 
