@@ -39,22 +39,47 @@ static void exec_or_fail(sqlite3 *db, const char *sql)
 	sqlite3_free(msg);
 }
 
-static void create_schema(void)
+/* The setup's schema file applied to @p db, as setup-runtime.sh does on
+ * every start. */
+static void apply_schema(sqlite3 *db)
 {
 	FILE *f = fopen(SCHEMA, "r");
 	char *sql = calloc(1, 1 << 16);
-	sqlite3 *db;
 
 	CHECK(f != NULL && sql != NULL);
 	if (!f || !sql)
 		exit(1);
 	CHECK(fread(sql, 1, (1 << 16) - 1, f) > 0);
 	fclose(f);
-	db = other();
-	exec_or_fail(db, "PRAGMA journal_mode = WAL");
 	exec_or_fail(db, sql);
-	sqlite3_close(db);
 	free(sql);
+}
+
+static void create_schema(void)
+{
+	sqlite3 *db = other();
+
+	exec_or_fail(db, "PRAGMA journal_mode = WAL");
+	apply_schema(db);
+	sqlite3_close(db);
+}
+
+/* column @p col of every row of @p sql, each followed by a ";" */
+static const char *text_rows(sqlite3 *db, const char *sql, int col, char *out, size_t size)
+{
+	sqlite3_stmt *s = NULL;
+	size_t used = 0;
+
+	out[0] = '\0';
+	CHECK_INT(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	while (s && sqlite3_step(s) == SQLITE_ROW && used < size) {
+		const char *t = (const char *)sqlite3_column_text(s, col);
+		int n = snprintf(out + used, size - used, "%s;", t ? t : "");
+
+		used += n > 0 ? (size_t)n : 0;
+	}
+	sqlite3_finalize(s);
+	return out;
 }
 
 /* one column of the row (account, message_id), "" when there is none */
@@ -188,6 +213,44 @@ static void test_cap_counts_incoming_rows_only(void)
 	journal_db_close(j);
 }
 
+/* A database made before: its two indexes give way to the one that
+ * serves both, and the cap still counts from an index alone. */
+static void test_schema_upgrade_and_count_plan(void)
+{
+	char old_path[300], got[1024];
+	sqlite3 *db;
+
+	snprintf(old_path, sizeof(old_path), "%s/old.sqlite", dir);
+	CHECK_INT(sqlite3_open(old_path, &db), SQLITE_OK);
+	exec_or_fail(db, "CREATE TABLE sylk_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+			 "account VARCHAR(255) NOT NULL, contact VARCHAR(255) NOT NULL, "
+			 "direction VARCHAR(16) NOT NULL DEFAULT '', message_id VARCHAR(255) NOT NULL, "
+			 "content_type VARCHAR(255) NOT NULL, content TEXT NOT NULL, "
+			 "msg_timestamp VARCHAR(64) NOT NULL, state VARCHAR(16) NOT NULL DEFAULT '', "
+			 "disposition VARCHAR(64) NOT NULL DEFAULT '', created INTEGER NOT NULL, "
+			 "CONSTRAINT sylk_messages_once UNIQUE (account, message_id));"
+			 "CREATE INDEX sylk_messages_contact ON sylk_messages (account, contact);"
+			 "CREATE INDEX sylk_messages_direction ON sylk_messages (account, direction);"
+			 "INSERT INTO sylk_messages (account, contact, direction, message_id, "
+			 "content_type, content, msg_timestamp, created) VALUES ('a@x', 'b@x', "
+			 "'incoming', 'm1', 'text/plain', 'kept', 't', 1)");
+	apply_schema(db);
+	apply_schema(db); /* every start applies it again */
+	text_rows(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+		      "tbl_name = 'sylk_messages' AND name NOT LIKE 'sqlite_autoindex%' "
+		      "ORDER BY name", 0, got, sizeof(got));
+	CHECK_STR(got, "sylk_messages_conversation;sylk_messages_created;sylk_messages_journal;");
+	CHECK_STR(text_rows(db, "SELECT content FROM sylk_messages", 0, got, sizeof(got)),
+		  "kept;");
+	/* the cap's count (ST_COUNT's shape) reads no row of the table */
+	text_rows(db, "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM (SELECT 1 FROM sylk_messages "
+		      "WHERE account = 'a@x' AND direction = 'incoming' LIMIT 10)", 3, got,
+		  sizeof(got));
+	CHECK(strstr(got, "COVERING INDEX sylk_messages_conversation") != NULL);
+	sqlite3_close(db);
+	unlink(old_path);
+}
+
 static void test_state_changes(void)
 {
 	struct journal_db *j = NULL;
@@ -257,6 +320,7 @@ int main(void)
 	RUN(test_open_refuses_what_is_not_a_journal);
 	RUN(test_add_keeps_one_copy);
 	RUN(test_cap_counts_incoming_rows_only);
+	RUN(test_schema_upgrade_and_count_plan);
 	RUN(test_state_changes);
 	RUN(test_busy_writer_and_checkpoint);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
