@@ -39,12 +39,57 @@ GOAL_RATE = 5000
 GOAL_RATIO = 5.0
 
 
-def _window_run(ctx, name, url, args, groups, timeout):
+# Kamailio's processes by what they do for a message (kamcmd ps titles)
+PROCESS_KINDS = [("udp receiver", "sip_workers"), ("Async Task Worker", "task_workers"),
+                 ("SYLKRTC JOURNAL", "journal_writer"), ("tcp main process", "tcp_main"),
+                 ("tcp receiver", "tcp_readers")]
+
+
+def _per_process(pgid):
+    """{pid: (CPU seconds, context switches)} of a process group."""
+    out = {}
+    for pid, fields in bench_gateway.proc_stats():
+        if int(fields[2]) != pgid:
+            continue
+        switches = 0
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if "ctxt_switches:" in line:  # voluntary and nonvoluntary
+                        switches += int(line.split()[-1])
+        except OSError:
+            continue
+        out[pid] = ((int(fields[11]) + int(fields[12])) / bench_gateway.CLK_TCK, switches)
+    return out
+
+
+def _by_kind(kamailio, before, after, received):
+    """Kamailio's CPU (us) and context switches per message, by process kind."""
+    titles = {}
+    for line in kamailio.kamcmd("ps").splitlines():
+        pid, _, title = line.strip().partition("\t")
+        if pid.isdigit():
+            titles[int(pid)] = title
+    row = {f"cpu_us_{kind}": 0.0 for _, kind in PROCESS_KINDS}
+    row["cpu_us_other"] = 0.0
+    switches = 0
+    for pid, (cpu1, sw1) in after.items():
+        cpu0, sw0 = before.get(pid, (cpu1, sw1))
+        kind = next((k for t, k in PROCESS_KINDS if titles.get(pid, "").startswith(t)), "other")
+        row[f"cpu_us_{kind}"] += 1e6 * (cpu1 - cpu0) / received
+        switches += sw1 - sw0
+    row["context_switches_per_message"] = switches / received
+    return row
+
+
+def _window_run(ctx, name, url, args, groups, timeout, kamailio=None):
     """sylkload with WINDOW markers: CPU of each process group ({label:
-    pgid}) between "WINDOW start" and "WINDOW end"."""
+    pgid}) between "WINDOW start" and "WINDOW end"; with `kamailio`, also
+    its CPU per message by process kind."""
     errpath = os.path.join(ctx.workdir, f"sylkload-{name}.log")
     load = ctx.loadavg()
     cpu0 = cpu1 = None
+    per0 = per1 = None
     out = []
     with open(errpath, "wb") as err:
         p = subprocess.Popen([ctx.sylkload, "-u", url, *args], stdout=subprocess.PIPE,
@@ -55,10 +100,14 @@ def _window_run(ctx, name, url, args, groups, timeout):
                 out.append(line)
                 if line.startswith("WINDOW start"):
                     cpu0 = {k: cpu_seconds(pgids=[g]) for k, g in groups.items()}
+                    if kamailio:
+                        per0 = _per_process(kamailio.process.pid)
                     gen0 = cpu_seconds(pids=[p.pid])
                     t0 = time.monotonic()
                 elif line.startswith("WINDOW end"):
                     cpu1 = {k: cpu_seconds(pgids=[g]) for k, g in groups.items()}
+                    if kamailio:
+                        per1 = _per_process(kamailio.process.pid)
                     gen1 = cpu_seconds(pids=[p.pid])
                     t1 = time.monotonic()
                 if time.monotonic() > deadline:
@@ -78,6 +127,9 @@ def _window_run(ctx, name, url, args, groups, timeout):
     r["_cpu"] = {k: cpu1[k] - cpu0[k] for k in groups}
     r["_wall"] = t1 - t0
     r["_loadgen_cores"] = (gen1 - gen0) / (t1 - t0) if t1 > t0 else 0.0
+    received = int(bench_gateway.num(r, "received"))
+    r["_kinds"] = (_by_kind(kamailio, per0, per1, received)
+                   if kamailio and per0 and per1 and received else {})
     return r
 
 
@@ -101,6 +153,7 @@ def _row(peer, pairs, r, cpu_keys, what):
     row["server_cores_busy"] = cpu / r["_wall"] if r["_wall"] > 0 else 0.0
     row["loadgen_cores_busy"] = r["_loadgen_cores"]
     row["loadavg_before"] = r["_load"]
+    row.update(r.get("_kinds") or {})
     return row
 
 
@@ -218,7 +271,7 @@ def run_messaging(ctx, janus):
         ctx.log(f"messaging: ours rtc-message {pairs} {a.msg_seconds}")
         r = _window_run(ctx, f"rtc-message-{pairs}", url,
                         ours_args + ["rtc-message", str(pairs), str(a.msg_seconds)],
-                        {"kamailio": ours.process.pid}, a.msg_seconds + 300)
+                        {"kamailio": ours.process.pid}, a.msg_seconds + 300, kamailio=ours)
         rows.append(_row("ours", pairs, r, ["kamailio"],
                          "sylkRTC account-message -> gateway -> proxy -> gateway -> message event"))
         _log_row(ctx, rows[-1])
@@ -313,6 +366,28 @@ def notes(res):
             f"{o['loadgen_cores_busy']:.2f}, the median latency was {o['p50_ms']:.0f} ms: "
             + ("the machine's CPU, not waiting, bounded the rate." if busy >= 1.6 else
                "it was mostly waiting, not computing."))
+    if o and "cpu_us_sip_workers" in o:
+        us = {k: o[f"cpu_us_{k}"] for k in ("sip_workers", "task_workers", "journal_writer",
+                                            "tcp_main", "tcp_readers", "other")}
+        out.append(
+            f"- Where Kamailio's CPU went at that step, per message (/proc, by `kamcmd ps` "
+            f"title): SIP workers {us['sip_workers']:.0f} us (UDP: the proxy's MESSAGE with "
+            f"its digest check and subscriber lookup in SQLite, then the 200 at the gateway "
+            f"and the sender's `disposition-notification`), task workers "
+            f"{us['task_workers']:.0f} us (after each commit: the `ack` and the MESSAGE; the "
+            f"`message` event and the 200), journal writer {us['journal_writer']:.0f} us, "
+            f"tcp_main {us['tcp_main']:.0f} us (it passes a connection's file descriptor to "
+            f"each process that sends a WebSocket frame on a connection it does not read: "
+            f"three per message), TCP readers {us['tcp_readers']:.0f} us (the sender's "
+            f"`account-message`), the rest {us['other']:.0f} us; "
+            f"{o['context_switches_per_message']:.1f} context switches per message in "
+            "Kamailio. A perf profile of the same step (by hand, not part of the bench) put "
+            "a third of the SIP workers' CPU, half of the task workers' and half of the "
+            "journal writer's in the kernel: switching between processes, the loopback TCP "
+            "of the WebSocket frames, the write-ahead log's writes. A message passes through "
+            "five kinds of process, and its two commits, three WebSocket frames from "
+            "processes that do not read those connections and two SIP hops each wake "
+            "another one.")
     if o and t:
         out.append(
             f"- With the SQLite journal on tmpfs the same load gave {t['rate']:,.0f}/s (p50 "
