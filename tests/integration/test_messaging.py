@@ -736,3 +736,41 @@ def test_sync_of_a_large_journal_is_bounded(server):
         assert [m["message_id"] for m in tail][:9] == [f"{tag}-{i}" for i in range(99991, 100000)]
         head = sync(alice, ALICE, message_id=f"{tag}-0", limit=3)
         assert [m["message_id"] for m in head] == [f"{tag}-1", f"{tag}-2", f"{tag}-3"]
+
+
+# ---- without the core's task workers -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def no_task_workers(tmp_path_factory, rtpengine):
+    """An operator's own config that sets no async_workers: the journal
+    writer finishes each message itself."""
+    kamailio = Kamailio(str(tmp_path_factory.mktemp("kamailio-no-task-workers")), rtpengine,
+                        defines={"ASYNC_WORKERS": 0})
+    yield kamailio
+    kamailio.stop()
+
+
+def test_without_task_workers_messages_still_go_both_ways(no_task_workers, workdir):
+    server = no_task_workers
+    assert "Async Task Worker" not in server.kamcmd("ps")
+    phone = sipp_registered(server, workdir, "carol", "message_uas.xml", calls=1)
+    with device(server, "alice") as alice, device(server, "bob") as bob:
+        # browser to browser: ack after the commit, the MESSAGE, the event
+        mid = send(alice, ALICE, BOB, "no task workers here")
+        assert wait_message(bob, mid)["content"] == "no task workers here"
+        assert wait_disposition(alice, mid, "accepted")["code"] == 200
+        # a SIP phone's MESSAGE: its transaction resumed after the commit
+        from_phone = str(uuid.uuid4())
+        assert phone_message(server, workdir, "carol", "bob", "from the desk",
+                             message_id=from_phone) == "final 200"
+        assert wait_message(bob, from_phone)["content"].strip() == "from the desk"
+        # and back to the phone
+        reply = send(bob, BOB, CAROL, "back to the desk")
+        wait_disposition(bob, reply, "accepted")
+        assert phone.wait(20) == 0, phone.report()
+        assert "back to the desk" in phone.messages()
+    # stored once each, as with task workers
+    with device(server, "bob") as again:
+        ids = [m["message_id"] for m in sync(again, BOB)]
+        assert ids.count(mid) == 1 and ids.count(from_phone) == 1 and ids.count(reply) == 1
