@@ -214,7 +214,7 @@ static int count_incoming(const char *account, int max, long long *count)
 
 /* ---- writes ------------------------------------------------------------------- */
 
-int msgstore_max_stored = 10000;
+int msgstore_max_stored = 100000;
 
 static int msgstore_add_here(struct msgstore_row *row, int max);
 static int msgstore_set_state_here(const char *account, const char *message_id,
