@@ -63,6 +63,14 @@ def _per_process(pgid):
     return out
 
 
+def _udp_rcvbuf_drops():
+    """Datagrams the kernel dropped because a UDP socket's receive buffer
+    was full (machine-wide, /proc/net/snmp RcvbufErrors)."""
+    with open("/proc/net/snmp") as f:
+        lines = [line.split() for line in f if line.startswith("Udp:")]
+    return int(lines[1][lines[0].index("RcvbufErrors")])
+
+
 def _by_kind(kamailio, before, after, received):
     """Kamailio's CPU (us) and context switches per message, by process kind."""
     titles = {}
@@ -100,12 +108,14 @@ def _window_run(ctx, name, url, args, groups, timeout, kamailio=None):
                 out.append(line)
                 if line.startswith("WINDOW start"):
                     cpu0 = {k: cpu_seconds(pgids=[g]) for k, g in groups.items()}
+                    drops0 = _udp_rcvbuf_drops()
                     if kamailio:
                         per0 = _per_process(kamailio.process.pid)
                     gen0 = cpu_seconds(pids=[p.pid])
                     t0 = time.monotonic()
                 elif line.startswith("WINDOW end"):
                     cpu1 = {k: cpu_seconds(pgids=[g]) for k, g in groups.items()}
+                    drops1 = _udp_rcvbuf_drops()
                     if kamailio:
                         per1 = _per_process(kamailio.process.pid)
                     gen1 = cpu_seconds(pids=[p.pid])
@@ -126,6 +136,7 @@ def _window_run(ctx, name, url, args, groups, timeout, kamailio=None):
                            + open(errpath).read()[-2000:])
     r["_cpu"] = {k: cpu1[k] - cpu0[k] for k in groups}
     r["_wall"] = t1 - t0
+    r["_udp_drops"] = drops1 - drops0
     r["_loadgen_cores"] = (gen1 - gen0) / (t1 - t0) if t1 > t0 else 0.0
     received = int(bench_gateway.num(r, "received"))
     r["_kinds"] = (_by_kind(kamailio, per0, per1, received)
@@ -153,6 +164,7 @@ def _row(peer, pairs, r, cpu_keys, what):
     row["server_cores_busy"] = cpu / r["_wall"] if r["_wall"] > 0 else 0.0
     row["loadgen_cores_busy"] = r["_loadgen_cores"]
     row["loadavg_before"] = r["_load"]
+    row["udp_rcvbuf_drops"] = r["_udp_drops"]
     row.update(r.get("_kinds") or {})
     return row
 
@@ -571,17 +583,21 @@ def markdown(res, args, machine_load):
         "receiver's connection. Rate: messages received within the window / window. "
         "Server CPU: user + system time (from /proc) of all Kamailio processes (and "
         "Janus's) between the load generator's `WINDOW start` and `WINDOW end` markers, "
-        "so account set-up and registration are not counted.",
+        "so account set-up and registration are not counted. UDP drops: datagrams the "
+        "kernel dropped in the window because a UDP socket's receive buffer was full "
+        "(/proc/net/snmp RcvbufErrors, machine-wide); each lost a SIP request or reply "
+        "until tm sent it again (500 ms later, then 1 s, 2 s).",
         "- Everything (load generator, Kamailio, Janus) shares the machine's 2 cores.",
         "",
-        "| peer | pairs | messages/s | p50 | p99 | max | errors | server CPU s | "
+        "| peer | pairs | messages/s | p50 | p99 | max | errors | UDP drops | server CPU s | "
         "CPU per message | per CPU s | server cores busy | load generator cores | "
         "load average before |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         lines.append(f"| {r['peer']} | {r['pairs']} | {r['rate']:,.0f} | {r['p50_ms']:.1f} ms"
                      f" | {r['p99_ms']:.1f} ms | {r['max_ms']:.1f} ms | {r['errors']}"
+                     f" | {r['udp_rcvbuf_drops']:,}"
                      f" | {r['server_cpu_seconds']:.2f} | {r['cpu_ms_per_message']:.3f} ms"
                      f" | {r['per_cpu_second']:,.0f} | {r['server_cores_busy']:.2f}"
                      f" | {r['loadgen_cores_busy']:.2f}"
