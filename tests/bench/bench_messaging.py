@@ -425,7 +425,7 @@ def notes(res):
             f" cores and the load generator {t['loadgen_cores_busy']:.2f} of the machine's 2, "
             f"at {t['cpu_ms_per_message']:.2f} ms of Kamailio CPU per message: at that cost "
             f"2 cores give at most {2000 / t['cpu_ms_per_message']:,.0f} messages per second "
-            "with nothing else running. Measured by hand (100 pairs, not part of the bench): "
+            "with nothing else running. Measured by hand earlier (100 pairs, not part of the bench, before the SIP UDP sockets got 4 MiB): "
             "with every journal write and lookup left out the server spent 0.23 ms of CPU "
             "per message (3,300/s), with the workers writing the journal themselves "
             "(before the journal writer) 1.0 ms (about 1,350/s), with the writer through "
