@@ -45,8 +45,9 @@ int rtc_journal_set_state(const char *account, const char *message_id, const cha
 
 /* rtc_journal_add() that returns at once: @p then(@p arg, result) runs
  * after the commit, in one of the core's task workers (without them, in
- * the writer; called in the writer itself: before this returns). @p arg is shm; @p then frees it. 0; EAGAIN when too many
- * are queued already, ENOMEM: then was not called. */
+ * the writer; called in the writer itself: before this returns). @p arg
+ * is shm; @p then frees it. 0; EAGAIN when too many are queued already,
+ * ENOMEM: then was not called. */
 int rtc_journal_add_then(const struct msgstore_row *row, int max, msgstore_done_f *then,
 			 void *arg);
 
