@@ -23,6 +23,7 @@
 #include "sylk_ws/ws/ws_message.h"
 
 #include "ws_io.h"
+#include "ws_overrun.h"
 #include "ws_registry.h"
 
 #define MAX_HANDLERS 8
@@ -433,6 +434,8 @@ int ws_io_tcp_closed(sr_event_param_t *evp)
 {
 	tcp_closed_event_info_t *tev = (tcp_closed_event_info_t *)evp->data;
 
+	if (tev && tev->con)
+		ws_overrun_answer(tev->con);
 	if (tev && tev->con && (tev->con->type == PROTO_WS || tev->con->type == PROTO_WSS))
 		queue_closed(tev->con->id);
 	return 0;

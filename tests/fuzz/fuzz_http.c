@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: what the gateway's HTTP handlers read from the network
- * (sylk_ws/http): request heads (http_head) and request paths (http_path).
+ * (sylk_ws/http): request heads (http_head), request paths (http_path) and
+ * what an oversized request was (http_overflow).
  *
  * Oracles beyond "no crash": an accepted head has a token method, a
  * target without spaces or control bytes, a length that is -1, -2 or not
@@ -8,7 +9,8 @@
  * behind that a caller could act on. A path accepted below a web root
  * starts with '/', has no empty, dot or hidden segment, no backslash and
  * no control byte; a name segment has no '/' and does not start with a
- * dot. */
+ * dot. An oversized request is one of the three refusals or not HTTP, and
+ * each refusal fits the 256 bytes the transport gives it. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 
 #include "sylk_ws/base/chars.h"
 #include "sylk_ws/http/http_head.h"
+#include "sylk_ws/http/http_overflow.h"
 #include "sylk_ws/http/http_path.h"
 
 static void paths(const char *s, size_t n)
@@ -37,11 +40,27 @@ static void paths(const char *s, size_t n)
 		abort();
 }
 
+static void overflow(const char *s, size_t n)
+{
+	enum http_overflow what = http_overflow_classify(s, n);
+	char out[256];
+	size_t len = 0;
+
+	if (what == HTTP_OVERFLOW_NOT_HTTP)
+		return;
+	if (what != HTTP_OVERFLOW_BODY && what != HTTP_OVERFLOW_TARGET &&
+	    what != HTTP_OVERFLOW_HEADERS)
+		abort();
+	if (http_overflow_reply(out, sizeof(out), what, n, &len) != 0 || len != strlen(out))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct http_req_head r;
 
 	paths((const char *)data, size);
+	overflow((const char *)data, size);
 	int err = http_req_head_parse(&r, (const char *)data, size);
 
 	if (err) {
