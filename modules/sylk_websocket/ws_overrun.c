@@ -8,7 +8,7 @@
  * raises next, while its own socket is still open and the bytes are still
  * in the connection's buffer. tcp_main must never wait (docs/ARCHITECTURE.md,
  * "The one rule of tcp_main"), so everything here is non-blocking: the
- * socket is read and written with MSG_DONTWAIT, and a TLS connection's write
+ * socket is read and written with MSG_DONTWAIT, and the connection's write
  * lock is only tried. An answer that cannot be sent at once is not sent. */
 #include <stdint.h>
 #include <string.h>
@@ -45,9 +45,11 @@ static int send_now(int fd, const char *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
-/* TLS: the record is built by the tls module under the connection's write
- * lock, taken only if free (whoever holds it may be waiting for tcp_main). */
-static int send_tls_now(struct tcp_connection *con, const char *text, size_t len)
+/* Under the connection's write lock, taken only if free (whoever holds it
+ * may be waiting for tcp_main), and only with nothing queued for writing:
+ * the answer must not land inside another sender's half-written frame. A
+ * TLS record is built by the tls module. */
+static int send_locked(struct tcp_connection *con, const char *text, size_t len)
 {
 	const char *buf = text, *rest = NULL;
 	unsigned int blen = (unsigned int)len, rest_len = 0;
@@ -57,8 +59,14 @@ static int send_tls_now(struct tcp_connection *con, const char *text, size_t len
 	SND_FLAGS_INIT(&flags);
 	if (lock_try(&con->write_lock) != 0)
 		return -1;
-	if (tls_encode(con, &buf, &blen, &rest, &rest_len, &flags) > 0 && rest_len == 0)
-		ret = send_now(con->s, buf, blen);
+	if (con->wbuf_q.first)
+		goto out;
+	if (con->type == PROTO_TLS || con->type == PROTO_WSS) {
+		if (tls_encode(con, &buf, &blen, &rest, &rest_len, &flags) <= 0 || rest_len)
+			goto out;
+	}
+	ret = send_now(con->s, buf, blen);
+out:
 	lock_release(&con->write_lock);
 	return ret;
 }
@@ -111,12 +119,9 @@ void ws_overrun_answer(struct tcp_connection *con)
 	if (build_answer(con, out, sizeof(out), &len, &what) != 0)
 		return;
 	drain_unread(con->s);
-	if (con->type == PROTO_TLS || con->type == PROTO_WSS)
-		sent = send_tls_now(con, out, len);
-	else
-		sent = send_now(con->s, out, len);
+	sent = send_locked(con, out, len);
 	LM_NOTICE("connection %d from %s:%u: request larger than the read buffer (%u bytes): "
 		  "%s %s\n",
 		  con->id, ip_addr2a(&con->rcv.src_ip), con->rcv.src_port, con->req.b_size, what,
-		  sent == 0 ? "sent" : "not sent (socket or lock busy)");
+		  sent == 0 ? "sent" : "not sent (socket, lock or write queue busy)");
 }
