@@ -12,6 +12,17 @@ import subprocess
 KIB = 1024
 
 
+def read_buffer_kib():
+    """The default config's TCP_READ_BUFFER (the core's tcp_rd_buf_size), in KiB."""
+    cfg = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "kamailio-cfg",
+                       "kamailio.cfg")
+    with open(cfg) as f:
+        for line in f:
+            if line.startswith("#!trydef TCP_READ_BUFFER "):
+                return int(line.split()[2]) // 1024
+    raise RuntimeError("kamailio.cfg has no TCP_READ_BUFFER")
+
+
 def _fmt(v, unit):
     if v is None or v == "":
         return "-"
@@ -446,7 +457,7 @@ def markdown(results, summary_rows, args, plot_files):
             L.append(f"| websocket.so (SIP) | {args.idle_connections:,} | "
                      f"{_fmt(results['ws_debian_idle'], 'B')} | - | - |")
         L += ["", "Most of our figure is the Kamailio core's per-connection read buffer "
-              "(`tcp_rd_buf_size`, 64 KiB in the default config, allocated in shm for every "
+              f"(`tcp_rd_buf_size`, {read_buffer_kib()} KiB in the default config, allocated in shm for every "
               "TCP connection; see the bare-TCP row of the transport run), not the gateway's "
               "state.", "", "Raw: [bench/idle_connections.csv](bench/idle_connections.csv).", ""]
     for key, title in (("msrp", "Run 5: MSRP chat fan-out"), ("mixer", "Run 6: mixer capacity")):

@@ -530,7 +530,7 @@ def ws_section(rows, idle, reg, args):
         "  includes the allocator's per-fragment overhead, `used` does not.",
         f"  `sylkload tcp-idle {args.idle_connections}` does the same with plain TCP",
         "  connections that send nothing: the core's own cost of a connection,",
-        "  dominated by its read buffer (`tcp_rd_buf_size`, 64 KiB in the default",
+        f"  dominated by its read buffer (`tcp_rd_buf_size`, {bench_report.read_buffer_kib()} KiB in the default",
         "  config, allocated per connection in shm). The WebSocket figure minus",
         "  this one is the module's own share.",
         f"- Throughput: `sylkload sip-register {args.register_connections} "
@@ -756,7 +756,7 @@ def main():
         sys.exit(f"{SYLKLOAD} missing: run 'make bench-tools'")
     n = args.idle_connections
     if not args.shm_mb:
-        # the core's 64 KiB read buffer per connection, websocket.so's own
+        # the core's 72 KiB read buffer per connection, websocket.so's own
         # 64 KiB fragment buffer, plus headroom (and the call run's
         # transactions and dialogs)
         args.shm_mb = max(1024, int(n * 150 * 1024 / 1048576) + 256)

@@ -32,7 +32,7 @@ from test_conference import (Participant, final_of, new_room, notify_documents, 
                              people, status_messages, subscribe, texts_from)
 
 MIB = 1024 * 1024
-# file chunks well inside the server's 64 KiB per-connection read buffer
+# file chunks well inside the server's 72 KiB per-connection read buffer
 CHUNK = 32 * 1024
 OCTETS = "application/octet-stream"
 SCREEN_TYPE = "application/blink-screensharing"
@@ -99,13 +99,14 @@ def transfers(workdir):
 
 
 def push(transfers, server, user, room, data, name="random data.bin", content_type=OCTETS,
-         **kw):
+         chunk_size=CHUNK, reports=None, **kw):
     """Offer `data` to the room with its name, type, size and hash, send it
     in Byte-Range chunks and check every chunk's 200."""
     upload = transfers(server, user, room, "sendonly",
                        file_selector(name, content_type, len(data), sha1_hash(data)), **kw)
     client = upload.connect()
-    _, tids = client.send(data, content_type=content_type, chunk_size=CHUNK)
+    _, tids = client.send(data, content_type=content_type, chunk_size=chunk_size,
+                          success_report=reports, failure_report=reports)
     assert [client.wait_response(t, 30).code for t in tids] == [200] * len(tids)
     return upload
 
@@ -182,6 +183,22 @@ def test_pushed_file_is_listed_and_a_late_joiner_pulls_it_byte_exact(server, wor
         assert received.body == data
     finally:
         watcher.stop()
+
+
+def test_file_pushed_in_blinks_64_kib_chunks_is_stored(server, people, transfers):
+    """Blink (python3-sipsimple's file transfer) sends 64 KiB of the file in
+    every SEND, with Success-Report and Failure-Report: each frame is larger
+    than 64 KiB with its headers, so the server must read frames of that
+    size (TCP_READ_BUFFER, 72 KiB) or the upload is cut at its first chunk."""
+    room = new_room("blink")
+    people("alice", room).connect()
+    data = secrets.token_bytes(5 * 64 * 1024 + 1234)
+    push(transfers, server, "alice", room, data, name="photo.jpg", chunk_size=64 * 1024,
+         reports="yes")
+    copies = wait_until(lambda: stored(server, data), 15, what="the file on disk")
+    with open(copies[0], "rb") as f:
+        assert f.read() == data
+    assert pull(transfers, server, "bob", room, sha1_hash(data)).receive().body == data
 
 
 def test_pull_of_an_unknown_hash_is_refused_with_404(server, people, transfers):

@@ -124,7 +124,7 @@ class Kamailio:
         values.update(defines or {})
         self.config = os.path.join(TOP, "kamailio-cfg", "kamailio.cfg")
         argv = ["/usr/sbin/kamailio", "-DD", "-E", "-f", self.config,
-                "-x", "tlsf", "-X", "tlsf", "-m", "128", "-M", "16"]
+                "-x", "tlsf", "-X", "tlsf", "-m", "160", "-M", "16"]
         for key, value in values.items():
             argv += ["-A", f"{key}={value}"]
         self.argv = argv
