@@ -11,8 +11,10 @@
  * socket is read and written with MSG_DONTWAIT, and the connection's write
  * lock is only tried. An answer that cannot be sent at once is not sent. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "core/dprint.h"
 #include "core/ip_addr.h"
@@ -21,6 +23,7 @@
 #include "core/tls_hooks.h"
 
 #include "sylk_ws/http/http_overflow.h"
+#include "sylk_ws/sip/sip_overflow.h"
 #include "sylk_ws/ws/ws_frame.h"
 
 #include "ws_overrun.h"
@@ -83,6 +86,16 @@ static const char *kept_request(struct tcp_connection *con, size_t *len)
 	return start;
 }
 
+/* SIP over TCP or TLS: a 513 when the request's head arrived whole. */
+static int build_sip_answer(struct tcp_connection *con, const char *req, size_t req_len,
+			    char *out, size_t size, size_t *len)
+{
+	char tag[32];
+
+	snprintf(tag, sizeof(tag), "ovf%x%lx", (unsigned)con->id, (unsigned long)time(NULL));
+	return sip_overflow_reply(req, req_len, tag, out, size, len);
+}
+
 static int build_answer(struct tcp_connection *con, char *out, size_t size, size_t *len,
 			const char **what)
 {
@@ -98,9 +111,13 @@ static int build_answer(struct tcp_connection *con, char *out, size_t size, size
 					    sizeof(reason) - 1, len);
 	}
 	req = kept_request(con, &req_len);
-	status = http_overflow_classify(req, req ? req_len : 0);
-	if (status == HTTP_OVERFLOW_NOT_HTTP)
+	if (!req)
 		return -1;
+	status = http_overflow_classify(req, req_len);
+	if (status == HTTP_OVERFLOW_NOT_HTTP) {
+		*what = "SIP 513";
+		return build_sip_answer(con, req, req_len, out, size, len);
+	}
 	*what = status == HTTP_OVERFLOW_TARGET	  ? "HTTP 414"
 		: status == HTTP_OVERFLOW_HEADERS ? "HTTP 431"
 						  : "HTTP 413";
@@ -109,7 +126,7 @@ static int build_answer(struct tcp_connection *con, char *out, size_t size, size
 
 void ws_overrun_answer(struct tcp_connection *con)
 {
-	char out[256];
+	char out[4096];
 	size_t len = 0;
 	const char *what = "";
 	int sent;

@@ -393,6 +393,57 @@ def test_request_larger_than_the_read_buffer_is_answered(guarded, scheme, part):
     s.close()
 
 
+def oversized_sip(src, lport, method="MESSAGE", transport="TCP"):
+    tag = uuid.uuid4().hex[:12]
+    body = b"x" * 100000
+    head = (f"{method} sip:bob@sylk.test SIP/2.0\r\n"
+            f"Via: SIP/2.0/{transport} {src}:{lport};branch=z9hG4bK{tag}\r\n"
+            f"From: <sip:alice@sylk.test>;tag={tag}\r\nTo: <sip:bob@sylk.test>\r\n"
+            f"Call-ID: {tag}\r\nCSeq: 7 {method}\r\nMax-Forwards: 70\r\n"
+            f"Content-Type: text/plain\r\nContent-Length: {len(body)}\r\n\r\n")
+    return tag, head.encode() + body
+
+
+def read_sip_head(s):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode(errors="replace")
+
+
+@pytest.mark.parametrize("transport", ["TCP", "TLS"])
+def test_sip_request_larger_than_the_read_buffer_gets_513(guarded, transport):
+    """A SIP phone's 100 KB MESSAGE over TCP or TLS: the core cannot read it
+    whole; the phone gets 513 Message Too Large for that very transaction
+    (same Via branch, Call-ID, CSeq; a To tag) instead of a reset."""
+    s = (connect(guarded.sip_port, "127.0.0.12") if transport == "TCP"
+         else tls_connect(guarded.sips_port, "127.0.0.12"))
+    tag, data = oversized_sip("127.0.0.12", s.getsockname()[1], transport=transport)
+    send_oversized(s, data)
+    answer = read_sip_head(s)
+    s.close()
+    assert answer.startswith("SIP/2.0 513 Message Too Large\r\n"), answer[:200]
+    assert f";branch=z9hG4bK{tag}\r\n" in answer
+    assert f"\r\nCall-ID: {tag}\r\n" in answer
+    assert "\r\nCSeq: 7 MESSAGE\r\n" in answer
+    assert re.search(r"\r\nTo: <sip:bob@sylk\.test>;tag=\w+\r\n", answer), answer
+    wait_until(lambda: "SIP 513 sent" in guarded.process.log(), 3, what="the answer logged")
+    # the same address goes on with SIP over TCP
+    assert sip_options_tcp(guarded.sip_port, "127.0.0.12") == 200
+
+
+def test_oversized_ack_gets_no_answer(guarded):
+    """No response to an ACK, not even this one: the connection just ends."""
+    s = connect(guarded.sip_port, "127.0.0.12")
+    _, data = oversized_sip("127.0.0.12", s.getsockname()[1], method="ACK")
+    send_oversized(s, data)
+    assert read_sip_head(s) == ""
+    s.close()
+
+
 @pytest.mark.parametrize("scheme", ["ws", "wss"])
 def test_websocket_frame_larger_than_the_read_buffer_is_closed_with_1009(guarded, scheme):
     port = guarded.http_port if scheme == "ws" else guarded.https_port
