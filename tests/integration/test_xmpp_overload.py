@@ -221,7 +221,10 @@ class ComponentRelay:
             r, _, _ = select.select([c], [], [], 0.05)
             if not r:
                 continue
-            data = c.recv(65536)
+            try:
+                data = c.recv(65536)
+            except OSError:  # the gateway reset its end: the link is down
+                break
             if not data:
                 break
             up.sendall(data)
