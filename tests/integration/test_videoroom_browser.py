@@ -10,7 +10,7 @@ downloaded byte-exact by the other.
 The file goes as the Sylk web client sends it: fetch() from the page's own
 origin (a loopback test server), so cross-origin, preflighted (the
 Content-Type is not a CORS-safelisted one). The upload, bigger than
-Kamailio's 64 KiB read buffer, goes straight to the file-transfer port;
+Kamailio's 72 KiB read buffer, goes straight to the file-transfer port;
 a small one goes to the HTTP port, whose 307 the browser follows (the
 HTTP port answers the CORS preflight itself, as SylkServer's web.py);
 the download goes to the HTTP port too and follows its 307."""

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """File sharing in video rooms (issue 16), SylkServer's
 /webrtcgateway/filesharing/<room>/<session>/<filename>: a participant
-POSTs a file on the file-transfer port (bodies over Kamailio's 64 KiB read
+POSTs a file on the file-transfer port (bodies over Kamailio's 72 KiB read
 buffer), everyone in the room gets "file-sharing", another participant
 GETs it byte-exact; only sessions of the room, from their WebSocket's
 address, may; the files go when the room ends unless it is persistent."""
