@@ -22,6 +22,7 @@
 #include "core/tcp_conn.h"
 #include "core/tls_hooks.h"
 
+#include "conference/msrp/msrp_overflow.h"
 #include "sylk_ws/http/http_overflow.h"
 #include "sylk_ws/sip/sip_overflow.h"
 #include "sylk_ws/ws/ws_frame.h"
@@ -114,6 +115,10 @@ static int build_answer(struct tcp_connection *con, char *out, size_t size, size
 	if (!req)
 		return -1;
 	status = http_overflow_classify(req, req_len);
+	if (status == HTTP_OVERFLOW_NOT_HTTP && req_len >= 5 && memcmp(req, "MSRP ", 5) == 0) {
+		*what = "MSRP 413";
+		return msrp_overflow_reply(req, req_len, out, size, len);
+	}
 	if (status == HTTP_OVERFLOW_NOT_HTTP) {
 		*what = "SIP 513";
 		return build_sip_answer(con, req, req_len, out, size, len);

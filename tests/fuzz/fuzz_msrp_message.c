@@ -7,7 +7,9 @@
  *    into reads (one read versus two pseudo-random splittings);
  *  - every message parsed can be written back, and what is written parses
  *    to a message that is written identically (canonical form);
- *  - responses and REPORTs built for parsed requests parse again. */
+ *  - responses and REPORTs built for parsed requests parse again;
+ *  - the 413 to a chunk that did not fit the read buffer (msrp_overflow) is
+ *    one whole response: status line, two paths, its own end-line. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 
 #include "conference/msrp/msrp_chunk.h"
 #include "conference/msrp/msrp_message.h"
+#include "conference/msrp/msrp_overflow.h"
 
 #define MAX_HEADER 2048
 #define MAX_BODY 4096
@@ -168,6 +171,24 @@ static size_t run(const uint8_t *data, size_t size, uint32_t seed, bool deep, st
 	return n;
 }
 
+static void overflow(const uint8_t *data, size_t size)
+{
+	static char out[1024];
+	size_t len = 0, n;
+	int err = msrp_overflow_reply((const char *)data, size, out, sizeof(out), &len);
+
+	if (err) {
+		if (err != ENOENT && err != EINVAL && err != ENOSPC)
+			abort();
+		return;
+	}
+	n = strlen(out);
+	if (len != n || strncmp(out, "MSRP ", 5) != 0 || !strstr(out, " 413 ") ||
+	    !strstr(out, "\r\nTo-Path: ") || !strstr(out, "\r\nFrom-Path: ") ||
+	    n < 3 || strcmp(out + n - 3, "$\r\n") != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct trace whole[MAX_TRACE], split[MAX_TRACE];
@@ -179,6 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!seed)
 		seed = 1;
 
+	overflow(data, size);
 	n = run(data, size, 0, true, whole);
 	for (k = 0; k < 2; k++) {
 		m = run(data, size, seed + (uint32_t)k * 7919u, false, split);

@@ -208,6 +208,28 @@ def test_file_pushed_in_blinks_64_kib_chunks_is_stored(server, people, transfers
     assert pull(transfers, server, "bob", room, sha1_hash(data)).receive().body == data
 
 
+def test_chunk_larger_than_the_read_buffer_is_answered_413(server, people, transfers):
+    """A client that sends a file in one 200 KB chunk: the server cannot read
+    it whole, so the sender gets 413 for that chunk (stop sending this
+    message) before the connection closes, nothing is stored, and a push
+    of the same file in smaller chunks then works."""
+    room = new_room("bigchunk")
+    people("alice", room).connect()
+    data = secrets.token_bytes(200 * 1024)
+    upload = transfers(server, "alice", room, "sendonly",
+                       file_selector("big.bin", OCTETS, len(data), sha1_hash(data)))
+    client = upload.connect()
+    try:
+        _, tids = client.send(data, content_type=OCTETS)
+    except OSError:
+        pytest.fail("the server closed before taking the chunk")
+    assert client.wait_response(tids[0], 15).code == 413
+    wait_until(lambda: "MSRP 413 sent" in server.process.log(), 5, what="the answer logged")
+    assert not stored(server, data)
+    push(transfers, server, "alice", room, data)
+    wait_until(lambda: stored(server, data), 15, what="the file pushed again, in chunks")
+
+
 def test_pull_of_an_unknown_hash_is_refused_with_404(server, people, transfers):
     """Files belong to their room: a hash nobody shared there is 404, even
     when another room has that file."""
