@@ -2,8 +2,8 @@
 /* The answer to a request or frame that did not fit the core's read buffer.
  *
  * A reader process that fills a connection's read buffer (tcp_rd_buf_size)
- * without a complete HTTP request or WebSocket frame drops the connection
- * without a word, before any script or module sees the bytes. The only
+ * without a complete HTTP, SIP or MSRP request or WebSocket frame drops the
+ * connection without a word, before any script or module sees the bytes. The only
  * place left to answer is the "TCP connection closed" event that tcp_main
  * raises next, while its own socket is still open and the bytes are still
  * in the connection's buffer. tcp_main must never wait (docs/ARCHITECTURE.md,
