@@ -7,32 +7,12 @@
 
 #include "conference/msrp/msrp_message.h"
 #include "conference/msrp/msrp_overflow.h"
+#include "sylk_ws/base/str.h"
 
 struct span {
 	const char *p;
 	size_t len;
 };
-
-/* The content of the line at @p p (without CR LF) and where the next one
- * starts; false when the line did not arrive whole. */
-static bool next_line(const char *p, const char *end, size_t *content, const char **next)
-{
-	const char *lf = memchr(p, '\n', (size_t)(end - p));
-
-	if (!lf)
-		return false;
-	*content = (size_t)(lf - p) - (lf > p && lf[-1] == '\r');
-	*next = lf + 1;
-	return true;
-}
-
-static bool has_ctl(const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
-			return true;
-	return false;
-}
 
 /* "MSRP SP transact-id SP method": the transaction id, and whether the
  * request gets a response at all (no response to REPORT, none to a
@@ -96,16 +76,16 @@ int msrp_overflow_reply(const char *buf, size_t len, char *out, size_t size, siz
 
 	if (!buf || !out || !size)
 		return EINVAL;
-	if (!next_line(p, end, &n, &next) || !request_line(p, n, &tid))
+	if (!str_line(p, end, &n, &next) || !request_line(p, n, &tid))
 		return ENOENT;
 	for (p = next;; p = next) {
-		if (!next_line(p, end, &n, &next))
+		if (!str_line(p, end, &n, &next))
 			return ENOENT; /* the head did not arrive whole */
 		if (n == 0)
 			break;
 		if (n >= 7 && memcmp(p, "-------", 7) == 0)
 			return ENOENT; /* a chunk without a body: it was whole */
-		if (has_ctl(p, n))
+		if (str_has_ctl(p, n))
 			return EINVAL;
 		if (!to.p && header_value(p, n, "To-Path", &v))
 			to = first_uri(v.p, v.len);

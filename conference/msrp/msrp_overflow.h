@@ -10,7 +10,7 @@
  * From-Path: the first URI of its To-Path), unless the request asked for no
  * response (a REPORT, or Failure-Report: no).
  *
- * Kamailio-free: libc only.
+ * Kamailio-free: libc and the base layer only.
  */
 #ifndef CONF_MSRP_OVERFLOW_H
 #define CONF_MSRP_OVERFLOW_H

@@ -120,3 +120,22 @@ unsigned str_hash_fold(unsigned h, const char *s)
 		h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 16777619u;
 	return h;
 }
+
+bool str_line(const char *p, const char *end, size_t *content, const char **next)
+{
+	const char *lf = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+
+	if (!lf)
+		return false;
+	*content = (size_t)(lf - p) - (lf > p && lf[-1] == '\r');
+	*next = lf + 1;
+	return true;
+}
+
+bool str_has_ctl(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+			return true;
+	return false;
+}

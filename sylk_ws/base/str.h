@@ -45,6 +45,18 @@ bool str_list_has(const char *list, const char *s);
  */
 int str_pct_segment(const char *s, size_t n, char *out, size_t size);
 
+/**
+ * One line of text read from the network, from @p p up to @p end: the
+ * length of its content (without the LF and a CR before it) in *@p content
+ * and where the next line starts in *@p next.
+ * @return false when no LF came before @p end (the line did not arrive whole)
+ */
+bool str_line(const char *p, const char *end, size_t *content, const char **next);
+
+/** True if @p s / @p n holds a control byte other than HT (NUL and DEL
+ *  included): text that must not be copied into a header line. */
+bool str_has_ctl(const char *s, size_t n);
+
 /** Where str_hash_fold() starts (FNV-1a's offset basis). */
 #define STR_HASH_INIT 2166136261u
 

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "sylk_ws/base/chars.h"
+#include "sylk_ws/base/str.h"
 #include "sylk_ws/sip/sip_overflow.h"
 
 enum { METHOD_MAX = 32 };
@@ -40,19 +41,6 @@ static void put(struct out *o, const char *s, size_t n)
 static void puts_(struct out *o, const char *s)
 {
 	put(o, s, strlen(s));
-}
-
-/* The content of the line at @p p (without CR LF) and where the next starts;
- * false when the line did not arrive whole. */
-static bool next_line(const char *p, const char *end, size_t *content, const char **next)
-{
-	const char *lf = memchr(p, '\n', (size_t)(end - p));
-
-	if (!lf)
-		return false;
-	*content = (size_t)(lf - p) - (lf > p && lf[-1] == '\r');
-	*next = lf + 1;
-	return true;
 }
 
 static bool request_line(const char *p, size_t n)
@@ -128,14 +116,6 @@ static bool has_tag(const struct field *to)
 	return false;
 }
 
-static bool has_ctl(const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
-			return true;
-	return false;
-}
-
 /* Walks the header fields of a head that arrived whole, calling @p each
  * for every field; returns ENOENT when the empty line that ends the head is
  * not there, EINVAL when a line holds a control byte. */
@@ -149,9 +129,9 @@ static int walk_fields(const char *p, const char *end,
 	const char *next;
 
 	for (;;) {
-		if (!next_line(p, end, &n, &next))
+		if (!str_line(p, end, &n, &next))
 			return ENOENT;
-		if (has_ctl(p, n))
+		if (str_has_ctl(p, n))
 			return EINVAL;
 		if (n > 0 && (*p == ' ' || *p == '\t') && f.p) {
 			f.len = (size_t)(p + n - f.p);
@@ -209,7 +189,7 @@ int sip_overflow_reply(const char *buf, size_t len, const char *to_tag, char *ou
 		return EINVAL;
 	while (p < end && (*p == '\r' || *p == '\n'))
 		p++;
-	if (!next_line(p, end, &n, &next) || !request_line(p, n))
+	if (!str_line(p, end, &n, &next) || !request_line(p, n))
 		return ENOENT;
 	memset(&fd, 0, sizeof(fd));
 	err = walk_fields(next, end, note_field, &fd);

@@ -122,6 +122,17 @@ def sylkrtc_ready(port, src):
         s.close()
 
 
+def read_sip_head(s):
+    """The head of the next SIP message on `s`, "" if it closed first."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode(errors="replace")
+
+
 def sip_options_tcp(port, src):
     """SIP OPTIONS over TCP from `src`: the status of the answer."""
     s = connect(port, src)
@@ -133,13 +144,8 @@ def sip_options_tcp(port, src):
                    f"From: <sip:probe@sylk.test>;tag={tag}\r\nTo: <sip:127.0.0.1>\r\n"
                    f"Call-ID: {tag}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
                    f"Content-Length: 0\r\n\r\n").encode())
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        return int(data.split()[1]) if data.startswith(b"SIP/2.0") else 0
+        data = read_sip_head(s)
+        return int(data.split()[1]) if data.startswith("SIP/2.0") else 0
     finally:
         s.close()
 
@@ -402,16 +408,6 @@ def oversized_sip(src, lport, method="MESSAGE", transport="TCP"):
             f"Call-ID: {tag}\r\nCSeq: 7 {method}\r\nMax-Forwards: 70\r\n"
             f"Content-Type: text/plain\r\nContent-Length: {len(body)}\r\n\r\n")
     return tag, head.encode() + body
-
-
-def read_sip_head(s):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return data.decode(errors="replace")
 
 
 @pytest.mark.parametrize("transport", ["TCP", "TLS"])

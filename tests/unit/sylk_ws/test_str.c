@@ -111,8 +111,37 @@ static void test_hash_fold(void)
 	CHECK_INT(str_hash_fold(STR_HASH_INIT, "a"), 0xe40c292cu);
 }
 
+static void test_line(void)
+{
+	static const char text[] = "a: 1\r\nb\n\r\nrest", lf[] = "\n";
+	const char *end = text + sizeof(text) - 1, *next;
+	size_t n;
+
+	CHECK(str_line(text, end, &n, &next));
+	CHECK_INT(n, 4);
+	CHECK(next == text + 6);
+	CHECK(str_line(next, end, &n, &next));
+	CHECK_INT(n, 1);
+	CHECK(str_line(next, end, &n, &next));
+	CHECK_INT(n, 0);
+	CHECK(!str_line(next, end, &n, &next)); /* "rest": no line end came */
+	CHECK(!str_line(end, end, &n, &next));
+	CHECK(str_line(lf, lf + 1, &n, &next) && n == 0 && next == lf + 1);
+}
+
+static void test_has_ctl(void)
+{
+	CHECK(!str_has_ctl("To: <sip:b@x>\t;tag=1", 20));
+	CHECK(!str_has_ctl("", 0));
+	CHECK(str_has_ctl("a\0b", 3));
+	CHECK(str_has_ctl("a\rb", 3));
+	CHECK(str_has_ctl("a\x7f", 2));
+}
+
 int main(void)
 {
+	RUN(test_line);
+	RUN(test_has_ctl);
 	RUN(test_hash_fold);
 	RUN(test_pct_segment);
 	RUN(test_dup);
