@@ -19,13 +19,15 @@ struct field {
 
 enum field_kind { FIELD_OTHER, FIELD_VIA, FIELD_FROM, FIELD_TO, FIELD_CALL_ID, FIELD_CSEQ };
 
+/* The caller's fixed buffer: no allocation, as the answer is built in
+ * tcp_main; the first overflow sticks. */
 struct out {
 	char *p;
 	size_t size, len;
 	int err;
 };
 
-static void put(struct out *o, const char *s, size_t n)
+static void out_put(struct out *o, const char *s, size_t n)
 {
 	if (o->err)
 		return;
@@ -38,9 +40,9 @@ static void put(struct out *o, const char *s, size_t n)
 	o->p[o->len] = '\0';
 }
 
-static void puts_(struct out *o, const char *s)
+static void out_puts(struct out *o, const char *s)
 {
-	put(o, s, strlen(s));
+	out_put(o, s, strlen(s));
 }
 
 static bool request_line(const char *p, size_t n)
@@ -172,8 +174,8 @@ static void copy_via(void *arg, enum field_kind kind, const struct field *f)
 {
 	if (kind != FIELD_VIA)
 		return;
-	put(arg, f->p, f->len);
-	puts_(arg, "\r\n");
+	out_put(arg, f->p, f->len);
+	out_puts(arg, "\r\n");
 }
 
 int sip_overflow_reply(const char *buf, size_t len, const char *to_tag, char *out, size_t size,
@@ -198,20 +200,20 @@ int sip_overflow_reply(const char *buf, size_t len, const char *to_tag, char *ou
 	if (!fd.vias || !fd.from.p || !fd.to.p || !fd.call_id.p || !fd.cseq.p)
 		return EINVAL;
 	out[0] = '\0';
-	puts_(&o, "SIP/2.0 513 Message Too Large\r\n");
+	out_puts(&o, "SIP/2.0 513 Message Too Large\r\n");
 	walk_fields(next, end, copy_via, &o);
-	put(&o, fd.from.p, fd.from.len);
-	puts_(&o, "\r\n");
-	put(&o, fd.to.p, fd.to.len);
+	out_put(&o, fd.from.p, fd.from.len);
+	out_puts(&o, "\r\n");
+	out_put(&o, fd.to.p, fd.to.len);
 	if (!has_tag(&fd.to)) {
-		puts_(&o, ";tag=");
-		puts_(&o, to_tag);
+		out_puts(&o, ";tag=");
+		out_puts(&o, to_tag);
 	}
-	puts_(&o, "\r\n");
-	put(&o, fd.call_id.p, fd.call_id.len);
-	puts_(&o, "\r\n");
-	put(&o, fd.cseq.p, fd.cseq.len);
-	puts_(&o, "\r\nContent-Length: 0\r\n\r\n");
+	out_puts(&o, "\r\n");
+	out_put(&o, fd.call_id.p, fd.call_id.len);
+	out_puts(&o, "\r\n");
+	out_put(&o, fd.cseq.p, fd.cseq.len);
+	out_puts(&o, "\r\nContent-Length: 0\r\n\r\n");
 	if (o.err)
 		return o.err;
 	if (lenp)
