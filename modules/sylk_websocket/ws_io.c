@@ -434,9 +434,10 @@ int ws_io_tcp_closed(sr_event_param_t *evp)
 {
 	tcp_closed_event_info_t *tev = (tcp_closed_event_info_t *)evp->data;
 
-	if (tev && tev->con)
-		ws_overrun_answer(tev->con);
-	if (tev && tev->con && (tev->con->type == PROTO_WS || tev->con->type == PROTO_WSS))
+	if (!tev || !tev->con)
+		return 0;
+	ws_overrun_answer(tev->con);
+	if (tev->con->type == PROTO_WS || tev->con->type == PROTO_WSS)
 		queue_closed(tev->con->id);
 	return 0;
 }

@@ -10,9 +10,9 @@
  * "The one rule of tcp_main"), so everything here is non-blocking: the
  * socket is read and written with MSG_DONTWAIT, and the connection's write
  * lock is only tried. An answer that cannot be sent at once is not sent. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -103,6 +103,7 @@ static int build_answer(struct tcp_connection *con, char *out, size_t size, size
 	const char *req;
 	size_t req_len = 0;
 	enum http_overflow status;
+	int err;
 
 	if (con->type == PROTO_WS || con->type == PROTO_WSS) {
 		static const char reason[] = "Frame larger than the server reads";
@@ -115,18 +116,20 @@ static int build_answer(struct tcp_connection *con, char *out, size_t size, size
 	if (!req)
 		return -1;
 	status = http_overflow_classify(req, req_len);
-	if (status == HTTP_OVERFLOW_NOT_HTTP && req_len >= 5 && memcmp(req, "MSRP ", 5) == 0) {
+	if (status != HTTP_OVERFLOW_NOT_HTTP) {
+		*what = status == HTTP_OVERFLOW_TARGET	  ? "HTTP 414"
+			: status == HTTP_OVERFLOW_HEADERS ? "HTTP 431"
+							  : "HTTP 413";
+		return http_overflow_reply(out, size, status, con->req.b_size, len);
+	}
+	/* each builder tells by ENOENT that the bytes are not its protocol's */
+	err = msrp_overflow_reply(req, req_len, out, size, len);
+	if (err != ENOENT) {
 		*what = "MSRP 413";
-		return msrp_overflow_reply(req, req_len, out, size, len);
+		return err;
 	}
-	if (status == HTTP_OVERFLOW_NOT_HTTP) {
-		*what = "SIP 513";
-		return build_sip_answer(con, req, req_len, out, size, len);
-	}
-	*what = status == HTTP_OVERFLOW_TARGET	  ? "HTTP 414"
-		: status == HTTP_OVERFLOW_HEADERS ? "HTTP 431"
-						  : "HTTP 413";
-	return http_overflow_reply(out, size, status, con->req.b_size, len);
+	*what = "SIP 513";
+	return build_sip_answer(con, req, req_len, out, size, len);
 }
 
 void ws_overrun_answer(struct tcp_connection *con)
