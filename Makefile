@@ -193,7 +193,7 @@ BENCH_SRCS  := tests/bench/sylkload.c tests/bench/wsconn.c $(wildcard tests/benc
 # stand-alone media tools of tests/bench/bench_media.py: not part of sylkload
 MEDIA_TOOLS := $(BUILD)/bench/msrpflood $(BUILD)/bench/rtpfeed
 BENCH_SRCS  := $(filter-out tests/bench/msrpflood.c tests/bench/rtpfeed.c,$(BENCH_SRCS))
-BENCH_PKGS  := libwebsockets openssl json-c
+BENCH_PKGS  := libwebsockets libuv openssl json-c
 SYLKLOAD    := $(BUILD)/bench/sylkload
 
 bench-tools: $(SYLKLOAD)

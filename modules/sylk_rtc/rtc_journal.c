@@ -361,9 +361,9 @@ static void continue_task(void *param)
 /* The continuations of a committed batch: in the core's async workers
  * (async_workers) when there are some, several at once, else here in
  * order. They send on the network, and a WebSocket frame from a process
- * that does not read that connection waits for tcp_main to pass its file
- * descriptor (a cache of 8 per process): one at a time, that wait made
- * the writer the bottleneck. */
+ * that does not read that connection may wait for tcp_main to pass its
+ * file descriptor (sylk_websocket's ws_fdcache.c keeps them, but not for
+ * wss): one at a time, that wait made the writer the bottleneck. */
 static void run_continuations(struct journal_req *list)
 {
 	struct journal_req *r, *next;

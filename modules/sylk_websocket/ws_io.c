@@ -22,6 +22,7 @@
 #include "sylk_ws/ws/ws_frame.h"
 #include "sylk_ws/ws/ws_message.h"
 
+#include "ws_fdcache.h"
 #include "ws_io.h"
 #include "ws_overrun.h"
 #include "ws_registry.h"
@@ -194,6 +195,17 @@ static int send_raw(int id, const uint8_t *buf, size_t len, int close_after)
 	if (!con) {
 		LM_DBG("connection %d is gone\n", id);
 		return -1;
+	}
+	if (!close_after) {
+		ret = ws_fdcache_send(con, buf, len);
+		if (ret != ENOTSUP) {
+			tcpconn_put(con);
+			if (ret) {
+				LM_WARN("send on connection %d failed\n", id);
+				return -1;
+			}
+			return 0;
+		}
 	}
 	init_dst_from_rcv(&dst, &con->rcv);
 	/* a server never opens connections toward a WebSocket client */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* A pool of WebSocket client connections on libwebsockets' own event loop:
- * paced opening, a FIFO of outgoing text messages per connection, whole
+/* A pool of WebSocket client connections on libwebsockets over a libuv loop
+ * (epoll: lws's own loop polls every connection at each turn, which with
+ * hundreds of connections cost the generator half its CPU): paced opening, a FIFO of outgoing text messages per connection, whole
  * incoming messages handed to the mode. See sylkload.h. */
 #include "sylkload.h"
 
@@ -9,8 +10,9 @@
 #include <string.h>
 
 #include <libwebsockets.h>
+#include <uv.h>
 
-#define TICK_US 10000
+#define TICK_MS 10
 
 struct sl_txmsg {
 	struct sl_txmsg *next;
@@ -19,13 +21,16 @@ struct sl_txmsg {
 };
 
 static struct {
+	uv_loop_t loop;
+	bool loop_ready;
 	struct lws_context *ctx;
 	struct sl_conn *conns;
 	unsigned n, next;
 	struct sl_pool_counts counts;
 	const struct sl_pool_ops *ops;
 	const char *subprotocol;
-	lws_sorted_usec_list_t tick;
+	uv_timer_t tick; /* the loop's own timer: lws 4.1's timers on a foreign
+			  * libuv loop stopped firing now and then */
 	uint64_t rate_start_us;
 	unsigned rate_started;
 	bool stop, destroying;
@@ -206,21 +211,19 @@ static void open_more(uint64_t now)
 	}
 }
 
-static void on_tick(lws_sorted_usec_list_t *sul)
+static void on_tick(uv_timer_t *timer)
 {
 	uint64_t now = sl_now_us();
 
-	(void)sul;
+	(void)timer;
 	open_more(now);
 	if (pool.ops->on_tick)
 		pool.ops->on_tick(now);
-	/* rescheduled even when stopping: lws polls right after running the
-	 * ripe timers, and a pending timer bounds that wait */
-	lws_sul_schedule(pool.ctx, 0, &pool.tick, on_tick, pool.stop ? 1 : TICK_US);
 }
 
 int sl_pool_init(unsigned n, const char *subprotocol, const struct sl_pool_ops *ops)
 {
+	static void *foreign_loops[1];
 	struct lws_context_creation_info info;
 	unsigned long fds = sl_raise_fd_limit((unsigned long)n + 256);
 	unsigned i;
@@ -243,7 +246,18 @@ int sl_pool_init(unsigned n, const char *subprotocol, const struct sl_pool_ops *
 	for (i = 0; i < n; i++)
 		pool.conns[i].idx = i;
 
+	if (uv_loop_init(&pool.loop) != 0) {
+		sl_log("uv_loop_init failed");
+		free(pool.conns);
+		pool.conns = NULL;
+		return -1;
+	}
+	pool.loop_ready = true;
+	foreign_loops[0] = &pool.loop;
+
 	memset(&info, 0, sizeof(info));
+	info.options |= LWS_SERVER_OPTION_LIBUV;
+	info.foreign_loops = foreign_loops;
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
 	info.gid = -1;
@@ -256,6 +270,8 @@ int sl_pool_init(unsigned n, const char *subprotocol, const struct sl_pool_ops *
 	pool.ctx = lws_create_context(&info);
 	if (!pool.ctx) {
 		sl_log("lws_create_context failed");
+		uv_loop_close(&pool.loop);
+		pool.loop_ready = false;
 		free(pool.conns);
 		pool.conns = NULL;
 		return -1;
@@ -268,12 +284,12 @@ void sl_pool_run(void)
 	pool.stop = false;
 	pool.rate_start_us = sl_now_us();
 	pool.rate_started = 0;
-	lws_sul_schedule(pool.ctx, 0, &pool.tick, on_tick, 1);
-	while (!pool.stop) {
-		if (lws_service(pool.ctx, 0) < 0)
-			break;
-	}
-	lws_sul_cancel(&pool.tick);
+	uv_timer_init(&pool.loop, &pool.tick);
+	uv_timer_start(&pool.tick, on_tick, 0, TICK_MS);
+	while (!pool.stop)
+		uv_run(&pool.loop, UV_RUN_ONCE);
+	uv_timer_stop(&pool.tick);
+	uv_close((uv_handle_t *)&pool.tick, NULL);
 }
 
 void sl_pool_stop(void)
@@ -333,6 +349,12 @@ void sl_pool_destroy(void)
 		pool.destroying = true;
 		lws_context_destroy(pool.ctx);
 		pool.ctx = NULL;
+	}
+	if (pool.loop_ready) {
+		/* lws closes its handles on the loop: let them finish */
+		uv_run(&pool.loop, UV_RUN_DEFAULT);
+		uv_loop_close(&pool.loop);
+		pool.loop_ready = false;
 	}
 	for (i = 0; i < pool.n; i++)
 		conn_drop_queues(&pool.conns[i]);

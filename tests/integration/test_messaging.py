@@ -6,7 +6,9 @@ nothing acknowledged lost across a kill -9 of Kamailio."""
 
 import datetime
 import os
+import re
 import signal
+import subprocess
 import uuid
 
 import pytest
@@ -81,6 +83,61 @@ def test_browser_to_browser_with_delivery_and_display(server):
         # and the other way round
         back = send(bob, BOB, ALICE, "hi alice ✓")
         assert wait_message(alice, back)["content"] == "hi alice ✓"
+
+
+def server_side_sockets(peer_port):
+    """Kamailio's TCP sockets to a client port still open (TIME-WAIT is a
+    closed one's leftover in the kernel, not an open socket)."""
+    out = subprocess.run(["ss", "-Htn", "state", "all", f"( dport = :{peer_port} )"],
+                         capture_output=True, text=True, check=True).stdout
+    return [line for line in out.splitlines() if line and not line.startswith("TIME-WAIT")]
+
+
+def ws_connection_of(server, peer_port):
+    listing = server.kamcmd("sylk_websocket.list")
+    for block in re.split(r"\n(?=\s*\{)", listing):
+        if re.search(rf"peer:\s*127\.0\.0\.1:{peer_port}\b", block):
+            return int(re.search(r"\bid:\s*(\d+)", block).group(1))
+    return None
+
+
+@pytest.fixture(scope="module")
+def no_fd_cache(tmp_path_factory, rtpengine):
+    kamailio = Kamailio(str(tmp_path_factory.mktemp("kamailio")), rtpengine,
+                        defines={"TCP_FD_CACHE": "no"})
+    yield kamailio
+    kamailio.stop()
+
+
+@pytest.mark.parametrize("fd_cache", ["on", "off"])
+def test_connections_fed_by_workers_still_end(request, fd_cache):
+    """The `message` events and dispositions a browser gets are written by
+    SIP and task workers, which keep the descriptor of a connection they do
+    not read (modules/sylk_websocket/ws_fdcache.c): a browser that goes, and
+    one the server closes, must still lose its TCP connection at once, and
+    the next browser (a new connection, maybe in the same slot) gets its
+    messages. Only tcp_main's shutdown of a closed connection's socket,
+    which the core does while its tcp_fd_cache is on, makes that so: with
+    it off (-A TCP_FD_CACHE=no) the module must keep no descriptor."""
+    server = request.getfixturevalue("server" if fd_cache == "on" else "no_fd_cache")
+    with device(server, "alice") as alice:
+        for turn in range(4):
+            bob = device(server, "bob")
+            for i in range(10):
+                mid = send(alice, ALICE, BOB, f"turn {turn} message {i}")
+                wait_message(bob, mid)
+                wait_disposition(alice, mid, "accepted")
+            port = bob.local_port
+            assert server_side_sockets(port)
+            if turn % 2:
+                conn_id = ws_connection_of(server, port)
+                assert conn_id is not None
+                server.kamcmd("sylk_websocket.close", str(conn_id), "4000", "bye")
+                wait_until(lambda: bob.close_code is not None, 5, what="close seen by bob")
+                assert bob.close_code == 4000
+            bob.close()
+            wait_until(lambda: not server_side_sockets(port), 5,
+                       what=f"server side of {port} closed")
 
 
 @pytest.mark.parametrize("state", ["failed", "forbidden", "error"])
