@@ -21,6 +21,7 @@
 #include "conference/msrp/msrp_message.h"
 #include "conference/msrp/msrp_uri.h"
 
+#include "../common/tcp_fdcache.h"
 #include "conf_bridge.h"
 #include "conf_config.h"
 #include "conf_msrp_send.h"
@@ -144,9 +145,14 @@ static int msrp_write(int conn_id, const void *buf, size_t len)
 	con = tcpconn_get(conn_id, 0, 0, 0, 0);
 	if (!con)
 		return -1;
-	init_dst_from_rcv(&dst, &con->rcv);
-	dst.send_flags.f |= SND_F_FORCE_CON_REUSE;
-	ret = tcp_send(&dst, 0, (char *)buf, (unsigned)len);
+	ret = tcp_fdcache_send(con, buf, len);
+	if (ret == ENOTSUP) {
+		init_dst_from_rcv(&dst, &con->rcv);
+		dst.send_flags.f |= SND_F_FORCE_CON_REUSE;
+		ret = tcp_send(&dst, 0, (char *)buf, (unsigned)len);
+	} else if (ret) {
+		ret = -1;
+	}
 	tcpconn_put(con);
 	if (ret >= 0) {
 		CONF_STAT_INC(msrp_messages_out);

@@ -362,7 +362,7 @@ static void continue_task(void *param)
  * (async_workers) when there are some, several at once, else here in
  * order. They send on the network, and a WebSocket frame from a process
  * that does not read that connection may wait for tcp_main to pass its
- * file descriptor (sylk_websocket's ws_fdcache.c keeps them, but not for
+ * file descriptor (modules/common/tcp_fdcache.c keeps them, but not for
  * wss): one at a time, that wait made the writer the bottleneck. */
 static void run_continuations(struct journal_req *list)
 {

@@ -22,7 +22,7 @@
 #include "sylk_ws/ws/ws_frame.h"
 #include "sylk_ws/ws/ws_message.h"
 
-#include "ws_fdcache.h"
+#include "../common/tcp_fdcache.h"
 #include "ws_io.h"
 #include "ws_overrun.h"
 #include "ws_registry.h"
@@ -197,7 +197,7 @@ static int send_raw(int id, const uint8_t *buf, size_t len, int close_after)
 		return -1;
 	}
 	if (!close_after) {
-		ret = ws_fdcache_send(con, buf, len);
+		ret = tcp_fdcache_send(con, buf, len);
 		if (ret != ENOTSUP) {
 			tcpconn_put(con);
 			if (ret) {

@@ -390,7 +390,7 @@ def notes(res):
             f"`message` event and the 200), journal writer {us['journal_writer']:.0f} us, "
             f"tcp_main {us['tcp_main']:.0f} us (it passes a connection's file descriptor to "
             f"a process that sends a WebSocket frame on a connection it does not read, once "
-            f"per process and connection: sylk_websocket keeps them), TCP readers "
+            f"per process and connection: modules/common/tcp_fdcache.c keeps them), TCP readers "
             f"{us['tcp_readers']:.0f} us (the sender's "
             f"`account-message`), the rest {us['other']:.0f} us; "
             f"{o['context_switches_per_message']:.1f} context switches per message in "

@@ -496,7 +496,7 @@ def test_msrp_over_tls_works_like_tcp(server, people):
 def test_leave_notice_goes_to_the_others(server, people):
     room = new_room("leave")
     alice = people("alice", room)
-    bob = people("bob", room, hold_ms=2500)
+    bob = people("bob", room, hold_ms=6000)
     a = alice.connect()
     bob.connect()
     assert bob.wait_hangup()[-1] == "hangup 200"

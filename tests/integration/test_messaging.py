@@ -113,7 +113,7 @@ def no_fd_cache(tmp_path_factory, rtpengine):
 def test_connections_fed_by_workers_still_end(request, fd_cache):
     """The `message` events and dispositions a browser gets are written by
     SIP and task workers, which keep the descriptor of a connection they do
-    not read (modules/sylk_websocket/ws_fdcache.c): a browser that goes, and
+    not read (modules/common/tcp_fdcache.c): a browser that goes, and
     one the server closes, must still lose its TCP connection at once, and
     the next browser (a new connection, maybe in the same slot) gets its
     messages. Only tcp_main's shutdown of a closed connection's socket,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Sending on a connection another process reads: see ws_fdcache.h. */
+/* Sending on a connection another process reads: see tcp_fdcache.h. */
 #define _GNU_SOURCE /* POLLRDHUP */
 #include <errno.h>
 #include <poll.h>
@@ -16,7 +16,7 @@
 #include "core/tcp_int_send.h"
 #include "core/tcp_options.h"
 
-#include "ws_fdcache.h"
+#include "tcp_fdcache.h"
 
 /* descriptors kept per process at most: a slot by connection id; fewer
  * when the process may open few files (an eighth of its limit) */
@@ -29,7 +29,8 @@ struct fdcache_slot {
 	const struct tcp_connection *con; /* with id: tells a reused id apart */
 };
 
-/* each process its own: the descriptors are this process's */
+/* each process its own (and each module that links this file): the
+ * descriptors are this process's */
 static struct fdcache_slot slots[FDCACHE_SLOTS];
 static unsigned slots_n; /* in use: a power of two, 0 = cache off */
 static unsigned sweep_next;
@@ -114,7 +115,7 @@ static bool usable(const struct tcp_connection *con)
 	return con->type == PROTO_TCP || con->type == PROTO_WS;
 }
 
-int ws_fdcache_send(struct tcp_connection *con, const void *buf, size_t len)
+int tcp_fdcache_send(struct tcp_connection *con, const void *buf, size_t len)
 {
 	struct fdcache_slot *s;
 	snd_flags_t flags;
