@@ -376,7 +376,8 @@ def notes(res):
             f" ({o['rate']:,.0f}/s at best, {o['pairs']} pairs). At that step Kamailio kept "
             f"{o['server_cores_busy']:.2f} of the 2 cores busy and the load generator "
             f"{o['loadgen_cores_busy']:.2f}, the median latency was {o['p50_ms']:.0f} ms: "
-            + ("the machine's CPU, not waiting, bounded the rate." if busy >= 1.6 else
+            + ("the machine's CPU, not waiting, bounded the rate, and within it the one "
+               "journal writer every message waits for twice (below)." if busy >= 1.6 else
                "it was mostly waiting, not computing."))
     if o and "cpu_us_sip_workers" in o:
         us = {k: o[f"cpu_us_{k}"] for k in ("sip_workers", "task_workers", "journal_writer",
@@ -403,6 +404,17 @@ def notes(res):
             "read those connections, no longer wake tcp_main (before sylk_websocket kept "
             "the descriptors: 31 us there and 7.5 context switches per message at 300 "
             "pairs).")
+        out.append(
+            "- Measured by hand (300 pairs, 40 s windows, /proc/PID/schedstat and perf, not "
+            "part of the bench): the journal writer, the one process each message passes "
+            "twice and waits for, ran 0.47 of a core and waited 0.39 more in the run queue "
+            "behind the 16 worker processes, with about 130 MB/s of log and checkpoint "
+            "pages going to disk; half of its CPU was SQLite's b-trees (four indexes, each "
+            "row in a different account's leaf), a third the log's writes. Giving it a "
+            "nice of -5, 1 KiB database pages instead of 4 KiB (half the bytes written, p99 "
+            "about 30% lower) or a 1 ms gathering pause before each batch (batches held "
+            "about 110 requests already) moved the rate by less than the spread between "
+            "identical runs on this machine (3,400-4,700/s), so none of them was kept.")
     if o and t:
         out.append(
             f"- With the SQLite journal on tmpfs the same load gave {t['rate']:,.0f}/s (p50 "
