@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -99,6 +100,38 @@ def ws_connection_of(server, peer_port):
         if re.search(rf"peer:\s*127\.0\.0\.1:{peer_port}\b", block):
             return int(re.search(r"\bid:\s*(\d+)", block).group(1))
     return None
+
+
+def write_queued_bytes(server):
+    return int(re.search(r"write_queued_bytes:\s*(\d+)", server.kamcmd("core.tcp_info")).group(1))
+
+
+def test_a_browser_that_stops_reading_gets_every_message_in_order_later(server):
+    """A browser whose connection stops taking data (an app in the
+    background, a stalled link): the frames other processes write for it
+    wait in the core's write queue, its sender is not held up, and once it
+    reads again every message arrives, in order."""
+    bob = SylkRtcClient(server.http_port, version=2, rcvbuf=4096)
+    bob.register("bob")
+    with device(server, "alice") as alice, bob:
+        bob.pause_reading()
+        # 30 KB each (max_message_size 32768): past what the kernel buffers
+        # for a connection on loopback
+        padding = "x" * 30000
+        mids = []
+        for i in range(120):
+            mids.append(send(alice, ALICE, BOB, f"{i:03d} {padding}"))
+            time.sleep(0.025)  # under the gateway's 50 requests/s per connection
+        for mid in mids:
+            wait_disposition(alice, mid, "accepted")
+        assert write_queued_bytes(server) > 0
+        bob.resume_reading()
+        for mid in mids:
+            wait_message(bob, mid)
+        order = [m["content"][:3] for m in bob.received
+                 if m.get("event") == "message" and m.get("message_id") in mids]
+        assert order == [f"{i:03d}" for i in range(120)]
+        wait_until(lambda: write_queued_bytes(server) == 0, 5, what="write queue drained")
 
 
 @pytest.fixture(scope="module")

@@ -68,7 +68,7 @@ class SylkRtcClient:
     the constructor consumes the greeting and checks it is the exact one."""
 
     def __init__(self, port, version=2, *, host="127.0.0.1", origin=None,
-                 subprotocols=None, wait_ready=True, timeout=TIMEOUT):
+                 subprotocols=None, wait_ready=True, timeout=TIMEOUT, rcvbuf=None):
         self.version = version
         self.timeout = timeout
         self.url = f"ws://{host}:{port}{WS_PATH}"
@@ -84,10 +84,19 @@ class SylkRtcClient:
         self._thread.start()
         offered = subprotocols if subprotocols is not None else [SUBPROTOCOLS[version]]
 
+        sock = None
+        if rcvbuf:
+            # before connecting: the window the client offers stays that small
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            sock.settimeout(timeout)
+            sock.connect((host, port))
+            sock.setblocking(False)
+
         async def open_connection():
             return await websockets.connect(
                 self.url, subprotocols=offered, origin=origin, open_timeout=timeout,
-                ping_interval=None, max_size=None)
+                ping_interval=None, max_size=None, sock=sock)
         try:
             self.ws = self._run(open_connection(), timeout + 1)
         except BaseException:
@@ -347,6 +356,17 @@ class SylkRtcClient:
         self.expect_ack("account-register", account=account)
         self.wait_registration(account, "registered")
         return account
+
+    # ---- flow control ----------------------------------------------------------
+
+    def pause_reading(self):
+        """Stop taking data off the socket, as a backgrounded app or a
+        stalled link does (with a small `rcvbuf` the server's writes soon
+        find the connection full and queue)."""
+        self._loop.call_soon_threadsafe(self.ws.transport.pause_reading)
+
+    def resume_reading(self):
+        self._loop.call_soon_threadsafe(self.ws.transport.resume_reading)
 
     # ---- closing ---------------------------------------------------------------
 
