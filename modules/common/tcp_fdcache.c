@@ -15,6 +15,7 @@
 #include "core/pt.h"
 #include "core/tcp_int_send.h"
 #include "core/tcp_options.h"
+#include "core/tcp_server.h"
 
 #include "tcp_fdcache.h"
 
@@ -115,7 +116,7 @@ static bool usable(const struct tcp_connection *con)
 	return con->type == PROTO_TCP || con->type == PROTO_WS;
 }
 
-int tcp_fdcache_send(struct tcp_connection *con, const void *buf, size_t len)
+static int cached_write(struct tcp_connection *con, const void *buf, size_t len)
 {
 	struct fdcache_slot *s;
 	snd_flags_t flags;
@@ -144,4 +145,22 @@ int tcp_fdcache_send(struct tcp_connection *con, const void *buf, size_t len)
 		return EIO;
 	}
 	return 0;
+}
+
+int tcp_conn_write(struct tcp_connection *con, const void *buf, size_t len, bool close_after)
+{
+	struct dest_info dst;
+	int err = close_after ? ENOTSUP : cached_write(con, buf, len);
+
+	if (err == ENOTSUP) {
+		init_dst_from_rcv(&dst, &con->rcv);
+		/* a server never opens a connection toward its client */
+		dst.send_flags.f |= SND_F_FORCE_CON_REUSE;
+		if (close_after)
+			dst.send_flags.f |= SND_F_CON_CLOSE;
+		err = tcp_send(&dst, 0, (char *)buf, (unsigned)len) < 0 ? EIO : 0;
+	}
+	if (err)
+		LM_WARN("send on connection %d failed\n", con->id);
+	return err;
 }

@@ -21,13 +21,15 @@
 #ifndef SYLK_TCP_FDCACHE_H
 #define SYLK_TCP_FDCACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/tcp_conn.h"
 
-/* Sends @p len bytes on @p con (a reference the caller holds) through the
- * cache. 0 sent (or queued), ENOTSUP this connection or process takes the
- * core's path (nothing was sent), EIO the send failed. */
-int tcp_fdcache_send(struct tcp_connection *con, const void *buf, size_t len);
+/* Writes @p len bytes on @p con (a reference the caller holds): through the
+ * cache when it can, else through the core's tcp_send() (TLS, the reader's
+ * own connection, the cache off, or @p close_after: the connection closes
+ * once they are sent). 0 sent or queued, EIO failed (logged). */
+int tcp_conn_write(struct tcp_connection *con, const void *buf, size_t len, bool close_after);
 
 #endif

@@ -133,7 +133,6 @@ static void outbox_add(struct out_write *w)
 static int msrp_write(int conn_id, const void *buf, size_t len)
 {
 	struct tcp_connection *con;
-	struct dest_info dst;
 	int ret;
 
 	if (conf_lock_held())
@@ -145,20 +144,13 @@ static int msrp_write(int conn_id, const void *buf, size_t len)
 	con = tcpconn_get(conn_id, 0, 0, 0, 0);
 	if (!con)
 		return -1;
-	ret = tcp_fdcache_send(con, buf, len);
-	if (ret == ENOTSUP) {
-		init_dst_from_rcv(&dst, &con->rcv);
-		dst.send_flags.f |= SND_F_FORCE_CON_REUSE;
-		ret = tcp_send(&dst, 0, (char *)buf, (unsigned)len);
-	} else if (ret) {
-		ret = -1;
-	}
+	ret = tcp_conn_write(con, buf, len, false);
 	tcpconn_put(con);
-	if (ret >= 0) {
+	if (ret == 0) {
 		CONF_STAT_INC(msrp_messages_out);
 		CONF_STAT_ADD(msrp_bytes_out, (int)len);
 	}
-	return ret < 0 ? -1 : 0;
+	return ret ? -1 : 0;
 }
 
 /* builds and writes a queued SEND; 0 or -1 */

@@ -187,38 +187,16 @@ static void close_tcp(int id)
 /* Writes raw bytes to the connection; `close_after` closes TCP once sent. */
 static int send_raw(int id, const uint8_t *buf, size_t len, int close_after)
 {
-	struct tcp_connection *con;
-	struct dest_info dst;
-	int ret;
+	struct tcp_connection *con = tcpconn_get(id, 0, 0, 0, 0);
+	int err;
 
-	con = tcpconn_get(id, 0, 0, 0, 0);
 	if (!con) {
 		LM_DBG("connection %d is gone\n", id);
 		return -1;
 	}
-	if (!close_after) {
-		ret = tcp_fdcache_send(con, buf, len);
-		if (ret != ENOTSUP) {
-			tcpconn_put(con);
-			if (ret) {
-				LM_WARN("send on connection %d failed\n", id);
-				return -1;
-			}
-			return 0;
-		}
-	}
-	init_dst_from_rcv(&dst, &con->rcv);
-	/* a server never opens connections toward a WebSocket client */
-	dst.send_flags.f |= SND_F_FORCE_CON_REUSE;
-	if (close_after)
-		dst.send_flags.f |= SND_F_CON_CLOSE;
-	ret = tcp_send(&dst, 0, (char *)buf, (unsigned)len);
+	err = tcp_conn_write(con, buf, len, close_after);
 	tcpconn_put(con);
-	if (ret < 0) {
-		LM_WARN("send on connection %d failed\n", id);
-		return -1;
-	}
-	return 0;
+	return err ? -1 : 0;
 }
 
 static int send_frame(int id, unsigned opcode, const void *data, size_t len, int close_after)

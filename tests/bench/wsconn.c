@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A pool of WebSocket client connections on libwebsockets over a libuv loop
  * (epoll: lws's own loop polls every connection at each turn, which with
- * hundreds of connections cost the generator half its CPU): paced opening, a FIFO of outgoing text messages per connection, whole
- * incoming messages handed to the mode. See sylkload.h. */
+ * hundreds of connections cost the generator half its CPU): paced opening,
+ * a FIFO of outgoing text messages per connection, whole incoming messages
+ * handed to the mode. See sylkload.h. */
 #include "sylkload.h"
 
 #include <stdio.h>

@@ -111,9 +111,9 @@ def test_a_browser_that_stops_reading_gets_every_message_in_order_later(server):
     background, a stalled link): the frames other processes write for it
     wait in the core's write queue, its sender is not held up, and once it
     reads again every message arrives, in order."""
-    bob = SylkRtcClient(server.http_port, version=2, rcvbuf=4096)
-    bob.register("bob")
-    with device(server, "alice") as alice, bob:
+    with SylkRtcClient(server.http_port, version=2, rcvbuf=4096) as bob, \
+            device(server, "alice") as alice:
+        bob.register("bob")
         bob.pause_reading()
         # 30 KB each (max_message_size 32768): past what the kernel buffers
         # for a connection on loopback

@@ -78,12 +78,6 @@ class SylkRtcClient:
         self._inbox = queue.Queue()
         self.close_code = None
         self.close_reason = None
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
-                                        name="sylkrtc-client")
-        self._thread.start()
-        offered = subprotocols if subprotocols is not None else [SUBPROTOCOLS[version]]
-
         sock = None
         if rcvbuf:
             # before connecting: the window the client offers stays that small
@@ -92,6 +86,12 @@ class SylkRtcClient:
             sock.settimeout(timeout)
             sock.connect((host, port))
             sock.setblocking(False)
+
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                        name="sylkrtc-client")
+        self._thread.start()
+        offered = subprotocols if subprotocols is not None else [SUBPROTOCOLS[version]]
 
         async def open_connection():
             return await websockets.connect(
