@@ -677,6 +677,17 @@ def parse_conference_info(xml_bytes):
     return ConferenceInfo(xml_bytes)
 
 
+def _still_being_written(headers, body):
+    """True when SIPp has not yet written the whole body (the log is read
+    while SIPp appends to it): surely fewer bytes than Content-Length says.
+    Text-mode reading turned each CRLF into one LF, so a body had at most
+    one byte more per line break than it has now."""
+    m = re.search(r"^(?:Content-Length|l):\s*(\d+)", headers, re.I | re.M)
+    if not m:
+        return False
+    return len(body.encode()) + body.count("\n") < int(m.group(1))
+
+
 def sip_messages(messages_log):
     """(direction, start line, headers text, body) of every SIP message in a
     SIPp -trace_msg file, in order; direction is "sent" or "received"."""
@@ -692,6 +703,8 @@ def sip_messages(messages_log):
         head = parts[0]
         body = parts[1] if len(parts) == 2 else ""
         start, _, headers = head.partition("\n")
+        if _still_being_written(headers, body):
+            continue
         out.append((m.group(1), start.strip(), headers, body.strip()))
     return out
 
