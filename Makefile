@@ -137,8 +137,11 @@ cluster: deps
 
 # ---- Tests ---------------------------------------------------------------------
 
+# builds use every core (the steps that run tests run one at a time)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all test-modules bench-tools $(UNIT_BINS) $(FUZZ_BINS)
 	$(MAKE) docs-check
 	$(MAKE) unit
 	$(MAKE) web-test
@@ -165,12 +168,25 @@ unit: $(UNIT_BINS)
 web-test:
 	node --test web/test/
 
-# libFuzzer targets link the library sources directly with clang.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(foreach l,$(LIBRARIES),$(call lib_srcs,$(l)))
+# libFuzzer targets: the library sources compiled once with clang's
+# coverage instrumentation (fuzzer-no-link), each target linked against them.
+FUZZ_FLAGS   = -g -O1 -I. $(call pkg_cflags,$(ALL_PKGS))
+FUZZ_LIBOBJS = $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(foreach l,$(LIBRARIES),$(call lib_srcs,$(l))))
+
+$(BUILD)/fuzzobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC fuzz $<"
+	@$(CLANG) $(FUZZ_FLAGS) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+-include $(shell find $(BUILD)/fuzzobj -name '*.d' 2>/dev/null)
+# kept between runs, not removed as intermediate files
+.SECONDARY: $(FUZZ_LIBOBJS)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBOBJS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	@$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -I. $(call pkg_cflags,$(ALL_PKGS)) \
-	  $< $(foreach l,$(LIBRARIES),$(call lib_srcs,$(l))) -o $@ $(call pkg_libs,$(ALL_PKGS)) -lm
+	@$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_LIBOBJS) -o $@ \
+	  $(call pkg_libs,$(ALL_PKGS)) -lm
 
 fuzz: $(FUZZ_BINS)
 
@@ -231,7 +247,7 @@ bench: all bench-tools bench-deps
 	BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) tests/bench/run_bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/fuzz $(BUILD)/modules $(BUILD)/bench $(BUILD)/*.a
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/unit $(BUILD)/fuzz $(BUILD)/fuzzobj $(BUILD)/modules $(BUILD)/bench $(BUILD)/*.a
 
 # ---- Module documentation --------------------------------------------------------
 
