@@ -457,17 +457,19 @@ def test_chat_chunk_larger_than_the_read_buffer_is_answered_413(server, people, 
     """A 200 KB chat message sent as one chunk, over TCP and over TLS: more
     than the server reads at once, so the sender gets 413 for it before its
     connection closes; nobody in the room gets a piece of it, and the room
-    goes on."""
+    goes on. The server answers and closes as soon as its buffer is full: a
+    sender still writing the rest then sees the close, the 413 is there to
+    read all the same."""
     room = new_room("bigmsg")
     alice = people("alice", room, media=media)
     bob, carol = people("bob", room), people("carol", room)
     a, c = alice.connect(), carol.connect()
     bob.connect()
     try:
-        _, tids = a.send(cpim(alice.uri, room_uri(room), "x" * 200000))
+        a.send(cpim(alice.uri, room_uri(room), "x" * 200000))
     except OSError:
-        pytest.fail("the server closed before taking the chunk")
-    assert a.wait_response(tids[0], 15).code == 413
+        pass
+    assert a.wait_response(a.last_tid, 15).code == 413
     assert bob.say("still here") == 200
     c.wait_for(lambda: "still here" in texts_from(c))
     assert not any("xxxxxxxx" in t for t in texts_from(c))

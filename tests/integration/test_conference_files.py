@@ -212,7 +212,8 @@ def test_chunk_larger_than_the_read_buffer_is_answered_413(server, people, trans
     """A client that sends a file in one 200 KB chunk: the server cannot read
     it whole, so the sender gets 413 for that chunk (stop sending this
     message) before the connection closes, nothing is stored, and a push
-    of the same file in smaller chunks then works."""
+    of the same file in smaller chunks then works. (A sender still writing
+    when the server answers and closes sees the close; the 413 is there.)"""
     room = new_room("bigchunk")
     people("alice", room).connect()
     data = secrets.token_bytes(200 * 1024)
@@ -220,10 +221,10 @@ def test_chunk_larger_than_the_read_buffer_is_answered_413(server, people, trans
                        file_selector("big.bin", OCTETS, len(data), sha1_hash(data)))
     client = upload.connect()
     try:
-        _, tids = client.send(data, content_type=OCTETS)
+        client.send(data, content_type=OCTETS)
     except OSError:
-        pytest.fail("the server closed before taking the chunk")
-    assert client.wait_response(tids[0], 15).code == 413
+        pass
+    assert client.wait_response(client.last_tid, 15).code == 413
     wait_until(lambda: "MSRP 413 sent" in server.process.log(), 5, what="the answer logged")
     assert not stored(server, data)
     push(transfers, server, "alice", room, data)

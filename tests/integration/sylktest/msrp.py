@@ -189,6 +189,7 @@ class MsrpClient:
         self.sock = None
         self.frames = []           # every frame received, in order
         self.responses = {}        # tid -> Frame (transaction response)
+        self.last_tid = None       # of the last chunk sent (or being sent)
         self.reports = []          # REPORT frames
         self.messages = []         # reassembled incoming SENDs
         self.requests = []         # every incoming request (SEND chunks, NICKNAME...)
@@ -305,6 +306,9 @@ class MsrpClient:
             hdrs += list(headers)
             frame = self.build(tid, "SEND", self.focus_path, self.path, hdrs, body=body_arg,
                                content_type=content_type, flag="$" if last else "+")
+            # known even when sending fails: the peer may answer and close
+            # while a long chunk is still being written
+            self.last_tid = tid
             self.send_raw(frame)
             tids.append(tid)
             offset = end
