@@ -410,12 +410,14 @@ static void finish(struct journal_req *batch)
 		run_continuations(then);
 }
 
-/* Checkpoints once a second: see rtc_db_wal_restart(). */
-static void each_second(time_t *last_second)
+/* Checkpoints once a second (see rtc_db_wal_restart()), and as soon as
+ * the log is half its limit: under load it then never reaches the limit,
+ * and the file is reused instead of being cut back and grown again. */
+static void keep_log_bounded(time_t *last_second)
 {
 	int err;
 
-	if (time(NULL) == *last_second)
+	if (time(NULL) == *last_second && !(jdb && journal_db_wal_half_full(jdb)))
 		return;
 	*last_second = time(NULL);
 	cfg_update();
@@ -448,7 +450,7 @@ static void writer_loop(void)
 			/* returns at once when a request came after `seen` */
 			futex_wait_ms(&queue->seq, seen, 1000);
 		}
-		each_second(&last_second);
+		keep_log_bounded(&last_second);
 	}
 }
 
@@ -488,7 +490,7 @@ static void checkpoint_loop(void)
 
 	for (;;) {
 		sleep(1);
-		each_second(&last_second);
+		keep_log_bounded(&last_second);
 	}
 }
 

@@ -33,6 +33,9 @@ struct journal_db {
 	sqlite3_stmt *stmt[ST_N];
 	struct journal_counts *counts;
 	bool bounded; /* checkpoints are ours (wal_limit) */
+	long long wal_limit;
+	long long wal_bytes; /* the log's length after the last commit */
+	int page_size;
 	char error[256];
 };
 
@@ -66,6 +69,31 @@ static int exec(struct journal_db *j, const char *sql)
 	return EIO;
 }
 
+/* sqlite3_wal_hook: called after each commit with the log's length in
+ * frames (a page and its 24-byte header each) */
+static int note_wal_frames(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct journal_db *j = arg;
+
+	(void)db;
+	(void)name;
+	j->wal_bytes = (long long)frames * (j->page_size + 24);
+	return SQLITE_OK;
+}
+
+static int read_page_size(struct journal_db *j)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(j->db, "PRAGMA page_size", -1, &s, NULL) != SQLITE_OK)
+		return failed(j, "PRAGMA page_size");
+	rc = sqlite3_step(s);
+	j->page_size = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 4096;
+	sqlite3_finalize(s);
+	return 0;
+}
+
 static int configure(struct journal_db *j, const struct journal_db_opts *o)
 {
 	char sql[96];
@@ -86,7 +114,12 @@ static int configure(struct journal_db *j, const struct journal_db_opts *o)
 		if (!err)
 			err = exec(j, "PRAGMA wal_autocheckpoint = 0");
 		j->bounded = true;
+		j->wal_limit = o->wal_limit;
 	}
+	if (!err)
+		err = read_page_size(j);
+	if (!err)
+		sqlite3_wal_hook(j->db, note_wal_frames, j);
 	return err;
 }
 
@@ -313,6 +346,11 @@ int journal_db_set_state(struct journal_db *j, const char *account, const char *
 	return step_done(j, ST_UPDATE);
 }
 
+bool journal_db_wal_half_full(const struct journal_db *j)
+{
+	return j->bounded && j->wal_bytes > j->wal_limit / 2;
+}
+
 int journal_db_checkpoint(struct journal_db *j)
 {
 	int rc;
@@ -320,7 +358,9 @@ int journal_db_checkpoint(struct journal_db *j)
 	if (!j->bounded)
 		return 0;
 	rc = sqlite3_wal_checkpoint_v2(j->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
+		j->wal_bytes = 0;
 		return 0;
+	}
 	return rc == SQLITE_BUSY ? (failed(j, "checkpoint"), EBUSY) : failed(j, "checkpoint");
 }

@@ -306,6 +306,33 @@ static void test_busy_writer_and_checkpoint(void)
 	journal_db_close(j);
 }
 
+/* The writer checkpoints once the log is half its limit; each commit
+ * tells how long the log is. */
+static void test_log_half_full_after_enough_commits(void)
+{
+	struct journal_db *j = NULL;
+	struct journal_entry e = entry("hana@sylk.test", "outgoing", "");
+	char id[32];
+	int commits = 0;
+
+	CHECK_INT(journal_db_open(&j, path, &opts, NULL, 0), 0);
+	CHECK_INT(journal_db_checkpoint(j), 0);
+	CHECK(!journal_db_wal_half_full(j));
+	/* each commit adds a few 4 KiB pages: half of 1 MiB takes dozens */
+	while (!journal_db_wal_half_full(j) && commits < 1000) {
+		snprintf(id, sizeof(id), "h%d", commits++);
+		e.message_id = id;
+		CHECK_INT(journal_db_begin(j), 0);
+		CHECK_INT(journal_db_add(j, &e, 0), 0);
+		CHECK_INT(journal_db_commit(j), 0);
+	}
+	CHECK(journal_db_wal_half_full(j));
+	CHECK(commits > 10);
+	CHECK_INT(journal_db_checkpoint(j), 0);
+	CHECK(!journal_db_wal_half_full(j));
+	journal_db_close(j);
+}
+
 int main(void)
 {
 	char wal[300], shm[300];
@@ -323,6 +350,7 @@ int main(void)
 	RUN(test_schema_upgrade_and_count_plan);
 	RUN(test_state_changes);
 	RUN(test_busy_writer_and_checkpoint);
+	RUN(test_log_half_full_after_enough_commits);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	snprintf(shm, sizeof(shm), "%s-shm", path);
 	unlink(wal);
