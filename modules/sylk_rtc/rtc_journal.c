@@ -36,6 +36,10 @@
 #define JOURNAL_COUNTED_ACCOUNTS 65536
 /* the writer waits this long for another process's write (as rtc_db.c) */
 #define JOURNAL_BUSY_MS 5000
+/* a checkpoint waits this long for readers to leave the log, every write
+ * waiting with it: a long reader (a backup, a sqlite3 shell) must not stop
+ * the messages; the log grows past its limit until the reader is gone */
+#define JOURNAL_CHECKPOINT_WAIT_MS 50
 /* how long a worker waits for its request: longer than the writer's busy
  * timeout on its BEGIN */
 #define JOURNAL_WAIT_MS 15000
@@ -412,12 +416,16 @@ static void finish(struct journal_req *batch)
 
 /* Checkpoints once a second (see rtc_db_wal_restart()), and as soon as
  * the log is half its limit: under load it then never reaches the limit,
- * and the file is reused instead of being cut back and grown again. */
+ * and the file is reused instead of being cut back and grown again. A
+ * checkpoint that found readers in the log (after waiting for them up to
+ * the busy timeout) is tried again a second later, not after every batch. */
 static void keep_log_bounded(time_t *last_second)
 {
+	static bool readers_stayed;
 	int err;
 
-	if (time(NULL) == *last_second && !(jdb && journal_db_wal_half_full(jdb)))
+	if (time(NULL) == *last_second &&
+	    (readers_stayed || !(jdb && journal_db_wal_half_full(jdb))))
 		return;
 	*last_second = time(NULL);
 	cfg_update();
@@ -426,6 +434,7 @@ static void keep_log_bounded(time_t *last_second)
 		return;
 	}
 	err = journal_db_checkpoint(jdb);
+	readers_stayed = err == EBUSY;
 	/* busy: readers stayed in the log; the next second tries again */
 	if (err == EBUSY)
 		LM_INFO("journal checkpoint: %s\n", journal_db_error(jdb));
@@ -460,6 +469,7 @@ static int writer_open(void)
 {
 	struct journal_db_opts o = {
 		.busy_timeout_ms = JOURNAL_BUSY_MS,
+		.checkpoint_wait_ms = JOURNAL_CHECKPOINT_WAIT_MS,
 		.synchronous_full = !strcasecmp(rtc_cfg.sqlite_synchronous, "FULL"),
 		.wal_limit = rtc_cfg.sqlite_wal_limit,
 		.cache_kib = JOURNAL_CACHE_KIB,

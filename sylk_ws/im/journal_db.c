@@ -35,6 +35,7 @@ struct journal_db {
 	bool bounded; /* checkpoints are ours (wal_limit) */
 	long long wal_limit;
 	long long wal_bytes; /* the log's length after the last commit */
+	int busy_timeout_ms, checkpoint_wait_ms;
 	int page_size;
 	char error[256];
 };
@@ -99,6 +100,8 @@ static int configure(struct journal_db *j, const struct journal_db_opts *o)
 	char sql[96];
 	int err;
 
+	j->busy_timeout_ms = o->busy_timeout_ms;
+	j->checkpoint_wait_ms = o->checkpoint_wait_ms;
 	sqlite3_busy_timeout(j->db, o->busy_timeout_ms);
 	err = exec(j, o->synchronous_full ? "PRAGMA synchronous = FULL" :
 					    "PRAGMA synchronous = NORMAL");
@@ -357,7 +360,9 @@ int journal_db_checkpoint(struct journal_db *j)
 
 	if (!j->bounded)
 		return 0;
+	sqlite3_busy_timeout(j->db, j->checkpoint_wait_ms);
 	rc = sqlite3_wal_checkpoint_v2(j->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	sqlite3_busy_timeout(j->db, j->busy_timeout_ms);
 	if (rc == SQLITE_OK) {
 		j->wal_bytes = 0;
 		return 0;

@@ -25,6 +25,7 @@ struct journal_db;
 
 struct journal_db_opts {
 	int busy_timeout_ms;     /* waits for another process's write */
+	int checkpoint_wait_ms;  /* a checkpoint's wait for readers to leave the log */
 	bool synchronous_full;   /* else NORMAL: a crash of the server loses nothing */
 	long long wal_limit;     /* bytes the log is cut back to; 0: SQLite's own checkpoints */
 	int cache_kib;           /* page cache; 0: SQLite's default */
@@ -78,8 +79,9 @@ int journal_db_set_state(struct journal_db *j, const char *account, const char *
 bool journal_db_wal_half_full(const struct journal_db *j);
 
 /** With a wal_limit: copies the log into the database and makes the next
- * write start it over (waiting for readers inside it up to the busy
- * timeout). @return 0, EBUSY (readers stayed), EIO */
+ * write start it over, waiting for readers inside it (or another writer)
+ * up to checkpoint_wait_ms only: every write waits meanwhile.
+ * @return 0, EBUSY (readers stayed: what was copied stays copied), EIO */
 int journal_db_checkpoint(struct journal_db *j);
 
 #endif

@@ -864,3 +864,35 @@ def test_without_task_workers_messages_still_go_both_ways(no_task_workers, workd
     with device(server, "bob") as again:
         ids = [m["message_id"] for m in sync(again, BOB)]
         assert ids.count(mid) == 1 and ids.count(from_phone) == 1 and ids.count(reply) == 1
+
+
+def test_a_long_reader_of_the_journal_stalls_no_message(server):
+    """Another program keeps a read transaction open on the journal for 4 s
+    (a backup, an operator's sqlite3 shell) while alice keeps writing to
+    bob: every message still reaches bob within a second. The journal
+    writer's checkpoint waits only briefly for readers to leave the log and
+    tries again later, instead of stopping every write for SQLite's busy
+    timeout (5 s)."""
+    import sqlite3
+    import time
+    with device(server, "alice") as alice, device(server, "bob") as bob:
+        send(alice, ALICE, BOB, "before the reader")  # the log has frames
+        db = sqlite3.connect(os.path.join(server.state_dir, "sylk.sqlite"), timeout=30,
+                             isolation_level=None)
+        db.execute("BEGIN")
+        db.execute("SELECT COUNT(*) FROM sylk_messages").fetchone()
+        slowest = 0.0
+        try:
+            t_end = time.monotonic() + 4
+            n = 0
+            while time.monotonic() < t_end:
+                t0 = time.monotonic()
+                mid = send(alice, ALICE, BOB, f"while read {n}")
+                wait_message(bob, mid, timeout=10)
+                slowest = max(slowest, time.monotonic() - t0)
+                n += 1
+                time.sleep(0.1)
+        finally:
+            db.rollback()
+            db.close()
+        assert slowest < 1.0, f"a message took {slowest:.1f} s to reach bob"

@@ -18,7 +18,8 @@ static char dir[] = "/tmp/test_journal_db.XXXXXX";
 static char path[256];
 
 static const struct journal_db_opts opts = {
-	.busy_timeout_ms = 50, .wal_limit = 1 << 20, .cache_kib = 1024, .counted_accounts = 16};
+	.busy_timeout_ms = 50, .checkpoint_wait_ms = 10, .wal_limit = 1 << 20, .cache_kib = 1024,
+	.counted_accounts = 16};
 
 static sqlite3 *other(void)
 {
@@ -333,6 +334,33 @@ static void test_log_half_full_after_enough_commits(void)
 	journal_db_close(j);
 }
 
+/* A reader inside the log: the checkpoint gives up (what it copied stays
+ * copied) and the writer goes on writing; once the reader is gone the
+ * next one starts the log over. */
+static void test_checkpoint_gives_up_on_a_reader_in_the_log(void)
+{
+	struct journal_db *j = NULL;
+	struct journal_entry e = entry("iris@sylk.test", "outgoing", "r1");
+	sqlite3 *reader;
+	char out[64];
+
+	CHECK_INT(journal_db_open(&j, path, &opts, NULL, 0), 0);
+	CHECK_INT(journal_db_checkpoint(j), 0);
+	CHECK_INT(journal_db_add(j, &e, 0), 0);
+	reader = other();
+	exec_or_fail(reader, "BEGIN");
+	CHECK_STR(text_rows(reader, "SELECT message_id FROM sylk_messages WHERE "
+			    "account = 'iris@sylk.test'", 0, out, sizeof(out)), "r1;");
+	CHECK_INT(journal_db_checkpoint(j), EBUSY);
+	e.message_id = "r2";
+	CHECK_INT(journal_db_add(j, &e, 0), 0);
+	exec_or_fail(reader, "COMMIT");
+	sqlite3_close(reader);
+	CHECK_INT(journal_db_checkpoint(j), 0);
+	CHECK_STR(column("iris@sylk.test", "r2", "state"), "pending");
+	journal_db_close(j);
+}
+
 int main(void)
 {
 	char wal[300], shm[300];
@@ -351,6 +379,7 @@ int main(void)
 	RUN(test_state_changes);
 	RUN(test_busy_writer_and_checkpoint);
 	RUN(test_log_half_full_after_enough_commits);
+	RUN(test_checkpoint_gives_up_on_a_reader_in_the_log);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	snprintf(shm, sizeof(shm), "%s-shm", path);
 	unlink(wal);
