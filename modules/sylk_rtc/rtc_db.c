@@ -82,7 +82,8 @@ static void sqlite_setup(void)
 
 	if (!rtc_db_is_sqlite() || !rtc_db_has_sql())
 		return;
-	sqlite_pragma("PRAGMA busy_timeout = 5000");
+	snprintf(sql, sizeof(sql), "PRAGMA busy_timeout = %d", RTC_DB_BUSY_MS);
+	sqlite_pragma(sql);
 	snprintf(sql, sizeof(sql), "PRAGMA synchronous = %s",
 		 !strcasecmp(rtc_cfg.sqlite_synchronous, "FULL") ? "FULL" : "NORMAL");
 	sqlite_pragma(sql);
@@ -117,13 +118,19 @@ bool rtc_db_wal_bounded(void)
  * several worker processes writing and reading all the time, neither
  * happens by itself: under steady load the log grew by tens of MB a
  * second until the disk was full. A RESTART checkpoint waits (busy
- * handler) for the readers of the log's end and makes the next writer
- * start over; journal_size_limit then cuts the file back. */
+ * handler, briefly) for the readers of the log's end and makes the next
+ * writer start over; journal_size_limit then cuts the file back. */
 void rtc_db_wal_restart(void)
 {
 	if (!rtc_db_wal_bounded() || !rtc_db_has_sql() || !rtc_db_table("sylk_messages"))
 		return;
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA busy_timeout = %d", RTC_DB_CHECKPOINT_WAIT_MS);
+	sqlite_pragma(sql);
 	sqlite_pragma("PRAGMA wal_checkpoint(RESTART)");
+	snprintf(sql, sizeof(sql), "PRAGMA busy_timeout = %d", RTC_DB_BUSY_MS);
+	sqlite_pragma(sql);
 }
 
 /* use_table() keeps the str it is given, not a copy: one lasting str per

@@ -39,6 +39,13 @@ int rtc_db_quote(char *buf, size_t size, const char *s);
 /* child_init: opens this process's connection (see rtc_db.c). */
 void rtc_db_child_init(int rank);
 
+/* SQLite: how long a process waits for another one's write */
+#define RTC_DB_BUSY_MS 5000
+/* SQLite: how long a checkpoint waits for readers to leave the log, every
+ * write waiting with it: a long reader (a backup, a sqlite3 shell) must not
+ * stop the messages; the log grows past its limit until the reader is gone */
+#define RTC_DB_CHECKPOINT_WAIT_MS 50
+
 /* Whether the journal is SQLite with a bounded write-ahead log
  * (sqlite_wal_limit): then the journal writer (rtc_journal.h) calls
  * rtc_db_wal_restart() once a second. */

@@ -34,12 +34,6 @@
 #define JOURNAL_CACHE_KIB 16384
 /* accounts whose count of incoming rows the writer keeps (journal_counts.h) */
 #define JOURNAL_COUNTED_ACCOUNTS 65536
-/* the writer waits this long for another process's write (as rtc_db.c) */
-#define JOURNAL_BUSY_MS 5000
-/* a checkpoint waits this long for readers to leave the log, every write
- * waiting with it: a long reader (a backup, a sqlite3 shell) must not stop
- * the messages; the log grows past its limit until the reader is gone */
-#define JOURNAL_CHECKPOINT_WAIT_MS 50
 /* how long a worker waits for its request: longer than the writer's busy
  * timeout on its BEGIN */
 #define JOURNAL_WAIT_MS 15000
@@ -468,8 +462,8 @@ static void writer_loop(void)
 static int writer_open(void)
 {
 	struct journal_db_opts o = {
-		.busy_timeout_ms = JOURNAL_BUSY_MS,
-		.checkpoint_wait_ms = JOURNAL_CHECKPOINT_WAIT_MS,
+		.busy_timeout_ms = RTC_DB_BUSY_MS,
+		.checkpoint_wait_ms = RTC_DB_CHECKPOINT_WAIT_MS,
 		.synchronous_full = !strcasecmp(rtc_cfg.sqlite_synchronous, "FULL"),
 		.wal_limit = rtc_cfg.sqlite_wal_limit,
 		.cache_kib = JOURNAL_CACHE_KIB,
