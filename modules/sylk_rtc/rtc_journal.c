@@ -411,15 +411,16 @@ static void finish(struct journal_req *batch)
 /* Checkpoints once a second (see rtc_db_wal_restart()), and as soon as
  * the log is half its limit: under load it then never reaches the limit,
  * and the file is reused instead of being cut back and grown again. A
- * checkpoint that found readers in the log (after waiting for them up to
- * the busy timeout) is tried again a second later, not after every batch. */
+ * checkpoint that failed (readers stayed in the log past
+ * RTC_DB_CHECKPOINT_WAIT_MS, or an error, logged) is tried again a second
+ * later, not after every batch. */
 static void keep_log_bounded(time_t *last_second)
 {
-	static bool readers_stayed;
+	static bool last_failed;
 	int err;
 
 	if (time(NULL) == *last_second &&
-	    (readers_stayed || !(jdb && journal_db_wal_half_full(jdb))))
+	    (last_failed || !(jdb && journal_db_wal_half_full(jdb))))
 		return;
 	*last_second = time(NULL);
 	cfg_update();
@@ -428,7 +429,7 @@ static void keep_log_bounded(time_t *last_second)
 		return;
 	}
 	err = journal_db_checkpoint(jdb);
-	readers_stayed = err == EBUSY;
+	last_failed = err != 0;
 	/* busy: readers stayed in the log; the next second tries again */
 	if (err == EBUSY)
 		LM_INFO("journal checkpoint: %s\n", journal_db_error(jdb));
