@@ -122,10 +122,10 @@ bool rtc_db_wal_bounded(void)
  * writer start over; journal_size_limit then cuts the file back. */
 void rtc_db_wal_restart(void)
 {
-	if (!rtc_db_wal_bounded() || !rtc_db_has_sql() || !rtc_db_table("sylk_messages"))
-		return;
 	char sql[64];
 
+	if (!rtc_db_wal_bounded() || !rtc_db_has_sql() || !rtc_db_table("sylk_messages"))
+		return;
 	snprintf(sql, sizeof(sql), "PRAGMA busy_timeout = %d", RTC_DB_CHECKPOINT_WAIT_MS);
 	sqlite_pragma(sql);
 	sqlite_pragma("PRAGMA wal_checkpoint(RESTART)");

@@ -413,14 +413,12 @@ static void finish(struct journal_req *batch)
  * and the file is reused instead of being cut back and grown again. A
  * checkpoint that failed (readers stayed in the log past
  * RTC_DB_CHECKPOINT_WAIT_MS, or an error, logged) is tried again a second
- * later, not after every batch. */
+ * later, not after every batch (journal_db_checkpoint_due()). */
 static void keep_log_bounded(time_t *last_second)
 {
-	static bool last_failed;
 	int err;
 
-	if (time(NULL) == *last_second &&
-	    (last_failed || !(jdb && journal_db_wal_half_full(jdb))))
+	if (time(NULL) == *last_second && !(jdb && journal_db_checkpoint_due(jdb)))
 		return;
 	*last_second = time(NULL);
 	cfg_update();
@@ -429,7 +427,6 @@ static void keep_log_bounded(time_t *last_second)
 		return;
 	}
 	err = journal_db_checkpoint(jdb);
-	last_failed = err != 0;
 	/* busy: readers stayed in the log; the next second tries again */
 	if (err == EBUSY)
 		LM_INFO("journal checkpoint: %s\n", journal_db_error(jdb));

@@ -37,6 +37,7 @@ struct journal_db {
 	long long wal_bytes; /* the log's length after the last commit */
 	int busy_timeout_ms, checkpoint_wait_ms;
 	int page_size;
+	bool checkpoint_failed; /* the last one; the caller's next periodic one retries */
 	char error[256];
 };
 
@@ -349,9 +350,9 @@ int journal_db_set_state(struct journal_db *j, const char *account, const char *
 	return step_done(j, ST_UPDATE);
 }
 
-bool journal_db_wal_half_full(const struct journal_db *j)
+bool journal_db_checkpoint_due(const struct journal_db *j)
 {
-	return j->bounded && j->wal_bytes > j->wal_limit / 2;
+	return j->bounded && !j->checkpoint_failed && j->wal_bytes > j->wal_limit / 2;
 }
 
 int journal_db_checkpoint(struct journal_db *j)
@@ -363,6 +364,7 @@ int journal_db_checkpoint(struct journal_db *j)
 	sqlite3_busy_timeout(j->db, j->checkpoint_wait_ms);
 	rc = sqlite3_wal_checkpoint_v2(j->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 	sqlite3_busy_timeout(j->db, j->busy_timeout_ms);
+	j->checkpoint_failed = rc != SQLITE_OK;
 	if (rc == SQLITE_OK) {
 		j->wal_bytes = 0;
 		return 0;

@@ -73,10 +73,12 @@ int journal_db_set_state(struct journal_db *j, const char *account, const char *
 			 const char *state);
 
 /** With a wal_limit: true when the log, as the last commit left it, is
- * past half the limit. A checkpoint then keeps it from reaching the
- * limit, past which starting it over would cut the file back and make it
- * grow (block by block, each one allocated and zeroed) again. */
-bool journal_db_wal_half_full(const struct journal_db *j);
+ * past half the limit and the last checkpoint did not fail. A checkpoint
+ * then keeps the log from reaching the limit, past which starting it over
+ * would cut the file back and make it grow (block by block, each one
+ * allocated and zeroed) again. After a failed one (readers stayed) only
+ * the caller's periodic checkpoint tries again, not every commit. */
+bool journal_db_checkpoint_due(const struct journal_db *j);
 
 /** With a wal_limit: copies the log into the database and makes the next
  * write start it over, waiting for readers inside it (or another writer)
