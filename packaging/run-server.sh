@@ -25,7 +25,7 @@ RTP_PORT_MIN=${RTP_PORT_MIN:-30000}
 RTP_PORT_MAX=${RTP_PORT_MAX:-30999}
 # shared memory (MiB) and connection limits: kamailio-cfg/kamailio.cfg and
 # docs/SECURITY.md say how they fit together
-SHM_SIZE=${SHM_SIZE:-256}
+SHM_SIZE=${SHM_SIZE:-1024}
 TCP_MAX_CONNECTIONS=${TCP_MAX_CONNECTIONS:-1024}
 TCP_MAX_PER_IP=${TCP_MAX_PER_IP:-64}
 # SIP<->XMPP gateway (modules/sylk_xmpp): Prosody on loopback with the

@@ -5,6 +5,7 @@
 #define SYLK_RTC_CONFIG_H
 
 #include "core/str.h"
+#include "modules/sl/sl.h"
 #include "modules/tm/tm_load.h"
 
 #include "../sylk_websocket/sylk_websocket_api.h"
@@ -27,6 +28,7 @@ struct rtc_config {
 	int sqlite_wal_limit;        /* bytes the WAL is cut back to; 0 = SQLite's own */
 	int max_message_size;        /* bytes of an account message's content */
 	int message_retention_days;  /* journal rows older than this are purged */
+	int shm_reserve;             /* percent of shm new messages may not take */
 	/* history over HTTP and file transfer (rtc_http.h, rtc_files.h) */
 	char *http_base;          /* where clients reach the HTTP port (history URLs) */
 	int api_token_lifetime;   /* seconds a history token lives */
@@ -64,6 +66,7 @@ struct rtc_config {
 
 extern struct rtc_config rtc_cfg;
 extern struct tm_binds rtc_tmb;
+extern sl_api_t rtc_slb; /* stateless replies: no transaction to keep */
 extern tm_xapi_t rtc_xtmb; /* t_check_trans() */
 extern sylk_ws_api_t rtc_ws;
 

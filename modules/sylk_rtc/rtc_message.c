@@ -21,7 +21,9 @@
 
 #include <json-c/json.h>
 
+#include "core/data_lump_rpl.h"
 #include "core/dprint.h"
+#include "core/globals.h"
 #include "core/mem/shm_mem.h"
 #include "core/parser/parse_content.h"
 #include "core/parser/parse_from.h"
@@ -387,6 +389,45 @@ static void server_message(const char *from, const char *to, const char *user, c
 	out_message(&r);
 }
 
+/* ---- shared memory the rest of the server keeps ---------------------------- */
+
+/* seconds a refused SIP sender is asked to wait: tm's wait timer (5 s) has
+ * freed the transactions of the burst by then */
+#define SHM_SHORT_RETRY_AFTER "5"
+/* seconds between two warnings of one process */
+#define SHM_SHORT_WARN_EVERY 10
+
+/* Every message keeps its tm transactions (the gateway's and the proxy's,
+ * 8-14 KiB each with the request they hold) for tm's wait timer after the
+ * final reply, so a burst past what shm holds would leave nothing for
+ * calls and registrations: below shm_reserve percent free, new messages
+ * are refused. */
+static bool shm_short(void)
+{
+	static time_t warned;
+	static unsigned long refused;
+	unsigned long avail, reserve;
+	time_t now;
+
+	if (rtc_cfg.shm_reserve <= 0)
+		return false;
+	avail = shm_available();
+	reserve = shm_mem_size / 100 * (unsigned long)rtc_cfg.shm_reserve;
+	if (avail >= reserve)
+		return false;
+	RTC_STAT_INC(messages_refused);
+	refused++;
+	now = time(NULL);
+	if (now - warned >= SHM_SHORT_WARN_EVERY) {
+		LM_WARN("shared memory short (%lu of %lu KiB free, shm_reserve %d%%): %lu new "
+			"message(s) refused since the last warning of this process\n",
+			avail >> 10, shm_mem_size >> 10, rtc_cfg.shm_reserve, refused);
+		warned = now;
+		refused = 0;
+	}
+	return true;
+}
+
 /* ---- the requesting account ---------------------------------------------------- */
 
 struct sender {
@@ -600,6 +641,10 @@ static void account_message(int conn_id, const struct sylkrtc_request *req)
 		return;
 	if (rtc_http_account_message(conn_id, req, s.aor))
 		return; /* a history token request (application/sylk-api-token to itself) */
+	if (shm_short()) {
+		rtc_send_error(conn_id, req->transaction, "Server overloaded, try again later");
+		return;
+	}
 	if (rtc_cfg.max_message_size > 0 &&
 	    strlen(req->content) > (size_t)rtc_cfg.max_message_size) {
 		rtc_send_error(conn_id, req->transaction, "Message too large (max %d bytes)",
@@ -905,6 +950,22 @@ static int reply(struct sip_msg *msg, int code, char *text)
 	if ((has_transaction() || rtc_tmb.t_newtran(msg) > 0) &&
 	    rtc_tmb.t_reply(msg, (unsigned)code, text) < 0)
 		LM_ERR("cannot send %d\n", code);
+	return -1;
+}
+
+/* 503 with Retry-After, without a transaction of its own when there is
+ * none yet: it would take the memory that is short for its wait time */
+static int reply_overloaded(struct sip_msg *msg)
+{
+	static char retry_after[] = "Retry-After: " SHM_SHORT_RETRY_AFTER "\r\n";
+	static str reason = str_init("Service Unavailable (server overloaded)");
+
+	if (!add_lump_rpl(msg, retry_after, sizeof(retry_after) - 1, LUMP_RPL_HDR))
+		LM_ERR("cannot add Retry-After to the 503\n");
+	if (has_transaction())
+		return reply(msg, 503, reason.s);
+	if (rtc_slb.freply(msg, 503, &reason) < 0)
+		LM_ERR("cannot send 503\n");
 	return -1;
 }
 
@@ -1443,6 +1504,8 @@ int rtc_message_receive(struct sip_msg *msg, int route)
 	if (msg->first_line.type != SIP_REQUEST ||
 	    msg->first_line.u.request.method_value != METHOD_MESSAGE)
 		return -1;
+	if (rtc_db_enabled() && shm_short())
+		return reply_overloaded(msg);
 	received_id = msg->id;
 	received_pid = msg->pid;
 	return receive(msg, false, route);

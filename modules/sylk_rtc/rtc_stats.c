@@ -15,6 +15,7 @@ stat_var *rtc_st_calls_active;
 stat_var *rtc_st_messages_in;
 stat_var *rtc_st_messages_out;
 stat_var *rtc_st_messages_failed;
+stat_var *rtc_st_messages_refused;
 
 /* video rooms: counted when read, from the rooms themselves */
 static counter_val_t videoroom_publishers(void)
@@ -50,6 +51,7 @@ stat_export_t rtc_stats[] = {
 	{"messages_in", 0, &rtc_st_messages_in},
 	{"messages_out", 0, &rtc_st_messages_out},
 	{"messages_failed", 0, &rtc_st_messages_failed},
+	{"messages_refused", 0, &rtc_st_messages_refused},
 	{"videoroom_publishers", STAT_IS_FUNC, (stat_var **)videoroom_publishers},
 	{"videoroom_subscribers", STAT_IS_FUNC, (stat_var **)videoroom_subscribers},
 	{"rtpengine_errors", 0, &rtc_st_rtpengine_errors},

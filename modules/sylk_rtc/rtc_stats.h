@@ -20,6 +20,7 @@ extern stat_var *rtc_st_calls_active;     /* gauge */
 extern stat_var *rtc_st_messages_in;      /* SIP MESSAGEs stored for accounts */
 extern stat_var *rtc_st_messages_out;     /* account-message sent as SIP */
 extern stat_var *rtc_st_messages_failed;  /* account-message the peer refused */
+extern stat_var *rtc_st_messages_refused; /* new messages refused: shm short */
 extern stat_var *rtc_st_rtpengine_errors;
 extern stat_var *rtc_st_rtpengine_timeouts;
 

@@ -64,6 +64,7 @@ struct rtc_config rtc_cfg = {
 	.sqlite_wal_limit = 64 << 20,
 	.max_message_size = 32768,
 	.message_retention_days = 365,
+	.shm_reserve = 20,
 	.http_base = "http://127.0.0.1:10888",
 	.api_token_lifetime = 26784000, /* SylkServer's: 310 days */
 	.history_limit = 1000,
@@ -88,6 +89,7 @@ struct rtc_config rtc_cfg = {
 	.videoroom_max_bitrate = 2016000,
 };
 struct tm_binds rtc_tmb;
+sl_api_t rtc_slb;
 tm_xapi_t rtc_xtmb;
 sylk_ws_api_t rtc_ws;
 
@@ -295,6 +297,7 @@ static param_export_t params[] = {
 	{"sqlite_wal_limit", INT_PARAM, &rtc_cfg.sqlite_wal_limit},
 	{"max_message_size", INT_PARAM, &rtc_cfg.max_message_size},
 	{"message_retention_days", INT_PARAM, &rtc_cfg.message_retention_days},
+	{"shm_reserve", INT_PARAM, &rtc_cfg.shm_reserve},
 	{"max_stored_messages", INT_PARAM, &msgstore_max_stored},
 	{"http_base", PARAM_STRING, &rtc_cfg.http_base},
 	{"api_token_lifetime", INT_PARAM, &rtc_cfg.api_token_lifetime},
@@ -632,8 +635,16 @@ static int mod_init(void)
 		LM_ERR("cannot bind tm's extra API\n");
 		return -1;
 	}
+	if (sl_load_api(&rtc_slb) != 0) {
+		LM_ERR("cannot bind sl (load sl.so before sylk_rtc.so)\n");
+		return -1;
+	}
 	if (load_sylk_ws_api(&rtc_ws) < 0)
 		return -1;
+	if (rtc_cfg.shm_reserve < 0 || rtc_cfg.shm_reserve > 100) {
+		LM_ERR("shm_reserve is a percentage (0-100)\n");
+		return -1;
+	}
 	if (rtc_cfg.register_expires < 10 || rtc_cfg.max_accounts_per_conn < 1 ||
 	    rtc_cfg.max_sessions_per_account < 1 || rtc_cfg.rtpengine_timeout_ms < 10) {
 		LM_ERR("register_expires >= 10, max_* >= 1 and rtpengine_timeout >= 10 please\n");

@@ -80,7 +80,7 @@ class Rtpengine:
 class Kamailio:
     """kamailio with the default config; `defines` adds or overrides -A values."""
 
-    def __init__(self, workdir, rtpengine, defines=None):
+    def __init__(self, workdir, rtpengine, defines=None, shm_mb=160):
         self.workdir = workdir
         self.state_dir = os.path.join(workdir, "state")
         subprocess.run([os.path.join(TOP, "packaging", "setup-runtime.sh"),
@@ -124,7 +124,7 @@ class Kamailio:
         values.update(defines or {})
         self.config = os.path.join(TOP, "kamailio-cfg", "kamailio.cfg")
         argv = ["/usr/sbin/kamailio", "-DD", "-E", "-f", self.config,
-                "-x", "tlsf", "-X", "tlsf", "-m", "160", "-M", "16"]
+                "-x", "tlsf", "-X", "tlsf", "-m", str(shm_mb), "-M", "16"]
         for key, value in values.items():
             argv += ["-A", f"{key}={value}"]
         self.argv = argv
