@@ -633,6 +633,12 @@ def markdown(res, args, machine_load):
         "(/proc/net/snmp RcvbufErrors, machine-wide); each lost a SIP request or reply "
         "until tm sent it again (500 ms later, then 1 s, 2 s).",
         "- Everything (load generator, Kamailio, Janus) shares the machine's 2 cores.",
+        f"- Kamailio runs with `-m {args.shm_mb}` MiB of shared memory (the default "
+        "config's `SHM_SIZE` is 1024) and its `shm_reserve` of 20 %: each message keeps "
+        "two tm transactions (about 23 KiB together) for tm's wait timer (5 s) after its "
+        "final reply, about 120 KiB per message a second; with the 256 MiB the default "
+        "config had before, this load failed every allocation past about 1,500/s (now it "
+        "would be refused, 503 and `Server overloaded`, counted as errors).",
         "",
         "| peer | pairs | messages/s | p50 | p99 | max | errors | UDP drops | server CPU s | "
         "CPU per message | per CPU s | server cores busy | load generator cores | "
