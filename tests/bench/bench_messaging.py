@@ -431,6 +431,22 @@ def notes(res):
             "reading the database through a 256 MiB memory map, stayed within the spread. The goal of 5,000/s is at the edge: the two full "
             "runs of `--runs messaging` after the change gave 5,136/s and 4,889/s at their "
             "best step (on tmpfs 5,001/s and 5,542/s).")
+        out.append(
+            "- Measured by hand after that (250 pairs, 30 s windows, runs alternated, "
+            "not part of the bench; this machine gave 4,450-4,990/s that day): "
+            "Kamailio stayed at about 1.3 cores and the load generator at 0.26 whatever "
+            "was changed, with a fifth of the 2 cores idle while the workers waited in the "
+            "run queue (wake-ups between the four kinds of process a message passes, on a "
+            "virtual machine). A PASSIVE checkpoint every 20 ms from a thread of its own, to "
+            "take the copying off the writer: 4,210-4,650/s, more CPU per message (each one "
+            "copied the same hot index pages again). 1 KiB pages: 4,460-4,880/s. The writer "
+            "at SCHED_FIFO: it no longer waited for a core, ran 0.58 of one instead of 0.41 "
+            "(smaller batches) and the rate fell to 4,240/s. `WORKERS` 2 or 3 instead of 4: "
+            "4,770-4,970/s. 400 pairs: 4,850/s, 600 pairs: 4,330/s. Without the two "
+            "NOTICE lines per message: 4,520-4,990/s. In the SIP workers a third of the "
+            "CPU is the two SQLite queries of each MESSAGE (auth_db's credentials for "
+            "`auth_check()`, `is_subscriber()`), each parsed anew by db_sqlite; Janus's "
+            "path pays the same.")
     if o and t:
         out.append(
             f"- With the SQLite journal on tmpfs the same load gave {t['rate']:,.0f}/s (p50 "
