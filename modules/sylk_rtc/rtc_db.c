@@ -71,6 +71,15 @@ static void sqlite_pragma(const char *sql)
 		LM_WARN("SQLite refused \"%s\"\n", sql);
 }
 
+/* how long this connection waits for another one's lock */
+static void sqlite_busy_timeout(int ms)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA busy_timeout = %d", ms);
+	sqlite_pragma(sql);
+}
+
 /* SQLite answers "busy" at once while another process writes: let it wait.
  * In WAL mode, synchronous=NORMAL still survives a crash of the server
  * (kill -9) with every committed row, and spares an fdatasync per commit;
@@ -82,8 +91,7 @@ static void sqlite_setup(void)
 
 	if (!rtc_db_is_sqlite() || !rtc_db_has_sql())
 		return;
-	snprintf(sql, sizeof(sql), "PRAGMA busy_timeout = %d", RTC_DB_BUSY_MS);
-	sqlite_pragma(sql);
+	sqlite_busy_timeout(RTC_DB_BUSY_MS);
 	snprintf(sql, sizeof(sql), "PRAGMA synchronous = %s",
 		 !strcasecmp(rtc_cfg.sqlite_synchronous, "FULL") ? "FULL" : "NORMAL");
 	sqlite_pragma(sql);
@@ -122,15 +130,11 @@ bool rtc_db_wal_bounded(void)
  * writer start over; journal_size_limit then cuts the file back. */
 void rtc_db_wal_restart(void)
 {
-	char sql[64];
-
 	if (!rtc_db_wal_bounded() || !rtc_db_has_sql() || !rtc_db_table("sylk_messages"))
 		return;
-	snprintf(sql, sizeof(sql), "PRAGMA busy_timeout = %d", RTC_DB_CHECKPOINT_WAIT_MS);
-	sqlite_pragma(sql);
+	sqlite_busy_timeout(RTC_DB_CHECKPOINT_WAIT_MS);
 	sqlite_pragma("PRAGMA wal_checkpoint(RESTART)");
-	snprintf(sql, sizeof(sql), "PRAGMA busy_timeout = %d", RTC_DB_BUSY_MS);
-	sqlite_pragma(sql);
+	sqlite_busy_timeout(RTC_DB_BUSY_MS);
 }
 
 /* use_table() keeps the str it is given, not a copy: one lasting str per

@@ -401,8 +401,8 @@ static void server_message(const char *from, const char *to, const char *user, c
  * 8-14 KiB each with the request they hold) for tm's wait timer after the
  * final reply, so a burst past what shm holds would leave nothing for
  * calls and registrations: below shm_reserve percent free, new messages
- * are refused. */
-static bool shm_short(void)
+ * are refused. True when the caller refuses one (counted, warned). */
+static bool refused_for_shm(void)
 {
 	static time_t warned;
 	static unsigned long refused;
@@ -641,7 +641,7 @@ static void account_message(int conn_id, const struct sylkrtc_request *req)
 		return;
 	if (rtc_http_account_message(conn_id, req, s.aor))
 		return; /* a history token request (application/sylk-api-token to itself) */
-	if (shm_short()) {
+	if (refused_for_shm()) {
 		rtc_send_error(conn_id, req->transaction, "Server overloaded, try again later");
 		return;
 	}
@@ -1504,7 +1504,7 @@ int rtc_message_receive(struct sip_msg *msg, int route)
 	if (msg->first_line.type != SIP_REQUEST ||
 	    msg->first_line.u.request.method_value != METHOD_MESSAGE)
 		return -1;
-	if (rtc_db_enabled() && shm_short())
+	if (rtc_db_enabled() && refused_for_shm())
 		return reply_overloaded(msg);
 	received_id = msg->id;
 	received_pid = msg->pid;

@@ -8,6 +8,7 @@ import datetime
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import time
 import uuid
@@ -873,7 +874,6 @@ def test_a_long_reader_of_the_journal_stalls_no_message(server):
     writer's checkpoint waits only briefly for readers to leave the log and
     tries again later, instead of stopping every write for SQLite's busy
     timeout (5 s)."""
-    import sqlite3
     with device(server, "alice") as alice, device(server, "bob") as bob:
         send(alice, ALICE, BOB, "before the reader")  # the log has frames
         db = sqlite3.connect(os.path.join(server.state_dir, "sylk.sqlite"), timeout=30,

@@ -16,7 +16,6 @@ of another domain (one address standing for many: pike's limit is raised),
 Python sylkRTC clients as the browsers."""
 
 import re
-import time
 import uuid
 
 import pytest
@@ -24,7 +23,7 @@ import pytest
 from sylktest.processes import wait_until
 from sylktest.server import SIP_DOMAIN, Kamailio
 from sylktest.sipp import Sipp, run_uac
-from sylktest.sylkrtc import SylkRtcClient, aor
+from sylktest.sylkrtc import aor
 
 from test_messaging import device, is_account_event, now, send
 

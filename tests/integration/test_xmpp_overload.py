@@ -55,12 +55,22 @@ def component_pid(kam):
     raise AssertionError("no XMPP COMPONENT process")
 
 
+def process_state(pid):
+    """The state letter of /proc/PID/stat (R, S, T, ...)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
 @contextlib.contextmanager
 def component_stopped(kam):
     """The component process does not run (SIGSTOP) while the SIP side
     acts: its one-stanza queue stays full; it runs again after."""
     pid = component_pid(kam)
     os.kill(pid, signal.SIGSTOP)
+    # the signal is delivered asynchronously: until the process is stopped
+    # it could still take the first stanza off the queue
+    wait_until(lambda: process_state(pid) == "T", 5, interval=0.01,
+               what="the component process stopped")
     try:
         yield
     finally:
