@@ -21,6 +21,7 @@ struct rtc_config {
 	int max_accounts_per_conn;
 	int max_sessions_per_account;
 	int max_requests_per_second; /* per connection, 0 = no limit */
+	int max_messages_per_account; /* per second, all connections; 0 = no limit */
 	int decline_code;            /* session-terminate of an unanswered call */
 	char *user_agent;            /* default User-Agent of our requests */
 	char *db_url;                /* messaging storage; "" = none */

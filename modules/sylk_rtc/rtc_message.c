@@ -34,6 +34,7 @@
 #include "modules/tm/t_hooks.h"
 #include "modules/tm/t_lookup.h"
 
+#include "sylk_ws/base/clock.h"
 #include "sylk_ws/base/error.h"
 #include "sylk_ws/im/cpim.h"
 #include "sylk_ws/im/disposition.h"
@@ -435,11 +436,45 @@ struct sender {
 	char ha1[128];
 };
 
-/* The request's account on this connection, registered; else an error
- * reply and false. */
-static bool sender_of(int conn_id, const struct sylkrtc_request *req, struct sender *s)
+/* seconds between two notices of one process about accounts over their
+ * message rate */
+#define RATE_NOTICE_EVERY 10
+
+static void note_over_rate(const char *aor)
 {
-	enum { SENDER_OK, SENDER_UNKNOWN, SENDER_UNAUTHENTICATED } why = SENDER_OK;
+	static time_t noted;
+	static unsigned long limited;
+	time_t now = time(NULL);
+
+	RTC_STAT_INC(messages_limited);
+	limited++;
+	if (now - noted < RATE_NOTICE_EVERY)
+		return;
+	LM_NOTICE("%s sent more than %d messages a second (max_messages_per_account): %lu "
+		  "refused since the last notice of this process\n",
+		  aor, rtc_cfg.max_messages_per_account, limited);
+	noted = now;
+	limited = 0;
+}
+
+enum sender_use {
+	SENDER_READS, /* a sync or lookup */
+	SENDER_SENDS, /* makes a SIP MESSAGE and a journal write: counted */
+};
+
+/* The request's account on this connection, registered, and for a request
+ * that sends, within the account's message rate over all its connections
+ * (one account on many connections cannot take the messaging capacity
+ * others need); else an error reply and false. */
+static bool sender_of(int conn_id, const struct sylkrtc_request *req, enum sender_use use,
+		      struct sender *s)
+{
+	enum {
+		SENDER_OK,
+		SENDER_UNKNOWN,
+		SENDER_UNAUTHENTICATED,
+		SENDER_OVER_RATE
+	} why = SENDER_OK;
 	struct rtc_account *a;
 
 	memset(s, 0, sizeof(*s));
@@ -449,6 +484,10 @@ static bool sender_of(int conn_id, const struct sylkrtc_request *req, struct sen
 		why = SENDER_UNKNOWN;
 	else if (!rtc_account_may_receive(a))
 		why = SENDER_UNAUTHENTICATED;
+	else if (use == SENDER_SENDS &&
+		 !rtc_account_may_send_message(a->aor, sylk_monotonic_ms(),
+					       rtc_cfg.max_messages_per_account))
+		why = SENDER_OVER_RATE;
 	else {
 		sylk_copy(s->aor, sizeof(s->aor), a->aor, strlen(a->aor));
 		sylk_copy(s->user, sizeof(s->user), a->user, strlen(a->user));
@@ -458,11 +497,22 @@ static bool sender_of(int conn_id, const struct sylkrtc_request *req, struct sen
 				  strlen(a->display_name));
 	}
 	rtc_unlock();
-	if (why == SENDER_UNKNOWN)
+	switch (why) {
+	case SENDER_OK: break;
+	case SENDER_UNKNOWN:
 		rtc_send_error(conn_id, req->transaction, "Unknown account specified: %s",
 			       req->account);
-	else if (why == SENDER_UNAUTHENTICATED)
+		break;
+	case SENDER_UNAUTHENTICATED:
 		rtc_send_error(conn_id, req->transaction, "Account not authenticated");
+		break;
+	case SENDER_OVER_RATE:
+		note_over_rate(req->account);
+		rtc_send_error(conn_id, req->transaction,
+			       "Too many messages from account %s (max %d per second)",
+			       req->account, rtc_cfg.max_messages_per_account);
+		break;
+	}
 	return why == SENDER_OK;
 }
 
@@ -583,8 +633,8 @@ static void message_stored(void *arg, int err)
 	}
 	rtc_send_ack(o->conn_id, o->transaction);
 	RTC_STAT_INC(messages_out);
-	LM_NOTICE("message %s from %s to %s (%s) sent\n", m->message_id, m->from, o->uri,
-		  o->content_type);
+	LM_INFO("message %s from %s to %s (%s) sent\n", m->message_id, m->from, o->uri,
+		o->content_type);
 	sync_sent(m->from, o->conn_id, o->uri, m->message_id, o->content, o->content_type,
 		  m->timestamp, false);
 	o->out = NULL; /* out_start() owns it now */
@@ -637,7 +687,7 @@ static void account_message(int conn_id, const struct sylkrtc_request *req)
 	size_t len = 0;
 	int err;
 
-	if (!sender_of(conn_id, req, &s))
+	if (!sender_of(conn_id, req, SENDER_SENDS, &s))
 		return;
 	if (rtc_http_account_message(conn_id, req, s.aor))
 		return; /* a history token request (application/sylk-api-token to itself) */
@@ -693,7 +743,7 @@ static void account_disposition(int conn_id, const struct sylkrtc_request *req)
 	size_t xml_len, len;
 	int err;
 
-	if (!sender_of(conn_id, req, &s))
+	if (!sender_of(conn_id, req, SENDER_SENDS, &s))
 		return;
 	if (iso_time(req->timestamp) < 0) {
 		rtc_send_error(conn_id, req->transaction, "Invalid value for 'timestamp': %s",
@@ -767,7 +817,7 @@ static void account_sync(int conn_id, const struct sylkrtc_request *req)
 	char *json = NULL;
 	int err;
 
-	if (!sender_of(conn_id, req, &s))
+	if (!sender_of(conn_id, req, SENDER_READS, &s))
 		return;
 	if (req->since && *req->since && (since = iso_time(req->since)) < 0) {
 		rtc_send_error(conn_id, req->transaction, "Invalid value for 'since': %s",
@@ -883,7 +933,7 @@ static void account_change(int conn_id, const struct sylkrtc_request *req)
 	struct sender s;
 	int err;
 
-	if (!sender_of(conn_id, req, &s))
+	if (!sender_of(conn_id, req, SENDER_SENDS, &s))
 		return;
 	if (req->type == SYLKRTC_REQ_ACCOUNT_MARK_CONVERSATION_READ) {
 		failed = "Cannot update the conversation";
@@ -1354,9 +1404,9 @@ static int after_store(struct sip_msg *msg, const struct incoming *in, int err, 
 	if (err)
 		return reply(msg, 500, "Cannot Store The Message");
 	RTC_STAT_INC(messages_in);
-	LM_NOTICE("message %s from %s to %s (%s) stored (Call-ID %.*s)\n", in->message_id, in->sender,
-		  in->account, in->content_type, msg->callid ? msg->callid->body.len : 0,
-		  msg->callid ? msg->callid->body.s : "");
+	LM_INFO("message %s from %s to %s (%s) stored (Call-ID %.*s)\n", in->message_id, in->sender,
+		in->account, in->content_type, msg->callid ? msg->callid->body.len : 0,
+		msg->callid ? msg->callid->body.s : "");
 	if (!at_contact && !from_gateway(msg))
 		journal_sent_by_sip_device(in);
 	deliver(in);

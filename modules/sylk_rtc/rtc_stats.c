@@ -16,6 +16,7 @@ stat_var *rtc_st_messages_in;
 stat_var *rtc_st_messages_out;
 stat_var *rtc_st_messages_failed;
 stat_var *rtc_st_messages_refused;
+stat_var *rtc_st_messages_limited;
 
 /* video rooms: counted when read, from the rooms themselves */
 static counter_val_t videoroom_publishers(void)
@@ -52,6 +53,7 @@ stat_export_t rtc_stats[] = {
 	{"messages_out", 0, &rtc_st_messages_out},
 	{"messages_failed", 0, &rtc_st_messages_failed},
 	{"messages_refused", 0, &rtc_st_messages_refused},
+	{"messages_limited", 0, &rtc_st_messages_limited},
 	{"videoroom_publishers", STAT_IS_FUNC, (stat_var **)videoroom_publishers},
 	{"videoroom_subscribers", STAT_IS_FUNC, (stat_var **)videoroom_subscribers},
 	{"rtpengine_errors", 0, &rtc_st_rtpengine_errors},

@@ -21,6 +21,7 @@ extern stat_var *rtc_st_messages_in;      /* SIP MESSAGEs stored for accounts */
 extern stat_var *rtc_st_messages_out;     /* account-message sent as SIP */
 extern stat_var *rtc_st_messages_failed;  /* account-message the peer refused */
 extern stat_var *rtc_st_messages_refused; /* new messages refused: shm short */
+extern stat_var *rtc_st_messages_limited; /* over max_messages_per_account */
 extern stat_var *rtc_st_rtpengine_errors;
 extern stat_var *rtc_st_rtpengine_timeouts;
 

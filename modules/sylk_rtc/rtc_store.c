@@ -280,6 +280,9 @@ struct rtc_account *rtc_account_new(int conn_id, const char *aor)
 		sylk_copy(a->user, sizeof(a->user), aor, (size_t)(at - aor));
 		sylk_copy(a->domain, sizeof(a->domain), at + 1, strlen(at + 1));
 	}
+	/* a connection added or dropped must not start the AOR's count over */
+	if (rtc_account_with_aor(a->aor))
+		a->msg_rate = rtc_account_with_aor(a->aor)->msg_rate;
 	a->next = store->accounts;
 	store->accounts = a;
 	a->aor_next = *aor_slot(a->aor);
@@ -288,6 +291,19 @@ struct rtc_account *rtc_account_new(int conn_id, const char *aor)
 	*key_slot(a->key) = a;
 	RTC_STAT_INC(accounts);
 	return a;
+}
+
+bool rtc_account_may_send_message(const char *aor, int64_t now_ms, int limit)
+{
+	struct rtc_account *first = rtc_account_with_aor(aor), *a;
+
+	if (!first)
+		return true;
+	if (!rate_window_allow(&first->msg_rate, now_ms, limit))
+		return false;
+	for (a = rtc_account_next_with_aor(first, aor); a; a = rtc_account_next_with_aor(a, aor))
+		a->msg_rate = first->msg_rate;
+	return true;
 }
 
 void rtc_account_destroy(struct rtc_account *a)

@@ -63,6 +63,9 @@ struct rtc_account {
 	unsigned msg_nc;
 	char *bound_params; /* shm: push params of the binding the registrar
 			       has ("" none); NULL while nothing is bound */
+	/* messages the AOR sent in the last second, from any connection: the
+	 * same in every account of the AOR (rtc_account_may_send_message) */
+	struct rate_window msg_rate;
 
 	/* registration, one REGISTER dialog per account */
 	enum rtc_reg_state reg_state;
@@ -160,8 +163,12 @@ struct rtc_account *rtc_account_first(void);
  * account: messages and calls look accounts up this way all the time. */
 struct rtc_account *rtc_account_with_aor(const char *aor);
 struct rtc_account *rtc_account_next_with_aor(const struct rtc_account *a, const char *aor);
-/* Links a zeroed account owned by the store (key and conn set). */
+/* Links a zeroed account owned by the store (key and conn set); it takes
+ * over the message rate window of the AOR's other accounts. */
 struct rtc_account *rtc_account_new(int conn_id, const char *aor);
+/* Counts one message of @p aor at @p now_ms against @p limit per second,
+ * over all its connections; false (not counted) past the limit. */
+bool rtc_account_may_send_message(const char *aor, int64_t now_ms, int limit);
 void rtc_account_destroy(struct rtc_account *a);
 
 /* A session the connection may act on: owned by it, or offered to it. */

@@ -57,6 +57,7 @@ struct rtc_config rtc_cfg = {
 	.max_accounts_per_conn = 10,
 	.max_sessions_per_account = 8,
 	.max_requests_per_second = 50,
+	.max_messages_per_account = 100,
 	.decline_code = 486,
 	.user_agent = "SylkRTC gateway (Kamailio)",
 	.db_url = "",
@@ -290,6 +291,7 @@ static param_export_t params[] = {
 	{"max_accounts_per_connection", INT_PARAM, &rtc_cfg.max_accounts_per_conn},
 	{"max_sessions_per_account", INT_PARAM, &rtc_cfg.max_sessions_per_account},
 	{"max_requests_per_second", INT_PARAM, &rtc_cfg.max_requests_per_second},
+	{"max_messages_per_account", INT_PARAM, &rtc_cfg.max_messages_per_account},
 	{"decline_code", INT_PARAM, &rtc_cfg.decline_code},
 	{"user_agent", PARAM_STRING, &rtc_cfg.user_agent},
 	{"db_url", PARAM_STRING, &rtc_cfg.db_url},
@@ -643,6 +645,10 @@ static int mod_init(void)
 		return -1;
 	if (rtc_cfg.shm_reserve < 0 || rtc_cfg.shm_reserve > 100) {
 		LM_ERR("shm_reserve is a percentage (0-100)\n");
+		return -1;
+	}
+	if (rtc_cfg.max_messages_per_account < 0) {
+		LM_ERR("max_messages_per_account: a number a second, or 0 for no limit\n");
 		return -1;
 	}
 	if (rtc_cfg.register_expires < 10 || rtc_cfg.max_accounts_per_conn < 1 ||

@@ -340,6 +340,67 @@ def test_messaging_needs_a_registered_account_and_valid_fields(server):
         alice.ping()
 
 
+
+def messages_limited(server):
+    out = server.kamcmd("stats.get_statistics", "sylk_rtc:")
+    return int(re.search(r"sylk_rtc:messages_limited = (\d+)", out).group(1))
+
+
+def test_one_account_on_many_connections_is_held_to_its_message_rate(server):
+    """Each connection may send 50 requests a second; an account on four of
+    them still sends at most 100 messages a second (max_messages_per_account),
+    and another account's messages meanwhile all go through."""
+    limit, per_connection = 100, 40
+    with device(server, "alice") as a1, device(server, "alice") as a2, \
+            device(server, "alice") as a3, device(server, "alice") as a4, \
+            device(server, "carol") as carol, device(server, "bob") as bob:
+        before = messages_limited(server)
+        time.sleep(1.1)  # nothing of alice's in the second before the burst
+        sent = {}
+        for c in (a1, a2, a3, a4, carol):
+            account = CAROL if c is carol else ALICE
+            for i in range(per_connection if c is not carol else 10):
+                mid = str(uuid.uuid4())
+                sent[mid] = (c, account)
+                c.send({"sylkrtc": "account-message", "transaction": mid, "account": account,
+                        "uri": BOB, "message_id": mid, "content": f"burst {i}",
+                        "content_type": "text/plain", "timestamp": now()})
+        # the acks come as each message is journalled, not in sending order
+        replies = {mid: c.wait_event(lambda m, t=mid: m.get("sylkrtc") in ("ack", "error")
+                                     and m.get("transaction") == t, 15, raw=True)
+                   for mid, (c, _) in sent.items()}
+        acked = {mid for mid, r in replies.items() if r["sylkrtc"] == "ack"}
+        refused = [r for r in replies.values() if r["sylkrtc"] == "error"]
+        from_alice = [mid for mid, (_, account) in sent.items() if account == ALICE]
+        from_carol = [mid for mid, (_, account) in sent.items() if account == CAROL]
+        # carol is not held back by alice's burst
+        assert all(mid in acked for mid in from_carol)
+        # alice: at least the limit goes through, well short of the 160 sent
+        # (a burst across a second boundary may pass a little more)
+        alice_acked = [mid for mid in from_alice if mid in acked]
+        assert limit <= len(alice_acked) < 4 * per_connection, len(alice_acked)
+        assert refused and all(r["error"] == f"Too many messages from account {ALICE} "
+                               f"(max {limit} per second)" for r in refused), refused[:3]
+        assert len(alice_acked) + len(refused) == len(from_alice)
+        assert messages_limited(server) - before == len(refused)
+
+        # bob gets exactly the messages that were acknowledged
+        got = set()
+
+        def all_delivered():
+            got.update(e["message_id"] for e in bob.events()
+                       if e.get("event") == "message" and e.get("message_id") in sent)
+            return len(got) >= len(acked)
+        wait_until(all_delivered, 30, what=f"{len(acked)} messages at bob (got {len(got)})")
+        assert got == acked
+        assert f"{ALICE} sent more than {limit} messages a second" in server.process.log()
+
+        # a limit of pace, not a ban: a second later alice is served again
+        time.sleep(1.1)
+        wait_message(bob, send(a4, ALICE, BOB, "after the burst"))
+        for c in (a1, a2, a3, a4):
+            c.ping()
+
 # ---- a cap on what others may store for one account --------------------------------------
 
 CAP = 3
