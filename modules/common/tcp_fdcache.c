@@ -160,7 +160,10 @@ int tcp_conn_write(struct tcp_connection *con, const void *buf, size_t len, bool
 			dst.send_flags.f |= SND_F_CON_CLOSE;
 		err = tcp_send(&dst, 0, (char *)buf, (unsigned)len) < 0 ? EIO : 0;
 	}
+	/* mostly a peer that has just gone (a closed tab): the closing of
+	 * the connection is logged once; a warning for each frame that was
+	 * still on its way to it would only be noise */
 	if (err)
-		LM_WARN("send on connection %d failed\n", con->id);
+		LM_INFO("send on connection %d failed\n", con->id);
 	return err;
 }

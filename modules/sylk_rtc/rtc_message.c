@@ -1166,6 +1166,31 @@ static int parse_incoming(struct sip_msg *msg, struct incoming *in, int *code)
 	return 0;
 }
 
+/* @p a and @p b name the same user@domain ("sip:" prefixes aside). */
+static bool same_aor(const char *a, const char *b)
+{
+	if (!strncasecmp(a, "sip:", 4))
+		a += 4;
+	if (!strncasecmp(b, "sip:", 4))
+		b += 4;
+	return !strcasecmp(a, b);
+}
+
+/* Whether @p message_id is a message the account sent to the IMDN's
+ * sender. A notification from anyone else would be someone speaking for
+ * the receiver (and a row any stranger could add to the journal). */
+static bool imdn_from_its_receiver(const struct incoming *in, const char *message_id)
+{
+	struct msgstore_row row;
+	bool ok;
+
+	if (msgstore_find(in->account, message_id, &row) != 0)
+		return false;
+	ok = !strcmp(row.direction, "outgoing") && same_aor(row.contact, in->sender);
+	free((char *)row.content);
+	return ok;
+}
+
 /* An IMDN about a message our account sent. */
 /* journal: false on the node that only has the connections (a cluster
  * node reached through its gateway Contact): the node that took the
@@ -1179,6 +1204,11 @@ static void receive_imdn(const struct incoming *in, bool journal)
 
 	if (imdn_parse(&n, in->content, strlen(in->content)) != 0) {
 		LM_NOTICE("unreadable IMDN from %s to %s dropped\n", in->sender, in->account);
+		return;
+	}
+	if (!imdn_from_its_receiver(in, n.message_id)) {
+		LM_NOTICE("notification from %s about %s ignored: no message of %s to it\n",
+			  in->sender, n.message_id, in->account);
 		return;
 	}
 	state = imdn_status_name(n.status);

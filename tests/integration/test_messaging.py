@@ -823,6 +823,48 @@ def udp_message(port, body, *, callid=None, extra="", to="bob", sender="phone@ex
                 return code
 
 
+
+def imdn_body(message_id, status="displayed"):
+    kind = "display" if status == "displayed" else "delivery"
+    return ('<?xml version="1.0" encoding="UTF-8"?>'
+            '<imdn xmlns="urn:ietf:params:xml:ns:imdn">'
+            f"<message-id>{message_id}</message-id><datetime>{now()}</datetime>"
+            f"<{kind}-notification><status><{status}/></status></{kind}-notification>"
+            "</imdn>").encode()
+
+
+def test_only_the_receiver_of_a_message_can_notify_its_sender(server, workdir):
+    """A stranger's phone claims bob displayed alice's message: alice sees
+    nothing of it and her journal keeps the message's state; bob's own
+    notification still arrives. (SylkServer takes an IMDN from anyone.)"""
+    imdn = "Content-Type: message/imdn+xml\r\n"
+    with device(server, "alice") as alice, device(server, "bob") as bob:
+        mid = send(alice, ALICE, BOB, "for bob's eyes")
+        wait_message(bob, mid)
+        wait_disposition(alice, mid, "accepted")
+        rows_before = len(sync(alice, ALICE))
+        for status in ("displayed", "delivered"):
+            assert udp_message(server.sip_port, imdn_body(mid, status), to="alice",
+                               sender="eve@example.net", extra=imdn) in (200, 202)
+        # nor may another of our users speak for bob, with her own credentials
+        assert phone_message(server, workdir, "carol", "alice", imdn_body(mid).decode(),
+                             ctype="message/imdn+xml") == "final 200"
+        assert not [e for e in alice.events(settle=1.0)
+                    if e.get("event") == "disposition-notification"
+                    and e.get("message_id") == mid], alice.events()
+        rows = sync(alice, ALICE)
+        assert len(rows) == rows_before
+        assert [m["state"] for m in rows if m["message_id"] == mid] == ["accepted"]
+        log = server.process.log()
+        assert f"notification from eve@example.net about {mid} ignored" in log
+        assert f"notification from {CAROL} about {mid} ignored" in log
+
+        bob.expect_ack("account-disposition-notification", account=BOB, uri=ALICE,
+                       message_id=mid, state="displayed", timestamp=now())
+        wait_disposition(alice, mid, "displayed")
+        assert [m["state"] for m in sync(alice, ALICE)
+                if m["message_id"] == mid] == ["displayed"]
+
 def test_deflated_message_reaches_the_browser(server):
     import zlib
     text = "squeezed " * 50
