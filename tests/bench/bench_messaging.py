@@ -447,6 +447,16 @@ def notes(res):
             "CPU is the two SQLite queries of each MESSAGE (auth_db's credentials for "
             "`auth_check()`, `is_subscriber()`), each parsed anew by db_sqlite; Janus's "
             "path pays the same.")
+        out.append(
+            "- Measured by hand on 2026-12-07 (250 pairs, 30 s windows, not part of the "
+            "bench): before that day's change 4,204-4,529/s at 0.289 ms of Kamailio CPU per "
+            "message; with the two log lines of each message (sent, stored) at INFO instead "
+            "of NOTICE, so that the default `LOG_LEVEL` 2 no longer writes them, "
+            "4,753-5,061/s at 0.259-0.276 ms. Looking the receiver up with `registered()` "
+            "before `is_subscriber()` (no SQLite query for a registered one) gave "
+            "4,843-5,002/s in runs alternated with those: no gain, not kept. The goal of "
+            "5,000/s is within the spread of identical runs: a run at another moment may "
+            "fall short of it.")
     if o and t:
         out.append(
             f"- With the SQLite journal on tmpfs the same load gave {t['rate']:,.0f}/s (p50 "
