@@ -264,7 +264,7 @@ struct rtc_account *rtc_account_first(void)
 
 struct rtc_account *rtc_account_new(int conn_id, const char *aor)
 {
-	struct rtc_account *a = shm_malloc(sizeof(*a));
+	struct rtc_account *a = shm_malloc(sizeof(*a)), *same;
 	const char *at;
 
 	if (!a) {
@@ -281,8 +281,8 @@ struct rtc_account *rtc_account_new(int conn_id, const char *aor)
 		sylk_copy(a->domain, sizeof(a->domain), at + 1, strlen(at + 1));
 	}
 	/* a connection added or dropped must not start the AOR's count over */
-	if (rtc_account_with_aor(a->aor))
-		a->msg_rate = rtc_account_with_aor(a->aor)->msg_rate;
+	if ((same = rtc_account_with_aor(a->aor)))
+		a->msg_rate = same->msg_rate;
 	a->next = store->accounts;
 	store->accounts = a;
 	a->aor_next = *aor_slot(a->aor);

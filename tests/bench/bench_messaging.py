@@ -456,7 +456,10 @@ def notes(res):
             "before `is_subscriber()` (no SQLite query for a registered one) gave "
             "4,843-5,002/s in runs alternated with those: no gain, not kept. The goal of "
             "5,000/s is within the spread of identical runs: a run at another moment may "
-            "fall short of it.")
+            "fall short of it. In that day's full `make bench`, whose messaging step came "
+            "after the other runs, the same code gave 3,100/s at 200 pairs with 0.42 ms of "
+            "Kamailio CPU per message (0.63 ms at 25 pairs, against 0.37-0.40 ms alone), and "
+            "4,174/s on tmpfs: the figures above are from `--runs messaging` alone.")
     if o and t:
         out.append(
             f"- With the SQLite journal on tmpfs the same load gave {t['rate']:,.0f}/s (p50 "
