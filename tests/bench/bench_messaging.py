@@ -451,7 +451,7 @@ def notes(res):
             "- Measured by hand on 2026-12-07 (250 pairs, 30 s windows, not part of the "
             "bench): before that day's change 4,204-4,529/s at 0.289 ms of Kamailio CPU per "
             "message; with the two log lines of each message (sent, stored) at INFO instead "
-            "of NOTICE, so that the default `LOG_LEVEL` 2 no longer writes them, "
+            "of NOTICE, so that the bench's `LOG_LEVEL` 1 no longer writes them, "
             "4,753-5,061/s at 0.259-0.276 ms. Looking the receiver up with `registered()` "
             "before `is_subscriber()` (no SQLite query for a registered one) gave "
             "4,843-5,002/s in runs alternated with those: no gain, not kept. The goal of "
