@@ -36,6 +36,7 @@
 
 #include "sylk_ws/base/clock.h"
 #include "sylk_ws/base/error.h"
+#include "sylk_ws/base/log_window.h"
 #include "sylk_ws/im/cpim.h"
 #include "sylk_ws/im/disposition.h"
 #include "sylk_ws/im/gateway_im.h"
@@ -405,10 +406,8 @@ static void server_message(const char *from, const char *to, const char *user, c
  * are refused. True when the caller refuses one (counted, warned). */
 static bool refused_for_shm(void)
 {
-	static time_t warned;
-	static unsigned long refused;
-	unsigned long avail, reserve;
-	time_t now;
+	static struct log_window warned;
+	unsigned long avail, reserve, refused;
 
 	if (rtc_cfg.shm_reserve <= 0)
 		return false;
@@ -417,15 +416,10 @@ static bool refused_for_shm(void)
 	if (avail >= reserve)
 		return false;
 	RTC_STAT_INC(messages_refused);
-	refused++;
-	now = time(NULL);
-	if (now - warned >= SHM_SHORT_WARN_EVERY) {
+	if (log_window_due(&warned, time(NULL), SHM_SHORT_WARN_EVERY, &refused))
 		LM_WARN("shared memory short (%lu of %lu KiB free, shm_reserve %d%%): %lu new "
 			"message(s) refused since the last warning of this process\n",
 			avail >> 10, shm_mem_size >> 10, rtc_cfg.shm_reserve, refused);
-		warned = now;
-		refused = 0;
-	}
 	return true;
 }
 
@@ -442,19 +436,14 @@ struct sender {
 
 static void note_over_rate(const char *aor)
 {
-	static time_t noted;
-	static unsigned long limited;
-	time_t now = time(NULL);
+	static struct log_window noted;
+	unsigned long limited;
 
 	RTC_STAT_INC(messages_limited);
-	limited++;
-	if (now - noted < RATE_NOTICE_EVERY)
-		return;
-	LM_NOTICE("%s sent more than %d messages a second (max_messages_per_account): %lu "
-		  "refused since the last notice of this process\n",
-		  aor, rtc_cfg.max_messages_per_account, limited);
-	noted = now;
-	limited = 0;
+	if (log_window_due(&noted, time(NULL), RATE_NOTICE_EVERY, &limited))
+		LM_NOTICE("%s sent more than %d messages a second (max_messages_per_account): "
+			  "%lu refused since the last notice of this process\n",
+			  aor, rtc_cfg.max_messages_per_account, limited);
 }
 
 enum sender_use {
@@ -1166,16 +1155,6 @@ static int parse_incoming(struct sip_msg *msg, struct incoming *in, int *code)
 	return 0;
 }
 
-/* @p a and @p b name the same user@domain ("sip:" prefixes aside). */
-static bool same_aor(const char *a, const char *b)
-{
-	if (!strncasecmp(a, "sip:", 4))
-		a += 4;
-	if (!strncasecmp(b, "sip:", 4))
-		b += 4;
-	return !strcasecmp(a, b);
-}
-
 /* Whether @p message_id is a message the account sent to the IMDN's
  * sender. A notification from anyone else would be someone speaking for
  * the receiver (and a row any stranger could add to the journal). */
@@ -1186,7 +1165,9 @@ static bool imdn_from_its_receiver(const struct incoming *in, const char *messag
 
 	if (msgstore_find(in->account, message_id, &row) != 0)
 		return false;
-	ok = !strcmp(row.direction, "outgoing") && same_aor(row.contact, in->sender);
+	/* both user@domain: a browser's uri is stored as sip_aor_decode()
+	 * left it, a SIP device's as aor_of() wrote it */
+	ok = !strcmp(row.direction, "outgoing") && !strcasecmp(row.contact, in->sender);
 	free((char *)row.content);
 	return ok;
 }
