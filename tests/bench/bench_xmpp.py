@@ -565,7 +565,9 @@ def markdown(res, args, machine_load):
         "c2s on loopback, `internal_hashed` accounts, the gateway as component for "
         f"`{SIP_DOMAIN}` and `conference.{SIP_DOMAIN}`), and a Kamailio with the default "
         "kamailio.cfg and `WITH_XMPP` (the tests' defines), "
-        f"`WORKERS={args.workers}`, `LOG_LEVEL=1`. The accounts of Prosody's "
+        f"`WORKERS={args.workers}`, `LOG_LEVEL=1`, `SIP_MAX_MESSAGES_PER_ACCOUNT=0` (its "
+        "default of 100 a second per user would hold the SIP users back at the top steps). "
+        "The accounts of Prosody's "
         "VirtualHost are written into its storage before the clients log in (the file "
         "prosodyctl register writes, SCRAM-SHA-1 with 10,000 iterations); the SIP users are "
         "rows of the Kamailio's SQLite subscriber table.",

@@ -419,6 +419,69 @@ def test_one_account_on_many_connections_is_held_to_its_message_rate(server):
             c.ping()
 
 
+def sip_messages_limited(server):
+    out = server.kamcmd("stats.get_statistics", "all")
+    return int(re.search(r"sip_messages_limited = (\d+)", out).group(1))
+
+
+def test_one_users_sip_phones_are_held_to_its_message_rate(server, workdir):
+    """carol's phones at eight addresses send 200 MESSAGEs to bob at once,
+    each address under pike's limit: at least 100 go through and the rest
+    get 503 with Retry-After (SIP_MAX_MESSAGES_PER_ACCOUNT); alice's phone
+    meanwhile is not held back; bob's browser gets exactly the accepted
+    ones, and a second later carol is served again."""
+    limit, phones, per_phone = 100, 8, 25
+    run = uuid.uuid4().hex[:6]
+    with device(server, "bob") as bob:
+        before = sip_messages_limited(server)
+        time.sleep(1.1)  # nothing of carol's in the second before the burst
+
+        def burst(user, tag, local_ip, n):
+            return Sipp(workdir, f"{user}-burst-{tag}", "message_flood_auth_uac.xml",
+                        target=f"127.0.0.1:{server.sip_port}", calls=n, local_ip=local_ip,
+                        keys={"user": user, "to": "bob", "domain": SIP_DOMAIN, "tag": tag},
+                        extra=["-au", user, "-ap", DEMO_ACCOUNTS[user], "-r", "200"])
+        carols = [burst("carol", f"{run}-c{i}", f"127.0.0.{11 + i}", per_phone)
+                  for i in range(phones)]
+        alices = burst("alice", f"{run}-a", "127.0.0.30", 10)
+        finals = {}
+        for p in carols + [alices]:
+            p.wait(60)
+            tag = p.name.split("-burst-")[1]
+            for line in p.actions():
+                word = line.split()
+                if word[0] == "final":
+                    finals[f"burst {tag} {word[2]}"] = (word[1], word[3:])
+        carol_sent = [k for k in finals if f"-c" in k.split()[1]]
+        assert len(carol_sent) == phones * per_phone, carols[0].report()
+        assert len(finals) == phones * per_phone + 10, alices.report()
+        taken = {k for k, (code, _) in finals.items() if code in ("200", "202")}
+        refused = [k for k, (code, _) in finals.items() if code == "503"]
+        # alice's phone is not held back by carol's burst
+        assert all(k in taken for k in finals if k.split()[1].endswith("-a"))
+        # carol: at least the limit goes through, and some are refused
+        carol_taken = [k for k in carol_sent if k in taken]
+        assert refused and len(carol_taken) >= limit, (len(carol_taken), len(refused))
+        assert len(carol_taken) + len(refused) == len(carol_sent)
+        assert all(finals[k][1] == ["retry-after", "1"] for k in refused)
+        assert sip_messages_limited(server) - before == len(refused)
+        assert "MESSAGE from sip:carol@sylk.test at 127.0.0." in server.process.log()
+
+        # bob's browser gets exactly the messages that were taken
+        got = set()
+
+        def all_delivered():
+            got.update(e["content"].strip() for e in bob.events()
+                       if e.get("event") == "message" and run in e.get("content", ""))
+            return len(got) >= len(taken)
+        wait_until(all_delivered, 30, what=f"{len(taken)} messages at bob (got {len(got)})")
+        assert got == taken
+
+        # a limit of pace: a second later carol's phone is served again
+        time.sleep(1.1)
+        assert phone_message(server, workdir, "carol", "bob", "after the burst") == "final 200"
+
+
 # ---- a cap on what others may store for one account --------------------------------------
 
 CAP = 3

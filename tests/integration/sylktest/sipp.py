@@ -18,14 +18,14 @@ class Sipp:
     """One SIPp instance. `keys` become `-key name value` ([name] in the XML)."""
 
     def __init__(self, workdir, name, scenario, target=None, keys=None,
-                 extra=None, port=None, calls=1):
+                 extra=None, port=None, calls=1, local_ip="127.0.0.1"):
         self.name = name
         self.port = port or free_port()
         self.log_file = os.path.join(workdir, f"{name}.actions.log")
         self.message_file = os.path.join(workdir, f"{name}.messages.log")
         self.error_file = os.path.join(workdir, f"{name}.errors.log")
         argv = ["/usr/bin/sipp", "-sf", os.path.join(SCENARIOS, scenario),
-                "-i", "127.0.0.1", "-p", str(self.port), "-m", str(calls),
+                "-i", local_ip, "-p", str(self.port), "-m", str(calls),
                 "-nostdin", "-trace_msg", "-message_file", self.message_file,
                 "-trace_logs", "-log_file", self.log_file,
                 "-trace_err", "-error_file", self.error_file,
