@@ -47,6 +47,11 @@ if [ ! -s "$DB" ]; then
 fi
 # the messaging tables: idempotent, so older databases gain them too
 sqlite3 "$DB" < "$(dirname "$0")/sql/sylk-messaging.sql" >/dev/null
+# columns added since (SQLite has no ADD COLUMN IF NOT EXISTS)
+if ! sqlite3 "$DB" "SELECT metadata FROM sylk_messages LIMIT 0" >/dev/null 2>&1; then
+  sqlite3 "$DB" "ALTER TABLE sylk_messages ADD COLUMN metadata TEXT NOT NULL DEFAULT ''"
+  echo "setup: sylk_messages gained the column metadata in $DB"
+fi
 # presence, presence_xml and xcap_server (contacts and presence, issue 17)
 sqlite3 "$DB" < "$(dirname "$0")/sql/sylk-presence.sql" >/dev/null
 # WAL: readers never block a writer. Debian's db_sqlite sets no busy

@@ -32,6 +32,7 @@
 #include "modules/tm/h_table.h"
 
 #include "sylk_ws/base/clock.h"
+#include "sylk_ws/base/utf8.h"
 #include "sylk_ws/im/cpim.h"
 #include "sylk_ws/sip/gateway_sip.h"
 #include "sylk_ws/sip/sip_fields.h"
@@ -848,7 +849,8 @@ static int cpim_body(char **out, const struct rtc_session *s, const struct sylkr
 			      .message_id = req->message_id,
 			      .disposition = "positive-delivery, display",
 			      .content_type = req->content_type,
-			      .content = req->content};
+			      .content = req->content,
+			      .metadata = req->metadata};
 	size_t len;
 
 	*out = NULL;
@@ -1295,7 +1297,7 @@ unlock:
 static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 {
 	struct sylkrtc_message m = {0};
-	char ctype[128] = "text/plain", *text, *json = NULL;
+	char ctype[128] = "text/plain", *text, *json = NULL, *meta = NULL;
 	char sender[RTC_AOR_SIZE], mid[SYLKRTC_ID_MAX + 1], ts[64];
 	str body;
 
@@ -1319,7 +1321,7 @@ static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 	/* a CPIM envelope carries the real content type, time and IMDN id */
 	if (strncasecmp(ctype, "message/cpim", 12) == 0) {
 		struct cpim_msg *cpim = NULL;
-		const char *id;
+		const char *id, *found;
 
 		if (cpim_parse(&cpim, body.s, (size_t)body.len) != 0 || !cpim->body) {
 			cpim_msg_free(cpim);
@@ -1333,13 +1335,17 @@ static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 			  strlen(cpim->content_type ? cpim->content_type : "text/plain"));
 		if (cpim->datetime)
 			sylk_copy(ts, sizeof(ts), cpim->datetime, strlen(cpim->datetime));
-		id = cpim_msg_header(cpim, "urn:ietf:params:imdn", "Message-ID");
+		id = cpim_msg_header(cpim, CPIM_NS_IMDN, "Message-ID");
 		if (id)
 			sylk_copy(mid, sizeof(mid), id, strlen(id));
+		found = cpim_msg_header(cpim, CPIM_NS_AGP, "Metadata");
+		if (found && *found && utf8_chars(found, strlen(found)) <= SYLKRTC_METADATA_MAX)
+			meta = strdup(found);
 		free(text);
 		text = strdup((const char *)cpim->body);
 		cpim_msg_free(cpim);
 		if (!text) {
+			free(meta);
 			reply_here(msg, 500, "Server Internal Error");
 			return;
 		}
@@ -1349,10 +1355,12 @@ static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 	m.message_id = mid;
 	m.content_type = ctype;
 	m.content = text;
+	m.metadata = meta;
 	rtc_send_built(s->conn_id,
 		       sylkrtc_event_message(&json, rtc_conn_version(s->conn_id),
 					     SYLKRTC_SCOPE_SESSION, s->id, &m),
 		       &json);
+	free(meta);
 	free(text);
 	reply_here(msg, 200, "OK");
 }

@@ -298,8 +298,10 @@ static int history_row(const struct msgstore_row *row, void *arg)
 	json_object_object_add(m, "direction", json_object_new_string(row->direction));
 	if (row->state[0])
 		json_object_object_add(m, "state", json_object_new_string(row->state));
+	if (row->metadata && *row->metadata)
+		json_object_object_add(m, "metadata", json_object_new_string(row->metadata));
 	json_object_array_add(h->messages, m);
-	h->bytes += strlen(content) + 512;
+	h->bytes += strlen(content) + (row->metadata ? strlen(row->metadata) : 0) + 512;
 	return h->bytes >= HISTORY_MAX_BYTES ? EFBIG : 0;
 }
 

@@ -45,7 +45,7 @@ enum journal_op { JOURNAL_ADD, JOURNAL_SET_STATE };
 struct journal_req {
 	enum journal_op op;
 	int max;                 /* JOURNAL_ADD: the cap, 0 = none */
-	struct msgstore_row row; /* its content points at content[] */
+	struct msgstore_row row; /* its content and metadata point into content[] */
 	int result;
 	volatile int done;       /* futex word: 1 once result is set */
 	bool abandoned;          /* nobody waits (any more): the writer frees it */
@@ -53,7 +53,7 @@ struct journal_req {
 	msgstore_done_f *then; /* called by the writer after the commit */
 	void *then_arg;
 	struct journal_req *next;
-	char content[];
+	char content[]; /* the content, NUL, the metadata, NUL */
 };
 
 struct journal_queue {
@@ -169,10 +169,11 @@ static int submit(struct journal_req *r)
 	return result;
 }
 
-static struct journal_req *req_new(enum journal_op op, const char *content)
+static struct journal_req *req_new(enum journal_op op, const char *content, const char *metadata)
 {
 	size_t len = content ? strlen(content) : 0;
-	struct journal_req *r = shm_malloc(sizeof(*r) + len + 1);
+	size_t mlen = metadata ? strlen(metadata) : 0;
+	struct journal_req *r = shm_malloc(sizeof(*r) + len + mlen + 2);
 
 	if (!r) {
 		SHM_MEM_ERROR;
@@ -183,18 +184,22 @@ static struct journal_req *req_new(enum journal_op op, const char *content)
 	if (len)
 		memcpy(r->content, content, len);
 	r->content[len] = '\0';
+	if (mlen)
+		memcpy(r->content + len + 1, metadata, mlen);
+	r->content[len + 1 + mlen] = '\0';
 	return r;
 }
 
 static struct journal_req *add_req(const struct msgstore_row *row, int max)
 {
-	struct journal_req *r = req_new(JOURNAL_ADD, row->content);
+	struct journal_req *r = req_new(JOURNAL_ADD, row->content, row->metadata);
 
 	if (!r)
 		return NULL;
 	r->max = max;
 	r->row = *row;
 	r->row.content = r->content;
+	r->row.metadata = r->content + strlen(r->content) + 1;
 	return r;
 }
 
@@ -237,7 +242,7 @@ static bool detach(struct journal_req *r)
 int rtc_journal_set_state(const char *account, const char *message_id, const char *state,
 			  bool wait)
 {
-	struct journal_req *r = req_new(JOURNAL_SET_STATE, NULL);
+	struct journal_req *r = req_new(JOURNAL_SET_STATE, NULL, NULL);
 
 	if (!r)
 		return ENOMEM;
@@ -306,6 +311,7 @@ static int run_one(struct journal_req *r)
 				  .timestamp = row->timestamp,
 				  .state = row->state,
 				  .disposition = row->disposition,
+				  .metadata = row->metadata,
 				  .created = (long long)time(NULL)};
 	int err;
 

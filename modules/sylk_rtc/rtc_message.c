@@ -37,6 +37,7 @@
 #include "sylk_ws/base/clock.h"
 #include "sylk_ws/base/error.h"
 #include "sylk_ws/base/log_window.h"
+#include "sylk_ws/base/utf8.h"
 #include "sylk_ws/im/cpim.h"
 #include "sylk_ws/im/disposition.h"
 #include "sylk_ws/im/gateway_im.h"
@@ -60,7 +61,6 @@
 #include "rtc_store.h"
 
 /* the CPIM namespace of the imdn.* headers (not the XML one of imdn.h) */
-#define CPIM_IMDN_NS "urn:ietf:params:imdn"
 #define MAX_TARGETS 64
 #define UUID_SIZE GW_MESSAGE_ID_SIZE
 #define PURGE_EVERY 3600
@@ -349,10 +349,11 @@ static int out_message(const struct out_req *r)
 	return m ? out_start(m) : ENOMEM;
 }
 
-/* The CPIM envelope of a message from @p from to @p to (malloc'd). */
+/* The CPIM envelope of a message from @p from to @p to (malloc'd);
+ * @p metadata (NULL: none) becomes its agp.Metadata. */
 static int cpim_wrap(char **out, size_t *len, const char *from, const char *display, const char *to,
 		     const char *timestamp, const char *message_id, bool disposition,
-		     const char *content_type, const char *content)
+		     const char *content_type, const char *content, const char *metadata)
 {
 	char f[RTC_AOR_SIZE + 8], t[RTC_AOR_SIZE + 8];
 	struct cpim_chat c = {.from_display = display,
@@ -362,7 +363,8 @@ static int cpim_wrap(char **out, size_t *len, const char *from, const char *disp
 			      .message_id = message_id,
 			      .disposition = disposition ? "positive-delivery, display" : NULL,
 			      .content_type = content_type,
-			      .content = content};
+			      .content = content,
+			      .metadata = metadata};
 
 	snprintf(f, sizeof(f), "sip:%s", from);
 	snprintf(t, sizeof(t), "sip:%s", to);
@@ -540,6 +542,7 @@ struct outgoing {
 	int conn_id;
 	struct out_msg *out; /* the MESSAGE (CPIM) */
 	const char *transaction, *uri, *content_type, *content; /* in text[] */
+	const char *metadata;                                   /* in text[], NULL: none */
 	char text[];
 };
 
@@ -565,7 +568,7 @@ static struct outgoing *outgoing_new(int conn_id, const struct sylkrtc_request *
 				     const struct out_req *r)
 {
 	size_t n = strlen(req->transaction) + strlen(req->uri) + strlen(req->content_type) +
-		   strlen(req->content) + 4;
+		   strlen(req->content) + (req->metadata ? strlen(req->metadata) : 0) + 5;
 	struct outgoing *o = shm_malloc(sizeof(*o) + n);
 	char *p;
 
@@ -580,6 +583,8 @@ static struct outgoing *outgoing_new(int conn_id, const struct sylkrtc_request *
 	o->uri = put_text(&p, req->uri);
 	o->content_type = put_text(&p, req->content_type);
 	o->content = put_text(&p, req->content);
+	if (req->metadata)
+		o->metadata = put_text(&p, req->metadata);
 	o->out = out_prepare(r);
 	if (!o->out) {
 		shm_free(o);
@@ -592,7 +597,7 @@ static struct outgoing *outgoing_new(int conn_id, const struct sylkrtc_request *
  * but @p except */
 static void sync_sent(const char *account, int except, const char *uri, const char *message_id,
 		      const char *content, const char *content_type, const char *timestamp,
-		      bool server_generated)
+		      const char *metadata, bool server_generated)
 {
 	json_object *c = json_object_new_object();
 
@@ -602,6 +607,8 @@ static void sync_sent(const char *account, int except, const char *uri, const ch
 	json_object_object_add(c, "content", json_object_new_string(content));
 	json_object_object_add(c, "content_type", json_object_new_string(content_type));
 	json_object_object_add(c, "timestamp", json_object_new_string(timestamp));
+	if (metadata && *metadata)
+		json_object_object_add(c, "metadata", json_object_new_string(metadata));
 	if (server_generated)
 		json_object_object_add(c, "server_generated", json_object_new_boolean(1));
 	send_sync(account, except, "message", "add", c);
@@ -625,7 +632,7 @@ static void message_stored(void *arg, int err)
 	LM_INFO("message %s from %s to %s (%s) sent\n", m->message_id, m->from, o->uri,
 		o->content_type);
 	sync_sent(m->from, o->conn_id, o->uri, m->message_id, o->content, o->content_type,
-		  m->timestamp, false);
+		  m->timestamp, o->metadata, false);
 	o->out = NULL; /* out_start() owns it now */
 	if (out_start(m) != 0) {
 		struct sylkrtc_disposition d = {.message_id = m->message_id,
@@ -658,6 +665,7 @@ static void journal_outgoing(struct outgoing *o, const struct sylkrtc_request *r
 	sylk_copy(row.content_type, sizeof(row.content_type), req->content_type,
 		  strlen(req->content_type));
 	row.content = req->content;
+	row.metadata = req->metadata;
 	sylk_copy(row.timestamp, sizeof(row.timestamp), m->timestamp, strlen(m->timestamp));
 	strcpy(row.state, "pending");
 	strcpy(row.disposition, "positive-delivery,display");
@@ -696,7 +704,8 @@ static void account_message(int conn_id, const struct sylkrtc_request *req)
 		return;
 	}
 	err = cpim_wrap(&body, &len, s.aor, s.display[0] ? s.display : NULL, req->uri,
-			req->timestamp, req->message_id, true, req->content_type, req->content);
+			req->timestamp, req->message_id, true, req->content_type, req->content,
+			req->metadata);
 	if (!err) {
 		struct out_req r = {.from = s.aor,
 				    .to = req->uri,
@@ -752,7 +761,8 @@ static void account_disposition(int conn_id, const struct sylkrtc_request *req)
 		char ts[MSGSTORE_TS_SIZE];
 
 		now_iso(ts, sizeof(ts));
-		err = cpim_wrap(&body, &len, s.aor, NULL, req->uri, ts, id, false, CT_IMDN, xml);
+		err = cpim_wrap(&body, &len, s.aor, NULL, req->uri, ts, id, false, CT_IMDN, xml,
+				NULL);
 	}
 	if (err) {
 		rtc_send_error(conn_id, req->transaction, "Cannot build the notification: %s",
@@ -793,7 +803,8 @@ static int collect(const struct msgstore_row *row, void *arg)
 						  .content_type = row->content_type,
 						  .content = row->content,
 						  .direction = row->direction,
-						  .state = row->state};
+						  .state = row->state,
+						  .metadata = row->metadata};
 
 	return sylkrtc_history_add(arg, &m, row->disposition);
 }
@@ -858,7 +869,7 @@ static void remove_from_peer(const char *sender, const char *peer, const char *m
 
 	if (!sip_same_domain(sender, peer) || msgstore_find(peer, message_id, &row) != 0)
 		return;
-	free((char *)row.content);
+	msgstore_row_free(&row);
 	if (strcmp(row.direction, "incoming") != 0 || strcmp(row.contact, sender) != 0)
 		return;
 	if (msgstore_remove_message(peer, message_id) != 0)
@@ -1016,6 +1027,7 @@ struct incoming {
 	char *raw; /* the body after Content-Encoding (malloc'd) */
 	struct cpim_msg *cpim;
 	const char *content; /* the payload, NUL-terminated */
+	const char *metadata; /* CPIM agp.Metadata (in cpim), NULL: none */
 	bool to_sip_devices; /* X-Sylk-To-Sip: for SIP devices only */
 };
 
@@ -1099,9 +1111,9 @@ static int unwrap_cpim(struct incoming *in, size_t len)
 	sylk_copy(in->content_type, sizeof(in->content_type), in->cpim->content_type,
 		  strcspn(in->cpim->content_type, ";"));
 	in->content = (const char *)in->cpim->body;
-	if ((v = cpim_msg_header(in->cpim, CPIM_IMDN_NS, "Message-ID")))
+	if ((v = cpim_msg_header(in->cpim, CPIM_NS_IMDN, "Message-ID")))
 		sylk_copy(in->message_id, sizeof(in->message_id), v, strlen(v));
-	if ((v = cpim_msg_header(in->cpim, CPIM_IMDN_NS, "Disposition-Notification"))) {
+	if ((v = cpim_msg_header(in->cpim, CPIM_NS_IMDN, "Disposition-Notification"))) {
 		im_disposition_compact(in->disposition, sizeof(in->disposition), v);
 	}
 	if (in->cpim->datetime && cpim_datetime_valid(in->cpim->datetime))
@@ -1110,6 +1122,12 @@ static int unwrap_cpim(struct incoming *in, size_t len)
 	if (in->cpim->has_from && in->cpim->from.display)
 		sylk_copy(in->display, sizeof(in->display), in->cpim->from.display,
 			  strlen(in->cpim->from.display));
+	v = cpim_msg_header(in->cpim, CPIM_NS_AGP, "Metadata");
+	if (v && utf8_chars(v, strlen(v)) > SYLKRTC_METADATA_MAX)
+		LM_INFO("metadata of message %s left out: longer than %d characters\n",
+			in->message_id, SYLKRTC_METADATA_MAX);
+	else if (v && *v)
+		in->metadata = v;
 	return 0;
 }
 
@@ -1168,7 +1186,7 @@ static bool imdn_from_its_receiver(const struct incoming *in, const char *messag
 	/* both user@domain: a browser's uri is stored as sip_aor_decode()
 	 * left it, a SIP device's as aor_of() wrote it */
 	ok = !strcmp(row.direction, "outgoing") && !strcasecmp(row.contact, in->sender);
-	free((char *)row.content);
+	msgstore_row_free(&row);
 	return ok;
 }
 
@@ -1226,7 +1244,8 @@ static void deliver(const struct incoming *in)
 				    .message_id = in->message_id,
 				    .content_type = in->content_type,
 				    .content = in->content,
-				    .disposition = disp};
+				    .disposition = disp,
+				    .metadata = in->metadata};
 	int t[MAX_TARGETS], n = targets(in->account, -1, t);
 
 	sylk_copy(copy, sizeof(copy), in->disposition, strlen(in->disposition));
@@ -1256,6 +1275,7 @@ static void row_of(struct msgstore_row *row, const struct incoming *in, const ch
 	sylk_copy(row->content_type, sizeof(row->content_type), in->content_type,
 		  strlen(in->content_type));
 	row->content = in->content;
+	row->metadata = in->metadata;
 	sylk_copy(row->timestamp, sizeof(row->timestamp), in->timestamp, strlen(in->timestamp));
 	sylk_copy(row->state, sizeof(row->state), state, strlen(state));
 	sylk_copy(row->disposition, sizeof(row->disposition), in->disposition,
@@ -1300,7 +1320,7 @@ static void journal_sent_by_sip_device(const struct incoming *in)
 	LM_INFO("message %s sent by a SIP device of %s to %s: journalled for its browsers\n",
 		in->message_id, in->sender, in->account);
 	sync_sent(in->sender, -1, in->account, in->message_id, in->content, in->content_type,
-		  in->timestamp, true);
+		  in->timestamp, in->metadata, true);
 }
 
 /* A SIP device of a local user asks for the public key of the request's
@@ -1388,7 +1408,7 @@ static bool sent_by_account(const struct incoming *in)
 	if (msgstore_find(in->account, in->message_id, &row) != 0)
 		return false;
 	mine = !strcmp(row.direction, "outgoing");
-	free((char *)row.content);
+	msgstore_row_free(&row);
 	return mine;
 }
 
@@ -1643,9 +1663,8 @@ int rtc_message_inject(const char *from_aor, const char *to_aor, const char *con
 	if (err && err != EEXIST)
 		return err;
 	err = cpim_wrap(&body, &len, s.aor, NULL, to_aor, row.timestamp, message_id, true,
-			content_type, content);
+			content_type, content, NULL);
 	if (!err) {
-		json_object *c = json_object_new_object();
 		struct out_req r = {.from = s.aor,
 				    .to = to_aor,
 				    .user = s.user,
@@ -1657,14 +1676,8 @@ int rtc_message_inject(const char *from_aor, const char *to_aor, const char *con
 				    .body_len = len,
 				    .report = true};
 
-		json_object_object_add(c, "account", json_object_new_string(s.aor));
-		json_object_object_add(c, "uri", json_object_new_string(to_aor));
-		json_object_object_add(c, "message_id", json_object_new_string(message_id));
-		json_object_object_add(c, "content", json_object_new_string(content));
-		json_object_object_add(c, "content_type", json_object_new_string(content_type));
-		json_object_object_add(c, "timestamp", json_object_new_string(row.timestamp));
-		send_sync(s.aor, -1, "message", "add", c);
-		json_object_put(c);
+		sync_sent(s.aor, -1, to_aor, message_id, content, content_type, row.timestamp, NULL,
+			  false);
 		err = out_message(&r);
 	}
 	free(body);

@@ -22,7 +22,7 @@
 
 static const char *const columns[] = {"id",         "account",      "contact", "direction",
 				      "message_id", "content_type", "content", "msg_timestamp",
-				      "state",      "disposition",  "created"};
+				      "state",      "disposition",  "created", "metadata"};
 #define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
 
 /* ---- values ------------------------------------------------------------------ */
@@ -101,7 +101,8 @@ static long long int_of(const db_val_t *v)
 	return strtoll(text_of(v, buf, sizeof(buf)), NULL, 10);
 }
 
-/* Fills @p row from a result row in the order of columns[]; content malloc'd. */
+/* Fills @p row from a result row in the order of columns[]; content and
+ * metadata malloc'd (msgstore_row_free()). */
 static int row_of(struct msgstore_row *row, const db_row_t *r)
 {
 	const db_val_t *v = ROW_VALUES(r);
@@ -120,7 +121,18 @@ static int row_of(struct msgstore_row *row, const db_row_t *r)
 	text_of(&v[8], row->state, sizeof(row->state));
 	text_of(&v[9], row->disposition, sizeof(row->disposition));
 	row->created = (time_t)int_of(&v[10]);
-	return row->content ? 0 : ENOMEM;
+	row->metadata = dup_of(&v[11]);
+	if (row->content && row->metadata)
+		return 0;
+	msgstore_row_free(row);
+	return ENOMEM;
+}
+
+void msgstore_row_free(struct msgstore_row *row)
+{
+	free((char *)row->content);
+	free((char *)row->metadata);
+	row->content = row->metadata = NULL;
 }
 
 /* ---- lookups ------------------------------------------------------------------ */
@@ -286,6 +298,7 @@ static int msgstore_add_here(struct msgstore_row *row, int max)
 	val_string(&vals[7], row->state);
 	val_string(&vals[8], row->disposition);
 	val_bigint(&vals[9], (long long)row->created);
+	val_string(&vals[10], row->metadata ? row->metadata : "");
 	if (rtc_dbf.insert(h, keys, vals, N_COLUMNS - 1) < 0) {
 		/* another worker stored the same message first (the UNIQUE
 		 * constraint): a duplicate, not a failure */
@@ -338,7 +351,7 @@ static int msgstore_set_state_here(const char *account, const char *message_id,
 	err = find_row(account, message_id, NULL, &row);
 	if (err)
 		return err;
-	free((char *)row.content);
+	msgstore_row_free(&row);
 	/* an incoming message stays "received" for its receiver */
 	if (strcmp(row.state, "received") != 0)
 		sylk_copy(row.state, sizeof(row.state), state, strlen(state));
@@ -437,7 +450,7 @@ static int walk_result(db1_res_t *res, int limit, msgstore_each_h *each, void *a
 		err = row_of(&row, &RES_ROWS(res)[i]);
 		if (!err)
 			err = each(&row, arg);
-		free((char *)row.content);
+		msgstore_row_free(&row);
 	}
 	return err;
 }
@@ -446,9 +459,10 @@ static int walk_result(db1_res_t *res, int limit, msgstore_each_h *each, void *a
 static int journal_sql(const char *account, int64_t after, time_t since, int limit,
 		       msgstore_each_h *each, void *arg)
 {
-	char sql[1024] = "SELECT id, account, contact, direction, message_id, content_type, "
-			 "content, msg_timestamp, state, disposition, created FROM " T_MESSAGES
-			 " WHERE account = ";
+	char sql[1024] =
+		"SELECT id, account, contact, direction, message_id, content_type, "
+		"content, msg_timestamp, state, disposition, created, metadata FROM " T_MESSAGES
+		" WHERE account = ";
 	db1_con_t *h = rtc_db_table(T_MESSAGES);
 	db1_res_t *res = NULL;
 	size_t n;

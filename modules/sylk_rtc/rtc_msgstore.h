@@ -16,7 +16,8 @@
 #define MSGSTORE_TYPE_SIZE 256
 #define MSGSTORE_TS_SIZE 64
 
-/* One journal row. content is owned by whoever filled the row. */
+/* One journal row. content and metadata are owned by whoever filled the
+ * row: a read malloc's them (msgstore_row_free()). */
 struct msgstore_row {
 	int64_t id; /* journal order; set by reads (msgstore_add leaves it) */
 	char account[MSGSTORE_AOR_SIZE];
@@ -29,7 +30,12 @@ struct msgstore_row {
 	char state[16];       /* pending, accepted, delivered, displayed, failed, received ... */
 	char disposition[64]; /* "positive-delivery,display" or "" */
 	time_t created;       /* when stored */
+	const char *metadata; /* the sender's application data; NULL or "": none */
 };
+
+/* Frees the content and metadata a read (msgstore_find, msgstore_journal)
+ * filled in. */
+void msgstore_row_free(struct msgstore_row *row);
 
 /* Adds a row (created = now); EEXIST when the account already has that
  * message_id (a retransmission, or a second worker's copy). */

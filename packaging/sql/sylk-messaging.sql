@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS sylk_messages (
   state VARCHAR(16) NOT NULL DEFAULT '',
   disposition VARCHAR(64) NOT NULL DEFAULT '',
   created INTEGER NOT NULL,
+  -- the sender's opaque application data (JSON by convention; the CPIM
+  -- agp.Metadata header), '' for none
+  metadata TEXT NOT NULL DEFAULT '',
   CONSTRAINT sylk_messages_once UNIQUE (account, message_id));
 CREATE INDEX IF NOT EXISTS sylk_messages_journal ON sylk_messages (account, id);
 CREATE INDEX IF NOT EXISTS sylk_messages_created ON sylk_messages (created);

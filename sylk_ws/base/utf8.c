@@ -135,6 +135,17 @@ bool utf8_valid(const void *data, size_t len)
 }
 
 
+size_t utf8_chars(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += (p[i] & 0xC0) != 0x80;
+	return n;
+}
+
+
 size_t utf8_decode(const void *data, size_t len, uint32_t *cp)
 {
 	const uint8_t *p = data;

@@ -67,6 +67,10 @@ int utf8_finish(const struct utf8_state *st);
 /** One-shot check of a complete buffer. */
 bool utf8_valid(const void *data, size_t len);
 
+/** Characters (code points) of @p len bytes of valid UTF-8: the bytes
+ * that start one. */
+size_t utf8_chars(const void *data, size_t len);
+
 /**
  * Decode the one sequence at the start of @p data (strictly, as above).
  *

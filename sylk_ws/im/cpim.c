@@ -1006,6 +1006,10 @@ int cpim_chat_encode(char **outp, size_t *lenp, const struct cpim_chat *c)
 	if (!err && c->disposition)
 		err = cpim_msg_add_header(m, CPIM_NS_IMDN, "Disposition-Notification",
 					  c->disposition);
+	if (!err && c->metadata && *c->metadata)
+		err = cpim_msg_add_ns(m, "agp", CPIM_NS_AGP);
+	if (!err && c->metadata && *c->metadata)
+		err = cpim_msg_add_header(m, CPIM_NS_AGP, "Metadata", c->metadata);
 	if (!err)
 		err = cpim_msg_set_content(m, ct, c->content, strlen(c->content));
 	if (!err)

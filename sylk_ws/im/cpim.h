@@ -35,7 +35,8 @@
 
 /* Upper bounds on what a parsed message may hold. */
 #define CPIM_MAX_HEADERS 128
-#define CPIM_MAX_LINE 4096
+/* a line holds agp.Metadata's 4096 characters of UTF-8 (up to 16 KiB) */
+#define CPIM_MAX_LINE 16640
 
 /* From, To or cc: [display-name] <uri>. */
 struct cpim_addr {
@@ -132,11 +133,13 @@ struct cpim_chat {
 	const char *disposition;  /* imdn.Disposition-Notification, NULL: none */
 	const char *content_type; /* text/... gets ";charset=utf-8" unless it has parameters */
 	const char *content;
+	const char *metadata; /* agp.Metadata, NULL or "": none */
 };
 
 /* The message/cpim body of a chat message (malloc'd in *outp): From, To,
  * DateTime, the imdn namespace, Message-ID, Disposition-Notification when
- * asked, the content. 0, EINVAL or ENOMEM. */
+ * asked, the agp namespace and Metadata when given, the content. 0, EINVAL
+ * (a metadata value with a line break among them) or ENOMEM. */
 int cpim_chat_encode(char **outp, size_t *lenp, const struct cpim_chat *c);
 
 /* The instant an RFC 3339 date-time names (its offset applied); EINVAL

@@ -13,10 +13,11 @@
 enum stmt_id { ST_INSERT, ST_FIND, ST_UPDATE, ST_COUNT, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_N };
 
 static const char *const stmt_sql[ST_N] = {
-	[ST_INSERT] = "INSERT INTO sylk_messages (account, contact, direction, message_id, "
-		      "content_type, content, msg_timestamp, state, disposition, created) "
-		      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-		      "ON CONFLICT (account, message_id) DO NOTHING",
+	[ST_INSERT] =
+		"INSERT INTO sylk_messages (account, contact, direction, message_id, "
+		"content_type, content, msg_timestamp, state, disposition, created, metadata) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+		"ON CONFLICT (account, message_id) DO NOTHING",
 	[ST_FIND] = "SELECT id, state, disposition FROM sylk_messages "
 		    "WHERE account = ? AND message_id = ?",
 	[ST_UPDATE] = "UPDATE sylk_messages SET state = ?, disposition = ? WHERE id = ?",
@@ -316,6 +317,7 @@ int journal_db_add(struct journal_db *j, const struct journal_entry *e, int max)
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
 		bind_text(s, (int)i + 1, values[i]);
 	sqlite3_bind_int64(s, 10, e->created);
+	bind_text(s, 11, e->metadata);
 	err = step_done(j, ST_INSERT);
 	if (err)
 		return err;

@@ -36,6 +36,7 @@ struct journal_db_opts {
 struct journal_entry {
 	const char *account, *contact, *direction, *message_id, *content_type, *content;
 	const char *timestamp, *state, *disposition;
+	const char *metadata; /* NULL: "" */
 	long long created;
 };
 

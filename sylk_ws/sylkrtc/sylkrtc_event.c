@@ -558,6 +558,8 @@ int sylkrtc_event_message(char **jsonp, enum sylkrtc_version ver, enum sylkrtc_s
 	if (m->disposition)
 		ev_strlist(&e, "disposition_notification", m->disposition, m->disposition_count);
 	ev_str(&e, "direction", m->direction);
+	if (m->metadata && *m->metadata)
+		ev_str(&e, "metadata", m->metadata);
 	return ev_finish(&e, jsonp);
 }
 
@@ -616,6 +618,7 @@ static struct json_object *history_obj(struct ev *e, const struct sylkrtc_histor
 	ev_str(e, "content", m->content);
 	ev_str(e, "direction", m->direction);
 	ev_str(e, "state", m->state);
+	ev_str(e, "metadata", m->metadata);
 	if (m->disposition)
 		ev_strlist(e, "disposition", m->disposition, m->disposition_count);
 	e->body = saved;

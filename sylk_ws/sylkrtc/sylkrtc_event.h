@@ -157,6 +157,8 @@ struct sylkrtc_message {
 	                                     "display"; optional          */
 	size_t disposition_count;
 	const char *direction; /**< optional: "incoming" ...     */
+	const char *metadata;  /**< optional: the sender's opaque
+	                            application data               */
 };
 
 /** account-event / session-event "message": a chat message arrived. */
@@ -196,6 +198,7 @@ struct sylkrtc_history_message {
 	const char *content;
 	const char *direction; /**< optional */
 	const char *state;     /**< optional: "delivered", "displayed" ... */
+	const char *metadata;  /**< optional */
 	const char *const *disposition;
 	size_t disposition_count;
 };

@@ -64,7 +64,8 @@ int sylkrtc_history_add(struct sylkrtc_history *h, const struct sylkrtc_history_
 	m->content = keep(h, row->content);
 	if (!m->contact || !m->timestamp || !m->message_id || !m->content_type || !m->content ||
 	    keep_optional(h, row->direction, &m->direction) ||
-	    keep_optional(h, row->state, &m->state))
+	    keep_optional(h, row->state, &m->state) ||
+	    keep_optional(h, row->metadata, &m->metadata))
 		return ENOMEM;
 	if (disposition && *disposition) {
 		/* at most two entries, kept as one copy split in place */

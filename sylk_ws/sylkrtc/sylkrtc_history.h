@@ -32,7 +32,7 @@ struct sylkrtc_history {
 
 /**
  * Appends a copy of one journal row: the strings of @p m (NULL is copied
- * as ""; an empty direction or state is left out) and the disposition
+ * as ""; an empty direction, state or metadata is left out) and the disposition
  * list @p disposition in the journal's compact form
  * ("positive-delivery,display"; NULL or "": none), of which
  * sylkrtc_disposition_split() makes the message's array (m->disposition

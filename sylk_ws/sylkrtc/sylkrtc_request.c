@@ -39,6 +39,7 @@ enum str_kind {
 	STR_LINE, /* 0..SYLKRTC_LINE_MAX, single line                 */
 	STR_TEXT, /* any length, line breaks allowed (chat content)   */
 	STR_SDP,  /* non-empty, line breaks allowed                   */
+	STR_META, /* 0..SYLKRTC_METADATA_MAX characters, single line   */
 };
 
 struct parser {
@@ -424,6 +425,12 @@ static int check_str(struct parser *p, const char *path, const char *s, size_t l
 			return fail(p, SYLKRTC_ERR_BAD_VALUE, path,
 				    "Invalid value for '%s': must not be empty", path);
 		return 0;
+	case STR_META:
+		if (utf8_chars(s, len) > SYLKRTC_METADATA_MAX)
+			return fail(p, SYLKRTC_ERR_BAD_VALUE, path,
+				    "Invalid value for '%s': longer than %d characters", path,
+				    SYLKRTC_METADATA_MAX);
+		break;
 	case STR_TEXT: return 0;
 	}
 
@@ -836,12 +843,24 @@ static int parse_chat(struct parser *p, struct sylkrtc_request *r)
 	return 0;
 }
 
+/* the optional metadata of account-message and session-message: carried
+ * in the CPIM envelope's agp.Metadata, so no line breaks (the official
+ * clients fold them away before sending); "" is none */
+static int parse_metadata(struct parser *p, struct sylkrtc_request *r)
+{
+	TRY(opt_str(p, "metadata", STR_META, &r->metadata));
+	if (r->metadata && !*r->metadata)
+		r->metadata = NULL;
+	return 0;
+}
+
 static int parse_account_message(struct parser *p, struct sylkrtc_request *r)
 {
 	TRY(need_aor(p, "account", &r->account));
 	TRY(need_aor(p, "uri", &r->uri));
 	TRY(parse_chat(p, r));
-	return need_str(p, "timestamp", STR_NAME, &r->timestamp);
+	TRY(need_str(p, "timestamp", STR_NAME, &r->timestamp));
+	return parse_metadata(p, r);
 }
 
 static int parse_disposition(struct parser *p, struct sylkrtc_request *r)
@@ -932,7 +951,8 @@ static int parse_session_message(struct parser *p, struct sylkrtc_request *r)
 {
 	TRY(parse_session(p, r));
 	TRY(parse_chat(p, r));
-	return need_str(p, "timestamp", STR_NAME, &r->timestamp);
+	TRY(need_str(p, "timestamp", STR_NAME, &r->timestamp));
+	return parse_metadata(p, r);
 }
 
 static int parse_dtmf(struct parser *p, struct sylkrtc_request *r)

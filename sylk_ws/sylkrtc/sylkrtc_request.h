@@ -43,6 +43,8 @@ struct json_object;
 #define SYLKRTC_DTMF_MAX 32
 /** Longest single-line text field (display name, token, candidate ...). */
 #define SYLKRTC_LINE_MAX 4096
+/** Characters (not bytes) of a message's metadata, as SylkServer allows. */
+#define SYLKRTC_METADATA_MAX 4096
 /** Most elements in any list field (candidates, headers, participants ...). */
 #define SYLKRTC_LIST_MAX 256
 /** Size of struct sylkrtc_error's text, including the NUL. */
@@ -187,7 +189,7 @@ struct sylkrtc_header {
  *   account-devicetoken               account, token, platform, device,
  *                                     app, silent (default false)
  *   account-message                   account, uri, message_id, content,
- *                                     content_type, timestamp
+ *                                     content_type, timestamp, metadata?
  *   account-disposition-notification  account, uri, message_id,
  *                                     imdn_state, timestamp
  *   account-sync-conversations        account, message_id?, since?,
@@ -201,7 +203,7 @@ struct sylkrtc_header {
  *   session-trickle                   session, candidates (empty = done)
  *   session-terminate                 session
  *   session-message                   session, message_id, content,
- *                                     content_type, timestamp
+ *                                     content_type, timestamp, metadata?
  *   session-dtmf-info                 session, digit (a string of tones),
  *                                     duration (0 = absent)
  *   videoroom-join                    session, account, uri, sdp,
@@ -266,6 +268,8 @@ struct sylkrtc_request {
 	const char *content;
 	const char *content_type;
 	const char *timestamp;
+	const char *metadata; /**< opaque application data (JSON by
+	                           convention), one line; NULL: none */
 	enum sylkrtc_imdn_state imdn_state;
 	const char *since;
 	int limit;

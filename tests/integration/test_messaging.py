@@ -5,6 +5,7 @@ or second device syncs, read and remove across devices, public keys, and
 nothing acknowledged lost across a kill -9 of Kamailio."""
 
 import datetime
+import json
 import os
 import re
 import signal
@@ -35,10 +36,10 @@ def device(server, user):
     return c
 
 
-def send(c, account, uri, text, content_type="text/plain", message_id=None):
+def send(c, account, uri, text, content_type="text/plain", message_id=None, **extra):
     message_id = message_id or str(uuid.uuid4())
     c.expect_ack("account-message", account=account, uri=uri, message_id=message_id,
-                 content=text, content_type=content_type, timestamp=now())
+                 content=text, content_type=content_type, timestamp=now(), **extra)
     return message_id
 
 
@@ -417,6 +418,121 @@ def test_one_account_on_many_connections_is_held_to_its_message_rate(server):
         wait_message(bob, send(a4, ALICE, BOB, "after the burst"))
         for c in (a1, a2, a3, a4):
             c.ping()
+
+
+LOCATION = "application/sylk-location-sharing"
+
+
+def location_envelope(action):
+    """The cleartext envelope the Sylk apps send as metadata (location
+    sharing v2), serialised as they do: one line of JSON."""
+    return json.dumps({"action": action, "sessionId": "s-1", "expires": 1796551200,
+                       "version": "2.0", "note": "caf\u00e9 \u2713"},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def journal_entry(c, account, message_id):
+    return next(m for m in sync(c, account) if m["message_id"] == message_id)
+
+
+def test_metadata_travels_with_the_message_and_stays_in_the_journal(server):
+    """A location share of the current Sylk apps: the coordinates are the
+    content, the envelope is account-message's metadata. bob's browser gets
+    it with the message, alice's other device in its sync, both journals
+    and the history API keep it; a message without it has none; one too
+    long is refused by name."""
+    from test_message_http import history, rpc_token
+    meta = location_envelope("start")
+    with device(server, "alice") as alice, device(server, "alice") as other, \
+            device(server, "bob") as bob:
+        plain = send(alice, ALICE, BOB, "no metadata here")
+        assert "metadata" not in wait_message(bob, plain)
+        assert "metadata" not in journal_entry(bob, BOB, plain)
+
+        mid = send(alice, ALICE, BOB, "-----BEGIN PGP MESSAGE-----", LOCATION, metadata=meta)
+        got = wait_message(bob, mid)
+        assert got["metadata"] == meta and got["content_type"] == LOCATION
+        added = other.wait_event(lambda e: e.get("event") == "sync"
+                                 and e.get("content", {}).get("message_id") == mid, 10)
+        assert added["content"]["metadata"] == meta
+        wait_disposition(alice, mid, "accepted")
+        assert journal_entry(bob, BOB, mid)["metadata"] == meta
+        assert journal_entry(alice, ALICE, mid)["metadata"] == meta
+        token, url = rpc_token(server, ALICE)
+        status, _, body = history(url, token, "/" + plain)
+        assert status == 200
+        kept = [m for m in json.loads(body)["messages"] if m["message_id"] == mid]
+        assert [m.get("metadata") for m in kept] == [meta]
+
+        err = alice.request("account-message", account=ALICE, uri=BOB,
+                            message_id=str(uuid.uuid4()), content="x", content_type=LOCATION,
+                            timestamp=now(), metadata="x" * 4097)
+        assert err["sylkrtc"] == "error"
+        assert "'metadata': longer than 4096 characters" in err["error"]
+
+
+def test_setup_gives_an_older_journal_the_metadata_column_and_keeps_its_rows(tmp_path):
+    """A database made before metadata existed: the setup every start runs
+    adds the column once, and the messages already kept stay."""
+    setup = os.path.join(os.path.dirname(__file__), "..", "..", "packaging", "setup-runtime.sh")
+    db_path = tmp_path / "sylk.sqlite"
+    db = sqlite3.connect(str(db_path))
+    db.execute("CREATE TABLE sylk_messages (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+               "account VARCHAR(255) NOT NULL, contact VARCHAR(255) NOT NULL, "
+               "direction VARCHAR(16) NOT NULL DEFAULT '', message_id VARCHAR(255) NOT NULL, "
+               "content_type VARCHAR(255) NOT NULL, content TEXT NOT NULL, "
+               "msg_timestamp VARCHAR(64) NOT NULL, state VARCHAR(16) NOT NULL DEFAULT '', "
+               "disposition VARCHAR(64) NOT NULL DEFAULT '', created INTEGER NOT NULL, "
+               "CONSTRAINT sylk_messages_once UNIQUE (account, message_id))")
+    db.execute("INSERT INTO sylk_messages (account, contact, direction, message_id, "
+               "content_type, content, msg_timestamp, created) VALUES "
+               "('bob@sylk.test', 'alice@sylk.test', 'incoming', 'old-1', 'text/plain', "
+               "'from before', '2026-01-01T00:00:00Z', 1)")
+    db.commit()
+    db.close()
+    env = dict(os.environ, DEMO_ACCOUNTS="", TEST_CERT="0")
+    outputs = []
+    for _ in range(2):
+        r = subprocess.run(["/bin/sh", setup, str(tmp_path), "sylk.test"], env=env,
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.stderr == ""
+        outputs.append(r.stdout)
+    assert "gained the column metadata" in outputs[0]
+    assert "gained the column metadata" not in outputs[1]
+    db = sqlite3.connect(str(db_path))
+    assert db.execute("SELECT message_id, content, metadata FROM sylk_messages").fetchall() == \
+        [("old-1", "from before", "")]
+    db.close()
+
+
+def test_metadata_crosses_to_a_sip_phone_and_back_in_cpim(server, workdir):
+    """A Sylk app on SIP (or another SylkServer) reads the envelope from
+    the CPIM header agp.Metadata: alice's browser's share reaches carol's
+    phone with it, and the phone's own share reaches alice's browser and
+    journal with it."""
+    phone = sipp_registered(server, workdir, "carol", "message_uas.xml", calls=1)
+    meta = location_envelope("start")
+    with device(server, "alice") as alice:
+        mid = send(alice, ALICE, CAROL, "-----BEGIN PGP MESSAGE-----", LOCATION, metadata=meta)
+        wait_disposition(alice, mid, "accepted")
+        assert phone.wait(20) == 0, phone.report()
+        log = phone.messages()
+        assert "NS: agp <urn:ag-projects:xml:ns:cpim>" in log
+        assert f"agp.Metadata: {meta}" in log
+
+        back = location_envelope("stop")
+        reply_id = str(uuid.uuid4())
+        uac = run_uac(workdir, "carol-location", "message_metadata_uac.xml",
+                      f"127.0.0.1:{server.sip_port}",
+                      keys={"user": "carol", "to": "alice", "domain": SIP_DOMAIN,
+                            "message_id": reply_id, "text": "-----BEGIN PGP MESSAGE-----",
+                            "ctype": LOCATION, "metadata": back},
+                      extra=["-au", "carol", "-ap", DEMO_ACCOUNTS["carol"]])
+        assert uac.actions()[-1] == "final 200", uac.report()
+        got = wait_message(alice, reply_id)
+        assert got["metadata"] == back and got["content_type"] == LOCATION
+        assert journal_entry(alice, ALICE, reply_id)["metadata"] == back
 
 
 def sip_messages_limited(server):
@@ -855,16 +971,22 @@ def test_two_chromium_pages_chat_with_delivered_and_displayed(server, browser):
     alice = browser.open("alice-chat", ws, "alice")
     bob = browser.open("bob-chat", ws, "bob")
     try:
-        for sender, receiver, text in ((alice, bob, "hi from chromium"),
-                                       (bob, alice, "hello back ✓")):
+        # the second a location share, its envelope as metadata
+        for sender, receiver, text, ctype, meta in (
+                (alice, bob, "hi from chromium", "text/plain", None),
+                (bob, alice, "hello back ✓", LOCATION, location_envelope("start"))):
             mark_s, mark_r = sender.mark(), receiver.mark()
             mid = str(uuid.uuid4())
-            ack = sender.request({"sylkrtc": "account-message", "account": sender.account,
-                                  "uri": receiver.account, "message_id": mid, "content": text,
-                                  "content_type": "text/plain", "timestamp": now()})
+            req = {"sylkrtc": "account-message", "account": sender.account,
+                   "uri": receiver.account, "message_id": mid, "content": text,
+                   "content_type": ctype, "timestamp": now()}
+            if meta:
+                req["metadata"] = meta
+            ack = sender.request(req)
             assert ack["sylkrtc"] == "ack", ack
             got = page_message(receiver, mid, mark_r)
             assert got["content"] == text and got["sender"]["uri"] == sender.account
+            assert got["content_type"] == ctype and got.get("metadata") == meta
             page_state(sender, mid, "accepted", mark_s)
             # the receiving page said "delivered" by itself, as sylkrtc.js does
             page_state(sender, mid, "delivered", mark_s)

@@ -165,10 +165,13 @@ def test_dtmf_info_and_hold_unhold_reach_the_phone(server, workdir):
         browser.expect_ack("session-dtmf-info", session="dtmf", digit="7", duration=100)
         wait_until(lambda: "info Signal=7" in phone.actions(), 5, what="INFO at the phone")
 
-        # sylkRTC-2 chat inside the call: an in-dialog MESSAGE in CPIM
+        # sylkRTC-2 chat inside the call: an in-dialog MESSAGE in CPIM,
+        # its metadata (the Sylk apps' capabilities, say) as agp.Metadata
         browser.expect_ack("session-message", session="dtmf", message_id="m-1", content="hi bob",
-                           content_type="text/plain", timestamp="2026-11-21T10:00:00Z")
+                           content_type="text/plain", timestamp="2026-11-21T10:00:00Z",
+                           metadata='{"version":1}')
         wait_until(lambda: "message message/cpim" in phone.actions(), 5, what="MESSAGE at the phone")
+        assert 'agp.Metadata: {"version":1}' in phone.messages()
 
         # hold: the browser re-offers its media send-only; the phone gets a
         # re-INVITE saying so, and the browser the answer

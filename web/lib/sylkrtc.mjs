@@ -369,6 +369,7 @@ export class Account extends Emitter {
           id: msg.message_id, sender: msg.sender || {}, content: msg.content,
           contentType: msg.content_type, timestamp: msg.timestamp,
           dispositionNotification: msg.disposition_notification || [], direction: msg.direction,
+          metadata: msg.metadata,
         });
         return;
       case 'disposition-notification':
@@ -415,13 +416,18 @@ export class Account extends Emitter {
   }
 
   // ---- messaging
-  async sendMessage(uri, content, contentType = 'text/plain') {
+  // opts.metadata: opaque application data (a string, JSON by convention;
+  // line breaks folded to spaces as the Sylk apps do), kept and delivered
+  // with the message
+  async sendMessage(uri, content, contentType = 'text/plain', opts = {}) {
     const id = uuid();
     const timestamp = new Date().toISOString();
-    await this.conn.request('account-message', {
+    const req = {
       account: this.id, uri: normalizeUri(uri), message_id: id, content,
       content_type: contentType, timestamp,
-    });
+    };
+    if (opts.metadata) req.metadata = String(opts.metadata).replace(/[\r\n]+/g, ' ').trim();
+    await this.conn.request('account-message', req);
     return { id, timestamp };
   }
 

@@ -328,14 +328,21 @@ test('messages: send, dispositions, incoming, sync', async () => {
   assert.equal(m.message_id, id);
   assert.equal(m.content_type, 'text/plain');
   assert.ok(m.timestamp);
+  assert.equal(m.metadata, undefined);
+  const shared = acc.sendMessage('bob@sylk.test', 'PGP', 'application/sylk-location-sharing',
+    { metadata: '{"action":"start",\r\n"version":"2.0"}' });
+  const ms = await ackLast(t.ws, 'account-message');
+  await shared;
+  assert.equal(ms.metadata, '{"action":"start", "version":"2.0"}');
   const disp = [];
   acc.on('disposition', (d) => disp.push(d));
   t.ws.push({ sylkrtc: 'account-event', account: 'alice@sylk.test', event: 'disposition-notification', message_id: id, state: 'delivered', code: 200, reason: 'OK' });
   assert.deepEqual(disp[0], { id, state: 'delivered', code: 200, reason: 'OK' });
   let got;
   acc.on('message', (msg) => { got = msg; });
-  t.ws.push({ sylkrtc: 'account-event', account: 'alice@sylk.test', event: 'message', message_id: 'M2', sender: { uri: 'bob@sylk.test' }, content: 'hi', content_type: 'text/plain', timestamp: 'T', disposition_notification: ['positive-delivery', 'display'] });
+  t.ws.push({ sylkrtc: 'account-event', account: 'alice@sylk.test', event: 'message', message_id: 'M2', sender: { uri: 'bob@sylk.test' }, content: 'hi', content_type: 'text/plain', timestamp: 'T', disposition_notification: ['positive-delivery', 'display'], metadata: '{"a":1}' });
   assert.equal(got.content, 'hi');
+  assert.equal(got.metadata, '{"a":1}');
   const dn = acc.sendDisposition('bob@sylk.test', 'M2', 'displayed');
   const d = await ackLast(t.ws, 'account-disposition-notification');
   await dn;

@@ -85,6 +85,20 @@ static void test_chat_encode(void)
 	}
 	cpim_msg_free(m);
 	free(out);
+	/* metadata: agp.Metadata in AG Projects' namespace, whatever prefix */
+	c.metadata = "{\"action\":\"start\",\"version\":\"2.0\"}";
+	m = NULL;
+	CHECK_INT(cpim_chat_encode(&out, &len, &c), 0);
+	CHECK(strstr(out, "NS: agp <urn:ag-projects:xml:ns:cpim>\r\n") != NULL);
+	CHECK(strstr(out, "agp.Metadata: {\"action\":\"start\",\"version\":\"2.0\"}\r\n") != NULL);
+	CHECK_INT(cpim_parse(&m, out, len), 0);
+	if (m)
+		CHECK_STR(cpim_msg_header(m, CPIM_NS_AGP, "Metadata"), c.metadata);
+	cpim_msg_free(m);
+	free(out);
+	c.metadata = "two\r\nlines";
+	CHECK_INT(cpim_chat_encode(&out, &len, &c), EINVAL);
+	c.metadata = NULL;
 	c.content_type = NULL;
 	CHECK_INT(cpim_chat_encode(&out, &len, &c), EINVAL);
 }

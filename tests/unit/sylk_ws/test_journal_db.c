@@ -175,10 +175,15 @@ static void test_add_keeps_one_copy(void)
 	CHECK_STR(column("bob@sylk.test", "m1", "content"), "hi");
 	CHECK_STR(column("alice@sylk.test", "m1", "direction"), "outgoing");
 	CHECK_STR(column("alice@sylk.test", "m1", "created"), "1796551200");
+	/* no metadata: the column's "" */
+	CHECK_STR(column("alice@sylk.test", "m1", "metadata"), "");
 	/* no transaction: each statement commits by itself */
 	e.message_id = "m2";
+	e.metadata = "{\"action\":\"start\",\"version\":\"2.0\"}";
 	CHECK_INT(journal_db_add(j, &e, 0), 0);
 	CHECK_STR(column("alice@sylk.test", "m2", "state"), "pending");
+	CHECK_STR(column("alice@sylk.test", "m2", "metadata"),
+		  "{\"action\":\"start\",\"version\":\"2.0\"}");
 	journal_db_close(j);
 }
 

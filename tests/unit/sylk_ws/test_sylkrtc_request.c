@@ -5,6 +5,7 @@
  * from Python reprs to JSON) and from the sylkRTC-2 reference.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -321,6 +322,55 @@ static void test_v2_session_requests(void)
 	}
 }
 
+/* account-message's metadata: kept as sent, "" or null is none; too long
+ * (in characters, not bytes) or with a line break refused by name */
+static void metadata_checks(void)
+{
+	static const char head[] =
+		"{\"sylkrtc\":\"account-message\",\"transaction\":\"t\",\"account\":\"a@x.org\","
+		"\"uri\":\"b@y.org\",\"message_id\":\"m\",\"content\":\"x\","
+		"\"content_type\":\"application/sylk-location-sharing\",\"timestamp\":\"now\","
+		"\"metadata\":";
+	struct sylkrtc_error err;
+	struct sylkrtc_request *r;
+	char *json = malloc(sizeof(head) + 3 * 4097 + 8);
+	size_t n;
+
+	if (!json)
+		return;
+	snprintf(json, sizeof(head) + 64, "%s\"{\\\"action\\\":\\\"start\\\"}\"}", head);
+	r = dec_ok(V2, json);
+	if (r) {
+		CHECK_STR(r->metadata, "{\"action\":\"start\"}");
+		sylkrtc_request_free(r);
+	}
+	for (int i = 0; i < 2; i++) {
+		snprintf(json, sizeof(head) + 8, "%s%s}", head, i ? "null" : "\"\"");
+		r = dec_ok(V2, json);
+		if (r) {
+			CHECK(r->metadata == NULL);
+			sylkrtc_request_free(r);
+		}
+	}
+	/* 4096 characters of three bytes each pass, one more does not */
+	n = (size_t)sprintf(json, "%s\"", head);
+	for (int i = 0; i < 4096; i++)
+		n += (size_t)sprintf(json + n, "\xe2\x9c\x93");
+	strcpy(json + n, "\"}");
+	r = dec_ok(V2, json);
+	if (r)
+		sylkrtc_request_free(r);
+	strcpy(json + n, "\xe2\x9c\x93\"}");
+	CHECK_INT(dec_bad(V2, json, &err), SYLKRTC_ERR_BAD_VALUE);
+	CHECK(strstr(err.text, "'metadata': longer than 4096 characters") != NULL);
+	snprintf(json, sizeof(head) + 16, "%s\"a\\nb\"}", head);
+	CHECK_INT(dec_bad(V2, json, &err), SYLKRTC_ERR_BAD_VALUE);
+	CHECK(strstr(err.text, "'metadata'") != NULL);
+	snprintf(json, sizeof(head) + 16, "%s{}}", head);
+	CHECK_INT(dec_bad(V2, json, &err), SYLKRTC_ERR_WRONG_TYPE);
+	free(json);
+}
+
 static void test_v2_messaging(void)
 {
 	struct sylkrtc_request *r;
@@ -334,8 +384,10 @@ static void test_v2_messaging(void)
 		CHECK_STR(r->uri, "b@y.org");
 		CHECK_STR(r->content, "");
 		CHECK_STR(r->content_type, "text/plain; charset=utf-8");
+		CHECK(r->metadata == NULL);
 		sylkrtc_request_free(r);
 	}
+	metadata_checks();
 
 	r = dec_ok(V2, "{\"sylkrtc\":\"account-disposition-notification\",\"transaction\":\"t\","
 		       "\"account\":\"a@x.org\",\"uri\":\"b@y.org\",\"message_id\":\"m\","
