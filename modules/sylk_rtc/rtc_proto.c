@@ -103,6 +103,8 @@ static void dispatch(int conn_id, const struct sylkrtc_request *req, const char 
 	case SYLKRTC_REQ_VIDEOROOM_MESSAGE:
 	case SYLKRTC_REQ_VIDEOROOM_COMPOSING_INDICATION:
 	case SYLKRTC_REQ_VIDEOROOM_TOGGLE_HAND:
+	case SYLKRTC_REQ_VIDEOROOM_REMOVE:
+	case SYLKRTC_REQ_VIDEOROOM_MUTE_PARTICIPANT:
 		if (!rtc_relay_forward(conn_id, req, text, len))
 			rtc_videoroom_request(conn_id, req);
 		return;

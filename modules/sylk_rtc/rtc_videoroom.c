@@ -882,6 +882,95 @@ static void mute_audio(int conn_id, const struct sylkrtc_request *req)
 	rtc_send_ack(conn_id, req->transaction);
 }
 
+/* Asks one browser of the room to mute or unmute its microphone (a
+ * mute-request it acts on itself, as SylkServer: the server keeps no mute
+ * state). Any participant may ask any other, as videoroom-mute-audio-
+ * participants asks everyone. */
+static void mute_participant(int conn_id, const struct sylkrtc_request *req)
+{
+	struct vr_room *r = NULL;
+	struct vr_pub *p = participant(conn_id, req, &r), *target = NULL;
+	char *json = NULL;
+
+	if (!p)
+		return;
+	for (struct vr_pub *o = r->pubs; o && !target; o = o->next)
+		if (o->accepted && !strcmp(o->id, req->participant_id))
+			target = o;
+	if (!target || target->conn_id < 0) {
+		rtc_unlock();
+		rtc_send_error(conn_id, req->transaction,
+			       target ? "Participant %s is not a browser of the room" :
+					"Unknown participant: %s",
+			       req->participant_id);
+		return;
+	}
+	LM_INFO("video room %s: %s asks %s to %s\n", r->uri, p->id, target->id,
+		req->muted ? "mute" : "unmute");
+	rtc_send_built(target->conn_id,
+		       sylkrtc_event_videoroom_mute_request(&json,
+							    rtc_conn_version(target->conn_id),
+							    target->id, req->muted, p->id),
+		       &json);
+	rtc_unlock();
+	rtc_send_ack(conn_id, req->transaction);
+}
+
+/* The outcome of removing @p who, to the requester's session. Lock held. */
+static void remove_status(int conn_id, const char *session, const char *who, int code,
+			  const char *reason)
+{
+	char *json = NULL;
+
+	rtc_send_built(conn_id,
+		       sylkrtc_event_videoroom_invite_status(
+			       &json, rtc_conn_version(conn_id), session, who,
+			       code == 200 ? "success" : "failed", code, reason),
+		       &json);
+}
+
+/* The room's browsers of each account named leave it, told "kicked" (as
+ * SylkServer: any participant may remove any other, and may join again
+ * after); the requester hears of each in invite-status. An account that
+ * is not a browser of the room (nobody, a SIP phone in its audio): failed
+ * 404; the requester's own account: failed 403. Lock held: the requester
+ * stays, so the room does not end here. */
+static void remove_participants(int conn_id, const struct sylkrtc_request *req)
+{
+	struct vr_room *r = NULL;
+	struct vr_pub *p = participant(conn_id, req, &r);
+
+	if (!p)
+		return;
+	for (size_t i = 0; i < req->participant_count; i++) {
+		const char *aor = req->participants[i];
+		int removed = 0;
+
+		if (!strcasecmp(aor, p->uri)) {
+			remove_status(conn_id, p->id, aor, 403, "Cannot remove yourself");
+			continue;
+		}
+		for (struct vr_pub *o = r->pubs, *next; o; o = next) {
+			next = o->next;
+			if (o->conn_id < 0 || strcasecmp(o->uri, aor) != 0)
+				continue;
+			LM_NOTICE("video room %s: %s (%s) removes %s (%s)\n", r->uri, p->id, p->uri,
+				  o->id, o->uri);
+			emit_state(o->conn_id, o->id, SYLKRTC_SESSION_TERMINATED, NULL, o,
+				   "kicked");
+			pub_leave(r, o, "removed");
+			removed++;
+		}
+		if (removed)
+			remove_status(conn_id, p->id, aor, 200, "OK");
+		else
+			remove_status(conn_id, p->id, aor, 404, "Not a participant of the room");
+	}
+	rtc_unlock();
+	flush();
+	rtc_send_ack(conn_id, req->transaction);
+}
+
 static void toggle_hand(int conn_id, const struct sylkrtc_request *req)
 {
 	struct vr_room *r = NULL;
@@ -986,6 +1075,8 @@ void rtc_videoroom_request(int conn_id, const struct sylkrtc_request *req)
 	case SYLKRTC_REQ_VIDEOROOM_CONFIGURE: configure(conn_id, req); return;
 	case SYLKRTC_REQ_VIDEOROOM_MUTE_AUDIO_PARTICIPANTS: mute_audio(conn_id, req); return;
 	case SYLKRTC_REQ_VIDEOROOM_TOGGLE_HAND: toggle_hand(conn_id, req); return;
+	case SYLKRTC_REQ_VIDEOROOM_REMOVE: remove_participants(conn_id, req); return;
+	case SYLKRTC_REQ_VIDEOROOM_MUTE_PARTICIPANT: mute_participant(conn_id, req); return;
 	case SYLKRTC_REQ_VIDEOROOM_INVITE: invite(conn_id, req); return;
 	case SYLKRTC_REQ_VIDEOROOM_MESSAGE: /* room chat: rtc_vrchat.c */
 	case SYLKRTC_REQ_VIDEOROOM_COMPOSING_INDICATION: rtc_vrchat_request(conn_id, req); return;

@@ -953,6 +953,33 @@ int sylkrtc_event_videoroom_mute_audio(char **jsonp, enum sylkrtc_version ver, c
 	return ev_finish(&e, jsonp);
 }
 
+int sylkrtc_event_videoroom_mute_request(char **jsonp, enum sylkrtc_version ver,
+					 const char *session, bool muted, const char *originator)
+{
+	struct ev e;
+
+	CHECK_OUT(jsonp);
+	room_begin(&e, ver, session, "mute-request");
+	ev_bool(&e, "muted", muted);
+	ev_need(&e, "originator", originator);
+	return ev_finish(&e, jsonp);
+}
+
+int sylkrtc_event_videoroom_invite_status(char **jsonp, enum sylkrtc_version ver,
+					  const char *session, const char *participant,
+					  const char *state, int code, const char *reason)
+{
+	struct ev e;
+
+	CHECK_OUT(jsonp);
+	room_begin(&e, ver, session, "invite-status");
+	ev_need(&e, "participant", participant);
+	ev_need(&e, "state", state);
+	ev_int(&e, "code", code);
+	ev_need(&e, "reason", reason);
+	return ev_finish(&e, jsonp);
+}
+
 int sylkrtc_event_videoroom_raised_hands(char **jsonp, enum sylkrtc_version ver,
 					 const char *session, const char *const *ids, size_t count)
 {

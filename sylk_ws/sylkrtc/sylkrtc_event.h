@@ -327,6 +327,17 @@ int sylkrtc_event_videoroom_message_delivery(char **jsonp, enum sylkrtc_version 
 int sylkrtc_event_videoroom_mute_audio(char **jsonp, enum sylkrtc_version ver, const char *session,
 				       const char *originator);
 
+/** "mute-request": @p originator (a participant's session id) asks the
+ *  participant of @p session to mute (or unmute) its microphone. */
+int sylkrtc_event_videoroom_mute_request(char **jsonp, enum sylkrtc_version ver,
+					 const char *session, bool muted, const char *originator);
+
+/** "invite-status": what became of asking for @p participant (an AOR) to
+ *  be removed: @p state "success" or "failed", with a SIP-style code. */
+int sylkrtc_event_videoroom_invite_status(char **jsonp, enum sylkrtc_version ver,
+					  const char *session, const char *participant,
+					  const char *state, int code, const char *reason);
+
 /** "raised-hands": the participant session ids with a raised hand, in order. */
 int sylkrtc_event_videoroom_raised_hands(char **jsonp, enum sylkrtc_version ver,
 					 const char *session, const char *const *ids, size_t count);

@@ -1036,6 +1036,18 @@ static int parse_videoroom_invite(struct parser *p, struct sylkrtc_request *r)
 			    &r->participant_count);
 }
 
+static int parse_mute_participant(struct parser *p, struct sylkrtc_request *r)
+{
+	bool has = false;
+
+	TRY(parse_session(p, r));
+	TRY(need_str(p, "participant_id", STR_ID, &r->participant_id));
+	TRY(get_bool_in(p, p->root, "muted", NULL, &has, &r->muted));
+	if (!has)
+		return fail(p, SYLKRTC_ERR_MISSING, "muted", "Missing mandatory field 'muted'");
+	return 0;
+}
+
 static int parse_videoroom_message(struct parser *p, struct sylkrtc_request *r)
 {
 	TRY(parse_session(p, r));
@@ -1092,7 +1104,8 @@ static const struct req_desc req_descs[SYLKRTC_REQ_COUNT] = {
 						   parse_account},
 	[SYLKRTC_REQ_ACCOUNT_UPDATE_ADDRESSBOOK] = {"account-update-addressbook", SYLKRTC_V2,
 						    parse_update_addressbook},
-	[SYLKRTC_REQ_LOOKUP_PUBLIC_KEY] = {"lookup-public-key", SYLKRTC_V2, parse_lookup_public_key},
+	[SYLKRTC_REQ_LOOKUP_PUBLIC_KEY] = {"lookup-public-key", SYLKRTC_V2,
+					   parse_lookup_public_key},
 
 	[SYLKRTC_REQ_SESSION_CREATE] = {"session-create", SYLKRTC_V1, parse_session_create},
 	[SYLKRTC_REQ_SESSION_ANSWER] = {"session-answer", SYLKRTC_V1, parse_session_sdp},
@@ -1125,6 +1138,10 @@ static const struct req_desc req_descs[SYLKRTC_REQ_COUNT] = {
 							   SYLKRTC_V2, parse_session},
 	[SYLKRTC_REQ_VIDEOROOM_TOGGLE_HAND] = {"videoroom-toggle-hand", SYLKRTC_V2,
 					       parse_toggle_hand},
+	/* the participants list of videoroom-invite: AORs, unique */
+	[SYLKRTC_REQ_VIDEOROOM_REMOVE] = {"videoroom-remove", SYLKRTC_V2, parse_videoroom_invite},
+	[SYLKRTC_REQ_VIDEOROOM_MUTE_PARTICIPANT] = {"videoroom-mute-participant", SYLKRTC_V2,
+						    parse_mute_participant},
 };
 
 const char *sylkrtc_req_type_name(enum sylkrtc_req_type type)

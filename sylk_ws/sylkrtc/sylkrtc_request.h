@@ -108,6 +108,8 @@ enum sylkrtc_req_type {
 	SYLKRTC_REQ_VIDEOROOM_COMPOSING_INDICATION,
 	SYLKRTC_REQ_VIDEOROOM_MUTE_AUDIO_PARTICIPANTS,
 	SYLKRTC_REQ_VIDEOROOM_TOGGLE_HAND,
+	SYLKRTC_REQ_VIDEOROOM_REMOVE,
+	SYLKRTC_REQ_VIDEOROOM_MUTE_PARTICIPANT,
 	SYLKRTC_REQ_COUNT
 };
 
@@ -221,6 +223,8 @@ struct sylkrtc_header {
  *   videoroom-composing-indication    session, composing, refresh?
  *   videoroom-mute-audio-participants session
  *   videoroom-toggle-hand             session, session_id?
+ *   videoroom-remove                  session, participants
+ *   videoroom-mute-participant        session, participant_id, muted
  *
  * ("?" = optional: NULL / 0 / has_ flag false when absent)
  */
@@ -239,6 +243,8 @@ struct sylkrtc_request {
 	const char *feed;
 	const char *publisher;
 	const char *session_id; /**< videoroom-toggle-hand target       */
+	const char *participant_id; /**< videoroom-mute-participant target */
+	bool muted;                 /**< videoroom-mute-participant       */
 	const char *message_id;
 
 	/* account-add */

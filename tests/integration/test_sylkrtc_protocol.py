@@ -31,7 +31,8 @@ V2_ONLY = ["account-devicetoken", "account-message", "account-disposition-notifi
            "videoroom-feed-attach", "videoroom-feed-answer", "videoroom-feed-detach",
            "videoroom-session-trickle", "videoroom-session-update", "videoroom-configure",
            "videoroom-invite", "videoroom-message", "videoroom-composing-indication",
-           "videoroom-mute-audio-participants", "videoroom-toggle-hand"]
+           "videoroom-mute-audio-participants", "videoroom-toggle-hand", "videoroom-remove",
+           "videoroom-mute-participant"]
 
 
 @pytest.fixture

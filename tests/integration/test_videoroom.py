@@ -230,6 +230,59 @@ def test_configure_mute_hands_and_invite(server, rtpengine, people):
         carol.close()
 
 
+def test_a_participant_mutes_and_removes_another(server, rtpengine, people):
+    """The Sylk mobile app's moderation (videoroom-mute-participant,
+    videoroom-remove), as SylkServer: carol asks alice to mute (alice's
+    client mutes itself), then removes bob: bob's session ends "kicked",
+    the others see him leave, his call leaves rtpengine, carol hears how it
+    went for each name she gave; bob may join again."""
+    alice, bob, carol = people("alice"), people("bob"), people("carol")
+    for p in (alice, bob, carol):
+        p.join()
+    alice.attach(bob)
+    alice.sees_and_hears(bob)
+    c = carol.client
+
+    c.expect_ack("videoroom-mute-participant", session=carol.session,
+                 participant_id=alice.session, muted=True)
+    ask = vr_event(alice.client, alice.session, "mute-request")
+    assert ask["muted"] is True and ask["originator"] == carol.session
+    c.expect_ack("videoroom-mute-participant", session=carol.session,
+                 participant_id=alice.session, muted=False)
+    assert vr_event(alice.client, alice.session, "mute-request")["muted"] is False
+    err = c.request("videoroom-mute-participant", session=carol.session,
+                    participant_id="nobody-pub", muted=True)
+    assert err["sylkrtc"] == "error" and err["error"] == "Unknown participant: nobody-pub"
+    err = c.request("videoroom-mute-participant", session=carol.session,
+                    participant_id=alice.session)
+    assert err["sylkrtc"] == "error" and "'muted'" in err["error"]
+
+    calls = len(room_calls(rtpengine))
+    nobody = f"nobody@{SIP_DOMAIN}"
+    c.expect_ack("videoroom-remove", session=carol.session,
+                 participants=[bob.aor, nobody, carol.aor])
+    ended = vr_event(bob.client, bob.session, "session-state", state="terminated")
+    assert ended["reason"] == "kicked"
+    for p in (alice, carol):
+        assert vr_event(p.client, p.session, "publishers-left")["publishers"] == [bob.session]
+    status = {}
+    for _ in range(3):
+        ev = c.wait_event(lambda e: e.get("event") == "invite-status"
+                          and e.get("participant") not in status, 5)
+        assert ev["session"] == carol.session
+        status[ev["participant"]] = (ev["state"], ev["code"])
+    assert status == {bob.aor: ("success", 200), nobody: ("failed", 404),
+                      carol.aor: ("failed", 403)}
+    # bob's call goes from rtpengine (alice's feed of him was a subscription in it)
+    wait_until(lambda: len(room_calls(rtpengine)) == calls - 1, 5, what="bob's call deleted")
+    assert bob.client.request("videoroom-toggle-hand", session=bob.session)["error"] == \
+        f"Unknown room session: {bob.session}"
+
+    again = people("bob")
+    again.join()
+    assert sorted(p["id"] for p in again.initial) == sorted([alice.session, carol.session])
+
+
 def test_bad_requests_get_sylkservers_errors(server, rtpengine, people):
     alice, bob = people("alice"), people("bob")
     a = alice.client

@@ -25,6 +25,7 @@ import uuid
 import pytest
 
 from sylktest.msrp import random_id
+from sylktest.processes import wait_until
 from sylktest.server import SIP_DOMAIN
 
 
@@ -125,6 +126,23 @@ def test_two_chromium_pages_see_each_other(server, browser):
         for page in (alice, bob):
             (feed,) = room_stats(page)["feeds"]
             assert feed["pc"] == "connected" and feed["audioBytes"] > 0, feed
+
+        # the Sylk mobile app's moderation: alice asks bob to mute, then
+        # removes him; his page's session ends "kicked", hers drops his feed
+        mark = bob.mark()
+        assert alice.request({"sylkrtc": "videoroom-mute-participant", "session": a_session,
+                              "participant_id": b_session, "muted": True})["sylkrtc"] == "ack"
+        ask = room_event(bob, "mute-request", mark, session=b_session)
+        assert ask["muted"] is True and ask["originator"] == a_session
+        marks = alice.mark(), bob.mark()
+        assert alice.request({"sylkrtc": "videoroom-remove", "session": a_session,
+                              "participants": [bob.account]})["sylkrtc"] == "ack"
+        room_event(bob, "session-state", marks[1], session=b_session, state="terminated",
+                   reason="kicked")
+        assert room_event(alice, "publishers-left", marks[0])["publishers"] == [b_session]
+        status = room_event(alice, "invite-status", marks[0], participant=bob.account)
+        assert (status["state"], status["code"]) == ("success", 200)
+        wait_until(lambda: room_stats(alice)["feeds"] == [], 10, what="alice's feed of bob gone")
     finally:
         alice.close()
         bob.close()

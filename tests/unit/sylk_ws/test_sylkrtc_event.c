@@ -671,6 +671,24 @@ static void test_videoroom(void)
 	CHECK_INT(sylkrtc_event_videoroom_mute_audio(&s, V2, "pub1", "pub2"), 0);
 	EXPECT(s, -1, {"event", "mute-audio"}, {"originator", "pub2"});
 
+	CHECK_INT(sylkrtc_event_videoroom_mute_request(&s, V2, "pub1", true, "pub2"), 0);
+	o = parse(s);
+	MEMBERS(o, -1, {"sylkrtc", "videoroom-event"}, {"session", "pub1"},
+		{"event", "mute-request"}, {"originator", "pub2"});
+	CHECK(json_object_get_boolean(at(o, "muted")));
+	json_object_put(o);
+	free(s);
+
+	CHECK_INT(sylkrtc_event_videoroom_invite_status(&s, V2, "pub1", "bob@x.org", "failed", 404,
+							"Not a participant of the room"),
+		  0);
+	o = parse(s);
+	MEMBERS(o, -1, {"event", "invite-status"}, {"participant", "bob@x.org"},
+		{"state", "failed"}, {"reason", "Not a participant of the room"});
+	CHECK_INT(json_object_get_int(at(o, "code")), 404);
+	json_object_put(o);
+	free(s);
+
 	CHECK_INT(sylkrtc_event_videoroom_raised_hands(&s, V2, "pub1", ids, 0), 0);
 	o = parse(s);
 	CHECK_STR(str_at(o, "event"), "raised-hands");
@@ -681,6 +699,7 @@ static void test_videoroom(void)
 	/* no video rooms in sylkRTC-1 */
 	CHECK_INT(sylkrtc_event_videoroom_raised_hands(&s, V1, "pub1", ids, 1), ENOTSUP);
 	CHECK_INT(sylkrtc_event_videoroom_mute_audio(&s, V1, "pub1", "pub2"), ENOTSUP);
+	CHECK_INT(sylkrtc_event_videoroom_mute_request(&s, V1, "pub1", false, "pub2"), ENOTSUP);
 	CHECK_INT(sylkrtc_event_videoroom_feed_attached(&s, V2, "pub1", "f1", NULL), EINVAL);
 	CHECK_INT(sylkrtc_event_videoroom_raised_hands(&s, V2, "pub1", NULL, 2), EINVAL);
 }

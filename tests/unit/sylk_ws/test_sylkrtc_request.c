@@ -617,6 +617,42 @@ static void test_v2_videoroom(void)
 		CHECK_STR(r->session_id, "pub2");
 		sylkrtc_request_free(r);
 	}
+	/* the Sylk mobile app's moderation */
+	r = dec_ok(V2,
+		   "{\"sylkrtc\":\"videoroom-remove\",\"transaction\":\"t\",\"session\":\"pub1\","
+		   "\"participants\":[\"sip:bob@x.org\",\"carol@x.org\"]}");
+	if (r) {
+		CHECK_INT(r->type, SYLKRTC_REQ_VIDEOROOM_REMOVE);
+		CHECK_INT((long)r->participant_count, 2L);
+		if (r->participant_count == 2) {
+			CHECK_STR(r->participants[0], "bob@x.org");
+			CHECK_STR(r->participants[1], "carol@x.org");
+		}
+		sylkrtc_request_free(r);
+	}
+	r = dec_ok(V2, "{\"sylkrtc\":\"videoroom-mute-participant\",\"transaction\":\"t\","
+		       "\"session\":\"pub1\",\"participant_id\":\"pub2\",\"muted\":false}");
+	if (r) {
+		CHECK_INT(r->type, SYLKRTC_REQ_VIDEOROOM_MUTE_PARTICIPANT);
+		CHECK_STR(r->participant_id, "pub2");
+		CHECK(!r->muted);
+		sylkrtc_request_free(r);
+	}
+	{
+		struct sylkrtc_error err;
+
+		CHECK_INT(dec_bad(V2,
+				  "{\"sylkrtc\":\"videoroom-mute-participant\",\"transaction\":"
+				  "\"t\",\"session\":\"pub1\",\"participant_id\":\"pub2\"}",
+				  &err),
+			  SYLKRTC_ERR_MISSING);
+		CHECK(strstr(err.text, "'muted'") != NULL);
+		CHECK_INT(dec_bad(V2,
+				  "{\"sylkrtc\":\"videoroom-remove\",\"transaction\":\"t\","
+				  "\"session\":\"pub1\",\"participants\":\"b@x.org\"}",
+				  &err),
+			  SYLKRTC_ERR_WRONG_TYPE);
+	}
 }
 
 /* ---- leniency that is deliberate ------------------------------------------------ */
@@ -823,6 +859,8 @@ static void test_err_version(void)
 		"videoroom-composing-indication",
 		"videoroom-mute-audio-participants",
 		"videoroom-toggle-hand",
+		"videoroom-remove",
+		"videoroom-mute-participant",
 	};
 	struct sylkrtc_error err;
 	char buf[200];
