@@ -99,6 +99,32 @@ def test_a_browser_whose_connection_drops_leaves_the_room_on_the_other_node(node
     wait_until(lambda: len(room_calls(a.rtpengine)) == 1, 5, what="bob's call deleted")
 
 
+def test_moderation_reaches_a_browser_of_the_other_node(nodes, people):
+    """bob, whose WebSocket is on b, asks alice (on the home) to mute, and
+    alice removes him: his session ends "kicked" on b, his call leaves the
+    home's rtpengine, and his later requests get the home's error."""
+    a, b, _c = nodes
+    room = f"moderated@videoconference.{SIP_DOMAIN}"
+    alice, bob = people(a, "alice", room), people(b, "bob", room)
+    alice.join()
+    bob.join()
+    vr_event(alice.client, alice.session, "publishers-joined")
+    bob.client.expect_ack("videoroom-mute-participant", session=bob.session,
+                          participant_id=alice.session, muted=True)
+    ask = vr_event(alice.client, alice.session, "mute-request")
+    assert ask["muted"] is True and ask["originator"] == bob.session
+
+    alice.client.expect_ack("videoroom-remove", session=alice.session, participants=[bob.aor])
+    ended = vr_event(bob.client, bob.session, "session-state", state="terminated")
+    assert ended["reason"] == "kicked"
+    assert vr_event(alice.client, alice.session, "publishers-left")["publishers"] == \
+        [bob.session]
+    wait_until(lambda: len(room_calls(a.rtpengine)) == 1, 5, what="bob's call deleted")
+    reply = bob.client.request("videoroom-toggle-hand", session=bob.session)
+    assert reply["sylkrtc"] == "error"
+    assert reply["error"] == f"Unknown room session: {bob.session}"
+
+
 def test_requests_for_an_unknown_session_get_the_homes_error(nodes, people):
     """a relayed request the home refuses comes back as the usual error"""
     a, b, _c = nodes
