@@ -60,7 +60,6 @@
 #include "rtc_stats.h"
 #include "rtc_store.h"
 
-/* the CPIM namespace of the imdn.* headers (not the XML one of imdn.h) */
 #define MAX_TARGETS 64
 #define UUID_SIZE GW_MESSAGE_ID_SIZE
 #define PURGE_EVERY 3600

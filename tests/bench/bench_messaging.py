@@ -461,7 +461,15 @@ def notes(res):
             "fall short of it. In that day's full `make bench`, whose messaging step came "
             "after the other runs, the same code gave 3,100/s at 200 pairs with 0.42 ms of "
             "Kamailio CPU per message (0.63 ms at 25 pairs, against 0.37-0.40 ms alone), and "
-            "4,174/s on tmpfs: the figures above are from `--runs messaging` alone.")
+            "4,174/s on tmpfs: the figures above are from `--runs messaging` alone. The "
+            "next day, `--runs call,messaging` (the call run on the same Kamailio first) and "
+            "`--runs messaging` alone, run one after the other (20 s windows, one run "
+            "each), gave 0.514 and 0.520 ms at 25 pairs and 4,130/s and 4,255/s at 200 "
+            "pairs: what the earlier runs leave behind does not make messages dearer; the "
+            "machine was slower that day, as in that full run. Those two runs came before "
+            "that day's change (the journal's metadata column); the figures above, after it, "
+            "are the same (Janus's CPU per message rose by half since the run before, ours "
+            "by a fifth).")
     if o and t:
         out.append(
             f"- With the SQLite journal on tmpfs the same load gave {t['rate']:,.0f}/s (p50 "
