@@ -90,10 +90,29 @@ static int ms_since(const struct timespec *t0)
 	return (int)((now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
+/* A journal made by an older version gets its new columns before any
+ * process reads it (the Debian service does not run the setup). */
+static void upgrade(void)
+{
+	char file[1024], why[256];
+	bool upgraded = false;
+	int err;
+
+	if (journal_db_path_of_url(rtc_cfg.db_url, file, sizeof(file)) != 0)
+		return;
+	err = journal_db_upgrade(file, &upgraded, why, sizeof(why));
+	if (err)
+		LM_ERR("cannot give the journal in %s its new columns: %s\n", file,
+		       why[0] ? why : sylk_strerror(err));
+	else if (upgraded)
+		LM_NOTICE("the journal in %s gained the column metadata\n", file);
+}
+
 int rtc_journal_init(void)
 {
 	if (!rtc_db_enabled() || !rtc_db_is_sqlite() || !rtc_db_has_sql())
 		return 0;
+	upgrade();
 	queue = shm_malloc(sizeof(*queue));
 	if (!queue) {
 		SHM_MEM_ERROR;

@@ -196,6 +196,45 @@ out:
 	return err;
 }
 
+int journal_db_upgrade(const char *path, bool *upgraded, char *why, size_t why_size)
+{
+	static const char probe[] = "SELECT metadata FROM sylk_messages LIMIT 0";
+	static const char add[] =
+		"ALTER TABLE sylk_messages ADD COLUMN metadata TEXT NOT NULL DEFAULT ''";
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int err = 0;
+
+	if (why && why_size)
+		why[0] = '\0';
+	if (upgraded)
+		*upgraded = false;
+	if (!path || !*path)
+		return EINVAL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		err = db && sqlite3_errcode(db) == SQLITE_CANTOPEN ? ENOENT : EIO;
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, probe, -1, &s, NULL) == SQLITE_OK)
+		goto out; /* the column is there */
+	if (!strstr(sqlite3_errmsg(db), "no such column"))
+		goto out; /* no journal table: the setup's business */
+	if (sqlite3_exec(db, add, NULL, NULL, NULL) != SQLITE_OK) {
+		err = EIO;
+		goto out;
+	}
+	if (upgraded)
+		*upgraded = true;
+out:
+	if (err && why && why_size)
+		snprintf(why, why_size, "%s", db ? sqlite3_errmsg(db) : "out of memory");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return err;
+}
+
 void journal_db_close(struct journal_db *j)
 {
 	if (!j)

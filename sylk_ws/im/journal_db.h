@@ -46,6 +46,13 @@ struct journal_entry {
  * @return 0, EINVAL (not an SQLite URL, or no file in it), ENAMETOOLONG */
 int journal_db_path_of_url(const char *url, char *out, size_t size);
 
+/** Gives a journal made before a column existed (metadata) that column,
+ * keeping its rows; nothing when it has it, or has no journal table at
+ * all. For the server's start, before any process reads the table (the
+ * package's service does not run the setup, which does the same).
+ * @return 0, ENOENT (no such file), EIO (@p why says what SQLite said) */
+int journal_db_upgrade(const char *path, bool *upgraded, char *why, size_t why_size);
+
 /** Opens @p path (an existing database with the journal's table); on
  * failure @p why (may be NULL) says what SQLite said.
  * @return 0, EINVAL, ENOENT (no such file or table), ENOMEM, EIO */

@@ -506,6 +506,38 @@ def test_setup_gives_an_older_journal_the_metadata_column_and_keeps_its_rows(tmp
     db.close()
 
 
+def test_the_server_gives_an_older_journal_the_metadata_column_itself(tmp_path, rtpengine):
+    """An upgraded Debian package starts on the database the older version
+    made, without the setup: the module adds the column before any process
+    reads the journal, the old messages still sync, new ones keep their
+    metadata."""
+    workdir = str(tmp_path)
+    state = os.path.join(workdir, "state")
+    subprocess.run([os.path.join(os.path.dirname(__file__), "..", "..", "packaging",
+                                 "setup-runtime.sh"), state, SIP_DOMAIN],
+                   check=True, stdout=subprocess.DEVNULL)
+    db = sqlite3.connect(os.path.join(state, "sylk.sqlite"))
+    db.execute("ALTER TABLE sylk_messages DROP COLUMN metadata")
+    db.execute("INSERT INTO sylk_messages (account, contact, direction, message_id, "
+               "content_type, content, msg_timestamp, state, created) VALUES (?, ?, "
+               "'incoming', 'old-1', 'text/plain', 'from before', '2026-01-01T00:00:00Z', "
+               "'received', ?)", (BOB, ALICE, int(time.time())))
+    db.commit()
+    db.close()
+    k = Kamailio(workdir, rtpengine, setup=False)
+    try:
+        assert "gained the column metadata" in k.process.log()
+        meta = location_envelope("start")
+        with device(k, "alice") as alice, device(k, "bob") as bob:
+            mid = send(alice, ALICE, BOB, "-----BEGIN PGP MESSAGE-----", LOCATION, metadata=meta)
+            assert wait_message(bob, mid)["metadata"] == meta
+            kept = {m["message_id"]: m for m in sync(bob, BOB)}
+            assert kept["old-1"]["content"] == "from before" and "metadata" not in kept["old-1"]
+            assert kept[mid]["metadata"] == meta
+    finally:
+        k.stop()
+
+
 def test_metadata_crosses_to_a_sip_phone_and_back_in_cpim(server, workdir):
     """A Sylk app on SIP (or another SylkServer) reads the envelope from
     the CPIM header agp.Metadata: alice's browser's share reaches carol's

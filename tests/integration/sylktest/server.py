@@ -78,13 +78,16 @@ class Rtpengine:
 
 
 class Kamailio:
-    """kamailio with the default config; `defines` adds or overrides -A values."""
+    """kamailio with the default config; `defines` adds or overrides -A values.
+    `setup=False` starts it on the state directory as it is (the Debian
+    service does not run the setup either)."""
 
-    def __init__(self, workdir, rtpengine, defines=None, shm_mb=160):
+    def __init__(self, workdir, rtpengine, defines=None, shm_mb=160, setup=True):
         self.workdir = workdir
         self.state_dir = os.path.join(workdir, "state")
-        subprocess.run([os.path.join(TOP, "packaging", "setup-runtime.sh"),
-                        self.state_dir, SIP_DOMAIN], check=True, stdout=subprocess.DEVNULL)
+        if setup:
+            subprocess.run([os.path.join(TOP, "packaging", "setup-runtime.sh"),
+                            self.state_dir, SIP_DOMAIN], check=True, stdout=subprocess.DEVNULL)
         self.sip_port = free_port()
         self.sips_port = free_port()
         self.internal_port = free_port()

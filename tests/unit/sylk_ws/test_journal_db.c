@@ -240,6 +240,21 @@ static void test_schema_upgrade_and_count_plan(void)
 			 "INSERT INTO sylk_messages (account, contact, direction, message_id, "
 			 "content_type, content, msg_timestamp, created) VALUES ('a@x', 'b@x', "
 			 "'incoming', 'm1', 'text/plain', 'kept', 't', 1)");
+	sqlite3_close(db);
+	{
+		/* the server's own start adds the new column, once, rows kept */
+		bool upgraded = false;
+		struct journal_db *j = NULL;
+
+		CHECK_INT(journal_db_open(&j, old_path, &opts, NULL, 0), ENOENT);
+		CHECK_INT(journal_db_upgrade(old_path, &upgraded, NULL, 0), 0);
+		CHECK(upgraded);
+		CHECK_INT(journal_db_upgrade(old_path, &upgraded, NULL, 0), 0);
+		CHECK(!upgraded);
+		CHECK_INT(journal_db_upgrade("/nonexistent/x.sqlite", &upgraded, NULL, 0), ENOENT);
+	}
+	CHECK_INT(sqlite3_open(old_path, &db), SQLITE_OK);
+	CHECK_STR(text_rows(db, "SELECT metadata FROM sylk_messages", 0, got, sizeof(got)), ";");
 	apply_schema(db);
 	apply_schema(db); /* every start applies it again */
 	text_rows(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND "
