@@ -353,3 +353,39 @@ def test_browser_calls_browser_audio_both_ways(server, rtpengine):
         assert ended["reason"] == "Call ended by the remote party"
     wait_until(lambda: gateway_sessions(server) == 0, 5, what="gateway sessions gone")
     wait_until(lambda: not rtpengine_calls(rtpengine), 5, what="rtpengine calls deleted")
+
+
+def test_chat_inside_a_call_between_two_browsers_keeps_its_metadata(server, rtpengine):
+    """Two browsers in a call chat inside it both ways (in-dialog MESSAGE in
+    CPIM, gateway -> proxy -> gateway), each text with its metadata, as the
+    Sylk apps send their capabilities or ZRTP signals."""
+    alice = SylkRtcClient(server.http_port, version=2)
+    alice.register("alice")
+    bob = SylkRtcClient(server.http_port, version=2)
+    bob.register("bob")
+    with alice, bob, WebRtcPeer(tone_hz=600) as a_peer, WebRtcPeer(tone_hz=900) as b_peer:
+        alice.expect_ack("session-create", account=ALICE, session="chat-call", uri=BOB,
+                         sdp=a_peer.create_offer())
+        incoming = bob.wait_incoming_session(BOB, timeout=10)
+        bob.expect_ack("session-answer", session=incoming["session"],
+                       sdp=b_peer.accept_offer(incoming["sdp"]))
+        a_peer.set_answer(alice.wait_session_state("chat-call", "accepted", timeout=10)["sdp"])
+        alice.wait_session_state("chat-call", "established", timeout=10)
+        bob.wait_session_state(incoming["session"], "established", timeout=10)
+
+        for sender, s_session, receiver, r_session, meta in (
+                (alice, "chat-call", bob, incoming["session"], '{"version":1,"from":"alice"}'),
+                (bob, incoming["session"], alice, "chat-call", '{"version":1,"from":"bob"}')):
+            mid = f"m-{meta[-7:-2]}"
+            sender.expect_ack("session-message", session=s_session, message_id=mid,
+                              content="hello in the call", content_type="text/plain",
+                              timestamp="2026-12-07T10:00:00Z", metadata=meta)
+            got = receiver.wait_event(lambda e: e.get("sylkrtc") == "session-event"
+                                      and e.get("session") == r_session
+                                      and e.get("event") == "message", 10)
+            assert got["content"] == "hello in the call" and got["metadata"] == meta, got
+            assert got["message_id"] == mid
+
+        alice.expect_ack("session-terminate", session="chat-call")
+        bob.wait_session_state(incoming["session"], "terminated", timeout=10)
+    wait_until(lambda: not rtpengine_calls(rtpengine), 10, what="rtpengine calls deleted")
