@@ -32,7 +32,6 @@
 #include "modules/tm/h_table.h"
 
 #include "sylk_ws/base/clock.h"
-#include "sylk_ws/base/utf8.h"
 #include "sylk_ws/im/cpim.h"
 #include "sylk_ws/sip/gateway_sip.h"
 #include "sylk_ws/sip/sip_fields.h"
@@ -1338,8 +1337,11 @@ static void remote_message(struct sip_msg *msg, struct rtc_session *s)
 		id = cpim_msg_header(cpim, CPIM_NS_IMDN, "Message-ID");
 		if (id)
 			sylk_copy(mid, sizeof(mid), id, strlen(id));
-		found = cpim_msg_header(cpim, CPIM_NS_AGP, "Metadata");
-		if (found && *found && utf8_chars(found, strlen(found)) <= SYLKRTC_METADATA_MAX)
+		if (cpim_msg_metadata(cpim, SYLKRTC_METADATA_MAX, &found) == EFBIG)
+			LM_INFO("session %s: metadata of message %s left out: longer than %d "
+				"characters\n",
+				s->id, mid, SYLKRTC_METADATA_MAX);
+		if (found)
 			meta = strdup(found);
 		free(text);
 		text = strdup((const char *)cpim->body);

@@ -37,7 +37,6 @@
 #include "sylk_ws/base/clock.h"
 #include "sylk_ws/base/error.h"
 #include "sylk_ws/base/log_window.h"
-#include "sylk_ws/base/utf8.h"
 #include "sylk_ws/im/cpim.h"
 #include "sylk_ws/im/disposition.h"
 #include "sylk_ws/im/gateway_im.h"
@@ -1121,12 +1120,9 @@ static int unwrap_cpim(struct incoming *in, size_t len)
 	if (in->cpim->has_from && in->cpim->from.display)
 		sylk_copy(in->display, sizeof(in->display), in->cpim->from.display,
 			  strlen(in->cpim->from.display));
-	v = cpim_msg_header(in->cpim, CPIM_NS_AGP, "Metadata");
-	if (v && utf8_chars(v, strlen(v)) > SYLKRTC_METADATA_MAX)
+	if (cpim_msg_metadata(in->cpim, SYLKRTC_METADATA_MAX, &in->metadata) == EFBIG)
 		LM_INFO("metadata of message %s left out: longer than %d characters\n",
 			in->message_id, SYLKRTC_METADATA_MAX);
-	else if (v && *v)
-		in->metadata = v;
 	return 0;
 }
 

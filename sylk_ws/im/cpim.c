@@ -11,6 +11,7 @@
 #include "sylk_ws/base/sbuf.h"
 #include "sylk_ws/base/str.h"
 #include "sylk_ws/im/cpim.h"
+#include "sylk_ws/base/utf8.h"
 #include "sylk_ws/im/utf8_text.h"
 
 /* ---- character classes ---------------------------------------------------- */
@@ -1016,6 +1017,19 @@ int cpim_chat_encode(char **outp, size_t *lenp, const struct cpim_chat *c)
 		err = cpim_encode(m, outp, lenp);
 	cpim_msg_free(m);
 	return err;
+}
+
+int cpim_msg_metadata(const struct cpim_msg *m, size_t max_chars, const char **out)
+{
+	const char *v = cpim_msg_header(m, CPIM_NS_AGP, "Metadata");
+
+	*out = NULL;
+	if (!v || !*v)
+		return 0;
+	if (utf8_chars(v, strlen(v)) > max_chars)
+		return EFBIG;
+	*out = v;
+	return 0;
 }
 
 int cpim_datetime_parse(const char *s, time_t *t)

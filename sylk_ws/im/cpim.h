@@ -142,6 +142,11 @@ struct cpim_chat {
  * (a metadata value with a line break among them) or ENOMEM. */
 int cpim_chat_encode(char **outp, size_t *lenp, const struct cpim_chat *c);
 
+/* A chat message's agp.Metadata into *@p out (NULL when it has none or
+ * an empty one): 0, or EFBIG when it is longer than @p max_chars
+ * characters (*out NULL: left out, as SylkServer drops it). */
+int cpim_msg_metadata(const struct cpim_msg *m, size_t max_chars, const char **out);
+
 /* The instant an RFC 3339 date-time names (its offset applied); EINVAL
  * when cpim_datetime_valid() refuses it. */
 int cpim_datetime_parse(const char *s, time_t *t);

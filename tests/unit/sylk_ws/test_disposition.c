@@ -92,8 +92,16 @@ static void test_chat_encode(void)
 	CHECK(strstr(out, "NS: agp <urn:ag-projects:xml:ns:cpim>\r\n") != NULL);
 	CHECK(strstr(out, "agp.Metadata: {\"action\":\"start\",\"version\":\"2.0\"}\r\n") != NULL);
 	CHECK_INT(cpim_parse(&m, out, len), 0);
-	if (m)
+	if (m) {
+		const char *got = NULL;
+
 		CHECK_STR(cpim_msg_header(m, CPIM_NS_AGP, "Metadata"), c.metadata);
+		CHECK_INT(cpim_msg_metadata(m, 4096, &got), 0);
+		CHECK_STR(got, c.metadata);
+		/* one character too many: left out */
+		CHECK_INT(cpim_msg_metadata(m, strlen(c.metadata) - 1, &got), EFBIG);
+		CHECK(got == NULL);
+	}
 	cpim_msg_free(m);
 	free(out);
 	c.metadata = "two\r\nlines";
