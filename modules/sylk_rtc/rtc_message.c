@@ -55,6 +55,7 @@
 #include "rtc_message.h"
 #include "rtc_msgstore.h"
 #include "rtc_push.h"
+#include "rtc_vouch.h"
 #include "rtc_sip.h"
 #include "rtc_stats.h"
 #include "rtc_store.h"
@@ -165,7 +166,8 @@ struct out_msg {
 	unsigned nc;
 	unsigned cseq;
 	int auth_tries;
-	bool report; /* journal state and disposition-notification */
+	bool vouched; /* carries X-Sylk-Vouch (rtc_vouch.h) */
+	bool report;  /* journal state and disposition-notification */
 	size_t body_len;
 	char body[];
 };
@@ -186,6 +188,8 @@ static int out_send(struct out_msg *m, struct sip_msg *challenge)
 	d->loc_seq.value = m->cseq;
 	if (rtc_append(hdrs, sizeof(hdrs), "Content-Type: %s\r\nUser-Agent: %s\r\n%s",
 		       m->content_type, rtc_cfg.user_agent, m->extra) < 0)
+		goto out;
+	if (m->vouched && rtc_vouch_append(hdrs, sizeof(hdrs)) < 0)
 		goto out;
 	if (challenge) {
 		if (rtc_sip_authorize_keep(hdrs, sizeof(hdrs), challenge, "MESSAGE", &d->rem_target,
@@ -293,6 +297,7 @@ struct out_req {
 	const char *content_type, *extra;
 	const char *body;
 	size_t body_len;
+	bool vouched; /* the sender proved itself (rtc_vouch_for() decides) */
 	bool report;
 };
 
@@ -319,6 +324,7 @@ static struct out_msg *out_prepare(const struct out_req *r)
 	if (r->extra)
 		sylk_copy(m->extra, sizeof(m->extra), r->extra, strlen(r->extra));
 	m->cseq = 1;
+	m->vouched = r->vouched && rtc_vouch_for(r->from);
 	m->report = r->report;
 	memcpy(m->body, r->body, r->body_len);
 	m->body[r->body_len] = '\0';
@@ -384,7 +390,8 @@ static void server_message(const char *from, const char *to, const char *user, c
 			    .content_type = content_type,
 			    .extra = extra,
 			    .body = body,
-			    .body_len = strlen(body)};
+			    .body_len = strlen(body),
+			    .vouched = true};
 
 	make_uuid(id);
 	now_iso(ts, sizeof(ts));
@@ -715,6 +722,7 @@ static void account_message(int conn_id, const struct sylkrtc_request *req)
 				    .content_type = "message/cpim",
 				    .body = body,
 				    .body_len = len,
+				    .vouched = true,
 				    .report = true};
 
 		o = outgoing_new(conn_id, req, &r);
@@ -777,7 +785,8 @@ static void account_disposition(int conn_id, const struct sylkrtc_request *req)
 				    .timestamp = req->timestamp,
 				    .content_type = "message/cpim",
 				    .body = body,
-				    .body_len = len};
+				    .body_len = len,
+				    .vouched = true};
 
 		if (out_message(&r) != 0) {
 			rtc_send_error(conn_id, req->transaction, "Cannot send the notification");
@@ -1291,17 +1300,6 @@ static int store_incoming(const struct incoming *in)
  * copy and the sender's browsers a sync "add" marked server_generated, as
  * their own sends from another browser give them. A browser's send was
  * journalled before it left (EEXIST here: nothing more to do). */
-/* Sent by this gateway itself (it sends to its outbound_socket): a
- * browser's message, journalled before it left. */
-static bool from_gateway(const struct sip_msg *msg)
-{
-	const struct socket_info *si = msg->rcv.bind_address;
-	size_t n = strlen(rtc_cfg.outbound_socket);
-
-	return n && si && si->sockname.len == (int)n &&
-	       !memcmp(si->sockname.s, rtc_cfg.outbound_socket, n);
-}
-
 static void journal_sent_by_sip_device(const struct incoming *in)
 {
 	struct msgstore_row row;
@@ -1321,8 +1319,8 @@ static void journal_sent_by_sip_device(const struct incoming *in)
 /* A SIP device of a local user asks for the public key of the request's
  * To: the key the server keeps goes back as a text/pgp-public-key MESSAGE
  * from the key's owner, as SylkServer answers it. The proxy lets it pass
- * with that From for the X-Sylk-Key-Lookup mark, which only this gateway's
- * internal socket may carry (route[AUTH]). Answered only for requesters of
+ * with that From, without the owner's credentials, for the gateway's
+ * X-Sylk-Vouch (rtc_vouch.h, route[AUTH]). Answered only for requesters of
  * the owner's domain (their From was authenticated): a stranger cannot
  * make the server send MESSAGEs to addresses of its choice. */
 static int answer_key_lookup(struct sip_msg *msg, const struct incoming *in)
@@ -1345,7 +1343,7 @@ static int answer_key_lookup(struct sip_msg *msg, const struct incoming *in)
 	} else {
 		LM_INFO("public key of %s sent to %s\n", in->account, in->sender);
 		server_message(in->account, in->sender, "", "", CT_PGP_KEY,
-			       "X-Sylk-To-Sip: yes\r\nX-Sylk-Key-Lookup: yes\r\n", key);
+			       "X-Sylk-To-Sip: yes\r\n", key);
 		free(key);
 	}
 	return reply(msg, 200, "OK");
@@ -1433,7 +1431,9 @@ static int after_store(struct sip_msg *msg, const struct incoming *in, int err, 
 	LM_INFO("message %s from %s to %s (%s) stored (Call-ID %.*s)\n", in->message_id, in->sender,
 		in->account, in->content_type, msg->callid ? msg->callid->body.len : 0,
 		msg->callid ? msg->callid->body.s : "");
-	if (!at_contact && !from_gateway(msg))
+	/* a browser's message (sent by this gateway to its outbound_socket)
+	 * was journalled before it left */
+	if (!at_contact && !rtc_vouch_on_internal_socket(msg))
 		journal_sent_by_sip_device(in);
 	deliver(in);
 	return 1;
@@ -1623,7 +1623,7 @@ int rtc_message_inject(const char *from_aor, const char *to_aor, const char *con
 	struct msgstore_row row;
 	char id[UUID_SIZE], *body = NULL;
 	size_t len;
-	bool found = false;
+	bool found = false, proven = false;
 	int err;
 
 	memset(&s, 0, sizeof(s));
@@ -1633,6 +1633,7 @@ int rtc_message_inject(const char *from_aor, const char *to_aor, const char *con
 		if (strcmp(a->aor, from_aor) != 0 || !a->ha1)
 			continue;
 		found = true;
+		proven = rtc_account_may_receive(a);
 		sylk_copy(s.aor, sizeof(s.aor), a->aor, strlen(a->aor));
 		sylk_copy(s.user, sizeof(s.user), a->user, strlen(a->user));
 		sylk_copy(s.ha1, sizeof(s.ha1), a->ha1, strlen(a->ha1));
@@ -1669,6 +1670,7 @@ int rtc_message_inject(const char *from_aor, const char *to_aor, const char *con
 				    .content_type = "message/cpim",
 				    .body = body,
 				    .body_len = len,
+				    .vouched = proven,
 				    .report = true};
 
 		sync_sent(s.aor, -1, to_aor, message_id, content, content_type, row.timestamp, NULL,

@@ -43,6 +43,7 @@
 #include "rtc_videoroom.h"
 #include "rtc_vrchat.h"
 #include "rtc_vr_sip.h"
+#include "rtc_vouch.h"
 
 MODULE_VERSION
 
@@ -123,6 +124,16 @@ static int w_sylk_rtc_deliver(sip_msg_t *msg, char *p1, char *p2)
 static int ki_sylk_rtc_message(sip_msg_t *msg)
 {
 	return rtc_message_receive(msg, -1);
+}
+
+static int ki_sylk_rtc_vouched(sip_msg_t *msg)
+{
+	return rtc_vouched(msg);
+}
+
+static int w_sylk_rtc_vouched(sip_msg_t *msg, char *p1, char *p2)
+{
+	return rtc_vouched(msg);
 }
 
 static int w_sylk_rtc_message(sip_msg_t *msg, char *p1, char *p2)
@@ -265,6 +276,7 @@ static cmd_export_t cmds[] = {
 	 REQUEST_ROUTE},
 	{"sylk_rtc_message_stored", (cmd_function)w_sylk_rtc_message_stored, 0, 0, 0,
 	 REQUEST_ROUTE | FAILURE_ROUTE},
+	{"sylk_rtc_vouched", (cmd_function)w_sylk_rtc_vouched, 0, 0, 0, REQUEST_ROUTE},
 	{"sylk_rtc_reject", (cmd_function)w_sylk_rtc_reject, 1, fixup_spve_null,
 	 fixup_free_spve_null, EVENT_ROUTE},
 	{"sylk_rtc_push_call", (cmd_function)w_sylk_rtc_push_call, 0, 0, 0,
@@ -519,6 +531,12 @@ static sr_kemi_t sr_kemi_sylk_rtc_exports[] = {
 	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 	  SR_KEMIP_NONE}},
 	{str_init("sylk_rtc"),
+	 str_init("vouched"),
+	 SR_KEMIP_INT,
+	 ki_sylk_rtc_vouched,
+	 {SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+	  SR_KEMIP_NONE}},
+	{str_init("sylk_rtc"),
 	 str_init("reject"),
 	 SR_KEMIP_INT,
 	 ki_sylk_rtc_reject,
@@ -690,6 +708,7 @@ static int mod_init(void)
 	    rtc_ws.register_handler(&rtc_handler_v2) < 0)
 		return -1;
 	rtc_hooks_init();
+	rtc_vouch_init();
 	faked_msg_init();
 	if (rtc_cfg.sqlite_wal_limit < 0) {
 		LM_ERR("sqlite_wal_limit must be >= 0 (0: SQLite's own checkpoints only)\n");

@@ -132,6 +132,15 @@ bool str_line(const char *p, const char *end, size_t *content, const char **next
 	return true;
 }
 
+bool str_equal_secret(const char *a, size_t alen, const char *b, size_t blen)
+{
+	unsigned char diff = alen != blen;
+
+	for (size_t i = 0; i < alen && i < blen; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
 bool str_has_ctl(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

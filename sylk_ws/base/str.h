@@ -57,6 +57,13 @@ bool str_line(const char *p, const char *end, size_t *content, const char **next
  *  included): text that must not be copied into a header line. */
 bool str_has_ctl(const char *s, size_t n);
 
+/**
+ * True if @p a / @p alen and @p b / @p blen are the same bytes, in a time
+ * that depends on the lengths only: for comparing a secret with what a
+ * request carries, which must not tell how much of a guess was right.
+ */
+bool str_equal_secret(const char *a, size_t alen, const char *b, size_t blen);
+
 /** Where str_hash_fold() starts (FNV-1a's offset basis). */
 #define STR_HASH_INIT 2166136261u
 

@@ -276,6 +276,7 @@ def test_sip_phone_looks_up_a_public_key(server, workdir):
     log = phone.messages()
     assert "Content-Type: text/pgp-public-key" in log and "key-of-alice" in log, log
     assert f"From: <sip:alice@{SIP_DOMAIN}>" in log or f"From: <sip:{ALICE}>" in log, log
+    assert "X-Sylk-Vouch" not in log and "X-Sylk-Key-Lookup" not in log, log
 
 
 def test_sip_phone_removes_a_message_and_reads_a_conversation(server, workdir):
@@ -312,6 +313,36 @@ def test_key_lookup_and_api_requests_from_a_stranger_are_refused(server):
         code = udp_message(server.sip_port, body, to="alice", sender="someone@example.net",
                            extra=f"Content-Type: {ctype}\r\n")
         assert code == 403, ctype
+
+
+def sl_4xx_replies(server):
+    out = server.kamcmd("stats.get_statistics", "sl:")
+    return int(re.search(r"sl:4xx_replies = (\d+)", out).group(1))
+
+
+def test_a_local_process_cannot_send_as_a_browser_account_on_the_internal_socket(server):
+    """The proxy takes the gateway's MESSAGEs without checking a digest for
+    the token they carry (X-Sylk-Vouch), not for the socket they come in
+    on: any process of the machine can reach the internal socket's loopback
+    address. Claiming to be alice there without the token, with a wrong or
+    empty one, or with the mark a public-key answer carried before (X-Sylk-
+    Key-Lookup), gets a challenge, and bob's browser sees none of it.
+    alice's own browser, on the same socket, is not challenged at all."""
+    plain = "Content-Type: text/plain\r\n"
+    with device(server, "alice") as alice, device(server, "bob") as bob:
+        for extra in ("", "X-Sylk-Vouch: 0123456789abcdef0123456789abcdef\r\n",
+                      "X-Sylk-Vouch: \r\n", "X-Sylk-Key-Lookup: yes\r\n"):
+            assert udp_message(server.internal_port, b"it is me, alice", sender=ALICE,
+                               extra=plain + extra) == 407, extra
+        challenged = sl_4xx_replies(server)
+        for i in range(3):
+            mid = send(alice, ALICE, BOB, f"the real alice {i}")
+            wait_message(bob, mid)
+            wait_disposition(alice, mid, "accepted")
+        assert sl_4xx_replies(server) == challenged
+        assert not [e for e in bob.events(settle=1.0)
+                    if "it is me" in json.dumps(e)], bob.events()
+        assert not [m for m in sync(bob, BOB) if "it is me" in m["content"]]
 
 
 # ---- refusals ------------------------------------------------------------------------
@@ -734,6 +765,9 @@ def test_sip_phone_and_browser_both_ways_with_imdn(server, workdir):
         assert "message/imdn+xml" in log and f"<message-id>{mid}</message-id>" in log
         assert "<delivered/>" in log
         assert "got it, thanks" in log and f"imdn.Message-ID: {reply}" in log
+        # the gateway's token went no further than its own proxy, and no
+        # credentials were needed
+        assert "X-Sylk-Vouch" not in log and "Proxy-Authorization" not in log, log
 
 
 def test_message_from_the_senders_sip_phone_reaches_its_browsers_journal(server, workdir):

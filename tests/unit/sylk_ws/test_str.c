@@ -138,9 +138,22 @@ static void test_has_ctl(void)
 	CHECK(str_has_ctl("a\x7f", 2));
 }
 
+static void test_equal_secret(void)
+{
+	CHECK(str_equal_secret("0a1b2c", 6, "0a1b2c", 6));
+	CHECK(str_equal_secret("", 0, "", 0));
+	CHECK(!str_equal_secret("0a1b2c", 6, "0a1b2d", 6));
+	CHECK(!str_equal_secret("0a1b2c", 6, "1a1b2c", 6));
+	/* a prefix, or the secret with more after it, is not the secret */
+	CHECK(!str_equal_secret("0a1b2c", 6, "0a1b2", 5));
+	CHECK(!str_equal_secret("0a1b2c", 6, "0a1b2c0", 7));
+	CHECK(!str_equal_secret("0a1b2c", 6, "", 0));
+}
+
 int main(void)
 {
 	RUN(test_line);
+	RUN(test_equal_secret);
 	RUN(test_has_ctl);
 	RUN(test_hash_fold);
 	RUN(test_pct_segment);
