@@ -227,6 +227,34 @@ def test_incoming_call_answered_audio_both_ways(server, rtpengine, workdir):
     wait_until(lambda: not rtpengine_calls(rtpengine), 5, what="rtpengine call deleted")
 
 
+def test_a_phone_chats_inside_its_call_with_a_browser(server, rtpengine, workdir):
+    """bob's desk phone, in a call with alice's browser, sends a text inside
+    the call (in-dialog MESSAGE in CPIM with agp.Metadata, as Blink does):
+    the browser gets it as the session's message event with its id and
+    metadata, and the phone its 200."""
+    browser = SylkRtcClient(server.http_port, version=2)
+    browser.register("alice")
+    with browser, WebRtcPeer(tone_hz=600) as peer:
+        caller = calling_phone(server, workdir, hold_ms=3000,
+                               scenario="uac_to_gateway_chat.xml")
+        incoming = browser.wait_incoming_session(ALICE, timeout=10)
+        session = incoming["session"]
+        browser.expect_ack("session-answer", session=session,
+                           sdp=peer.accept_offer(incoming["sdp"]))
+        browser.wait_session_state(session, "established", timeout=10)
+        got = browser.wait_event(lambda e: e.get("sylkrtc") == "session-event"
+                                 and e.get("session") == session
+                                 and e.get("event") == "message", 10)
+        # the text as the phone sent it (SIPp ends its body with a CRLF)
+        assert got["content"].strip() == "hello from the desk phone", got
+        assert got["message_id"] == "phone-chat-1" and got["metadata"] == '{"from":"phone"}'
+        assert got["sender"]["uri"] == BOB, got
+        browser.wait_session_state(session, "terminated", timeout=15)
+    caller.wait(10)
+    assert caller.actions()[-2:] == ["chat 200", "hangup 200"], caller.report()
+    wait_until(lambda: not rtpengine_calls(rtpengine), 5, what="rtpengine call deleted")
+
+
 def test_phone_puts_browser_on_hold(server, workdir):
     """A re-INVITE from SIP reaches the browser as an "update" offer; the
     browser's session-update answers it."""
