@@ -446,7 +446,8 @@ def notes(res):
             "NOTICE lines per message: 4,520-4,990/s. In the SIP workers a third of the "
             "CPU is the two SQLite queries of each MESSAGE (auth_db's credentials for "
             "`auth_check()`, `is_subscriber()`), each parsed anew by db_sqlite; Janus's "
-            "path pays the same.")
+            "path pays the same. (Since 2026-12-07 ours pays only `is_subscriber()`: "
+            "next notes.)")
         out.append(
             "- Measured by hand on 2026-12-07 (250 pairs, 30 s windows, not part of the "
             "bench): before that day's change 4,204-4,529/s at 0.289 ms of Kamailio CPU per "
@@ -470,6 +471,19 @@ def notes(res):
             "that day's change (the journal's metadata column); the figures above, after it, "
             "are the same (Janus's CPU per message rose by half since the run before, ours "
             "by a fifth).")
+        out.append(
+            "- Measured by hand later on 2026-12-07 (250 pairs, 20 s windows, runs "
+            "alternated, not part of the bench): a perf profile of the SIP workers put a "
+            "fifth of their CPU in SQLite, the credentials query of `auth_check()` and "
+            "`is_subscriber()`'s, and more in the digests. The proxy now takes the "
+            "gateway's MESSAGEs on its word (`X-Sylk-Vouch`, docs/DECISIONS.md: the "
+            "account's REGISTER proved its HA1 already), so the credentials query, both "
+            "digests and each account's first 407 are gone. Skipping the check in the "
+            "script alone first, three pairs of runs: 3,556-3,951/s at 0.342-0.383 ms "
+            "before, 3,907-4,295/s at 0.300-0.336 ms after. With the token, two pairs: "
+            "4,302-4,602/s at 0.288-0.315 ms before, 4,535-4,709/s at 0.277-0.288 ms after; "
+            "five more runs of it 4,765-5,337/s at 0.240-0.269 ms. About a tenth less CPU "
+            "per message; the rate still moves with the machine's moment as much.")
     if o and t:
         out.append(
             f"- With the SQLite journal on tmpfs the same load gave {t['rate']:,.0f}/s (p50 "
@@ -507,9 +521,11 @@ def notes(res):
             "pairs: SQLite's own checkpoints never found a moment without writers and "
             "readers to start it over); now the journal writer starts it over once a "
             "second and whenever it is half its 64 MiB limit, so the file stays under the "
-            "limit and is reused. Each MESSAGE answers the proxy's last challenge "
-            "for the account at once (nonce count rising), so a 407 comes once per account "
-            "and nonce lifetime, not per message.")
+            "limit and is reused. The proxy challenges none of these MESSAGEs (the "
+            "gateway vouches for them); with an `outbound_proxy` of another server that "
+            "does, each MESSAGE answers its last challenge for the account at once "
+            "(nonce count rising), so a 407 comes once per account and nonce lifetime, "
+            "not per message.")
     if j and o:
         out.append(
             f"- Janus through the same default config gets its messages journalled by "
