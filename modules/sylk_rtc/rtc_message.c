@@ -1177,46 +1177,63 @@ static int parse_incoming(struct sip_msg *msg, struct incoming *in, int *code)
 	return 0;
 }
 
-/* Whether @p message_id is a message the account sent to the IMDN's
- * sender. A notification from anyone else would be someone speaking for
- * the receiver (and a row any stranger could add to the journal). */
-static bool imdn_from_its_receiver(const struct incoming *in, const char *message_id)
+/* 0 when @p message_id is a message the account sent to the IMDN's
+ * sender, EPERM when it is not (a notification from anyone else would be
+ * someone speaking for the receiver, and a row any stranger could add to
+ * the journal), else the journal's error: nobody can tell then. */
+static int imdn_from_its_receiver(const struct incoming *in, const char *message_id)
 {
 	struct msgstore_row row;
-	bool ok;
+	int err = msgstore_find(in->account, message_id, &row);
 
-	if (msgstore_find(in->account, message_id, &row) != 0)
-		return false;
+	if (err)
+		return err == ENOENT ? EPERM : err;
 	/* both user@domain: a browser's uri is stored as sip_aor_decode()
 	 * left it, a SIP device's as aor_of() wrote it */
-	ok = !strcmp(row.direction, "outgoing") && !strcasecmp(row.contact, in->sender);
+	if (strcmp(row.direction, "outgoing") != 0 || strcasecmp(row.contact, in->sender) != 0)
+		err = EPERM;
 	msgstore_row_free(&row);
-	return ok;
+	return err;
 }
 
-/* An IMDN about a message our account sent. */
+/* An IMDN about a message our account sent: 0 when it was taken or
+ * ignored, else the journal's error (the message's state is unchanged, and
+ * the sender is told so). */
 /* journal: false on the node that only has the connections (a cluster
  * node reached through its gateway Contact): the node that took the
  * MESSAGE first changed the shared journal already */
-static void receive_imdn(const struct incoming *in, bool journal)
+static int receive_imdn(const struct incoming *in, bool journal)
 {
 	struct sylkrtc_disposition d = {0};
 	struct imdn n;
 	json_object *c;
 	const char *state;
+	int err;
 
 	if (imdn_parse(&n, in->content, strlen(in->content)) != 0) {
 		LM_NOTICE("unreadable IMDN from %s to %s dropped\n", in->sender, in->account);
-		return;
+		return 0;
 	}
-	if (!imdn_from_its_receiver(in, n.message_id)) {
+	err = imdn_from_its_receiver(in, n.message_id);
+	if (err == EPERM) {
 		LM_NOTICE("notification from %s about %s ignored: no message of %s to it\n",
 			  in->sender, n.message_id, in->account);
-		return;
+		return 0;
 	}
 	state = imdn_status_name(n.status);
+	if (!err && journal)
+		err = msgstore_set_state(in->account, n.message_id, state);
+	if (err == ENOENT) {
+		LM_NOTICE("notification from %s about %s ignored: the message was removed\n",
+			  in->sender, n.message_id);
+		return 0;
+	}
+	if (err) {
+		LM_ERR("notification from %s about %s (%s) not taken: %s\n", in->sender,
+		       n.message_id, state, sylk_strerror(err));
+		return err;
+	}
 	if (journal) {
-		msgstore_set_state(in->account, n.message_id, state);
 		c = json_object_new_object();
 		json_object_object_add(c, "message_id", json_object_new_string(n.message_id));
 		json_object_object_add(c, "state", json_object_new_string(state));
@@ -1236,6 +1253,7 @@ static void receive_imdn(const struct incoming *in, bool journal)
 	d.reason = "OK";
 	d.state = gw_dn_state_of(n.status);
 	send_disposition(in->account, &d);
+	return 0;
 }
 
 static void deliver(const struct incoming *in)
@@ -1539,7 +1557,8 @@ static int receive(struct sip_msg *msg, bool at_contact, int route)
 	if (in.to_sip_devices && !strncasecmp(in.content_type, "application/sylk-", 17))
 		goto out; /* the account's browsers were synced already */
 	if (!strcasecmp(in.content_type, CT_IMDN)) {
-		receive_imdn(&in, !at_contact);
+		if (receive_imdn(&in, !at_contact) != 0)
+			rc = reply(msg, 500, "Cannot Store The Notification");
 		goto out;
 	}
 	if (!strcasecmp(in.content_type, CT_PGP_KEY)) {

@@ -931,6 +931,37 @@ def test_a_locked_journal_gives_an_error_and_the_next_message_goes_through(serve
             ["after the lock"]
 
 
+def test_a_notification_the_journal_cannot_take_gets_an_error_and_can_come_again(server,
+                                                                                   workdir):
+    """carol's desk phone tells alice it displayed her message while another
+    program holds the journal's write lock past SQLite's busy timeout: the
+    phone gets 500, not a 200 for a state that was never stored (before, the
+    notification was lost without a word). Sent again after the lock, it
+    reaches alice's browser and her journal."""
+    import sqlite3
+    with device(server, "alice") as alice:
+        mid = send(alice, ALICE, CAROL, "for carol's desk")
+        wait_disposition(alice, mid, "accepted")
+        db = sqlite3.connect(os.path.join(server.state_dir, "sylk.sqlite"), timeout=30,
+                             isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            assert phone_message(server, workdir, "carol", "alice", imdn_body(mid).decode(),
+                                 ctype="message/imdn+xml") == "final 500"
+        finally:
+            db.rollback()
+            db.close()
+        assert f"notification from {CAROL} about {mid} (displayed) not taken" in \
+            server.process.log()
+        assert [m["state"] for m in sync(alice, ALICE) if m["message_id"] == mid] == \
+            ["accepted"]
+        assert phone_message(server, workdir, "carol", "alice", imdn_body(mid).decode(),
+                             ctype="message/imdn+xml") == "final 200"
+        wait_disposition(alice, mid, "displayed")
+        assert [m["state"] for m in sync(alice, ALICE) if m["message_id"] == mid] == \
+            ["displayed"]
+
+
 def test_a_locked_journal_holds_up_no_sip_worker_and_no_connection(server):
     """Another program holds the journal's write lock for 6 s while more
     MESSAGEs for bob arrive than the server has SIP workers, and alice's
