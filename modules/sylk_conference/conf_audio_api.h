@@ -40,6 +40,11 @@ typedef int (*conf_audio_bus_start_f)(unsigned room_key, int port, const char *a
 typedef void (*conf_audio_bus_cancel_f)(int port);
 /* A tap or bus leaves the mixer (its port goes back with it). */
 typedef void (*conf_audio_leg_remove_f)(unsigned room_key, unsigned key);
+/* Every participant of room @p uri whose URI is @p participant_uri
+ * ("sip:user@domain") is BYEd out of it, for @p who (logged): a video
+ * room's participant removing a SIP phone. How many left (0: none). */
+typedef int (*conf_audio_participant_remove_f)(const char *uri, const char *participant_uri,
+					       const char *who);
 
 typedef struct conf_audio_api {
 	conf_audio_room_f room_audio;
@@ -48,6 +53,7 @@ typedef struct conf_audio_api {
 	conf_audio_bus_start_f bus_start;
 	conf_audio_bus_cancel_f bus_cancel;
 	conf_audio_leg_remove_f leg_remove;
+	conf_audio_participant_remove_f participant_remove;
 } conf_audio_api_t;
 
 typedef int (*bind_conf_audio_f)(conf_audio_api_t *api);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -259,6 +260,29 @@ void conf_part_bye(struct conf_participant *p)
 	/* sent after the store lock, the CSeq taken now */
 	if (conf_out_within(p->dlg, "BYE", NULL, NULL, NULL, 0) != 0)
 		LM_ERR("cannot send BYE to %s\n", p->uri);
+}
+
+/* more devices of one user in one room than anyone has */
+#define KICK_MAX 32
+
+int conf_kick(const char *room_uri, const char *uri, const char *who)
+{
+	unsigned keys[KICK_MAX];
+	struct conf_room *r;
+	int n = 0;
+
+	conf_lock();
+	r = conf_room_find(room_uri);
+	for (struct conf_participant *p = conf_part_first(); r && p && n < KICK_MAX; p = p->next)
+		if (p->room_key == r->key && strcasecmp(p->uri, uri) == 0)
+			keys[n++] = p->key;
+	if (n)
+		LM_NOTICE("room %s: %s removed by %s (%d)\n", room_uri, uri, who, n);
+	/* the keys, not the records: a leave may end the room and free them */
+	for (int i = 0; i < n; i++)
+		conf_participant_leave(keys[i], 1);
+	conf_unlock();
+	return n;
 }
 
 void conf_participant_leave(unsigned part_key, int send_bye)

@@ -45,4 +45,9 @@ void conf_part_bye(struct conf_participant *p);
  * participant). */
 void conf_participant_leave(unsigned part_key, int send_bye);
 
+/* Removes (BYE) every participant of room @p room_uri whose URI is
+ * @p uri (all its devices), for @p who (logged): an operator, a video
+ * room's participant. How many left. Takes the store lock. */
+int conf_kick(const char *room_uri, const char *uri, const char *who);
+
 #endif

@@ -16,6 +16,7 @@
 #include "conf_audio_api.h"
 #include "conf_config.h"
 #include "conf_mixer.h"
+#include "conf_room.h"
 #include "conf_store.h"
 
 #define SDP_SIZE 4096
@@ -158,5 +159,6 @@ int bind_conf_audio(conf_audio_api_t *api)
 	api->bus_start = bus_start;
 	api->bus_cancel = bus_cancel;
 	api->leg_remove = leg_remove;
+	api->participant_remove = conf_kick;
 	return 0;
 }

@@ -351,21 +351,12 @@ static void rpc_participants(rpc_t *rpc, void *ctx)
 static void rpc_kick(rpc_t *rpc, void *ctx)
 {
 	char *room = NULL, *uri = NULL;
-	struct conf_room *r;
-	struct conf_participant *p = NULL;
 
 	if (rpc->scan(ctx, "ss", &room, &uri) < 2) {
 		rpc->fault(ctx, 400, "Room URI and participant URI expected");
 		return;
 	}
-	conf_lock();
-	r = conf_room_find(room);
-	if (r)
-		p = conf_part_by_uri(r->key, uri);
-	if (p)
-		conf_participant_leave(p->key, 1);
-	conf_unlock();
-	if (!p)
+	if (conf_kick(room, uri, "the operator") == 0)
 		rpc->fault(ctx, 404, "No such participant");
 	else
 		rpc->rpl_printf(ctx, "removed %s", uri);

@@ -43,6 +43,7 @@
 #include "rtc_sip.h"
 #include "rtc_store.h"
 #include "rtc_videoroom.h"
+#include "rtc_vr_sip.h"
 #include "rtc_vrchat.h"
 
 #define VR_LIST_MAX 256 /* publishers named in one event */
@@ -916,7 +917,7 @@ static void mute_participant(int conn_id, const struct sylkrtc_request *req)
 	rtc_send_ack(conn_id, req->transaction);
 }
 
-/* The outcome of removing @p who, to the requester's session. Lock held. */
+/* The outcome of removing @p who, to the requester's session. */
 static void remove_status(int conn_id, const char *session, const char *who, int code,
 			  const char *reason)
 {
@@ -931,17 +932,24 @@ static void remove_status(int conn_id, const char *session, const char *who, int
 
 /* The room's browsers of each account named leave it, told "kicked" (as
  * SylkServer: any participant may remove any other, and may join again
- * after); the requester hears of each in invite-status. An account that
- * is not a browser of the room (nobody, a SIP phone in its audio): failed
- * 404; the requester's own account: failed 403. Lock held: the requester
- * stays, so the room does not end here. */
+ * after); the requester hears of each in invite-status. An account with no
+ * browser in the room: its SIP devices in the room's audio (the conference
+ * room it is bridged to) are BYEd out of it, as SylkServer REFERs them out
+ * of its conference; in neither: failed 404. The requester's own account:
+ * failed 403. Under the lock the requester stays, so the room does not end
+ * there; the focus is asked after the unlock (it takes its own lock). */
 static void remove_participants(int conn_id, const struct sylkrtc_request *req)
 {
 	struct vr_room *r = NULL;
 	struct vr_pub *p = participant(conn_id, req, &r);
+	char room[VR_AOR_SIZE], self[VR_ID_SIZE], who[VR_AOR_SIZE];
+	size_t phones[SYLKRTC_LIST_MAX], n_phones = 0;
 
 	if (!p)
 		return;
+	snprintf(room, sizeof(room), "%s", r->uri);
+	snprintf(self, sizeof(self), "%s", p->id);
+	snprintf(who, sizeof(who), "%s", p->uri);
 	for (size_t i = 0; i < req->participant_count; i++) {
 		const char *aor = req->participants[i];
 		int removed = 0;
@@ -963,11 +971,19 @@ static void remove_participants(int conn_id, const struct sylkrtc_request *req)
 		}
 		if (removed)
 			remove_status(conn_id, p->id, aor, 200, "OK");
-		else
-			remove_status(conn_id, p->id, aor, 404, "Not a participant of the room");
+		else if (n_phones < SYLKRTC_LIST_MAX)
+			phones[n_phones++] = i;
 	}
 	rtc_unlock();
 	flush();
+	for (size_t i = 0; i < n_phones; i++) {
+		const char *aor = req->participants[phones[i]];
+
+		if (rtc_vr_sip_remove(room, aor, who) == 0)
+			remove_status(conn_id, self, aor, 200, "OK");
+		else
+			remove_status(conn_id, self, aor, 404, "Not a participant of the room");
+	}
 	rtc_send_ack(conn_id, req->transaction);
 }
 

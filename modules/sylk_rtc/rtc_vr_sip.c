@@ -76,6 +76,18 @@ int rtc_vr_sip_init(void)
 	return 0;
 }
 
+int rtc_vr_sip_remove(const char *vr_uri, const char *aor, const char *who)
+{
+	char conf_uri[VR_AOR_SIZE], uri[VR_AOR_SIZE + 4];
+
+	if (!have_ca)
+		return ENOTSUP;
+	if (mixer_bridge_conf_uri(conf_uri, sizeof(conf_uri), vr_uri) != 0)
+		return EINVAL;
+	snprintf(uri, sizeof(uri), "sip:%s", aor);
+	return ca.participant_remove(conf_uri, uri, who) > 0 ? 0 : ENOENT;
+}
+
 /* ---- rtpengine ---------------------------------------------------------------------- */
 
 /* 0 with *sdp malloc'ed (NULL when rtpengine gave none), or an errno */

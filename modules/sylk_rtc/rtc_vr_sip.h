@@ -14,4 +14,11 @@ int rtc_vr_sip_init(void);
  * makes every bridge match its two rooms. No lock held by the caller. */
 void rtc_vr_sip_timer(void);
 
+/* BYEs every SIP device of @p aor ("user@domain") out of the conference
+ * room that video room @p vr_uri is bridged to, for @p who (logged): a
+ * room participant's videoroom-remove. 0, ENOENT (not in it), ENOTSUP
+ * (no focus), EINVAL. Call holding no lock of this module (the focus takes
+ * its own). */
+int rtc_vr_sip_remove(const char *vr_uri, const char *aor, const char *who);
+
 #endif

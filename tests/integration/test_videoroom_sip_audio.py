@@ -165,6 +165,41 @@ def test_last_browser_leaving_ends_the_bridge_phone_stays(server, rtpengine, roo
     wait_until(lambda: calls(rtpengine, "conf-") == [], 5, what="the phone's call")
 
 
+def test_a_browser_removes_a_phone_from_the_room_audio(server, rtpengine, room, cast):
+    """alice, in the video room, removes carol, who is in it by her SIP
+    phone (the conference audio), as the Sylk app's "remove from conference"
+    does (videoroom-remove): the focus BYEs the phone, alice hears of it in
+    invite-status, the conference audio leaves the room and its calls go.
+    Someone in neither gets 404, as before."""
+    name, vr_uri, conf_uri = room
+    browser, phone_of = cast
+    alice = browser("alice", vr_uri)
+    alice.join()
+    phone = phone_of("carol", PHONE_TONE)
+    phone.join(name)
+    bus = wait_publisher(alice, "publishers-joined", conf_uri)
+    wait_hears(phone, [alice.tone], [PHONE_TONE], name="phone")
+
+    nobody = f"nobody@{SIP_DOMAIN}"
+    carol = f"carol@{SIP_DOMAIN}"
+    alice.client.expect_ack("videoroom-remove", session=alice.session,
+                            participants=[carol, nobody])
+    status = {}
+    for _ in range(2):
+        ev = alice.client.wait_event(lambda e: e.get("event") == "invite-status"
+                                     and e.get("participant") not in status, 10)
+        status[ev["participant"]] = (ev["state"], ev["code"])
+    assert status == {carol: ("success", 200), nobody: ("failed", 404)}
+    wait_until(lambda: phone.hung_up_by_focus, 5, what="the focus's BYE at the phone")
+    wait_left(alice, bus["id"], timeout=10)
+    wait_until(lambda: calls(rtpengine, "conf-") == [], 5, what="the phone's call")
+    wait_until(lambda: len(calls(rtpengine, "vr-")) == 1, 5, what="only alice's call")
+    assert f"room {conf_uri}: sip:{carol} removed by alice@{SIP_DOMAIN}" in \
+        server.process.log()
+    alice.client.expect_ack("videoroom-leave", session=alice.session)
+    wait_until(lambda: calls(rtpengine, "vr-") == [], 5, what="no rtpengine call of the room")
+
+
 def test_a_room_too_full_for_the_phones_is_logged_once(tmp_path_factory, rtpengine, room):
     """A video room of one place, taken by a browser, while a phone is in its
     conference: the bridge is tried every second, but the room being full is
