@@ -220,8 +220,9 @@ static param_export_t params[] = {
 static const char *rpc_status_doc[] = {"Version, uptime, rooms and participants.", 0};
 static const char *rpc_rooms_doc[] = {"Rooms: URI, participants, age.", 0};
 static const char *rpc_participants_doc[] = {"Participants of a room: room URI.", 0};
-static const char *rpc_kick_doc[] = {"BYE a participant out of a room: room URI, participant URI.",
-				     0};
+static const char *rpc_kick_doc[] = {
+	"BYE a participant (every device with that URI) out of a room: room URI, participant URI.",
+	0};
 static const char *rpc_destroy_doc[] = {"End a room, BYEing everyone: room URI.", 0};
 static const char *rpc_mixer_doc[] = {
 	"The mixers' port pool: port range, RTP/RTCP pairs in all, used and free.", 0};
