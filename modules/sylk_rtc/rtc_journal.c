@@ -258,16 +258,24 @@ static bool detach(struct journal_req *r)
 	return room;
 }
 
-int rtc_journal_set_state(const char *account, const char *message_id, const char *state,
-			  bool wait)
+static struct journal_req *state_req(const char *account, const char *message_id, const char *state)
 {
 	struct journal_req *r = req_new(JOURNAL_SET_STATE, NULL, NULL);
 
 	if (!r)
-		return ENOMEM;
+		return NULL;
 	sylk_copy(r->row.account, sizeof(r->row.account), account, strlen(account));
 	sylk_copy(r->row.message_id, sizeof(r->row.message_id), message_id, strlen(message_id));
 	sylk_copy(r->row.state, sizeof(r->row.state), state, strlen(state));
+	return r;
+}
+
+int rtc_journal_set_state(const char *account, const char *message_id, const char *state, bool wait)
+{
+	struct journal_req *r = state_req(account, message_id, state);
+
+	if (!r)
+		return ENOMEM;
 	if (in_writer())
 		return run_here(r);
 	if (!wait && detach(r))
@@ -275,13 +283,9 @@ int rtc_journal_set_state(const char *account, const char *message_id, const cha
 	return submit(r);
 }
 
-int rtc_journal_add_then(const struct msgstore_row *row, int max, msgstore_done_f *then,
-			 void *arg)
+/* @p r queued with its continuation (0), or EAGAIN with @p r freed */
+static int then_req(struct journal_req *r, msgstore_done_f *then, void *arg)
 {
-	struct journal_req *r = add_req(row, max);
-
-	if (!r)
-		return ENOMEM;
 	if (in_writer()) {
 		then(arg, run_here(r));
 		return 0;
@@ -292,6 +296,21 @@ int rtc_journal_add_then(const struct msgstore_row *row, int max, msgstore_done_
 		return 0;
 	shm_free(r);
 	return EAGAIN;
+}
+
+int rtc_journal_add_then(const struct msgstore_row *row, int max, msgstore_done_f *then, void *arg)
+{
+	struct journal_req *r = add_req(row, max);
+
+	return r ? then_req(r, then, arg) : ENOMEM;
+}
+
+int rtc_journal_set_state_then(const char *account, const char *message_id, const char *state,
+			       msgstore_done_f *then, void *arg)
+{
+	struct journal_req *r = state_req(account, message_id, state);
+
+	return r ? then_req(r, then, arg) : ENOMEM;
 }
 
 /* ---- the writer ----------------------------------------------------------- */

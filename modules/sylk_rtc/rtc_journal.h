@@ -50,5 +50,8 @@ int rtc_journal_set_state(const char *account, const char *message_id, const cha
  * ENOMEM: then was not called. */
 int rtc_journal_add_then(const struct msgstore_row *row, int max, msgstore_done_f *then,
 			 void *arg);
+/* The same for a state change (an IMDN). */
+int rtc_journal_set_state_then(const char *account, const char *message_id, const char *state,
+			       msgstore_done_f *then, void *arg);
 
 #endif

@@ -1196,46 +1196,51 @@ static int imdn_from_its_receiver(const struct incoming *in, const char *message
 	return err;
 }
 
-/* An IMDN about a message our account sent: 0 when it was taken or
- * ignored, else the journal's error (the message's state is unchanged, and
- * the sender is told so). */
-/* journal: false on the node that only has the connections (a cluster
- * node reached through its gateway Contact): the node that took the
- * MESSAGE first changed the shared journal already */
-static int receive_imdn(const struct incoming *in, bool journal)
+/* An IMDN about a message our account sent, read and checked: 0 when its
+ * state may be taken (@p n filled), EPERM when it is to be ignored
+ * (unreadable, or not from the receiver: logged), else the journal's
+ * error. */
+static int imdn_check(const struct incoming *in, struct imdn *n)
 {
-	struct sylkrtc_disposition d = {0};
-	struct imdn n;
-	json_object *c;
-	const char *state;
 	int err;
 
-	if (imdn_parse(&n, in->content, strlen(in->content)) != 0) {
+	if (imdn_parse(n, in->content, strlen(in->content)) != 0) {
 		LM_NOTICE("unreadable IMDN from %s to %s dropped\n", in->sender, in->account);
-		return 0;
+		return EPERM;
 	}
-	err = imdn_from_its_receiver(in, n.message_id);
-	if (err == EPERM) {
+	err = imdn_from_its_receiver(in, n->message_id);
+	if (err == EPERM)
 		LM_NOTICE("notification from %s about %s ignored: no message of %s to it\n",
-			  in->sender, n.message_id, in->account);
-		return 0;
-	}
-	state = imdn_status_name(n.status);
-	if (!err && journal)
-		err = msgstore_set_state(in->account, n.message_id, state);
+			  in->sender, n->message_id, in->account);
+	return err;
+}
+
+/* What follows the journal's answer @p err to the new state of @p n: 0
+ * when the notification was taken (the other devices get its journal row,
+ * the sender's connections the disposition-notification) or is ignored,
+ * else the error the sender is told of. @p journal: false on the node that
+ * only has the connections (a cluster node reached through its gateway
+ * Contact): the node that took the MESSAGE first changed the shared
+ * journal already. */
+static int imdn_taken(const struct incoming *in, const struct imdn *n, int err, bool journal)
+{
+	struct sylkrtc_disposition d = {0};
+	const char *state = imdn_status_name(n->status);
+	json_object *c;
+
 	if (err == ENOENT) {
 		LM_NOTICE("notification from %s about %s ignored: the message was removed\n",
-			  in->sender, n.message_id);
+			  in->sender, n->message_id);
 		return 0;
 	}
 	if (err) {
 		LM_ERR("notification from %s about %s (%s) not taken: %s\n", in->sender,
-		       n.message_id, state, sylk_strerror(err));
+		       n->message_id, state, sylk_strerror(err));
 		return err;
 	}
 	if (journal) {
 		c = json_object_new_object();
-		json_object_object_add(c, "message_id", json_object_new_string(n.message_id));
+		json_object_object_add(c, "message_id", json_object_new_string(n->message_id));
 		json_object_object_add(c, "state", json_object_new_string(state));
 		/* the state changed in place; the row for the other devices is
 		 * one more a stranger could add, so it counts toward the cap */
@@ -1244,14 +1249,14 @@ static int receive_imdn(const struct incoming *in, bool journal)
 				   msgstore_max_stored) == ENOSPC)
 			LM_NOTICE("notification from %s about %s not journalled: the journal of %s "
 				  "is full (max_stored_messages %d)\n",
-				  in->sender, n.message_id, in->account, msgstore_max_stored);
+				  in->sender, n->message_id, in->account, msgstore_max_stored);
 		json_object_put(c);
 	}
-	d.message_id = n.message_id;
-	d.message_timestamp = n.datetime[0] ? n.datetime : NULL;
+	d.message_id = n->message_id;
+	d.message_timestamp = n->datetime[0] ? n->datetime : NULL;
 	d.code = 200;
 	d.reason = "OK";
-	d.state = gw_dn_state_of(n.status);
+	d.state = gw_dn_state_of(n->status);
 	send_disposition(in->account, &d);
 	return 0;
 }
@@ -1486,12 +1491,12 @@ static void incoming_stored(void *arg, int err)
 	shm_free(s);
 }
 
-/* 0: the transaction waits, and the script resumes at @p route once @p in
- * is committed; EALREADY: a retransmission tm answered;
- * else the caller stores it itself (no writer, no room in its queue). */
-static int suspend_store(struct sip_msg *msg, const struct incoming *in, int route)
+/* 0 with *@p sp the suspended transaction of @p msg, which resumes at
+ * @p route once its write is committed (the caller queues that write, and
+ * gives *@p sp back with suspend_undo() when it cannot); EALREADY: a
+ * retransmission tm answered; else the caller writes itself (no writer). */
+static int suspend(struct sip_msg *msg, int route, struct suspended **sp)
 {
-	struct msgstore_row row;
 	struct suspended *s;
 	int err;
 
@@ -1515,13 +1520,71 @@ static int suspend_store(struct sip_msg *msg, const struct incoming *in, int rou
 		shm_free(s);
 		return EIO;
 	}
+	*sp = s;
+	return 0;
+}
+
+static void suspend_undo(struct suspended *s)
+{
+	rtc_tmb.t_cancel_suspend(s->tindex, s->tlabel);
+	shm_free(s);
+}
+
+/* suspend() while the journal writer stores @p in; the caller stores it
+ * itself unless 0 or EALREADY */
+static int suspend_store(struct sip_msg *msg, const struct incoming *in, int route)
+{
+	struct msgstore_row row;
+	struct suspended *s;
+	int err = suspend(msg, route, &s);
+
+	if (err)
+		return err;
 	row_of(&row, in, in->account, in->sender, "incoming", "received");
 	err = msgstore_add_then(&row, msgstore_max_stored, incoming_stored, s);
-	if (err) {
-		rtc_tmb.t_cancel_suspend(s->tindex, s->tlabel);
-		shm_free(s);
-	}
+	if (err)
+		suspend_undo(s);
 	return err;
+}
+
+/* suspend() while the journal writer changes the state @p n is about: no
+ * SIP worker waits for the journal (a program holding its write lock would
+ * hold up every one); the caller takes it at once unless 0 or EALREADY */
+static int suspend_imdn(struct sip_msg *msg, const struct incoming *in, const struct imdn *n,
+			int route)
+{
+	struct suspended *s;
+	int err = suspend(msg, route, &s);
+
+	if (err)
+		return err;
+	err = msgstore_set_state_then(in->account, n->message_id, imdn_status_name(n->status),
+				      incoming_stored, s);
+	if (err)
+		suspend_undo(s);
+	return err;
+}
+
+/* An incoming IMDN (@p at_contact: see receive()): 1 when the script goes
+ * on (taken, or ignored), 0 while the journal writer stores its state (the
+ * script resumes at @p route), -1 after answering 500. */
+static int imdn_arrived(struct sip_msg *msg, const struct incoming *in, bool at_contact, int route)
+{
+	struct imdn n;
+	int err = imdn_check(in, &n);
+
+	if (err == EPERM)
+		return 1;
+	if (!err && !at_contact) {
+		err = suspend_imdn(msg, in, &n, route);
+		if (err == 0 || err == EALREADY)
+			return 0;
+		/* no writer, or no room for it: stored while this one waits */
+		err = msgstore_set_state(in->account, n.message_id, imdn_status_name(n.status));
+	}
+	if (imdn_taken(in, &n, err, !at_contact) != 0)
+		return reply(msg, 500, "Cannot Store The Notification");
+	return 1;
 }
 
 /* The MESSAGE rtc_message_receive() took last in this process: when the
@@ -1557,8 +1620,7 @@ static int receive(struct sip_msg *msg, bool at_contact, int route)
 	if (in.to_sip_devices && !strncasecmp(in.content_type, "application/sylk-", 17))
 		goto out; /* the account's browsers were synced already */
 	if (!strcasecmp(in.content_type, CT_IMDN)) {
-		if (receive_imdn(&in, !at_contact) != 0)
-			rc = reply(msg, 500, "Cannot Store The Notification");
+		rc = imdn_arrived(msg, &in, at_contact, route);
 		goto out;
 	}
 	if (!strcasecmp(in.content_type, CT_PGP_KEY)) {
@@ -1606,6 +1668,19 @@ int rtc_message_receive(struct sip_msg *msg, int route)
 	return receive(msg, false, route);
 }
 
+/* An IMDN whose state the journal writer stored (@p result): as
+ * imdn_arrived() goes on. */
+static int imdn_resumed(struct sip_msg *msg, const struct incoming *in, int result)
+{
+	struct imdn n;
+
+	if (imdn_parse(&n, in->content, strlen(in->content)) != 0)
+		return reply(msg, 500, "Server Error");
+	if (imdn_taken(in, &n, result, true) != 0)
+		return reply(msg, 500, "Cannot Store The Notification");
+	return 1;
+}
+
 int rtc_message_stored(struct sip_msg *msg)
 {
 	struct incoming in;
@@ -1618,7 +1693,12 @@ int rtc_message_stored(struct sip_msg *msg)
 	received_pid = msg->pid;
 	memset(&in, 0, sizeof(in));
 	err = parse_incoming(msg, &in, &code);
-	rc = err ? reply(msg, 500, "Server Error") : after_store(msg, &in, resuming->result, false);
+	if (err)
+		rc = reply(msg, 500, "Server Error");
+	else if (!strcasecmp(in.content_type, CT_IMDN))
+		rc = imdn_resumed(msg, &in, resuming->result);
+	else
+		rc = after_store(msg, &in, resuming->result, false);
 	incoming_free(&in);
 	return rc;
 }

@@ -339,6 +339,15 @@ int msgstore_set_state_soon(const char *account, const char *message_id, const c
 	return msgstore_set_state_here(account, message_id, state);
 }
 
+int msgstore_set_state_then(const char *account, const char *message_id, const char *state,
+			    msgstore_done_f *then, void *arg)
+{
+	if (rtc_journal_delegates())
+		return rtc_journal_set_state_then(account, message_id, state, then, arg);
+	then(arg, msgstore_set_state_here(account, message_id, state));
+	return 0;
+}
+
 static int msgstore_set_state_here(const char *account, const char *message_id,
 				   const char *state)
 {

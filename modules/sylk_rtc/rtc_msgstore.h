@@ -73,6 +73,11 @@ int msgstore_set_state(const char *account, const char *message_id, const char *
  * everything else it writes. */
 int msgstore_set_state_soon(const char *account, const char *message_id, const char *state);
 
+/* msgstore_set_state() that may return before the change is committed,
+ * as msgstore_add_then(). */
+int msgstore_set_state_then(const char *account, const char *message_id, const char *state,
+			    msgstore_done_f *then, void *arg);
+
 /* Removes one message / every message with @p contact. */
 int msgstore_remove_message(const char *account, const char *message_id);
 int msgstore_remove_conversation(const char *account, const char *contact);

@@ -5,6 +5,7 @@ or second device syncs, read and remove across devices, public keys, and
 nothing acknowledged lost across a kill -9 of Kamailio."""
 
 import datetime
+import contextlib
 import json
 import os
 import re
@@ -902,18 +903,35 @@ def test_the_journal_log_stays_bounded_under_steady_load(tmp_path_factory, rtpen
         kamailio.stop()
 
 
+@contextlib.contextmanager
+def locked_journal(server):
+    """Another program holds the journal's write lock meanwhile."""
+    db = sqlite3.connect(os.path.join(server.state_dir, "sylk.sqlite"), timeout=30,
+                         isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        db.rollback()
+        db.close()
+
+
+def waiting_for_carol(server, alice, text):
+    """alice's message to carol, kept in carol's journal (202: a desk phone
+    of hers that an earlier test registered is gone); its id."""
+    server.kamcmd_result("ul.rm", "location", CAROL)
+    mid = send(alice, ALICE, CAROL, text)
+    wait_disposition(alice, mid, "accepted")
+    return mid
+
+
 def test_a_locked_journal_gives_an_error_and_the_next_message_goes_through(server):
     """Another program holds the journal's write lock longer than SQLite's
     busy timeout (5 s): alice's message gets an error reply, not silence or a
     hang, and once the lock is gone her next message is stored and reaches
     bob."""
-    import sqlite3
-    import time
     with device(server, "alice") as alice, device(server, "bob") as bob:
-        db = sqlite3.connect(os.path.join(server.state_dir, "sylk.sqlite"), timeout=30,
-                             isolation_level=None)
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with locked_journal(server):
             t0 = time.monotonic()
             reply = alice.request("account-message", timeout=30, account=ALICE, uri=BOB,
                                   message_id=str(uuid.uuid4()), content="while locked",
@@ -921,9 +939,6 @@ def test_a_locked_journal_gives_an_error_and_the_next_message_goes_through(serve
             assert reply.get("sylkrtc") == "error", reply
             assert "store" in reply.get("error", ""), reply
             assert time.monotonic() - t0 < 25
-        finally:
-            db.rollback()
-            db.close()
         mid = send(alice, ALICE, BOB, "after the lock")
         assert wait_message(bob, mid)["content"] == "after the lock"
         wait_disposition(alice, mid, "accepted")
@@ -938,19 +953,11 @@ def test_a_notification_the_journal_cannot_take_gets_an_error_and_can_come_again
     phone gets 500, not a 200 for a state that was never stored (before, the
     notification was lost without a word). Sent again after the lock, it
     reaches alice's browser and her journal."""
-    import sqlite3
     with device(server, "alice") as alice:
-        mid = send(alice, ALICE, CAROL, "for carol's desk")
-        wait_disposition(alice, mid, "accepted")
-        db = sqlite3.connect(os.path.join(server.state_dir, "sylk.sqlite"), timeout=30,
-                             isolation_level=None)
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        mid = waiting_for_carol(server, alice, "for carol's desk")
+        with locked_journal(server):
             assert phone_message(server, workdir, "carol", "alice", imdn_body(mid).decode(),
                                  ctype="message/imdn+xml") == "final 500"
-        finally:
-            db.rollback()
-            db.close()
         assert f"notification from {CAROL} about {mid} (displayed) not taken" in \
             server.process.log()
         assert [m["state"] for m in sync(alice, ALICE) if m["message_id"] == mid] == \
@@ -958,6 +965,47 @@ def test_a_notification_the_journal_cannot_take_gets_an_error_and_can_come_again
         assert phone_message(server, workdir, "carol", "alice", imdn_body(mid).decode(),
                              ctype="message/imdn+xml") == "final 200"
         wait_disposition(alice, mid, "displayed")
+        assert [m["state"] for m in sync(alice, ALICE) if m["message_id"] == mid] == \
+            ["displayed"]
+
+
+def test_notifications_while_the_journal_is_locked_hold_up_no_sip_worker(server, workdir):
+    """Another program holds the journal's write lock for 6 s while carol's
+    phones send more delivery notifications about alice's message than the
+    server has SIP workers: each waits for the journal writer in a suspended
+    transaction, not in a SIP worker, so a phone's OPTIONS is answered at
+    once meanwhile. Afterwards every notification has its final answer and
+    alice's message is displayed."""
+    import socket
+    with device(server, "alice") as alice:
+        mid = waiting_for_carol(server, alice, "for carol's desks")
+        with locked_journal(server):
+            phones = [Sipp(workdir, f"carol-imdn-{i}", "message_uac.xml",
+                           f"127.0.0.1:{server.sip_port}",
+                           keys={"user": "carol", "to": "alice", "domain": SIP_DOMAIN,
+                                 "message_id": str(uuid.uuid4()),
+                                 "text": imdn_body(mid).decode(), "ctype": "message/imdn+xml"},
+                           extra=["-au", "carol", "-ap", DEMO_ACCOUNTS["carol"]])
+                      for i in range(4)]
+            time.sleep(1.5)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.bind(("127.0.0.1", 0))
+                s.settimeout(1.5)
+                me, branch = s.getsockname()[1], uuid.uuid4().hex
+                t0 = time.monotonic()
+                s.sendto((f"OPTIONS sip:127.0.0.1:{server.sip_port} SIP/2.0\r\n"
+                          f"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bK{branch}\r\n"
+                          f"From: <sip:probe@example.net>;tag={branch[:8]}\r\n"
+                          f"To: <sip:127.0.0.1:{server.sip_port}>\r\nCall-ID: {branch}\r\n"
+                          "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+                          ).encode(), ("127.0.0.1", server.sip_port))
+                assert s.recv(65535).startswith(b"SIP/2.0 200")
+                assert time.monotonic() - t0 < 1.5
+            time.sleep(4.5)
+        for phone in phones:
+            phone.wait(40)
+            assert phone.actions()[-1:] in (["final 200"], ["final 500"]), phone.report()
+        wait_disposition(alice, mid, "displayed", timeout=30)
         assert [m["state"] for m in sync(alice, ALICE) if m["message_id"] == mid] == \
             ["displayed"]
 
@@ -971,8 +1019,6 @@ def test_a_locked_journal_holds_up_no_sip_worker_and_no_connection(server):
     waits for the journal but the messages themselves. Once the lock is gone every MESSAGE is answered
     200, bob gets each one, and alice's messages are acked."""
     import socket
-    import sqlite3
-    import time
     bob = device(server, "bob")
     alices = [device(server, "alice") for _ in range(5)]
     phone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -988,10 +1034,7 @@ def test_a_locked_journal_holds_up_no_sip_worker_and_no_connection(server):
                 f"Max-Forwards: 70\r\n{extra}Content-Length: {len(body)}\r\n\r\n{body}"
                 ).encode()
 
-    db = sqlite3.connect(os.path.join(server.state_dir, "sylk.sqlite"), timeout=30,
-                         isolation_level=None)
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with locked_journal(server):
         calls = [uuid.uuid4().hex for _ in range(12)]
         for n, call_id in enumerate(calls):
             phone.sendto(request("MESSAGE", f"sip:bob@{SIP_DOMAIN}", call_id,
@@ -1019,9 +1062,6 @@ def test_a_locked_journal_holds_up_no_sip_worker_and_no_connection(server):
         with SylkRtcClient(server.http_port, version=2) as tab:
             tab.ping()
         assert time.monotonic() - t0 < 1.5
-    finally:
-        db.rollback()
-        db.close()
     phone.settimeout(30)
     finals = {}
     while len(finals) < len(calls):
