@@ -36,6 +36,7 @@
 #include "rtc_presence.h"
 #include "rtc_sip.h"
 #include "rtc_store.h"
+#include "rtc_vouch.h"
 
 #define MAX_TARGETS 64
 #define MAX_EMIT 256
@@ -250,6 +251,17 @@ static int shm_set(str *dst, const char *s)
 
 /* Prepares (a new, a refresh, or with Expires: 0 the end of) one
  * subscription into @p box. Lock held; sent by outbox_send(). */
+/* While the account's own REGISTER is in force its SUBSCRIBEs and
+ * PUBLISHes carry the gateway's token (rtc_vouch.h) instead of waiting for
+ * a 407: a browser that connects watches up to max_presence_subscriptions
+ * contacts at once. -1 when the header does not fit. */
+static int vouch(const struct pres_user *u, struct outgoing *o)
+{
+	if (!u->up || !rtc_vouch_for(u->aor))
+		return 0;
+	return rtc_vouch_append(o->hdrs, sizeof(o->hdrs));
+}
+
 static int send_subscribe(struct pres_user *u, struct pres_sub *s, struct sip_msg *challenge,
 			  struct outgoing **box)
 {
@@ -274,8 +286,9 @@ static int send_subscribe(struct pres_user *u, struct pres_sub *s, struct sip_ms
 		       "Expires: %d\r\nUser-Agent: %s\r\n",
 		       contact, expires, rtc_cfg.user_agent) < 0)
 		goto fail;
-	if (challenge && rtc_sip_authorize(o->hdrs, sizeof(o->hdrs), challenge, "SUBSCRIBE",
-					   &d->rem_target, u->user, u->ha1) < 0)
+	if (vouch(u, o) < 0 ||
+	    (challenge && rtc_sip_authorize(o->hdrs, sizeof(o->hdrs), challenge, "SUBSCRIBE",
+					    &d->rem_target, u->user, u->ha1) < 0))
 		goto fail;
 	o->hs.s = o->hdrs;
 	o->hs.len = (int)strlen(o->hdrs);
@@ -378,8 +391,9 @@ static int send_publish(struct pres_user *u, struct sip_msg *challenge, struct o
 	    (u->pub_etag[0] &&
 	     rtc_append(o->hdrs, sizeof(o->hdrs), "SIP-If-Match: %s\r\n", u->pub_etag) < 0))
 		goto fail;
-	if (challenge && rtc_sip_authorize(o->hdrs, sizeof(o->hdrs), challenge, "PUBLISH",
-					   &d->rem_target, u->user, u->ha1) < 0)
+	if (vouch(u, o) < 0 ||
+	    (challenge && rtc_sip_authorize(o->hdrs, sizeof(o->hdrs), challenge, "PUBLISH",
+					    &d->rem_target, u->user, u->ha1) < 0))
 		goto fail;
 	o->hs.s = o->hdrs;
 	o->hs.len = (int)strlen(o->hdrs);

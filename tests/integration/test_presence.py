@@ -99,13 +99,19 @@ def test_phone_publish_reaches_browser(server, workdir):
     events in that order."""
     with SylkRtcClient(server.http_port) as alice:
         account = alice.register("alice")
+        challenged = server.statistic("script:sip_challenges")
         add_contact(alice, account, contact("bob", "bob", "Bob"))
         # the gateway's SUBSCRIBE (at most a timer tick away) is answered
         # with the current state; bob has published nothing yet
         time.sleep(2)
         alice.events()
+        # neither it nor alice's PUBLISH was challenged: the gateway
+        # vouches for a registered account (X-Sylk-Vouch)
+        assert server.statistic("script:sip_challenges") == challenged
         publish(server, workdir, "bob", "bob-publish", "open", "At my desk", "closed",
                 "Gone home")
+        # bob's phone, like any SIP device, was
+        assert server.statistic("script:sip_challenges") > challenged
         first = alice.wait_event(lambda e: is_presence(e, account, f"bob@{SIP_DOMAIN}"),
                                  timeout=5)
         assert first["state"] == "open", first

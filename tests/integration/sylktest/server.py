@@ -4,6 +4,7 @@ started on free loopback ports, exactly as `make run` starts it but with
 every port overridden."""
 
 import os
+import re
 import socket
 import subprocess
 
@@ -151,6 +152,12 @@ class Kamailio:
         if r.returncode != 0 or r.stdout.startswith("error"):
             raise RuntimeError(f"kamcmd {' '.join(args)} failed: {r.stdout}{r.stderr}")
         return r.stdout
+
+    def statistic(self, name):
+        """One statistic, "group:name" (kamcmd stats.get_statistics)."""
+        group = name.split(":", 1)[0] + ":"
+        out = self.kamcmd("stats.get_statistics", group)
+        return int(re.search(rf"{re.escape(name)} = (\d+)", out).group(1))
 
     def stop(self):
         self.process.stop()
