@@ -48,6 +48,7 @@
 #include "rtc_sip.h"
 #include "rtc_stats.h"
 #include "rtc_store.h"
+#include "rtc_vouch.h"
 
 #define RTC_MAX_HEADERS 32
 
@@ -167,7 +168,11 @@ static int add_common_headers(char *hdrs, size_t size, unsigned account_key, con
 
 /* ---- outgoing calls -------------------------------------------------------- */
 
-/* Sends (or re-sends with credentials) the INVITE of an outgoing call. Lock held. */
+/* Sends (or re-sends with credentials) the INVITE of an outgoing call:
+ * vouched for (rtc_vouch.h) when this connection's REGISTER of the account
+ * is in force, else the proxy's challenge is answered with the HA1 the
+ * browser gave (a call without registering, as SylkServer allows). Lock
+ * held. */
 static int send_invite(struct rtc_session *s, struct sip_msg *challenge)
 {
 	struct rtc_account *a = rtc_account_by_key(s->account_key);
@@ -179,6 +184,9 @@ static int send_invite(struct rtc_session *s, struct sip_msg *challenge)
 		return -1;
 	if (add_common_headers(hdrs, sizeof(hdrs), s->account_key, a->user_agent, true) < 0 ||
 	    (s->extra_hdrs && rtc_append(hdrs, sizeof(hdrs), "%s", s->extra_hdrs) < 0))
+		return -1;
+	if (rtc_account_may_receive(a) && rtc_vouch_for(a->aor) &&
+	    rtc_vouch_append(hdrs, sizeof(hdrs)) < 0)
 		return -1;
 	if (challenge) {
 		s->dlg->loc_seq.value++;

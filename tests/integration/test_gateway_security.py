@@ -15,7 +15,7 @@ from sylktest.processes import wait_until
 from sylktest.sylkrtc import SylkRtcClient
 from sylktest.webrtc import WebRtcPeer
 from sylktest.server import SIP_DOMAIN
-from test_sylkrtc_calls import (ALICE, calling_phone, echo_phone, forget_old_phones,  # noqa: F401
+from test_sylkrtc_calls import (ALICE, BOB, calling_phone, echo_phone, forget_old_phones,  # noqa: F401
                                rtpengine_calls)
 
 
@@ -57,6 +57,42 @@ def test_account_added_without_proof_never_gets_the_calls(server, rtpengine, wor
     caller.wait(10)
     assert caller.actions()[-1] == "hangup 200", caller.report()
     wait_until(lambda: not rtpengine_calls(rtpengine), 5, what="rtpengine call deleted")
+
+
+def test_an_account_added_without_proof_calls_only_with_its_own_credentials(server, rtpengine,
+                                                                          workdir):
+    """The gateway vouches for the INVITEs of a connection where the
+    account's own REGISTER succeeded, so they are not challenged; a
+    connection that only typed alice's address and a made-up HA1 gets no
+    such help: its INVITE is challenged, its digest refused and bob's phone
+    never rings. The real alice then calls bob with no challenge."""
+    phone = echo_phone(server, workdir)
+    try:
+        alice = SylkRtcClient(server.http_port)
+        alice.register("alice")
+        mallory = SylkRtcClient(server.http_port)
+        mallory.expect_ack("account-add", account=ALICE, password="deadbeef")
+        with alice, mallory, WebRtcPeer(tone_hz=700) as peer:
+            challenged = server.statistic("script:sip_challenges")
+            mallory.expect_ack("session-create", account=ALICE, session="forged", uri=BOB,
+                               sdp=peer.create_offer())
+            ended = mallory.wait_session_state("forged", "terminated", timeout=10)
+            assert ended["reason"][:3] in ("403", "407"), ended
+            challenged_after = server.statistic("script:sip_challenges")
+            assert challenged_after > challenged
+            assert "INVITE" not in phone.messages()
+
+            alice.expect_ack("session-create", account=ALICE, session="real", uri=BOB,
+                             sdp=peer.create_offer())
+            peer.set_answer(alice.wait_session_state("real", "accepted", timeout=10)["sdp"])
+            peer.wait_connected(10)
+            assert abs(peer.wait_for_tone(700, timeout=10) - 700) < 25
+            alice.expect_ack("session-terminate", session="real")
+            alice.wait_session_state("real", "terminated", timeout=10)
+            assert server.statistic("script:sip_challenges") == challenged_after
+    finally:
+        phone.stop()
+    wait_until(lambda: not rtpengine_calls(rtpengine), 5, what="rtpengine calls deleted")
 
 
 def test_a_device_that_unregisters_stops_getting_calls(server, workdir):

@@ -83,6 +83,7 @@ def gateway_sessions(server):
 def test_outgoing_call_audio_echoes_and_bye(server, rtpengine, workdir, version):
     phone = echo_phone(server, workdir)
     with registered_browser(server, version) as browser, WebRtcPeer(tone_hz=1000) as peer:
+        challenged = server.statistic("script:sip_challenges")
         browser.expect_ack("session-create", account=ALICE, session="out-1", uri=BOB,
                            sdp=peer.create_offer())
         seen = states_until(browser, "out-1", "accepted")
@@ -100,6 +101,9 @@ def test_outgoing_call_audio_echoes_and_bye(server, rtpengine, workdir, version)
         browser.expect_ack("session-terminate", session="out-1")
         ended = browser.wait_session_state("out-1", "terminated", timeout=10)
         assert ended["reason"] == "200 to BYE"
+        # the INVITE of a registered account went out vouched for
+        # (X-Sylk-Vouch): no 407 round trip before the call
+        assert server.statistic("script:sip_challenges") == challenged
     phone.wait(10)
     assert "bye" in phone.actions()
     wait_until(lambda: gateway_sessions(server) == 0, 5, what="gateway session gone")
