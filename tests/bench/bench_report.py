@@ -398,7 +398,10 @@ def markdown(results, summary_rows, args, plot_files):
         L += ["## Run 3: gateway calls with rtpengine, sylkRTC versus Janus's SIP plugin", "",
               f"Both gateways call {calls['callees']} SIPp UAS phones (`tests/bench/scenarios/bench_uas_sdp.xml`, "
               "registered at the project's Kamailio as generated users `callee0000...`) "
-              "through that Kamailio, the caller authenticating with digest (407). The offer is "
+              "through that Kamailio, the caller authenticating with digest (407; since "
+              "2026-12-07 our gateway's INVITE for a registered account is vouched for "
+              "instead, `X-Sylk-Vouch`, no 407: figures measured before then include "
+              "the 407 round). The offer is "
               "the same pre-made WebRTC-style SDP for both (Opus/PCMU/PCMA, `a=fingerprint`, "
               "`a=ice-ufrag`/`a=ice-pwd`, `a=setup:actpass`, rtcp-mux, no candidates: no real "
               "ICE or DTLS happens).", "",
