@@ -11,26 +11,6 @@
 #include "conference/sdp/conf_sdp.h"
 #include "conference/sdp/mixer_bridge.h"
 
-#define VR_PREFIX "videoconference."
-
-int mixer_bridge_conf_uri(char *out, size_t size, const char *vr_uri)
-{
-	const char *at;
-	int n;
-
-	if (!out || !size || !vr_uri)
-		return EINVAL;
-	if (strncasecmp(vr_uri, "sip:", 4) == 0)
-		vr_uri += 4;
-	at = strchr(vr_uri, '@');
-	if (!at || at == vr_uri || strncasecmp(at + 1, VR_PREFIX, strlen(VR_PREFIX)) != 0 ||
-	    !at[1 + strlen(VR_PREFIX)])
-		return EINVAL;
-	n = snprintf(out, size, "sip:%.*s@conference.%s", (int)(at - vr_uri), vr_uri,
-		     at + 1 + strlen(VR_PREFIX));
-	return n < 0 || (size_t)n >= size ? ENOSPC : 0;
-}
-
 static int preference(const char *name, unsigned rate)
 {
 	if (strcasecmp(name, "opus") == 0 && rate == 48000)

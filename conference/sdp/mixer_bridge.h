@@ -24,11 +24,6 @@ struct mixer_bridge_codec {
 	unsigned port;
 };
 
-/* "name@videoconference.<domain>" (a "sip:" in front is fine) to
- * "sip:name@conference.<domain>". 0, EINVAL (not a video-conference
- * address), ENOSPC. */
-int mixer_bridge_conf_uri(char *out, size_t size, const char *vr_uri);
-
 /* The first audio m= line with a port and a codec the mixer speaks
  * (Opus first, then G.722, PCMA, PCMU). 0, EBADMSG (no SDP), ENOENT (no
  * such audio line), EPROTO (no address). */

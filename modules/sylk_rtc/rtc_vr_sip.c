@@ -24,6 +24,7 @@
 
 #include "conference/sdp/mixer_bridge.h"
 #include "sylk_ws/ng/ng_bridge.h"
+#include "sylk_ws/videoroom/vr_chat.h"
 #include "sylk_ws/videoroom/vr_room.h"
 
 #include "../common/ng_client.h"
@@ -82,7 +83,7 @@ int rtc_vr_sip_remove(const char *vr_uri, const char *aor, const char *who)
 
 	if (!have_ca)
 		return ENOTSUP;
-	if (mixer_bridge_conf_uri(conf_uri, sizeof(conf_uri), vr_uri) != 0)
+	if (vr_chat_conference_uri(vr_uri, conf_uri, sizeof(conf_uri)) != 0)
 		return EINVAL;
 	snprintf(uri, sizeof(uri), "sip:%s", aor);
 	return ca.participant_remove(conf_uri, uri, who) > 0 ? 0 : ENOENT;
@@ -357,7 +358,7 @@ static void room_sync(const char *vr_uri)
 	unsigned room_key = 0, bus = 0;
 	int phones, n;
 
-	if (mixer_bridge_conf_uri(conf_uri, sizeof(conf_uri), vr_uri) != 0)
+	if (vr_chat_conference_uri(vr_uri, conf_uri, sizeof(conf_uri)) != 0)
 		return; /* not a video-conference address: nothing to bridge */
 	phones = ca.room_audio(conf_uri, &room_key);
 	n = rtc_videoroom_browsers(vr_uri, legs, BRIDGE_BROWSERS_MAX, &bus);

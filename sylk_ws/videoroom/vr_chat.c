@@ -45,9 +45,23 @@ static int swap_host(const char *aor, const char *from, const char *to, const ch
 
 int vr_chat_conference_uri(const char *video_uri, char *out, size_t size)
 {
+	static const char prefix[] = VIDEO_HOST ".";
+	const char *aor, *at, *domain;
+	int n;
+
 	if (!video_uri || !out || !size)
 		return EINVAL;
-	return swap_host(bare(video_uri), VIDEO_HOST, CONF_HOST, "sip:", out, size);
+	aor = bare(video_uri);
+	at = strchr(aor, '@');
+	/* the host must be videoconference.<domain>, as rooms are named */
+	if (!at || at == aor || strchr(at + 1, '@') ||
+	    strncasecmp(at + 1, prefix, sizeof(prefix) - 1) != 0)
+		return EINVAL;
+	domain = at + sizeof(prefix);
+	if (!*domain)
+		return EINVAL;
+	n = snprintf(out, size, "sip:%.*s@" CONF_HOST ".%s", (int)(at - aor), aor, domain);
+	return n < 0 || (size_t)n >= size ? ENOSPC : 0;
 }
 
 int vr_chat_video_uri(const char *conf_uri, char *out, size_t size)

@@ -24,22 +24,6 @@ static const char tap_offer[] = "v=0\r\n"
 				"a=rtpmap:97 VP8/90000\r\n"
 				"a=sendonly\r\n";
 
-static void test_conf_uri(void)
-{
-	char out[64];
-
-	CHECK_INT(mixer_bridge_conf_uri(out, sizeof(out), "room@videoconference.sylk.test"), 0);
-	CHECK_STR(out, "sip:room@conference.sylk.test");
-	CHECK_INT(mixer_bridge_conf_uri(out, sizeof(out), "sip:Room@VideoConference.x.org"), 0);
-	CHECK_STR(out, "sip:Room@conference.x.org");
-	CHECK_INT(mixer_bridge_conf_uri(out, sizeof(out), "room@conference.sylk.test"), EINVAL);
-	CHECK_INT(mixer_bridge_conf_uri(out, sizeof(out), "@videoconference.sylk.test"), EINVAL);
-	CHECK_INT(mixer_bridge_conf_uri(out, sizeof(out), "room@videoconference."), EINVAL);
-	CHECK_INT(mixer_bridge_conf_uri(out, sizeof(out), "room"), EINVAL);
-	CHECK_INT(mixer_bridge_conf_uri(out, 10, "room@videoconference.sylk.test"), ENOSPC);
-	CHECK_INT(mixer_bridge_conf_uri(NULL, 10, "room@videoconference.sylk.test"), EINVAL);
-}
-
 static void test_pick(void)
 {
 	struct mixer_bridge_codec c;
@@ -107,7 +91,6 @@ static void test_bus_offer(void)
 
 int main(void)
 {
-	RUN(test_conf_uri);
 	RUN(test_pick);
 	RUN(test_tap_answer);
 	RUN(test_bus_offer);

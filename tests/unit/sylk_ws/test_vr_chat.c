@@ -18,9 +18,18 @@ static void test_room_names(void)
 	CHECK_INT(vr_chat_conference_uri("sip:party@videoconference.sylk.test", out, sizeof(out)),
 		  0);
 	CHECK_STR(out, "sip:party@conference.sylk.test");
+	CHECK_INT(vr_chat_conference_uri("sip:Room@VideoConference.x.org", out, sizeof(out)), 0);
+	CHECK_STR(out, "sip:Room@conference.x.org");
 	CHECK_INT(vr_chat_conference_uri("party@sylk.test", out, sizeof(out)), EINVAL);
 	CHECK_INT(vr_chat_conference_uri("party", out, sizeof(out)), EINVAL);
+	CHECK_INT(vr_chat_conference_uri("room@conference.sylk.test", out, sizeof(out)), EINVAL);
+	CHECK_INT(vr_chat_conference_uri("@videoconference.sylk.test", out, sizeof(out)), EINVAL);
+	CHECK_INT(vr_chat_conference_uri("room@videoconference.", out, sizeof(out)), EINVAL);
+	/* videoconference only as the first label of the host */
+	CHECK_INT(vr_chat_conference_uri("room@my.videoconference.x.org", out, sizeof(out)),
+		  EINVAL);
 	CHECK_INT(vr_chat_conference_uri("party@videoconference.sylk.test", out, 10), ENOSPC);
+	CHECK_INT(vr_chat_conference_uri(NULL, out, sizeof(out)), EINVAL);
 	CHECK_INT(vr_chat_video_uri("sip:party@conference.sylk.test", out, sizeof(out)), 0);
 	CHECK_STR(out, "party@videoconference.sylk.test");
 	CHECK_INT(vr_chat_video_uri("party@videoconference.sylk.test", out, sizeof(out)), EINVAL);
