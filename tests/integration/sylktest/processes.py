@@ -36,12 +36,18 @@ _handed_out = set()
 # between our check and the server's bind.
 SINGLE_PORTS = (10000, 19999)
 BLOCK_PORTS = (20000, 32767)
+# ports browsers refuse to load a page from (Chromium's and Firefox's
+# restricted list, net::ERR_UNSAFE_PORT) that fall in SINGLE_PORTS: an
+# HTTP port drawn there failed the browser tests
+BROWSER_UNSAFE_PORTS = {10080}
 
 
 def free_port():
     """A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both)."""
     for _ in range(500):
         port = random.randint(*SINGLE_PORTS)
+        if port in BROWSER_UNSAFE_PORTS:
+            continue
         if port not in _handed_out and port_is_free(port):
             _handed_out.add(port)
             return port
