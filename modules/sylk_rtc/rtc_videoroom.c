@@ -971,7 +971,7 @@ static void remove_participants(int conn_id, const struct sylkrtc_request *req)
 		}
 		if (removed)
 			remove_status(conn_id, p->id, aor, 200, "OK");
-		else if (n_phones < SYLKRTC_LIST_MAX)
+		else /* participant_count <= SYLKRTC_LIST_MAX (the decoder) */
 			phones[n_phones++] = i;
 	}
 	rtc_unlock();
