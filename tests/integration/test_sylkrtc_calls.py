@@ -42,13 +42,16 @@ def echo_phone(server, workdir, user="bob", answer_delay_ms=0):
     return phone
 
 
-def calling_phone(server, workdir, callee="alice", hold_ms=4000, scenario="uac_to_gateway.xml"):
-    """bob's SIPp phone calling `callee`, echoing whatever audio it gets."""
+def calling_phone(server, workdir, callee="alice", hold_ms=4000, scenario="uac_to_gateway.xml",
+                  chat=False):
+    """bob's SIPp phone calling `callee`, echoing whatever audio it gets;
+    with `chat` it also texts inside the call (uac_to_gateway.xml)."""
     media_port = free_port()
     return Sipp(workdir, "bob-calls", scenario, f"127.0.0.1:{server.sip_port}",
                 keys={"user": "bob", "domain": SIP_DOMAIN, "callee": callee},
                 extra=["-rtp_echo", "-mp", str(media_port), "-mi", "127.0.0.1",
-                       "-au", "bob", "-ap", DEMO_ACCOUNTS["bob"], "-d", str(hold_ms)])
+                       "-au", "bob", "-ap", DEMO_ACCOUNTS["bob"], "-d", str(hold_ms)]
+                + (["-set", "CHAT", "yes"] if chat else []))
 
 
 def registered_browser(server, version=2):
@@ -228,6 +231,7 @@ def test_incoming_call_answered_audio_both_ways(server, rtpengine, workdir):
             assert ended["reason"] == "Call ended by the remote party"
     caller.wait(10)
     assert caller.actions()[-1] == "hangup 200", caller.report()
+    assert "chat 200" not in caller.actions()  # the scenario chats only when asked
     wait_until(lambda: not rtpengine_calls(rtpengine), 5, what="rtpengine call deleted")
 
 
@@ -239,8 +243,7 @@ def test_a_phone_chats_inside_its_call_with_a_browser(server, rtpengine, workdir
     browser = SylkRtcClient(server.http_port, version=2)
     browser.register("alice")
     with browser, WebRtcPeer(tone_hz=600) as peer:
-        caller = calling_phone(server, workdir, hold_ms=3000,
-                               scenario="uac_to_gateway_chat.xml")
+        caller = calling_phone(server, workdir, hold_ms=3000, chat=True)
         incoming = browser.wait_incoming_session(ALICE, timeout=10)
         session = incoming["session"]
         browser.expect_ack("session-answer", session=session,
