@@ -42,7 +42,8 @@ typedef void (*conf_audio_bus_cancel_f)(int port);
 typedef void (*conf_audio_leg_remove_f)(unsigned room_key, unsigned key);
 /* Every participant of room @p uri whose URI is @p participant_uri
  * ("sip:user@domain") is BYEd out of it, for @p who (logged): a video
- * room's participant removing a SIP phone. How many left (0: none). */
+ * room's participant removing a SIP phone. How many left (0: none, -1:
+ * out of memory). */
 typedef int (*conf_audio_participant_remove_f)(const char *uri, const char *participant_uri,
 					       const char *who);
 

@@ -262,26 +262,46 @@ void conf_part_bye(struct conf_participant *p)
 		LM_ERR("cannot send BYE to %s\n", p->uri);
 }
 
-/* more devices of one user in one room than anyone has */
-#define KICK_MAX 32
+/* How many participants of @p r are @p uri, their keys in @p keys unless
+ * NULL */
+static int kick_keys(const struct conf_room *r, const char *uri, unsigned *keys)
+{
+	int n = 0;
+
+	for (struct conf_participant *p = conf_part_first(); p; p = p->next) {
+		if (p->room_key != r->key || strcasecmp(p->uri, uri) != 0)
+			continue;
+		if (keys)
+			keys[n] = p->key;
+		n++;
+	}
+	return n;
+}
 
 int conf_kick(const char *room_uri, const char *uri, const char *who)
 {
-	unsigned keys[KICK_MAX];
+	unsigned *keys = NULL;
 	struct conf_room *r;
 	int n = 0;
 
 	conf_lock();
 	r = conf_room_find(room_uri);
-	for (struct conf_participant *p = conf_part_first(); r && p && n < KICK_MAX; p = p->next)
-		if (p->room_key == r->key && strcasecmp(p->uri, uri) == 0)
-			keys[n++] = p->key;
-	if (n)
-		LM_NOTICE("room %s: %s removed by %s (%d)\n", room_uri, uri, who, n);
+	if (!r || (n = kick_keys(r, uri, NULL)) == 0)
+		goto out;
+	keys = malloc(n * sizeof(*keys));
+	if (!keys) {
+		LM_ERR("room %s: cannot remove %s: out of memory\n", room_uri, uri);
+		n = -1;
+		goto out;
+	}
+	kick_keys(r, uri, keys);
+	LM_NOTICE("room %s: %s removed by %s (%d)\n", room_uri, uri, who, n);
 	/* the keys, not the records: a leave may end the room and free them */
 	for (int i = 0; i < n; i++)
 		conf_participant_leave(keys[i], 1);
+out:
 	conf_unlock();
+	free(keys);
 	return n;
 }
 

@@ -357,7 +357,11 @@ static void rpc_kick(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 400, "Room URI and participant URI expected");
 		return;
 	}
-	if (conf_kick(room, uri, "the operator") == 0)
+	int n = conf_kick(room, uri, "the operator");
+
+	if (n < 0)
+		rpc->fault(ctx, 500, "Out of memory");
+	else if (n == 0)
 		rpc->fault(ctx, 404, "No such participant");
 	else
 		rpc->rpl_printf(ctx, "removed %s", uri);

@@ -978,9 +978,12 @@ static void remove_participants(int conn_id, const struct sylkrtc_request *req)
 	flush();
 	for (size_t i = 0; i < n_phones; i++) {
 		const char *aor = req->participants[phones[i]];
+		int err = rtc_vr_sip_remove(room, aor, who);
 
-		if (rtc_vr_sip_remove(room, aor, who) == 0)
+		if (err == 0)
 			remove_status(conn_id, self, aor, 200, "OK");
+		else if (err == ENOMEM)
+			remove_status(conn_id, self, aor, 500, "Server error");
 		else
 			remove_status(conn_id, self, aor, 404, "Not a participant of the room");
 	}

@@ -80,13 +80,15 @@ int rtc_vr_sip_init(void)
 int rtc_vr_sip_remove(const char *vr_uri, const char *aor, const char *who)
 {
 	char conf_uri[VR_AOR_SIZE], uri[VR_AOR_SIZE + 4];
+	int n;
 
 	if (!have_ca)
 		return ENOTSUP;
 	if (vr_chat_conference_uri(vr_uri, conf_uri, sizeof(conf_uri)) != 0)
 		return EINVAL;
 	snprintf(uri, sizeof(uri), "sip:%s", aor);
-	return ca.participant_remove(conf_uri, uri, who) > 0 ? 0 : ENOENT;
+	n = ca.participant_remove(conf_uri, uri, who);
+	return n > 0 ? 0 : n < 0 ? ENOMEM : ENOENT;
 }
 
 /* ---- rtpengine ---------------------------------------------------------------------- */

@@ -718,6 +718,30 @@ def test_focus_bye_when_kicked_by_rpc(server, people):
                what="bob's leave notice at alice")
 
 
+def test_kick_by_rpc_removes_every_device_of_the_user(server, workdir, people):
+    """bob is in the room from 40 devices at once (one SIPp placing 40 chat
+    calls): the operator's kick BYEs every one of them, long before the
+    focus would drop their unconnected chat (CONF_MSRP_TIMEOUT, 30 s)."""
+    room = new_room("kickall")
+    people("alice", room).answered()
+    devices = 40
+    bob = Sipp(workdir, f"bob-devices-{room}", "conf_join.xml", f"127.0.0.1:{server.sip_port}",
+               keys={"user": "bob", "domain": SIP_DOMAIN, "room": room,
+                     "conf_domain": CONF_DOMAIN, "msrp_port": free_port(),
+                     "msrp_id": random_id(8), "audio_port": free_port()},
+               extra=["-au", "bob", "-ap", DEMO_ACCOUNTS["bob"], "-d", "25000",
+                      "-l", str(devices), "-r", "20"],
+               calls=devices)
+    try:
+        def logged(what):
+            return sum(1 for line in bob.actions() if line.startswith(what))
+        wait_until(lambda: logged("answer path") == devices, 20, what="bob's devices in the room")
+        server.kamcmd("sylk_conference.kick", room_uri(room), aor("bob"))
+        wait_until(lambda: logged("bye from focus") == devices, 10, what="a BYE to every device")
+        assert aor("bob") not in server.kamcmd("sylk_conference.participants", room_uri(room))
+    finally:
+        bob.stop()
+
 # ---- RPC ---------------------------------------------------------------------------
 
 def test_rpc_lists_rooms_and_participants(server, people):
