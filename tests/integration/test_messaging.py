@@ -371,11 +371,6 @@ def test_messaging_needs_a_registered_account_and_valid_fields(server):
 
 
 
-def messages_limited(server):
-    out = server.kamcmd("stats.get_statistics", "sylk_rtc:")
-    return int(re.search(r"sylk_rtc:messages_limited = (\d+)", out).group(1))
-
-
 def test_one_account_on_many_connections_is_held_to_its_message_rate(server):
     """Each connection may send 50 requests a second; an account on four of
     them still sends at most 100 messages a second (max_messages_per_account),
@@ -385,7 +380,7 @@ def test_one_account_on_many_connections_is_held_to_its_message_rate(server):
     with device(server, "alice") as a1, device(server, "alice") as a2, \
             device(server, "alice") as a3, device(server, "alice") as a4, \
             device(server, "carol") as carol, device(server, "bob") as bob:
-        before = messages_limited(server)
+        before = server.statistic("sylk_rtc:messages_limited")
         time.sleep(1.1)  # nothing of alice's in the second before the burst
         sent = {}
 
@@ -429,7 +424,7 @@ def test_one_account_on_many_connections_is_held_to_its_message_rate(server):
                                f"(max {limit} per second)" for r in refused), \
             {r["error"] for r in refused}
         assert len(alice_acked) + len(refused) == len(from_alice)
-        assert messages_limited(server) - before == len(refused)
+        assert server.statistic("sylk_rtc:messages_limited") - before == len(refused)
 
         # bob gets exactly the messages that were acknowledged
         got = set()
@@ -596,11 +591,6 @@ def test_metadata_crosses_to_a_sip_phone_and_back_in_cpim(server, workdir):
         assert journal_entry(alice, ALICE, reply_id)["metadata"] == back
 
 
-def sip_messages_limited(server):
-    out = server.kamcmd("stats.get_statistics", "all")
-    return int(re.search(r"sip_messages_limited = (\d+)", out).group(1))
-
-
 def test_one_users_sip_phones_are_held_to_its_message_rate(server, workdir):
     """carol's phones at eight addresses send 200 MESSAGEs to bob at once,
     each address under pike's limit: at least 100 go through and the rest
@@ -610,7 +600,7 @@ def test_one_users_sip_phones_are_held_to_its_message_rate(server, workdir):
     limit, phones, per_phone = 100, 8, 25
     run = uuid.uuid4().hex[:6]
     with device(server, "bob") as bob:
-        before = sip_messages_limited(server)
+        before = server.statistic("script:sip_messages_limited")
         time.sleep(1.1)  # nothing of carol's in the second before the burst
 
         def burst(user, tag, local_ip, n, from_domain=SIP_DOMAIN):
@@ -632,7 +622,7 @@ def test_one_users_sip_phones_are_held_to_its_message_rate(server, workdir):
                 word = line.split()
                 if word[0] == "final":
                     finals[f"burst {tag} {word[2]}"] = (word[1], word[3:])
-        carol_sent = [k for k in finals if f"-c" in k.split()[1]]
+        carol_sent = [k for k in finals if "-c" in k.split()[1]]
         assert len(carol_sent) == phones * per_phone, carols[0].report()
         assert len(finals) == phones * per_phone + 10, alices.report()
         taken = {k for k, (code, _) in finals.items() if code in ("200", "202")}
@@ -644,7 +634,7 @@ def test_one_users_sip_phones_are_held_to_its_message_rate(server, workdir):
         assert refused and len(carol_taken) >= limit, (len(carol_taken), len(refused))
         assert len(carol_taken) + len(refused) == len(carol_sent)
         assert all(finals[k][1] == ["retry-after", "1"] for k in refused)
-        assert sip_messages_limited(server) - before == len(refused)
+        assert server.statistic("script:sip_messages_limited") - before == len(refused)
         assert "message from sip:carol@sylk.test at 127.0.0." in server.process.log().lower()
 
         # bob's browser gets exactly the messages that were taken

@@ -47,11 +47,6 @@ def shm_free(server):
     return int(re.search(r"\bfree:\s*(\d+)", server.kamcmd("core.shmmem")).group(1))
 
 
-def refused_count(server):
-    out = server.kamcmd("stats.get_statistics", "sylk_rtc:")
-    return int(re.search(r"sylk_rtc:messages_refused = (\d+)", out).group(1))
-
-
 def memory_back(server):
     return shm_free(server) > SHM_MB * 1048576 * RESERVE // 100
 
@@ -80,7 +75,8 @@ def test_a_burst_of_messages_is_refused_503_and_leaves_memory_for_registrations(
         flood = burst(workdir, server, "bob")
         # while the burst fills shared memory, a browser signs in: its
         # REGISTER and the gateway's state find the memory the reserve kept
-        wait_until(lambda: refused_count(server) > 0, 30, what="the first refused MESSAGE")
+        wait_until(lambda: server.statistic("sylk_rtc:messages_refused") > 0, 30,
+                   what="the first refused MESSAGE")
         with device(server, "alice") as alice:
             alice.ping()
         flood.wait(90)
@@ -108,7 +104,7 @@ def test_a_burst_of_messages_is_refused_503_and_leaves_memory_for_registrations(
     assert "could not allocate shared memory" not in log
     assert "out of mem" not in log
     assert "shared memory short" in log
-    assert refused_count(server) >= len(refused)
+    assert server.statistic("sylk_rtc:messages_refused") >= len(refused)
 
     # once the burst's transactions are gone, messages are taken again
     wait_until(lambda: burst_gone(server), 20, what="the burst's transactions freed")
