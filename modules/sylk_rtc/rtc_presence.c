@@ -254,7 +254,9 @@ static int shm_set(str *dst, const char *s)
 /* While the account's own REGISTER is in force its SUBSCRIBEs and
  * PUBLISHes carry the gateway's token (rtc_vouch.h) instead of waiting for
  * a 407: a browser that connects watches up to max_presence_subscriptions
- * contacts at once. -1 when the header does not fit. */
+ * contacts at once. Not a refresh inside a subscription's dialog: nothing
+ * authenticates those, and in a cluster they go on to the presentity's
+ * home node. -1 when the header does not fit. */
 static int vouch(const struct pres_user *u, struct outgoing *o)
 {
 	if (!u->up || !rtc_vouch_for(u->aor))
@@ -286,7 +288,7 @@ static int send_subscribe(struct pres_user *u, struct pres_sub *s, struct sip_ms
 		       "Expires: %d\r\nUser-Agent: %s\r\n",
 		       contact, expires, rtc_cfg.user_agent) < 0)
 		goto fail;
-	if (vouch(u, o) < 0 ||
+	if ((!s->rem_tag[0] && vouch(u, o) < 0) ||
 	    (challenge && rtc_sip_authorize(o->hdrs, sizeof(o->hdrs), challenge, "SUBSCRIBE",
 					    &d->rem_target, u->user, u->ha1) < 0))
 		goto fail;
