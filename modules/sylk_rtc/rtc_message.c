@@ -121,10 +121,10 @@ bool rtc_message_account_online(const char *aor)
 	return targets(aor, -1, t) > 0;
 }
 
-static void send_sync(const char *aor, int except, const char *type, const char *action,
-		      json_object *content)
+/* a sync event to the @p n connections @p t of @p aor */
+static void send_sync_to(const int *t, int n, const char *aor, const char *type, const char *action,
+			 json_object *content)
 {
-	int t[MAX_TARGETS], n = targets(aor, except, t);
 	const char *text = json_object_to_json_string_ext(content, JSON_C_TO_STRING_PLAIN);
 
 	for (int i = 0; i < n; i++) {
@@ -133,6 +133,14 @@ static void send_sync(const char *aor, int except, const char *type, const char 
 		rtc_send_built(t[i], sylkrtc_event_sync(&json, SYLKRTC_V2, aor, type, action, text),
 			       &json);
 	}
+}
+
+static void send_sync(const char *aor, int except, const char *type, const char *action,
+		      json_object *content)
+{
+	int t[MAX_TARGETS], n = targets(aor, except, t);
+
+	send_sync_to(t, n, aor, type, action, content);
 }
 
 static void send_disposition(const char *aor, const struct sylkrtc_disposition *d)
@@ -604,8 +612,12 @@ static void sync_sent(const char *account, int except, const char *uri, const ch
 		      const char *content, const char *content_type, const char *timestamp,
 		      const char *metadata, bool server_generated)
 {
-	json_object *c = json_object_new_object();
+	int t[MAX_TARGETS], n = targets(account, except, t);
+	json_object *c;
 
+	if (n == 0) /* the sender's only device: the message is built for nobody */
+		return;
+	c = json_object_new_object();
 	json_object_object_add(c, "account", json_object_new_string(account));
 	json_object_object_add(c, "uri", json_object_new_string(uri));
 	json_object_object_add(c, "message_id", json_object_new_string(message_id));
@@ -616,7 +628,7 @@ static void sync_sent(const char *account, int except, const char *uri, const ch
 		json_object_object_add(c, "metadata", json_object_new_string(metadata));
 	if (server_generated)
 		json_object_object_add(c, "server_generated", json_object_new_boolean(1));
-	send_sync(account, except, "message", "add", c);
+	send_sync_to(t, n, account, "message", "add", c);
 	json_object_put(c);
 }
 
