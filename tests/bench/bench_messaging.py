@@ -484,6 +484,22 @@ def notes(res):
             "4,302-4,602/s at 0.288-0.315 ms before, 4,535-4,709/s at 0.277-0.288 ms after; "
             "five more runs of it 4,765-5,337/s at 0.240-0.269 ms. About a tenth less CPU "
             "per message; the rate still moves with the machine's moment as much.")
+        out.append(
+            "- Measured by hand late on 2026-12-07 (250 pairs, 20 s windows, runs "
+            "alternated, not part of the bench): a perf profile with call graphs put 8 % of "
+            "Kamailio's CPU in `is_subscriber()`'s SQLite query (db_sqlite prepares it "
+            "anew, and every commit of the journal writer empties the reader's page cache). "
+            "`route[MESSAGE]` now asks `registered()` first: three pairs of runs gave "
+            "4,554-4,866/s at 0.260-0.281 ms before, 5,001-5,118/s at 0.235-0.245 ms "
+            "after (the try of the same in the note above compared rates alone, on a "
+            "machine whose rate moved more than that); Janus's path through the same proxy "
+            "saves the same query. Tried and not "
+            "kept: each task worker given one share of a committed batch's continuations "
+            "instead of one task each (0.229-0.267 ms against 0.225-0.239 ms, p99 up by a "
+            "tenth); a 256 MiB log limit, so that checkpoints come a quarter as often "
+            "(0.216-0.230 ms against 0.220-0.243 ms, p99 about 150 ms against 100 ms). A "
+            "step of 300 pairs was added: alternated with 200 pairs (8 s windows) it gave "
+            "5,463-5,772/s against 5,230-5,511/s.")
     if o and t:
         out.append(
             f"- With the SQLite journal on tmpfs the same load gave {t['rate']:,.0f}/s (p50 "
@@ -663,8 +679,10 @@ def markdown(res, args, machine_load):
         "vouched for by the gateway (`X-Sylk-Vouch`, `sylk_rtc_vouched()` in "
         "`route[AUTH]`: the account's REGISTER proved its HA1, so no 407 and no digest "
         "check; until 2026-12-07 the proxy checked the gateway's digest against SQLite "
-        "for every message), `route[MESSAGE]`: "
-        "`is_subscriber`, `sylk_rtc_message(\"MESSAGE_STORED\")` journals it as incoming "
+        "for every message), `route[MESSAGE]`: the receiver is one of our users by its "
+        "registration (`registered(\"location\")`, in memory; `is_subscriber` asks SQLite "
+        "only for one not registered, since 2026-12-07), "
+        "`sylk_rtc_message(\"MESSAGE_STORED\")` journals it as incoming "
         "(its transaction suspended meanwhile), then `route[MESSAGE_STORED]` sends the "
         "`message` event to the receiver's connection, `lookup(\"location\")` finds the "
         "gateway's Contact and the gateway answers 200; the 200 becomes the sender's "

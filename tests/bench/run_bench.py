@@ -677,7 +677,7 @@ def main():
     ap.add_argument("--hold", type=float, default=1.0, help="run 3: seconds each call is held")
     ap.add_argument("--callee-phones", type=int, default=3, help="run 3: SIPp UAS instances")
     # messaging (issue 15)
-    ap.add_argument("--msg-pairs", type=int_list, default=int_list("25,50,100,200"),
+    ap.add_argument("--msg-pairs", type=int_list, default=int_list("25,50,100,200,300"),
                     help="messaging: sender/receiver pairs per step, ours")
     ap.add_argument("--janus-msg-pairs", type=int_list, default=int_list("10,25,50"),
                     help="messaging: pairs per step, Janus")
