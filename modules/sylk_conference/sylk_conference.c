@@ -352,13 +352,13 @@ static void rpc_participants(rpc_t *rpc, void *ctx)
 static void rpc_kick(rpc_t *rpc, void *ctx)
 {
 	char *room = NULL, *uri = NULL;
+	int n;
 
 	if (rpc->scan(ctx, "ss", &room, &uri) < 2) {
 		rpc->fault(ctx, 400, "Room URI and participant URI expected");
 		return;
 	}
-	int n = conf_kick(room, uri, "the operator");
-
+	n = conf_kick(room, uri, "the operator");
 	if (n < 0)
 		rpc->fault(ctx, 500, "Out of memory");
 	else if (n == 0)
