@@ -771,6 +771,17 @@ def _sustained(step):
             and step["recv_rate_per_stream"] >= FULL_RATE and step["silent_streams"] == 0)
 
 
+def _mixer_pids(k, timeout=10.0):
+    """The mixer processes of `k`. Kamailio answers RPC before its last
+    processes are forked: until one is listed, asked again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        mixers = [pid for pid, desc in kamailio_processes(k) if "MIXER" in desc.upper()]
+        if mixers or time.monotonic() > deadline:
+            return mixers
+        time.sleep(0.2)
+
+
 def _mixer_ours(ctx, codec, payloads, wd, max_speakers):
     """Steps of our mixer for one codec, mixing the max_speakers loudest
     (0: everyone, as AudioBridge does): list of dicts."""
@@ -793,7 +804,7 @@ def _mixer_ours(ctx, codec, payloads, wd, max_speakers):
                                         "CONF_MAX_SPEAKERS": max_speakers, **BENCH_POLICY},
                            shm_mb=512, pkg_mb=256)
         started.append(k)
-        mixers = [pid for pid, desc in kamailio_processes(k) if "MIXER" in desc.upper()]
+        mixers = _mixer_pids(k)
         if len(mixers) != 1:
             raise RuntimeError(f"expected one mixer process: {kamailio_processes(k)}")
         mixer = mixers[0]
