@@ -742,6 +742,7 @@ def test_kick_by_rpc_removes_every_device_of_the_user(server, workdir, people):
     finally:
         bob.stop()
 
+
 # ---- RPC ---------------------------------------------------------------------------
 
 def test_rpc_lists_rooms_and_participants(server, people):
