@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Room chat shared with the SIP conference: see vr_chat.h. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* strcasestr */
-#endif
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,55 +23,35 @@ static const char *bare(const char *uri)
 	return uri;
 }
 
-/* Writes @p aor with the first @p from of its host replaced by @p to. */
-static int swap_host(const char *aor, const char *from, const char *to, const char *scheme,
-		     char *out, size_t size)
+/* @p aor, user@FROM.domain, written as user@TO.domain after @p scheme:
+ * rooms are named so, and only a host whose first label is @p from maps
+ * (both ways alike, so a name maps back to where it came from) */
+static int relabel(const char *aor, const char *from, const char *to, const char *scheme, char *out,
+		   size_t size)
 {
-	const char *at = strchr(aor, '@'), *hit;
+	const char *at = strchr(aor, '@');
+	size_t len = strlen(from);
 	int n;
 
-	if (!at || at == aor || strchr(at + 1, '@'))
+	if (!at || at == aor || strchr(at + 1, '@') || strncasecmp(at + 1, from, len) != 0 ||
+	    at[1 + len] != '.' || !at[2 + len])
 		return EINVAL;
-	hit = strcasestr(at + 1, from);
-	if (!hit)
-		return EINVAL;
-	n = snprintf(out, size, "%s%.*s%s%s", scheme, (int)(hit - aor), aor, to,
-		     hit + strlen(from));
+	n = snprintf(out, size, "%s%.*s@%s%s", scheme, (int)(at - aor), aor, to, at + 1 + len);
 	return n < 0 || (size_t)n >= size ? ENOSPC : 0;
 }
 
 int vr_chat_conference_uri(const char *video_uri, char *out, size_t size)
 {
-	static const char prefix[] = VIDEO_HOST ".";
-	const char *aor, *at, *domain;
-	int n;
-
 	if (!video_uri || !out || !size)
 		return EINVAL;
-	aor = bare(video_uri);
-	at = strchr(aor, '@');
-	/* the host must be videoconference.<domain>, as rooms are named */
-	if (!at || at == aor || strchr(at + 1, '@') ||
-	    strncasecmp(at + 1, prefix, sizeof(prefix) - 1) != 0)
-		return EINVAL;
-	domain = at + sizeof(prefix);
-	if (!*domain)
-		return EINVAL;
-	n = snprintf(out, size, "sip:%.*s@" CONF_HOST ".%s", (int)(at - aor), aor, domain);
-	return n < 0 || (size_t)n >= size ? ENOSPC : 0;
+	return relabel(bare(video_uri), VIDEO_HOST, CONF_HOST, "sip:", out, size);
 }
 
 int vr_chat_video_uri(const char *conf_uri, char *out, size_t size)
 {
-	const char *aor, *at;
-
 	if (!conf_uri || !out || !size)
 		return EINVAL;
-	aor = bare(conf_uri);
-	at = strchr(aor, '@');
-	if (at && strcasestr(at, VIDEO_HOST))
-		return EINVAL; /* already a video room's name */
-	return swap_host(aor, CONF_HOST, VIDEO_HOST, "", out, size);
+	return relabel(bare(conf_uri), CONF_HOST, VIDEO_HOST, "", out, size);
 }
 
 int vr_chat_sip_uri(const char *aor, char *out, size_t size)

@@ -16,11 +16,12 @@
 #include <stddef.h>
 
 /** The conference room of a video room: "sip:NAME@conference.DOMAIN".
- * @return 0, EINVAL (no "videoconference" in the host), ENOSPC. */
+ * @return 0, EINVAL (the host is not "videoconference.DOMAIN"), ENOSPC. */
 int vr_chat_conference_uri(const char *video_uri, char *out, size_t size);
 
 /** The video room of a conference room: "NAME@videoconference.DOMAIN"
- * (no scheme, as browsers name rooms). @return 0, EINVAL, ENOSPC. */
+ * (no scheme, as browsers name rooms). @return 0, EINVAL (the host is not
+ * "conference.DOMAIN"), ENOSPC. */
 int vr_chat_video_uri(const char *conf_uri, char *out, size_t size);
 
 /** "sip:USER@HOST" of an AOR given with or without a scheme. 0, ENOSPC. */

@@ -34,6 +34,9 @@ static void test_room_names(void)
 	CHECK_STR(out, "party@videoconference.sylk.test");
 	CHECK_INT(vr_chat_video_uri("party@videoconference.sylk.test", out, sizeof(out)), EINVAL);
 	CHECK_INT(vr_chat_video_uri("sip:party@sylk.test", out, sizeof(out)), EINVAL);
+	/* conference only as the first label, as the other way round */
+	CHECK_INT(vr_chat_video_uri("sip:party@my.conference.x.org", out, sizeof(out)), EINVAL);
+	CHECK_INT(vr_chat_video_uri("sip:party@conference.", out, sizeof(out)), EINVAL);
 	CHECK_INT(vr_chat_sip_uri("alice@sylk.test", out, sizeof(out)), 0);
 	CHECK_STR(out, "sip:alice@sylk.test");
 	CHECK_INT(vr_chat_sip_uri("sips:alice@sylk.test", out, sizeof(out)), 0);
